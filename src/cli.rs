@@ -1,0 +1,48 @@
+//! Command-line interface: clap types and dispatch. One file per command under `cli/`,
+//! each a thin call into `workflow`. Exit codes: 0 success, 1 user-facing error, 2 usage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::paths::Paths;
+
+pub mod demo;
+
+/// frontdesk — the front desk of a small medical practice, in a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "frontdesk", version, about, long_about = None)]
+pub struct Cli {
+    /// The practice database (default: the platform data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file (default: the platform config directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create (or reuse) a demo practice and open the console on it.
+    Demo(demo::DemoArgs),
+}
+
+/// What every command gets: where things are, the config, and the clock.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+    pub clock: Clock,
+}
+
+/// Run a parsed command. Errors are printed by `main` as one line and exit 1.
+pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo(args) => demo::run(args, ctx),
+    }
+}

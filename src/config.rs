@@ -1,0 +1,695 @@
+//! The practice's configuration: the TOML contract of SPEC §8.
+//!
+//! Every key is optional; defaults suit a US practice. Unknown keys and bad values are errors
+//! that name the key and the line. Values are checked while they are read (custom
+//! `Deserialize` for time zones, times of day and phone numbers), so the error carries the
+//! position; rules that span keys are checked afterwards and still name key and line.
+//! Secrets are never stored here: the Twilio auth token comes from the environment or from a
+//! file only its owner can read (see [`TwilioConfig::auth_token`]).
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, de};
+
+use crate::domain::phone::E164;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub practice: PracticeConfig,
+    pub reminders: ReminderConfig,
+    pub security: SecurityConfig,
+    pub sms: SmsConfig,
+    pub phi: PhiConfig,
+    pub survey: SurveyConfig,
+}
+
+/// `[practice]`: who the messages come from.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PracticeConfig {
+    pub name: String,
+    /// The practice's phone number, named in every automated message.
+    pub phone: String,
+    #[serde(deserialize_with = "de_tz")]
+    pub time_zone: Tz,
+    pub portal_url: String,
+    /// Default region (ISO 3166 alpha-2) for phone numbers typed without a country code.
+    pub region: String,
+    /// Neutral location shown in reminders (`{location}`): an address, never a department.
+    pub location: String,
+}
+
+impl Default for PracticeConfig {
+    fn default() -> Self {
+        Self {
+            name: "Riverside Family Practice".into(),
+            phone: "+15555550100".into(),
+            time_zone: chrono_tz::America::New_York,
+            portal_url: "https://portal.example.org".into(),
+            region: "US".into(),
+            location: "12 Main St, Suite 200".into(),
+        }
+    }
+}
+
+/// `[reminders]`: the automatic schedule and the limits of SPEC §5.5–§5.7.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReminderConfig {
+    pub offsets_hours: Vec<u32>,
+    pub quiet_hours: QuietHours,
+    pub max_per_day: u32,
+    pub max_per_week: u32,
+    pub min_lead_minutes: u32,
+    pub opt_out_notice: OptOutNotice,
+}
+
+impl Default for ReminderConfig {
+    fn default() -> Self {
+        Self {
+            offsets_hours: vec![48, 24],
+            quiet_hours: QuietHours::default(),
+            max_per_day: 1,
+            max_per_week: 3,
+            min_lead_minutes: 120,
+            opt_out_notice: OptOutNotice::Every,
+        }
+    }
+}
+
+/// The window in which automated messages may go out, in the patient's local time.
+/// Named `quiet_hours` in the file as in SPEC §8; `start`..`end` is the *allowed* window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    /// The widest window the product allows (08:00–20:00, the strictest state rules).
+    pub const WIDEST: (u32, u32) = (8 * 60, 20 * 60);
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        Self {
+            start: hm(8, 0),
+            end: hm(20, 0),
+        }
+    }
+}
+
+fn hm(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+}
+
+impl<'de> Deserialize<'de> for QuietHours {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            start: String,
+            end: String,
+        }
+        let raw = Raw::deserialize(d)?;
+        let start = parse_hhmm(&raw.start).map_err(de::Error::custom)?;
+        let end = parse_hhmm(&raw.end).map_err(de::Error::custom)?;
+        let minutes = |t: NaiveTime| {
+            use chrono::Timelike;
+            t.hour() * 60 + t.minute()
+        };
+        let (lo, hi) = Self::WIDEST;
+        if minutes(start) >= minutes(end) {
+            return Err(de::Error::custom(format!(
+                "quiet hours start {} must be before end {}",
+                raw.start, raw.end
+            )));
+        }
+        if minutes(start) < lo || minutes(end) > hi {
+            return Err(de::Error::custom(format!(
+                "quiet hours {}–{} are wider than 08:00–20:00; they may only be narrowed",
+                raw.start, raw.end
+            )));
+        }
+        Ok(Self { start, end })
+    }
+}
+
+fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| format!("{s:?} is not a time of day like \"08:00\""))
+}
+
+/// Whether "Reply STOP to opt out" goes on every reminder or only the first after an opt-in.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OptOutNotice {
+    #[default]
+    Every,
+    First,
+}
+
+/// `[security]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    pub idle_lock_minutes: u32,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            idle_lock_minutes: 5,
+        }
+    }
+}
+
+/// `[sms]`: which provider sends, and how fast.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    pub provider: ProviderKind,
+    pub rate_per_second: f64,
+    /// Sends in flight at once within a batch.
+    pub concurrency: u32,
+    pub twilio: Option<TwilioConfig>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            provider: ProviderKind::Outbox,
+            rate_per_second: 10.0,
+            concurrency: 4,
+            twilio: None,
+        }
+    }
+}
+
+/// The SMS provider in use.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Offline: messages wait in the local outbox.
+    #[default]
+    Outbox,
+    Twilio,
+}
+
+/// `[sms.twilio]`. The auth token itself is never in this file.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioConfig {
+    pub account_sid: String,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub messaging_service_sid: Option<String>,
+    #[serde(default)]
+    pub auth_token_env: Option<String>,
+    #[serde(default)]
+    pub auth_token_file: Option<PathBuf>,
+    #[serde(default = "default_twilio_base")]
+    pub base_url: String,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// How many pages of the Messages list one sync reads at most.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+}
+
+fn default_twilio_base() -> String {
+    "https://api.twilio.com".into()
+}
+fn default_timeout() -> u64 {
+    15
+}
+fn default_max_pages() -> u32 {
+    20
+}
+
+/// Why the Twilio auth token could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the Twilio auth token is not set: export {0} or set sms.twilio.auth_token_file")]
+    MissingEnv(String),
+    #[error("cannot read the Twilio auth token file {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the Twilio auth token file {0} can be read by other users; run: chmod 600 {0}")]
+    TooOpen(PathBuf),
+    #[error("the Twilio auth token file {0} is empty")]
+    Empty(PathBuf),
+}
+
+impl TwilioConfig {
+    /// The auth token, from the named environment variable or the owner-only file.
+    pub fn auth_token(&self) -> Result<String, SecretError> {
+        if let Some(path) = &self.auth_token_file {
+            return read_secret_file(path);
+        }
+        let var = self
+            .auth_token_env
+            .clone()
+            .unwrap_or_else(|| "TWILIO_AUTH_TOKEN".into());
+        match std::env::var(&var) {
+            Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+            _ => Err(SecretError::MissingEnv(var)),
+        }
+    }
+}
+
+fn read_secret_file(path: &Path) -> Result<String, SecretError> {
+    let unreadable = |source| SecretError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(SecretError::TooOpen(path.to_path_buf()));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(unreadable)?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(SecretError::Empty(path.to_path_buf()));
+    }
+    Ok(token.to_string())
+}
+
+/// `[phi]`: the practice's own words that the gate may let through after review.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhiConfig {
+    /// Phrases (the practice's name, its address) reviewed as deliberate; the gate still
+    /// reports a revealing word inside them so the template screen can show it.
+    pub allow: Vec<String>,
+}
+
+/// `[survey]`: the post-visit survey link.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveyConfig {
+    pub enabled: bool,
+    pub url: String,
+    /// Hours after a completed visit before the survey link goes out.
+    pub delay_hours: u32,
+}
+
+impl Default for SurveyConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: String::new(),
+            delay_hours: 2,
+        }
+    }
+}
+
+fn de_tz<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse::<Tz>().map_err(|_| {
+        de::Error::custom(format!(
+            "{s:?} is not an IANA time zone such as \"America/New_York\""
+        ))
+    })
+}
+
+/// A config file that could not be used. The message names the file, line and key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Read the config file; a missing file means defaults unless it was named explicitly.
+    pub fn load(path: &Path, must_exist: bool) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                Ok(Self::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parse and validate TOML text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| {
+            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key: "(syntax)".into(),
+                message: e.message().to_string(),
+            }
+        })?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let line = inner
+                .span()
+                .map(|s| line_of_offset(text, s.start))
+                .or_else(|| line_of_key(text, &key))
+                .unwrap_or(1);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message: inner.message().to_string(),
+            }
+        })?;
+        config
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of_key(text, &key).unwrap_or(1),
+                key,
+                message,
+            })?;
+        Ok(config)
+    }
+
+    /// Rules that span keys or need the domain (phone numbers). Returns (key, message).
+    fn validate(&self) -> Result<(), (String, String)> {
+        let err = |k: &str, m: String| Err((k.to_string(), m));
+        let p = &self.practice;
+        if p.name.trim().is_empty() {
+            return err(
+                "practice.name",
+                "must not be empty: every message names the practice".into(),
+            );
+        }
+        if let Err(e) = E164::parse_lenient(&p.phone, &p.region) {
+            return err("practice.phone", e.to_string());
+        }
+        if !(p.portal_url.starts_with("https://") || p.portal_url.starts_with("http://")) {
+            return err(
+                "practice.portal_url",
+                format!("{:?} must start with https://", p.portal_url),
+            );
+        }
+        let r = &self.reminders;
+        if r.offsets_hours.is_empty() {
+            return err(
+                "reminders.offsets_hours",
+                "needs at least one offset, e.g. [48, 24]".into(),
+            );
+        }
+        let mut seen = r.offsets_hours.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != r.offsets_hours.len() || seen.first() == Some(&0) {
+            return err(
+                "reminders.offsets_hours",
+                "offsets must be distinct and above 0 hours".into(),
+            );
+        }
+        if r.max_per_day == 0 || r.max_per_week < r.max_per_day {
+            return err(
+                "reminders.max_per_week",
+                "max_per_day must be at least 1 and max_per_week at least max_per_day".into(),
+            );
+        }
+        if self.security.idle_lock_minutes == 0 {
+            return err(
+                "security.idle_lock_minutes",
+                "must be at least 1 minute".into(),
+            );
+        }
+        let s = &self.sms;
+        if !(s.rate_per_second > 0.0 && s.rate_per_second <= 1000.0) {
+            return err(
+                "sms.rate_per_second",
+                "must be above 0 and at most 1000".into(),
+            );
+        }
+        if s.concurrency == 0 || s.concurrency > 64 {
+            return err("sms.concurrency", "must be between 1 and 64".into());
+        }
+        if s.provider == ProviderKind::Twilio && s.twilio.is_none() {
+            return err(
+                "sms.provider",
+                "is \"twilio\" but there is no [sms.twilio] section".into(),
+            );
+        }
+        if let Some(t) = &s.twilio {
+            if !(t.account_sid.starts_with("AC") && t.account_sid.len() == 34) {
+                return err(
+                    "sms.twilio.account_sid",
+                    "must be the 34-character SID starting with AC".into(),
+                );
+            }
+            match (&t.from, &t.messaging_service_sid) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return err(
+                        "sms.twilio.from",
+                        "set exactly one of `from` and `messaging_service_sid`".into(),
+                    );
+                }
+                (Some(from), None) => {
+                    if let Err(e) = E164::parse_lenient(from, &p.region) {
+                        return err("sms.twilio.from", e.to_string());
+                    }
+                }
+                (None, Some(mg)) if !mg.starts_with("MG") => {
+                    return err(
+                        "sms.twilio.messaging_service_sid",
+                        "must start with MG".into(),
+                    );
+                }
+                _ => {}
+            }
+            if t.auth_token_env.is_some() && t.auth_token_file.is_some() {
+                return err(
+                    "sms.twilio.auth_token_file",
+                    "set `auth_token_env` or `auth_token_file`, not both".into(),
+                );
+            }
+            if !(t.base_url.starts_with("https://") || t.base_url.starts_with("http://")) {
+                return err("sms.twilio.base_url", "must be an http(s) URL".into());
+            }
+            if t.timeout_seconds == 0 || t.max_pages == 0 {
+                return err(
+                    "sms.twilio.timeout_seconds",
+                    "timeout_seconds and max_pages must be at least 1".into(),
+                );
+            }
+        }
+        if self.survey.enabled && !self.survey.url.starts_with("https://") {
+            return err(
+                "survey.url",
+                "must be an https:// link when the survey is enabled".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The practice phone in E.164 (checked by `validate`, so only a hand-built config fails).
+    pub fn practice_phone(&self) -> Result<E164, crate::domain::phone::PhoneError> {
+        E164::parse_lenient(&self.practice.phone, &self.practice.region)
+    }
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Line of `a.b.key` in the file: finds the `[a.b]` table (or an inline `a = {..}`) and the key.
+fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
+    let (section, key) = dotted.rsplit_once('.').unwrap_or(("", dotted));
+    let mut current = String::new();
+    let mut section_line = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.trim().to_string();
+            if current == section {
+                section_line = Some(i + 1);
+            }
+            continue;
+        }
+        let lhs = line.split('=').next().unwrap_or("").trim();
+        if current == section && lhs == key {
+            return Some(i + 1);
+        }
+    }
+    section_line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.reminders.offsets_hours, vec![48, 24]);
+        assert_eq!(c.sms.provider, ProviderKind::Outbox);
+    }
+
+    #[test]
+    fn spec_example_parses() {
+        let text = r#"
+[practice]
+name = "Riverside Family Practice"
+phone = "+15555550100"
+time_zone = "America/New_York"
+portal_url = "https://portal.example.org"
+
+[reminders]
+offsets_hours = [48, 24]
+quiet_hours = { start = "08:00", end = "20:00" }
+max_per_day = 1
+max_per_week = 3
+min_lead_minutes = 120
+opt_out_notice = "every"
+
+[security]
+idle_lock_minutes = 5
+
+[sms]
+provider = "outbox"
+rate_per_second = 10
+
+[sms.twilio]
+account_sid = "AC0123456789abcdef0123456789abcdef"
+from = "+15555550123"
+auth_token_env = "TWILIO_AUTH_TOKEN"
+base_url = "https://api.twilio.com"
+"#;
+        let c = parse(text).unwrap();
+        assert_eq!(c.sms.rate_per_second, 10.0);
+        assert_eq!(c.sms.twilio.unwrap().from.as_deref(), Some("+15555550123"));
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err = parse("[practice]\nname = \"X\"\ncolour = \"red\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":3:"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_time_zone_names_key_and_line() {
+        let err = parse("[practice]\n\ntime_zone = \"Mars/Olympus\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":3:"), "{err}");
+        assert!(err.contains("practice.time_zone"), "{err}");
+        assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_type_names_key_and_line() {
+        let err = parse("[reminders]\nmax_per_day = \"one\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":2:") && err.contains("reminders.max_per_day"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn quiet_hours_may_only_narrow() {
+        let err = parse("[reminders]\nquiet_hours = { start = \"07:00\", end = \"20:00\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("reminders.quiet_hours") && err.contains(":2:"),
+            "{err}"
+        );
+        let ok =
+            parse("[reminders]\nquiet_hours = { start = \"09:00\", end = \"18:30\" }\n").unwrap();
+        assert_eq!(ok.reminders.quiet_hours.start, hm(9, 0));
+    }
+
+    #[test]
+    fn cross_key_rule_names_key_and_line() {
+        let err = parse("[sms]\nprovider = \"twilio\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sms.provider") && err.contains(":2:"), "{err}");
+        let err = parse("[practice]\nname = \"A\"\nphone = \"12\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("practice.phone") && err.contains(":3:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn twilio_needs_exactly_one_sender() {
+        let base = "[sms.twilio]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\n";
+        assert!(parse(base).unwrap_err().to_string().contains("exactly one"));
+        assert!(parse(&format!("{base}messaging_service_sid = \"MG1\"\n")).is_ok());
+    }
+
+    #[test]
+    fn missing_file_is_defaults_unless_explicit() {
+        let missing = Path::new("/nonexistent/frontdesk/config.toml");
+        assert_eq!(Config::load(missing, false).unwrap(), Config::default());
+        assert!(matches!(
+            Config::load(missing, true),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn auth_token_file_must_be_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "secret\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let cfg = TwilioConfig {
+            account_sid: "AC0123456789abcdef0123456789abcdef".into(),
+            from: Some("+15555550123".into()),
+            messaging_service_sid: None,
+            auth_token_env: None,
+            auth_token_file: Some(path.clone()),
+            base_url: default_twilio_base(),
+            timeout_seconds: 15,
+            max_pages: 20,
+        };
+        assert!(matches!(cfg.auth_token(), Err(SecretError::TooOpen(_))));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(cfg.auth_token().unwrap(), "secret");
+    }
+}

@@ -1,0 +1,293 @@
+//! SMS consent (TCPA): the current state is derived from the patient's consent events.
+//!
+//! Pure. SPEC §5.2: a patient may receive automated SMS only when the latest event is an
+//! opt-in *with evidence* and no later opt-out. Opt-out wins immediately. Events are never
+//! edited or deleted; a change of mind is a new event.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Opt in or out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentKind {
+    OptIn,
+    OptOut,
+}
+
+impl ConsentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OptIn => "opt_in",
+            Self::OptOut => "opt_out",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::OptIn, Self::OptOut]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// How the consent or revocation reached us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMethod {
+    /// A signed paper form (evidence: the scanned form's reference).
+    WrittenForm,
+    /// An electronic signature (evidence: the signature record id).
+    ESignature,
+    /// Ticked in the patient portal (evidence: the portal's record id).
+    Portal,
+    /// A keyword by SMS: START/UNSTOP/YES to opt in, STOP and friends to opt out
+    /// (evidence: the inbound message's provider id).
+    SmsKeyword,
+    /// The provider reported the recipient unsubscribed (Twilio 21610).
+    ProviderReport,
+    /// Told to staff in person or by phone (valid for opt-outs, which need no evidence).
+    Verbal,
+}
+
+impl ConsentMethod {
+    pub const ALL: [Self; 6] = [
+        Self::WrittenForm,
+        Self::ESignature,
+        Self::Portal,
+        Self::SmsKeyword,
+        Self::ProviderReport,
+        Self::Verbal,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WrittenForm => "written_form",
+            Self::ESignature => "e_signature",
+            Self::Portal => "portal",
+            Self::SmsKeyword => "sms_keyword",
+            Self::ProviderReport => "provider_report",
+            Self::Verbal => "verbal",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::WrittenForm => "written form",
+            Self::ESignature => "e-signature",
+            Self::Portal => "portal",
+            Self::SmsKeyword => "SMS keyword",
+            Self::ProviderReport => "provider report",
+            Self::Verbal => "verbal",
+        }
+    }
+    /// Methods that can carry an opt-in (TCPA wants written or electronic agreement).
+    pub fn can_opt_in(self) -> bool {
+        matches!(
+            self,
+            Self::WrittenForm | Self::ESignature | Self::Portal | Self::SmsKeyword
+        )
+    }
+}
+
+/// One recorded consent change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentEvent {
+    pub kind: ConsentKind,
+    pub method: ConsentMethod,
+    /// Reference to the evidence (form id, signature id, message sid).
+    pub evidence: Option<String>,
+    /// Staff username, or `system` for keywords and provider reports.
+    pub recorded_by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a consent event cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsentError {
+    #[error("an opt-in needs evidence: the form, signature or portal record reference")]
+    MissingEvidence,
+    #[error("an opt-in cannot be recorded as {0}; use written form, e-signature or portal")]
+    MethodCannotOptIn(&'static str),
+}
+
+impl ConsentEvent {
+    /// Check an event before it is stored.
+    pub fn validate(&self) -> Result<(), ConsentError> {
+        if self.kind == ConsentKind::OptIn {
+            if !self.method.can_opt_in() {
+                return Err(ConsentError::MethodCannotOptIn(self.method.label()));
+            }
+            if self.evidence.as_deref().is_none_or(|e| e.trim().is_empty()) {
+                return Err(ConsentError::MissingEvidence);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The consent state that decides whether automated SMS may go out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConsentState {
+    /// Nothing recorded.
+    None,
+    /// Opted in with evidence: automated SMS allowed.
+    OptedIn {
+        since: DateTime<Utc>,
+        method: ConsentMethod,
+        evidence: String,
+    },
+    /// An opt-in without evidence (e.g. imported): treated as no consent until fixed.
+    Unverified { since: DateTime<Utc> },
+    /// Opted out: nothing more is sent (beyond one confirmation).
+    OptedOut {
+        since: DateTime<Utc>,
+        method: ConsentMethod,
+    },
+}
+
+/// The three-way flag the day view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentFlag {
+    OptedIn,
+    None,
+    OptedOut,
+}
+
+impl ConsentState {
+    /// Fold events in the order they were recorded (oldest first).
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ConsentEvent>) -> Self {
+        events.into_iter().fold(Self::None, |_, e| match e.kind {
+            ConsentKind::OptOut => Self::OptedOut {
+                since: e.at,
+                method: e.method,
+            },
+            ConsentKind::OptIn => match e.evidence.as_deref().map(str::trim) {
+                Some(ev) if !ev.is_empty() && e.method.can_opt_in() => Self::OptedIn {
+                    since: e.at,
+                    method: e.method,
+                    evidence: ev.to_string(),
+                },
+                _ => Self::Unverified { since: e.at },
+            },
+        })
+    }
+
+    /// May automated SMS go to this patient?
+    pub fn may_text(&self) -> bool {
+        matches!(self, Self::OptedIn { .. })
+    }
+
+    pub fn flag(&self) -> ConsentFlag {
+        match self {
+            Self::OptedIn { .. } => ConsentFlag::OptedIn,
+            Self::None | Self::Unverified { .. } => ConsentFlag::None,
+            Self::OptedOut { .. } => ConsentFlag::OptedOut,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ev(
+        kind: ConsentKind,
+        method: ConsentMethod,
+        evidence: Option<&str>,
+        day: u32,
+    ) -> ConsentEvent {
+        ConsentEvent {
+            kind,
+            method,
+            evidence: evidence.map(str::to_string),
+            recorded_by: "desk".into(),
+            at: Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn no_events_means_no_consent() {
+        let s = ConsentState::from_events(&[]);
+        assert_eq!(s, ConsentState::None);
+        assert!(!s.may_text());
+    }
+
+    #[test]
+    fn opt_in_with_evidence_allows_texts() {
+        let s = ConsentState::from_events(&[ev(
+            ConsentKind::OptIn,
+            ConsentMethod::WrittenForm,
+            Some("FORM-1"),
+            1,
+        )]);
+        assert!(s.may_text());
+        assert_eq!(s.flag(), ConsentFlag::OptedIn);
+    }
+
+    #[test]
+    fn opt_in_without_evidence_is_not_consent() {
+        let s = ConsentState::from_events(&[ev(
+            ConsentKind::OptIn,
+            ConsentMethod::Portal,
+            Some("  "),
+            1,
+        )]);
+        assert!(matches!(s, ConsentState::Unverified { .. }));
+        assert!(!s.may_text());
+        assert_eq!(s.flag(), ConsentFlag::None);
+    }
+
+    #[test]
+    fn later_opt_out_wins_and_later_opt_in_restores() {
+        let opt_in = ev(
+            ConsentKind::OptIn,
+            ConsentMethod::ESignature,
+            Some("SIG-9"),
+            1,
+        );
+        let stop = ev(
+            ConsentKind::OptOut,
+            ConsentMethod::SmsKeyword,
+            Some("SM1"),
+            2,
+        );
+        let start = ev(
+            ConsentKind::OptIn,
+            ConsentMethod::SmsKeyword,
+            Some("SM2"),
+            3,
+        );
+        let out = ConsentState::from_events(&[opt_in.clone(), stop.clone()]);
+        assert_eq!(out.flag(), ConsentFlag::OptedOut);
+        assert!(!out.may_text());
+        assert!(ConsentState::from_events(&[opt_in, stop, start]).may_text());
+    }
+
+    #[test]
+    fn validation_needs_evidence_and_a_method_that_can_opt_in() {
+        assert_eq!(
+            ev(ConsentKind::OptIn, ConsentMethod::WrittenForm, None, 1).validate(),
+            Err(ConsentError::MissingEvidence)
+        );
+        assert!(matches!(
+            ev(ConsentKind::OptIn, ConsentMethod::Verbal, Some("x"), 1).validate(),
+            Err(ConsentError::MethodCannotOptIn(_))
+        ));
+        assert!(
+            ev(ConsentKind::OptOut, ConsentMethod::Verbal, None, 1)
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn stored_names_round_trip() {
+        for m in ConsentMethod::ALL {
+            assert_eq!(ConsentMethod::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(ConsentKind::parse("opt_out"), Some(ConsentKind::OptOut));
+    }
+}

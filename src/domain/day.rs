@@ -1,0 +1,67 @@
+//! The day sheet: what the day view shows, already joined and decided.
+//!
+//! Pure data built by `workflow::day` and drawn by the console; the console never queries.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::appointment::AppointmentStatus;
+use super::consent::ConsentFlag;
+use super::ids::{AppointmentId, PatientId};
+use super::reminder::ReminderCell;
+use super::reply::ReplyKind;
+
+/// One day's appointments in start order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DaySheet {
+    pub date: NaiveDate,
+    pub tz: Tz,
+    pub rows: Vec<DayRow>,
+}
+
+/// One appointment line of the day view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DayRow {
+    pub appointment_id: AppointmentId,
+    pub patient_id: PatientId,
+    pub start: DateTime<Utc>,
+    pub duration_minutes: u32,
+    /// "Last, First".
+    pub patient_name: String,
+    pub clinician: String,
+    /// The neutral label (never the internal, possibly clinical, type name).
+    pub type_label: String,
+    pub status: AppointmentStatus,
+    /// One cell per configured reminder offset; empty until messaging is planned.
+    pub reminders: Vec<ReminderCell>,
+    pub last_reply: Option<ReplyKind>,
+    pub consent: ConsentFlag,
+    pub portal: bool,
+    pub has_mobile: bool,
+    pub number_flagged: bool,
+    pub callback_requested: bool,
+}
+
+impl DaySheet {
+    /// Appointments still waiting for the patient to confirm.
+    pub fn unconfirmed(&self) -> impl Iterator<Item = &DayRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.status == AppointmentStatus::Booked)
+    }
+}
+
+/// A patient found by the desk's search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientHit {
+    pub patient_id: PatientId,
+    /// "Last, First".
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    /// Last four digits only; the full number is on the patient screen.
+    pub mobile_last4: Option<String>,
+    /// The next open appointment, if any.
+    pub next_appointment: Option<DateTime<Utc>>,
+    pub consent: ConsentFlag,
+}

@@ -1,0 +1,163 @@
+//! The vocabulary of messages: direction, kind and delivery status.
+//!
+//! Pure. Stored names are stable strings (they appear in exports and the audit log).
+
+use serde::{Deserialize, Serialize};
+
+/// Which way a message went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Outbound,
+    Inbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Outbound => "out",
+            Self::Inbound => "in",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "out" => Some(Self::Outbound),
+            "in" => Some(Self::Inbound),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $s:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vdoc])* #[serde(rename = $s)] $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+            /// The stored name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $s),* }
+            }
+            /// Parse a stored name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$variant),)* _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a message is for; outbound kinds are also the template names.
+    MessageKind {
+        Reminder48h = "reminder-48h",
+        Reminder24h = "reminder-24h",
+        /// Two bookings on one day: one text listing both times.
+        SameDayDouble = "same-day-double",
+        PortalNewMessage = "portal-new-message",
+        PortalResultsReady = "portal-results-ready",
+        PortalIntakeForms = "portal-intake-forms",
+        PortalRenewalReview = "portal-renewal-review",
+        Welcome = "welcome",
+        Closure = "closure",
+        Survey = "survey",
+        Refill = "refill",
+        HelpReply = "help-reply",
+        OptOutConfirmation = "opt-out-confirmation",
+        OptInConfirmation = "opt-in-confirmation",
+        /// Free text written at the desk.
+        Custom = "custom",
+        /// A message from a patient.
+        Reply = "reply",
+    }
+);
+
+impl MessageKind {
+    /// Automated messages count against the frequency caps; answers to the patient's own
+    /// HELP/STOP/START do not (SPEC §5.6).
+    pub fn counts_against_cap(self) -> bool {
+        !matches!(
+            self,
+            Self::HelpReply | Self::OptOutConfirmation | Self::OptInConfirmation | Self::Reply
+        )
+    }
+
+    /// The portal prompt kinds the desk can choose from.
+    pub const PORTAL_PROMPTS: [Self; 4] = [
+        Self::PortalNewMessage,
+        Self::PortalResultsReady,
+        Self::PortalIntakeForms,
+        Self::PortalRenewalReview,
+    ];
+}
+
+string_enum!(
+    /// Where a message stands. Outbound: pending → queued → sent → delivered, or a final
+    /// failure. `pending` means the row exists but the provider has not confirmed it took the
+    /// message — the state a crash can leave behind, reconciled before any retry.
+    MessageStatus {
+        /// Row written, provider not yet called (or the call's outcome is unknown).
+        Pending = "pending",
+        /// Waiting in the offline outbox, or accepted and queued by the provider.
+        Queued = "queued",
+        Sent = "sent",
+        Delivered = "delivered",
+        /// Permanent failure, with the provider's code.
+        Failed = "failed",
+        Undelivered = "undelivered",
+        /// Refused by the PHI gate; never left the building.
+        Blocked = "blocked",
+        /// Withdrawn before sending (re-check after a time offline found it no longer allowed).
+        Withdrawn = "withdrawn",
+        /// An inbound message.
+        Received = "received",
+    }
+);
+
+impl MessageStatus {
+    /// No further change is expected.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Delivered
+                | Self::Failed
+                | Self::Undelivered
+                | Self::Blocked
+                | Self::Withdrawn
+                | Self::Received
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip() {
+        for k in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(k.as_str()), Some(*k));
+        }
+        for s in MessageStatus::ALL {
+            assert_eq!(MessageStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(
+            Direction::parse(Direction::Inbound.as_str()),
+            Some(Direction::Inbound)
+        );
+    }
+
+    #[test]
+    fn replies_to_keywords_do_not_count_against_caps() {
+        assert!(MessageKind::Reminder24h.counts_against_cap());
+        assert!(!MessageKind::OptOutConfirmation.counts_against_cap());
+        assert!(!MessageKind::HelpReply.counts_against_cap());
+    }
+}

@@ -1,0 +1,16 @@
+//! The pure core: the practice's rules as data and functions.
+//!
+//! No IO, no clock, no database, no terminal: `now` is always passed in. May import std,
+//! chrono(-tz), serde, thiserror and sha2 (hashing is computation); never `store`,
+//! `provider`, `workflow`, `tui` or `cli`. Most of the tests live here.
+
+pub mod appointment;
+pub mod audit;
+pub mod consent;
+pub mod day;
+pub mod ids;
+pub mod message;
+pub mod patient;
+pub mod phone;
+pub mod reminder;
+pub mod reply;

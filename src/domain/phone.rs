@@ -1,0 +1,182 @@
+//! Phone numbers: parsed and normalised to E.164 with the `phonenumber` crate.
+//!
+//! Pure: no IO. A number the desk types ("(555) 201-0134", "555.201.0134", "+1 555 201 0134")
+//! is read in the practice's default region and stored as E.164 ("+15552010134").
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A valid phone number in E.164 form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct E164(String);
+
+/// Why a phone number was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("{input:?} is not a phone number: {reason}")]
+    Unparseable { input: String, reason: String },
+    #[error("{input:?} is not a valid number for its country; check the digits")]
+    Invalid { input: String },
+    #[error("{region:?} is not a two-letter country code such as US or CA")]
+    UnknownRegion { region: String },
+}
+
+impl E164 {
+    /// Parse what someone typed, reading national numbers in `default_region` (ISO 3166 alpha-2).
+    pub fn parse(input: &str, default_region: &str) -> Result<Self, PhoneError> {
+        let region: phonenumber::country::Id = default_region
+            .trim()
+            .to_ascii_uppercase()
+            .parse()
+            .map_err(|_| PhoneError::UnknownRegion {
+            region: default_region.to_string(),
+        })?;
+        let trimmed = input.trim();
+        let number =
+            phonenumber::parse(Some(region), trimmed).map_err(|e| PhoneError::Unparseable {
+                input: trimmed.to_string(),
+                reason: e.to_string(),
+            })?;
+        if !phonenumber::is_valid(&number) {
+            return Err(PhoneError::Invalid {
+                input: trimmed.to_string(),
+            });
+        }
+        Ok(Self(
+            number.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
+    }
+
+    /// Parse the practice's own numbers (its phone, its sending number): only the shape is
+    /// checked, because fictional and reserved ranges (+1 555 555 01xx) are legitimate there
+    /// in tests and demos, while a patient's number must be a real, valid one.
+    pub fn parse_lenient(input: &str, default_region: &str) -> Result<Self, PhoneError> {
+        let region: phonenumber::country::Id = default_region
+            .trim()
+            .to_ascii_uppercase()
+            .parse()
+            .map_err(|_| PhoneError::UnknownRegion {
+            region: default_region.to_string(),
+        })?;
+        let trimmed = input.trim();
+        let number =
+            phonenumber::parse(Some(region), trimmed).map_err(|e| PhoneError::Unparseable {
+                input: trimmed.to_string(),
+                reason: e.to_string(),
+            })?;
+        Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())
+    }
+
+    /// The E.164 string ("+15552010134").
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The last four digits, for screens that must not show the whole number.
+    pub fn last4(&self) -> &str {
+        let n = self.0.len();
+        &self.0[n.saturating_sub(4)..]
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for E164 {
+    type Error = PhoneError;
+    /// Accepts only an already-normalised E.164 string (as stored in the database).
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let ok = value.len() >= 8
+            && value.len() <= 16
+            && value.starts_with('+')
+            && value[1..].bytes().all(|b| b.is_ascii_digit());
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(PhoneError::Unparseable {
+                input: value,
+                reason: "not in E.164 form (+ and 7 to 15 digits)".into(),
+            })
+        }
+    }
+}
+
+impl From<E164> for String {
+    fn from(value: E164) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_formats_normalise_to_e164() {
+        for input in [
+            "(201) 555-0134",
+            "201.555.0134",
+            "+1 201 555 0134",
+            " 2015550134 ",
+        ] {
+            assert_eq!(
+                E164::parse(input, "US").unwrap().as_str(),
+                "+12015550134",
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_regions_use_their_own_rules() {
+        assert_eq!(
+            E164::parse("020 7946 0018", "GB").unwrap().as_str(),
+            "+442079460018"
+        );
+    }
+
+    #[test]
+    fn garbage_and_short_numbers_are_refused_with_the_input_named() {
+        let err = E164::parse("call me", "US").unwrap_err();
+        assert!(err.to_string().contains("call me"), "{err}");
+        assert!(matches!(
+            E164::parse("123", "US"),
+            Err(PhoneError::Invalid { .. }) | Err(PhoneError::Unparseable { .. })
+        ));
+    }
+
+    #[test]
+    fn lenient_parse_accepts_reserved_ranges_but_not_garbage() {
+        assert!(E164::parse("+15555550100", "US").is_err());
+        assert_eq!(
+            E164::parse_lenient("+1 555 555 0100", "US")
+                .unwrap()
+                .as_str(),
+            "+15555550100"
+        );
+        assert!(E164::parse_lenient("hello", "US").is_err());
+    }
+
+    #[test]
+    fn unknown_region_is_an_error() {
+        assert!(matches!(
+            E164::parse("2015550134", "XX"),
+            Err(PhoneError::UnknownRegion { .. })
+        ));
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_rejects_non_e164() {
+        assert!(E164::try_from("+12015550134".to_string()).is_ok());
+        assert!(E164::try_from("2015550134".to_string()).is_err());
+        assert_eq!(
+            E164::try_from("+12015550134".to_string()).unwrap().last4(),
+            "0134"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! The `frontdesk` binary: parse the command line, start logging, load the config, dispatch.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use frontdesk::cli::{self, Cli, Context};
+use frontdesk::clock::Clock;
+use frontdesk::config::Config;
+use frontdesk::paths::Paths;
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: Cli) -> anyhow::Result<ExitCode> {
+    let paths = Paths::resolve(args.config.as_deref(), args.db.as_deref())?;
+    let _log = frontdesk::logging::init(&paths.log_dir)?;
+    let config = Config::load(&paths.config_file, paths.config_explicit)?;
+    let clock = Clock::from_env()?;
+    let ctx = Context {
+        paths,
+        config,
+        clock,
+    };
+    match args.command {
+        Some(command) => cli::run(command, &ctx),
+        None => anyhow::bail!("the console is not built yet; see `frontdesk --help`"),
+    }
+}

@@ -1,0 +1,266 @@
+//! Appointments: insert, read, range queries, and status changes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params};
+
+use super::{Result, StoreError, found, from_ts, ts};
+use crate::domain::appointment::{Appointment, AppointmentStatus};
+use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
+
+/// An appointment to be created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAppointment {
+    pub external_id: Option<String>,
+    pub patient_id: PatientId,
+    pub clinician_id: ClinicianId,
+    pub type_id: AppointmentTypeId,
+    pub start: DateTime<Utc>,
+    pub duration_minutes: u32,
+    pub status: AppointmentStatus,
+    pub booked_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &Connection, a: &NewAppointment) -> Result<AppointmentId> {
+    conn.prepare_cached(
+        "INSERT INTO appointments (external_id, patient_id, clinician_id, type_id, start_at,
+                                   duration_minutes, status, booked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        a.external_id,
+        a.patient_id.0,
+        a.clinician_id.0,
+        a.type_id.0,
+        ts(a.start),
+        a.duration_minutes,
+        a.status.as_str(),
+        ts(a.booked_at),
+    ])?;
+    Ok(AppointmentId(conn.last_insert_rowid()))
+}
+
+const COLUMNS: &str = "id, patient_id, clinician_id, type_id, start_at, duration_minutes, status, booked_at, callback_requested";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<(Appointment, String, i64, i64)> {
+    let status: String = r.get(6)?;
+    let start: i64 = r.get(4)?;
+    let booked: i64 = r.get(7)?;
+    Ok((
+        Appointment {
+            id: AppointmentId(r.get(0)?),
+            patient_id: PatientId(r.get(1)?),
+            clinician_id: ClinicianId(r.get(2)?),
+            type_id: AppointmentTypeId(r.get(3)?),
+            start: DateTime::UNIX_EPOCH,
+            duration_minutes: r.get(5)?,
+            status: AppointmentStatus::Booked,
+            booked_at: DateTime::UNIX_EPOCH,
+            callback_requested: r.get(8)?,
+        },
+        status,
+        start,
+        booked,
+    ))
+}
+
+fn check((mut a, status, start, booked): (Appointment, String, i64, i64)) -> Result<Appointment> {
+    a.status = AppointmentStatus::parse(&status).ok_or(StoreError::Corrupt {
+        what: "appointments.status",
+        value: status,
+    })?;
+    a.start = from_ts(start)?;
+    a.booked_at = from_ts(booked)?;
+    Ok(a)
+}
+
+pub fn get(conn: &Connection, id: AppointmentId) -> Result<Appointment> {
+    let sql = format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1");
+    check(found(
+        conn.prepare_cached(&sql)?
+            .query_row(params![id.0], from_row),
+        "appointment",
+        id,
+    )?)
+}
+
+/// Appointments starting in `[from, to)`, in start order.
+pub fn starting_between(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Appointment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointments WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![ts(from), ts(to)], from_row)?;
+    rows.map(|r| check(r?)).collect()
+}
+
+/// Record a status change (the caller has checked the transition). Fails with `Conflict` if
+/// someone else changed the status first, so two desks cannot overwrite each other.
+pub fn set_status(
+    conn: &Connection,
+    id: AppointmentId,
+    expected: AppointmentStatus,
+    to: AppointmentStatus,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE appointments SET status = ?3, status_changed_by = ?4, status_changed_at = ?5
+         WHERE id = ?1 AND status = ?2",
+        params![id.0, expected.as_str(), to.as_str(), by, ts(now)],
+    )?;
+    if n == 0 {
+        let current = get(conn, id)?;
+        return Err(StoreError::Conflict(format!(
+            "appointment {id} is now {} (changed elsewhere); reload and try again",
+            current.status
+        )));
+    }
+    Ok(())
+}
+
+/// Who last changed the status, and when.
+pub fn status_change(
+    conn: &Connection,
+    id: AppointmentId,
+) -> Result<Option<(String, DateTime<Utc>)>> {
+    let row: (Option<String>, Option<i64>) = found(
+        conn.query_row(
+            "SELECT status_changed_by, status_changed_at FROM appointments WHERE id = ?1",
+            params![id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ),
+        "appointment",
+        id,
+    )?;
+    match row {
+        (Some(by), Some(at)) => Ok(Some((by, from_ts(at)?))),
+        _ => Ok(None),
+    }
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::store::{Store, patients, reference};
+    use chrono::TimeZone;
+
+    pub(crate) fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
+    }
+
+    /// A store with one clinician, one type and one patient; returns their ids.
+    pub(crate) fn fixture() -> (Store, PatientId, ClinicianId, AppointmentTypeId) {
+        let store = Store::open_in_memory().unwrap();
+        let c = reference::insert_clinician(store.conn(), "Dr. Okafor").unwrap();
+        let ty = reference::insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
+        let p = patients::insert(
+            store.conn(),
+            &patients::NewPatient {
+                external_id: None,
+                first_name: "Ada".into(),
+                last_name: "Lovelace".into(),
+                birth_date: None,
+                mobile: None,
+                time_zone: None,
+                portal_active: false,
+            },
+            t(8, 0),
+        )
+        .unwrap();
+        (store, p, c, ty)
+    }
+
+    pub(crate) fn booking(
+        p: PatientId,
+        c: ClinicianId,
+        ty: AppointmentTypeId,
+        start: DateTime<Utc>,
+    ) -> NewAppointment {
+        NewAppointment {
+            external_id: None,
+            patient_id: p,
+            clinician_id: c,
+            type_id: ty,
+            start,
+            duration_minutes: 30,
+            status: AppointmentStatus::Booked,
+            booked_at: t(8, 0),
+        }
+    }
+
+    #[test]
+    fn insert_get_and_range() {
+        let (store, p, c, ty) = fixture();
+        let late = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let early = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        insert(
+            store.conn(),
+            &booking(p, c, ty, t(9, 0) + chrono::Duration::days(1)),
+        )
+        .unwrap();
+        let day =
+            starting_between(store.conn(), t(0, 0), t(0, 0) + chrono::Duration::days(1)).unwrap();
+        assert_eq!(
+            day.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![early, late]
+        );
+        assert_eq!(get(store.conn(), late).unwrap().start, t(16, 0));
+    }
+
+    #[test]
+    fn status_change_records_who_and_when_and_detects_conflicts() {
+        let (store, p, c, ty) = fixture();
+        let id = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        set_status(
+            store.conn(),
+            id,
+            AppointmentStatus::Booked,
+            AppointmentStatus::Arrived,
+            "desk",
+            t(9, 5),
+        )
+        .unwrap();
+        assert_eq!(
+            get(store.conn(), id).unwrap().status,
+            AppointmentStatus::Arrived
+        );
+        assert_eq!(
+            status_change(store.conn(), id).unwrap(),
+            Some(("desk".into(), t(9, 5)))
+        );
+        let err = set_status(
+            store.conn(),
+            id,
+            AppointmentStatus::Booked,
+            AppointmentStatus::Cancelled,
+            "desk2",
+            t(9, 6),
+        )
+        .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    }
+
+    #[test]
+    fn database_refuses_unknown_status_and_dangling_patient() {
+        let (store, p, c, ty) = fixture();
+        let id = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        assert!(
+            store
+                .conn()
+                .execute(
+                    "UPDATE appointments SET status = 'gone' WHERE id = ?1",
+                    [id.0]
+                )
+                .is_err()
+        );
+        assert!(insert(store.conn(), &booking(PatientId(999), c, ty, t(9, 0))).is_err());
+    }
+}

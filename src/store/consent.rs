@@ -1,0 +1,162 @@
+//! Consent events: append-only (triggers refuse updates and deletes).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::{Result, StoreError, from_ts, ts};
+use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
+use crate::domain::ids::PatientId;
+
+/// Append one event (the caller has validated it).
+pub fn append(conn: &Connection, patient: PatientId, e: &ConsentEvent) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO consent_events (patient_id, kind, method, evidence, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        patient.0,
+        e.kind.as_str(),
+        e.method.as_str(),
+        e.evidence,
+        e.recorded_by,
+        ts(e.at)
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+type RawEvent = (i64, String, String, Option<String>, String, i64);
+
+fn check((_, kind, method, evidence, recorded_by, at): RawEvent) -> Result<ConsentEvent> {
+    Ok(ConsentEvent {
+        kind: ConsentKind::parse(&kind).ok_or(StoreError::Corrupt {
+            what: "consent_events.kind",
+            value: kind,
+        })?,
+        method: ConsentMethod::parse(&method).ok_or(StoreError::Corrupt {
+            what: "consent_events.method",
+            value: method,
+        })?,
+        evidence,
+        recorded_by,
+        at: from_ts(at)?,
+    })
+}
+
+/// One patient's events, oldest first (ties broken by insertion order).
+pub fn events(conn: &Connection, patient: PatientId) -> Result<Vec<ConsentEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
+         WHERE patient_id = ?1 ORDER BY recorded_at, id",
+    )?;
+    let rows = stmt.query_map(params![patient.0], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    rows.map(|r| check(r?)).collect()
+}
+
+/// Current consent of many patients at once (for the day view and batch planning).
+pub fn states(
+    conn: &Connection,
+    patients: &[PatientId],
+) -> Result<HashMap<PatientId, ConsentState>> {
+    let mut by_patient: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
+         WHERE patient_id = ?1 ORDER BY recorded_at, id",
+    )?;
+    for p in patients {
+        if by_patient.contains_key(p) {
+            continue;
+        }
+        let rows = stmt.query_map(params![p.0], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let events = rows.map(|r| check(r?)).collect::<Result<Vec<_>>>()?;
+        by_patient.insert(*p, events);
+    }
+    Ok(by_patient
+        .into_iter()
+        .map(|(p, ev)| (p, ConsentState::from_events(&ev)))
+        .collect())
+}
+
+/// The latest event time, to find "first message after an opt-in".
+pub fn latest_at(conn: &Connection, patient: PatientId) -> Result<Option<DateTime<Utc>>> {
+    let t: Option<i64> = conn.query_row(
+        "SELECT MAX(recorded_at) FROM consent_events WHERE patient_id = ?1",
+        params![patient.0],
+        |r| r.get(0),
+    )?;
+    t.map(from_ts).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::appointments::tests::{fixture, t};
+
+    fn ev(kind: ConsentKind, at: DateTime<Utc>) -> ConsentEvent {
+        ConsentEvent {
+            kind,
+            method: ConsentMethod::WrittenForm,
+            evidence: Some("FORM-7".into()),
+            recorded_by: "desk".into(),
+            at,
+        }
+    }
+
+    #[test]
+    fn events_come_back_in_order_and_fold_to_state() {
+        let (store, p, _, _) = fixture();
+        append(store.conn(), p, &ev(ConsentKind::OptOut, t(10, 0))).unwrap();
+        append(store.conn(), p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
+        let events = events(store.conn(), p).unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            vec![ConsentKind::OptIn, ConsentKind::OptOut]
+        );
+        let states = states(store.conn(), &[p, p]).unwrap();
+        assert!(!states[&p].may_text());
+        assert_eq!(latest_at(store.conn(), p).unwrap(), Some(t(10, 0)));
+    }
+
+    #[test]
+    fn patients_without_events_have_no_consent() {
+        let (store, p, _, _) = fixture();
+        assert_eq!(states(store.conn(), &[p]).unwrap()[&p], ConsentState::None);
+    }
+
+    #[test]
+    fn consent_records_cannot_be_changed_or_deleted() {
+        let (store, p, _, _) = fixture();
+        append(store.conn(), p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
+        assert!(
+            store
+                .conn()
+                .execute("DELETE FROM consent_events", [])
+                .is_err()
+        );
+        assert!(
+            store
+                .conn()
+                .execute("UPDATE consent_events SET kind = 'opt_out'", [])
+                .is_err()
+        );
+    }
+}

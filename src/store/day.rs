@@ -1,0 +1,234 @@
+//! The day sheet query: one day's appointments joined with patient, clinician, type,
+//! consent and latest reply, in one pass (the day view must switch days in under 10 ms).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, params};
+
+use super::{Result, StoreError, consent, from_ts, ts};
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::consent::ConsentFlag;
+use crate::domain::day::{DayRow, DaySheet, PatientHit};
+use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::reply::ReplyKind;
+
+/// The UTC bounds of a local calendar day (DST-safe: 23 or 25 hours long when clocks change).
+pub fn day_bounds(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start_of = |d: NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        // A zone may skip midnight; take the earliest valid local time at or after it.
+        tz.from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| {
+                tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+    };
+    (start_of(date), start_of(date.succ_opt().unwrap_or(date)))
+}
+
+/// Every appointment of the local day `date`, in start order, with reminder cells empty
+/// (the messaging planner fills them).
+pub fn sheet(conn: &Connection, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
+    let (from, to) = day_bounds(date, tz);
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
+                p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
+                p.number_problem_code IS NOT NULL, c.display_name, t.sms_label,
+                (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
+                  WHERE m.patient_id = a.patient_id AND m.created_at <= ?2
+                  ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+           FROM appointments a
+           JOIN patients p ON p.id = a.patient_id
+           JOIN clinicians c ON c.id = a.clinician_id
+           JOIN appointment_types t ON t.id = a.type_id
+          WHERE a.start_at >= ?1 AND a.start_at < ?2
+          ORDER BY a.start_at, c.display_name, a.id",
+    )?;
+    let raw = stmt
+        .query_map(params![ts(from), ts(to)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, bool>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, bool>(9)?,
+                r.get::<_, String>(10)?,
+                r.get::<_, String>(11)?,
+                r.get::<_, Option<String>>(12)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let patients: Vec<PatientId> = raw.iter().map(|r| PatientId(r.1)).collect();
+    let consent = consent::states(conn, &patients)?;
+    let rows = raw
+        .into_iter()
+        .map(
+            |(
+                id,
+                pid,
+                start,
+                dur,
+                status,
+                callback,
+                name,
+                mobile,
+                portal,
+                flagged,
+                clin,
+                label,
+                reply,
+            )| {
+                Ok(DayRow {
+                    appointment_id: AppointmentId(id),
+                    patient_id: PatientId(pid),
+                    start: from_ts(start)?,
+                    duration_minutes: dur,
+                    patient_name: name,
+                    clinician: clin,
+                    type_label: label,
+                    status: AppointmentStatus::parse(&status).ok_or(StoreError::Corrupt {
+                        what: "appointments.status",
+                        value: status,
+                    })?,
+                    reminders: Vec::new(),
+                    last_reply: reply.as_deref().and_then(ReplyKind::parse),
+                    consent: consent
+                        .get(&PatientId(pid))
+                        .map(|s| s.flag())
+                        .unwrap_or(ConsentFlag::None),
+                    portal,
+                    has_mobile: mobile,
+                    number_flagged: flagged,
+                    callback_requested: callback,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DaySheet { date, tz, rows })
+}
+
+/// Search hits with next open appointment and consent flag, for the desk's search list.
+pub fn patient_hits(
+    conn: &Connection,
+    query: &str,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<PatientHit>> {
+    let found = super::patients::search(conn, query, limit)?;
+    let ids: Vec<PatientId> = found.iter().map(|p| p.id).collect();
+    let consent = consent::states(conn, &ids)?;
+    let mut next: HashMap<PatientId, DateTime<Utc>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT MIN(start_at) FROM appointments
+          WHERE patient_id = ?1 AND start_at >= ?2 AND status IN ('booked', 'confirmed')",
+    )?;
+    for id in &ids {
+        let t: Option<i64> = stmt.query_row(params![id.0, ts(now)], |r| r.get(0))?;
+        if let Some(t) = t {
+            next.insert(*id, from_ts(t)?);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|p| PatientHit {
+            patient_id: p.id,
+            name: p.list_name(),
+            birth_date: p.birth_date,
+            mobile_last4: p.mobile.as_ref().map(|m| m.last4().to_string()),
+            next_appointment: next.get(&p.id).copied(),
+            consent: consent
+                .get(&p.id)
+                .map(|s| s.flag())
+                .unwrap_or(ConsentFlag::None),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+    use crate::store::appointments::insert;
+    use crate::store::appointments::tests::{booking, fixture, t};
+
+    const NY: Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn day_bounds_follow_local_midnight_and_dst() {
+        let (a, b) = day_bounds(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), NY);
+        assert_eq!(a.to_rfc3339(), "2026-11-25T05:00:00+00:00");
+        assert_eq!((b - a).num_hours(), 24);
+        // 2026-11-01: clocks go back, the day is 25 hours long.
+        let (a, b) = day_bounds(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), NY);
+        assert_eq!((b - a).num_hours(), 25);
+        let (a, b) = day_bounds(NaiveDate::from_ymd_opt(2026, 3, 8).unwrap(), NY);
+        assert_eq!((b - a).num_hours(), 23);
+    }
+
+    #[test]
+    fn sheet_lists_the_local_day_in_start_order_with_flags() {
+        let (store, p, c, ty) = fixture();
+        // 03:00 UTC on the 26th is 22:00 on the 25th in New York: belongs to the 25th.
+        let late = insert(
+            store.conn(),
+            &booking(p, c, ty, t(3, 0) + chrono::Duration::days(1)),
+        )
+        .unwrap();
+        let early = insert(store.conn(), &booking(p, c, ty, t(14, 0))).unwrap();
+        // 04:00 UTC on the 25th is 23:00 on the 24th: not on the sheet.
+        insert(store.conn(), &booking(p, c, ty, t(4, 0))).unwrap();
+        consent::append(
+            store.conn(),
+            p,
+            &ConsentEvent {
+                kind: ConsentKind::OptIn,
+                method: ConsentMethod::WrittenForm,
+                evidence: Some("F1".into()),
+                recorded_by: "desk".into(),
+                at: t(8, 0),
+            },
+        )
+        .unwrap();
+        let sheet = sheet(
+            store.conn(),
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            NY,
+        )
+        .unwrap();
+        assert_eq!(
+            sheet
+                .rows
+                .iter()
+                .map(|r| r.appointment_id)
+                .collect::<Vec<_>>(),
+            vec![early, late]
+        );
+        let row = &sheet.rows[0];
+        assert_eq!(row.patient_name, "Lovelace, Ada");
+        assert_eq!(row.type_label, "Check-up");
+        assert_eq!(row.clinician, "Dr. Okafor");
+        assert_eq!(row.consent, ConsentFlag::OptedIn);
+        assert!(!row.has_mobile && !row.portal);
+        assert_eq!(sheet.unconfirmed().count(), 2);
+    }
+
+    #[test]
+    fn hits_carry_next_open_appointment() {
+        let (store, p, c, ty) = fixture();
+        insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let hits = patient_hits(store.conn(), "love", t(9, 0), 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].next_appointment, Some(t(15, 0)));
+        assert_eq!(hits[0].consent, ConsentFlag::None);
+    }
+}

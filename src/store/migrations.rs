@@ -1,0 +1,179 @@
+//! Numbered schema migrations, applied by `PRAGMA user_version`, one transaction each.
+//!
+//! Never edit a migration that has shipped: add the next one. Times are INTEGER seconds since
+//! the Unix epoch, UTC (sortable, compact, fast range scans for the day view at 2M rows).
+//! Consent, message and audit rows are kept for at least six years, so triggers refuse
+//! deletes (and audit updates) at the database level, not only in code.
+
+use rusqlite_migration::{M, Migrations};
+
+/// 1: the practice — clinicians, appointment types, patients, appointments.
+const M001_PRACTICE: &str = r#"
+CREATE TABLE clinicians (
+    id           INTEGER PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+);
+
+-- `name` is internal and may be clinical; `sms_label` is the only one a patient may read.
+CREATE TABLE appointment_types (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE,
+    sms_label       TEXT NOT NULL,
+    default_minutes INTEGER NOT NULL CHECK (default_minutes > 0)
+);
+
+CREATE TABLE patients (
+    id                  INTEGER PRIMARY KEY,
+    external_id         TEXT UNIQUE,
+    first_name          TEXT NOT NULL,
+    last_name           TEXT NOT NULL,
+    birth_date          TEXT,              -- YYYY-MM-DD
+    mobile              TEXT,              -- E.164
+    time_zone           TEXT,              -- IANA; NULL = practice zone
+    portal_active       INTEGER NOT NULL DEFAULT 0 CHECK (portal_active IN (0, 1)),
+    number_problem_code TEXT,              -- provider code that flagged the number
+    number_problem_at   INTEGER,
+    created_at          INTEGER NOT NULL
+);
+CREATE INDEX patients_by_name ON patients (last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+CREATE INDEX patients_by_mobile ON patients (mobile) WHERE mobile IS NOT NULL;
+
+CREATE TABLE appointments (
+    id                 INTEGER PRIMARY KEY,
+    external_id        TEXT UNIQUE,
+    patient_id         INTEGER NOT NULL REFERENCES patients (id),
+    clinician_id       INTEGER NOT NULL REFERENCES clinicians (id),
+    type_id            INTEGER NOT NULL REFERENCES appointment_types (id),
+    start_at           INTEGER NOT NULL,
+    duration_minutes   INTEGER NOT NULL CHECK (duration_minutes > 0),
+    status             TEXT NOT NULL CHECK (status IN
+                         ('booked', 'confirmed', 'arrived', 'completed', 'no_show', 'cancelled')),
+    status_changed_by  TEXT,
+    status_changed_at  INTEGER,
+    booked_at          INTEGER NOT NULL,
+    callback_requested INTEGER NOT NULL DEFAULT 0 CHECK (callback_requested IN (0, 1))
+);
+-- The day view and the reminder planner scan by start time.
+CREATE INDEX appointments_by_start ON appointments (start_at);
+-- Patient screen and same-day double bookings look up by patient.
+CREATE INDEX appointments_by_patient ON appointments (patient_id, start_at);
+"#;
+
+/// 2: consent and messages (both directions), replies, templates, provider cursors.
+const M002_MESSAGING: &str = r#"
+CREATE TABLE consent_events (
+    id          INTEGER PRIMARY KEY,
+    patient_id  INTEGER NOT NULL REFERENCES patients (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('opt_in', 'opt_out')),
+    method      TEXT NOT NULL,
+    evidence    TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL
+);
+CREATE INDEX consent_by_patient ON consent_events (patient_id, recorded_at, id);
+CREATE TRIGGER consent_events_keep BEFORE DELETE ON consent_events
+BEGIN SELECT RAISE(ABORT, 'consent records are kept for six years and cannot be deleted'); END;
+CREATE TRIGGER consent_events_fixed BEFORE UPDATE ON consent_events
+BEGIN SELECT RAISE(ABORT, 'consent records cannot be changed; record a new event'); END;
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    direction       TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    kind            TEXT NOT NULL,
+    patient_id      INTEGER REFERENCES patients (id),
+    appointment_id  INTEGER REFERENCES appointments (id),
+    -- Outbound only: appointment + start + offset (or the send's own key). See SPEC §5.8.
+    idempotency_key TEXT UNIQUE,
+    to_number       TEXT NOT NULL,
+    from_number     TEXT,
+    body            TEXT NOT NULL,
+    encoding        TEXT,
+    segments        INTEGER,
+    status          TEXT NOT NULL,
+    provider        TEXT NOT NULL,
+    provider_id     TEXT,
+    error_code      TEXT,
+    error_message   TEXT,
+    findings        TEXT,              -- JSON of PHI findings when blocked
+    created_by      TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    not_before      INTEGER,           -- deferred by quiet hours
+    sent_at         INTEGER,
+    updated_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX messages_by_patient ON messages (patient_id, created_at);
+CREATE INDEX messages_by_appointment ON messages (appointment_id) WHERE appointment_id IS NOT NULL;
+-- A provider id is unique per provider; inbound polling dedupes on it.
+CREATE UNIQUE INDEX messages_by_provider_id ON messages (provider, provider_id) WHERE provider_id IS NOT NULL;
+-- Small partial index: the outbox and reconciliation only look at unfinished rows.
+CREATE INDEX messages_unfinished ON messages (status, not_before) WHERE status IN ('pending', 'queued', 'sent');
+CREATE TRIGGER messages_keep BEFORE DELETE ON messages
+BEGIN SELECT RAISE(ABORT, 'message records are kept for six years and cannot be deleted'); END;
+
+-- How an inbound message was read, and whether staff dealt with it (the reply inbox).
+CREATE TABLE replies (
+    message_id     INTEGER PRIMARY KEY REFERENCES messages (id),
+    classification TEXT NOT NULL,
+    appointment_id INTEGER REFERENCES appointments (id),
+    handled_by     TEXT,
+    handled_at     INTEGER
+);
+CREATE INDEX replies_unhandled ON replies (message_id) WHERE handled_at IS NULL;
+
+CREATE TABLE templates (
+    kind       TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+-- Small key/value state: provider polling cursors, seed markers.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#;
+
+/// 3: staff accounts and the hash-chained audit log.
+const M003_STAFF_AUDIT: &str = r#"
+CREATE TABLE staff (
+    id           INTEGER PRIMARY KEY,
+    username     TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('reception', 'manager', 'admin')),
+    pin_hash     TEXT,
+    active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL UNIQUE
+);
+CREATE INDEX audit_by_subject ON audit (subject, id);
+CREATE INDEX audit_by_at ON audit (at);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#;
+
+/// All migrations in order; `user_version` = how many have been applied.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(M001_PRACTICE),
+        M::up(M002_MESSAGING),
+        M::up(M003_STAFF_AUDIT),
+    ])
+}
+
+/// The schema version a fully migrated database has.
+pub const LATEST: usize = 3;

@@ -1,0 +1,1 @@
+//! Demo practice seeding (placeholder until written).

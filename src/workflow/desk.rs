@@ -1,0 +1,115 @@
+//! What the desk does to an appointment: confirm, arrive, complete, no-show, cancel.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::domain::appointment::{
+    Appointment, AppointmentStatus, TransitionError, check_transition,
+};
+use crate::domain::audit::AuditEntry;
+use crate::domain::ids::AppointmentId;
+use crate::store::{self, Store, StoreError};
+
+/// Why a desk action did not happen. The text is shown to staff as is.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Move an appointment to `to` as `actor`, persisting the change and its audit record together.
+pub fn set_status(
+    store: &mut Store,
+    config: &Config,
+    id: AppointmentId,
+    to: AppointmentStatus,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Appointment, DeskError> {
+    let tz = config.practice.time_zone;
+    store.write(|conn| {
+        let appt = store::appointments::get(conn, id)?;
+        check_transition(appt.status, to, appt.start, now, tz)?;
+        store::appointments::set_status(conn, id, appt.status, to, actor, now)?;
+        store::audit::append(
+            conn,
+            &AuditEntry::new(
+                now,
+                actor,
+                "appointment.status",
+                format!("appointment:{id}"),
+                json!({ "from": appt.status.as_str(), "to": to.as_str(), "via": "desk" }),
+            ),
+        )?;
+        Ok(Appointment { status: to, ..appt })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::appointments::tests::{booking, fixture, t};
+
+    #[test]
+    fn arrival_is_persisted_and_audited_with_the_actor() {
+        let (mut store, p, c, ty) = fixture();
+        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let cfg = Config::default();
+        let a = set_status(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Arrived,
+            "desk",
+            t(14, 50),
+        )
+        .unwrap();
+        assert_eq!(a.status, AppointmentStatus::Arrived);
+        let audit = store::audit::for_subject(store.conn(), &format!("appointment:{id}")).unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].actor, "desk");
+        assert!(audit[0].detail.contains("\"to\":\"arrived\""));
+    }
+
+    #[test]
+    fn refused_change_writes_nothing() {
+        let (mut store, p, c, ty) = fixture();
+        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let cfg = Config::default();
+        set_status(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Cancelled,
+            "desk",
+            t(9, 0),
+        )
+        .unwrap();
+        let err = set_status(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Arrived,
+            "desk",
+            t(15, 0),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a cancelled appointment cannot be marked arrived"
+        );
+        assert_eq!(
+            store::appointments::get(store.conn(), id).unwrap().status,
+            AppointmentStatus::Cancelled
+        );
+        assert_eq!(
+            store::audit::for_subject(store.conn(), &format!("appointment:{id}"))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
