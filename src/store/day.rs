@@ -154,6 +154,15 @@ pub fn patient_hits(
         .collect())
 }
 
+/// Messages waiting to go out (status pending or queued), for the footer's "outbox N".
+pub fn outbox_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status IN ('pending', 'queued') AND provider = 'outbox'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
