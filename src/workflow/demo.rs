@@ -206,7 +206,7 @@ fn new_patient(
 /// Consent mix: most opted in with evidence, some opted out, some never asked, a few
 /// imported opt-ins without evidence (which count as no consent until fixed).
 fn seed_consent(
-    conn: &rusqlite::Connection,
+    conn: &store::Conn,
     rng: &mut ChaCha8Rng,
     patient: PatientId,
     has_mobile: bool,
@@ -268,7 +268,7 @@ fn evidence_prefix(method: ConsentMethod) -> &'static str {
 /// One clinician's day: slots from 08:00 to 17:30, about three in four filled.
 #[allow(clippy::too_many_arguments)]
 fn seed_day(
-    conn: &rusqlite::Connection,
+    conn: &store::Conn,
     rng: &mut ChaCha8Rng,
     tz: Tz,
     day: NaiveDate,
