@@ -1,5 +1,7 @@
 //! The binary's commands as a user runs them: exit codes, messages, files written.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
