@@ -224,7 +224,7 @@ impl PollCursor {
 /// transaction — so a crash in between replays the page instead of losing it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PollPage {
-    /// New texts from patients, each reported once across polls.
+    /// New texts from patients, each reported once across polls, oldest first.
     pub inbound: Vec<InboundSms>,
     /// Outbound messages whose status changed since they were last reported.
     pub statuses: Vec<StatusUpdate>,

@@ -426,6 +426,11 @@ impl Twilio {
                 Some(uri) => url = self.next_url(&uri)?,
             }
         }
+        // Twilio lists newest first; replies must be applied in the order they were written
+        // (STOP then START is not START then STOP).
+        page_out.inbound.reverse();
+        page_out.inbound.sort_by_key(|m| m.received_at);
+        page_out.statuses.reverse();
         tracing::debug!(
             pages,
             inbound = page_out.inbound.len(),
