@@ -851,3 +851,78 @@ async fn logs_carry_ids_and_codes_never_numbers_bodies_or_the_token() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_sends_arrive_exactly_once_and_poll_back() {
+    let fake = FakeTwilio::start();
+    fake.set_progression(Progression::SentOnCreate);
+    let twilio = Arc::new(
+        Twilio::new(TwilioSettings {
+            page_size: 200,
+            ..fake.settings()
+        })
+        .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    let permits = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut tasks = Vec::new();
+    for i in 0..1000u32 {
+        let twilio = Arc::clone(&twilio);
+        let permit = Arc::clone(&permits).acquire_owned().await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let to = format!("+1201555{:04}", i);
+            let r = twilio
+                .send(&sms(&to, &format!("Riverside: reminder {i}")))
+                .await;
+            drop(permit);
+            r
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        ids.insert(t.await.unwrap().unwrap().provider_id);
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(ids.len(), 1000);
+    assert_eq!(fake.created().len(), 1000);
+    assert!(fake.duplicates().is_empty());
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "1000 sends took {elapsed:?}"
+    );
+
+    let page = twilio
+        .poll(&PollCursor::starting_at(fake.now()))
+        .await
+        .unwrap();
+    assert!(page.complete);
+    assert_eq!(page.statuses.len(), 1000);
+    assert!(
+        page.statuses
+            .iter()
+            .all(|s| s.status == MessageStatus::Sent)
+    );
+    let lists = fake.requests().iter().filter(|r| r.is_list()).count();
+    assert_eq!(lists, 5, "1000 messages in pages of 200");
+}
+
+/// The fake as a process of its own, for poking at by hand or from another program:
+/// `FAKE_TWILIO_SECONDS=600 cargo test --test provider_flows serve_fake_twilio -- --ignored --nocapture`
+/// prints the base URL and credentials, then serves until the time is up.
+#[test]
+#[ignore = "runs a server for FAKE_TWILIO_SECONDS (default 60); start it by hand"]
+fn serve_fake_twilio() {
+    let seconds: u64 = std::env::var("FAKE_TWILIO_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let fake = FakeTwilio::start();
+    println!(
+        "fake Twilio at {} (account {}, token {}, from {FROM}) for {seconds} s",
+        fake.base_url(),
+        fake_twilio::ACCOUNT_SID,
+        fake_twilio::AUTH_TOKEN
+    );
+    std::thread::sleep(Duration::from_secs(seconds));
+    println!("created {} messages", fake.created().len());
+}

@@ -226,7 +226,9 @@ impl PollCursor {
 pub struct PollPage {
     /// New texts from patients, each reported once across polls, oldest first.
     pub inbound: Vec<InboundSms>,
-    /// Outbound messages whose status changed since they were last reported.
+    /// Outbound messages whose status changed since they were last reported, oldest first.
+    /// May include messages sent from the same number by something else (the Twilio
+    /// console): ignore ids no row knows.
     pub statuses: Vec<StatusUpdate>,
     /// The cursor to store.
     pub cursor: PollCursor,
