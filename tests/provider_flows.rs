@@ -752,6 +752,23 @@ async fn paging_follows_relative_next_page_uri_up_to_the_cap() {
     injected.sort();
     assert_eq!(all, injected, "every reply exactly once");
 
+    // A next page Twilio no longer honours: the listing starts over, nothing is repeated.
+    let expired = PollCursor::decode(
+        &first
+            .cursor
+            .encode()
+            .replace("PageToken=PA", "PageToken=XX"),
+    )
+    .unwrap();
+    assert!(expired.is_resuming());
+    let restarted = twilio.poll(&expired).await.unwrap();
+    assert_eq!(
+        restarted.inbound.len(),
+        0,
+        "the 20 already reported stay reported"
+    );
+    assert!(!restarted.complete);
+
     fake.clear_requests();
     let third = twilio.poll(&stored(&second.cursor)).await.unwrap();
     assert!(third.inbound.is_empty());

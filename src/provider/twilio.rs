@@ -337,6 +337,24 @@ impl SmsProvider for Twilio {
 
 impl Twilio {
     async fn poll_impl(&self, cursor: &PollCursor) -> Result<PollPage, ProviderError> {
+        match self.poll_listing(cursor).await {
+            // A stored next page Twilio no longer honours (an expired page token): list the
+            // window again from the start; what was already reported is still remembered.
+            Err(e @ (ProviderError::Rejected { .. } | ProviderError::BadResponse(_)))
+                if cursor.resume.is_some() =>
+            {
+                tracing::warn!(code = ?e.code(), "stored next page refused; listing again");
+                let fresh = PollCursor {
+                    resume: None,
+                    ..cursor.clone()
+                };
+                self.poll_listing(&fresh).await
+            }
+            other => other,
+        }
+    }
+
+    async fn poll_listing(&self, cursor: &PollCursor) -> Result<PollPage, ProviderError> {
         let Some(window_start) = cursor.window_start else {
             return Err(ProviderError::Config(
                 "polling needs a starting day (PollCursor::starting_at)".into(),
