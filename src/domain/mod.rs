@@ -14,3 +14,4 @@ pub mod patient;
 pub mod phone;
 pub mod reminder;
 pub mod reply;
+pub mod segments;
