@@ -15,3 +15,4 @@ pub mod phone;
 pub mod reminder;
 pub mod reply;
 pub mod segments;
+pub mod template;
