@@ -8,7 +8,7 @@
 //!    words like "please"/"thanks"/"por favor" and emoji set aside — equal to STOP, STOPALL,
 //!    UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT or OPT OUT (or Spanish BAJA, PARAR, ALTO,
 //!    CANCELAR); such a keyword as the first clause ("Stop. Wrong person"); STOP or UNSUBSCRIBE
-//!    shouted in capitals anywhere; or plain wording in English or Spanish ("stop texting me",
+//!    shouted in capitals ("ok thanks STOP", "I SAID STOP"); or plain wording in English or Spanish ("stop texting me",
 //!    "remove me from your list", "no más mensajes", "dejen de escribirme", "wrong number").
 //!    CANCEL (and CANCELAR) alone is [`ReplyKind::Cancel`]: an opt-out *and* a call-back; so is
 //!    an opt-out phrase together with a call-back request ("stop texting, just call me").
@@ -157,10 +157,17 @@ fn opt_out_keyword(core: &str) -> Option<ReplyKind> {
         .flatten()
 }
 
-/// STOP, STOPALL or UNSUBSCRIBE written in capitals as a word of their own.
+/// STOP, STOPALL or UNSUBSCRIBE in capitals as a word of its own, where the capitals mean
+/// something: the rest of the reply has lower case in it ("why do you keep texting me STOP"),
+/// or it is the last word ("I SAID STOP"). An all-capitals "I'LL STOP BY AT 3" is not one.
 fn shouted_stop(text: &str) -> bool {
-    text.split(|c: char| !c.is_alphanumeric())
-        .any(|w| matches!(w, "STOP" | "STOPALL" | "UNSUBSCRIBE"))
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is_keyword = |w: &&str| matches!(*w, "STOP" | "STOPALL" | "UNSUBSCRIBE");
+    let has_lower = text.chars().any(char::is_lowercase);
+    words.last().is_some_and(is_keyword) || (has_lower && words.iter().any(is_keyword))
 }
 
 fn wants_call(all: &str) -> bool {

@@ -362,6 +362,32 @@ mod tests {
         assert_eq!(normalise("María \u{2019}👍"), "María '👍");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn normalise_is_idempotent_and_typography_alone_never_forces_ucs2(
+            s in "[a-zA-Z0-9 .,!?'@£$€{}\\[\\]~|^\u{2018}\u{2019}\u{201C}\u{201D}\u{2013}\u{2014}\u{2026}\u{00A0}\u{200B}\t]{0,400}"
+        ) {
+            let once = normalise(&s).into_owned();
+            proptest::prop_assert_eq!(normalise(&once).into_owned(), once.clone());
+            proptest::prop_assert_eq!(analyse(&once).encoding, Encoding::Gsm7);
+        }
+
+        #[test]
+        fn counts_are_consistent_and_grow_with_the_text(s in "\\PC{0,300}", extra in "\\PC") {
+            let i = analyse(&s);
+            let cap = if i.segments <= 1 { i.encoding.single_capacity() } else { i.encoding.multi_capacity() };
+            proptest::prop_assert!(i.chars_left_in_segment <= cap);
+            if i.segments > 1 {
+                // Every segment but the last can lose at most one unit to an unsplittable pair.
+                proptest::prop_assert!(i.units <= i.segments * cap);
+                proptest::prop_assert!(i.units > (i.segments - 1) * (cap - 1));
+            }
+            let longer = analyse(&format!("{s}{extra}"));
+            proptest::prop_assert!(longer.segments >= i.segments);
+            proptest::prop_assert!(longer.units > i.units);
+        }
+    }
+
     #[test]
     fn stored_names_round_trip() {
         for e in [Encoding::Gsm7, Encoding::Ucs2] {

@@ -113,6 +113,8 @@ fn cancel_is_an_opt_out_and_a_call_back(#[case] text: &str) {
 #[case("Stop. Wrong person")]
 #[case("End, please")]
 #[case("why do you keep texting me STOP")]
+#[case("I SAID STOP")]
+#[case("ok thanks, STOP now")]
 // Spanish
 #[case("no más mensajes")]
 #[case("No mas mensajes por favor")]
@@ -145,6 +147,8 @@ fn plain_language_opt_outs(#[case] text: &str) {
 #[case("Is there parking near the end of the street?", ReplyKind::Other)]
 #[case("Will the visit end before noon?", ReplyKind::Other)]
 #[case("I quit smoking!", ReplyKind::Other)]
+#[case("I'LL STOP BY AT 3", ReplyKind::Other)]
+#[case("WHERE IS THE BUS STOP NEAR YOU?", ReplyKind::Other)]
 #[case("Thanks, see you then", ReplyKind::Other)]
 #[case("no problem", ReplyKind::Other)]
 #[case("No", ReplyKind::Other)]
@@ -256,8 +260,30 @@ fn reschedule_and_call_back(#[case] text: &str, #[case] needs_open_reminder: boo
 #[test]
 fn an_opt_out_wins_over_a_confirmation_in_the_same_reply() {
     assert_eq!(classify("YES STOP", OPEN), ReplyKind::OptOut);
+    assert_eq!(classify("yes STOP", OPEN), ReplyKind::OptOut);
     assert_eq!(
         classify("C. Also please stop texting me", OPEN),
         ReplyKind::OptOut
     );
+}
+
+proptest::proptest! {
+    /// Any text at all gets a meaning, without panicking.
+    #[test]
+    fn any_text_is_classified_without_panicking(s in "\\PC{0,200}") {
+        let _ = classify(&s, OPEN);
+        let _ = classify(&s, NONE);
+    }
+
+    #[test]
+    fn keywords_survive_case_punctuation_and_emoji(
+        keyword in proptest::sample::select(vec!["stop", "unsubscribe", "quit", "end", "revoke", "optout", "opt out", "stopall"]),
+        upper in proptest::bool::ANY,
+        before in "[ .!\u{1F6D1}\u{1F44D}]{0,3}",
+        after in "[ .!?\u{1F6D1}]{0,3}",
+    ) {
+        let k = if upper { keyword.to_uppercase() } else { keyword.to_string() };
+        let text = format!("{before}{k}{after}");
+        proptest::prop_assert_eq!(classify(&text, OPEN), ReplyKind::OptOut, "{:?}", text);
+    }
 }
