@@ -144,6 +144,11 @@ pub enum TemplateError {
     MissingOptOut,
     #[error("a HELP reply must say \"Msg & data rates may apply\" and \"Msg frequency varies\"")]
     MissingHelpWording,
+    #[error("a {kind} message needs {{{placeholder}}}")]
+    MissingPlaceholder {
+        kind: MessageKind,
+        placeholder: &'static str,
+    },
     #[error(
         "templates must not ask patients to reply CANCEL (it opts them out); use {{reply_options}}"
     )]
@@ -417,8 +422,8 @@ fn is_reminder(kind: MessageKind) -> bool {
 }
 
 /// Check a template before it is stored (SPEC §3 screen 6, §5.3, §5.9): it parses, names the
-/// practice and its phone, carries the opt-out wording where it is required, never asks for
-/// CANCEL, and rendered with long sample values fits in [`MAX_SEGMENTS`]. The PHI verdict is
+/// practice and its phone, carries the opt-out wording where it is required, has what its kind
+/// is for (a reminder's date and time, a prompt's portal link), never asks for CANCEL, and rendered with long sample values fits in [`MAX_SEGMENTS`]. The PHI verdict is
 /// the caller's (it runs `phi::check` on the sample rendering).
 pub fn validate_for_save(kind: MessageKind, body: &str) -> Result<(), TemplateError> {
     if !is_templated(kind) {
@@ -441,6 +446,14 @@ pub fn validate_for_save(kind: MessageKind, body: &str) -> Result<(), TemplateEr
     {
         return Err(TemplateError::MissingHelpWording);
     }
+    for &p in required_placeholders(kind) {
+        if !t.uses(p) {
+            return Err(TemplateError::MissingPlaceholder {
+                kind,
+                placeholder: p.name(),
+            });
+        }
+    }
     if asks_for_cancel(&t.literal()) {
         return Err(TemplateError::AsksForCancel);
     }
@@ -453,6 +466,26 @@ pub fn validate_for_save(kind: MessageKind, body: &str) -> Result<(), TemplateEr
         return Err(TemplateError::TooLong { segments });
     }
     Ok(())
+}
+
+/// What a message of `kind` is for, beyond the practice's name and phone: a reminder names
+/// its date and time (a double booking both times), a portal prompt or welcome links the
+/// portal, a survey its link.
+fn required_placeholders(kind: MessageKind) -> &'static [Placeholder] {
+    use Placeholder as P;
+    match kind {
+        MessageKind::Reminder48h | MessageKind::Reminder24h => &[P::Date, P::Time],
+        MessageKind::SameDayDouble => &[P::Date, P::Time, P::Time2],
+        MessageKind::Closure => &[P::Date],
+        MessageKind::PortalNewMessage
+        | MessageKind::PortalResultsReady
+        | MessageKind::PortalIntakeForms
+        | MessageKind::PortalRenewalReview
+        | MessageKind::Welcome
+        | MessageKind::Refill => &[P::PortalUrl],
+        MessageKind::Survey => &[P::SurveyUrl],
+        _ => &[],
+    }
 }
 
 /// A CANCEL written as a keyword (upper case), or invited ("reply/text/send … cancel").

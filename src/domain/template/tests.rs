@@ -353,24 +353,28 @@ fn help_reply_has_the_ctia_content() {
     "{practice_name}: {date} {time}. {practice_phone}",
     TemplateError::MissingOptOut
 )]
+#[case::no_time(
+    "{practice_name}: see you {date}. {practice_phone} {opt_out}",
+    TemplateError::MissingPlaceholder { kind: MessageKind::Reminder24h, placeholder: "time" }
+)]
 #[case::reply_cancel(
-    "{practice_name}: {date}. Reply CANCEL to cancel. {practice_phone} {opt_out}",
+    "{practice_name}: {date} {time}. Reply CANCEL to cancel. {practice_phone} {opt_out}",
     TemplateError::AsksForCancel
 )]
 #[case::text_cancel_lower(
-    "{practice_name}: {date}. Text cancel if you can't come. {practice_phone} {opt_out}",
+    "{practice_name}: {date} {time}. Text cancel if you can't come. {practice_phone} {opt_out}",
     TemplateError::AsksForCancel
 )]
 #[case::shouted_cancel(
-    "{practice_name}: {date}. C=confirm CANCEL=cancel {practice_phone} {opt_out}",
+    "{practice_name}: {date} {time}. C=confirm CANCEL=cancel {practice_phone} {opt_out}",
     TemplateError::AsksForCancel
 )]
 #[case::spanish(
-    "{practice_name}: {date}. Responda CANCELAR. {practice_phone} {opt_out}",
+    "{practice_name}: {date} {time}. Responda CANCELAR. {practice_phone} {opt_out}",
     TemplateError::AsksForCancel
 )]
 #[case::too_long(
-    &format!("{{practice_name}} {{practice_phone}} {{opt_out}} {}", "word ".repeat(100)),
+    &format!("{{practice_name}} {{date}} {{time}} {{practice_phone}} {{opt_out}} {}", "word ".repeat(100)),
     TemplateError::TooLong { segments: 4 }
 )]
 #[case::time2_outside_double(
@@ -431,13 +435,43 @@ fn kind_specific_rules() {
     assert!(matches!(
         validate_for_save(
             MessageKind::PortalResultsReady,
-            "{practice_name}: see you {date}. {practice_phone} {opt_out}"
+            "{practice_name}: see you {date}. {portal_url} {practice_phone} {opt_out}"
         ),
         Err(TemplateError::MissingValue {
             placeholder: "date",
             ..
         })
     ));
+    // A double booking lists both times; a prompt links the portal; a survey its link.
+    assert_eq!(
+        validate_for_save(
+            MessageKind::SameDayDouble,
+            "{practice_name}: visits {date} at {time}. {practice_phone} {opt_out}"
+        ),
+        Err(TemplateError::MissingPlaceholder {
+            kind: MessageKind::SameDayDouble,
+            placeholder: "time2"
+        })
+    );
+    assert_eq!(
+        validate_for_save(
+            MessageKind::PortalIntakeForms,
+            "{practice_name}: please fill in your forms. {practice_phone} {opt_out}"
+        ),
+        Err(TemplateError::MissingPlaceholder {
+            kind: MessageKind::PortalIntakeForms,
+            placeholder: "portal_url"
+        })
+    );
+    assert!(
+        validate_for_save(
+            MessageKind::Survey,
+            "{practice_name}: how did we do? {practice_phone} {opt_out}"
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("{survey_url}")
+    );
     // HELP must state frequency and rates.
     assert_eq!(
         validate_for_save(
