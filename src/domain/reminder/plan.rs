@@ -222,6 +222,8 @@ pub fn plan(
             Some(_) if a.start <= now => Some(SkipReason::Passed),
             Some(f) => f.blocked(),
         };
+        // Lines of appointments that can still be reminded are filled in by `group` below;
+        // the others are final here.
         let cells = offsets
             .iter()
             .map(|&o| ReminderCell {
@@ -474,7 +476,8 @@ impl Planner<'_> {
         ) else {
             return;
         };
-        let kind = if targets.len() > 1 {
+        // Counted on the key, which holds each appointment once even if the input repeats it.
+        let kind = if key.appointments().len() > 1 {
             MessageKind::SameDayDouble
         } else {
             kind_for_offset(offset)

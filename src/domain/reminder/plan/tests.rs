@@ -648,6 +648,20 @@ fn a_booking_added_after_the_reminder_gets_its_own() {
 }
 
 #[test]
+fn an_appointment_listed_twice_is_still_one_single_reminder() {
+    let a = appt(10, 1, thursday_10());
+    let p = run(
+        ny(11, 25, 12, 0),
+        &[patient(1, New_York)],
+        &[a.clone(), a],
+        &[],
+    );
+    assert_eq!(p.sends.len(), 1);
+    assert_eq!(p.sends[0].kind, MessageKind::Reminder24h);
+    assert_eq!(p.sends[0].appointments().len(), 1);
+}
+
+#[test]
 fn a_cancelled_booking_leaves_a_single_reminder() {
     let mut cancelled = appt(20, 1, ny(11, 26, 10, 0));
     cancelled.status = AppointmentStatus::Cancelled;
