@@ -953,14 +953,10 @@ fn a_thousand_appointments_plan_quickly() {
         .step_by(3)
         .map(|a| msg(&reminder_key(a.id, a.start, 48), MessageStatus::Delivered))
         .collect();
-    let started = std::time::Instant::now();
     let p = run(now, &patients, &appointments, &messages);
-    let took = started.elapsed();
     assert_eq!(p.lines.len(), 1000);
     let c = p.counts();
     assert!(c.texts > 0 && c.skipped > 0, "{c:?}");
     assert_eq!(c.sending + c.waiting + c.skipped, 1000);
-    // The budget is 20 ms in release; a debug build is several times slower.
-    println!("planning 1,000 appointments took {took:?}");
-    assert!(took.as_millis() < 200, "planning 1,000 took {took:?}");
+    // Its speed (budget 20 ms) is measured by `benches/messaging.rs`, never asserted here.
 }
