@@ -19,5 +19,6 @@ pub mod config;
 pub mod domain;
 pub mod logging;
 pub mod paths;
+pub mod phi;
 pub mod store;
 pub mod workflow;
