@@ -54,7 +54,7 @@ pub(crate) fn run(
     tokenize(text, &mut s.toks);
     let n = s.toks.toks.len();
     let mut out = Vec::new();
-    look_up_words(lex, s);
+    look_up_words(lex, text, s);
     mark_grammar_phrases(lex, s);
     mark_names(lex, text, s);
     match_vocabulary(lex, text, s);
@@ -92,7 +92,7 @@ fn last_of_class(s: &Scratch, i: usize, c: u32) -> usize {
 }
 
 /// Word ids, trying the letter reading of digits and a plural `s`.
-fn look_up_words(lex: &Lexicon, s: &mut Scratch) {
+fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
     let n = s.toks.toks.len();
     s.ids.clear();
     s.how.clear();
@@ -126,12 +126,44 @@ fn look_up_words(lex: &Lexicon, s: &mut Scratch) {
                 id = lex.word(stem).filter(|&w| !lex.starting_with(w).is_empty());
             }
         }
+        if id.is_none() && t.kind == Kind::Word {
+            let orig = text.get(t.start..t.end).unwrap_or("");
+            if swap_l_and_i(orig, &mut s.word) {
+                id = lex.word(&s.word);
+                if id.is_some() {
+                    how = How::Obfuscated;
+                }
+            }
+        }
         s.ids.push(id);
         s.how.push(how);
         s.class.push(id.map_or(0, |w| lex.word_class[w as usize]));
         s.name.push(false);
         s.covered.push(false);
     }
+}
+
+/// "MRl", "HlV": a lower-case l among capitals reads as I; "vaIium": a capital I inside
+/// lower-case letters reads as l. Writes the other reading; false when there is none.
+fn swap_l_and_i(orig: &str, into: &mut String) -> bool {
+    if !orig.is_ascii() || orig.len() < 3 {
+        return false;
+    }
+    let uppers = orig.bytes().filter(u8::is_ascii_uppercase).count();
+    let to_i = uppers >= 2 && orig.contains('l');
+    let to_l = uppers <= 1 && orig.bytes().skip(1).any(|b| b == b'I');
+    if !to_i && !to_l {
+        return false;
+    }
+    into.clear();
+    for (k, b) in orig.bytes().enumerate() {
+        into.push(match b {
+            b'l' if to_i => 'i',
+            b'I' if to_l && k > 0 => 'l',
+            _ => b.to_ascii_lowercase() as char,
+        });
+    }
+    true
 }
 
 /// Does phrase `pid` match at token `i` (all its words, within one sentence)?
@@ -371,6 +403,10 @@ impl Cx<'_> {
         let Some(p) = self.lex.phrase(m.pid) else {
             return;
         };
+        if (m.first..=m.last).all(|k| self.s.class[k] & class::SAFE != 0) {
+            // Inside an everyday phrase: "water pressure", "immunization record".
+            return;
+        }
         // Test meanings first: a value or polarity makes the more specific finding.
         for sense in p.senses.iter().filter(|s| s.test != Test::No) {
             if sense.ctx && !self.has_context(m) {
@@ -518,6 +554,14 @@ impl Cx<'_> {
             }
             if s.class[j] & (class::LAB_UNIT) != 0 {
                 return Some(last_of_class(s, j, class::LAB_UNIT));
+            }
+            let v = parse_num(s.toks.norm(k));
+            if !t.has(flag::DECIMAL)
+                && !(94.0..=110.0).contains(&v)
+                && matches!(s.toks.norm(j), "degrees" | "grados" | "f" | "c")
+            {
+                // "20 degrees, dress warmly": the weather; 94-110 °F is a body.
+                return None;
             }
         }
         let after = next.map_or_else(|| self.text.get(t.end..).unwrap_or(""), |j| self.gap(k, j));
