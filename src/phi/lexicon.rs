@@ -237,7 +237,8 @@ impl Lexicon {
                 // The same phrase written without spaces: "x ray" → "xray", "hiv aids".
                 if ids.len() > 1 {
                     let joined: String = (0..scratch.toks.len()).map(|i| scratch.norm(i)).collect();
-                    if joined.len() >= 4 {
+                    // (Not when it starts with a digit: text splits "24hour" at the digits.)
+                    if joined.len() >= 4 && !joined.starts_with(|c: char| c.is_ascii_digit()) {
                         let id = lex.intern_word(&joined);
                         let pid = lex.phrase_for(&[id], &mut by_toks);
                         lex.add_sense(

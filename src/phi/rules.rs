@@ -300,7 +300,7 @@ fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
         if s.covered[i] || s.covered[i + 1] || s.name[i] || s.name[i + 1] {
             continue;
         }
-        if a.kind != Kind::Word || b.has(flag::BREAK) {
+        if a.kind != Kind::Word || b.has(flag::BREAK) || a.has(flag::URL) {
             continue;
         }
         let gap = text.get(a.end..b.start).unwrap_or("");
@@ -335,7 +335,12 @@ fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
     // (a capitalised word mid-sentence is a proper noun).
     for i in 0..n {
         let t = s.toks.toks[i];
-        if s.covered[i] || s.name[i] || s.ids[i].is_some() || t.kind != Kind::Word {
+        if s.covered[i]
+            || s.name[i]
+            || s.ids[i].is_some()
+            || t.kind != Kind::Word
+            || t.has(flag::URL)
+        {
             continue;
         }
         if t.has(flag::CAP) && !t.has(flag::UPPER) && i > 0 && !t.has(flag::BREAK) {
@@ -405,6 +410,17 @@ impl Cx<'_> {
         };
         if (m.first..=m.last).all(|k| self.s.class[k] & class::SAFE != 0) {
             // Inside an everyday phrase: "water pressure", "immunization record".
+            return;
+        }
+        if self.s.toks.toks[m.first].has(flag::URL) {
+            // In a URL only words that are clinical by themselves count ("/hiv-results").
+            if let Some(sense) = p
+                .senses
+                .iter()
+                .find(|s| s.test == Test::No && !s.ctx && !s.upper)
+            {
+                out.push(self.finding(m.first, m.last, sense.category, self.rule_for(m, false)));
+            }
             return;
         }
         // Test meanings first: a value or polarity makes the more specific finding.
@@ -587,6 +603,9 @@ impl Cx<'_> {
         let s = self.s;
         let n = self.n();
         let t = s.toks.toks[k];
+        if t.has(flag::URL) {
+            return true;
+        }
         let before = if k == 0 {
             self.text.get(..t.start).unwrap_or("")
         } else {
@@ -628,7 +647,10 @@ impl Cx<'_> {
             if s.toks.toks[k].kind != Kind::Number || s.class[k + 1] & class::DOSE_UNIT == 0 {
                 continue;
             }
-            if s.toks.toks[k].has(flag::MULTIDOT) || !self.same_sentence(k, k + 1) {
+            if s.toks.toks[k].has(flag::MULTIDOT)
+                || s.toks.toks[k].has(flag::URL)
+                || !self.same_sentence(k, k + 1)
+            {
                 continue;
             }
             let before = if k == 0 { "" } else { self.gap(k - 1, k) };
@@ -646,6 +668,9 @@ impl Cx<'_> {
         let n = self.n();
         for k in 0..n {
             let t = s.toks.toks[k];
+            if t.has(flag::URL) {
+                continue;
+            }
             // 123-45-6789 or 123 45 6789.
             if t.kind == Kind::Number && s.toks.norm(k).len() == 3 && k + 2 < n {
                 let (b, c) = (k + 1, k + 2);
@@ -781,7 +806,9 @@ impl Cx<'_> {
         let s = self.s;
         let n = self.n();
         for k in 0..n {
-            if s.class[k] & class::MED_VERB == 0 || (k > 0 && s.class[k - 1] & class::MED_VERB != 0)
+            if s.class[k] & class::MED_VERB == 0
+                || (k > 0 && s.class[k - 1] & class::MED_VERB != 0)
+                || s.toks.toks[k].has(flag::URL)
             {
                 continue;
             }

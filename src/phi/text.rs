@@ -32,6 +32,8 @@ pub(crate) mod flag {
     pub const DECIMAL: u16 = 1 << 6;
     /// A digit stands inside letters ("h1v", "d1abetes"): try the letter reading too.
     pub const DIGITS_IN_WORD: u16 = 1 << 7;
+    /// Inside a URL or an e-mail address.
+    pub const URL: u16 = 1 << 8;
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -294,7 +296,10 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
             Class::Sep => {
                 if let Some(t) = cur.as_mut() {
                     let next_digit = matches!(next_class, Some(Class::Digit(_)));
-                    if t.kind == Kind::Number && next_digit && (c == '.' || c == ',') {
+                    // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
+                    let spaced = t.end - t.start == 1
+                        && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
+                    if t.kind == Kind::Number && next_digit && !spaced && (c == '.' || c == ',') {
                         let ndigits = count_digits_ahead(&text[i + 1..]);
                         if c == ',' && ndigits == 3 && !t.has(flag::DECIMAL) {
                             // Thousands separator: "1,000".
@@ -328,6 +333,56 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
     let _ = last_end;
     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
     join_spaced_letters(text, out);
+    mark_urls(text, out);
+}
+
+/// Flag tokens inside URLs and e-mail addresses: `https://…`, `www.…`, `name@host.org`,
+/// `host.org/path`.
+fn mark_urls(text: &str, out: &mut Tokens) {
+    if !text.contains(['.', '@', ':']) {
+        return;
+    }
+    let mut offset = 0;
+    for chunk in text.split_inclusive(char::is_whitespace) {
+        let start = offset;
+        offset += chunk.len();
+        let word = chunk
+            .trim_end()
+            .trim_end_matches(['.', ',', ';', '!', '?', ')', '"', '\'']);
+        let lower = word.to_ascii_lowercase();
+        let is_url = lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www.")
+            || lower.contains("://")
+            || lower
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
+            || has_domain(&lower);
+        if !is_url {
+            continue;
+        }
+        let end = start + word.len();
+        for t in out
+            .toks
+            .iter_mut()
+            .filter(|t| t.start >= start && t.end <= end)
+        {
+            t.flags |= flag::URL;
+        }
+    }
+}
+
+/// "example.org", "portal.example.org/forms": a dot, a known top-level domain, then the
+/// end or a slash.
+fn has_domain(word: &str) -> bool {
+    const TLDS: [&str; 10] = [
+        "com", "org", "net", "gov", "edu", "health", "us", "io", "co", "info",
+    ];
+    word.match_indices('.').any(|(i, _)| {
+        let rest = &word[i + 1..];
+        let tld_end = rest.find('/').unwrap_or(rest.len());
+        i > 0 && TLDS.contains(&&rest[..tld_end])
+    })
 }
 
 fn count_digits_ahead(s: &str) -> usize {
