@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::paths::Paths;
 
 pub mod demo;
+pub mod phi;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
 #[derive(Debug, Parser)]
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Create (or reuse) a demo practice and open the console on it.
     Demo(demo::DemoArgs),
+    /// The PHI gate: check text for clinical detail before it goes by SMS.
+    Phi(phi::PhiArgs),
 }
 
 /// What every command gets: where things are, the config, and the clock.
@@ -44,5 +47,6 @@ pub struct Context {
 pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo(args) => demo::run(args, ctx),
+        Command::Phi(args) => phi::run(args, ctx),
     }
 }

@@ -1,0 +1,523 @@
+//! The PHI gate's vocabularies, compiled once from `assets/phi/` into lookup tables: owns
+//! the file formats and the indexes (word ids, phrase starts, misspelling index).
+//! Pure; imports only std and the sibling `text` module.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::Category;
+use super::text::{Tokens, tokenize};
+
+/// Word classes the rules use, from `assets/phi/grammar.txt` (one bit each).
+pub(crate) mod class {
+    pub const CUE: u32 = 1;
+    pub const STRONG_CUE: u32 = 1 << 1;
+    pub const POLARITY: u32 = 1 << 2;
+    pub const POLARITY_AFTER: u32 = 1 << 3;
+    pub const TEST_GENERIC: u32 = 1 << 4;
+    pub const DOSE_UNIT: u32 = 1 << 5;
+    pub const LAB_UNIT: u32 = 1 << 6;
+    pub const TIME_UNIT: u32 = 1 << 7;
+    pub const PLACE: u32 = 1 << 8;
+    pub const TITLE: u32 = 1 << 9;
+    pub const GREETING: u32 = 1 << 10;
+    pub const SAFE: u32 = 1 << 11;
+    pub const ID_SSN: u32 = 1 << 12;
+    pub const ID_RECORD: u32 = 1 << 13;
+    pub const ID_MEMBER: u32 = 1 << 14;
+    pub const ID_DOB: u32 = 1 << 15;
+    pub const MONTH: u32 = 1 << 16;
+    pub const MED_VERB: u32 = 1 << 17;
+    pub const MED_OBJECT: u32 = 1 << 18;
+
+    pub const SECTIONS: [(&str, u32); 19] = [
+        ("cue", CUE),
+        ("strong_cue", STRONG_CUE),
+        ("polarity", POLARITY),
+        ("polarity_after", POLARITY_AFTER),
+        ("test_generic", TEST_GENERIC),
+        ("dose_unit", DOSE_UNIT),
+        ("lab_unit", LAB_UNIT),
+        ("time_unit", TIME_UNIT),
+        ("place", PLACE),
+        ("title", TITLE),
+        ("greeting", GREETING),
+        ("safe", SAFE),
+        ("id_ssn", ID_SSN),
+        ("id_record", ID_RECORD),
+        ("id_member", ID_MEMBER),
+        ("id_dob", ID_DOB),
+        ("month", MONTH),
+        ("med_verb", MED_VERB),
+        ("med_object", MED_OBJECT),
+    ];
+}
+
+/// How a vocabulary test name behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Test {
+    /// Not a test name.
+    No,
+    /// Naming it is clinical (reported as a procedure); with a value or polarity, a result.
+    Named,
+    /// An ordinary word ("sugar"): a result only with a value or polarity next to it.
+    ValueOnly,
+}
+
+/// One meaning of a vocabulary phrase.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sense {
+    pub category: Category,
+    /// Blocks only with clinical context nearby.
+    pub ctx: bool,
+    /// Counts only when written in capitals.
+    pub upper: bool,
+    pub test: Test,
+    /// May be matched with one typo.
+    pub fuzzy: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Phrase {
+    pub toks: Box<[u32]>,
+    pub senses: Vec<Sense>,
+    /// Grammar classes of the phrase as a whole (multi-word grammar entries).
+    pub class: u32,
+}
+
+/// FxHash (rustc's hasher): a few cycles per word, plenty for trusted keys.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+/// The compiled vocabularies.
+#[derive(Debug, Default)]
+pub(crate) struct Lexicon {
+    words: FxMap<Box<str>, u32>,
+    /// Each word's text, by word id.
+    texts: Vec<Box<str>>,
+    /// Grammar classes of each single word, by word id.
+    pub word_class: Vec<u32>,
+    /// Phrases starting with each word id, longest first.
+    starts: Vec<Vec<u32>>,
+    pub phrases: Vec<Phrase>,
+    /// Hashes of every word of the misspelling-tolerant vocabulary and of each of its
+    /// one-letter deletions, with the phrase id: the symmetric-delete index.
+    fuzzy: Vec<(u64, u32)>,
+    /// Words that are one typo from a vocabulary word but are words in their own right
+    /// ("cancel" for "cancer"): never read as misspellings.
+    fuzzy_exceptions: FxMap<Box<str>, ()>,
+}
+
+/// A vocabulary file, its category and whether its entries are test names.
+struct Source {
+    text: &'static str,
+    category: Category,
+    tests: bool,
+}
+
+const SOURCES: [Source; 9] = [
+    Source {
+        text: include_str!("../../assets/phi/conditions_icd10cm.txt"),
+        category: Category::Condition,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/medications_drugs.txt"),
+        category: Category::Medication,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/conditions.txt"),
+        category: Category::Condition,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/medications.txt"),
+        category: Category::Medication,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/procedures.txt"),
+        category: Category::Procedure,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/services.txt"),
+        category: Category::Service,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/tests.txt"),
+        category: Category::Procedure,
+        tests: true,
+    },
+    Source {
+        text: include_str!("../../assets/phi/results.txt"),
+        category: Category::Result,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/instructions.txt"),
+        category: Category::Instruction,
+        tests: false,
+    },
+];
+
+const GRAMMAR: &str = include_str!("../../assets/phi/grammar.txt");
+const FUZZY_EXCEPTIONS: &str = include_str!("../../assets/phi/fuzzy_exceptions.txt");
+
+/// Shortest word the misspelling index accepts: one typo in fewer letters changes meaning.
+pub(crate) const FUZZY_MIN_LEN: usize = 6;
+
+impl Lexicon {
+    /// Compile the built-in vocabularies.
+    pub fn builtin() -> Lexicon {
+        let mut lex = Lexicon::default();
+        let mut scratch = Tokens::default();
+        let mut ids = Vec::new();
+        let mut by_toks: FxMap<Box<[u32]>, u32> = FxMap::default();
+        for src in &SOURCES {
+            for (term, flags) in entries(src.text) {
+                let sense = parse_sense(src, flags);
+                if !lex.intern_phrase(term, &mut scratch, &mut ids) {
+                    continue;
+                }
+                let pid = lex.phrase_for(&ids, &mut by_toks);
+                lex.add_sense(pid, sense);
+                // The same phrase written without spaces: "x ray" → "xray", "hiv aids".
+                if ids.len() > 1 {
+                    let joined: String = (0..scratch.toks.len()).map(|i| scratch.norm(i)).collect();
+                    // (Not when it starts with a digit: text splits "24hour" at the digits.)
+                    if joined.len() >= 4 && !joined.starts_with(|c: char| c.is_ascii_digit()) {
+                        let id = lex.intern_word(&joined);
+                        let pid = lex.phrase_for(&[id], &mut by_toks);
+                        lex.add_sense(
+                            pid,
+                            Sense {
+                                fuzzy: false,
+                                ..sense
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let mut section = 0u32;
+        for line in GRAMMAR.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = class::SECTIONS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(0, |(_, c)| *c);
+                continue;
+            }
+            if section == 0 || !lex.intern_phrase(line, &mut scratch, &mut ids) {
+                continue;
+            }
+            if ids.len() == 1 {
+                lex.word_class[ids[0] as usize] |= section;
+            } else {
+                let pid = lex.phrase_for(&ids, &mut by_toks);
+                if let Some(p) = lex.phrases.get_mut(pid as usize) {
+                    p.class |= section;
+                }
+            }
+        }
+        for (term, _) in entries(FUZZY_EXCEPTIONS) {
+            lex.fuzzy_exceptions.insert(term.into(), ());
+        }
+        lex.build_indexes();
+        lex
+    }
+
+    /// Tokenise a vocabulary term into word ids; false if it has no words.
+    fn intern_phrase(&mut self, term: &str, scratch: &mut Tokens, ids: &mut Vec<u32>) -> bool {
+        tokenize(term, scratch);
+        ids.clear();
+        for i in 0..scratch.toks.len() {
+            let w = scratch.norm(i).to_string();
+            ids.push(self.intern_word(&w));
+        }
+        !ids.is_empty()
+    }
+
+    fn intern_word(&mut self, w: &str) -> u32 {
+        if let Some(&id) = self.words.get(w) {
+            return id;
+        }
+        let id = self.word_class.len() as u32;
+        self.words.insert(w.into(), id);
+        self.texts.push(w.into());
+        self.word_class.push(0);
+        self.starts.push(Vec::new());
+        id
+    }
+
+    fn phrase_for(&mut self, ids: &[u32], by_toks: &mut FxMap<Box<[u32]>, u32>) -> u32 {
+        if let Some(&pid) = by_toks.get(ids) {
+            return pid;
+        }
+        let pid = self.phrases.len() as u32;
+        self.phrases.push(Phrase {
+            toks: ids.into(),
+            senses: Vec::new(),
+            class: 0,
+        });
+        by_toks.insert(ids.into(), pid);
+        pid
+    }
+
+    /// Add a meaning; a later file's entry for the same category replaces an earlier one
+    /// (curated decisions override generated lists).
+    fn add_sense(&mut self, pid: u32, sense: Sense) {
+        let Some(p) = self.phrases.get_mut(pid as usize) else {
+            return;
+        };
+        if let Some(s) = p.senses.iter_mut().find(|s| {
+            s.category == sense.category && (s.test == Test::No) == (sense.test == Test::No)
+        }) {
+            *s = sense;
+        } else {
+            p.senses.push(sense);
+        }
+    }
+
+    fn build_indexes(&mut self) {
+        for (pid, p) in self.phrases.iter().enumerate() {
+            if let Some(&first) = p.toks.first() {
+                if let Some(list) = self.starts.get_mut(first as usize) {
+                    list.push(pid as u32);
+                }
+            }
+        }
+        let phrases = &self.phrases;
+        for list in &mut self.starts {
+            list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
+        }
+        let words_by_id: Vec<&str> = self.texts.iter().map(AsRef::as_ref).collect();
+        let mut fuzzy = Vec::new();
+        for (pid, p) in self.phrases.iter().enumerate() {
+            if p.toks.len() != 1 || !p.senses.iter().any(|s| s.fuzzy) {
+                continue;
+            }
+            let w = words_by_id[p.toks[0] as usize];
+            if w.len() < FUZZY_MIN_LEN || !w.bytes().all(|b| b.is_ascii_lowercase()) {
+                continue;
+            }
+            fuzzy.push((hash_str(w), pid as u32));
+            let mut buf = String::with_capacity(w.len());
+            for i in 0..w.len() {
+                buf.clear();
+                buf.push_str(&w[..i]);
+                buf.push_str(&w[i + 1..]);
+                fuzzy.push((hash_str(&buf), pid as u32));
+            }
+        }
+        fuzzy.sort_unstable();
+        fuzzy.dedup();
+        self.fuzzy = fuzzy;
+    }
+
+    pub fn word(&self, w: &str) -> Option<u32> {
+        self.words.get(w).copied()
+    }
+
+    /// Phrases that start with this word id, longest first.
+    pub fn starting_with(&self, id: u32) -> &[u32] {
+        self.starts.get(id as usize).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn phrase(&self, pid: u32) -> Option<&Phrase> {
+        self.phrases.get(pid as usize)
+    }
+
+    /// A word's text by id.
+    pub fn word_text(&self, id: u32) -> Option<&str> {
+        self.texts.get(id as usize).map(AsRef::as_ref)
+    }
+
+    /// Candidate phrases one typo away from `w` (insertion, deletion, substitution or
+    /// swap of neighbours), verified by edit distance. `w` is folded, ASCII letters.
+    pub fn fuzzy(&self, w: &str, out: &mut Vec<u32>) {
+        out.clear();
+        if w.len() < FUZZY_MIN_LEN || w.len() > 24 || self.fuzzy_exceptions.contains_key(w) {
+            return;
+        }
+        let probe = |h: u64, out: &mut Vec<u32>| {
+            let i = self.fuzzy.partition_point(|&(k, _)| k < h);
+            for &(k, pid) in &self.fuzzy[i..] {
+                if k != h {
+                    break;
+                }
+                if !out.contains(&pid) {
+                    out.push(pid);
+                }
+            }
+        };
+        probe(hash_str(w), out);
+        let mut buf = String::with_capacity(w.len());
+        for i in 0..w.len() {
+            buf.clear();
+            buf.push_str(&w[..i]);
+            buf.push_str(&w[i + 1..]);
+            probe(hash_str(&buf), out);
+        }
+        out.retain(|&pid| {
+            self.phrase(pid)
+                .and_then(|p| p.toks.first())
+                .and_then(|&id| self.word_text(id))
+                .is_some_and(|v| within_one_edit(w, v))
+        });
+    }
+
+    /// Every vocabulary phrase that blocks on its own, with its category (for tests and
+    /// the property checks).
+    pub fn always_terms(&self) -> Vec<(String, Category)> {
+        let words_by_id: Vec<&str> = self.texts.iter().map(AsRef::as_ref).collect();
+        let mut out = Vec::new();
+        for p in &self.phrases {
+            for s in &p.senses {
+                if !s.ctx && !s.upper && s.test != Test::ValueOnly {
+                    let text: Vec<&str> =
+                        p.toks.iter().map(|&id| words_by_id[id as usize]).collect();
+                    out.push((text.join(" "), s.category));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Lines of a vocabulary file: `term` or `term<TAB>flags`, `#` comments.
+fn entries(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    text.lines().filter_map(|line| {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        let mut parts = line.splitn(2, '\t');
+        let term = parts.next()?.trim();
+        let flags = parts.next().unwrap_or("").trim();
+        (!term.is_empty()).then_some((term, flags))
+    })
+}
+
+fn parse_sense(src: &Source, flags: &str) -> Sense {
+    let has = |f: &str| flags.split(',').any(|x| x.trim() == f);
+    let test = if !src.tests {
+        Test::No
+    } else if has("value") {
+        Test::ValueOnly
+    } else {
+        Test::Named
+    };
+    Sense {
+        category: src.category,
+        ctx: has("ctx"),
+        upper: has("upper"),
+        test,
+        fuzzy: !has("nofuzzy") && !has("ctx") && !has("upper") && test != Test::ValueOnly,
+    }
+}
+
+/// Optimal-string-alignment distance of at most one.
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        // Substitution, or a swap of neighbours.
+        if a[p + 1..] == b[p + 1..] {
+            return true;
+        }
+        return p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..];
+    }
+    let (long, short) = if la > lb { (a, b) } else { (b, a) };
+    long[p + 1..] == short[p..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit() {
+        assert!(within_one_edit("cancer", "canser"));
+        assert!(within_one_edit("cancer", "cacner"));
+        assert!(within_one_edit("cancer", "cancr"));
+        assert!(within_one_edit("cancer", "cancerr"));
+        assert!(!within_one_edit("cancer", "cnacre"));
+        assert!(!within_one_edit("cancer", "dancers"));
+    }
+
+    #[test]
+    fn builtin_compiles_with_every_file() {
+        let lex = Lexicon::builtin();
+        assert!(lex.phrases.len() > 10_000, "{}", lex.phrases.len());
+        let id = lex
+            .word("chemotherapy")
+            .expect("chemotherapy is in procedures.txt");
+        assert!(!lex.starting_with(id).is_empty());
+        assert!(lex.word_class[lex.word("your").expect("a cue") as usize] & class::CUE != 0);
+    }
+}

@@ -1,0 +1,585 @@
+//! Folding and tokenising a message for the PHI gate: owns the rules for case, accents,
+//! look-alike characters, symbol substitution ("c@ncer") and spaced letters ("H I V").
+//! Pure; imports only std.
+//!
+//! Every token keeps the byte span of the original text it came from, so findings can
+//! point into the caller's string however much folding happened.
+
+/// A token's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Letters, possibly with digits after the first letter ("a1c", "t2dm").
+    Word,
+    /// Digits, possibly with one decimal point ("8.2") or several dots ("555.555.0100").
+    Number,
+}
+
+/// Token flags.
+pub(crate) mod flag {
+    /// Every letter was upper case in the original ("HIV", "MS").
+    pub const UPPER: u16 = 1;
+    /// The first letter was upper case ("Stone").
+    pub const CAP: u16 = 1 << 1;
+    /// A symbol stood for a letter ("c@ncer", "$yphilis").
+    pub const SYMBOL: u16 = 1 << 2;
+    /// Joined from spaced or dotted single letters ("H I V", "h.i.v").
+    pub const JOINED: u16 = 1 << 3;
+    /// A sentence ends between the previous token and this one.
+    pub const BREAK: u16 = 1 << 4;
+    /// A number with more than one dot (a phone number or a version, never a value).
+    pub const MULTIDOT: u16 = 1 << 5;
+    /// A number with one decimal point.
+    pub const DECIMAL: u16 = 1 << 6;
+    /// A digit stands inside letters ("h1v", "d1abetes"): try the letter reading too.
+    pub const DIGITS_IN_WORD: u16 = 1 << 7;
+    /// Inside a URL or an e-mail address.
+    pub const URL: u16 = 1 << 8;
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Token {
+    /// Byte span in the original text.
+    pub start: usize,
+    pub end: usize,
+    /// Range of the folded form in [`Tokens::buf`].
+    pub norm_start: u32,
+    pub norm_end: u32,
+    pub kind: Kind,
+    pub flags: u16,
+}
+
+impl Token {
+    pub fn has(&self, f: u16) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// A tokenised message: the tokens and one buffer holding their folded forms.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens {
+    pub buf: String,
+    pub toks: Vec<Token>,
+}
+
+impl Tokens {
+    pub fn norm(&self, i: usize) -> &str {
+        let t = &self.toks[i];
+        self.buf
+            .get(t.norm_start as usize..t.norm_end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// What one character is to the tokenizer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// A letter, folded to lower-case ASCII when it has an ASCII reading.
+    Letter(char),
+    /// An ASCII digit.
+    Digit(char),
+    /// A symbol that is read as a letter inside a word (`@` → a).
+    Symbol(char),
+    /// Invisible inside a word: apostrophes, zero-width characters, soft hyphen.
+    Joiner,
+    /// Anything else separates tokens.
+    Sep,
+}
+
+/// Fold one character. Covers Latin-1 and Latin Extended-A accents, Cyrillic and Greek
+/// letters that look like Latin ones, fullwidth forms; other letters are lower-cased.
+fn classify(c: char) -> (Class, bool) {
+    if c.is_ascii() {
+        return match c {
+            'a'..='z' => (Class::Letter(c), false),
+            'A'..='Z' => (Class::Letter(c.to_ascii_lowercase()), true),
+            '0'..='9' => (Class::Digit(c), false),
+            '@' => (Class::Symbol('a'), false),
+            '$' => (Class::Symbol('s'), false),
+            '!' => (Class::Symbol('i'), false),
+            '|' => (Class::Symbol('l'), false),
+            '\'' | '`' => (Class::Joiner, false),
+            _ => (Class::Sep, false),
+        };
+    }
+    let upper = c.is_uppercase();
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{00B4}' | '\u{200B}' | '\u{200C}'
+        | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => return (Class::Joiner, false),
+        '€' => return (Class::Symbol('e'), false),
+        '¢' => return (Class::Symbol('c'), false),
+        // Cyrillic and Greek look-alikes of Latin letters.
+        'а' | 'А' | 'α' | 'Α' => 'a',
+        'В' | 'β' | 'Β' => 'b',
+        'е' | 'Е' | 'ε' | 'Ε' | 'ё' => 'e',
+        'о' | 'О' | 'ο' | 'Ο' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'с' | 'С' => 'c',
+        'у' | 'У' | 'Υ' => 'y',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'і' | 'І' | 'ι' | 'Ι' => 'i',
+        'ј' | 'Ј' => 'j',
+        'ѕ' | 'Ѕ' => 's',
+        'К' | 'к' | 'κ' | 'Κ' => 'k',
+        'М' | 'м' | 'Μ' => 'm',
+        'Н' | 'Η' => 'h',
+        'Т' | 'т' | 'τ' | 'Τ' => 't',
+        'ν' | 'Ν' => 'n',
+        'Ζ' => 'z',
+        'υ' => 'u',
+        _ => {
+            let u = c as u32;
+            if (0xFF01..=0xFF5E).contains(&u) {
+                // Fullwidth ASCII.
+                let ascii = char::from_u32(u - 0xFEE0).unwrap_or(' ');
+                let (class, up) = classify(ascii);
+                return (class, up);
+            }
+            if let Some(l) = latin_extended_a(c) {
+                l
+            } else if c.is_alphabetic() {
+                return (Class::Letter(c.to_lowercase().next().unwrap_or(c)), upper);
+            } else {
+                return (Class::Sep, false);
+            }
+        }
+    };
+    (Class::Letter(folded), upper)
+}
+
+/// Latin Extended-A (U+0100–U+017F) to its base letter.
+fn latin_extended_a(c: char) -> Option<char> {
+    const BASE: &str = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+    let u = c as u32;
+    if !(0x100..=0x17F).contains(&u) {
+        return None;
+    }
+    BASE.as_bytes()
+        .get((u - 0x100) as usize)
+        .map(|b| *b as char)
+}
+
+/// True for characters that end a sentence for the context windows.
+fn is_break(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!' | '?' | ';' | '\n' | '\r' | '¿' | '¡' | '\u{2022}'
+    )
+}
+
+/// Abbreviations whose trailing dot does not end a sentence.
+fn dot_keeps_sentence(prev_norm: &str) -> bool {
+    matches!(
+        prev_norm,
+        "dr" | "drs"
+            | "dra"
+            | "mr"
+            | "mrs"
+            | "ms"
+            | "sr"
+            | "sra"
+            | "srta"
+            | "st"
+            | "ste"
+            | "no"
+            | "vs"
+            | "jr"
+            | "inc"
+            | "approx"
+            | "apt"
+            | "ave"
+            | "blvd"
+            | "rd"
+            | "bldg"
+            | "ext"
+            | "tel"
+            | "ph"
+            | "hr"
+            | "hrs"
+            | "min"
+            | "mins"
+            | "lb"
+            | "lbs"
+            | "oz"
+            | "fl"
+            | "pt"
+            | "prof"
+            | "e"
+            | "g"
+            | "i"
+    )
+}
+
+/// Split `text` into folded tokens. `out` is reused between calls.
+pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
+    out.buf.clear();
+    out.toks.clear();
+    let mut cur: Option<Token> = None;
+    let mut cur_letters = 0u32;
+    let mut cur_uppers = 0u32;
+    let mut pending_break = false;
+    let mut last_end = 0usize;
+    let mut chars = text.char_indices().peekable();
+
+    while let Some((i, c)) = chars.next() {
+        let (class, upper) = classify(c);
+        let next_class = chars.peek().map(|&(_, n)| classify(n).0);
+        let next_is_alnum = matches!(next_class, Some(Class::Letter(_) | Class::Digit(_)));
+        match class {
+            Class::Letter(l) => {
+                if let Some(t) = cur.as_mut() {
+                    if t.kind == Kind::Number {
+                        // "500mg", "10am": the number ends where letters start.
+                        finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                        last_end = i;
+                        cur_letters = 0;
+                        cur_uppers = 0;
+                    }
+                }
+                let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, upper));
+                push_char(&mut out.buf, l);
+                if l == 'ß' {
+                    out.buf.pop();
+                    out.buf.push_str("ss");
+                }
+                t.end = i + c.len_utf8();
+                cur_letters += 1;
+                if upper {
+                    cur_uppers += 1;
+                }
+            }
+            Class::Digit(d) => {
+                let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Number, false));
+                if t.kind == Kind::Word {
+                    t.flags |= flag::DIGITS_IN_WORD;
+                }
+                out.buf.push(d);
+                t.end = i + 1;
+            }
+            Class::Symbol(l) => {
+                // A symbol is a letter only inside a word or before letters ("$yphilis"),
+                // never before digits ("$120", "@9am").
+                let in_word = cur.is_some_and(|t| t.kind == Kind::Word);
+                let next_letter = matches!(next_class, Some(Class::Letter(_)));
+                if (in_word && next_is_alnum) || (cur.is_none() && next_letter && c != '!') {
+                    let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, false));
+                    t.flags |= flag::SYMBOL;
+                    out.buf.push(l);
+                    t.end = i + c.len_utf8();
+                    cur_letters += 1;
+                } else {
+                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                    cur_letters = 0;
+                    cur_uppers = 0;
+                    last_end = i + c.len_utf8();
+                    if is_break(c) {
+                        pending_break = true;
+                    }
+                }
+            }
+            Class::Joiner => {
+                // Inside a word it disappears ("crohn's", "don't"); elsewhere it separates.
+                if !(cur.is_some() && next_is_alnum) {
+                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                    cur_letters = 0;
+                    cur_uppers = 0;
+                    last_end = i + c.len_utf8();
+                }
+            }
+            Class::Sep => {
+                if let Some(t) = cur.as_mut() {
+                    let next_digit = matches!(next_class, Some(Class::Digit(_)));
+                    // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
+                    let spaced = t.end - t.start == 1
+                        && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
+                    if t.kind == Kind::Number && next_digit && !spaced && (c == '.' || c == ',') {
+                        let ndigits = count_digits_ahead(&text[i + 1..]);
+                        if c == ',' && ndigits == 3 && !t.has(flag::DECIMAL) {
+                            // Thousands separator: "1,000".
+                            continue;
+                        }
+                        if t.has(flag::DECIMAL) {
+                            t.flags |= flag::MULTIDOT;
+                        }
+                        t.flags |= flag::DECIMAL;
+                        out.buf.push('.');
+                        continue;
+                    }
+                }
+                let prev_norm_is_abbrev = cur.is_some_and(|t| {
+                    out.buf
+                        .get(t.norm_start as usize..)
+                        .is_some_and(dot_keeps_sentence)
+                });
+                let was_token = cur.is_some();
+                finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                cur_letters = 0;
+                cur_uppers = 0;
+                if is_break(c) && !(c == '.' && was_token && prev_norm_is_abbrev) {
+                    // "9.5" never gets here; "Dr. Patel" keeps its sentence.
+                    pending_break = true;
+                }
+                last_end = i + c.len_utf8();
+            }
+        }
+    }
+    let _ = last_end;
+    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+    join_spaced_letters(text, out);
+    mark_urls(text, out);
+}
+
+/// Flag tokens inside URLs and e-mail addresses: `https://…`, `www.…`, `name@host.org`,
+/// `host.org/path`.
+fn mark_urls(text: &str, out: &mut Tokens) {
+    if !text.contains(['.', '@', ':']) {
+        return;
+    }
+    let mut offset = 0;
+    for chunk in text.split_inclusive(char::is_whitespace) {
+        let start = offset;
+        offset += chunk.len();
+        let word = chunk
+            .trim_end()
+            .trim_end_matches(['.', ',', ';', '!', '?', ')', '"', '\'']);
+        let lower = word.to_ascii_lowercase();
+        let is_url = lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www.")
+            || lower.contains("://")
+            || lower
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
+            || has_domain(&lower);
+        if !is_url {
+            continue;
+        }
+        let end = start + word.len();
+        for t in out
+            .toks
+            .iter_mut()
+            .filter(|t| t.start >= start && t.end <= end)
+        {
+            t.flags |= flag::URL;
+        }
+    }
+}
+
+/// "example.org", "portal.example.org/forms": a dot, a known top-level domain, then the
+/// end or a slash.
+fn has_domain(word: &str) -> bool {
+    const TLDS: [&str; 10] = [
+        "com", "org", "net", "gov", "edu", "health", "us", "io", "co", "info",
+    ];
+    word.match_indices('.').any(|(i, _)| {
+        let rest = &word[i + 1..];
+        let tld_end = rest.find('/').unwrap_or(rest.len());
+        i > 0 && TLDS.contains(&&rest[..tld_end])
+    })
+}
+
+fn count_digits_ahead(s: &str) -> usize {
+    s.bytes().take_while(u8::is_ascii_digit).count()
+}
+
+fn push_char(buf: &mut String, c: char) {
+    buf.push(c);
+}
+
+fn new_token(out: &Tokens, start: usize, kind: Kind, upper: bool) -> Token {
+    let n = out.buf.len() as u32;
+    Token {
+        start,
+        end: start,
+        norm_start: n,
+        norm_end: n,
+        kind,
+        flags: if upper { flag::CAP } else { 0 },
+    }
+}
+
+fn finish(out: &mut Tokens, tok: Option<Token>, letters: u32, uppers: u32, brk: &mut bool) {
+    let Some(mut t) = tok else { return };
+    t.norm_end = out.buf.len() as u32;
+    if t.norm_end == t.norm_start {
+        return;
+    }
+    if letters >= 2 && uppers == letters {
+        t.flags |= flag::UPPER;
+    }
+    if *brk && !out.toks.is_empty() {
+        t.flags |= flag::BREAK;
+    }
+    *brk = false;
+    out.toks.push(t);
+}
+
+/// Join runs of single letters or digits separated by one space, dot, hyphen, underscore,
+/// slash or asterisk ("H I V", "h.i.v.", "c-a-n-c-e-r") into one token.
+fn join_spaced_letters(text: &str, out: &mut Tokens) {
+    let n = out.toks.len();
+    if n < 2 {
+        return;
+    }
+    let single = |t: &Token| t.norm_end - t.norm_start == 1 && t.end - t.start <= 4;
+    let mut i = 0;
+    let mut write = 0;
+    let mut merged: Vec<Token> = Vec::new();
+    let mut any = false;
+    while i < n {
+        let t = out.toks[i];
+        let mut j = i;
+        if single(&t) {
+            while j + 1 < n && single(&out.toks[j + 1]) && {
+                let gap = text
+                    .get(out.toks[j].end..out.toks[j + 1].start)
+                    .unwrap_or("");
+                !gap.is_empty()
+                    && gap.len() <= 2
+                    && gap
+                        .chars()
+                        .all(|c| matches!(c, ' ' | '.' | '-' | '_' | '/' | '*'))
+            } {
+                j += 1;
+            }
+        }
+        if j > i {
+            any = true;
+            let start_norm = out.buf.len() as u32;
+            let mut joined = String::with_capacity(j - i + 1);
+            for k in i..=j {
+                let tk = out.toks[k];
+                joined.push_str(
+                    out.buf
+                        .get(tk.norm_start as usize..tk.norm_end as usize)
+                        .unwrap_or(""),
+                );
+            }
+            out.buf.push_str(&joined);
+            let all_upper = (i..=j).all(|k| out.toks[k].has(flag::CAP));
+            let mut flags = flag::JOINED | (t.flags & flag::BREAK);
+            if all_upper {
+                flags |= flag::UPPER | flag::CAP;
+            }
+            let kind = if joined.bytes().all(|b| b.is_ascii_digit()) {
+                Kind::Number
+            } else {
+                Kind::Word
+            };
+            if kind == Kind::Word && joined.bytes().any(|b| b.is_ascii_digit()) {
+                flags |= flag::DIGITS_IN_WORD;
+            }
+            merged.push(Token {
+                start: t.start,
+                end: out.toks[j].end,
+                norm_start: start_norm,
+                norm_end: out.buf.len() as u32,
+                kind,
+                flags,
+            });
+        } else {
+            merged.push(t);
+        }
+        write += 1;
+        i = j + 1;
+    }
+    if any {
+        debug_assert_eq!(write, merged.len());
+        out.toks = merged;
+    }
+}
+
+/// The letter reading of digits inside a word: "h1v" → "hiv", "d1abet3s" → "diabetes".
+/// `alt` picks the second reading of 1 (l instead of i).
+pub(crate) fn digits_as_letters(word: &str, alt: bool, into: &mut String) {
+    into.clear();
+    for b in word.bytes() {
+        into.push(match b {
+            b'0' => 'o',
+            b'1' if alt => 'l',
+            b'1' => 'i',
+            b'3' => 'e',
+            b'4' => 'a',
+            b'5' => 's',
+            b'7' => 't',
+            b'8' => 'b',
+            b'9' => 'g',
+            _ => b as char,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norms(text: &str) -> Vec<String> {
+        let mut t = Tokens::default();
+        tokenize(text, &mut t);
+        (0..t.toks.len()).map(|i| t.norm(i).to_string()).collect()
+    }
+
+    #[test]
+    fn folds_case_accents_and_apostrophes() {
+        assert_eq!(
+            norms("Crohn's DIABÉTICO Niño"),
+            ["crohns", "diabetico", "nino"]
+        );
+    }
+
+    #[test]
+    fn symbols_read_as_letters_only_inside_words() {
+        assert_eq!(
+            norms("c@ncer $yphilis $120 @ 9am"),
+            ["cancer", "syphilis", "120", "9", "am"]
+        );
+    }
+
+    #[test]
+    fn spaced_and_dotted_letters_join() {
+        assert_eq!(
+            norms("H I V and h.i.v. and c-a-n-c-e-r"),
+            ["hiv", "and", "hiv", "and", "cancer"]
+        );
+        assert_eq!(norms("Reply C or R"), ["reply", "c", "or", "r"]);
+    }
+
+    #[test]
+    fn numbers_units_and_decimals() {
+        assert_eq!(
+            norms("500mg 8.2% 1,000 8,2 555.555.0100"),
+            ["500", "mg", "8.2", "1000", "8.2", "555.555.0100"]
+        );
+    }
+
+    #[test]
+    fn look_alikes_fold_to_latin() {
+        // Cyrillic с and а.
+        assert_eq!(norms("\u{0441}\u{0430}ncer"), ["cancer"]);
+        assert_eq!(norms("ＨＩＶ"), ["hiv"]);
+    }
+
+    #[test]
+    fn spans_point_into_the_original() {
+        let text = "Hi Ána, c@ncer";
+        let mut t = Tokens::default();
+        tokenize(text, &mut t);
+        let spans: Vec<&str> = t.toks.iter().map(|k| &text[k.start..k.end]).collect();
+        assert_eq!(spans, ["Hi", "Ána", "c@ncer"]);
+    }
+
+    #[test]
+    fn sentence_breaks_but_not_after_titles() {
+        let mut t = Tokens::default();
+        tokenize("See Dr. Patel. Stay positive", &mut t);
+        let breaks: Vec<bool> = t.toks.iter().map(|k| k.has(flag::BREAK)).collect();
+        assert_eq!(breaks, [false, false, false, true, false]);
+    }
+}

@@ -1,0 +1,161 @@
+//! The PHI gate against the labelled corpus in `tests/data/phi/`: recall on PHI messages
+//! ≥ 99 % and false blocks on clean messages ≤ 2 % (issue 3). Prints every miss.
+
+use std::collections::BTreeMap;
+
+use frontdesk::phi;
+
+fn rows(text: &'static str) -> Vec<(&'static str, &'static str)> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .collect()
+}
+
+const PHI: &str = include_str!("data/phi/corpus_phi.tsv");
+const CLEAN: &str = include_str!("data/phi/corpus_clean.tsv");
+
+#[test]
+fn corpus_is_big_and_balanced() {
+    let phi = rows(PHI);
+    let clean = rows(CLEAN);
+    assert!(
+        phi.len() + clean.len() >= 600,
+        "{} + {}",
+        phi.len(),
+        clean.len()
+    );
+    assert!(phi.len() >= 300 && clean.len() >= 300);
+    let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+    for (cat, _) in &phi {
+        *per.entry(cat).or_default() += 1;
+    }
+    for c in phi::Category::ALL {
+        assert!(
+            per.get(c.as_str()).copied().unwrap_or(0) >= 25,
+            "too few {c:?}: {per:?}"
+        );
+    }
+    assert!(clean.iter().filter(|(k, _)| *k == "hard").count() >= 100);
+}
+
+#[test]
+fn recall_on_phi_is_at_least_99_percent() {
+    let phi = rows(PHI);
+    let mut missed = Vec::new();
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (cat, text) in &phi {
+        let v = phi::check(text);
+        let e = per.entry(cat).or_default();
+        e.1 += 1;
+        if v.blocked {
+            e.0 += 1;
+        } else {
+            missed.push(format!("{cat}: {text}"));
+        }
+    }
+    let recall = 1.0 - missed.len() as f64 / phi.len() as f64;
+    println!(
+        "recall {:.2}% ({} of {} missed)",
+        recall * 100.0,
+        missed.len(),
+        phi.len()
+    );
+    for (cat, (hit, all)) in &per {
+        println!("  {cat:<12} {hit}/{all}");
+    }
+    for m in &missed {
+        println!("MISSED {m}");
+    }
+    assert!(
+        recall >= 0.99,
+        "recall {recall:.4}; missed:\n{}",
+        missed.join("\n")
+    );
+}
+
+#[test]
+fn false_blocks_on_clean_are_at_most_2_percent() {
+    let clean = rows(CLEAN);
+    let mut wrong = Vec::new();
+    for (kind, text) in &clean {
+        let v = phi::check(text);
+        if v.blocked {
+            wrong.push(format!("{kind}: {text}\n    {}", v.summary()));
+        }
+    }
+    let rate = wrong.len() as f64 / clean.len() as f64;
+    println!(
+        "false blocks {:.2}% ({} of {})",
+        rate * 100.0,
+        wrong.len(),
+        clean.len()
+    );
+    for w in &wrong {
+        println!("FALSE {w}");
+    }
+    assert!(
+        rate <= 0.02,
+        "false-block rate {rate:.4}:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn phi_findings_have_the_expected_category_mostly() {
+    // The category a message was written for should be among its findings (not asserted
+    // per message: "stop taking warfarin" is an instruction and names a medication).
+    let phi = rows(PHI);
+    let agree = phi
+        .iter()
+        .filter(|(cat, text)| {
+            phi::check(text)
+                .findings
+                .iter()
+                .any(|f| f.category.as_str() == *cat)
+        })
+        .count();
+    let share = agree as f64 / phi.len() as f64;
+    println!("category agreement {:.1}%", share * 100.0);
+    assert!(share >= 0.8, "{share}");
+}
+
+const HOLDOUT_PHI: &str = include_str!("data/phi/holdout_phi.tsv");
+const HOLDOUT_CLEAN: &str = include_str!("data/phi/holdout_clean.tsv");
+
+/// Messages written after the gate's first version and not used to tune it: an honest
+/// estimate of how it does on text nobody tuned it for. Looser bounds than the corpus.
+#[test]
+fn holdout_rates() {
+    let phi = rows(HOLDOUT_PHI);
+    let clean = rows(HOLDOUT_CLEAN);
+    let missed: Vec<_> = phi.iter().filter(|(_, t)| !phi::check(t).blocked).collect();
+    let wrong: Vec<_> = clean
+        .iter()
+        .filter(|(_, t)| phi::check(t).blocked)
+        .collect();
+    let recall = 1.0 - missed.len() as f64 / phi.len() as f64;
+    let false_rate = wrong.len() as f64 / clean.len() as f64;
+    println!(
+        "holdout: recall {:.1}% ({} of {}), false blocks {:.1}% ({} of {})",
+        recall * 100.0,
+        missed.len(),
+        phi.len(),
+        false_rate * 100.0,
+        wrong.len(),
+        clean.len()
+    );
+    for m in &missed {
+        println!("HOLDOUT MISSED {}: {}", m.0, m.1);
+    }
+    for w in &wrong {
+        println!(
+            "HOLDOUT FALSE {}: {}  [{}]",
+            w.0,
+            w.1,
+            phi::check(w.1).summary()
+        );
+    }
+    assert!(recall >= 0.95, "{recall}");
+    assert!(false_rate <= 0.05, "{false_rate}");
+}
