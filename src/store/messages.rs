@@ -413,6 +413,15 @@ pub fn latest_outbound(
     Ok(all.into_iter().find(|m| kinds.contains(&m.kind)))
 }
 
+/// Provider ids already recorded for texts to this number (reconciliation must not reuse one).
+pub fn provider_ids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider_id FROM messages WHERE direction = 'out' AND to_number = ?1 AND provider_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map(params![to], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// A patient by mobile number (inbound replies arrive by number).
 pub fn patient_by_mobile(conn: &Connection, mobile: &str) -> Result<Option<PatientId>> {
     Ok(conn

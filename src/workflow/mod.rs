@@ -8,3 +8,5 @@ pub mod consent;
 pub mod day;
 pub mod demo;
 pub mod desk;
+pub mod dispatch;
+pub mod outbound;

@@ -1,0 +1,515 @@
+//! Sending recorded rows through the provider (SPEC §5.7–§5.8): bounded concurrency, a rate
+//! limit, retries with backoff and jitter, reconciliation after an unknown outcome, and every
+//! answer written back with its audit record.
+//!
+//! The provider calls run as tokio tasks; the database is touched only here, in the driving
+//! task, one small transaction per answer — so a crash at any point leaves each row either
+//! `pending` (reconciled before any retry) or final.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::batch::{BatchEvent, BatchItem};
+use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::message::{Message, MessageStatus};
+use crate::domain::phone::E164;
+use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
+use crate::provider::{
+    Disposition, OutboundSms, ProviderError, SendReceipt, SentQuery, SmsProvider,
+};
+use crate::store::{self, Conn, Store, StoreError};
+
+/// How a batch is sent.
+#[derive(Clone)]
+pub struct Dispatcher {
+    pub provider: Arc<dyn SmsProvider>,
+    pub policy: RetryPolicy,
+    /// Numbers being sent to at once (texts to one number always go one after another).
+    pub concurrency: usize,
+    /// At most this many provider sends per second across the batch (`None`: no limit).
+    pub rate_per_second: Option<f64>,
+    /// Fixed jitter seed for repeatable tests; `None` draws from the OS.
+    pub jitter_seed: Option<u64>,
+}
+
+impl Dispatcher {
+    /// The dispatcher the config describes.
+    pub fn from_config(config: &Config, provider: Arc<dyn SmsProvider>) -> Self {
+        Self {
+            provider,
+            policy: RetryPolicy::default(),
+            concurrency: config.sms.concurrency as usize,
+            rate_per_second: Some(config.sms.rate_per_second),
+            jitter_seed: None,
+        }
+    }
+}
+
+/// What a dispatch did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub sent: usize,
+    pub failed: usize,
+    /// Not sent this run (transient errors outlasted the retries, or the run stopped): queued
+    /// for the next run.
+    pub deferred: usize,
+    /// The outcome is unknown (e.g. a timeout after the provider may have taken it): left
+    /// `pending`, to be reconciled before any retry.
+    pub unknown: usize,
+    /// Why the run stopped early (bad credentials).
+    pub stopped: Option<String>,
+}
+
+enum TaskResult {
+    Done(MessageId, Result<(SendReceipt, u32, bool), ProviderError>),
+    NotAttempted(MessageId),
+}
+
+/// Paces sends to a rate: each caller gets the next free slot.
+struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Send these recorded rows. Rows no longer `pending`/`queued` are left alone.
+pub async fn dispatch(
+    d: &Dispatcher,
+    store: &mut Store,
+    ids: &[MessageId],
+    actor: &str,
+    clock: &Clock,
+    on_event: &mut dyn FnMut(BatchEvent),
+) -> Result<DispatchReport, StoreError> {
+    let mut rows: Vec<Message> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let m = store::messages::get(store.conn(), *id)?;
+        if matches!(m.status, MessageStatus::Pending | MessageStatus::Queued) {
+            rows.push(m);
+        }
+    }
+    let mut report = DispatchReport::default();
+    if rows.is_empty() {
+        return Ok(report);
+    }
+    // Provider ids already on our rows for these numbers: reconciliation must not take one of
+    // them for another row (a family sharing a mobile may get two identical texts).
+    let mut claimed = HashSet::new();
+    for to in rows.iter().map(|m| m.to.as_str()).collect::<HashSet<_>>() {
+        claimed.extend(store::messages::provider_ids_to(store.conn(), to)?);
+    }
+    let claimed = Arc::new(Mutex::new(claimed));
+    let items: HashMap<MessageId, BatchItem> = rows.iter().map(|m| (m.id, item(m))).collect();
+
+    let mut groups: HashMap<String, Vec<(MessageId, OutboundSms, DateTime<Utc>)>> = HashMap::new();
+    for m in &rows {
+        match E164::try_from(m.to.clone()) {
+            Ok(to) => groups.entry(m.to.clone()).or_default().push((
+                m.id,
+                OutboundSms {
+                    to,
+                    body: m.body.clone(),
+                    idempotency_key: m.idempotency_key.clone().unwrap_or_default(),
+                },
+                m.created_at,
+            )),
+            Err(_) => {
+                let now = clock.now();
+                store.write(|c| {
+                    fail(
+                        c,
+                        m,
+                        None,
+                        "the stored number is not E.164; fix the patient's number",
+                        actor,
+                        now,
+                    )
+                })?;
+                on_event(BatchEvent::Failed {
+                    item: item(m),
+                    code: None,
+                    reason: "invalid stored number".into(),
+                });
+                report.failed += 1;
+            }
+        }
+    }
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<TaskResult>();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gate = Arc::new(Semaphore::new(d.concurrency.max(1)));
+    let pacer = Arc::new(Pacer {
+        interval: d
+            .rate_per_second
+            .filter(|r| *r > 0.0)
+            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r)),
+        next: tokio::sync::Mutex::new(None),
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, (_, group)) in groups.into_iter().enumerate() {
+        let (tx, stop, gate, pacer, claimed) = (
+            tx.clone(),
+            stop.clone(),
+            gate.clone(),
+            pacer.clone(),
+            claimed.clone(),
+        );
+        let provider = d.provider.clone();
+        let policy = d.policy;
+        let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
+            Some(seed) => Box::new(SeededJitter::new(seed.wrapping_add(n as u64))),
+            None => Box::new(SeededJitter::from_entropy()),
+        };
+        tasks.spawn(async move {
+            let Ok(_permit) = gate.acquire_owned().await else {
+                return;
+            };
+            for (id, sms, since) in group {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let _ = tx.send(TaskResult::NotAttempted(id));
+                    continue;
+                }
+                pacer.wait().await;
+                let is_claimed =
+                    |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
+                let result = send_with_retry(
+                    provider.as_ref(),
+                    &sms,
+                    since,
+                    &policy,
+                    jitter.as_mut(),
+                    &is_claimed,
+                )
+                .await
+                .map(|o| (o.receipt, o.attempts, o.reconciled));
+                if let Ok((receipt, ..)) = &result {
+                    if let Ok(mut c) = claimed.lock() {
+                        c.insert(receipt.provider_id.clone());
+                    }
+                }
+                if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun) {
+                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                let _ = tx.send(TaskResult::Done(id, result));
+            }
+        });
+    }
+    drop(tx);
+
+    let by_id: HashMap<MessageId, &Message> = rows.iter().map(|m| (m.id, m)).collect();
+    while let Some(result) = rx.recv().await {
+        let now = clock.now();
+        let (id, outcome) = match result {
+            TaskResult::NotAttempted(id) => (id, None),
+            TaskResult::Done(id, r) => (id, Some(r)),
+        };
+        let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) else {
+            continue;
+        };
+        match outcome {
+            None => {
+                store.write(|c| {
+                    store::messages::set_status(c, id, MessageStatus::Queued, None, now)
+                })?;
+                on_event(BatchEvent::Deferred {
+                    item: it.clone(),
+                    until: None,
+                });
+                report.deferred += 1;
+            }
+            Some(Ok((receipt, attempts, reconciled))) => {
+                let provider = d.provider.name();
+                store.write(|c| {
+                    handed_over(c, m, provider, &receipt, attempts, reconciled, actor, now)
+                })?;
+                on_event(BatchEvent::Sent { item: it.clone() });
+                report.sent += 1;
+            }
+            Some(Err(e)) => {
+                let code = e.code().map(|c| c.to_string());
+                match e.disposition() {
+                    Disposition::Retry => {
+                        store.write(|c| {
+                            store::messages::mark_attempt_failed(
+                                c,
+                                id,
+                                MessageStatus::Queued,
+                                code.as_deref(),
+                                &e.to_string(),
+                                now,
+                            )
+                        })?;
+                        on_event(BatchEvent::Deferred {
+                            item: it.clone(),
+                            until: None,
+                        });
+                        report.deferred += 1;
+                    }
+                    Disposition::ReconcileThenRetry => {
+                        store.write(|c| {
+                            store::messages::mark_attempt_failed(
+                                c,
+                                id,
+                                MessageStatus::Pending,
+                                code.as_deref(),
+                                &e.to_string(),
+                                now,
+                            )
+                        })?;
+                        on_event(BatchEvent::Deferred {
+                            item: it.clone(),
+                            until: None,
+                        });
+                        report.unknown += 1;
+                    }
+                    Disposition::StopRun => {
+                        store.write(|c| {
+                            store::messages::mark_attempt_failed(
+                                c,
+                                id,
+                                MessageStatus::Queued,
+                                code.as_deref(),
+                                &e.to_string(),
+                                now,
+                            )
+                        })?;
+                        on_event(BatchEvent::Deferred {
+                            item: it.clone(),
+                            until: None,
+                        });
+                        report.deferred += 1;
+                        report.stopped.get_or_insert_with(|| e.to_string());
+                    }
+                    Disposition::RecordOptOut => {
+                        store.write(|c| {
+                            fail(c, m, code.as_deref(), &e.to_string(), actor, now)?;
+                            if let Some(p) = m.patient_id {
+                                record_provider_opt_out(c, p, m.id, now)?;
+                            }
+                            Ok::<_, StoreError>(())
+                        })?;
+                        on_event(BatchEvent::Failed {
+                            item: it.clone(),
+                            code,
+                            reason: e.to_string(),
+                        });
+                        report.failed += 1;
+                    }
+                    Disposition::FlagNumber => {
+                        store.write(|c| {
+                            fail(c, m, code.as_deref(), &e.to_string(), actor, now)?;
+                            if let Some(p) = m.patient_id {
+                                flag_number(c, p, code.as_deref().unwrap_or("unknown"), now)?;
+                            }
+                            Ok::<_, StoreError>(())
+                        })?;
+                        on_event(BatchEvent::Failed {
+                            item: it.clone(),
+                            code,
+                            reason: e.to_string(),
+                        });
+                        report.failed += 1;
+                    }
+                    Disposition::Fail => {
+                        store.write(|c| fail(c, m, code.as_deref(), &e.to_string(), actor, now))?;
+                        on_event(BatchEvent::Failed {
+                            item: it.clone(),
+                            code,
+                            reason: e.to_string(),
+                        });
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    if let Some(reason) = &report.stopped {
+        on_event(BatchEvent::Stopped {
+            reason: reason.clone(),
+        });
+    }
+    Ok(report)
+}
+
+/// Rows a crash (or an unknown outcome) left `pending`: ask the provider whether each reached
+/// it before anything is sent again. Returns the rows that are safe to send.
+pub async fn reconcile_pending(
+    d: &Dispatcher,
+    store: &mut Store,
+    rows: Vec<Message>,
+    actor: &str,
+    clock: &Clock,
+) -> Result<Vec<MessageId>, StoreError> {
+    let mut safe = Vec::new();
+    let mut claimed: HashSet<String> = HashSet::new();
+    for m in rows {
+        if m.status != MessageStatus::Pending {
+            safe.push(m.id);
+            continue;
+        }
+        let Ok(to) = E164::try_from(m.to.clone()) else {
+            safe.push(m.id);
+            continue;
+        };
+        claimed.extend(store::messages::provider_ids_to(store.conn(), &m.to)?);
+        let query = SentQuery {
+            to,
+            body: m.body.clone(),
+            since: m.created_at,
+        };
+        match d.provider.find_sent(&query).await {
+            Ok(found) => match found
+                .into_iter()
+                .find(|s| !claimed.contains(&s.provider_id))
+            {
+                Some(sent) => {
+                    let now = clock.now();
+                    let receipt = sent.into_receipt();
+                    claimed.insert(receipt.provider_id.clone());
+                    let provider = d.provider.name();
+                    store.write(|c| handed_over(c, &m, provider, &receipt, 0, true, actor, now))?;
+                    tracing::info!(message = m.id.0, "reconciled: the provider already had it");
+                }
+                None => safe.push(m.id),
+            },
+            // Cannot tell: leave it pending for the next run rather than risk a second text.
+            Err(e) => {
+                tracing::warn!(message = m.id.0, error = %e, "reconciliation lookup failed; left pending")
+            }
+        }
+    }
+    Ok(safe)
+}
+
+fn item(m: &Message) -> BatchItem {
+    BatchItem {
+        patient_id: m.patient_id.unwrap_or(PatientId(0)),
+        appointment_id: m.appointment_id,
+        message_id: Some(m.id),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn handed_over(
+    c: &Conn,
+    m: &Message,
+    provider: &str,
+    receipt: &SendReceipt,
+    attempts: u32,
+    reconciled: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    // A provider that answers "pending" has still taken the message.
+    let status = match receipt.status {
+        MessageStatus::Pending => MessageStatus::Queued,
+        s => s,
+    };
+    store::messages::mark_handed_over(c, m.id, provider, &receipt.provider_id, status, now)?;
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            actor,
+            "message.sent",
+            format!("message:{}", m.id),
+            json!({ "kind": m.kind.as_str(), "patient": m.patient_id.map(|p| p.0), "provider": provider,
+                    "provider_id": receipt.provider_id, "status": status.as_str(), "attempts": attempts,
+                    "reconciled": reconciled }),
+        ),
+    )?;
+    Ok(())
+}
+
+fn fail(
+    c: &Conn,
+    m: &Message,
+    code: Option<&str>,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store::messages::mark_attempt_failed(c, m.id, MessageStatus::Failed, code, reason, now)?;
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            actor,
+            "message.failed",
+            format!("message:{}", m.id),
+            json!({ "kind": m.kind.as_str(), "patient": m.patient_id.map(|p| p.0), "code": code }),
+        ),
+    )?;
+    Ok(())
+}
+
+/// The provider says the recipient unsubscribed (Twilio 21610): record an opt-out at once.
+pub(crate) fn record_provider_opt_out(
+    c: &Conn,
+    patient: PatientId,
+    message: MessageId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let state =
+        crate::domain::consent::ConsentState::from_events(&store::consent::events(c, patient)?);
+    if matches!(state, crate::domain::consent::ConsentState::OptedOut { .. }) {
+        return Ok(());
+    }
+    let event = ConsentEvent {
+        kind: ConsentKind::OptOut,
+        method: ConsentMethod::ProviderReport,
+        evidence: Some(format!("message:{message}")),
+        recorded_by: SYSTEM.into(),
+        at: now,
+    };
+    super::consent::record_in(c, patient, &event).map_err(|e| match e {
+        super::consent::ConsentFlowError::Store(s) => s,
+        other => StoreError::Conflict(other.to_string()),
+    })
+}
+
+/// The number failed as invalid, not mobile or unreachable: no texts until staff fix it.
+pub(crate) fn flag_number(
+    c: &Conn,
+    patient: PatientId,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store::patients::flag_number(c, patient, code, now)?;
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            SYSTEM,
+            "patient.number_flagged",
+            format!("patient:{patient}"),
+            json!({ "code": code }),
+        ),
+    )?;
+    Ok(())
+}

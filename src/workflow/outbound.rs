@@ -1,0 +1,247 @@
+//! The one path every outbound text takes (SPEC §5): normalise → PHI gate → record the row
+//! (before any provider call) → audit a block. Sending the recorded rows is `dispatch`.
+//!
+//! Every send path — reminders, portal prompts, closures, HELP and opt-out answers, the outbox
+//! after a time offline — goes through [`record`], so no body reaches a provider without the
+//! gate having passed it and a row holding its idempotency key.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::ids::{AppointmentId, MessageId, PatientId};
+use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::phone::E164;
+use crate::domain::segments::{self, MAX_SEGMENTS};
+use crate::phi::{Gate, Verdict};
+use crate::store::{self, Conn, StoreError, messages::NewOutbound};
+
+/// A rendered text, ready to be checked and recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub kind: MessageKind,
+    pub patient_id: PatientId,
+    /// The appointment it is about (a double booking names the first).
+    pub appointment_id: Option<AppointmentId>,
+    /// The exactly-once key (SPEC §5.8).
+    pub key: String,
+    pub to: E164,
+    pub body: String,
+}
+
+/// What recording did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Recorded {
+    /// A new `pending` row: dispatch it.
+    Ready(MessageId),
+    /// The key already had a row (an earlier run, or a concurrent one): nothing written.
+    Duplicate(Box<Message>),
+    /// Refused by the PHI gate or the length rule: recorded as `blocked`, never sent.
+    Blocked { id: MessageId, reason: String },
+}
+
+/// What the gate and the length rule say about a body, before anything is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Screened {
+    /// The body after GSM-7 normalisation: what would be sent.
+    pub body: String,
+    pub encoding: segments::Encoding,
+    pub segments: u32,
+    pub verdict: Verdict,
+    /// Why it may not be sent, in words for staff (`None`: it may).
+    pub refusal: Option<String>,
+}
+
+/// Normalise and check a body (SPEC §5.1, §5.9). Pure: used for previews and dry runs too.
+pub fn screen(gate: &Gate, body: &str) -> Screened {
+    let body = segments::normalise(body).into_owned();
+    let info = segments::analyse(&body);
+    let verdict = gate.check(&body);
+    let refusal = if verdict.blocked {
+        Some(verdict.summary())
+    } else if info.segments > MAX_SEGMENTS {
+        Some(format!(
+            "too long: {} SMS segments (at most {MAX_SEGMENTS}); shorten the text",
+            info.segments
+        ))
+    } else if info.segments == 0 {
+        Some("empty message".to_string())
+    } else {
+        None
+    };
+    Screened {
+        body,
+        encoding: info.encoding,
+        segments: info.segments,
+        verdict,
+        refusal,
+    }
+}
+
+/// Gate and record one text inside the caller's transaction.
+pub fn record(
+    conn: &Conn,
+    out: &Outgoing,
+    gate: &Gate,
+    provider: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Recorded, StoreError> {
+    if let Some(existing) = store::messages::by_key(conn, &out.key)? {
+        return Ok(Recorded::Duplicate(Box::new(existing)));
+    }
+    let s = screen(gate, &out.body);
+    let findings = (!s.verdict.findings.is_empty())
+        .then(|| serde_json::to_string(&s.verdict.findings).unwrap_or_default());
+    let status = if s.refusal.is_some() {
+        MessageStatus::Blocked
+    } else {
+        MessageStatus::Pending
+    };
+    let row = NewOutbound {
+        kind: out.kind,
+        patient_id: Some(out.patient_id),
+        appointment_id: out.appointment_id,
+        idempotency_key: &out.key,
+        to: out.to.as_str(),
+        body: &s.body,
+        encoding: s.encoding.as_str(),
+        segments: s.segments,
+        status,
+        provider,
+        findings: findings.as_deref(),
+        created_by: actor,
+        now,
+        not_before: None,
+    };
+    let Some(id) = store::messages::insert_outbound(conn, &row)? else {
+        // Lost a race with a concurrent run between the lookup and the insert.
+        return match store::messages::by_key(conn, &out.key)? {
+            Some(m) => Ok(Recorded::Duplicate(Box::new(m))),
+            None => Err(StoreError::Conflict(format!(
+                "message {} vanished",
+                out.key
+            ))),
+        };
+    };
+    let Some(reason) = s.refusal else {
+        return Ok(Recorded::Ready(id));
+    };
+    store::messages::set_status(conn, id, MessageStatus::Blocked, Some(&reason), now)?;
+    // The audit names rules and categories, never the matched words or the body.
+    let rules: Vec<_> = s
+        .verdict
+        .findings
+        .iter()
+        .filter(|f| !f.allowed)
+        .map(|f| json!({ "rule": f.rule, "category": f.category.as_str() }))
+        .collect();
+    store::audit::append(
+        conn,
+        &AuditEntry::new(
+            now,
+            actor,
+            "message.blocked",
+            format!("message:{id}"),
+            json!({ "kind": out.kind.as_str(), "patient": out.patient_id.0, "key": out.key,
+                    "segments": s.segments, "findings": rules }),
+        ),
+    )?;
+    tracing::info!(
+        message = id.0,
+        kind = out.kind.as_str(),
+        "message blocked before sending"
+    );
+    Ok(Recorded::Blocked { id, reason })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::appointments::tests::{fixture, t};
+
+    fn outgoing(body: &str) -> Outgoing {
+        Outgoing {
+            kind: MessageKind::PortalResultsReady,
+            patient_id: crate::domain::ids::PatientId(1),
+            appointment_id: None,
+            key: "portal:1:test".into(),
+            to: E164::parse("2015550134", "US").unwrap(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn clean_text_is_recorded_pending_and_normalised() {
+        let (store, _, _, _) = fixture();
+        let gate = Gate::with_allow_list(&[]);
+        let r = record(
+            store.conn(),
+            &outgoing("Riverside: you have a new message \u{2014} log in at https://portal.example.org. Reply STOP to opt out."),
+            &gate,
+            "outbox",
+            "desk",
+            t(9, 0),
+        )
+        .unwrap();
+        let Recorded::Ready(id) = r else {
+            panic!("{r:?}")
+        };
+        let m = store::messages::get(store.conn(), id).unwrap();
+        assert_eq!(m.status, MessageStatus::Pending);
+        assert!(m.body.contains(" - log in"), "dash normalised: {}", m.body);
+    }
+
+    #[test]
+    fn phi_is_blocked_recorded_and_audited_without_the_words() {
+        let (store, _, _, _) = fixture();
+        let gate = Gate::with_allow_list(&[]);
+        let r = record(
+            store.conn(),
+            &outgoing("Your HIV test came back positive. Call us."),
+            &gate,
+            "twilio",
+            "desk",
+            t(9, 0),
+        )
+        .unwrap();
+        let Recorded::Blocked { id, reason } = r else {
+            panic!("{r:?}")
+        };
+        assert!(reason.starts_with("blocked"), "{reason}");
+        let m = store::messages::get(store.conn(), id).unwrap();
+        assert_eq!(m.status, MessageStatus::Blocked);
+        assert!(m.findings.is_some());
+        let audit = store::audit::for_subject(store.conn(), &format!("message:{id}")).unwrap();
+        assert_eq!(audit[0].action, "message.blocked");
+        assert!(
+            !audit[0].detail.to_lowercase().contains("hiv"),
+            "{}",
+            audit[0].detail
+        );
+    }
+
+    #[test]
+    fn same_key_twice_is_a_duplicate() {
+        let (store, _, _, _) = fixture();
+        let gate = Gate::with_allow_list(&[]);
+        let o = outgoing(
+            "Riverside: please complete your forms at https://portal.example.org. Reply STOP to opt out.",
+        );
+        assert!(matches!(
+            record(store.conn(), &o, &gate, "outbox", "desk", t(9, 0)).unwrap(),
+            Recorded::Ready(_)
+        ));
+        assert!(matches!(
+            record(store.conn(), &o, &gate, "outbox", "desk", t(9, 1)).unwrap(),
+            Recorded::Duplicate(_)
+        ));
+    }
+
+    #[test]
+    fn over_three_segments_is_refused() {
+        let gate = Gate::with_allow_list(&[]);
+        let s = screen(&gate, &"Please call the front desk. ".repeat(20));
+        assert!(s.refusal.unwrap().starts_with("too long"));
+    }
+}
