@@ -20,4 +20,5 @@ pub mod domain;
 pub mod logging;
 pub mod paths;
 pub mod store;
+pub mod tui;
 pub mod workflow;
