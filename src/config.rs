@@ -596,6 +596,34 @@ base_url = "https://api.twilio.com"
     }
 
     #[test]
+    fn example_file_documents_every_default() {
+        let text = include_str!("../assets/config.example.toml");
+        assert_eq!(parse(text).unwrap(), Config::default());
+        // With the Twilio block uncommented (one sender only), it still parses.
+        let uncommented: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                // Only commented-out settings: `key = value` or a `[table]` header.
+                Some(rest)
+                    if (rest.starts_with('[')
+                        || (rest.starts_with(|c: char| c.is_ascii_lowercase())
+                            && rest.contains(" = ")))
+                        && !rest.starts_with("messaging_service_sid")
+                        && !rest.starts_with("auth_token_file") =>
+                {
+                    rest.to_string()
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = parse(&uncommented).unwrap();
+        let t = c.sms.twilio.unwrap();
+        assert_eq!(t.from.as_deref(), Some("+15555550123"));
+        assert_eq!((t.timeout_seconds, t.max_pages), (15, 20));
+    }
+
+    #[test]
     fn unknown_key_names_key_and_line() {
         let err = parse("[practice]\nname = \"X\"\ncolour = \"red\"\n")
             .unwrap_err()

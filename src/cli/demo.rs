@@ -1,21 +1,76 @@
 //! `frontdesk demo`: seed (or reuse) the demo practice and open the console on it.
+//!
+//! The demo uses its own database (`demo.db` in the data directory unless `--db` is given) and
+//! the built-in demo configuration with the offline outbox — unless `--config` names a file,
+//! as SPEC §4 allows — so it can never text a real patient of the practice.
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Args;
 
 use super::Context;
+use crate::config::Config;
+use crate::store::Store;
+use crate::workflow::demo::{self, DemoSize, Seeded};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Only write the demo database, then exit.
     #[arg(long)]
     pub seed_only: bool,
-    /// Seed for the synthetic practice (same seed, same practice).
+    /// Seed for the synthetic practice (same seed and day, same practice).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
 
-pub fn run(_args: DemoArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the demo practice is not built yet")
+pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let db = ctx.paths.demo_db_file();
+    let config = if ctx.paths.config_explicit {
+        ctx.config.clone()
+    } else {
+        Config::default()
+    };
+    let mut store = Store::open(&db)
+        .with_context(|| format!("cannot open the demo database {}", db.display()))?;
+    let outcome = demo::seed(
+        &mut store,
+        &config,
+        args.seed,
+        DemoSize::default(),
+        ctx.clock.now(),
+    )?;
+    drop(store);
+    tracing::info!(db = %db.display(), ?outcome, "demo practice ready");
+    if args.seed_only {
+        match outcome {
+            Seeded::Created {
+                clinicians,
+                patients,
+                appointments,
+            } => println!(
+                "demo practice written to {}: {clinicians} clinicians, {patients} patients, {appointments} appointments",
+                db.display()
+            ),
+            Seeded::Reused { seeded_at } => {
+                println!(
+                    "demo practice already in {} (seeded {seeded_at}); reused",
+                    db.display()
+                )
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ctx = Context {
+        config,
+        ..ctx.clone()
+    };
+    open_console(&ctx, &db)
+}
+
+fn open_console(_ctx: &Context, db: &std::path::Path) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "the demo practice is in {}, but the console is not built into this version yet",
+        db.display()
+    )
 }

@@ -161,3 +161,33 @@ mod tests {
         assert!(!MessageKind::HelpReply.counts_against_cap());
     }
 }
+
+/// One stored message, either direction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: super::ids::MessageId,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub patient_id: Option<super::ids::PatientId>,
+    pub appointment_id: Option<super::ids::AppointmentId>,
+    /// Outbound: the exactly-once key (SPEC §5.8).
+    pub idempotency_key: Option<String>,
+    pub to: String,
+    pub from: Option<String>,
+    pub body: String,
+    pub status: MessageStatus,
+    /// "outbox" or "twilio".
+    pub provider: String,
+    pub provider_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// JSON of PHI findings when blocked.
+    pub findings: Option<String>,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Deferred by quiet hours until this instant.
+    pub not_before: Option<chrono::DateTime<chrono::Utc>>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub attempts: u32,
+}

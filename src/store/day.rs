@@ -154,10 +154,13 @@ pub fn patient_hits(
         .collect())
 }
 
-/// Messages waiting to go out (status pending or queued), for the footer's "outbox N".
+/// Texts waiting to go out, for the footer's "outbox N": held by the offline outbox, or not
+/// yet accepted by the provider (network down, crash before write-back).
 pub fn outbox_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row(
-        "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status IN ('pending', 'queued') AND provider = 'outbox'",
+        "SELECT COUNT(*) FROM messages
+          WHERE direction = 'out' AND status IN ('pending', 'queued')
+            AND (provider_id IS NULL OR provider = 'outbox')",
         [],
         |r| r.get(0),
     )?)

@@ -15,10 +15,12 @@ pub mod appointments;
 pub mod audit;
 pub mod consent;
 pub mod day;
+pub mod messages;
 pub mod migrations;
 pub mod patients;
 pub mod reference;
 pub mod settings;
+pub mod templates;
 
 pub use rusqlite::Connection as Conn;
 

@@ -1,0 +1,111 @@
+//! Recording SMS consent and opt-outs (SPEC §5.2–§5.3), always with an audit record.
+
+use serde_json::json;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::consent::{ConsentError, ConsentEvent, ConsentKind, ConsentState};
+use crate::domain::ids::PatientId;
+use crate::store::{self, Conn, Store, StoreError};
+
+/// Why consent could not be recorded; the text is shown to staff.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentFlowError {
+    #[error("{0}")]
+    Invalid(#[from] ConsentError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Record one event for a patient and return their new consent state.
+pub fn record(
+    store: &mut Store,
+    patient: PatientId,
+    event: &ConsentEvent,
+) -> Result<ConsentState, ConsentFlowError> {
+    store.write(|conn| {
+        record_in(conn, patient, event)?;
+        Ok(ConsentState::from_events(&store::consent::events(
+            conn, patient,
+        )?))
+    })
+}
+
+/// Record inside a caller's transaction (e.g. while applying a STOP reply).
+pub fn record_in(
+    conn: &Conn,
+    patient: PatientId,
+    event: &ConsentEvent,
+) -> Result<(), ConsentFlowError> {
+    event.validate()?;
+    store::patients::get(conn, patient)?;
+    let id = store::consent::append(conn, patient, event)?;
+    let action = match event.kind {
+        ConsentKind::OptIn => "consent.opt_in",
+        ConsentKind::OptOut => "consent.opt_out",
+    };
+    store::audit::append(
+        conn,
+        &AuditEntry::new(
+            event.at,
+            &event.recorded_by,
+            action,
+            format!("patient:{patient}"),
+            // The evidence reference is a document id, not clinical content.
+            json!({ "consent_event": id, "method": event.method.as_str(), "evidence": event.evidence }),
+        ),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::consent::ConsentMethod;
+    use crate::store::appointments::tests::{fixture, t};
+
+    #[test]
+    fn opt_in_then_opt_out_is_recorded_and_audited() {
+        let (mut store, p, _, _) = fixture();
+        let opt_in = ConsentEvent {
+            kind: ConsentKind::OptIn,
+            method: ConsentMethod::WrittenForm,
+            evidence: Some("FORM-1".into()),
+            recorded_by: "desk".into(),
+            at: t(9, 0),
+        };
+        assert!(record(&mut store, p, &opt_in).unwrap().may_text());
+        let out = ConsentEvent {
+            kind: ConsentKind::OptOut,
+            method: ConsentMethod::Verbal,
+            evidence: None,
+            at: t(9, 5),
+            ..opt_in
+        };
+        assert!(!record(&mut store, p, &out).unwrap().may_text());
+        let audit = store::audit::for_subject(store.conn(), &format!("patient:{p}")).unwrap();
+        assert_eq!(
+            audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            vec!["consent.opt_in", "consent.opt_out"]
+        );
+    }
+
+    #[test]
+    fn opt_in_without_evidence_is_refused_and_nothing_is_written() {
+        let (mut store, p, _, _) = fixture();
+        let bad = ConsentEvent {
+            kind: ConsentKind::OptIn,
+            method: ConsentMethod::Portal,
+            evidence: None,
+            recorded_by: "desk".into(),
+            at: t(9, 0),
+        };
+        let err = record(&mut store, p, &bad).unwrap_err();
+        assert!(err.to_string().contains("needs evidence"), "{err}");
+        assert!(store::consent::events(store.conn(), p).unwrap().is_empty());
+        assert!(
+            store::audit::for_subject(store.conn(), &format!("patient:{p}"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

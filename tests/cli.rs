@@ -1,0 +1,131 @@
+//! The binary's commands as a user runs them: exit codes, messages, files written.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const NOW: &str = "2026-11-25T09:30:00-05:00";
+
+/// The binary with a private HOME so nothing touches the real user's folders.
+fn frontdesk(home: &TempDir) -> Command {
+    let mut cmd = Command::cargo_bin("frontdesk").unwrap();
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("FRONTDESK_NOW", NOW);
+    cmd
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let home = TempDir::new().unwrap();
+    frontdesk(&home)
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("demo"));
+}
+
+#[test]
+fn unknown_command_is_a_usage_error() {
+    let home = TempDir::new().unwrap();
+    frontdesk(&home).arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn demo_seed_only_writes_then_reuses() {
+    let home = TempDir::new().unwrap();
+    let db = home.path().join("demo.db");
+    frontdesk(&home)
+        .args(["--db", db.to_str().unwrap(), "demo", "--seed-only"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("400 patients"));
+    assert!(db.exists());
+    frontdesk(&home)
+        .args(["--db", db.to_str().unwrap(), "demo", "--seed-only"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("reused"));
+    // Logs went next to the database, not into the terminal.
+    assert!(home.path().join("logs").is_dir());
+}
+
+#[test]
+fn demo_without_db_uses_the_platform_data_dir_not_the_practice_db() {
+    let home = TempDir::new().unwrap();
+    frontdesk(&home)
+        .args(["demo", "--seed-only"])
+        .assert()
+        .success();
+    let data = home.path().join(".local/share/frontdesk");
+    assert!(
+        data.join("demo.db").exists(),
+        "demo.db in {}",
+        data.display()
+    );
+    assert!(!data.join("frontdesk.db").exists());
+}
+
+#[test]
+fn bad_config_names_key_and_line_without_a_stack_trace() {
+    let home = TempDir::new().unwrap();
+    let cfg = home.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[practice]\nname = \"X\"\ntime_zone = \"Mars/Base\"\n",
+    )
+    .unwrap();
+    frontdesk(&home)
+        .args(["--config", cfg.to_str().unwrap(), "demo", "--seed-only"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("config.toml:3"))
+        .stderr(predicate::str::contains("practice.time_zone"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn explicit_config_that_does_not_exist_is_an_error() {
+    let home = TempDir::new().unwrap();
+    frontdesk(&home)
+        .args([
+            "--config",
+            "/nonexistent/frontdesk.toml",
+            "demo",
+            "--seed-only",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read config file"));
+}
+
+#[test]
+fn bad_clock_override_is_an_error() {
+    let home = TempDir::new().unwrap();
+    frontdesk(&home)
+        .env("FRONTDESK_NOW", "tomorrow")
+        .args(["demo", "--seed-only"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("FRONTDESK_NOW"));
+}
+
+#[test]
+fn unwritable_database_location_is_a_clear_error() {
+    let home = TempDir::new().unwrap();
+    let blocker = home.path().join("file");
+    std::fs::write(&blocker, "").unwrap();
+    frontdesk(&home)
+        .args([
+            "--db",
+            blocker.join("demo.db").to_str().unwrap(),
+            "demo",
+            "--seed-only",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error:"));
+}
