@@ -46,8 +46,8 @@ impl SearchState {
 
 /// Width of the name column in a box `cols` wide: what the fixed columns leave.
 fn name_width(cols: u16) -> u16 {
-    // marker 2 | born 10 | phone 6 | next 21 | consent 5, one space between each
-    cols.saturating_sub(2 + 10 + 6 + 21 + 5 + 4).max(8)
+    // marker 2 | born 10 | phone 6 | next 21 | consent 5, one space between each, one spare
+    cols.saturating_sub(2 + 10 + 6 + 21 + 5 + 4 + 1).max(8)
 }
 
 fn header_line(cols: u16) -> Line<'static> {

@@ -152,9 +152,12 @@ pub fn plan(width: u16, reminders: usize) -> ColumnPlan {
     ColumnPlan { columns, wide }
 }
 
+/// Below this many cells every clinician loses the title, so the column reads evenly.
+const TITLE_CELLS: u16 = 12;
+
 /// A clinician's name for a narrow cell: "Dr. Okafor" becomes "Okafor" rather than "Dr. Oka…".
 pub fn short_name(name: &str, cells: u16) -> String {
-    if width(name) <= usize::from(cells) {
+    if width(name) <= usize::from(cells) && cells >= TITLE_CELLS {
         return name.to_string();
     }
     match name.split_once(' ') {
@@ -219,8 +222,14 @@ mod tests {
 
     #[test]
     fn clinician_titles_go_before_the_name_is_cut() {
-        assert_eq!(short_name("Dr. Okafor", 10), "Dr. Okafor");
+        assert_eq!(short_name("Dr. Okafor", 12), "Dr. Okafor");
+        assert_eq!(short_name("Dr. Lindqvist", 12), "Lindqvist");
         assert_eq!(short_name("Dr. Okafor", 8), "Okafor");
+        assert_eq!(
+            short_name("Dr. Chen", 8),
+            "Chen",
+            "titles go for all in a narrow column"
+        );
         assert_eq!(short_name("Dr. Abernathy-Smith", 8), "Abernat…");
         assert_eq!(short_name("Okafor", 4), "Oka…");
     }

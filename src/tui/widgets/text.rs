@@ -31,6 +31,9 @@ pub fn fit(s: &str, max: u16) -> String {
         out.push(c);
         used += w;
     }
+    // "Follow-up…" reads better than "Follow-up …".
+    let kept = out.trim_end().len();
+    out.truncate(kept);
     out.push('…');
     out
 }
@@ -54,6 +57,7 @@ mod tests {
     fn fits_by_display_width() {
         assert_eq!(fit("Lovelace, Ada", 20), "Lovelace, Ada");
         assert_eq!(fit("Lovelace, Ada", 8), "Lovelac…");
+        assert_eq!(fit("Follow-up visit", 11), "Follow-up…");
         assert_eq!(width(&fit("Lovelace, Ada", 8)), 8);
         // Wide characters take two cells; never overflow.
         let cut = fit("山田, 太郎", 5);
