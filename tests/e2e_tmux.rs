@@ -81,18 +81,21 @@ impl Session {
         self.tmux(&["capture-pane", "-p", "-t", "desk"])
     }
 
-    /// Poll the screen until `pred` holds; fail with the last screen after a timeout.
+    /// Poll the screen until `pred` holds on a settled screen (two captures 40 ms apart are
+    /// equal, so a frame caught half-drawn is never read); fail with the last screen.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
+        let mut last = String::new();
         loop {
             let screen = self.screen();
-            if pred(&screen) {
+            if pred(&screen) && screen == last {
                 return screen;
             }
             if start.elapsed() > WAIT {
                 panic!("timed out waiting for {what}; screen was:\n{screen}");
             }
-            std::thread::sleep(Duration::from_millis(50));
+            last = screen;
+            std::thread::sleep(Duration::from_millis(40));
         }
     }
 
@@ -113,6 +116,13 @@ impl Drop for Session {
     }
 }
 
+/// Which table row (0 = first under the header) carries the selection marker.
+fn selected_row(screen: &str) -> Option<usize> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines.iter().position(|l| l.contains("Time  Patient"))?;
+    lines[header + 1..].iter().position(|l| l.starts_with("▶ "))
+}
+
 /// The selected row as the detail line names it: ("10:00", "Silva, Fatima").
 fn selected_from_detail(screen: &str) -> (String, String) {
     let line = screen
@@ -121,7 +131,14 @@ fn selected_from_detail(screen: &str) -> (String, String) {
         .unwrap_or_else(|| panic!("no detail line on screen:\n{screen}"));
     let first = line.split(" · ").next().unwrap();
     let (range, name) = first.split_once(' ').unwrap();
-    (range[..5].to_string(), name.trim().to_string())
+    let (time, name) = (range[..5].to_string(), name.trim().to_string());
+    // The marked row and the detail line must name the same appointment.
+    let marked = screen.lines().find(|l| l.starts_with("▶ ")).unwrap();
+    assert!(
+        marked.starts_with(&format!("▶ {time}")),
+        "detail line and selection disagree:\n{screen}"
+    );
+    (time, name)
 }
 
 #[test]
@@ -146,10 +163,9 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
     s.keys(&["u"]);
     s.wait_text("showing unconfirmed only");
     s.keys(&["Home", "j"]);
-    let screen = s.wait_for("a selected booked row", |screen| {
-        screen
-            .lines()
-            .any(|l| l.starts_with("▶ ") && l.contains("booked"))
+    // Wait until the keys have landed: the second row is selected.
+    let screen = s.wait_for("the second row to be selected", |screen| {
+        selected_row(screen) == Some(1)
     });
     let (time, name) = selected_from_detail(&screen);
     s.keys(&["a"]);
@@ -208,11 +224,9 @@ fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
     }
     s.keys(&["u"]);
     s.wait_text("showing unconfirmed only");
-    s.keys(&["Home"]);
-    let screen = s.wait_for("a selected booked row", |screen| {
-        screen
-            .lines()
-            .any(|l| l.starts_with("▶ ") && l.contains("booked"))
+    s.keys(&["End", "Home"]);
+    let screen = s.wait_for("the first row to be selected", |screen| {
+        selected_row(screen) == Some(0)
     });
     let (time, name) = selected_from_detail(&screen);
     s.keys(&["x"]);
