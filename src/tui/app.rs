@@ -271,7 +271,7 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
                     app.modals.pop();
                 }
                 Some(Action::Up) => help.scroll = help.scroll.saturating_sub(1),
-                Some(Action::Down) => help.scroll = (help.scroll + 1).min(help_max),
+                Some(Action::Down) => help.scroll = help.scroll.saturating_add(1).min(help_max),
                 _ => return Vec::new(),
             }
             app.dirty = true;

@@ -64,9 +64,10 @@ pub fn run(
     let input = input::Input::spawn(msg_tx)?;
     tracing::info!("console started");
     let result = event_loop(&mut term, &mut app, &msg_rx, &worker);
+    // Give the terminal back first; queued status changes may take a moment to land.
     input.stop();
-    worker.stop();
     drop(term);
+    worker.stop();
     tracing::info!(ok = result.is_ok(), "console stopped");
     result
 }

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use crate::config::ProviderKind;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentFlag;
-use crate::domain::reminder::ReminderState;
+use crate::domain::reminder::{ReminderCell, ReminderState};
 use crate::domain::reply::ReplyKind;
 use crate::workflow::day::ProviderStatus;
 
@@ -153,6 +153,25 @@ pub fn reminder(state: Option<&ReminderState>, wide: bool) -> &'static str {
     }
 }
 
+/// One reminder in words for the detail line: "48h skipped: no consent".
+pub fn reminder_detail(cell: &ReminderCell, tz: Tz) -> String {
+    let offset = offset_header(cell.offset_hours);
+    match &cell.state {
+        ReminderState::Planned { due } => format!("{offset} planned {}", short_when(*due, tz)),
+        ReminderState::Failed { code: Some(code) } => format!("{offset} failed ({code})"),
+        ReminderState::Skipped(reason) => format!("{offset} skipped: {}", reason.label()),
+        other => format!("{offset} {}", reminder(Some(other), true)),
+    }
+}
+
+/// Reminder states whose cell symbol does not tell the whole story (a reason, a code, a time).
+pub fn reminder_needs_words(state: &ReminderState) -> bool {
+    matches!(
+        state,
+        ReminderState::Planned { .. } | ReminderState::Failed { .. } | ReminderState::Skipped(_)
+    )
+}
+
 /// "48h".
 pub fn offset_header(hours: u32) -> String {
     format!("{hours}h")
@@ -254,4 +273,41 @@ pub fn marked(time: &str, name: &str, to: AppointmentStatus) -> String {
 
 pub fn refused(e: &str) -> String {
     format!("Not changed: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::reminder::SkipReason;
+
+    #[test]
+    fn reminder_words_for_the_detail_line() {
+        let tz = chrono_tz::America::New_York;
+        let skipped = ReminderCell {
+            offset_hours: 48,
+            state: ReminderState::Skipped(SkipReason::NoConsent),
+        };
+        assert_eq!(reminder_detail(&skipped, tz), "48h skipped: no consent");
+        let sent = ReminderCell {
+            offset_hours: 24,
+            state: ReminderState::Delivered,
+        };
+        assert_eq!(reminder_detail(&sent, tz), "24h delivered");
+        assert_eq!(reminder(None, false), EMPTY_CELL);
+        assert_eq!(reminder(Some(&ReminderState::Delivered), false), "✓✓");
+    }
+
+    #[test]
+    fn relative_day_titles() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(
+            day_title(today, today),
+            "Wednesday, November 25, 2026 · today"
+        );
+        assert!(day_title(today.pred_opt().unwrap(), today).ends_with("· yesterday"));
+        assert_eq!(
+            day_title(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), today),
+            "Tuesday, December 1, 2026"
+        );
+    }
 }

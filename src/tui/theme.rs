@@ -5,6 +5,7 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentFlag;
+use crate::domain::reminder::ReminderState;
 use crate::domain::reply::ReplyKind;
 
 pub fn title() -> Style {
@@ -69,6 +70,15 @@ pub fn reply(kind: Option<ReplyKind>) -> Style {
         Some(ReplyKind::OptOut | ReplyKind::Cancel) => Style::new().fg(Color::Red),
         Some(_) => Style::new(),
         None => dim(),
+    }
+}
+
+pub fn reminder(state: Option<&ReminderState>) -> Style {
+    match state {
+        Some(ReminderState::Delivered | ReminderState::Sent) => Style::new().fg(Color::Green),
+        Some(ReminderState::Failed { .. }) => Style::new().fg(Color::Red),
+        Some(ReminderState::Queued | ReminderState::Planned { .. }) => Style::new(),
+        Some(ReminderState::Skipped(_)) | None => dim(),
     }
 }
 

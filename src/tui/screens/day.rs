@@ -148,9 +148,7 @@ impl DayState {
             // Today opens on the first appointment that has not ended yet; other days at the top.
             let index = if self.date == today {
                 rows.iter()
-                    .position(|r| {
-                        r.start + chrono::Duration::minutes(i64::from(r.duration_minutes)) > now
-                    })
+                    .position(|r| end_of(r) > now)
                     .unwrap_or(rows.len().saturating_sub(1))
             } else {
                 0
@@ -160,6 +158,13 @@ impl DayState {
         self.reselect(page);
         missing
     }
+}
+
+/// When an appointment ends (its start, should the stored duration be absurd).
+fn end_of(r: &DayRow) -> DateTime<Utc> {
+    r.start
+        .checked_add_signed(chrono::Duration::minutes(i64::from(r.duration_minutes)))
+        .unwrap_or(r.start)
 }
 
 /// The summary line: counts, filter state, loading.
@@ -272,9 +277,10 @@ fn row<'a>(app: &App, r: &DayRow, plan: &ColumnPlan) -> Row<'a> {
                     .reminders
                     .iter()
                     .find(|cell| Some(cell.offset_hours) == offset);
+                let state = cell.map(|c| &c.state);
                 (
-                    strings::reminder(cell.map(|c| &c.state), plan.wide).into(),
-                    theme::dim(),
+                    strings::reminder(state, plan.wide).into(),
+                    theme::reminder(state),
                 )
             }
             Column::Reply => (
@@ -297,25 +303,31 @@ pub fn detail(app: &App) -> Line<'static> {
     let Some(r) = app.day().selected_row() else {
         return Line::default();
     };
-    let end = r.start + chrono::Duration::minutes(i64::from(r.duration_minutes));
-    let mut parts = vec![
-        format!(
-            "{}–{} {}",
-            strings::clock_time(r.start, app.tz),
-            strings::clock_time(end, app.tz),
-            r.patient_name
-        ),
-        r.clinician.clone(),
-        r.type_label.clone(),
-        strings::status(r.status).to_string(),
-        strings::consent_long(r.consent).to_string(),
-        format!("portal {}", strings::portal(r.portal)),
-    ];
+    // What the cells cannot say comes first (why no text went out), then the full names.
+    let mut parts = vec![format!(
+        "{}–{} {}",
+        strings::clock_time(r.start, app.tz),
+        strings::clock_time(end_of(r), app.tz),
+        r.patient_name
+    )];
+    parts.extend(
+        r.reminders
+            .iter()
+            .filter(|c| strings::reminder_needs_words(&c.state))
+            .map(|c| strings::reminder_detail(c, app.tz)),
+    );
     parts.extend(
         strings::row_flags(r.has_mobile, r.number_flagged, r.callback_requested)
             .into_iter()
             .map(String::from),
     );
+    parts.extend([
+        r.clinician.clone(),
+        r.type_label.clone(),
+        strings::status(r.status).to_string(),
+        strings::consent_long(r.consent).to_string(),
+        format!("portal {}", strings::portal(r.portal)),
+    ]);
     Line::from(Span::styled(
         fit(&parts.join(" · "), app.size.0),
         theme::dim(),

@@ -204,3 +204,73 @@ fn renders_at_many_sizes_without_panicking() {
         }
     }
 }
+
+/// Once messaging lands the reminder and reply cells fill in; their layout is ready.
+#[test]
+fn reminder_and_reply_cells_80x24_and_120x40() {
+    use crate::domain::reminder::{ReminderCell, ReminderState, SkipReason};
+    use crate::domain::reply::ReplyKind;
+    let (store, _) = fixture::store();
+    let mut sheet = fixture::sheet(&store, fixture::today());
+    let states = [
+        (
+            ReminderState::Delivered,
+            ReminderState::Sent,
+            Some(ReplyKind::Confirm),
+        ),
+        (
+            ReminderState::Skipped(SkipReason::NoConsent),
+            ReminderState::Skipped(SkipReason::NoConsent),
+            None,
+        ),
+        (
+            ReminderState::Delivered,
+            ReminderState::Failed {
+                code: Some("30006".into()),
+            },
+            Some(ReplyKind::Reschedule),
+        ),
+        (
+            ReminderState::Delivered,
+            ReminderState::Queued,
+            Some(ReplyKind::OptOut),
+        ),
+        (
+            ReminderState::Delivered,
+            ReminderState::Planned {
+                due: now() + chrono::Duration::hours(3),
+            },
+            Some(ReplyKind::Other),
+        ),
+    ];
+    for (row, (a, b, reply)) in sheet.rows.iter_mut().zip(states) {
+        row.reminders = vec![
+            ReminderCell {
+                offset_hours: 48,
+                state: a,
+            },
+            ReminderCell {
+                offset_hours: 24,
+                state: b,
+            },
+        ];
+        row.last_reply = reply;
+    }
+    let mut app = fixture::loaded_app(&store, 80, 24, None);
+    let generation = app.day().generation + 1;
+    app.day_mut().generation = generation;
+    update(
+        &mut app,
+        Msg::DayLoaded {
+            generation,
+            now: now(),
+            result: Ok(sheet),
+        },
+    );
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Down);
+    let narrow = render(&mut app, 80, 24);
+    assert!(narrow.contains("48h skipped: no consent"), "{narrow}");
+    insta::assert_snapshot!("reminders_80x24", narrow);
+    insta::assert_snapshot!("reminders_120x40", render(&mut app, 120, 40));
+}

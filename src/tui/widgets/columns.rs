@@ -122,7 +122,7 @@ pub fn plan(width: u16, reminders: usize) -> ColumnPlan {
         .map(|&c| {
             let (min, weight, max) = flex(c);
             let extra = (u32::from(spare) * u32::from(weight) / u32::from(weights)) as u16;
-            (c, (min + extra).min(max))
+            (c, min.saturating_add(extra).min(max))
         })
         .collect();
     // Below the minimums (tiny terminals) shrink from the right so nothing overflows.
