@@ -22,6 +22,7 @@ pub mod worker;
 #[cfg(test)]
 mod tests;
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -47,6 +48,9 @@ pub fn run(
     actor: &str,
     banner: Option<String>,
 ) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(strings::NOT_A_TERMINAL);
+    }
     let store = Store::open(db_path)
         .with_context(|| format!("cannot open the database {}", db_path.display()))?;
     let tz = ctx.config.practice.time_zone;

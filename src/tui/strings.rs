@@ -24,6 +24,7 @@ pub const SEARCHING: &str = "Searching…";
 pub const NO_UPCOMING: &str = "no upcoming";
 pub const HELP_TITLE: &str = " Keys — Esc closes ";
 pub const HELP_TYPING: &str = "type to search by name or phone digits";
+pub const NOT_A_TERMINAL: &str = "the console needs a terminal window; run frontdesk in one, or use a command (see frontdesk --help)";
 pub const PROVIDER_UNKNOWN: &str = "SMS: checking…";
 
 /// The column headers of the day table.
@@ -151,6 +152,11 @@ pub fn reminder(state: Option<&ReminderState>, wide: bool) -> &'static str {
         (ReminderState::Skipped(_), false) => "–",
         (ReminderState::Skipped(_), true) => "skipped",
     }
+}
+
+/// "Consultation with Dr. Lindqvist".
+pub fn visit(type_label: &str, clinician: &str) -> String {
+    format!("{type_label} with {clinician}")
 }
 
 /// One reminder in words for the detail line: "48h skipped: no consent".

@@ -303,13 +303,17 @@ pub fn detail(app: &App) -> Line<'static> {
     let Some(r) = app.day().selected_row() else {
         return Line::default();
     };
-    // What the cells cannot say comes first (why no text went out), then the full names.
-    let mut parts = vec![format!(
-        "{}–{} {}",
-        strings::clock_time(r.start, app.tz),
-        strings::clock_time(end_of(r), app.tz),
-        r.patient_name
-    )];
+    // "09:20–10:00 Ramírez, Saanvi · Consultation with Dr. Lindqvist", then what the cells
+    // cannot say (why no text went out), then status, consent and portal in words.
+    let mut parts = vec![
+        format!(
+            "{}–{} {}",
+            strings::clock_time(r.start, app.tz),
+            strings::clock_time(end_of(r), app.tz),
+            r.patient_name
+        ),
+        strings::visit(&r.type_label, &r.clinician),
+    ];
     parts.extend(
         r.reminders
             .iter()
@@ -322,8 +326,6 @@ pub fn detail(app: &App) -> Line<'static> {
             .map(String::from),
     );
     parts.extend([
-        r.clinician.clone(),
-        r.type_label.clone(),
         strings::status(r.status).to_string(),
         strings::consent_long(r.consent).to_string(),
         format!("portal {}", strings::portal(r.portal)),

@@ -1,10 +1,11 @@
 //! Which day-table columns show at a given width, and how wide each is.
 //!
 //! Fixed columns (time, status, reminders, reply, SMS, portal) take what their longest value
-//! needs; patient, clinician and type share the rest 4:2:3. From about 113 cells the reminder,
-//! SMS and portal cells use words ("delivered", "✓ opted in"); below, symbols ("✓✓", "✓ in").
-//! Under 80 cells the portal column goes first, then type, then reply, then clinician (the
-//! detail line under the table still names them for the selected row).
+//! needs; patient, clinician and type share the rest 5:2:3 above readable minimums. From about
+//! 119 cells the reminder, SMS and portal cells use words ("delivered", "✓ opted in"); below,
+//! symbols ("✓✓", "✓ in"). When the share is short of the minimums (80 cells and less) the
+//! type column goes first — long labels cut to "Follow-u…" help nobody — then portal, reply
+//! and clinician. The detail line under the table names them all for the selected row.
 
 use super::text::{fit, width};
 
@@ -53,15 +54,15 @@ fn fixed(c: Column, wide: bool) -> Option<u16> {
 /// (minimum, weight, maximum) of the sharing columns.
 fn flex(c: Column) -> (u16, u16, u16) {
     match c {
-        Column::Patient => (12, 5, 34),
-        Column::Clinician => (7, 2, 20),
-        _ => (7, 3, 26),
+        Column::Patient => (16, 5, 34),
+        Column::Clinician => (9, 2, 20),
+        _ => (12, 3, 26),
     }
 }
 
 const DROP_ORDER: [Column; 4] = [
-    Column::Portal,
     Column::Type,
+    Column::Portal,
     Column::Reply,
     Column::Clinician,
 ];
@@ -180,14 +181,28 @@ mod tests {
         p.columns.iter().map(|&(c, _)| c).collect()
     }
 
+    fn width_of(p: &ColumnPlan, c: Column) -> u16 {
+        p.columns.iter().find(|x| x.0 == c).map_or(0, |x| x.1)
+    }
+
     #[test]
-    fn at_80_every_column_stays_with_symbols() {
+    fn at_80_type_gives_way_and_names_fit() {
         let p = plan(80, 2);
         assert!(!p.wide);
-        assert_eq!(names(&p), all(2));
+        let mut expected = all(2);
+        expected.retain(|&c| c != Column::Type);
+        assert_eq!(names(&p), expected);
         assert!(total(&p) <= 80, "{}", total(&p));
-        let patient = p.columns.iter().find(|c| c.0 == Column::Patient).unwrap().1;
-        assert!(patient >= 14, "patient column {patient}");
+        assert!(width_of(&p, Column::Patient) >= 22, "{p:?}");
+        assert!(width_of(&p, Column::Clinician) >= 10, "{p:?}");
+    }
+
+    #[test]
+    fn at_100_every_column_shows() {
+        let p = plan(100, 2);
+        assert_eq!(names(&p), all(2));
+        assert!(width_of(&p, Column::Type) >= 15, "{p:?}");
+        assert!(total(&p) <= 100);
     }
 
     #[test]
@@ -199,13 +214,13 @@ mod tests {
     }
 
     #[test]
-    fn narrow_terminals_drop_portal_then_type() {
-        let p = plan(66, 2);
+    fn narrow_terminals_drop_type_then_portal() {
+        let p = plan(60, 2);
+        assert!(!names(&p).contains(&Column::Type));
         assert!(!names(&p).contains(&Column::Portal));
         assert!(names(&p).contains(&Column::Patient));
-        assert!(total(&p) <= 66);
-        let p = plan(40, 2);
-        assert!(!names(&p).contains(&Column::Type));
+        assert!(names(&p).contains(&Column::Clinician));
+        assert!(total(&p) <= 60);
     }
 
     #[test]
