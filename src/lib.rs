@@ -19,6 +19,7 @@ pub mod config;
 pub mod domain;
 pub mod logging;
 pub mod paths;
+pub mod provider;
 pub mod store;
 pub mod tui;
 pub mod workflow;
