@@ -221,10 +221,19 @@ pub fn render_table(frame: &mut Frame, area: Rect, app: &App) {
             .map(|&(c, w)| Cell::from(fit(&header_text(app, c, w), w))),
     )
     .style(theme::table_header());
-    let rows = day
-        .visible()
+    let visible = day.visible();
+    let clinician_cells = plan
+        .columns
+        .iter()
+        .find(|c| c.0 == Column::Clinician)
+        .map_or(0, |c| c.1);
+    let titles_off = columns::drop_titles(
+        visible.iter().map(|r| r.clinician.as_str()),
+        clinician_cells,
+    );
+    let rows = visible
         .into_iter()
-        .map(|r| row(app, r, &plan))
+        .map(|r| row(app, r, &plan, titles_off))
         .collect::<Vec<_>>();
     let widths = plan
         .columns
@@ -263,12 +272,15 @@ fn header_text(app: &App, c: Column, cells: u16) -> String {
     }
 }
 
-fn row<'a>(app: &App, r: &DayRow, plan: &ColumnPlan) -> Row<'a> {
+fn row<'a>(app: &App, r: &DayRow, plan: &ColumnPlan, titles_off: bool) -> Row<'a> {
     let cells = plan.columns.iter().map(|&(c, w)| {
         let (text, style) = match c {
             Column::Time => (strings::clock_time(r.start, app.tz), theme::row(r.status)),
             Column::Patient => (r.patient_name.clone(), theme::row(r.status)),
-            Column::Clinician => (columns::short_name(&r.clinician, w), theme::row(r.status)),
+            Column::Clinician => (
+                columns::short_name(&r.clinician, w, titles_off),
+                theme::row(r.status),
+            ),
             Column::Type => (r.type_label.clone(), theme::row(r.status)),
             Column::Status => (strings::status(r.status).into(), theme::status(r.status)),
             Column::Reminder(i) => {

@@ -153,13 +153,17 @@ pub fn plan(width: u16, reminders: usize) -> ColumnPlan {
     ColumnPlan { columns, wide }
 }
 
-/// Below this many cells every clinician loses the title, so the column reads evenly.
-const TITLE_CELLS: u16 = 12;
+/// Whether a clinician column of `cells` should drop titles: when any name on the day would
+/// not fit whole, all lose the title, so the column reads evenly ("Okafor", "Lindqvist").
+pub fn drop_titles<'a>(names: impl IntoIterator<Item = &'a str>, cells: u16) -> bool {
+    names.into_iter().any(|n| width(n) > usize::from(cells))
+}
 
-/// A clinician's name for a narrow cell: "Dr. Okafor" becomes "Okafor" rather than "Dr. Oka…".
-pub fn short_name(name: &str, cells: u16) -> String {
-    if width(name) <= usize::from(cells) && cells >= TITLE_CELLS {
-        return name.to_string();
+/// A clinician's name for the column: "Dr. Okafor" becomes "Okafor" when titles are dropped,
+/// rather than "Dr. Oka…".
+pub fn short_name(name: &str, cells: u16, drop_title: bool) -> String {
+    if !drop_title {
+        return fit(name, cells);
     }
     match name.split_once(' ') {
         Some((title, rest)) if title.len() <= 5 && !rest.trim().is_empty() => {
@@ -237,15 +241,16 @@ mod tests {
 
     #[test]
     fn clinician_titles_go_before_the_name_is_cut() {
-        assert_eq!(short_name("Dr. Okafor", 12), "Dr. Okafor");
-        assert_eq!(short_name("Dr. Lindqvist", 12), "Lindqvist");
-        assert_eq!(short_name("Dr. Okafor", 8), "Okafor");
-        assert_eq!(
-            short_name("Dr. Chen", 8),
-            "Chen",
-            "titles go for all in a narrow column"
+        let day = ["Dr. Okafor", "Dr. Lindqvist", "NP Patel"];
+        assert!(!drop_titles(day, 13));
+        assert!(
+            drop_titles(day, 12),
+            "one name too long: all lose the title"
         );
-        assert_eq!(short_name("Dr. Abernathy-Smith", 8), "Abernat…");
-        assert_eq!(short_name("Okafor", 4), "Oka…");
+        assert_eq!(short_name("Dr. Okafor", 12, false), "Dr. Okafor");
+        assert_eq!(short_name("Dr. Okafor", 12, true), "Okafor");
+        assert_eq!(short_name("NP Patel", 12, true), "Patel");
+        assert_eq!(short_name("Dr. Abernathy-Smith", 8, true), "Abernat…");
+        assert_eq!(short_name("Okafor", 4, true), "Oka…");
     }
 }
