@@ -1,11 +1,14 @@
 //! The pure core: the practice's rules as data and functions.
 //!
 //! No IO, no clock, no database, no terminal: `now` is always passed in. May import std,
-//! chrono(-tz), serde, thiserror and sha2 (hashing is computation); never `store`,
-//! `provider`, `workflow`, `tui` or `cli`. Most of the tests live here.
+//! chrono(-tz), serde, thiserror, regex and sha2 (hashing is computation), and the plain
+//! value types of `config` (`ReminderConfig`, `QuietHours`, `OptOutNotice`) — never
+//! `Config::load`, `store`, `provider`, `workflow`, `tui` or `cli`. Most of the tests live
+//! here.
 
 pub mod appointment;
 pub mod audit;
+pub mod batch;
 pub mod consent;
 pub mod day;
 pub mod ids;
@@ -14,3 +17,5 @@ pub mod patient;
 pub mod phone;
 pub mod reminder;
 pub mod reply;
+pub mod segments;
+pub mod template;

@@ -1,10 +1,25 @@
-//! Reminder planning vocabulary: the state of one reminder and why one was skipped.
+//! Reminders: the vocabulary (a reminder's state, why one was skipped), the idempotency keys
+//! ([`key`]), when a patient may be texted ([`window`]: quiet hours, caps, shared checks) and
+//! the planner ([`plan`]) that decides what goes out now.
 //!
-//! Pure. The planner that decides these (due times, quiet hours, caps) lives here too once the
-//! messaging engine lands; the day view already shows these states.
+//! Pure: std, chrono(-tz), serde; reads the config *value* types (`ReminderConfig`,
+//! `QuietHours`, `OptOutNotice`) but never loads anything. `now` is always a parameter.
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub mod key;
+pub mod plan;
+pub mod window;
+
+pub use key::{ReminderKey, closure_key, reminder_key, survey_key, welcome_key};
+pub use plan::{
+    Plan, PlanCounts, PlanInput, PlanLine, PlanMode, PlannedSend, ReminderMessage, Verdict,
+    kind_for_offset, plan, recheck, reminder_cells,
+};
+pub use window::{
+    Held, PatientFacts, RecentSend, cap_check, in_allowed_window, next_allowed, send_check,
+};
 
 /// Why a message was not (or not yet) sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +49,9 @@ pub enum SkipReason {
     BlockedByGate,
     /// The appointment has already started or passed.
     Passed,
+    /// Taken back before it left (the re-check after a time offline found it no longer
+    /// allowed).
+    Withdrawn,
 }
 
 impl SkipReason {
@@ -54,6 +72,7 @@ impl SkipReason {
             Self::NotOpen { status } => status.clone(),
             Self::BlockedByGate => "blocked by PHI gate".into(),
             Self::Passed => "appointment passed".into(),
+            Self::Withdrawn => "withdrawn before sending".into(),
         }
     }
 }

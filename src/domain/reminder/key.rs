@@ -1,0 +1,217 @@
+//! Idempotency keys for outbound messages (SPEC §5.8): the store puts them under the UNIQUE
+//! index on `messages.idempotency_key`, and the row is written before the provider is called,
+//! so a key can only ever be sent once.
+//!
+//! A reminder's key is its appointment(s), each with the start it was reminded for, and the
+//! offset: a rescheduled appointment has a new start and so earns fresh reminders.
+//!
+//! ```text
+//! reminder:24h:123@2026-11-25T15:30:00Z                             one appointment
+//! reminder:24h:123@2026-11-25T15:30:00Z+124@2026-11-25T19:45:00Z    same-day double booking
+//! ```
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::domain::ids::{AppointmentId, PatientId};
+
+/// The key of one reminder message: which appointments (at which start) for which offset.
+/// Appointments are kept in (start, id) order, so equal sets give equal keys. Serialises as
+/// its stored string.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ReminderKey {
+    offset_hours: u32,
+    appointments: Vec<(AppointmentId, DateTime<Utc>)>,
+}
+
+impl ReminderKey {
+    /// One appointment's reminder.
+    pub fn single(id: AppointmentId, start: DateTime<Utc>, offset_hours: u32) -> Self {
+        Self {
+            offset_hours,
+            appointments: vec![(id, start)],
+        }
+    }
+
+    /// One text for several appointments (a same-day double booking). `None` when empty.
+    pub fn group(
+        appointments: impl IntoIterator<Item = (AppointmentId, DateTime<Utc>)>,
+        offset_hours: u32,
+    ) -> Option<Self> {
+        let mut appointments: Vec<_> = appointments.into_iter().collect();
+        appointments.sort_by_key(|&(id, start)| (start, id));
+        appointments.dedup();
+        (!appointments.is_empty()).then_some(Self {
+            offset_hours,
+            appointments,
+        })
+    }
+
+    pub fn offset_hours(&self) -> u32 {
+        self.offset_hours
+    }
+
+    /// The appointments the message covers, in start order (never empty).
+    pub fn appointments(&self) -> &[(AppointmentId, DateTime<Utc>)] {
+        &self.appointments
+    }
+
+    /// Does this message remind `id` at `start` for `offset_hours`?
+    pub fn covers(&self, id: AppointmentId, start: DateTime<Utc>, offset_hours: u32) -> bool {
+        self.offset_hours == offset_hours && self.appointments.contains(&(id, start))
+    }
+
+    /// Read a stored key back; `None` for anything that is not a reminder key (other sends
+    /// have keys of their own shapes).
+    pub fn parse(s: &str) -> Option<Self> {
+        let rest = s.strip_prefix("reminder:")?;
+        let (offset, list) = rest.split_once("h:")?;
+        let offset_hours = offset.parse().ok()?;
+        let appointments = list
+            .split('+')
+            .map(|part| {
+                let (id, start) = part.split_once('@')?;
+                let start = DateTime::parse_from_rfc3339(start)
+                    .ok()?
+                    .with_timezone(&Utc);
+                Some((AppointmentId(id.parse().ok()?), start))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Self::group(appointments, offset_hours)
+    }
+}
+
+impl fmt::Display for ReminderKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "reminder:{}h:", self.offset_hours)?;
+        for (i, (id, start)) in self.appointments.iter().enumerate() {
+            if i > 0 {
+                f.write_str("+")?;
+            }
+            write!(
+                f,
+                "{id}@{}",
+                start.to_rfc3339_opts(SecondsFormat::Secs, true)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<String> for ReminderKey {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).ok_or_else(|| format!("{value:?} is not a reminder key"))
+    }
+}
+
+impl From<ReminderKey> for String {
+    fn from(key: ReminderKey) -> Self {
+        key.to_string()
+    }
+}
+
+/// The idempotency key of one appointment's reminder: appointment + its start + offset.
+pub fn reminder_key(id: AppointmentId, start: DateTime<Utc>, offset_hours: u32) -> String {
+    ReminderKey::single(id, start, offset_hours).to_string()
+}
+
+/// The onboarding welcome goes to a patient once.
+pub fn welcome_key(patient: PatientId) -> String {
+    format!("welcome:{patient}")
+}
+
+/// One survey link per visit.
+pub fn survey_key(appointment: AppointmentId) -> String {
+    format!("survey:{appointment}")
+}
+
+/// One closure / schedule-change notice per appointment and start it was about.
+pub fn closure_key(appointment: AppointmentId, start: DateTime<Utc>) -> String {
+    format!(
+        "closure:{appointment}@{}",
+        start.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn single_key_reads_as_documented_and_round_trips() {
+        let k = ReminderKey::single(AppointmentId(123), t(15, 30), 24);
+        assert_eq!(k.to_string(), "reminder:24h:123@2026-11-25T15:30:00Z");
+        assert_eq!(
+            reminder_key(AppointmentId(123), t(15, 30), 24),
+            k.to_string()
+        );
+        assert_eq!(ReminderKey::parse(&k.to_string()), Some(k));
+    }
+
+    #[test]
+    fn group_key_is_order_independent_and_covers_each_appointment() {
+        let a = ReminderKey::group(
+            [
+                (AppointmentId(124), t(19, 45)),
+                (AppointmentId(123), t(15, 30)),
+            ],
+            48,
+        )
+        .unwrap();
+        let b = ReminderKey::group(
+            [
+                (AppointmentId(123), t(15, 30)),
+                (AppointmentId(124), t(19, 45)),
+            ],
+            48,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            a.to_string(),
+            "reminder:48h:123@2026-11-25T15:30:00Z+124@2026-11-25T19:45:00Z"
+        );
+        assert_eq!(ReminderKey::parse(&a.to_string()), Some(a.clone()));
+        assert!(a.covers(AppointmentId(124), t(19, 45), 48));
+        assert!(!a.covers(AppointmentId(124), t(19, 45), 24));
+        assert!(ReminderKey::group([], 24).is_none());
+    }
+
+    #[test]
+    fn a_reschedule_earns_a_new_key() {
+        let before = reminder_key(AppointmentId(7), t(15, 30), 24);
+        let after = reminder_key(AppointmentId(7), t(16, 0), 24);
+        assert_ne!(before, after);
+        assert!(
+            !ReminderKey::parse(&before)
+                .unwrap()
+                .covers(AppointmentId(7), t(16, 0), 24)
+        );
+    }
+
+    #[test]
+    fn other_keys_are_not_reminder_keys() {
+        for s in [
+            welcome_key(PatientId(1)),
+            survey_key(AppointmentId(2)),
+            closure_key(AppointmentId(3), t(9, 0)),
+            "reminder:xh:1@2026-11-25T15:30:00Z".into(),
+            "reminder:24h:1@yesterday".into(),
+            "reminder:24h:".into(),
+        ] {
+            assert_eq!(ReminderKey::parse(&s), None, "{s}");
+        }
+        assert_eq!(
+            closure_key(AppointmentId(3), t(9, 0)),
+            "closure:3@2026-11-25T09:00:00Z"
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! When a message to one patient may go out: quiet hours in the patient's zone (SPEC §5.5),
+//! frequency caps (§5.6), and the per-patient checks every send path shares (§5.2, §5.7).
+//!
+//! Pure: `now` is a parameter; local times are computed with chrono-tz, so days that are 23
+//! or 25 hours long (daylight saving changes) are handled by the zone rules, not by arithmetic.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::SkipReason;
+use crate::config::{QuietHours, ReminderConfig};
+use crate::domain::consent::ConsentState;
+use crate::domain::ids::PatientId;
+use crate::domain::message::MessageKind;
+use crate::domain::patient::Patient;
+
+/// One outbound message that left (or may have left) for a patient: what the caps count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentSend {
+    /// When it was sent, or is due to go if it waits (deferred rows count too).
+    pub at: DateTime<Utc>,
+    pub kind: MessageKind,
+}
+
+/// What the rules need to know about one patient.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PatientFacts {
+    pub id: PatientId,
+    /// The patient's zone (the practice's unless the patient has one of their own).
+    pub zone: Tz,
+    pub has_mobile: bool,
+    /// The provider code that flagged the number (invalid, not mobile, unreachable).
+    pub number_flag: Option<String>,
+    pub consent: ConsentState,
+    /// Outbound messages of at least the last 7 days with any status except blocked,
+    /// withdrawn, failed and undelivered. Kinds that do not count against the caps (replies
+    /// to HELP/STOP/START) may be included; they are ignored.
+    pub recent: Vec<RecentSend>,
+    /// The newest outbound message of any kind that left or may have left, however old:
+    /// decides whether the next one is the first since the opt-in (`opt_out_notice = "first"`).
+    pub last_outbound: Option<DateTime<Utc>>,
+}
+
+impl PatientFacts {
+    /// Facts from a patient row; history is added by the caller.
+    pub fn new(patient: &Patient, practice_zone: Tz, consent: ConsentState) -> Self {
+        Self {
+            id: patient.id,
+            zone: patient.zone(practice_zone),
+            has_mobile: patient.mobile.is_some(),
+            number_flag: patient.number_problem.as_ref().map(|p| p.code.clone()),
+            consent,
+            recent: Vec::new(),
+            last_outbound: None,
+        }
+    }
+
+    /// The first reason nothing may be texted to this patient at all, if any: opted out, no
+    /// consent, no mobile number, number flagged — in the order staff ask about them.
+    pub fn blocked(&self) -> Option<SkipReason> {
+        if matches!(self.consent, ConsentState::OptedOut { .. }) {
+            Some(SkipReason::OptedOut)
+        } else if !self.consent.may_text() {
+            Some(SkipReason::NoConsent)
+        } else if !self.has_mobile {
+            Some(SkipReason::NoMobile)
+        } else {
+            self.number_flag
+                .as_ref()
+                .map(|code| SkipReason::NumberFlagged { code: code.clone() })
+        }
+    }
+}
+
+/// Why a message may not go now, and when it is worth asking again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub reason: SkipReason,
+    /// Quiet hours: the next allowed minute. Frequency cap: when the cap frees (then still
+    /// subject to quiet hours). `None`: not until something changes (consent, number, status).
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// The moment `now` if it is inside the allowed window in `tz`, otherwise the next allowed
+/// minute (the window's start, today or tomorrow, local). DST-safe: a start that a clock
+/// change skips moves to the first local time that exists after it.
+pub fn next_allowed(now: DateTime<Utc>, tz: Tz, quiet: &QuietHours) -> DateTime<Utc> {
+    let local = now.with_timezone(&tz);
+    let t = local.time();
+    if t >= quiet.start && t < quiet.end {
+        return now;
+    }
+    let day = if t < quiet.start {
+        local.date_naive()
+    } else {
+        local.date_naive().succ_opt().unwrap_or(local.date_naive())
+    };
+    local_instant(day, quiet.start, tz)
+}
+
+/// Is `now` inside the allowed window in `tz`?
+pub fn in_allowed_window(now: DateTime<Utc>, tz: Tz, quiet: &QuietHours) -> bool {
+    next_allowed(now, tz, quiet) == now
+}
+
+/// The instant of local `day` at `time` in `tz`: the earlier of two when clocks fall back,
+/// the first existing minute after it when clocks spring forward over it.
+pub(crate) fn local_instant(day: NaiveDate, time: NaiveTime, tz: Tz) -> DateTime<Utc> {
+    let wanted = day.and_time(time);
+    // A gap is at most a few hours; look minute by minute past it.
+    for minutes in 0..=(6 * 60) {
+        let candidate = wanted + Duration::minutes(minutes);
+        if let Some(t) = tz.from_local_datetime(&candidate).earliest() {
+            return t.with_timezone(&Utc);
+        }
+    }
+    Utc.from_utc_datetime(&wanted)
+}
+
+/// The start of the local day after `now`'s in `tz`.
+fn next_local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let today = now.with_timezone(&tz).date_naive();
+    local_instant(today.succ_opt().unwrap_or(today), NaiveTime::MIN, tz)
+}
+
+/// SPEC §5.6: at most `per_day` counted messages per local day of the patient and `per_week`
+/// in any 7 × 24 hours. `Err` carries when the cap frees. Kinds that answer the patient's own
+/// HELP/STOP/START ([`MessageKind::counts_against_cap`]) are not counted.
+pub fn cap_check(
+    now: DateTime<Utc>,
+    tz: Tz,
+    recent: &[RecentSend],
+    per_day: u32,
+    per_week: u32,
+) -> Result<(), DateTime<Utc>> {
+    let today = now.with_timezone(&tz).date_naive();
+    let week_start = now - Duration::days(7);
+    let counted = || recent.iter().filter(|s| s.kind.counts_against_cap());
+    let today_count = counted()
+        .filter(|s| s.at.with_timezone(&tz).date_naive() == today)
+        .count();
+    let mut in_week: Vec<DateTime<Utc>> = counted()
+        .map(|s| s.at)
+        .filter(|&at| at > week_start)
+        .collect();
+    let day_full = today_count >= per_day as usize;
+    let week_full = in_week.len() >= per_week as usize;
+    if !day_full && !week_full {
+        return Ok(());
+    }
+    let mut free = now;
+    if day_full {
+        free = free.max(next_local_midnight(now, tz));
+    }
+    if week_full && per_week > 0 {
+        // Newest first: once the per_week-th newest is 7 days old, only per_week - 1 remain.
+        in_week.sort_unstable_by(|a, b| b.cmp(a));
+        if let Some(&oldest_that_matters) = in_week.get(per_week as usize - 1) {
+            free = free.max(oldest_that_matters + Duration::days(7));
+        }
+    }
+    Err(free)
+}
+
+/// The checks every send path shares, for one message of `kind` to `patient` at `now`:
+/// consent, mobile number, number flag, quiet hours, frequency cap. Replies to the patient's
+/// own HELP/STOP/START (kinds that do not count against the cap) need only a working number:
+/// they answer the patient and are due at once. The PHI gate and the appointment's own rules
+/// are the caller's.
+pub fn send_check(
+    rules: &ReminderConfig,
+    now: DateTime<Utc>,
+    patient: &PatientFacts,
+    kind: MessageKind,
+) -> Result<(), Held> {
+    let hold = |reason, retry_at| Err(Held { reason, retry_at });
+    if !kind.counts_against_cap() {
+        if !patient.has_mobile {
+            return hold(SkipReason::NoMobile, None);
+        }
+        if let Some(code) = &patient.number_flag {
+            return hold(SkipReason::NumberFlagged { code: code.clone() }, None);
+        }
+        return Ok(());
+    }
+    if let Some(reason) = patient.blocked() {
+        return hold(reason, None);
+    }
+    let allowed = next_allowed(now, patient.zone, &rules.quiet_hours);
+    if allowed > now {
+        return hold(quiet_reason(allowed, patient.zone), Some(allowed));
+    }
+    if let Err(free) = cap_check(
+        now,
+        patient.zone,
+        &patient.recent,
+        rules.max_per_day,
+        rules.max_per_week,
+    ) {
+        let retry = next_allowed(free, patient.zone, &rules.quiet_hours);
+        return hold(SkipReason::FrequencyCap, Some(retry));
+    }
+    Ok(())
+}
+
+/// "Deferred to HH:MM", in the patient's local time.
+pub(crate) fn quiet_reason(until: DateTime<Utc>, tz: Tz) -> SkipReason {
+    let local = until.with_timezone(&tz).time();
+    SkipReason::QuietHours {
+        until: local
+            .with_second(0)
+            .unwrap_or(local)
+            .with_nanosecond(0)
+            .unwrap_or(local),
+    }
+}
+
+#[cfg(test)]
+mod tests;
