@@ -22,4 +22,5 @@ pub mod paths;
 pub mod phi;
 pub mod provider;
 pub mod store;
+pub mod tui;
 pub mod workflow;

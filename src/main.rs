@@ -31,6 +31,10 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
     };
     match args.command {
         Some(command) => cli::run(command, &ctx),
-        None => anyhow::bail!("the console is not built yet; see `frontdesk --help`"),
+        None => {
+            // A default desk user until staff accounts exist.
+            frontdesk::tui::run(&ctx, &ctx.paths.db_file, "desk", None)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -68,9 +68,15 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     open_console(&ctx, &db)
 }
 
-fn open_console(_ctx: &Context, db: &std::path::Path) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "the demo practice is in {}, but the console is not built into this version yet",
-        db.display()
-    )
+/// The desk user the demo signs in as (until staff accounts exist).
+pub const DEMO_ACTOR: &str = "demo-desk";
+
+fn open_console(ctx: &Context, db: &std::path::Path) -> anyhow::Result<ExitCode> {
+    crate::tui::run(
+        ctx,
+        db,
+        DEMO_ACTOR,
+        Some("Demo practice — signed in as the demo receptionist".into()),
+    )?;
+    Ok(ExitCode::SUCCESS)
 }

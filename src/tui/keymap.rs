@@ -1,0 +1,283 @@
+//! The one table from keys to actions. The footer and the `?` help overlay are generated from
+//! it, so what the screen says is always what the keys do. Imports crossterm key types only.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::msg::Action;
+use crate::domain::appointment::AppointmentStatus;
+
+/// Where the keys are being read: the screen, or the modal on top of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Day,
+    Search,
+    Confirm,
+    Help,
+    /// Bindings that work everywhere (checked after the context's own).
+    Anywhere,
+}
+
+/// One key, with the modifiers that must be held (Shift is ignored for characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ch(c: char) -> Key {
+    k(KeyCode::Char(c))
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+/// One row of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub context: Context,
+    /// The first key is the one the footer names; help names them all.
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// What the help overlay says.
+    pub help: &'static str,
+    /// The footer's short word; `None` keeps the binding out of the footer. Consecutive
+    /// bindings with the same word share one footer item ("←/→ day").
+    pub footer: Option<&'static str>,
+}
+
+const fn b(
+    context: Context,
+    keys: &'static [Key],
+    action: Action,
+    help: &'static str,
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        action,
+        help,
+        footer,
+    }
+}
+
+use AppointmentStatus as S;
+use Context::{Anywhere, Confirm, Day, Help, Search};
+
+/// The keymap. Order is the footer's order.
+#[rustfmt::skip]
+pub static BINDINGS: &[Binding] = &[
+    b(Day, &[k(KeyCode::Left)], Action::PrevDay, "previous day", Some("day")),
+    b(Day, &[k(KeyCode::Right)], Action::NextDay, "next day", Some("day")),
+    b(Day, &[ch('t')], Action::Today, "back to today", Some("today")),
+    b(Day, &[k(KeyCode::Up), ch('k')], Action::Up, "select previous appointment", Some("move")),
+    b(Day, &[k(KeyCode::Down), ch('j')], Action::Down, "select next appointment", Some("move")),
+    b(Day, &[k(KeyCode::PageUp)], Action::PageUp, "one page up", None),
+    b(Day, &[k(KeyCode::PageDown)], Action::PageDown, "one page down", None),
+    b(Day, &[k(KeyCode::Home), ch('g')], Action::First, "first appointment", None),
+    b(Day, &[k(KeyCode::End), ch('G')], Action::Last, "last appointment", None),
+    b(Day, &[ch('a')], Action::Mark(S::Arrived), "mark arrived (patient is here)", Some("arrived")),
+    b(Day, &[ch('d')], Action::Mark(S::Completed), "mark done (visit completed)", Some("done")),
+    b(Day, &[ch('c')], Action::Mark(S::Confirmed), "mark confirmed (patient confirmed by phone or in person)", Some("confirmed")),
+    b(Day, &[ch('n')], Action::Mark(S::NoShow), "mark no-show (asks first)", Some("no-show")),
+    b(Day, &[ch('x')], Action::Mark(S::Cancelled), "cancel the appointment (asks first)", Some("cancel")),
+    b(Day, &[ch('u')], Action::ToggleUnconfirmed, "show only unconfirmed / show all", Some("unconfirmed")),
+    b(Day, &[ch('/')], Action::OpenSearch, "find a patient by name or phone", Some("search")),
+    b(Day, &[ch('r')], Action::Reload, "reload the day", None),
+    b(Day, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Day, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(Search, &[k(KeyCode::Up)], Action::Up, "previous patient", Some("move")),
+    b(Search, &[k(KeyCode::Down)], Action::Down, "next patient", Some("move")),
+    b(Search, &[k(KeyCode::Enter)], Action::Accept, "open the day of their next appointment", Some("open day")),
+    b(Search, &[k(KeyCode::Esc)], Action::Close, "close the search", Some("close")),
+    b(Confirm, &[ch('y'), k(KeyCode::Enter)], Action::Accept, "yes, make the change", Some("yes")),
+    b(Confirm, &[ch('n'), k(KeyCode::Esc)], Action::Close, "no, leave it as it is", Some("no")),
+    b(Help, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
+    b(Help, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
+    b(Help, &[k(KeyCode::Esc), ch('?'), ch('q')], Action::Close, "close the help", Some("close")),
+    b(Anywhere, &[ctrl('c')], Action::Quit, "quit at once", None),
+];
+
+/// The help section order.
+pub const SECTIONS: [Context; 5] = [Day, Search, Confirm, Help, Anywhere];
+
+impl Key {
+    fn matches(&self, ev: &KeyEvent) -> bool {
+        let ignore = KeyModifiers::SHIFT;
+        match (self.code, ev.code) {
+            (KeyCode::Char(a), KeyCode::Char(b)) => {
+                a == b && (self.mods - ignore) == (ev.modifiers - ignore)
+            }
+            (a, b) => a == b && self.mods == ev.modifiers,
+        }
+    }
+
+    /// How the footer and help write the key.
+    pub fn name(&self) -> String {
+        let base = match self.code {
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
+            KeyCode::Up => "↑".to_string(),
+            KeyCode::Down => "↓".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::Home => "Home".to_string(),
+            KeyCode::End => "End".to_string(),
+            KeyCode::Enter => "Enter".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+}
+
+/// The action a key means in `context` (falling back to the keys that work anywhere).
+pub fn action_for(context: Context, ev: &KeyEvent) -> Option<Action> {
+    let find = |ctx: Context| {
+        BINDINGS
+            .iter()
+            .filter(|b| b.context == ctx)
+            .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+            .map(|b| b.action)
+    };
+    find(context).or_else(|| find(Anywhere))
+}
+
+/// One footer item: "←/→" and "day".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FooterItem {
+    pub keys: String,
+    pub label: &'static str,
+    /// Always shown, even when the footer is short of room (help, quit, close).
+    pub essential: bool,
+}
+
+/// The footer items of `context`, in table order, neighbours with the same word merged.
+pub fn footer(context: Context) -> Vec<FooterItem> {
+    let mut out: Vec<FooterItem> = Vec::new();
+    for bind in BINDINGS.iter().filter(|b| b.context == context) {
+        let (Some(label), Some(key)) = (bind.footer, bind.keys.first()) else {
+            continue;
+        };
+        match out.last_mut() {
+            Some(last) if last.label == label => {
+                last.keys.push('/');
+                last.keys.push_str(&key.name());
+            }
+            _ => out.push(FooterItem {
+                keys: key.name(),
+                label,
+                essential: matches!(bind.action, Action::OpenHelp | Action::Quit | Action::Close),
+            }),
+        }
+    }
+    out
+}
+
+/// The help lines of one context: all key names, and what they do.
+pub fn help_lines(context: Context) -> Vec<(String, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context)
+        .map(|b| {
+            let names: Vec<String> = b.keys.iter().map(Key::name).collect();
+            (names.join(" "), b.help)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn every_binding_is_unique_within_its_context() {
+        for a in BINDINGS {
+            for bnd in BINDINGS {
+                if std::ptr::eq(a, bnd) || a.context != bnd.context {
+                    continue;
+                }
+                for ka in a.keys {
+                    assert!(
+                        !bnd.keys.contains(ka),
+                        "{:?} bound twice in {:?}",
+                        ka,
+                        a.context
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_map_to_actions_per_context() {
+        assert_eq!(action_for(Day, &key(KeyCode::Right)), Some(Action::NextDay));
+        assert_eq!(
+            action_for(Day, &key(KeyCode::Char('j'))),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(Day, &key(KeyCode::Char('x'))),
+            Some(Action::Mark(S::Cancelled))
+        );
+        // `n` means no-show on the day view but "no" in the confirm box.
+        assert_eq!(
+            action_for(Confirm, &key(KeyCode::Char('n'))),
+            Some(Action::Close)
+        );
+        // Shift is ignored for characters: '?' and 'G' arrive with SHIFT on many terminals.
+        let shifted = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(Day, &shifted), Some(Action::OpenHelp));
+        // Ctrl-C quits from anywhere; plain c does not.
+        let cc = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(Search, &cc), Some(Action::Quit));
+        assert_eq!(action_for(Day, &cc), Some(Action::Quit));
+        assert_eq!(action_for(Search, &key(KeyCode::Char('q'))), None);
+    }
+
+    #[test]
+    fn footer_merges_pairs_and_marks_essentials() {
+        let items = footer(Day);
+        assert_eq!(items[0].keys, "←/→");
+        assert_eq!(items[0].label, "day");
+        let mv = items.iter().find(|i| i.label == "move").unwrap();
+        assert_eq!(mv.keys, "↑/↓");
+        let essentials: Vec<_> = items
+            .iter()
+            .filter(|i| i.essential)
+            .map(|i| i.label)
+            .collect();
+        assert_eq!(essentials, ["help", "quit"]);
+        assert!(items.iter().all(|i| i.label != "reload"), "r is help-only");
+    }
+
+    #[test]
+    fn help_lists_every_key_name() {
+        let lines = help_lines(Day);
+        assert!(lines.contains(&("↓ j".to_string(), "select next appointment")));
+        assert_eq!(
+            lines.len(),
+            BINDINGS.iter().filter(|b| b.context == Day).count()
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! The confirm box before a change that loses information (cancel, no-show).
+
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::super::widgets::modal;
+use super::super::{strings, theme};
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::day::DayRow;
+use crate::domain::ids::AppointmentId;
+
+/// The change waiting for a yes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfirmState {
+    pub id: AppointmentId,
+    pub to: AppointmentStatus,
+    /// "10:00 Lovelace, Ada".
+    pub who: String,
+    /// "Dr. Okafor · Check-up · booked".
+    pub what: String,
+}
+
+impl ConfirmState {
+    pub fn new(row: &DayRow, to: AppointmentStatus, tz: Tz) -> Self {
+        Self {
+            id: row.appointment_id,
+            to,
+            who: format!(
+                "{} {}",
+                strings::clock_time(row.start, tz),
+                row.patient_name
+            ),
+            what: format!(
+                "{} · {} · now {}",
+                row.clinician,
+                row.type_label,
+                strings::status(row.status)
+            ),
+        }
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, c: &ConfirmState) {
+    let rect = modal::centered(area, 60, 9);
+    let inner = modal::frame_box(
+        frame,
+        rect,
+        strings::confirm_title(c.to),
+        theme::danger_border(),
+    );
+    let text = vec![
+        Line::from(Span::styled(c.who.clone(), theme::title())),
+        Line::from(c.what.clone()),
+        Line::default(),
+        Line::from(strings::confirm_body(c.to)),
+        Line::default(),
+        Line::from(Span::styled(strings::CONFIRM_KEYS, theme::key())).centered(),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+}

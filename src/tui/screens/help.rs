@@ -1,0 +1,90 @@
+//! The `?` overlay: every key of every context, generated from the keymap, then the legend.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::keymap::{self, Context, SECTIONS};
+use super::super::widgets::modal;
+use super::super::widgets::text::fit;
+use super::super::{strings, theme};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HelpState {
+    /// First line shown (the help is longer than 24 rows).
+    pub scroll: u16,
+}
+
+fn title(c: Context) -> &'static str {
+    match c {
+        Context::Day => strings::section::DAY,
+        Context::Search => strings::section::SEARCH,
+        Context::Confirm => strings::section::CONFIRM,
+        Context::Help => strings::section::HELP,
+        Context::Anywhere => strings::section::ANYWHERE,
+    }
+}
+
+const KEY_COL: usize = 12;
+
+fn entry(keys: &str, text: &str, width: u16) -> Line<'static> {
+    let keys = format!("  {keys:<KEY_COL$}");
+    let rest = width.saturating_sub(keys.chars().count() as u16);
+    Line::from(vec![
+        Span::styled(keys, theme::key()),
+        Span::raw(fit(text, rest)),
+    ])
+}
+
+/// All help lines at `width` cells.
+pub fn lines(width: u16) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (n, c) in SECTIONS.into_iter().enumerate() {
+        if n > 0 {
+            out.push(Line::default());
+        }
+        out.push(Line::from(Span::styled(title(c), theme::section())));
+        if c == Context::Search {
+            out.push(entry("a–z 0–9", strings::HELP_TYPING, width));
+        }
+        for (keys, text) in keymap::help_lines(c) {
+            out.push(entry(&keys, text, width));
+        }
+    }
+    out.push(Line::default());
+    out.push(Line::from(Span::styled(
+        strings::section::LEGEND,
+        theme::section(),
+    )));
+    for (sym, text) in strings::LEGEND {
+        out.push(entry(sym, text, width));
+    }
+    out
+}
+
+fn outer(area: Rect) -> Rect {
+    modal::centered(area, 76, area.height.saturating_sub(2).max(3))
+}
+
+/// The furthest the help can scroll when drawn in `area`.
+pub fn max_scroll(area: Rect) -> u16 {
+    let rect = outer(area);
+    let inner_h = rect.height.saturating_sub(2);
+    (lines(rect.width.saturating_sub(2)).len() as u16).saturating_sub(inner_h)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, h: &HelpState) {
+    let inner = modal::frame_box(
+        frame,
+        outer(area),
+        strings::HELP_TITLE.into(),
+        theme::modal_border(),
+    );
+    let all = lines(inner.width);
+    let max_scroll = (all.len() as u16).saturating_sub(inner.height);
+    frame.render_widget(
+        Paragraph::new(all).scroll((h.scroll.min(max_scroll), 0)),
+        inner,
+    );
+}

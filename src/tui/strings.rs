@@ -1,0 +1,319 @@
+//! Every word the console shows, in one place (key labels live in the keymap table, which is
+//! the single source of the footer and the help overlay). No IO; imports domain types only.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::config::ProviderKind;
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::consent::ConsentFlag;
+use crate::domain::reminder::{ReminderCell, ReminderState};
+use crate::domain::reply::ReplyKind;
+use crate::workflow::day::ProviderStatus;
+
+pub const EMPTY_CELL: &str = "—";
+pub const LOADING: &str = "Loading…";
+pub const NO_APPOINTMENTS: &str = "No appointments on this day.";
+pub const ALL_CONFIRMED: &str = "Every appointment on this day is confirmed or settled.";
+pub const FILTER_ON: &str = "showing unconfirmed only — u shows all";
+pub const SEARCH_TITLE: &str = " Find a patient ";
+pub const SEARCH_PROMPT: &str = "Name or phone: ";
+pub const SEARCH_HINT: &str = "Type part of a name (\"ada lov\") or 4+ digits of a mobile number.";
+pub const SEARCH_NONE: &str = "No patient matches.";
+pub const SEARCHING: &str = "Searching…";
+pub const NO_UPCOMING: &str = "no upcoming";
+pub const HELP_TITLE: &str = " Keys — Esc closes ";
+pub const HELP_TYPING: &str = "type to search by name or phone digits";
+pub const NOT_A_TERMINAL: &str = "the console needs a terminal window; run frontdesk in one, or use a command (see frontdesk --help)";
+pub const PROVIDER_UNKNOWN: &str = "SMS: checking…";
+
+/// The column headers of the day table.
+pub mod header {
+    pub const TIME: &str = "Time";
+    pub const PATIENT: &str = "Patient";
+    pub const CLINICIAN: &str = "Clinician";
+    /// When the column is narrower than "Clinician".
+    pub const CLINICIAN_SHORT: &str = "Clin.";
+    pub const TYPE: &str = "Type";
+    pub const STATUS: &str = "Status";
+    pub const REPLY: &str = "Reply";
+    pub const SMS: &str = "SMS";
+    pub const PORTAL: &str = "Portal";
+}
+
+/// The search list's column headers.
+pub mod search_header {
+    pub const NAME: &str = "Patient";
+    pub const BORN: &str = "Born";
+    pub const MOBILE: &str = "Mobile";
+    pub const NEXT: &str = "Next appointment";
+    pub const SMS: &str = "SMS";
+}
+
+/// Help overlay section titles.
+pub mod section {
+    pub const DAY: &str = "Day view";
+    pub const SEARCH: &str = "Patient search";
+    pub const CONFIRM: &str = "Confirm box";
+    pub const HELP: &str = "This help";
+    pub const ANYWHERE: &str = "Anywhere";
+    pub const LEGEND: &str = "Symbols";
+}
+
+/// The symbol legend shown at the end of the help overlay.
+pub const LEGEND: &[(&str, &str)] = &[
+    ("✓ in", "SMS consent: opted in with evidence"),
+    ("none", "SMS consent: nothing recorded — no automated texts"),
+    ("✗ out", "SMS consent: opted out — no texts"),
+    ("·  …", "reminder planned / queued"),
+    ("✓  ✓✓", "reminder sent / delivered"),
+    ("✗  –", "reminder failed / skipped"),
+    ("C R STOP", "latest reply: confirm, call me back, opt-out"),
+];
+
+/// "Wednesday, November 25, 2026 · today".
+pub fn day_title(date: NaiveDate, today: NaiveDate) -> String {
+    let base = date.format("%A, %B %-d, %Y").to_string();
+    match (date - today).num_days() {
+        0 => format!("{base} · today"),
+        1 => format!("{base} · tomorrow"),
+        -1 => format!("{base} · yesterday"),
+        _ => base,
+    }
+}
+
+/// "18 appointments · 5 unconfirmed".
+pub fn day_counts(total: usize, unconfirmed: usize) -> String {
+    let noun = if total == 1 {
+        "appointment"
+    } else {
+        "appointments"
+    };
+    format!("{total} {noun} · {unconfirmed} unconfirmed")
+}
+
+/// Local "HH:MM".
+pub fn clock_time(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// "Wed Nov 25 10:00" for the search list.
+pub fn short_when(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%a %b %-d %H:%M").to_string()
+}
+
+pub fn status(s: AppointmentStatus) -> &'static str {
+    s.label()
+}
+
+/// The consent cell: symbol plus words, so it reads without colour.
+pub fn consent(flag: ConsentFlag, wide: bool) -> &'static str {
+    match (flag, wide) {
+        (ConsentFlag::OptedIn, false) => "✓ in",
+        (ConsentFlag::OptedIn, true) => "✓ opted in",
+        (ConsentFlag::None, _) => "none",
+        (ConsentFlag::OptedOut, false) => "✗ out",
+        (ConsentFlag::OptedOut, true) => "✗ opted out",
+    }
+}
+
+pub fn consent_long(flag: ConsentFlag) -> &'static str {
+    match flag {
+        ConsentFlag::OptedIn => "SMS opted in",
+        ConsentFlag::None => "no SMS consent",
+        ConsentFlag::OptedOut => "SMS opted out",
+    }
+}
+
+pub fn portal(active: bool) -> &'static str {
+    if active { "yes" } else { "no" }
+}
+
+pub fn reply(kind: Option<ReplyKind>) -> &'static str {
+    kind.map_or(EMPTY_CELL, ReplyKind::tag)
+}
+
+/// One reminder cell: a symbol when narrow, a word when wide.
+pub fn reminder(state: Option<&ReminderState>, wide: bool) -> &'static str {
+    let Some(state) = state else {
+        return EMPTY_CELL;
+    };
+    match (state, wide) {
+        (ReminderState::Planned { .. }, false) => "·",
+        (ReminderState::Planned { .. }, true) => "planned",
+        (ReminderState::Queued, false) => "…",
+        (ReminderState::Queued, true) => "queued",
+        (ReminderState::Sent, false) => "✓",
+        (ReminderState::Sent, true) => "sent",
+        (ReminderState::Delivered, false) => "✓✓",
+        (ReminderState::Delivered, true) => "delivered",
+        (ReminderState::Failed { .. }, false) => "✗",
+        (ReminderState::Failed { .. }, true) => "failed",
+        (ReminderState::Skipped(_), false) => "–",
+        (ReminderState::Skipped(_), true) => "skipped",
+    }
+}
+
+/// "Consultation with Dr. Lindqvist".
+pub fn visit(type_label: &str, clinician: &str) -> String {
+    format!("{type_label} with {clinician}")
+}
+
+/// One reminder in words for the detail line: "48h skipped: no consent".
+pub fn reminder_detail(cell: &ReminderCell, tz: Tz) -> String {
+    let offset = offset_header(cell.offset_hours);
+    match &cell.state {
+        ReminderState::Planned { due } => format!("{offset} planned {}", short_when(*due, tz)),
+        ReminderState::Failed { code: Some(code) } => format!("{offset} failed ({code})"),
+        ReminderState::Skipped(reason) => format!("{offset} skipped: {}", reason.label()),
+        other => format!("{offset} {}", reminder(Some(other), true)),
+    }
+}
+
+/// Reminder states whose cell symbol does not tell the whole story (a reason, a code, a time).
+pub fn reminder_needs_words(state: &ReminderState) -> bool {
+    matches!(
+        state,
+        ReminderState::Planned { .. } | ReminderState::Failed { .. } | ReminderState::Skipped(_)
+    )
+}
+
+/// "48h".
+pub fn offset_header(hours: u32) -> String {
+    format!("{hours}h")
+}
+
+/// Extra facts about the selected row's patient that explain a missing text.
+pub fn row_flags(has_mobile: bool, number_flagged: bool, callback: bool) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if !has_mobile {
+        out.push("no mobile number");
+    }
+    if number_flagged {
+        out.push("mobile number failed — fix it");
+    }
+    if callback {
+        out.push("asked to be called back");
+    }
+    out
+}
+
+/// The footer's provider state: online / offline / outbox N.
+pub fn provider(status: &ProviderStatus) -> String {
+    let state = match status.online {
+        Some(true) => "● online",
+        Some(false) => "○ offline",
+        None => "? not contacted yet",
+    };
+    let name = match status.provider {
+        ProviderKind::Outbox => "outbox provider",
+        ProviderKind::Twilio => "Twilio",
+    };
+    format!("SMS {state} ({name}) · outbox {}", status.outbox)
+}
+
+pub fn provider_error(e: &str) -> String {
+    format!("SMS status unavailable: {e}")
+}
+
+pub fn too_small(width: u16, height: u16, min_w: u16, min_h: u16) -> String {
+    format!(
+        "Terminal too small — need at least {min_w}×{min_h} (now {width}×{height}). Enlarge the window, or press q to quit."
+    )
+}
+
+pub fn day_load_failed(e: &str) -> String {
+    format!("Could not load this day: {e}. Press r to try again.")
+}
+
+pub fn search_failed(e: &str) -> String {
+    format!("Search failed: {e}")
+}
+
+pub fn search_count(n: usize) -> String {
+    match n {
+        1 => "1 patient — Enter opens the day of their next appointment".into(),
+        n => format!("{n} patients — Enter opens the day of their next appointment"),
+    }
+}
+
+pub fn no_next_appointment(name: &str) -> String {
+    format!("{name} has no upcoming appointment.")
+}
+
+pub fn appointment_gone() -> String {
+    "That appointment is no longer on this day.".into()
+}
+
+pub fn nothing_selected() -> String {
+    "No appointment selected.".into()
+}
+
+/// Title of the confirm box for a destructive change.
+pub fn confirm_title(to: AppointmentStatus) -> String {
+    match to {
+        AppointmentStatus::Cancelled => " Cancel this appointment? ".into(),
+        AppointmentStatus::NoShow => " Mark as no-show? ".into(),
+        other => format!(" Mark as {other}? "),
+    }
+}
+
+pub fn confirm_body(to: AppointmentStatus) -> String {
+    match to {
+        AppointmentStatus::Cancelled => {
+            "It stays on record as cancelled; reminders for it stop.".into()
+        }
+        AppointmentStatus::NoShow => {
+            "It counts as a no-show in the statistics. If they turn up later, mark arrived.".into()
+        }
+        other => format!("The appointment will be marked {other}."),
+    }
+}
+
+pub const CONFIRM_KEYS: &str = "y / Enter: yes      n / Esc: no";
+
+/// The toast after a change landed.
+pub fn marked(time: &str, name: &str, to: AppointmentStatus) -> String {
+    format!("{time} {name} — marked {to}")
+}
+
+pub fn refused(e: &str) -> String {
+    format!("Not changed: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::reminder::SkipReason;
+
+    #[test]
+    fn reminder_words_for_the_detail_line() {
+        let tz = chrono_tz::America::New_York;
+        let skipped = ReminderCell {
+            offset_hours: 48,
+            state: ReminderState::Skipped(SkipReason::NoConsent),
+        };
+        assert_eq!(reminder_detail(&skipped, tz), "48h skipped: no consent");
+        let sent = ReminderCell {
+            offset_hours: 24,
+            state: ReminderState::Delivered,
+        };
+        assert_eq!(reminder_detail(&sent, tz), "24h delivered");
+        assert_eq!(reminder(None, false), EMPTY_CELL);
+        assert_eq!(reminder(Some(&ReminderState::Delivered), false), "✓✓");
+    }
+
+    #[test]
+    fn relative_day_titles() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(
+            day_title(today, today),
+            "Wednesday, November 25, 2026 · today"
+        );
+        assert!(day_title(today.pred_opt().unwrap(), today).ends_with("· yesterday"));
+        assert_eq!(
+            day_title(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), today),
+            "Tuesday, December 1, 2026"
+        );
+    }
+}

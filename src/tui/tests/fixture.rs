@@ -1,0 +1,200 @@
+//! A small, fixed practice day for console tests: Wednesday 25 November 2026 in New York,
+//! 09:30 local, with every status, consent state and a few hard names.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+use crate::domain::day::DaySheet;
+use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::phone::E164;
+use crate::store::appointments::{self, NewAppointment};
+use crate::store::patients::{self, NewPatient};
+use crate::store::{Store, consent, reference};
+use crate::tui::app::{App, update};
+use crate::tui::msg::Msg;
+use crate::workflow;
+
+pub const TZ: Tz = chrono_tz::America::New_York;
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+}
+
+/// 09:30 in New York on the fixture day.
+pub fn now() -> DateTime<Utc> {
+    local(today(), 9, 30)
+}
+
+pub fn clock() -> Clock {
+    Clock::Fixed(now())
+}
+
+pub fn local(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    TZ.from_local_datetime(&d.and_hms_opt(h, m, 0).unwrap())
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The fixture's ids, for assertions.
+pub struct Ids {
+    /// Today's appointments in start order.
+    pub today: Vec<AppointmentId>,
+    /// Patients by fixture name.
+    pub ada: PatientId,
+    pub jose: PatientId,
+    /// Ada's appointment on Monday 30 November (her next one after today).
+    pub ada_next: DateTime<Utc>,
+}
+
+struct P {
+    first: &'static str,
+    last: &'static str,
+    mobile: Option<&'static str>,
+    portal: bool,
+    consent: Option<ConsentKind>,
+}
+
+#[rustfmt::skip]
+const PATIENTS: &[P] = &[
+    P { first: "Ada", last: "Lovelace", mobile: Some("+12015550134"), portal: true, consent: Some(ConsentKind::OptIn) },
+    P { first: "Thị Mai", last: "Nguyễn", mobile: Some("+12015550177"), portal: false, consent: Some(ConsentKind::OptIn) },
+    P { first: "Alexandra", last: "Okonkwo-Whitfield", mobile: Some("+12015550190"), portal: true, consent: None },
+    P { first: "José", last: "García López", mobile: Some("+12015550111"), portal: false, consent: Some(ConsentKind::OptOut) },
+    P { first: "Noah", last: "Berg", mobile: None, portal: false, consent: None },
+    P { first: "Grace", last: "Hopper", mobile: Some("+12015550155"), portal: true, consent: Some(ConsentKind::OptIn) },
+    P { first: "Wei", last: "Zhang", mobile: Some("+12015550166"), portal: false, consent: None },
+];
+
+/// (patient index, clinician index, type index, hour, minute, status) for the fixture day.
+#[rustfmt::skip]
+const TODAY: &[(usize, usize, usize, u32, u32, AppointmentStatus)] = &[
+    (5, 0, 0, 8, 0, AppointmentStatus::Completed),
+    (6, 1, 2, 8, 30, AppointmentStatus::NoShow),
+    (0, 0, 1, 9, 0, AppointmentStatus::Arrived),
+    (1, 1, 0, 9, 30, AppointmentStatus::Confirmed),
+    (2, 2, 1, 10, 0, AppointmentStatus::Booked),
+    (3, 0, 2, 10, 30, AppointmentStatus::Cancelled),
+    (4, 1, 0, 11, 0, AppointmentStatus::Booked),
+    (6, 2, 1, 13, 30, AppointmentStatus::Booked),
+    (5, 0, 1, 15, 0, AppointmentStatus::Confirmed),
+];
+
+/// The fixture practice in an in-memory store.
+pub fn store() -> (Store, Ids) {
+    let store = Store::open_in_memory().unwrap();
+    let conn = store.conn();
+    let clinicians = ["Dr. Okafor", "Dr. Nguyen", "NP Rivera"]
+        .map(|n| reference::insert_clinician(conn, n).unwrap());
+    let types = [
+        ("Annual physical", "Check-up", 30),
+        ("Diabetes follow-up", "Follow-up visit", 20),
+        ("Vaccination", "Short visit", 15),
+    ]
+    .map(|(n, l, m)| reference::insert_type(conn, n, l, m).unwrap());
+    let booked_at = local(today(), 0, 0) - chrono::Duration::days(20);
+    let patients: Vec<PatientId> = PATIENTS
+        .iter()
+        .map(|p| {
+            let id = patients::insert(
+                conn,
+                &NewPatient {
+                    external_id: None,
+                    first_name: p.first.into(),
+                    last_name: p.last.into(),
+                    birth_date: NaiveDate::from_ymd_opt(1980, 5, 17),
+                    mobile: p.mobile.map(|m| E164::try_from(m.to_string()).unwrap()),
+                    time_zone: None,
+                    portal_active: p.portal,
+                },
+                booked_at,
+            )
+            .unwrap();
+            if let Some(kind) = p.consent {
+                consent::append(
+                    conn,
+                    id,
+                    &ConsentEvent {
+                        kind,
+                        method: ConsentMethod::WrittenForm,
+                        evidence: Some("FORM-1".into()),
+                        recorded_by: "desk".into(),
+                        at: booked_at,
+                    },
+                )
+                .unwrap();
+            }
+            id
+        })
+        .collect();
+    let book = |p: usize, c: usize, t: usize, start: DateTime<Utc>, status| {
+        appointments::insert(
+            conn,
+            &NewAppointment {
+                external_id: None,
+                patient_id: patients[p],
+                clinician_id: clinicians[c],
+                type_id: types[t],
+                start,
+                duration_minutes: 30,
+                status,
+                booked_at,
+            },
+        )
+        .unwrap()
+    };
+    let today_ids = TODAY
+        .iter()
+        .map(|&(p, c, t, h, m, s)| book(p, c, t, local(today(), h, m), s))
+        .collect();
+    let tomorrow = today().succ_opt().unwrap();
+    book(2, 0, 0, local(tomorrow, 9, 0), AppointmentStatus::Booked);
+    book(
+        5,
+        1,
+        1,
+        local(tomorrow, 14, 0),
+        AppointmentStatus::Confirmed,
+    );
+    let ada_next = local(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), 11, 15);
+    book(0, 0, 0, ada_next, AppointmentStatus::Booked);
+    let ids = Ids {
+        today: today_ids,
+        ada: patients[0],
+        jose: patients[3],
+        ada_next,
+    };
+    (store, ids)
+}
+
+/// An app with the fixture day and provider state loaded, as after start-up.
+pub fn loaded_app(store: &Store, width: u16, height: u16, banner: Option<&str>) -> App {
+    let config = Config::default();
+    let mut app = App::new(&config, today(), banner.map(String::from));
+    update(&mut app, Msg::Resize { width, height });
+    let cmds = app.start();
+    let crate::tui::msg::Cmd::LoadDay { generation, date } = cmds[0] else {
+        panic!("start must load the day first: {cmds:?}");
+    };
+    update(
+        &mut app,
+        Msg::DayLoaded {
+            generation,
+            now: now(),
+            result: Ok(sheet(store, date)),
+        },
+    );
+    update(
+        &mut app,
+        Msg::ProviderLoaded(Ok(workflow::day::provider_status(store, &config).unwrap())),
+    );
+    app
+}
+
+pub fn sheet(store: &Store, date: NaiveDate) -> DaySheet {
+    workflow::day::load(store, &Config::default(), date).unwrap()
+}

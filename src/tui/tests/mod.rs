@@ -1,0 +1,7 @@
+//! Console tests without a terminal: `update` fed with messages, views on `TestBackend`,
+//! and the worker against an in-memory store.
+
+mod fixture;
+mod update;
+mod view;
+mod worker;

@@ -1,0 +1,186 @@
+//! The worker against the fixture store: commands become the right messages and writes.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::fixture::{self, today};
+use crate::config::Config;
+use crate::domain::appointment::AppointmentStatus;
+use crate::store;
+use crate::tui::msg::{Cmd, Msg};
+use crate::tui::worker::{Runner, Worker, coalesce};
+
+fn runner() -> (Runner, fixture::Ids) {
+    let (store, ids) = fixture::store();
+    let runner = Runner {
+        store,
+        config: Config::default(),
+        clock: fixture::clock(),
+        actor: "desk".into(),
+    };
+    (runner, ids)
+}
+
+#[test]
+fn load_day_answers_with_its_generation_and_the_clock() {
+    let (mut r, ids) = runner();
+    let msg = r.run(Cmd::LoadDay {
+        generation: 7,
+        date: today(),
+    });
+    let Some(Msg::DayLoaded {
+        generation,
+        now,
+        result: Ok(sheet),
+    }) = msg
+    else {
+        panic!("{msg:?}");
+    };
+    assert_eq!((generation, now), (7, fixture::now()));
+    assert_eq!(sheet.rows.len(), ids.today.len());
+    assert_eq!(sheet.rows[0].patient_name, "Hopper, Grace");
+}
+
+#[test]
+fn set_status_persists_and_audits_with_the_actor() {
+    let (mut r, ids) = runner();
+    let id = ids.today[4]; // 10:00 booked
+    let msg = r.run(Cmd::SetStatus {
+        id,
+        to: AppointmentStatus::Arrived,
+    });
+    assert_eq!(
+        msg,
+        Some(Msg::StatusSet {
+            id,
+            to: AppointmentStatus::Arrived,
+            result: Ok(())
+        })
+    );
+    let conn = r.store.conn();
+    assert_eq!(
+        store::appointments::get(conn, id).unwrap().status,
+        AppointmentStatus::Arrived
+    );
+    let audit = store::audit::for_subject(conn, &format!("appointment:{id}")).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "desk");
+}
+
+#[test]
+fn refusals_come_back_as_staff_readable_text() {
+    let (mut r, ids) = runner();
+    let id = ids.today[5]; // cancelled
+    let msg = r.run(Cmd::SetStatus {
+        id,
+        to: AppointmentStatus::Arrived,
+    });
+    let Some(Msg::StatusSet {
+        result: Err(text), ..
+    }) = msg
+    else {
+        panic!("{msg:?}");
+    };
+    assert_eq!(text, "a cancelled appointment cannot be marked arrived");
+    // Timing is the worker's call: no-show before the start (10:00 > 09:30) is refused.
+    let msg = r.run(Cmd::SetStatus {
+        id: ids.today[4],
+        to: AppointmentStatus::NoShow,
+    });
+    assert!(
+        matches!(msg, Some(Msg::StatusSet { result: Err(ref t), .. }) if t.contains("before the appointment has started")),
+        "{msg:?}"
+    );
+}
+
+#[test]
+fn search_and_provider() {
+    let (mut r, ids) = runner();
+    let msg = r.run(Cmd::Search {
+        generation: 3,
+        query: "love".into(),
+    });
+    let Some(Msg::SearchDone {
+        generation: 3,
+        result: Ok(hits),
+    }) = msg
+    else {
+        panic!("{msg:?}");
+    };
+    assert_eq!(hits[0].patient_id, ids.ada);
+    let msg = r.run(Cmd::LoadProvider);
+    assert!(
+        matches!(msg, Some(Msg::ProviderLoaded(Ok(ref p))) if p.outbox == 0),
+        "{msg:?}"
+    );
+}
+
+#[test]
+fn queued_loads_and_searches_coalesce_but_status_changes_never_do() {
+    use crate::domain::ids::AppointmentId;
+    let set = |n| Cmd::SetStatus {
+        id: AppointmentId(n),
+        to: AppointmentStatus::Arrived,
+    };
+    let load = |g| Cmd::LoadDay {
+        generation: g,
+        date: today(),
+    };
+    let search = |g: u64| Cmd::Search {
+        generation: g,
+        query: "a".into(),
+    };
+    let out = coalesce(vec![
+        load(1),
+        search(2),
+        set(1),
+        load(3),
+        search(4),
+        set(2),
+        Cmd::LoadProvider,
+        Cmd::LoadProvider,
+    ]);
+    assert_eq!(
+        out,
+        vec![set(1), load(3), search(4), set(2), Cmd::LoadProvider]
+    );
+}
+
+#[test]
+fn the_thread_answers_and_finishes_queued_changes_on_stop() {
+    let (store, ids) = fixture::store();
+    let (tx, rx) = mpsc::channel();
+    let worker = Worker::spawn(
+        store,
+        Config::default(),
+        fixture::clock(),
+        "desk".into(),
+        tx,
+    )
+    .unwrap();
+    worker
+        .send(Cmd::LoadDay {
+            generation: 1,
+            date: today(),
+        })
+        .unwrap();
+    let msg = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(
+        matches!(msg, Msg::DayLoaded { generation: 1, .. }),
+        "{msg:?}"
+    );
+    worker
+        .send(Cmd::SetStatus {
+            id: ids.today[4],
+            to: AppointmentStatus::Arrived,
+        })
+        .unwrap();
+    worker.stop();
+    let rest: Vec<Msg> = rx.try_iter().collect();
+    assert!(
+        rest.iter()
+            .any(|m| matches!(m, Msg::StatusSet { result: Ok(()), .. })),
+        "queued change must land before the worker ends: {rest:?}"
+    );
+    assert_eq!(rest.last(), Some(&Msg::WorkerStopped));
+}

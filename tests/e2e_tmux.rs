@@ -1,0 +1,274 @@
+//! End to end: the real binary in tmux, as a receptionist uses it. `frontdesk demo` opens the
+//! console on a fresh demo practice at a fixed time; keys go in with `send-keys`, the screen
+//! comes back with `capture-pane`, and afterwards the database must hold what the screen said.
+//!
+//! Skipped (with a message) only when tmux is not installed; CI installs it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveTime};
+use frontdesk::config::Config;
+use frontdesk::domain::appointment::AppointmentStatus;
+use frontdesk::store::{self, Store};
+use frontdesk::workflow;
+use tempfile::TempDir;
+
+const NOW: &str = "2026-11-25T09:30:00-05:00";
+const WAIT: Duration = Duration::from_secs(20);
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// One tmux server on its own socket, killed on drop.
+struct Session {
+    socket: String,
+    _home: TempDir,
+    db: PathBuf,
+}
+
+impl Session {
+    /// Start `frontdesk <args>` in a detached `width`×`height` pane. The pane runs a shell
+    /// that prints the exit code afterwards and stays open, so the end can be checked too.
+    fn start(name: &str, width: u16, height: u16, args: &str) -> Self {
+        let home = TempDir::new().unwrap();
+        let db = home.path().join("demo.db");
+        let socket = format!("frontdesk-e2e-{}-{name}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_frontdesk");
+        let h = home.path().display().to_string();
+        let script = format!(
+            "env -u FRONTDESK_LOG HOME='{h}' XDG_CONFIG_HOME='{h}/config' XDG_DATA_HOME='{h}/data' \
+             FRONTDESK_NOW='{NOW}' '{bin}' --db '{}' {args}; echo \"EXIT=$?\"; sleep 600",
+            db.display()
+        );
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .args(["-s", "desk", "sh", "-c", &script])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        Self {
+            socket,
+            _home: home,
+            db,
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "desk"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "desk"])
+    }
+
+    /// Poll the screen until `pred` holds on a settled screen (two captures 40 ms apart are
+    /// equal, so a frame caught half-drawn is never read); fail with the last screen.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        let mut last = String::new();
+        loop {
+            let screen = self.screen();
+            if pred(&screen) && screen == last {
+                return screen;
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {what}; screen was:\n{screen}");
+            }
+            last = screen;
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn wait_text(&self, text: &str) -> String {
+        self.wait_for(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    fn db(&self) -> &Path {
+        &self.db
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// Which table row (0 = first under the header) carries the selection marker.
+fn selected_row(screen: &str) -> Option<usize> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines.iter().position(|l| l.contains("Time  Patient"))?;
+    lines[header + 1..].iter().position(|l| l.starts_with("▶ "))
+}
+
+/// The selected row as the detail line names it: ("10:00", "Silva, Fatima").
+fn selected_from_detail(screen: &str) -> (String, String) {
+    let line = screen
+        .lines()
+        .find(|l| l.len() > 12 && l.as_bytes()[2] == b':' && l.contains('–') && l.contains(" · "))
+        .unwrap_or_else(|| panic!("no detail line on screen:\n{screen}"));
+    let first = line.split(" · ").next().unwrap();
+    let (range, name) = first.split_once(' ').unwrap();
+    let (time, name) = (range[..5].to_string(), name.trim().to_string());
+    // The marked row and the detail line must name the same appointment.
+    let marked = screen.lines().find(|l| l.starts_with("▶ ")).unwrap();
+    assert!(
+        marked.starts_with(&format!("▶ {time}")),
+        "detail line and selection disagree:\n{screen}"
+    );
+    (time, name)
+}
+
+#[test]
+fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start("arrive", 100, 30, "demo");
+    s.wait_text("Wednesday, November 25, 2026 · today");
+    s.wait_text("q quit");
+    assert!(s.screen().contains("Demo practice"), "{}", s.screen());
+
+    // Next day, then back to today.
+    s.keys(&["Right"]);
+    s.wait_text("Thursday, November 26, 2026 · tomorrow");
+    s.keys(&["t"]);
+    let screen = s.wait_text("Wednesday, November 25, 2026 · today");
+    assert!(screen.contains("unconfirmed"), "{screen}");
+
+    // Show only the unconfirmed, select the second of them, and mark it arrived.
+    s.keys(&["u"]);
+    s.wait_text("showing unconfirmed only");
+    s.keys(&["Home", "j"]);
+    // Wait until the keys have landed: the second row is selected.
+    let screen = s.wait_for("the second row to be selected", |screen| {
+        selected_row(screen) == Some(1)
+    });
+    let (time, name) = selected_from_detail(&screen);
+    s.keys(&["a"]);
+    s.wait_text(&format!("{time} {name} — marked arrived"));
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
+    // The terminal is back to normal: no alternate screen, cursor visible.
+    let flags = s.tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        "desk",
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    assert_eq!(flags.trim(), "0 1", "terminal not restored");
+
+    // The database agrees with the screen, and the audit names the desk user.
+    let store = Store::open(s.db()).unwrap();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let sheet = workflow::day::load(&store, &Config::default(), date).unwrap();
+    let at = NaiveTime::parse_from_str(&time, "%H:%M").unwrap();
+    let row = sheet
+        .rows
+        .iter()
+        .find(|r| r.patient_name == name && r.start.with_timezone(&sheet.tz).time() == at)
+        .unwrap_or_else(|| panic!("{time} {name} not on the day sheet"));
+    assert_eq!(row.status, AppointmentStatus::Arrived);
+    let audit =
+        store::audit::for_subject(store.conn(), &format!("appointment:{}", row.appointment_id))
+            .unwrap();
+    let last = audit.last().expect("an audit record for the arrival");
+    assert_eq!(last.action, "appointment.status");
+    assert_eq!(last.actor, "demo-desk");
+    assert!(
+        last.detail.contains("\"to\":\"arrived\""),
+        "{}",
+        last.detail
+    );
+}
+
+#[test]
+fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start("cancel", 80, 24, "demo");
+    let screen = s.wait_text("q quit");
+    for needle in [
+        "· today", "48h", "24h", "Reply", "SMS", "Portal", "outbox 0",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "{needle:?} missing at 80×24:\n{screen}"
+        );
+    }
+    s.keys(&["u"]);
+    s.wait_text("showing unconfirmed only");
+    s.keys(&["End", "Home"]);
+    let screen = s.wait_for("the first row to be selected", |screen| {
+        selected_row(screen) == Some(0)
+    });
+    let (time, name) = selected_from_detail(&screen);
+    s.keys(&["x"]);
+    s.wait_text("Cancel this appointment?");
+    s.keys(&["Escape"]);
+    s.wait_for("the box to close", |screen| {
+        !screen.contains("Cancel this appointment?")
+    });
+    s.keys(&["x"]);
+    s.wait_text("Cancel this appointment?");
+    s.keys(&["y"]);
+    s.wait_text(&format!("{time} {name} — marked cancelled"));
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
+
+    let store = Store::open(s.db()).unwrap();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let sheet = workflow::day::load(&store, &Config::default(), date).unwrap();
+    let at = NaiveTime::parse_from_str(&time, "%H:%M").unwrap();
+    let row = sheet
+        .rows
+        .iter()
+        .find(|r| r.patient_name == name && r.start.with_timezone(&sheet.tz).time() == at)
+        .unwrap();
+    assert_eq!(row.status, AppointmentStatus::Cancelled);
+}
+
+#[test]
+fn plain_frontdesk_opens_the_console_on_the_practice_database() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start("plain", 80, 24, "");
+    let screen = s.wait_text("No appointments on this day.");
+    assert!(screen.contains("Riverside Family Practice"), "{screen}");
+    assert!(!screen.contains("Demo practice"), "{screen}");
+    // Too small: a notice instead of a broken screen; back to 80×24 and it draws again.
+    s.tmux(&["resize-window", "-t", "desk", "-x", "40", "-y", "10"]);
+    s.wait_text("Terminal too small");
+    s.tmux(&["resize-window", "-t", "desk", "-x", "80", "-y", "24"]);
+    s.wait_text("No appointments on this day.");
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
+}
