@@ -13,7 +13,9 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            && !p.components().any(|c| c.as_os_str() == "tests")
+        {
             out.push(p);
         }
     }
@@ -97,4 +99,28 @@ fn store_and_provider_do_not_reach_up() {
     }
     let v = violations("store", &["crate::provider"]);
     assert!(v.is_empty(), "store calls the provider:\n{}", v.join("\n"));
+}
+
+#[test]
+fn the_console_reaches_data_only_through_workflow() {
+    // The worker may hold the opaque `Store` handle it passes to workflow functions, but the
+    // console never runs a query or talks to a provider itself.
+    let forbidden = [
+        "store::appointments",
+        "store::patients",
+        "store::messages",
+        "store::consent",
+        "store::day",
+        "store::audit",
+        "store::settings",
+        "store::templates",
+        "store::reference",
+        "crate::provider",
+    ];
+    let v = violations("tui", &forbidden);
+    assert!(
+        v.is_empty(),
+        "the console bypasses workflow:\n{}",
+        v.join("\n")
+    );
 }

@@ -91,7 +91,7 @@ impl fmt::Display for AppointmentStatus {
 pub enum TransitionError {
     #[error("already {0}")]
     Unchanged(AppointmentStatus),
-    #[error("a {from} appointment cannot be marked {to}")]
+    #[error("{} {from} appointment cannot be marked {to}", article(*from))]
     NotAllowed {
         from: AppointmentStatus,
         to: AppointmentStatus,
@@ -102,6 +102,15 @@ pub enum TransitionError {
     NotStartedYet,
     #[error("the appointment has already started; it can no longer be confirmed")]
     AlreadyStarted,
+}
+
+/// "a" or "an" before a status label, so the refusal reads right ("an arrived appointment").
+fn article(s: AppointmentStatus) -> &'static str {
+    if s.label().starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// Check a status change at `now` for an appointment starting at `start` (day taken in `tz`).
@@ -198,6 +207,15 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "a cancelled appointment cannot be marked arrived"
+        );
+    }
+
+    #[test]
+    fn refusals_read_as_english() {
+        let err = check_transition(Arrived, Cancelled, at(10), at(10), TZ).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "an arrived appointment cannot be marked cancelled"
         );
     }
 
