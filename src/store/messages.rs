@@ -413,6 +413,51 @@ pub fn latest_outbound(
     Ok(all.into_iter().find(|m| kinds.contains(&m.kind)))
 }
 
+/// A patient's outbound rows since `since` (by creation), oldest first, any status.
+pub fn outbound_since(
+    conn: &Connection,
+    patient: PatientId,
+    since: DateTime<Utc>,
+) -> Result<Vec<Message>> {
+    query(
+        conn,
+        "WHERE patient_id = ?1 AND direction = 'out' AND created_at >= ?2 ORDER BY created_at, id",
+        params![patient.0, ts(since)],
+    )
+}
+
+/// When the newest outbound message that left (or may still leave) was written or sent.
+pub fn last_outbound_at(
+    conn: &Connection,
+    patient: PatientId,
+    exclude: Option<MessageId>,
+) -> Result<Option<DateTime<Utc>>> {
+    let t: Option<i64> = conn.query_row(
+        "SELECT MAX(COALESCE(sent_at, created_at)) FROM messages
+          WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
+            AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')",
+        params![patient.0, exclude.map_or(-1, |m| m.0)],
+        |r| r.get(0),
+    )?;
+    t.map(from_ts).transpose()
+}
+
+/// A patient's outbound rows of these kinds, any status, oldest first.
+pub fn of_kinds(
+    conn: &Connection,
+    patient: PatientId,
+    kinds: &[MessageKind],
+) -> Result<Vec<Message>> {
+    Ok(query(
+        conn,
+        "WHERE patient_id = ?1 AND direction = 'out' ORDER BY id",
+        params![patient.0],
+    )?
+    .into_iter()
+    .filter(|m| kinds.contains(&m.kind))
+    .collect())
+}
+
 /// Provider ids already recorded for texts to this number (reconciliation must not reuse one).
 pub fn provider_ids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(

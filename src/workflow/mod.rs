@@ -9,4 +9,7 @@ pub mod day;
 pub mod demo;
 pub mod desk;
 pub mod dispatch;
+pub mod facts;
 pub mod outbound;
+pub mod render;
+pub mod templates;

@@ -1,0 +1,111 @@
+//! Loading what the sending rules need to know about patients: consent, number, zone and
+//! recent messages ([`PatientFacts`]), and the reminder rows the planner counts as taken.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::config::Config;
+use crate::domain::consent::ConsentState;
+use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::patient::Patient;
+use crate::domain::reminder::{PatientFacts, RecentSend, ReminderMessage};
+use crate::store::{self, Conn, StoreError};
+
+/// How far back message history is read for the caps (the weekly cap needs 7 days).
+const HISTORY_DAYS: i64 = 8;
+
+/// One patient with their facts and their recent outbound messages.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub patient: Patient,
+    pub facts: PatientFacts,
+    /// Outbound rows of the last [`HISTORY_DAYS`] days, oldest first.
+    pub recent_rows: Vec<Message>,
+}
+
+/// Load facts for these patients (each once). `exclude` leaves one message out of the history
+/// (the one being re-checked before it goes).
+pub fn load(
+    conn: &Conn,
+    config: &Config,
+    patients: &[PatientId],
+    now: DateTime<Utc>,
+    exclude: Option<MessageId>,
+) -> Result<HashMap<PatientId, Loaded>, StoreError> {
+    let mut out = HashMap::with_capacity(patients.len());
+    for &id in patients {
+        if out.contains_key(&id) {
+            continue;
+        }
+        let patient = store::patients::get(conn, id)?;
+        let consent = ConsentState::from_events(&store::consent::events(conn, id)?);
+        let mut facts = PatientFacts::new(&patient, config.practice.time_zone, consent);
+        let rows: Vec<Message> =
+            store::messages::outbound_since(conn, id, now - Duration::days(HISTORY_DAYS))?
+                .into_iter()
+                .filter(|m| Some(m.id) != exclude)
+                .collect();
+        facts.recent = rows
+            .iter()
+            .filter(|m| counts_as_sent(m.status))
+            .map(|m| RecentSend {
+                at: m.sent_at.or(m.not_before).unwrap_or(m.created_at),
+                kind: m.kind,
+            })
+            .collect();
+        facts.last_outbound = store::messages::last_outbound_at(conn, id, exclude)?;
+        out.insert(
+            id,
+            Loaded {
+                patient,
+                facts,
+                recent_rows: rows,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Rows that left, or may still leave, count against the caps; refused ones do not.
+fn counts_as_sent(s: MessageStatus) -> bool {
+    !matches!(
+        s,
+        MessageStatus::Blocked
+            | MessageStatus::Withdrawn
+            | MessageStatus::Failed
+            | MessageStatus::Undelivered
+    )
+}
+
+/// Every reminder row (any status) of these patients, as the planner's "taken keys".
+pub fn reminder_rows(
+    conn: &Conn,
+    patients: &[PatientId],
+) -> Result<Vec<ReminderMessage>, StoreError> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &p in patients {
+        if !seen.insert(p) {
+            continue;
+        }
+        for m in store::messages::of_kinds(conn, p, REMINDER_KINDS)? {
+            if let Some(key) = m.idempotency_key {
+                out.push(ReminderMessage {
+                    key,
+                    status: m.status,
+                    error_code: m.error_code,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The kinds that remind of an appointment.
+pub const REMINDER_KINDS: &[MessageKind] = &[
+    MessageKind::Reminder48h,
+    MessageKind::Reminder24h,
+    MessageKind::SameDayDouble,
+];

@@ -1,0 +1,141 @@
+//! Templates as the sending paths use them: the stored body (seeded from the defaults on first
+//! use), parsed and rendered; and saving a new body, refused with the reason when it fails the
+//! save rules or the PHI gate (SPEC §3.6).
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::message::MessageKind;
+use crate::domain::template::{self, DEFAULT_TEMPLATES, SampleSize, Template, TemplateError};
+use crate::phi::Gate;
+use crate::store::{self, Conn, StoreError};
+
+/// Why a template could not be used or saved; the text is shown to staff.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateFlowError {
+    #[error("template {kind}: {source}")]
+    Invalid {
+        kind: MessageKind,
+        source: TemplateError,
+    },
+    #[error("template {kind} would send clinical detail: {summary}")]
+    Phi { kind: MessageKind, summary: String },
+    #[error("there is no template for {0}")]
+    Missing(MessageKind),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Add any default template the database does not have yet.
+pub fn ensure_defaults(conn: &Conn, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    store::templates::seed_defaults(conn, DEFAULT_TEMPLATES, now)
+}
+
+/// The current template for a kind, parsed (an unknown placeholder in a stored body is an
+/// error here too, not a silently wrong text).
+pub fn load(conn: &Conn, kind: MessageKind) -> Result<Template, TemplateFlowError> {
+    let body = match store::templates::get(conn, kind)? {
+        Some(t) => t.body,
+        None => template::default_template(kind)
+            .ok_or(TemplateFlowError::Missing(kind))?
+            .to_string(),
+    };
+    Template::parse(&body).map_err(|source| TemplateFlowError::Invalid { kind, source })
+}
+
+/// Save a new body after the save rules and the PHI gate (on sample renderings) pass.
+pub fn save(
+    conn: &Conn,
+    gate: &Gate,
+    kind: MessageKind,
+    body: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), TemplateFlowError> {
+    template::validate_for_save(kind, body)
+        .map_err(|source| TemplateFlowError::Invalid { kind, source })?;
+    let parsed =
+        Template::parse(body).map_err(|source| TemplateFlowError::Invalid { kind, source })?;
+    for size in [SampleSize::Typical, SampleSize::Long] {
+        let text = parsed
+            .render(&template::sample_context(kind, size))
+            .map_err(|source| TemplateFlowError::Invalid { kind, source })?;
+        let verdict = gate.check(&text);
+        if verdict.blocked {
+            return Err(TemplateFlowError::Phi {
+                kind,
+                summary: verdict.summary(),
+            });
+        }
+    }
+    store::templates::save(conn, kind, body, actor, now)?;
+    store::audit::append(
+        conn,
+        &AuditEntry::new(
+            now,
+            actor,
+            "template.saved",
+            format!("template:{kind}"),
+            json!({ "length": body.len() }),
+        ),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::store::appointments::tests::t;
+
+    #[test]
+    fn defaults_load_and_every_kind_parses() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(ensure_defaults(store.conn(), t(9, 0)).unwrap() > 10);
+        for (kind, _) in DEFAULT_TEMPLATES {
+            load(store.conn(), *kind).unwrap();
+        }
+    }
+
+    #[test]
+    fn saving_phi_is_refused_with_the_reason_and_nothing_changes() {
+        let store = Store::open_in_memory().unwrap();
+        ensure_defaults(store.conn(), t(9, 0)).unwrap();
+        let gate = Gate::with_allow_list(&[]);
+        let bad = "{practice_name}: {first_name}, your chemotherapy is on {date} at {time}. {practice_phone} {opt_out}";
+        let err = save(
+            store.conn(),
+            &gate,
+            MessageKind::Reminder24h,
+            bad,
+            "manager",
+            t(10, 0),
+        )
+        .unwrap_err();
+        assert!(matches!(err, TemplateFlowError::Phi { .. }), "{err}");
+        assert!(err.to_string().contains("chemotherapy"), "{err}");
+        let stored = store::templates::get(store.conn(), MessageKind::Reminder24h)
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.updated_by, "system");
+    }
+
+    #[test]
+    fn saving_a_clean_template_is_audited() {
+        let store = Store::open_in_memory().unwrap();
+        let gate = Gate::with_allow_list(&[]);
+        let good = "{practice_name}: {first_name}, see you {date} at {time}. {reply_options} {practice_phone} {opt_out}";
+        save(
+            store.conn(),
+            &gate,
+            MessageKind::Reminder24h,
+            good,
+            "manager",
+            t(10, 0),
+        )
+        .unwrap();
+        let audit = store::audit::for_subject(store.conn(), "template:reminder-24h").unwrap();
+        assert_eq!(audit[0].actor, "manager");
+    }
+}
