@@ -230,6 +230,20 @@ pub fn set_status(
     Ok(())
 }
 
+/// Keep a waiting text queued until `until` (quiet hours or a cap).
+pub fn defer(
+    conn: &Connection,
+    id: MessageId,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE messages SET status = 'queued', not_before = ?2, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id.0, ts(until), ts(now)])?;
+    Ok(())
+}
+
 /// Apply a delivery status reported by the provider. Returns the message, if it is ours.
 /// A status never moves backwards (a late "sent" after "delivered" is ignored).
 pub fn apply_provider_status(

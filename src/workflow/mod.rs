@@ -11,5 +11,6 @@ pub mod desk;
 pub mod dispatch;
 pub mod facts;
 pub mod outbound;
+pub mod outbox;
 pub mod render;
 pub mod templates;

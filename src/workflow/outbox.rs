@@ -1,0 +1,220 @@
+//! Sending what waits (SPEC §5.7): texts held by the offline outbox, texts a transient error
+//! left queued, and rows a crash left `pending` (reconciled with the provider first). Each is
+//! re-checked before it goes — consent, number, quiet hours, caps, the appointment's current
+//! status and the current PHI gate — because the world may have changed while it waited.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::audit::AuditEntry;
+use crate::domain::batch::{BatchEvent, BatchItem};
+use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
+use crate::phi::Gate;
+use crate::store::{self, Conn, Store, StoreError};
+use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
+use crate::workflow::facts::{self, REMINDER_KINDS};
+
+/// An opt-out confirmation older than this is not sent at all (FCC: within 5 minutes).
+pub const OPT_OUT_CONFIRMATION_WINDOW: Duration = Duration::minutes(5);
+
+/// What a flush did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    /// Found already at the provider (a crash had hidden the answer).
+    pub reconciled: usize,
+    /// Withdrawn by the re-check (no longer allowed, appointment cancelled or passed).
+    pub withdrawn: usize,
+    /// Still waiting (quiet hours, cap, or the provider is the offline outbox).
+    pub waiting: usize,
+    pub blocked: usize,
+    pub dispatch: DispatchReport,
+}
+
+/// Re-check and send every waiting text. With the offline outbox as provider nothing leaves.
+pub async fn flush(
+    d: &Dispatcher,
+    store: &mut Store,
+    config: &Config,
+    gate: &Gate,
+    actor: &str,
+    clock: &Clock,
+    on_event: &mut dyn FnMut(BatchEvent),
+) -> Result<FlushReport, StoreError> {
+    let mut report = FlushReport::default();
+    let now = clock.now();
+    let unfinished = store::messages::unfinished(store.conn())?;
+    if d.provider.is_offline() {
+        // Held by the outbox: they go out only through a real provider.
+        report.waiting = unfinished.len();
+        return Ok(report);
+    }
+    let waiting: Vec<Message> = unfinished
+        .into_iter()
+        .filter(|m| m.not_before.is_none_or(|t| t <= now))
+        .collect();
+    let before = waiting.len();
+    let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
+    report.reconciled = before - safe.len();
+
+    let mut ready = Vec::new();
+    for m in waiting.into_iter().filter(|m| safe.contains(&m.id)) {
+        let now = clock.now();
+        let verdict = store.write(|c| recheck(c, config, gate, &m, actor, now))?;
+        let item = BatchItem {
+            patient_id: m.patient_id.unwrap_or(PatientId(0)),
+            appointment_id: m.appointment_id,
+            message_id: Some(m.id),
+        };
+        match verdict {
+            Recheck::Go => ready.push(m.id),
+            Recheck::Wait(until) => {
+                report.waiting += 1;
+                on_event(BatchEvent::Deferred { item, until });
+            }
+            Recheck::Withdrawn(reason) => {
+                report.withdrawn += 1;
+                on_event(BatchEvent::Skipped { item, reason });
+            }
+            Recheck::Blocked => {
+                report.blocked += 1;
+                on_event(BatchEvent::Skipped {
+                    item,
+                    reason: SkipReason::BlockedByGate,
+                });
+            }
+        }
+    }
+    if !ready.is_empty() {
+        report.dispatch = dispatch::dispatch(d, store, &ready, actor, clock, on_event).await?;
+    }
+    Ok(report)
+}
+
+enum Recheck {
+    Go,
+    Wait(Option<DateTime<Utc>>),
+    Withdrawn(SkipReason),
+    Blocked,
+}
+
+/// Decide, inside a transaction, whether a waiting text may still go now.
+fn recheck(
+    c: &Conn,
+    config: &Config,
+    gate: &Gate,
+    m: &Message,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Recheck, StoreError> {
+    let Some(patient) = m.patient_id else {
+        return Ok(Recheck::Go);
+    };
+    let loaded = facts::load(c, config, &[patient], now, Some(m.id))?;
+    let Some(l) = loaded.get(&patient) else {
+        return Ok(Recheck::Go);
+    };
+    let rules = &config.reminders;
+    let held: Result<(), Held> = match m.kind {
+        k if REMINDER_KINDS.contains(&k) => {
+            match m.idempotency_key.as_deref().and_then(ReminderKey::parse) {
+                Some(key) => {
+                    let mut appts = Vec::new();
+                    for (id, _) in key.appointments() {
+                        appts.push(store::appointments::get(c, *id)?);
+                    }
+                    reminder::recheck(rules, now, &l.facts, &key, &appts)
+                }
+                None => reminder::send_check(rules, now, &l.facts, m.kind),
+            }
+        }
+        MessageKind::OptOutConfirmation if now - m.created_at > OPT_OUT_CONFIRMATION_WINDOW => {
+            Err(Held {
+                reason: SkipReason::Withdrawn,
+                retry_at: None,
+            })
+        }
+        // Answers to the patient's own keywords go whatever the consent state.
+        MessageKind::OptOutConfirmation
+        | MessageKind::HelpReply
+        | MessageKind::OptInConfirmation => Ok(()),
+        kind => reminder::send_check(rules, now, &l.facts, kind),
+    };
+    match held {
+        Ok(()) => {}
+        Err(Held {
+            retry_at: Some(at), ..
+        }) => {
+            store::messages::defer(c, m.id, at, now)?;
+            return Ok(Recheck::Wait(Some(at)));
+        }
+        Err(Held {
+            reason,
+            retry_at: None,
+        }) => {
+            withdraw(c, m, &reason, actor, now)?;
+            return Ok(Recheck::Withdrawn(reason));
+        }
+    }
+    // The gate may have learnt new words since the text was written.
+    let verdict = gate.check(&m.body);
+    if verdict.blocked {
+        store::messages::set_status(
+            c,
+            m.id,
+            MessageStatus::Blocked,
+            Some(&verdict.summary()),
+            now,
+        )?;
+        store::audit::append(
+            c,
+            &AuditEntry::new(
+                now,
+                actor,
+                "message.blocked",
+                format!("message:{}", m.id),
+                json!({ "kind": m.kind.as_str(), "on": "recheck" }),
+            ),
+        )?;
+        return Ok(Recheck::Blocked);
+    }
+    Ok(Recheck::Go)
+}
+
+fn withdraw(
+    c: &Conn,
+    m: &Message,
+    reason: &SkipReason,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store::messages::set_status(
+        c,
+        m.id,
+        MessageStatus::Withdrawn,
+        Some(&reason.label()),
+        now,
+    )?;
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            actor,
+            "message.withdrawn",
+            format!("message:{}", m.id),
+            json!({ "kind": m.kind.as_str(), "reason": reason }),
+        ),
+    )?;
+    Ok(())
+}
+
+/// Ids of the rows a flush would consider now (for previews and tests).
+pub fn waiting_ids(store: &Store) -> Result<Vec<MessageId>, StoreError> {
+    Ok(store::messages::unfinished(store.conn())?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
+}
