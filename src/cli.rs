@@ -12,6 +12,8 @@ use crate::paths::Paths;
 
 pub mod demo;
 pub mod phi;
+pub mod remind;
+pub mod runtime;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
 #[derive(Debug, Parser)]
@@ -33,6 +35,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
+    /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
+    Remind(remind::RemindArgs),
 }
 
 /// What every command gets: where things are, the config, and the clock.
@@ -48,5 +52,6 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo(args) => demo::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
+        Command::Remind(args) => remind::run(args, ctx),
     }
 }
