@@ -505,6 +505,37 @@ fn an_opt_out_between_two_runs_stops_the_later_reminder_and_any_text_still_waiti
 }
 
 #[test]
+fn a_same_day_double_booking_gets_one_text_with_both_times() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let morning = p.book(ada, ny(26, 9, 0));
+    let afternoon = p.book(ada, ny(26, 14, 30));
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!((r.plan.texts, r.recorded, r.sent), (1, 1, 1), "{r:#?}");
+    let (m, a) = (line_for(&r, morning), line_for(&r, afternoon));
+    assert_eq!((m.action, a.action), ("send", "send"));
+    assert_eq!(m.message_id, a.message_id);
+    let created = fake.created();
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created[0].body,
+        format!(
+            "{PRACTICE}: Ada, 2 visits Thu Nov 26: 9:00 AM and 2:30 PM. \
+             Reply C to confirm, R to reschedule. {PRACTICE_PHONE} {STOP}"
+        )
+    );
+    let rows = p.outbound_of(ada);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].kind, MessageKind::SameDayDouble);
+    let (r, _) = run_remind(&d, &mut p.store, &config, now() + Duration::hours(1), false);
+    assert_eq!(r.sent + r.outbox_sent, 0);
+    assert_eq!(fake.created().len(), 1);
+}
+
+#[test]
 fn a_rescheduled_appointment_gets_fresh_reminders_for_its_new_time() {
     let fake = FakeTwilio::start_at(now());
     let (_, config) = config_for(&fake, "");

@@ -125,22 +125,28 @@ pub async fn run(
                 .collect::<Result<Vec<_>, StoreError>>()
         })?;
         for (t, outcome) in texts.iter().zip(outcomes) {
-            let line = &mut report.lines[t.line];
-            match outcome {
+            match &outcome {
                 Recorded::Ready(id) => {
-                    ready.push(id);
-                    line.message_id = Some(id);
+                    ready.push(*id);
                     report.recorded += 1;
                 }
-                Recorded::Duplicate(m) => {
-                    line.action = "already_recorded";
-                    line.message_id = Some(m.id);
-                }
-                Recorded::Blocked { id, reason } => {
-                    line.action = "blocked";
-                    line.reason = Some(reason);
-                    line.message_id = Some(id);
-                    report.blocked += 1;
+                Recorded::Duplicate(_) => {}
+                Recorded::Blocked { .. } => report.blocked += 1,
+            }
+            // Every line the text covers (both appointments of a double booking) tells its fate.
+            for &i in &t.lines {
+                let line = &mut report.lines[i];
+                match &outcome {
+                    Recorded::Ready(id) => line.message_id = Some(*id),
+                    Recorded::Duplicate(m) => {
+                        line.action = "already_recorded";
+                        line.message_id = Some(m.id);
+                    }
+                    Recorded::Blocked { id, reason } => {
+                        line.action = "blocked";
+                        line.reason = Some(reason.clone());
+                        line.message_id = Some(*id);
+                    }
                 }
             }
         }
@@ -183,8 +189,8 @@ pub async fn run(
 /// A text the run will record.
 struct Text {
     outgoing: Outgoing,
-    /// Its line in the report.
-    line: usize,
+    /// Its lines in the report: one, or one per appointment of a double booking.
+    lines: Vec<usize>,
 }
 
 struct Planned {
@@ -242,7 +248,8 @@ fn plan_all(
         lines: Vec::new(),
         texts: Vec::new(),
     };
-    let mut written = std::collections::HashSet::new();
+    // Each send's text, by index into `out.texts`.
+    let mut written: HashMap<usize, usize> = HashMap::new();
     for line in &plan.lines {
         let (action, reason) = match &line.verdict {
             Verdict::Send { .. } => ("send", None),
@@ -270,8 +277,17 @@ fn plan_all(
         let Verdict::Send { send } = line.verdict else {
             continue;
         };
-        // A double booking's appointments share one text: write it once.
-        if !written.insert(send) {
+        // A double booking's appointments share one text: write it once, and let the later
+        // appointment's line follow it.
+        if let Some(&t) = written.get(&send) {
+            let line = out.lines.len() - 1;
+            if let Some(text) = out.texts.get_mut(t) {
+                text.lines.push(line);
+                let first = text.lines[0];
+                let (action, reason) = (out.lines[first].action, out.lines[first].reason.clone());
+                out.lines[line].action = action;
+                out.lines[line].reason = reason;
+            }
             continue;
         }
         let Some(s) = plan.sends.get(send) else {
@@ -300,9 +316,10 @@ fn plan_all(
         if dry_run {
             preview(gate, &outgoing, out.lines.last_mut());
         }
+        written.insert(send, out.texts.len());
         out.texts.push(Text {
             outgoing,
-            line: out.lines.len() - 1,
+            lines: vec![out.lines.len() - 1],
         });
     }
     // What the reminders will send counts against the caps of the texts below.
@@ -419,7 +436,7 @@ fn patient_text(
     }
     out.texts.push(Text {
         outgoing,
-        line: out.lines.len() - 1,
+        lines: vec![out.lines.len() - 1],
     });
     l.facts.recent.push(RecentSend { at: now, kind });
     l.facts.last_outbound = Some(now);
