@@ -669,3 +669,330 @@ fn a_newly_added_opted_in_patient_gets_the_welcome_once() {
 }
 
 // --- the binary, as a user runs it ------------------------------------------------------------
+
+/// Counts send calls and passes them on.
+struct Counting {
+    inner: Twilio,
+    sends: Arc<AtomicUsize>,
+}
+
+impl SmsProvider for Counting {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn send<'a>(&'a self, sms: &'a OutboundSms) -> ProviderFuture<'a, SendReceipt> {
+        self.sends.fetch_add(1, Ordering::SeqCst);
+        self.inner.send(sms)
+    }
+    fn fetch_status<'a>(&'a self, id: &'a str) -> ProviderFuture<'a, StatusUpdate> {
+        self.inner.fetch_status(id)
+    }
+    fn poll<'a>(&'a self, cursor: &'a PollCursor) -> ProviderFuture<'a, PollPage> {
+        self.inner.poll(cursor)
+    }
+    fn find_sent<'a>(&'a self, q: &'a SentQuery) -> ProviderFuture<'a, Vec<SentMessage>> {
+        self.inner.find_sent(q)
+    }
+}
+
+use frontdesk::provider::{
+    OutboundSms, PollCursor, PollPage, ProviderFuture, SendReceipt, SentMessage, SentQuery,
+    SmsProvider, StatusUpdate,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[test]
+fn with_the_network_down_a_batch_gives_up_once_twilio_is_unreachable_instead_of_per_text() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    for i in 0..12 {
+        let id = p.patient(&format!("P{i}"), Some(&mobile(300 + i)), Consent::OptedIn);
+        p.book(id, ny(26, 8, 0) + Duration::minutes(5 * i64::from(i)));
+    }
+    let sends = Arc::new(AtomicUsize::new(0));
+    let mut d = dispatcher(Counting {
+        inner: offline_twilio(&fake),
+        sends: sends.clone(),
+    });
+    d.concurrency = 2;
+    let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!((r.recorded, r.sent), (12, 0));
+    assert_eq!(r.deferred + r.unknown, 12, "{r:#?}");
+    // The texts being sent when the network proved down used their attempts; the others were
+    // not tried one by one (4 attempts each would be 48 calls).
+    let calls = sends.load(Ordering::SeqCst);
+    assert!(calls <= 2 * 4, "{calls} send calls");
+    assert!(unsent(&p.messages()).len() == 12);
+
+    let up = dispatcher(fake.provider());
+    let (r, _) = run_remind(
+        &up,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(10),
+        false,
+    );
+    assert_eq!(r.outbox_sent, 12, "{r:#?}");
+    assert_eq!(fake.created().len(), 12);
+    assert!(fake.duplicates().is_empty());
+}
+
+// --- the binary, as a user runs it ------------------------------------------------------------
+
+/// The summary line of one appointment (`  ACTION  KIND  appointment N[: reason]`).
+fn summary_line(stdout: &str, a: AppointmentId) -> String {
+    let tag = format!("appointment {a}");
+    stdout
+        .lines()
+        .find(|l| l.ends_with(&tag) || l.contains(&format!("{tag}:")))
+        .unwrap_or_else(|| panic!("no line for {tag} in\n{stdout}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn binary_sends_each_due_reminder_once_with_practice_and_stop_and_a_second_run_sends_nothing() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let bea = p.patient("Bea", Some(&mobile(135)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    p.book(bea, ny(26, 9, 15));
+    let cfg = p.write_config(&toml);
+
+    let out = remind_bin(&p, &cfg, now(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("via twilio: sent 2, failed 0"), "{stdout}");
+    assert_eq!(fake.created().len(), 2);
+    for (to, first, time) in [(134, "Ada", "9:00"), (135, "Bea", "9:15")] {
+        let body = reminder_24h(first, &format!("Thu Nov 26 at {time} AM"));
+        assert!(body.starts_with(PRACTICE) && body.contains(PRACTICE_PHONE));
+        assert!(body.ends_with("Reply STOP to opt out."));
+        assert_eq!(fake.create_count(&mobile(to), &body), 1, "{first}");
+    }
+    let out = remind_bin(&p, &cfg, now() + Duration::minutes(15), &[]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("sent 0,"), "{stdout}");
+    assert_eq!(fake.created().len(), 2);
+    assert!(fake.duplicates().is_empty());
+    assert!(
+        p.outbound_of(ada)
+            .iter()
+            .chain(p.outbound_of(bea).iter())
+            .all(|m| m.status == MessageStatus::Queued && m.provider_id.is_some())
+    );
+}
+
+#[test]
+fn binary_dry_run_lists_will_send_and_skip_lines_and_writes_nothing() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let bea = p.patient("Bea", Some(&mobile(135)), Consent::None);
+    let cal = p.patient("Cal", Some(&mobile(136)), Consent::OptedOut);
+    let a = p.book(ada, ny(26, 9, 0));
+    let b = p.book(bea, ny(26, 9, 0));
+    let c = p.book(cal, ny(26, 9, 0));
+    let cfg = p.write_config(&toml);
+    let out = remind_bin(&p, &cfg, now(), &["--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("Reminders (dry run)"), "{stdout}");
+    assert!(stdout.contains("would send 1,"), "{stdout}");
+    assert!(
+        summary_line(&stdout, a).starts_with("will send"),
+        "{stdout}"
+    );
+    assert!(summary_line(&stdout, b).starts_with("skip"));
+    assert!(summary_line(&stdout, b).ends_with(": no consent"));
+    assert!(summary_line(&stdout, c).ends_with(": opted out"));
+    assert_eq!(p.message_count(), 0);
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn binary_401_exits_1_with_check_your_credentials_and_the_fixed_run_sends_each_once() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let bea = p.patient("Bea", Some(&mobile(135)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    p.book(bea, ny(26, 9, 15));
+    let cfg = p.write_config(&toml);
+    fake.fail(Target::Any, Fault::Unauthorized, None);
+
+    let out = remind_bin(&p, &cfg, now(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("check your Twilio credentials"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    assert!(fake.created().is_empty());
+    assert_eq!(unsent(&p.messages()).len(), 2, "rows left for the next run");
+
+    fake.clear_failures();
+    let out = remind_bin(&p, &cfg, now() + Duration::minutes(5), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("from the outbox: sent 2"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = remind_bin(&p, &cfg, now() + Duration::minutes(10), &[]);
+    assert!(out.status.success());
+    assert_eq!(fake.created().len(), 2);
+    assert!(fake.duplicates().is_empty());
+    assert!(unsent(&p.messages()).is_empty());
+}
+
+#[test]
+fn binary_429_twice_is_retried_within_the_run() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    let cfg = p.write_config(&toml);
+    fake.fail(
+        Target::Create,
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        Some(2),
+    );
+    let out = remind_bin(&p, &cfg, now(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("sent 1, failed 0, deferred 0"));
+    assert_eq!(fake.create_attempts(), 3);
+    assert_eq!(fake.created().len(), 1);
+}
+
+#[test]
+fn binary_json_parses_and_carries_the_counts_and_lines() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let bea = p.patient("Bea", Some(&mobile(135)), Consent::None);
+    let a = p.book(ada, ny(26, 9, 0));
+    let b = p.book(bea, ny(26, 9, 0));
+    let cfg = p.write_config(&toml);
+    for (dry, args) in [
+        (true, &["--dry-run", "--json"][..]),
+        (false, &["--json"][..]),
+    ] {
+        let out = remind_bin(&p, &cfg, now(), args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["dry_run"], dry);
+        assert_eq!(v["provider"], "twilio");
+        assert_eq!(v["now"], "2026-11-25T14:30:00Z");
+        assert_eq!(v["plan"]["texts"], 1);
+        assert_eq!(v["plan"]["sending"], 1);
+        assert_eq!(v["plan"]["skipped"], 1);
+        assert_eq!(v["recorded"], if dry { 0 } else { 1 });
+        assert_eq!(v["sent"], if dry { 0 } else { 1 });
+        assert_eq!(v["failed"], 0);
+        assert!(v["stopped"].is_null());
+        let lines = v["lines"].as_array().unwrap();
+        let of = |id: AppointmentId| {
+            lines
+                .iter()
+                .find(|l| l["appointment_id"] == id.0)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(of(a)["action"], "send");
+        assert_eq!(of(b)["action"], "skip");
+        assert_eq!(of(b)["reason"], "no consent");
+        if !dry {
+            assert!(of(a)["message_id"].is_i64());
+        }
+    }
+    assert_eq!(fake.created().len(), 1);
+}
+
+#[test]
+fn binary_with_the_network_down_says_why_texts_wait_and_a_later_run_sends_each_once() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let bea = p.patient("Bea", Some(&mobile(135)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    p.book(bea, ny(26, 9, 15));
+    let down = p.write_config(&toml.replace(fake.base_url(), &closed_port_url()));
+    for minutes in [0, 5] {
+        let out = remind_bin(&p, &down, now() + Duration::minutes(minutes), &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("sent 0, failed 0, deferred 2"), "{stdout}");
+        assert!(stdout.contains("cannot reach Twilio"), "{stdout}");
+        assert!(stdout.contains("check the internet connection"), "{stdout}");
+        assert_eq!(unsent(&p.messages()).len(), 2);
+    }
+    let up = p.write_config(&toml);
+    let out = remind_bin(&p, &up, now() + Duration::minutes(10), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("from the outbox: sent 2"));
+    assert_eq!(fake.created().len(), 2);
+    assert!(fake.duplicates().is_empty());
+    assert!(unsent(&p.messages()).is_empty());
+}
+
+#[test]
+fn a_lost_answer_stays_pending_until_twilio_can_be_asked_and_is_then_reconciled_not_resent() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    // Twilio creates the text but the answer is lost, and the lookups fail too.
+    fake.fail(Target::Create, Fault::DropAfterCreate, Some(1));
+    fake.fail(Target::List, Fault::Server(500), None);
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!((r.sent, r.unknown), (0, 1), "{r:#?}");
+    assert!(r.waiting_reason.is_some());
+    assert_eq!(p.outbound_of(ada)[0].status, MessageStatus::Pending);
+    assert_eq!(fake.created().len(), 1, "it did reach Twilio");
+
+    // Next run with the network down: still pending, and the report says why.
+    let down = dispatcher(offline_twilio(&fake));
+    let (r, _) = run_remind(
+        &down,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(5),
+        false,
+    );
+    assert_eq!((r.outbox_sent, r.unknown), (0, 1), "{r:#?}");
+    let why = r.waiting_reason.clone().unwrap_or_default();
+    assert!(why.contains("could not be checked with twilio"), "{why}");
+    assert_eq!(p.outbound_of(ada)[0].status, MessageStatus::Pending);
+
+    // Back online: the lookup finds it, the row takes Twilio's id, nothing is sent again.
+    fake.clear_failures();
+    let (r, _) = run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(10),
+        false,
+    );
+    assert_eq!((r.outbox_sent, r.unknown, r.deferred), (0, 0, 0), "{r:#?}");
+    let row = &p.outbound_of(ada)[0];
+    assert_eq!(row.status, MessageStatus::Queued);
+    assert_eq!(
+        row.provider_id.as_deref(),
+        Some(fake.created()[0].sid.as_str())
+    );
+    assert_eq!(fake.created().len(), 1);
+    assert!(fake.duplicates().is_empty());
+}

@@ -71,6 +71,13 @@ pub fn summary(r: &RemindReport) -> String {
             r.welcomes, r.surveys
         ));
     }
+    if let Some(reason) = r
+        .waiting_reason
+        .as_ref()
+        .filter(|_| r.deferred + r.unknown > 0)
+    {
+        out.push_str(&format!("  left waiting for the next run: {reason}\n"));
+    }
     if r.outbox_sent + r.outbox_withdrawn + r.outbox_waiting > 0 {
         out.push_str(&format!(
             "  from the outbox: sent {}, withdrawn {}, still waiting {}\n",
@@ -78,6 +85,11 @@ pub fn summary(r: &RemindReport) -> String {
         ));
     }
     for l in r.lines.iter().filter(|l| l.action != "wait") {
+        // A dry run's preview reads "will send" (SPEC §3.4), a real run's line "send".
+        let action = match l.action {
+            "send" if r.dry_run => "will send",
+            a => a,
+        };
         let what = l.appointment_id.map_or_else(
             || format!("patient {}", l.patient_id),
             |a| format!("appointment {a}"),
@@ -85,12 +97,12 @@ pub fn summary(r: &RemindReport) -> String {
         match &l.reason {
             Some(reason) => out.push_str(&format!(
                 "  {:<17} {:<20} {what}: {reason}\n",
-                l.action,
+                action,
                 l.kind.as_str()
             )),
             None => out.push_str(&format!(
                 "  {:<17} {:<20} {what}\n",
-                l.action,
+                action,
                 l.kind.as_str()
             )),
         }

@@ -67,6 +67,9 @@ pub struct DispatchReport {
     pub unknown: usize,
     /// Why the run stopped early (bad credentials).
     pub stopped: Option<String>,
+    /// Why texts were left waiting (deferred or unknown): the last transient error, in the
+    /// provider's words for staff ("cannot reach Twilio … check the internet connection").
+    pub waiting_reason: Option<String>,
 }
 
 enum TaskResult {
@@ -211,7 +214,13 @@ pub async fn dispatch(
                         c.insert(receipt.provider_id.clone());
                     }
                 }
-                if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun) {
+                // Bad credentials stop the run. So does a provider that cannot be reached at all
+                // (connection refused, no route): this text has used its retries, and every
+                // other text would only repeat them one after another — they wait for the next
+                // run instead of holding a cron job for minutes.
+                if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun
+                    || matches!(e, ProviderError::Unreachable(_)))
+                {
                     stop.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 let _ = tx.send(TaskResult::Done(id, result));
@@ -253,6 +262,7 @@ pub async fn dispatch(
                 let code = e.code().map(|c| c.to_string());
                 match e.disposition() {
                     Disposition::Retry => {
+                        report.waiting_reason = Some(e.to_string());
                         store.write(|c| {
                             store::messages::mark_attempt_failed(
                                 c,
@@ -270,6 +280,7 @@ pub async fn dispatch(
                         report.deferred += 1;
                     }
                     Disposition::ReconcileThenRetry => {
+                        report.waiting_reason = Some(e.to_string());
                         store.write(|c| {
                             store::messages::mark_attempt_failed(
                                 c,

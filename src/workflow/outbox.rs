@@ -26,6 +26,9 @@ pub const OPT_OUT_CONFIRMATION_WINDOW: Duration = Duration::minutes(5);
 pub struct FlushReport {
     /// Found already at the provider (a crash had hidden the answer).
     pub reconciled: usize,
+    /// Left `pending`: the provider could not be asked whether they reached it (e.g. the
+    /// network is down). Asked again next run; never sent before it answers.
+    pub unresolved: usize,
     /// Withdrawn by the re-check (no longer allowed, appointment cancelled or passed).
     pub withdrawn: usize,
     /// Still waiting (quiet hours, cap, or the provider is the offline outbox).
@@ -59,7 +62,12 @@ pub async fn flush(
         .collect();
     let before = waiting.len();
     let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
-    report.reconciled = before - safe.len();
+    for m in waiting.iter().filter(|m| !safe.contains(&m.id)) {
+        if store::messages::get(store.conn(), m.id)?.status == MessageStatus::Pending {
+            report.unresolved += 1;
+        }
+    }
+    report.reconciled = before - safe.len() - report.unresolved;
 
     let mut ready = Vec::new();
     for m in waiting.into_iter().filter(|m| safe.contains(&m.id)) {

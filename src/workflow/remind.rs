@@ -76,6 +76,8 @@ pub struct RemindReport {
     pub outbox_waiting: usize,
     /// The run stopped early (e.g. bad Twilio credentials).
     pub stopped: Option<String>,
+    /// Why texts were left waiting for the next run (`deferred`, `unknown`), when known.
+    pub waiting_reason: Option<String>,
     pub lines: Vec<ReportLine>,
 }
 
@@ -104,6 +106,20 @@ pub async fn run(
         report.outbox_sent = flushed.dispatch.sent;
         report.outbox_withdrawn = flushed.withdrawn;
         report.outbox_waiting = flushed.waiting;
+        // Waiting texts that failed or still could not go count with this run's own.
+        report.failed = flushed.dispatch.failed;
+        report.deferred = flushed.dispatch.deferred;
+        report.unknown = flushed.dispatch.unknown + flushed.unresolved;
+        report.waiting_reason = flushed.dispatch.waiting_reason.or_else(|| {
+            (flushed.unresolved > 0).then(|| {
+                format!(
+                    "{} earlier text(s) could not be checked with {} (did they arrive?); \
+                     they stay unsent until it answers, next run",
+                    flushed.unresolved,
+                    d.provider.name()
+                )
+            })
+        });
         if let Some(reason) = flushed.dispatch.stopped {
             report.stopped = Some(reason);
             return Ok(report);
@@ -168,9 +184,10 @@ pub async fn run(
     on_event(BatchEvent::Started { total: ready.len() });
     let sent = dispatch::dispatch(d, store, &ready, SYSTEM, clock, on_event).await?;
     report.sent = sent.sent;
-    report.failed = sent.failed;
-    report.deferred = sent.deferred;
-    report.unknown = sent.unknown;
+    report.failed += sent.failed;
+    report.deferred += sent.deferred;
+    report.unknown += sent.unknown;
+    report.waiting_reason = sent.waiting_reason.or(report.waiting_reason.take());
     report.stopped = report.stopped.take().or(sent.stopped);
     if report.stopped.is_none() {
         on_event(BatchEvent::Finished);
