@@ -996,3 +996,72 @@ fn a_lost_answer_stays_pending_until_twilio_can_be_asked_and_is_then_reconciled_
     assert_eq!(fake.created().len(), 1);
     assert!(fake.duplicates().is_empty());
 }
+
+#[test]
+fn quiet_hours_and_times_follow_the_patients_own_zone() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let la = chrono_tz::America::Los_Angeles;
+    let added = p.added;
+    let ana = p.patient_in("Ana", Some(&mobile(134)), Consent::OptedIn, added, Some(la));
+    // Thu 7:00 in Los Angeles = 10:00 in New York: the 24-hour reminder is due Wed 7:00 there.
+    let start = ny(26, 10, 0);
+    let appt = p.book(ana, start);
+    let d = dispatcher(fake.provider());
+    // 10:30 in New York is 7:30 in Los Angeles: too early for her.
+    let (r, _) = run_remind(&d, &mut p.store, &config, ny(25, 10, 30), false);
+    let l = line_for(&r, appt);
+    assert_eq!(
+        (l.action, l.reason.as_deref()),
+        ("skip", Some("quiet hours \u{2192} deferred to 08:00"))
+    );
+    assert!(fake.created().is_empty());
+    // 11:00 in New York is 8:00 in Los Angeles.
+    let (r, _) = run_remind(&d, &mut p.store, &config, ny(25, 11, 0), false);
+    assert_eq!(r.sent, 1, "{r:#?}");
+    assert_eq!(
+        fake.created()[0].body,
+        reminder_24h("Ana", "Thu Nov 26 at 7:00 AM")
+    );
+}
+
+#[test]
+fn a_text_waiting_for_the_old_time_is_withdrawn_and_the_new_time_gets_its_own() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let appt = p.book(ada, ny(26, 9, 0));
+    fake.fail(Target::Create, Fault::Server(503), None);
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!(r.deferred, 1, "{r:#?}");
+    fake.clear_failures();
+    // Moved to Thu 8:00 before the text could go (see the reschedule test on the SQL).
+    p.store
+        .conn()
+        .execute(
+            "UPDATE appointments SET start_at = ?1 WHERE id = ?2",
+            (ny(26, 8, 0).timestamp(), appt.0),
+        )
+        .unwrap();
+    let (r, _) = run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(5),
+        false,
+    );
+    assert_eq!((r.outbox_withdrawn, r.sent), (1, 1), "{r:#?}");
+    let rows = p.outbound_of(ada);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].status, MessageStatus::Withdrawn);
+    assert_eq!(rows[0].error_message.as_deref(), Some("rescheduled"));
+    let created = fake.created();
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created[0].body,
+        reminder_24h("Ada", "Thu Nov 26 at 8:00 AM")
+    );
+}

@@ -107,6 +107,18 @@ impl Practice {
         consent: Consent,
         added: DateTime<Utc>,
     ) -> PatientId {
+        self.patient_in(first, mobile, consent, added, None)
+    }
+
+    /// A patient living in `zone` (the practice's zone when `None`).
+    pub fn patient_in(
+        &mut self,
+        first: &str,
+        mobile: Option<&str>,
+        consent: Consent,
+        added: DateTime<Utc>,
+        zone: Option<chrono_tz::Tz>,
+    ) -> PatientId {
         let id = store::patients::insert(
             self.store.conn(),
             &NewPatient {
@@ -115,7 +127,7 @@ impl Practice {
                 last_name: "Tester".into(),
                 birth_date: None,
                 mobile: mobile.map(|m| E164::try_from(m.to_string()).unwrap()),
-                time_zone: None,
+                time_zone: zone,
                 portal_active: true,
             },
             added,
