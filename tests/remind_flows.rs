@@ -1065,3 +1065,41 @@ fn a_text_waiting_for_the_old_time_is_withdrawn_and_the_new_time_gets_its_own() 
         reminder_24h("Ada", "Thu Nov 26 at 8:00 AM")
     );
 }
+
+#[test]
+fn when_one_of_a_double_bookings_visits_is_cancelled_the_other_still_gets_its_reminder() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let morning = p.book(ada, ny(26, 8, 0));
+    let afternoon = p.book(ada, ny(26, 14, 30));
+    fake.fail(Target::Create, Fault::Server(503), None);
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!((r.plan.texts, r.deferred), (1, 1), "{r:#?}");
+    fake.clear_failures();
+
+    // The afternoon visit is cancelled while the shared text waits: that text must not go
+    // (it names a cancelled time), but the morning visit is still due its reminder.
+    store::appointments::set_status(
+        p.store.conn(),
+        afternoon,
+        AppointmentStatus::Booked,
+        AppointmentStatus::Cancelled,
+        "desk",
+        ny(25, 9, 40),
+    )
+    .unwrap();
+    let later = ny(25, 9, 45);
+    let (r, _) = run_remind(&d, &mut p.store, &config, later, false);
+    assert_eq!(r.outbox_withdrawn, 1, "{r:#?}");
+    let l = line_for(&r, morning);
+    assert_eq!(l.action, "send", "{r:#?}");
+    let created = fake.created();
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(
+        created[0].body,
+        reminder_24h("Ada", "Thu Nov 26 at 8:00 AM")
+    );
+}

@@ -18,9 +18,9 @@ use crate::domain::appointment::{Appointment, AppointmentStatus};
 use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::BatchEvent;
 use crate::domain::ids::{AppointmentId, ClinicianId, MessageId, PatientId};
-use crate::domain::message::MessageKind;
+use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::reminder::{
-    self, Held, PlanCounts, PlanInput, PlanMode, RecentSend, SkipReason, Verdict,
+    self, Held, PlanCounts, PlanInput, PlanMode, RecentSend, ReminderKey, SkipReason, Verdict,
 };
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
@@ -242,7 +242,16 @@ fn plan_all(
         .iter()
         .filter_map(|p| loaded.get(p).map(|l| l.facts.clone()))
         .collect();
-    let messages = facts::reminder_rows(c, &patient_ids)?;
+    // A double booking's text withdrawn before it went (one of its visits was cancelled or
+    // moved) no longer speaks for the visits that remain: they earn a text of their own, under
+    // a key of their own. Any other row keeps its key taken.
+    let messages: Vec<_> = facts::reminder_rows(c, &patient_ids)?
+        .into_iter()
+        .filter(|m| {
+            m.status != MessageStatus::Withdrawn
+                || ReminderKey::parse(&m.key).is_none_or(|k| k.appointments().len() < 2)
+        })
+        .collect();
     let plan = reminder::plan(
         &config.reminders,
         now,
