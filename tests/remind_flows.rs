@@ -1103,3 +1103,36 @@ fn when_one_of_a_double_bookings_visits_is_cancelled_the_other_still_gets_its_re
         reminder_24h("Ada", "Thu Nov 26 at 8:00 AM")
     );
 }
+
+#[test]
+fn a_create_that_times_out_after_twilio_took_it_is_reconciled_not_sent_again() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    // Twilio creates the message at once but answers after our client has given up.
+    fake.fail(
+        Target::Create,
+        Fault::Delay(std::time::Duration::from_millis(600)),
+        Some(1),
+    );
+    let mut settings = fake.settings();
+    settings.timeout = std::time::Duration::from_millis(150);
+    let d = dispatcher(Twilio::new(settings).unwrap());
+    let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!((r.sent, r.unknown, r.deferred), (1, 0, 0), "{r:#?}");
+    assert_eq!(fake.create_attempts(), 1, "no second create");
+    let row = &p.outbound_of(ada)[0];
+    assert_eq!(
+        row.provider_id.as_deref(),
+        Some(fake.created()[0].sid.as_str())
+    );
+    let audit = store::audit::for_subject(p.store.conn(), &format!("message:{}", row.id)).unwrap();
+    let sent = audit.iter().find(|a| a.action == "message.sent").unwrap();
+    assert!(
+        sent.detail.contains("\"reconciled\":true"),
+        "{}",
+        sent.detail
+    );
+}
