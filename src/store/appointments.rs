@@ -142,6 +142,35 @@ pub fn status_change(
     }
 }
 
+/// Flag (or clear) an appointment for a call-back. Returns whether the flag changed.
+pub fn set_callback(conn: &Connection, id: AppointmentId, requested: bool) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE appointments SET callback_requested = ?2 WHERE id = ?1 AND callback_requested != ?2",
+        params![id.0, requested],
+    )?;
+    if n == 0 {
+        get(conn, id)?; // NotFound when there is no such appointment
+    }
+    Ok(n == 1)
+}
+
+/// A patient's booked or confirmed appointments starting after `after`, soonest first.
+pub fn open_for_patient_after(
+    conn: &Connection,
+    patient: PatientId,
+    after: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Appointment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointments
+          WHERE patient_id = ?1 AND start_at > ?2 AND status IN ('booked', 'confirmed')
+          ORDER BY start_at, id LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![patient.0, ts(after), limit as i64], from_row)?;
+    rows.map(|r| check(r?)).collect()
+}
+
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))?)
 }
@@ -246,6 +275,48 @@ pub(crate) mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    }
+
+    #[test]
+    fn callback_flag_reports_a_change_once() {
+        let (store, p, c, ty) = fixture();
+        let id = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        assert!(set_callback(store.conn(), id, true).unwrap());
+        assert!(!set_callback(store.conn(), id, true).unwrap());
+        assert!(get(store.conn(), id).unwrap().callback_requested);
+        assert!(set_callback(store.conn(), id, false).unwrap());
+        assert!(set_callback(store.conn(), AppointmentId(999), true).is_err());
+    }
+
+    #[test]
+    fn open_appointments_after_a_moment_soonest_first() {
+        let (store, p, c, ty) = fixture();
+        let past = insert(store.conn(), &booking(p, c, ty, t(8, 0))).unwrap();
+        let late = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let soon = insert(store.conn(), &booking(p, c, ty, t(11, 0))).unwrap();
+        let cancelled = insert(store.conn(), &booking(p, c, ty, t(10, 0))).unwrap();
+        set_status(
+            store.conn(),
+            cancelled,
+            AppointmentStatus::Booked,
+            AppointmentStatus::Cancelled,
+            "desk",
+            t(9, 0),
+        )
+        .unwrap();
+        let ids: Vec<_> = open_for_patient_after(store.conn(), p, t(9, 0), 10)
+            .unwrap()
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, vec![soon, late]);
+        assert!(!ids.contains(&past));
+        assert_eq!(
+            open_for_patient_after(store.conn(), p, t(9, 0), 1)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -493,6 +493,57 @@ pub fn patient_by_mobile(conn: &Connection, mobile: &str) -> Result<Option<Patie
         .map(PatientId))
 }
 
+/// Every patient with this mobile number, lowest id first (a family may share one phone).
+pub fn patients_by_mobile(conn: &Connection, mobile: &str) -> Result<Vec<PatientId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM patients WHERE mobile = ?1 ORDER BY id")?;
+    let rows = stmt.query_map(params![mobile], |r| r.get(0))?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<i64>>>()?
+        .into_iter()
+        .map(PatientId)
+        .collect())
+}
+
+/// The message a provider knows by this id, if it is ours.
+pub fn by_provider_id(
+    conn: &Connection,
+    provider: &str,
+    provider_id: &str,
+) -> Result<Option<Message>> {
+    Ok(query(
+        conn,
+        "WHERE provider = ?1 AND provider_id = ?2",
+        params![provider, provider_id],
+    )?
+    .pop())
+}
+
+/// How a patient's replies received at or after `since` were filed, oldest first.
+pub fn replies_since(
+    conn: &Connection,
+    patient: PatientId,
+    since: DateTime<Utc>,
+) -> Result<Vec<(MessageId, ReplyKind)>> {
+    // Inbound rows carry the time they were received in created_at.
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, r.classification FROM replies r JOIN messages m ON m.id = r.message_id
+          WHERE m.patient_id = ?1 AND m.direction = 'in' AND m.created_at >= ?2
+          ORDER BY m.created_at, m.id",
+    )?;
+    let rows = stmt.query_map(params![patient.0, ts(since)], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    rows.map(|r| {
+        let (id, kind) = r?;
+        let kind = ReplyKind::parse(&kind).ok_or(StoreError::Corrupt {
+            what: "replies.classification",
+            value: kind,
+        })?;
+        Ok((MessageId(id), kind))
+    })
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,6 +741,82 @@ mod tests {
         assert_eq!(
             get(store.conn(), c).unwrap().error_code.as_deref(),
             Some("21211")
+        );
+    }
+
+    #[test]
+    fn lookups_by_mobile_provider_id_and_recent_replies() {
+        let (store, p, _, _) = fixture();
+        let mobile = "+12015550134";
+        store
+            .conn()
+            .execute("UPDATE patients SET mobile = ?1", params![mobile])
+            .unwrap();
+        assert_eq!(patients_by_mobile(store.conn(), mobile).unwrap(), vec![p]);
+        assert!(
+            patients_by_mobile(store.conn(), "+12015550999")
+                .unwrap()
+                .is_empty()
+        );
+
+        let id = insert_outbound(store.conn(), &outbound("k", p))
+            .unwrap()
+            .unwrap();
+        mark_handed_over(
+            store.conn(),
+            id,
+            "twilio",
+            "SM1",
+            MessageStatus::Queued,
+            t(9, 1),
+        )
+        .unwrap();
+        assert_eq!(
+            by_provider_id(store.conn(), "twilio", "SM1")
+                .unwrap()
+                .unwrap()
+                .id,
+            id
+        );
+        assert!(
+            by_provider_id(store.conn(), "outbox", "SM1")
+                .unwrap()
+                .is_none()
+        );
+
+        let early = insert_inbound(
+            store.conn(),
+            Some(p),
+            mobile,
+            "+1",
+            "C",
+            "twilio",
+            "SMa",
+            t(9, 0),
+        )
+        .unwrap()
+        .unwrap();
+        let late = insert_inbound(
+            store.conn(),
+            Some(p),
+            mobile,
+            "+1",
+            "?",
+            "twilio",
+            "SMb",
+            t(10, 0),
+        )
+        .unwrap()
+        .unwrap();
+        classify_reply(store.conn(), early, ReplyKind::Confirm, None).unwrap();
+        classify_reply(store.conn(), late, ReplyKind::Other, None).unwrap();
+        assert_eq!(
+            replies_since(store.conn(), p, t(9, 0)).unwrap(),
+            vec![(early, ReplyKind::Confirm), (late, ReplyKind::Other)]
+        );
+        assert_eq!(
+            replies_since(store.conn(), p, t(9, 30)).unwrap(),
+            vec![(late, ReplyKind::Other)]
         );
     }
 
