@@ -54,6 +54,7 @@ pub async fn flush(
     }
     let waiting: Vec<Message> = unfinished
         .into_iter()
+        .filter(|m| !at_provider(m))
         .filter(|m| m.not_before.is_none_or(|t| t <= now))
         .collect();
     let before = waiting.len();
@@ -93,6 +94,17 @@ pub async fn flush(
     }
     Ok(report)
 }
+
+/// A `queued` row that carries a real provider's id is already with that provider (Twilio
+/// answers a create with "queued"): only its delivery status is still to come, through sync.
+/// Sending it again would text the patient twice. Rows the offline outbox holds, and rows a
+/// transient error left queued (no provider id), still wait to be sent.
+fn at_provider(m: &Message) -> bool {
+    m.status == MessageStatus::Queued && m.provider_id.is_some() && m.provider != OFFLINE_OUTBOX
+}
+
+/// The name the offline outbox provider stores on its rows (`Outbox::name`).
+const OFFLINE_OUTBOX: &str = "outbox";
 
 enum Recheck {
     Go,
