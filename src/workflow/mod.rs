@@ -13,4 +13,5 @@ pub mod facts;
 pub mod outbound;
 pub mod outbox;
 pub mod render;
+pub mod sync;
 pub mod templates;
