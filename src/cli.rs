@@ -12,6 +12,7 @@ use crate::paths::Paths;
 
 pub mod demo;
 pub mod phi;
+pub mod sync;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
 #[derive(Debug, Parser)]
@@ -33,6 +34,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
+    /// Fetch replies and delivery statuses from the SMS provider, apply them, answer
+    /// HELP/STOP/START, then send what waits in the outbox.
+    Sync(sync::SyncArgs),
 }
 
 /// What every command gets: where things are, the config, and the clock.
@@ -48,5 +52,6 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo(args) => demo::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
+        Command::Sync(args) => sync::run(args, ctx),
     }
 }
