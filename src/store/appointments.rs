@@ -122,6 +122,21 @@ pub fn set_status(
     Ok(())
 }
 
+/// Set or clear the "call the patient back" flag (reply R, "call me", CANCEL).
+pub fn set_callback(conn: &Connection, id: AppointmentId, on: bool) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE appointments SET callback_requested = ?2 WHERE id = ?1",
+        params![id.0, on],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "appointment",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Who last changed the status, and when.
 pub fn status_change(
     conn: &Connection,
