@@ -70,7 +70,7 @@ pub(super) fn seed(
         for &offset in &config.reminders.offsets_hours {
             let due = a.start - Duration::hours(i64::from(offset));
             // Only moments already past, after the booking and the opt-in existed.
-            if due >= now || due < a.booked_at || due < *opted_in {
+            if due >= now || due < a.booked_at || due < opted_in {
                 continue;
             }
             let kind = kind_for_offset(offset);
