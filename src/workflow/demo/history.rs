@@ -56,16 +56,19 @@ pub(super) fn seed(
         let Some(to) = render::mobile(&patient).cloned() else {
             continue;
         };
-        if !consent_cache.contains_key(&a.patient_id) {
-            let state = ConsentState::from_events(&store::consent::events(conn, a.patient_id)?);
-            consent_cache.insert(a.patient_id, state);
-        }
-        let Some(ConsentState::OptedIn {
+        let state = match consent_cache.entry(a.patient_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(ConsentState::from_events(
+                &store::consent::events(conn, a.patient_id)?,
+            )),
+        };
+        let ConsentState::OptedIn {
             since: opted_in, ..
-        }) = consent_cache.get(&a.patient_id)
+        } = state
         else {
             continue;
         };
+        let opted_in = *opted_in;
         let clinician = clinicians.get(&a.clinician_id).map(String::as_str);
         for &offset in &config.reminders.offsets_hours {
             let due = a.start - Duration::hours(i64::from(offset));
