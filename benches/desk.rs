@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("day view: load the next day (demo DB)", |b| {
         b.iter(|| {
             offset = (offset + 1) % 14;
-            let sheet = day::load(&store, &config, today + Duration::days(offset)).unwrap();
+            let sheet = day::load(&store, &config, today + Duration::days(offset), now).unwrap();
             std::hint::black_box(sheet.rows.len())
         })
     });

@@ -185,7 +185,13 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
     // The database agrees with the screen, and the audit names the desk user.
     let store = Store::open(s.db()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let sheet = workflow::day::load(&store, &Config::default(), date).unwrap();
+    let sheet = workflow::day::load(
+        &store,
+        &Config::default(),
+        date,
+        date.and_hms_opt(14, 30, 0).unwrap().and_utc(),
+    )
+    .unwrap();
     let at = NaiveTime::parse_from_str(&time, "%H:%M").unwrap();
     let row = sheet
         .rows
@@ -244,7 +250,13 @@ fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
 
     let store = Store::open(s.db()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let sheet = workflow::day::load(&store, &Config::default(), date).unwrap();
+    let sheet = workflow::day::load(
+        &store,
+        &Config::default(),
+        date,
+        date.and_hms_opt(14, 30, 0).unwrap().and_utc(),
+    )
+    .unwrap();
     let at = NaiveTime::parse_from_str(&time, "%H:%M").unwrap();
     let row = sheet
         .rows

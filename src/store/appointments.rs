@@ -122,6 +122,21 @@ pub fn set_status(
     Ok(())
 }
 
+/// Set or clear the "call the patient back" flag (reply R, "call me", CANCEL).
+pub fn set_callback(conn: &Connection, id: AppointmentId, on: bool) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE appointments SET callback_requested = ?2 WHERE id = ?1",
+        params![id.0, on],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "appointment",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Who last changed the status, and when.
 pub fn status_change(
     conn: &Connection,
@@ -140,18 +155,6 @@ pub fn status_change(
         (Some(by), Some(at)) => Ok(Some((by, from_ts(at)?))),
         _ => Ok(None),
     }
-}
-
-/// Flag (or clear) an appointment for a call-back. Returns whether the flag changed.
-pub fn set_callback(conn: &Connection, id: AppointmentId, requested: bool) -> Result<bool> {
-    let n = conn.execute(
-        "UPDATE appointments SET callback_requested = ?2 WHERE id = ?1 AND callback_requested != ?2",
-        params![id.0, requested],
-    )?;
-    if n == 0 {
-        get(conn, id)?; // NotFound when there is no such appointment
-    }
-    Ok(n == 1)
 }
 
 /// A patient's booked or confirmed appointments starting after `after`, soonest first.
@@ -275,17 +278,6 @@ pub(crate) mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
-    }
-
-    #[test]
-    fn callback_flag_reports_a_change_once() {
-        let (store, p, c, ty) = fixture();
-        let id = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
-        assert!(set_callback(store.conn(), id, true).unwrap());
-        assert!(!set_callback(store.conn(), id, true).unwrap());
-        assert!(get(store.conn(), id).unwrap().callback_requested);
-        assert!(set_callback(store.conn(), id, false).unwrap());
-        assert!(set_callback(store.conn(), AppointmentId(999), true).is_err());
     }
 
     #[test]

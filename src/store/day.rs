@@ -39,8 +39,11 @@ pub fn sheet(conn: &Connection, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
         "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
                 p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
                 p.number_problem_code IS NOT NULL, c.display_name, t.sms_label,
+                -- The latest reply about this appointment: one filed against it, or an
+                -- unattached one from the patient since it was booked.
                 (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
                   WHERE m.patient_id = a.patient_id AND m.created_at <= ?2
+                    AND (r.appointment_id = a.id OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
                   ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id

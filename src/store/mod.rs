@@ -92,6 +92,14 @@ impl Store {
         Ok(Self { conn })
     }
 
+    /// The database file, or `None` for an in-memory database.
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
     /// The connection, for queries.
     pub fn conn(&self) -> &Connection {
         &self.conn

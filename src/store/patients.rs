@@ -201,6 +201,16 @@ pub fn set_mobile(conn: &Connection, id: PatientId, mobile: Option<&E164>) -> Re
     found_one(n, "patient", id)
 }
 
+/// Patients added at or after `since` (onboarding welcome candidates).
+pub fn created_since(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<PatientId>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM patients WHERE created_at >= ?1 ORDER BY id")?;
+    let rows = stmt.query_map(params![ts(since)], |r| r.get(0))?;
+    Ok(rows
+        .map(|r| r.map(PatientId))
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))?)
 }

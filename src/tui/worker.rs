@@ -129,7 +129,7 @@ impl Runner {
         Some(match cmd {
             Cmd::LoadDay { generation, date } => {
                 let started = Instant::now();
-                let result = day::load(&self.store, &self.config, date).map_err(|e| {
+                let result = day::load(&self.store, &self.config, date, now).map_err(|e| {
                     tracing::error!(%date, error = %log_safe(&e), "day load failed");
                     e.to_string()
                 });

@@ -1,14 +1,51 @@
 //! Loading the day view and the desk's patient search.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ProviderKind};
 use crate::domain::day::{DaySheet, PatientHit};
+use crate::domain::ids::PatientId;
+use crate::domain::reminder::{self, PlanInput};
 use crate::store::{self, Store, StoreError};
+use crate::workflow::facts;
 
-/// The day sheet for the practice's local `date`.
-pub fn load(store: &Store, config: &Config, date: NaiveDate) -> Result<DaySheet, StoreError> {
-    store::day::sheet(store.conn(), date, config.practice.time_zone)
+/// The day sheet for the practice's local `date`, with each appointment's reminder cells as
+/// the planner sees them at `now` (recorded message states, or what the schedule will do).
+pub fn load(
+    store: &Store,
+    config: &Config,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<DaySheet, StoreError> {
+    let conn = store.conn();
+    let mut sheet = store::day::sheet(conn, date, config.practice.time_zone)?;
+    if sheet.rows.is_empty() {
+        return Ok(sheet);
+    }
+    let (from, to) = store::day::day_bounds(date, config.practice.time_zone);
+    let appointments = store::appointments::starting_between(conn, from, to)?;
+    let patients: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
+    let loaded = facts::load(conn, config, &patients, now, None)?;
+    let facts_list: Vec<_> = loaded.values().map(|l| l.facts.clone()).collect();
+    let messages = facts::reminder_rows(conn, &patients)?;
+    let cells = reminder::reminder_cells(
+        &config.reminders,
+        now,
+        &PlanInput {
+            patients: &facts_list,
+            appointments: &appointments,
+            messages: &messages,
+        },
+    );
+    let mut by_id: HashMap<_, _> = cells.into_iter().collect();
+    for row in &mut sheet.rows {
+        if let Some(c) = by_id.remove(&row.appointment_id) {
+            row.reminders = c;
+        }
+    }
+    Ok(sheet)
 }
 
 /// Patients matching a name fragment or phone digits, with their next appointment.

@@ -10,8 +10,25 @@ pub mod demo;
 pub mod desk;
 pub mod dispatch;
 pub mod facts;
+pub mod lock;
 pub mod outbound;
 pub mod outbox;
+pub mod remind;
 pub mod render;
+pub mod send;
 pub mod sync;
 pub mod templates;
+
+/// Why a use case failed; the text is shown to staff or printed by a command.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Template(#[from] templates::TemplateFlowError),
+    #[error("{0}")]
+    Lock(String),
+    /// The request itself is wrong (a bad window, a kind that is not a prompt).
+    #[error("{0}")]
+    Invalid(String),
+}

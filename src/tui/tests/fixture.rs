@@ -196,5 +196,11 @@ pub fn loaded_app(store: &Store, width: u16, height: u16, banner: Option<&str>) 
 }
 
 pub fn sheet(store: &Store, date: NaiveDate) -> DaySheet {
-    workflow::day::load(store, &Config::default(), date).unwrap()
+    workflow::day::load(
+        store,
+        &Config::default(),
+        date,
+        date.and_hms_opt(14, 0, 0).unwrap().and_utc(),
+    )
+    .unwrap()
 }

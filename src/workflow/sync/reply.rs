@@ -404,7 +404,8 @@ impl Applier<'_> {
     ) -> Result<usize, StoreError> {
         let mut flagged = 0;
         for &id in ids {
-            if store::appointments::set_callback(c, id, true)? {
+            if !store::appointments::get(c, id)?.callback_requested {
+                store::appointments::set_callback(c, id, true)?;
                 store::audit::append(
                     c,
                     &AuditEntry::new(

@@ -1,0 +1,61 @@
+//! What the sending commands share: the practice database, the provider, the gate, a tokio
+//! runtime, and progress lines on stderr folded from batch events.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::Context;
+use crate::domain::batch::{BatchEvent, BatchProgress};
+use crate::phi::Gate;
+use crate::provider;
+use crate::store::Store;
+use crate::workflow::dispatch::Dispatcher;
+
+/// The practice database named by `--db` or the platform data directory.
+pub fn open_store(ctx: &Context) -> anyhow::Result<Store> {
+    let db = &ctx.paths.db_file;
+    Store::open(db).with_context(|| format!("cannot open the practice database {}", db.display()))
+}
+
+/// The provider the config names, with the config's rate and concurrency.
+pub fn dispatcher(ctx: &Context) -> anyhow::Result<Dispatcher> {
+    let provider = provider::from_config(&ctx.config).context("cannot set up the SMS provider")?;
+    Ok(Dispatcher::from_config(&ctx.config, Arc::from(provider)))
+}
+
+/// The PHI gate with the practice's reviewed allow-list.
+pub fn gate(ctx: &Context) -> Gate {
+    Gate::with_allow_list(&ctx.config.phi.allow)
+}
+
+/// A single-threaded runtime: provider calls are IO-bound and the database has one owner.
+pub fn tokio() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Folds batch events and prints a progress line to stderr when something changes.
+#[derive(Default)]
+pub struct StderrProgress {
+    progress: BatchProgress,
+    last: String,
+}
+
+impl StderrProgress {
+    pub fn on_event(&mut self, event: BatchEvent) {
+        self.progress.apply(&event);
+        if self.progress.total == 0 && self.progress.stopped.is_none() {
+            return;
+        }
+        let line = self.progress.to_string();
+        if line != self.last {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{line}");
+            self.last = line;
+        }
+    }
+}
