@@ -30,7 +30,7 @@ use frontdesk::workflow::dispatch::{self, Dispatcher};
 use frontdesk::workflow::outbound::{self, Outgoing, Recorded};
 use frontdesk::workflow::render::{self, RenderInput};
 use frontdesk::workflow::sync::{self, SyncReport};
-use frontdesk::workflow::{consent, facts, templates};
+use frontdesk::workflow::{consent, facts, remind, templates};
 
 const ANA: &str = "+12015550134";
 const BEN: &str = "+12015550177";
@@ -790,6 +790,52 @@ async fn sent_answers_are_not_sent_again_by_the_flush() {
     assert_eq!((r.answers.sent, r.flush.sent), (1, 0), "{r:?}");
     assert_eq!(pr.fake.duplicates(), vec![]);
     assert_eq!(pr.texts_to(ANA).len(), 1);
+}
+
+#[tokio::test]
+async fn reminders_sent_by_remind_go_once_and_their_answer_confirms() {
+    // The whole loop with the real `remind`: its texts sit `queued` at Twilio until a status
+    // arrives, and neither a second `remind` nor `sync` may send them again.
+    let mut pr = Practice::new();
+    let ana = pr.patient("Ana", ANA, true);
+    let visit = pr.appointment(ana, pr.now() + TimeDelta::hours(47)); // the 48 h reminder is due
+    for _ in 0..2 {
+        let clock = pr.clock();
+        let r = remind::run(
+            &pr.d,
+            &mut pr.store,
+            &pr.config,
+            &pr.gate,
+            &clock,
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.stopped, None);
+    }
+    let r = pr.sync().await;
+    assert_eq!(r.flush.sent, 0, "{r:?}");
+    assert_eq!(pr.texts_to(ANA).len(), 1, "{:?}", pr.texts_to(ANA));
+    assert_eq!(pr.fake.duplicates(), vec![]);
+
+    pr.fake.advance_all();
+    pr.reply(ANA, "yes");
+    let r = pr.sync().await;
+    assert_eq!(
+        (r.statuses_applied, r.replies.confirm, r.confirmed),
+        (1, 1, 1),
+        "{r:?}"
+    );
+    assert_eq!(pr.appt(visit).status, AppointmentStatus::Confirmed);
+    assert!(
+        pr.consent(ana).may_text(),
+        "YES answering a reminder is not an opt-in event"
+    );
+    assert_eq!(
+        store::consent::events(pr.store.conn(), ana).unwrap().len(),
+        1
+    );
 }
 
 #[tokio::test]

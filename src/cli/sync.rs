@@ -7,17 +7,13 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use clap::Args;
 
 use super::Context;
+use super::runtime;
 use crate::domain::batch::BatchEvent;
-use crate::phi::Gate;
-use crate::provider;
-use crate::store::Store;
-use crate::workflow::dispatch::Dispatcher;
 use crate::workflow::sync::{self, SyncReport};
 
 #[derive(Debug, Args)]
@@ -28,18 +24,10 @@ pub struct SyncArgs {
 }
 
 pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = &ctx.paths.db_file;
-    let mut store = Store::open(db)
-        .with_context(|| format!("cannot open the practice database {}", db.display()))?;
-    let provider: Arc<dyn provider::SmsProvider> =
-        Arc::from(provider::from_config(&ctx.config).context("cannot set up the SMS provider")?);
-    let dispatcher = Dispatcher::from_config(&ctx.config, provider);
-    let gate = Gate::with_allow_list(&ctx.config.phi.allow);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-
+    let mut store = runtime::open_store(ctx)?;
+    let dispatcher = runtime::dispatcher(ctx)?;
+    let gate = runtime::gate(ctx);
+    let runtime = runtime::tokio()?;
     eprintln!(
         "sync: fetching replies and delivery statuses from {}",
         dispatcher.provider.name()

@@ -34,6 +34,7 @@ use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::outbox::{self, FlushReport};
 use crate::workflow::templates::TemplateFlowError;
+use crate::workflow::{WorkflowError, lock};
 
 /// How far back the very first sync of a provider looks for replies and statuses.
 pub const FIRST_POLL_WINDOW: Duration = Duration::days(3);
@@ -52,6 +53,9 @@ pub enum SyncError {
     Template(#[from] TemplateFlowError),
     #[error("{0}")]
     Consent(#[from] ConsentFlowError),
+    /// The send lock could not be taken.
+    #[error("{0}")]
+    Workflow(#[from] WorkflowError),
 }
 
 /// Replies by how they were filed.
@@ -199,6 +203,9 @@ pub async fn sync(
     clock: &Clock,
     on_event: &mut dyn FnMut(BatchEvent),
 ) -> Result<SyncReport, SyncError> {
+    // One sender at a time: a `remind` running alongside must not take this run's fresh
+    // answers for crash leftovers, nor this run's flush its reminders.
+    let _lock = lock::acquire(store)?;
     let provider = d.provider.name();
     let key = cursor_key(provider);
     let mut report = SyncReport {
