@@ -238,6 +238,43 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_shows_on_the_appointment_it_answers_only() {
+        let (store, p, c, ty) = fixture();
+        let today = insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let other = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let m = crate::store::messages::insert_inbound(
+            store.conn(),
+            Some(p),
+            "+12015550134",
+            "+15555550123",
+            "C",
+            "twilio",
+            "SMin",
+            t(9, 0),
+        )
+        .unwrap()
+        .unwrap();
+        crate::store::messages::classify_reply(store.conn(), m, ReplyKind::Confirm, Some(today))
+            .unwrap();
+        let sheet = sheet(
+            store.conn(),
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            NY,
+        )
+        .unwrap();
+        let reply = |id| {
+            sheet
+                .rows
+                .iter()
+                .find(|r| r.appointment_id == id)
+                .unwrap()
+                .last_reply
+        };
+        assert_eq!(reply(today), Some(ReplyKind::Confirm));
+        assert_eq!(reply(other), None);
+    }
+
+    #[test]
     fn hits_carry_next_open_appointment() {
         let (store, p, c, ty) = fixture();
         insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
