@@ -5,9 +5,15 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use frontdesk::clock::Clock;
 use frontdesk::config::Config;
 use frontdesk::store::Store;
+use frontdesk::tui::app::{App, update};
+use frontdesk::tui::view;
+use frontdesk::tui::worker::Runner;
 use frontdesk::workflow::{day, demo};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 fn bench(c: &mut Criterion) {
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 30, 0).unwrap();
@@ -33,6 +39,33 @@ fn bench(c: &mut Criterion) {
             std::hint::black_box(sheet.rows.len())
         })
     });
+    // Everything between launch and the first frame except entering the terminal: open the
+    // database, build the app, run its start-up commands (today's sheet, provider state) and
+    // draw the day view at 100×30.
+    let db_path = dir.path().join("demo.db");
+    c.bench_function(
+        "console first frame (open demo DB, load today, draw 100x30)",
+        |b| {
+            b.iter(|| {
+                let store = Store::open(&db_path).unwrap();
+                let mut runner = Runner {
+                    store,
+                    config: config.clone(),
+                    clock: Clock::Fixed(now),
+                    actor: "desk".into(),
+                };
+                let mut app = App::new(&config, today, None);
+                for cmd in app.start() {
+                    if let Some(msg) = runner.run(cmd) {
+                        update(&mut app, msg);
+                    }
+                }
+                let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+                term.draw(|f| view::draw(f, &app)).unwrap();
+                std::hint::black_box(app.is_dirty())
+            })
+        },
+    );
     c.bench_function("patient search 'gar' (demo DB)", |b| {
         b.iter(|| std::hint::black_box(day::search(&store, "gar", now).unwrap().len()))
     });

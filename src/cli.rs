@@ -14,6 +14,8 @@ pub mod demo;
 pub mod phi;
 pub mod remind;
 pub mod runtime;
+pub mod send;
+pub mod sync;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
 #[derive(Debug, Parser)]
@@ -37,6 +39,11 @@ pub enum Command {
     Phi(phi::PhiArgs),
     /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
     Remind(remind::RemindArgs),
+    /// One-off sends through the same rules: a portal prompt, a closure notice.
+    Send(send::SendArgs),
+    /// Fetch replies and delivery statuses from the SMS provider, apply them, answer
+    /// HELP/STOP/START, then send what waits in the outbox.
+    Sync(sync::SyncArgs),
 }
 
 /// What every command gets: where things are, the config, and the clock.
@@ -53,5 +60,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
         Command::Remind(args) => remind::run(args, ctx),
+        Command::Send(args) => send::run(args, ctx),
+        Command::Sync(args) => sync::run(args, ctx),
     }
 }

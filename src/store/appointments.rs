@@ -122,6 +122,21 @@ pub fn set_status(
     Ok(())
 }
 
+/// Set or clear the "call the patient back" flag (reply R, "call me", CANCEL).
+pub fn set_callback(conn: &Connection, id: AppointmentId, on: bool) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE appointments SET callback_requested = ?2 WHERE id = ?1",
+        params![id.0, on],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "appointment",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Who last changed the status, and when.
 pub fn status_change(
     conn: &Connection,
@@ -140,6 +155,23 @@ pub fn status_change(
         (Some(by), Some(at)) => Ok(Some((by, from_ts(at)?))),
         _ => Ok(None),
     }
+}
+
+/// A patient's booked or confirmed appointments starting after `after`, soonest first.
+pub fn open_for_patient_after(
+    conn: &Connection,
+    patient: PatientId,
+    after: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Appointment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointments
+          WHERE patient_id = ?1 AND start_at > ?2 AND status IN ('booked', 'confirmed')
+          ORDER BY start_at, id LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![patient.0, ts(after), limit as i64], from_row)?;
+    rows.map(|r| check(r?)).collect()
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
@@ -246,6 +278,37 @@ pub(crate) mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    }
+
+    #[test]
+    fn open_appointments_after_a_moment_soonest_first() {
+        let (store, p, c, ty) = fixture();
+        let past = insert(store.conn(), &booking(p, c, ty, t(8, 0))).unwrap();
+        let late = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let soon = insert(store.conn(), &booking(p, c, ty, t(11, 0))).unwrap();
+        let cancelled = insert(store.conn(), &booking(p, c, ty, t(10, 0))).unwrap();
+        set_status(
+            store.conn(),
+            cancelled,
+            AppointmentStatus::Booked,
+            AppointmentStatus::Cancelled,
+            "desk",
+            t(9, 0),
+        )
+        .unwrap();
+        let ids: Vec<_> = open_for_patient_after(store.conn(), p, t(9, 0), 10)
+            .unwrap()
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, vec![soon, late]);
+        assert!(!ids.contains(&past));
+        assert_eq!(
+            open_for_patient_after(store.conn(), p, t(9, 0), 1)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

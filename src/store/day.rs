@@ -39,8 +39,11 @@ pub fn sheet(conn: &Connection, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
         "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
                 p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
                 p.number_problem_code IS NOT NULL, c.display_name, t.sms_label,
+                -- The latest reply about this appointment: one filed against it, or an
+                -- unattached one from the patient since it was booked.
                 (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
                   WHERE m.patient_id = a.patient_id AND m.created_at <= ?2
+                    AND (r.appointment_id = a.id OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
                   ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
@@ -232,6 +235,43 @@ mod tests {
         assert_eq!(row.consent, ConsentFlag::OptedIn);
         assert!(!row.has_mobile && !row.portal);
         assert_eq!(sheet.unconfirmed().count(), 2);
+    }
+
+    #[test]
+    fn a_reply_shows_on_the_appointment_it_answers_only() {
+        let (store, p, c, ty) = fixture();
+        let today = insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let other = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let m = crate::store::messages::insert_inbound(
+            store.conn(),
+            Some(p),
+            "+12015550134",
+            "+15555550123",
+            "C",
+            "twilio",
+            "SMin",
+            t(9, 0),
+        )
+        .unwrap()
+        .unwrap();
+        crate::store::messages::classify_reply(store.conn(), m, ReplyKind::Confirm, Some(today))
+            .unwrap();
+        let sheet = sheet(
+            store.conn(),
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            NY,
+        )
+        .unwrap();
+        let reply = |id| {
+            sheet
+                .rows
+                .iter()
+                .find(|r| r.appointment_id == id)
+                .unwrap()
+                .last_reply
+        };
+        assert_eq!(reply(today), Some(ReplyKind::Confirm));
+        assert_eq!(reply(other), None);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod outbound;
 pub mod outbox;
 pub mod remind;
 pub mod render;
+pub mod send;
+pub mod sync;
 pub mod templates;
 
 /// Why a use case failed; the text is shown to staff or printed by a command.
@@ -26,4 +28,7 @@ pub enum WorkflowError {
     Template(#[from] templates::TemplateFlowError),
     #[error("{0}")]
     Lock(String),
+    /// The request itself is wrong (a bad window, a kind that is not a prompt).
+    #[error("{0}")]
+    Invalid(String),
 }

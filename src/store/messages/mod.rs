@@ -3,14 +3,20 @@
 //! Exactly once (SPEC §5.8): an outbound row is inserted under its UNIQUE idempotency key
 //! *before* the provider is called; a second insert with the same key is a no-op that reports
 //! the existing row, so a retry or a concurrent run can never create a second message.
+//! Inbound messages and the reply inbox are in [`inbound`].
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
-use crate::domain::reply::ReplyKind;
+
+mod inbound;
+pub use inbound::*;
+
+#[cfg(test)]
+mod tests;
 
 /// An outbound message about to be recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,76 +288,6 @@ fn rank(s: MessageStatus) -> u8 {
     }
 }
 
-/// Record an inbound message; `None` if this provider id was already recorded (polls overlap).
-#[allow(clippy::too_many_arguments)]
-pub fn insert_inbound(
-    conn: &Connection,
-    patient: Option<PatientId>,
-    from: &str,
-    to: &str,
-    body: &str,
-    provider: &str,
-    provider_id: &str,
-    at: DateTime<Utc>,
-) -> Result<Option<MessageId>> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO messages (direction, kind, patient_id, to_number, from_number, body, status, provider,
-                                   provider_id, created_by, created_at, updated_at)
-             VALUES ('in', 'reply', ?1, ?2, ?3, ?4, 'received', ?5, ?6, 'patient', ?7, ?7)
-             ON CONFLICT (provider, provider_id) WHERE provider_id IS NOT NULL DO NOTHING",
-        )?
-        .execute(params![patient.map(|p| p.0), to, from, body, provider, provider_id, ts(at)])?;
-    Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
-}
-
-/// File an inbound message under a classification (and the appointment it answers).
-pub fn classify_reply(
-    conn: &Connection,
-    message: MessageId,
-    kind: ReplyKind,
-    appointment: Option<AppointmentId>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO replies (message_id, classification, appointment_id) VALUES (?1, ?2, ?3)
-         ON CONFLICT (message_id) DO UPDATE SET classification = excluded.classification",
-    )?
-    .execute(params![message.0, kind.as_str(), appointment.map(|a| a.0)])?;
-    Ok(())
-}
-
-/// Unhandled replies that need a person (classification `other`), newest first.
-pub fn inbox(conn: &Connection, limit: usize) -> Result<Vec<Message>> {
-    query(
-        conn,
-        "WHERE id IN (SELECT message_id FROM replies WHERE handled_at IS NULL AND classification = 'other')
-         ORDER BY created_at DESC, id DESC LIMIT ?1",
-        params![limit as i64],
-    )
-}
-
-pub fn inbox_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM replies WHERE handled_at IS NULL AND classification = 'other'",
-        [],
-        |r| r.get(0),
-    )?)
-}
-
-/// Mark a reply as dealt with.
-pub fn mark_reply_handled(
-    conn: &Connection,
-    message: MessageId,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    conn.execute(
-        "UPDATE replies SET handled_by = ?2, handled_at = ?3 WHERE message_id = ?1",
-        params![message.0, by, ts(now)],
-    )?;
-    Ok(())
-}
-
 /// Outbound messages not yet final: the outbox and rows a crash may have left `pending`.
 pub fn unfinished(conn: &Connection) -> Result<Vec<Message>> {
     query(
@@ -481,222 +417,16 @@ pub fn provider_ids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// A patient by mobile number (inbound replies arrive by number).
-pub fn patient_by_mobile(conn: &Connection, mobile: &str) -> Result<Option<PatientId>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM patients WHERE mobile = ?1 ORDER BY id LIMIT 1",
-            params![mobile],
-            |r| r.get(0),
-        )
-        .optional()?
-        .map(PatientId))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::appointments::tests::{fixture, t};
-
-    fn outbound<'a>(key: &'a str, p: PatientId) -> NewOutbound<'a> {
-        NewOutbound {
-            kind: MessageKind::Reminder24h,
-            patient_id: Some(p),
-            appointment_id: None,
-            idempotency_key: key,
-            to: "+12015550134",
-            body: "Hi Ada, see you tomorrow at 9:00. Reply STOP to opt out.",
-            encoding: "gsm7",
-            segments: 1,
-            status: MessageStatus::Pending,
-            provider: "twilio",
-            findings: None,
-            created_by: "system",
-            now: t(9, 0),
-            not_before: None,
-        }
-    }
-
-    #[test]
-    fn the_idempotency_key_admits_one_row_only() {
-        let (store, p, _, _) = fixture();
-        let first = insert_outbound(store.conn(), &outbound("appt:1:1764000000:24", p)).unwrap();
-        assert!(first.is_some());
-        assert_eq!(
-            insert_outbound(store.conn(), &outbound("appt:1:1764000000:24", p)).unwrap(),
-            None
-        );
-        let row = by_key(store.conn(), "appt:1:1764000000:24")
-            .unwrap()
-            .unwrap();
-        assert_eq!(Some(row.id), first);
-        assert_eq!(row.status, MessageStatus::Pending);
-    }
-
-    #[test]
-    fn send_outcome_then_statuses_only_move_forward() {
-        let (store, p, _, _) = fixture();
-        let id = insert_outbound(store.conn(), &outbound("k", p))
-            .unwrap()
-            .unwrap();
-        mark_handed_over(
-            store.conn(),
-            id,
-            "twilio",
-            "SM1",
-            MessageStatus::Queued,
-            t(9, 1),
-        )
-        .unwrap();
-        let m = apply_provider_status(
-            store.conn(),
-            "twilio",
-            "SM1",
-            MessageStatus::Delivered,
-            None,
-            t(9, 2),
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(m.status, MessageStatus::Delivered);
-        let m = apply_provider_status(
-            store.conn(),
-            "twilio",
-            "SM1",
-            MessageStatus::Sent,
-            None,
-            t(9, 3),
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(
-            m.status,
-            MessageStatus::Delivered,
-            "a late 'sent' does not undo 'delivered'"
-        );
-        assert_eq!(m.sent_at, Some(t(9, 1)));
-        assert_eq!(m.attempts, 1);
-        assert!(
-            apply_provider_status(
-                store.conn(),
-                "twilio",
-                "SM-unknown",
-                MessageStatus::Sent,
-                None,
-                t(9, 3)
-            )
-            .unwrap()
-            .is_none()
-        );
-    }
-
-    #[test]
-    fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
-        let (store, p, _, _) = fixture();
-        let id = insert_inbound(
-            store.conn(),
-            Some(p),
-            "+12015550134",
-            "+15555550123",
-            "running late",
-            "twilio",
-            "SMin1",
-            t(9, 0),
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(
-            insert_inbound(
-                store.conn(),
-                Some(p),
-                "+12015550134",
-                "+15555550123",
-                "running late",
-                "twilio",
-                "SMin1",
-                t(9, 0)
-            )
-            .unwrap(),
-            None
-        );
-        classify_reply(store.conn(), id, ReplyKind::Other, None).unwrap();
-        assert_eq!(inbox_count(store.conn()).unwrap(), 1);
-        assert_eq!(inbox(store.conn(), 10).unwrap()[0].body, "running late");
-        mark_reply_handled(store.conn(), id, "desk", t(9, 5)).unwrap();
-        assert_eq!(inbox_count(store.conn()).unwrap(), 0);
-    }
-
-    #[test]
-    fn caps_count_automated_messages_but_not_keyword_answers() {
-        let (store, p, _, _) = fixture();
-        insert_outbound(store.conn(), &outbound("a", p)).unwrap();
-        insert_outbound(
-            store.conn(),
-            &NewOutbound {
-                kind: MessageKind::OptOutConfirmation,
-                ..outbound("b", p)
-            },
-        )
-        .unwrap();
-        insert_outbound(
-            store.conn(),
-            &NewOutbound {
-                status: MessageStatus::Blocked,
-                ..outbound("c", p)
-            },
-        )
-        .unwrap();
-        let sent = automated_since(store.conn(), p, t(0, 0)).unwrap();
-        assert_eq!(sent.len(), 1);
-        assert_eq!(sent[0].0, MessageKind::Reminder24h);
-    }
-
-    #[test]
-    fn unfinished_lists_pending_and_queued() {
-        let (store, p, _, _) = fixture();
-        let a = insert_outbound(store.conn(), &outbound("a", p))
-            .unwrap()
-            .unwrap();
-        let b = insert_outbound(
-            store.conn(),
-            &NewOutbound {
-                status: MessageStatus::Queued,
-                provider: "outbox",
-                ..outbound("b", p)
-            },
-        )
-        .unwrap()
-        .unwrap();
-        let c = insert_outbound(store.conn(), &outbound("c", p))
-            .unwrap()
-            .unwrap();
-        mark_attempt_failed(
-            store.conn(),
-            c,
-            MessageStatus::Failed,
-            Some("21211"),
-            "invalid number",
-            t(9, 1),
-        )
-        .unwrap();
-        assert_eq!(
-            unfinished(store.conn())
-                .unwrap()
-                .iter()
-                .map(|m| m.id)
-                .collect::<Vec<_>>(),
-            vec![a, b]
-        );
-        assert_eq!(
-            get(store.conn(), c).unwrap().error_code.as_deref(),
-            Some("21211")
-        );
-    }
-
-    #[test]
-    fn messages_cannot_be_deleted() {
-        let (store, p, _, _) = fixture();
-        insert_outbound(store.conn(), &outbound("a", p)).unwrap();
-        assert!(store.conn().execute("DELETE FROM messages", []).is_err());
-    }
+/// The message a provider knows by this id, if it is ours.
+pub fn by_provider_id(
+    conn: &Connection,
+    provider: &str,
+    provider_id: &str,
+) -> Result<Option<Message>> {
+    Ok(query(
+        conn,
+        "WHERE provider = ?1 AND provider_id = ?2",
+        params![provider, provider_id],
+    )?
+    .pop())
 }

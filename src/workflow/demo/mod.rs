@@ -21,8 +21,10 @@ use crate::store::appointments::NewAppointment;
 use crate::store::patients::NewPatient;
 use crate::store::{self, Store, StoreError};
 
-const FIRST_NAMES: &str = include_str!("../../assets/demo/first_names.txt");
-const LAST_NAMES: &str = include_str!("../../assets/demo/last_names.txt");
+mod history;
+
+const FIRST_NAMES: &str = include_str!("../../../assets/demo/first_names.txt");
+const LAST_NAMES: &str = include_str!("../../../assets/demo/last_names.txt");
 const SEEDED_KEY: &str = "demo.seeded_at";
 /// Who the seed's records are attributed to in the audit log.
 pub const SEED_ACTOR: &str = "demo-seed";
@@ -136,6 +138,7 @@ pub fn seed(
                     seed_day(conn, &mut rng, tz, day, *clinician, &types, &patients, now)?;
             }
         }
+        let messages = history::seed(conn, &mut rng, config, now - Duration::days(size.days_back), now)?;
         store::settings::set(conn, SEEDED_KEY, &now.to_rfc3339())?;
         store::audit::append(
             conn,
@@ -144,7 +147,7 @@ pub fn seed(
                 SEED_ACTOR,
                 "demo.seed",
                 "practice",
-                json!({ "seed": seed, "patients": patients.len(), "appointments": appointments }),
+                json!({ "seed": seed, "patients": patients.len(), "appointments": appointments, "messages": messages }),
             ),
         )?;
         Ok(Seeded::Created {
@@ -460,6 +463,45 @@ mod tests {
         assert!(count(OptedIn) > 150, "{}", count(OptedIn));
         assert!(count(OptedOut) > 15, "{}", count(OptedOut));
         assert!(count(None) > 50, "{}", count(None));
+    }
+
+    #[test]
+    fn history_has_reminders_replies_and_an_inbox_and_only_past_moments() {
+        let store = seeded(7);
+        let c = store.conn();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert!(
+            count("SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status = 'delivered'")
+                > 500
+        );
+        assert!(count("SELECT COUNT(*) FROM replies WHERE classification = 'confirm'") > 50);
+        let future: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE created_at > ?1",
+                [store::ts(now())],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(future, 0, "no message dated after now");
+        // Every history row carries a real reminder key, so `remind` continues rather than repeats.
+        let keys: Vec<String> = c
+            .prepare("SELECT idempotency_key FROM messages WHERE direction = 'out'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            keys.iter()
+                .all(|k| crate::domain::reminder::ReminderKey::parse(k).is_some()),
+            "keys parse"
+        );
+        // Only opted-in patients were texted.
+        let texted_without_consent = count(
+            "SELECT COUNT(*) FROM messages m WHERE direction = 'out' AND NOT EXISTS
+               (SELECT 1 FROM consent_events e WHERE e.patient_id = m.patient_id AND e.kind = 'opt_in' AND e.evidence IS NOT NULL)",
+        );
+        assert_eq!(texted_without_consent, 0);
     }
 
     #[test]

@@ -1,0 +1,138 @@
+//! `frontdesk send ...`: one-off sends from scripts through the same rules as everything else —
+//! a portal prompt to one patient, or a closure notice to everyone booked in a window.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::Context;
+use super::runtime;
+use crate::domain::audit::SYSTEM;
+use crate::domain::ids::PatientId;
+use crate::domain::message::MessageKind;
+use crate::workflow::send::{self, SendReport};
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[command(subcommand)]
+    pub what: SendCommand,
+    /// Check and render only; record and send nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Print the report as one JSON object on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SendCommand {
+    /// "Please log in to the portal" to one patient (the content stays in the portal).
+    Portal {
+        /// The patient's id (as shown by the console or an export).
+        #[arg(long)]
+        patient: i64,
+        /// Which prompt.
+        #[arg(long, value_enum)]
+        kind: PromptKind,
+    },
+    /// A closure / schedule-change notice to everyone with an open appointment in a window.
+    Closure {
+        /// Start of the window, practice time: 2026-11-27 or 2026-11-27T13:00.
+        #[arg(long)]
+        from: String,
+        /// End of the window (exclusive), same forms.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PromptKind {
+    NewMessage,
+    ResultsReady,
+    IntakeForms,
+    RenewalReview,
+}
+
+impl PromptKind {
+    fn kind(self) -> MessageKind {
+        match self {
+            Self::NewMessage => MessageKind::PortalNewMessage,
+            Self::ResultsReady => MessageKind::PortalResultsReady,
+            Self::IntakeForms => MessageKind::PortalIntakeForms,
+            Self::RenewalReview => MessageKind::PortalRenewalReview,
+        }
+    }
+}
+
+pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let mut store = runtime::open_store(ctx)?;
+    let d = runtime::dispatcher(ctx)?;
+    let gate = runtime::gate(ctx);
+    let rt = runtime::tokio()?;
+    let report = match args.what {
+        SendCommand::Portal { patient, kind } => rt.block_on(send::portal_prompt(
+            &d,
+            &mut store,
+            &ctx.config,
+            &gate,
+            &ctx.clock,
+            SYSTEM,
+            PatientId(patient),
+            kind.kind(),
+            args.dry_run,
+        ))?,
+        SendCommand::Closure { from, to } => {
+            let from = send::parse_local(&from, &ctx.config)?;
+            let to = send::parse_local(&to, &ctx.config)?;
+            rt.block_on(send::closure(
+                &d,
+                &mut store,
+                &ctx.config,
+                &gate,
+                &ctx.clock,
+                SYSTEM,
+                from,
+                to,
+                args.dry_run,
+            ))?
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", summary(&report));
+    }
+    if let Some(reason) = &report.stopped {
+        anyhow::bail!("the send stopped early: {reason}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(r: &SendReport) -> String {
+    let kind = r.kind.map_or("text", |k| k.as_str());
+    let mut out = format!(
+        "{kind}{}: {} texts — sent {}, queued {}, deferred {}, already sent {}, blocked {}, skipped {}, failed {}\n",
+        if r.dry_run { " (dry run)" } else { "" },
+        r.lines.len(),
+        r.count("sent"),
+        r.count("queued"),
+        r.count("deferred"),
+        r.count("already_sent"),
+        r.count("blocked"),
+        r.count("skipped"),
+        r.count("failed"),
+    );
+    for l in &r.lines {
+        let what = l.appointment_id.map_or_else(
+            || format!("patient {}", l.patient_id),
+            |a| format!("appointment {a} (patient {})", l.patient_id),
+        );
+        out.push_str(&format!("  {:<12} {what}", l.outcome));
+        if let Some(reason) = &l.reason {
+            out.push_str(&format!(": {reason}"));
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,129 @@
+//! Inbound messages (patients' replies, deduplicated by provider id) and the reply inbox.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::super::{Result, StoreError, ts};
+use super::query;
+use crate::domain::ids::{AppointmentId, MessageId, PatientId};
+use crate::domain::message::Message;
+use crate::domain::reply::ReplyKind;
+
+/// Record an inbound message; `None` if this provider id was already recorded (polls overlap).
+#[allow(clippy::too_many_arguments)]
+pub fn insert_inbound(
+    conn: &Connection,
+    patient: Option<PatientId>,
+    from: &str,
+    to: &str,
+    body: &str,
+    provider: &str,
+    provider_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<MessageId>> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO messages (direction, kind, patient_id, to_number, from_number, body, status, provider,
+                                   provider_id, created_by, created_at, updated_at)
+             VALUES ('in', 'reply', ?1, ?2, ?3, ?4, 'received', ?5, ?6, 'patient', ?7, ?7)
+             ON CONFLICT (provider, provider_id) WHERE provider_id IS NOT NULL DO NOTHING",
+        )?
+        .execute(params![patient.map(|p| p.0), to, from, body, provider, provider_id, ts(at)])?;
+    Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
+}
+
+/// File an inbound message under a classification (and the appointment it answers).
+pub fn classify_reply(
+    conn: &Connection,
+    message: MessageId,
+    kind: ReplyKind,
+    appointment: Option<AppointmentId>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO replies (message_id, classification, appointment_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT (message_id) DO UPDATE SET classification = excluded.classification",
+    )?
+    .execute(params![message.0, kind.as_str(), appointment.map(|a| a.0)])?;
+    Ok(())
+}
+
+/// Unhandled replies that need a person (classification `other`), newest first.
+pub fn inbox(conn: &Connection, limit: usize) -> Result<Vec<Message>> {
+    query(
+        conn,
+        "WHERE id IN (SELECT message_id FROM replies WHERE handled_at IS NULL AND classification = 'other')
+         ORDER BY created_at DESC, id DESC LIMIT ?1",
+        params![limit as i64],
+    )
+}
+
+pub fn inbox_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM replies WHERE handled_at IS NULL AND classification = 'other'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Mark a reply as dealt with.
+pub fn mark_reply_handled(
+    conn: &Connection,
+    message: MessageId,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE replies SET handled_by = ?2, handled_at = ?3 WHERE message_id = ?1",
+        params![message.0, by, ts(now)],
+    )?;
+    Ok(())
+}
+
+/// A patient by mobile number (inbound replies arrive by number).
+pub fn patient_by_mobile(conn: &Connection, mobile: &str) -> Result<Option<PatientId>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM patients WHERE mobile = ?1 ORDER BY id LIMIT 1",
+            params![mobile],
+            |r| r.get(0),
+        )
+        .optional()?
+        .map(PatientId))
+}
+
+/// Every patient with this mobile number, lowest id first (a family may share one phone).
+pub fn patients_by_mobile(conn: &Connection, mobile: &str) -> Result<Vec<PatientId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM patients WHERE mobile = ?1 ORDER BY id")?;
+    let rows = stmt.query_map(params![mobile], |r| r.get(0))?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<i64>>>()?
+        .into_iter()
+        .map(PatientId)
+        .collect())
+}
+
+/// How a patient's replies received at or after `since` were filed, oldest first.
+pub fn replies_since(
+    conn: &Connection,
+    patient: PatientId,
+    since: DateTime<Utc>,
+) -> Result<Vec<(MessageId, ReplyKind)>> {
+    // Inbound rows carry the time they were received in created_at.
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, r.classification FROM replies r JOIN messages m ON m.id = r.message_id
+          WHERE m.patient_id = ?1 AND m.direction = 'in' AND m.created_at >= ?2
+          ORDER BY m.created_at, m.id",
+    )?;
+    let rows = stmt.query_map(params![patient.0, ts(since)], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    rows.map(|r| {
+        let (id, kind) = r?;
+        let kind = ReplyKind::parse(&kind).ok_or(StoreError::Corrupt {
+            what: "replies.classification",
+            value: kind,
+        })?;
+        Ok((MessageId(id), kind))
+    })
+    .collect()
+}

@@ -1,0 +1,281 @@
+use super::*;
+use crate::domain::reply::ReplyKind;
+use crate::store::appointments::tests::{fixture, t};
+
+fn outbound<'a>(key: &'a str, p: PatientId) -> NewOutbound<'a> {
+    NewOutbound {
+        kind: MessageKind::Reminder24h,
+        patient_id: Some(p),
+        appointment_id: None,
+        idempotency_key: key,
+        to: "+12015550134",
+        body: "Hi Ada, see you tomorrow at 9:00. Reply STOP to opt out.",
+        encoding: "gsm7",
+        segments: 1,
+        status: MessageStatus::Pending,
+        provider: "twilio",
+        findings: None,
+        created_by: "system",
+        now: t(9, 0),
+        not_before: None,
+    }
+}
+
+#[test]
+fn the_idempotency_key_admits_one_row_only() {
+    let (store, p, _, _) = fixture();
+    let first = insert_outbound(store.conn(), &outbound("appt:1:1764000000:24", p)).unwrap();
+    assert!(first.is_some());
+    assert_eq!(
+        insert_outbound(store.conn(), &outbound("appt:1:1764000000:24", p)).unwrap(),
+        None
+    );
+    let row = by_key(store.conn(), "appt:1:1764000000:24")
+        .unwrap()
+        .unwrap();
+    assert_eq!(Some(row.id), first);
+    assert_eq!(row.status, MessageStatus::Pending);
+}
+
+#[test]
+fn send_outcome_then_statuses_only_move_forward() {
+    let (store, p, _, _) = fixture();
+    let id = insert_outbound(store.conn(), &outbound("k", p))
+        .unwrap()
+        .unwrap();
+    mark_handed_over(
+        store.conn(),
+        id,
+        "twilio",
+        "SM1",
+        MessageStatus::Queued,
+        t(9, 1),
+    )
+    .unwrap();
+    let m = apply_provider_status(
+        store.conn(),
+        "twilio",
+        "SM1",
+        MessageStatus::Delivered,
+        None,
+        t(9, 2),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(m.status, MessageStatus::Delivered);
+    let m = apply_provider_status(
+        store.conn(),
+        "twilio",
+        "SM1",
+        MessageStatus::Sent,
+        None,
+        t(9, 3),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        m.status,
+        MessageStatus::Delivered,
+        "a late 'sent' does not undo 'delivered'"
+    );
+    assert_eq!(m.sent_at, Some(t(9, 1)));
+    assert_eq!(m.attempts, 1);
+    assert!(
+        apply_provider_status(
+            store.conn(),
+            "twilio",
+            "SM-unknown",
+            MessageStatus::Sent,
+            None,
+            t(9, 3)
+        )
+        .unwrap()
+        .is_none()
+    );
+}
+
+#[test]
+fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
+    let (store, p, _, _) = fixture();
+    let id = insert_inbound(
+        store.conn(),
+        Some(p),
+        "+12015550134",
+        "+15555550123",
+        "running late",
+        "twilio",
+        "SMin1",
+        t(9, 0),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        insert_inbound(
+            store.conn(),
+            Some(p),
+            "+12015550134",
+            "+15555550123",
+            "running late",
+            "twilio",
+            "SMin1",
+            t(9, 0)
+        )
+        .unwrap(),
+        None
+    );
+    classify_reply(store.conn(), id, ReplyKind::Other, None).unwrap();
+    assert_eq!(inbox_count(store.conn()).unwrap(), 1);
+    assert_eq!(inbox(store.conn(), 10).unwrap()[0].body, "running late");
+    mark_reply_handled(store.conn(), id, "desk", t(9, 5)).unwrap();
+    assert_eq!(inbox_count(store.conn()).unwrap(), 0);
+}
+
+#[test]
+fn caps_count_automated_messages_but_not_keyword_answers() {
+    let (store, p, _, _) = fixture();
+    insert_outbound(store.conn(), &outbound("a", p)).unwrap();
+    insert_outbound(
+        store.conn(),
+        &NewOutbound {
+            kind: MessageKind::OptOutConfirmation,
+            ..outbound("b", p)
+        },
+    )
+    .unwrap();
+    insert_outbound(
+        store.conn(),
+        &NewOutbound {
+            status: MessageStatus::Blocked,
+            ..outbound("c", p)
+        },
+    )
+    .unwrap();
+    let sent = automated_since(store.conn(), p, t(0, 0)).unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, MessageKind::Reminder24h);
+}
+
+#[test]
+fn unfinished_lists_pending_and_queued() {
+    let (store, p, _, _) = fixture();
+    let a = insert_outbound(store.conn(), &outbound("a", p))
+        .unwrap()
+        .unwrap();
+    let b = insert_outbound(
+        store.conn(),
+        &NewOutbound {
+            status: MessageStatus::Queued,
+            provider: "outbox",
+            ..outbound("b", p)
+        },
+    )
+    .unwrap()
+    .unwrap();
+    let c = insert_outbound(store.conn(), &outbound("c", p))
+        .unwrap()
+        .unwrap();
+    mark_attempt_failed(
+        store.conn(),
+        c,
+        MessageStatus::Failed,
+        Some("21211"),
+        "invalid number",
+        t(9, 1),
+    )
+    .unwrap();
+    assert_eq!(
+        unfinished(store.conn())
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        vec![a, b]
+    );
+    assert_eq!(
+        get(store.conn(), c).unwrap().error_code.as_deref(),
+        Some("21211")
+    );
+}
+
+#[test]
+fn lookups_by_mobile_provider_id_and_recent_replies() {
+    let (store, p, _, _) = fixture();
+    let mobile = "+12015550134";
+    store
+        .conn()
+        .execute("UPDATE patients SET mobile = ?1", params![mobile])
+        .unwrap();
+    assert_eq!(patients_by_mobile(store.conn(), mobile).unwrap(), vec![p]);
+    assert!(
+        patients_by_mobile(store.conn(), "+12015550999")
+            .unwrap()
+            .is_empty()
+    );
+
+    let id = insert_outbound(store.conn(), &outbound("k", p))
+        .unwrap()
+        .unwrap();
+    mark_handed_over(
+        store.conn(),
+        id,
+        "twilio",
+        "SM1",
+        MessageStatus::Queued,
+        t(9, 1),
+    )
+    .unwrap();
+    assert_eq!(
+        by_provider_id(store.conn(), "twilio", "SM1")
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
+    assert!(
+        by_provider_id(store.conn(), "outbox", "SM1")
+            .unwrap()
+            .is_none()
+    );
+
+    let early = insert_inbound(
+        store.conn(),
+        Some(p),
+        mobile,
+        "+1",
+        "C",
+        "twilio",
+        "SMa",
+        t(9, 0),
+    )
+    .unwrap()
+    .unwrap();
+    let late = insert_inbound(
+        store.conn(),
+        Some(p),
+        mobile,
+        "+1",
+        "?",
+        "twilio",
+        "SMb",
+        t(10, 0),
+    )
+    .unwrap()
+    .unwrap();
+    classify_reply(store.conn(), early, ReplyKind::Confirm, None).unwrap();
+    classify_reply(store.conn(), late, ReplyKind::Other, None).unwrap();
+    assert_eq!(
+        replies_since(store.conn(), p, t(9, 0)).unwrap(),
+        vec![(early, ReplyKind::Confirm), (late, ReplyKind::Other)]
+    );
+    assert_eq!(
+        replies_since(store.conn(), p, t(9, 30)).unwrap(),
+        vec![(late, ReplyKind::Other)]
+    );
+}
+
+#[test]
+fn messages_cannot_be_deleted() {
+    let (store, p, _, _) = fixture();
+    insert_outbound(store.conn(), &outbound("a", p)).unwrap();
+    assert!(store.conn().execute("DELETE FROM messages", []).is_err());
+}

@@ -1,0 +1,430 @@
+//! `frontdesk sync` (SPEC §4, §5.3–§5.4, §5.7): fetch patients' replies and delivery statuses
+//! from the provider, apply them, answer what needs an answer, then send what waits.
+//!
+//! Owns the poll loop and its persisted cursor (settings key `sync.cursor.<provider>`), the
+//! application of delivery statuses, and the report. What one reply means and does lives in
+//! [`reply`]. Each polled page is applied in one transaction together with the cursor that
+//! follows it, so a crash replays a page rather than losing it — and replaying is harmless:
+//! inbound rows are unique per provider id and statuses only move forward.
+//!
+//! Answers (HELP reply, opt-out and opt-in confirmations) are recorded through
+//! [`outbound::record`](super::outbound::record) inside the page's transaction and sent with
+//! [`dispatch`] afterwards; then [`outbox::flush`] re-checks and sends everything that waited.
+//! Logs carry ids only — never a phone number or a body.
+
+mod reply;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::batch::BatchEvent;
+use crate::domain::consent::ConsentState;
+use crate::domain::ids::MessageId;
+use crate::domain::message::MessageStatus;
+use crate::domain::reply::ReplyKind;
+use crate::phi::Gate;
+use crate::provider::retry::{self, Jitter, SeededJitter};
+use crate::provider::{Disposition, PollCursor, PollPage, StatusUpdate};
+use crate::store::{self, Conn, Store, StoreError};
+use crate::workflow::consent::ConsentFlowError;
+use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
+use crate::workflow::outbox::{self, FlushReport};
+use crate::workflow::templates::TemplateFlowError;
+use crate::workflow::{WorkflowError, lock};
+
+/// How far back the very first sync of a provider looks for replies and statuses.
+pub const FIRST_POLL_WINDOW: Duration = Duration::days(3);
+
+/// Poll calls per sync at most (each lists up to the provider's own page cap); whatever is
+/// left is picked up by the next sync from the stored cursor.
+pub const MAX_POLLS: usize = 20;
+
+/// Why a sync could not finish. Provider refusals are not errors: they stop the run and are
+/// reported in [`SyncReport::stopped`].
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Template(#[from] TemplateFlowError),
+    #[error("{0}")]
+    Consent(#[from] ConsentFlowError),
+    /// The send lock could not be taken.
+    #[error("{0}")]
+    Workflow(#[from] WorkflowError),
+}
+
+/// Replies by how they were filed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReplyCounts {
+    pub confirm: usize,
+    pub reschedule: usize,
+    pub opt_out: usize,
+    pub cancel: usize,
+    pub opt_in: usize,
+    pub help: usize,
+    /// Kept for a person in the reply inbox.
+    pub other: usize,
+}
+
+impl ReplyCounts {
+    fn add(&mut self, kind: ReplyKind) {
+        *match kind {
+            ReplyKind::Confirm => &mut self.confirm,
+            ReplyKind::Reschedule => &mut self.reschedule,
+            ReplyKind::OptOut => &mut self.opt_out,
+            ReplyKind::Cancel => &mut self.cancel,
+            ReplyKind::OptIn => &mut self.opt_in,
+            ReplyKind::Help => &mut self.help,
+            ReplyKind::Other => &mut self.other,
+        } += 1;
+    }
+
+    /// Replies filed in all.
+    pub fn total(&self) -> usize {
+        self.confirm
+            + self.reschedule
+            + self.opt_out
+            + self.cancel
+            + self.opt_in
+            + self.help
+            + self.other
+    }
+}
+
+/// The answers to patients' keywords (HELP reply, opt-out and opt-in confirmations).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AnswerCounts {
+    /// New rows written (each under a key derived from the reply it answers).
+    pub recorded: usize,
+    /// Refused by the PHI gate or the length rule (a template edited badly).
+    pub blocked: usize,
+    /// Opt-out confirmations not sent because the STOP is more than 5 minutes old.
+    pub too_late: usize,
+    pub sent: usize,
+    pub failed: usize,
+    /// Left for the next run (transient errors).
+    pub deferred: usize,
+    /// Outcome unknown; reconciled with the provider before any retry.
+    pub unknown: usize,
+}
+
+/// What the outbox flush at the end of a sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FlushCounts {
+    pub reconciled: usize,
+    pub withdrawn: usize,
+    pub waiting: usize,
+    pub blocked: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub deferred: usize,
+    pub unknown: usize,
+}
+
+impl From<&FlushReport> for FlushCounts {
+    fn from(r: &FlushReport) -> Self {
+        Self {
+            reconciled: r.reconciled,
+            withdrawn: r.withdrawn,
+            waiting: r.waiting,
+            blocked: r.blocked,
+            sent: r.dispatch.sent,
+            failed: r.dispatch.failed,
+            deferred: r.dispatch.deferred,
+            unknown: r.dispatch.unknown,
+        }
+    }
+}
+
+/// What a sync did. Serialised as the `--json` output of `frontdesk sync`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// "twilio" or "outbox".
+    pub provider: String,
+    /// Poll calls made.
+    pub polls: usize,
+    /// True when the provider listed everything; false when [`MAX_POLLS`] (or a stop) cut it
+    /// short — the next sync continues from the stored cursor.
+    pub complete: bool,
+    /// The stored cursor was unreadable and polling started over from the first window
+    /// (nothing is applied twice).
+    pub cursor_reset: bool,
+    /// Delivery statuses that moved a message of ours forward.
+    pub statuses_applied: usize,
+    /// Statuses about messages we do not know, or that would move one backwards.
+    pub statuses_ignored: usize,
+    /// Replies by how they were filed.
+    pub replies: ReplyCounts,
+    /// Replies already applied by an earlier sync (a replayed page).
+    pub replies_repeated: usize,
+    /// Replies from numbers no patient has (kept in the inbox).
+    pub unknown_senders: usize,
+    /// Patients opted out by their reply (STOP, plain wording, CANCEL).
+    pub opt_outs: usize,
+    /// Patients opted back in by START/UNSTOP/YES.
+    pub opt_ins: usize,
+    /// Patients the provider reported as unsubscribed (Twilio 21610).
+    pub provider_opt_outs: usize,
+    /// Appointments confirmed by reply.
+    pub confirmed: usize,
+    /// Appointments newly flagged for a call-back.
+    pub callbacks: usize,
+    /// Numbers flagged as unable to receive texts (30003/30005/30006…).
+    pub numbers_flagged: usize,
+    /// Unread replies in the reply inbox after this sync.
+    pub inbox_unread: i64,
+    pub answers: AnswerCounts,
+    pub flush: FlushCounts,
+    /// Why the run stopped early, in words for staff (e.g. "check your Twilio credentials").
+    pub stopped: Option<String>,
+}
+
+/// The settings key under which a provider's poll cursor is kept.
+pub fn cursor_key(provider: &str) -> String {
+    format!("sync.cursor.{provider}")
+}
+
+/// Where polling starts when nothing is stored yet.
+pub fn first_cursor(now: DateTime<Utc>) -> PollCursor {
+    PollCursor::starting_at(now - FIRST_POLL_WINDOW)
+}
+
+/// Fetch and apply replies and delivery statuses, answer keywords, then flush the outbox.
+pub async fn sync(
+    d: &Dispatcher,
+    store: &mut Store,
+    config: &Config,
+    gate: &Gate,
+    clock: &Clock,
+    on_event: &mut dyn FnMut(BatchEvent),
+) -> Result<SyncReport, SyncError> {
+    // One sender at a time: a `remind` running alongside must not take this run's fresh
+    // answers for crash leftovers, nor this run's flush its reminders.
+    let _lock = lock::acquire(store)?;
+    let provider = d.provider.name();
+    let key = cursor_key(provider);
+    let mut report = SyncReport {
+        provider: provider.to_string(),
+        ..SyncReport::default()
+    };
+    let mut cursor = match store::settings::get(store.conn(), &key)? {
+        None => first_cursor(clock.now()),
+        Some(text) => PollCursor::decode(&text).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "stored poll cursor unreadable; polling from the first window");
+            report.cursor_reset = true;
+            first_cursor(clock.now())
+        }),
+    };
+    let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
+        Some(seed) => Box::new(SeededJitter::new(seed)),
+        None => Box::new(SeededJitter::from_entropy()),
+    };
+    let mut answers: Vec<MessageId> = Vec::new();
+    while report.polls < MAX_POLLS {
+        let polled = retry::retry(&d.policy, jitter.as_mut(), || d.provider.poll(&cursor)).await;
+        report.polls += 1;
+        let page = match polled {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(code = ?e.code(), disposition = ?e.disposition(), "poll failed; sync stopped");
+                report.stopped = Some(e.to_string());
+                break;
+            }
+        };
+        let now = clock.now();
+        let applier = reply::Applier {
+            config,
+            gate,
+            provider,
+            now,
+        };
+        let new_answers = store.write(|c| apply_page(c, &applier, &key, &page, &mut report))?;
+        answers.extend(new_answers);
+        cursor = page.cursor;
+        if page.complete {
+            report.complete = true;
+            break;
+        }
+    }
+    if let Some(reason) = &report.stopped {
+        // Nothing can reach the provider now: the answers stay recorded and go with the next
+        // sync's flush (an opt-out confirmation only while it is still within 5 minutes).
+        on_event(BatchEvent::Stopped {
+            reason: reason.clone(),
+        });
+    } else {
+        if !answers.is_empty() {
+            let sent = dispatch::dispatch(d, store, &answers, SYSTEM, clock, on_event).await?;
+            add_dispatch(&mut report.answers, &sent);
+            report.stopped = sent.stopped;
+        }
+        if report.stopped.is_none() {
+            let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
+            report.flush = FlushCounts::from(&flushed);
+            report.stopped = flushed.dispatch.stopped;
+        }
+    }
+    report.inbox_unread = store::messages::inbox_count(store.conn())?;
+    tracing::info!(
+        polls = report.polls,
+        statuses = report.statuses_applied,
+        replies = report.replies.total(),
+        answers = report.answers.sent,
+        stopped = report.stopped.is_some(),
+        "sync done"
+    );
+    Ok(report)
+}
+
+fn add_dispatch(counts: &mut AnswerCounts, r: &DispatchReport) {
+    counts.sent += r.sent;
+    counts.failed += r.failed;
+    counts.deferred += r.deferred;
+    counts.unknown += r.unknown;
+}
+
+/// Apply one page and store the cursor after it, inside one transaction. Returns the answers
+/// recorded (to dispatch once the transaction has committed).
+fn apply_page(
+    c: &Conn,
+    applier: &reply::Applier<'_>,
+    key: &str,
+    page: &PollPage,
+    report: &mut SyncReport,
+) -> Result<Vec<MessageId>, SyncError> {
+    for update in &page.statuses {
+        apply_status(c, applier.provider, update, applier.now, report)?;
+    }
+    let mut answers = Vec::new();
+    for sms in &page.inbound {
+        if let Some(id) = applier.apply(c, sms, report)? {
+            answers.push(id);
+        }
+    }
+    store::settings::set(c, key, &page.cursor.encode())?;
+    Ok(answers)
+}
+
+/// Apply one delivery status: forward only, unknown ids ignored; a number problem flags the
+/// number, 21610 records an opt-out.
+fn apply_status(
+    c: &Conn,
+    provider: &str,
+    update: &StatusUpdate,
+    now: DateTime<Utc>,
+    report: &mut SyncReport,
+) -> Result<(), StoreError> {
+    let Some(before) = store::messages::by_provider_id(c, provider, &update.provider_id)? else {
+        report.statuses_ignored += 1;
+        return Ok(());
+    };
+    let code = update.error_code.map(|n| n.to_string());
+    let after = store::messages::apply_provider_status(
+        c,
+        provider,
+        &update.provider_id,
+        update.status,
+        code.as_deref(),
+        now,
+    )?;
+    let Some(after) = after.filter(|m| m.status != before.status) else {
+        report.statuses_ignored += 1;
+        return Ok(());
+    };
+    report.statuses_applied += 1;
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            SYSTEM,
+            "message.status",
+            format!("message:{}", after.id),
+            json!({ "kind": after.kind.as_str(), "patient": after.patient_id.map(|p| p.0),
+                    "from": before.status.as_str(), "to": after.status.as_str(), "code": code }),
+        ),
+    )?;
+    tracing::info!(message = after.id.0, status = after.status.as_str(), code = ?update.error_code, "delivery status applied");
+    if !matches!(
+        after.status,
+        MessageStatus::Failed | MessageStatus::Undelivered
+    ) {
+        return Ok(());
+    }
+    match update.disposition() {
+        Some(Disposition::FlagNumber) => {
+            let Some(patient) = after.patient_id else {
+                return Ok(());
+            };
+            // Only if the patient still has the number that failed: staff may have fixed it.
+            let current = store::patients::get(c, patient)?;
+            let same = current
+                .mobile
+                .as_ref()
+                .is_some_and(|m| m.as_str() == after.to);
+            if same && current.number_problem.is_none() {
+                dispatch::flag_number(c, patient, code.as_deref().unwrap_or("unknown"), now)?;
+                report.numbers_flagged += 1;
+            }
+        }
+        Some(Disposition::RecordOptOut) => {
+            // The number unsubscribed: everyone who shares it is unreachable by text.
+            for patient in store::messages::patients_by_mobile(c, &after.to)? {
+                if !opted_out(c, patient)? {
+                    dispatch::record_provider_opt_out(c, patient, after.id, now)?;
+                    report.provider_opt_outs += 1;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn opted_out(c: &Conn, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {
+    Ok(matches!(
+        ConsentState::from_events(&store::consent::events(c, patient)?),
+        ConsentState::OptedOut { .. }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn cursor_keys_are_per_provider() {
+        assert_eq!(cursor_key("twilio"), "sync.cursor.twilio");
+        assert_ne!(cursor_key("twilio"), cursor_key("outbox"));
+    }
+
+    #[test]
+    fn the_first_poll_looks_three_days_back() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
+        let c = first_cursor(now);
+        assert_eq!(
+            c.window_start(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
+        );
+        assert_eq!(c.seen_count(), 0);
+    }
+
+    #[test]
+    fn reply_counts_add_up_by_filing() {
+        let mut r = ReplyCounts::default();
+        for k in ReplyKind::ALL {
+            r.add(k);
+        }
+        r.add(ReplyKind::Other);
+        assert_eq!(r.total(), 8);
+        assert_eq!(r.other, 2);
+        assert_eq!(r.cancel, 1);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["opt_out"], 1);
+    }
+}
