@@ -216,6 +216,7 @@ fn bench(c: &mut Criterion) {
                         concurrency: config.sms.concurrency as usize,
                         rate_per_second: None,
                         jitter_seed: Some(1),
+                        quiet: None,
                     };
                     let gate = Gate::with_allow_list(&[]);
                     let rt = tokio::runtime::Builder::new_current_thread()

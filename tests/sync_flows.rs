@@ -64,6 +64,7 @@ fn dispatcher(twilio: Twilio) -> Dispatcher {
         concurrency: 4,
         rate_per_second: None,
         jitter_seed: Some(7),
+        quiet: None,
     }
 }
 

@@ -14,14 +14,17 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 
+use chrono_tz::Tz;
+
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, QuietHours};
 use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageStatus};
 use crate::domain::phone::E164;
+use crate::domain::reminder::{allowed_until, next_allowed};
 use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
 use crate::provider::{
     Disposition, OutboundSms, ProviderError, SendReceipt, SentQuery, SmsProvider,
@@ -39,6 +42,9 @@ pub struct Dispatcher {
     pub rate_per_second: Option<f64>,
     /// Fixed jitter seed for repeatable tests; `None` draws from the OS.
     pub jitter_seed: Option<u64>,
+    /// The allowed window and the practice zone: an automated text whose patient's window
+    /// closes while the batch runs is held for the next allowed minute, not sent late.
+    pub quiet: Option<(QuietHours, Tz)>,
 }
 
 impl Dispatcher {
@@ -50,6 +56,7 @@ impl Dispatcher {
             concurrency: config.sms.concurrency as usize,
             rate_per_second: Some(config.sms.rate_per_second),
             jitter_seed: None,
+            quiet: Some((config.reminders.quiet_hours, config.practice.time_zone)),
         }
     }
 }
@@ -72,9 +79,21 @@ pub struct DispatchReport {
     pub waiting_reason: Option<String>,
 }
 
+/// One text waiting in a task's queue.
+struct Pending {
+    id: MessageId,
+    sms: OutboundSms,
+    /// When its row was written (the reconciliation window starts there).
+    since: DateTime<Utc>,
+    /// The window it must go in, when it is an automated text.
+    zone: Option<(QuietHours, Tz)>,
+}
+
 enum TaskResult {
     Done(MessageId, Result<(SendReceipt, u32, bool), ProviderError>),
-    NotAttempted(MessageId),
+    /// Not sent: the run stopped (`None`), or the patient's allowed window closed (`Some`:
+    /// the next allowed minute).
+    NotAttempted(MessageId, Option<DateTime<Utc>>),
 }
 
 /// Paces sends to a rate: each caller gets the next free slot.
@@ -128,18 +147,28 @@ pub async fn dispatch(
     let claimed = Arc::new(Mutex::new(claimed));
     let items: HashMap<MessageId, BatchItem> = rows.iter().map(|m| (m.id, item(m))).collect();
 
-    let mut groups: HashMap<String, Vec<(MessageId, OutboundSms, DateTime<Utc>)>> = HashMap::new();
+    let mut groups: HashMap<String, Vec<Pending>> = HashMap::new();
     for m in &rows {
+        // Automated texts may only go inside the patient's window; answers to the patient's
+        // own keywords go at once.
+        let zone = match (&d.quiet, m.patient_id) {
+            (Some((quiet, practice)), Some(p)) if m.kind.counts_against_cap() => Some((
+                *quiet,
+                store::patients::get(store.conn(), p)?.zone(*practice),
+            )),
+            _ => None,
+        };
         match E164::try_from(m.to.clone()) {
-            Ok(to) => groups.entry(m.to.clone()).or_default().push((
-                m.id,
-                OutboundSms {
+            Ok(to) => groups.entry(m.to.clone()).or_default().push(Pending {
+                id: m.id,
+                sms: OutboundSms {
                     to,
                     body: m.body.clone(),
                     idempotency_key: m.idempotency_key.clone().unwrap_or_default(),
                 },
-                m.created_at,
-            )),
+                since: m.created_at,
+                zone,
+            }),
             Err(_) => {
                 let now = clock.now();
                 store.write(|c| {
@@ -183,6 +212,7 @@ pub async fn dispatch(
         );
         let provider = d.provider.clone();
         let policy = d.policy;
+        let clock = *clock;
         let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
             Some(seed) => Box::new(SeededJitter::new(seed.wrapping_add(n as u64))),
             None => Box::new(SeededJitter::from_entropy()),
@@ -191,12 +221,28 @@ pub async fn dispatch(
             let Ok(_permit) = gate.acquire_owned().await else {
                 return;
             };
-            for (id, sms, since) in group {
+            for Pending {
+                id,
+                sms,
+                since,
+                zone,
+            } in group
+            {
                 if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let _ = tx.send(TaskResult::NotAttempted(id));
+                    let _ = tx.send(TaskResult::NotAttempted(id, None));
                     continue;
                 }
                 pacer.wait().await;
+                if let Some((quiet, tz)) = zone {
+                    let now = clock.now();
+                    if allowed_until(now, tz, &quiet).is_none_or(|end| now >= end) {
+                        let _ = tx.send(TaskResult::NotAttempted(
+                            id,
+                            Some(next_allowed(now, tz, &quiet)),
+                        ));
+                        continue;
+                    }
+                }
                 let is_claimed =
                     |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
                 let result = send_with_retry(
@@ -233,24 +279,25 @@ pub async fn dispatch(
     while let Some(result) = rx.recv().await {
         let now = clock.now();
         let (id, outcome) = match result {
-            TaskResult::NotAttempted(id) => (id, None),
-            TaskResult::Done(id, r) => (id, Some(r)),
+            TaskResult::NotAttempted(id, until) => (id, Err(until)),
+            TaskResult::Done(id, r) => (id, Ok(r)),
         };
         let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) else {
             continue;
         };
         match outcome {
-            None => {
-                store.write(|c| {
-                    store::messages::set_status(c, id, MessageStatus::Queued, None, now)
+            Err(until) => {
+                store.write(|c| match until {
+                    Some(at) => store::messages::defer(c, id, at, now),
+                    None => store::messages::set_status(c, id, MessageStatus::Queued, None, now),
                 })?;
                 on_event(BatchEvent::Deferred {
                     item: it.clone(),
-                    until: None,
+                    until,
                 });
                 report.deferred += 1;
             }
-            Some(Ok((receipt, attempts, reconciled))) => {
+            Ok(Ok((receipt, attempts, reconciled))) => {
                 let provider = d.provider.name();
                 store.write(|c| {
                     handed_over(c, m, provider, &receipt, attempts, reconciled, actor, now)
@@ -258,7 +305,7 @@ pub async fn dispatch(
                 on_event(BatchEvent::Sent { item: it.clone() });
                 report.sent += 1;
             }
-            Some(Err(e)) => {
+            Ok(Err(e)) => {
                 let code = e.code().map(|c| c.to_string());
                 match e.disposition() {
                     Disposition::Retry => {
@@ -523,4 +570,91 @@ pub(crate) fn flag_number(
         ),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::message::MessageKind;
+    use crate::provider::outbox::Outbox;
+    use crate::store::appointments::tests::{fixture, t};
+    use crate::store::messages::NewOutbound;
+
+    fn pending(store: &Store, p: PatientId, key: &str, kind: MessageKind) -> MessageId {
+        store::messages::insert_outbound(
+            store.conn(),
+            &NewOutbound {
+                kind,
+                patient_id: Some(p),
+                appointment_id: None,
+                idempotency_key: key,
+                to: "+12015550134",
+                body: "Riverside Family Practice: see you soon. Reply STOP to opt out.",
+                encoding: "gsm7",
+                segments: 1,
+                status: MessageStatus::Pending,
+                provider: "outbox",
+                findings: None,
+                created_by: "system",
+                now: t(0, 0),
+                not_before: None,
+            },
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn run(store: &mut Store, ids: &[MessageId], now: DateTime<Utc>) -> DispatchReport {
+        let d = Dispatcher::from_config(&Config::default(), Arc::new(Outbox::new()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(dispatch(
+            &d,
+            store,
+            ids,
+            "system",
+            &Clock::Fixed(now),
+            &mut |_| {},
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_batch_does_not_send_automated_texts_after_the_window_closes() {
+        let (mut store, p, _, _) = fixture();
+        let reminder = pending(&store, p, "r", MessageKind::Reminder24h);
+        let help = pending(&store, p, "h", MessageKind::HelpReply);
+        // 20:01 in New York: the window closed a minute ago.
+        let r = run(
+            &mut store,
+            &[reminder, help],
+            t(1, 1) + chrono::Duration::days(1),
+        );
+        assert_eq!((r.sent, r.deferred), (1, 1), "{r:?}");
+        let held = store::messages::get(store.conn(), reminder).unwrap();
+        assert_eq!(held.status, MessageStatus::Queued);
+        assert!(held.provider_id.is_none(), "not handed to the provider");
+        assert_eq!(
+            held.not_before,
+            Some(t(13, 0) + chrono::Duration::days(1)),
+            "08:00 the next morning"
+        );
+        // The answer to the patient's own HELP is not held.
+        assert!(
+            store::messages::get(store.conn(), help)
+                .unwrap()
+                .provider_id
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn inside_the_window_the_batch_sends() {
+        let (mut store, p, _, _) = fixture();
+        let reminder = pending(&store, p, "r", MessageKind::Reminder24h);
+        let r = run(&mut store, &[reminder], t(15, 0));
+        assert_eq!((r.sent, r.deferred), (1, 0));
+    }
 }

@@ -13,6 +13,9 @@ use crate::store::Store;
 
 use super::WorkflowError;
 
+/// How long a run waits for another to finish sending before it gives up.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Held while a run sends; released on drop.
 #[derive(Debug)]
 pub struct SendLock {
@@ -37,13 +40,33 @@ pub fn acquire(store: &Store) -> Result<Option<SendLock>, WorkflowError> {
         .map_err(|e| {
             WorkflowError::Lock(format!("cannot open the send lock {}: {e}", path.display()))
         })?;
-    // File::lock is std since Rust 1.89; the crate's declared MSRV moves up with the next
-    // toolchain bump (the machine and CI build with 1.95).
-    #[allow(clippy::incompatible_msrv)]
-    file.lock().map_err(|e| {
-        WorkflowError::Lock(format!("cannot take the send lock {}: {e}", path.display()))
-    })?;
-    Ok(Some(SendLock { _file: file, path }))
+    // Wait a bounded time: a run that hangs must not make every later cron run pile up
+    // behind it forever.
+    let started = std::time::Instant::now();
+    loop {
+        // File::try_lock is std since Rust 1.89; the crate's declared MSRV moves up with the
+        // next toolchain bump (the machine and CI build with 1.95).
+        #[allow(clippy::incompatible_msrv)]
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(SendLock { _file: file, path })),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(WorkflowError::Lock(format!(
+                    "another frontdesk run has been sending for over {} s (lock {}); try again when it has finished",
+                    WAIT.as_secs(),
+                    path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(WorkflowError::Lock(format!(
+                    "cannot take the send lock {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

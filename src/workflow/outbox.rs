@@ -49,7 +49,7 @@ pub async fn flush(
 ) -> Result<FlushReport, StoreError> {
     let mut report = FlushReport::default();
     let now = clock.now();
-    let unfinished = store::messages::unfinished(store.conn())?;
+    let unfinished = store::messages::waiting_to_send(store.conn())?;
     if d.provider.is_offline() {
         // Held by the outbox: they go out only through a real provider.
         report.waiting = unfinished.len();
@@ -57,7 +57,6 @@ pub async fn flush(
     }
     let waiting: Vec<Message> = unfinished
         .into_iter()
-        .filter(|m| !at_provider(m))
         .filter(|m| m.not_before.is_none_or(|t| t <= now))
         .collect();
     let before = waiting.len();
@@ -102,18 +101,6 @@ pub async fn flush(
     }
     Ok(report)
 }
-
-/// A `queued` row that carries a real provider's id is already with that provider (Twilio
-/// answers a create with "queued"): only its delivery status is still to come, through sync.
-/// Sending it again would text the patient twice. Rows the offline outbox holds, and rows a
-/// transient error left queued (no provider id), still wait to be sent.
-fn at_provider(m: &Message) -> bool {
-    m.status == MessageStatus::Queued && m.provider_id.is_some() && m.provider != OFFLINE_OUTBOX
-}
-
-/// The name the offline outbox provider stores on its rows (`Outbox::name`).
-const OFFLINE_OUTBOX: &str = "outbox";
-
 enum Recheck {
     Go,
     Wait(Option<DateTime<Utc>>),
@@ -233,7 +220,7 @@ fn withdraw(
 
 /// Ids of the rows a flush would consider now (for previews and tests).
 pub fn waiting_ids(store: &Store) -> Result<Vec<MessageId>, StoreError> {
-    Ok(store::messages::unfinished(store.conn())?
+    Ok(store::messages::waiting_to_send(store.conn())?
         .into_iter()
         .map(|m| m.id)
         .collect())

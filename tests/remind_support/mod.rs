@@ -291,14 +291,17 @@ pub fn fast_policy() -> RetryPolicy {
     }
 }
 
-/// A dispatcher for `provider` with no rate limit and fast retries.
+/// A dispatcher for `provider` with no rate limit and fast retries, holding automated texts
+/// to the default window in the practice's zone as the real one does.
 pub fn dispatcher(provider: impl SmsProvider + 'static) -> Dispatcher {
+    let config = Config::default();
     Dispatcher {
         provider: Arc::new(provider),
         policy: fast_policy(),
         concurrency: 4,
         rate_per_second: None,
         jitter_seed: Some(7),
+        quiet: Some((config.reminders.quiet_hours, config.practice.time_zone)),
     }
 }
 

@@ -99,6 +99,14 @@ pub fn next_allowed(now: DateTime<Utc>, tz: Tz, quiet: &QuietHours) -> DateTime<
     local_instant(day, quiet.start, tz)
 }
 
+/// When the allowed window that `now` is in closes (local `quiet.end` today), or `None` when
+/// `now` is outside it. A batch checks this before every text so one that starts at 19:59
+/// does not go on sending after 20:00.
+pub fn allowed_until(now: DateTime<Utc>, tz: Tz, quiet: &QuietHours) -> Option<DateTime<Utc>> {
+    in_allowed_window(now, tz, quiet)
+        .then(|| local_instant(now.with_timezone(&tz).date_naive(), quiet.end, tz))
+}
+
 /// Is `now` inside the allowed window in `tz`?
 pub fn in_allowed_window(now: DateTime<Utc>, tz: Tz, quiet: &QuietHours) -> bool {
     next_allowed(now, tz, quiet) == now

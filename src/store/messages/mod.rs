@@ -288,11 +288,17 @@ fn rank(s: MessageStatus) -> u8 {
     }
 }
 
-/// Outbound messages not yet final: the outbox and rows a crash may have left `pending`.
-pub fn unfinished(conn: &Connection) -> Result<Vec<Message>> {
+/// Outbound texts still to be handed to a provider: rows a crash (or an unknown outcome) left
+/// `pending`, rows the offline outbox holds, and rows a transient error left `queued` without
+/// a provider id. A row a real provider accepted as "queued" is *not* here — it has left, and
+/// only its delivery status is to come (sending it again would text the patient twice).
+pub fn waiting_to_send(conn: &Connection) -> Result<Vec<Message>> {
     query(
         conn,
-        "WHERE direction = 'out' AND status IN ('pending', 'queued') ORDER BY id",
+        "WHERE direction = 'out'
+           AND (status = 'pending'
+                OR (status = 'queued' AND (provider_id IS NULL OR provider = 'outbox')))
+         ORDER BY id",
         [],
     )
 }

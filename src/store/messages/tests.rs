@@ -156,7 +156,7 @@ fn caps_count_automated_messages_but_not_keyword_answers() {
 }
 
 #[test]
-fn unfinished_lists_pending_and_queued() {
+fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     let (store, p, _, _) = fixture();
     let a = insert_outbound(store.conn(), &outbound("a", p))
         .unwrap()
@@ -183,8 +183,21 @@ fn unfinished_lists_pending_and_queued() {
         t(9, 1),
     )
     .unwrap();
+    // Accepted by Twilio as "queued": it has left, so it is not waiting to be sent.
+    let d = insert_outbound(store.conn(), &outbound("d", p))
+        .unwrap()
+        .unwrap();
+    mark_handed_over(
+        store.conn(),
+        d,
+        "twilio",
+        "SMd",
+        MessageStatus::Queued,
+        t(9, 2),
+    )
+    .unwrap();
     assert_eq!(
-        unfinished(store.conn())
+        waiting_to_send(store.conn())
             .unwrap()
             .iter()
             .map(|m| m.id)

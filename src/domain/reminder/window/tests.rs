@@ -351,3 +351,25 @@ fn patient_facts_take_the_patients_zone_and_flag() {
     let f = PatientFacts::new(&p, New_York, opted_in());
     assert_eq!((f.zone, f.has_mobile), (New_York, false));
 }
+
+#[test]
+fn allowed_until_is_todays_window_end_in_the_patients_zone() {
+    let now = local(New_York, 2026, 11, 25, 19, 59);
+    assert_eq!(
+        allowed_until(now, New_York, &quiet()),
+        Some(local(New_York, 2026, 11, 25, 20, 0))
+    );
+    // Still 16:59 in Los Angeles: that patient's window runs three more hours.
+    assert_eq!(
+        allowed_until(now, Los_Angeles, &quiet()),
+        Some(local(Los_Angeles, 2026, 11, 25, 20, 0))
+    );
+    assert_eq!(
+        allowed_until(local(New_York, 2026, 11, 25, 20, 0), New_York, &quiet()),
+        None
+    );
+    assert_eq!(
+        allowed_until(local(New_York, 2026, 11, 25, 7, 59), New_York, &quiet()),
+        None
+    );
+}
