@@ -1,7 +1,7 @@
 //! What the sending commands share: the practice database, the provider, the gate, a tokio
 //! runtime, and progress lines on stderr folded from batch events.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -38,11 +38,22 @@ pub fn tokio() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Folds batch events and prints a progress line to stderr when something changes.
-#[derive(Default)]
+/// Folds batch events into progress on stderr: a line updated in place on a terminal; in cron
+/// mail or a log file, only the start and the end of each batch.
 pub struct StderrProgress {
     progress: BatchProgress,
     last: String,
+    live: bool,
+}
+
+impl Default for StderrProgress {
+    fn default() -> Self {
+        Self {
+            progress: BatchProgress::default(),
+            last: String::new(),
+            live: std::io::stderr().is_terminal(),
+        }
+    }
 }
 
 impl StderrProgress {
@@ -51,11 +62,18 @@ impl StderrProgress {
         if self.progress.total == 0 && self.progress.stopped.is_none() {
             return;
         }
+        let ends = matches!(event, BatchEvent::Finished | BatchEvent::Stopped { .. });
+        let starts = matches!(event, BatchEvent::Started { .. });
         let line = self.progress.to_string();
-        if line != self.last {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{line}");
-            self.last = line;
+        if line == self.last || !(self.live || starts || ends) {
+            return;
         }
+        let mut err = std::io::stderr().lock();
+        let _ = if self.live {
+            write!(err, "\r{line}\x1b[K{}", if ends { "\n" } else { "" })
+        } else {
+            writeln!(err, "{line}")
+        };
+        self.last = line;
     }
 }

@@ -122,6 +122,8 @@ pub async fn run(
         });
         if let Some(reason) = flushed.dispatch.stopped {
             report.stopped = Some(reason);
+            let end = clock.now();
+            store.write(|c| audit_run(c, &report, end))?;
             return Ok(report);
         }
     }
