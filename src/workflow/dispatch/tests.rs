@@ -1,0 +1,83 @@
+use super::*;
+use crate::domain::message::MessageKind;
+use crate::provider::outbox::Outbox;
+use crate::store::appointments::tests::{fixture, t};
+use crate::store::messages::NewOutbound;
+
+fn pending(store: &Store, p: PatientId, key: &str, kind: MessageKind) -> MessageId {
+    store::messages::insert_outbound(
+        store.conn(),
+        &NewOutbound {
+            kind,
+            patient_id: Some(p),
+            appointment_id: None,
+            idempotency_key: key,
+            to: "+12015550134",
+            body: "Riverside Family Practice: see you soon. Reply STOP to opt out.",
+            encoding: "gsm7",
+            segments: 1,
+            status: MessageStatus::Pending,
+            provider: "outbox",
+            findings: None,
+            created_by: "system",
+            now: t(0, 0),
+            not_before: None,
+        },
+    )
+    .unwrap()
+    .unwrap()
+}
+
+fn run(store: &mut Store, ids: &[MessageId], now: DateTime<Utc>) -> DispatchReport {
+    let d = Dispatcher::from_config(&Config::default(), Arc::new(Outbox::new()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(dispatch(
+        &d,
+        store,
+        ids,
+        "system",
+        &Clock::Fixed(now),
+        &mut |_| {},
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_batch_does_not_send_automated_texts_after_the_window_closes() {
+    let (mut store, p, _, _) = fixture();
+    let reminder = pending(&store, p, "r", MessageKind::Reminder24h);
+    let help = pending(&store, p, "h", MessageKind::HelpReply);
+    // 20:01 in New York: the window closed a minute ago.
+    let r = run(
+        &mut store,
+        &[reminder, help],
+        t(1, 1) + chrono::Duration::days(1),
+    );
+    assert_eq!((r.sent, r.deferred), (1, 1), "{r:?}");
+    let held = store::messages::get(store.conn(), reminder).unwrap();
+    assert_eq!(held.status, MessageStatus::Queued);
+    assert!(held.provider_id.is_none(), "not handed to the provider");
+    assert_eq!(
+        held.not_before,
+        Some(t(13, 0) + chrono::Duration::days(1)),
+        "08:00 the next morning"
+    );
+    // The answer to the patient's own HELP is not held.
+    assert!(
+        store::messages::get(store.conn(), help)
+            .unwrap()
+            .provider_id
+            .is_some()
+    );
+}
+
+#[test]
+fn inside_the_window_the_batch_sends() {
+    let (mut store, p, _, _) = fixture();
+    let reminder = pending(&store, p, "r", MessageKind::Reminder24h);
+    let r = run(&mut store, &[reminder], t(15, 0));
+    assert_eq!((r.sent, r.deferred), (1, 0));
+}
