@@ -147,15 +147,26 @@ pub(crate) struct Lexicon {
     texts: Vec<Box<str>>,
     /// Grammar classes of each single word, by word id.
     pub word_class: Vec<u32>,
+    /// Per word id: does a multi-word grammar phrase start with it? Does a phrase that
+    /// blocks on its own? (Precomputed so the per-word checks are one load.)
+    pub starts_grammar: Vec<bool>,
+    pub starts_always: Vec<bool>,
     /// Phrases starting with each word id, longest first.
     starts: Vec<Vec<u32>>,
     pub phrases: Vec<Phrase>,
     /// Hashes of every word of the misspelling-tolerant vocabulary and of each of its
     /// one-letter deletions, with the phrase id: the symmetric-delete index.
     fuzzy: Vec<(u64, u32)>,
+    /// Bitsets of the first and last three letters of the single words that block on their
+    /// own: a cheap "could this be a vocabulary word?" before joining or typo probes.
+    prefix3: Vec<u64>,
+    suffix3: Vec<u64>,
+    /// Where each bucket (top [`FUZZY_BITS`] bits of the hash) starts in `fuzzy`.
+    fuzzy_buckets: Vec<u32>,
     /// Words that are one typo from a vocabulary word but are words in their own right
     /// ("cancel" for "cancer"): never read as misspellings.
-    fuzzy_exceptions: FxMap<Box<str>, ()>,
+    /// Hashes only: 28,000 entries load without an allocation each.
+    fuzzy_exceptions: FxMap<u64, ()>,
 }
 
 /// A vocabulary file, its category and whether its entries are test names.
@@ -216,6 +227,9 @@ const SOURCES: [Source; 9] = [
 const GRAMMAR: &str = include_str!("../../assets/phi/grammar.txt");
 const FUZZY_EXCEPTIONS: &str = include_str!("../../assets/phi/fuzzy_exceptions.txt");
 
+/// Bits of the hash that pick a misspelling-index bucket.
+const FUZZY_BITS: u32 = 16;
+
 /// Shortest word the misspelling index accepts: one typo in fewer letters changes meaning.
 pub(crate) const FUZZY_MIN_LEN: usize = 6;
 
@@ -225,7 +239,7 @@ impl Lexicon {
         let mut lex = Lexicon::default();
         let mut scratch = Tokens::default();
         let mut ids = Vec::new();
-        let mut by_toks: FxMap<Box<[u32]>, u32> = FxMap::default();
+        let mut by_toks: FxMap<u64, u32> = FxMap::default();
         for src in &SOURCES {
             for (term, flags) in entries(src.text) {
                 let sense = parse_sense(src, flags);
@@ -236,9 +250,8 @@ impl Lexicon {
                 lex.add_sense(pid, sense);
                 // The same phrase written without spaces: "x ray" → "xray", "hiv aids".
                 if ids.len() > 1 {
-                    let joined: String = (0..scratch.toks.len()).map(|i| scratch.norm(i)).collect();
-                    // (Not when it starts with a digit: text splits "24hour" at the digits.)
-                    if joined.len() >= 4 && !joined.starts_with(|c: char| c.is_ascii_digit()) {
+                    let joined: String = ids.iter().filter_map(|&id| lex.word_text(id)).collect();
+                    if joined.len() >= 4 {
                         let id = lex.intern_word(&joined);
                         let pid = lex.phrase_for(&[id], &mut by_toks);
                         lex.add_sense(
@@ -277,8 +290,9 @@ impl Lexicon {
                 }
             }
         }
+        lex.fuzzy_exceptions.reserve(FUZZY_EXCEPTIONS.len() / 9);
         for (term, _) in entries(FUZZY_EXCEPTIONS) {
-            lex.fuzzy_exceptions.insert(term.into(), ());
+            lex.fuzzy_exceptions.insert(hash_str(term), ());
         }
         lex.build_indexes();
         lex
@@ -286,11 +300,22 @@ impl Lexicon {
 
     /// Tokenise a vocabulary term into word ids; false if it has no words.
     fn intern_phrase(&mut self, term: &str, scratch: &mut Tokens, ids: &mut Vec<u32>) -> bool {
-        tokenize(term, scratch);
         ids.clear();
+        let simple =
+            term.bytes().all(|b| b.is_ascii_lowercase() || b == b' ') && !term.contains("  ");
+        if simple {
+            // Already folded (the generated lists): split on spaces.
+            for w in term.split(' ').filter(|w| w.len() > 1) {
+                ids.push(self.intern_word(w));
+            }
+            if ids.len() == term.split(' ').count() {
+                return !ids.is_empty();
+            }
+            ids.clear();
+        }
+        tokenize(term, scratch);
         for i in 0..scratch.toks.len() {
-            let w = scratch.norm(i).to_string();
-            ids.push(self.intern_word(&w));
+            ids.push(self.intern_word(scratch.norm(i)));
         }
         !ids.is_empty()
     }
@@ -307,9 +332,22 @@ impl Lexicon {
         id
     }
 
-    fn phrase_for(&mut self, ids: &[u32], by_toks: &mut FxMap<Box<[u32]>, u32>) -> u32 {
-        if let Some(&pid) = by_toks.get(ids) {
-            return pid;
+    /// The phrase with these word ids, created if new. Keyed by a hash of the ids (no
+    /// allocation per lookup); a hash collision just makes a second phrase.
+    fn phrase_for(&mut self, ids: &[u32], by_toks: &mut FxMap<u64, u32>) -> u32 {
+        let mut h = FxHasher::default();
+        for &id in ids {
+            h.add(u64::from(id));
+        }
+        let key = h.finish();
+        if let Some(&pid) = by_toks.get(&key) {
+            if self
+                .phrases
+                .get(pid as usize)
+                .is_some_and(|p| *p.toks == *ids)
+            {
+                return pid;
+            }
         }
         let pid = self.phrases.len() as u32;
         self.phrases.push(Phrase {
@@ -317,7 +355,7 @@ impl Lexicon {
             senses: Vec::new(),
             class: 0,
         });
-        by_toks.insert(ids.into(), pid);
+        by_toks.entry(key).or_insert(pid);
         pid
     }
 
@@ -344,11 +382,42 @@ impl Lexicon {
                 }
             }
         }
+        self.starts_grammar = vec![false; self.texts.len()];
+        self.starts_always = vec![false; self.texts.len()];
+        for p in &self.phrases {
+            let Some(&first) = p.toks.first() else {
+                continue;
+            };
+            if p.class != 0 && p.toks.len() > 1 {
+                self.starts_grammar[first as usize] = true;
+            }
+            if p.senses
+                .iter()
+                .any(|s| !s.ctx && !s.upper && s.test != Test::ValueOnly)
+            {
+                self.starts_always[first as usize] = true;
+            }
+        }
         let phrases = &self.phrases;
         for list in &mut self.starts {
             list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
         }
         let words_by_id: Vec<&str> = self.texts.iter().map(AsRef::as_ref).collect();
+        self.prefix3 = vec![0; TRIGRAMS.div_ceil(64)];
+        self.suffix3 = vec![0; TRIGRAMS.div_ceil(64)];
+        for p in &self.phrases {
+            if p.toks.len() != 1 || !p.senses.iter().any(|s| !s.ctx && !s.upper) {
+                continue;
+            }
+            let w = words_by_id[p.toks[0] as usize].as_bytes();
+            if let (Some(a), Some(b)) = (
+                trigram(w.get(..3)),
+                trigram(w.get(w.len().saturating_sub(3)..)),
+            ) {
+                self.prefix3[a / 64] |= 1 << (a % 64);
+                self.suffix3[b / 64] |= 1 << (b % 64);
+            }
+        }
         let mut fuzzy = Vec::new();
         for (pid, p) in self.phrases.iter().enumerate() {
             if p.toks.len() != 1 || !p.senses.iter().any(|s| s.fuzzy) {
@@ -367,9 +436,43 @@ impl Lexicon {
                 fuzzy.push((hash_str(&buf), pid as u32));
             }
         }
-        fuzzy.sort_unstable();
-        fuzzy.dedup();
-        self.fuzzy = fuzzy;
+        // Counting sort by bucket: O(n), and a lookup reads one small bucket.
+        let nb = 1usize << FUZZY_BITS;
+        let bucket = |h: u64| (h >> (64 - FUZZY_BITS)) as usize;
+        let mut starts = vec![0u32; nb + 1];
+        for &(h, _) in &fuzzy {
+            starts[bucket(h) + 1] += 1;
+        }
+        for i in 0..nb {
+            starts[i + 1] += starts[i];
+        }
+        let mut fill = starts.clone();
+        let mut sorted = vec![(0u64, 0u32); fuzzy.len()];
+        for &(h, pid) in &fuzzy {
+            let b = bucket(h);
+            sorted[fill[b] as usize] = (h, pid);
+            fill[b] += 1;
+        }
+        self.fuzzy = sorted;
+        self.fuzzy_buckets = starts;
+    }
+
+    /// Could `w` (folded) start and end like a single vocabulary word? `None` for letters
+    /// outside a-z, where the bitsets cannot tell.
+    pub fn may_start(&self, w: &[u8]) -> bool {
+        trigram(w.get(..3)).is_none_or(|a| {
+            self.prefix3
+                .get(a / 64)
+                .is_some_and(|b| b >> (a % 64) & 1 == 1)
+        })
+    }
+
+    pub fn may_end(&self, w: &[u8]) -> bool {
+        trigram(w.get(w.len().saturating_sub(3)..)).is_none_or(|a| {
+            self.suffix3
+                .get(a / 64)
+                .is_some_and(|b| b >> (a % 64) & 1 == 1)
+        })
     }
 
     pub fn word(&self, w: &str) -> Option<u32> {
@@ -394,16 +497,25 @@ impl Lexicon {
     /// swap of neighbours), verified by edit distance. `w` is folded, ASCII letters.
     pub fn fuzzy(&self, w: &str, out: &mut Vec<u32>) {
         out.clear();
-        if w.len() < FUZZY_MIN_LEN || w.len() > 24 || self.fuzzy_exceptions.contains_key(w) {
+        if w.len() < FUZZY_MIN_LEN || w.len() > 24 {
+            return;
+        }
+        if self.fuzzy_exceptions.contains_key(&hash_str(w)) {
+            return;
+        }
+        // One typo leaves the first three or the last three letters intact (from 7 letters).
+        let b = w.as_bytes();
+        if b.len() >= 7 && !self.may_start(b) && !self.may_end(b) {
             return;
         }
         let probe = |h: u64, out: &mut Vec<u32>| {
-            let i = self.fuzzy.partition_point(|&(k, _)| k < h);
-            for &(k, pid) in &self.fuzzy[i..] {
-                if k != h {
-                    break;
-                }
-                if !out.contains(&pid) {
+            let b = (h >> (64 - FUZZY_BITS)) as usize;
+            let (Some(&lo), Some(&hi)) = (self.fuzzy_buckets.get(b), self.fuzzy_buckets.get(b + 1))
+            else {
+                return;
+            };
+            for &(k, pid) in self.fuzzy.get(lo as usize..hi as usize).unwrap_or(&[]) {
+                if k == h && !out.contains(&pid) {
                     out.push(pid);
                 }
             }
@@ -430,6 +542,12 @@ impl Lexicon {
         let words_by_id: Vec<&str> = self.texts.iter().map(AsRef::as_ref).collect();
         let mut out = Vec::new();
         for p in &self.phrases {
+            // A joined form starting with digits ("24hoururine") only exists spaced out:
+            // text splits "24hour" at the digits.
+            let first = p.toks.first().map_or("", |&id| words_by_id[id as usize]);
+            if p.toks.len() == 1 && first.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
             for s in &p.senses {
                 if !s.ctx && !s.upper && s.test != Test::ValueOnly {
                     let text: Vec<&str> =
@@ -439,6 +557,18 @@ impl Lexicon {
             }
         }
         out
+    }
+}
+
+const TRIGRAMS: usize = 26 * 26 * 26;
+
+/// Index of three lower-case ASCII letters.
+fn trigram(t: Option<&[u8]>) -> Option<usize> {
+    match t? {
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_lowercase) => {
+            Some((usize::from(a - b'a') * 26 + usize::from(b - b'a')) * 26 + usize::from(c - b'a'))
+        }
+        _ => None,
     }
 }
 

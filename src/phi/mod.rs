@@ -264,6 +264,13 @@ impl Gate {
     }
 }
 
+/// Compile the built-in vocabularies afresh and return the number of phrases (benches time
+/// this as the vocabulary load; checks use the copy compiled once).
+#[doc(hidden)]
+pub fn compile_vocabularies() -> usize {
+    Lexicon::builtin().phrases.len()
+}
+
 /// Every vocabulary phrase that blocks on its own, folded, with its category. For tests
 /// and review tools; not needed to check text.
 #[doc(hidden)]

@@ -186,6 +186,14 @@ fn phrase_at(lex: &Lexicon, s: &Scratch, pid: u32, i: usize) -> Option<usize> {
 fn mark_grammar_phrases(lex: &Lexicon, s: &mut Scratch) {
     for i in 0..s.ids.len() {
         let Some(id) = s.ids[i] else { continue };
+        if !lex
+            .starts_grammar
+            .get(id as usize)
+            .copied()
+            .unwrap_or(false)
+        {
+            continue;
+        }
         for &pid in lex.starting_with(id) {
             let Some(p) = lex.phrase(pid) else { continue };
             if p.class == 0 || p.toks.len() < 2 {
@@ -202,15 +210,7 @@ fn mark_grammar_phrases(lex: &Lexicon, s: &mut Scratch) {
 
 /// True when some vocabulary phrase starting at this word blocks on its own.
 fn starts_always_phrase(lex: &Lexicon, id: Option<u32>) -> bool {
-    id.is_some_and(|id| {
-        lex.starting_with(id).iter().any(|&pid| {
-            lex.phrase(pid).is_some_and(|p| {
-                p.senses
-                    .iter()
-                    .any(|s| !s.ctx && !s.upper && s.test != Test::ValueOnly)
-            })
-        })
-    })
+    id.is_some_and(|id| lex.starts_always.get(id as usize).copied().unwrap_or(false))
 }
 
 /// The capitalised words after a title ("Dr. Jane Stone") or a greeting ("Hi Camila,"),
@@ -307,12 +307,13 @@ fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
         if gap.is_empty() || gap.len() > 2 || !gap.chars().all(|c| c == ' ' || c == '-') {
             continue;
         }
-        s.word.clear();
-        s.word.push_str(s.toks.norm(i));
-        s.word.push_str(s.toks.norm(i + 1));
-        if s.word.len() < 6 {
+        let (na, nb) = (s.toks.norm(i), s.toks.norm(i + 1));
+        if na.len() + nb.len() < 6 || !lex.may_start(na.as_bytes()) || !lex.may_end(nb.as_bytes()) {
             continue;
         }
+        s.word.clear();
+        s.word.push_str(na);
+        s.word.push_str(nb);
         let Some(id) = lex.word(&s.word) else {
             continue;
         };
@@ -860,40 +861,42 @@ fn parse_num(s: &str) -> f64 {
 /// hyphens after the 4th and 7th (letters exclude S, L, O, I, B, Z).
 fn medicare_ids(text: &str, out: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
+    let n = bytes.len();
+    let in_run = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
     let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
+    while i < n {
+        while i < n && !in_run(bytes[i]) {
             i += 1;
+        }
+        let start = i;
+        while i < n && in_run(bytes[i]) {
+            i += 1;
+        }
+        let mut end = i;
+        while end > start && bytes[end - 1] == b'-' {
+            end -= 1;
+        }
+        let run = bytes.get(start..end).unwrap_or(&[]);
+        // 11 characters, or 13 with the two hyphens.
+        if !(11..=13).contains(&run.len()) || !matches!(run.first(), Some(b'1'..=b'9')) {
             continue;
         }
-        let mut j = i;
-        let mut chars = Vec::with_capacity(11);
-        while j < bytes.len()
-            && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-')
-            && chars.len() <= 11
-        {
-            if bytes[j] != b'-' {
-                chars.push(bytes[j].to_ascii_uppercase());
-            }
-            j += 1;
+        let mut chars = [0u8; 13];
+        let mut len = 0;
+        for &b in run.iter().filter(|&&b| b != b'-') {
+            chars[len] = b.to_ascii_uppercase();
+            len += 1;
         }
-        while j > i && bytes[j - 1] == b'-' {
-            j -= 1;
-        }
-        if chars.len() == 11
-            && is_mbi(&chars)
-            && (j >= bytes.len() || !bytes[j].is_ascii_alphanumeric())
-        {
+        if len == 11 && is_mbi(&chars[..11]) {
             out.push(Finding {
-                start: i,
-                end: j,
+                start,
+                end,
                 category: Category::Identifier,
                 rule: rule::MEDICARE_ID,
-                text: text.get(i..j).unwrap_or("").to_string(),
+                text: text.get(start..end).unwrap_or("").to_string(),
                 allowed: false,
             });
         }
-        i = j.max(i + 1);
     }
 }
 

@@ -226,12 +226,14 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
     let mut cur_uppers = 0u32;
     let mut pending_break = false;
     let mut last_end = 0usize;
-    let mut chars = text.char_indices().peekable();
+    let mut chars = text.char_indices();
 
     while let Some((i, c)) = chars.next() {
         let (class, upper) = classify(c);
-        let next_class = chars.peek().map(|&(_, n)| classify(n).0);
-        let next_is_alnum = matches!(next_class, Some(Class::Letter(_) | Class::Digit(_)));
+        // Only separators, symbols and joiners look ahead; letters and digits (most of a
+        // text) do not pay for it.
+        let next_class = || chars.clone().next().map(|(_, n)| classify(n).0);
+        let next_is_alnum = || matches!(next_class(), Some(Class::Letter(_) | Class::Digit(_)));
         match class {
             Class::Letter(l) => {
                 if let Some(t) = cur.as_mut() {
@@ -254,6 +256,20 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                 if upper {
                     cur_uppers += 1;
                 }
+                // Fast path: the rest of a run of ASCII letters, most of any text.
+                let rest = chars.as_str().as_bytes();
+                let run = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+                if run > 0 {
+                    for &b in &rest[..run] {
+                        out.buf.push(b.to_ascii_lowercase() as char);
+                        if b.is_ascii_uppercase() {
+                            cur_uppers += 1;
+                        }
+                    }
+                    t.end += run;
+                    cur_letters += run as u32;
+                    chars.nth(run - 1);
+                }
             }
             Class::Digit(d) => {
                 let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Number, false));
@@ -267,8 +283,8 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                 // A symbol is a letter only inside a word or before letters ("$yphilis"),
                 // never before digits ("$120", "@9am").
                 let in_word = cur.is_some_and(|t| t.kind == Kind::Word);
-                let next_letter = matches!(next_class, Some(Class::Letter(_)));
-                if (in_word && next_is_alnum) || (cur.is_none() && next_letter && c != '!') {
+                let next_letter = matches!(next_class(), Some(Class::Letter(_)));
+                if (in_word && next_is_alnum()) || (cur.is_none() && next_letter && c != '!') {
                     let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, false));
                     t.flags |= flag::SYMBOL;
                     out.buf.push(l);
@@ -286,7 +302,7 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
             }
             Class::Joiner => {
                 // Inside a word it disappears ("crohn's", "don't"); elsewhere it separates.
-                if !(cur.is_some() && next_is_alnum) {
+                if !(cur.is_some() && next_is_alnum()) {
                     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
                     cur_letters = 0;
                     cur_uppers = 0;
@@ -295,7 +311,7 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
             }
             Class::Sep => {
                 if let Some(t) = cur.as_mut() {
-                    let next_digit = matches!(next_class, Some(Class::Digit(_)));
+                    let next_digit = matches!(next_class(), Some(Class::Digit(_)));
                     // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
                     let spaced = t.end - t.start == 1
                         && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
@@ -339,25 +355,36 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
 /// Flag tokens inside URLs and e-mail addresses: `https://…`, `www.…`, `name@host.org`,
 /// `host.org/path`.
 fn mark_urls(text: &str, out: &mut Tokens) {
-    if !text.contains(['.', '@', ':']) {
-        return;
-    }
-    let mut offset = 0;
-    for chunk in text.split_inclusive(char::is_whitespace) {
-        let start = offset;
-        offset += chunk.len();
-        let word = chunk
-            .trim_end()
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        let mut marks = false;
+        while i < n && !bytes[i].is_ascii_whitespace() {
+            marks |= matches!(bytes[i], b'.' | b'@' | b':');
+            i += 1;
+        }
+        if !marks {
+            continue;
+        }
+        let word = text
+            .get(start..i)
+            .unwrap_or("")
             .trim_end_matches(['.', ',', ';', '!', '?', ')', '"', '\'']);
-        let lower = word.to_ascii_lowercase();
-        let is_url = lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www.")
-            || lower.contains("://")
-            || lower
+        let starts = |p: &str| {
+            word.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        };
+        let is_url = starts("www.")
+            || word.contains("://")
+            || word
                 .split_once('@')
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
-            || has_domain(&lower);
+            || has_domain(word);
         if !is_url {
             continue;
         }
@@ -379,9 +406,9 @@ fn has_domain(word: &str) -> bool {
         "com", "org", "net", "gov", "edu", "health", "us", "io", "co", "info",
     ];
     word.match_indices('.').any(|(i, _)| {
-        let rest = &word[i + 1..];
-        let tld_end = rest.find('/').unwrap_or(rest.len());
-        i > 0 && TLDS.contains(&&rest[..tld_end])
+        let rest = word.get(i + 1..).unwrap_or("");
+        let tld = rest.split('/').next().unwrap_or("");
+        i > 0 && TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld))
     })
 }
 
