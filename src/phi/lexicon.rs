@@ -161,6 +161,9 @@ pub(crate) struct Lexicon {
     /// own: a cheap "could this be a vocabulary word?" before joining or typo probes.
     prefix3: Vec<u64>,
     suffix3: Vec<u64>,
+    /// Single words that block on their own, by [`stream_hash`]: "is `a` + `b` one of
+    /// them?" without building `a + b`.
+    joinable: FxMap<u64, u32>,
     /// Where each bucket (top [`FUZZY_BITS`] bits of the hash) starts in `fuzzy`.
     fuzzy_buckets: Vec<u32>,
     /// Words that are one typo from a vocabulary word but are words in their own right
@@ -418,6 +421,18 @@ impl Lexicon {
                 self.suffix3[b / 64] |= 1 << (b % 64);
             }
         }
+        let mut joinable = FxMap::default();
+        for (pid, p) in self.phrases.iter().enumerate() {
+            if p.toks.len() == 1 && p.senses.iter().any(|s| !s.ctx && !s.upper) {
+                let w = words_by_id[p.toks[0] as usize];
+                if w.len() >= 6 {
+                    joinable
+                        .entry(stream_hash(0, w.as_bytes()))
+                        .or_insert(pid as u32);
+                }
+            }
+        }
+        self.joinable = joinable;
         let mut fuzzy = Vec::new();
         for (pid, p) in self.phrases.iter().enumerate() {
             if p.toks.len() != 1 || !p.senses.iter().any(|s| s.fuzzy) {
@@ -473,6 +488,14 @@ impl Lexicon {
                 .get(a / 64)
                 .is_some_and(|b| b >> (a % 64) & 1 == 1)
         })
+    }
+
+    /// The single-word phrase that blocks on its own and is spelled `a` followed by `b`.
+    pub fn joined_word(&self, a: &str, b: &str) -> Option<u32> {
+        let h = stream_hash(stream_hash(0, a.as_bytes()), b.as_bytes());
+        let pid = *self.joinable.get(&h)?;
+        let w = self.word_text(*self.phrase(pid)?.toks.first()?)?;
+        (w.len() == a.len() + b.len() && w.starts_with(a) && w.ends_with(b)).then_some(pid)
     }
 
     pub fn word(&self, w: &str) -> Option<u32> {
@@ -558,6 +581,15 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// A byte-at-a-time hash that can be continued: `stream_hash(stream_hash(0, a), b)` is the
+/// hash of `a` followed by `b`.
+fn stream_hash(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
+    }
+    h
 }
 
 const TRIGRAMS: usize = 26 * 26 * 26;

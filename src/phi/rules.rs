@@ -74,7 +74,9 @@ pub(crate) fn run(
     cx.doses(&mut out);
     cx.identifiers(&mut out);
     cx.instructions(&mut out);
-    medicare_ids(text, &mut out);
+    if may_hold_medicare_id(&s.toks) {
+        medicare_ids(text, &mut out);
+    }
     mark_allowed(text, allow, s, &mut out);
     dedup(&mut out);
     out
@@ -311,16 +313,7 @@ fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
         if na.len() + nb.len() < 6 || !lex.may_start(na.as_bytes()) || !lex.may_end(nb.as_bytes()) {
             continue;
         }
-        s.word.clear();
-        s.word.push_str(na);
-        s.word.push_str(nb);
-        let Some(id) = lex.word(&s.word) else {
-            continue;
-        };
-        let pid = lex.starting_with(id).iter().copied().find(|&pid| {
-            lex.phrase(pid)
-                .is_some_and(|p| p.toks.len() == 1 && p.senses.iter().any(|s| !s.ctx && !s.upper))
-        });
+        let pid = lex.joined_word(na, nb);
         if let Some(pid) = pid {
             s.covered[i] = true;
             s.covered[i + 1] = true;
@@ -859,6 +852,17 @@ fn parse_num(s: &str) -> f64 {
 
 /// Medicare Beneficiary Identifier: 11 characters, C A AN N A AN N A A N N, with optional
 /// hyphens after the 4th and 7th (letters exclude S, L, O, I, B, Z).
+/// An MBI starts with a digit glued to letters-and-digits ("1EG4…"): one digit token
+/// followed without a gap by a word with digits. Cheap test before the byte scan.
+fn may_hold_medicare_id(toks: &Tokens) -> bool {
+    toks.toks.windows(2).any(|w| {
+        w[0].kind == Kind::Number
+            && w[0].end - w[0].start == 1
+            && w[1].start == w[0].end
+            && w[1].has(flag::DIGITS_IN_WORD)
+    })
+}
+
 fn medicare_ids(text: &str, out: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
     let n = bytes.len();

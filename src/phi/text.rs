@@ -356,28 +356,32 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
 /// `host.org/path`.
 fn mark_urls(text: &str, out: &mut Tokens) {
     let bytes = text.as_bytes();
-    let n = bytes.len();
-    let mut i = 0;
-    while i < n {
-        while i < n && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        let mut marks = false;
-        while i < n && !bytes[i].is_ascii_whitespace() {
-            marks |= matches!(bytes[i], b'.' | b'@' | b':');
-            i += 1;
-        }
-        if !marks {
+    let mut done = 0;
+    // Only the whitespace-delimited chunks around a '.', '@' or ':' can be addresses.
+    for (p, _) in bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'.' | b'@' | b':'))
+    {
+        if p < done {
             continue;
         }
+        let start = bytes[..p]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(0, |w| w + 1);
+        let stop = bytes[p..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(bytes.len(), |w| p + w);
+        done = stop;
         let word = text
-            .get(start..i)
+            .get(start..stop)
             .unwrap_or("")
             .trim_end_matches(['.', ',', ';', '!', '?', ')', '"', '\'']);
-        let starts = |p: &str| {
-            word.get(..p.len())
-                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        let starts = |pre: &str| {
+            word.get(..pre.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(pre))
         };
         let is_url = starts("www.")
             || word.contains("://")
