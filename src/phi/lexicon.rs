@@ -2,10 +2,10 @@
 //! the file formats and the indexes (word ids, phrase starts, misspelling index).
 //! Pure; imports only std and the sibling `text` module.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use super::Category;
+use super::hash::{FxHasher, FxMap, TRIGRAMS, hash_str, stream_hash, trigram, within_one_edit};
 use super::text::{Tokens, tokenize};
 
 /// Word classes the rules use, from `assets/phi/grammar.txt` (one bit each).
@@ -83,60 +83,6 @@ pub(crate) struct Phrase {
     pub senses: Vec<Sense>,
     /// Grammar classes of the phrase as a whole (multi-word grammar entries).
     pub class: u32,
-}
-
-/// FxHash (rustc's hasher): a few cycles per word, plenty for trusted keys.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-pub(crate) fn hash_str(s: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(s.as_bytes());
-    h.write_u8(0xff);
-    h.finish()
 }
 
 /// The compiled vocabularies.
@@ -583,27 +529,6 @@ impl Lexicon {
     }
 }
 
-/// A byte-at-a-time hash that can be continued: `stream_hash(stream_hash(0, a), b)` is the
-/// hash of `a` followed by `b`.
-fn stream_hash(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
-    }
-    h
-}
-
-const TRIGRAMS: usize = 26 * 26 * 26;
-
-/// Index of three lower-case ASCII letters.
-fn trigram(t: Option<&[u8]>) -> Option<usize> {
-    match t? {
-        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_lowercase) => {
-            Some((usize::from(a - b'a') * 26 + usize::from(b - b'a')) * 26 + usize::from(c - b'a'))
-        }
-        _ => None,
-    }
-}
-
 /// Lines of a vocabulary file: `term` or `term<TAB>flags`, `#` comments.
 fn entries(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
     text.lines().filter_map(|line| {
@@ -636,41 +561,9 @@ fn parse_sense(src: &Source, flags: &str) -> Sense {
     }
 }
 
-/// Optimal-string-alignment distance of at most one.
-pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a == b {
-        return true;
-    }
-    let (la, lb) = (a.len(), b.len());
-    if la.abs_diff(lb) > 1 {
-        return false;
-    }
-    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    if la == lb {
-        // Substitution, or a swap of neighbours.
-        if a[p + 1..] == b[p + 1..] {
-            return true;
-        }
-        return p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..];
-    }
-    let (long, short) = if la > lb { (a, b) } else { (b, a) };
-    long[p + 1..] == short[p..]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_edit() {
-        assert!(within_one_edit("cancer", "canser"));
-        assert!(within_one_edit("cancer", "cacner"));
-        assert!(within_one_edit("cancer", "cancr"));
-        assert!(within_one_edit("cancer", "cancerr"));
-        assert!(!within_one_edit("cancer", "cnacre"));
-        assert!(!within_one_edit("cancer", "dancers"));
-    }
 
     #[test]
     fn builtin_compiles_with_every_file() {

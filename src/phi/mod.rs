@@ -64,9 +64,13 @@
 //!
 //! Negation does not make a mention safe: "no sign of cancer" is blocked like "cancer".
 
+mod hash;
+mod identifiers;
 mod lexicon;
+mod matching;
 mod rules;
 mod text;
+mod url;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -211,7 +215,7 @@ impl Verdict {
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::builtin);
 
 thread_local! {
-    static SCRATCH: RefCell<rules::Scratch> = RefCell::new(rules::Scratch::default());
+    static SCRATCH: RefCell<matching::Scratch> = RefCell::new(matching::Scratch::default());
 }
 
 /// Compile the built-in vocabularies now rather than on the first check (the console calls
@@ -255,9 +259,11 @@ impl Gate {
         let mut findings = SCRATCH
             .try_with(|cell| match cell.try_borrow_mut() {
                 Ok(mut scratch) => rules::run(lex, text, &self.allow, &mut scratch),
-                Err(_) => rules::run(lex, text, &self.allow, &mut rules::Scratch::default()),
+                Err(_) => rules::run(lex, text, &self.allow, &mut matching::Scratch::default()),
             })
-            .unwrap_or_else(|_| rules::run(lex, text, &self.allow, &mut rules::Scratch::default()));
+            .unwrap_or_else(|_| {
+                rules::run(lex, text, &self.allow, &mut matching::Scratch::default())
+            });
         findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
         let blocked = findings.iter().any(|f| !f.allowed);
         Verdict { blocked, findings }

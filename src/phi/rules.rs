@@ -1,41 +1,16 @@
-//! The PHI gate's rules: turns a tokenised text and the compiled vocabularies into
-//! findings (matching, names, context windows, values, doses, identifiers, instructions).
-//! Pure; imports only std and the sibling modules. The rules are described in `mod.rs`.
+//! The PHI gate's rules: turns matched vocabulary into findings — context windows, test
+//! values and polarity, doses, medication instructions — then the allow-list and overlap
+//! clean-up. Identifiers are in `identifiers.rs`, matching in `matching.rs`. Pure; imports
+//! only std and the sibling modules. The rules are described in `mod.rs`.
 
+use super::identifiers::{may_hold_medicare_id, medicare_ids};
 use super::lexicon::{Lexicon, Test, class};
-use super::text::{Kind, Tokens, digits_as_letters, flag, tokenize};
+use super::matching::{
+    How, Match, Scratch, last_of_class, look_up_words, mark_grammar_phrases, mark_names,
+    match_vocabulary,
+};
+use super::text::{Kind, flag, tokenize};
 use super::{Category, Finding, rule};
-
-/// How a vocabulary match was reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum How {
-    Exact,
-    Obfuscated,
-    Misspelled,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Match {
-    first: usize,
-    last: usize,
-    pid: u32,
-    how: How,
-}
-
-/// Buffers reused between checks on one thread.
-#[derive(Debug, Default)]
-pub(crate) struct Scratch {
-    toks: Tokens,
-    ids: Vec<Option<u32>>,
-    how: Vec<How>,
-    class: Vec<u32>,
-    name: Vec<bool>,
-    covered: Vec<bool>,
-    sentence: Vec<u32>,
-    matches: Vec<Match>,
-    fuzzy: Vec<u32>,
-    word: String,
-}
 
 /// Words of context a context-only term looks at, before and after.
 const CUE_BEFORE: usize = 3;
@@ -82,299 +57,23 @@ pub(crate) fn run(
     out
 }
 
-fn last_of_class(s: &Scratch, i: usize, c: u32) -> usize {
-    let mut j = i;
-    while j + 1 < s.toks.toks.len()
-        && s.class[j + 1] & c != 0
-        && !s.toks.toks[j + 1].has(flag::BREAK)
-    {
-        j += 1;
-    }
-    j
-}
-
-/// Word ids, trying the letter reading of digits and a plural `s`.
-fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
-    let n = s.toks.toks.len();
-    s.ids.clear();
-    s.how.clear();
-    s.class.clear();
-    s.name.clear();
-    s.covered.clear();
-    s.sentence.clear();
-    let mut sentence = 0u32;
-    for i in 0..n {
-        let t = s.toks.toks[i];
-        if t.has(flag::BREAK) {
-            sentence += 1;
-        }
-        s.sentence.push(sentence);
-        let norm = s.toks.norm(i);
-        let obf = t.has(flag::SYMBOL) || t.has(flag::JOINED);
-        let mut how = if obf { How::Obfuscated } else { How::Exact };
-        let mut id = lex.word(norm);
-        if id.is_none() && t.kind == Kind::Word && t.has(flag::DIGITS_IN_WORD) {
-            for alt in [false, true] {
-                digits_as_letters(norm, alt, &mut s.word);
-                id = lex.word(&s.word);
-                if id.is_some() {
-                    how = How::Obfuscated;
-                    break;
-                }
-            }
-        }
-        if id.is_none() && t.kind == Kind::Word && norm.len() >= 5 {
-            if let Some(stem) = norm.strip_suffix('s') {
-                id = lex.word(stem).filter(|&w| !lex.starting_with(w).is_empty());
-            }
-        }
-        if id.is_none() && t.kind == Kind::Word {
-            let orig = text.get(t.start..t.end).unwrap_or("");
-            if swap_l_and_i(orig, &mut s.word) {
-                id = lex.word(&s.word);
-                if id.is_some() {
-                    how = How::Obfuscated;
-                }
-            }
-        }
-        s.ids.push(id);
-        s.how.push(how);
-        s.class.push(id.map_or(0, |w| lex.word_class[w as usize]));
-        s.name.push(false);
-        s.covered.push(false);
-    }
-}
-
-/// "MRl", "HlV": a lower-case l among capitals reads as I; "vaIium": a capital I inside
-/// lower-case letters reads as l. Writes the other reading; false when there is none.
-fn swap_l_and_i(orig: &str, into: &mut String) -> bool {
-    if !orig.is_ascii() || orig.len() < 3 {
-        return false;
-    }
-    let uppers = orig.bytes().filter(u8::is_ascii_uppercase).count();
-    let to_i = uppers >= 2 && orig.contains('l');
-    let to_l = uppers <= 1 && orig.bytes().skip(1).any(|b| b == b'I');
-    if !to_i && !to_l {
-        return false;
-    }
-    into.clear();
-    for (k, b) in orig.bytes().enumerate() {
-        into.push(match b {
-            b'l' if to_i => 'i',
-            b'I' if to_l && k > 0 => 'l',
-            _ => b.to_ascii_lowercase() as char,
-        });
-    }
-    true
-}
-
-/// Does phrase `pid` match at token `i` (all its words, within one sentence)?
-fn phrase_at(lex: &Lexicon, s: &Scratch, pid: u32, i: usize) -> Option<usize> {
-    let p = lex.phrase(pid)?;
-    let len = p.toks.len();
-    if i + len > s.ids.len() {
-        return None;
-    }
-    for (k, &w) in p.toks.iter().enumerate() {
-        if s.ids[i + k] != Some(w) || (k > 0 && s.toks.toks[i + k].has(flag::BREAK)) {
-            return None;
-        }
-    }
-    Some(i + len - 1)
-}
-
-/// Multi-word grammar entries ("you have", "date of birth", "cold weather") give their
-/// class to each of their words.
-fn mark_grammar_phrases(lex: &Lexicon, s: &mut Scratch) {
-    for i in 0..s.ids.len() {
-        let Some(id) = s.ids[i] else { continue };
-        if !lex
-            .starts_grammar
-            .get(id as usize)
-            .copied()
-            .unwrap_or(false)
-        {
-            continue;
-        }
-        for &pid in lex.starting_with(id) {
-            let Some(p) = lex.phrase(pid) else { continue };
-            if p.class == 0 || p.toks.len() < 2 {
-                continue;
-            }
-            if let Some(last) = phrase_at(lex, s, pid, i) {
-                for k in i..=last {
-                    s.class[k] |= p.class;
-                }
-            }
-        }
-    }
-}
-
-/// True when some vocabulary phrase starting at this word blocks on its own.
-fn starts_always_phrase(lex: &Lexicon, id: Option<u32>) -> bool {
-    id.is_some_and(|id| lex.starts_always.get(id as usize).copied().unwrap_or(false))
-}
-
-/// The capitalised words after a title ("Dr. Jane Stone") or a greeting ("Hi Camila,"),
-/// and a capitalised first word followed by a comma ("Heather, your…"), are names.
-fn mark_names(lex: &Lexicon, text: &str, s: &mut Scratch) {
-    let n = s.toks.toks.len();
-    for i in 0..n {
-        let t = s.toks.toks[i];
-        if !t.has(flag::CAP) || t.kind != Kind::Word {
-            continue;
-        }
-        let prev = i.checked_sub(1);
-        let after_title = prev.is_some_and(|p| s.class[p] & class::TITLE != 0);
-        let after_greeting = prev
-            .is_some_and(|p| s.class[p] & class::GREETING != 0 && !s.toks.toks[i].has(flag::BREAK));
-        let always = starts_always_phrase(lex, s.ids[i]);
-        if after_title && !t.has(flag::BREAK) {
-            s.name[i] = true;
-            // A second capitalised word is the surname, unless it is clinical by itself
-            // ("Dr. Patel Oncology").
-            let mut j = i + 1;
-            while j < n && j <= i + 2 {
-                let tj = s.toks.toks[j];
-                if !tj.has(flag::CAP) || tj.has(flag::BREAK) || starts_always_phrase(lex, s.ids[j])
-                {
-                    break;
-                }
-                s.name[j] = true;
-                if s.toks.norm(j).len() > 1 {
-                    break;
-                }
-                j += 1;
-            }
-        } else if after_greeting && !always {
-            s.name[i] = true;
-        } else if (i == 0 || t.has(flag::BREAK)) && !always {
-            let gap = text.get(t.end..).unwrap_or("");
-            if gap.starts_with(',') {
-                s.name[i] = true;
-            }
-        }
-    }
-}
-
-/// Leftmost-longest vocabulary matches, then joined fragments, then one-typo matches.
-fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
-    s.matches.clear();
-    let n = s.toks.toks.len();
-    let mut i = 0;
-    while i < n {
-        let mut found = None;
-        if let (Some(id), false) = (s.ids[i], s.name[i]) {
-            for &pid in lex.starting_with(id) {
-                let Some(p) = lex.phrase(pid) else { continue };
-                if p.senses.is_empty() {
-                    continue;
-                }
-                if let Some(last) = phrase_at(lex, s, pid, i) {
-                    let how = if (i..=last).any(|k| s.how[k] == How::Obfuscated) {
-                        How::Obfuscated
-                    } else {
-                        How::Exact
-                    };
-                    found = Some(Match {
-                        first: i,
-                        last,
-                        pid,
-                        how,
-                    });
-                    break;
-                }
-            }
-        }
-        if let Some(m) = found {
-            for k in m.first..=m.last {
-                s.covered[k] = true;
-            }
-            s.matches.push(m);
-            i = m.last + 1;
-        } else {
-            i += 1;
-        }
-    }
-    // Two neighbouring fragments that make one word: "chemo therapy", "can cer", "x-ray".
-    for i in 0..n.saturating_sub(1) {
-        let (a, b) = (s.toks.toks[i], s.toks.toks[i + 1]);
-        if s.covered[i] || s.covered[i + 1] || s.name[i] || s.name[i + 1] {
-            continue;
-        }
-        if a.kind != Kind::Word || b.has(flag::BREAK) || a.has(flag::URL) {
-            continue;
-        }
-        let gap = text.get(a.end..b.start).unwrap_or("");
-        if gap.is_empty() || gap.len() > 2 || !gap.chars().all(|c| c == ' ' || c == '-') {
-            continue;
-        }
-        let (na, nb) = (s.toks.norm(i), s.toks.norm(i + 1));
-        if na.len() + nb.len() < 6 || !lex.may_start(na.as_bytes()) || !lex.may_end(nb.as_bytes()) {
-            continue;
-        }
-        let pid = lex.joined_word(na, nb);
-        if let Some(pid) = pid {
-            s.covered[i] = true;
-            s.covered[i + 1] = true;
-            s.matches.push(Match {
-                first: i,
-                last: i + 1,
-                pid,
-                how: How::Obfuscated,
-            });
-        }
-    }
-    // One typo: only words unknown to every list, in lower case or at a sentence start
-    // (a capitalised word mid-sentence is a proper noun).
-    for i in 0..n {
-        let t = s.toks.toks[i];
-        if s.covered[i]
-            || s.name[i]
-            || s.ids[i].is_some()
-            || t.kind != Kind::Word
-            || t.has(flag::URL)
-        {
-            continue;
-        }
-        if t.has(flag::CAP) && !t.has(flag::UPPER) && i > 0 && !t.has(flag::BREAK) {
-            continue;
-        }
-        let norm = s.toks.norm(i);
-        if !norm.bytes().all(|b| b.is_ascii_lowercase()) {
-            continue;
-        }
-        lex.fuzzy(norm, &mut s.fuzzy);
-        if let Some(&pid) = s.fuzzy.first() {
-            s.covered[i] = true;
-            s.matches.push(Match {
-                first: i,
-                last: i,
-                pid,
-                how: How::Misspelled,
-            });
-        }
-    }
-    s.matches.sort_by_key(|m| m.first);
-}
-
 /// Read-only view for the rules.
-struct Cx<'a> {
-    lex: &'a Lexicon,
-    text: &'a str,
-    s: &'a Scratch,
+pub(crate) struct Cx<'a> {
+    pub lex: &'a Lexicon,
+    pub text: &'a str,
+    pub s: &'a Scratch,
 }
 
 impl Cx<'_> {
-    fn n(&self) -> usize {
+    pub(crate) fn n(&self) -> usize {
         self.s.toks.toks.len()
     }
 
-    fn same_sentence(&self, a: usize, b: usize) -> bool {
+    pub(crate) fn same_sentence(&self, a: usize, b: usize) -> bool {
         self.s.sentence.get(a) == self.s.sentence.get(b)
     }
 
-    fn finding(
+    pub(crate) fn finding(
         &self,
         first: usize,
         last: usize,
@@ -393,7 +92,7 @@ impl Cx<'_> {
         }
     }
 
-    fn gap(&self, a: usize, b: usize) -> &str {
+    pub(crate) fn gap(&self, a: usize, b: usize) -> &str {
         let (ta, tb) = (self.s.toks.toks[a], self.s.toks.toks[b]);
         self.text.get(ta.end..tb.start).unwrap_or("")
     }
@@ -656,145 +355,6 @@ impl Cx<'_> {
         }
     }
 
-    /// `ssn`, `record_number`, `member_id`, `date_of_birth`.
-    fn identifiers(&self, out: &mut Vec<Finding>) {
-        let s = self.s;
-        let n = self.n();
-        for k in 0..n {
-            let t = s.toks.toks[k];
-            if t.has(flag::URL) {
-                continue;
-            }
-            // 123-45-6789 or 123 45 6789.
-            if t.kind == Kind::Number && s.toks.norm(k).len() == 3 && k + 2 < n {
-                let (b, c) = (k + 1, k + 2);
-                let g1 = self.gap(k, b);
-                let g2 = self.gap(b, c);
-                if s.toks.toks[b].kind == Kind::Number
-                    && s.toks.toks[c].kind == Kind::Number
-                    && s.toks.norm(b).len() == 2
-                    && s.toks.norm(c).len() == 4
-                    && g1 == g2
-                    && (g1 == "-" || g1 == " ")
-                {
-                    out.push(self.finding(k, c, Category::Identifier, rule::SSN));
-                    continue;
-                }
-            }
-            let c = s.class[k];
-            if k > 0
-                && s.class[k - 1]
-                    & c
-                    & (class::ID_SSN | class::ID_RECORD | class::ID_MEMBER | class::ID_DOB)
-                    != 0
-            {
-                // Only the last word of a multi-word keyword starts the search.
-                continue;
-            }
-            let kind = if c & class::ID_SSN != 0 {
-                rule::SSN
-            } else if c & class::ID_RECORD != 0 {
-                rule::RECORD_NUMBER
-            } else if c & class::ID_MEMBER != 0 {
-                rule::MEMBER_ID
-            } else if c & class::ID_DOB != 0 {
-                rule::DATE_OF_BIRTH
-            } else {
-                continue;
-            };
-            let key_first = k;
-            let key_last = last_of_class(
-                s,
-                k,
-                c & (class::ID_SSN | class::ID_RECORD | class::ID_MEMBER | class::ID_DOB),
-            );
-            let hi = (key_last + 4).min(n - 1);
-            for j in key_last + 1..=hi {
-                if !self.same_sentence(j, key_first) {
-                    break;
-                }
-                let found = if kind == rule::DATE_OF_BIRTH {
-                    self.date_at(j)
-                } else {
-                    self.id_at(j, kind == rule::SSN)
-                };
-                if let Some(end) = found {
-                    out.push(self.finding(key_first, end, Category::Identifier, kind));
-                    break;
-                }
-            }
-        }
-    }
-
-    /// An identifier: 4+ digits (not a year, not a phone number) or letters with 3+ digits.
-    fn id_at(&self, j: usize, ssn: bool) -> Option<usize> {
-        let s = self.s;
-        let t = s.toks.toks[j];
-        let norm = s.toks.norm(j);
-        let digits = norm.bytes().filter(u8::is_ascii_digit).count();
-        match t.kind {
-            Kind::Number => {
-                if t.has(flag::DECIMAL) {
-                    return None;
-                }
-                let v = parse_num(norm);
-                let year = digits == 4 && (1900.0..=2100.0).contains(&v);
-                if digits >= 5 || (digits == 4 && (!year || ssn)) {
-                    // Letters right after ("12345A") belong to the id.
-                    let mut end = j;
-                    if j + 1 < self.n()
-                        && s.toks.toks[j + 1].start == t.end
-                        && s.toks.toks[j + 1].kind == Kind::Word
-                    {
-                        end = j + 1;
-                    }
-                    return Some(end);
-                }
-                None
-            }
-            Kind::Word => (digits >= 3 && norm.len() >= 5).then_some(j),
-        }
-    }
-
-    /// A date at `j`: 3/4/1980, 03-04-1980, March 4 (1980), 4 March.
-    fn date_at(&self, j: usize) -> Option<usize> {
-        let s = self.s;
-        let n = self.n();
-        let t = s.toks.toks[j];
-        if t.kind == Kind::Number {
-            if s.toks.norm(j).len() == 8 {
-                return Some(j);
-            }
-            let mut end = j;
-            let mut parts = 1;
-            while end + 1 < n
-                && s.toks.toks[end + 1].kind == Kind::Number
-                && matches!(self.gap(end, end + 1), "/" | "-" | ".")
-            {
-                end += 1;
-                parts += 1;
-            }
-            if parts >= 2 {
-                return Some(end);
-            }
-            if j + 1 < n && s.class[j + 1] & class::MONTH != 0 {
-                return Some(j + 1);
-            }
-            return None;
-        }
-        if s.class[j] & class::MONTH != 0 && j + 1 < n && s.toks.toks[j + 1].kind == Kind::Number {
-            let mut end = j + 1;
-            if end + 1 < n
-                && s.toks.toks[end + 1].kind == Kind::Number
-                && s.toks.norm(end + 1).len() == 4
-            {
-                end += 1;
-            }
-            return Some(end);
-        }
-        None
-    }
-
     /// `medication_instruction`: a medication verb followed by a medication.
     fn instructions(&self, out: &mut Vec<Finding>) {
         let s = self.s;
@@ -846,79 +406,8 @@ impl Cx<'_> {
     }
 }
 
-fn parse_num(s: &str) -> f64 {
+pub(crate) fn parse_num(s: &str) -> f64 {
     s.parse().unwrap_or(f64::MAX)
-}
-
-/// Medicare Beneficiary Identifier: 11 characters, C A AN N A AN N A A N N, with optional
-/// hyphens after the 4th and 7th (letters exclude S, L, O, I, B, Z).
-/// An MBI starts with a digit glued to letters-and-digits ("1EG4…"): one digit token
-/// followed without a gap by a word with digits. Cheap test before the byte scan.
-fn may_hold_medicare_id(toks: &Tokens) -> bool {
-    toks.toks.windows(2).any(|w| {
-        w[0].kind == Kind::Number
-            && w[0].end - w[0].start == 1
-            && w[1].start == w[0].end
-            && w[1].has(flag::DIGITS_IN_WORD)
-    })
-}
-
-fn medicare_ids(text: &str, out: &mut Vec<Finding>) {
-    let bytes = text.as_bytes();
-    let n = bytes.len();
-    let in_run = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
-    let mut i = 0;
-    while i < n {
-        while i < n && !in_run(bytes[i]) {
-            i += 1;
-        }
-        let start = i;
-        while i < n && in_run(bytes[i]) {
-            i += 1;
-        }
-        let mut end = i;
-        while end > start && bytes[end - 1] == b'-' {
-            end -= 1;
-        }
-        let run = bytes.get(start..end).unwrap_or(&[]);
-        // 11 characters, or 13 with the two hyphens.
-        if !(11..=13).contains(&run.len()) || !matches!(run.first(), Some(b'1'..=b'9')) {
-            continue;
-        }
-        let mut chars = [0u8; 13];
-        let mut len = 0;
-        for &b in run.iter().filter(|&&b| b != b'-') {
-            chars[len] = b.to_ascii_uppercase();
-            len += 1;
-        }
-        if len == 11 && is_mbi(&chars[..11]) {
-            out.push(Finding {
-                start,
-                end,
-                category: Category::Identifier,
-                rule: rule::MEDICARE_ID,
-                text: text.get(start..end).unwrap_or("").to_string(),
-                allowed: false,
-            });
-        }
-    }
-}
-
-fn is_mbi(c: &[u8]) -> bool {
-    let alpha = |b: u8| b.is_ascii_uppercase() && !b"SLOIBZ".contains(&b);
-    let num = |b: u8| b.is_ascii_digit();
-    let an = |b: u8| alpha(b) || num(b);
-    matches!(c.first(), Some(b'1'..=b'9'))
-        && alpha(c[1])
-        && an(c[2])
-        && num(c[3])
-        && alpha(c[4])
-        && an(c[5])
-        && num(c[6])
-        && alpha(c[7])
-        && alpha(c[8])
-        && num(c[9])
-        && num(c[10])
 }
 
 /// Findings entirely inside an allow-listed phrase are allowed.
