@@ -79,8 +79,19 @@ pub(crate) fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
             }
         }
         if id.is_none() && t.kind == Kind::Word && norm.len() >= 5 {
-            if let Some(stem) = norm.strip_suffix('s') {
-                id = lex.word(stem).filter(|&w| !lex.starting_with(w).is_empty());
+            if let Some(stem) = norm.strip_suffix("ies") {
+                // "abnormalities" → "abnormality".
+                s.word.clear();
+                s.word.push_str(stem);
+                s.word.push('y');
+                id = lex
+                    .word(&s.word)
+                    .filter(|&w| !lex.starting_with(w).is_empty());
+            }
+            if id.is_none() {
+                if let Some(stem) = norm.strip_suffix('s') {
+                    id = lex.word(stem).filter(|&w| !lex.starting_with(w).is_empty());
+                }
             }
         }
         if id.is_none() && t.kind == Kind::Word {
