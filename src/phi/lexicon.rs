@@ -77,10 +77,62 @@ pub(crate) struct Sense {
     pub fuzzy: bool,
 }
 
+/// Most words a phrase may have (the longest shipped phrase has 5).
+pub(crate) const MAX_PHRASE: usize = 8;
+
+/// A short list stored inline: phrases are loaded by the tens of thousands, and an
+/// allocation each for their words and meanings would dominate the load time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Inline<T: Copy, const N: usize> {
+    len: u8,
+    items: [T; N],
+}
+
+impl<T: Copy, const N: usize> Inline<T, N> {
+    fn new(fill: T) -> Self {
+        Inline {
+            len: 0,
+            items: [fill; N],
+        }
+    }
+
+    fn push(&mut self, item: T) -> bool {
+        let Some(slot) = self.items.get_mut(self.len as usize) else {
+            return false;
+        };
+        *slot = item;
+        self.len += 1;
+        true
+    }
+}
+
+impl<T: Copy, const N: usize> std::ops::Deref for Inline<T, N> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.items.get(..self.len as usize).unwrap_or(&[])
+    }
+}
+
+impl<T: Copy, const N: usize> std::ops::DerefMut for Inline<T, N> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        let len = self.len as usize;
+        self.items.get_mut(..len).unwrap_or(&mut [])
+    }
+}
+
+const NO_SENSE: Sense = Sense {
+    category: Category::Condition,
+    ctx: false,
+    upper: false,
+    test: Test::No,
+    fuzzy: false,
+};
+
 #[derive(Debug)]
 pub(crate) struct Phrase {
-    pub toks: Box<[u32]>,
-    pub senses: Vec<Sense>,
+    pub toks: Inline<u32, MAX_PHRASE>,
+    /// Its meanings, one per category (at most three: "cholesterol" has two).
+    pub senses: Inline<Sense, 3>,
     /// Grammar classes of the phrase as a whole (multi-word grammar entries).
     pub class: u32,
 }
@@ -88,9 +140,12 @@ pub(crate) struct Phrase {
 /// The compiled vocabularies.
 #[derive(Debug, Default)]
 pub(crate) struct Lexicon {
-    words: FxMap<Box<str>, u32>,
-    /// Each word's text, by word id.
-    texts: Vec<Box<str>>,
+    /// Word hash → word id (open addressing on a hash collision, see [`Lexicon::word`]);
+    /// the texts live in one arena, so loading allocates no string per word.
+    words: FxMap<u64, u32>,
+    arena: String,
+    /// Each word's text, by word id, as a range of `arena`.
+    texts: Vec<(u32, u32)>,
     /// Grammar classes of each single word, by word id.
     pub word_class: Vec<u32>,
     /// Per word id: does a multi-word grammar phrase start with it? Does a phrase that
@@ -98,7 +153,10 @@ pub(crate) struct Lexicon {
     pub starts_grammar: Vec<bool>,
     pub starts_always: Vec<bool>,
     /// Phrases starting with each word id, longest first.
-    starts: Vec<Vec<u32>>,
+    /// (compressed rows: phrases starting with word `w` are
+    /// `starts[starts_at[w]..starts_at[w + 1]]`; one allocation for all words)
+    starts_at: Vec<u32>,
+    starts: Vec<u32>,
     pub phrases: Vec<Phrase>,
     /// Hashes of every word of the misspelling-tolerant vocabulary and of each of its
     /// one-letter deletions, with the phrase id: the symmetric-delete index.
@@ -186,9 +244,16 @@ impl Lexicon {
     /// Compile the built-in vocabularies.
     pub fn builtin() -> Lexicon {
         let mut lex = Lexicon::default();
+        // Sized for the shipped lists, so the tables do not grow and rehash while loading.
+        lex.words.reserve(32_768);
+        lex.texts.reserve(32_768);
+        lex.arena.reserve(262_144);
+        lex.word_class.reserve(32_768);
+        lex.phrases.reserve(32_768);
         let mut scratch = Tokens::default();
         let mut ids = Vec::new();
         let mut by_toks: FxMap<u64, u32> = FxMap::default();
+        by_toks.reserve(32_768);
         for src in &SOURCES {
             for (term, flags) in entries(src.text) {
                 let sense = parse_sense(src, flags);
@@ -258,7 +323,7 @@ impl Lexicon {
                 ids.push(self.intern_word(w));
             }
             if ids.len() == term.split(' ').count() {
-                return !ids.is_empty();
+                return !ids.is_empty() && ids.len() <= MAX_PHRASE;
             }
             ids.clear();
         }
@@ -266,18 +331,24 @@ impl Lexicon {
         for i in 0..scratch.toks.len() {
             ids.push(self.intern_word(scratch.norm(i)));
         }
-        !ids.is_empty()
+        !ids.is_empty() && ids.len() <= MAX_PHRASE
     }
 
     fn intern_word(&mut self, w: &str) -> u32 {
-        if let Some(&id) = self.words.get(w) {
-            return id;
+        let mut key = hash_str(w);
+        loop {
+            match self.words.get(&key) {
+                Some(&id) if self.word_text(id) == Some(w) => return id,
+                Some(_) => key = next_probe(key),
+                None => break,
+            }
         }
         let id = self.word_class.len() as u32;
-        self.words.insert(w.into(), id);
-        self.texts.push(w.into());
+        self.words.insert(key, id);
+        let start = self.arena.len() as u32;
+        self.arena.push_str(w);
+        self.texts.push((start, self.arena.len() as u32));
         self.word_class.push(0);
-        self.starts.push(Vec::new());
         id
     }
 
@@ -299,9 +370,13 @@ impl Lexicon {
             }
         }
         let pid = self.phrases.len() as u32;
+        let mut toks = Inline::new(0);
+        for &id in ids {
+            toks.push(id);
+        }
         self.phrases.push(Phrase {
-            toks: ids.into(),
-            senses: Vec::new(),
+            toks,
+            senses: Inline::new(NO_SENSE),
             class: 0,
         });
         by_toks.entry(key).or_insert(pid);
@@ -319,16 +394,27 @@ impl Lexicon {
         }) {
             *s = sense;
         } else {
-            p.senses.push(sense);
+            let _ = p.senses.push(sense);
         }
     }
 
     fn build_indexes(&mut self) {
+        let nw = self.texts.len();
+        let mut at = vec![0u32; nw + 1];
+        for p in &self.phrases {
+            if let Some(&first) = p.toks.first() {
+                at[first as usize + 1] += 1;
+            }
+        }
+        for w in 0..nw {
+            at[w + 1] += at[w];
+        }
+        let mut fill = at.clone();
+        let mut starts = vec![0u32; self.phrases.len()];
         for (pid, p) in self.phrases.iter().enumerate() {
             if let Some(&first) = p.toks.first() {
-                if let Some(list) = self.starts.get_mut(first as usize) {
-                    list.push(pid as u32);
-                }
+                starts[fill[first as usize] as usize] = pid as u32;
+                fill[first as usize] += 1;
             }
         }
         self.starts_grammar = vec![false; self.texts.len()];
@@ -348,10 +434,20 @@ impl Lexicon {
             }
         }
         let phrases = &self.phrases;
-        for list in &mut self.starts {
-            list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
+        for w in 0..nw {
+            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize) {
+                if list.len() > 1 {
+                    list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
+                }
+            }
         }
-        let words_by_id: Vec<&str> = self.texts.iter().map(AsRef::as_ref).collect();
+        self.starts_at = at;
+        self.starts = starts;
+        let (arena, texts) = (&self.arena, &self.texts);
+        let words_by_id: Vec<&str> = texts
+            .iter()
+            .map(|&(a, b)| arena.get(a as usize..b as usize).unwrap_or(""))
+            .collect();
         self.prefix3 = vec![0; TRIGRAMS.div_ceil(64)];
         self.suffix3 = vec![0; TRIGRAMS.div_ceil(64)];
         for p in &self.phrases {
@@ -445,12 +541,25 @@ impl Lexicon {
     }
 
     pub fn word(&self, w: &str) -> Option<u32> {
-        self.words.get(w).copied()
+        let mut key = hash_str(w);
+        loop {
+            let id = *self.words.get(&key)?;
+            if self.word_text(id) == Some(w) {
+                return Some(id);
+            }
+            key = next_probe(key);
+        }
     }
 
     /// Phrases that start with this word id, longest first.
     pub fn starting_with(&self, id: u32) -> &[u32] {
-        self.starts.get(id as usize).map_or(&[], Vec::as_slice)
+        let (Some(&lo), Some(&hi)) = (
+            self.starts_at.get(id as usize),
+            self.starts_at.get(id as usize + 1),
+        ) else {
+            return &[];
+        };
+        self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
     }
 
     pub fn phrase(&self, pid: u32) -> Option<&Phrase> {
@@ -459,7 +568,8 @@ impl Lexicon {
 
     /// A word's text by id.
     pub fn word_text(&self, id: u32) -> Option<&str> {
-        self.texts.get(id as usize).map(AsRef::as_ref)
+        let &(a, b) = self.texts.get(id as usize)?;
+        self.arena.get(a as usize..b as usize)
     }
 
     /// Candidate phrases one typo away from `w` (insertion, deletion, substitution or
@@ -508,7 +618,11 @@ impl Lexicon {
     /// Every vocabulary phrase that blocks on its own, with its category (for tests and
     /// the property checks).
     pub fn always_terms(&self) -> Vec<(String, Category)> {
-        let words_by_id: Vec<&str> = self.texts.iter().map(AsRef::as_ref).collect();
+        let (arena, texts) = (&self.arena, &self.texts);
+        let words_by_id: Vec<&str> = texts
+            .iter()
+            .map(|&(a, b)| arena.get(a as usize..b as usize).unwrap_or(""))
+            .collect();
         let mut out = Vec::new();
         for p in &self.phrases {
             // A joined form starting with digits ("24hoururine") only exists spaced out:
@@ -517,7 +631,7 @@ impl Lexicon {
             if p.toks.len() == 1 && first.starts_with(|c: char| c.is_ascii_digit()) {
                 continue;
             }
-            for s in &p.senses {
+            for s in p.senses.iter() {
                 if !s.ctx && !s.upper && s.test != Test::ValueOnly {
                     let text: Vec<&str> =
                         p.toks.iter().map(|&id| words_by_id[id as usize]).collect();
@@ -527,6 +641,11 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// The next key to try when a word's hash slot holds another word.
+fn next_probe(key: u64) -> u64 {
+    key.rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15
 }
 
 /// Lines of a vocabulary file: `term` or `term<TAB>flags`, `#` comments.
