@@ -184,8 +184,16 @@ impl Cx<'_> {
                 && self.same_sentence(k, m.first)
                 && s.class[k] & class::SAFE == 0
                 && !s.name[k]
-                && (s.class[k] & wanted != 0 || self.clinical_match_at(k))
+                && (s.class[k] & wanted != 0
+                    || self.clinical_match_at(k)
+                    || (!proper && self.vocabulary_match_at(k)))
         })
+    }
+
+    /// Any vocabulary match covers token `k`: two ambiguous clinical words side by side
+    /// ("allergy injection") are context for each other.
+    fn vocabulary_match_at(&self, k: usize) -> bool {
+        self.s.matches.iter().any(|m| m.first <= k && k <= m.last)
     }
 
     /// Another always-clinical match covers token `k`.
