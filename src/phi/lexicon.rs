@@ -29,8 +29,9 @@ pub(crate) mod class {
     pub const MONTH: u32 = 1 << 16;
     pub const MED_VERB: u32 = 1 << 17;
     pub const MED_OBJECT: u32 = 1 << 18;
+    pub const GENERIC: u32 = 1 << 19;
 
-    pub const SECTIONS: [(&str, u32); 19] = [
+    pub const SECTIONS: [(&str, u32); 20] = [
         ("cue", CUE),
         ("strong_cue", STRONG_CUE),
         ("polarity", POLARITY),
@@ -50,6 +51,7 @@ pub(crate) mod class {
         ("month", MONTH),
         ("med_verb", MED_VERB),
         ("med_object", MED_OBJECT),
+        ("generic", GENERIC),
     ];
 }
 
@@ -629,6 +631,11 @@ impl Lexicon {
             // text splits "24hour" at the digits.
             let first = p.toks.first().map_or("", |&id| words_by_id[id as usize]);
             if p.toks.len() == 1 && first.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            // "d c" (from "D&C") is only reachable through a symbol: spaced single letters
+            // are joined, and "DC" must stay a place.
+            if p.toks.len() > 1 && p.toks.iter().all(|&id| words_by_id[id as usize].len() == 1) {
                 continue;
             }
             for s in p.senses.iter() {

@@ -179,6 +179,11 @@ impl Cx<'_> {
         };
         let lo = m.first.saturating_sub(CUE_BEFORE);
         let hi = (m.last + CUE_AFTER).min(self.n() - 1);
+        if (0..m.first).any(|k| s.class[k] & class::GENERIC != 0 && self.same_sentence(k, m.first))
+        {
+            // "If you have a fever or cough, call before coming in": advice to anyone.
+            return false;
+        }
         (lo..=hi).any(|k| {
             (k < m.first || k > m.last)
                 && self.same_sentence(k, m.first)
