@@ -45,7 +45,8 @@
 //!   3 words before or 2 after (`grammar.txt` `[cue]`: your, for, with, su, tu…). A
 //!   capitalised one mid-sentence ("Stone Creek Rd") needs a strong cue (`[strong_cue]`:
 //!   diagnosed, symptoms, treatment, test…). Everyday phrases (`[safe]`: "cold weather",
-//!   "stay positive", "tropical depression") never count.
+//!   "stay positive", "tropical depression") never count, nor does a context-only word in
+//!   advice to anyone (`[generic]`: "If you have a fever or cough, call first").
 //! - `test_value`: a test named with a measured value within 4 words: a decimal (8.2), a
 //!   ratio that is not a date (150/95), a number with a lab unit (210 mg/dL, 7%), or — after
 //!   a specific test name — a plain number. Times, dates, prices, phone numbers and numbers
