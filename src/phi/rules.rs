@@ -52,7 +52,7 @@ pub(crate) fn run(
     if may_hold_medicare_id(&s.toks) {
         medicare_ids(text, &mut out);
     }
-    mark_allowed(text, allow, s, &mut out);
+    mark_allowed(allow, s, &mut out);
     dedup(&mut out);
     out
 }
@@ -424,11 +424,10 @@ pub(crate) fn parse_num(s: &str) -> f64 {
 }
 
 /// Findings entirely inside an allow-listed phrase are allowed.
-fn mark_allowed(text: &str, allow: &[Vec<String>], s: &Scratch, out: &mut [Finding]) {
+fn mark_allowed(allow: &[Vec<String>], s: &Scratch, out: &mut [Finding]) {
     if allow.is_empty() || out.is_empty() {
         return;
     }
-    let _ = text;
     let n = s.toks.toks.len();
     for phrase in allow {
         let len = phrase.len();

@@ -225,7 +225,6 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
     let mut cur_letters = 0u32;
     let mut cur_uppers = 0u32;
     let mut pending_break = false;
-    let mut last_end = 0usize;
     let mut chars = text.char_indices();
 
     while let Some((i, c)) = chars.next() {
@@ -240,16 +239,15 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     if t.kind == Kind::Number {
                         // "500mg", "10am": the number ends where letters start.
                         finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
-                        last_end = i;
                         cur_letters = 0;
                         cur_uppers = 0;
                     }
                 }
                 let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, upper));
-                push_char(&mut out.buf, l);
                 if l == 'ß' {
-                    out.buf.pop();
                     out.buf.push_str("ss");
+                } else {
+                    out.buf.push(l);
                 }
                 t.end = i + c.len_utf8();
                 cur_letters += 1;
@@ -294,7 +292,6 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
                     cur_letters = 0;
                     cur_uppers = 0;
-                    last_end = i + c.len_utf8();
                     if is_break(c) {
                         pending_break = true;
                     }
@@ -306,7 +303,6 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
                     cur_letters = 0;
                     cur_uppers = 0;
-                    last_end = i + c.len_utf8();
                 }
             }
             Class::Sep => {
@@ -342,11 +338,9 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     // "9.5" never gets here; "Dr. Patel" keeps its sentence.
                     pending_break = true;
                 }
-                last_end = i + c.len_utf8();
             }
         }
     }
-    let _ = last_end;
     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
     join_spaced_letters(text, out);
     super::url::mark_urls(text, out);
@@ -354,10 +348,6 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
 
 fn count_digits_ahead(s: &str) -> usize {
     s.bytes().take_while(u8::is_ascii_digit).count()
-}
-
-fn push_char(buf: &mut String, c: char) {
-    buf.push(c);
 }
 
 fn new_token(out: &Tokens, start: usize, kind: Kind, upper: bool) -> Token {
