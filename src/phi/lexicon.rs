@@ -30,8 +30,9 @@ pub(crate) mod class {
     pub const MED_VERB: u32 = 1 << 17;
     pub const MED_OBJECT: u32 = 1 << 18;
     pub const GENERIC: u32 = 1 << 19;
+    pub const CUE_AFTER: u32 = 1 << 20;
 
-    pub const SECTIONS: [(&str, u32); 20] = [
+    pub const SECTIONS: [(&str, u32); 21] = [
         ("cue", CUE),
         ("strong_cue", STRONG_CUE),
         ("polarity", POLARITY),
@@ -52,6 +53,7 @@ pub(crate) mod class {
         ("med_verb", MED_VERB),
         ("med_object", MED_OBJECT),
         ("generic", GENERIC),
+        ("cue_after", CUE_AFTER),
     ];
 }
 

@@ -172,10 +172,16 @@ impl Cx<'_> {
         let t = s.toks.toks[m.first];
         let sentence_start = m.first == 0 || t.has(flag::BREAK);
         let proper = t.has(flag::CAP) && !t.has(flag::UPPER) && !sentence_start;
-        let wanted = if proper {
-            class::STRONG_CUE
+        // Weak cues are possessives and prepositions: they stand before the term ("your
+        // cold", "seen for depression"); after it only strong cues and "appointment"-like
+        // words count ("depression screening", "flu appointment"), not "flu shots for staff".
+        let (before, after) = if proper {
+            (class::STRONG_CUE, class::STRONG_CUE)
         } else {
-            class::CUE | class::STRONG_CUE
+            (
+                class::CUE | class::STRONG_CUE,
+                class::CUE_AFTER | class::STRONG_CUE,
+            )
         };
         let lo = m.first.saturating_sub(CUE_BEFORE);
         let hi = (m.last + CUE_AFTER).min(self.n() - 1);
@@ -189,7 +195,7 @@ impl Cx<'_> {
                 && self.same_sentence(k, m.first)
                 && s.class[k] & class::SAFE == 0
                 && !s.name[k]
-                && (s.class[k] & wanted != 0
+                && (s.class[k] & if k < m.first { before } else { after } != 0
                     || self.clinical_match_at(k)
                     || (!proper && self.vocabulary_match_at(k)))
         })
