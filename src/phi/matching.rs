@@ -268,6 +268,11 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
         if s.covered[i] || s.covered[i + 1] || s.name[i] || s.name[i + 1] {
             continue;
         }
+        // Two words the vocabulary already knows are two words ("in patient", "pre op"),
+        // not one split clinical word; a split one has a fragment that is no word ("can cer").
+        if s.ids[i].is_some() && s.ids[i + 1].is_some() {
+            continue;
+        }
         if a.kind != Kind::Word || b.has(flag::BREAK) || a.has(flag::URL) {
             continue;
         }
