@@ -124,6 +124,8 @@ const HOLDOUT_PHI: &str = include_str!("data/phi/holdout_phi.tsv");
 const HOLDOUT_CLEAN: &str = include_str!("data/phi/holdout_clean.tsv");
 const HOLDOUT2_PHI: &str = include_str!("data/phi/holdout2_phi.tsv");
 const HOLDOUT2_CLEAN: &str = include_str!("data/phi/holdout2_clean.tsv");
+const HOLDOUT3_PHI: &str = include_str!("data/phi/holdout3_phi.tsv");
+const HOLDOUT3_CLEAN: &str = include_str!("data/phi/holdout3_clean.tsv");
 
 /// Messages written after the gate's first version and not used to tune it: an honest
 /// estimate of how it does on text nobody tuned it for. Looser bounds than the corpus.
@@ -135,6 +137,11 @@ fn holdout_rates() {
 #[test]
 fn second_holdout_rates() {
     holdout("holdout 2", HOLDOUT2_PHI, HOLDOUT2_CLEAN);
+}
+
+#[test]
+fn third_holdout_rates() {
+    holdout("holdout 3", HOLDOUT3_PHI, HOLDOUT3_CLEAN);
 }
 
 fn holdout(name: &str, phi_text: &'static str, clean_text: &'static str) {

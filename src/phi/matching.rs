@@ -84,13 +84,11 @@ pub(crate) fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
                 s.word.clear();
                 s.word.push_str(stem);
                 s.word.push('y');
-                id = lex
-                    .word(&s.word)
-                    .filter(|&w| !lex.starting_with(w).is_empty());
+                id = lex.word(&s.word);
             }
             if id.is_none() {
                 if let Some(stem) = norm.strip_suffix('s') {
-                    id = lex.word(stem).filter(|&w| !lex.starting_with(w).is_empty());
+                    id = lex.word(stem);
                 }
             }
         }
