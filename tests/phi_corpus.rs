@@ -126,6 +126,8 @@ const HOLDOUT2_PHI: &str = include_str!("data/phi/holdout2_phi.tsv");
 const HOLDOUT2_CLEAN: &str = include_str!("data/phi/holdout2_clean.tsv");
 const HOLDOUT3_PHI: &str = include_str!("data/phi/holdout3_phi.tsv");
 const HOLDOUT3_CLEAN: &str = include_str!("data/phi/holdout3_clean.tsv");
+const HOLDOUT4_PHI: &str = include_str!("data/phi/holdout4_phi.tsv");
+const HOLDOUT4_CLEAN: &str = include_str!("data/phi/holdout4_clean.tsv");
 
 /// Messages written after the gate's first version and not used to tune it: an honest
 /// estimate of how it does on text nobody tuned it for. Looser bounds than the corpus.
@@ -142,6 +144,11 @@ fn second_holdout_rates() {
 #[test]
 fn third_holdout_rates() {
     holdout("holdout 3", HOLDOUT3_PHI, HOLDOUT3_CLEAN);
+}
+
+#[test]
+fn fourth_holdout_rates() {
+    holdout("holdout 4", HOLDOUT4_PHI, HOLDOUT4_CLEAN);
 }
 
 fn holdout(name: &str, phi_text: &'static str, clean_text: &'static str) {

@@ -39,6 +39,7 @@ pub(crate) fn run(
     }
     for i in 0..n {
         if s.class[i] & class::TEST_GENERIC != 0
+            && s.class[i] & class::SAFE == 0
             && (i == 0 || s.class[i - 1] & class::TEST_GENERIC == 0)
         {
             // Generic test words: only a polarity or a measured value makes a result.
