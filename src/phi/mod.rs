@@ -41,12 +41,15 @@
 //! # Rules (ids in [`rule`])
 //! - `term`: an always-clinical vocabulary phrase. `term_obfuscated`: the same reached only
 //!   through symbols, spacing or joining. `term_misspelled`: one typo away.
-//! - `term_in_context`: a context-only phrase with a clinical cue in the same sentence,
-//!   3 words before or 2 after (`grammar.txt` `[cue]`: your, for, with, su, tu…). A
-//!   capitalised one mid-sentence ("Stone Creek Rd") needs a strong cue (`[strong_cue]`:
-//!   diagnosed, symptoms, treatment, test…). Everyday phrases (`[safe]`: "cold weather",
-//!   "stay positive", "tropical depression") never count, nor does a context-only word in
-//!   advice to anyone (`[generic]`: "If you have a fever or cough, call first").
+//! - `term_in_context`: a context-only phrase with a clinical cue in the same sentence:
+//!   up to 3 words before, a possessive or preposition (`grammar.txt` `[cue]`: your, for,
+//!   with, su, tu…); up to 2 words after, an "appointment" word (`[cue_after]`); on either
+//!   side, a strong cue (`[strong_cue]`: diagnosed, symptoms, treatment, test…) or another
+//!   vocabulary match ("allergy injection"). A capitalised one mid-sentence ("Stone Creek
+//!   Rd") needs a strong cue or an always-clinical neighbour. Everyday phrases (`[safe]`:
+//!   "cold weather", "stay positive", "tropical depression") never count, nor does a
+//!   context-only word in advice to anyone (`[generic]`: "If you have a fever or cough,
+//!   call first").
 //! - `test_value`: a test named with a measured value within 4 words: a decimal (8.2), a
 //!   ratio that is not a date (150/95), a number with a lab unit (210 mg/dL, 7%), or — after
 //!   a specific test name — a plain number. Times, dates, prices, phone numbers and numbers
