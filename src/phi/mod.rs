@@ -15,7 +15,7 @@
 //! The lists are plain text under `assets/phi/` (their sources and licences are in
 //! `assets/phi/README.md`), embedded with `include_str!` and compiled on first use into
 //! hash tables behind a `std::sync::LazyLock`. Embedding keeps the gate free of IO and
-//! impossible to run without its vocabularies; compiling at run time (≈ 10 ms, measured in
+//! impossible to run without its vocabularies; compiling at run time (≈ 11 ms, measured in
 //! `docs/BENCHMARKS.md`) rather than in a build script keeps the data reviewable as text
 //! and the build simple. After that a check allocates only its findings.
 //!
@@ -41,11 +41,15 @@
 //! # Rules (ids in [`rule`])
 //! - `term`: an always-clinical vocabulary phrase. `term_obfuscated`: the same reached only
 //!   through symbols, spacing or joining. `term_misspelled`: one typo away.
-//! - `term_in_context`: a context-only phrase with a clinical cue in the same sentence,
-//!   3 words before or 2 after (`grammar.txt` `[cue]`: your, for, with, su, tu…). A
-//!   capitalised one mid-sentence ("Stone Creek Rd") needs a strong cue (`[strong_cue]`:
-//!   diagnosed, symptoms, treatment, test…). Everyday phrases (`[safe]`: "cold weather",
-//!   "stay positive", "tropical depression") never count.
+//! - `term_in_context`: a context-only phrase with a clinical cue in the same sentence:
+//!   up to 3 words before, a possessive or preposition (`grammar.txt` `[cue]`: your, for,
+//!   with, su, tu…); up to 2 words after, an "appointment" word (`[cue_after]`); on either
+//!   side, a strong cue (`[strong_cue]`: diagnosed, symptoms, treatment, test…) or another
+//!   vocabulary match ("allergy injection"). A capitalised one mid-sentence ("Stone Creek
+//!   Rd") needs a strong cue or an always-clinical neighbour. Everyday phrases (`[safe]`:
+//!   "cold weather", "stay positive", "tropical depression") never count, nor does a
+//!   context-only word in advice to anyone (`[generic]`: "If you have a fever or cough,
+//!   call first").
 //! - `test_value`: a test named with a measured value within 4 words: a decimal (8.2), a
 //!   ratio that is not a date (150/95), a number with a lab unit (210 mg/dL, 7%), or — after
 //!   a specific test name — a plain number. Times, dates, prices, phone numbers and numbers
@@ -63,10 +67,20 @@
 //!   Beneficiary Identifier by its shape.
 //!
 //! Negation does not make a mention safe: "no sign of cancer" is blocked like "cancer".
+//!
+//! # Tests
+//! Unit and property tests in `tests.rs` (every always-clinical term blocks a reminder; case
+//! and letter spacing keep terms blocked; arbitrary UTF-8 never panics); the labelled corpus
+//! in `tests/data/phi/` (`cargo test --test phi_corpus`); the command in `tests/phi_cli.rs`;
+//! a fuzz target: `cargo +nightly fuzz run --fuzz-dir tests/fuzz phi_check`.
 
+mod hash;
+mod identifiers;
 mod lexicon;
+mod matching;
 mod rules;
 mod text;
+mod url;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -211,7 +225,7 @@ impl Verdict {
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::builtin);
 
 thread_local! {
-    static SCRATCH: RefCell<rules::Scratch> = RefCell::new(rules::Scratch::default());
+    static SCRATCH: RefCell<matching::Scratch> = RefCell::new(matching::Scratch::default());
 }
 
 /// Compile the built-in vocabularies now rather than on the first check (the console calls
@@ -255,13 +269,22 @@ impl Gate {
         let mut findings = SCRATCH
             .try_with(|cell| match cell.try_borrow_mut() {
                 Ok(mut scratch) => rules::run(lex, text, &self.allow, &mut scratch),
-                Err(_) => rules::run(lex, text, &self.allow, &mut rules::Scratch::default()),
+                Err(_) => rules::run(lex, text, &self.allow, &mut matching::Scratch::default()),
             })
-            .unwrap_or_else(|_| rules::run(lex, text, &self.allow, &mut rules::Scratch::default()));
+            .unwrap_or_else(|_| {
+                rules::run(lex, text, &self.allow, &mut matching::Scratch::default())
+            });
         findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
         let blocked = findings.iter().any(|f| !f.allowed);
         Verdict { blocked, findings }
     }
+}
+
+/// Compile the built-in vocabularies afresh and return the number of phrases (benches time
+/// this as the vocabulary load; checks use the copy compiled once).
+#[doc(hidden)]
+pub fn compile_vocabularies() -> usize {
+    Lexicon::builtin().phrases.len()
 }
 
 /// Every vocabulary phrase that blocks on its own, folded, with its category. For tests

@@ -167,6 +167,18 @@ fn urls_block_only_on_words_clinical_by_themselves() {
 }
 
 #[test]
+fn advice_to_anyone_and_staff_leave_pass() {
+    assert_passes("If you have a fever or cough, please call before coming in.");
+    assert_passes("Please answer the COVID screening questions before your visit.");
+    assert_passes("Dr. Brown is back from maternity leave on Monday.");
+    assert_passes("Masks are required in the clinic during flu season.");
+    // Advice does not hide what is clinical by itself.
+    assert!(check("If you have diabetes, bring your meter.").blocked);
+    assert!(check("Your D&C is on Monday").blocked);
+    assert_passes("Our Washington, D.C. office is open. Bring a photo ID.");
+}
+
+#[test]
 fn spans_are_byte_offsets_into_the_text() {
     let text = "Hola José, su quimioterapia es el lunes";
     let v = check(text);

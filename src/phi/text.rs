@@ -225,34 +225,48 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
     let mut cur_letters = 0u32;
     let mut cur_uppers = 0u32;
     let mut pending_break = false;
-    let mut last_end = 0usize;
-    let mut chars = text.char_indices().peekable();
+    let mut chars = text.char_indices();
 
     while let Some((i, c)) = chars.next() {
         let (class, upper) = classify(c);
-        let next_class = chars.peek().map(|&(_, n)| classify(n).0);
-        let next_is_alnum = matches!(next_class, Some(Class::Letter(_) | Class::Digit(_)));
+        // Only separators, symbols and joiners look ahead; letters and digits (most of a
+        // text) do not pay for it.
+        let next_class = || chars.clone().next().map(|(_, n)| classify(n).0);
+        let next_is_alnum = || matches!(next_class(), Some(Class::Letter(_) | Class::Digit(_)));
         match class {
             Class::Letter(l) => {
                 if let Some(t) = cur.as_mut() {
                     if t.kind == Kind::Number {
                         // "500mg", "10am": the number ends where letters start.
                         finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
-                        last_end = i;
                         cur_letters = 0;
                         cur_uppers = 0;
                     }
                 }
                 let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, upper));
-                push_char(&mut out.buf, l);
                 if l == 'ß' {
-                    out.buf.pop();
                     out.buf.push_str("ss");
+                } else {
+                    out.buf.push(l);
                 }
                 t.end = i + c.len_utf8();
                 cur_letters += 1;
                 if upper {
                     cur_uppers += 1;
+                }
+                // Fast path: the rest of a run of ASCII letters, most of any text.
+                let rest = chars.as_str().as_bytes();
+                let run = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+                if run > 0 {
+                    for &b in &rest[..run] {
+                        out.buf.push(b.to_ascii_lowercase() as char);
+                        if b.is_ascii_uppercase() {
+                            cur_uppers += 1;
+                        }
+                    }
+                    t.end += run;
+                    cur_letters += run as u32;
+                    chars.nth(run - 1);
                 }
             }
             Class::Digit(d) => {
@@ -267,8 +281,8 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                 // A symbol is a letter only inside a word or before letters ("$yphilis"),
                 // never before digits ("$120", "@9am").
                 let in_word = cur.is_some_and(|t| t.kind == Kind::Word);
-                let next_letter = matches!(next_class, Some(Class::Letter(_)));
-                if (in_word && next_is_alnum) || (cur.is_none() && next_letter && c != '!') {
+                let next_letter = matches!(next_class(), Some(Class::Letter(_)));
+                if (in_word && next_is_alnum()) || (cur.is_none() && next_letter && c != '!') {
                     let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, false));
                     t.flags |= flag::SYMBOL;
                     out.buf.push(l);
@@ -278,7 +292,6 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
                     cur_letters = 0;
                     cur_uppers = 0;
-                    last_end = i + c.len_utf8();
                     if is_break(c) {
                         pending_break = true;
                     }
@@ -286,16 +299,15 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
             }
             Class::Joiner => {
                 // Inside a word it disappears ("crohn's", "don't"); elsewhere it separates.
-                if !(cur.is_some() && next_is_alnum) {
+                if !(cur.is_some() && next_is_alnum()) {
                     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
                     cur_letters = 0;
                     cur_uppers = 0;
-                    last_end = i + c.len_utf8();
                 }
             }
             Class::Sep => {
                 if let Some(t) = cur.as_mut() {
-                    let next_digit = matches!(next_class, Some(Class::Digit(_)));
+                    let next_digit = matches!(next_class(), Some(Class::Digit(_)));
                     // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
                     let spaced = t.end - t.start == 1
                         && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
@@ -326,71 +338,16 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     // "9.5" never gets here; "Dr. Patel" keeps its sentence.
                     pending_break = true;
                 }
-                last_end = i + c.len_utf8();
             }
         }
     }
-    let _ = last_end;
     finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
     join_spaced_letters(text, out);
-    mark_urls(text, out);
-}
-
-/// Flag tokens inside URLs and e-mail addresses: `https://…`, `www.…`, `name@host.org`,
-/// `host.org/path`.
-fn mark_urls(text: &str, out: &mut Tokens) {
-    if !text.contains(['.', '@', ':']) {
-        return;
-    }
-    let mut offset = 0;
-    for chunk in text.split_inclusive(char::is_whitespace) {
-        let start = offset;
-        offset += chunk.len();
-        let word = chunk
-            .trim_end()
-            .trim_end_matches(['.', ',', ';', '!', '?', ')', '"', '\'']);
-        let lower = word.to_ascii_lowercase();
-        let is_url = lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www.")
-            || lower.contains("://")
-            || lower
-                .split_once('@')
-                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
-            || has_domain(&lower);
-        if !is_url {
-            continue;
-        }
-        let end = start + word.len();
-        for t in out
-            .toks
-            .iter_mut()
-            .filter(|t| t.start >= start && t.end <= end)
-        {
-            t.flags |= flag::URL;
-        }
-    }
-}
-
-/// "example.org", "portal.example.org/forms": a dot, a known top-level domain, then the
-/// end or a slash.
-fn has_domain(word: &str) -> bool {
-    const TLDS: [&str; 10] = [
-        "com", "org", "net", "gov", "edu", "health", "us", "io", "co", "info",
-    ];
-    word.match_indices('.').any(|(i, _)| {
-        let rest = &word[i + 1..];
-        let tld_end = rest.find('/').unwrap_or(rest.len());
-        i > 0 && TLDS.contains(&&rest[..tld_end])
-    })
+    super::url::mark_urls(text, out);
 }
 
 fn count_digits_ahead(s: &str) -> usize {
     s.bytes().take_while(u8::is_ascii_digit).count()
-}
-
-fn push_char(buf: &mut String, c: char) {
-    buf.push(c);
 }
 
 fn new_token(out: &Tokens, start: usize, kind: Kind, upper: bool) -> Token {

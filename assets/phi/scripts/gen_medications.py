@@ -35,6 +35,7 @@ sone cortan apo gen novo teva mylan sandoz colgate generics gas x
 # Names that are also ordinary words or names below the frequency cut: context only.
 FORCE_CTX = set("""
 armour teta vals hana vanos modus cera aman ivor rela actos cambia rayos alli gana carbono
+tobi theon ismo saha calan solian atra evra hemel dala azor arvin capex potasio quinine
 """.split()) | {"little noses", "oral defense", "clear by design", "advantage multi",
                "advantage arrest"}
 

@@ -1,0 +1,125 @@
+//! Hashing and small string tests for the PHI gate's lookup tables: FxHash, a streaming
+//! hash for joined fragments, three-letter bitset keys and the one-typo test. Pure; std only.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash (rustc's hasher): a few cycles per word, plenty for trusted keys.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    pub(crate) fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+/// A byte-at-a-time hash that can be continued: `stream_hash(stream_hash(0, a), b)` is the
+/// hash of `a` followed by `b`.
+pub(crate) fn stream_hash(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
+    }
+    h
+}
+
+pub(crate) const TRIGRAMS: usize = 26 * 26 * 26;
+
+/// Index of three lower-case ASCII letters.
+pub(crate) fn trigram(t: Option<&[u8]>) -> Option<usize> {
+    match t? {
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_lowercase) => {
+            Some((usize::from(a - b'a') * 26 + usize::from(b - b'a')) * 26 + usize::from(c - b'a'))
+        }
+        _ => None,
+    }
+}
+
+/// Optimal-string-alignment distance of at most one.
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        // Substitution, or a swap of neighbours.
+        if a[p + 1..] == b[p + 1..] {
+            return true;
+        }
+        return p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..];
+    }
+    let (long, short) = if la > lb { (a, b) } else { (b, a) };
+    long[p + 1..] == short[p..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit() {
+        assert!(within_one_edit("cancer", "canser"));
+        assert!(within_one_edit("cancer", "cacner"));
+        assert!(within_one_edit("cancer", "cancr"));
+        assert!(within_one_edit("cancer", "cancerr"));
+        assert!(!within_one_edit("cancer", "cnacre"));
+        assert!(!within_one_edit("cancer", "dancers"));
+    }
+
+    #[test]
+    fn streaming_hash_continues() {
+        assert_eq!(
+            stream_hash(stream_hash(0, b"chemo"), b"therapy"),
+            stream_hash(0, b"chemotherapy")
+        );
+    }
+}
