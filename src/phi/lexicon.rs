@@ -364,14 +364,13 @@ impl Lexicon {
             h.add(u64::from(id));
         }
         let key = h.finish();
-        if let Some(&pid) = by_toks.get(&key) {
-            if self
+        if let Some(&pid) = by_toks.get(&key)
+            && self
                 .phrases
                 .get(pid as usize)
                 .is_some_and(|p| *p.toks == *ids)
-            {
-                return pid;
-            }
+        {
+            return pid;
         }
         let pid = self.phrases.len() as u32;
         let mut toks = Inline::new(0);
@@ -439,10 +438,10 @@ impl Lexicon {
         }
         let phrases = &self.phrases;
         for w in 0..nw {
-            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize) {
-                if list.len() > 1 {
-                    list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
-                }
+            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize)
+                && list.len() > 1
+            {
+                list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
             }
         }
         self.starts_at = at;

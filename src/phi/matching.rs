@@ -86,10 +86,10 @@ pub(crate) fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
                 s.word.push('y');
                 id = lex.word(&s.word);
             }
-            if id.is_none() {
-                if let Some(stem) = norm.strip_suffix('s') {
-                    id = lex.word(stem);
-                }
+            if id.is_none()
+                && let Some(stem) = norm.strip_suffix('s')
+            {
+                id = lex.word(stem);
             }
         }
         if id.is_none() && t.kind == Kind::Word {

@@ -235,13 +235,13 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
         let next_is_alnum = || matches!(next_class(), Some(Class::Letter(_) | Class::Digit(_)));
         match class {
             Class::Letter(l) => {
-                if let Some(t) = cur.as_mut() {
-                    if t.kind == Kind::Number {
-                        // "500mg", "10am": the number ends where letters start.
-                        finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
-                        cur_letters = 0;
-                        cur_uppers = 0;
-                    }
+                if let Some(t) = cur.as_mut()
+                    && t.kind == Kind::Number
+                {
+                    // "500mg", "10am": the number ends where letters start.
+                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                    cur_letters = 0;
+                    cur_uppers = 0;
                 }
                 let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, upper));
                 if l == 'ß' {

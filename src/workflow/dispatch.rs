@@ -255,10 +255,10 @@ pub async fn dispatch(
                 )
                 .await
                 .map(|o| (o.receipt, o.attempts, o.reconciled));
-                if let Ok((receipt, ..)) = &result {
-                    if let Ok(mut c) = claimed.lock() {
-                        c.insert(receipt.provider_id.clone());
-                    }
+                if let Ok((receipt, ..)) = &result
+                    && let Ok(mut c) = claimed.lock()
+                {
+                    c.insert(receipt.provider_id.clone());
                 }
                 // Bad credentials stop the run. So does a provider that cannot be reached at all
                 // (connection refused, no route): this text has used its retries, and every

@@ -44,9 +44,7 @@ pub fn acquire(store: &Store) -> Result<Option<SendLock>, WorkflowError> {
     // behind it forever.
     let started = std::time::Instant::now();
     loop {
-        // File::try_lock is std since Rust 1.89; the crate's declared MSRV moves up with the
-        // next toolchain bump (the machine and CI build with 1.95).
-        #[allow(clippy::incompatible_msrv)]
+        // File::try_lock is std since Rust 1.89, the crate's MSRV.
         match file.try_lock() {
             Ok(()) => return Ok(Some(SendLock { _file: file, path })),
             Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < WAIT => {
@@ -79,7 +77,6 @@ mod tests {
         let store = Store::open(&dir.path().join("p.db")).unwrap();
         let first = acquire(&store).unwrap().unwrap();
         let other = File::options().write(true).open(&first.path).unwrap();
-        #[allow(clippy::incompatible_msrv)]
         {
             assert!(other.try_lock().is_err(), "held by the first");
             drop(first);
