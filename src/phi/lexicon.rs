@@ -187,10 +187,20 @@ struct Source {
     tests: bool,
 }
 
-const SOURCES: [Source; 9] = [
+const SOURCES: [Source; 11] = [
     Source {
         text: include_str!("../../assets/phi/conditions_icd10cm.txt"),
         category: Category::Condition,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/conditions_icd10cm_more.txt"),
+        category: Category::Condition,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/procedures_icd10pcs.txt"),
+        category: Category::Procedure,
         tests: false,
     },
     Source {

@@ -26,6 +26,8 @@ from common import ASSETS, census_names, fold
 # Load order and flag semantics mirror src/phi/lexicon.rs (later entries of a category win).
 FILES = [
     ("conditions_icd10cm.txt", "condition"),
+    ("conditions_icd10cm_more.txt", "condition"),
+    ("procedures_icd10pcs.txt", "procedure"),
     ("medications_drugs.txt", "medication"),
     ("conditions.txt", "condition"),
     ("medications.txt", "medication"),
