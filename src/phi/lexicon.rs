@@ -178,6 +178,11 @@ pub(crate) struct Lexicon {
     /// ("cancel" for "cancer"): never read as misspellings.
     /// Hashes only: 28,000 entries load without an allocation each.
     fuzzy_exceptions: FxMap<u64, ()>,
+    /// Word endings that make an unknown word clinical ("-ectomy", "-itis", "-statin"),
+    /// longest first, each with the phrase that carries its category; and the words with
+    /// such an ending that are not clinical ("academia", "dichotomy"), by hash.
+    suffixes: Vec<(&'static str, u32)>,
+    suffix_exceptions: FxMap<u64, ()>,
 }
 
 /// A vocabulary file, its category and whether its entries are test names.
@@ -246,7 +251,12 @@ const SOURCES: [Source; 11] = [
 ];
 
 const GRAMMAR: &str = include_str!("../../assets/phi/grammar.txt");
+const SUFFIXES: &str = include_str!("../../assets/phi/suffixes.txt");
 const FUZZY_EXCEPTIONS: &str = include_str!("../../assets/phi/fuzzy_exceptions.txt");
+
+/// Starts the key word of the phrases that carry a suffix's category; the tokenizer never
+/// makes a word with it.
+const SUFFIX_MARK: &str = "~suffix ";
 
 /// Bits of the hash that pick a misspelling-index bucket.
 const FUZZY_BITS: u32 = 16;
@@ -322,8 +332,53 @@ impl Lexicon {
         for (term, _) in entries(FUZZY_EXCEPTIONS) {
             lex.fuzzy_exceptions.insert(hash_str(term), ());
         }
+        lex.load_suffixes(&mut by_toks);
         lex.build_indexes();
         lex
+    }
+
+    /// `suffixes.txt`: each category's endings share one phrase, keyed by a word no text
+    /// can produce ("~suffix procedure"), so a suffix match is a vocabulary match like any
+    /// other for the rules.
+    fn load_suffixes(&mut self, by_toks: &mut FxMap<u64, u32>) {
+        for (term, flag) in entries(SUFFIXES) {
+            let category = match flag {
+                "except" => {
+                    self.suffix_exceptions.insert(hash_str(term), ());
+                    continue;
+                }
+                "procedure" => Category::Procedure,
+                "condition" => Category::Condition,
+                "medication" => Category::Medication,
+                _ => continue,
+            };
+            let key = format!("{SUFFIX_MARK}{}", category.as_str());
+            let id = self.intern_word(&key);
+            let pid = self.phrase_for(&[id], by_toks);
+            self.add_sense(
+                pid,
+                Sense {
+                    category,
+                    ctx: false,
+                    upper: false,
+                    test: Test::No,
+                    fuzzy: false,
+                },
+            );
+            self.suffixes.push((term, pid));
+        }
+        self.suffixes
+            .sort_by_key(|(term, _)| std::cmp::Reverse(term.len()));
+    }
+
+    /// The phrase of a clinical ending of `w` (folded, lower-case ASCII letters), unless `w`
+    /// is one of the listed everyday words. The stem must keep at least 3 letters.
+    pub fn suffix(&self, w: &str) -> Option<u32> {
+        let &(_, pid) = self
+            .suffixes
+            .iter()
+            .find(|(end, _)| w.len() >= end.len() + 3 && w.ends_with(end))?;
+        (!self.suffix_exceptions.contains_key(&hash_str(w))).then_some(pid)
     }
 
     /// Tokenise a vocabulary term into word ids; false if it has no words.
@@ -642,6 +697,10 @@ impl Lexicon {
             // text splits "24hour" at the digits.
             let first = p.toks.first().map_or("", |&id| words_by_id[id as usize]);
             if p.toks.len() == 1 && first.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            if first.starts_with(SUFFIX_MARK) {
+                // A suffix's category, not a word.
                 continue;
             }
             // "d c" (from "D&C") is only reachable through a symbol: spaced single letters

@@ -12,6 +12,8 @@ pub(crate) enum How {
     Exact,
     Obfuscated,
     Misspelled,
+    /// An unknown word with a clinical ending ("tympanoplasty", "-itis").
+    Suffix,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -294,8 +296,8 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
             });
         }
     }
-    // One typo: only words unknown to every list, in lower case or at a sentence start
-    // (a capitalised word mid-sentence is a proper noun).
+    // A clinical ending, else one typo: only words unknown to every list, in lower case or
+    // at a sentence start (a capitalised word mid-sentence is a proper noun).
     for i in 0..n {
         let t = s.toks.toks[i];
         if s.covered[i]
@@ -311,6 +313,16 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
         }
         let norm = s.toks.norm(i);
         if !norm.bytes().all(|b| b.is_ascii_lowercase()) {
+            continue;
+        }
+        if let Some(pid) = lex.suffix(norm) {
+            s.covered[i] = true;
+            s.matches.push(Match {
+                first: i,
+                last: i,
+                pid,
+                how: How::Suffix,
+            });
             continue;
         }
         lex.fuzzy(norm, &mut s.fuzzy);

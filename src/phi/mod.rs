@@ -35,12 +35,19 @@
 //!    "AIDS", "MS"), or a *test* name. Words of at least 6 letters that block on their own
 //!    also match with one typo (insertion, deletion, substitution or swap), unless the typo
 //!    makes another real word (`fuzzy_exceptions.txt`: "cancel" is not "cancer").
-//! 3. **Names**: the capitalised word after a title (Dr., Dra., Ms., Nurse) or a greeting
+//! 3. **Clinical endings** (`suffixes.txt`): a word in no list, written in lower case or
+//!    capitals or starting a sentence, whose ending is surgical, diagnostic or a disease
+//!    suffix ("-ectomy", "-oscopy", "-plasty", "-itis", "-emia", "-opathy") or a drug-class
+//!    stem ("-statin", "-olol", "-umab", "-gliflozin") is clinical: the lists cannot name
+//!    every rare procedure, disease or new drug. Everyday words with such endings
+//!    ("academia", "dichotomy", "nostalgia", "April") are listed there as exceptions.
+//! 4. **Names**: the capitalised word after a title (Dr., Dra., Ms., Nurse) or a greeting
 //!    (Hi, Dear, Hola) is a name, never vocabulary — "Dr. Stone", "Hi Camila".
 //!
 //! # Rules (ids in [`rule`])
 //! - `term`: an always-clinical vocabulary phrase. `term_obfuscated`: the same reached only
-//!   through symbols, spacing or joining. `term_misspelled`: one typo away.
+//!   through symbols, spacing or joining. `term_misspelled`: one typo away. `term_suffix`:
+//!   an unknown word with a clinical ending.
 //! - `term_in_context`: a context-only phrase with a clinical cue in the same sentence:
 //!   up to 3 words before, a possessive or preposition (`grammar.txt` `[cue]`: your, for,
 //!   with, su, tu…); up to 2 words after, an "appointment" word (`[cue_after]`); on either
@@ -154,6 +161,7 @@ pub mod rule {
     pub const TERM: &str = "term";
     pub const TERM_OBFUSCATED: &str = "term_obfuscated";
     pub const TERM_MISSPELLED: &str = "term_misspelled";
+    pub const TERM_SUFFIX: &str = "term_suffix";
     pub const TERM_IN_CONTEXT: &str = "term_in_context";
     pub const TEST_VALUE: &str = "test_value";
     pub const TEST_POLARITY: &str = "test_polarity";

@@ -153,6 +153,7 @@ impl Cx<'_> {
     fn rule_for(&self, m: &Match, ctx: bool) -> &'static str {
         match m.how {
             How::Misspelled => rule::TERM_MISSPELLED,
+            How::Suffix => rule::TERM_SUFFIX,
             How::Obfuscated => rule::TERM_OBFUSCATED,
             How::Exact if ctx => rule::TERM_IN_CONTEXT,
             How::Exact => rule::TERM,

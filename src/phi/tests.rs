@@ -160,6 +160,34 @@ fn obfuscations_are_caught(#[case] text: &str, #[case] rule: &str) {
     assert_eq!(v.findings[0].rule, rule, "{text}: {:?}", v.findings);
 }
 
+#[rstest]
+#[case("uvulopalatopharyngoplasty", Category::Procedure)]
+#[case("gastrojejunocolostomy", Category::Procedure)]
+#[case("ureteroscopies", Category::Procedure)]
+#[case("pseudoappendicitis", Category::Condition)]
+#[case("enteropatía", Category::Condition)]
+#[case("zorbacillin", Category::Medication)]
+#[case("zarnovelumab", Category::Medication)]
+fn unknown_words_with_a_clinical_ending_block(#[case] word: &str, #[case] category: Category) {
+    let v = check(&format!("Hi Ann, about your {word} on Monday."));
+    assert!(v.blocked, "{word}");
+    assert_eq!(
+        v.findings[0].rule, "term_suffix",
+        "{word}: {:?}",
+        v.findings
+    );
+    assert_eq!(v.findings[0].category, category, "{word}");
+}
+
+#[test]
+fn everyday_words_with_a_clinical_ending_pass() {
+    assert_passes("Our academia partners visit in April; it is a false dichotomy.");
+    assert_passes("Nostalgia night: the microscopy club meets in Bohemia Hall.");
+    assert_passes("Una pandemia de nostalgia en abril.");
+    // A capitalised word mid-sentence is a proper noun, not a suffix match.
+    assert_passes("Our office on Ventnor Pilitis Road is open.");
+}
+
 #[test]
 fn urls_block_only_on_words_clinical_by_themselves() {
     assert!(check("Your results: https://example.org/hiv-results").blocked);
