@@ -31,8 +31,11 @@ pub(crate) mod class {
     pub const MED_OBJECT: u32 = 1 << 18;
     pub const GENERIC: u32 = 1 << 19;
     pub const CUE_AFTER: u32 = 1 << 20;
+    pub const DOSE_COUNT: u32 = 1 << 21;
+    pub const DOSE_CONTEXT: u32 = 1 << 22;
+    pub const STREET: u32 = 1 << 23;
 
-    pub const SECTIONS: [(&str, u32); 21] = [
+    pub const SECTIONS: [(&str, u32); 24] = [
         ("cue", CUE),
         ("strong_cue", STRONG_CUE),
         ("polarity", POLARITY),
@@ -54,6 +57,9 @@ pub(crate) mod class {
         ("med_object", MED_OBJECT),
         ("generic", GENERIC),
         ("cue_after", CUE_AFTER),
+        ("dose_count", DOSE_COUNT),
+        ("dose_context", DOSE_CONTEXT),
+        ("street", STREET),
     ];
 }
 

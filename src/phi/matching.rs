@@ -223,6 +223,35 @@ pub(crate) fn mark_names(lex: &Lexicon, text: &str, s: &mut Scratch) {
     }
 }
 
+/// Capitalised words before a street or place word ("Heart Lake Road", "Cancer Survivors
+/// Park") are a place name: marked as names, so never vocabulary. Title case only, up to
+/// three words, within one sentence.
+pub(crate) fn mark_street_names(s: &mut Scratch) {
+    let n = s.toks.toks.len();
+    for j in 1..n {
+        let t = s.toks.toks[j];
+        if s.class[j] & class::STREET == 0
+            || !t.has(flag::CAP)
+            || t.has(flag::UPPER)
+            || t.has(flag::BREAK)
+        {
+            continue;
+        }
+        let mut k = j;
+        while k > 0 && j - k < 3 {
+            let prev = s.toks.toks[k - 1];
+            if !prev.has(flag::CAP) || prev.has(flag::UPPER) || prev.kind != Kind::Word {
+                break;
+            }
+            k -= 1;
+            s.name[k] = true;
+            if prev.has(flag::BREAK) {
+                break;
+            }
+        }
+    }
+}
+
 /// Leftmost-longest vocabulary matches, then joined fragments, then one-typo matches.
 pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
     s.matches.clear();

@@ -42,7 +42,9 @@
 //!    every rare procedure, disease or new drug. Everyday words with such endings
 //!    ("academia", "dichotomy", "nostalgia", "April") are listed there as exceptions.
 //! 4. **Names**: the capitalised word after a title (Dr., Dra., Ms., Nurse) or a greeting
-//!    (Hi, Dear, Hola) is a name, never vocabulary — "Dr. Stone", "Hi Camila".
+//!    (Hi, Dear, Hola) is a name, never vocabulary — "Dr. Stone", "Hi Camila"; so are up to
+//!    three title-case words before a street or place word (`[street]`: "Heart Lake Road",
+//!    "Cancer Survivors Park").
 //!
 //! # Rules (ids in [`rule`])
 //! - `term`: an always-clinical vocabulary phrase. `term_obfuscated`: the same reached only
@@ -50,7 +52,8 @@
 //!   an unknown word with a clinical ending.
 //! - `term_in_context`: a context-only phrase with a clinical cue in the same sentence:
 //!   up to 3 words before, a possessive or preposition (`grammar.txt` `[cue]`: your, for,
-//!   with, su, tu…); up to 2 words after, an "appointment" word (`[cue_after]`); on either
+//!   with, su, tu…, and possessives of people: "baby's", "son's"); up to 2 words after, an
+//!   "appointment" word or "due" (`[cue_after]`: "shots are due"); on either
 //!   side, a strong cue (`[strong_cue]`: diagnosed, symptoms, treatment, test…) or another
 //!   vocabulary match ("allergy injection"). A capitalised one mid-sentence ("Stone Creek
 //!   Rd") needs a strong cue or an always-clinical neighbour. Everyday phrases (`[safe]`:
@@ -64,7 +67,10 @@
 //! - `test_polarity`: a test (named, or a generic word: test, results, labs…) with an outcome
 //!   word in the same sentence: positive, negative, abnormal, normal, high, low, elevated…
 //!   within 4 words after or 2 before; weaker ones (good, fine, clear, better) only after.
-//! - `dose`: a number with a dose unit (500 mg, 10 units, 2 tablets).
+//! - `dose`: a number with a dose unit (500 mg, 2 mcg); a count of tablets, pills, drops or
+//!   units only with a medication, a medication verb or word in the sentence, or a
+//!   frequency, time or body site just after (`[dose_count]`, `[dose_context]`: "2 tablets
+//!   twice a day", "10 units at bedtime"; not "2 tablets (an iPad and a Kindle)").
 //! - `medication_instruction`: take/stop/hold/skip/increase/start… followed within 4 words by
 //!   a medication or a medication word (meds, dose, insulin, blood thinner). Fixed phrasings
 //!   (fasting, bowel prep, nothing to eat after midnight) are vocabulary (`term`).

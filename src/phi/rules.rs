@@ -7,7 +7,7 @@ use super::identifiers::{may_hold_medicare_id, medicare_ids};
 use super::lexicon::{Lexicon, Test, class};
 use super::matching::{
     How, Match, Scratch, last_of_class, look_up_words, mark_grammar_phrases, mark_names,
-    match_vocabulary,
+    mark_street_names, match_vocabulary,
 };
 use super::text::{Kind, flag, tokenize};
 use super::{Category, Finding, rule};
@@ -19,6 +19,8 @@ const CUE_AFTER: usize = 2;
 const VALUE_AFTER: usize = 4;
 /// Words before a test name where a polarity may stand ("abnormal mammogram").
 const POLARITY_BEFORE: usize = 2;
+/// Words after a count ("2 tablets") where a frequency or body site makes it a dose.
+const DOSE_CONTEXT_AFTER: usize = 4;
 
 pub(crate) fn run(
     lex: &Lexicon,
@@ -32,6 +34,7 @@ pub(crate) fn run(
     look_up_words(lex, text, s);
     mark_grammar_phrases(lex, s);
     mark_names(lex, text, s);
+    mark_street_names(s);
     match_vocabulary(lex, text, s);
     let cx = Cx { lex, text, s: &*s };
     for m in &s.matches {
@@ -354,11 +357,19 @@ impl Cx<'_> {
         before.trim_end().ends_with('(')
     }
 
-    /// `dose`: a number with a dose unit.
+    /// `dose`: a number with a dose unit ("500 mg"), or with a count of tablets, pills,
+    /// drops or units that reads as a dose: a medication or a medication verb in the same
+    /// sentence, or a frequency or body site just after ("2 tablets twice a day", "2 drops
+    /// in each eye") — not "2 tablets (an iPad and a Kindle)".
     fn doses(&self, out: &mut Vec<Finding>) {
         let s = self.s;
         for k in 0..self.n().saturating_sub(1) {
-            if s.toks.toks[k].kind != Kind::Number || s.class[k + 1] & class::DOSE_UNIT == 0 {
+            if s.toks.toks[k].kind != Kind::Number
+                || s.class[k + 1] & (class::DOSE_UNIT | class::DOSE_COUNT) == 0
+            {
+                continue;
+            }
+            if s.class[k + 1] & class::DOSE_UNIT == 0 && !self.count_is_a_dose(k + 1) {
                 continue;
             }
             if s.toks.toks[k].has(flag::MULTIDOT)
@@ -371,9 +382,27 @@ impl Cx<'_> {
             if before.contains('$') || (k > 0 && s.class[k - 1] & class::PLACE != 0) {
                 continue;
             }
-            let last = last_of_class(s, k + 1, class::DOSE_UNIT);
+            let last = last_of_class(s, k + 1, class::DOSE_UNIT | class::DOSE_COUNT);
             out.push(self.finding(k, last, Category::Medication, rule::DOSE));
         }
+    }
+
+    /// Is the count word at `u` ("tablets", "drops", "units") part of a dose?
+    fn count_is_a_dose(&self, u: usize) -> bool {
+        let s = self.s;
+        let n = self.n();
+        let in_sentence = |k: usize| self.same_sentence(k, u);
+        let after = (u + 1..(u + 1 + DOSE_CONTEXT_AFTER).min(n))
+            .take_while(|&k| in_sentence(k))
+            .any(|k| s.class[k] & (class::DOSE_CONTEXT | class::TIME_UNIT) != 0);
+        after
+            || (0..n).any(|k| {
+                k != u
+                    && in_sentence(k)
+                    && (s.class[k] & (class::MED_VERB | class::MED_OBJECT) != 0
+                        && s.class[k] & class::DOSE_COUNT == 0
+                        || self.medication_at(k))
+            })
     }
 
     /// `medication_instruction`: a medication verb followed by a medication.

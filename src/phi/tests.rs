@@ -189,6 +189,51 @@ fn everyday_words_with_a_clinical_ending_pass() {
 }
 
 #[test]
+fn counts_of_tablets_or_units_are_doses_only_with_medication_context() {
+    for text in [
+        "Take 2 tablets twice a day",
+        "2 tablets in the morning until Friday",
+        "Use 2 drops in each eye",
+        "Your new dose is 10 units at bedtime",
+        "Tome 2 pastillas cada noche",
+    ] {
+        let v = check(text);
+        assert!(v.blocked, "{text}");
+        assert!(
+            v.findings
+                .iter()
+                .any(|f| f.category == Category::Medication || f.category == Category::Instruction),
+            "{text}: {:?}",
+            v.findings
+        );
+    }
+    assert_passes("Hi Tim, someone left 2 tablets (an iPad and a Kindle) in the waiting room.");
+    assert_passes("The new building has 40 units; 3 units are still open for staff parking.");
+    // Real dose units need no context.
+    assert!(check("Hi Sam, 500 mg is ready").blocked);
+}
+
+#[test]
+fn possessives_and_due_are_cues_for_context_words() {
+    assert!(check("Reminder: your 2 month old's vaccines are due at the well visit.").blocked);
+    assert!(check("Leo's shots are due on Friday.").blocked);
+    assert!(check("Hi Mia, your son's flu shot is Friday.").blocked);
+    assert_passes("Flu shots are now available for everyone.");
+    assert_passes("Flu shots are delayed due to a supply problem.");
+}
+
+#[test]
+fn capitalised_words_before_a_street_word_are_a_place() {
+    assert_passes("Parking tip: the Cancer Survivors Park garage on Main St is full.");
+    assert_passes("Construction on Heart Lake Road may delay your trip.");
+    assert_passes("We moved to 12 Memory Lane, Suite 3.");
+    // Only the place name: clinical words elsewhere still block.
+    assert!(check("Your chemo is at our Oak Park office.").blocked);
+    assert!(check("Your cancer screening is on Park Ave.").blocked);
+    assert!(check("YOUR CANCER PARK VISIT").blocked);
+}
+
+#[test]
 fn urls_block_only_on_words_clinical_by_themselves() {
     assert!(check("Your results: https://example.org/hiv-results").blocked);
     assert!(!check("Survey: https://s.example.org/r/abc12345?mrn=1 or care@example.org").blocked);
