@@ -175,6 +175,9 @@ pub(crate) struct Lexicon {
     /// own: a cheap "could this be a vocabulary word?" before joining or typo probes.
     prefix3: Vec<u64>,
     suffix3: Vec<u64>,
+    /// The same for the words of the misspelling index only (a tighter filter for typos).
+    fuzzy_prefix3: Vec<u64>,
+    fuzzy_suffix3: Vec<u64>,
     /// Single words that block on their own, by [`stream_hash`]: "is `a` + `b` one of
     /// them?" without building `a + b`.
     joinable: FxMap<u64, u32>,
@@ -188,8 +191,21 @@ pub(crate) struct Lexicon {
     /// longest first, each with the phrase that carries its category; and the words with
     /// such an ending that are not clinical ("academia", "dichotomy"), by hash.
     suffixes: Vec<(&'static str, u32)>,
+    /// `suffixes[suffix_at[b]..suffix_at[b + 1]]` end in the letter pair `b` (see
+    /// [`pair_index`]), so a word is compared with a handful of endings, not all of them.
+    suffix_at: Vec<u16>,
     suffix_exceptions: FxMap<u64, ()>,
 }
+
+/// Index of the last two letters of an ASCII lower-case word (26 × 26 buckets).
+fn pair_index(w: &[u8]) -> Option<usize> {
+    let [.., a, b] = w else { return None };
+    (a.is_ascii_lowercase() && b.is_ascii_lowercase())
+        .then(|| usize::from(a - b'a') * 26 + usize::from(b - b'a'))
+}
+
+/// Shortest word the suffix rule reads: the shortest ending (4 letters) and a 3-letter stem.
+const SUFFIX_MIN_WORD: usize = 7;
 
 /// A vocabulary file, its category and whether its entries are test names.
 struct Source {
@@ -373,18 +389,42 @@ impl Lexicon {
             );
             self.suffixes.push((term, pid));
         }
-        self.suffixes
-            .sort_by_key(|(term, _)| std::cmp::Reverse(term.len()));
+        // By letter pair, longest first within a pair.
+        self.suffixes.sort_by_key(|(term, _)| {
+            (
+                pair_index(term.as_bytes()).unwrap_or(usize::MAX),
+                std::cmp::Reverse(term.len()),
+            )
+        });
+        let mut at = vec![0u16; 26 * 26 + 1];
+        for (term, _) in &self.suffixes {
+            if let Some(b) = pair_index(term.as_bytes()) {
+                at[b + 1] += 1;
+            }
+        }
+        for b in 0..26 * 26 {
+            at[b + 1] += at[b];
+        }
+        self.suffix_at = at;
     }
 
     /// The phrase of a clinical ending of `w` (folded, lower-case ASCII letters), unless `w`
     /// is one of the listed everyday words. The stem must keep at least 3 letters.
     pub fn suffix(&self, w: &str) -> Option<u32> {
+        if w.len() < SUFFIX_MIN_WORD {
+            return None;
+        }
+        let b = pair_index(w.as_bytes())?;
+        let (lo, hi) = (*self.suffix_at.get(b)?, *self.suffix_at.get(b + 1)?);
         let &(_, pid) = self
             .suffixes
+            .get(usize::from(lo)..usize::from(hi))?
             .iter()
             .find(|(end, _)| w.len() >= end.len() + 3 && w.ends_with(end))?;
-        (!self.suffix_exceptions.contains_key(&hash_str(w))).then_some(pid)
+        let h = hash_str(w);
+        // Everyday words (the misspelling exceptions) and the listed exceptions never match.
+        (!self.suffix_exceptions.contains_key(&h) && !self.fuzzy_exceptions.contains_key(&h))
+            .then_some(pid)
     }
 
     /// Tokenise a vocabulary term into word ids; false if it has no words.
@@ -550,6 +590,8 @@ impl Lexicon {
         }
         self.joinable = joinable;
         let mut fuzzy = Vec::new();
+        self.fuzzy_prefix3 = vec![0; TRIGRAMS.div_ceil(64)];
+        self.fuzzy_suffix3 = vec![0; TRIGRAMS.div_ceil(64)];
         for (pid, p) in self.phrases.iter().enumerate() {
             if p.toks.len() != 1 || !p.senses.iter().any(|s| s.fuzzy) {
                 continue;
@@ -557,6 +599,14 @@ impl Lexicon {
             let w = words_by_id[p.toks[0] as usize];
             if w.len() < FUZZY_MIN_LEN || !w.bytes().all(|b| b.is_ascii_lowercase()) {
                 continue;
+            }
+            let wb = w.as_bytes();
+            if let (Some(a), Some(b)) = (
+                trigram(wb.get(..3)),
+                trigram(wb.get(wb.len().saturating_sub(3)..)),
+            ) {
+                self.fuzzy_prefix3[a / 64] |= 1 << (a % 64);
+                self.fuzzy_suffix3[b / 64] |= 1 << (b % 64);
             }
             fuzzy.push((hash_str(w), pid as u32));
             let mut buf = String::with_capacity(w.len());
@@ -658,7 +708,13 @@ impl Lexicon {
         }
         // One typo leaves the first three or the last three letters intact (from 7 letters).
         let b = w.as_bytes();
-        if b.len() >= 7 && !self.may_start(b) && !self.may_end(b) {
+        let in_set = |set: &[u64], t: Option<usize>| {
+            t.is_none_or(|a| set.get(a / 64).is_some_and(|x| x >> (a % 64) & 1 == 1))
+        };
+        if b.len() >= 7
+            && !in_set(&self.fuzzy_prefix3, trigram(b.get(..3)))
+            && !in_set(&self.fuzzy_suffix3, trigram(b.get(b.len() - 3..)))
+        {
             return;
         }
         let probe = |h: u64, out: &mut Vec<u32>| {

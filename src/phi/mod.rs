@@ -40,7 +40,8 @@
 //!    suffix ("-ectomy", "-oscopy", "-plasty", "-itis", "-emia", "-opathy") or a drug-class
 //!    stem ("-statin", "-olol", "-umab", "-gliflozin") is clinical: the lists cannot name
 //!    every rare procedure, disease or new drug. Everyday words with such endings
-//!    ("academia", "dichotomy", "nostalgia", "April") are listed there as exceptions.
+//!    ("academia", "dichotomy", "nostalgia", "April") are listed there as exceptions, and
+//!    the everyday words of `fuzzy_exceptions.txt` never match either.
 //! 4. **Names**: the capitalised word after a title (Dr., Dra., Ms., Nurse) or a greeting
 //!    (Hi, Dear, Hola) is a name, never vocabulary — "Dr. Stone", "Hi Camila"; so are up to
 //!    three title-case words before a street or place word (`[street]`: "Heart Lake Road",

@@ -98,7 +98,7 @@ def main() -> None:
                 if (len(w) < 5 or w in STRUCTURAL or w in names or w in titles
                         or w in NOT_CLINICAL or is_common_word(w)):
                     continue
-                rows[w] = "" if zipf(w) < RARE_ZIPF else "ctx"
+                rows[w] = "nofuzzy" if zipf(w) < RARE_ZIPF else "ctx"
     header = (
         "# Condition words from ICD-10-CM inclusion terms and code titles below the subcategory,\n"
         "# chapters A00-R99 (CMS/CDC NCHS, public domain), via PyPI simple-icd-10-cm 1.5.0.\n"
@@ -106,7 +106,7 @@ def main() -> None:
         "# Format: term[<TAB>flags]; ctx = needs clinical context (see README.md)."
     )
     write_list(os.path.join(ASSETS, "conditions_icd10cm_more.txt"), header, list(rows.items()))
-    print(f"{len(rows)} terms, {sum(1 for v in rows.values() if v)} context-only")
+    print(f"{len(rows)} terms, {sum(1 for v in rows.values() if v == 'ctx')} context-only")
 
 
 if __name__ == "__main__":
