@@ -226,7 +226,9 @@ pub(crate) fn mark_names(lex: &Lexicon, text: &str, s: &mut Scratch) {
 /// Capitalised words before a street or place word ("Heart Lake Road", "Cancer Survivors
 /// Park") are a place name: marked as names, so never vocabulary. Title case only, up to
 /// three words, within one sentence.
-pub(crate) fn mark_street_names(s: &mut Scratch) {
+/// A place named by a vocabulary phrase ("Roswell Park" the cancer centre) stays
+/// vocabulary.
+pub(crate) fn mark_street_names(lex: &Lexicon, s: &mut Scratch) {
     let n = s.toks.toks.len();
     for j in 1..n {
         let t = s.toks.toks[j];
@@ -244,9 +246,21 @@ pub(crate) fn mark_street_names(s: &mut Scratch) {
                 break;
             }
             k -= 1;
-            s.name[k] = true;
             if prev.has(flag::BREAK) {
                 break;
+            }
+        }
+        let vocabulary_place = (k..j).any(|i| {
+            s.ids[i].is_some_and(|id| {
+                lex.starting_with(id).iter().any(|&pid| {
+                    lex.phrase(pid).is_some_and(|p| !p.senses.is_empty())
+                        && phrase_at(lex, s, pid, i).is_some_and(|last| last >= j)
+                })
+            })
+        });
+        if !vocabulary_place {
+            for name in &mut s.name[k..j] {
+                *name = true;
             }
         }
     }

@@ -62,8 +62,9 @@
 //!   context-only word in advice to anyone (`[generic]`: "If you have a fever or cough,
 //!   call first").
 //! - `test_value`: a test named with a measured value within 4 words: a decimal (8.2), a
-//!   ratio that is not a date (150/95), a number with a lab unit (210 mg/dL, 7%), or — after
-//!   a specific test name — a plain number. Times, dates, prices, phone numbers and numbers
+//!   ratio that is not a date (150/95), a number with a lab unit (210 mg/dL, 7%, 240 lbs),
+//!   or — after a specific test name — a plain number; within 7 words, a number with a lab
+//!   unit ("weight at your last visit was 240 lbs"). Times, dates, prices, phone numbers and numbers
 //!   after room/suite/level/floor are never values.
 //! - `test_polarity`: a test (named, or a generic word: test, results, labs…) with an outcome
 //!   word in the same sentence: positive, negative, abnormal, normal, high, low, elevated…

@@ -17,6 +17,8 @@ const CUE_BEFORE: usize = 3;
 const CUE_AFTER: usize = 2;
 /// Words after a test name where its value or polarity may stand.
 const VALUE_AFTER: usize = 4;
+/// Words after a test name where a number with a lab unit may stand.
+const VALUE_AFTER_UNIT: usize = 7;
 /// Words before a test name where a polarity may stand ("abnormal mammogram").
 const POLARITY_BEFORE: usize = 2;
 /// Words after a count ("2 tablets") where a frequency or body site makes it a dose.
@@ -34,7 +36,7 @@ pub(crate) fn run(
     look_up_words(lex, text, s);
     mark_grammar_phrases(lex, s);
     mark_names(lex, text, s);
-    mark_street_names(s);
+    mark_street_names(lex, s);
     match_vocabulary(lex, text, s);
     let cx = Cx { lex, text, s: &*s };
     for m in &s.matches {
@@ -230,12 +232,25 @@ impl Cx<'_> {
     fn result(&self, first: usize, last: usize, specific: bool, out: &mut Vec<Finding>) -> bool {
         let s = self.s;
         let n = self.n();
-        let hi = (last + VALUE_AFTER).min(n - 1);
+        let hi = (last + VALUE_AFTER_UNIT).min(n - 1);
         for k in last + 1..=hi {
             if !self.same_sentence(k, first) {
                 break;
             }
             if s.class[k] & class::SAFE != 0 {
+                continue;
+            }
+            if k > last + VALUE_AFTER {
+                // Further away only a number with a lab unit: "weight at your last visit
+                // was 240 lbs".
+                if s.toks.toks[k].kind == Kind::Number
+                    && k + 1 < n
+                    && s.class[k + 1] & class::LAB_UNIT != 0
+                    && let Some(end) = self.measurement(k, specific)
+                {
+                    out.push(self.finding(first, end, Category::Result, rule::TEST_VALUE));
+                    return true;
+                }
                 continue;
             }
             if s.toks.toks[k].kind == Kind::Number {

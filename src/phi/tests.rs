@@ -214,6 +214,15 @@ fn counts_of_tablets_or_units_are_doses_only_with_medication_context() {
 }
 
 #[test]
+fn a_value_with_a_lab_unit_counts_a_little_further_away() {
+    assert!(check("Your weight at your last visit was 240 lbs.").blocked);
+    assert!(check("Your blood sugar this morning at home was 250 mg/dL.").blocked);
+    // A plain number that far is not a value.
+    assert_passes("The weight room in our building opens at 6 on Monday.");
+    assert_passes("The weight limit on our exam tables is 500 lbs.");
+}
+
+#[test]
 fn possessives_and_due_are_cues_for_context_words() {
     assert!(check("Reminder: your 2 month old's vaccines are due at the well visit.").blocked);
     assert!(check("Leo's shots are due on Friday.").blocked);
@@ -231,6 +240,8 @@ fn capitalised_words_before_a_street_word_are_a_place() {
     assert!(check("Your chemo is at our Oak Park office.").blocked);
     assert!(check("Your cancer screening is on Park Ave.").blocked);
     assert!(check("YOUR CANCER PARK VISIT").blocked);
+    // A vocabulary phrase that ends in a street word is still vocabulary.
+    assert!(check("Your visit at Roswell Park is on Monday.").blocked);
 }
 
 #[test]
