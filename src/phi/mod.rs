@@ -56,8 +56,10 @@
 //!   with, su, tu…, and possessives of people: "baby's", "son's"); up to 2 words after, an
 //!   "appointment" word or "due" (`[cue_after]`: "shots are due"); on either
 //!   side, a strong cue (`[strong_cue]`: diagnosed, symptoms, treatment, test…) or another
-//!   vocabulary match ("allergy injection"). A capitalised one mid-sentence ("Stone Creek
-//!   Rd") needs a strong cue or an always-clinical neighbour. Everyday phrases (`[safe]`:
+//!   vocabulary match ("allergy injection"); a scheduling system's field label before it
+//!   ("Appt:", "Visit type:", "Dept:") or "f/u" after it. A capitalised one mid-sentence
+//!   ("Stone Creek Rd") needs a strong cue or an always-clinical neighbour; after a colon,
+//!   title case is a field value, not a proper noun ("Appt: Allergy Injection"). Everyday phrases (`[safe]`:
 //!   "cold weather", "stay positive", "tropical depression") never count, nor does a
 //!   context-only word in advice to anyone (`[generic]`: "If you have a fever or cough,
 //!   call first").

@@ -177,7 +177,11 @@ impl Cx<'_> {
             return false;
         }
         let t = s.toks.toks[m.first];
-        let sentence_start = m.first == 0 || t.has(flag::BREAK);
+        // A field value after a colon is written in title case ("Appt: Allergy Injection"):
+        // like a sentence start, its capital does not make it a proper noun.
+        let sentence_start = m.first == 0
+            || t.has(flag::BREAK)
+            || self.gap(m.first - 1, m.first).trim_end().ends_with(':');
         let proper = t.has(flag::CAP) && !t.has(flag::UPPER) && !sentence_start;
         // Weak cues are possessives and prepositions: they stand before the term ("your
         // cold", "seen for depression"); after it only strong cues and "appointment"-like

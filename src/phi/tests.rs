@@ -222,6 +222,25 @@ fn a_value_with_a_lab_unit_counts_a_little_further_away() {
     assert_passes("The weight limit on our exam tables is 500 lbs.");
 }
 
+#[rstest]
+#[case("Appt: Allergy Injection")]
+#[case("Visit type: BH INTAKE")]
+#[case("Dept: ONC INFUSION - arrive 30 min early")]
+#[case("Appt: Therapy 60 min")]
+#[case("Appt: Neuro f/u")]
+#[case("Appt: CT Chest w/ contrast")]
+#[case("Reason for visit: Sinusitis")]
+fn scheduling_system_fields_are_read_as_context(#[case] text: &str) {
+    assert!(check(text).blocked, "{text}");
+}
+
+#[test]
+fn neutral_scheduling_fields_pass() {
+    assert_passes("Appt: Sports Physical. Date: 10/12 9:00. Loc: Suite 200.");
+    assert_passes("Appt type: Annual Wellness. Location: Heart Lake Road office.");
+    assert_passes("Visit type: New Patient. Dept: Family Medicine.");
+}
+
 #[test]
 fn possessives_and_due_are_cues_for_context_words() {
     assert!(check("Reminder: your 2 month old's vaccines are due at the well visit.").blocked);
