@@ -128,6 +128,10 @@ const HOLDOUT3_PHI: &str = include_str!("data/phi/holdout3_phi.tsv");
 const HOLDOUT3_CLEAN: &str = include_str!("data/phi/holdout3_clean.tsv");
 const HOLDOUT4_PHI: &str = include_str!("data/phi/holdout4_phi.tsv");
 const HOLDOUT4_CLEAN: &str = include_str!("data/phi/holdout4_clean.tsv");
+const HOLDOUT5_PHI: &str = include_str!("data/phi/holdout5_phi.tsv");
+const HOLDOUT5_CLEAN: &str = include_str!("data/phi/holdout5_clean.tsv");
+const HOLDOUT6_PHI: &str = include_str!("data/phi/holdout6_phi.tsv");
+const HOLDOUT6_CLEAN: &str = include_str!("data/phi/holdout6_clean.tsv");
 
 /// Messages written after the gate's first version and not used to tune it: an honest
 /// estimate of how it does on text nobody tuned it for. Looser bounds than the corpus.
@@ -151,7 +155,35 @@ fn fourth_holdout_rates() {
     holdout("holdout 4", HOLDOUT4_PHI, HOLDOUT4_CLEAN);
 }
 
-fn holdout(name: &str, phi_text: &'static str, clean_text: &'static str) {
+/// Written before the second round of vocabulary work; first run: recall 93.5 %, false
+/// blocks 1.2 % (assets/phi/README.md). Bounds reflect the rates after that work.
+#[test]
+fn fifth_holdout_rates() {
+    let (recall, false_rate) = holdout("holdout 5", HOLDOUT5_PHI, HOLDOUT5_CLEAN);
+    assert!(recall >= 0.99, "{recall}");
+    assert!(false_rate <= 0.01, "{false_rate}");
+}
+
+/// Written after the second round and measured once before its own fixes: first run
+/// recall 91.1 %, false blocks 2.4 % (the estimate for unseen text, assets/phi/README.md).
+#[test]
+fn sixth_holdout_rates() {
+    let (recall, false_rate) = holdout("holdout 6", HOLDOUT6_PHI, HOLDOUT6_CLEAN);
+    assert!(recall >= 0.99, "{recall}");
+    assert!(false_rate <= 0.01, "{false_rate}");
+}
+
+#[test]
+fn newer_holdouts_are_large_enough() {
+    let five = (rows(HOLDOUT5_PHI).len(), rows(HOLDOUT5_CLEAN).len());
+    let six = (rows(HOLDOUT6_PHI).len(), rows(HOLDOUT6_CLEAN).len());
+    assert!(five.0 >= 150 && five.1 >= 150, "{five:?}");
+    assert!(six.0 >= 100 && six.1 >= 100, "{six:?}");
+}
+
+/// Prints the rates and every miss; asserts the loose bounds every held-out set keeps
+/// (recall ≥ 95 %, false blocks ≤ 5 %) and returns (recall, false-block rate).
+fn holdout(name: &str, phi_text: &'static str, clean_text: &'static str) -> (f64, f64) {
     let phi = rows(phi_text);
     let clean = rows(clean_text);
     let missed: Vec<_> = phi.iter().filter(|(_, t)| !phi::check(t).blocked).collect();
@@ -183,4 +215,5 @@ fn holdout(name: &str, phi_text: &'static str, clean_text: &'static str) {
     }
     assert!(recall >= 0.95, "{recall}");
     assert!(false_rate <= 0.05, "{false_rate}");
+    (recall, false_rate)
 }

@@ -168,6 +168,7 @@ fn obfuscations_are_caught(#[case] text: &str, #[case] rule: &str) {
 #[case("enteropatía", Category::Condition)]
 #[case("zorbacillin", Category::Medication)]
 #[case("zarnovelumab", Category::Medication)]
+#[case("cystourethrogram", Category::Procedure)]
 fn unknown_words_with_a_clinical_ending_block(#[case] word: &str, #[case] category: Category) {
     let v = check(&format!("Hi Ann, about your {word} on Monday."));
     assert!(v.blocked, "{word}");
@@ -184,6 +185,7 @@ fn everyday_words_with_a_clinical_ending_pass() {
     assert_passes("Our academia partners visit in April; it is a false dichotomy.");
     assert_passes("Nostalgia night: the microscopy club meets in Bohemia Hall.");
     assert_passes("Una pandemia de nostalgia en abril.");
+    assert_passes("Our new program sends a telegram-style histogram of wait times.");
     // A capitalised word mid-sentence is a proper noun, not a suffix match.
     assert_passes("Our office on Ventnor Pilitis Road is open.");
 }
@@ -267,6 +269,15 @@ fn capitalised_words_before_a_street_word_are_a_place() {
 fn urls_block_only_on_words_clinical_by_themselves() {
     assert!(check("Your results: https://example.org/hiv-results").blocked);
     assert!(!check("Survey: https://s.example.org/r/abc12345?mrn=1 or care@example.org").blocked);
+}
+
+#[test]
+fn charities_and_amenities_are_not_about_the_patient() {
+    assert_passes("The Cancer Society volunteer drive is collecting coats in our lobby.");
+    assert_passes("We're proud to sponsor the American Heart Association walk.");
+    assert_passes("Masks optional, hand sanitizer at every door.");
+    assert_passes("Please bring your glasses and hearing aids if you use them.");
+    assert!(check("Hi Sue, your hearing aid programming appointment is Tuesday.").blocked);
 }
 
 #[test]
