@@ -292,3 +292,46 @@ fn messages_cannot_be_deleted() {
     insert_outbound(store.conn(), &outbound("a", p)).unwrap();
     assert!(store.conn().execute("DELETE FROM messages", []).is_err());
 }
+
+#[test]
+fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
+    let (store, p, _, _) = fixture();
+    // A Twilio-compatible mock answers every create with the same sid: that must not fail.
+    for key in ["a", "b"] {
+        let id = insert_outbound(store.conn(), &outbound(key, p))
+            .unwrap()
+            .unwrap();
+        mark_handed_over(
+            store.conn(),
+            id,
+            "twilio",
+            "SMsame",
+            MessageStatus::Queued,
+            t(9, 0),
+        )
+        .unwrap();
+    }
+    let first = insert_inbound(
+        store.conn(),
+        Some(p),
+        "+12015550134",
+        "+15555550123",
+        "C",
+        "twilio",
+        "SMin",
+        t(9, 1),
+    )
+    .unwrap();
+    let again = insert_inbound(
+        store.conn(),
+        Some(p),
+        "+12015550134",
+        "+15555550123",
+        "C",
+        "twilio",
+        "SMin",
+        t(9, 1),
+    )
+    .unwrap();
+    assert!(first.is_some() && again.is_none());
+}
