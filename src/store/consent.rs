@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::{Result, StoreError, from_ts, ts};
@@ -96,22 +95,12 @@ pub fn states(
         .collect())
 }
 
-/// The latest event time, to find "first message after an opt-in".
-pub fn latest_at(conn: &Connection, patient: PatientId) -> Result<Option<DateTime<Utc>>> {
-    let t: Option<i64> = conn.query_row(
-        "SELECT MAX(recorded_at) FROM consent_events WHERE patient_id = ?1",
-        params![patient.0],
-        |r| r.get(0),
-    )?;
-    t.map(from_ts).transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::appointments::tests::{fixture, t};
 
-    fn ev(kind: ConsentKind, at: DateTime<Utc>) -> ConsentEvent {
+    fn ev(kind: ConsentKind, at: chrono::DateTime<chrono::Utc>) -> ConsentEvent {
         ConsentEvent {
             kind,
             method: ConsentMethod::WrittenForm,
@@ -133,7 +122,6 @@ mod tests {
         );
         let states = states(store.conn(), &[p, p]).unwrap();
         assert!(!states[&p].may_text());
-        assert_eq!(latest_at(store.conn(), p).unwrap(), Some(t(10, 0)));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batch::{BatchEvent, BatchItem};
-use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::ids::PatientId;
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
@@ -216,12 +216,4 @@ fn withdraw(
         ),
     )?;
     Ok(())
-}
-
-/// Ids of the rows a flush would consider now (for previews and tests).
-pub fn waiting_ids(store: &Store) -> Result<Vec<MessageId>, StoreError> {
-    Ok(store::messages::waiting_to_send(store.conn())?
-        .into_iter()
-        .map(|m| m.id)
-        .collect())
 }

@@ -131,31 +131,6 @@ fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
 }
 
 #[test]
-fn caps_count_automated_messages_but_not_keyword_answers() {
-    let (store, p, _, _) = fixture();
-    insert_outbound(store.conn(), &outbound("a", p)).unwrap();
-    insert_outbound(
-        store.conn(),
-        &NewOutbound {
-            kind: MessageKind::OptOutConfirmation,
-            ..outbound("b", p)
-        },
-    )
-    .unwrap();
-    insert_outbound(
-        store.conn(),
-        &NewOutbound {
-            status: MessageStatus::Blocked,
-            ..outbound("c", p)
-        },
-    )
-    .unwrap();
-    let sent = automated_since(store.conn(), p, t(0, 0)).unwrap();
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].0, MessageKind::Reminder24h);
-}
-
-#[test]
 fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     let (store, p, _, _) = fixture();
     let a = insert_outbound(store.conn(), &outbound("a", p))
