@@ -67,32 +67,13 @@ pub fn states(
     conn: &Connection,
     patients: &[PatientId],
 ) -> Result<HashMap<PatientId, ConsentState>> {
-    let mut by_patient: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
-         WHERE patient_id = ?1 ORDER BY recorded_at, id",
-    )?;
-    for p in patients {
-        if by_patient.contains_key(p) {
-            continue;
+    let mut out = HashMap::with_capacity(patients.len());
+    for &p in patients {
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(p) {
+            slot.insert(ConsentState::from_events(&events(conn, p)?));
         }
-        let rows = stmt.query_map(params![p.0], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        let events = rows.map(|r| check(r?)).collect::<Result<Vec<_>>>()?;
-        by_patient.insert(*p, events);
     }
-    Ok(by_patient
-        .into_iter()
-        .map(|(p, ev)| (p, ConsentState::from_events(&ev)))
-        .collect())
+    Ok(out)
 }
 
 #[cfg(test)]
