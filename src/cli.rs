@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::paths::Paths;
 
+pub mod audit;
 pub mod demo;
 pub mod phi;
 pub mod remind;
@@ -33,6 +34,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The audit trail: `audit verify` checks its hash chain.
+    Audit(audit::AuditArgs),
     /// Create (or reuse) a demo practice and open the console on it.
     Demo(demo::DemoArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
@@ -57,6 +60,7 @@ pub struct Context {
 /// Run a parsed command. Errors are printed by `main` as one line and exit 1.
 pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Audit(args) => audit::run(args, ctx),
         Command::Demo(args) => demo::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
         Command::Remind(args) => remind::run(args, ctx),

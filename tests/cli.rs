@@ -129,3 +129,30 @@ fn unwritable_database_location_is_a_clear_error() {
         .code(1)
         .stderr(predicate::str::contains("error:"));
 }
+
+#[test]
+fn audit_verify_passes_on_an_intact_trail_and_names_a_tampered_record() {
+    let home = TempDir::new().unwrap();
+    let db = home.path().join("demo.db");
+    let db_arg = db.to_str().unwrap();
+    frontdesk(&home)
+        .args(["--db", db_arg, "demo", "--seed-only"])
+        .assert()
+        .success();
+    frontdesk(&home)
+        .args(["--db", db_arg, "audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intact"));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_append_only_update; UPDATE audit SET actor = 'mallory' WHERE id = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    frontdesk(&home)
+        .args(["--db", db_arg, "audit", "verify"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("audit record 1 was changed"));
+}

@@ -1136,3 +1136,66 @@ fn a_create_that_times_out_after_twilio_took_it_is_reconciled_not_sent_again() {
         sent.detail
     );
 }
+
+#[test]
+fn a_survey_link_follows_a_completed_visit_once_after_its_delay() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, mut config) = config_for(&fake, "");
+    config.survey.enabled = true;
+    config.survey.url = "https://example.org/s/riverside".into();
+    config.survey.delay_hours = 2;
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    let bo = p.patient("Bo", Some(&mobile(135)), Consent::OptedIn);
+    let cy = p.patient("Cy", Some(&mobile(136)), Consent::OptedIn);
+    // Ended 08:00 today (delay 2 h: not yet at 09:30); ended 07:00 yesterday (due); five days
+    // ago (too old); and a no-show yesterday (no survey for a visit that did not happen).
+    p.book_status(
+        ada,
+        ny(25, 7, 30),
+        frontdesk::domain::appointment::AppointmentStatus::Completed,
+    );
+    let visit = p.book_status(
+        bo,
+        ny(24, 6, 30),
+        frontdesk::domain::appointment::AppointmentStatus::Completed,
+    );
+    p.book_status(
+        cy,
+        ny(20, 10, 0),
+        frontdesk::domain::appointment::AppointmentStatus::Completed,
+    );
+    p.book_status(
+        cy,
+        ny(24, 11, 0),
+        frontdesk::domain::appointment::AppointmentStatus::NoShow,
+    );
+    let d = dispatcher(fake.provider());
+
+    let (first, _) = run_remind(&d, &mut p.store, &config, now(), false);
+    assert_eq!(first.surveys, 1, "{first:#?}");
+    let created = fake.created();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].to, mobile(135));
+    assert!(
+        created[0].body.contains("https://example.org/s/riverside"),
+        "{}",
+        created[0].body
+    );
+    assert!(
+        created[0].body.contains(PRACTICE) && created[0].body.contains("Reply STOP to opt out")
+    );
+    let row = p.outbound_of(bo);
+    assert_eq!(row[0].kind, MessageKind::Survey);
+    assert_eq!(row[0].appointment_id, Some(visit));
+
+    // Later the same day Ada's delay has passed; Bo's survey is never sent twice.
+    let (second, _) = run_remind(&d, &mut p.store, &config, ny(25, 10, 30), false);
+    assert_eq!(second.surveys, 1, "{second:#?}");
+    assert_eq!(fake.created().len(), 2);
+    assert_eq!(fake.created()[1].to, mobile(134));
+    assert!(
+        p.outbound_of(cy).is_empty(),
+        "no survey for an old visit or a no-show"
+    );
+}

@@ -338,3 +338,57 @@ async fn random_schema_shaped_answers_are_read_without_failing() {
     twilio.poll(&PollCursor::starting_at(start)).await.unwrap();
     mock.assert_clean("dynamic answers");
 }
+
+/// The real binary, end to end against Twilio's own contract: `remind` sends the due reminders
+/// of the demo practice (every request valid; Prism answers every create with one sid, which
+/// must not stop the run), a second `remind` sends nothing, and `sync` reads the list.
+#[test]
+fn the_binary_reminds_and_syncs_against_the_contract_mock() {
+    let Some(contracts) = contracts() else { return };
+    let mock = Mock::start(&contracts, &[]);
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sms]\nprovider = \"twilio\"\nrate_per_second = 100\n\n[sms.twilio]\naccount_sid = \"{AC}\"\n\
+             from = \"+15555550123\"\nauth_token_env = \"FRONTDESK_CONTRACT_TOKEN\"\nbase_url = \"{}\"\n",
+            mock.base
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+            ])
+            .args(args)
+            .env("FRONTDESK_NOW", "2026-11-25T10:00:00-05:00")
+            .env("FRONTDESK_CONTRACT_TOKEN", "contract-test-token")
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "frontdesk {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    run(&["demo", "--seed-only"]);
+    let first = run(&["remind", "--json"]);
+    let sent = first["sent"].as_u64().unwrap();
+    assert!(sent > 0, "{first}");
+    assert_eq!(first["failed"].as_u64(), Some(0), "{first}");
+    mock.assert_clean("remind");
+    let second = run(&["remind", "--json"]);
+    assert_eq!(second["sent"].as_u64(), Some(0), "{second}");
+    assert_eq!(second["recorded"].as_u64(), Some(0), "{second}");
+    let synced = run(&["sync", "--json"]);
+    assert!(synced["stopped"].is_null(), "{synced}");
+    mock.assert_clean("sync");
+}

@@ -111,11 +111,13 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 fn summary(r: &SendReport) -> String {
     let kind = r.kind.map_or("text", |k| k.as_str());
+    let n = r.lines.len();
     let mut out = format!(
-        "{kind}{}: {} texts — sent {}, queued {}, deferred {}, already sent {}, blocked {}, skipped {}, failed {}\n",
+        "{kind}{}: {n} {} — sent {}, in the outbox {}, queued {}, deferred {}, already sent {}, blocked {}, skipped {}, failed {}\n",
         if r.dry_run { " (dry run)" } else { "" },
-        r.lines.len(),
+        if n == 1 { "text" } else { "texts" },
         r.count("sent"),
+        r.count("in_outbox"),
         r.count("queued"),
         r.count("deferred"),
         r.count("already_sent"),

@@ -26,22 +26,10 @@ pub enum PhoneError {
 impl E164 {
     /// Parse what someone typed, reading national numbers in `default_region` (ISO 3166 alpha-2).
     pub fn parse(input: &str, default_region: &str) -> Result<Self, PhoneError> {
-        let region: phonenumber::country::Id = default_region
-            .trim()
-            .to_ascii_uppercase()
-            .parse()
-            .map_err(|_| PhoneError::UnknownRegion {
-            region: default_region.to_string(),
-        })?;
-        let trimmed = input.trim();
-        let number =
-            phonenumber::parse(Some(region), trimmed).map_err(|e| PhoneError::Unparseable {
-                input: trimmed.to_string(),
-                reason: e.to_string(),
-            })?;
+        let number = read(input, default_region)?;
         if !phonenumber::is_valid(&number) {
             return Err(PhoneError::Invalid {
-                input: trimmed.to_string(),
+                input: input.trim().to_string(),
             });
         }
         Ok(Self(
@@ -53,19 +41,7 @@ impl E164 {
     /// checked, because fictional and reserved ranges (+1 555 555 01xx) are legitimate there
     /// in tests and demos, while a patient's number must be a real, valid one.
     pub fn parse_lenient(input: &str, default_region: &str) -> Result<Self, PhoneError> {
-        let region: phonenumber::country::Id = default_region
-            .trim()
-            .to_ascii_uppercase()
-            .parse()
-            .map_err(|_| PhoneError::UnknownRegion {
-            region: default_region.to_string(),
-        })?;
-        let trimmed = input.trim();
-        let number =
-            phonenumber::parse(Some(region), trimmed).map_err(|e| PhoneError::Unparseable {
-                input: trimmed.to_string(),
-                reason: e.to_string(),
-            })?;
+        let number = read(input, default_region)?;
         Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())
     }
 
@@ -79,6 +55,22 @@ impl E164 {
         let n = self.0.len();
         &self.0[n.saturating_sub(4)..]
     }
+}
+
+/// The number as `phonenumber` reads it, national numbers in `default_region`.
+fn read(input: &str, default_region: &str) -> Result<phonenumber::PhoneNumber, PhoneError> {
+    let region: phonenumber::country::Id = default_region
+        .trim()
+        .to_ascii_uppercase()
+        .parse()
+        .map_err(|_| PhoneError::UnknownRegion {
+            region: default_region.to_string(),
+        })?;
+    let trimmed = input.trim();
+    phonenumber::parse(Some(region), trimmed).map_err(|e| PhoneError::Unparseable {
+        input: trimmed.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 impl fmt::Display for E164 {

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::{Result, StoreError, from_ts, ts};
@@ -68,42 +67,13 @@ pub fn states(
     conn: &Connection,
     patients: &[PatientId],
 ) -> Result<HashMap<PatientId, ConsentState>> {
-    let mut by_patient: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
-         WHERE patient_id = ?1 ORDER BY recorded_at, id",
-    )?;
-    for p in patients {
-        if by_patient.contains_key(p) {
-            continue;
+    let mut out = HashMap::with_capacity(patients.len());
+    for &p in patients {
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(p) {
+            slot.insert(ConsentState::from_events(&events(conn, p)?));
         }
-        let rows = stmt.query_map(params![p.0], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        let events = rows.map(|r| check(r?)).collect::<Result<Vec<_>>>()?;
-        by_patient.insert(*p, events);
     }
-    Ok(by_patient
-        .into_iter()
-        .map(|(p, ev)| (p, ConsentState::from_events(&ev)))
-        .collect())
-}
-
-/// The latest event time, to find "first message after an opt-in".
-pub fn latest_at(conn: &Connection, patient: PatientId) -> Result<Option<DateTime<Utc>>> {
-    let t: Option<i64> = conn.query_row(
-        "SELECT MAX(recorded_at) FROM consent_events WHERE patient_id = ?1",
-        params![patient.0],
-        |r| r.get(0),
-    )?;
-    t.map(from_ts).transpose()
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -111,7 +81,7 @@ mod tests {
     use super::*;
     use crate::store::appointments::tests::{fixture, t};
 
-    fn ev(kind: ConsentKind, at: DateTime<Utc>) -> ConsentEvent {
+    fn ev(kind: ConsentKind, at: chrono::DateTime<chrono::Utc>) -> ConsentEvent {
         ConsentEvent {
             kind,
             method: ConsentMethod::WrittenForm,
@@ -133,7 +103,6 @@ mod tests {
         );
         let states = states(store.conn(), &[p, p]).unwrap();
         assert!(!states[&p].may_text());
-        assert_eq!(latest_at(store.conn(), p).unwrap(), Some(t(10, 0)));
     }
 
     #[test]

@@ -166,17 +166,29 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#;
 
+/// 4: a provider id is unique only among *inbound* rows (where it deduplicates overlapping
+/// polls). An outbound id is the provider's answer and may repeat: a Twilio-compatible mock
+/// answers every create with the same sid, and that must not stop a run.
+const M004_OUTBOUND_PROVIDER_IDS: &str = r#"
+DROP INDEX messages_by_provider_id;
+CREATE UNIQUE INDEX inbound_by_provider_id ON messages (provider, provider_id)
+    WHERE provider_id IS NOT NULL AND direction = 'in';
+CREATE INDEX outbound_by_provider_id ON messages (provider, provider_id)
+    WHERE provider_id IS NOT NULL AND direction = 'out';
+"#;
+
 /// All migrations in order; `user_version` = how many have been applied.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(M001_PRACTICE),
         M::up(M002_MESSAGING),
         M::up(M003_STAFF_AUDIT),
+        M::up(M004_OUTBOUND_PROVIDER_IDS),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST: usize = 3;
+pub const LATEST: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -204,7 +216,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 3);
+        assert_eq!(LATEST, 4);
     }
 
     #[test]
@@ -239,7 +251,10 @@ mod tests {
             if from >= 2 {
                 conn.execute_batch(
                     "INSERT INTO consent_events (patient_id, kind, method, evidence, recorded_by, recorded_at)
-                     VALUES (1, 'opt_in', 'written_form', 'F1', 'desk', 0);",
+                     VALUES (1, 'opt_in', 'written_form', 'F1', 'desk', 0);
+                     INSERT INTO messages (direction, kind, patient_id, to_number, body, status, provider,
+                                           provider_id, created_by, created_at, updated_at)
+                     VALUES ('in', 'reply', 1, '+15555550123', 'C', 'received', 'twilio', 'SM1', 'patient', 0, 0);",
                 )
                 .unwrap();
             }

@@ -307,16 +307,25 @@ pub async fn dispatch(
             }
             Ok(Err(e)) => {
                 let code = e.code().map(|c| c.to_string());
+                let reason = e.to_string();
                 match e.disposition() {
-                    Disposition::Retry => {
-                        report.waiting_reason = Some(e.to_string());
+                    // Not sent this run: queued (known not to have left) or pending (may have
+                    // left: reconciled before any retry).
+                    d @ (Disposition::Retry
+                    | Disposition::ReconcileThenRetry
+                    | Disposition::StopRun) => {
+                        let status = if d == Disposition::ReconcileThenRetry {
+                            MessageStatus::Pending
+                        } else {
+                            MessageStatus::Queued
+                        };
                         store.write(|c| {
                             store::messages::mark_attempt_failed(
                                 c,
                                 id,
-                                MessageStatus::Queued,
+                                status,
                                 code.as_deref(),
-                                &e.to_string(),
+                                &reason,
                                 now,
                             )
                         })?;
@@ -324,80 +333,42 @@ pub async fn dispatch(
                             item: it.clone(),
                             until: None,
                         });
-                        report.deferred += 1;
-                    }
-                    Disposition::ReconcileThenRetry => {
-                        report.waiting_reason = Some(e.to_string());
-                        store.write(|c| {
-                            store::messages::mark_attempt_failed(
-                                c,
-                                id,
-                                MessageStatus::Pending,
-                                code.as_deref(),
-                                &e.to_string(),
-                                now,
-                            )
-                        })?;
-                        on_event(BatchEvent::Deferred {
-                            item: it.clone(),
-                            until: None,
-                        });
-                        report.unknown += 1;
-                    }
-                    Disposition::StopRun => {
-                        store.write(|c| {
-                            store::messages::mark_attempt_failed(
-                                c,
-                                id,
-                                MessageStatus::Queued,
-                                code.as_deref(),
-                                &e.to_string(),
-                                now,
-                            )
-                        })?;
-                        on_event(BatchEvent::Deferred {
-                            item: it.clone(),
-                            until: None,
-                        });
-                        report.deferred += 1;
-                        report.stopped.get_or_insert_with(|| e.to_string());
-                    }
-                    Disposition::RecordOptOut => {
-                        store.write(|c| {
-                            fail(c, m, code.as_deref(), &e.to_string(), actor, now)?;
-                            if let Some(p) = m.patient_id {
-                                record_provider_opt_out(c, p, m.id, now)?;
+                        match d {
+                            Disposition::StopRun => {
+                                report.deferred += 1;
+                                report.stopped.get_or_insert_with(|| reason.clone());
                             }
-                            Ok::<_, StoreError>(())
-                        })?;
-                        on_event(BatchEvent::Failed {
-                            item: it.clone(),
-                            code,
-                            reason: e.to_string(),
-                        });
-                        report.failed += 1;
-                    }
-                    Disposition::FlagNumber => {
-                        store.write(|c| {
-                            fail(c, m, code.as_deref(), &e.to_string(), actor, now)?;
-                            if let Some(p) = m.patient_id {
-                                flag_number(c, p, code.as_deref().unwrap_or("unknown"), now)?;
+                            Disposition::ReconcileThenRetry => {
+                                report.unknown += 1;
+                                report.waiting_reason = Some(reason.clone());
                             }
-                            Ok::<_, StoreError>(())
+                            _ => {
+                                report.deferred += 1;
+                                report.waiting_reason = Some(reason.clone());
+                            }
+                        }
+                    }
+                    // Final: the row fails with the provider's code, and the patient's record
+                    // learns what the code means.
+                    d @ (Disposition::RecordOptOut
+                    | Disposition::FlagNumber
+                    | Disposition::Fail) => {
+                        store.write(|c| {
+                            fail(c, m, code.as_deref(), &reason, actor, now)?;
+                            match (d, m.patient_id) {
+                                (Disposition::RecordOptOut, Some(p)) => {
+                                    record_provider_opt_out(c, p, m.id, now)
+                                }
+                                (Disposition::FlagNumber, Some(p)) => {
+                                    flag_number(c, p, code.as_deref().unwrap_or("unknown"), now)
+                                }
+                                _ => Ok(()),
+                            }
                         })?;
                         on_event(BatchEvent::Failed {
                             item: it.clone(),
                             code,
-                            reason: e.to_string(),
-                        });
-                        report.failed += 1;
-                    }
-                    Disposition::Fail => {
-                        store.write(|c| fail(c, m, code.as_deref(), &e.to_string(), actor, now))?;
-                        on_event(BatchEvent::Failed {
-                            item: it.clone(),
-                            code,
-                            reason: e.to_string(),
+                            reason,
                         });
                         report.failed += 1;
                     }

@@ -4,6 +4,7 @@
 //! its audit record in one transaction. May import domain, phi, store, provider and clock;
 //! never `tui` or `cli`. Functions take `now` and the config explicitly.
 
+pub mod audit;
 pub mod consent;
 pub mod day;
 pub mod demo;

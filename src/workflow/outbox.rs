@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batch::{BatchEvent, BatchItem};
-use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::ids::PatientId;
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
@@ -169,22 +169,15 @@ fn recheck(
     // The gate may have learnt new words since the text was written.
     let verdict = gate.check(&m.body);
     if verdict.blocked {
-        store::messages::set_status(
+        close(
             c,
-            m.id,
+            m,
             MessageStatus::Blocked,
-            Some(&verdict.summary()),
+            &verdict.summary(),
+            "message.blocked",
+            json!({ "kind": m.kind.as_str(), "on": "recheck" }),
+            actor,
             now,
-        )?;
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                now,
-                actor,
-                "message.blocked",
-                format!("message:{}", m.id),
-                json!({ "kind": m.kind.as_str(), "on": "recheck" }),
-            ),
         )?;
         return Ok(Recheck::Blocked);
     }
@@ -198,30 +191,35 @@ fn withdraw(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    store::messages::set_status(
+    let detail = json!({ "kind": m.kind.as_str(), "reason": reason });
+    close(
         c,
-        m.id,
+        m,
         MessageStatus::Withdrawn,
-        Some(&reason.label()),
+        &reason.label(),
+        "message.withdrawn",
+        detail,
+        actor,
         now,
-    )?;
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.withdrawn",
-            format!("message:{}", m.id),
-            json!({ "kind": m.kind.as_str(), "reason": reason }),
-        ),
-    )?;
-    Ok(())
+    )
 }
 
-/// Ids of the rows a flush would consider now (for previews and tests).
-pub fn waiting_ids(store: &Store) -> Result<Vec<MessageId>, StoreError> {
-    Ok(store::messages::waiting_to_send(store.conn())?
-        .into_iter()
-        .map(|m| m.id)
-        .collect())
+/// End a text that will not be sent, with its reason and an audit record.
+#[allow(clippy::too_many_arguments)]
+fn close(
+    c: &Conn,
+    m: &Message,
+    status: MessageStatus,
+    reason: &str,
+    action: &str,
+    detail: serde_json::Value,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store::messages::set_status(c, m.id, status, Some(reason), now)?;
+    store::audit::append(
+        c,
+        &AuditEntry::new(now, actor, action, format!("message:{}", m.id), detail),
+    )?;
+    Ok(())
 }

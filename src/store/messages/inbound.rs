@@ -26,7 +26,7 @@ pub fn insert_inbound(
             "INSERT INTO messages (direction, kind, patient_id, to_number, from_number, body, status, provider,
                                    provider_id, created_by, created_at, updated_at)
              VALUES ('in', 'reply', ?1, ?2, ?3, ?4, 'received', ?5, ?6, 'patient', ?7, ?7)
-             ON CONFLICT (provider, provider_id) WHERE provider_id IS NOT NULL DO NOTHING",
+             ON CONFLICT (provider, provider_id) WHERE provider_id IS NOT NULL AND direction = 'in' DO NOTHING",
         )?
         .execute(params![patient.map(|p| p.0), to, from, body, provider, provider_id, ts(at)])?;
     Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))

@@ -303,15 +303,6 @@ pub fn waiting_to_send(conn: &Connection) -> Result<Vec<Message>> {
     )
 }
 
-/// Sent but not yet delivered or failed (for status polling).
-pub fn awaiting_delivery(conn: &Connection, provider: &str) -> Result<Vec<Message>> {
-    query(
-        conn,
-        "WHERE direction = 'out' AND provider = ?1 AND status = 'sent' AND provider_id IS NOT NULL ORDER BY id",
-        params![provider],
-    )
-}
-
 /// One patient's messages, both directions, oldest first.
 pub fn for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Message>> {
     query(
@@ -319,54 +310,6 @@ pub fn for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Message>
         "WHERE patient_id = ?1 ORDER BY created_at, id",
         params![patient.0],
     )
-}
-
-/// Outbound messages about these appointments (for reminder cells).
-pub fn for_appointments(conn: &Connection, ids: &[AppointmentId]) -> Result<Vec<Message>> {
-    let mut out = Vec::new();
-    for id in ids {
-        out.extend(query(
-            conn,
-            "WHERE appointment_id = ?1 AND direction = 'out' ORDER BY id",
-            params![id.0],
-        )?);
-    }
-    Ok(out)
-}
-
-/// When automated messages that count against the caps went (or will go) to this patient
-/// since `since` — anything not blocked or withdrawn.
-pub fn automated_since(
-    conn: &Connection,
-    patient: PatientId,
-    since: DateTime<Utc>,
-) -> Result<Vec<(MessageKind, DateTime<Utc>)>> {
-    let rows = query(
-        conn,
-        "WHERE patient_id = ?1 AND direction = 'out' AND COALESCE(sent_at, not_before, created_at) >= ?2
-           AND status NOT IN ('blocked', 'withdrawn', 'failed') ORDER BY id",
-        params![patient.0, ts(since)],
-    )?;
-    Ok(rows
-        .into_iter()
-        .filter(|m| m.kind.counts_against_cap())
-        .map(|m| (m.kind, m.sent_at.or(m.not_before).unwrap_or(m.created_at)))
-        .collect())
-}
-
-/// The most recent outbound message to a patient of these kinds (e.g. the open reminder a
-/// reply answers).
-pub fn latest_outbound(
-    conn: &Connection,
-    patient: PatientId,
-    kinds: &[MessageKind],
-) -> Result<Option<Message>> {
-    let all = query(
-        conn,
-        "WHERE patient_id = ?1 AND direction = 'out' AND status NOT IN ('blocked', 'withdrawn') ORDER BY id DESC LIMIT 50",
-        params![patient.0],
-    )?;
-    Ok(all.into_iter().find(|m| kinds.contains(&m.kind)))
 }
 
 /// A patient's outbound rows since `since` (by creation), oldest first, any status.

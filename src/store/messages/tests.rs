@@ -131,31 +131,6 @@ fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
 }
 
 #[test]
-fn caps_count_automated_messages_but_not_keyword_answers() {
-    let (store, p, _, _) = fixture();
-    insert_outbound(store.conn(), &outbound("a", p)).unwrap();
-    insert_outbound(
-        store.conn(),
-        &NewOutbound {
-            kind: MessageKind::OptOutConfirmation,
-            ..outbound("b", p)
-        },
-    )
-    .unwrap();
-    insert_outbound(
-        store.conn(),
-        &NewOutbound {
-            status: MessageStatus::Blocked,
-            ..outbound("c", p)
-        },
-    )
-    .unwrap();
-    let sent = automated_since(store.conn(), p, t(0, 0)).unwrap();
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].0, MessageKind::Reminder24h);
-}
-
-#[test]
 fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     let (store, p, _, _) = fixture();
     let a = insert_outbound(store.conn(), &outbound("a", p))
@@ -291,4 +266,47 @@ fn messages_cannot_be_deleted() {
     let (store, p, _, _) = fixture();
     insert_outbound(store.conn(), &outbound("a", p)).unwrap();
     assert!(store.conn().execute("DELETE FROM messages", []).is_err());
+}
+
+#[test]
+fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
+    let (store, p, _, _) = fixture();
+    // A Twilio-compatible mock answers every create with the same sid: that must not fail.
+    for key in ["a", "b"] {
+        let id = insert_outbound(store.conn(), &outbound(key, p))
+            .unwrap()
+            .unwrap();
+        mark_handed_over(
+            store.conn(),
+            id,
+            "twilio",
+            "SMsame",
+            MessageStatus::Queued,
+            t(9, 0),
+        )
+        .unwrap();
+    }
+    let first = insert_inbound(
+        store.conn(),
+        Some(p),
+        "+12015550134",
+        "+15555550123",
+        "C",
+        "twilio",
+        "SMin",
+        t(9, 1),
+    )
+    .unwrap();
+    let again = insert_inbound(
+        store.conn(),
+        Some(p),
+        "+12015550134",
+        "+15555550123",
+        "C",
+        "twilio",
+        "SMin",
+        t(9, 1),
+    )
+    .unwrap();
+    assert!(first.is_some() && again.is_none());
 }
