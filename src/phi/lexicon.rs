@@ -34,8 +34,13 @@ pub(crate) mod class {
     pub const DOSE_COUNT: u32 = 1 << 21;
     pub const DOSE_CONTEXT: u32 = 1 << 22;
     pub const STREET: u32 = 1 << 23;
+    pub const EVENT: u32 = 1 << 24;
+    pub const EVENT_NAME: u32 = 1 << 25;
+    pub const JOB: u32 = 1 << 26;
+    pub const FACILITY: u32 = 1 << 27;
+    pub const YOU: u32 = 1 << 28;
 
-    pub const SECTIONS: [(&str, u32); 24] = [
+    pub const SECTIONS: [(&str, u32); 29] = [
         ("cue", CUE),
         ("strong_cue", STRONG_CUE),
         ("polarity", POLARITY),
@@ -60,6 +65,11 @@ pub(crate) mod class {
         ("dose_count", DOSE_COUNT),
         ("dose_context", DOSE_CONTEXT),
         ("street", STREET),
+        ("event", EVENT),
+        ("event_name", EVENT_NAME),
+        ("job", JOB),
+        ("facility", FACILITY),
+        ("you", YOU),
     ];
 }
 

@@ -83,6 +83,13 @@
 //!   4 words by an identifier (4+ digits, or letters with 3+ digits) or a date; a Medicare
 //!   Beneficiary Identifier by its shape.
 //!
+//! A vocabulary match that names an event, a job or a building rather than the patient's care
+//! is no finding: a word after it that makes it an event or organisation (`[event]`:
+//! "Diabetes Awareness", "Cancer Society"; `[event_name]`, capitalised: "Heart Walk"), a job
+//! advertisement in the sentence (`[job]`: "we're hiring a physical therapy assistant"), or a
+//! title-case name before a building word (`[facility]`: "the Cancer Center parking garage")
+//! in a sentence with no word addressing the patient (`[you]`: you, your, su…).
+//!
 //! Negation does not make a mention safe: "no sign of cancer" is blocked like "cancer".
 //!
 //! # Tests

@@ -111,6 +111,9 @@ impl Cx<'_> {
             // Inside an everyday phrase: "water pressure", "immunization record".
             return;
         }
+        if self.not_about_the_patient(m) {
+            return;
+        }
         if self.s.toks.toks[m.first].has(flag::URL) {
             // In a URL only words that are clinical by themselves count ("/hiv-results").
             if let Some(sense) = p
@@ -153,6 +156,43 @@ impl Cx<'_> {
             out.push(self.finding(m.first, m.last, sense.category, self.rule_for(m, sense.ctx)));
             return;
         }
+    }
+
+    /// A vocabulary word that names an event, a job or a building rather than the
+    /// patient's care: "the Diabetes Awareness 5K", "Heart Walk", "we're hiring a physical
+    /// therapy assistant", "the Cancer Center parking garage is closed" (a title-case name
+    /// before a facility word, with no "you"/"your" in the sentence).
+    fn not_about_the_patient(&self, m: &Match) -> bool {
+        let s = self.s;
+        let n = self.n();
+        let in_sentence = |k: usize| self.same_sentence(k, m.first);
+        let next = m.last + 1;
+        if next < n && in_sentence(next) {
+            let c = s.class[next];
+            let t = s.toks.toks[next];
+            if c & class::EVENT != 0 || (c & class::EVENT_NAME != 0 && t.has(flag::CAP)) {
+                return true;
+            }
+        }
+        // The name may go on for two more title-case words ("Cardiology Associates
+        // building").
+        let mut f = next;
+        while f < n && f <= m.last + 3 && in_sentence(f) && s.class[f] & class::FACILITY == 0 {
+            if !s.toks.toks[f].has(flag::CAP) || f == m.last + 3 {
+                break;
+            }
+            f += 1;
+        }
+        let title_case = (m.first..=m.last).all(|k| s.toks.toks[k].has(flag::CAP));
+        if f < n
+            && in_sentence(f)
+            && s.class[f] & class::FACILITY != 0
+            && title_case
+            && !(0..n).any(|k| in_sentence(k) && s.class[k] & class::YOU != 0)
+        {
+            return true;
+        }
+        (0..n).any(|k| in_sentence(k) && s.class[k] & class::JOB != 0)
     }
 
     fn rule_for(&self, m: &Match, ctx: bool) -> &'static str {

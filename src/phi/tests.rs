@@ -281,6 +281,21 @@ fn charities_and_amenities_are_not_about_the_patient() {
 }
 
 #[test]
+fn events_jobs_and_buildings_are_not_the_patients_care() {
+    assert_passes("The 5K for Diabetes Awareness starts at our parking lot Sunday at 8.");
+    assert_passes("Join our team at the Heart Walk on Saturday!");
+    assert_passes("We're hiring a physical therapy assistant - tell your friends!");
+    assert_passes("The Cancer Center parking garage on Oak St is closed; please use Lot D.");
+    assert_passes("Hi Cole, the Cardiology Associates building has a new entrance on 2nd Ave.");
+    assert_passes("Our survey results: 96% of patients would recommend us!");
+    // The same words about the patient still block.
+    assert!(check("Your visit at the Cancer Center building is Monday.").blocked);
+    assert!(check("Your HIV walk-in test is Monday.").blocked);
+    assert!(check("Your cancer screening is Monday; parking is in Lot D.").blocked);
+    assert!(check("Your Cardiology appointment is in the Tower building.").blocked);
+}
+
+#[test]
 fn advice_to_anyone_and_staff_leave_pass() {
     assert_passes("If you have a fever or cough, please call before coming in.");
     assert_passes("Please answer the COVID screening questions before your visit.");
