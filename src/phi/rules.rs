@@ -38,7 +38,13 @@ pub(crate) fn run(
     mark_names(lex, text, s);
     mark_street_names(lex, s);
     match_vocabulary(lex, text, s);
-    let cx = Cx { lex, text, s: &*s };
+    let has_job = s.class.iter().any(|c| c & class::JOB != 0);
+    let cx = Cx {
+        lex,
+        text,
+        s: &*s,
+        has_job,
+    };
     for m in &s.matches {
         cx.vocabulary_finding(m, &mut out);
     }
@@ -68,6 +74,8 @@ pub(crate) struct Cx<'a> {
     pub lex: &'a Lexicon,
     pub text: &'a str,
     pub s: &'a Scratch,
+    /// Some word of the text is a job-advertisement word (rare: most texts skip that check).
+    pub has_job: bool,
 }
 
 impl Cx<'_> {
@@ -192,7 +200,7 @@ impl Cx<'_> {
         {
             return true;
         }
-        (0..n).any(|k| in_sentence(k) && s.class[k] & class::JOB != 0)
+        self.has_job && (0..n).any(|k| in_sentence(k) && s.class[k] & class::JOB != 0)
     }
 
     fn rule_for(&self, m: &Match, ctx: bool) -> &'static str {
