@@ -1,0 +1,149 @@
+//! Looking words and phrases up in the compiled vocabularies: the read-only side of
+//! [`Lexicon`], used on every check.
+
+use super::*;
+
+impl Lexicon {
+    /// Could `w` (folded) start and end like a single vocabulary word? `None` for letters
+    /// outside a-z, where the bitsets cannot tell.
+    pub fn may_start(&self, w: &[u8]) -> bool {
+        trigram(w.get(..3)).is_none_or(|a| {
+            self.prefix3
+                .get(a / 64)
+                .is_some_and(|b| b >> (a % 64) & 1 == 1)
+        })
+    }
+
+    pub fn may_end(&self, w: &[u8]) -> bool {
+        trigram(w.get(w.len().saturating_sub(3)..)).is_none_or(|a| {
+            self.suffix3
+                .get(a / 64)
+                .is_some_and(|b| b >> (a % 64) & 1 == 1)
+        })
+    }
+
+    /// The single-word phrase that blocks on its own and is spelled `a` followed by `b`.
+    pub fn joined_word(&self, a: &str, b: &str) -> Option<u32> {
+        let h = stream_hash(stream_hash(0, a.as_bytes()), b.as_bytes());
+        let pid = *self.joinable.get(&h)?;
+        let w = self.word_text(*self.phrase(pid)?.toks.first()?)?;
+        (w.len() == a.len() + b.len() && w.starts_with(a) && w.ends_with(b)).then_some(pid)
+    }
+
+    pub fn word(&self, w: &str) -> Option<u32> {
+        let mut key = hash_str(w);
+        loop {
+            let id = *self.words.get(&key)?;
+            if self.word_text(id) == Some(w) {
+                return Some(id);
+            }
+            key = next_probe(key);
+        }
+    }
+
+    /// Phrases that start with this word id, longest first.
+    pub fn starting_with(&self, id: u32) -> &[u32] {
+        let (Some(&lo), Some(&hi)) = (
+            self.starts_at.get(id as usize),
+            self.starts_at.get(id as usize + 1),
+        ) else {
+            return &[];
+        };
+        self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
+    }
+
+    pub fn phrase(&self, pid: u32) -> Option<&Phrase> {
+        self.phrases.get(pid as usize)
+    }
+
+    /// A word's text by id.
+    pub fn word_text(&self, id: u32) -> Option<&str> {
+        let &(a, b) = self.texts.get(id as usize)?;
+        self.arena.get(a as usize..b as usize)
+    }
+
+    /// Candidate phrases one typo away from `w` (insertion, deletion, substitution or
+    /// swap of neighbours), verified by edit distance. `w` is folded, ASCII letters.
+    pub fn fuzzy(&self, w: &str, out: &mut Vec<u32>) {
+        out.clear();
+        if w.len() < FUZZY_MIN_LEN || w.len() > 24 {
+            return;
+        }
+        if self.fuzzy_exceptions.contains_key(&hash_str(w)) {
+            return;
+        }
+        // One typo leaves the first three or the last three letters intact (from 7 letters).
+        let b = w.as_bytes();
+        let in_set = |set: &[u64], t: Option<usize>| {
+            t.is_none_or(|a| set.get(a / 64).is_some_and(|x| x >> (a % 64) & 1 == 1))
+        };
+        if b.len() >= 7
+            && !in_set(&self.fuzzy_prefix3, trigram(b.get(..3)))
+            && !in_set(&self.fuzzy_suffix3, trigram(b.get(b.len() - 3..)))
+        {
+            return;
+        }
+        let probe = |h: u64, out: &mut Vec<u32>| {
+            let b = (h >> (64 - FUZZY_BITS)) as usize;
+            let (Some(&lo), Some(&hi)) = (self.fuzzy_buckets.get(b), self.fuzzy_buckets.get(b + 1))
+            else {
+                return;
+            };
+            for &(k, pid) in self.fuzzy.get(lo as usize..hi as usize).unwrap_or(&[]) {
+                if k == h && !out.contains(&pid) {
+                    out.push(pid);
+                }
+            }
+        };
+        probe(hash_str(w), out);
+        let mut buf = String::with_capacity(w.len());
+        for i in 0..w.len() {
+            buf.clear();
+            buf.push_str(&w[..i]);
+            buf.push_str(&w[i + 1..]);
+            probe(hash_str(&buf), out);
+        }
+        out.retain(|&pid| {
+            self.phrase(pid)
+                .and_then(|p| p.toks.first())
+                .and_then(|&id| self.word_text(id))
+                .is_some_and(|v| within_one_edit(w, v))
+        });
+    }
+
+    /// Every vocabulary phrase that blocks on its own, with its category (for tests and
+    /// the property checks).
+    pub fn always_terms(&self) -> Vec<(String, Category)> {
+        let (arena, texts) = (&self.arena, &self.texts);
+        let words_by_id: Vec<&str> = texts
+            .iter()
+            .map(|&(a, b)| arena.get(a as usize..b as usize).unwrap_or(""))
+            .collect();
+        let mut out = Vec::new();
+        for p in &self.phrases {
+            // A joined form starting with digits ("24hoururine") only exists spaced out:
+            // text splits "24hour" at the digits.
+            let first = p.toks.first().map_or("", |&id| words_by_id[id as usize]);
+            if p.toks.len() == 1 && first.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            if first.starts_with(SUFFIX_MARK) {
+                // A suffix's category, not a word.
+                continue;
+            }
+            // "d c" (from "D&C") is only reachable through a symbol: spaced single letters
+            // are joined, and "DC" must stay a place.
+            if p.toks.len() > 1 && p.toks.iter().all(|&id| words_by_id[id as usize].len() == 1) {
+                continue;
+            }
+            for s in p.senses.iter() {
+                if !s.ctx && !s.upper && s.test != Test::ValueOnly {
+                    let text: Vec<&str> =
+                        p.toks.iter().map(|&id| words_by_id[id as usize]).collect();
+                    out.push((text.join(" "), s.category));
+                }
+            }
+        }
+        out
+    }
+}
