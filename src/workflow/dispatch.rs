@@ -356,8 +356,12 @@ pub async fn dispatch(
                         store.write(|c| {
                             fail(c, m, code.as_deref(), &reason, actor, now)?;
                             match (d, m.patient_id) {
-                                (Disposition::RecordOptOut, Some(p)) => {
-                                    record_provider_opt_out(c, p, m.id, now)
+                                // The number unsubscribed: everyone sharing it is unreachable.
+                                (Disposition::RecordOptOut, _) => {
+                                    for p in store::messages::patients_by_mobile(c, &m.to)? {
+                                        record_provider_opt_out(c, p, m.id, now)?;
+                                    }
+                                    Ok(())
                                 }
                                 (Disposition::FlagNumber, Some(p)) => {
                                     flag_number(c, p, code.as_deref().unwrap_or("unknown"), now)

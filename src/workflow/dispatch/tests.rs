@@ -81,3 +81,83 @@ fn inside_the_window_the_batch_sends() {
     let r = run(&mut store, &[reminder], t(15, 0));
     assert_eq!((r.sent, r.deferred), (1, 0));
 }
+
+/// A provider that refuses every text as sent to an unsubscribed number (Twilio 21610).
+struct Unsubscribed;
+
+impl SmsProvider for Unsubscribed {
+    fn name(&self) -> &'static str {
+        "twilio"
+    }
+    fn send<'a>(&'a self, _: &'a OutboundSms) -> crate::provider::ProviderFuture<'a, SendReceipt> {
+        Box::pin(async { Err(ProviderError::Unsubscribed) })
+    }
+    fn fetch_status<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> crate::provider::ProviderFuture<'a, crate::provider::StatusUpdate> {
+        Box::pin(async { Err(ProviderError::Unreachable("not used".into())) })
+    }
+    fn poll<'a>(
+        &'a self,
+        _: &'a crate::provider::PollCursor,
+    ) -> crate::provider::ProviderFuture<'a, crate::provider::PollPage> {
+        Box::pin(async { Err(ProviderError::Unreachable("not used".into())) })
+    }
+    fn find_sent<'a>(
+        &'a self,
+        _: &'a SentQuery,
+    ) -> crate::provider::ProviderFuture<'a, Vec<crate::provider::SentMessage>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+#[test]
+fn an_unsubscribed_number_opts_out_everyone_who_shares_it() {
+    let (mut store, p, _, _) = fixture();
+    let phone = E164::parse("2015550134", "US").unwrap();
+    store::patients::set_mobile(store.conn(), p, Some(&phone)).unwrap();
+    let sibling = store::patients::insert(
+        store.conn(),
+        &store::patients::NewPatient {
+            external_id: None,
+            first_name: "Byron".into(),
+            last_name: "Lovelace".into(),
+            birth_date: None,
+            mobile: Some(phone),
+            time_zone: None,
+            portal_active: false,
+        },
+        t(8, 0),
+    )
+    .unwrap();
+    let id = pending(&store, p, "r", MessageKind::Reminder24h);
+    let d = Dispatcher {
+        provider: Arc::new(Unsubscribed),
+        ..Dispatcher::from_config(&Config::default(), Arc::new(Outbox::new()))
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let r = rt
+        .block_on(dispatch(
+            &d,
+            &mut store,
+            &[id],
+            "system",
+            &Clock::Fixed(t(15, 0)),
+            &mut |_| {},
+        ))
+        .unwrap();
+    assert_eq!(r.failed, 1);
+    for who in [p, sibling] {
+        let state = crate::domain::consent::ConsentState::from_events(
+            &store::consent::events(store.conn(), who).unwrap(),
+        );
+        assert!(
+            matches!(state, crate::domain::consent::ConsentState::OptedOut { .. }),
+            "{who}: {state:?}"
+        );
+    }
+}
