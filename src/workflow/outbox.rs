@@ -138,7 +138,9 @@ fn recheck(
                 None => reminder::send_check(rules, now, &l.facts, m.kind),
             }
         }
-        MessageKind::OptOutConfirmation if now - m.created_at > OPT_OUT_CONFIRMATION_WINDOW => {
+        MessageKind::OptOutConfirmation
+            if now - stop_received(c, m)? > OPT_OUT_CONFIRMATION_WINDOW =>
+        {
             Err(Held {
                 reason: SkipReason::Withdrawn,
                 retry_at: None,
@@ -184,6 +186,21 @@ fn recheck(
     Ok(Recheck::Go)
 }
 
+/// When the STOP an opt-out confirmation answers arrived (its key names the inbound
+/// message), so the five minutes run from the patient's STOP, not from when the answer was
+/// written. Falls back to the answer's own creation.
+fn stop_received(c: &Conn, m: &Message) -> Result<DateTime<Utc>, StoreError> {
+    let inbound_id = m
+        .idempotency_key
+        .as_deref()
+        .and_then(|k| k.rsplit(':').next());
+    Ok(match inbound_id {
+        Some(pid) => store::messages::inbound_by_provider_id(c, &m.provider, pid)?
+            .map_or(m.created_at, |stop| stop.created_at),
+        None => m.created_at,
+    })
+}
+
 fn withdraw(
     c: &Conn,
     m: &Message,
@@ -222,4 +239,72 @@ fn close(
         &AuditEntry::new(now, actor, action, format!("message:{}", m.id), detail),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::phone::E164;
+    use crate::store::appointments::tests::{fixture, t};
+    use crate::store::messages::NewOutbound;
+
+    #[test]
+    fn an_opt_out_confirmation_goes_only_within_five_minutes_of_the_stop() {
+        let (store, p, _, _) = fixture();
+        store::patients::set_mobile(
+            store.conn(),
+            p,
+            Some(&E164::parse("2015550134", "US").unwrap()),
+        )
+        .unwrap();
+        store::messages::insert_inbound(
+            store.conn(),
+            Some(p),
+            "+12015550134",
+            "+15555550123",
+            "STOP",
+            "twilio",
+            "SMstop",
+            t(9, 0),
+        )
+        .unwrap();
+        // Written three minutes after the STOP (a slow sync), left waiting by a network error.
+        let id = store::messages::insert_outbound(
+            store.conn(),
+            &NewOutbound {
+                kind: MessageKind::OptOutConfirmation,
+                patient_id: Some(p),
+                appointment_id: None,
+                idempotency_key: "answer:opt-out-confirmation:SMstop",
+                to: "+12015550134",
+                body: "Riverside Family Practice: you are unsubscribed. Reply START to resubscribe. 555-555-0100",
+                encoding: "gsm7",
+                segments: 1,
+                status: MessageStatus::Queued,
+                provider: "twilio",
+                findings: None,
+                created_by: "system",
+                now: t(9, 3),
+                not_before: None,
+            },
+        )
+        .unwrap()
+        .unwrap();
+        let m = store::messages::get(store.conn(), id).unwrap();
+        let gate = Gate::with_allow_list(&[]);
+        let config = Config::default();
+        assert!(matches!(
+            recheck(store.conn(), &config, &gate, &m, "system", t(9, 4)).unwrap(),
+            Recheck::Go
+        ));
+        // Six minutes after the STOP (three after the row): too late, withdrawn.
+        assert!(matches!(
+            recheck(store.conn(), &config, &gate, &m, "system", t(9, 6)).unwrap(),
+            Recheck::Withdrawn(_)
+        ));
+        assert_eq!(
+            store::messages::get(store.conn(), id).unwrap().status,
+            MessageStatus::Withdrawn
+        );
+    }
 }
