@@ -39,11 +39,15 @@ pub fn sheet(conn: &Connection, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
         "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
                 p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
                 p.number_problem_code IS NOT NULL, c.display_name, t.sms_label,
-                -- The latest reply about this appointment: one filed against it, or an
-                -- unattached one from the patient since it was booked.
+                -- The latest reply about this appointment: one filed against it or against the
+                -- patient's other booking that day (a same-day double gets one text, so one
+                -- reply answers both), or an unattached one since it was booked.
                 (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
                   WHERE m.patient_id = a.patient_id AND m.created_at <= ?2
-                    AND (r.appointment_id = a.id OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
+                    AND (r.appointment_id IN (SELECT d.id FROM appointments d
+                                               WHERE d.patient_id = a.patient_id
+                                                 AND d.start_at >= ?1 AND d.start_at < ?2)
+                         OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
                   ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
@@ -238,10 +242,16 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_shows_on_the_appointment_it_answers_only() {
+    fn a_reply_shows_on_the_appointments_its_reminder_covered_only() {
         let (store, p, c, ty) = fixture();
         let today = insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
-        let other = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        // The same patient's second booking that day shares the reminder, so the reply too.
+        let double = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let other_day = insert(
+            store.conn(),
+            &booking(p, c, ty, t(16, 0) + chrono::Duration::days(1)),
+        )
+        .unwrap();
         let m = crate::store::messages::insert_inbound(
             store.conn(),
             Some(p),
@@ -256,13 +266,15 @@ mod tests {
         .unwrap();
         crate::store::messages::classify_reply(store.conn(), m, ReplyKind::Confirm, Some(today))
             .unwrap();
-        let sheet = sheet(
-            store.conn(),
-            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-            NY,
-        )
-        .unwrap();
-        let reply = |id| {
+        let day = |d| {
+            sheet(
+                store.conn(),
+                NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+                NY,
+            )
+            .unwrap()
+        };
+        let reply = |sheet: &DaySheet, id| {
             sheet
                 .rows
                 .iter()
@@ -270,8 +282,9 @@ mod tests {
                 .unwrap()
                 .last_reply
         };
-        assert_eq!(reply(today), Some(ReplyKind::Confirm));
-        assert_eq!(reply(other), None);
+        assert_eq!(reply(&day(25), today), Some(ReplyKind::Confirm));
+        assert_eq!(reply(&day(25), double), Some(ReplyKind::Confirm));
+        assert_eq!(reply(&day(26), other_day), None);
     }
 
     #[test]
