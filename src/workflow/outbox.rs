@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::ids::PatientId;
-use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
 use crate::store::{self, Conn, Store, StoreError};
@@ -195,7 +195,7 @@ fn stop_received(c: &Conn, m: &Message) -> Result<DateTime<Utc>, StoreError> {
         .as_deref()
         .and_then(|k| k.rsplit(':').next());
     Ok(match inbound_id {
-        Some(pid) => store::messages::inbound_by_provider_id(c, &m.provider, pid)?
+        Some(pid) => store::messages::by_provider_id(c, Direction::Inbound, &m.provider, pid)?
             .map_or(m.created_at, |stop| stop.created_at),
         None => m.created_at,
     })

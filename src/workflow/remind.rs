@@ -482,30 +482,61 @@ fn welcomes(
     out: &mut Planned,
 ) -> Result<(), WorkflowError> {
     for id in store::patients::created_since(c, now - WELCOME_WITHIN)? {
-        if !loaded.contains_key(&id) {
-            loaded.extend(facts::load(c, config, &[id], now, None)?);
-        }
-        let Some(l) = loaded.get_mut(&id) else {
-            continue;
-        };
-        // Only patients who can be texted at all; the others are not "skipped", just not new.
-        if l.facts.blocked().is_some() {
-            continue;
-        }
-        patient_text(
+        let key = reminder::welcome_key(id);
+        offer(
             c,
             config,
             gate,
             now,
             dry_run,
-            l,
-            MessageKind::Welcome,
-            reminder::welcome_key(id),
-            None,
+            loaded,
             out,
+            id,
+            MessageKind::Welcome,
+            key,
+            None,
         )?;
     }
     Ok(())
+}
+
+/// Offer one patient text (welcome, survey) to a patient who can be texted at all; the
+/// others are not "skipped", the text simply is not for them.
+#[allow(clippy::too_many_arguments)]
+fn offer(
+    c: &Conn,
+    config: &Config,
+    gate: &Gate,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    loaded: &mut HashMap<PatientId, Loaded>,
+    out: &mut Planned,
+    patient: PatientId,
+    kind: MessageKind,
+    key: String,
+    appointment: Option<&Appointment>,
+) -> Result<(), WorkflowError> {
+    if !loaded.contains_key(&patient) {
+        loaded.extend(facts::load(c, config, &[patient], now, None)?);
+    }
+    let Some(l) = loaded.get_mut(&patient) else {
+        return Ok(());
+    };
+    if l.facts.blocked().is_some() {
+        return Ok(());
+    }
+    patient_text(
+        c,
+        config,
+        gate,
+        now,
+        dry_run,
+        l,
+        kind,
+        key,
+        appointment,
+        out,
+    )
 }
 
 /// The post-visit survey link, once per completed visit, `delay_hours` after it ended.
@@ -532,26 +563,19 @@ fn surveys(
         if ended + delay > now || ended + delay + SURVEY_WITHIN < now {
             continue;
         }
-        if !loaded.contains_key(&a.patient_id) {
-            loaded.extend(facts::load(c, config, &[a.patient_id], now, None)?);
-        }
-        let Some(l) = loaded.get_mut(&a.patient_id) else {
-            continue;
-        };
-        if l.facts.blocked().is_some() {
-            continue;
-        }
-        patient_text(
+        let key = reminder::survey_key(a.id);
+        offer(
             c,
             config,
             gate,
             now,
             dry_run,
-            l,
-            MessageKind::Survey,
-            reminder::survey_key(a.id),
-            Some(a),
+            loaded,
             out,
+            a.patient_id,
+            MessageKind::Survey,
+            key,
+            Some(a),
         )?;
     }
     Ok(())

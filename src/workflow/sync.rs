@@ -24,7 +24,7 @@ use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::BatchEvent;
 use crate::domain::consent::ConsentState;
 use crate::domain::ids::MessageId;
-use crate::domain::message::MessageStatus;
+use crate::domain::message::{Direction, MessageStatus};
 use crate::domain::reply::ReplyKind;
 use crate::phi::Gate;
 use crate::provider::retry::{self, Jitter, SeededJitter};
@@ -319,7 +319,9 @@ fn apply_status(
     now: DateTime<Utc>,
     report: &mut SyncReport,
 ) -> Result<(), StoreError> {
-    let Some(before) = store::messages::by_provider_id(c, provider, &update.provider_id)? else {
+    let Some(before) =
+        store::messages::by_provider_id(c, Direction::Outbound, provider, &update.provider_id)?
+    else {
         report.statuses_ignored += 1;
         return Ok(());
     };

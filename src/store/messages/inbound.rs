@@ -127,17 +127,3 @@ pub fn replies_since(
     })
     .collect()
 }
-
-/// The inbound message a provider knows by this id.
-pub fn inbound_by_provider_id(
-    conn: &Connection,
-    provider: &str,
-    provider_id: &str,
-) -> Result<Option<Message>> {
-    Ok(query(
-        conn,
-        "WHERE direction = 'in' AND provider = ?1 AND provider_id = ?2",
-        params![provider, provider_id],
-    )?
-    .pop())
-}

@@ -260,12 +260,8 @@ pub fn apply_provider_status(
     error_code: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Message>> {
-    let Some(current) = query(
-        conn,
-        "WHERE provider = ?1 AND provider_id = ?2",
-        params![provider, provider_id],
-    )?
-    .pop() else {
+    // Delivery statuses are about our outbound texts only.
+    let Some(current) = by_provider_id(conn, Direction::Outbound, provider, provider_id)? else {
         return Ok(None);
     };
     if rank(status) > rank(current.status) {
@@ -366,16 +362,18 @@ pub fn provider_ids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The message a provider knows by this id, if it is ours.
+/// The message a provider knows by this id in one direction, if it is ours. Outbound ids
+/// may repeat (a mock answers every create with one sid): the newest row wins.
 pub fn by_provider_id(
     conn: &Connection,
+    direction: Direction,
     provider: &str,
     provider_id: &str,
 ) -> Result<Option<Message>> {
     Ok(query(
         conn,
-        "WHERE provider = ?1 AND provider_id = ?2",
-        params![provider, provider_id],
+        "WHERE direction = ?1 AND provider = ?2 AND provider_id = ?3 ORDER BY id",
+        params![direction.as_str(), provider, provider_id],
     )?
     .pop())
 }

@@ -213,16 +213,22 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
     )
     .unwrap();
     assert_eq!(
-        by_provider_id(store.conn(), "twilio", "SM1")
+        by_provider_id(store.conn(), Direction::Outbound, "twilio", "SM1")
             .unwrap()
             .unwrap()
             .id,
         id
     );
     assert!(
-        by_provider_id(store.conn(), "outbox", "SM1")
+        by_provider_id(store.conn(), Direction::Outbound, "outbox", "SM1")
             .unwrap()
             .is_none()
+    );
+    assert!(
+        by_provider_id(store.conn(), Direction::Inbound, "twilio", "SM1")
+            .unwrap()
+            .is_none(),
+        "an outbound id is not an inbound one"
     );
 
     let early = insert_inbound(
