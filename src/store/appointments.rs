@@ -210,6 +210,19 @@ pub(crate) mod tests {
         (store, p, c, ty)
     }
 
+    /// Record a written-form opt-in with evidence for `p` at `at`.
+    pub(crate) fn opt_in(store: &Store, p: PatientId, at: DateTime<Utc>) {
+        use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+        let event = ConsentEvent {
+            kind: ConsentKind::OptIn,
+            method: ConsentMethod::WrittenForm,
+            evidence: Some("F1".into()),
+            recorded_by: "desk".into(),
+            at,
+        };
+        crate::store::consent::append(store.conn(), p, &event).unwrap();
+    }
+
     pub(crate) fn booking(
         p: PatientId,
         c: ClinicianId,

@@ -176,7 +176,6 @@ pub fn outbox_count(conn: &Connection) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
     use crate::store::appointments::insert;
     use crate::store::appointments::tests::{booking, fixture, t};
 
@@ -206,18 +205,7 @@ mod tests {
         let early = insert(store.conn(), &booking(p, c, ty, t(14, 0))).unwrap();
         // 04:00 UTC on the 25th is 23:00 on the 24th: not on the sheet.
         insert(store.conn(), &booking(p, c, ty, t(4, 0))).unwrap();
-        consent::append(
-            store.conn(),
-            p,
-            &ConsentEvent {
-                kind: ConsentKind::OptIn,
-                method: ConsentMethod::WrittenForm,
-                evidence: Some("F1".into()),
-                recorded_by: "desk".into(),
-                at: t(8, 0),
-            },
-        )
-        .unwrap();
+        crate::store::appointments::tests::opt_in(&store, p, t(8, 0));
         let sheet = sheet(
             store.conn(),
             NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),

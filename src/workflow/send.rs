@@ -348,7 +348,6 @@ fn prepare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
     use crate::domain::phone::E164;
     use crate::provider::outbox::Outbox;
     use crate::store::appointments::tests::{booking, fixture, t};
@@ -363,18 +362,7 @@ mod tests {
         )
         .unwrap();
         if opted_in {
-            store::consent::append(
-                store.conn(),
-                p,
-                &ConsentEvent {
-                    kind: ConsentKind::OptIn,
-                    method: ConsentMethod::WrittenForm,
-                    evidence: Some("F1".into()),
-                    recorded_by: "desk".into(),
-                    at: t(8, 0),
-                },
-            )
-            .unwrap();
+            crate::store::appointments::tests::opt_in(&store, p, t(8, 0));
         }
         store::appointments::insert(
             store.conn(),
