@@ -12,6 +12,7 @@ pub mod batch;
 pub mod consent;
 pub mod day;
 pub mod ids;
+pub mod import;
 pub mod message;
 pub mod patient;
 pub mod phone;
