@@ -231,7 +231,7 @@ fn check_required(c: &Columns, out: &mut Parsed) {
     if !c.has(Field::PatientName) && !c.has(Field::FirstName) {
         missing(Field::FirstName, "first name (or patient name)");
     }
-    if c.is_schedule() && !c.has(Field::Date) {
+    if c.is_schedule() && !c.has(Field::Date) && !c.has(Field::StartTime) {
         missing(Field::Date, "appointment date");
     }
     if !c.has(Field::PatientId) {
@@ -251,4 +251,4 @@ fn check_required(c: &Columns, out: &mut Parsed) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -218,14 +218,23 @@ pub fn check_minutes(n: u32) -> Result<u32, String> {
 /// "Rescheduled" marks the *old* slot of a moved appointment (the system books a new one),
 /// so it is read as cancelled.
 pub fn status(s: &str) -> Result<AppointmentStatus, String> {
-    use AppointmentStatus::*;
     let raw = s.trim();
-    // OpenEMR writes the symbol and its title ("@ Arrived"); the symbol decides.
+    // OpenEMR writes a symbol and its title ("@ Arrived", "x Canceled"): the symbol decides.
     let key = match raw.split_once(' ') {
-        Some((sym, _)) if sym.len() == 1 && !sym.chars().all(char::is_alphanumeric) => sym.to_string(),
+        Some((sym, _)) if sym.chars().count() == 1 => sym.to_lowercase(),
         _ => normalise_word(raw),
     };
-    let found = match key.as_str() {
+    status_word(&key).ok_or_else(|| {
+        format!(
+            "unknown status {raw:?}; use Scheduled, Confirmed, Checked In, Checked Out, \
+             No Show or Cancelled (or booked, confirmed, arrived, completed, no_show, cancelled)"
+        )
+    })
+}
+
+fn status_word(key: &str) -> Option<AppointmentStatus> {
+    use AppointmentStatus::*;
+    match key {
         "" => Some(Booked),
         "scheduled" | "booked" | "pending" | "pen" | "notconfirmed" | "unconfirmed"
         | "remindersent" | "reminded" | "leftmessage" | "tentative" | "future" | "f" | "o"
@@ -247,13 +256,7 @@ pub fn status(s: &str) -> Result<AppointmentStatus, String> {
         | "canceledbyclinic" | "rescheduled" | "rs" | "deleted" | "latecancel"
         | "latecancellation" | "bumped" => Some(Cancelled),
         _ => None,
-    };
-    found.ok_or_else(|| {
-        format!(
-            "unknown status {raw:?}; use Scheduled, Confirmed, Checked In, Checked Out, \
-             No Show or Cancelled (or booked, confirmed, arrived, completed, no_show, cancelled)"
-        )
-    })
+    }
 }
 
 /// Lower case, letters and digits only ("Checked-In" → "checkedin", "N/S" → "ns"); a lone

@@ -284,10 +284,16 @@ impl<'a> RowReader<'a> {
 
     /// The start: the date cell (which may carry the time) and the time cell.
     fn start(&mut self, row: &Row<'_>, out: &mut Parsed) -> Option<DateTime<Utc>> {
-        let (day, in_cell) = fields::date_time(row.get(Field::Date), self.month_first)
-            .map_err(|p| out.errors.push(row.error(Field::Date, p)))
+        // Without a date column the start time column holds date and time ("StartTime").
+        let (date_field, time_cell) = if row.columns.has(Field::Date) {
+            (Field::Date, row.get(Field::StartTime))
+        } else {
+            (Field::StartTime, "")
+        };
+        let (day, in_cell) = fields::date_time(row.get(date_field), self.month_first)
+            .map_err(|p| out.errors.push(row.error(date_field, p)))
             .ok()?;
-        let at = match (row.get(Field::StartTime), in_cell) {
+        let at = match (time_cell, in_cell) {
             ("", Some(TimeOrInstant::Instant(t))) => return Some(t),
             ("", Some(TimeOrInstant::Local(t))) => t,
             ("", None) => {
@@ -356,7 +362,6 @@ impl<'a> RowReader<'a> {
                      start time column (first on line {first}); name it with --map start_time=COLUMN"
                 ),
             ));
-            out.rejected_appointments += n;
         }
         if let (n, Some(first)) = self.other_phone_used {
             out.warnings.push(Warning::at(
