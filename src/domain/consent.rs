@@ -46,16 +46,20 @@ pub enum ConsentMethod {
     ProviderReport,
     /// Told to staff in person or by phone (valid for opt-outs, which need no evidence).
     Verbal,
+    /// Came with an import from the practice-management system or EHR, which holds the
+    /// patient's agreement (evidence: the file, its SHA-256 and the line or entry).
+    Import,
 }
 
 impl ConsentMethod {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::WrittenForm,
         Self::ESignature,
         Self::Portal,
         Self::SmsKeyword,
         Self::ProviderReport,
         Self::Verbal,
+        Self::Import,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,6 +69,7 @@ impl ConsentMethod {
             Self::SmsKeyword => "sms_keyword",
             Self::ProviderReport => "provider_report",
             Self::Verbal => "verbal",
+            Self::Import => "import",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -78,13 +83,14 @@ impl ConsentMethod {
             Self::SmsKeyword => "SMS keyword",
             Self::ProviderReport => "provider report",
             Self::Verbal => "verbal",
+            Self::Import => "import from the practice system",
         }
     }
     /// Methods that can carry an opt-in (TCPA wants written or electronic agreement).
     pub fn can_opt_in(self) -> bool {
         matches!(
             self,
-            Self::WrittenForm | Self::ESignature | Self::Portal | Self::SmsKeyword
+            Self::WrittenForm | Self::ESignature | Self::Portal | Self::SmsKeyword | Self::Import
         )
     }
 }

@@ -20,6 +20,7 @@
 //! One file implementing [`SmsProvider`], plus its arm in [`from_config`].
 
 pub mod error;
+pub mod fhir;
 pub mod outbox;
 pub mod retry;
 pub mod twilio;

@@ -177,6 +177,20 @@ CREATE INDEX outbound_by_provider_id ON messages (provider, provider_id)
     WHERE provider_id IS NOT NULL AND direction = 'out';
 "#;
 
+/// 5: every external id an import met, so a record is found again by any of its ids (a FHIR
+/// Patient's MRN, its other identifiers and its `Patient/<id>`). `patients.external_id` and
+/// `appointments.external_id` keep the first, shown one.
+const M005_EXTERNAL_IDS: &str = r#"
+CREATE TABLE external_ids (
+    kind   TEXT NOT NULL CHECK (kind IN ('patient', 'appointment')),
+    key    TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+-- Missing-appointment detection scans imported appointments by start time.
+CREATE INDEX appointments_imported_by_start ON appointments (start_at) WHERE external_id IS NOT NULL;
+"#;
+
 /// All migrations in order; `user_version` = how many have been applied.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -184,11 +198,12 @@ pub fn migrations() -> Migrations<'static> {
         M::up(M002_MESSAGING),
         M::up(M003_STAFF_AUDIT),
         M::up(M004_OUTBOUND_PROVIDER_IDS),
+        M::up(M005_EXTERNAL_IDS),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST: usize = 4;
+pub const LATEST: usize = 5;
 
 #[cfg(test)]
 mod tests {
@@ -216,7 +231,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 4);
+        assert_eq!(LATEST, 5);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod desk;
 pub mod dispatch;
 pub mod facts;
+pub mod import;
 pub mod lock;
 pub mod outbound;
 pub mod outbox;

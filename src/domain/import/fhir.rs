@@ -231,9 +231,21 @@ fn outcome_text(r: &Value) -> String {
         .unwrap_or_else(|| "an OperationOutcome without text".into())
 }
 
+/// A server page's `next` link (if the server has more) and how many entries it holds.
+pub fn page_info(bytes: &[u8]) -> (Option<String>, usize) {
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
+        return (None, 0);
+    };
+    let entries = v.get("entry").and_then(Value::as_array).map_or(1, Vec::len);
+    (next_in(&v), entries)
+}
+
 /// The `next` link of a searchset page, if the server has more.
 pub fn next_link(bytes: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(bytes).ok()?;
+    next_in(&serde_json::from_slice(bytes).ok()?)
+}
+
+fn next_in(v: &Value) -> Option<String> {
     v.get("link")?
         .as_array()?
         .iter()
