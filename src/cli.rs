@@ -10,8 +10,11 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::paths::Paths;
 
+pub mod appointments;
 pub mod audit;
 pub mod demo;
+pub mod import;
+pub mod patients;
 pub mod phi;
 pub mod remind;
 pub mod runtime;
@@ -34,10 +37,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Appointments by hand: `appointments add|move|cancel`.
+    Appointments(appointments::AppointmentsArgs),
     /// The audit trail: `audit verify` checks its hash chain.
     Audit(audit::AuditArgs),
     /// Create (or reuse) a demo practice and open the console on it.
     Demo(demo::DemoArgs),
+    /// Patients and appointments from a CSV export or FHIR R4 (file or server); all or nothing.
+    Import(import::ImportArgs),
+    /// Patients by hand: `patients add`.
+    Patients(patients::PatientsArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
     /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
@@ -60,8 +69,11 @@ pub struct Context {
 /// Run a parsed command. Errors are printed by `main` as one line and exit 1.
 pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Appointments(args) => appointments::run(args, ctx),
         Command::Audit(args) => audit::run(args, ctx),
         Command::Demo(args) => demo::run(args, ctx),
+        Command::Import(args) => import::run(args, ctx),
+        Command::Patients(args) => patients::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
         Command::Remind(args) => remind::run(args, ctx),
         Command::Send(args) => send::run(args, ctx),

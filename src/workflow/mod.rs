@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod facts;
 pub mod import;
 pub mod lock;
+pub mod manual;
 pub mod outbound;
 pub mod outbox;
 pub mod remind;
