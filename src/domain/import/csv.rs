@@ -67,7 +67,10 @@ pub fn read(bytes: &[u8], opts: &CsvOptions<'_>) -> Parsed {
     let mut columns: Option<Columns> = None;
     let mut rows = row::RowReader::new(opts.ctx);
     let mut record = ::csv::ByteRecord::new();
+    // Lines counted here: the csv reader does not count the blank lines it skips.
+    let mut counted = (0usize, 1u64);
     loop {
+        let before = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
         let line = reader.position().line();
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -82,7 +85,7 @@ pub fn read(bytes: &[u8], opts: &CsvOptions<'_>) -> Parsed {
                 break;
             }
         }
-        let line = record.position().map_or(line, ::csv::Position::line);
+        let line = line_of(body, before, &mut counted);
         if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
@@ -112,6 +115,19 @@ pub fn read(bytes: &[u8], opts: &CsvOptions<'_>) -> Parsed {
         Some(_) => rows.finish(&mut out),
     }
     out
+}
+
+/// The line a record starts on: the reader's offset before it, past the line breaks of any
+/// blank lines, counted incrementally (`counted` is the last offset and its line).
+fn line_of(body: &[u8], before: usize, counted: &mut (usize, u64)) -> u64 {
+    let mut at = before.min(body.len());
+    while at < body.len() && matches!(body[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    let (from, n) = *counted;
+    let newlines = body.get(from..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+    *counted = (at.max(from), n + newlines as u64);
+    counted.1
 }
 
 /// The delimiter used most on the first lines, counted outside quotes. Comma on a tie.

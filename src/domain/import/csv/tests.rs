@@ -188,3 +188,10 @@ fn no_header_at_all() {
     let p = read_str("");
     assert!(p.errors[0].problem.contains("no header row"));
 }
+
+#[test]
+fn line_numbers_count_blank_lines_and_crlf() {
+    let p = read_str("Report title\r\nDate range\r\n\r\nPatient ID,Last Name,First Name\r\n1,Okafor,Ada\r\n\r\n2,Ng,Bo\r\n");
+    let lines: Vec<Origin> = p.patients.iter().map(|p| p.origin).collect();
+    assert_eq!(lines, vec![Origin::Line(5), Origin::Line(7)]);
+}
