@@ -96,33 +96,43 @@ pub fn run(
 ) -> Result<Outcome, StoreError> {
     let tz = config.practice.time_zone;
     let range = plan::date_range(&parsed.appointments, tz);
-    let known = load_known(store.conn(), &parsed, range)?;
-    let mut plan = plan::plan(parsed, &known, opts.cancel_missing);
-    check_clinician_names(&mut plan, gate);
-    let report = Report::new(&plan, tz);
-    if report.rejected() || opts.dry_run {
-        return Ok(Outcome { report, written: false });
+    // One transaction from the first read to the last write: the plan is made from a state
+    // nobody can change before it is applied (and SQLite takes its locks once, not per query).
+    let (report, plan) = store.write(|conn| {
+        let known = load_known(conn, &parsed, range)?;
+        let mut plan = plan::plan(parsed, &known, opts.cancel_missing);
+        check_clinician_names(&mut plan, gate);
+        let report = Report::new(&plan, tz);
+        if !report.rejected() && !opts.dry_run {
+            apply::apply(conn, &plan, source, opts)?;
+        }
+        Ok::<_, StoreError>((report, plan))
+    })?;
+    let written = !report.rejected() && !opts.dry_run;
+    if written {
+        tracing::info!(
+            kind = source.kind.as_str(),
+            sha256 = %source.sha256,
+            patients_added = plan.patients.added,
+            appointments_added = plan.appointments.added,
+            "import written"
+        );
     }
-    store.write(|conn| apply::apply(conn, &plan, source, opts))?;
-    tracing::info!(
-        kind = source.kind.as_str(),
-        sha256 = %source.sha256,
-        patients_added = plan.patients.added,
-        appointments_added = plan.appointments.added,
-        "import written"
-    );
-    Ok(Outcome { report, written: true })
+    Ok(Outcome { report, written })
 }
 
 /// Everything stored that the file's ids (and date range) can match.
 fn load_known(conn: &Conn, parsed: &Parsed, range: Option<(DateTime<Utc>, DateTime<Utc>)>) -> Result<Known, StoreError> {
-    let patient_keys = parsed
+    // Each key once: a patient with ten appointments is looked up once, not eleven times.
+    let patient_keys: std::collections::HashSet<&str> = parsed
         .patients
         .iter()
         .flat_map(|p| p.keys.iter())
         .chain(parsed.appointments.iter().map(|a| &a.patient_key))
-        .map(String::as_str);
-    let appointment_keys = parsed.appointments.iter().flat_map(|a| a.keys.iter()).map(String::as_str);
+        .map(String::as_str)
+        .collect();
+    let appointment_keys: std::collections::HashSet<&str> =
+        parsed.appointments.iter().flat_map(|a| a.keys.iter()).map(String::as_str).collect();
     let imported_in_range = match range {
         Some((from, to)) => store::imports::imported_between(conn, from, to)?,
         None => Vec::new(),

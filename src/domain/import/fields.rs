@@ -40,7 +40,9 @@ pub fn date(s: &str, month_first: bool, full_year: bool) -> Result<NaiveDate, St
     if t.is_empty() {
         return Err("no date".into());
     }
-    if let Some(d) = named_month_date(t) {
+    if t.bytes().any(|b| b.is_ascii_alphabetic())
+        && let Some(d) = named_month_date(t)
+    {
         return Ok(d);
     }
     let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
@@ -130,13 +132,16 @@ pub fn time(s: &str) -> Result<NaiveTime, String> {
 /// An offset (`Z`, `-05:00`) makes it an instant.
 pub fn date_time(s: &str, month_first: bool) -> Result<(NaiveDate, Option<TimeOrInstant>), String> {
     let t = s.trim();
-    if let Ok(i) = DateTime::parse_from_rfc3339(t) {
-        return Ok((i.date_naive(), Some(TimeOrInstant::Instant(i.with_timezone(&Utc)))));
-    }
-    if let Ok(n) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M"))
-    {
-        return Ok((n.date(), Some(TimeOrInstant::Local(n.time()))));
+    // Only an ISO date-time has a 'T' after the date; skip the (slow) format parsers otherwise.
+    if t.len() > 10 && t.as_bytes()[10] == b'T' {
+        if let Ok(i) = DateTime::parse_from_rfc3339(t) {
+            return Ok((i.date_naive(), Some(TimeOrInstant::Instant(i.with_timezone(&Utc)))));
+        }
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M"))
+        {
+            return Ok((n.date(), Some(TimeOrInstant::Local(n.time()))));
+        }
     }
     match t.split_once([' ', 'T']) {
         Some((d, rest)) if !rest.trim().is_empty() && date(d, month_first, false).is_ok() => {

@@ -15,12 +15,13 @@ pub(super) fn decide(
     known: &Known,
     p: &mut Plan,
 ) {
-    let mut seen: HashMap<String, AppointmentRecord> = HashMap::new();
+    let mut seen: HashMap<&str, &AppointmentRecord> = HashMap::new();
     let mut matched: HashSet<AppointmentId> = HashSet::new();
-    for r in records {
-        if let Some(first) = r.keys.iter().find_map(|k| seen.get(k)) {
-            if !same(first, &r) {
-                p.errors.push(error(&r, "appointment_id", format!(
+    let mut names = Names::new(known);
+    for r in &records {
+        if let Some(first) = r.keys.iter().find_map(|k| seen.get(k.as_str())) {
+            if !same(first, r) {
+                p.errors.push(error(r, "appointment_id", format!(
                     "this appointment id is also on {} with different details; each appointment once",
                     first.origin.describe()
                 )));
@@ -29,17 +30,17 @@ pub(super) fn decide(
             continue;
         }
         for k in &r.keys {
-            seen.insert(k.clone(), r.clone());
+            seen.insert(k, r);
         }
         let before = p.errors.len();
-        let patient = patient_ref(&r, patients, known, p);
-        let stored = stored(&r, known, p);
-        let clinician = clinician_ref(&r, stored, known, p);
-        let type_ref = type_ref(&r, stored, known, p);
+        let patient = patient_ref(r, patients, known, p);
+        let stored = stored(r, known, p);
+        let clinician = clinician_ref(r, stored, known, &mut names, p);
+        let type_ref = type_ref(r, stored, known, &mut names, p);
         if let (Some(stored), Some(Ref::Known(pid))) = (stored, patient)
             && stored.patient_id != pid
         {
-            p.errors.push(error(&r, "patient", "frontdesk has this appointment for another patient; check the export's ids".into()));
+            p.errors.push(error(r, "patient", "frontdesk has this appointment for another patient; check the export's ids".into()));
         }
         let (Some(patient), Some(clinician), Some((type_ref, type_minutes))) = (patient, clinician, type_ref) else {
             p.appointments.rejected += 1;
@@ -53,7 +54,7 @@ pub(super) fn decide(
         match stored {
             Some(s) => {
                 matched.insert(s.id);
-                change(&r, s, clinician, type_ref, minutes, known, p);
+                change(r, s, clinician, type_ref, minutes, known, p);
             }
             None => {
                 p.appointments.added += 1;
@@ -122,12 +123,33 @@ fn stored<'k>(r: &AppointmentRecord, known: &'k Known, p: &mut Plan) -> Option<&
     found
 }
 
+/// Clinicians and types by lower-case name: stored ones and those this plan creates.
+struct Names {
+    clinicians: HashMap<String, Ref<ClinicianId>>,
+    types: HashMap<String, (Ref<AppointmentTypeId>, u32)>,
+}
+
+impl Names {
+    fn new(known: &Known) -> Self {
+        let mut clinicians = HashMap::new();
+        for (id, n) in &known.clinicians {
+            clinicians.entry(n.to_lowercase()).or_insert(Ref::Known(*id));
+        }
+        let mut types = HashMap::new();
+        for (id, n, m) in &known.types {
+            types.entry(n.to_lowercase()).or_insert((Ref::Known(*id), *m));
+        }
+        Self { clinicians, types }
+    }
+}
+
 /// The clinician named (matched case-insensitively, created once if new); with none named,
 /// the stored appointment's, or the practice's only clinician.
 fn clinician_ref(
     r: &AppointmentRecord,
     stored: Option<&KnownAppointment>,
     known: &Known,
+    names: &mut Names,
     p: &mut Plan,
 ) -> Option<Ref<ClinicianId>> {
     let Some(name) = &r.clinician else {
@@ -145,15 +167,14 @@ fn clinician_ref(
         )));
         return None;
     };
-    let same = |n: &String| n.to_lowercase() == name.to_lowercase();
-    if let Some((id, _)) = known.clinicians.iter().find(|(_, n)| same(n)) {
-        return Some(Ref::Known(*id));
-    }
-    if let Some(i) = p.new_clinicians.iter().position(same) {
-        return Some(Ref::New(i));
+    let key = name.to_lowercase();
+    if let Some(found) = names.clinicians.get(&key) {
+        return Some(*found);
     }
     p.new_clinicians.push(name.clone());
-    Some(Ref::New(p.new_clinicians.len() - 1))
+    let new = Ref::New(p.new_clinicians.len() - 1);
+    names.clinicians.insert(key, new);
+    Some(new)
 }
 
 /// The type named (exact name, case-insensitive; created once if new, with the neutral
@@ -162,6 +183,7 @@ fn type_ref(
     r: &AppointmentRecord,
     stored: Option<&KnownAppointment>,
     known: &Known,
+    names: &mut Names,
     p: &mut Plan,
 ) -> Option<(Ref<AppointmentTypeId>, u32)> {
     let name = match (&r.type_name, stored) {
@@ -172,16 +194,15 @@ fn type_ref(
         }
         (None, None) => DEFAULT_TYPE_NAME.to_string(),
     };
-    let same = |n: &str| n.to_lowercase() == name.to_lowercase();
-    if let Some((id, _, minutes)) = known.types.iter().find(|(_, n, _)| same(n)) {
-        return Some((Ref::Known(*id), *minutes));
-    }
-    if let Some(i) = p.new_types.iter().position(|(n, _)| same(n)) {
-        return Some((Ref::New(i), p.new_types[i].1));
+    let key = name.to_lowercase();
+    if let Some(found) = names.types.get(&key) {
+        return Some(*found);
     }
     let minutes = r.minutes.unwrap_or(DEFAULT_MINUTES);
     p.new_types.push((name, minutes));
-    Some((Ref::New(p.new_types.len() - 1), minutes))
+    let new = (Ref::New(p.new_types.len() - 1), minutes);
+    names.types.insert(key, new);
+    Some(new)
 }
 
 /// Compare with the stored appointment and plan the change, if any.
