@@ -1,0 +1,94 @@
+//! The import's speed target (issue 10): 100,000 appointments from a CSV export in under
+//! 5 s and 200 MB. The file is generated here in the shape of an athenahealth-style export
+//! (about 37,000 patients, 24 clinicians, consent for two in three). Run:
+//! `cargo bench --bench import`. Figures and the RSS measurement: docs/BENCHMARKS.md.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may fail loudly
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use frontdesk::config::Config;
+use frontdesk::domain::import::csv::{CsvOptions, read};
+use frontdesk::phi::Gate;
+use frontdesk::store::Store;
+use frontdesk::workflow::import::{self, Options, Source, SourceKind};
+
+const FIRST: [&str; 8] = ["Ada", "Bo", "Chloé", "José", "Seán", "Thị", "Aroha", "Sipho"];
+const LAST: [&str; 8] = ["Okafor", "Ng", "\"García López\"", "O'Neill", "Nguyễn", "Ngata", "Dlamini", "Müller"];
+const TYPES: [&str; 5] = ["Annual physical", "Follow up", "New patient", "Flu shot", "Chemo infusion"];
+const STATUS: [&str; 6] = ["Scheduled", "Confirmed", "Checked In", "Checked Out", "No Show", "Cancelled"];
+
+/// A 100,000-row export (deterministic).
+pub fn export(rows: usize) -> String {
+    let mut s = String::from(
+        "Appt ID,Patient ID,Patient Last Name,Patient First Name,Patient DOB,Mobile Phone,Appt Date,Appt Time,Duration,Appt Type,Rendering Provider,Appt Status,Text OK,Text OK Date\r\n",
+    );
+    for i in 0..rows {
+        let p = (i * 7919) % 37_000;
+        let (h, m) = (8 + i % 9, (i % 4) * 15);
+        let (hh, ap) = if h < 12 { (h, "AM") } else if h == 12 { (12, "PM") } else { (h - 12, "PM") };
+        let _ = write!(
+            s,
+            "{},{p},{},{},{:02}/{:02}/{},(201) 555-{:04},{}/{:02}/2026,{hh}:{m:02} {ap},{},{},\"DOC{}, TEST MD\",{},{},01/15/2026\r\n",
+            1_000_000 + i,
+            LAST[p % 8],
+            FIRST[p % 8],
+            1 + p % 12,
+            1 + p % 28,
+            1940 + p % 60,
+            p % 10_000,
+            10 + i % 3,
+            1 + (i * 7) % 28,
+            [15, 30, 45][i % 3],
+            TYPES[i % 5],
+            p % 24,
+            STATUS[i % 6],
+            if p % 3 == 0 { "N" } else { "Y" },
+        );
+    }
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 15, 0, 0).unwrap();
+    let config = Config::default();
+    let gate = Gate::default();
+    let text = export(100_000);
+    let bytes = text.as_bytes();
+    let ctx = import::read_context(&config, now);
+    let opts = Options { dry_run: false, cancel_missing: false, actor: "system", now };
+    let source = Source::new(SourceKind::Csv, "export.csv", bytes);
+
+    let mut group = c.benchmark_group("import 100k appointments (CSV)");
+    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    group.bench_function("read and check the file", |b| {
+        b.iter(|| read(bytes, &CsvOptions { ctx, mappings: &[] }).appointments.len())
+    });
+    group.bench_function("whole import into an empty file DB", |b| {
+        b.iter_with_setup(tempfile::TempDir::new, |dir| {
+            let dir = dir.unwrap();
+            let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+            let parsed = read(bytes, &CsvOptions { ctx, mappings: &[] });
+            let out = import::run(&mut store, &config, &gate, parsed, &source, opts).unwrap();
+            assert!(out.written);
+        })
+    });
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+    let parsed = read(bytes, &CsvOptions { ctx, mappings: &[] });
+    import::run(&mut store, &config, &gate, parsed, &source, opts).unwrap();
+    group.bench_function("the same file again (nothing changes)", |b| {
+        b.iter(|| {
+            let parsed = read(bytes, &CsvOptions { ctx, mappings: &[] });
+            let out = import::run(&mut store, &config, &gate, parsed, &source, opts).unwrap();
+            assert!(out.report.unchanged());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
