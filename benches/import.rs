@@ -16,10 +16,34 @@ use frontdesk::phi::Gate;
 use frontdesk::store::Store;
 use frontdesk::workflow::import::{self, Options, Source, SourceKind};
 
-const FIRST: [&str; 8] = ["Ada", "Bo", "Chloé", "José", "Seán", "Thị", "Aroha", "Sipho"];
-const LAST: [&str; 8] = ["Okafor", "Ng", "\"García López\"", "O'Neill", "Nguyễn", "Ngata", "Dlamini", "Müller"];
-const TYPES: [&str; 5] = ["Annual physical", "Follow up", "New patient", "Flu shot", "Chemo infusion"];
-const STATUS: [&str; 6] = ["Scheduled", "Confirmed", "Checked In", "Checked Out", "No Show", "Cancelled"];
+const FIRST: [&str; 8] = [
+    "Ada", "Bo", "Chloé", "José", "Seán", "Thị", "Aroha", "Sipho",
+];
+const LAST: [&str; 8] = [
+    "Okafor",
+    "Ng",
+    "\"García López\"",
+    "O'Neill",
+    "Nguyễn",
+    "Ngata",
+    "Dlamini",
+    "Müller",
+];
+const TYPES: [&str; 5] = [
+    "Annual physical",
+    "Follow up",
+    "New patient",
+    "Flu shot",
+    "Chemo infusion",
+];
+const STATUS: [&str; 6] = [
+    "Scheduled",
+    "Confirmed",
+    "Checked In",
+    "Checked Out",
+    "No Show",
+    "Cancelled",
+];
 
 /// A 100,000-row export (deterministic).
 pub fn export(rows: usize) -> String {
@@ -29,7 +53,13 @@ pub fn export(rows: usize) -> String {
     for i in 0..rows {
         let p = (i * 7919) % 37_000;
         let (h, m) = (8 + i % 9, (i % 4) * 15);
-        let (hh, ap) = if h < 12 { (h, "AM") } else if h == 12 { (12, "PM") } else { (h - 12, "PM") };
+        let (hh, ap) = if h < 12 {
+            (h, "AM")
+        } else if h == 12 {
+            (12, "PM")
+        } else {
+            (h - 12, "PM")
+        };
         let _ = write!(
             s,
             "{},{p},{},{},{:02}/{:02}/{},(201) 555-{:04},{}/{:02}/2026,{hh}:{m:02} {ap},{},{},\"DOC{}, TEST MD\",{},{},01/15/2026\r\n",
@@ -59,13 +89,24 @@ fn bench(c: &mut Criterion) {
     let text = export(100_000);
     let bytes = text.as_bytes();
     let ctx = import::read_context(&config, now);
-    let opts = Options { dry_run: false, cancel_missing: false, actor: "system", now };
+    let opts = Options {
+        dry_run: false,
+        cancel_missing: false,
+        actor: "system",
+        now,
+    };
     let source = Source::new(SourceKind::Csv, "export.csv", bytes);
 
     let mut group = c.benchmark_group("import 100k appointments (CSV)");
-    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60));
     group.bench_function("read and check the file", |b| {
-        b.iter(|| read(bytes, &CsvOptions { ctx, mappings: &[] }).appointments.len())
+        b.iter(|| {
+            read(bytes, &CsvOptions { ctx, mappings: &[] })
+                .appointments
+                .len()
+        })
     });
     group.bench_function("whole import into an empty file DB", |b| {
         b.iter_with_setup(tempfile::TempDir::new, |dir| {

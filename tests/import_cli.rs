@@ -51,12 +51,24 @@ impl Practice {
     }
 
     fn json(&self, args: &[&str], code: i32) -> Value {
-        let out = self.cmd().args(args).arg("--json").assert().code(code).get_output().stdout.clone();
+        let out = self
+            .cmd()
+            .args(args)
+            .arg("--json")
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
         serde_json::from_slice(&out).unwrap()
     }
 
     fn count(&self, sql: &str) -> i64 {
-        Store::open(&self.db).unwrap().conn().query_row(sql, [], |r| r.get(0)).unwrap()
+        Store::open(&self.db)
+            .unwrap()
+            .conn()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
     }
 }
 
@@ -81,10 +93,22 @@ fn each_export_style_imports_and_a_second_run_changes_nothing() {
         let first = p.json(&["import", "csv", &data(file)], 0);
         assert_eq!(first["errors"], Value::Array(vec![]), "{file}: {first:#}");
         assert_eq!(tally(&first, "patients").0, patients, "{file}: {first:#}");
-        assert_eq!(tally(&first, "appointments").0, appointments, "{file}: {first:#}");
+        assert_eq!(
+            tally(&first, "appointments").0,
+            appointments,
+            "{file}: {first:#}"
+        );
         let again = p.json(&["import", "csv", &data(file)], 0);
-        assert_eq!(tally(&again, "patients"), (0, 0, patients, 0), "{file}: {again:#}");
-        assert_eq!(tally(&again, "appointments"), (0, 0, appointments, 0), "{file}: {again:#}");
+        assert_eq!(
+            tally(&again, "patients"),
+            (0, 0, patients, 0),
+            "{file}: {again:#}"
+        );
+        assert_eq!(
+            tally(&again, "appointments"),
+            (0, 0, appointments, 0),
+            "{file}: {again:#}"
+        );
         p.cmd()
             .args(["import", "csv", &data(file)])
             .assert()
@@ -118,15 +142,31 @@ fn the_athena_export_keeps_names_statuses_and_consent() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(statuses, ["confirmed", "booked", "arrived", "no_show", "cancelled"]);
+    assert_eq!(
+        statuses,
+        ["confirmed", "booked", "arrived", "no_show", "cancelled"]
+    );
     // Y (Ada, Thị Hoa) → opt-in; N (Seán) → opt-out; blank (José) → nothing.
-    assert_eq!(p.count("SELECT COUNT(*) FROM consent_events WHERE kind = 'opt_in' AND method = 'import'"), 2);
-    assert_eq!(p.count("SELECT COUNT(*) FROM consent_events WHERE kind = 'opt_out'"), 1);
+    assert_eq!(
+        p.count("SELECT COUNT(*) FROM consent_events WHERE kind = 'opt_in' AND method = 'import'"),
+        2
+    );
+    assert_eq!(
+        p.count("SELECT COUNT(*) FROM consent_events WHERE kind = 'opt_out'"),
+        1
+    );
     let evidence: String = store
         .conn()
-        .query_row("SELECT evidence FROM consent_events ORDER BY id LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT evidence FROM consent_events ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert!(evidence.starts_with("import athena_style.csv sha256:") && evidence.contains("line 5"), "{evidence}");
+    assert!(
+        evidence.starts_with("import athena_style.csv sha256:") && evidence.contains("line 5"),
+        "{evidence}"
+    );
     assert!(evidence.ends_with("given 2026-01-15"), "{evidence}");
     // The clinical type name stays internal; texts read the neutral label.
     assert_eq!(p.count("SELECT COUNT(*) FROM appointment_types WHERE name = 'Chemo infusion, cycle 2' AND sms_label = 'Appointment'"), 1);
@@ -137,8 +177,20 @@ fn a_malformed_file_is_rejected_whole_with_every_error_named() {
     let p = Practice::new();
     let report = p.json(&["import", "csv", &data("malformed_rows.csv")], 1);
     let errors = report["errors"].as_array().unwrap();
-    let found: Vec<(u64, &str)> = errors.iter().map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap())).collect();
-    assert_eq!(found, vec![(2, "Appt Date"), (3, "Status"), (4, "Mobile Phone"), (6, "Appt ID")], "{report:#}");
+    let found: Vec<(u64, &str)> = errors
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (2, "Appt Date"),
+            (3, "Status"),
+            (4, "Mobile Phone"),
+            (6, "Appt ID")
+        ],
+        "{report:#}"
+    );
     for e in errors {
         assert!(e["value"].is_string() && !e["problem"].as_str().unwrap().is_empty());
     }
@@ -148,7 +200,9 @@ fn a_malformed_file_is_rejected_whole_with_every_error_named() {
         .args(["import", "csv", &data("malformed_rows.csv")])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("line 2 Appt Date: \"02/30/2026\": February has no day 30 in 2026"))
+        .stdout(predicate::str::contains(
+            "line 2 Appt Date: \"02/30/2026\": February has no day 30 in 2026",
+        ))
         .stdout(predicate::str::contains("REJECTED"));
 }
 
@@ -156,10 +210,21 @@ fn a_malformed_file_is_rejected_whole_with_every_error_named() {
 fn a_missing_column_and_a_latin1_file_say_what_to_do() {
     let p = Practice::new();
     let r = p.json(&["import", "csv", &data("missing_column.csv")], 1);
-    assert!(r["errors"][0]["problem"].as_str().unwrap().contains("--map start_time=COLUMN"), "{r:#}");
+    assert!(
+        r["errors"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("--map start_time=COLUMN"),
+        "{r:#}"
+    );
     let r = p.json(&["import", "csv", &data("latin1.csv")], 1);
     assert_eq!(r["errors"][0]["line"], 2);
-    assert!(r["errors"][0]["problem"].as_str().unwrap().contains("CSV UTF-8"));
+    assert!(
+        r["errors"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("CSV UTF-8")
+    );
 }
 
 #[test]
@@ -168,21 +233,57 @@ fn map_options_and_a_mapping_file() {
     let csv = p.home.path().join("odd.csv");
     std::fs::write(&csv, "Key,Surname,Given,Portable,Day,Hour,Doc\n1,Okafor,Ada,2015550134,2026-11-25,14:00,Dr. Ng\n").unwrap();
     // Day, Hour and Doc are no known names: a patient list, and the report says what it left.
-    let r = p.json(&["import", "csv", csv.to_str().unwrap(), "--dry-run", "--map", "patient_id=Key", "--map", "mobile=Portable"], 0);
-    assert_eq!((tally(&r, "patients").0, tally(&r, "appointments").0), (1, 0));
-    assert!(r["warnings"].to_string().contains("columns not imported: Day, Hour, Doc"), "{r:#}");
+    let r = p.json(
+        &[
+            "import",
+            "csv",
+            csv.to_str().unwrap(),
+            "--dry-run",
+            "--map",
+            "patient_id=Key",
+            "--map",
+            "mobile=Portable",
+        ],
+        0,
+    );
+    assert_eq!(
+        (tally(&r, "patients").0, tally(&r, "appointments").0),
+        (1, 0)
+    );
+    assert!(
+        r["warnings"]
+            .to_string()
+            .contains("columns not imported: Day, Hour, Doc"),
+        "{r:#}"
+    );
     let map = p.home.path().join("map.txt");
     std::fs::write(&map, "# our system\npatient_id=Key\nmobile = Portable\ndate=Day\nstart_time=Hour\nclinician=Doc\n").unwrap();
-    let r = p.json(&["import", "csv", csv.to_str().unwrap(), "--map-file", map.to_str().unwrap()], 0);
+    let r = p.json(
+        &[
+            "import",
+            "csv",
+            csv.to_str().unwrap(),
+            "--map-file",
+            map.to_str().unwrap(),
+        ],
+        0,
+    );
     assert_eq!(tally(&r, "appointments").0, 1, "{r:#}");
-    p.cmd().args(["import", "csv", csv.to_str().unwrap(), "--map", "nonsense"]).assert().code(1).stderr(predicate::str::contains("FIELD=COLUMN"));
+    p.cmd()
+        .args(["import", "csv", csv.to_str().unwrap(), "--map", "nonsense"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("FIELD=COLUMN"));
     p.cmd().args(["import", "csv"]).assert().code(2);
 }
 
 #[test]
 fn a_dry_run_writes_nothing() {
     let p = Practice::new();
-    let r = p.json(&["import", "csv", &data("athena_style.csv"), "--dry-run"], 0);
+    let r = p.json(
+        &["import", "csv", &data("athena_style.csv"), "--dry-run"],
+        0,
+    );
     assert_eq!(tally(&r, "appointments").0, 5);
     assert_eq!(p.count("SELECT COUNT(*) FROM appointments"), 0);
 }
@@ -198,9 +299,24 @@ fn every_shared_fhir_example_reads_without_surprises() {
         }
         seen += 1;
         let p = Practice::new();
-        let out = p.cmd().args(["import", "fhir", path.to_str().unwrap(), "--dry-run", "--json"]).output().unwrap();
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(r["patients"].is_object() && r["appointments"].is_object(), "{}", path.display());
+        let out = p
+            .cmd()
+            .args([
+                "import",
+                "fhir",
+                path.to_str().unwrap(),
+                "--dry-run",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            r["patients"].is_object() && r["appointments"].is_object(),
+            "{}",
+            path.display()
+        );
     }
     assert_eq!(seen, 7, "the shared set has seven JSON files");
 }
@@ -223,8 +339,16 @@ fn the_shared_examples_import_as_a_practice_would_see_them() {
     assert!(r["warnings"].to_string().contains("proposed"));
     // The converter's batch bundle: relative references inside urn:uuid entries.
     let r = p.json(&["import", "fhir", &f("SIU-S12-01-expected.json")], 0);
-    assert_eq!((tally(&r, "patients").0, tally(&r, "appointments").0), (1, 1), "{r:#}");
-    assert!(r["warnings"].to_string().contains("minutesDuration 1 contradicts"));
+    assert_eq!(
+        (tally(&r, "patients").0, tally(&r, "appointments").0),
+        (1, 1),
+        "{r:#}"
+    );
+    assert!(
+        r["warnings"]
+            .to_string()
+            .contains("minutesDuration 1 contradicts")
+    );
     assert_eq!(p.count("SELECT duration_minutes FROM appointments"), 50);
     let r = p.json(&["import", "fhir", &f("SIU-S12-01-expected.json")], 0);
     assert_eq!(tally(&r, "appointments"), (0, 0, 1, 0));
@@ -234,10 +358,28 @@ fn the_shared_examples_import_as_a_practice_would_see_them() {
 fn australian_practice_imports_the_hl7_examples_file_by_file() {
     let p = Practice::new();
     let config = p.home.path().join("config.toml");
-    std::fs::write(&config, "[practice]\nregion = \"AU\"\ntime_zone = \"Australia/Melbourne\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[practice]\nregion = \"AU\"\ntime_zone = \"Australia/Melbourne\"\n",
+    )
+    .unwrap();
     let dir = shared_fhir();
     let run = |file: &str, code: i32| {
-        let out = p.cmd().args(["--config", config.to_str().unwrap(), "import", "fhir", dir.join(file).to_str().unwrap(), "--json"]).assert().code(code).get_output().stdout.clone();
+        let out = p
+            .cmd()
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "import",
+                "fhir",
+                dir.join(file).to_str().unwrap(),
+                "--json",
+            ])
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
         serde_json::from_slice::<Value>(&out).unwrap()
     };
     let r = run("Patient-example.json", 0);
@@ -247,9 +389,16 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
     let r = run("Appointment-example.json", 0);
     assert_eq!(tally(&r, "appointments").0, 1, "{r:#}");
     let r = run("Appointment-2docs.json", 0);
-    assert!(r["warnings"].to_string().contains("2 practitioners"), "{r:#}");
+    assert!(
+        r["warnings"].to_string().contains("2 practitioners"),
+        "{r:#}"
+    );
     assert_eq!(p.count("SELECT COUNT(*) FROM appointments"), 2);
-    let mobile: String = Store::open(&p.db).unwrap().conn().query_row("SELECT mobile FROM patients", [], |r| r.get(0)).unwrap();
+    let mobile: String = Store::open(&p.db)
+        .unwrap()
+        .conn()
+        .query_row("SELECT mobile FROM patients", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mobile, "+61334105613");
 }
 
@@ -257,23 +406,98 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
 fn patients_and_appointments_by_hand() {
     let p = Practice::new();
     p.cmd()
-        .args(["patients", "add", "--first-name", "Ada", "--last-name", "Okafor", "--mobile", "(201) 555-0134", "--birth-date", "05/17/1980", "--id", "C-1"])
+        .args([
+            "patients",
+            "add",
+            "--first-name",
+            "Ada",
+            "--last-name",
+            "Okafor",
+            "--mobile",
+            "(201) 555-0134",
+            "--birth-date",
+            "05/17/1980",
+            "--id",
+            "C-1",
+        ])
         .assert()
         .success()
         .stdout("added patient 1\n");
-    p.cmd().args(["patients", "add", "--first-name", "Bo", "--last-name", "Ng", "--mobile", "555-0100"]).assert().code(1).stderr(predicate::str::contains("--mobile"));
     p.cmd()
-        .args(["appointments", "add", "--patient", "C-1", "--date", "11/25/2026", "--time", "9:30 AM", "--clinician", "Dr. Okafor"])
+        .args([
+            "patients",
+            "add",
+            "--first-name",
+            "Bo",
+            "--last-name",
+            "Ng",
+            "--mobile",
+            "555-0100",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--mobile"));
+    p.cmd()
+        .args([
+            "appointments",
+            "add",
+            "--patient",
+            "C-1",
+            "--date",
+            "11/25/2026",
+            "--time",
+            "9:30 AM",
+            "--clinician",
+            "Dr. Okafor",
+        ])
         .assert()
         .success()
         .stdout("added appointment 1\n");
-    p.cmd().args(["appointments", "add", "--patient", "C-1", "--date", "02/30/2026", "--time", "9:30", "--clinician", "Dr. Okafor"]).assert().code(1).stderr(predicate::str::contains("February has no day 30"));
     p.cmd()
-        .args(["appointments", "move", "1", "--date", "2026-11-26", "--time", "14:00"])
+        .args([
+            "appointments",
+            "add",
+            "--patient",
+            "C-1",
+            "--date",
+            "02/30/2026",
+            "--time",
+            "9:30",
+            "--clinician",
+            "Dr. Okafor",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("February has no day 30"));
+    p.cmd()
+        .args([
+            "appointments",
+            "move",
+            "1",
+            "--date",
+            "2026-11-26",
+            "--time",
+            "14:00",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("Thu Nov 26 2026 2:00 PM"));
-    p.cmd().args(["appointments", "cancel", "1"]).assert().success();
-    p.cmd().args(["appointments", "move", "1", "--date", "2026-11-27", "--time", "14:00"]).assert().code(1).stderr(predicate::str::contains("cannot be moved"));
+    p.cmd()
+        .args(["appointments", "cancel", "1"])
+        .assert()
+        .success();
+    p.cmd()
+        .args([
+            "appointments",
+            "move",
+            "1",
+            "--date",
+            "2026-11-27",
+            "--time",
+            "14:00",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot be moved"));
     assert_eq!(p.count("SELECT COUNT(*) FROM audit"), 4);
 }

@@ -29,16 +29,19 @@ enum Mode {
     Slow,
 }
 
+/// Each request's path and query, and its Authorization header.
+type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 struct FakeFhir {
     base: String,
-    requests: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    requests: Log,
 }
 
 impl FakeFhir {
     fn start(mode: Mode) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}/fhir", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
+        let requests: Log = Arc::new(Mutex::new(Vec::new()));
         let (log, b) = (requests.clone(), base.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -50,7 +53,12 @@ impl FakeFhir {
     }
 }
 
-fn serve(mut stream: TcpStream, mode: Mode, base: &str, log: &Mutex<Vec<(String, Option<String>)>>) {
+fn serve(
+    mut stream: TcpStream,
+    mode: Mode,
+    base: &str,
+    log: &Mutex<Vec<(String, Option<String>)>>,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();
@@ -61,7 +69,10 @@ fn serve(mut stream: TcpStream, mode: Mode, base: &str, log: &Mutex<Vec<(String,
         if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
             break;
         }
-        if let Some(v) = line.strip_prefix("authorization: ").or_else(|| line.strip_prefix("Authorization: ")) {
+        if let Some(v) = line
+            .strip_prefix("authorization: ")
+            .or_else(|| line.strip_prefix("Authorization: "))
+        {
             auth = Some(v.trim().to_string());
         }
     }
@@ -83,14 +94,21 @@ fn answer(mode: Mode, base: &str, target: &str, auth: Option<&str>) -> (&'static
         let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "login", "diagnostics": "invalid token"}]});
         return ("401 Unauthorized", outcome);
     }
-    let page: usize = target.split("page=").nth(1).and_then(|p| p.parse().ok()).unwrap_or(1);
+    let page: usize = target
+        .split("page=")
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1);
     let origin = base.trim_end_matches("/fhir");
     let next = match mode {
         Mode::Endless => Some(format!("{origin}/fhir/Appointment?page={}", page + 1)),
         _ if page < 3 => Some(format!("{origin}/fhir/Appointment?page={}", page + 1)),
         _ => None,
     };
-    let link: Vec<Value> = next.into_iter().map(|u| json!({"relation": "next", "url": u})).collect();
+    let link: Vec<Value> = next
+        .into_iter()
+        .map(|u| json!({"relation": "next", "url": u}))
+        .collect();
     let patient = json!({
         "resourceType": "Patient", "id": format!("p{page}"),
         "identifier": [{"system": "urn:mrn", "value": format!("M{page}")}],
@@ -138,7 +156,16 @@ fn pages_are_followed_with_the_token_and_a_second_run_changes_nothing() {
     let (home, db) = practice();
     let out = frontdesk(&home, &db)
         .env("FRONTDESK_FHIR_TOKEN", TOKEN)
-        .args(["import", "fhir", &server.base, "--from", "2026-11-01", "--to", "2026-11-30", "--json"])
+        .args([
+            "import",
+            "fhir",
+            &server.base,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--json",
+        ])
         .assert()
         .success()
         .get_output()
@@ -150,13 +177,34 @@ fn pages_are_followed_with_the_token_and_a_second_run_changes_nothing() {
     let asked = server.requests.lock().unwrap().clone();
     assert_eq!(asked.len(), 3);
     assert!(asked[0].0.starts_with("/fhir/Appointment?date=ge2026-11-01&date=le2026-11-30&_include=Appointment:patient&_include=Appointment:actor"), "{asked:?}");
-    assert!(asked.iter().all(|(_, a)| a.as_deref() == Some("Bearer test-fhir-token")));
-    let clinicians: i64 = Store::open(&db).unwrap().conn().query_row("SELECT COUNT(*) FROM clinicians", [], |r| r.get(0)).unwrap();
-    assert_eq!(clinicians, 1, "the practitioner included on every page is one clinician");
+    assert!(
+        asked
+            .iter()
+            .all(|(_, a)| a.as_deref() == Some("Bearer test-fhir-token"))
+    );
+    let clinicians: i64 = Store::open(&db)
+        .unwrap()
+        .conn()
+        .query_row("SELECT COUNT(*) FROM clinicians", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        clinicians, 1,
+        "the practitioner included on every page is one clinician"
+    );
 
     frontdesk(&home, &db)
         .env("MY_TOKEN", TOKEN)
-        .args(["import", "fhir", &server.base, "--from", "2026-11-01", "--to", "2026-11-30", "--token-env", "MY_TOKEN"])
+        .args([
+            "import",
+            "fhir",
+            &server.base,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--token-env",
+            "MY_TOKEN",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("nothing changed"));
@@ -171,9 +219,16 @@ fn a_wrong_token_is_a_clear_error_and_nothing_is_written() {
         .args(["import", "fhir", &server.base])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("refused the request (401)").and(predicate::str::contains("FRONTDESK_FHIR_TOKEN")))
+        .stderr(
+            predicate::str::contains("refused the request (401)")
+                .and(predicate::str::contains("FRONTDESK_FHIR_TOKEN")),
+        )
         .stderr(predicate::str::contains("wrong").not());
-    let n: i64 = Store::open(&db).unwrap().conn().query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0)).unwrap();
+    let n: i64 = Store::open(&db)
+        .unwrap()
+        .conn()
+        .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -188,7 +243,11 @@ fn a_server_that_never_stops_paging_hits_the_cap_and_nothing_is_written() {
         .code(1)
         .stderr(predicate::str::contains("more than 4 pages"));
     assert_eq!(server.requests.lock().unwrap().len(), 4);
-    let n: i64 = Store::open(&db).unwrap().conn().query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0)).unwrap();
+    let n: i64 = Store::open(&db)
+        .unwrap()
+        .conn()
+        .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -206,19 +265,33 @@ fn a_slow_server_times_out() {
 
 #[test]
 fn the_client_itself_reports_401_and_timeouts() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let server = FakeFhir::start(Mode::Pages);
     let url = format!("{}/Appointment?page=1", server.base);
     let anonymous = HttpFhir::new(None, Duration::from_secs(5)).unwrap();
-    assert_eq!(rt.block_on(anonymous.get(&url)), Err(FhirError::Unauthorized { status: 401 }));
+    assert_eq!(
+        rt.block_on(anonymous.get(&url)),
+        Err(FhirError::Unauthorized { status: 401 })
+    );
     let ok = HttpFhir::new(Some(TOKEN.into()), Duration::from_secs(5)).unwrap();
     let body = rt.block_on(ok.get(&url)).unwrap();
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["resourceType"], "Bundle");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["resourceType"],
+        "Bundle"
+    );
     let slow = FakeFhir::start(Mode::Slow);
     let impatient = HttpFhir::new(Some(TOKEN.into()), Duration::from_millis(300)).unwrap();
-    let err = rt.block_on(impatient.get(&format!("{}/Appointment", slow.base))).unwrap_err();
+    let err = rt
+        .block_on(impatient.get(&format!("{}/Appointment", slow.base)))
+        .unwrap_err();
     assert!(matches!(err, FhirError::Timeout { .. }), "{err:?}");
-    assert!(!format!("{impatient:?}").contains(TOKEN), "the token never shows in debug output");
+    assert!(
+        !format!("{impatient:?}").contains(TOKEN),
+        "the token never shows in debug output"
+    );
 }
 
 #[test]

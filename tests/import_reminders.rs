@@ -25,11 +25,35 @@ fn schedule(date: &str, time: &str) -> String {
     )
 }
 
-fn import_at(p: &mut Practice, config: &Config, text: &str, now: chrono::DateTime<chrono::Utc>) -> import::Outcome {
-    let parsed = read(text.as_bytes(), &CsvOptions { ctx: import::read_context(config, now), mappings: &[] });
+fn import_at(
+    p: &mut Practice,
+    config: &Config,
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> import::Outcome {
+    let parsed = read(
+        text.as_bytes(),
+        &CsvOptions {
+            ctx: import::read_context(config, now),
+            mappings: &[],
+        },
+    );
     let source = Source::new(SourceKind::Csv, "schedule.csv", text.as_bytes());
-    let opts = Options { dry_run: false, cancel_missing: false, actor: "system", now };
-    import::run(&mut p.store, config, &Gate::default(), parsed, &source, opts).unwrap()
+    let opts = Options {
+        dry_run: false,
+        cancel_missing: false,
+        actor: "system",
+        now,
+    };
+    import::run(
+        &mut p.store,
+        config,
+        &Gate::default(),
+        parsed,
+        &source,
+        opts,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -41,15 +65,33 @@ fn a_moved_appointment_earns_fresh_reminders_and_the_old_time_gets_no_more() {
 
     // Imported long ago (no onboarding welcome), with its consent.
     let long_ago = p.added;
-    let first = import_at(&mut p, &config, &schedule("11/26/2026", "9:00 AM"), long_ago);
-    assert!(first.written && first.report.errors.is_empty(), "{:#?}", first.report);
-    let ada = PatientId(find_key(p.store.conn(), KeyKind::Patient, "P1").unwrap().unwrap());
+    let first = import_at(
+        &mut p,
+        &config,
+        &schedule("11/26/2026", "9:00 AM"),
+        long_ago,
+    );
+    assert!(
+        first.written && first.report.errors.is_empty(),
+        "{:#?}",
+        first.report
+    );
+    let ada = PatientId(
+        find_key(p.store.conn(), KeyKind::Patient, "P1")
+            .unwrap()
+            .unwrap(),
+    );
 
     let (r1, _) = run_remind(&d, &mut p.store, &config, ny(25, 9, 30), false);
     assert_eq!(r1.sent, 1, "{r1:#?}");
 
     // The practice moves it to Friday in its system; the next import brings the move.
-    let moved = import_at(&mut p, &config, &schedule("11/27/2026", "10:00 AM"), ny(25, 11, 0));
+    let moved = import_at(
+        &mut p,
+        &config,
+        &schedule("11/27/2026", "10:00 AM"),
+        ny(25, 11, 0),
+    );
     assert_eq!(moved.report.appointments.changed, 1);
 
     // Nothing for the old time, and the new time's 24 h reminder is not due yet.
@@ -65,9 +107,16 @@ fn a_moved_appointment_earns_fresh_reminders_and_the_old_time_gets_no_more() {
         .filter(|m| m.kind == MessageKind::Reminder24h)
         .collect();
     assert_eq!(reminders.len(), 2);
-    let keys: Vec<String> = reminders.iter().map(|m| m.idempotency_key.clone().unwrap()).collect();
+    let keys: Vec<String> = reminders
+        .iter()
+        .map(|m| m.idempotency_key.clone().unwrap())
+        .collect();
     assert_ne!(keys[0], keys[1]);
     assert!(keys[0].contains("2026-11-26T14:00:00Z"), "{keys:?}");
     assert!(keys[1].contains("2026-11-27T15:00:00Z"), "{keys:?}");
-    assert!(fake.created()[1].body.contains("Fri Nov 27 at 10:00 AM"), "{}", fake.created()[1].body);
+    assert!(
+        fake.created()[1].body.contains("Fri Nov 27 at 10:00 AM"),
+        "{}",
+        fake.created()[1].body
+    );
 }

@@ -42,7 +42,11 @@ pub struct WhenArgs {
 
 impl WhenArgs {
     fn when(self) -> When {
-        When { date: self.date, time: self.time, minutes: self.minutes }
+        When {
+            date: self.date,
+            time: self.time,
+            minutes: self.minutes,
+        }
     }
 }
 
@@ -89,12 +93,30 @@ pub fn run(args: AppointmentsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             println!("added appointment {id}");
         }
         AppointmentsCommand::Move(m) => {
-            let a = manual::move_appointment(&mut store, &ctx.config, AppointmentId(m.id), &m.when.when(), actor, now)?;
+            let a = manual::move_appointment(
+                &mut store,
+                &ctx.config,
+                AppointmentId(m.id),
+                &m.when.when(),
+                actor,
+                now,
+            )?;
             let local = a.start.with_timezone(&ctx.config.practice.time_zone);
-            println!("moved appointment {} to {}", a.id, local.format("%a %b %-d %Y %-I:%M %p"));
+            println!(
+                "moved appointment {} to {}",
+                a.id,
+                local.format("%a %b %-d %Y %-I:%M %p")
+            );
         }
         AppointmentsCommand::Cancel(c) => {
-            desk::set_status(&mut store, &ctx.config, AppointmentId(c.id), AppointmentStatus::Cancelled, actor, now)?;
+            desk::set_status(
+                &mut store,
+                &ctx.config,
+                AppointmentId(c.id),
+                AppointmentStatus::Cancelled,
+                actor,
+                now,
+            )?;
             println!("cancelled appointment {}", c.id);
         }
     }

@@ -98,7 +98,15 @@ pub fn run(args: ImportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             let bytes = read_file(Path::new(&a.source))?;
             let now = ctx.clock.now();
             let parsed = fhir::read(&bytes, import::read_context(&ctx.config, now), 0);
-            (parsed, Source::new(SourceKind::FhirFile, file_name(Path::new(&a.source)), &bytes), a.common)
+            (
+                parsed,
+                Source::new(
+                    SourceKind::FhirFile,
+                    file_name(Path::new(&a.source)),
+                    &bytes,
+                ),
+                a.common,
+            )
         }
     };
     let mut store = runtime::open_store(ctx)?;
@@ -115,7 +123,11 @@ pub fn run(args: ImportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         print!("{}", outcome.report.human(&source.name, common.dry_run));
     }
-    Ok(if outcome.report.rejected() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if outcome.report.rejected() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn read_csv_file(a: &CsvArgs, ctx: &Context) -> anyhow::Result<(Parsed, Source)> {
@@ -123,24 +135,42 @@ fn read_csv_file(a: &CsvArgs, ctx: &Context) -> anyhow::Result<(Parsed, Source)>
     if let Some(path) = &a.map_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the mapping file {}", path.display()))?;
-        mappings.extend(parse_mapping_file(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?);
+        mappings.extend(
+            parse_mapping_file(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        );
     }
     for m in &a.maps {
         mappings.push(parse_mapping(m).map_err(|e| anyhow::anyhow!("--map {e}"))?);
     }
     let bytes = read_file(&a.file)?;
     let rc = import::read_context(&ctx.config, ctx.clock.now());
-    let parsed = read_csv(&bytes, &CsvOptions { ctx: rc, mappings: &mappings });
-    Ok((parsed, Source::new(SourceKind::Csv, file_name(&a.file), &bytes)))
+    let parsed = read_csv(
+        &bytes,
+        &CsvOptions {
+            ctx: rc,
+            mappings: &mappings,
+        },
+    );
+    Ok((
+        parsed,
+        Source::new(SourceKind::Csv, file_name(&a.file), &bytes),
+    ))
 }
 
 fn read_fhir_server(a: &FhirArgs, ctx: &Context) -> anyhow::Result<(Parsed, Source)> {
     let now = ctx.clock.now();
-    let today = now.with_timezone(&ctx.config.practice.time_zone).date_naive();
-    let from = a.from.unwrap_or_else(|| today.checked_sub_months(Months::new(1)).unwrap_or(today));
-    let to = a.to.unwrap_or_else(|| today.checked_add_months(Months::new(1)).unwrap_or(today));
+    let today = now
+        .with_timezone(&ctx.config.practice.time_zone)
+        .date_naive();
+    let from = a
+        .from
+        .unwrap_or_else(|| today.checked_sub_months(Months::new(1)).unwrap_or(today));
+    let to =
+        a.to.unwrap_or_else(|| today.checked_add_months(Months::new(1)).unwrap_or(today));
     anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
-    let token = std::env::var(&a.token_env).ok().filter(|t| !t.trim().is_empty());
+    let token = std::env::var(&a.token_env)
+        .ok()
+        .filter(|t| !t.trim().is_empty());
     let url = fetch::search_url(&a.source, from, to);
     let origin = fetch::origin(&url).unwrap_or_default();
     anyhow::ensure!(
@@ -148,11 +178,17 @@ fn read_fhir_server(a: &FhirArgs, ctx: &Context) -> anyhow::Result<(Parsed, Sour
         "refusing to send the token over plain http to {origin}; use https"
     );
     let client = HttpFhir::new(token, Duration::from_secs(a.timeout.max(1)))?;
-    let limits = FetchLimits { max_pages: a.max_pages.max(1) };
+    let limits = FetchLimits {
+        max_pages: a.max_pages.max(1),
+    };
     let rc = import::read_context(&ctx.config, now);
     let fetched = runtime::tokio()?.block_on(fetch::fetch_all(&client, &url, limits, rc))?;
     let name = url.split('?').next().unwrap_or(&url).to_string();
-    let source = Source { kind: SourceKind::FhirServer, name, sha256: fetched.sha256 };
+    let source = Source {
+        kind: SourceKind::FhirServer,
+        name,
+        sha256: fetched.sha256,
+    };
     Ok((fetched.parsed, source))
 }
 
@@ -172,5 +208,8 @@ fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// The file's own name, without its folders (they may name a person or a machine).
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

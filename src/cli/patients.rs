@@ -47,7 +47,13 @@ pub fn run(args: PatientsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         birth_date: a.birth_date,
         external_id: a.external_id,
     };
-    let id = manual::add_patient(&mut store, &ctx.config, &input, crate::domain::audit::SYSTEM, ctx.clock.now())?;
+    let id = manual::add_patient(
+        &mut store,
+        &ctx.config,
+        &input,
+        crate::domain::audit::SYSTEM,
+        ctx.clock.now(),
+    )?;
     println!("added patient {id}");
     Ok(ExitCode::SUCCESS)
 }

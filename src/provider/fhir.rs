@@ -68,35 +68,52 @@ impl HttpFhir {
             .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| FhirError::Setup(e.to_string()))?;
-        Ok(Self { client, token, timeout, max_bytes: MAX_PAGE_BYTES })
+        Ok(Self {
+            client,
+            token,
+            timeout,
+            max_bytes: MAX_PAGE_BYTES,
+        })
     }
 
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, FhirError> {
-        let mut req = self.client.get(url).header("Accept", "application/fhir+json, application/json");
+        let mut req = self
+            .client
+            .get(url)
+            .header("Accept", "application/fhir+json, application/json");
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
         let mut resp = req.send().await.map_err(|e| self.transport(&e))?;
         let status = resp.status();
         if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
-            return Err(FhirError::Unauthorized { status: status.as_u16() });
+            return Err(FhirError::Unauthorized {
+                status: status.as_u16(),
+            });
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(&e))? {
             if body.len() + chunk.len() > self.max_bytes {
-                return Err(FhirError::TooLarge { limit_mb: self.max_bytes / (1024 * 1024) });
+                return Err(FhirError::TooLarge {
+                    limit_mb: self.max_bytes / (1024 * 1024),
+                });
             }
             body.extend_from_slice(&chunk);
         }
         if !status.is_success() {
-            return Err(FhirError::Status { status: status.as_u16(), detail: outcome_detail(&body) });
+            return Err(FhirError::Status {
+                status: status.as_u16(),
+                detail: outcome_detail(&body),
+            });
         }
         Ok(body)
     }
 
     fn transport(&self, e: &reqwest::Error) -> FhirError {
         if e.is_timeout() {
-            FhirError::Timeout { seconds: self.timeout.as_secs() }
+            FhirError::Timeout {
+                seconds: self.timeout.as_secs(),
+            }
         } else {
             // Without the URL: it may carry dates a practice considers private.
             FhirError::Network(e.without_url_string())
@@ -124,9 +141,18 @@ fn outcome_detail(body: &[u8]) -> String {
     let text: Vec<&str> = v
         .get("issue")
         .and_then(|i| i.as_array())
-        .map(|issues| issues.iter().filter_map(|i| i.get("diagnostics")?.as_str()).collect())
+        .map(|issues| {
+            issues
+                .iter()
+                .filter_map(|i| i.get("diagnostics")?.as_str())
+                .collect()
+        })
         .unwrap_or_default();
-    if text.is_empty() { "no details".into() } else { text.join("; ").chars().take(300).collect() }
+    if text.is_empty() {
+        "no details".into()
+    } else {
+        text.join("; ").chars().take(300).collect()
+    }
 }
 
 impl FhirClient for HttpFhir {

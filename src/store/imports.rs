@@ -30,8 +30,10 @@ impl KeyKind {
 
 /// Remember an external id for a row (a second time is a no-op).
 pub fn add_key(conn: &Connection, kind: KeyKind, key: &str, row_id: i64) -> Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO external_ids (kind, key, row_id) VALUES (?1, ?2, ?3)")?
-        .execute(params![kind.as_str(), key, row_id])?;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO external_ids (kind, key, row_id) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![kind.as_str(), key, row_id])?;
     Ok(())
 }
 
@@ -49,7 +51,10 @@ pub fn find_key(conn: &Connection, kind: KeyKind, key: &str) -> Result<Option<i6
         KeyKind::Patient => "SELECT id FROM patients WHERE external_id = ?1",
         KeyKind::Appointment => "SELECT id FROM appointments WHERE external_id = ?1",
     };
-    Ok(conn.prepare_cached(sql)?.query_row(params![key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![key], |r| r.get(0))
+        .optional()?)
 }
 
 /// Stored patients by each of `keys` that names one, with their consent state.
@@ -60,7 +65,9 @@ pub fn patients_by_keys<'k>(
     let mut by_id: HashMap<i64, KnownPatient> = HashMap::new();
     let mut out = HashMap::new();
     for key in keys {
-        let Some(id) = find_key(conn, KeyKind::Patient, key)? else { continue };
+        let Some(id) = find_key(conn, KeyKind::Patient, key)? else {
+            continue;
+        };
         let known = match by_id.get(&id) {
             Some(k) => k.clone(),
             None => {
@@ -120,15 +127,25 @@ pub fn appointments_by_keys<'k>(
     let sql = format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1");
     let mut out = HashMap::new();
     for key in keys {
-        let Some(id) = find_key(conn, KeyKind::Appointment, key)? else { continue };
-        let row = found(conn.prepare_cached(&sql)?.query_row(params![id], known_row), "appointment", id)?;
+        let Some(id) = find_key(conn, KeyKind::Appointment, key)? else {
+            continue;
+        };
+        let row = found(
+            conn.prepare_cached(&sql)?.query_row(params![id], known_row),
+            "appointment",
+            id,
+        )?;
         out.insert(key.to_string(), check(row)?);
     }
     Ok(out)
 }
 
 /// Appointments an import brought (they have an external id) starting in `[from, to)`.
-pub fn imported_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<KnownAppointment>> {
+pub fn imported_between(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<KnownAppointment>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments
           WHERE external_id IS NOT NULL AND start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id"
@@ -146,8 +163,15 @@ pub fn rename_patient(
     last: &str,
     birth_date: Option<chrono::NaiveDate>,
 ) -> Result<()> {
-    conn.prepare_cached("UPDATE patients SET first_name = ?2, last_name = ?3, birth_date = ?4 WHERE id = ?1")?
-        .execute(params![id.0, first, last, birth_date.map(|d| d.format("%Y-%m-%d").to_string())])?;
+    conn.prepare_cached(
+        "UPDATE patients SET first_name = ?2, last_name = ?3, birth_date = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        id.0,
+        first,
+        last,
+        birth_date.map(|d| d.format("%Y-%m-%d").to_string())
+    ])?;
     Ok(())
 }
 
@@ -168,7 +192,10 @@ pub fn reslot_appointment(conn: &Connection, id: AppointmentId, slot: Slot) -> R
         )?
         .execute(params![id.0, slot.clinician.0, slot.type_id.0, ts(slot.start), slot.minutes])?;
     if n == 0 {
-        return Err(StoreError::NotFound { what: "appointment", id: id.to_string() });
+        return Err(StoreError::NotFound {
+            what: "appointment",
+            id: id.to_string(),
+        });
     }
     Ok(())
 }
@@ -184,7 +211,10 @@ mod tests {
         let (store, p, c, ty) = fixture();
         let a = appointments::insert(
             store.conn(),
-            &NewAppointment { external_id: Some("A1".into()), ..booking(p, c, ty, t(9, 0)) },
+            &NewAppointment {
+                external_id: Some("A1".into()),
+                ..booking(p, c, ty, t(9, 0))
+            },
         )
         .unwrap();
         add_key(store.conn(), KeyKind::Patient, "urn:oid:1|7", p.0).unwrap();
@@ -195,13 +225,19 @@ mod tests {
         assert_eq!(found["urn:oid:1|7"].consent, ConsentState::None);
         let by_column = appointments_by_keys(store.conn(), ["A1"]).unwrap();
         assert_eq!(by_column["A1"].id, a);
-        assert_eq!(find_key(store.conn(), KeyKind::Appointment, "A2").unwrap(), None);
+        assert_eq!(
+            find_key(store.conn(), KeyKind::Appointment, "A2").unwrap(),
+            None
+        );
     }
 
     #[test]
     fn only_imported_appointments_in_the_range_are_listed() {
         let (store, p, c, ty) = fixture();
-        let imported = |start| NewAppointment { external_id: Some(format!("X{start:?}")), ..booking(p, c, ty, start) };
+        let imported = |start| NewAppointment {
+            external_id: Some(format!("X{start:?}")),
+            ..booking(p, c, ty, start)
+        };
         let inside = appointments::insert(store.conn(), &imported(t(10, 0))).unwrap();
         appointments::insert(store.conn(), &imported(t(23, 0))).unwrap();
         appointments::insert(store.conn(), &booking(p, c, ty, t(11, 0))).unwrap();
@@ -213,11 +249,21 @@ mod tests {
     fn a_reslot_moves_the_appointment() {
         let (store, p, c, ty) = fixture();
         let a = appointments::insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
-        let slot = Slot { clinician: c, type_id: ty, start: t(15, 0), minutes: 45 };
+        let slot = Slot {
+            clinician: c,
+            type_id: ty,
+            start: t(15, 0),
+            minutes: 45,
+        };
         reslot_appointment(store.conn(), a, slot).unwrap();
         let got = appointments::get(store.conn(), a).unwrap();
         assert_eq!((got.start, got.duration_minutes), (t(15, 0), 45));
         rename_patient(store.conn(), p, "Ada", "King", None).unwrap();
-        assert_eq!(crate::store::patients::get(store.conn(), p).unwrap().last_name, "King");
+        assert_eq!(
+            crate::store::patients::get(store.conn(), p)
+                .unwrap()
+                .last_name,
+            "King"
+        );
     }
 }

@@ -50,12 +50,19 @@ pub struct Source {
 
 impl Source {
     pub fn new(kind: SourceKind, name: impl Into<String>, bytes: &[u8]) -> Self {
-        Self { kind, name: name.into(), sha256: sha256_hex(bytes) }
+        Self {
+            kind,
+            name: name.into(),
+            sha256: sha256_hex(bytes),
+        }
     }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// How to run it.
@@ -122,7 +129,11 @@ pub fn run(
 }
 
 /// Everything stored that the file's ids (and date range) can match.
-fn load_known(conn: &Conn, parsed: &Parsed, range: Option<(DateTime<Utc>, DateTime<Utc>)>) -> Result<Known, StoreError> {
+fn load_known(
+    conn: &Conn,
+    parsed: &Parsed,
+    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Result<Known, StoreError> {
     // Each key once: a patient with ten appointments is looked up once, not eleven times.
     let patient_keys: std::collections::HashSet<&str> = parsed
         .patients
@@ -131,8 +142,12 @@ fn load_known(conn: &Conn, parsed: &Parsed, range: Option<(DateTime<Utc>, DateTi
         .chain(parsed.appointments.iter().map(|a| &a.patient_key))
         .map(String::as_str)
         .collect();
-    let appointment_keys: std::collections::HashSet<&str> =
-        parsed.appointments.iter().flat_map(|a| a.keys.iter()).map(String::as_str).collect();
+    let appointment_keys: std::collections::HashSet<&str> = parsed
+        .appointments
+        .iter()
+        .flat_map(|a| a.keys.iter())
+        .map(String::as_str)
+        .collect();
     let imported_in_range = match range {
         Some((from, to)) => store::imports::imported_between(conn, from, to)?,
         None => Vec::new(),
@@ -158,13 +173,14 @@ fn check_clinician_names(plan: &mut Plan, gate: &Gate) {
     let blocked: Vec<String> = plan
         .new_clinicians
         .iter()
-        .filter(|name| gate.check(&format!("See you with {name} tomorrow.")).blocked)
+        .filter(|name| {
+            gate.check(&format!("See you with {name} tomorrow."))
+                .blocked
+        })
         .cloned()
         .collect();
     for name in blocked {
-        let uses = |a: &&plan::NewAppointment| {
-            matches!(a.clinician, plan::Ref::New(i) if plan.new_clinicians.get(i) == Some(&name))
-        };
+        let uses = |a: &&plan::NewAppointment| matches!(a.clinician, plan::Ref::New(i) if plan.new_clinicians.get(i) == Some(&name));
         let n = plan.new_appointments.iter().filter(uses).count();
         plan.appointments.added -= n;
         plan.appointments.rejected += n;

@@ -65,21 +65,36 @@ pub fn add_patient(
     if first.is_empty() || last.is_empty() {
         return Err(invalid("name", "a patient needs a first and a last name"));
     }
-    let mobile = match input.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+    let mobile = match input
+        .mobile
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
         Some(m) => Some(E164::parse(m, ctx.region).map_err(|e| invalid("--mobile", e))?),
         None => None,
     };
     let month_first = fields::month_first(ctx.region);
     let birth_date = match input.birth_date.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => Some(fields::birth_date(d, month_first, ctx.today).map_err(|e| invalid("--birth-date", e))?),
+        Some(d) => Some(
+            fields::birth_date(d, month_first, ctx.today)
+                .map_err(|e| invalid("--birth-date", e))?,
+        ),
         None => None,
     };
-    let external_id = input.external_id.as_deref().map(tidy).filter(|s| !s.is_empty());
+    let external_id = input
+        .external_id
+        .as_deref()
+        .map(tidy)
+        .filter(|s| !s.is_empty());
     store.write(|conn| {
         if let Some(id) = &external_id
             && imports::find_key(conn, KeyKind::Patient, id)?.is_some()
         {
-            return Err(invalid("--id", format!("a patient with id {id} already exists")));
+            return Err(invalid(
+                "--id",
+                format!("a patient with id {id} already exists"),
+            ));
         }
         let new = NewPatient {
             external_id: external_id.clone(),
@@ -94,7 +109,14 @@ pub fn add_patient(
         if let Some(k) = &external_id {
             imports::add_key(conn, KeyKind::Patient, k, id.0)?;
         }
-        audit(conn, now, actor, "patient.add", format!("patient:{id}"), json!({ "via": "command" }))?;
+        audit(
+            conn,
+            now,
+            actor,
+            "patient.add",
+            format!("patient:{id}"),
+            json!({ "via": "command" }),
+        )?;
         Ok(id)
     })
 }
@@ -112,11 +134,19 @@ pub fn add_appointment(
     if clinician.is_empty() {
         return Err(invalid("--clinician", "name the clinician"));
     }
-    let type_name = input.type_name.as_deref().map(tidy).filter(|t| !t.is_empty());
+    let type_name = input
+        .type_name
+        .as_deref()
+        .map(tidy)
+        .filter(|t| !t.is_empty());
     store.write(|conn| {
         let patient = find_patient(conn, &input.patient)?;
         let clinician_id = clinician_id(conn, &clinician)?;
-        let (type_id, type_minutes) = type_id(conn, type_name.as_deref().unwrap_or(DEFAULT_TYPE_NAME), minutes)?;
+        let (type_id, type_minutes) = type_id(
+            conn,
+            type_name.as_deref().unwrap_or(DEFAULT_TYPE_NAME),
+            minutes,
+        )?;
         let new = NewAppointment {
             external_id: None,
             patient_id: patient,
@@ -129,7 +159,14 @@ pub fn add_appointment(
         };
         let id = store::appointments::insert(conn, &new)?;
         let detail = json!({ "via": "command", "patient": patient.0, "start": start.to_rfc3339() });
-        audit(conn, now, actor, "appointment.add", format!("appointment:{id}"), detail)?;
+        audit(
+            conn,
+            now,
+            actor,
+            "appointment.add",
+            format!("appointment:{id}"),
+            detail,
+        )?;
         Ok(id)
     })
 }
@@ -152,21 +189,45 @@ pub fn move_appointment(
     store.write(|conn| {
         let a = store::appointments::get(conn, id)?;
         if !a.status.is_open() {
-            return Err(WorkflowError::Invalid(format!("a {} appointment cannot be moved; book a new one", a.status)));
+            return Err(WorkflowError::Invalid(format!(
+                "a {} appointment cannot be moved; book a new one",
+                a.status
+            )));
         }
-        let slot = Slot { clinician: a.clinician_id, type_id: a.type_id, start, minutes: minutes.unwrap_or(a.duration_minutes) };
+        let slot = Slot {
+            clinician: a.clinician_id,
+            type_id: a.type_id,
+            start,
+            minutes: minutes.unwrap_or(a.duration_minutes),
+        };
         imports::reslot_appointment(conn, id, slot)?;
         if a.status == AppointmentStatus::Confirmed {
-            store::appointments::set_status(conn, id, a.status, AppointmentStatus::Booked, actor, now)?;
+            store::appointments::set_status(
+                conn,
+                id,
+                a.status,
+                AppointmentStatus::Booked,
+                actor,
+                now,
+            )?;
         }
-        let detail = json!({ "via": "command", "from": a.start.to_rfc3339(), "to": start.to_rfc3339() });
-        audit(conn, now, actor, "appointment.move", format!("appointment:{id}"), detail)?;
+        let detail =
+            json!({ "via": "command", "from": a.start.to_rfc3339(), "to": start.to_rfc3339() });
+        audit(
+            conn,
+            now,
+            actor,
+            "appointment.move",
+            format!("appointment:{id}"),
+            detail,
+        )?;
         Ok(store::appointments::get(conn, id)?)
     })
 }
 
 fn when(w: &When, ctx: ReadContext<'_>) -> Result<(DateTime<Utc>, Option<u32>), WorkflowError> {
-    let day = fields::date(&w.date, fields::month_first(ctx.region), false).map_err(|e| invalid("--date", e))?;
+    let day = fields::date(&w.date, fields::month_first(ctx.region), false)
+        .map_err(|e| invalid("--date", e))?;
     let at = fields::time(&w.time).map_err(|e| invalid("--time", e))?;
     let start = fields::local_instant(day, at, ctx.time_zone).map_err(|e| invalid("--time", e))?;
     let minutes = match w.minutes.as_deref() {
@@ -187,7 +248,10 @@ fn find_patient(conn: &Conn, s: &str) -> Result<PatientId, WorkflowError> {
     {
         return Ok(PatientId(n));
     }
-    Err(invalid("--patient", format!("no patient {s:?} (use frontdesk's patient number or the chart number)")))
+    Err(invalid(
+        "--patient",
+        format!("no patient {s:?} (use frontdesk's patient number or the chart number)"),
+    ))
 }
 
 fn clinician_id(conn: &Conn, name: &str) -> Result<ClinicianId, WorkflowError> {
@@ -201,7 +265,11 @@ fn clinician_id(conn: &Conn, name: &str) -> Result<ClinicianId, WorkflowError> {
 }
 
 /// The type by name, or a new one with the neutral label; and its default length.
-fn type_id(conn: &Conn, name: &str, minutes: Option<u32>) -> Result<(AppointmentTypeId, u32), WorkflowError> {
+fn type_id(
+    conn: &Conn,
+    name: &str,
+    minutes: Option<u32>,
+) -> Result<(AppointmentTypeId, u32), WorkflowError> {
     let found = store::reference::types(conn)?
         .into_iter()
         .find(|t| t.name.to_lowercase() == name.to_lowercase());
@@ -209,7 +277,10 @@ fn type_id(conn: &Conn, name: &str, minutes: Option<u32>) -> Result<(Appointment
         Some(t) => (t.id, t.default_minutes),
         None => {
             let m = minutes.unwrap_or(DEFAULT_MINUTES);
-            (store::reference::insert_type(conn, name, NEUTRAL_TYPE_LABEL, m)?, m)
+            (
+                store::reference::insert_type(conn, name, NEUTRAL_TYPE_LABEL, m)?,
+                m,
+            )
         }
     })
 }
@@ -246,7 +317,11 @@ mod tests {
     }
 
     fn at(date: &str, time: &str) -> When {
-        When { date: date.into(), time: time.into(), minutes: None }
+        When {
+            date: date.into(),
+            time: time.into(),
+            minutes: None,
+        }
     }
 
     #[test]
@@ -254,7 +329,10 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let cfg = Config::default();
         let p = add_patient(&mut store, &cfg, &ada(), "desk", now()).unwrap();
-        assert_eq!(store::patients::get(store.conn(), p).unwrap().list_name(), "O'Neill, Ada");
+        assert_eq!(
+            store::patients::get(store.conn(), p).unwrap().list_name(),
+            "O'Neill, Ada"
+        );
         let input = AppointmentInput {
             patient: "C-9".into(),
             when: at("11/25/2026", "9:30 AM"),
@@ -263,24 +341,71 @@ mod tests {
         };
         let a = add_appointment(&mut store, &cfg, &input, "desk", now()).unwrap();
         let ty = &store::reference::types(store.conn()).unwrap()[0];
-        assert_eq!((ty.name.as_str(), ty.sms_label.as_str()), ("Chemo infusion", "Appointment"));
-        let moved = move_appointment(&mut store, &cfg, a, &at("2026-11-26", "14:00"), "desk", now()).unwrap();
-        assert_eq!(moved.start, Utc.with_ymd_and_hms(2026, 11, 26, 19, 0, 0).unwrap());
-        let actions: Vec<String> = store::audit::page(store.conn(), 0, 10).unwrap().into_iter().map(|r| r.entry.action).collect();
-        assert_eq!(actions, vec!["patient.add", "appointment.add", "appointment.move"]);
+        assert_eq!(
+            (ty.name.as_str(), ty.sms_label.as_str()),
+            ("Chemo infusion", "Appointment")
+        );
+        let moved = move_appointment(
+            &mut store,
+            &cfg,
+            a,
+            &at("2026-11-26", "14:00"),
+            "desk",
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            moved.start,
+            Utc.with_ymd_and_hms(2026, 11, 26, 19, 0, 0).unwrap()
+        );
+        let actions: Vec<String> = store::audit::page(store.conn(), 0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry.action)
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["patient.add", "appointment.add", "appointment.move"]
+        );
     }
 
     #[test]
     fn bad_input_is_refused_with_the_option_named_and_nothing_written() {
         let mut store = Store::open_in_memory().unwrap();
         let cfg = Config::default();
-        let bad_phone = PatientInput { mobile: Some("555-0100".into()), ..ada() };
-        assert!(add_patient(&mut store, &cfg, &bad_phone, "desk", now()).unwrap_err().to_string().starts_with("--mobile"));
-        let bad_date = PatientInput { birth_date: Some("02/30/1980".into()), ..ada() };
-        assert!(add_patient(&mut store, &cfg, &bad_date, "desk", now()).unwrap_err().to_string().contains("February"));
+        let bad_phone = PatientInput {
+            mobile: Some("555-0100".into()),
+            ..ada()
+        };
+        assert!(
+            add_patient(&mut store, &cfg, &bad_phone, "desk", now())
+                .unwrap_err()
+                .to_string()
+                .starts_with("--mobile")
+        );
+        let bad_date = PatientInput {
+            birth_date: Some("02/30/1980".into()),
+            ..ada()
+        };
+        assert!(
+            add_patient(&mut store, &cfg, &bad_date, "desk", now())
+                .unwrap_err()
+                .to_string()
+                .contains("February")
+        );
         add_patient(&mut store, &cfg, &ada(), "desk", now()).unwrap();
-        assert!(add_patient(&mut store, &cfg, &ada(), "desk", now()).unwrap_err().to_string().contains("already exists"));
-        let nobody = AppointmentInput { patient: "C-404".into(), when: at("11/25/2026", "9:30"), clinician: "Dr. A".into(), type_name: None };
+        assert!(
+            add_patient(&mut store, &cfg, &ada(), "desk", now())
+                .unwrap_err()
+                .to_string()
+                .contains("already exists")
+        );
+        let nobody = AppointmentInput {
+            patient: "C-404".into(),
+            when: at("11/25/2026", "9:30"),
+            clinician: "Dr. A".into(),
+            type_name: None,
+        };
         assert!(add_appointment(&mut store, &cfg, &nobody, "desk", now()).is_err());
         assert_eq!(store::appointments::count(store.conn()).unwrap(), 0);
         assert_eq!(store::patients::count(store.conn()).unwrap(), 1);

@@ -125,7 +125,9 @@ fn line_of(body: &[u8], before: usize, counted: &mut (usize, u64)) -> u64 {
         at += 1;
     }
     let (from, n) = *counted;
-    let newlines = body.get(from..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+    let newlines = body
+        .get(from..at)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
     *counted = (at.max(from), n + newlines as u64);
     counted.1
 }
@@ -139,7 +141,11 @@ fn detect_delimiter(body: &[u8]) -> u8 {
         .collect();
     let mut best = (b',', 0usize);
     for d in [b',', b';', b'\t', b'|'] {
-        let most = sample.iter().map(|l| count_outside_quotes(l, d)).max().unwrap_or(0);
+        let most = sample
+            .iter()
+            .map(|l| count_outside_quotes(l, d))
+            .max()
+            .unwrap_or(0);
         if most > best.1 {
             best = (d, most);
         }

@@ -37,7 +37,12 @@ impl<'v> Entry<'v> {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     }
-    pub(crate) fn error(&self, field: &str, value: impl Into<String>, problem: impl Into<String>) -> RecordError {
+    pub(crate) fn error(
+        &self,
+        field: &str,
+        value: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> RecordError {
         RecordError::new(self.origin, field, value, problem)
     }
 }
@@ -112,7 +117,10 @@ pub fn read(bytes: &[u8], ctx: ReadContext<'_>, first_entry: usize) -> Parsed {
                 e.origin,
                 format!("the server reported: {}", outcome_text(e.resource)),
             )),
-            "" => out.errors.push(e.error("resourceType", "", "not a FHIR resource: no resourceType")),
+            "" => {
+                out.errors
+                    .push(e.error("resourceType", "", "not a FHIR resource: no resourceType"))
+            }
             other => *skipped.entry(other).or_default() += 1,
         }
     }
@@ -142,7 +150,12 @@ fn documents(bytes: &[u8], out: &mut Parsed) -> Option<Vec<(Origin, Value)>> {
             } else {
                 format!("not valid JSON: {e}")
             };
-            out.errors.push(RecordError::new(Origin::Line(e.line() as u64), "file", "", problem));
+            out.errors.push(RecordError::new(
+                Origin::Line(e.line() as u64),
+                "file",
+                "",
+                problem,
+            ));
             return None;
         }
     }
@@ -155,7 +168,12 @@ fn documents(bytes: &[u8], out: &mut Parsed) -> Option<Vec<(Origin, Value)>> {
         let origin = Origin::Line(i as u64 + 1);
         match serde_json::from_slice::<Value>(line) {
             Ok(v) => docs.push((origin, v)),
-            Err(e) => out.errors.push(RecordError::new(origin, "line", "", format!("not valid JSON: {e}"))),
+            Err(e) => out.errors.push(RecordError::new(
+                origin,
+                "line",
+                "",
+                format!("not valid JSON: {e}"),
+            )),
         }
     }
     Some(docs)
@@ -163,12 +181,21 @@ fn documents(bytes: &[u8], out: &mut Parsed) -> Option<Vec<(Origin, Value)>> {
 
 /// Flatten documents into entries: a Bundle's entries (numbered), a lone resource as entry
 /// `first_entry`, NDJSON lines as themselves.
-fn entries<'v>(docs: &'v [(Origin, Value)], first_entry: usize, out: &mut Parsed) -> Vec<Entry<'v>> {
+fn entries<'v>(
+    docs: &'v [(Origin, Value)],
+    first_entry: usize,
+    out: &mut Parsed,
+) -> Vec<Entry<'v>> {
     let mut list = Vec::new();
     let mut n = first_entry;
     for (origin, doc) in docs {
         if !doc.is_object() {
-            out.errors.push(RecordError::new(*origin, "file", "", "expected a JSON object (a FHIR resource or Bundle)"));
+            out.errors.push(RecordError::new(
+                *origin,
+                "file",
+                "",
+                "expected a JSON object (a FHIR resource or Bundle)",
+            ));
             continue;
         }
         if doc.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
@@ -177,17 +204,28 @@ fn entries<'v>(docs: &'v [(Origin, Value)], first_entry: usize, out: &mut Parsed
                 Origin::Entry(_) => Origin::Entry(n),
             };
             n += 1;
-            list.push(Entry { origin, full_url: None, resource: doc });
+            list.push(Entry {
+                origin,
+                full_url: None,
+                resource: doc,
+            });
             continue;
         }
         bundle_type_note(doc, out);
-        let items = doc.get("entry").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        let items = doc
+            .get("entry")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         for item in items {
             let origin = Origin::Entry(n);
             n += 1;
             let method = item.pointer("/request/method").and_then(Value::as_str);
             if method == Some("DELETE") {
-                out.warnings.push(Warning::at(origin, "skipped: a DELETE request in the bundle"));
+                out.warnings.push(Warning::at(
+                    origin,
+                    "skipped: a DELETE request in the bundle",
+                ));
                 continue;
             }
             match item.get("resource") {
@@ -196,7 +234,9 @@ fn entries<'v>(docs: &'v [(Origin, Value)], first_entry: usize, out: &mut Parsed
                     full_url: item.get("fullUrl").and_then(Value::as_str),
                     resource: r,
                 }),
-                _ => out.warnings.push(Warning::at(origin, "skipped: an entry without a resource")),
+                _ => out
+                    .warnings
+                    .push(Warning::at(origin, "skipped: an entry without a resource")),
             }
         }
     }
@@ -207,8 +247,15 @@ fn bundle_type_note(doc: &Value, out: &mut Parsed) {
     let kind = doc.get("type").and_then(Value::as_str).unwrap_or("");
     if !matches!(
         kind,
-        "collection" | "searchset" | "batch" | "transaction" | "message" | "document" | "history"
-            | "batch-response" | "transaction-response"
+        "collection"
+            | "searchset"
+            | "batch"
+            | "transaction"
+            | "message"
+            | "document"
+            | "history"
+            | "batch-response"
+            | "transaction-response"
     ) {
         out.warnings.push(Warning::file(format!(
             "Bundle.type {kind:?} is not an R4 bundle type; its entries are read anyway"
@@ -257,12 +304,17 @@ fn next_in(v: &Value) -> Option<String> {
 
 /// A FHIR string element, trimmed, or None when absent or blank.
 pub(crate) fn text<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
-    v.pointer(pointer).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// An array element (absent → empty).
 pub(crate) fn array<'v>(v: &'v Value, key: &str) -> &'v [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]

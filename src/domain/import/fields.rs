@@ -46,10 +46,18 @@ pub fn date(s: &str, month_first: bool, full_year: bool) -> Result<NaiveDate, St
         return Ok(d);
     }
     let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(format!(
             "not a date; write {} or YYYY-MM-DD",
-            if month_first { "MM/DD/YYYY" } else { "DD/MM/YYYY" }
+            if month_first {
+                "MM/DD/YYYY"
+            } else {
+                "DD/MM/YYYY"
+            }
         ));
     }
     let num = |p: &str| p.parse::<u32>().map_err(|_| "not a date".to_string());
@@ -61,7 +69,11 @@ pub fn date(s: &str, month_first: bool, full_year: bool) -> Result<NaiveDate, St
         let y = match parts[2].len() {
             4 => num(parts[2])? as i32,
             2 if !full_year => 2000 + num(parts[2])? as i32,
-            2 => return Err("two-digit year is ambiguous for a birth date; write the year in full".into()),
+            2 => {
+                return Err(
+                    "two-digit year is ambiguous for a birth date; write the year in full".into(),
+                );
+            }
             _ => return Err("the year must have four digits".into()),
         };
         (y, m, d)
@@ -79,15 +91,21 @@ fn calendar(y: i32, m: u32, d: u32, month_first: bool) -> Result<NaiveDate, Stri
         };
         return Err(format!("there is no month {m}{hint}"));
     }
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| {
-        format!("{} has no day {d} in {y}", MONTHS[(m - 1) as usize])
-    })
+    NaiveDate::from_ymd_opt(y, m, d)
+        .ok_or_else(|| format!("{} has no day {d} in {y}", MONTHS[(m - 1) as usize]))
 }
 
 fn named_month_date(t: &str) -> Option<NaiveDate> {
-    ["%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%b %d %Y"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+    [
+        "%b %d, %Y",
+        "%B %d, %Y",
+        "%d-%b-%Y",
+        "%d %b %Y",
+        "%d %B %Y",
+        "%b %d %Y",
+    ]
+    .iter()
+    .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
 }
 
 /// A time of day: `9:30 AM`, `9:30am`, `9:30 a`, `9 PM`, `09:30`, `14:30:00`, `0930`.
@@ -114,11 +132,18 @@ pub fn time(s: &str) -> Result<NaiveTime, String> {
     if nums.is_empty() || nums.len() > 3 {
         return Err(bad());
     }
-    let (mut h, m, sec) = (nums[0], *nums.get(1).unwrap_or(&0), *nums.get(2).unwrap_or(&0));
+    let (mut h, m, sec) = (
+        nums[0],
+        *nums.get(1).unwrap_or(&0),
+        *nums.get(2).unwrap_or(&0),
+    );
     match pm {
         Some(is_pm) => {
             if !(1..=12).contains(&h) {
-                return Err(format!("{:?}: a 12-hour time needs an hour from 1 to 12", s.trim()));
+                return Err(format!(
+                    "{:?}: a 12-hour time needs an hour from 1 to 12",
+                    s.trim()
+                ));
             }
             h = (h % 12) + if is_pm { 12 } else { 0 };
         }
@@ -135,7 +160,10 @@ pub fn date_time(s: &str, month_first: bool) -> Result<(NaiveDate, Option<TimeOr
     // Only an ISO date-time has a 'T' after the date; skip the (slow) format parsers otherwise.
     if t.len() > 10 && t.as_bytes()[10] == b'T' {
         if let Ok(i) = DateTime::parse_from_rfc3339(t) {
-            return Ok((i.date_naive(), Some(TimeOrInstant::Instant(i.with_timezone(&Utc)))));
+            return Ok((
+                i.date_naive(),
+                Some(TimeOrInstant::Instant(i.with_timezone(&Utc))),
+            ));
         }
         if let Ok(n) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S")
             .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M"))
@@ -253,13 +281,27 @@ fn status_word(key: &str) -> Option<AppointmentStatus> {
         | "chk" | "codingdone" | "chargeentered" | ">" | "$" | "3" | "4" | "visitcomplete" => {
             Some(Completed)
         }
-        "noshow" | "ns" | "missed" | "failed" | "fta" | "failedtoarrive" | "dna"
-        | "didnotattend" | "didnotarrive" | "?" | "!" | "leftwithoutvisit" | "leftwovisit"
-        | "walkout" | "leftwithoutbeingseen" | "lwbs" => Some(NoShow),
+        "noshow"
+        | "ns"
+        | "missed"
+        | "failed"
+        | "fta"
+        | "failedtoarrive"
+        | "dna"
+        | "didnotattend"
+        | "didnotarrive"
+        | "?"
+        | "!"
+        | "leftwithoutvisit"
+        | "leftwovisit"
+        | "walkout"
+        | "leftwithoutbeingseen"
+        | "lwbs" => Some(NoShow),
         "cancelled" | "canceled" | "cancel" | "canc" | "cxl" | "x" | "%" | "canceled24h"
-        | "cancelledbypatient" | "cancelledbyclinic" | "canceledbypatient"
-        | "canceledbyclinic" | "rescheduled" | "rs" | "deleted" | "latecancel"
-        | "latecancellation" | "bumped" => Some(Cancelled),
+        | "cancelledbypatient" | "cancelledbyclinic" | "canceledbypatient" | "canceledbyclinic"
+        | "rescheduled" | "rs" | "deleted" | "latecancel" | "latecancellation" | "bumped" => {
+            Some(Cancelled)
+        }
         _ => None,
     }
 }
@@ -272,7 +314,11 @@ fn normalise_word(s: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
-    if w.is_empty() { s.trim().to_string() } else { w }
+    if w.is_empty() {
+        s.trim().to_string()
+    } else {
+        w
+    }
 }
 
 /// A yes/no consent cell: `Y`, `Yes`, `true`, `1`, `X`, `opted in` … / `N`, `No`, `false`,
@@ -282,7 +328,9 @@ pub fn consent_answer(s: &str) -> Result<Option<ConsentAnswer>, String> {
     match w.as_str() {
         "" => Ok(None),
         "y" | "yes" | "true" | "t" | "1" | "x" | "optedin" | "optin" | "ok" | "allow"
-        | "allowed" | "consented" | "granted" | "permit" | "si" | "sí" => Ok(Some(ConsentAnswer::Yes)),
+        | "allowed" | "consented" | "granted" | "permit" | "si" | "sí" => {
+            Ok(Some(ConsentAnswer::Yes))
+        }
         "n" | "no" | "false" | "f" | "0" | "optedout" | "optout" | "declined" | "deny"
         | "denied" | "refused" | "stop" | "donottext" | "dnt" => Ok(Some(ConsentAnswer::No)),
         _ => Err(format!(

@@ -47,7 +47,10 @@ pub fn split_full(s: &str) -> Option<(String, String)> {
     if first.is_empty() || last.is_empty() {
         return None;
     }
-    Some((title_case_if_shouting(&first), title_case_if_shouting(&last)))
+    Some((
+        title_case_if_shouting(&first),
+        title_case_if_shouting(&last),
+    ))
 }
 
 fn drop_middle_initial(given: &str) -> String {
@@ -82,7 +85,11 @@ pub fn clinician_display(s: &str) -> String {
     }
     if words.is_empty() {
         // "Okafor, MD": the part after the comma was only credentials.
-        return format!("{}, {}", title_case_if_shouting(last.trim()), creds.join(" "));
+        return format!(
+            "{}, {}",
+            title_case_if_shouting(last.trim()),
+            creds.join(" ")
+        );
     }
     let name = title_case_if_shouting(&format!("{} {}", words.join(" "), last.trim()));
     if creds.is_empty() {

@@ -17,7 +17,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{AppointmentRecord, ConsentAnswer, Origin, Parsed, PatientRecord, RecordError, Warning};
+use super::{
+    AppointmentRecord, ConsentAnswer, Origin, Parsed, PatientRecord, RecordError, Warning,
+};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentKind, ConsentState};
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
@@ -218,9 +220,11 @@ pub fn consent_decision(
         (ConsentAnswer::Yes, ConsentState::OptedIn { .. }) => Ok(None),
         (ConsentAnswer::Yes, _) => Ok(Some(ConsentKind::OptIn)),
         (ConsentAnswer::No, ConsentState::OptedOut { .. }) => Ok(None),
-        (ConsentAnswer::No, ConsentState::OptedIn { since, .. }) if given.is_some_and(|g| g < *since) => Err(
-            "the file's \"no\" is older than the patient's opt-in; the opt-in stands",
-        ),
+        (ConsentAnswer::No, ConsentState::OptedIn { since, .. })
+            if given.is_some_and(|g| g < *since) =>
+        {
+            Err("the file's \"no\" is older than the patient's opt-in; the opt-in stands")
+        }
         (ConsentAnswer::No, _) => Ok(Some(ConsentKind::OptOut)),
     }
 }

@@ -90,7 +90,10 @@ impl Report {
             "imported"
         };
         let _ = writeln!(out, "Import of {source}: {verdict}");
-        for (what, t) in [("patients", self.patients), ("appointments", self.appointments)] {
+        for (what, t) in [
+            ("patients", self.patients),
+            ("appointments", self.appointments),
+        ] {
             let _ = writeln!(
                 out,
                 "  {what:<13} added {}, changed {}, unchanged {}, rejected {}",
@@ -143,7 +146,12 @@ mod tests {
             "02/30/2026",
             "February has no day 30 in 2026",
         ));
-        plan.errors.push(RecordError::new(Origin::Entry(3), "status", "maybe", "unknown"));
+        plan.errors.push(RecordError::new(
+            Origin::Entry(3),
+            "status",
+            "maybe",
+            "unknown",
+        ));
         plan.warnings.push(Warning::file("note"));
         let json = serde_json::to_value(Report::new(&plan, chrono_tz::UTC)).unwrap();
         assert_eq!(
@@ -165,7 +173,12 @@ mod tests {
     fn the_human_report_lists_every_error() {
         let mut plan = Plan::default();
         for line in 2..40 {
-            plan.errors.push(RecordError::new(Origin::Line(line), "Mobile", "12", "too short"));
+            plan.errors.push(RecordError::new(
+                Origin::Line(line),
+                "Mobile",
+                "12",
+                "too short",
+            ));
         }
         let text = Report::new(&plan, chrono_tz::UTC).human("x.csv", false);
         assert!(text.contains("REJECTED"));

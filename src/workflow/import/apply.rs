@@ -9,8 +9,8 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::audit::AuditEntry;
 use crate::domain::consent::{ConsentEvent, ConsentMethod};
 use crate::domain::ids::{AppointmentTypeId, ClinicianId, PatientId};
-use crate::domain::import::plan::{NEUTRAL_TYPE_LABEL, Plan, Ref};
 use crate::domain::import::Origin;
+use crate::domain::import::plan::{NEUTRAL_TYPE_LABEL, Plan, Ref};
 use crate::store::appointments::NewAppointment;
 use crate::store::imports::{self, KeyKind, Slot};
 use crate::store::patients::NewPatient;
@@ -39,27 +39,55 @@ impl Created {
 fn resolve<T: Copy>(r: Ref<T>, created: &[T], what: &'static str) -> Result<T, StoreError> {
     match r {
         Ref::Known(id) => Ok(id),
-        Ref::New(i) => created.get(i).copied().ok_or(StoreError::NotFound { what, id: format!("new #{i}") }),
+        Ref::New(i) => created.get(i).copied().ok_or(StoreError::NotFound {
+            what,
+            id: format!("new #{i}"),
+        }),
     }
 }
 
-pub(super) fn apply(conn: &Conn, plan: &Plan, source: &Source, opts: Options<'_>) -> Result<(), StoreError> {
+pub(super) fn apply(
+    conn: &Conn,
+    plan: &Plan,
+    source: &Source,
+    opts: Options<'_>,
+) -> Result<(), StoreError> {
     let now = opts.now;
-    let mut created = Created { clinicians: Vec::new(), types: Vec::new(), patients: Vec::new() };
+    let mut created = Created {
+        clinicians: Vec::new(),
+        types: Vec::new(),
+        patients: Vec::new(),
+    };
     for name in &plan.new_clinicians {
-        created.clinicians.push(store::reference::insert_clinician(conn, name)?);
+        created
+            .clinicians
+            .push(store::reference::insert_clinician(conn, name)?);
     }
     for (name, minutes) in &plan.new_types {
-        created.types.push(store::reference::insert_type(conn, name, NEUTRAL_TYPE_LABEL, *minutes)?);
+        created.types.push(store::reference::insert_type(
+            conn,
+            name,
+            NEUTRAL_TYPE_LABEL,
+            *minutes,
+        )?);
     }
     patients(conn, plan, &mut created, now)?;
     appointments(conn, plan, &created, opts)?;
     consents(conn, plan, &created, source, opts)?;
-    let cancelled = if plan.cancel_missing { cancel_missing(conn, plan, source, opts)? } else { 0 };
+    let cancelled = if plan.cancel_missing {
+        cancel_missing(conn, plan, source, opts)?
+    } else {
+        0
+    };
     audit(conn, plan, source, opts, cancelled)
 }
 
-fn patients(conn: &Conn, plan: &Plan, created: &mut Created, now: DateTime<Utc>) -> Result<(), StoreError> {
+fn patients(
+    conn: &Conn,
+    plan: &Plan,
+    created: &mut Created,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     for p in &plan.new_patients {
         let id = store::patients::insert(
             conn,
@@ -91,7 +119,12 @@ fn patients(conn: &Conn, plan: &Plan, created: &mut Created, now: DateTime<Utc>)
     Ok(())
 }
 
-fn appointments(conn: &Conn, plan: &Plan, created: &Created, opts: Options<'_>) -> Result<(), StoreError> {
+fn appointments(
+    conn: &Conn,
+    plan: &Plan,
+    created: &Created,
+    opts: Options<'_>,
+) -> Result<(), StoreError> {
     for a in &plan.new_appointments {
         let id = store::appointments::insert(
             conn,
@@ -128,7 +161,13 @@ fn appointments(conn: &Conn, plan: &Plan, created: &Created, opts: Options<'_>) 
             "status_from": c.status.map(|s| s.0.as_str()),
             "status_to": c.status.map(|s| s.1.as_str()),
         });
-        append_audit(conn, opts, "appointment.import_change", format!("appointment:{}", c.id), detail)?;
+        append_audit(
+            conn,
+            opts,
+            "appointment.import_change",
+            format!("appointment:{}", c.id),
+            detail,
+        )?;
     }
     for (id, key) in &plan.appointment_keys {
         imports::add_key(conn, KeyKind::Appointment, key, id.0)?;
@@ -136,7 +175,13 @@ fn appointments(conn: &Conn, plan: &Plan, created: &Created, opts: Options<'_>) 
     Ok(())
 }
 
-fn consents(conn: &Conn, plan: &Plan, created: &Created, source: &Source, opts: Options<'_>) -> Result<(), StoreError> {
+fn consents(
+    conn: &Conn,
+    plan: &Plan,
+    created: &Created,
+    source: &Source,
+    opts: Options<'_>,
+) -> Result<(), StoreError> {
     for c in &plan.consents {
         let event = ConsentEvent {
             kind: c.kind,
@@ -164,20 +209,44 @@ pub(super) fn evidence(source: &Source, origin: Origin, given: Option<DateTime<U
     e
 }
 
-fn cancel_missing(conn: &Conn, plan: &Plan, source: &Source, opts: Options<'_>) -> Result<usize, StoreError> {
+fn cancel_missing(
+    conn: &Conn,
+    plan: &Plan,
+    source: &Source,
+    opts: Options<'_>,
+) -> Result<usize, StoreError> {
     for a in &plan.missing {
-        store::appointments::set_status(conn, a.id, a.status, AppointmentStatus::Cancelled, opts.actor, opts.now)?;
+        store::appointments::set_status(
+            conn,
+            a.id,
+            a.status,
+            AppointmentStatus::Cancelled,
+            opts.actor,
+            opts.now,
+        )?;
         let detail = json!({
             "from": a.status.as_str(), "to": "cancelled", "via": "import",
             "reason": "missing_from_import", "sha256": source.sha256,
         });
-        append_audit(conn, opts, "appointment.status", format!("appointment:{}", a.id), detail)?;
+        append_audit(
+            conn,
+            opts,
+            "appointment.status",
+            format!("appointment:{}", a.id),
+            detail,
+        )?;
     }
     Ok(plan.missing.len())
 }
 
 /// One record for the import: counts and the file's hash, never names or numbers.
-fn audit(conn: &Conn, plan: &Plan, source: &Source, opts: Options<'_>, cancelled: usize) -> Result<(), StoreError> {
+fn audit(
+    conn: &Conn,
+    plan: &Plan,
+    source: &Source,
+    opts: Options<'_>,
+    cancelled: usize,
+) -> Result<(), StoreError> {
     let detail = json!({
         "source": source.kind.as_str(),
         "sha256": source.sha256,
@@ -191,11 +260,23 @@ fn audit(conn: &Conn, plan: &Plan, source: &Source, opts: Options<'_>, cancelled
         "cancelled_missing": cancelled,
         "unchanged": plan.is_noop(),
     });
-    let subject = format!("import:{}", source.sha256.get(..16).unwrap_or(&source.sha256));
+    let subject = format!(
+        "import:{}",
+        source.sha256.get(..16).unwrap_or(&source.sha256)
+    );
     append_audit(conn, opts, "import", subject, detail)
 }
 
-fn append_audit(conn: &Conn, opts: Options<'_>, action: &str, subject: String, detail: serde_json::Value) -> Result<(), StoreError> {
-    store::audit::append(conn, &AuditEntry::new(opts.now, opts.actor, action, subject, detail))?;
+fn append_audit(
+    conn: &Conn,
+    opts: Options<'_>,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    store::audit::append(
+        conn,
+        &AuditEntry::new(opts.now, opts.actor, action, subject, detail),
+    )?;
     Ok(())
 }

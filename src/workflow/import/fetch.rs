@@ -23,7 +23,9 @@ pub enum FetchError {
         "the server has more than {max} pages for these dates; nothing was imported — import fewer days at a time or raise --max-pages"
     )]
     TooManyPages { max: usize },
-    #[error("the server's next page is on another server ({origin}); refusing to send the token there")]
+    #[error(
+        "the server's next page is on another server ({origin}); refusing to send the token there"
+    )]
     ForeignNext { origin: String },
     #[error("{0:?} is not an http(s) address")]
     NotHttp(String),
@@ -57,7 +59,9 @@ pub fn origin(url: &str) -> Option<&str> {
     if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
     }
-    let end = url[rest_at..].find(['/', '?', '#']).map_or(url.len(), |i| rest_at + i);
+    let end = url[rest_at..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| rest_at + i);
     Some(&url[..end])
 }
 
@@ -68,7 +72,9 @@ pub async fn fetch_all(
     limits: FetchLimits,
     ctx: ReadContext<'_>,
 ) -> Result<Fetched, FetchError> {
-    let home = origin(first).ok_or_else(|| FetchError::NotHttp(first.to_string()))?.to_string();
+    let home = origin(first)
+        .ok_or_else(|| FetchError::NotHttp(first.to_string()))?
+        .to_string();
     let mut hash = Sha256::new();
     let mut parsed = Parsed::default();
     let mut url = first.to_string();
@@ -80,15 +86,29 @@ pub async fn fetch_all(
         parsed.extend(fhir::read(&body, ctx, entries));
         entries += count;
         let Some(next) = next else {
-            return Ok(Fetched { parsed, sha256: hex(hash), pages: page });
+            return Ok(Fetched {
+                parsed,
+                sha256: hex(hash),
+                pages: page,
+            });
         };
-        url = if next.starts_with('/') { format!("{home}{next}") } else { next };
+        url = if next.starts_with('/') {
+            format!("{home}{next}")
+        } else {
+            next
+        };
         match origin(&url) {
             Some(o) if o.eq_ignore_ascii_case(&home) => {}
-            other => return Err(FetchError::ForeignNext { origin: other.unwrap_or(&url).to_string() }),
+            other => {
+                return Err(FetchError::ForeignNext {
+                    origin: other.unwrap_or(&url).to_string(),
+                });
+            }
         }
     }
-    Err(FetchError::TooManyPages { max: limits.max_pages })
+    Err(FetchError::TooManyPages {
+        max: limits.max_pages,
+    })
 }
 
 fn hex(h: Sha256) -> String {
@@ -117,13 +137,19 @@ mod tests {
                 .iter()
                 .find(|(u, _)| u == url)
                 .map(|(_, a)| a.clone())
-                .unwrap_or(Err(FhirError::Status { status: 404, detail: url.into() }));
+                .unwrap_or(Err(FhirError::Status {
+                    status: 404,
+                    detail: url.into(),
+                }));
             Box::pin(async move { answer })
         }
     }
 
     fn page(n: usize, next: Option<&str>) -> Vec<u8> {
-        let link: Vec<_> = next.iter().map(|u| json!({"relation": "next", "url": u})).collect();
+        let link: Vec<_> = next
+            .iter()
+            .map(|u| json!({"relation": "next", "url": u}))
+            .collect();
         serde_json::to_vec(&json!({
             "resourceType": "Bundle", "type": "searchset", "link": link,
             "entry": [{"resource": {"resourceType": "Patient", "id": format!("p{n}"),
@@ -134,16 +160,29 @@ mod tests {
     }
 
     fn run(s: &Scripted, max_pages: usize) -> Result<Fetched, FetchError> {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        rt.block_on(fetch_all(s, "https://ehr.example/fhir/Appointment?x=1", FetchLimits { max_pages }, ctx()))
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(fetch_all(
+            s,
+            "https://ehr.example/fhir/Appointment?x=1",
+            FetchLimits { max_pages },
+            ctx(),
+        ))
     }
 
     #[test]
     fn pages_are_followed_and_entries_numbered_across_them() {
         let s = Scripted {
             pages: vec![
-                ("https://ehr.example/fhir/Appointment?x=1".into(), Ok(page(1, Some("https://ehr.example/fhir?page=2")))),
-                ("https://ehr.example/fhir?page=2".into(), Ok(page(2, Some("/fhir?page=3")))),
+                (
+                    "https://ehr.example/fhir/Appointment?x=1".into(),
+                    Ok(page(1, Some("https://ehr.example/fhir?page=2"))),
+                ),
+                (
+                    "https://ehr.example/fhir?page=2".into(),
+                    Ok(page(2, Some("/fhir?page=3"))),
+                ),
                 ("https://ehr.example/fhir?page=3".into(), Ok(page(3, None))),
             ],
             asked: Mutex::new(Vec::new()),
@@ -151,14 +190,20 @@ mod tests {
         let f = run(&s, 10).unwrap();
         assert_eq!(f.pages, 3);
         assert_eq!(f.parsed.patients.len(), 3);
-        assert_eq!(f.parsed.patients[2].origin, crate::domain::import::Origin::Entry(4));
+        assert_eq!(
+            f.parsed.patients[2].origin,
+            crate::domain::import::Origin::Entry(4)
+        );
         assert_eq!(f.sha256.len(), 64);
     }
 
     #[test]
     fn the_page_cap_stops_and_says_so() {
         let s = Scripted {
-            pages: vec![("https://ehr.example/fhir/Appointment?x=1".into(), Ok(page(1, Some("https://ehr.example/fhir/Appointment?x=1"))))],
+            pages: vec![(
+                "https://ehr.example/fhir/Appointment?x=1".into(),
+                Ok(page(1, Some("https://ehr.example/fhir/Appointment?x=1"))),
+            )],
             asked: Mutex::new(Vec::new()),
         };
         assert_eq!(run(&s, 3).unwrap_err(), FetchError::TooManyPages { max: 3 });
@@ -168,7 +213,10 @@ mod tests {
     #[test]
     fn a_next_link_to_another_server_is_refused() {
         let s = Scripted {
-            pages: vec![("https://ehr.example/fhir/Appointment?x=1".into(), Ok(page(1, Some("https://evil.example/p2"))))],
+            pages: vec![(
+                "https://ehr.example/fhir/Appointment?x=1".into(),
+                Ok(page(1, Some("https://evil.example/p2"))),
+            )],
             asked: Mutex::new(Vec::new()),
         };
         assert!(matches!(run(&s, 5), Err(FetchError::ForeignNext { .. })));
@@ -178,10 +226,18 @@ mod tests {
     #[test]
     fn an_error_page_stops_everything() {
         let s = Scripted {
-            pages: vec![("https://ehr.example/fhir/Appointment?x=1".into(), Err(FhirError::Unauthorized { status: 401 }))],
+            pages: vec![(
+                "https://ehr.example/fhir/Appointment?x=1".into(),
+                Err(FhirError::Unauthorized { status: 401 }),
+            )],
             asked: Mutex::new(Vec::new()),
         };
-        assert!(run(&s, 5).unwrap_err().to_string().contains("FRONTDESK_FHIR_TOKEN"));
+        assert!(
+            run(&s, 5)
+                .unwrap_err()
+                .to_string()
+                .contains("FRONTDESK_FHIR_TOKEN")
+        );
     }
 
     #[test]
@@ -191,8 +247,14 @@ mod tests {
             search_url("https://ehr.example/fhir/", d(10, 25), d(12, 25)),
             "https://ehr.example/fhir/Appointment?date=ge2026-10-25&date=le2026-12-25&_include=Appointment:patient&_include=Appointment:actor&_count=200"
         );
-        assert_eq!(search_url("https://x/Appointment?date=ge2026-01-01", d(1, 1), d(1, 2)), "https://x/Appointment?date=ge2026-01-01");
-        assert_eq!(origin("https://ehr.example:8443/fhir?x"), Some("https://ehr.example:8443"));
+        assert_eq!(
+            search_url("https://x/Appointment?date=ge2026-01-01", d(1, 1), d(1, 2)),
+            "https://x/Appointment?date=ge2026-01-01"
+        );
+        assert_eq!(
+            origin("https://ehr.example:8443/fhir?x"),
+            Some("https://ehr.example:8443")
+        );
         assert_eq!(origin("ftp://x/y"), None);
     }
 }

@@ -134,10 +134,14 @@ impl<'a> RowReader<'a> {
 
     /// Read the row's patient the first time its key is seen; later rows must agree.
     fn patient(&mut self, row: &Row<'_>, out: &mut Parsed) -> Option<String> {
-        let raw: Vec<String> = PATIENT_FIELDS.iter().map(|&f| row.get(f).to_string()).collect();
+        let raw: Vec<String> = PATIENT_FIELDS
+            .iter()
+            .map(|&f| row.get(f).to_string())
+            .collect();
         let key = match row.get(Field::PatientId) {
             "" if row.columns.has(Field::PatientId) => {
-                out.errors.push(row.error(Field::PatientId, "no patient id"));
+                out.errors
+                    .push(row.error(Field::PatientId, "no patient id"));
                 out.rejected_patients += 1;
                 return None;
             }
@@ -174,7 +178,12 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn read_patient(&mut self, row: &Row<'_>, key: String, out: &mut Parsed) -> Option<PatientRecord> {
+    fn read_patient(
+        &mut self,
+        row: &Row<'_>,
+        key: String,
+        out: &mut Parsed,
+    ) -> Option<PatientRecord> {
         let before = out.errors.len();
         let (first, last) = person_name(row, out);
         let birth_date = match row.get(Field::BirthDate) {
@@ -221,7 +230,10 @@ impl<'a> RowReader<'a> {
             "" => None,
             s => match fields::date_time(s, self.month_first) {
                 Ok((d, _)) if d > self.ctx.today => {
-                    out.errors.push(row.error(Field::SmsConsentDate, "a consent date cannot be in the future"));
+                    out.errors.push(row.error(
+                        Field::SmsConsentDate,
+                        "a consent date cannot be in the future",
+                    ));
                     return None;
                 }
                 Ok((d, _)) => fields::local_instant(d, NaiveTime::MIN, self.ctx.time_zone).ok(),
@@ -251,7 +263,8 @@ impl<'a> RowReader<'a> {
         };
         let key = match row.get(Field::AppointmentId) {
             "" if row.columns.has(Field::AppointmentId) => {
-                out.errors.push(row.error(Field::AppointmentId, "no appointment id"));
+                out.errors
+                    .push(row.error(Field::AppointmentId, "no appointment id"));
                 None
             }
             "" => Some(format!("{patient_key}@{}", start.to_rfc3339())),
@@ -316,7 +329,9 @@ impl<'a> RowReader<'a> {
             let local = start.with_timezone(&self.ctx.time_zone);
             let end_at = match fields::date_time(end, self.month_first) {
                 Ok((_, Some(TimeOrInstant::Instant(t)))) => Ok(t),
-                Ok((d, Some(TimeOrInstant::Local(t)))) => fields::local_instant(d, t, self.ctx.time_zone),
+                Ok((d, Some(TimeOrInstant::Local(t)))) => {
+                    fields::local_instant(d, t, self.ctx.time_zone)
+                }
                 _ => fields::time(end)
                     .and_then(|t| fields::local_instant(local.date_naive(), t, self.ctx.time_zone)),
             };
@@ -327,7 +342,8 @@ impl<'a> RowReader<'a> {
                     .map_err(|p| out.errors.push(row.error(Field::EndTime, p)))
                     .ok(),
                 Ok(_) => {
-                    out.errors.push(row.error(Field::EndTime, "the end is not after the start"));
+                    out.errors
+                        .push(row.error(Field::EndTime, "the end is not after the start"));
                     None
                 }
                 Err(p) => {
@@ -392,8 +408,13 @@ fn person_name(row: &Row<'_>, out: &mut Parsed) -> (String, String) {
         ));
         return (first, last);
     }
-    let f = if last.is_empty() { Field::LastName } else { Field::FirstName };
-    out.errors.push(row.error(f, "empty; a patient needs a first and a last name"));
+    let f = if last.is_empty() {
+        Field::LastName
+    } else {
+        Field::FirstName
+    };
+    out.errors
+        .push(row.error(f, "empty; a patient needs a first and a last name"));
     (first, last)
 }
 

@@ -12,7 +12,13 @@ pub(crate) fn ctx() -> ReadContext<'static> {
 }
 
 fn read_str(text: &str) -> Parsed {
-    read(text.as_bytes(), &CsvOptions { ctx: ctx(), mappings: &[] })
+    read(
+        text.as_bytes(),
+        &CsvOptions {
+            ctx: ctx(),
+            mappings: &[],
+        },
+    )
 }
 
 fn ny(d: u32, h: u32, m: u32) -> chrono::DateTime<Utc> {
@@ -33,8 +39,14 @@ fn an_athena_style_export_with_bom_crlf_and_quotes() {
     assert_eq!(p.patients.len(), 2);
     assert_eq!(p.patients[0].last_name, "O'Neill, Jr");
     assert_eq!(p.patients[0].first_name, "Seán");
-    assert_eq!(p.patients[0].mobile.as_ref().unwrap().as_str(), "+12015550134");
-    assert_eq!(p.patients[1].birth_date, NaiveDate::from_ymd_opt(1975, 1, 2));
+    assert_eq!(
+        p.patients[0].mobile.as_ref().unwrap().as_str(),
+        "+12015550134"
+    );
+    assert_eq!(
+        p.patients[1].birth_date,
+        NaiveDate::from_ymd_opt(1975, 1, 2)
+    );
     let a = &p.appointments[0];
     assert_eq!(a.keys, vec!["A100"]);
     assert_eq!(a.patient_key, "P1");
@@ -48,9 +60,8 @@ fn an_athena_style_export_with_bom_crlf_and_quotes() {
 #[test]
 fn semicolons_and_tabs_are_detected() {
     for d in [";", "\t", "|"] {
-        let text = format!(
-            "Chart #{d}Last Name{d}First Name{d}Cell Phone\n7{d}Ng{d}Chloé{d}2015550111\n"
-        );
+        let text =
+            format!("Chart #{d}Last Name{d}First Name{d}Cell Phone\n7{d}Ng{d}Chloé{d}2015550111\n");
         let p = read_str(&text);
         assert!(p.errors.is_empty(), "{d:?}: {:?}", p.errors);
         assert_eq!(p.patients[0].first_name, "Chloé", "{d:?}");
@@ -63,18 +74,32 @@ fn title_lines_above_the_header_and_a_totals_line_are_skipped() {
     let p = read_str(text);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.appointments.len(), 1);
-    assert!(p.warnings.iter().any(|w| w.message.contains("above the header")));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.message.contains("above the header"))
+    );
     assert!(p.warnings.iter().any(|w| w.message.contains("totals")));
 }
 
 #[test]
 fn a_patient_list_without_appointments() {
-    let p = read_str("MRN,First,Last,DOB,Text OK,Text OK Date\n9,Ada,Okafor,1980-05-17,Y,2026-01-15\n10,Bo,Li,,N,\n");
+    let p = read_str(
+        "MRN,First,Last,DOB,Text OK,Text OK Date\n9,Ada,Okafor,1980-05-17,Y,2026-01-15\n10,Bo,Li,,N,\n",
+    );
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert!(p.appointments.is_empty());
     let c = p.patients[0].consent.unwrap();
     assert_eq!(c.answer, ConsentAnswer::Yes);
-    assert_eq!(c.given, Some(chrono_tz::America::New_York.with_ymd_and_hms(2026, 1, 15, 0, 0, 0).unwrap().with_timezone(&Utc)));
+    assert_eq!(
+        c.given,
+        Some(
+            chrono_tz::America::New_York
+                .with_ymd_and_hms(2026, 1, 15, 0, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        )
+    );
     assert_eq!(p.patients[1].consent.unwrap().answer, ConsentAnswer::No);
 }
 
@@ -97,7 +122,12 @@ fn every_bad_row_is_reported_not_only_the_first() {
         .collect();
     assert_eq!(
         lines,
-        vec![(2, "Appt Date"), (3, "Mobile"), (4, "Status"), (6, "Appt ID")],
+        vec![
+            (2, "Appt Date"),
+            (3, "Mobile"),
+            (4, "Status"),
+            (6, "Appt ID")
+        ],
         "{:#?}",
         p.errors
     );
@@ -109,13 +139,19 @@ fn every_bad_row_is_reported_not_only_the_first() {
 
 #[test]
 fn a_missing_column_is_one_clear_error() {
-    let p = read_str("Patient ID,Last Name,First Name,Appt Date,Provider\n1,Okafor,Ada,11/25/2026,Dr A\n2,Ng,Bo,11/26/2026,Dr A\n");
+    let p = read_str(
+        "Patient ID,Last Name,First Name,Appt Date,Provider\n1,Okafor,Ada,11/25/2026,Dr A\n2,Ng,Bo,11/26/2026,Dr A\n",
+    );
     assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
     assert_eq!(p.errors[0].field, "start_time");
     assert!(p.errors[0].problem.contains("missing column"));
     assert_eq!(p.rejected_appointments, 2);
     let p = read_str("Patient ID,First Name,Appt Date,Start Time\n1,Ada,11/25/2026,9:00\n");
-    assert!(p.errors.iter().any(|e| e.field == "last_name" && e.problem.contains("missing column")));
+    assert!(
+        p.errors
+            .iter()
+            .any(|e| e.field == "last_name" && e.problem.contains("missing column"))
+    );
 }
 
 #[test]
@@ -123,7 +159,13 @@ fn non_utf8_names_the_line_and_keeps_reading() {
     let mut bytes = b"Patient ID,Last Name,First Name\n1,Okafor,Ada\n2,Garc".to_vec();
     bytes.push(0xED); // í in Windows-1252
     bytes.extend_from_slice(b"a,Jos\xE9\n3,Ng,Bo\n");
-    let p = read(&bytes, &CsvOptions { ctx: ctx(), mappings: &[] });
+    let p = read(
+        &bytes,
+        &CsvOptions {
+            ctx: ctx(),
+            mappings: &[],
+        },
+    );
     assert_eq!(p.errors.len(), 1);
     assert_eq!(p.errors[0].origin, Origin::Line(3));
     assert!(p.errors[0].problem.contains("UTF-8"));
@@ -132,21 +174,46 @@ fn non_utf8_names_the_line_and_keeps_reading() {
 
 #[test]
 fn utf16_is_refused_with_what_to_do() {
-    let p = read(&[0xFF, 0xFE, b'a', 0], &CsvOptions { ctx: ctx(), mappings: &[] });
+    let p = read(
+        &[0xFF, 0xFE, b'a', 0],
+        &CsvOptions {
+            ctx: ctx(),
+            mappings: &[],
+        },
+    );
     assert!(p.errors[0].problem.contains("CSV UTF-8"));
 }
 
 #[test]
 fn maps_name_columns_the_aliases_do_not_know() {
-    let mappings = vec![(Field::Mobile, "Cell #".to_string()), (Field::Clinician, "Doc".to_string())];
+    let mappings = vec![
+        (Field::Mobile, "Cell #".to_string()),
+        (Field::Clinician, "Doc".to_string()),
+    ];
     let text = "Patient ID,Last Name,First Name,Cell #,Appt Date,Start Time,Doc\n1,Okafor,Ada,2015550134,2026-11-25,14:00,Dr. Ng\n";
-    let p = read(text.as_bytes(), &CsvOptions { ctx: ctx(), mappings: &mappings });
+    let p = read(
+        text.as_bytes(),
+        &CsvOptions {
+            ctx: ctx(),
+            mappings: &mappings,
+        },
+    );
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert!(p.patients[0].mobile.is_some());
     assert_eq!(p.appointments[0].clinician.as_deref(), Some("Dr. Ng"));
     let wrong = vec![(Field::Mobile, "Portable".to_string())];
-    let p = read(text.as_bytes(), &CsvOptions { ctx: ctx(), mappings: &wrong });
-    assert!(p.errors[0].problem.contains("its columns are"), "{:?}", p.errors);
+    let p = read(
+        text.as_bytes(),
+        &CsvOptions {
+            ctx: ctx(),
+            mappings: &wrong,
+        },
+    );
+    assert!(
+        p.errors[0].problem.contains("its columns are"),
+        "{:?}",
+        p.errors
+    );
 }
 
 #[test]
@@ -178,7 +245,13 @@ fn end_time_gives_the_length_and_one_cell_may_hold_date_and_time() {
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.appointments[0].start, ny(25, 9, 0));
     assert_eq!(p.appointments[0].minutes, Some(45));
-    assert_eq!((p.patients[0].first_name.as_str(), p.patients[0].last_name.as_str()), ("Bo", "Li"));
+    assert_eq!(
+        (
+            p.patients[0].first_name.as_str(),
+            p.patients[0].last_name.as_str()
+        ),
+        ("Bo", "Li")
+    );
 }
 
 #[test]
@@ -191,7 +264,9 @@ fn no_header_at_all() {
 
 #[test]
 fn line_numbers_count_blank_lines_and_crlf() {
-    let p = read_str("Report title\r\nDate range\r\n\r\nPatient ID,Last Name,First Name\r\n1,Okafor,Ada\r\n\r\n2,Ng,Bo\r\n");
+    let p = read_str(
+        "Report title\r\nDate range\r\n\r\nPatient ID,Last Name,First Name\r\n1,Okafor,Ada\r\n\r\n2,Ng,Bo\r\n",
+    );
     let lines: Vec<Origin> = p.patients.iter().map(|p| p.origin).collect();
     assert_eq!(lines, vec![Origin::Line(5), Origin::Line(7)]);
 }

@@ -70,15 +70,24 @@ pub(super) fn read(
     let before = out.errors.len();
     let keys = keys(e, "Appointment");
     if keys.is_empty() {
-        out.errors.push(e.error("identifier", "", "an Appointment needs an identifier or an id"));
+        out.errors.push(e.error(
+            "identifier",
+            "",
+            "an Appointment needs an identifier or an id",
+        ));
     }
     let start = match text(r, "/start") {
         Some(s) => instant(s, ctx).or_else(|| {
-            out.errors.push(e.error("start", s, "not a FHIR instant like 2026-11-25T09:30:00-05:00"));
+            out.errors.push(e.error(
+                "start",
+                s,
+                "not a FHIR instant like 2026-11-25T09:30:00-05:00",
+            ));
             None
         }),
         None => {
-            out.errors.push(e.error("start", "", "a booked Appointment needs a start"));
+            out.errors
+                .push(e.error("start", "", "a booked Appointment needs a start"));
             None
         }
     };
@@ -105,19 +114,35 @@ pub(super) fn read(
 
 /// The length: `end` − `start` when there is an end (a contradicting `minutesDuration` is
 /// noted), else `minutesDuration`.
-fn minutes(e: &Entry<'_>, start: chrono::DateTime<chrono::Utc>, ctx: ReadContext<'_>, out: &mut Parsed) -> Option<u32> {
+fn minutes(
+    e: &Entry<'_>,
+    start: chrono::DateTime<chrono::Utc>,
+    ctx: ReadContext<'_>,
+    out: &mut Parsed,
+) -> Option<u32> {
     let stated = e.resource.get("minutesDuration").and_then(Value::as_u64);
     let Some(end) = text(e.resource, "/end").and_then(|s| instant(s, ctx)) else {
-        return stated
-            .and_then(|m| u32::try_from(m).ok())
-            .and_then(|m| fields::check_minutes(m).map_err(|p| out.errors.push(e.error("minutesDuration", m.to_string(), p))).ok());
+        return stated.and_then(|m| u32::try_from(m).ok()).and_then(|m| {
+            fields::check_minutes(m)
+                .map_err(|p| {
+                    out.errors
+                        .push(e.error("minutesDuration", m.to_string(), p))
+                })
+                .ok()
+        });
     };
     let span = (end - start).num_minutes();
     if span <= 0 {
-        out.errors.push(e.error("end", text(e.resource, "/end").unwrap_or(""), "the end is not after the start"));
+        out.errors.push(e.error(
+            "end",
+            text(e.resource, "/end").unwrap_or(""),
+            "the end is not after the start",
+        ));
         return None;
     }
-    let span = u32::try_from(span).ok().and_then(|m| fields::check_minutes(m).ok());
+    let span = u32::try_from(span)
+        .ok()
+        .and_then(|m| fields::check_minutes(m).ok());
     if let (Some(s), Some(m)) = (span, stated)
         && u64::from(s) != m
     {
@@ -131,20 +156,32 @@ fn minutes(e: &Entry<'_>, start: chrono::DateTime<chrono::Utc>, ctx: ReadContext
 
 /// The patient participant's key: the Patient's own key when it is in the file, else the
 /// reference itself (`Patient/123`), which an earlier import may have stored.
-fn patient(e: &Entry<'_>, index: &Index<'_>, patients: &Patients, out: &mut Parsed) -> Option<String> {
+fn patient(
+    e: &Entry<'_>,
+    index: &Index<'_>,
+    patients: &Patients,
+    out: &mut Parsed,
+) -> Option<String> {
     let refs: Vec<&str> = array(e.resource, "participant")
         .iter()
         .filter_map(|p| text(p, "/actor/reference"))
         .filter(|r| {
-            index.resolve(r).map_or_else(|| type_and_id(r).is_some_and(|t| t.starts_with("Patient/")), |x| x.kind() == "Patient")
+            index.resolve(r).map_or_else(
+                || type_and_id(r).is_some_and(|t| t.starts_with("Patient/")),
+                |x| x.kind() == "Patient",
+            )
         })
         .collect();
     let Some(reference) = refs.first() else {
-        out.errors.push(e.error("participant", "", "no participant is a Patient"));
+        out.errors
+            .push(e.error("participant", "", "no participant is a Patient"));
         return None;
     };
     if refs.len() > 1 {
-        out.warnings.push(Warning::at(e.origin, "several patients on one appointment; the first is used"));
+        out.warnings.push(Warning::at(
+            e.origin,
+            "several patients on one appointment; the first is used",
+        ));
     }
     match index.position(reference) {
         Some(pos) => match patients.get(&pos) {
@@ -153,7 +190,11 @@ fn patient(e: &Entry<'_>, index: &Index<'_>, patients: &Patients, out: &mut Pars
             _ => None,
         },
         None => type_and_id(reference).or_else(|| {
-            out.errors.push(e.error("participant.actor", *reference, "this patient is not in the file"));
+            out.errors.push(e.error(
+                "participant.actor",
+                *reference,
+                "this patient is not in the file",
+            ));
             None
         }),
     }
@@ -165,11 +206,15 @@ fn patient(e: &Entry<'_>, index: &Index<'_>, patients: &Patients, out: &mut Pars
 fn clinician(e: &Entry<'_>, index: &Index<'_>, out: &mut Parsed) -> Option<String> {
     let mut found: Vec<(bool, String)> = Vec::new();
     for p in array(e.resource, "participant") {
-        let Some(actor) = p.get("actor") else { continue };
+        let Some(actor) = p.get("actor") else {
+            continue;
+        };
         let reference = text(actor, "/reference");
         let resolved = reference.and_then(|r| index.resolve(r));
         let kind = resolved.map(Entry::kind).map(str::to_string).or_else(|| {
-            reference.and_then(type_and_id).and_then(|t| t.split('/').next().map(str::to_string))
+            reference
+                .and_then(type_and_id)
+                .and_then(|t| t.split('/').next().map(str::to_string))
         });
         if !matches!(kind.as_deref(), Some("Practitioner" | "PractitionerRole")) {
             continue;
@@ -185,16 +230,21 @@ fn clinician(e: &Entry<'_>, index: &Index<'_>, out: &mut Parsed) -> Option<Strin
             ));
             continue;
         };
-        let lead = array(p, "type").iter().flat_map(|t| array(t, "coding")).any(|c| {
-            matches!(text(c, "/code"), Some("ATND" | "PPRF"))
-        });
+        let lead = array(p, "type")
+            .iter()
+            .flat_map(|t| array(t, "coding"))
+            .any(|c| matches!(text(c, "/code"), Some("ATND" | "PPRF")));
         found.push((lead, display));
     }
     found.sort_by_key(|(lead, _)| !*lead);
     if found.len() > 1 {
         out.warnings.push(Warning::at(
             e.origin,
-            format!("{} practitioners on one appointment; {} is used", found.len(), found[0].1),
+            format!(
+                "{} practitioners on one appointment; {} is used",
+                found.len(),
+                found[0].1
+            ),
         ));
     }
     found.into_iter().next().map(|(_, d)| d)
@@ -209,7 +259,9 @@ fn practitioner_name(e: &Entry<'_>, index: &Index<'_>) -> Option<String> {
             .and_then(|p| practitioner_name(p, index))
             .or_else(|| text(r, "/practitioner/display").map(tidy));
     }
-    let n = array(r, "name").iter().find(|n| text(n, "/use") != Some("old"))?;
+    let n = array(r, "name")
+        .iter()
+        .find(|n| text(n, "/use") != Some("old"))?;
     if let Some(t) = text(n, "/text") {
         return Some(tidy(t));
     }
@@ -219,7 +271,9 @@ fn practitioner_name(e: &Entry<'_>, index: &Index<'_>) -> Option<String> {
         .filter_map(Value::as_str)
         .chain(text(n, "/family"))
         .collect();
-    (!parts.is_empty()).then(|| tidy(&parts.join(" "))).or_else(|| name(r).map(|(g, f)| format!("{g} {f}")))
+    (!parts.is_empty())
+        .then(|| tidy(&parts.join(" ")))
+        .or_else(|| name(r).map(|(g, f)| format!("{g} {f}")))
 }
 
 /// appointmentType, else the first serviceType: its text, else a coding's display or code.

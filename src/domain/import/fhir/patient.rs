@@ -46,13 +46,16 @@ pub(super) fn read_all(index: &Index<'_>, ctx: ReadContext<'_>, out: &mut Parsed
 fn read(e: &Entry<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> Option<PatientRecord> {
     let keys = keys(e, "Patient");
     if keys.is_empty() {
-        out.errors.push(e.error("identifier", "", "a Patient needs an identifier or an id"));
+        out.errors
+            .push(e.error("identifier", "", "a Patient needs an identifier or an id"));
     }
     let (first, last) = name(e.resource).unwrap_or_else(|| {
-        out.errors.push(e.error("name", "", "a Patient needs a given and a family name"));
+        out.errors
+            .push(e.error("name", "", "a Patient needs a given and a family name"));
         (String::new(), String::new())
     });
-    let birth_date = text(e.resource, "/birthDate").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let birth_date =
+        text(e.resource, "/birthDate").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     let mobile = mobile(e, ctx, out);
     Some(PatientRecord {
         origin: e.origin,
@@ -104,7 +107,11 @@ pub(super) fn name(r: &Value) -> Option<(String, String)> {
     let n = by_use("official")
         .or_else(|| by_use("usual"))
         .or_else(|| names.iter().find(|n| text(n, "/use") != Some("old")))?;
-    let given = array(n, "given").iter().filter_map(Value::as_str).map(tidy).find(|g| !g.is_empty());
+    let given = array(n, "given")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(tidy)
+        .find(|g| !g.is_empty());
     let family = text(n, "/family").map(tidy);
     match (given, family) {
         (Some(g), Some(f)) => Some((g, f)),
@@ -126,7 +133,9 @@ fn mobile(e: &Entry<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> Option<E164>
     }
     let marked = current
         .iter()
-        .filter(|t| system(t) == "sms" || (system(t) == "phone" && text(t, "/use") == Some("mobile")))
+        .filter(|t| {
+            system(t) == "sms" || (system(t) == "phone" && text(t, "/use") == Some("mobile"))
+        })
         .min_by_key(|t| rank(t));
     if let Some(t) = marked {
         let value = text(t, "/value").unwrap_or("");
@@ -141,7 +150,7 @@ fn mobile(e: &Entry<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> Option<E164>
         _ => 3,
     };
     let mut others: Vec<&&Value> = current.iter().filter(|t| system(t) == "phone").collect();
-    others.sort_by_key(|t| (preference(t), rank(*t)));
+    others.sort_by_key(|t| (preference(t), rank(t)));
     let t = others.first()?;
     let value = text(t, "/value").unwrap_or("");
     let number = E164::parse(value, ctx.region).ok()?;
@@ -168,12 +177,22 @@ fn ended(t: &Value, today: NaiveDate) -> bool {
 
 /// Consent resources about text messages, by the entry position of the Patient they name.
 /// The newest (by `dateTime`) wins when a patient has several.
-fn consents(index: &Index<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> HashMap<usize, ConsentRecord> {
+fn consents(
+    index: &Index<'_>,
+    ctx: ReadContext<'_>,
+    out: &mut Parsed,
+) -> HashMap<usize, ConsentRecord> {
     let mut found: HashMap<usize, ConsentRecord> = HashMap::new();
     for e in index.entries.iter().filter(|e| e.kind() == "Consent") {
-        let Some(record) = consent(e, ctx, out) else { continue };
-        let Some(pos) = text(e.resource, "/patient/reference").and_then(|r| index.position(r)) else {
-            out.warnings.push(Warning::at(e.origin, "skipped: a Consent whose patient is not in the file"));
+        let Some(record) = consent(e, ctx, out) else {
+            continue;
+        };
+        let Some(pos) = text(e.resource, "/patient/reference").and_then(|r| index.position(r))
+        else {
+            out.warnings.push(Warning::at(
+                e.origin,
+                "skipped: a Consent whose patient is not in the file",
+            ));
             continue;
         };
         let newer = found.get(&pos).is_none_or(|old| old.given <= record.given);
@@ -187,11 +206,17 @@ fn consents(index: &Index<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> HashMa
 /// A Consent about SMS: active, its provision a permit or a deny.
 fn consent(e: &Entry<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> Option<ConsentRecord> {
     if !mentions_texts(e.resource) {
-        out.warnings.push(Warning::at(e.origin, "skipped: a Consent that is not about text messages"));
+        out.warnings.push(Warning::at(
+            e.origin,
+            "skipped: a Consent that is not about text messages",
+        ));
         return None;
     }
     if text(e.resource, "/status") != Some("active") {
-        out.warnings.push(Warning::at(e.origin, "skipped: a Consent that is not active"));
+        out.warnings.push(Warning::at(
+            e.origin,
+            "skipped: a Consent that is not active",
+        ));
         return None;
     }
     let answer = match text(e.resource, "/provision/type") {
@@ -206,7 +231,11 @@ fn consent(e: &Entry<'_>, ctx: ReadContext<'_>, out: &mut Parsed) -> Option<Cons
         }
     };
     let given = text(e.resource, "/dateTime").and_then(|d| instant(d, ctx));
-    Some(ConsentRecord { answer, given, origin: e.origin })
+    Some(ConsentRecord {
+        answer,
+        given,
+        origin: e.origin,
+    })
 }
 
 /// Does any code or text of the Consent speak of SMS / text messages?
@@ -217,7 +246,9 @@ fn mentions_texts(r: &Value) -> bool {
             words.push_str(&v.to_string().to_lowercase());
         }
     }
-    ["sms", "text messag", "texting", "text-messag"].iter().any(|w| words.contains(w))
+    ["sms", "text messag", "texting", "text-messag"]
+        .iter()
+        .any(|w| words.contains(w))
 }
 
 /// A vendor extension on the Patient that records SMS consent as a boolean, e.g.
@@ -229,7 +260,11 @@ fn extension_consent(e: &Entry<'_>) -> Option<ConsentRecord> {
         let about_consent = url.contains("consent") || url.contains("opt");
         let value = x.get("valueBoolean")?.as_bool()?;
         (about_texts && about_consent).then_some(ConsentRecord {
-            answer: if value { ConsentAnswer::Yes } else { ConsentAnswer::No },
+            answer: if value {
+                ConsentAnswer::Yes
+            } else {
+                ConsentAnswer::No
+            },
             given: None,
             origin: e.origin,
         })

@@ -52,7 +52,10 @@ fn a_transaction_bundle_with_urn_uuid_references() {
                 p.as_object_mut().unwrap().remove("id");
                 p
             }),
-            (Some("urn:uuid:a-1"), appointment("a1", "booked", "urn:uuid:p-1")),
+            (
+                Some("urn:uuid:a-1"),
+                appointment("a1", "booked", "urn:uuid:p-1"),
+            ),
         ],
     );
     let p = read(&bytes, ctx(), 0);
@@ -73,31 +76,60 @@ fn relative_references_match_absolute_full_urls() {
     let bytes = bundle(
         "searchset",
         vec![
-            (Some("https://ehr.example/fhir/Appointment/a1"), appointment("a1", "booked", "Patient/p1")),
-            (Some("https://ehr.example/fhir/Patient/p1"), patient("p1", mobile("2015550134"))),
+            (
+                Some("https://ehr.example/fhir/Appointment/a1"),
+                appointment("a1", "booked", "Patient/p1"),
+            ),
+            (
+                Some("https://ehr.example/fhir/Patient/p1"),
+                patient("p1", mobile("2015550134")),
+            ),
         ],
     );
     let p = read(&bytes, ctx(), 0);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.appointments[0].patient_key, "urn:oid:1.2.3|MRN-p1");
-    assert_eq!(p.patients[0].keys, vec!["urn:oid:1.2.3|MRN-p1", "Patient/p1"]);
+    assert_eq!(
+        p.patients[0].keys,
+        vec!["urn:oid:1.2.3|MRN-p1", "Patient/p1"]
+    );
 }
 
 #[test]
 fn every_r4_appointment_status_has_a_meaning() {
     use appointment::{StatusMeaning, status_meaning};
     let all = [
-        "proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
-        "entered-in-error", "checked-in", "waitlist",
+        "proposed",
+        "pending",
+        "booked",
+        "arrived",
+        "fulfilled",
+        "cancelled",
+        "noshow",
+        "entered-in-error",
+        "checked-in",
+        "waitlist",
     ];
     for code in all {
         assert!(status_meaning(code).is_some(), "{code}");
     }
-    assert_eq!(status_meaning("noshow"), Some(StatusMeaning::Status(AppointmentStatus::NoShow)));
-    assert_eq!(status_meaning("fulfilled"), Some(StatusMeaning::Status(AppointmentStatus::Completed)));
-    assert_eq!(status_meaning("checked-in"), Some(StatusMeaning::Status(AppointmentStatus::Arrived)));
+    assert_eq!(
+        status_meaning("noshow"),
+        Some(StatusMeaning::Status(AppointmentStatus::NoShow))
+    );
+    assert_eq!(
+        status_meaning("fulfilled"),
+        Some(StatusMeaning::Status(AppointmentStatus::Completed))
+    );
+    assert_eq!(
+        status_meaning("checked-in"),
+        Some(StatusMeaning::Status(AppointmentStatus::Arrived))
+    );
     assert_eq!(status_meaning("waitlist"), Some(StatusMeaning::NotBooked));
-    assert_eq!(status_meaning("entered-in-error"), Some(StatusMeaning::EnteredInError));
+    assert_eq!(
+        status_meaning("entered-in-error"),
+        Some(StatusMeaning::EnteredInError)
+    );
     assert_eq!(status_meaning("Booked"), None);
 }
 
@@ -114,8 +146,15 @@ fn proposed_is_skipped_and_an_unknown_status_is_an_error() {
     );
     let p = read(&bytes, ctx(), 0);
     assert_eq!(p.errors.len(), 1);
-    assert_eq!((p.errors[0].origin, p.errors[0].field.as_str()), (Origin::Entry(2), "status"));
-    assert!(p.warnings.iter().any(|w| w.origin == Some(Origin::Entry(1)) && w.message.contains("proposed")));
+    assert_eq!(
+        (p.errors[0].origin, p.errors[0].field.as_str()),
+        (Origin::Entry(2), "status")
+    );
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.origin == Some(Origin::Entry(1)) && w.message.contains("proposed"))
+    );
     assert_eq!(p.appointments.len(), 1);
     assert_eq!(p.appointments[0].status, AppointmentStatus::Cancelled);
 }
@@ -129,8 +168,15 @@ fn the_mobile_is_chosen_from_telecom() {
         {"system": "phone", "use": "mobile", "value": "201-555-0122", "period": {"end": "2014"}},
         {"system": "email", "value": "ada@example.org"}
     ]);
-    let p = read(&serde_json::to_vec(&patient("p1", telecom)).unwrap(), ctx(), 0);
-    assert_eq!(p.patients[0].mobile.as_ref().unwrap().as_str(), "+12015550111");
+    let p = read(
+        &serde_json::to_vec(&patient("p1", telecom)).unwrap(),
+        ctx(),
+        0,
+    );
+    assert_eq!(
+        p.patients[0].mobile.as_ref().unwrap().as_str(),
+        "+12015550111"
+    );
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 
     let home_only = json!([
@@ -138,9 +184,20 @@ fn the_mobile_is_chosen_from_telecom() {
         {"system": "phone", "use": "work", "value": "201-555-0133"},
         {"system": "phone", "use": "home", "value": "201-555-0144"}
     ]);
-    let p = read(&serde_json::to_vec(&patient("p1", home_only)).unwrap(), ctx(), 0);
-    assert_eq!(p.patients[0].mobile.as_ref().unwrap().as_str(), "+12015550144");
-    assert!(p.warnings[0].message.contains("home phone ending 0144"), "{:?}", p.warnings);
+    let p = read(
+        &serde_json::to_vec(&patient("p1", home_only)).unwrap(),
+        ctx(),
+        0,
+    );
+    assert_eq!(
+        p.patients[0].mobile.as_ref().unwrap().as_str(),
+        "+12015550144"
+    );
+    assert!(
+        p.warnings[0].message.contains("home phone ending 0144"),
+        "{:?}",
+        p.warnings
+    );
 
     let bad = mobile("(03) 3410 5613");
     let p = read(&serde_json::to_vec(&patient("p1", bad)).unwrap(), ctx(), 0);
@@ -197,15 +254,22 @@ fn an_sms_consent_resource_becomes_the_patients_consent() {
             (None, patient("p1", mobile("2015550134"))),
             (None, consent("permit", "2025-01-01T10:00:00Z")),
             (None, consent("deny", "2026-02-01T10:00:00Z")),
-            (None, json!({"resourceType": "Consent", "status": "active", "patient": {"reference": "Patient/p1"},
-                           "category": [{"text": "research"}], "provision": {"type": "permit"}})),
+            (
+                None,
+                json!({"resourceType": "Consent", "status": "active", "patient": {"reference": "Patient/p1"},
+                           "category": [{"text": "research"}], "provision": {"type": "permit"}}),
+            ),
         ],
     );
     let p = read(&bytes, ctx(), 0);
     let c = p.patients[0].consent.unwrap();
     assert_eq!(c.answer, ConsentAnswer::No, "the newer deny wins");
     assert_eq!(c.origin, Origin::Entry(2));
-    assert!(p.warnings.iter().any(|w| w.message.contains("not about text messages")));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.message.contains("not about text messages"))
+    );
 }
 
 #[test]
@@ -217,21 +281,33 @@ fn a_practitioner_role_names_its_practitioner() {
         vec![
             (None, a),
             (None, patient("p1", mobile("2015550134"))),
-            (None, json!({"resourceType": "PractitionerRole", "id": "r1",
-                          "practitioner": {"reference": "Practitioner/x"}})),
-            (None, json!({"resourceType": "Practitioner", "id": "x",
-                          "name": [{"prefix": ["Dr."], "given": ["Linh"], "family": "Nguyễn"}]})),
+            (
+                None,
+                json!({"resourceType": "PractitionerRole", "id": "r1",
+                          "practitioner": {"reference": "Practitioner/x"}}),
+            ),
+            (
+                None,
+                json!({"resourceType": "Practitioner", "id": "x",
+                          "name": [{"prefix": ["Dr."], "given": ["Linh"], "family": "Nguyễn"}]}),
+            ),
         ],
     );
     let p = read(&bytes, ctx(), 0);
-    assert_eq!(p.appointments[0].clinician.as_deref(), Some("Dr. Linh Nguyễn"));
+    assert_eq!(
+        p.appointments[0].clinician.as_deref(),
+        Some("Dr. Linh Nguyễn")
+    );
 }
 
 #[test]
 fn next_links_are_found() {
     let page = json!({"resourceType": "Bundle", "type": "searchset",
         "link": [{"relation": "self", "url": "a"}, {"relation": "next", "url": "https://x/fhir?page=2"}]});
-    assert_eq!(next_link(&serde_json::to_vec(&page).unwrap()).as_deref(), Some("https://x/fhir?page=2"));
+    assert_eq!(
+        next_link(&serde_json::to_vec(&page).unwrap()).as_deref(),
+        Some("https://x/fhir?page=2")
+    );
     assert_eq!(next_link(b"{}"), None);
 }
 

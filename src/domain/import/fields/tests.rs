@@ -164,7 +164,10 @@ fn status_words_of_common_systems(#[case] word: &str, #[case] want: AppointmentS
 #[test]
 fn an_unknown_status_names_itself_and_the_accepted_words() {
     let err = status("Teleported").unwrap_err();
-    assert!(err.contains("\"Teleported\"") && err.contains("Checked In"), "{err}");
+    assert!(
+        err.contains("\"Teleported\"") && err.contains("Checked In"),
+        "{err}"
+    );
 }
 
 #[rstest]
@@ -190,7 +193,15 @@ fn a_consent_cell_that_is_not_yes_or_no_is_an_error() {
 fn birth_dates_need_a_full_year_and_the_past() {
     let today = ymd(2026, 11, 25);
     assert_eq!(birth_date("05/17/1980", true, today), Ok(ymd(1980, 5, 17)));
-    assert!(birth_date("05/17/80", true, today).unwrap_err().contains("two-digit"));
-    assert!(birth_date("2027-01-01", true, today).unwrap_err().contains("future"));
+    assert!(
+        birth_date("05/17/80", true, today)
+            .unwrap_err()
+            .contains("two-digit")
+    );
+    assert!(
+        birth_date("2027-01-01", true, today)
+            .unwrap_err()
+            .contains("future")
+    );
     assert!(birth_date("1801-01-01", true, today).is_err());
 }

@@ -40,9 +40,15 @@ pub(super) fn decide(
         if let (Some(stored), Some(Ref::Known(pid))) = (stored, patient)
             && stored.patient_id != pid
         {
-            p.errors.push(error(r, "patient", "frontdesk has this appointment for another patient; check the export's ids".into()));
+            p.errors.push(error(
+                r,
+                "patient",
+                "frontdesk has this appointment for another patient; check the export's ids".into(),
+            ));
         }
-        let (Some(patient), Some(clinician), Some((type_ref, type_minutes))) = (patient, clinician, type_ref) else {
+        let (Some(patient), Some(clinician), Some((type_ref, type_minutes))) =
+            (patient, clinician, type_ref)
+        else {
             p.appointments.rejected += 1;
             continue;
         };
@@ -80,12 +86,32 @@ pub(super) fn decide(
 }
 
 fn same(a: &AppointmentRecord, b: &AppointmentRecord) -> bool {
-    (&a.keys, &a.patient_key, &a.clinician, &a.type_name, a.start, a.minutes, a.status)
-        == (&b.keys, &b.patient_key, &b.clinician, &b.type_name, b.start, b.minutes, b.status)
+    (
+        &a.keys,
+        &a.patient_key,
+        &a.clinician,
+        &a.type_name,
+        a.start,
+        a.minutes,
+        a.status,
+    ) == (
+        &b.keys,
+        &b.patient_key,
+        &b.clinician,
+        &b.type_name,
+        b.start,
+        b.minutes,
+        b.status,
+    )
 }
 
 fn error(r: &AppointmentRecord, field: &str, problem: String) -> RecordError {
-    RecordError::new(r.origin, field, r.keys.first().cloned().unwrap_or_default(), problem)
+    RecordError::new(
+        r.origin,
+        field,
+        r.keys.first().cloned().unwrap_or_default(),
+        problem,
+    )
 }
 
 fn patient_ref(
@@ -109,12 +135,20 @@ fn patient_ref(
     found
 }
 
-fn stored<'k>(r: &AppointmentRecord, known: &'k Known, p: &mut Plan) -> Option<&'k KnownAppointment> {
+fn stored<'k>(
+    r: &AppointmentRecord,
+    known: &'k Known,
+    p: &mut Plan,
+) -> Option<&'k KnownAppointment> {
     let mut found: Option<&KnownAppointment> = None;
     for k in &r.keys {
         if let Some(a) = known.appointments.get(k) {
             if found.is_some_and(|f| f.id != a.id) {
-                p.errors.push(error(r, "identifier", "this appointment's ids name two different appointments in frontdesk".into()));
+                p.errors.push(error(
+                    r,
+                    "identifier",
+                    "this appointment's ids name two different appointments in frontdesk".into(),
+                ));
                 return None;
             }
             found = Some(a);
@@ -133,11 +167,15 @@ impl Names {
     fn new(known: &Known) -> Self {
         let mut clinicians = HashMap::new();
         for (id, n) in &known.clinicians {
-            clinicians.entry(n.to_lowercase()).or_insert(Ref::Known(*id));
+            clinicians
+                .entry(n.to_lowercase())
+                .or_insert(Ref::Known(*id));
         }
         let mut types = HashMap::new();
         for (id, n, m) in &known.types {
-            types.entry(n.to_lowercase()).or_insert((Ref::Known(*id), *m));
+            types
+                .entry(n.to_lowercase())
+                .or_insert((Ref::Known(*id), *m));
         }
         Self { clinicians, types }
     }
@@ -189,7 +227,11 @@ fn type_ref(
     let name = match (&r.type_name, stored) {
         (Some(n), _) => n.clone(),
         (None, Some(s)) => {
-            let minutes = known.types.iter().find(|t| t.0 == s.type_id).map_or(s.minutes, |t| t.2);
+            let minutes = known
+                .types
+                .iter()
+                .find(|t| t.0 == s.type_id)
+                .map_or(s.minutes, |t| t.2);
             return Some((Ref::Known(s.type_id), minutes));
         }
         (None, None) => DEFAULT_TYPE_NAME.to_string(),
@@ -218,19 +260,26 @@ fn change(
     let moved = r.start != s.start;
     let (status, kept) = merge_status(s.status, r.status, moved);
     if let Some(why) = kept {
-        p.warnings.push(Warning::at(r.origin, format!(
-            "appointment {}: {why} ({} in frontdesk, {} in the file)",
-            r.keys.first().map_or("", String::as_str),
-            s.status.label(),
-            r.status.label()
-        )));
+        p.warnings.push(Warning::at(
+            r.origin,
+            format!(
+                "appointment {}: {why} ({} in frontdesk, {} in the file)",
+                r.keys.first().map_or("", String::as_str),
+                s.status.label(),
+                r.status.label()
+            ),
+        ));
     }
     let same = !moved
         && minutes == s.minutes
         && clinician == Ref::Known(s.clinician_id)
         && type_ref == Ref::Known(s.type_id)
         && status == s.status;
-    for key in r.keys.iter().filter(|k| !known.appointments.contains_key(*k)) {
+    for key in r
+        .keys
+        .iter()
+        .filter(|k| !known.appointments.contains_key(*k))
+    {
         p.appointment_keys.push((s.id, key.clone()));
     }
     if same {

@@ -109,14 +109,23 @@ fn update(r: &PatientRecord, k: &KnownPatient, known: &Known, p: &mut Plan) -> R
     } else {
         p.patients.unchanged += 1;
     }
-    for key in r.keys.iter().filter(|key| !known.patients.contains_key(*key)) {
+    for key in r
+        .keys
+        .iter()
+        .filter(|key| !known.patients.contains_key(*key))
+    {
         p.patient_keys.push((Ref::Known(k.id), key.clone()));
     }
     Ref::Known(k.id)
 }
 
 /// Plan the consent event the file's answer calls for. True when one is recorded.
-fn consent(r: &PatientRecord, stored: Option<&KnownPatient>, target: Ref<PatientId>, p: &mut Plan) -> bool {
+fn consent(
+    r: &PatientRecord,
+    stored: Option<&KnownPatient>,
+    target: Ref<PatientId>,
+    p: &mut Plan,
+) -> bool {
     let Some(c) = r.consent else { return false };
     let current = stored.map_or(ConsentState::None, |k| k.consent.clone());
     match consent_decision(c.answer, c.given, &current) {
