@@ -15,6 +15,8 @@ use serde::{Deserialize, Deserializer, de};
 
 use crate::domain::phone::E164;
 
+pub mod first_run;
+
 /// The whole configuration.
 ///
 /// `Config::default()` is the demo practice (Riverside Family Practice, a fictional number):

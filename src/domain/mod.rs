@@ -18,5 +18,6 @@ pub mod phone;
 pub mod reminder;
 pub mod reply;
 pub mod segments;
+pub mod setup;
 pub mod staff;
 pub mod template;

@@ -14,9 +14,11 @@ pub mod facts;
 pub mod lock;
 pub mod outbound;
 pub mod outbox;
+pub mod practice;
 pub mod remind;
 pub mod render;
 pub mod send;
+pub mod staff;
 pub mod sync;
 pub mod templates;
 
