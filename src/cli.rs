@@ -60,6 +60,14 @@ pub enum Command {
     Sync(sync::SyncArgs),
 }
 
+impl Command {
+    /// Whether the command works on an existing practice database (all but `init`, which
+    /// creates one, `demo`, which has its own, and `phi`, which needs none).
+    pub fn opens_practice_database(&self) -> bool {
+        !matches!(self, Self::Init(_) | Self::Demo(_) | Self::Phi(_))
+    }
+}
+
 /// What every command gets: where things are, the config, the clock, and who `--as` names.
 #[derive(Clone, Debug)]
 pub struct Context {

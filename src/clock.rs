@@ -59,6 +59,17 @@ impl Clock {
         }
     }
 
+    /// The short mark the console header shows while the clock is fixed.
+    pub fn fixed_mark(&self) -> Option<String> {
+        match self {
+            Self::System => None,
+            Self::Fixed(t) => Some(format!(
+                "{FIXED_MARK} clock fixed at {} by {NOW_ENV}",
+                t.format("%Y-%m-%d %H:%M UTC")
+            )),
+        }
+    }
+
     /// The current instant.
     #[allow(clippy::disallowed_methods)] // the one sanctioned wall-clock read
     pub fn now(&self) -> DateTime<Utc> {

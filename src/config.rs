@@ -479,9 +479,10 @@ impl Config {
         {
             return err("practice.phone", e.to_string());
         }
-        if !p.portal_url.is_empty()
-            && !(p.portal_url.starts_with("https://") || p.portal_url.starts_with("http://"))
-        {
+        let portal_ok = p.portal_url.is_empty()
+            || p.portal_url.starts_with("https://")
+            || p.portal_url.starts_with("http://");
+        if !portal_ok {
             return err(
                 "practice.portal_url",
                 format!("{:?} must start with https://", p.portal_url),

@@ -72,7 +72,7 @@ pub fn write_new_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()>
     written
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

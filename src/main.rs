@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use frontdesk::cli::{self, Cli, Command, Context};
-use frontdesk::clock::{self, Clock};
+use frontdesk::clock::Clock;
 use frontdesk::config::Config;
 use frontdesk::paths::Paths;
+use frontdesk::store::StoreError;
 
 fn main() -> ExitCode {
     // Before anything is created: the database, its -wal/-shm, logs and locks owner-only.
@@ -31,6 +32,15 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
     if let Some(warning) = &fixed {
         let _ = writeln!(std::io::stderr(), "warning: {warning}");
     }
+    // Checked before the log folder is made next to it: a mistyped --db creates nothing.
+    if args
+        .command
+        .as_ref()
+        .is_none_or(Command::opens_practice_database)
+        && !paths.db_file.is_file()
+    {
+        return Err(StoreError::Missing(paths.db_file.display().to_string()).into());
+    }
     let _log = frontdesk::logging::init(&paths.log_dir);
     // `init` writes the config; there is none to read yet (and an existing one stops it).
     let config = if matches!(args.command, Some(Command::Init(_))) {
@@ -48,7 +58,7 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
         Some(command) => cli::run(command, &ctx),
         None => {
             // A default desk user until the sign-in screen exists.
-            let banner = fixed.map(|w| format!("{} {w}", clock::FIXED_MARK));
+            let banner = clock.fixed_mark();
             frontdesk::tui::run(&ctx, &ctx.paths.db_file, "desk", banner)?;
             Ok(ExitCode::SUCCESS)
         }

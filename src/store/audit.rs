@@ -151,6 +151,51 @@ mod tests {
         assert_eq!(for_subject(store.conn(), "appointment:1").unwrap().len(), 1);
     }
 
+    /// A trail written before records carried member ids (schema 4) still verifies after the
+    /// upgrade, with records that carry ids appended after it.
+    #[test]
+    fn records_from_before_member_ids_and_after_form_one_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            crate::store::migrations::migrations()
+                .to_version(&mut conn, 4)
+                .unwrap();
+            conn.execute(
+                "INSERT INTO staff (username, display_name, role, created_at) VALUES ('bo', 'Bo', 'reception', 0)",
+                [],
+            )
+            .unwrap();
+            let mut prev = GENESIS.to_string();
+            for i in 0..3 {
+                // What the code of schema 4 wrote: no id, even for a member's record.
+                let e = AuditEntry::new(
+                    t(9, i),
+                    "bo",
+                    "appointment.status",
+                    "appointment:1",
+                    serde_json::json!({}),
+                );
+                let hash = e.chain_hash(&prev);
+                conn.execute(
+                    "INSERT INTO audit (at, actor, action, subject, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![ts(e.at), e.actor, e.action, e.subject, e.detail, prev, hash],
+                )
+                .unwrap();
+                prev = hash;
+            }
+        }
+        let store = crate::store::Store::open(&path).unwrap();
+        let by = |actor: &str| AuditEntry::new(t(10, 0), actor, "x", "s", serde_json::json!({}));
+        append(store.conn(), &by("bo")).unwrap();
+        append(store.conn(), &by("system")).unwrap();
+        let records = page(store.conn(), 0, 100).unwrap();
+        assert_eq!(verify_chain(&records, GENESIS.into()), Ok(5));
+        let ids: Vec<Option<i64>> = records.iter().map(|r| r.entry.actor_id).collect();
+        assert_eq!(ids, [None, None, None, Some(1), None]);
+    }
+
     #[test]
     fn the_log_cannot_be_edited_or_trimmed() {
         let store = Store::open_in_memory().unwrap();
