@@ -108,7 +108,10 @@ fn init_writes_an_owner_only_config_database_and_log_and_the_admin_can_sign_in()
         .assert()
         .success()
         .stdout(predicate::str::contains("ana").and(predicate::str::contains("admin")));
-    // Every file the product made: the database with its -wal/-shm, the log, the config.
+    // A sending run adds the send lock next to the database.
+    p.cmd().arg("remind").assert().success();
+    assert!(p.dir.path().join("data/practice.db.send-lock").exists());
+    // Every file the product made: the database with its -wal/-shm, the lock, the log.
     for entry in std::fs::read_dir(p.dir.path().join("data")).unwrap() {
         let path = entry.unwrap().path();
         let want = if path.is_dir() { 0o700 } else { 0o600 };
