@@ -10,15 +10,18 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::paths::Paths;
 
+pub mod acting;
 pub mod appointments;
 pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod init;
 pub mod patients;
 pub mod phi;
 pub mod remind;
 pub mod runtime;
 pub mod send;
+pub mod staff;
 pub mod sync;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
@@ -31,6 +34,10 @@ pub struct Cli {
     /// The config file (default: the platform config directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Act as this member of staff (PIN or password from FRONTDESK_PIN, or asked at a
+    /// terminal); without it a command acts as `system`.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub acting_as: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -47,23 +54,37 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Patients by hand: `patients add`.
     Patients(patients::PatientsArgs),
+    /// First run: the practice's config file, its database and the first admin account.
+    Init(init::InitArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
     /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
     Remind(remind::RemindArgs),
     /// One-off sends through the same rules: a portal prompt, a closure notice.
     Send(send::SendArgs),
+    /// Staff accounts (admin): add, disable, enable, reset, role, list.
+    Staff(staff::StaffArgs),
     /// Fetch replies and delivery statuses from the SMS provider, apply them, answer
     /// HELP/STOP/START, then send what waits in the outbox.
     Sync(sync::SyncArgs),
 }
 
-/// What every command gets: where things are, the config, and the clock.
+impl Command {
+    /// Whether the command works on an existing practice database (all but `init`, which
+    /// creates one, `demo`, which has its own, and `phi`, which needs none).
+    pub fn opens_practice_database(&self) -> bool {
+        !matches!(self, Self::Init(_) | Self::Demo(_) | Self::Phi(_))
+    }
+}
+
+/// What every command gets: where things are, the config, the clock, and who `--as` names.
 #[derive(Clone, Debug)]
 pub struct Context {
     pub paths: Paths,
     pub config: Config,
     pub clock: Clock,
+    /// The member of staff a person runs the command as; `None` acts as `system`.
+    pub acting_as: Option<String>,
 }
 
 /// Run a parsed command. Errors are printed by `main` as one line and exit 1.
@@ -74,9 +95,11 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args, ctx),
         Command::Import(args) => import::run(args, ctx),
         Command::Patients(args) => patients::run(args, ctx),
+        Command::Init(args) => init::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
         Command::Remind(args) => remind::run(args, ctx),
         Command::Send(args) => send::run(args, ctx),
+        Command::Staff(args) => staff::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
     }
 }

@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 /// Name of the environment variable that fixes the clock.
 pub const NOW_ENV: &str = "FRONTDESK_NOW";
 
+/// Marks the console header while the clock is fixed.
+pub const FIXED_MARK: &str = "⚠";
+
 /// Where "now" comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Clock {
@@ -43,6 +46,30 @@ impl Clock {
             })
     }
 
+    /// When the clock is fixed, the warning every command outside `demo` prints on stderr and
+    /// the console shows in its header: a `FRONTDESK_NOW` left in a cron environment would
+    /// otherwise freeze time in production (reminders planned for a day that never ends).
+    pub fn fixed_warning(&self) -> Option<String> {
+        match self {
+            Self::System => None,
+            Self::Fixed(t) => Some(format!(
+                "the clock is fixed at {} by {NOW_ENV}; unset it unless this is a test or a demo",
+                t.to_rfc3339()
+            )),
+        }
+    }
+
+    /// The short mark the console header shows while the clock is fixed.
+    pub fn fixed_mark(&self) -> Option<String> {
+        match self {
+            Self::System => None,
+            Self::Fixed(t) => Some(format!(
+                "{FIXED_MARK} clock fixed at {} by {NOW_ENV}",
+                t.format("%Y-%m-%d %H:%M UTC")
+            )),
+        }
+    }
+
     /// The current instant.
     #[allow(clippy::disallowed_methods)] // the one sanctioned wall-clock read
     pub fn now(&self) -> DateTime<Utc> {
@@ -67,6 +94,19 @@ mod tests {
     fn rejects_non_rfc3339() {
         let err = Clock::parse("25/11/2026").unwrap_err();
         assert!(err.to_string().contains("FRONTDESK_NOW"));
+    }
+
+    #[test]
+    fn only_a_fixed_clock_warns() {
+        assert_eq!(Clock::System.fixed_warning(), None);
+        let w = Clock::parse("2026-01-01T00:00:00Z")
+            .unwrap()
+            .fixed_warning()
+            .unwrap();
+        assert!(
+            w.contains("FRONTDESK_NOW") && w.contains("2026-01-01T00:00:00+00:00"),
+            "{w}"
+        );
     }
 
     #[test]

@@ -15,45 +15,27 @@ use serde::{Deserialize, Deserializer, de};
 
 use crate::domain::phone::E164;
 
+pub mod first_run;
+mod practice;
+
+pub use practice::{IdentityMissing, PracticeConfig};
+
 /// The whole configuration.
+///
+/// `Config::default()` is the demo practice (Riverside Family Practice, a fictional number):
+/// what `demo` and the tests use. A real practice's file starts from
+/// [`Config::unconfigured`]: no name, phone, portal or location until the file (written by
+/// `init`) says them, and commands that send refuse to run until it does.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    #[serde(default = "PracticeConfig::unset")]
     pub practice: PracticeConfig,
     pub reminders: ReminderConfig,
     pub security: SecurityConfig,
     pub sms: SmsConfig,
     pub phi: PhiConfig,
     pub survey: SurveyConfig,
-}
-
-/// `[practice]`: who the messages come from.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct PracticeConfig {
-    pub name: String,
-    /// The practice's phone number, named in every automated message.
-    pub phone: String,
-    #[serde(deserialize_with = "de_tz")]
-    pub time_zone: Tz,
-    pub portal_url: String,
-    /// Default region (ISO 3166 alpha-2) for phone numbers typed without a country code.
-    pub region: String,
-    /// Neutral location shown in reminders (`{location}`): an address, never a department.
-    pub location: String,
-}
-
-impl Default for PracticeConfig {
-    fn default() -> Self {
-        Self {
-            name: "Riverside Family Practice".into(),
-            phone: "+15555550100".into(),
-            time_zone: chrono_tz::America::New_York,
-            portal_url: "https://portal.example.org".into(),
-            region: "US".into(),
-            location: "12 Main St, Suite 200".into(),
-        }
-    }
 }
 
 /// `[reminders]`: the automatic schedule and the limits of SPEC §5.5–§5.7.
@@ -270,12 +252,13 @@ fn read_secret_file(path: &Path) -> Result<String, SecretError> {
         path: path.to_path_buf(),
         source,
     };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path).map_err(unreadable)?;
-        if meta.permissions().mode() & 0o077 != 0 {
+    match crate::files::check_owner_only(path, "the Twilio auth token file") {
+        Ok(()) => {}
+        Err(crate::files::FileModeError::TooOpen { .. }) => {
             return Err(SecretError::TooOpen(path.to_path_buf()));
+        }
+        Err(crate::files::FileModeError::Unreadable { source, .. }) => {
+            return Err(unreadable(source));
         }
     }
     let text = std::fs::read_to_string(path).map_err(unreadable)?;
@@ -332,6 +315,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Mode(#[from] crate::files::FileModeError),
     #[error("{path}:{line}: `{key}`: {message}")]
     Invalid {
         path: PathBuf,
@@ -342,12 +327,42 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Read the config file; a missing file means defaults unless it was named explicitly.
+    /// The demo practice's configuration (the same as `Config::default()`).
+    pub fn demo() -> Self {
+        Self::default()
+    }
+
+    /// A practice with no config file yet: every default, but no name, phone, portal or
+    /// location.
+    pub fn unconfigured() -> Self {
+        Self {
+            practice: PracticeConfig::unset(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether texts may go out in the practice's name: its name and phone are set.
+    pub fn sender_identity(&self) -> Result<(), IdentityMissing> {
+        if self.practice.name.trim().is_empty() {
+            return Err(IdentityMissing::Name);
+        }
+        if self.practice.phone.trim().is_empty() {
+            return Err(IdentityMissing::Phone);
+        }
+        Ok(())
+    }
+
+    /// Read the config file; a missing file means an unconfigured practice unless it was
+    /// named explicitly. A file other users may read or change is refused (it says where the
+    /// practice's secrets are and who texts are from).
     pub fn load(path: &Path, must_exist: bool) -> Result<Self, ConfigError> {
+        if path.exists() {
+            crate::files::check_owner_only(path, "the config file")?;
+        }
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
-                Ok(Self::default())
+                Ok(Self::unconfigured())
             }
             Err(source) => Err(ConfigError::Read {
                 path: path.to_path_buf(),
@@ -397,16 +412,17 @@ impl Config {
     fn validate(&self) -> Result<(), (String, String)> {
         let err = |k: &str, m: String| Err((k.to_string(), m));
         let p = &self.practice;
-        if p.name.trim().is_empty() {
-            return err(
-                "practice.name",
-                "must not be empty: every message names the practice".into(),
-            );
-        }
-        if let Err(e) = E164::parse_lenient(&p.phone, &p.region) {
+        // An empty name or phone is "not set": loading works, sending refuses (see
+        // `sender_identity`) with the fix.
+        if !p.phone.trim().is_empty()
+            && let Err(e) = E164::parse_practice(&p.phone, &p.region)
+        {
             return err("practice.phone", e.to_string());
         }
-        if !(p.portal_url.starts_with("https://") || p.portal_url.starts_with("http://")) {
+        let portal_ok = p.portal_url.is_empty()
+            || p.portal_url.starts_with("https://")
+            || p.portal_url.starts_with("http://");
+        if !portal_ok {
             return err(
                 "practice.portal_url",
                 format!("{:?} must start with https://", p.portal_url),

@@ -18,6 +18,13 @@ fn frontdesk(home: &TempDir) -> Command {
     cmd
 }
 
+/// Write a config file as `init` would: readable by its owner only.
+fn write_config(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 #[test]
 fn help_lists_the_commands() {
     let home = TempDir::new().unwrap();
@@ -73,11 +80,10 @@ fn demo_without_db_uses_the_platform_data_dir_not_the_practice_db() {
 fn bad_config_names_key_and_line_without_a_stack_trace() {
     let home = TempDir::new().unwrap();
     let cfg = home.path().join("config.toml");
-    std::fs::write(
+    write_config(
         &cfg,
         "[practice]\nname = \"X\"\ntime_zone = \"Mars/Base\"\n",
-    )
-    .unwrap();
+    );
     frontdesk(&home)
         .args(["--config", cfg.to_str().unwrap(), "demo", "--seed-only"])
         .assert()

@@ -19,6 +19,7 @@ use tempfile::TempDir;
 
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 const WAIT: Duration = Duration::from_secs(20);
+const ADMIN_PASSWORD: &str = "correct horse battery";
 
 fn tmux_available() -> bool {
     Command::new("tmux")
@@ -36,17 +37,34 @@ struct Session {
 
 impl Session {
     /// Start `frontdesk <args>` in a detached `width`×`height` pane. The pane runs a shell
-    /// that prints the exit code afterwards and stays open, so the end can be checked too.
+    /// that prints the exit code and the terminal's line settings afterwards and stays open,
+    /// so the end can be checked too. The console's process id is written to `pid`.
     fn start(name: &str, width: u16, height: u16, args: &str) -> Self {
+        Self::start_after(name, width, height, None, args)
+    }
+
+    /// The same, after running `frontdesk <before>` in the same environment (e.g. a scripted
+    /// `init` that creates the practice the console then opens).
+    fn start_after(name: &str, width: u16, height: u16, before: Option<&str>, args: &str) -> Self {
         let home = TempDir::new().unwrap();
         let db = home.path().join("demo.db");
         let socket = format!("frontdesk-e2e-{}-{name}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_frontdesk");
         let h = home.path().display().to_string();
+        let d = db.display();
+        let env = format!(
+            "unset FRONTDESK_LOG; export HOME='{h}' XDG_CONFIG_HOME='{h}/config' \
+             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}';"
+        );
+        let before = before.map_or(String::new(), |b| {
+            format!(
+                "FRONTDESK_ADMIN_PASSWORD='{ADMIN_PASSWORD}' '{bin}' --db '{d}' {b} >/dev/null &&"
+            )
+        });
         let script = format!(
-            "env -u FRONTDESK_LOG HOME='{h}' XDG_CONFIG_HOME='{h}/config' XDG_DATA_HOME='{h}/data' \
-             FRONTDESK_NOW='{NOW}' '{bin}' --db '{}' {args}; echo \"EXIT=$?\"; sleep 600",
-            db.display()
+            "{env} {before} sh -c 'echo $$ > \"$0\"; exec \"$@\"' '{h}/pid' '{bin}' --db '{d}' {args}; \
+             echo \"EXIT=$?\"; echo \"STTY=$(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ,)\"; \
+             sleep 600"
         );
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
@@ -105,6 +123,25 @@ impl Session {
 
     fn db(&self) -> &Path {
         &self.db
+    }
+
+    fn home(&self) -> &Path {
+        self._home.path()
+    }
+
+    /// The console's process id, once it has started.
+    fn pid(&self) -> String {
+        let file = self.home().join("pid");
+        let start = Instant::now();
+        loop {
+            if let Ok(pid) = std::fs::read_to_string(&file)
+                && !pid.trim().is_empty()
+            {
+                return pid.trim().to_string();
+            }
+            assert!(start.elapsed() < WAIT, "the console never started");
+            std::thread::sleep(Duration::from_millis(40));
+        }
     }
 }
 
@@ -266,16 +303,26 @@ fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
     assert_eq!(row.status, AppointmentStatus::Cancelled);
 }
 
+/// A scripted `init` of a practice in the session's home.
+const INIT: &str = "init --practice-name 'Lakeside Family Medicine' --practice-phone '(201) 555-0134' \
+                    --time-zone America/New_York --admin-user ana";
+
 #[test]
 fn plain_frontdesk_opens_the_console_on_the_practice_database() {
     if !tmux_available() {
         eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
         return;
     }
-    let s = Session::start("plain", 80, 24, "");
+    let s = Session::start_after("plain", 80, 24, Some(INIT), "");
     let screen = s.wait_text("No appointments on this day.");
-    assert!(screen.contains("Riverside Family Practice"), "{screen}");
+    assert!(screen.contains("Lakeside Family Medicine"), "{screen}");
+    assert!(!screen.contains("Riverside"), "{screen}");
     assert!(!screen.contains("Demo practice"), "{screen}");
+    // FRONTDESK_NOW outside the demo: the header says the clock is fixed.
+    assert!(
+        screen.contains("⚠ clock fixed at 2026-11-25 14:30 UTC by FRONTDESK_NOW"),
+        "{screen}"
+    );
     // Too small: a notice instead of a broken screen; back to 80×24 and it draws again.
     s.tmux(&["resize-window", "-t", "desk", "-x", "40", "-y", "10"]);
     s.wait_text("Terminal too small");
@@ -283,4 +330,113 @@ fn plain_frontdesk_opens_the_console_on_the_practice_database() {
     s.wait_text("No appointments on this day.");
     s.keys(&["q"]);
     s.wait_text("EXIT=0");
+}
+
+/// Kill the console with `signal` and find the shell usable: out of the alternate screen,
+/// cursor shown, line editing and echo back on.
+fn killed_console_leaves_a_usable_terminal(signal: &str) {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start_after(signal, 80, 24, Some(INIT), "");
+    s.wait_text("No appointments on this day.");
+    let flags = s.tmux(&["display-message", "-p", "-t", "desk", "#{alternate_on}"]);
+    assert_eq!(
+        flags.trim(),
+        "1",
+        "the console runs on the alternate screen"
+    );
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &s.pid()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = s.wait_text("STTY=");
+    assert!(
+        screen.contains("STTY=icanon,echo,"),
+        "terminal left raw:\n{screen}"
+    );
+    let flags = s.tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        "desk",
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    assert_eq!(flags.trim(), "0 1", "terminal not restored after {signal}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    killed_console_leaves_a_usable_terminal("TERM");
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    killed_console_leaves_a_usable_terminal("HUP");
+}
+
+#[test]
+fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owner_only_files() {
+    use std::os::unix::fs::PermissionsExt;
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start("init", 110, 40, "init");
+    let answer = |prompt: &str, typed: &str| {
+        s.wait_text(prompt);
+        s.keys(&["-l", typed]);
+        s.keys(&["Enter"]);
+    };
+    answer(
+        "Practice name, as patients know it:",
+        "Clínica Nuestra Señora",
+    );
+    answer("Country for phone numbers [US]:", "");
+    answer("Practice phone number (named in every text):", "555-0100");
+    s.wait_text("\"555-0100\" is not a valid number");
+    s.keys(&["-l", "(201) 555-0134"]);
+    s.keys(&["Enter"]);
+    answer("Time zone", "Mars/Olympus");
+    s.wait_text("\"Mars/Olympus\" is not an IANA time zone");
+    s.keys(&["-l", "america/chicago"]);
+    s.keys(&["Enter"]);
+    answer("Patient portal address", "https://portal.nuestra.example");
+    answer("The first admin's username:", "Rosa");
+    answer("Password:", "482915");
+    s.wait_text("an admin needs a password");
+    s.wait_for("the password asked again", |screen| {
+        screen.matches("Password:").count() >= 2
+    });
+    s.keys(&["-l", "una clave bastante larga"]);
+    s.keys(&["Enter"]);
+    answer("Password again:", "una clave bastante larga");
+    let screen = s.wait_text("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("Practice Clínica Nuestra Señora is set up."),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("clave"),
+        "the password was shown:\n{screen}"
+    );
+    assert!(!screen.contains("482915"), "the PIN was shown:\n{screen}");
+
+    let config = s.home().join("config/frontdesk/config.toml");
+    for file in [&config, &s.db().to_path_buf()] {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("name = \"Clínica Nuestra Señora\""), "{text}");
+    assert!(text.contains("phone = \"+12015550134\""), "{text}");
+    assert!(text.contains("time_zone = \"America/Chicago\""), "{text}");
+    let store = Store::open(s.db()).unwrap();
+    let admin = store::staff::by_username(store.conn(), "rosa")
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin.role, frontdesk::domain::staff::Role::Admin);
 }

@@ -10,7 +10,9 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
+use frontdesk::domain::staff::{Role, Secret, Username};
 use frontdesk::store::Store;
+use frontdesk::workflow::staff::{self, NewMember};
 
 const NOW: &str = "2026-11-20T10:00:00-05:00";
 
@@ -47,6 +49,27 @@ impl Practice {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("FRONTDESK_NOW", NOW)
             .args(["--db", self.db.to_str().unwrap()]);
+        cmd
+    }
+
+    /// The first admin, as `init` writes it.
+    fn add_admin(&self, username: &str, password: &str) {
+        let mut store = Store::open(&self.db).unwrap();
+        let member = NewMember {
+            username: Username::parse(username).unwrap(),
+            display_name: String::new(),
+            role: Role::Admin,
+            secret: Secret::new(password.to_string()),
+        };
+        let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+        staff::add_first_admin(&mut store, &member, now).unwrap();
+    }
+
+    /// The binary acting as the admin `add_admin` wrote.
+    fn as_ana(&self) -> Command {
+        let mut cmd = self.cmd();
+        cmd.env("FRONTDESK_PIN", "correct horse battery")
+            .args(["--as", "ana"]);
         cmd
     }
 
@@ -363,6 +386,8 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
         "[practice]\nregion = \"AU\"\ntime_zone = \"Australia/Melbourne\"\n",
     )
     .unwrap();
+    // The product refuses a config others can read.
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let dir = shared_fhir();
     let run = |file: &str, code: i32| {
         let out = p
@@ -405,7 +430,21 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
 #[test]
 fn patients_and_appointments_by_hand() {
     let p = Practice::new();
+    // Adding patients by hand needs a named person; `system` may not.
     p.cmd()
+        .args([
+            "patients",
+            "add",
+            "--first-name",
+            "Ada",
+            "--last-name",
+            "Okafor",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--as NAME"));
+    p.add_admin("ana", "correct horse battery");
+    p.as_ana()
         .args([
             "patients",
             "add",
@@ -423,7 +462,7 @@ fn patients_and_appointments_by_hand() {
         .assert()
         .success()
         .stdout("added patient 1\n");
-    p.cmd()
+    p.as_ana()
         .args([
             "patients",
             "add",
@@ -437,7 +476,7 @@ fn patients_and_appointments_by_hand() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("--mobile"));
-    p.cmd()
+    p.as_ana()
         .args([
             "appointments",
             "add",
@@ -453,7 +492,7 @@ fn patients_and_appointments_by_hand() {
         .assert()
         .success()
         .stdout("added appointment 1\n");
-    p.cmd()
+    p.as_ana()
         .args([
             "appointments",
             "add",
@@ -469,7 +508,7 @@ fn patients_and_appointments_by_hand() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("February has no day 30"));
-    p.cmd()
+    p.as_ana()
         .args([
             "appointments",
             "move",
@@ -482,11 +521,11 @@ fn patients_and_appointments_by_hand() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Thu Nov 26 2026 2:00 PM"));
-    p.cmd()
+    p.as_ana()
         .args(["appointments", "cancel", "1"])
         .assert()
         .success();
-    p.cmd()
+    p.as_ana()
         .args([
             "appointments",
             "move",
@@ -499,5 +538,13 @@ fn patients_and_appointments_by_hand() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("cannot be moved"));
-    assert_eq!(p.count("SELECT COUNT(*) FROM audit"), 4);
+    // The four changes, each by the member who made it (sign-ins have their own records).
+    assert_eq!(
+        p.count("SELECT COUNT(*) FROM audit WHERE action NOT LIKE 'staff.%' AND actor = 'ana'"),
+        4
+    );
+    assert_eq!(
+        p.count("SELECT COUNT(*) FROM audit WHERE action NOT LIKE 'staff.%' AND actor <> 'ana'"),
+        0
+    );
 }

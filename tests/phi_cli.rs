@@ -129,6 +129,8 @@ fn allow_list_from_the_config_reports_without_blocking() {
     let config = h.path().join("frontdesk.toml");
     let mut f = std::fs::File::create(&config).expect("config");
     writeln!(f, "[phi]\nallow = [\"Riverside Cancer Center\"]").expect("write");
+    // Config files are refused unless only their owner can read them (as `init` writes them).
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let out = frontdesk(&h)
         .args(["--config", config.to_str().unwrap(), "phi", "check"])
         .args(["Your visit at Riverside Cancer Center is Monday at 9."])

@@ -69,8 +69,10 @@ fn dispatcher(twilio: Twilio) -> Dispatcher {
 }
 
 fn config_text(fake: &FakeTwilio, token_env: &str) -> String {
+    // A practice's config names the practice: nothing is sent in the name of an unset one.
     format!(
-        "[sms]\nprovider = \"twilio\"\n\n{}",
+        "[practice]\nname = \"Riverside Family Practice\"\nphone = \"+15555550100\"\n\
+         portal_url = \"https://portal.example.org\"\n\n[sms]\nprovider = \"twilio\"\n\n{}",
         fake.config_toml(token_env)
     )
 }
@@ -892,7 +894,12 @@ mod cli {
         let home = tempfile::tempdir().unwrap();
         let config = home.path().join("frontdesk.toml");
         std::fs::write(&config, config_text(fake, TOKEN_ENV)).unwrap();
+        // Config files are refused unless only their owner can read them (as `init` writes them).
+        std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         let db = home.path().join("practice.db");
+        // Commands never create a practice database; the practice already has one.
+        drop(Store::open(&db).unwrap());
         (home, config, db)
     }
 

@@ -358,6 +358,8 @@ fn the_binary_reminds_and_syncs_against_the_contract_mock() {
         ),
     )
     .unwrap();
+    // Config files are refused unless only their owner can read them (as `init` writes them).
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
             .args([

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{Context, runtime};
+use super::{Context, acting, runtime};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::ids::AppointmentId;
+use crate::domain::staff::Action;
 use crate::workflow::desk;
 use crate::workflow::manual::{self, AppointmentInput, When};
 
@@ -80,7 +81,12 @@ pub struct CancelAppointment {
 pub fn run(args: AppointmentsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut store = runtime::open_store(ctx)?;
     let now = ctx.clock.now();
-    let actor = crate::domain::audit::SYSTEM;
+    let action = match args.command {
+        AppointmentsCommand::Cancel(_) => Action::ChangeAppointmentStatus,
+        _ => Action::EditSchedule,
+    };
+    let acting = acting::acting(ctx, &mut store, action)?;
+    let actor = acting.audit_name();
     match args.command {
         AppointmentsCommand::Add(a) => {
             let input = AppointmentInput {

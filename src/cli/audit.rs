@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{Context, runtime};
+use super::{Context, acting, runtime};
+use crate::domain::staff::Action;
 use crate::workflow::audit;
 
 #[derive(Debug, Args)]
@@ -26,7 +27,8 @@ pub enum AuditCommand {
 pub fn run(args: AuditArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.command {
         AuditCommand::Verify { json } => {
-            let store = runtime::open_store(ctx)?;
+            let mut store = runtime::open_store(ctx)?;
+            acting::acting(ctx, &mut store, Action::VerifyAudit)?;
             let report = audit::verify(&store)?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);

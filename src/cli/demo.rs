@@ -2,16 +2,19 @@
 //!
 //! The demo uses its own database (`demo.db` in the data directory unless `--db` is given) and
 //! the built-in demo configuration with the offline outbox — unless `--config` names a file,
-//! as SPEC §4 allows — so it can never text a real patient of the practice.
+//! as SPEC §4 allows — so it can never text a real patient of the practice. It refuses a
+//! database that is not a demo database (the seed marks its own), so 400 invented patients
+//! never land in a practice's records, where the append-only tables could not remove them.
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use super::Context;
+use super::{Context, runtime};
 use crate::config::Config;
 use crate::store::Store;
+use crate::store::marker::DbKind;
 use crate::workflow::demo::{self, DemoSize, Seeded};
 
 #[derive(Debug, Args)]
@@ -27,10 +30,17 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let db = ctx.paths.demo_db_file();
     let config = if ctx.paths.config_explicit {
-        ctx.config.clone()
+        runtime::with_demo_identity(ctx.config.clone())
     } else {
-        Config::default()
+        Config::demo()
     };
+    match Store::inspect(&db) {
+        Ok(None | Some(DbKind::Demo)) => {}
+        Ok(Some(DbKind::Practice | DbKind::Unmarked)) | Err(_) => anyhow::bail!(
+            "{} is not a demo database; the demo writes only to its own (leave out --db, or name a new file)",
+            db.display()
+        ),
+    }
     let mut store = Store::open(&db)
         .with_context(|| format!("cannot open the demo database {}", db.display()))?;
     let outcome = demo::seed(

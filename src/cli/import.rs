@@ -12,10 +12,11 @@ use chrono::{Months, NaiveDate};
 use clap::{Args, Subcommand};
 
 use super::Context;
-use super::runtime;
+use super::{acting, runtime};
 use crate::domain::import::aliases::{Field, parse_mapping, parse_mapping_file};
 use crate::domain::import::csv::{CsvOptions, read as read_csv};
 use crate::domain::import::{Parsed, fhir};
+use crate::domain::staff::Action;
 use crate::provider::fhir::HttpFhir;
 use crate::workflow::import::{self, FetchLimits, Options, Source, SourceKind, fetch};
 
@@ -110,11 +111,12 @@ pub fn run(args: ImportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     };
     let mut store = runtime::open_store(ctx)?;
+    let actor = acting::acting(ctx, &mut store, Action::Import)?;
     let gate = runtime::gate(ctx);
     let opts = Options {
         dry_run: common.dry_run,
         cancel_missing: common.cancel_missing,
-        actor: crate::domain::audit::SYSTEM,
+        actor: actor.audit_name(),
         now: ctx.clock.now(),
     };
     let outcome = import::run(&mut store, &ctx.config, &gate, parsed, &source, opts)?;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{Context, runtime};
+use super::{Context, acting, runtime};
+use crate::domain::staff::Action;
 use crate::workflow::manual::{self, PatientInput};
 
 #[derive(Debug, Args)]
@@ -40,6 +41,7 @@ pub struct AddPatient {
 pub fn run(args: PatientsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let PatientsCommand::Add(a) = args.command;
     let mut store = runtime::open_store(ctx)?;
+    let actor = acting::acting(ctx, &mut store, Action::EditSchedule)?;
     let input = PatientInput {
         first_name: a.first_name,
         last_name: a.last_name,
@@ -51,7 +53,7 @@ pub fn run(args: PatientsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         &mut store,
         &ctx.config,
         &input,
-        crate::domain::audit::SYSTEM,
+        actor.audit_name(),
         ctx.clock.now(),
     )?;
     println!("added patient {id}");

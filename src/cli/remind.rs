@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::Context;
 use super::runtime::{self, StderrProgress};
+use super::{Context, acting};
+use crate::domain::staff::Action;
 use crate::workflow::remind::{self, RemindReport};
 
 #[derive(Debug, Args)]
@@ -22,13 +23,17 @@ pub struct RemindArgs {
 
 pub fn run(args: RemindArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut store = runtime::open_store(ctx)?;
+    // Reminders are the practice's automatic schedule: their records name `system` even when
+    // a person starts the run with --as (who may start it is still checked).
+    acting::acting(ctx, &mut store, Action::SendReminders)?;
+    let config = runtime::sending_config(ctx, &store)?;
     let dispatcher = runtime::dispatcher(ctx)?;
     let gate = runtime::gate(ctx);
     let mut progress = StderrProgress::default();
     let report = runtime::tokio()?.block_on(remind::run(
         &dispatcher,
         &mut store,
-        &ctx.config,
+        &config,
         &gate,
         &ctx.clock,
         args.dry_run,

@@ -7,16 +7,63 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use super::Context;
+use crate::config::{Config, PracticeConfig};
 use crate::domain::batch::{BatchEvent, BatchProgress};
 use crate::phi::Gate;
 use crate::provider;
-use crate::store::Store;
+use crate::store::marker::{self, DbKind};
+use crate::store::{Store, StoreError};
 use crate::workflow::dispatch::Dispatcher;
 
-/// The practice database named by `--db` or the platform data directory.
+/// The practice database named by `--db` or the platform data directory. It must exist: a
+/// mistyped path is one line naming it, never a new empty database.
 pub fn open_store(ctx: &Context) -> anyhow::Result<Store> {
     let db = &ctx.paths.db_file;
-    Store::open(db).with_context(|| format!("cannot open the practice database {}", db.display()))
+    Store::open_existing(db).map_err(|e| match e {
+        // These already name the path and say what to do.
+        StoreError::Missing(_) | StoreError::NotFrontdesk(_) => anyhow::Error::from(e),
+        other => anyhow::Error::from(other).context(format!(
+            "cannot open the practice database {}",
+            db.display()
+        )),
+    })
+}
+
+/// The config texts go out under: the practice must have said its name and phone. A demo
+/// database is the demo practice wherever it is opened, so it keeps the demo's identity for
+/// what the config leaves unset.
+pub fn sending_config(ctx: &Context, store: &Store) -> anyhow::Result<Config> {
+    let config = if marker::kind(store.conn())? == DbKind::Demo {
+        with_demo_identity(ctx.config.clone())
+    } else {
+        ctx.config.clone()
+    };
+    if let Err(missing) = config.sender_identity() {
+        anyhow::bail!(
+            "{missing}: set `{} = ...` under [practice] in {}, or run `frontdesk init`; nothing was sent",
+            missing.key(),
+            ctx.paths.config_file.display()
+        );
+    }
+    Ok(config)
+}
+
+/// `config` with the demo practice's name, phone, portal and location wherever it leaves
+/// them unset.
+pub fn with_demo_identity(mut config: Config) -> Config {
+    let demo = PracticeConfig::default();
+    let p = &mut config.practice;
+    for (mine, theirs) in [
+        (&mut p.name, demo.name),
+        (&mut p.phone, demo.phone),
+        (&mut p.portal_url, demo.portal_url),
+        (&mut p.location, demo.location),
+    ] {
+        if mine.trim().is_empty() {
+            *mine = theirs;
+        }
+    }
+    config
 }
 
 /// The provider the config names, with the config's rate and concurrency.

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::Context;
 use super::runtime;
-use crate::domain::audit::SYSTEM;
+use super::{Context, acting};
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
+use crate::domain::staff::Action;
 use crate::workflow::send::{self, SendReport};
 
 #[derive(Debug, Args)]
@@ -67,6 +67,12 @@ impl PromptKind {
 
 pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut store = runtime::open_store(ctx)?;
+    let action = match args.what {
+        SendCommand::Portal { .. } => Action::SendPortalPrompt,
+        SendCommand::Closure { .. } => Action::SendClosureNotice,
+    };
+    let actor = acting::acting(ctx, &mut store, action)?;
+    let config = runtime::sending_config(ctx, &store)?;
     let d = runtime::dispatcher(ctx)?;
     let gate = runtime::gate(ctx);
     let rt = runtime::tokio()?;
@@ -74,24 +80,24 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         SendCommand::Portal { patient, kind } => rt.block_on(send::portal_prompt(
             &d,
             &mut store,
-            &ctx.config,
+            &config,
             &gate,
             &ctx.clock,
-            SYSTEM,
+            actor.audit_name(),
             PatientId(patient),
             kind.kind(),
             args.dry_run,
         ))?,
         SendCommand::Closure { from, to } => {
-            let from = send::parse_local(&from, &ctx.config)?;
-            let to = send::parse_local(&to, &ctx.config)?;
+            let from = send::parse_local(&from, &config)?;
+            let to = send::parse_local(&to, &config)?;
             rt.block_on(send::closure(
                 &d,
                 &mut store,
-                &ctx.config,
+                &config,
                 &gate,
                 &ctx.clock,
-                SYSTEM,
+                actor.audit_name(),
                 from,
                 to,
                 args.dry_run,

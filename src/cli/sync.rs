@@ -11,9 +11,10 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use clap::Args;
 
-use super::Context;
 use super::runtime;
+use super::{Context, acting};
 use crate::domain::batch::BatchEvent;
+use crate::domain::staff::Action;
 use crate::workflow::sync::{self, SyncReport};
 
 #[derive(Debug, Args)]
@@ -25,6 +26,9 @@ pub struct SyncArgs {
 
 pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut store = runtime::open_store(ctx)?;
+    // Like `remind`, sync's records name `system`; --as only checks who may start it.
+    acting::acting(ctx, &mut store, Action::SyncProvider)?;
+    let config = runtime::sending_config(ctx, &store)?;
     let dispatcher = runtime::dispatcher(ctx)?;
     let gate = runtime::gate(ctx);
     let runtime = runtime::tokio()?;
@@ -40,7 +44,7 @@ pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(sync::sync(
         &dispatcher,
         &mut store,
-        &ctx.config,
+        &config,
         &gate,
         &ctx.clock,
         &mut progress,

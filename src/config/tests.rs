@@ -5,9 +5,14 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 }
 
 #[test]
-fn empty_file_gives_defaults() {
+fn empty_file_gives_defaults_but_no_practice_identity() {
     let c = parse("").unwrap();
-    assert_eq!(c, Config::default());
+    assert_eq!(c, Config::unconfigured());
+    assert_eq!(c.practice.name, "");
+    assert_eq!(c.practice.phone, "");
+    assert_eq!(c.practice.portal_url, "");
+    assert_eq!(c.sender_identity(), Err(IdentityMissing::Name));
+    assert_eq!(c.practice.time_zone, chrono_tz::America::New_York);
     assert_eq!(c.reminders.offsets_hours, vec![48, 24]);
     assert_eq!(c.sms.provider, ProviderKind::Outbox);
 }
@@ -143,7 +148,10 @@ fn twilio_needs_exactly_one_sender() {
 #[test]
 fn missing_file_is_defaults_unless_explicit() {
     let missing = Path::new("/nonexistent/frontdesk/config.toml");
-    assert_eq!(Config::load(missing, false).unwrap(), Config::default());
+    assert_eq!(
+        Config::load(missing, false).unwrap(),
+        Config::unconfigured()
+    );
     assert!(matches!(
         Config::load(missing, true),
         Err(ConfigError::Read { .. })
@@ -170,4 +178,46 @@ fn auth_token_file_must_be_owner_only() {
     assert!(matches!(cfg.auth_token(), Err(SecretError::TooOpen(_))));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(cfg.auth_token().unwrap(), "secret");
+}
+
+#[test]
+fn a_practice_section_without_name_or_phone_never_borrows_the_demo_practice() {
+    let c = parse("[practice]\ntime_zone = \"America/Chicago\"\n").unwrap();
+    assert_eq!(c.practice.name, "");
+    assert_eq!(c.sender_identity(), Err(IdentityMissing::Name));
+    let c = parse("[practice]\nname = \"Lakeside Clinic\"\n").unwrap();
+    assert_eq!(c.sender_identity(), Err(IdentityMissing::Phone));
+    let c = parse("[practice]\nname = \"Lakeside Clinic\"\nphone = \"(201) 555-0134\"\n").unwrap();
+    assert_eq!(c.sender_identity(), Ok(()));
+    assert_eq!(Config::demo().sender_identity(), Ok(()));
+    assert_eq!(Config::demo().practice.name, "Riverside Family Practice");
+}
+
+#[test]
+fn a_partial_practice_phone_is_refused_with_key_and_line() {
+    let err = parse("[practice]\nname = \"Lakeside Clinic\"\nphone = \"555-0100\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("config.toml:3:"), "{err}");
+    assert!(err.contains("practice.phone"), "{err}");
+    assert!(err.contains("555-0100"), "{err}");
+}
+
+#[test]
+fn a_config_file_others_can_read_is_refused_with_the_chmod_that_fixes_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[practice]\nname = \"Lakeside Clinic\"\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = Config::load(&path, true).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("run: chmod 600 {}", path.display())),
+        "{err}"
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        Config::load(&path, true).unwrap().practice.name,
+        "Lakeside Clinic"
+    );
 }

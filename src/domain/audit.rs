@@ -20,6 +20,10 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// Staff username or `system`.
     pub actor: String,
+    /// The staff member's id when a member acted (`None` for `system`, the patient, and
+    /// records written before audit records carried ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<i64>,
     /// What happened, e.g. `appointment.status`, `message.sent`, `consent.opt_out`.
     pub action: String,
     /// What it happened to, e.g. `appointment:42`, `patient:7`.
@@ -39,10 +43,17 @@ impl AuditEntry {
         Self {
             at,
             actor: actor.to_string(),
+            actor_id: None,
             action: action.to_string(),
             subject: subject.into(),
             detail: detail.to_string(),
         }
+    }
+
+    /// The same entry, naming the member who acted by id as well as by username.
+    pub fn by_member(mut self, id: i64) -> Self {
+        self.actor_id = Some(id);
+        self
     }
 
     /// The chained hash of this entry after `prev` (hex SHA-256).
@@ -59,6 +70,13 @@ impl AuditEntry {
         ] {
             h.update((field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
+        }
+        // The member's id joined the record later: hashed only when present, so every record
+        // written before it keeps its hash and the whole chain still verifies.
+        if let Some(id) = self.actor_id {
+            let id = format!("actor_id:{id}");
+            h.update((id.len() as u64).to_le_bytes());
+            h.update(id.as_bytes());
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -159,11 +177,49 @@ mod tests {
     }
 
     #[test]
+    fn records_without_an_id_hash_as_before_and_an_id_is_covered() {
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let e = AuditEntry::new(t, "alice", "staff.add", "staff:2", serde_json::json!({}));
+        // The hash a record written before ids existed carries (computed by the old code).
+        let mut h = Sha256::new();
+        for f in [
+            GENESIS,
+            "2026-01-01T00:00:00Z",
+            "alice",
+            "staff.add",
+            "staff:2",
+            "{}",
+        ] {
+            h.update((f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+        let old: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(e.chain_hash(GENESIS), old);
+        let with_id = e.clone().by_member(1);
+        assert_ne!(with_id.chain_hash(GENESIS), old);
+        assert_ne!(
+            with_id.chain_hash(GENESIS),
+            e.by_member(2).chain_hash(GENESIS)
+        );
+    }
+
+    #[test]
+    fn a_changed_member_id_breaks_the_chain() {
+        let mut c = chain(3);
+        c[1].entry.actor_id = Some(9);
+        assert_eq!(
+            verify_chain(&c, GENESIS.into()),
+            Err(ChainError::Altered { id: 2 })
+        );
+    }
+
+    #[test]
     fn field_boundaries_matter() {
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let a = AuditEntry {
             at: t,
             actor: "ab".into(),
+            actor_id: None,
             action: "c".into(),
             subject: String::new(),
             detail: String::new(),
@@ -171,6 +227,7 @@ mod tests {
         let b = AuditEntry {
             at: t,
             actor: "a".into(),
+            actor_id: None,
             action: "bc".into(),
             subject: String::new(),
             detail: String::new(),

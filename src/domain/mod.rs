@@ -1,7 +1,7 @@
 //! The pure core: the practice's rules as data and functions.
 //!
 //! No IO, no clock, no database, no terminal: `now` is always passed in. May import std,
-//! chrono(-tz), serde, thiserror, regex and sha2 (hashing is computation), and the plain
+//! chrono(-tz), serde, thiserror, regex, sha2 and argon2 (hashing is computation), and the plain
 //! value types of `config` (`ReminderConfig`, `QuietHours`, `OptOutNotice`) — never
 //! `Config::load`, `store`, `provider`, `workflow`, `tui` or `cli`. Most of the tests live
 //! here.
@@ -19,4 +19,6 @@ pub mod phone;
 pub mod reminder;
 pub mod reply;
 pub mod segments;
+pub mod setup;
+pub mod staff;
 pub mod template;

@@ -45,6 +45,28 @@ impl E164 {
         Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())
     }
 
+    /// Parse the practice's own phone, the number every text names and patients call back: a
+    /// valid number, read in `default_region`. A number in the ranges North American
+    /// numbering reserves for fiction (NXX-555-0100 to -0199) is also accepted, so demos and
+    /// tests can name a practice no one can reach by mistake; a short or partial number such
+    /// as "555-0100" is refused.
+    pub fn parse_practice(input: &str, default_region: &str) -> Result<Self, PhoneError> {
+        let number = read(input, default_region)?;
+        let e164 = Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())?;
+        if phonenumber::is_valid(&number) || e164.is_fictional_nanp() {
+            return Ok(e164);
+        }
+        Err(PhoneError::Invalid {
+            input: input.trim().to_string(),
+        })
+    }
+
+    /// +1 NXX 555 01XX: reserved for fiction (films, examples, tests).
+    fn is_fictional_nanp(&self) -> bool {
+        let d = self.0.as_bytes();
+        d.len() == 12 && self.0.starts_with("+1") && &d[5..8] == b"555" && &d[8..10] == b"01"
+    }
+
     /// The E.164 string ("+15552010134").
     pub fn as_str(&self) -> &str {
         &self.0
@@ -152,6 +174,26 @@ mod tests {
             "+15555550100"
         );
         assert!(E164::parse_lenient("hello", "US").is_err());
+    }
+
+    #[test]
+    fn the_practice_phone_must_be_a_whole_valid_number() {
+        for (typed, stored) in [
+            ("(201) 555-0134", "+12015550134"),
+            ("+1 555 555 0100", "+15555550100"),
+            ("020 7946 0018", "+442079460018"),
+        ] {
+            let region = if typed.starts_with("020") { "GB" } else { "US" };
+            assert_eq!(
+                E164::parse_practice(typed, region).unwrap().as_str(),
+                stored
+            );
+        }
+        for typed in ["555-0100", "5550100", "+1 555 0100", "(201) 555-01", "0100"] {
+            assert!(E164::parse_practice(typed, "US").is_err(), "{typed}");
+        }
+        // Valid elsewhere is valid: a number with its country code is read as such.
+        assert!(E164::parse_practice("+44 20 7946 0018", "US").is_ok());
     }
 
     #[test]

@@ -191,6 +191,25 @@ CREATE TABLE external_ids (
 CREATE INDEX appointments_imported_by_start ON appointments (start_at) WHERE external_id IS NOT NULL;
 "#;
 
+/// 6: staff sign-in (lockout state; the PHC string of the PIN or password goes in
+/// `pin_hash`), staff rows kept for good with fixed usernames, and the acting member's id on
+/// audit records. The id is NULL on older records and on `system`'s; the chain hash covers
+/// it only when present, so older records verify unchanged.
+const M006_STAFF_SIGN_IN: &str = r#"
+ALTER TABLE staff ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0);
+ALTER TABLE staff ADD COLUMN locked_until INTEGER;
+ALTER TABLE staff ADD COLUMN updated_at INTEGER;
+CREATE TRIGGER staff_keep BEFORE DELETE ON staff
+BEGIN SELECT RAISE(ABORT, 'staff accounts are disabled, never deleted: their history stays attributed'); END;
+CREATE TRIGGER staff_username_fixed BEFORE UPDATE OF username ON staff
+WHEN NEW.username IS NOT OLD.username
+BEGIN SELECT RAISE(ABORT, 'a username cannot change: audit records name it'); END;
+
+ALTER TABLE audit ADD COLUMN actor_id INTEGER REFERENCES staff (id);
+-- A member's actions, for `audit export --staff` and the Staff screen.
+CREATE INDEX audit_by_actor ON audit (actor_id, id) WHERE actor_id IS NOT NULL;
+"#;
+
 /// All migrations in order; `user_version` = how many have been applied.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -199,11 +218,12 @@ pub fn migrations() -> Migrations<'static> {
         M::up(M003_STAFF_AUDIT),
         M::up(M004_OUTBOUND_PROVIDER_IDS),
         M::up(M005_EXTERNAL_IDS),
+        M::up(M006_STAFF_SIGN_IN),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST: usize = 5;
+pub const LATEST: usize = 6;
 
 #[cfg(test)]
 mod tests {
@@ -231,7 +251,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 5);
+        assert_eq!(LATEST, 6);
     }
 
     #[test]
@@ -273,6 +293,14 @@ mod tests {
                 )
                 .unwrap();
             }
+            if from >= 3 {
+                conn.execute_batch(
+                    "INSERT INTO staff (username, display_name, role, created_at) VALUES ('ana', 'Ana', 'reception', 0);
+                     INSERT INTO audit (at, actor, action, subject, detail, prev_hash, hash)
+                     VALUES (0, 'ana', 'x', 's', '{}', 'p', 'h');",
+                )
+                .unwrap();
+            }
             migrations().to_latest(&mut conn).unwrap();
             assert_eq!(version(&conn), LATEST as i64, "from {from}");
             assert_eq!(schema(&conn), want, "schema after upgrading from {from}");
@@ -284,6 +312,16 @@ mod tests {
                 i64::from(from >= 1),
                 "data kept when upgrading from {from}"
             );
+            let staff: (i64, i64) = conn
+                .query_row(
+                    "SELECT (SELECT COUNT(*) FROM staff WHERE failed_attempts = 0),
+                            (SELECT COUNT(*) FROM audit WHERE actor_id IS NULL)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            let kept = i64::from(from >= 3);
+            assert_eq!(staff, (kept, kept), "staff and audit kept from {from}");
         }
     }
 }

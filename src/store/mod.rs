@@ -16,11 +16,13 @@ pub mod audit;
 pub mod consent;
 pub mod day;
 pub mod imports;
+pub mod marker;
 pub mod messages;
 pub mod migrations;
 pub mod patients;
 pub mod reference;
 pub mod settings;
+pub mod staff;
 pub mod templates;
 
 pub use rusqlite::Connection as Conn;
@@ -47,6 +49,19 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "there is no database at {0}; check --db, or run `frontdesk init` to set up a practice"
+    )]
+    Missing(String),
+    #[error("{0} is not a frontdesk database; check --db")]
+    NotFrontdesk(String),
+    #[error("{path} already exists; frontdesk never writes a new database over one")]
+    Exists { path: String },
+    #[error("cannot create the database {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -57,16 +72,85 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating if needed) the database file and bring its schema up to date.
+    /// Open (creating if needed) the database file and bring its schema up to date. Only the
+    /// demo and tests may create a database this way; every practice command uses
+    /// [`Store::open_existing`] and `init` uses [`Store::create_new`].
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: dir.display().to_string(),
-                source,
-            })?;
+        if !path.exists() {
+            create_owner_only(path)?;
         }
         let conn = Connection::open(path)?;
         Self::prepare(conn, true)
+    }
+
+    /// Open a database that must already exist: a mistyped `--db` is an error naming the
+    /// path, never a new empty database that reports "sent 0".
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        let shown = || path.display().to_string();
+        if !path.is_file() {
+            return Err(StoreError::Missing(shown()));
+        }
+        // Without SQLITE_OPEN_CREATE: a file removed since the check is not recreated.
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                StoreError::NotFrontdesk(shown())
+            }
+            other => StoreError::Sqlite(other),
+        })?;
+        // Every frontdesk database has been migrated at least once; a file at version 0 is
+        // someone else's (or empty), and migrating it would write our tables into it.
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::NotADatabase =>
+                {
+                    StoreError::NotFrontdesk(shown())
+                }
+                other => StoreError::Sqlite(other),
+            })?;
+        if version == 0 {
+            return Err(StoreError::NotFrontdesk(shown()));
+        }
+        Self::prepare(conn, true)
+    }
+
+    /// Create a new, empty practice database, owner-only; refuses a path that exists.
+    ///
+    /// The one place a practice database comes into being (`init`): the database key of the
+    /// encryption work (SQLCipher) is to be created and applied here, before the first
+    /// migration writes anything.
+    pub fn create_new(path: &Path) -> Result<Self> {
+        if path.exists() {
+            return Err(StoreError::Exists {
+                path: path.display().to_string(),
+            });
+        }
+        create_owner_only(path)?;
+        let conn = Connection::open(path)?;
+        Self::prepare(conn, true)
+    }
+
+    /// What an existing database file says it is, read without changing it (no migration):
+    /// `None` when there is no file.
+    pub fn inspect(path: &Path) -> Result<Option<marker::DbKind>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        match marker::kind(&conn) {
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
+                if f.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                Err(StoreError::NotFrontdesk(path.display().to_string()))
+            }
+            other => other.map(Some),
+        }
     }
 
     /// A private in-memory database (tests, benchmarks).
@@ -121,6 +205,31 @@ impl Store {
     }
 }
 
+/// Create the database file (and its folder) readable and writable by its owner only. SQLite
+/// gives the -wal and -shm files the database file's permissions, so they are owner-only too.
+fn create_owner_only(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Exists {
+            path: path.display().to_string(),
+        }),
+        Err(source) => Err(StoreError::Create {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
 /// Stored form of an instant: whole seconds since the epoch, UTC.
 pub fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
@@ -171,6 +280,101 @@ mod tests {
             .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
         assert_eq!(fk, 1);
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_and_its_wal_and_shm_are_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let store = Store::create_new(&path).unwrap();
+        store
+            .conn()
+            .execute("INSERT INTO settings (key, value) VALUES ('a', 'b')", [])
+            .unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("p.db-wal")), 0o600);
+        assert_eq!(mode(&dir.path().join("p.db-shm")), 0o600);
+        let demo = dir.path().join("d.db");
+        drop(Store::open(&demo).unwrap());
+        assert_eq!(mode(&demo), 0o600);
+    }
+
+    #[test]
+    fn create_new_never_writes_over_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        drop(Store::create_new(&path).unwrap());
+        let err = Store::create_new(&path).err().unwrap();
+        assert!(err.to_string().contains("already exists"), "{err}");
+    }
+
+    #[test]
+    fn open_existing_refuses_a_missing_path_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("typo/p.db");
+        let err = Store::open_existing(&path).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "there is no database at {}; check --db, or run `frontdesk init` to set up a practice",
+                path.display()
+            )
+        );
+        assert!(!path.exists() && !dir.path().join("typo").exists());
+    }
+
+    #[test]
+    fn open_existing_refuses_files_that_are_not_frontdesk_databases() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, "").unwrap();
+        let text = dir.path().join("notes.db");
+        std::fs::write(
+            &text,
+            "shopping list: milk, eggs, bread, and a lot more text here",
+        )
+        .unwrap();
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        for path in [&empty, &text, &other] {
+            let err = Store::open_existing(path).err().unwrap();
+            assert!(
+                err.to_string().contains("is not a frontdesk database"),
+                "{err}"
+            );
+        }
+        let tables: i64 = Connection::open(&other)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            tables, 1,
+            "nothing was migrated into someone else's database"
+        );
+        let good = dir.path().join("good.db");
+        drop(Store::open(&good).unwrap());
+        assert!(Store::open_existing(&good).is_ok());
+    }
+
+    #[test]
+    fn inspect_reads_the_marker_without_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        assert_eq!(Store::inspect(&path).unwrap(), None);
+        let store = Store::open(&path).unwrap();
+        marker::mark(store.conn(), marker::DbKind::Demo).unwrap();
+        drop(store);
+        assert_eq!(Store::inspect(&path).unwrap(), Some(marker::DbKind::Demo));
     }
 
     #[test]

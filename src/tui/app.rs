@@ -227,6 +227,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::WorkerStopped => Vec::new(),
+        Msg::Terminated { .. } => vec![Cmd::Quit],
     }
 }
 

@@ -12,6 +12,7 @@ pub mod input;
 pub mod keymap;
 pub mod msg;
 pub mod screens;
+pub mod signals;
 pub mod strings;
 pub mod terminal;
 pub mod theme;
@@ -51,8 +52,13 @@ pub fn run(
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(strings::NOT_A_TERMINAL);
     }
-    let store = Store::open(db_path)
-        .with_context(|| format!("cannot open the database {}", db_path.display()))?;
+    // Never a new empty database: a mistyped path is one line naming it.
+    let store = Store::open_existing(db_path).map_err(|e| match e {
+        crate::store::StoreError::Missing(_) | crate::store::StoreError::NotFrontdesk(_) => {
+            anyhow!(e)
+        }
+        other => anyhow!(other).context(format!("cannot open the database {}", db_path.display())),
+    })?;
     let tz = ctx.config.practice.time_zone;
     let today = ctx.clock.now().with_timezone(&tz).date_naive();
     let mut app = App::new(&ctx.config, today, banner);
@@ -64,6 +70,7 @@ pub fn run(
         actor.to_string(),
         msg_tx.clone(),
     )?;
+    signals::watch(msg_tx.clone()).context("cannot watch for SIGTERM and SIGHUP")?;
     let mut term = terminal::Guard::enter().context("cannot start the console in this terminal")?;
     let input = input::Input::spawn(msg_tx)?;
     tracing::info!("console started");

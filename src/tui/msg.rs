@@ -40,6 +40,10 @@ pub enum Msg {
     InputFailed(String),
     /// The worker thread ended although the console still runs.
     WorkerStopped,
+    /// SIGTERM, SIGHUP or SIGINT: quit now, restoring the terminal.
+    Terminated {
+        signal: &'static str,
+    },
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.

@@ -190,5 +190,9 @@ fn log_safe(e: &StoreError) -> String {
         StoreError::Conflict(_) => "conflicting change".into(),
         StoreError::Corrupt { what, .. } => format!("unreadable value in {what}"),
         StoreError::Folder { .. } => "database folder unavailable".into(),
+        StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::Exists { .. } => {
+            "database file not usable".into()
+        }
+        StoreError::Create { .. } => "database file cannot be created".into(),
     }
 }

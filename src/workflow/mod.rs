@@ -16,9 +16,11 @@ pub mod lock;
 pub mod manual;
 pub mod outbound;
 pub mod outbox;
+pub mod practice;
 pub mod remind;
 pub mod render;
 pub mod send;
+pub mod staff;
 pub mod sync;
 pub mod templates;
 

@@ -260,6 +260,9 @@ impl Practice {
     pub fn write_config(&self, toml: &str) -> PathBuf {
         let path = self.dir.path().join("config.toml");
         std::fs::write(&path, toml).unwrap();
+        // Config files are refused unless only their owner can read them (as `init` writes them).
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         path
     }
 }

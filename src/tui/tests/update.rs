@@ -476,3 +476,11 @@ fn key_releases_are_ignored() {
     ev.kind = KeyEventKind::Release;
     assert!(update(&mut app, Msg::Key(ev)).is_empty());
 }
+
+#[test]
+fn a_termination_signal_quits_like_q_even_with_a_modal_open() {
+    let (_store, _ids, mut app) = setup();
+    ch(&mut app, '?');
+    let cmds = update(&mut app, Msg::Terminated { signal: "SIGTERM" });
+    assert_eq!(cmds, vec![Cmd::Quit]);
+}

@@ -3,7 +3,8 @@
 //! Same seed and same "today" give the same practice. Everything is invented: names come from
 //! `assets/demo/`, mobile numbers from the 555-0100…0199 range that North American numbering
 //! reserves for fiction, so nothing here can reach a real person even by mistake.
-//! Seeding happens once per database; later runs reuse it (`settings` key `demo.seeded_at`).
+//! Seeding happens once per database; later runs reuse it (`settings` key `demo.seeded_at`),
+//! and marks the database as the demo's (`store::marker`).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -140,6 +141,7 @@ pub fn seed(
         }
         let messages = history::seed(conn, &mut rng, config, now - Duration::days(size.days_back), now)?;
         store::settings::set(conn, SEEDED_KEY, &now.to_rfc3339())?;
+        store::marker::mark(conn, store::marker::DbKind::Demo)?;
         store::audit::append(
             conn,
             &AuditEntry::new(

@@ -1,0 +1,124 @@
+//! A new practice's database: created empty and owner-only, marked as a practice's (so
+//! `demo` never seeds into it), with its first admin and the audit records of both.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::staff::StaffMember;
+use crate::store::marker::{self, DbKind};
+use crate::store::{self, Store, StoreError};
+use crate::workflow::staff::{self, NewMember, StaffError};
+
+/// Why the practice database could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum PracticeError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Staff(#[from] StaffError),
+}
+
+/// What `init` records about the practice (no names of people, no numbers).
+#[derive(Clone, Copy, Debug)]
+pub struct Setup<'a> {
+    pub time_zone: &'a str,
+    pub region: &'a str,
+}
+
+/// Create the database at `path` (which must not exist) with `admin` as the first admin.
+/// On failure after the file was created, the caller removes it with [`remove_database`].
+pub fn create(
+    path: &Path,
+    admin: &NewMember,
+    setup: Setup<'_>,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, PracticeError> {
+    let mut db = create_database(path)?;
+    db.write(|conn| {
+        marker::mark(conn, DbKind::Practice)?;
+        let detail = json!({ "time_zone": setup.time_zone, "region": setup.region });
+        let entry = AuditEntry::new(now, SYSTEM, "practice.init", "practice", detail);
+        store::audit::append(conn, &entry).map(|_| ())
+    })?;
+    Ok(staff::add_first_admin(&mut db, admin, now)?)
+}
+
+/// The seam where a practice database comes into being. Encryption at rest plugs in here:
+/// create the owner-only database key file next to the config (with
+/// `files::write_new_owner_only`, checked later with `files::check_owner_only`) and open the
+/// new database with that key, before the first migration writes anything.
+pub fn create_database(path: &Path) -> Result<Store, StoreError> {
+    Store::create_new(path)
+}
+
+/// Remove a database this run created and could not finish (with its -wal and -shm).
+pub fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(name));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::staff::{Role, Secret, Username};
+    use crate::store::appointments::tests::t;
+
+    fn admin(secret: &str) -> NewMember {
+        NewMember {
+            username: Username::parse("ana").unwrap(),
+            display_name: "Ana Lima".into(),
+            role: Role::Reception,
+            secret: Secret::new(secret),
+        }
+    }
+
+    const SETUP: Setup<'static> = Setup {
+        time_zone: "America/Chicago",
+        region: "US",
+    };
+
+    #[test]
+    fn a_new_practice_has_its_marker_its_admin_and_an_intact_trail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let m = create(&path, &admin("correct horse battery"), SETUP, t(9, 0)).unwrap();
+        assert_eq!(
+            m.role,
+            Role::Admin,
+            "the first member is an admin whatever was asked"
+        );
+        let store = Store::open_existing(&path).unwrap();
+        assert_eq!(marker::kind(store.conn()).unwrap(), DbKind::Practice);
+        let trail = crate::workflow::audit::verify(&store).unwrap();
+        assert_eq!((trail.records, trail.broken), (2, None));
+        let rows = store::audit::page(store.conn(), 0, 10).unwrap();
+        assert_eq!(rows[0].entry.action, "practice.init");
+        assert_eq!(rows[1].entry.action, "staff.add");
+    }
+
+    #[test]
+    fn an_existing_database_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        std::fs::write(&path, "precious").unwrap();
+        let err = create(&path, &admin("correct horse battery"), SETUP, t(9, 0)).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
+    }
+
+    #[test]
+    fn a_weak_admin_password_fails_and_the_half_made_database_can_be_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        assert!(create(&path, &admin("482915"), SETUP, t(9, 0)).is_err());
+        remove_database(&path);
+        assert!(!path.exists());
+        assert!(!dir.path().join("p.db-wal").exists());
+    }
+}

@@ -1,0 +1,464 @@
+//! Staff accounts as use cases: add, disable, re-enable, reset, change role, list, and sign
+//! in with lockout. Each change is written with its audit record, attributed to the acting
+//! member by username and id; each is checked against the one permission table first.
+//!
+//! The shell's part of hashing lives here: 16 bytes of salt from the OS random generator;
+//! the hashing itself is `domain::staff::credential`. Hashing and checking run outside the
+//! write transaction, so a sign-in never holds the database while Argon2 works. Secrets and
+//! their hashes never reach a log line, an error message or an audit record.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+
+use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::staff::credential::{self, SALT_LEN, Verification};
+use crate::domain::staff::lockout::{self, Failure};
+use crate::domain::staff::{
+    Action, Actor, CredentialError, Denied, Lockout, Member, PasswordHash, Role, Secret,
+    StaffMember, Username,
+};
+use crate::store::staff::NewStaff;
+use crate::store::{self, Conn, Store, StoreError};
+
+/// Why a staff change did not happen. The text is shown to the person as is.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("{0}")]
+    Denied(#[from] Denied),
+    #[error("{0}")]
+    Credential(#[from] CredentialError),
+    #[error("there is no member of staff called {0}")]
+    Unknown(String),
+    #[error("{0} is the last active admin; add or enable another admin first")]
+    LastAdmin(String),
+    #[error("{0}")]
+    Unchanged(String),
+    #[error("a display name is 1 to 80 characters on one line")]
+    DisplayName,
+    #[error("the system's random number generator failed: {0}")]
+    Random(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// A member to add.
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    pub username: Username,
+    /// Shown on screens; the username when empty.
+    pub display_name: String,
+    pub role: Role,
+    pub secret: Secret,
+}
+
+/// 16 bytes from the operating system's random generator, for one salt.
+fn fresh_salt() -> Result<[u8; SALT_LEN], StaffError> {
+    use rand::TryRngCore;
+    let mut salt = [0u8; SALT_LEN];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut salt)
+        .map_err(|e| StaffError::Random(e.to_string()))?;
+    Ok(salt)
+}
+
+/// Hash a secret with a fresh salt.
+fn hash(secret: &Secret) -> Result<PasswordHash, StaffError> {
+    Ok(credential::hash_secret(secret, &fresh_salt()?)?)
+}
+
+/// An audit record by `actor` about member `id`.
+fn audit(
+    conn: &Conn,
+    actor: &Actor,
+    action: &str,
+    id: crate::domain::staff::StaffId,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut entry = AuditEntry::new(
+        now,
+        actor.audit_name(),
+        action,
+        format!("staff:{id}"),
+        detail,
+    );
+    if let Some(by) = actor.staff_id() {
+        entry = entry.by_member(by.0);
+    }
+    store::audit::append(conn, &entry).map(|_| ())
+}
+
+fn display_name(new: &NewMember) -> Result<String, StaffError> {
+    let name = new.display_name.trim();
+    if name.is_empty() {
+        return Ok(new.username.to_string());
+    }
+    if name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(StaffError::DisplayName);
+    }
+    Ok(name.to_string())
+}
+
+/// Add a member (admins only).
+pub fn add(
+    store: &mut Store,
+    actor: &Actor,
+    new: &NewMember,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    actor.may(Action::ManageStaff)?;
+    insert_member(store, actor, new, now)
+}
+
+/// The first admin, written by `init` into a database that has no staff yet.
+pub fn add_first_admin(
+    store: &mut Store,
+    new: &NewMember,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    Actor::System.may(Action::InitPractice)?;
+    if store::staff::count(store.conn())? > 0 {
+        return Err(StaffError::Unchanged(
+            "this database already has staff accounts; an admin adds more with `frontdesk staff add`"
+                .into(),
+        ));
+    }
+    let admin = NewMember {
+        role: Role::Admin,
+        ..new.clone()
+    };
+    insert_member(store, &Actor::System, &admin, now)
+}
+
+fn insert_member(
+    store: &mut Store,
+    actor: &Actor,
+    new: &NewMember,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    credential::check_new_secret(&new.secret, &new.username, new.role)?;
+    let display = display_name(new)?;
+    let hashed = hash(&new.secret)?;
+    store.write(|conn| {
+        let row = NewStaff {
+            username: new.username.as_str(),
+            display_name: &display,
+            role: new.role,
+            hash: &hashed,
+        };
+        let id = store::staff::insert(conn, &row, now)?;
+        audit(
+            conn,
+            actor,
+            "staff.add",
+            id,
+            json!({ "role": new.role.as_str() }),
+            now,
+        )?;
+        found(conn, new.username.as_str())
+    })
+}
+
+/// Load a member by the username someone typed.
+fn found(conn: &Conn, username: &str) -> Result<StaffMember, StaffError> {
+    let name = username.trim().to_lowercase();
+    store::staff::by_username(conn, &name)?.ok_or(StaffError::Unknown(name))
+}
+
+/// Refuse to leave the practice without an active admin.
+fn keep_an_admin(conn: &Conn, member: &StaffMember) -> Result<(), StaffError> {
+    if member.active && member.role == Role::Admin && store::staff::active_admins(conn)? <= 1 {
+        return Err(StaffError::LastAdmin(member.username.clone()));
+    }
+    Ok(())
+}
+
+/// Disable a member: they cannot sign in; everything they did stays theirs.
+pub fn disable(
+    store: &mut Store,
+    actor: &Actor,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    actor.may(Action::ManageStaff)?;
+    store.write(|conn| {
+        let m = found(conn, username)?;
+        if !m.active {
+            return Err(StaffError::Unchanged(format!(
+                "{} is already disabled",
+                m.username
+            )));
+        }
+        keep_an_admin(conn, &m)?;
+        store::staff::set_active(conn, m.id, false, now)?;
+        audit(conn, actor, "staff.disable", m.id, json!({}), now)?;
+        found(conn, &m.username)
+    })
+}
+
+/// Re-enable a disabled member.
+pub fn enable(
+    store: &mut Store,
+    actor: &Actor,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    actor.may(Action::ManageStaff)?;
+    store.write(|conn| {
+        let m = found(conn, username)?;
+        if m.active {
+            return Err(StaffError::Unchanged(format!(
+                "{} is already enabled",
+                m.username
+            )));
+        }
+        store::staff::set_active(conn, m.id, true, now)?;
+        audit(conn, actor, "staff.enable", m.id, json!({}), now)?;
+        found(conn, &m.username)
+    })
+}
+
+/// Give a member a new PIN or password (and lift any lockout).
+pub fn reset(
+    store: &mut Store,
+    actor: &Actor,
+    username: &str,
+    secret: &Secret,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    actor.may(Action::ManageStaff)?;
+    let m = found(store.conn(), username)?;
+    let name = Username::parse(&m.username)?;
+    credential::check_new_secret(secret, &name, m.role)?;
+    let hashed = hash(secret)?;
+    store.write(|conn| {
+        store::staff::set_secret(conn, m.id, &hashed, now)?;
+        audit(conn, actor, "staff.reset", m.id, json!({}), now)?;
+        found(conn, &m.username)
+    })
+}
+
+/// A change of role. Admins sign in with a password, never a PIN, and a stored hash cannot
+/// tell which one a member has, so promoting to admin sets a new password in the same step.
+#[derive(Clone, Debug)]
+pub struct RoleChange<'a> {
+    pub username: &'a str,
+    pub role: Role,
+    /// Required when the new role is admin.
+    pub new_password: Option<&'a Secret>,
+}
+
+/// Change a member's role.
+pub fn set_role(
+    store: &mut Store,
+    actor: &Actor,
+    change: &RoleChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<StaffMember, StaffError> {
+    actor.may(Action::ManageStaff)?;
+    let m = found(store.conn(), change.username)?;
+    let hashed = match (change.role, change.new_password) {
+        (Role::Admin, None) if m.role != Role::Admin => {
+            return Err(StaffError::Unchanged(format!(
+                "an admin signs in with a password: give {} a new password of at least {} characters with the change",
+                m.username,
+                credential::PASSWORD_MIN_CHARS
+            )));
+        }
+        (_, Some(secret)) => {
+            credential::check_new_secret(secret, &Username::parse(&m.username)?, change.role)?;
+            Some(hash(secret)?)
+        }
+        _ => None,
+    };
+    store.write(|conn| {
+        let m = found(conn, &m.username)?;
+        if m.role == change.role {
+            return Err(StaffError::Unchanged(format!(
+                "{} is already {}",
+                m.username, m.role
+            )));
+        }
+        if change.role != Role::Admin {
+            keep_an_admin(conn, &m)?;
+        }
+        store::staff::set_role(conn, m.id, change.role, now)?;
+        if let Some(h) = &hashed {
+            store::staff::set_secret(conn, m.id, h, now)?;
+        }
+        let detail = json!({ "from": m.role.as_str(), "to": change.role.as_str() });
+        audit(conn, actor, "staff.role", m.id, detail, now)?;
+        found(conn, &m.username)
+    })
+}
+
+/// Every member (admins only), active first.
+pub fn list(store: &Store, actor: &Actor) -> Result<Vec<StaffMember>, StaffError> {
+    actor.may(Action::ListStaff)?;
+    Ok(store::staff::list(store.conn())?)
+}
+
+/// Why a sign-in failed. The same words for an unknown username and a wrong secret.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("wrong username or PIN/password")]
+    Wrong,
+    #[error("too many wrong tries: the account is locked for {minutes} minutes", minutes = lockout::LOCK_MINUTES)]
+    Locked { until: DateTime<Utc> },
+    #[error("this account is disabled; ask an admin")]
+    Disabled,
+    #[error("{0}")]
+    Credential(#[from] CredentialError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl SignInError {
+    /// The message with the end of a lock in the practice's time zone.
+    pub fn describe(&self, tz: Tz) -> String {
+        match self {
+            Self::Locked { until } => format!(
+                "too many wrong tries: the account is locked until {}",
+                until.with_timezone(&tz).format("%H:%M")
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Check a username and secret at `now`, applying the lockout policy; every attempt is
+/// audited (without the typed username when no such member exists).
+pub fn sign_in(
+    store: &mut Store,
+    username: &str,
+    secret: &Secret,
+    now: DateTime<Utc>,
+) -> Result<Member, SignInError> {
+    let name = username.trim().to_lowercase();
+    let Some((member, stored)) = store::staff::credential(store.conn(), &name)? else {
+        // Spend what a real check costs, so timing does not tell which usernames exist.
+        let decoy = PasswordHash::from_stored(credential::DECOY_HASH.into());
+        let _ = credential::verify_secret(secret, &decoy);
+        record_unknown(store, now)?;
+        return Err(SignInError::Wrong);
+    };
+    if let Some(until) = member.locked_until(now) {
+        refuse(store, &member, "locked", now)?;
+        return Err(SignInError::Locked { until });
+    }
+    let verdict = match &stored {
+        Some(hash) => credential::verify_secret(secret, hash)?,
+        None => Verification::Mismatch,
+    };
+    match verdict {
+        Verification::Mismatch => Err(record_failure(store, &member, now)?),
+        Verification::Match { .. } if !member.active => {
+            refuse(store, &member, "disabled", now)?;
+            Err(SignInError::Disabled)
+        }
+        Verification::Match { rehash } => record_success(store, &member, secret, rehash, now),
+    }
+}
+
+fn record_unknown(store: &mut Store, now: DateTime<Utc>) -> Result<(), StoreError> {
+    store.write(|conn| {
+        let entry = AuditEntry::new(
+            now,
+            SYSTEM,
+            "staff.sign_in_failed",
+            "staff:unknown",
+            json!({}),
+        );
+        store::audit::append(conn, &entry).map(|_| ())
+    })
+}
+
+fn refuse(
+    store: &mut Store,
+    m: &StaffMember,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store.write(|conn| {
+        audit(
+            conn,
+            &Actor::System,
+            "staff.sign_in_refused",
+            m.id,
+            json!({ "reason": reason }),
+            now,
+        )
+    })
+}
+
+/// Count a wrong secret against the state as it is now (another attempt may have landed
+/// while this one was being checked).
+fn record_failure(
+    store: &mut Store,
+    m: &StaffMember,
+    now: DateTime<Utc>,
+) -> Result<SignInError, StoreError> {
+    store.write(|conn| {
+        let current: Lockout =
+            store::staff::by_username(conn, &m.username)?.map_or(m.lockout, |fresh| fresh.lockout);
+        let (next, failure) = current.after_failure(now);
+        store::staff::set_lockout(conn, m.id, &next)?;
+        let system = Actor::System;
+        Ok(match failure {
+            Failure::Counted { remaining } => {
+                let detail = json!({ "tries_left": remaining });
+                audit(conn, &system, "staff.sign_in_failed", m.id, detail, now)?;
+                SignInError::Wrong
+            }
+            Failure::Locked { until } => {
+                audit(
+                    conn,
+                    &system,
+                    "staff.sign_in_failed",
+                    m.id,
+                    json!({ "tries_left": 0 }),
+                    now,
+                )?;
+                let detail = json!({ "until": until.to_rfc3339() });
+                audit(conn, &system, "staff.locked", m.id, detail, now)?;
+                SignInError::Locked { until }
+            }
+        })
+    })
+}
+
+fn record_success(
+    store: &mut Store,
+    m: &StaffMember,
+    secret: &Secret,
+    rehash: bool,
+    now: DateTime<Utc>,
+) -> Result<Member, SignInError> {
+    // Parameters raised since this hash was made: store it again with the current ones.
+    let fresh = if rehash {
+        fresh_salt()
+            .ok()
+            .and_then(|salt| credential::hash_secret(secret, &salt).ok())
+    } else {
+        None
+    };
+    let member = Member {
+        id: m.id,
+        username: m.username.clone(),
+        role: m.role,
+    };
+    let actor = Actor::Member(member.clone());
+    store.write(|conn| {
+        match &fresh {
+            Some(hash) => store::staff::set_secret(conn, m.id, hash, now)?,
+            None => store::staff::set_lockout(conn, m.id, &Lockout::cleared())?,
+        }
+        let detail = json!({ "rehashed": fresh.is_some() });
+        audit(conn, &actor, "staff.sign_in", m.id, detail, now)
+    })?;
+    Ok(member)
+}
+
+#[cfg(test)]
+mod tests;
