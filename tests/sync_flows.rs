@@ -1020,3 +1020,57 @@ mod cli {
         assert!(fake.requests().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_status() {
+    // The state a SIGKILL leaves between Twilio taking a text and the write-back: the row is
+    // `pending` without a provider id, and Twilio holds the message.
+    let mut pr = Practice::new();
+    let ana = pr.patient("Ana", ANA, true);
+    let ben = pr.patient("Ben", BEN, true);
+    let visit = pr.appointment(ana, pr.tomorrow(15));
+    let other = pr.appointment(ben, pr.tomorrow(16));
+    let lost = pr.record_reminder(ana, &[visit]);
+    let waiting = pr.record_reminder(ben, &[other]);
+    let row = store::messages::get(pr.store.conn(), lost).unwrap();
+    let sms = frontdesk::provider::OutboundSms {
+        to: E164::try_from(row.to.clone()).unwrap(),
+        body: row.body.clone(),
+        idempotency_key: row.idempotency_key.clone().unwrap(),
+    };
+    use frontdesk::provider::SmsProvider as _;
+    let receipt = pr.fake.provider().send(&sms).await.unwrap();
+    // Ben's row was never attempted (queued, attempts 0): a message to him with his body
+    // would not be his row's, and there is none.
+    store::messages::set_status(
+        pr.store.conn(),
+        waiting,
+        MessageStatus::Queued,
+        None,
+        pr.now(),
+    )
+    .unwrap();
+    pr.fake.deliver_all();
+    pr.fake.advance_clock(TimeDelta::minutes(1));
+
+    let r = pr.sync().await;
+    assert_eq!(r.adopted, 1, "{r:?}");
+    let row = store::messages::get(pr.store.conn(), lost).unwrap();
+    assert_eq!(
+        row.provider_id.as_deref(),
+        Some(receipt.provider_id.as_str())
+    );
+    assert_eq!(
+        row.status,
+        MessageStatus::Delivered,
+        "its status is recorded"
+    );
+    assert!(
+        pr.audit_actions(&format!("message:{lost}"))
+            .contains(&"message.sent".to_string())
+    );
+    // Ana got one text; Ben's waiting one went with the flush, once.
+    assert_eq!(pr.texts_to(ANA).len(), 1);
+    assert_eq!(pr.texts_to(BEN).len(), 1);
+    assert!(pr.fake.duplicates().is_empty());
+}

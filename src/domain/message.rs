@@ -155,6 +155,51 @@ mod tests {
     }
 
     #[test]
+    fn only_a_pending_row_without_a_provider_id_may_be_at_the_provider() {
+        let row = |status, provider_id: Option<&str>, direction| Message {
+            id: super::super::ids::MessageId(1),
+            direction,
+            kind: MessageKind::Reminder24h,
+            patient_id: None,
+            appointment_id: None,
+            idempotency_key: None,
+            to: "+12015550134".into(),
+            from: None,
+            body: "b".into(),
+            status,
+            provider: "twilio".into(),
+            provider_id: provider_id.map(str::to_string),
+            error_code: None,
+            error_message: None,
+            findings: None,
+            created_by: "system".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            not_before: None,
+            sent_at: None,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            attempts: 1,
+        };
+        use Direction::{Inbound, Outbound};
+        use MessageStatus::*;
+        for (status, pid, dir, expected) in [
+            (Pending, None, Outbound, true),
+            (Pending, Some("SM1"), Outbound, false),
+            (Queued, None, Outbound, false),
+            (Queued, Some("SM1"), Outbound, false),
+            (Sent, Some("SM1"), Outbound, false),
+            (Failed, None, Outbound, false),
+            (Withdrawn, None, Outbound, false),
+            (Pending, None, Inbound, false),
+        ] {
+            assert_eq!(
+                row(status, pid, dir).may_be_at_provider(),
+                expected,
+                "{status:?} {pid:?} {dir:?}"
+            );
+        }
+    }
+
+    #[test]
     fn replies_to_keywords_do_not_count_against_caps() {
         assert!(MessageKind::Reminder24h.counts_against_cap());
         assert!(!MessageKind::OptOutConfirmation.counts_against_cap());
@@ -190,4 +235,19 @@ pub struct Message {
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub attempts: u32,
+}
+
+impl Message {
+    /// An outbound row a provider may hold although the row does not know it: `pending`
+    /// without a provider id. Every row is committed `pending` before each provider call
+    /// (whatever state it waited in), and goes back to `queued` only on an answer that proves
+    /// nothing was taken (connection refused, 429, 503, bad credentials) or after the provider
+    /// was asked and had nothing — so an attempt whose fate was never learnt (a crash, a
+    /// timeout, a lost answer) always leaves the row here. Such a row is reconciled with the
+    /// provider before it is sent again (SPEC §5.8); any other unsent row is safe to send.
+    pub fn may_be_at_provider(&self) -> bool {
+        self.direction == Direction::Outbound
+            && self.provider_id.is_none()
+            && self.status == MessageStatus::Pending
+    }
 }

@@ -191,6 +191,18 @@ pub async fn dispatch(
         }
     }
 
+    // Every row about to be handed over is `pending` in a committed transaction before the
+    // first provider call, whatever state it waited in: a crash from here on leaves it
+    // `pending`, and the next run asks the provider about it before sending it again.
+    let provider_name = d.provider.name();
+    let begun = clock.now();
+    store.write(|c| {
+        for p in groups.values().flatten() {
+            store::messages::begin_attempt(c, p.id, provider_name, begun)?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+
     let (tx, mut rx) = mpsc::unbounded_channel::<TaskResult>();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let gate = Arc::new(Semaphore::new(d.concurrency.max(1)));
@@ -389,8 +401,10 @@ pub async fn dispatch(
     Ok(report)
 }
 
-/// Rows a crash (or an unknown outcome) left `pending`: ask the provider whether each reached
-/// it before anything is sent again. Returns the rows that are safe to send.
+/// Rows a provider may hold without the row knowing ([`Message::may_be_at_provider`]: left
+/// `pending` by a crash or an unknown outcome, or attempted and still without a provider id):
+/// ask the provider whether each reached it before anything is sent again; a match no other
+/// row claims is adopted by the row. Returns the rows that are safe to send.
 pub async fn reconcile_pending(
     d: &Dispatcher,
     store: &mut Store,
@@ -401,7 +415,7 @@ pub async fn reconcile_pending(
     let mut safe = Vec::new();
     let mut claimed: HashSet<String> = HashSet::new();
     for m in rows {
-        if m.status != MessageStatus::Pending {
+        if !m.may_be_at_provider() {
             safe.push(m.id);
             continue;
         }
@@ -437,6 +451,18 @@ pub async fn reconcile_pending(
         }
     }
     Ok(safe)
+}
+
+/// Record on row `m` a message the provider already had (found by reconciliation or listed by
+/// a poll), as if the lost send call had answered.
+pub(crate) fn adopt(
+    c: &Conn,
+    m: &Message,
+    provider: &str,
+    receipt: &SendReceipt,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    handed_over(c, m, provider, receipt, 0, true, SYSTEM, now)
 }
 
 fn item(m: &Message) -> BatchItem {

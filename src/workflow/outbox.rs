@@ -62,7 +62,7 @@ pub async fn flush(
     let before = waiting.len();
     let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
     for m in waiting.iter().filter(|m| !safe.contains(&m.id)) {
-        if store::messages::get(store.conn(), m.id)?.status == MessageStatus::Pending {
+        if store::messages::get(store.conn(), m.id)?.may_be_at_provider() {
             report.unresolved += 1;
         }
     }

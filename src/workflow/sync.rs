@@ -24,11 +24,11 @@ use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::BatchEvent;
 use crate::domain::consent::ConsentState;
 use crate::domain::ids::MessageId;
-use crate::domain::message::{Direction, MessageStatus};
+use crate::domain::message::{Direction, Message, MessageStatus};
 use crate::domain::reply::ReplyKind;
 use crate::phi::Gate;
 use crate::provider::retry::{self, Jitter, SeededJitter};
-use crate::provider::{Disposition, PollCursor, PollPage, StatusUpdate};
+use crate::provider::{Disposition, PollCursor, PollPage, SendReceipt, StatusUpdate, same_body};
 use crate::store::{self, Conn, Store, StoreError};
 use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
@@ -158,6 +158,9 @@ pub struct SyncReport {
     pub statuses_applied: usize,
     /// Statuses about messages we do not know, or that would move one backwards.
     pub statuses_ignored: usize,
+    /// Messages the provider had that no row knew, adopted by the row they came from (its
+    /// send's answer was lost in a crash).
+    pub adopted: usize,
     /// Replies by how they were filed.
     pub replies: ReplyCounts,
     /// Replies already applied by an earlier sync (a replayed page).
@@ -319,9 +322,12 @@ fn apply_status(
     now: DateTime<Utc>,
     report: &mut SyncReport,
 ) -> Result<(), StoreError> {
-    let Some(before) =
-        store::messages::by_provider_id(c, Direction::Outbound, provider, &update.provider_id)?
-    else {
+    let known =
+        store::messages::by_provider_id(c, Direction::Outbound, provider, &update.provider_id)?;
+    let Some(before) = (match known {
+        Some(m) => Some(m),
+        None => adopt(c, provider, update, now, report)?,
+    }) else {
         report.statuses_ignored += 1;
         return Ok(());
     };
@@ -385,6 +391,43 @@ fn apply_status(
         _ => {}
     }
     Ok(())
+}
+
+/// A message the provider lists that no row knows: the row it came from is one whose send
+/// outcome was lost (a crash between the provider taking it and the write-back). Matched by
+/// recipient and body, created no earlier than the row was written (less the allowed clock
+/// skew), oldest such row first — Twilio carries no key of ours on a message (SPEC §5.8,
+/// docs/ARCHITECTURE.md). Returns the row, now carrying the provider's id.
+fn adopt(
+    c: &Conn,
+    provider: &str,
+    update: &StatusUpdate,
+    now: DateTime<Utc>,
+    report: &mut SyncReport,
+) -> Result<Option<Message>, StoreError> {
+    let Some(copy) = &update.copy else {
+        return Ok(None);
+    };
+    let row = store::messages::unsent_to(c, &copy.to)?
+        .into_iter()
+        .filter(|m| m.may_be_at_provider() && same_body(&m.body, &copy.body))
+        .find(|m| {
+            copy.created_at
+                .is_none_or(|t| t >= m.created_at - crate::provider::twilio::CLOCK_SKEW)
+        });
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let receipt = SendReceipt {
+        provider_id: update.provider_id.clone(),
+        status: MessageStatus::Queued,
+        error_code: None,
+        segments: None,
+    };
+    dispatch::adopt(c, &row, provider, &receipt, now)?;
+    report.adopted += 1;
+    tracing::info!(message = row.id.0, "adopted a message the provider had");
+    store::messages::get(c, row.id).map(Some)
 }
 
 fn opted_out(c: &Conn, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {

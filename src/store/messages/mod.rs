@@ -204,6 +204,38 @@ pub fn mark_handed_over(
     Ok(())
 }
 
+/// Mark a row `pending` for a send through `provider`, committed by the caller *before* the
+/// provider is called (SPEC §5.8): whatever state it waited in (offline outbox, a transient
+/// error, a quiet-hours deferral), a crash during the call then leaves it `pending`, and it is
+/// reconciled before any retry. An id given by another provider (the offline outbox's `OB…`)
+/// is cleared: it says nothing about what `provider` holds.
+pub fn begin_attempt(
+    conn: &Connection,
+    id: MessageId,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE messages SET status = 'pending', updated_at = ?3,
+                provider_id = CASE WHEN provider = ?2 THEN provider_id END, provider = ?2
+          WHERE id = ?1 AND direction = 'out' AND status IN ('pending', 'queued')",
+    )?
+    .execute(params![id.0, provider, ts(now)])?;
+    Ok(())
+}
+
+/// Outbound rows to `to` that are not sent and have no provider id, oldest first: the rows a
+/// message found at the provider may belong to.
+pub fn unsent_to(conn: &Connection, to: &str) -> Result<Vec<Message>> {
+    query(
+        conn,
+        "WHERE direction = 'out' AND to_number = ?1 AND provider_id IS NULL
+           AND status IN ('pending', 'queued')
+         ORDER BY created_at, id",
+        params![to],
+    )
+}
+
 /// Record a failed attempt. `status` is `Failed` for a permanent error, or stays `Pending`/
 /// `Queued` for a transient one that will be retried.
 pub fn mark_attempt_failed(
