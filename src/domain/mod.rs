@@ -11,6 +11,7 @@ pub mod audit;
 pub mod batch;
 pub mod consent;
 pub mod day;
+pub mod deadline;
 pub mod ids;
 pub mod message;
 pub mod patient;

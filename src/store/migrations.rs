@@ -177,6 +177,28 @@ CREATE INDEX outbound_by_provider_id ON messages (provider, provider_id)
     WHERE provider_id IS NOT NULL AND direction = 'out';
 "#;
 
+/// 5 (issue 8): a text that must arrive before something begins carries that moment
+/// (`send_by`: a closure's start, an appointment's start) and is withdrawn, never sent late,
+/// once it has passed; patients a text could not reach in time go on the call-back list.
+const M005_DEADLINES_CALLBACKS: &str = r#"
+ALTER TABLE messages ADD COLUMN send_by INTEGER;   -- never sent at or after this instant
+
+-- Patients to phone because a text could not do its job in time (e.g. a closure notice that
+-- cannot reach them before the closure). `key` makes each entry once (the text's own key).
+CREATE TABLE callbacks (
+    id             INTEGER PRIMARY KEY,
+    key            TEXT NOT NULL UNIQUE,
+    patient_id     INTEGER NOT NULL REFERENCES patients (id),
+    appointment_id INTEGER REFERENCES appointments (id),
+    message_id     INTEGER REFERENCES messages (id),
+    reason         TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    handled_by     TEXT,
+    handled_at     INTEGER
+);
+CREATE INDEX callbacks_open ON callbacks (created_at) WHERE handled_at IS NULL;
+"#;
+
 /// All migrations in order; `user_version` = how many have been applied.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -184,11 +206,12 @@ pub fn migrations() -> Migrations<'static> {
         M::up(M002_MESSAGING),
         M::up(M003_STAFF_AUDIT),
         M::up(M004_OUTBOUND_PROVIDER_IDS),
+        M::up(M005_DEADLINES_CALLBACKS),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST: usize = 4;
+pub const LATEST: usize = 5;
 
 #[cfg(test)]
 mod tests {
@@ -216,7 +239,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 4);
+        assert_eq!(LATEST, 5);
     }
 
     #[test]

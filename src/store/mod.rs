@@ -13,6 +13,7 @@ use rusqlite::Connection;
 
 pub mod appointments;
 pub mod audit;
+pub mod callbacks;
 pub mod consent;
 pub mod day;
 pub mod messages;

@@ -24,12 +24,13 @@ use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageStatus};
 use crate::domain::phone::E164;
-use crate::domain::reminder::{allowed_until, next_allowed};
+use crate::domain::reminder::{SkipReason, allowed_until, next_allowed};
 use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
 use crate::provider::{
     Disposition, OutboundSms, ProviderError, SendReceipt, SentQuery, SmsProvider,
 };
 use crate::store::{self, Conn, Store, StoreError};
+use crate::workflow::callbacks;
 
 /// How a batch is sent.
 #[derive(Clone)]
@@ -72,6 +73,8 @@ pub struct DispatchReport {
     /// The outcome is unknown (e.g. a timeout after the provider may have taken it): left
     /// `pending`, to be reconciled before any retry.
     pub unknown: usize,
+    /// Withdrawn at the last moment: what they are about had begun (SPEC §5.6).
+    pub withdrawn: usize,
     /// Why the run stopped early (bad credentials).
     pub stopped: Option<String>,
     /// Why texts were left waiting (deferred or unknown): the last transient error, in the
@@ -87,6 +90,8 @@ struct Pending {
     since: DateTime<Utc>,
     /// The window it must go in, when it is an automated text.
     zone: Option<(QuietHours, Tz)>,
+    /// Never sent at or after this instant (SPEC §5.6).
+    send_by: Option<DateTime<Utc>>,
 }
 
 enum TaskResult {
@@ -94,6 +99,27 @@ enum TaskResult {
     /// Not sent: the run stopped (`None`), or the patient's allowed window closed (`Some`:
     /// the next allowed minute).
     NotAttempted(MessageId, Option<DateTime<Utc>>),
+    /// Not sent: what it is about has begun, or would have by the next allowed minute.
+    TooLate(MessageId),
+}
+
+/// Whether a text may be handed over at `now`: `Ok`, or why not.
+fn may_go_now(p: &Pending, now: DateTime<Utc>) -> Result<(), TaskResult> {
+    let late = |at: DateTime<Utc>| p.send_by.is_some_and(|by| at >= by);
+    if late(now) {
+        return Err(TaskResult::TooLate(p.id));
+    }
+    if let Some((quiet, tz)) = p.zone
+        && allowed_until(now, tz, &quiet).is_none_or(|end| now >= end)
+    {
+        let next = next_allowed(now, tz, &quiet);
+        return Err(if late(next) {
+            TaskResult::TooLate(p.id)
+        } else {
+            TaskResult::NotAttempted(p.id, Some(next))
+        });
+    }
+    Ok(())
 }
 
 /// Paces sends to a rate: each caller gets the next free slot.
@@ -152,7 +178,7 @@ pub async fn dispatch(
         // Automated texts may only go inside the patient's window; answers to the patient's
         // own keywords go at once.
         let zone = match (&d.quiet, m.patient_id) {
-            (Some((quiet, practice)), Some(p)) if m.kind.counts_against_cap() => Some((
+            (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
                 *quiet,
                 store::patients::get(store.conn(), p)?.zone(*practice),
             )),
@@ -168,6 +194,7 @@ pub async fn dispatch(
                 },
                 since: m.created_at,
                 zone,
+                send_by: m.send_by,
             }),
             Err(_) => {
                 let now = clock.now();
@@ -233,28 +260,20 @@ pub async fn dispatch(
             let Ok(_permit) = gate.acquire_owned().await else {
                 return;
             };
-            for Pending {
-                id,
-                sms,
-                since,
-                zone,
-            } in group
-            {
+            for p in group {
+                let id = p.id;
                 if stop.load(std::sync::atomic::Ordering::SeqCst) {
                     let _ = tx.send(TaskResult::NotAttempted(id, None));
                     continue;
                 }
                 pacer.wait().await;
-                if let Some((quiet, tz)) = zone {
-                    let now = clock.now();
-                    if allowed_until(now, tz, &quiet).is_none_or(|end| now >= end) {
-                        let _ = tx.send(TaskResult::NotAttempted(
-                            id,
-                            Some(next_allowed(now, tz, &quiet)),
-                        ));
-                        continue;
-                    }
+                // Checked just before the call: a batch may run past a window's end or a
+                // closure's start.
+                if let Err(not_now) = may_go_now(&p, clock.now()) {
+                    let _ = tx.send(not_now);
+                    continue;
                 }
+                let (sms, since) = (p.sms, p.since);
                 let is_claimed =
                     |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
                 let result = send_with_retry(
@@ -293,6 +312,17 @@ pub async fn dispatch(
         let (id, outcome) = match result {
             TaskResult::NotAttempted(id, until) => (id, Err(until)),
             TaskResult::Done(id, r) => (id, Ok(r)),
+            TaskResult::TooLate(id) => {
+                if let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) {
+                    store.write(|c| too_late(c, m, actor, now))?;
+                    on_event(BatchEvent::Skipped {
+                        item: it.clone(),
+                        reason: SkipReason::TooLate,
+                    });
+                    report.withdrawn += 1;
+                }
+                continue;
+            }
         };
         let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) else {
             continue;
@@ -367,6 +397,7 @@ pub async fn dispatch(
                     | Disposition::Fail) => {
                         store.write(|c| {
                             fail(c, m, code.as_deref(), &reason, actor, now)?;
+                            callbacks::for_message(c, m, &reason, actor, now)?;
                             match (d, m.patient_id) {
                                 // The number unsubscribed: everyone sharing it is unreachable.
                                 (Disposition::RecordOptOut, _) => {
@@ -502,6 +533,31 @@ fn handed_over(
                     "reconciled": reconciled }),
         ),
     )?;
+    Ok(())
+}
+
+/// A text whose closure or visit has begun (or would have by its next allowed minute):
+/// withdrawn, never sent late; a closure notice puts its patient on the call-back list.
+fn too_late(c: &Conn, m: &Message, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let reason = SkipReason::TooLate;
+    store::messages::set_status(
+        c,
+        m.id,
+        MessageStatus::Withdrawn,
+        Some(&reason.label()),
+        now,
+    )?;
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            actor,
+            "message.withdrawn",
+            format!("message:{}", m.id),
+            json!({ "kind": m.kind.as_str(), "reason": reason, "on": "dispatch" }),
+        ),
+    )?;
+    callbacks::for_message(c, m, &reason.label(), actor, now)?;
     Ok(())
 }
 

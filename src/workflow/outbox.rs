@@ -10,11 +10,13 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batch::{BatchEvent, BatchItem};
+use crate::domain::deadline;
 use crate::domain::ids::PatientId;
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
 use crate::store::{self, Conn, Store, StoreError};
+use crate::workflow::callbacks;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::facts::{self, REMINDER_KINDS};
 
@@ -152,6 +154,9 @@ fn recheck(
         | MessageKind::OptInConfirmation => Ok(()),
         kind => reminder::send_check(rules, now, &l.facts, kind),
     };
+    // A text about a closure or a visit is withdrawn once that has begun, or as soon as its
+    // next allowed minute would be too late (SPEC §5.6).
+    let held = deadline::apply(now, m.send_by, held);
     match held {
         Ok(()) => {}
         Err(Held {
@@ -165,6 +170,7 @@ fn recheck(
             retry_at: None,
         }) => {
             withdraw(c, m, &reason, actor, now)?;
+            callbacks::for_message(c, m, &reason.label(), actor, now)?;
             return Ok(Recheck::Withdrawn(reason));
         }
     }
@@ -286,6 +292,7 @@ mod tests {
                 created_by: "system",
                 now: t(9, 3),
                 not_before: None,
+                send_by: None,
             },
         )
         .unwrap()

@@ -340,6 +340,8 @@ fn plan_all(
             key: s.key.to_string(),
             to,
             body,
+            // Never sent once the first visit it names has begun.
+            send_by: starts.first().copied(),
         };
         if dry_run {
             preview(gate, &outgoing, out.lines.last_mut());
@@ -457,6 +459,7 @@ fn patient_text(
         key,
         to,
         body,
+        send_by: None,
     };
     out.lines.push(line);
     if dry_run {

@@ -13,17 +13,19 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::appointment::Appointment;
 use crate::domain::batch::BatchEvent;
+use crate::domain::deadline;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
-use crate::domain::reminder::{self, Held};
+use crate::domain::reminder::{self, Held, SkipReason};
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
+use crate::store::callbacks::NewCallback;
 use crate::store::{self, Conn, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::facts;
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
-use crate::workflow::{WorkflowError, lock, templates};
+use crate::workflow::{WorkflowError, callbacks, lock, templates};
 
 /// What happened to one text of a one-off send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,6 +38,8 @@ pub struct SendLine {
     pub outcome: &'static str,
     pub reason: Option<String>,
     pub message_id: Option<MessageId>,
+    /// The patient went on the call-back list: the text cannot reach them in time.
+    pub callback: bool,
 }
 
 /// What a one-off send did.
@@ -82,12 +86,15 @@ pub async fn portal_prompt(
         patient,
         appointment: None,
         key,
+        send_by: None,
     }];
     one_off(d, store, config, gate, clock, actor, kind, targets, dry_run).await
 }
 
 /// A closure / schedule-change notice to every patient with an open appointment starting in
-/// `[from, to)`, one text per appointment.
+/// `[from, to)`, one text per appointment. Each must arrive before the closure begins
+/// (`from`): a notice that cannot — consent, number, quiet hours, a time offline — is
+/// withdrawn, never sent late, and its patient goes on the call-back list (SPEC §5.6).
 #[allow(clippy::too_many_arguments)]
 pub async fn closure(
     d: &Dispatcher,
@@ -111,6 +118,7 @@ pub async fn closure(
         .map(|a| Target {
             patient: a.patient_id,
             key: reminder::closure_key(a.id, a.start),
+            send_by: Some(from.min(a.start)),
             appointment: Some(a),
         })
         .collect();
@@ -157,6 +165,8 @@ struct Target {
     patient: PatientId,
     appointment: Option<Appointment>,
     key: String,
+    /// Never sent at or after this instant (a closure's start).
+    send_by: Option<DateTime<Utc>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -178,80 +188,36 @@ async fn one_off(
         dry_run,
         ..SendReport::default()
     };
-    let mut ready = Vec::new();
     if !dry_run {
         store.write(|c| templates::ensure_defaults(c, now))?;
     }
-    let provider = d.provider.name();
+    let ctx = OneOff {
+        config,
+        gate,
+        provider: d.provider.name(),
+        actor,
+        now,
+        kind,
+    };
     let planned = {
         let conn = store.conn();
         let mut out = Vec::new();
         for t in &targets {
-            out.push(prepare(conn, config, now, kind, t)?);
+            out.push(prepare(conn, &ctx, t)?);
         }
         out
     };
+    let mut ready = Vec::new();
     for (t, prep) in targets.iter().zip(planned) {
-        let mut line = SendLine {
-            patient_id: t.patient,
-            appointment_id: t.appointment.as_ref().map(|a| a.id),
-            outcome: "skipped",
-            reason: None,
-            message_id: None,
+        let line = if dry_run {
+            ctx.preview(t, prep)
+        } else {
+            store.write(|c| ctx.record(c, t, prep))?
         };
-        match prep {
-            Prepared::Skip(reason) => line.reason = Some(reason),
-            Prepared::AlreadySent(id) => {
-                line.outcome = "already_sent";
-                line.message_id = Some(id);
-            }
-            Prepared::Text {
-                outgoing,
-                wait_until,
-            } => {
-                if dry_run {
-                    let s = outbound::screen(gate, &outgoing.body);
-                    line.outcome = if s.refusal.is_some() {
-                        "blocked"
-                    } else {
-                        "would_send"
-                    };
-                    line.reason = s
-                        .refusal
-                        .or(wait_until.map(|w| format!("waits until {}", w.to_rfc3339())));
-                } else {
-                    let recorded = store.write(|c| {
-                        let r = outbound::record(c, &outgoing, gate, provider, actor, now)?;
-                        if let (Recorded::Ready(id), Some(at)) = (&r, wait_until) {
-                            store::messages::defer(c, *id, at, now)?;
-                        }
-                        Ok::<_, WorkflowError>(r)
-                    })?;
-                    match recorded {
-                        Recorded::Ready(id) if wait_until.is_some() => {
-                            line.outcome = "deferred";
-                            line.reason = wait_until.map(|w| {
-                                format!("quiet hours or cap: goes after {}", w.to_rfc3339())
-                            });
-                            line.message_id = Some(id);
-                        }
-                        Recorded::Ready(id) => {
-                            ready.push(id);
-                            line.outcome = "queued";
-                            line.message_id = Some(id);
-                        }
-                        Recorded::Duplicate(m) => {
-                            line.outcome = "already_sent";
-                            line.message_id = Some(m.id);
-                        }
-                        Recorded::Blocked { id, reason } => {
-                            line.outcome = "blocked";
-                            line.reason = Some(format!("{reason}; send a portal prompt instead"));
-                            line.message_id = Some(id);
-                        }
-                    }
-                }
-            }
+        if line.outcome == "queued"
+            && let Some(id) = line.message_id
+        {
+            ready.push(id);
         }
         report.lines.push(line);
     }
@@ -268,17 +234,150 @@ async fn one_off(
         let m = store::messages::get(store.conn(), id)?;
         line.outcome = match m.status {
             MessageStatus::Failed => "failed",
+            MessageStatus::Withdrawn => "withdrawn",
             MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => "queued",
             MessageStatus::Queued if m.provider == "outbox" => "in_outbox",
             _ => "sent",
         };
         line.reason = m.error_message.filter(|_| line.outcome != "sent");
+        // Dispatch puts a closure notice that failed or came too late on the call-back list.
+        line.callback =
+            matches!(line.outcome, "failed" | "withdrawn") && deadline::calls_back(kind);
     }
     Ok(report)
 }
 
+/// What every line of one one-off send shares.
+struct OneOff<'a> {
+    config: &'a Config,
+    gate: &'a Gate,
+    provider: &'a str,
+    actor: &'a str,
+    now: DateTime<Utc>,
+    kind: MessageKind,
+}
+
+impl OneOff<'_> {
+    fn line(&self, t: &Target, outcome: &'static str) -> SendLine {
+        SendLine {
+            patient_id: t.patient,
+            appointment_id: t.appointment.as_ref().map(|a| a.id),
+            outcome,
+            reason: None,
+            message_id: None,
+            callback: false,
+        }
+    }
+
+    /// "goes Thu Nov 26 08:00 EST", in the practice's zone.
+    fn wait_words(&self, until: DateTime<Utc>) -> String {
+        format!(
+            "quiet hours: goes {}",
+            deadline::local_label(until, self.config.practice.time_zone)
+        )
+    }
+
+    /// A dry run's line: what would happen, writing nothing.
+    fn preview(&self, t: &Target, prep: Prepared) -> SendLine {
+        match prep {
+            Prepared::Skip { reason, callback } => SendLine {
+                reason: Some(reason),
+                callback,
+                ..self.line(t, "skipped")
+            },
+            Prepared::AlreadySent(id) => SendLine {
+                message_id: Some(id),
+                ..self.line(t, "already_sent")
+            },
+            Prepared::Text {
+                outgoing,
+                wait_until,
+            } => {
+                let s = outbound::screen(self.gate, &outgoing.body);
+                let outcome = if s.refusal.is_some() {
+                    "blocked"
+                } else {
+                    "would_send"
+                };
+                SendLine {
+                    reason: s.refusal.or(wait_until.map(|w| self.wait_words(w))),
+                    ..self.line(t, outcome)
+                }
+            }
+        }
+    }
+
+    /// Record one target's text (or its skip, and a call-back when it cannot reach the
+    /// patient in time) inside the caller's transaction.
+    fn record(&self, c: &Conn, t: &Target, prep: Prepared) -> Result<SendLine, WorkflowError> {
+        let (outgoing, wait_until) = match prep {
+            Prepared::Skip { reason, callback } => {
+                if callback {
+                    callbacks::add(
+                        c,
+                        &NewCallback {
+                            key: &t.key,
+                            patient_id: t.patient,
+                            appointment_id: t.appointment.as_ref().map(|a| a.id),
+                            message_id: None,
+                            reason: &reason,
+                            now: self.now,
+                        },
+                        self.actor,
+                    )?;
+                }
+                return Ok(SendLine {
+                    reason: Some(reason),
+                    callback,
+                    ..self.line(t, "skipped")
+                });
+            }
+            Prepared::AlreadySent(id) => {
+                return Ok(SendLine {
+                    message_id: Some(id),
+                    ..self.line(t, "already_sent")
+                });
+            }
+            Prepared::Text {
+                outgoing,
+                wait_until,
+            } => (outgoing, wait_until),
+        };
+        let r = outbound::record(c, &outgoing, self.gate, self.provider, self.actor, self.now)?;
+        Ok(match r {
+            Recorded::Ready(id) => match wait_until {
+                Some(at) => {
+                    store::messages::defer(c, id, at, self.now)?;
+                    SendLine {
+                        reason: Some(self.wait_words(at)),
+                        message_id: Some(id),
+                        ..self.line(t, "deferred")
+                    }
+                }
+                None => SendLine {
+                    message_id: Some(id),
+                    ..self.line(t, "queued")
+                },
+            },
+            Recorded::Duplicate(m) => SendLine {
+                message_id: Some(m.id),
+                ..self.line(t, "already_sent")
+            },
+            Recorded::Blocked { id, reason } => SendLine {
+                reason: Some(format!("{reason}; send a portal prompt instead")),
+                message_id: Some(id),
+                ..self.line(t, "blocked")
+            },
+        })
+    }
+}
+
 enum Prepared {
-    Skip(String),
+    /// Not sent, and why; `callback` when the patient goes on the call-back list for it.
+    Skip {
+        reason: String,
+        callback: bool,
+    },
     AlreadySent(MessageId),
     Text {
         outgoing: Outgoing,
@@ -287,21 +386,24 @@ enum Prepared {
 }
 
 /// Checks and renders one text (reads only).
-fn prepare(
-    c: &Conn,
-    config: &Config,
-    now: DateTime<Utc>,
-    kind: MessageKind,
-    t: &Target,
-) -> Result<Prepared, WorkflowError> {
+fn prepare(c: &Conn, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowError> {
+    let (config, now, kind) = (ctx.config, ctx.now, ctx.kind);
     if let Some(m) = store::messages::by_key(c, &t.key)? {
         return Ok(Prepared::AlreadySent(m.id));
     }
     let loaded = facts::load(c, config, &[t.patient], now, None)?;
     let Some(l) = loaded.get(&t.patient) else {
-        return Ok(Prepared::Skip("patient not found".into()));
+        return Ok(Prepared::Skip {
+            reason: "patient not found".into(),
+            callback: false,
+        });
     };
-    let wait_until = match reminder::send_check(&config.reminders, now, &l.facts, kind) {
+    let checked = deadline::apply(
+        now,
+        t.send_by,
+        reminder::send_check(&config.reminders, now, &l.facts, kind),
+    );
+    let wait_until = match checked {
         Ok(()) => None,
         Err(Held {
             retry_at: Some(at), ..
@@ -309,10 +411,10 @@ fn prepare(
         Err(Held {
             reason,
             retry_at: None,
-        }) => return Ok(Prepared::Skip(reason.label())),
+        }) => return Ok(skip(kind, &reason, t.send_by, config)),
     };
     let Some(to) = render::mobile(&l.patient).cloned() else {
-        return Ok(Prepared::Skip("no mobile number".into()));
+        return Ok(skip(kind, &SkipReason::NoMobile, t.send_by, config));
     };
     let notice = wants_opt_out_notice(
         kind,
@@ -340,9 +442,32 @@ fn prepare(
             key: t.key.clone(),
             to,
             body,
+            send_by: t.send_by,
         },
         wait_until,
     })
+}
+
+/// A text that will not go: its reason in words, and whether its patient goes on the
+/// call-back list (a closure notice that cannot reach them before the closure begins).
+fn skip(
+    kind: MessageKind,
+    why: &SkipReason,
+    send_by: Option<DateTime<Utc>>,
+    config: &Config,
+) -> Prepared {
+    let callback = deadline::calls_back(kind);
+    let mut reason = why.label();
+    if let (SkipReason::TooLate, Some(by)) = (why, send_by) {
+        reason = format!(
+            "{reason} ({})",
+            deadline::local_label(by, config.practice.time_zone)
+        );
+    }
+    if callback {
+        reason.push_str("; on the call-back list");
+    }
+    Prepared::Skip { reason, callback }
 }
 
 #[cfg(test)]

@@ -171,11 +171,11 @@ pub fn cap_check(
     Err(free)
 }
 
-/// The checks every send path shares, for one message of `kind` to `patient` at `now`:
-/// consent, mobile number, number flag, quiet hours, frequency cap. Replies to the patient's
-/// own HELP/STOP/START (kinds that do not count against the cap) need only a working number:
-/// they answer the patient and are due at once. The PHI gate and the appointment's own rules
-/// are the caller's.
+/// The checks every send path shares, for one message of `kind` to `patient` at `now`, by the
+/// kind's class: reminder-class texts need consent, a working number, the allowed hours and
+/// room under the frequency caps; operational texts (closures, portal prompts) the same but
+/// never the caps; answers to the patient's own HELP/STOP/START only a working number — they
+/// are due at once. The PHI gate, deadlines and the appointment's own rules are the caller's.
 pub fn send_check(
     rules: &ReminderConfig,
     now: DateTime<Utc>,
@@ -183,7 +183,7 @@ pub fn send_check(
     kind: MessageKind,
 ) -> Result<(), Held> {
     let hold = |reason, retry_at| Err(Held { reason, retry_at });
-    if !kind.counts_against_cap() {
+    if !kind.keeps_quiet_hours() {
         if !patient.has_mobile {
             return hold(SkipReason::NoMobile, None);
         }
@@ -198,6 +198,9 @@ pub fn send_check(
     let allowed = next_allowed(now, patient.zone, &rules.quiet_hours);
     if allowed > now {
         return hold(quiet_reason(allowed, patient.zone), Some(allowed));
+    }
+    if !kind.counts_against_cap() {
+        return Ok(());
     }
     if let Err(free) = cap_check(
         now,

@@ -18,6 +18,7 @@ fn outbound<'a>(key: &'a str, p: PatientId) -> NewOutbound<'a> {
         created_by: "system",
         now: t(9, 0),
         not_before: None,
+        send_by: None,
     }
 }
 

@@ -302,6 +302,7 @@ impl Applier<'_> {
             key: answer_key(kind, &sms.provider_id),
             to,
             body,
+            send_by: None,
         };
         match outbound::record(c, &out, self.gate, self.provider, SYSTEM, self.now)? {
             Recorded::Ready(id) => {

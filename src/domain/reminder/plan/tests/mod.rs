@@ -461,11 +461,12 @@ fn a_deferral_that_would_land_within_the_lead_is_too_close() {
 #[test]
 fn frequency_cap_counts_recent_sends_and_this_plans_own() {
     let now = ny(11, 25, 12, 0);
-    // Already texted today (a portal prompt): the reminder waits for tomorrow's window.
+    // Already sent a reminder-class text today (the welcome): the reminder waits for
+    // tomorrow's window.
     let mut f = patient(1, New_York);
     f.recent.push(RecentSend {
         at: ny(11, 25, 9, 0),
-        kind: MessageKind::PortalResultsReady,
+        kind: MessageKind::Welcome,
     });
     let p = run(now, &[f], &[appt(10, 1, ny(11, 27, 10, 0))], &[]);
     assert!(p.sends.is_empty());
@@ -476,14 +477,20 @@ fn frequency_cap_counts_recent_sends_and_this_plans_own() {
             retry_at: Some(ny(11, 26, 8, 0)),
         })
     );
-    // A HELP reply does not count.
-    let mut f = patient(1, New_York);
-    f.recent.push(RecentSend {
-        at: ny(11, 25, 9, 0),
-        kind: MessageKind::HelpReply,
-    });
-    let p = run(now, &[f], &[appt(10, 1, ny(11, 27, 10, 0))], &[]);
-    assert_eq!(p.sends.len(), 1);
+    // A HELP reply or an operational text (portal prompt, closure notice) does not count.
+    for kind in [
+        MessageKind::HelpReply,
+        MessageKind::PortalResultsReady,
+        MessageKind::Closure,
+    ] {
+        let mut f = patient(1, New_York);
+        f.recent.push(RecentSend {
+            at: ny(11, 25, 9, 0),
+            kind,
+        });
+        let p = run(now, &[f], &[appt(10, 1, ny(11, 27, 10, 0))], &[]);
+        assert_eq!(p.sends.len(), 1, "{kind}");
+    }
     // Two appointments on different days, both due now: the nearer one goes, the other is
     // capped by the first.
     let p = run(
