@@ -14,6 +14,7 @@ use clap::Args;
 use super::Context;
 use super::runtime;
 use crate::domain::batch::BatchEvent;
+use crate::domain::report::{LineAction, Totals};
 use crate::workflow::sync::{self, SyncReport};
 
 #[derive(Debug, Args)]
@@ -56,7 +57,7 @@ pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     out.flush()?;
     match report.stopped {
         Some(reason) => Err(anyhow!("sync stopped: {reason}")),
-        None => Ok(ExitCode::SUCCESS),
+        None => Ok(runtime::exit_code(report.partly_failed())),
     }
 }
 
@@ -120,29 +121,40 @@ pub fn summary(r: &SyncReport) -> String {
         r.callbacks,
         r.numbers_flagged
     ));
+    // Both counts below are computed from the report's lines, listed underneath when not sent.
+    let answers = Totals::of(r.lines.iter().filter(|l| !l.waited).map(|l| l.action));
     s.push_str(&format!(
-        "  answers sent: {} (HELP replies and confirmations){}\n",
-        r.answers.sent,
-        if r.answers.failed + r.answers.deferred > 0 {
-            format!(
-                ", {} failed, {} waiting",
-                r.answers.failed, r.answers.deferred
-            )
-        } else {
-            String::new()
-        }
+        "  answers sent: {} (HELP replies and confirmations), {} failed, {} waiting\n",
+        answers.sent + answers.in_outbox,
+        answers.failed,
+        answers.waiting
     ));
-    let f = &r.flush;
+    let f = Totals::of(r.lines.iter().filter(|l| l.waited).map(|l| l.action));
     s.push_str(&format!(
-        "  outbox: {} sent, {} failed, {} waiting, {} withdrawn after re-check\n",
+        "  outbox: {} sent, {} failed, {} waiting, {} withdrawn after re-check, {} blocked, {} unreadable\n",
         f.sent,
         f.failed,
-        f.waiting + f.deferred + f.unknown,
-        f.withdrawn
+        f.waiting + f.in_outbox,
+        f.withdrawn,
+        f.blocked,
+        f.unreadable
     ));
+    if r.adopted > 0 {
+        s.push_str(&format!(
+            "  found at the provider and matched to their texts: {}\n",
+            r.adopted
+        ));
+    }
     s.push_str(&format!("  reply inbox: {} unread\n", r.inbox_unread));
     if let Some(reason) = &r.stopped {
         s.push_str(&format!("  stopped: {reason}\n"));
+    }
+    for l in r
+        .lines
+        .iter()
+        .filter(|l| !matches!(l.action, LineAction::Sent | LineAction::InOutbox))
+    {
+        s.push_str(&super::remind::line_text(l, false));
     }
     s
 }

@@ -18,5 +18,6 @@ pub mod patient;
 pub mod phone;
 pub mod reminder;
 pub mod reply;
+pub mod report;
 pub mod segments;
 pub mod template;

@@ -22,7 +22,7 @@ use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
-use crate::domain::message::{Message, MessageStatus};
+use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::phone::E164;
 use crate::domain::reminder::{SkipReason, allowed_until, next_allowed};
 use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
@@ -178,9 +178,15 @@ pub async fn dispatch(
         // Automated texts may only go inside the patient's window; answers to the patient's
         // own keywords go at once.
         let zone = match (&d.quiet, m.patient_id) {
+            // A zone that cannot be read (its text was checked when the row was recorded)
+            // falls back to the practice's, the default for every patient.
             (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
                 *quiet,
-                store::patients::get(store.conn(), p)?.zone(*practice),
+                match store::patients::zone(store.conn(), p) {
+                    Ok(z) => z.unwrap_or(*practice),
+                    Err(StoreError::Corrupt { .. }) => *practice,
+                    Err(e) => return Err(e),
+                },
             )),
             _ => None,
         };
@@ -392,6 +398,25 @@ pub async fn dispatch(
                     }
                     // Final: the row fails with the provider's code, and the patient's record
                     // learns what the code means.
+                    // Twilio answers a STOP itself and then refuses our own confirmation
+                    // (21610): the patient has had one; ours is withdrawn, not failed.
+                    Disposition::RecordOptOut if m.kind == MessageKind::OptOutConfirmation => {
+                        let why = "the provider confirmed the opt-out itself";
+                        store.write(|c| {
+                            store::messages::set_status(
+                                c,
+                                id,
+                                MessageStatus::Withdrawn,
+                                Some(why),
+                                now,
+                            )
+                        })?;
+                        on_event(BatchEvent::Skipped {
+                            item: it.clone(),
+                            reason: SkipReason::Withdrawn,
+                        });
+                        report.withdrawn += 1;
+                    }
                     d @ (Disposition::RecordOptOut
                     | Disposition::FlagNumber
                     | Disposition::Fail) => {

@@ -15,6 +15,7 @@ pub mod facts;
 pub mod lock;
 pub mod outbound;
 pub mod outbox;
+pub mod outcome;
 pub mod remind;
 pub mod render;
 pub mod send;

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::deadline;
-use crate::domain::ids::PatientId;
+use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
@@ -37,6 +37,10 @@ pub struct FlushReport {
     pub waiting: usize,
     pub blocked: usize,
     pub dispatch: DispatchReport,
+    /// Every row this flush looked at (for the run's report lines).
+    pub handled: Vec<MessageId>,
+    /// Rows left waiting because their patient's record cannot be read, with the reason.
+    pub unreadable: Vec<(MessageId, String)>,
 }
 
 /// Re-check and send every waiting text. With the offline outbox as provider nothing leaves.
@@ -62,6 +66,7 @@ pub async fn flush(
         .filter(|m| m.not_before.is_none_or(|t| t <= now))
         .collect();
     let before = waiting.len();
+    report.handled = waiting.iter().map(|m| m.id).collect();
     let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
     for m in waiting.iter().filter(|m| !safe.contains(&m.id)) {
         if store::messages::get(store.conn(), m.id)?.may_be_at_provider() {
@@ -73,7 +78,18 @@ pub async fn flush(
     let mut ready = Vec::new();
     for m in waiting.into_iter().filter(|m| safe.contains(&m.id)) {
         let now = clock.now();
-        let verdict = store.write(|c| recheck(c, config, gate, &m, actor, now))?;
+        let verdict = match store.write(|c| recheck(c, config, gate, &m, actor, now)) {
+            Ok(v) => v,
+            // One patient's unreadable record leaves that text waiting; the others go on.
+            Err(e @ StoreError::Corrupt { .. }) => {
+                let patient = m.patient_id.unwrap_or(PatientId(0));
+                report
+                    .unreadable
+                    .push((m.id, facts::Unreadable::new(patient, &e).reason));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let item = BatchItem {
             patient_id: m.patient_id.unwrap_or(PatientId(0)),
             appointment_id: m.appointment_id,
@@ -81,6 +97,7 @@ pub async fn flush(
         };
         match verdict {
             Recheck::Go => ready.push(m.id),
+            Recheck::Unreadable(reason) => report.unreadable.push((m.id, reason)),
             Recheck::Wait(until) => {
                 report.waiting += 1;
                 on_event(BatchEvent::Deferred { item, until });
@@ -105,6 +122,8 @@ pub async fn flush(
 }
 enum Recheck {
     Go,
+    /// The patient's record cannot be read: left waiting, reported.
+    Unreadable(String),
     Wait(Option<DateTime<Utc>>),
     Withdrawn(SkipReason),
     Blocked,
@@ -122,9 +141,14 @@ fn recheck(
     let Some(patient) = m.patient_id else {
         return Ok(Recheck::Go);
     };
-    let loaded = facts::load(c, config, &[patient], now, Some(m.id))?;
+    let (loaded, unreadable) = facts::load_each(c, config, &[patient], now, Some(m.id))?;
     let Some(l) = loaded.get(&patient) else {
-        return Ok(Recheck::Go);
+        // Nothing goes on a guess: without the patient's record, the text waits.
+        let reason = unreadable
+            .into_iter()
+            .next()
+            .map_or_else(|| format!("patient {patient} not found"), |u| u.reason);
+        return Ok(Recheck::Unreadable(reason));
     };
     let rules = &config.reminders;
     let held: Result<(), Held> = match m.kind {

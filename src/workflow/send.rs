@@ -22,10 +22,10 @@ use crate::phi::Gate;
 use crate::store::callbacks::NewCallback;
 use crate::store::{self, Conn, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
-use crate::workflow::facts;
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::{WorkflowError, callbacks, lock, templates};
+use crate::workflow::{facts, outcome};
 
 /// What happened to one text of a one-off send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,6 +40,8 @@ pub struct SendLine {
     pub message_id: Option<MessageId>,
     /// The patient went on the call-back list: the text cannot reach them in time.
     pub callback: bool,
+    /// The provider's error code of a failure (its meaning is in `reason`).
+    pub code: Option<String>,
 }
 
 /// What a one-off send did.
@@ -55,6 +57,13 @@ impl SendReport {
     /// How many lines ended with this outcome.
     pub fn count(&self, outcome: &str) -> usize {
         self.lines.iter().filter(|l| l.outcome == outcome).count()
+    }
+
+    /// Some text could not be sent and will not go by itself (exit code 3).
+    pub fn partly_failed(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|l| matches!(l.outcome, "failed" | "blocked" | "unreadable"))
     }
 }
 
@@ -239,7 +248,12 @@ async fn one_off(
             MessageStatus::Queued if m.provider == "outbox" => "in_outbox",
             _ => "sent",
         };
-        line.reason = m.error_message.filter(|_| line.outcome != "sent");
+        line.reason = match line.outcome {
+            "sent" | "in_outbox" => None,
+            "failed" => Some(outcome::failure_words(&m)),
+            _ => m.error_message.clone(),
+        };
+        line.code = m.error_code.filter(|_| line.outcome == "failed");
         // Dispatch puts a closure notice that failed or came too late on the call-back list.
         line.callback =
             matches!(line.outcome, "failed" | "withdrawn") && deadline::calls_back(kind);
@@ -266,6 +280,7 @@ impl OneOff<'_> {
             reason: None,
             message_id: None,
             callback: false,
+            code: None,
         }
     }
 
@@ -280,10 +295,10 @@ impl OneOff<'_> {
     /// A dry run's line: what would happen, writing nothing.
     fn preview(&self, t: &Target, prep: Prepared) -> SendLine {
         match prep {
-            Prepared::Skip { reason, callback } => SendLine {
-                reason: Some(reason),
-                callback,
-                ..self.line(t, "skipped")
+            Prepared::NotSent(n) => SendLine {
+                reason: Some(n.reason),
+                callback: n.callback,
+                ..self.line(t, n.outcome)
             },
             Prepared::AlreadySent(id) => SendLine {
                 message_id: Some(id),
@@ -307,31 +322,34 @@ impl OneOff<'_> {
         }
     }
 
+    /// A target that gets no text; with `callback`, its patient goes on the call-back list.
+    fn not_sent(&self, c: &Conn, t: &Target, n: NotSent) -> Result<SendLine, WorkflowError> {
+        if n.callback {
+            callbacks::add(
+                c,
+                &NewCallback {
+                    key: &t.key,
+                    patient_id: t.patient,
+                    appointment_id: t.appointment.as_ref().map(|a| a.id),
+                    message_id: None,
+                    reason: &n.reason,
+                    now: self.now,
+                },
+                self.actor,
+            )?;
+        }
+        Ok(SendLine {
+            reason: Some(n.reason),
+            callback: n.callback,
+            ..self.line(t, n.outcome)
+        })
+    }
+
     /// Record one target's text (or its skip, and a call-back when it cannot reach the
     /// patient in time) inside the caller's transaction.
     fn record(&self, c: &Conn, t: &Target, prep: Prepared) -> Result<SendLine, WorkflowError> {
         let (outgoing, wait_until) = match prep {
-            Prepared::Skip { reason, callback } => {
-                if callback {
-                    callbacks::add(
-                        c,
-                        &NewCallback {
-                            key: &t.key,
-                            patient_id: t.patient,
-                            appointment_id: t.appointment.as_ref().map(|a| a.id),
-                            message_id: None,
-                            reason: &reason,
-                            now: self.now,
-                        },
-                        self.actor,
-                    )?;
-                }
-                return Ok(SendLine {
-                    reason: Some(reason),
-                    callback,
-                    ..self.line(t, "skipped")
-                });
-            }
+            Prepared::NotSent(n) => return self.not_sent(c, t, n),
             Prepared::AlreadySent(id) => {
                 return Ok(SendLine {
                     message_id: Some(id),
@@ -372,12 +390,17 @@ impl OneOff<'_> {
     }
 }
 
+/// A target that gets no text.
+struct NotSent {
+    /// `skipped`, or `unreadable` when the patient's record cannot be read.
+    outcome: &'static str,
+    reason: String,
+    /// The patient goes on the call-back list for it.
+    callback: bool,
+}
+
 enum Prepared {
-    /// Not sent, and why; `callback` when the patient goes on the call-back list for it.
-    Skip {
-        reason: String,
-        callback: bool,
-    },
+    NotSent(NotSent),
     AlreadySent(MessageId),
     Text {
         outgoing: Outgoing,
@@ -391,12 +414,18 @@ fn prepare(c: &Conn, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowE
     if let Some(m) = store::messages::by_key(c, &t.key)? {
         return Ok(Prepared::AlreadySent(m.id));
     }
-    let loaded = facts::load(c, config, &[t.patient], now, None)?;
+    let (loaded, unreadable) = facts::load_each(c, config, &[t.patient], now, None)?;
     let Some(l) = loaded.get(&t.patient) else {
-        return Ok(Prepared::Skip {
-            reason: "patient not found".into(),
-            callback: false,
-        });
+        // One patient's unreadable record: reported, and for a closure a call-back.
+        let reason = unreadable
+            .into_iter()
+            .next()
+            .map_or_else(|| format!("patient {} not found", t.patient), |u| u.reason);
+        return Ok(Prepared::NotSent(NotSent {
+            outcome: "unreadable",
+            callback: deadline::calls_back(kind),
+            reason,
+        }));
     };
     let checked = deadline::apply(
         now,
@@ -467,7 +496,11 @@ fn skip(
     if callback {
         reason.push_str("; on the call-back list");
     }
-    Prepared::Skip { reason, callback }
+    Prepared::NotSent(NotSent {
+        outcome: "skipped",
+        reason,
+        callback,
+    })
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use crate::domain::consent::ConsentState;
 use crate::domain::ids::MessageId;
 use crate::domain::message::{Direction, Message, MessageStatus};
 use crate::domain::reply::ReplyKind;
+use crate::domain::report::Totals;
 use crate::phi::Gate;
 use crate::provider::retry::{self, Jitter, SeededJitter};
 use crate::provider::{Disposition, PollCursor, PollPage, SendReceipt, StatusUpdate, same_body};
@@ -33,6 +34,7 @@ use crate::store::{self, Conn, Store, StoreError};
 use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::outbox::{self, FlushReport};
+use crate::workflow::outcome::{self, ReportLine};
 use crate::workflow::templates::TemplateFlowError;
 use crate::workflow::{WorkflowError, lock};
 
@@ -185,6 +187,19 @@ pub struct SyncReport {
     pub flush: FlushCounts,
     /// Why the run stopped early, in words for staff (e.g. "check your Twilio credentials").
     pub stopped: Option<String>,
+    /// One line per text this sync sent or tried to send: the answers to patients' keywords,
+    /// then the texts that waited (`waited`), each with what became of it — a failure with
+    /// the provider's code and meaning.
+    pub lines: Vec<ReportLine>,
+    /// The lines counted by action (the summary is computed from these lines only).
+    pub totals: Totals,
+}
+
+impl SyncReport {
+    /// Some text could not be sent and will not go by itself (exit code 3).
+    pub fn partly_failed(&self) -> bool {
+        self.totals.partly_failed()
+    }
 }
 
 /// The settings key under which a provider's poll cursor is kept.
@@ -269,9 +284,16 @@ pub async fn sync(
         if report.stopped.is_none() {
             let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
             report.flush = FlushCounts::from(&flushed);
-            report.stopped = flushed.dispatch.stopped;
+            report.stopped = flushed.dispatch.stopped.clone();
+            let tz = config.practice.time_zone;
+            let lines = outcome::flush_lines(store.conn(), &flushed, clock.now(), tz)?;
+            report.lines.extend(lines);
         }
     }
+    let tz = config.practice.time_zone;
+    let answer_lines = outcome::rows_lines(store.conn(), &answers, clock.now(), tz)?;
+    report.lines.splice(0..0, answer_lines);
+    report.totals = Totals::of(report.lines.iter().map(|l| l.action));
     report.inbox_unread = store::messages::inbox_count(store.conn())?;
     tracing::info!(
         polls = report.polls,
@@ -369,12 +391,9 @@ fn apply_status(
                 return Ok(());
             };
             // Only if the patient still has the number that failed: staff may have fixed it.
-            let current = store::patients::get(c, patient)?;
-            let same = current
-                .mobile
-                .as_ref()
-                .is_some_and(|m| m.as_str() == after.to);
-            if same && current.number_problem.is_none() {
+            let (mobile, flagged) = store::patients::number_state(c, patient)?;
+            let same = mobile.as_deref() == Some(after.to.as_str());
+            if same && !flagged {
                 dispatch::flag_number(c, patient, code.as_deref().unwrap_or("unknown"), now)?;
                 report.numbers_flagged += 1;
             }
