@@ -1079,3 +1079,50 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     assert_eq!(pr.texts_to(BEN).len(), 1);
     assert!(pr.fake.duplicates().is_empty());
 }
+
+#[tokio::test]
+async fn full_width_accentless_and_bare_opt_outs_are_honoured_and_confirmed_once() {
+    // The wordings an adversarial run found filed as "other" (issue 8, item 3).
+    let mut pr = Practice::new();
+    pr.fake.set_opt_out_handling(false);
+    let wordings = ["ＳＴＯＰ", "no más", "No mas", "no more"];
+    let numbers = [
+        "+12015550141",
+        "+12015550142",
+        "+12015550143",
+        "+12015550144",
+    ];
+    let mut patients = Vec::new();
+    for (i, n) in numbers.iter().enumerate() {
+        patients.push(pr.patient(&format!("P{i}"), n, true));
+    }
+    for (n, w) in numbers.iter().zip(wordings) {
+        pr.fake.inject_inbound(n, w);
+    }
+    pr.fake.advance_clock(TimeDelta::minutes(1));
+    let r = pr.sync().await;
+    assert_eq!(
+        (r.replies.opt_out, r.opt_outs, r.replies.other),
+        (4, 4, 0),
+        "{r:?}"
+    );
+    for (p, n) in patients.iter().zip(numbers) {
+        assert!(matches!(pr.consent(*p), ConsentState::OptedOut { .. }));
+        assert_eq!(confirmations(&pr.texts_to(n)), 1, "{n}");
+    }
+    // "Cancel appointment" and "Cancelar cita" are handled alike: a call-back, no opt-out.
+    let ana = pr.patient("Ana", ANA, true);
+    let ben = pr.patient("Ben", BEN, true);
+    let a_visit = pr.appointment(ana, pr.tomorrow(15));
+    let b_visit = pr.appointment(ben, pr.tomorrow(16));
+    pr.reply(ANA, "Cancel appointment");
+    pr.reply(BEN, "Cancelar cita");
+    let r = pr.sync().await;
+    assert_eq!(
+        (r.replies.reschedule, r.opt_outs, r.callbacks),
+        (2, 0, 2),
+        "{r:?}"
+    );
+    assert!(pr.appt(a_visit).callback_requested && pr.appt(b_visit).callback_requested);
+    assert!(pr.consent(ana).may_text() && pr.consent(ben).may_text());
+}
