@@ -187,6 +187,9 @@ pub struct SyncReport {
     pub flush: FlushCounts,
     /// Why the run stopped early, in words for staff (e.g. "check your Twilio credentials").
     pub stopped: Option<String>,
+    /// The stop will repeat on every later run until someone fixes the setup (the provider
+    /// refused the credentials or the configuration); a network failure is not one.
+    pub stopped_for_good: bool,
     /// One line per text this sync sent or tried to send: the answers to patients' keywords,
     /// then the texts that waited (`waited`), each with what became of it — a failure with
     /// the provider's code and meaning.
@@ -251,6 +254,7 @@ pub async fn sync(
             Err(e) => {
                 tracing::warn!(code = ?e.code(), disposition = ?e.disposition(), "poll failed; sync stopped");
                 report.stopped = Some(e.to_string());
+                report.stopped_for_good = e.disposition() == Disposition::StopRun;
                 break;
             }
         };
@@ -279,12 +283,15 @@ pub async fn sync(
         if !answers.is_empty() {
             let sent = dispatch::dispatch(d, store, &answers, SYSTEM, clock, on_event).await?;
             add_dispatch(&mut report.answers, &sent);
+            // A dispatch stops only on refused credentials or setup.
+            report.stopped_for_good = sent.stopped.is_some();
             report.stopped = sent.stopped;
         }
         if report.stopped.is_none() {
             let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
             report.flush = FlushCounts::from(&flushed);
             report.stopped = flushed.dispatch.stopped.clone();
+            report.stopped_for_good = report.stopped.is_some();
             let tz = config.practice.time_zone;
             let lines = outcome::flush_lines(store.conn(), &flushed, clock.now(), tz)?;
             report.lines.extend(lines);
