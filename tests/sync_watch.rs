@@ -78,7 +78,7 @@ fn a_stop_fetched_by_the_watcher_is_applied_and_confirmed_and_sigterm_exits_clea
     assert!(wait_until(Duration::from_secs(60), || polls() >= 1));
     let before = polls();
     assert!(
-        wait_until(Duration::from_secs(30), || polls() >= before + 1),
+        wait_until(Duration::from_secs(30), || polls() > before),
         "the watcher polls again"
     );
 
