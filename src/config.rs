@@ -471,7 +471,8 @@ impl Config {
                     );
                 }
                 (Some(from), None) => {
-                    if let Err(e) = E164::parse_lenient(from, &p.region) {
+                    // Validated like a patient's number (a real, textable number).
+                    if let Err(e) = E164::parse_sender(from, &p.region) {
                         return err("sms.twilio.from", e.to_string());
                     }
                 }

@@ -45,6 +45,20 @@ impl E164 {
         Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())
     }
 
+    /// Parse a number the practice texts *from* (Twilio's `from`): validated like a patient's
+    /// number — a real, valid number for its country — except that the North American numbers
+    /// reserved for fiction (NXX-555-0100 to 0199), which demos and tests use, are accepted
+    /// too. "5550123" is refused (seven digits are not a number anyone can text from).
+    pub fn parse_sender(input: &str, default_region: &str) -> Result<Self, PhoneError> {
+        match Self::parse(input, default_region) {
+            Ok(n) => Ok(n),
+            Err(e) => match Self::parse_lenient(input, default_region) {
+                Ok(n) if is_fictional_nanp(n.as_str()) => Ok(n),
+                _ => Err(e),
+            },
+        }
+    }
+
     /// The E.164 string ("+15552010134").
     pub fn as_str(&self) -> &str {
         &self.0
@@ -55,6 +69,11 @@ impl E164 {
         let n = self.0.len();
         &self.0[n.saturating_sub(4)..]
     }
+}
+
+/// +1 NPA 555 01XX: the North American numbers reserved for fictional use.
+fn is_fictional_nanp(e164: &str) -> bool {
+    e164.len() == 12 && e164.starts_with("+1") && e164.get(5..10) == Some("55501")
 }
 
 /// The number as `phonenumber` reads it, national numbers in `default_region`.
@@ -152,6 +171,37 @@ mod tests {
             "+15555550100"
         );
         assert!(E164::parse_lenient("hello", "US").is_err());
+    }
+
+    #[test]
+    fn a_sending_number_is_validated_like_a_patients_but_fiction_is_allowed() {
+        for (input, expected) in [
+            ("+1 201 555 0134", Some("+12015550134")),
+            ("(201) 555-0134", Some("+12015550134")),
+            ("+15555550123", Some("+15555550123")),
+            ("+1 212 555 0199", Some("+12125550199")),
+            ("+44 7911 123456", Some("+447911123456")),
+            ("5550123", None),
+            ("+15550123", None),
+            ("555-0123", None),
+            ("+15555550200", None),
+            ("+1 555 123 4567", None),
+            ("hello", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                E164::parse_sender(input, "US")
+                    .ok()
+                    .as_ref()
+                    .map(E164::as_str),
+                expected,
+                "{input:?}"
+            );
+        }
+        assert!(
+            E164::parse_lenient("5550123", "US").is_ok(),
+            "the old rule let it through"
+        );
     }
 
     #[test]

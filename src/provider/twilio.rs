@@ -86,7 +86,7 @@ impl TwilioSettings {
             .map_err(|e| ProviderError::Config(e.to_string()))?;
         let sender = match (&cfg.from, &cfg.messaging_service_sid) {
             (Some(from), None) => Sender::From(
-                E164::parse_lenient(from, region)
+                E164::parse_sender(from, region)
                     .map_err(|e| ProviderError::Config(format!("sms.twilio.from: {e}")))?,
             ),
             (None, Some(mg)) => Sender::Service(mg.trim().to_string()),

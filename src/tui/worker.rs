@@ -190,5 +190,6 @@ fn log_safe(e: &StoreError) -> String {
         StoreError::Conflict(_) => "conflicting change".into(),
         StoreError::Corrupt { what, .. } => format!("unreadable value in {what}"),
         StoreError::Folder { .. } => "database folder unavailable".into(),
+        StoreError::Damaged { .. } => "database file damaged".into(),
     }
 }
