@@ -18,8 +18,8 @@ pub use plan::{
     kind_for_offset, plan, recheck, reminder_cells,
 };
 pub use window::{
-    Held, PatientFacts, RecentSend, allowed_until, cap_check, in_allowed_window, next_allowed,
-    send_check,
+    Held, PatientFacts, RecentSend, allowed_until, cap_check, cap_check_ahead, in_allowed_window,
+    next_allowed, send_check,
 };
 
 /// Why a message was not (or not yet) sent.

@@ -255,7 +255,19 @@ impl Planning<'_> {
                 reason,
             ));
         }
-        self.plan_reminders(&appointments, &loaded, &mut out)?;
+        // The rest of these patients' coming week: their last reminders keep room under the
+        // caps (the planner's rule 8).
+        let window_end = now + Duration::hours(i64::from(horizon) + 24);
+        let (later, _) = store::appointments::starting_between_each(
+            c,
+            window_end,
+            window_end + Duration::days(7),
+        )?;
+        let later: Vec<Appointment> = later
+            .into_iter()
+            .filter(|a| loaded.contains_key(&a.patient_id))
+            .collect();
+        self.plan_reminders(&appointments, &later, &loaded, &mut out)?;
         // What the reminders will send counts against the caps of the texts below.
         for t in &out.texts {
             if let Some(l) = loaded.get_mut(&t.outgoing.patient_id) {
@@ -277,6 +289,7 @@ impl Planning<'_> {
     fn plan_reminders(
         &self,
         appointments: &[Appointment],
+        later: &[Appointment],
         loaded: &HashMap<PatientId, Loaded>,
         out: &mut Planned,
     ) -> Result<(), WorkflowError> {
@@ -304,6 +317,7 @@ impl Planning<'_> {
                 patients: &facts_list,
                 appointments,
                 messages: &messages,
+                later,
             },
         );
         out.counts = plan.counts();

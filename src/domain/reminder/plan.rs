@@ -2,32 +2,43 @@
 //! and, for every appointment that gets none, why (SPEC §5.2, §5.5–§5.8; screen 4's preview
 //! and the day view's reminder cells).
 //!
-//! Pure and fast: one pass with hash lookups. 1,000 appointments (800 patients, two zones,
-//! history and message rows) plan in about 0.7 ms in a release build and 4 ms in a debug
-//! build on the 2-core development VM (budget: 20 ms). The rules, in the order they apply:
+//! Pure and fast: one pass per patient with hash lookups (1,000 appointments plan in well
+//! under the 20 ms budget; `benches/messaging.rs` measures it). The rules, in the order they
+//! apply:
 //!
 //! 1. Cancelled/arrived/completed/no-show → `NotOpen`; started → `Passed`.
 //! 2. The patient: opted out, no consent, no mobile, number flagged (one reason, in that order).
-//! 3. The patient's open appointments on one local day (patient's zone) form one group; the
-//!    group's reminder moments are its first start minus each offset. With two or more still
-//!    to be reminded, the text is one same-day-double covering them all.
-//! 4. Of the offsets whose moment has passed, only the latest is sent; the earlier ones not
-//!    yet sent are `Superseded`. An offset already under a message row is `AlreadySent`
-//!    (whatever that row's status: the key is taken).
-//! 5. Nothing within `min_lead_minutes` of an appointment's start (`TooClose`).
-//! 6. Outside the allowed window → `QuietHours { until }`, the next allowed local minute
+//! 3. Each appointment's reminder moments are its start minus each offset; a moment in quiet
+//!    hours moves to the next allowed minute, and one that would then fall within
+//!    `min_lead_minutes` of the start is `TooClose`. An appointment's *last* reminder is its
+//!    smallest offset that can still be sent in time.
+//! 4. Of the moments that have passed, only the latest is sent, and only while it is still
+//!    in its window: once more than half the time to the next reminder has gone by, a late
+//!    reminder is dropped (`Superseded`) and the next one goes at its own moment — a missed
+//!    48-hour reminder is not sent an hour before the 24-hour one. An offset already under a
+//!    message row is `AlreadySent` (whatever that row's status: the key is taken).
+//! 5. One text per patient per run: every appointment of the patient with a reminder due now
+//!    goes in it, and so does every other one whose next reminder would fall later the same
+//!    local day (it would otherwise be a second text that day) — several appointments within
+//!    the reminder window become one text listing them. Each keeps its own offset in the key.
+//! 6. Nothing within `min_lead_minutes` of an appointment's start (`TooClose`).
+//! 7. Outside the allowed window → `QuietHours { until }`, the next allowed local minute
 //!    (`TooClose` instead if that minute is already within the lead).
-//! 7. Frequency caps per patient per local day and per rolling week, counting what this same
-//!    plan sends as well → `FrequencyCap`.
+//! 8. The caps (per patient per local day and per rolling week) hold only the *earlier*
+//!    reminders: a text that carries some appointment's last reminder goes whatever the caps
+//!    say, and an earlier reminder goes only if it leaves room, in every day and week it
+//!    touches, for the last reminders still to come (`later` appointments included) — the
+//!    earlier ones give way (`FrequencyCap`). So every appointment of a consenting patient
+//!    gets at least its last reminder.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::key::ReminderKey;
-use super::window::{Held, PatientFacts, RecentSend, cap_check, next_allowed, quiet_reason};
+use super::window::{Held, PatientFacts, cap_check_ahead, next_allowed, quiet_reason};
 use super::{ReminderCell, ReminderState, SkipReason};
 use crate::config::ReminderConfig;
 use crate::domain::appointment::Appointment;
@@ -65,9 +76,12 @@ pub struct PlanInput<'a> {
     pub patients: &'a [PatientFacts],
     /// Candidate appointments, each once, in the order lines should come back.
     pub appointments: &'a [Appointment],
-    /// Every reminder message row (any status) of these appointments. Rows with other keys
-    /// are ignored.
+    /// Every reminder message row (any status) of these patients. Rows with other keys are
+    /// ignored.
     pub messages: &'a [ReminderMessage],
+    /// The same patients' open appointments beyond `appointments` (the rest of the coming
+    /// week): no lines of their own; their last reminders are kept room for under the caps.
+    pub later: &'a [Appointment],
 }
 
 /// One message to send now.
@@ -189,8 +203,7 @@ pub fn plan(
         let Some(key) = ReminderKey::parse(&m.key) else {
             continue;
         };
-        for &(id, start) in key.appointments() {
-            let slot = (id, start, key.offset_hours());
+        for slot in key.each() {
             match sent.get(&slot) {
                 Some(old) if rank(old.status) >= rank(m.status) => {}
                 _ => {
@@ -209,9 +222,9 @@ pub fn plan(
         appointments: input.appointments,
         lines: Vec::with_capacity(input.appointments.len()),
         sends: Vec::new(),
-        planned: HashMap::new(),
     };
-    let mut groups: HashMap<(PatientId, NaiveDate), Vec<usize>> = HashMap::new();
+    let mut by_patient: HashMap<PatientId, Vec<usize>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, a) in input.appointments.iter().enumerate() {
         let facts = patients.get(&a.patient_id).copied();
         let reason = match facts {
@@ -222,7 +235,7 @@ pub fn plan(
             Some(_) if a.start <= now => Some(SkipReason::Passed),
             Some(f) => f.blocked(),
         };
-        // Lines of appointments that can still be reminded are filled in by `group` below;
+        // Lines of appointments that can still be reminded are filled in per patient below;
         // the others are final here.
         let cells = offsets
             .iter()
@@ -242,20 +255,35 @@ pub fn plan(
             }),
             cells,
         });
-        if let (None, Some(f)) = (reason, facts) {
-            let day = a.start.with_timezone(&f.zone).date_naive();
-            groups.entry((f.id, day)).or_default().push(i);
+        // An appointment listed twice is planned once; its second line follows the first.
+        if reason.is_none() && seen.insert(a.id) {
+            by_patient.entry(a.patient_id).or_default().push(i);
         }
     }
-    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
     let appts = input.appointments;
+    let mut groups: Vec<Vec<usize>> = by_patient.into_values().collect();
     for g in &mut groups {
         g.sort_by_key(|&i| (appts[i].start, appts[i].id));
     }
     groups.sort_by_key(|g| g.first().map(|&i| (appts[i].start, appts[i].patient_id)));
     for g in &groups {
         if let Some(facts) = g.first().and_then(|&i| patients.get(&appts[i].patient_id)) {
-            planner.group(facts, g);
+            let later: Vec<&Appointment> = input
+                .later
+                .iter()
+                .filter(|a| a.patient_id == facts.id && a.status.is_open() && a.start > now)
+                .collect();
+            planner.patient(facts, g, &later);
+        }
+    }
+    // A repeated appointment's later lines say what its first line says.
+    for i in 0..planner.lines.len() {
+        let id = planner.lines[i].appointment_id;
+        if let Some(first) = planner.lines[..i]
+            .iter()
+            .position(|l| l.appointment_id == id)
+        {
+            planner.lines[i] = planner.lines[first].clone();
         }
     }
     Plan {
@@ -312,15 +340,21 @@ struct Planner<'a> {
     appointments: &'a [Appointment],
     lines: Vec<PlanLine>,
     sends: Vec<PlannedSend>,
-    /// Sends planned in this run, per patient (they count against the caps).
-    planned: HashMap<PatientId, Vec<RecentSend>>,
 }
 
-/// What the group does at the chosen offset, per appointment.
+/// What an appointment does now.
 #[derive(Clone)]
 enum Now {
     Send(usize),
     Hold(Held),
+}
+
+/// An appointment's reminder to go in this run's text, and whether it was due of its own or
+/// joins because it would otherwise be a second text later the same day.
+#[derive(Clone, Copy)]
+struct Chosen {
+    offset: u32,
+    joined: bool,
 }
 
 impl Planner<'_> {
@@ -330,172 +364,312 @@ impl Planner<'_> {
             .map(|m| recorded_state(m))
     }
 
-    fn covered(&self, i: usize, offset: u32) -> bool {
-        let a = &self.appointments[i];
+    fn covered_at(&self, a: &Appointment, offset: u32) -> bool {
         self.sent.contains_key(&(a.id, a.start, offset))
     }
 
-    fn cutoff(&self, i: usize) -> DateTime<Utc> {
-        self.appointments[i].start - Duration::minutes(i64::from(self.rules.min_lead_minutes))
+    fn cutoff(&self, a: &Appointment) -> DateTime<Utc> {
+        a.start - Duration::minutes(i64::from(self.rules.min_lead_minutes))
     }
 
-    /// Plan one patient's open appointments of one local day (sorted by start).
-    fn group(&mut self, facts: &PatientFacts, g: &[usize]) {
-        let Some(&first) = g.first() else {
-            return;
-        };
+    fn moment(a: &Appointment, offset: u32) -> DateTime<Utc> {
+        a.start - Duration::hours(i64::from(offset))
+    }
+
+    /// When the reminder at `offset` can go: its moment, or the next allowed minute after it.
+    fn effective(&self, a: &Appointment, offset: u32, zone: Tz) -> DateTime<Utc> {
+        next_allowed(Self::moment(a, offset), zone, &self.rules.quiet_hours)
+    }
+
+    /// The offsets that can still be sent in time (effective moment within the lead),
+    /// smallest last.
+    fn feasible(&self, a: &Appointment, zone: Tz) -> Vec<u32> {
+        self.offsets
+            .iter()
+            .copied()
+            .filter(|&o| self.effective(a, o, zone) <= self.cutoff(a))
+            .collect()
+    }
+
+    /// The appointment's last reminder: its smallest offset that can still go in time.
+    fn last_offset(&self, a: &Appointment, zone: Tz) -> Option<u32> {
+        self.feasible(a, zone).last().copied()
+    }
+
+    /// The reminder due now of its own, if any (rule 4; the desk's batch sends the latest due
+    /// one, or the next one early).
+    fn due_now(&self, a: &Appointment, zone: Tz) -> Option<u32> {
         let now = self.now;
-        let first_start = self.appointments[first].start;
-        let due = |o: u32| first_start - Duration::hours(i64::from(o));
-        let open_at = |o: u32| g.iter().any(|&i| !self.covered(i, o));
-        // Offsets are largest first, so moments come in time order.
-        let latest_due = self.offsets.iter().copied().rfind(|&o| due(o) <= now);
-        let chosen = match self.mode {
-            PlanMode::Scheduled => latest_due,
-            PlanMode::DeskBatch => latest_due.filter(|&o| open_at(o)).or_else(|| {
+        let latest = self
+            .offsets
+            .iter()
+            .copied()
+            .rfind(|&o| Self::moment(a, o) <= now);
+        // A later reminder already went (the desk sent it early): nothing more is due.
+        let done_after = |o: u32| {
+            self.offsets
+                .iter()
+                .any(|&q| q <= o && self.covered_at(a, q))
+        };
+        if self.mode == PlanMode::DeskBatch {
+            return latest.filter(|&o| !done_after(o)).or_else(|| {
                 self.offsets
                     .iter()
                     .copied()
-                    .find(|&o| due(o) > now && open_at(o))
-            }),
-        };
-        let mut decided: HashMap<usize, Now> = HashMap::new();
-        if let Some(o) = chosen {
-            self.decide(facts, g, o, due(o), &mut decided);
+                    .find(|&o| Self::moment(a, o) > now && !done_after(o) && !self.covered_at(a, o))
+            });
         }
-        for &i in g {
-            let a = &self.appointments[i];
-            let cells: Vec<ReminderCell> = self
-                .offsets
-                .iter()
-                .map(|&o| {
-                    let state = if let Some(s) = self.recorded(a, o) {
-                        s
-                    } else if Some(o) == chosen {
-                        match decided.get(&i) {
-                            Some(Now::Send(_)) => ReminderState::Planned { due: now },
-                            Some(Now::Hold(h)) => ReminderState::Skipped(h.reason.clone()),
-                            None => ReminderState::Skipped(SkipReason::AlreadySent),
-                        }
-                    } else if due(o) <= now {
-                        ReminderState::Skipped(SkipReason::Superseded)
-                    } else {
-                        let at = next_allowed(due(o), facts.zone, &self.rules.quiet_hours);
-                        if at > self.cutoff(i) {
-                            ReminderState::Skipped(SkipReason::TooClose)
-                        } else {
-                            ReminderState::Planned { due: at }
-                        }
-                    };
-                    ReminderCell {
-                        offset_hours: o,
-                        state,
-                    }
-                })
-                .collect();
-            let next_due = cells
-                .iter()
-                .filter_map(|c| match c.state {
-                    ReminderState::Planned { due } if due > now => Some(due),
-                    _ => None,
-                })
-                .min();
-            let too_close = cells
-                .iter()
-                .any(|c| c.state == ReminderState::Skipped(SkipReason::TooClose));
-            let verdict = match (decided.remove(&i), next_due) {
-                (Some(Now::Send(send)), _) => Verdict::Send { send },
-                (Some(Now::Hold(h)), _) => Verdict::Skip(h),
-                (None, Some(next_due)) => Verdict::Waiting { next_due },
-                (None, None) => Verdict::Skip(Held {
-                    reason: if too_close && !chosen.is_some_and(|o| self.covered(i, o)) {
-                        SkipReason::TooClose
-                    } else {
-                        SkipReason::AlreadySent
-                    },
-                    retry_at: None,
-                }),
-            };
-            if let Some(line) = self.lines.get_mut(i) {
-                line.verdict = verdict;
-                line.cells = cells;
-            }
+        let o = latest.filter(|&o| !done_after(o))?;
+        // Still in its window? Past half the way to the next feasible reminder, it gives way.
+        let next = self
+            .feasible(a, zone)
+            .into_iter()
+            .filter(|&q| q < o)
+            .max()
+            .map(|q| self.effective(a, q, zone));
+        match next {
+            Some(next) if now >= Self::moment(a, o) + (next - Self::moment(a, o)) / 2 => None,
+            _ => Some(o),
         }
     }
 
-    /// Decide the chosen offset for the group's appointments not yet reminded at it.
+    /// The next reminder still to come (moment after now, in time, not yet sent), with when
+    /// it can go.
+    fn upcoming(&self, a: &Appointment, zone: Tz) -> Option<(u32, DateTime<Utc>)> {
+        self.feasible(a, zone)
+            .into_iter()
+            .filter(|&o| Self::moment(a, o) > self.now && !self.covered_at(a, o))
+            .map(|o| (o, self.effective(a, o, zone)))
+            .min_by_key(|&(_, at)| at)
+    }
+
+    /// Plan one patient's open appointments (sorted by start): rules 4–8.
+    fn patient(&mut self, facts: &PatientFacts, g: &[usize], later: &[&Appointment]) {
+        let appts = self.appointments;
+        let mut chosen: HashMap<usize, Chosen> = HashMap::new();
+        for &i in g {
+            if let Some(offset) = self.due_now(&appts[i], facts.zone) {
+                chosen.insert(
+                    i,
+                    Chosen {
+                        offset,
+                        joined: false,
+                    },
+                );
+            }
+        }
+        if !chosen.is_empty() && self.mode == PlanMode::Scheduled {
+            let today = self.now.with_timezone(&facts.zone).date_naive();
+            let joining: Vec<(usize, u32)> = g
+                .iter()
+                .filter(|i| !chosen.contains_key(i))
+                .filter_map(|&i| {
+                    let (offset, at) = self.upcoming(&appts[i], facts.zone)?;
+                    (at.with_timezone(&facts.zone).date_naive() == today).then_some((i, offset))
+                })
+                .collect();
+            for (i, offset) in joining {
+                chosen.insert(
+                    i,
+                    Chosen {
+                        offset,
+                        joined: true,
+                    },
+                );
+            }
+        }
+        let decided = self.decide(facts, g, &chosen, later);
+        for &i in g {
+            let now = decided.get(&i).cloned();
+            let offset = chosen.get(&i).map(|c| c.offset).filter(|_| now.is_some());
+            self.settle(facts, i, offset, now);
+        }
+    }
+
+    /// Hold or send the chosen reminders (rules 6–8). Appointments that only joined are
+    /// left to their own moment when the text is held.
     fn decide(
         &mut self,
         facts: &PatientFacts,
         g: &[usize],
-        offset: u32,
-        due: DateTime<Utc>,
-        decided: &mut HashMap<usize, Now>,
-    ) {
-        let now = self.now;
+        chosen: &HashMap<usize, Chosen>,
+        later: &[&Appointment],
+    ) -> HashMap<usize, Now> {
+        let (now, appts) = (self.now, self.appointments);
         let hold = |reason, retry_at| Now::Hold(Held { reason, retry_at });
-        let mut targets: Vec<usize> = Vec::new();
-        for &i in g.iter().filter(|&&i| !self.covered(i, offset)) {
-            if now > self.cutoff(i) {
+        let mut decided: HashMap<usize, Now> = HashMap::new();
+        let mut targets: Vec<(usize, Chosen)> = Vec::new();
+        for &i in g {
+            let Some(&c) = chosen.get(&i) else { continue };
+            if now > self.cutoff(&appts[i]) {
                 decided.insert(i, hold(SkipReason::TooClose, None));
             } else {
-                targets.push(i);
+                targets.push((i, c));
             }
         }
-        if targets.is_empty() {
-            return;
+        if targets.iter().all(|(_, c)| c.joined) {
+            return decided;
         }
-        let quiet = &self.rules.quiet_hours;
-        let allowed = next_allowed(now, facts.zone, quiet);
+        let due = |targets: &[(usize, Chosen)]| -> Vec<usize> {
+            targets
+                .iter()
+                .filter(|(_, c)| !c.joined)
+                .map(|&(i, _)| i)
+                .collect()
+        };
+        let allowed = next_allowed(now, facts.zone, &self.rules.quiet_hours);
         if allowed > now {
-            for i in targets {
-                let h = if allowed > self.cutoff(i) {
+            for i in due(&targets) {
+                let h = if allowed > self.cutoff(&appts[i]) {
                     hold(SkipReason::TooClose, None)
                 } else {
                     hold(quiet_reason(allowed, facts.zone), Some(allowed))
                 };
                 decided.insert(i, h);
             }
-            return;
+            return decided;
         }
-        let planned = self.planned.entry(facts.id).or_default();
-        let history: Vec<RecentSend> = facts.recent.iter().chain(planned.iter()).copied().collect();
-        let (per_day, per_week) = (self.rules.max_per_day, self.rules.max_per_week);
-        if let Err(free) = cap_check(now, facts.zone, &history, per_day, per_week) {
-            let retry = next_allowed(free, facts.zone, quiet);
-            for i in targets {
-                let retry_at = (retry <= self.cutoff(i)).then_some(retry);
-                decided.insert(i, hold(SkipReason::FrequencyCap, retry_at));
+        let essential = targets
+            .iter()
+            .any(|&(i, c)| self.last_offset(&appts[i], facts.zone) == Some(c.offset));
+        if !essential {
+            let reserved = self.reserved(facts, g, later, &targets);
+            let caps = (self.rules.max_per_day, self.rules.max_per_week);
+            if let Err(free) = cap_check_ahead(now, facts.zone, &facts.recent, &reserved, caps) {
+                let retry = free.map(|f| next_allowed(f, facts.zone, &self.rules.quiet_hours));
+                for i in due(&targets) {
+                    let retry_at = retry.filter(|&r| r <= self.cutoff(&appts[i]));
+                    decided.insert(i, hold(SkipReason::FrequencyCap, retry_at));
+                }
+                return decided;
             }
-            return;
         }
-        let appts = self.appointments;
-        let Some(key) = ReminderKey::group(
-            targets.iter().map(|&i| (appts[i].id, appts[i].start)),
-            offset,
+        let Some(key) = ReminderKey::parts(
+            targets
+                .iter()
+                .map(|&(i, c)| (appts[i].id, appts[i].start, c.offset)),
         ) else {
-            return;
+            return decided;
         };
-        // Counted on the key, which holds each appointment once even if the input repeats it.
         let kind = if key.appointments().len() > 1 {
             MessageKind::SameDayDouble
         } else {
-            kind_for_offset(offset)
+            kind_for_offset(key.offset_hours())
         };
-        let last_outbound = facts.last_outbound.max(planned.iter().map(|s| s.at).max());
-        let first = first_since_opt_in(&facts.consent, last_outbound);
-        planned.push(RecentSend { at: now, kind });
+        let due_at = targets
+            .iter()
+            .map(|&(i, c)| Self::moment(&appts[i], c.offset))
+            .min()
+            .unwrap_or(now);
+        let first = first_since_opt_in(&facts.consent, facts.last_outbound);
         let index = self.sends.len();
         self.sends.push(PlannedSend {
             key,
             kind,
             patient_id: facts.id,
             zone: facts.zone,
-            due,
+            due: due_at.min(now),
             opt_out_notice: wants_opt_out_notice(kind, self.rules.opt_out_notice, first),
         });
-        for i in targets {
+        for (i, _) in targets {
             decided.insert(i, Now::Send(index));
+        }
+        decided
+    }
+
+    /// When the patient's last reminders still to come will go (not those in this text):
+    /// the room an earlier reminder must leave under the caps.
+    fn reserved(
+        &self,
+        facts: &PatientFacts,
+        g: &[usize],
+        later: &[&Appointment],
+        targets: &[(usize, Chosen)],
+    ) -> Vec<DateTime<Utc>> {
+        let appts = self.appointments;
+        let week = self.now + Duration::days(7);
+        let in_this_text = |a: &Appointment, last: u32| {
+            targets
+                .iter()
+                .any(|&(t, c)| appts[t].id == a.id && c.offset == last)
+        };
+        let mut moments: Vec<DateTime<Utc>> = g
+            .iter()
+            .map(|&i| &appts[i])
+            .chain(later.iter().copied())
+            .filter_map(|a| {
+                let last = self.last_offset(a, facts.zone)?;
+                let at = self.effective(a, last, facts.zone);
+                let to_come = !self.covered_at(a, last) && !in_this_text(a, last);
+                (to_come && at > self.now && at <= week).then_some(at)
+            })
+            .collect();
+        // Reminders due the same local day go as one text (rule 5): one reservation a day.
+        moments.sort_unstable();
+        moments.dedup_by_key(|t| t.with_timezone(&facts.zone).date_naive());
+        moments
+    }
+
+    /// One appointment's cells and verdict, given what was decided for it now.
+    fn settle(&mut self, facts: &PatientFacts, i: usize, offset: Option<u32>, now_d: Option<Now>) {
+        let now = self.now;
+        let a = &self.appointments[i];
+        let cells: Vec<ReminderCell> = self
+            .offsets
+            .iter()
+            .map(|&o| {
+                let state = if let Some(s) = self.recorded(a, o) {
+                    s
+                } else if Some(o) == offset {
+                    match &now_d {
+                        Some(Now::Send(_)) => ReminderState::Planned { due: now },
+                        Some(Now::Hold(h)) => ReminderState::Skipped(h.reason.clone()),
+                        None => ReminderState::Skipped(SkipReason::AlreadySent),
+                    }
+                } else if Self::moment(a, o) <= now {
+                    ReminderState::Skipped(SkipReason::Superseded)
+                } else {
+                    let at = self.effective(a, o, facts.zone);
+                    if at > self.cutoff(a) {
+                        ReminderState::Skipped(SkipReason::TooClose)
+                    } else {
+                        ReminderState::Planned { due: at }
+                    }
+                };
+                ReminderCell {
+                    offset_hours: o,
+                    state,
+                }
+            })
+            .collect();
+        let next_due = cells
+            .iter()
+            .filter_map(|c| match c.state {
+                ReminderState::Planned { due } if due > now => Some(due),
+                _ => None,
+            })
+            .min();
+        let nothing_sent = self.offsets.iter().all(|&o| !self.covered_at(a, o));
+        let too_close = now > self.cutoff(a)
+            || cells
+                .iter()
+                .any(|c| c.state == ReminderState::Skipped(SkipReason::TooClose));
+        let verdict = match (now_d, next_due) {
+            (Some(Now::Send(send)), _) => Verdict::Send { send },
+            (Some(Now::Hold(h)), _) => Verdict::Skip(h),
+            (None, Some(next_due)) => Verdict::Waiting { next_due },
+            (None, None) => Verdict::Skip(Held {
+                reason: if too_close && nothing_sent {
+                    SkipReason::TooClose
+                } else {
+                    SkipReason::AlreadySent
+                },
+                retry_at: None,
+            }),
+        };
+        if let Some(line) = self.lines.get_mut(i) {
+            line.verdict = verdict;
+            line.cells = cells;
         }
     }
 }

@@ -171,6 +171,42 @@ pub fn cap_check(
     Err(free)
 }
 
+/// SPEC §5.6, "earlier ones give way": may an *optional* reminder-class text (an earlier
+/// reminder, not an appointment's last) go at `now`, leaving room under the caps for the
+/// `reserved` texts still to come (each appointment's last reminder, which goes whatever the
+/// caps say)? Checked for every local day and every rolling week that holds `now` or a
+/// reserved moment. `Err` carries when the caps free for it, if that can be told from the
+/// history alone (`None`: it gives way to the reserved ones).
+pub fn cap_check_ahead(
+    now: DateTime<Utc>,
+    tz: Tz,
+    recent: &[RecentSend],
+    reserved: &[DateTime<Utc>],
+    caps: (u32, u32),
+) -> Result<(), Option<DateTime<Utc>>> {
+    let (per_day, per_week) = caps;
+    cap_check(now, tz, recent, per_day, per_week).map_err(Some)?;
+    let mut times: Vec<DateTime<Utc>> = recent
+        .iter()
+        .filter(|s| s.kind.counts_against_cap())
+        .map(|s| s.at)
+        .collect();
+    times.push(now);
+    times.extend(reserved.iter().copied().filter(|&r| r > now));
+    let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    for &checkpoint in std::iter::once(&now).chain(reserved.iter().filter(|&&r| r > now)) {
+        let in_week = times
+            .iter()
+            .filter(|&&t| t > checkpoint - Duration::days(7) && t <= checkpoint)
+            .count();
+        let on_day = times.iter().filter(|&&t| day(t) == day(checkpoint)).count();
+        if in_week > per_week as usize || on_day > per_day as usize {
+            return Err(None);
+        }
+    }
+    Ok(())
+}
+
 /// The checks every send path shares, for one message of `kind` to `patient` at `now`, by the
 /// kind's class: reminder-class texts need consent, a working number, the allowed hours and
 /// room under the frequency caps; operational texts (closures, portal prompts) the same but
