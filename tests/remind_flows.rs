@@ -1215,3 +1215,90 @@ fn a_survey_link_follows_a_completed_visit_once_after_its_delay() {
         "no survey for an old visit or a no-show"
     );
 }
+
+#[test]
+fn a_last_reminder_that_waited_is_not_lost_to_the_caps_when_it_finally_goes() {
+    // Three reminder-class texts this week already; the 24h reminder (the visit's last) is
+    // planned in spite of the caps, waits in the offline outbox, and goes once Twilio is
+    // configured — the re-check does not withdraw it for the caps (issue 8 trial finding).
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    for (i, days) in [0i64, 2, 4].into_iter().enumerate() {
+        store::messages::insert_outbound(
+            p.store.conn(),
+            &store::messages::NewOutbound {
+                kind: MessageKind::Welcome,
+                patient_id: Some(ada),
+                appointment_id: None,
+                idempotency_key: &format!("earlier:{i}"),
+                to: &mobile(134),
+                body: "an earlier text",
+                encoding: "gsm7",
+                segments: 1,
+                status: MessageStatus::Delivered,
+                provider: "twilio",
+                findings: None,
+                created_by: "system",
+                now: now() - Duration::hours(1) - Duration::days(days),
+                not_before: None,
+                send_by: None,
+            },
+        )
+        .unwrap();
+    }
+    p.book(ada, ny(26, 9, 0));
+    let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
+        &config,
+        std::sync::Arc::new(frontdesk::provider::outbox::Outbox::new()),
+    );
+    let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
+    assert_eq!(r.recorded, 1, "{r:#?}");
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(5),
+        false,
+    );
+    assert_eq!((r.outbox_sent, r.outbox_withdrawn), (1, 0), "{r:#?}");
+    assert_eq!(fake.created().len(), 1);
+}
+
+#[test]
+fn a_double_bookings_text_withdrawn_with_both_visits_still_open_is_not_planned_again() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    p.book(ada, ny(26, 14, 30));
+    let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
+        &config,
+        std::sync::Arc::new(frontdesk::provider::outbox::Outbox::new()),
+    );
+    let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
+    assert_eq!(r.recorded, 1);
+    let row = p.outbound_of(ada)[0].id;
+    store::messages::set_status(
+        p.store.conn(),
+        row,
+        MessageStatus::Withdrawn,
+        Some("withdrawn before sending"),
+        now(),
+    )
+    .unwrap();
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(5),
+        false,
+    );
+    assert_eq!(r.totals.already_recorded, 0, "{r:#?}");
+    assert_eq!(r.totals.send + r.totals.sent, 0, "{r:#?}");
+    assert!(fake.created().is_empty());
+}

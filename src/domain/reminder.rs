@@ -19,7 +19,7 @@ pub use plan::{
 };
 pub use window::{
     Held, PatientFacts, RecentSend, allowed_until, cap_check, cap_check_ahead, in_allowed_window,
-    next_allowed, send_check,
+    next_allowed, reach_check, send_check,
 };
 
 /// Why a message was not (or not yet) sent.

@@ -1,7 +1,9 @@
 //! Sending what waits (SPEC §5.7): texts held by the offline outbox, texts a transient error
 //! left queued, and rows a crash left `pending` (reconciled with the provider first). Each is
-//! re-checked before it goes — consent, number, quiet hours, caps, the appointment's current
-//! status and the current PHI gate — because the world may have changed while it waited.
+//! re-checked before it goes — consent, number, quiet hours, its deadline, the appointment's
+//! current status and the current PHI gate — because the world may have changed while it
+//! waited. Not the caps: they were applied when the text was planned (a reminder planned as an
+//! appointment's last must not be lost to them afterwards).
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -161,7 +163,7 @@ fn recheck(
                     }
                     reminder::recheck(rules, now, &l.facts, &key, &appts)
                 }
-                None => reminder::send_check(rules, now, &l.facts, m.kind),
+                None => reminder::reach_check(rules, now, &l.facts, m.kind),
             }
         }
         MessageKind::OptOutConfirmation
@@ -176,7 +178,7 @@ fn recheck(
         MessageKind::OptOutConfirmation
         | MessageKind::HelpReply
         | MessageKind::OptInConfirmation => Ok(()),
-        kind => reminder::send_check(rules, now, &l.facts, kind),
+        kind => reminder::reach_check(rules, now, &l.facts, kind),
     };
     // A text about a closure or a visit is withdrawn once that has begun, or as soon as its
     // next allowed minute would be too late (SPEC §5.6).

@@ -299,14 +299,23 @@ impl Planning<'_> {
             .iter()
             .filter_map(|p| loaded.get(p).map(|l| l.facts.clone()))
             .collect();
-        // A double booking's text withdrawn before it went (one of its visits was cancelled
-        // or moved) no longer speaks for the visits that remain: they earn a text of their
-        // own, under a key of their own. Any other row keeps its key taken.
+        // A text for several visits withdrawn before it went because one of them was
+        // cancelled or moved no longer speaks for the visits that remain: they earn a text of
+        // their own, under a key of their own. Any other row keeps its key taken (planning
+        // the same key again would only find it taken).
+        let live: std::collections::HashSet<(AppointmentId, DateTime<Utc>)> = appointments
+            .iter()
+            .filter(|a| a.status.is_open())
+            .map(|a| (a.id, a.start))
+            .collect();
         let messages: Vec<_> = facts::reminder_rows(c, &patient_ids)?
             .into_iter()
             .filter(|m| {
                 m.status != MessageStatus::Withdrawn
-                    || ReminderKey::parse(&m.key).is_none_or(|k| k.appointments().len() < 2)
+                    || ReminderKey::parse(&m.key).is_none_or(|k| {
+                        k.appointments().len() < 2
+                            || k.appointments().iter().all(|part| live.contains(part))
+                    })
             })
             .collect();
         let plan = reminder::plan(

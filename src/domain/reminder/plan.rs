@@ -675,7 +675,8 @@ impl Planner<'_> {
 }
 
 /// SPEC §5.7: re-check a reminder that waited (in the offline outbox, or deferred) just
-/// before it goes. `appointments` are the rows its key covers, as they are now; `patient`'s
+/// before it goes — its appointments, consent, number and quiet hours; not the caps, which
+/// were applied when it was planned. `appointments` are the rows its key covers, as they are now; `patient`'s
 /// `recent` must not include this message itself. `Ok` means it may go now; a `Held` with
 /// `retry_at` means wait (quiet hours, cap); without, withdraw it.
 pub fn recheck(
@@ -715,7 +716,7 @@ pub fn recheck(
             return held(SkipReason::TooClose);
         }
     }
-    super::window::send_check(rules, now, patient, kind_for_offset(key.offset_hours()))
+    super::window::reach_check(rules, now, patient, kind_for_offset(key.offset_hours()))
 }
 
 #[cfg(test)]

@@ -218,6 +218,36 @@ pub fn send_check(
     patient: &PatientFacts,
     kind: MessageKind,
 ) -> Result<(), Held> {
+    reach_check(rules, now, patient, kind)?;
+    if !kind.counts_against_cap() {
+        return Ok(());
+    }
+    if let Err(free) = cap_check(
+        now,
+        patient.zone,
+        &patient.recent,
+        rules.max_per_day,
+        rules.max_per_week,
+    ) {
+        let retry = next_allowed(free, patient.zone, &rules.quiet_hours);
+        return Err(Held {
+            reason: SkipReason::FrequencyCap,
+            retry_at: Some(retry),
+        });
+    }
+    Ok(())
+}
+
+/// [`send_check`] without the caps: consent, number and quiet hours. What a text that was
+/// recorded and then waited is re-checked against before it goes (SPEC §5.7): the caps were
+/// applied when it was planned — and a reminder planned as an appointment's last must not be
+/// lost to them afterwards.
+pub fn reach_check(
+    rules: &ReminderConfig,
+    now: DateTime<Utc>,
+    patient: &PatientFacts,
+    kind: MessageKind,
+) -> Result<(), Held> {
     let hold = |reason, retry_at| Err(Held { reason, retry_at });
     if !kind.keeps_quiet_hours() {
         if !patient.has_mobile {
@@ -234,19 +264,6 @@ pub fn send_check(
     let allowed = next_allowed(now, patient.zone, &rules.quiet_hours);
     if allowed > now {
         return hold(quiet_reason(allowed, patient.zone), Some(allowed));
-    }
-    if !kind.counts_against_cap() {
-        return Ok(());
-    }
-    if let Err(free) = cap_check(
-        now,
-        patient.zone,
-        &patient.recent,
-        rules.max_per_day,
-        rules.max_per_week,
-    ) {
-        let retry = next_allowed(free, patient.zone, &rules.quiet_hours);
-        return hold(SkipReason::FrequencyCap, Some(retry));
     }
     Ok(())
 }
