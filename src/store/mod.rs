@@ -131,9 +131,9 @@ impl Store {
 /// Refuse a damaged database before anything writes to it (issue 8, item 7): every command
 /// opens the store through here, so none writes pages into a file SQLite itself reports as
 /// damaged. `PRAGMA quick_check` reads every page and checks each b-tree's structure, but
-/// not that indexes match their tables (what the full `integrity_check` adds, at several
-/// times the cost): a damaged page anywhere is found, in about 40 ms for a 10 MB practice
-/// database and 1.4 s for a clinic group's 600 MB (docs/BENCHMARKS.md) — once per command,
+/// not that indexes match their tables (what the full `integrity_check` adds, at about three
+/// times the cost): a damaged page anywhere is found, in under 10 ms for a practice's few MB
+/// and about 2.7 s for a clinic group's 500 MB (docs/BENCHMARKS.md) — once per command,
 /// before the first write. A file SQLite cannot read at all ("malformed", "not a database")
 /// is refused the same way.
 fn check_integrity(conn: &Connection) -> Result<()> {
