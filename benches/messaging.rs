@@ -189,6 +189,7 @@ fn bench(c: &mut Criterion) {
                     patients: &patients,
                     appointments: &appointments,
                     messages: &messages,
+                    later: &[],
                 },
             );
             std::hint::black_box(plan.sends.len())

@@ -415,7 +415,7 @@ impl Config {
         // An empty name or phone is "not set": loading works, sending refuses (see
         // `sender_identity`) with the fix.
         if !p.phone.trim().is_empty()
-            && let Err(e) = E164::parse_practice(&p.phone, &p.region)
+            && let Err(e) = E164::parse_own(&p.phone, &p.region)
         {
             return err("practice.phone", e.to_string());
         }
@@ -487,7 +487,8 @@ impl Config {
                     );
                 }
                 (Some(from), None) => {
-                    if let Err(e) = E164::parse_lenient(from, &p.region) {
+                    // Validated like a patient's number (a real, textable number).
+                    if let Err(e) = E164::parse_own(from, &p.region) {
                         return err("sms.twilio.from", e.to_string());
                     }
                 }

@@ -10,6 +10,8 @@
 
 mod fake_twilio;
 mod remind_support;
+#[path = "remind_crash/waiting.rs"]
+mod waiting;
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -27,13 +29,18 @@ fn now() -> DateTime<Utc> {
 /// `n` opted-in patients, each with one appointment whose 24-hour reminder is due now
 /// (Wed 12:00 onwards, every 6 minutes). Returns (mobile, expected body) per patient.
 fn batch(p: &mut Practice, n: u32) -> Vec<(String, String)> {
+    batch_from(p, n, ny(25, 12, 0))
+}
+
+/// `n` opted-in patients with one appointment each, from `first_start` every 6 minutes.
+fn batch_from(p: &mut Practice, n: u32, first_start: DateTime<Utc>) -> Vec<(String, String)> {
     let tz = chrono_tz::America::New_York;
     (0..n)
         .map(|i| {
             let first = format!("Pat{i:03}");
             let number = mobile(1000 + i);
             let id = p.patient(&first, Some(&number), Consent::OptedIn);
-            let start = ny(25, 12, 0) + chrono::Duration::minutes(6 * i64::from(i));
+            let start = first_start + chrono::Duration::minutes(6 * i64::from(i));
             p.book(id, start);
             let local = start.with_timezone(&tz);
             let body = format!(

@@ -79,7 +79,7 @@ use frontdesk::workflow::remind::{RemindReport, ReportLine};
 fn line_for(r: &RemindReport, a: AppointmentId) -> &ReportLine {
     r.lines
         .iter()
-        .find(|l| l.appointment_id == Some(a))
+        .find(|l| l.appointment_id == Some(a) && !l.waited)
         .unwrap_or_else(|| panic!("no line for appointment {a}: {:#?}", r.lines))
 }
 
@@ -129,8 +129,8 @@ fn dry_run_sends_nothing_writes_no_rows_and_says_what_would_happen() {
 
     let (r, events) = run_remind(&d, &mut p.store, &config, now(), true);
     assert!(r.dry_run);
-    assert_eq!(line_for(&r, a1).action, "send");
-    assert_eq!(line_for(&r, a2).action, "skip");
+    assert_eq!(line_for(&r, a1).action.as_str(), "send");
+    assert_eq!(line_for(&r, a2).action.as_str(), "skip");
     assert_eq!(line_for(&r, a2).reason.as_deref(), Some("no consent"));
     assert_eq!((r.plan.texts, r.recorded, r.sent), (1, 0, 0));
     assert!(events.is_empty(), "{events:?}");
@@ -186,7 +186,17 @@ fn every_skip_reason_is_given_in_words() {
         let (r, _) = run_remind(&d, &mut p.store, &config, now(), dry_run);
         for (appt, action, reason) in &cases {
             let l = line_for(&r, *appt);
-            assert_eq!(l.action, *action, "appointment {appt} (dry run {dry_run})");
+            // A dry run says what it would do; a real run what it did.
+            let want = if !dry_run && *action == "send" {
+                "sent"
+            } else {
+                action
+            };
+            assert_eq!(
+                l.action.as_str(),
+                want,
+                "appointment {appt} (dry run {dry_run})"
+            );
             assert_eq!(l.reason.as_deref(), *reason, "appointment {appt}");
         }
     }
@@ -223,10 +233,10 @@ fn nothing_goes_in_quiet_hours_and_the_reminder_goes_at_the_next_run_after_eight
         at_fake(&fake, late);
         let (r, _) = run_remind(&d, &mut p.store, &config, late, false);
         let l = line_for(&r, appt);
-        assert_eq!(l.action, "skip", "at {late}");
+        assert_eq!(l.action.as_str(), "skip", "at {late}");
         assert_eq!(
             l.reason.as_deref(),
-            Some("quiet hours \u{2192} deferred to 08:00")
+            Some("quiet hours: goes Thu Nov 26 08:00 EST")
         );
         assert_eq!((r.recorded, r.sent), (0, 0));
     }
@@ -414,7 +424,10 @@ fn a_21610_records_the_opt_out_and_nothing_more_is_texted_to_that_patient() {
     let attempts = fake.create_attempts();
     let (r, _) = run_remind(&d, &mut p.store, &config, fri, false);
     let l = line_for(&r, later);
-    assert_eq!((l.action, l.reason.as_deref()), ("skip", Some("opted out")));
+    assert_eq!(
+        (l.action.as_str(), l.reason.as_deref()),
+        ("skip", Some("opted out"))
+    );
     assert_eq!(fake.create_attempts(), attempts, "not even tried");
     assert_eq!(p.outbound_of(ada).len(), 1);
 }
@@ -452,7 +465,7 @@ fn invalid_and_landline_numbers_are_flagged_and_not_texted_again() {
     let (r, _) = run_remind(&d, &mut p.store, &config, fri, false);
     for (appt, code) in [(ada_sat, "21211"), (bea_sat, "21614")] {
         let l = line_for(&r, appt);
-        assert_eq!(l.action, "skip");
+        assert_eq!(l.action.as_str(), "skip");
         assert_eq!(
             l.reason.clone().unwrap(),
             format!("number flagged ({code})")
@@ -498,7 +511,10 @@ fn an_opt_out_between_two_runs_stops_the_later_reminder_and_any_text_still_waiti
     at_fake(&fake, fri);
     let (r, _) = run_remind(&d, &mut p.store, &config, fri, false);
     let l = line_for(&r, ada_sat);
-    assert_eq!((l.action, l.reason.as_deref()), ("skip", Some("opted out")));
+    assert_eq!(
+        (l.action.as_str(), l.reason.as_deref()),
+        ("skip", Some("opted out"))
+    );
     let created = fake.created();
     assert_eq!(created.len(), 1, "only Ada's first reminder: {created:?}");
     assert_eq!(created[0].to, mobile(134));
@@ -516,7 +532,7 @@ fn a_same_day_double_booking_gets_one_text_with_both_times() {
     let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
     assert_eq!((r.plan.texts, r.recorded, r.sent), (1, 1, 1), "{r:#?}");
     let (m, a) = (line_for(&r, morning), line_for(&r, afternoon));
-    assert_eq!((m.action, a.action), ("send", "send"));
+    assert_eq!((m.action.as_str(), a.action.as_str()), ("sent", "sent"));
     assert_eq!(m.message_id, a.message_id);
     let created = fake.created();
     assert_eq!(created.len(), 1);
@@ -560,7 +576,7 @@ fn a_rescheduled_appointment_gets_fresh_reminders_for_its_new_time() {
     at_fake(&fake, thu);
     let (r, _) = run_remind(&d, &mut p.store, &config, thu, false);
     assert_eq!((r.recorded, r.sent), (1, 1), "{r:#?}");
-    assert_eq!(line_for(&r, appt).action, "send");
+    assert_eq!(line_for(&r, appt).action.as_str(), "sent");
     let created = fake.created();
     assert_eq!(created.len(), 2);
     assert_eq!(
@@ -746,7 +762,7 @@ fn summary_line(stdout: &str, a: AppointmentId) -> String {
     let tag = format!("appointment {a}");
     stdout
         .lines()
-        .find(|l| l.ends_with(&tag) || l.contains(&format!("{tag}:")))
+        .find(|l| l.contains(&format!("{tag} (")))
         .unwrap_or_else(|| panic!("no line for {tag} in\n{stdout}"))
         .trim()
         .to_string()
@@ -868,7 +884,7 @@ fn binary_429_twice_is_retried_within_the_run() {
     );
     let out = remind_bin(&p, &cfg, now(), &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("sent 1, failed 0, deferred 0"));
+    assert!(text(&out.stdout).contains("sent 1, failed 0, waiting 0"));
     assert_eq!(fake.create_attempts(), 3);
     assert_eq!(fake.created().len(), 1);
 }
@@ -908,7 +924,7 @@ fn binary_json_parses_and_carries_the_counts_and_lines() {
                 .unwrap()
                 .clone()
         };
-        assert_eq!(of(a)["action"], "send");
+        assert_eq!(of(a)["action"], if dry { "send" } else { "sent" });
         assert_eq!(of(b)["action"], "skip");
         assert_eq!(of(b)["reason"], "no consent");
         if !dry {
@@ -932,7 +948,7 @@ fn binary_with_the_network_down_says_why_texts_wait_and_a_later_run_sends_each_o
         let out = remind_bin(&p, &down, now() + Duration::minutes(minutes), &[]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
-        assert!(stdout.contains("sent 0, failed 0, deferred 2"), "{stdout}");
+        assert!(stdout.contains("sent 0, failed 0, waiting 2"), "{stdout}");
         assert!(stdout.contains("cannot reach Twilio"), "{stdout}");
         assert!(stdout.contains("check the internet connection"), "{stdout}");
         assert_eq!(unsent(&p.messages()).len(), 2);
@@ -1013,8 +1029,8 @@ fn quiet_hours_and_times_follow_the_patients_own_zone() {
     let (r, _) = run_remind(&d, &mut p.store, &config, ny(25, 10, 30), false);
     let l = line_for(&r, appt);
     assert_eq!(
-        (l.action, l.reason.as_deref()),
-        ("skip", Some("quiet hours \u{2192} deferred to 08:00"))
+        (l.action.as_str(), l.reason.as_deref()),
+        ("skip", Some("quiet hours: goes Wed Nov 25 11:00 EST"))
     );
     assert!(fake.created().is_empty());
     // 11:00 in New York is 8:00 in Los Angeles.
@@ -1095,7 +1111,7 @@ fn when_one_of_a_double_bookings_visits_is_cancelled_the_other_still_gets_its_re
     let (r, _) = run_remind(&d, &mut p.store, &config, later, false);
     assert_eq!(r.outbox_withdrawn, 1, "{r:#?}");
     let l = line_for(&r, morning);
-    assert_eq!(l.action, "send", "{r:#?}");
+    assert_eq!(l.action.as_str(), "sent", "{r:#?}");
     let created = fake.created();
     assert_eq!(created.len(), 1, "{created:?}");
     assert_eq!(
@@ -1198,4 +1214,91 @@ fn a_survey_link_follows_a_completed_visit_once_after_its_delay() {
         p.outbound_of(cy).is_empty(),
         "no survey for an old visit or a no-show"
     );
+}
+
+#[test]
+fn a_last_reminder_that_waited_is_not_lost_to_the_caps_when_it_finally_goes() {
+    // Three reminder-class texts this week already; the 24h reminder (the visit's last) is
+    // planned in spite of the caps, waits in the offline outbox, and goes once Twilio is
+    // configured — the re-check does not withdraw it for the caps (issue 8 trial finding).
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    for (i, days) in [0i64, 2, 4].into_iter().enumerate() {
+        store::messages::insert_outbound(
+            p.store.conn(),
+            &store::messages::NewOutbound {
+                kind: MessageKind::Welcome,
+                patient_id: Some(ada),
+                appointment_id: None,
+                idempotency_key: &format!("earlier:{i}"),
+                to: &mobile(134),
+                body: "an earlier text",
+                encoding: "gsm7",
+                segments: 1,
+                status: MessageStatus::Delivered,
+                provider: "twilio",
+                findings: None,
+                created_by: "system",
+                now: now() - Duration::hours(1) - Duration::days(days),
+                not_before: None,
+                send_by: None,
+            },
+        )
+        .unwrap();
+    }
+    p.book(ada, ny(26, 9, 0));
+    let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
+        &config,
+        std::sync::Arc::new(frontdesk::provider::outbox::Outbox::new()),
+    );
+    let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
+    assert_eq!(r.recorded, 1, "{r:#?}");
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(5),
+        false,
+    );
+    assert_eq!((r.outbox_sent, r.outbox_withdrawn), (1, 0), "{r:#?}");
+    assert_eq!(fake.created().len(), 1);
+}
+
+#[test]
+fn a_double_bookings_text_withdrawn_with_both_visits_still_open_is_not_planned_again() {
+    let fake = FakeTwilio::start_at(now());
+    let (_, config) = config_for(&fake, "");
+    let mut p = Practice::new();
+    let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+    p.book(ada, ny(26, 9, 0));
+    p.book(ada, ny(26, 14, 30));
+    let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
+        &config,
+        std::sync::Arc::new(frontdesk::provider::outbox::Outbox::new()),
+    );
+    let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
+    assert_eq!(r.recorded, 1);
+    let row = p.outbound_of(ada)[0].id;
+    store::messages::set_status(
+        p.store.conn(),
+        row,
+        MessageStatus::Withdrawn,
+        Some("withdrawn before sending"),
+        now(),
+    )
+    .unwrap();
+    let d = dispatcher(fake.provider());
+    let (r, _) = run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now() + Duration::minutes(5),
+        false,
+    );
+    assert_eq!(r.totals.already_recorded, 0, "{r:#?}");
+    assert_eq!(r.totals.send + r.totals.sent, 0, "{r:#?}");
+    assert!(fake.created().is_empty());
 }

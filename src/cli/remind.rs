@@ -6,10 +6,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use chrono_tz::Tz;
+
 use super::runtime::{self, StderrProgress};
 use super::{Context, acting};
+use crate::domain::deadline::local_label;
+use crate::domain::report::{LineAction, Totals};
 use crate::domain::staff::Action;
-use crate::workflow::remind::{self, RemindReport};
+use crate::workflow::remind::{self, RemindReport, ReportLine};
 
 #[derive(Debug, Args)]
 pub struct RemindArgs {
@@ -42,33 +46,38 @@ pub fn run(args: RemindArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        print!("{}", summary(&report));
+        print!("{}", summary(&report, ctx.config.practice.time_zone));
     }
     if let Some(reason) = &report.stopped {
         anyhow::bail!("the run stopped early: {reason}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(runtime::exit_code(report.partly_failed()))
 }
 
-/// The human summary: counts first, then one line per text and per skip.
-pub fn summary(r: &RemindReport) -> String {
+/// The human summary: the totals (counted from the lines below), then one line per text and
+/// per skip — every line except appointments with nothing due yet.
+pub fn summary(r: &RemindReport, tz: Tz) -> String {
+    let t = &r.totals;
     let mut out = String::new();
-    let verb = if r.dry_run { "would send" } else { "sent" };
-    let sent = if r.dry_run {
-        r.lines.iter().filter(|l| l.action == "send").count()
+    let (title, verb, first) = if r.dry_run {
+        ("Reminders (dry run)", "would send", t.send)
     } else {
-        r.sent
+        ("Reminders", "sent", t.sent)
     };
     out.push_str(&format!(
-        "{} at {} via {}: {verb} {sent}, failed {}, deferred {}, blocked {}, skipped {}, waiting {}\n",
-        if r.dry_run { "Reminders (dry run)" } else { "Reminders" },
-        r.now.to_rfc3339(),
+        "{title} at {} via {}: {verb} {first}, failed {}, waiting {}, blocked {}, withdrawn {}, \
+         skipped {}, unreadable {}, already recorded {}, in outbox {}; not due yet {} (not listed)\n",
+        local_label(r.now, tz),
         r.provider,
-        r.failed,
-        r.deferred + r.unknown,
-        r.blocked,
-        r.plan.skipped,
-        r.plan.waiting,
+        t.failed,
+        t.waiting,
+        t.blocked,
+        t.withdrawn,
+        t.skipped,
+        t.unreadable,
+        t.already_recorded,
+        t.in_outbox,
+        t.wait,
     ));
     if r.welcomes + r.surveys > 0 {
         out.push_str(&format!(
@@ -76,41 +85,43 @@ pub fn summary(r: &RemindReport) -> String {
             r.welcomes, r.surveys
         ));
     }
-    if let Some(reason) = r
-        .waiting_reason
-        .as_ref()
-        .filter(|_| r.deferred + r.unknown > 0)
-    {
-        out.push_str(&format!("  left waiting for the next run: {reason}\n"));
-    }
-    if r.outbox_sent + r.outbox_withdrawn + r.outbox_waiting > 0 {
+    let waited = Totals::of(r.lines.iter().filter(|l| l.waited).map(|l| l.action));
+    if waited != Totals::default() {
         out.push_str(&format!(
-            "  from the outbox: sent {}, withdrawn {}, still waiting {}\n",
-            r.outbox_sent, r.outbox_withdrawn, r.outbox_waiting
+            "  from the outbox: sent {}, failed {}, waiting {}, withdrawn {}, blocked {}, unreadable {}\n",
+            waited.sent + waited.in_outbox,
+            waited.failed,
+            waited.waiting,
+            waited.withdrawn,
+            waited.blocked,
+            waited.unreadable
         ));
     }
-    for l in r.lines.iter().filter(|l| l.action != "wait") {
-        // A dry run's preview reads "will send" (SPEC §3.4), a real run's line "send".
-        let action = match l.action {
-            "send" if r.dry_run => "will send",
-            a => a,
-        };
-        let what = l.appointment_id.map_or_else(
-            || format!("patient {}", l.patient_id),
-            |a| format!("appointment {a}"),
-        );
-        match &l.reason {
-            Some(reason) => out.push_str(&format!(
-                "  {:<17} {:<20} {what}: {reason}\n",
-                action,
-                l.kind.as_str()
-            )),
-            None => out.push_str(&format!(
-                "  {:<17} {:<20} {what}\n",
-                action,
-                l.kind.as_str()
-            )),
-        }
+    if let Some(reason) = r.waiting_reason.as_ref().filter(|_| t.waiting > 0) {
+        out.push_str(&format!("  left waiting for the next run: {reason}\n"));
+    }
+    for l in r.lines.iter().filter(|l| l.action != LineAction::Wait) {
+        out.push_str(&line_text(l, r.dry_run));
     }
     out
+}
+
+/// One report line: action, kind, whose, and why (with the provider's code of a failure).
+pub fn line_text(l: &ReportLine, dry_run: bool) -> String {
+    // A dry run's preview reads "will send" (SPEC §3.4).
+    let action = match l.action {
+        LineAction::Send if dry_run => "will send",
+        a => a.as_str(),
+    };
+    let mut what = l.appointment_id.map_or_else(
+        || format!("patient {}", l.patient_id),
+        |a| format!("appointment {a} (patient {})", l.patient_id),
+    );
+    if l.waited {
+        what.push_str(", waited");
+    }
+    match &l.reason {
+        Some(reason) => format!("  {action:<17} {:<20} {what}: {reason}\n", l.kind.as_str()),
+        None => format!("  {action:<17} {:<20} {what}\n", l.kind.as_str()),
+    }
 }

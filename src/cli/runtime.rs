@@ -66,6 +66,20 @@ pub fn with_demo_identity(mut config: Config) -> Config {
     config
 }
 
+/// SPEC §4: a run that partly failed — some text could not be sent and will not go by
+/// itself (a permanent provider refusal, a PHI block, a record that cannot be read); the
+/// report names each.
+pub const EXIT_PARTLY_FAILED: u8 = 3;
+
+/// Success, or "partly failed".
+pub fn exit_code(partly_failed: bool) -> std::process::ExitCode {
+    if partly_failed {
+        std::process::ExitCode::from(EXIT_PARTLY_FAILED)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
+
 /// The provider the config names, with the config's rate and concurrency.
 pub fn dispatcher(ctx: &Context) -> anyhow::Result<Dispatcher> {
     let provider = provider::from_config(&ctx.config).context("cannot set up the SMS provider")?;

@@ -112,24 +112,27 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Some(reason) = &report.stopped {
         anyhow::bail!("the send stopped early: {reason}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(runtime::exit_code(report.partly_failed()))
 }
 
 fn summary(r: &SendReport) -> String {
     let kind = r.kind.map_or("text", |k| k.as_str());
     let n = r.lines.len();
     let mut out = format!(
-        "{kind}{}: {n} {} — sent {}, in the outbox {}, queued {}, deferred {}, already sent {}, blocked {}, skipped {}, failed {}\n",
+        "{kind}{}: {n} {} — sent {}, in the outbox {}, queued {}, deferred {}, already sent {}, blocked {}, skipped {}, withdrawn {}, unreadable {}, failed {}; call-back list {}\n",
         if r.dry_run { " (dry run)" } else { "" },
         if n == 1 { "text" } else { "texts" },
-        r.count("sent"),
+        r.count("sent") + r.count("would_send"),
         r.count("in_outbox"),
         r.count("queued"),
         r.count("deferred"),
         r.count("already_sent"),
         r.count("blocked"),
         r.count("skipped"),
+        r.count("withdrawn"),
+        r.count("unreadable"),
         r.count("failed"),
+        r.lines.iter().filter(|l| l.callback).count(),
     );
     for l in &r.lines {
         let what = l.appointment_id.map_or_else(
@@ -139,6 +142,9 @@ fn summary(r: &SendReport) -> String {
         out.push_str(&format!("  {:<12} {what}", l.outcome));
         if let Some(reason) = &l.reason {
             out.push_str(&format!(": {reason}"));
+        }
+        if l.callback {
+            out.push_str(" [call back]");
         }
         out.push('\n');
     }

@@ -1,28 +1,55 @@
-//! `frontdesk sync [--json]` (SPEC §4): fetch replies and delivery statuses from the provider,
-//! apply them, answer keywords, send the outbox. A thin shell around [`workflow::sync`]:
-//! progress lines go to stderr, the summary (or one JSON object) to stdout; a provider that
-//! refuses the credentials, or cannot be reached, ends the command with exit 1.
+//! `frontdesk sync [--json] [--watch [--interval SECS]]` (SPEC §4): fetch replies and
+//! delivery statuses from the provider, apply them, answer keywords, send the outbox. A thin
+//! shell around [`workflow::sync`]: progress lines go to stderr, the summary (or one JSON
+//! object) to stdout; a provider that refuses the credentials, or cannot be reached, ends a
+//! single sync with exit 1; a partly failed one exits 3. `--watch` polls every `--interval`
+//! seconds (default 30) until SIGTERM or SIGINT, then exits 0 with the send lock released.
 //!
 //! [`workflow::sync`]: crate::workflow::sync::sync
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::anyhow;
 use clap::Args;
 
 use super::runtime;
 use super::{Context, acting};
+use crate::config::Config;
 use crate::domain::batch::BatchEvent;
+use crate::domain::report::{LineAction, Totals};
 use crate::domain::staff::Action;
+use crate::phi::Gate;
+use crate::store::Store;
+use crate::workflow::dispatch::Dispatcher;
 use crate::workflow::sync::{self, SyncReport};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Print the report as one JSON object instead of a summary.
+    /// Print the report as one JSON object instead of a summary (with --watch: one object
+    /// per line, for each pass in which something happened).
     #[arg(long)]
     pub json: bool,
+    /// Keep polling until stopped (SIGTERM or Ctrl-C), so that a STOP is applied and
+    /// confirmed within minutes: for a systemd service or a terminal left open.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between two polls with --watch (1 to 240: a STOP must be confirmed within 5
+    /// minutes of its arrival).
+    #[arg(long, value_name = "SECS", default_value_t = 30, requires = "watch",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_INTERVAL))]
+    pub interval: u64,
 }
+
+/// The longest pause `--watch` allows between polls: a STOP fetched later than 5 minutes
+/// after it arrived may no longer be confirmed (FCC), and a pass itself takes some time.
+pub const MAX_INTERVAL: u64 = 240;
+
+/// After a stop signal, how long a pass in progress may take to finish before it is
+/// abandoned (safe: every text is `pending` before its provider call and reconciled next
+/// time).
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut store = runtime::open_store(ctx)?;
@@ -33,34 +60,137 @@ pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let gate = runtime::gate(ctx);
     let runtime = runtime::tokio()?;
     eprintln!(
-        "sync: fetching replies and delivery statuses from {}",
-        dispatcher.provider.name()
-    );
-    let mut progress = |event: BatchEvent| {
-        if let Some(line) = progress_line(&event) {
-            eprintln!("sync: {line}");
+        "sync: fetching replies and delivery statuses from {}{}",
+        dispatcher.provider.name(),
+        if args.watch {
+            format!(" every {} s until stopped", args.interval)
+        } else {
+            String::new()
         }
+    );
+    let pass = Pass {
+        d: &dispatcher,
+        ctx,
+        config: &config,
+        gate: &gate,
+        json: args.json,
     };
-    let report = runtime.block_on(sync::sync(
-        &dispatcher,
-        &mut store,
-        &config,
-        &gate,
-        &ctx.clock,
-        &mut progress,
-    ))?;
-
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        write!(out, "{}", summary(&report))?;
+    if args.watch {
+        return runtime.block_on(pass.watch(&mut store, Duration::from_secs(args.interval)));
     }
-    out.flush()?;
+    let report = runtime.block_on(pass.once(&mut store))?;
+    pass.print(&report, true)?;
     match report.stopped {
         Some(reason) => Err(anyhow!("sync stopped: {reason}")),
-        None => Ok(ExitCode::SUCCESS),
+        None => Ok(runtime::exit_code(report.partly_failed())),
+    }
+}
+
+/// What every sync pass of one command shares.
+struct Pass<'a> {
+    d: &'a Dispatcher,
+    ctx: &'a Context,
+    /// The config checked for sending (the practice's name and phone are set).
+    config: &'a Config,
+    gate: &'a Gate,
+    json: bool,
+}
+
+impl Pass<'_> {
+    async fn once(&self, store: &mut Store) -> anyhow::Result<SyncReport> {
+        let mut progress = |event: BatchEvent| {
+            if let Some(line) = progress_line(&event) {
+                eprintln!("sync: {line}");
+            }
+        };
+        Ok(sync::sync(
+            self.d,
+            store,
+            self.config,
+            self.gate,
+            &self.ctx.clock,
+            &mut progress,
+        )
+        .await?)
+    }
+
+    /// Print a pass's report; with `always` false only when something happened.
+    fn print(&self, r: &SyncReport, always: bool) -> anyhow::Result<()> {
+        let happened = r.replies.total() + r.statuses_applied + r.adopted + r.lines.len() > 0
+            || r.stopped.is_some();
+        if !(always || happened) {
+            return Ok(());
+        }
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            serde_json::to_writer(&mut out, r)?;
+            writeln!(out)?;
+        } else {
+            write!(out, "{}", summary(r))?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Poll every `interval` until SIGTERM or SIGINT; each pass takes and releases the send
+    /// lock, so `remind` runs between passes. Stops with an error only when the provider
+    /// refuses the credentials or setup (nothing will change until someone fixes it); a
+    /// network failure is printed and polling goes on.
+    async fn watch(&self, store: &mut Store, interval: Duration) -> anyhow::Result<ExitCode> {
+        let stop = stop_signal();
+        tokio::pin!(stop);
+        loop {
+            let pass = self.once(store);
+            tokio::pin!(pass);
+            let report = tokio::select! {
+                r = &mut pass => r?,
+                () = &mut stop => {
+                    eprintln!("sync: stopping; letting the pass in progress finish");
+                    if let Ok(r) = tokio::time::timeout(STOP_GRACE, &mut pass).await {
+                        self.print(&r?, false)?;
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+            };
+            self.print(&report, false)?;
+            if let (true, Some(reason)) = (report.stopped_for_good, &report.stopped) {
+                return Err(anyhow!("sync stopped: {reason}"));
+            }
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = &mut stop => {
+                    eprintln!("sync: stopped");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    }
+}
+
+/// Resolves on SIGTERM (systemd, `kill`) or SIGINT (Ctrl-C). If the handlers cannot be
+/// installed it never resolves (the process can still be killed).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -124,29 +254,40 @@ pub fn summary(r: &SyncReport) -> String {
         r.callbacks,
         r.numbers_flagged
     ));
+    // Both counts below are computed from the report's lines, listed underneath when not sent.
+    let answers = Totals::of(r.lines.iter().filter(|l| !l.waited).map(|l| l.action));
     s.push_str(&format!(
-        "  answers sent: {} (HELP replies and confirmations){}\n",
-        r.answers.sent,
-        if r.answers.failed + r.answers.deferred > 0 {
-            format!(
-                ", {} failed, {} waiting",
-                r.answers.failed, r.answers.deferred
-            )
-        } else {
-            String::new()
-        }
+        "  answers sent: {} (HELP replies and confirmations), {} failed, {} waiting\n",
+        answers.sent + answers.in_outbox,
+        answers.failed,
+        answers.waiting
     ));
-    let f = &r.flush;
+    let f = Totals::of(r.lines.iter().filter(|l| l.waited).map(|l| l.action));
     s.push_str(&format!(
-        "  outbox: {} sent, {} failed, {} waiting, {} withdrawn after re-check\n",
+        "  outbox: {} sent, {} failed, {} waiting, {} withdrawn after re-check, {} blocked, {} unreadable\n",
         f.sent,
         f.failed,
-        f.waiting + f.deferred + f.unknown,
-        f.withdrawn
+        f.waiting + f.in_outbox,
+        f.withdrawn,
+        f.blocked,
+        f.unreadable
     ));
+    if r.adopted > 0 {
+        s.push_str(&format!(
+            "  found at the provider and matched to their texts: {}\n",
+            r.adopted
+        ));
+    }
     s.push_str(&format!("  reply inbox: {} unread\n", r.inbox_unread));
     if let Some(reason) = &r.stopped {
         s.push_str(&format!("  stopped: {reason}\n"));
+    }
+    for l in r
+        .lines
+        .iter()
+        .filter(|l| !matches!(l.action, LineAction::Sent | LineAction::InOutbox))
+    {
+        s.push_str(&super::remind::line_text(l, false));
     }
     s
 }

@@ -62,7 +62,7 @@ mod tests {
     fn answers(name: &str, portal: Option<&str>) -> PracticeAnswers {
         PracticeAnswers {
             name: name.into(),
-            phone: E164::parse_practice("(201) 555-0134", "US").unwrap(),
+            phone: E164::parse_own("(201) 555-0134", "US").unwrap(),
             time_zone: chrono_tz::America::Chicago,
             portal_url: portal.map(str::to_string),
             region: "US".into(),

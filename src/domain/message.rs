@@ -79,13 +79,58 @@ string_enum!(
     }
 );
 
+/// Which sending rules a kind of message follows (SPEC §5.3, §5.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageClass {
+    /// Reminders, the welcome, survey links, refill reminders: consent, quiet hours and the
+    /// frequency caps.
+    ReminderClass,
+    /// Closure and schedule-change notices, portal prompts and custom texts a person sends:
+    /// consent and quiet hours, never the caps — and withdrawn, never sent late, once the
+    /// appointment or closure they are about has begun.
+    Operational,
+    /// Answers to the patient's own HELP/STOP/START: due at once, whatever the consent state.
+    Answer,
+    /// A message from a patient.
+    Inbound,
+}
+
 impl MessageKind {
-    /// Automated messages count against the frequency caps; answers to the patient's own
-    /// HELP/STOP/START do not (SPEC §5.6).
+    /// The rules this kind follows.
+    pub fn class(self) -> MessageClass {
+        match self {
+            Self::Reminder48h
+            | Self::Reminder24h
+            | Self::SameDayDouble
+            | Self::Welcome
+            | Self::Survey
+            | Self::Refill => MessageClass::ReminderClass,
+            Self::PortalNewMessage
+            | Self::PortalResultsReady
+            | Self::PortalIntakeForms
+            | Self::PortalRenewalReview
+            | Self::Closure
+            | Self::Custom => MessageClass::Operational,
+            Self::HelpReply | Self::OptOutConfirmation | Self::OptInConfirmation => {
+                MessageClass::Answer
+            }
+            Self::Reply => MessageClass::Inbound,
+        }
+    }
+
+    /// Only reminder-class messages count against the frequency caps (SPEC §5.6): operational
+    /// texts and answers to the patient's own HELP/STOP/START neither count nor are held.
     pub fn counts_against_cap(self) -> bool {
-        !matches!(
-            self,
-            Self::HelpReply | Self::OptOutConfirmation | Self::OptInConfirmation | Self::Reply
+        self.class() == MessageClass::ReminderClass
+    }
+
+    /// Automated and operational texts go only inside the allowed hours (SPEC §5.5); answers
+    /// to the patient's own keywords go at once.
+    pub fn keeps_quiet_hours(self) -> bool {
+        matches!(
+            self.class(),
+            MessageClass::ReminderClass | MessageClass::Operational
         )
     }
 
@@ -155,10 +200,75 @@ mod tests {
     }
 
     #[test]
-    fn replies_to_keywords_do_not_count_against_caps() {
-        assert!(MessageKind::Reminder24h.counts_against_cap());
-        assert!(!MessageKind::OptOutConfirmation.counts_against_cap());
-        assert!(!MessageKind::HelpReply.counts_against_cap());
+    fn only_a_pending_row_without_a_provider_id_may_be_at_the_provider() {
+        let row = |status, provider_id: Option<&str>, direction| Message {
+            id: super::super::ids::MessageId(1),
+            direction,
+            kind: MessageKind::Reminder24h,
+            patient_id: None,
+            appointment_id: None,
+            idempotency_key: None,
+            to: "+12015550134".into(),
+            from: None,
+            body: "b".into(),
+            status,
+            provider: "twilio".into(),
+            provider_id: provider_id.map(str::to_string),
+            error_code: None,
+            error_message: None,
+            findings: None,
+            created_by: "system".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            not_before: None,
+            sent_at: None,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            attempts: 1,
+            send_by: None,
+        };
+        use Direction::{Inbound, Outbound};
+        use MessageStatus::*;
+        for (status, pid, dir, expected) in [
+            (Pending, None, Outbound, true),
+            (Pending, Some("SM1"), Outbound, false),
+            (Queued, None, Outbound, false),
+            (Queued, Some("SM1"), Outbound, false),
+            (Sent, Some("SM1"), Outbound, false),
+            (Failed, None, Outbound, false),
+            (Withdrawn, None, Outbound, false),
+            (Pending, None, Inbound, false),
+        ] {
+            assert_eq!(
+                row(status, pid, dir).may_be_at_provider(),
+                expected,
+                "{status:?} {pid:?} {dir:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_reminder_class_texts_count_against_caps_and_answers_ignore_quiet_hours() {
+        use MessageKind::*;
+        for (kind, capped, quiet) in [
+            (Reminder48h, true, true),
+            (Reminder24h, true, true),
+            (SameDayDouble, true, true),
+            (Welcome, true, true),
+            (Survey, true, true),
+            (Refill, true, true),
+            (Closure, false, true),
+            (PortalNewMessage, false, true),
+            (PortalResultsReady, false, true),
+            (PortalIntakeForms, false, true),
+            (PortalRenewalReview, false, true),
+            (Custom, false, true),
+            (HelpReply, false, false),
+            (OptOutConfirmation, false, false),
+            (OptInConfirmation, false, false),
+            (Reply, false, false),
+        ] {
+            assert_eq!(kind.counts_against_cap(), capped, "{kind}");
+            assert_eq!(kind.keeps_quiet_hours(), quiet, "{kind}");
+        }
     }
 }
 
@@ -190,4 +300,22 @@ pub struct Message {
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub attempts: u32,
+    /// Never sent at or after this instant: the start of the closure or appointment the text
+    /// is about. At or after it the text is withdrawn instead (SPEC §5.6).
+    pub send_by: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Message {
+    /// An outbound row a provider may hold although the row does not know it: `pending`
+    /// without a provider id. Every row is committed `pending` before each provider call
+    /// (whatever state it waited in), and goes back to `queued` only on an answer that proves
+    /// nothing was taken (connection refused, 429, 503, bad credentials) or after the provider
+    /// was asked and had nothing — so an attempt whose fate was never learnt (a crash, a
+    /// timeout, a lost answer) always leaves the row here. Such a row is reconciled with the
+    /// provider before it is sent again (SPEC §5.8); any other unsent row is safe to send.
+    pub fn may_be_at_provider(&self) -> bool {
+        self.direction == Direction::Outbound
+            && self.provider_id.is_none()
+            && self.status == MessageStatus::Pending
+    }
 }

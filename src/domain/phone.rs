@@ -45,26 +45,20 @@ impl E164 {
         Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())
     }
 
-    /// Parse the practice's own phone, the number every text names and patients call back: a
-    /// valid number, read in `default_region`. A number in the ranges North American
-    /// numbering reserves for fiction (NXX-555-0100 to -0199) is also accepted, so demos and
-    /// tests can name a practice no one can reach by mistake; a short or partial number such
-    /// as "555-0100" is refused.
-    pub fn parse_practice(input: &str, default_region: &str) -> Result<Self, PhoneError> {
-        let number = read(input, default_region)?;
-        let e164 = Self::try_from(number.format().mode(phonenumber::Mode::E164).to_string())?;
-        if phonenumber::is_valid(&number) || e164.is_fictional_nanp() {
-            return Ok(e164);
+    /// Parse one of the practice's own numbers: its phone (named in every text, the number
+    /// patients call back) or the number it texts *from* (Twilio's `from`). Validated like a
+    /// patient's number — a real, valid number for its country, read in `default_region` —
+    /// except that the North American numbers reserved for fiction (NXX-555-0100 to -0199),
+    /// which demos and tests use, are accepted too, so a demo can name a practice no one can
+    /// reach by mistake. A short or partial number ("555-0100", "5550123") is refused.
+    pub fn parse_own(input: &str, default_region: &str) -> Result<Self, PhoneError> {
+        match Self::parse(input, default_region) {
+            Ok(n) => Ok(n),
+            Err(e) => match Self::parse_lenient(input, default_region) {
+                Ok(n) if is_fictional_nanp(n.as_str()) => Ok(n),
+                _ => Err(e),
+            },
         }
-        Err(PhoneError::Invalid {
-            input: input.trim().to_string(),
-        })
-    }
-
-    /// +1 NXX 555 01XX: reserved for fiction (films, examples, tests).
-    fn is_fictional_nanp(&self) -> bool {
-        let d = self.0.as_bytes();
-        d.len() == 12 && self.0.starts_with("+1") && &d[5..8] == b"555" && &d[8..10] == b"01"
     }
 
     /// The E.164 string ("+15552010134").
@@ -77,6 +71,11 @@ impl E164 {
         let n = self.0.len();
         &self.0[n.saturating_sub(4)..]
     }
+}
+
+/// +1 NPA 555 01XX: the North American numbers reserved for fictional use.
+fn is_fictional_nanp(e164: &str) -> bool {
+    e164.len() == 12 && e164.starts_with("+1") && e164.get(5..10) == Some("55501")
 }
 
 /// The number as `phonenumber` reads it, national numbers in `default_region`.
@@ -184,16 +183,41 @@ mod tests {
             ("020 7946 0018", "+442079460018"),
         ] {
             let region = if typed.starts_with("020") { "GB" } else { "US" };
-            assert_eq!(
-                E164::parse_practice(typed, region).unwrap().as_str(),
-                stored
-            );
+            assert_eq!(E164::parse_own(typed, region).unwrap().as_str(), stored);
         }
         for typed in ["555-0100", "5550100", "+1 555 0100", "(201) 555-01", "0100"] {
-            assert!(E164::parse_practice(typed, "US").is_err(), "{typed}");
+            assert!(E164::parse_own(typed, "US").is_err(), "{typed}");
         }
         // Valid elsewhere is valid: a number with its country code is read as such.
-        assert!(E164::parse_practice("+44 20 7946 0018", "US").is_ok());
+        assert!(E164::parse_own("+44 20 7946 0018", "US").is_ok());
+    }
+
+    #[test]
+    fn a_sending_number_is_validated_like_a_patients_but_fiction_is_allowed() {
+        for (input, expected) in [
+            ("+1 201 555 0134", Some("+12015550134")),
+            ("(201) 555-0134", Some("+12015550134")),
+            ("+15555550123", Some("+15555550123")),
+            ("+1 212 555 0199", Some("+12125550199")),
+            ("+44 7911 123456", Some("+447911123456")),
+            ("5550123", None),
+            ("+15550123", None),
+            ("555-0123", None),
+            ("+15555550200", None),
+            ("+1 555 123 4567", None),
+            ("hello", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                E164::parse_own(input, "US").ok().as_ref().map(E164::as_str),
+                expected,
+                "{input:?}"
+            );
+        }
+        assert!(
+            E164::parse_lenient("5550123", "US").is_ok(),
+            "the old rule let it through"
+        );
     }
 
     #[test]

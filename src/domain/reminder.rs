@@ -18,8 +18,8 @@ pub use plan::{
     kind_for_offset, plan, recheck, reminder_cells,
 };
 pub use window::{
-    Held, PatientFacts, RecentSend, allowed_until, cap_check, in_allowed_window, next_allowed,
-    send_check,
+    Held, PatientFacts, RecentSend, allowed_until, cap_check, cap_check_ahead, in_allowed_window,
+    next_allowed, reach_check, send_check,
 };
 
 /// Why a message was not (or not yet) sent.
@@ -53,6 +53,9 @@ pub enum SkipReason {
     /// Taken back before it left (the re-check after a time offline found it no longer
     /// allowed).
     Withdrawn,
+    /// It could only arrive after what it is about has begun (a closure, an appointment):
+    /// withdrawn, never sent late.
+    TooLate,
 }
 
 impl SkipReason {
@@ -74,6 +77,7 @@ impl SkipReason {
             Self::BlockedByGate => "blocked by PHI gate".into(),
             Self::Passed => "appointment passed".into(),
             Self::Withdrawn => "withdrawn before sending".into(),
+            Self::TooLate => "withdrawn: cannot arrive before the closure or visit begins".into(),
         }
     }
 }

@@ -4,19 +4,29 @@
 //! Pure: std, serde, regex. The rules, in the order they win:
 //!
 //! 1. **Opt-outs are read generously** (FCC 2024: any reasonable means of revoking counts).
-//!    The whole reply — trimmed, case-, accent- and punctuation-insensitive, with courtesy
-//!    words like "please"/"thanks"/"por favor" and emoji set aside — equal to STOP, STOPALL,
-//!    UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT or OPT OUT (or Spanish BAJA, PARAR, ALTO,
-//!    CANCELAR); such a keyword as the first clause ("Stop. Wrong person"); STOP or UNSUBSCRIBE
-//!    shouted in capitals ("ok thanks STOP", "I SAID STOP"); or plain wording in English or Spanish ("stop texting me",
-//!    "remove me from your list", "no más mensajes", "dejen de escribirme", "wrong number").
+//!    The reply is first normalised: Unicode compatibility forms folded (NFKC — full-width
+//!    "ＳＴＯＰ" is "STOP"), accents removed ("no más" is "no mas"), case folded, zero-width
+//!    characters dropped, letters stretched three times or more shortened ("stooop").
+//!    Then: the whole reply — punctuation, emoji and courtesy words ("please", "thanks", "por
+//!    favor") set aside — equal to STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE,
+//!    OPTOUT, OPT OUT, NO MORE (or Spanish BAJA, PARAR, PARA, ALTO, BASTA, DETENER, FIN, NO
+//!    MAS, CANCELAR); such a keyword as the first clause ("Stop. Wrong person"); STOP or
+//!    UNSUBSCRIBE shouted in capitals ("ok thanks STOP", "I SAID STOP"); or plain wording in
+//!    English or Spanish ("stop texting me", "remove me from your list", "no más mensajes",
+//!    "dejen de escribirme", "wrong number").
+//!    A clause that *negates* stopping is not an opt-out: "don't stop my reminders", "no
+//!    dejen de mandarme mensajes" go to the reply inbox for a person, consent unchanged (a
+//!    person who wants to keep their texts must never be unsubscribed on a guess; one who
+//!    wants out and wrote it oddly can be opted out by the desk the same day). "Stop by the
+//!    office?" is about a visit, not the texts: the inbox too.
 //!    CANCEL (and CANCELAR) alone is [`ReplyKind::Cancel`]: an opt-out *and* a call-back; so is
 //!    an opt-out phrase together with a call-back request ("stop texting, just call me").
 //! 2. HELP, INFO, AYUDA → [`ReplyKind::Help`]; START, UNSTOP → [`ReplyKind::OptIn`].
 //! 3. With a reminder awaiting an answer: C, 1, CONFIRM, YES, SI → [`ReplyKind::Confirm`];
 //!    R, 2 → [`ReplyKind::Reschedule`]. Without one, YES/SI opt in and C/1/R/2 mean nothing.
-//! 4. RESCHEDULE, "call me", "llámame", "cancel my appointment", "can't make it" →
-//!    [`ReplyKind::Reschedule`] (a call-back flag, never an opt-out).
+//! 4. RESCHEDULE, "call me", "llámame", "cancel my appointment", "cancel appointment",
+//!    "cancelar cita", "can't make it" → [`ReplyKind::Reschedule`]: a call-back flag, never an
+//!    opt-out — English and Spanish alike, with or without "my"/"mi".
 //! 5. Anything else is [`ReplyKind::Other`] and waits in the reply inbox: confirmations are
 //!    not guessed from free text, so "I'll stop by at 3" stays a message for a person to read.
 
@@ -92,24 +102,33 @@ pub struct ReplyContext {
 
 /// The meaning of an inbound SMS; see the module docs for the rules.
 pub fn classify(text: &str, ctx: ReplyContext) -> ReplyKind {
+    let text = normalise(text);
+    let text = text.as_str();
     let words = words_of(text);
     let core = core_words(&words);
     let core = core.join(" ");
     let all = words.join(" ");
 
-    // 1. Opt-outs, generously.
+    // 1. Opt-outs, generously — except in a clause that says *not* to stop.
     if let Some(kind) = opt_out_keyword(&core) {
         return kind;
     }
-    let first_clause = text
-        .split(['.', '!', '?', ',', ';', ':', '\n'])
+    let clauses: Vec<&str> = text.split(CLAUSE_ENDS).collect();
+    let first_clause = clauses
+        .iter()
         .map(|c| core_words(&words_of(c)).join(" "))
         .find(|c| !c.is_empty())
         .unwrap_or_default();
     if let Some(kind) = opt_out_keyword(&first_clause) {
         return kind;
     }
-    if shouted_stop(text) || matches(&OPT_OUT_PHRASE, &all) {
+    let affirmed: Vec<&str> = clauses
+        .iter()
+        .copied()
+        .filter(|c| !matches(&NEGATED_STOP, &words_of(c).join(" ")))
+        .collect();
+    let affirmed_words = words_of(&affirmed.join(". ")).join(" ");
+    if affirmed.iter().any(|c| shouted_stop(c)) || matches(&OPT_OUT_PHRASE, &affirmed_words) {
         return if wants_call(&all) {
             ReplyKind::Cancel
         } else {
@@ -137,14 +156,45 @@ pub fn classify(text: &str, ctx: ReplyContext) -> ReplyKind {
     ReplyKind::Other
 }
 
+/// Where a clause ends: a negation ("don't stop") binds only within its clause.
+const CLAUSE_ENDS: [char; 8] = ['.', '!', '?', ',', ';', ':', '\n', '¡'];
+
+/// Unicode compatibility forms folded (NFKC: full-width "ＳＴＯＰ", ligatures, superscripts),
+/// accents removed (canonical decomposition, combining marks dropped), zero-width characters
+/// dropped, and runs of three or more of one letter shortened to one ("stooop", "baaaja").
+/// Case is kept: capitals carry meaning ([`shouted_stop`]).
+fn normalise(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let folded: Vec<char> = text
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
+        .collect();
+    let mut out = String::with_capacity(folded.len());
+    let mut i = 0;
+    while i < folded.len() {
+        let c = folded[i];
+        let same = |d: &char| d.to_lowercase().eq(c.to_lowercase());
+        let run = folded[i..].iter().take_while(|d| same(d)).count();
+        if c.is_alphabetic() && run >= 3 {
+            out.push(c);
+        } else {
+            out.extend(&folded[i..i + run]);
+        }
+        i += run;
+    }
+    out
+}
+
 /// The opt-out keyword `core` is, if it is one (repeats allowed: "stop stop").
 fn opt_out_keyword(core: &str) -> Option<ReplyKind> {
     let kind = |w: &str| match w {
         "cancel" | "cancelar" => Some(ReplyKind::Cancel),
         "stop" | "stopall" | "stop all" | "unsubscribe" | "end" | "quit" | "revoke" | "optout"
-        | "opt out" | "stop it" | "baja" | "parar" | "alto" | "basta" | "detener" => {
-            Some(ReplyKind::OptOut)
-        }
+        | "opt out" | "stop it" | "no more" | "stop texting" | "stop texts" | "baja" | "parar"
+        | "para" | "pare" | "paren" | "alto" | "basta" | "detener" | "fin" | "no mas"
+        | "ya no mas" | "desuscribir" | "desuscribirme" => Some(ReplyKind::OptOut),
         _ => None,
     };
     if let Some(k) = kind(core) {
@@ -174,14 +224,14 @@ fn wants_call(all: &str) -> bool {
     matches(&CALL_ME, all) && !matches(&NO_CALL, all)
 }
 
-/// Lower case, accents folded, apostrophes dropped ("don't" → "dont"), everything that is
-/// not a letter or digit (punctuation, emoji) a separator.
+/// Lower case, apostrophes dropped ("don't" → "dont"), everything that is not a letter or
+/// digit (punctuation, emoji) a separator. `text` is already [`normalise`]d.
 fn words_of(text: &str) -> Vec<String> {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         match c {
-            '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{00B4}' => {}
-            c => folded.push(fold_accent(c)),
+            '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{00B4}' | '\u{02BC}' => {}
+            c => folded.push(c),
         }
     }
     folded
@@ -224,20 +274,6 @@ fn core_words(words: &[String]) -> Vec<&str> {
         .collect()
 }
 
-fn fold_accent(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' => 'a',
-        'é' | 'è' | 'ê' | 'ë' | 'ē' => 'e',
-        'í' | 'ì' | 'î' | 'ï' | 'ī' => 'i',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' => 'o',
-        'ú' | 'ù' | 'û' | 'ü' | 'ū' => 'u',
-        'ñ' => 'n',
-        'ç' => 'c',
-        'ý' | 'ÿ' => 'y',
-        c => c,
-    }
-}
-
 /// A phrase pattern; `None` only if a pattern in this file fails to compile, which the tests
 /// rule out (and which would make the phrase match nothing rather than take the desk down).
 type Phrase = LazyLock<Option<Regex>>;
@@ -276,6 +312,18 @@ static OPT_OUT_PHRASE: Phrase = LazyLock::new(|| {
     .ok()
 });
 
+/// A clause that says *not* to stop the texts ("don't stop my reminders", "no dejen de
+/// mandarme mensajes", "never unsubscribe me"): it keeps them, whatever it mentions.
+static NEGATED_STOP: Phrase = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(?:(?:dont|do not|please dont|pls dont|never|didnt|did not|wont|will not) (?:ever )?",
+        r"(?:stop|quit|end|cancel|unsubscribe|remove|opt)",
+        r"|(?:no|nunca) (?:me )?(?:dejen|deja|deje|dejes|dejar|pares|paren|pare|cancelen|cancele|quiten|quite|borren|borre|den de baja)",
+        r")\b",
+    ))
+    .ok()
+});
+
 /// Asking to be called back.
 static CALL_ME: Phrase = LazyLock::new(|| {
     Regex::new(concat!(
@@ -294,9 +342,10 @@ static NO_CALL: Phrase = LazyLock::new(|| {
 static RESCHEDULE_PHRASE: Phrase = LazyLock::new(|| {
     Regex::new(concat!(
         r"\b(?:reschedule|re schedule|rebook|re book|change (?:my|the) (?:appointment|appt|time|visit)",
-        r"|(?:cancel|move) (?:my|the|this|that) (?:appointment|appt|visit)",
+        r"|(?:cancel|move) (?:my |the |this |that |our )?(?:appointment|appt|visit|cita)",
         r"|(?:cant|cannot|can not|wont be able to|unable to) (?:make it|come|attend)",
-        r"|reprogramar|cambiar (?:la |mi )?cita|cancelar (?:la |mi )?cita|no puedo (?:ir|asistir|llegar)",
+        r"|reprogramar|cambiar (?:la |mi )?cita|(?:cancelar|cancela|cancele|cancelen|cancelo) (?:la |mi |esta |nuestra )?cita",
+        r"|no puedo (?:ir|asistir|llegar)",
         r")\b",
     ))
     .ok()
@@ -304,3 +353,6 @@ static RESCHEDULE_PHRASE: Phrase = LazyLock::new(|| {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod wordings;

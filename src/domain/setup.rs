@@ -61,9 +61,9 @@ pub fn region(typed: &str) -> Result<String, SetupError> {
     Ok(code)
 }
 
-/// The practice's phone: a whole, valid number in `region` (see [`E164::parse_practice`]).
+/// The practice's phone: a whole, valid number in `region` (see [`E164::parse_own`]).
 pub fn practice_phone(typed: &str, region: &str) -> Result<E164, SetupError> {
-    Ok(E164::parse_practice(typed, region)?)
+    Ok(E164::parse_own(typed, region)?)
 }
 
 /// An IANA zone, in any letter case ("america/chicago" is America/Chicago).

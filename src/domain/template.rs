@@ -330,10 +330,22 @@ fn value(p: Placeholder, ctx: &RenderContext<'_>) -> Result<String, TemplateErro
             .first()
             .map(|t| local(t).format("%-I:%M %p").to_string())
             .ok_or_else(|| missing("no appointment")),
+        // A later visit on another day (several appointments in one text) names its day.
         Placeholder::Time2 => match ctx.starts.get(1..) {
             Some(rest) if !rest.is_empty() => Ok(rest
                 .iter()
-                .map(|t| local(t).format("%-I:%M %p").to_string())
+                .map(|t| {
+                    let same_day = ctx
+                        .starts
+                        .first()
+                        .is_some_and(|f| local(f).date_naive() == local(t).date_naive());
+                    let format = if same_day {
+                        "%-I:%M %p"
+                    } else {
+                        "%a %b %-d %-I:%M %p"
+                    };
+                    local(t).format(format).to_string()
+                })
                 .collect::<Vec<_>>()
                 .join(" and ")),
             _ => Err(missing("only same-day double bookings have a second time")),

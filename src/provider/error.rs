@@ -17,6 +17,36 @@ pub const CODE_TOO_MANY_REQUESTS: u32 = 20429;
 /// number on the patient and send nothing more until staff fix or re-verify it.
 pub const NUMBER_PROBLEM_CODES: [u32; 5] = [21211, 21614, 30003, 30005, 30006];
 
+/// What a Twilio error code means, in words for the front desk (Twilio's error dictionary,
+/// https://www.twilio.com/docs/api/errors, for the codes a messaging account meets). `None`
+/// for a code not listed: the report then shows the code with Twilio's own message.
+pub fn code_meaning(code: u32) -> Option<&'static str> {
+    Some(match code {
+        20003 => "Twilio refused the account SID or auth token",
+        20429 => "too many requests to Twilio at once",
+        20500 | 20503 => "Twilio had a server problem",
+        21211 => "not a valid phone number",
+        21408 => "texting this country is not enabled on the Twilio account",
+        21606 | 21659 => "the sending number cannot send this text (check sms.twilio.from)",
+        21610 => "the patient opted out of texts from this number (replied STOP)",
+        21611 => "the sending number's queue is full",
+        21612 => "Twilio cannot route texts between these two numbers",
+        21614 => "not a mobile number (a landline cannot receive texts)",
+        21617 => "the text is too long",
+        30001 => "the sending queue overflowed",
+        30002 => "the Twilio account is suspended",
+        30003 => "the handset is switched off or out of reach",
+        30004 => "the recipient or their carrier blocks the text",
+        30005 => "unknown or inactive number",
+        30006 => "a landline or a carrier that cannot take texts",
+        30007 => "the carrier filtered the text as spam",
+        30008 => "the carrier reported an unknown error",
+        30032 => "the toll-free sending number is not verified",
+        30034 => "the sending number is not registered for A2P 10DLC texting",
+        _ => return None,
+    })
+}
+
 /// What the caller should do with a failed provider call or a failed message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Disposition {
@@ -147,14 +177,7 @@ fn more_info(code: Option<u32>) -> String {
 }
 
 fn number_problem(code: u32) -> &'static str {
-    match code {
-        21211 => "not a valid phone number",
-        21614 => "not a mobile number",
-        30003 => "the handset is unreachable",
-        30005 => "unknown or inactive number",
-        30006 => "a landline or a carrier that cannot take texts",
-        _ => "the number cannot receive texts",
-    }
+    code_meaning(code).unwrap_or("the number cannot receive texts")
 }
 
 impl ProviderError {

@@ -76,6 +76,18 @@ pub struct StatusUpdate {
     pub error_code: Option<u32>,
     /// When the provider sent it (None while still queued).
     pub sent_at: Option<DateTime<Utc>>,
+    /// What the message was, when the provider listed it (polls do; a fetch by id need not):
+    /// lets a message no row knows be matched to the row it came from.
+    #[serde(default)]
+    pub copy: Option<SentCopy>,
+}
+
+/// Recipient, body and creation time of an outbound message as the provider lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentCopy {
+    pub to: String,
+    pub body: String,
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl StatusUpdate {

@@ -92,6 +92,7 @@ impl SmsProvider for Outbox {
                 status: MessageStatus::Queued,
                 error_code: None,
                 sent_at: None,
+                copy: None,
             })
         })
     }

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 
 use super::{
     InboundSms, OutboundSms, PollCursor, PollPage, ProviderError, ProviderFuture, ResumePoint,
-    SendReceipt, SentMessage, SentQuery, SmsProvider, StatusUpdate, same_body,
+    SendReceipt, SentCopy, SentMessage, SentQuery, SmsProvider, StatusUpdate, same_body,
 };
 use crate::config::TwilioConfig;
 use crate::domain::message::MessageStatus;
@@ -86,7 +86,7 @@ impl TwilioSettings {
             .map_err(|e| ProviderError::Config(e.to_string()))?;
         let sender = match (&cfg.from, &cfg.messaging_service_sid) {
             (Some(from), None) => Sender::From(
-                E164::parse_lenient(from, region)
+                E164::parse_own(from, region)
                     .map_err(|e| ProviderError::Config(format!("sms.twilio.from: {e}")))?,
             ),
             (None, Some(mg)) => Sender::Service(mg.trim().to_string()),
@@ -320,6 +320,7 @@ impl SmsProvider for Twilio {
                 status,
                 error_code: m.error_code,
                 sent_at: m.date_sent.as_deref().and_then(parse_date),
+                copy: None,
             })
         })
     }
@@ -404,6 +405,7 @@ impl Twilio {
                             status,
                             error_code: m.error_code,
                             sent_at: m.date_sent.as_deref().and_then(parse_date),
+                            copy: sent_copy(&m),
                         });
                     }
                     if !status.is_final() {
@@ -527,6 +529,19 @@ impl PollCursor {
     fn prune_before(&mut self, day: NaiveDate) {
         self.seen.retain(|d, _| *d >= day);
     }
+}
+
+/// The recipient, body and creation time of a listed outbound message.
+fn sent_copy(m: &ApiMessage) -> Option<SentCopy> {
+    Some(SentCopy {
+        to: m.to.clone()?,
+        body: m.body.clone()?,
+        created_at: m
+            .date_created
+            .as_deref()
+            .or(m.date_sent.as_deref())
+            .and_then(parse_date),
+    })
 }
 
 fn min_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {

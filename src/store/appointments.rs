@@ -97,6 +97,42 @@ pub fn starting_between(
     rows.map(|r| check(r?)).collect()
 }
 
+/// An appointment row that cannot be read, and whose it is.
+#[derive(Debug)]
+pub struct UnreadableAppointment {
+    pub id: AppointmentId,
+    pub patient_id: PatientId,
+    pub error: StoreError,
+}
+
+/// [`starting_between`], reading each row on its own: the rows that cannot be read are
+/// returned apart (one bad row never hides the others).
+pub fn starting_between_each(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(Vec<Appointment>, Vec<UnreadableAppointment>)> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointments WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![ts(from), ts(to)], from_row)?;
+    let (mut ok, mut bad) = (Vec::new(), Vec::new());
+    for r in rows {
+        let raw = r?;
+        let (id, patient_id) = (raw.0.id, raw.0.patient_id);
+        match check(raw) {
+            Ok(a) => ok.push(a),
+            Err(error) => bad.push(UnreadableAppointment {
+                id,
+                patient_id,
+                error,
+            }),
+        }
+    }
+    Ok((ok, bad))
+}
+
 /// Record a status change (the caller has checked the transition). Fails with `Conflict` if
 /// someone else changed the status first, so two desks cannot overwrite each other.
 pub fn set_status(

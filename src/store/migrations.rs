@@ -210,6 +210,28 @@ ALTER TABLE audit ADD COLUMN actor_id INTEGER REFERENCES staff (id);
 CREATE INDEX audit_by_actor ON audit (actor_id, id) WHERE actor_id IS NOT NULL;
 "#;
 
+/// 7 (issue 8): a text that must arrive before something begins carries that moment
+/// (`send_by`: a closure's start, an appointment's start) and is withdrawn, never sent late,
+/// once it has passed; patients a text could not reach in time go on the call-back list.
+const M007_DEADLINES_CALLBACKS: &str = r#"
+ALTER TABLE messages ADD COLUMN send_by INTEGER;   -- never sent at or after this instant
+
+-- Patients to phone because a text could not do its job in time (e.g. a closure notice that
+-- cannot reach them before the closure). `key` makes each entry once (the text's own key).
+CREATE TABLE callbacks (
+    id             INTEGER PRIMARY KEY,
+    key            TEXT NOT NULL UNIQUE,
+    patient_id     INTEGER NOT NULL REFERENCES patients (id),
+    appointment_id INTEGER REFERENCES appointments (id),
+    message_id     INTEGER REFERENCES messages (id),
+    reason         TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    handled_by     TEXT,
+    handled_at     INTEGER
+);
+CREATE INDEX callbacks_open ON callbacks (created_at) WHERE handled_at IS NULL;
+"#;
+
 /// All migrations in order; `user_version` = how many have been applied.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -219,11 +241,12 @@ pub fn migrations() -> Migrations<'static> {
         M::up(M004_OUTBOUND_PROVIDER_IDS),
         M::up(M005_EXTERNAL_IDS),
         M::up(M006_STAFF_SIGN_IN),
+        M::up(M007_DEADLINES_CALLBACKS),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST: usize = 6;
+pub const LATEST: usize = 7;
 
 #[cfg(test)]
 mod tests {
@@ -251,7 +274,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 6);
+        assert_eq!(LATEST, 7);
     }
 
     #[test]

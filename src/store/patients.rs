@@ -183,6 +183,52 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// `NotFound` unless the patient exists. Reads no column that could fail to parse, so a
+/// patient whose record is partly unreadable can still have consent recorded (a STOP is
+/// applied whatever else is wrong with the record).
+pub fn must_exist(conn: &Connection, id: PatientId) -> Result<()> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM patients WHERE id = ?1",
+        params![id.0],
+        |r| r.get(0),
+    )?;
+    found_one(n as usize, "patient", id)
+}
+
+/// The stored mobile number (as text) and whether it is flagged, without parsing the rest of
+/// the record.
+pub fn number_state(conn: &Connection, id: PatientId) -> Result<(Option<String>, bool)> {
+    found(
+        conn.query_row(
+            "SELECT mobile, number_problem_code IS NOT NULL FROM patients WHERE id = ?1",
+            params![id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ),
+        "patient",
+        id,
+    )
+}
+
+/// The patient's own time zone as stored (`None`: the practice's), or `Corrupt`.
+pub fn zone(conn: &Connection, id: PatientId) -> Result<Option<Tz>> {
+    let z: Option<String> = found(
+        conn.query_row(
+            "SELECT time_zone FROM patients WHERE id = ?1",
+            params![id.0],
+            |r| r.get(0),
+        ),
+        "patient",
+        id,
+    )?;
+    z.map(|z| {
+        z.parse::<Tz>().map_err(|_| StoreError::Corrupt {
+            what: "patients.time_zone",
+            value: z,
+        })
+    })
+    .transpose()
+}
+
 /// Flag a number that failed at the provider; no texts until staff fix it.
 pub fn flag_number(conn: &Connection, id: PatientId, code: &str, now: DateTime<Utc>) -> Result<()> {
     let n = conn.execute(

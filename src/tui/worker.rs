@@ -194,5 +194,6 @@ fn log_safe(e: &StoreError) -> String {
             "database file not usable".into()
         }
         StoreError::Create { .. } => "database file cannot be created".into(),
+        StoreError::Damaged { .. } => "database file damaged".into(),
     }
 }

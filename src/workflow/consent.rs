@@ -37,7 +37,7 @@ pub fn record_in(
     event: &ConsentEvent,
 ) -> Result<(), ConsentFlowError> {
     event.validate()?;
-    store::patients::get(conn, patient)?;
+    store::patients::must_exist(conn, patient)?;
     let id = store::consent::append(conn, patient, event)?;
     let action = match event.kind {
         ConsentKind::OptIn => "consent.opt_in",

@@ -37,6 +37,8 @@ pub fn load(
             patients: &facts_list,
             appointments: &appointments,
             messages: &messages,
+            // The cells show each reminder's own plan; the caps' look ahead is remind's.
+            later: &[],
         },
     );
     let mut by_id: HashMap<_, _> = cells.into_iter().collect();

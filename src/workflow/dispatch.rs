@@ -11,25 +11,23 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 
 use chrono_tz::Tz;
 
 use crate::clock::Clock;
 use crate::config::{Config, QuietHours};
-use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::{BatchEvent, BatchItem};
-use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
-use crate::domain::message::{Message, MessageStatus};
+use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::phone::E164;
-use crate::domain::reminder::{allowed_until, next_allowed};
+use crate::domain::reminder::{SkipReason, allowed_until, next_allowed};
 use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
 use crate::provider::{
     Disposition, OutboundSms, ProviderError, SendReceipt, SentQuery, SmsProvider,
 };
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
+use crate::workflow::callbacks;
 
 /// How a batch is sent.
 #[derive(Clone)]
@@ -72,6 +70,8 @@ pub struct DispatchReport {
     /// The outcome is unknown (e.g. a timeout after the provider may have taken it): left
     /// `pending`, to be reconciled before any retry.
     pub unknown: usize,
+    /// Withdrawn at the last moment: what they are about had begun (SPEC §5.6).
+    pub withdrawn: usize,
     /// Why the run stopped early (bad credentials).
     pub stopped: Option<String>,
     /// Why texts were left waiting (deferred or unknown): the last transient error, in the
@@ -87,6 +87,8 @@ struct Pending {
     since: DateTime<Utc>,
     /// The window it must go in, when it is an automated text.
     zone: Option<(QuietHours, Tz)>,
+    /// Never sent at or after this instant (SPEC §5.6).
+    send_by: Option<DateTime<Utc>>,
 }
 
 enum TaskResult {
@@ -94,6 +96,27 @@ enum TaskResult {
     /// Not sent: the run stopped (`None`), or the patient's allowed window closed (`Some`:
     /// the next allowed minute).
     NotAttempted(MessageId, Option<DateTime<Utc>>),
+    /// Not sent: what it is about has begun, or would have by the next allowed minute.
+    TooLate(MessageId),
+}
+
+/// Whether a text may be handed over at `now`: `Ok`, or why not.
+fn may_go_now(p: &Pending, now: DateTime<Utc>) -> Result<(), TaskResult> {
+    let late = |at: DateTime<Utc>| p.send_by.is_some_and(|by| at >= by);
+    if late(now) {
+        return Err(TaskResult::TooLate(p.id));
+    }
+    if let Some((quiet, tz)) = p.zone
+        && allowed_until(now, tz, &quiet).is_none_or(|end| now >= end)
+    {
+        let next = next_allowed(now, tz, &quiet);
+        return Err(if late(next) {
+            TaskResult::TooLate(p.id)
+        } else {
+            TaskResult::NotAttempted(p.id, Some(next))
+        });
+    }
+    Ok(())
 }
 
 /// Paces sends to a rate: each caller gets the next free slot.
@@ -152,9 +175,15 @@ pub async fn dispatch(
         // Automated texts may only go inside the patient's window; answers to the patient's
         // own keywords go at once.
         let zone = match (&d.quiet, m.patient_id) {
-            (Some((quiet, practice)), Some(p)) if m.kind.counts_against_cap() => Some((
+            // A zone that cannot be read (its text was checked when the row was recorded)
+            // falls back to the practice's, the default for every patient.
+            (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
                 *quiet,
-                store::patients::get(store.conn(), p)?.zone(*practice),
+                match store::patients::zone(store.conn(), p) {
+                    Ok(z) => z.unwrap_or(*practice),
+                    Err(StoreError::Corrupt { .. }) => *practice,
+                    Err(e) => return Err(e),
+                },
             )),
             _ => None,
         };
@@ -168,6 +197,7 @@ pub async fn dispatch(
                 },
                 since: m.created_at,
                 zone,
+                send_by: m.send_by,
             }),
             Err(_) => {
                 let now = clock.now();
@@ -190,6 +220,18 @@ pub async fn dispatch(
             }
         }
     }
+
+    // Every row about to be handed over is `pending` in a committed transaction before the
+    // first provider call, whatever state it waited in: a crash from here on leaves it
+    // `pending`, and the next run asks the provider about it before sending it again.
+    let provider_name = d.provider.name();
+    let begun = clock.now();
+    store.write(|c| {
+        for p in groups.values().flatten() {
+            store::messages::begin_attempt(c, p.id, provider_name, begun)?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
 
     let (tx, mut rx) = mpsc::unbounded_channel::<TaskResult>();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -221,28 +263,20 @@ pub async fn dispatch(
             let Ok(_permit) = gate.acquire_owned().await else {
                 return;
             };
-            for Pending {
-                id,
-                sms,
-                since,
-                zone,
-            } in group
-            {
+            for p in group {
+                let id = p.id;
                 if stop.load(std::sync::atomic::Ordering::SeqCst) {
                     let _ = tx.send(TaskResult::NotAttempted(id, None));
                     continue;
                 }
                 pacer.wait().await;
-                if let Some((quiet, tz)) = zone {
-                    let now = clock.now();
-                    if allowed_until(now, tz, &quiet).is_none_or(|end| now >= end) {
-                        let _ = tx.send(TaskResult::NotAttempted(
-                            id,
-                            Some(next_allowed(now, tz, &quiet)),
-                        ));
-                        continue;
-                    }
+                // Checked just before the call: a batch may run past a window's end or a
+                // closure's start.
+                if let Err(not_now) = may_go_now(&p, clock.now()) {
+                    let _ = tx.send(not_now);
+                    continue;
                 }
+                let (sms, since) = (p.sms, p.since);
                 let is_claimed =
                     |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
                 let result = send_with_retry(
@@ -281,6 +315,17 @@ pub async fn dispatch(
         let (id, outcome) = match result {
             TaskResult::NotAttempted(id, until) => (id, Err(until)),
             TaskResult::Done(id, r) => (id, Ok(r)),
+            TaskResult::TooLate(id) => {
+                if let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) {
+                    store.write(|c| too_late(c, m, actor, now))?;
+                    on_event(BatchEvent::Skipped {
+                        item: it.clone(),
+                        reason: SkipReason::TooLate,
+                    });
+                    report.withdrawn += 1;
+                }
+                continue;
+            }
         };
         let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) else {
             continue;
@@ -350,11 +395,31 @@ pub async fn dispatch(
                     }
                     // Final: the row fails with the provider's code, and the patient's record
                     // learns what the code means.
+                    // Twilio answers a STOP itself and then refuses our own confirmation
+                    // (21610): the patient has had one; ours is withdrawn, not failed.
+                    Disposition::RecordOptOut if m.kind == MessageKind::OptOutConfirmation => {
+                        let why = "the provider confirmed the opt-out itself";
+                        store.write(|c| {
+                            store::messages::set_status(
+                                c,
+                                id,
+                                MessageStatus::Withdrawn,
+                                Some(why),
+                                now,
+                            )
+                        })?;
+                        on_event(BatchEvent::Skipped {
+                            item: it.clone(),
+                            reason: SkipReason::Withdrawn,
+                        });
+                        report.withdrawn += 1;
+                    }
                     d @ (Disposition::RecordOptOut
                     | Disposition::FlagNumber
                     | Disposition::Fail) => {
                         store.write(|c| {
                             fail(c, m, code.as_deref(), &reason, actor, now)?;
+                            callbacks::for_message(c, m, &reason, actor, now)?;
                             match (d, m.patient_id) {
                                 // The number unsubscribed: everyone sharing it is unreachable.
                                 (Disposition::RecordOptOut, _) => {
@@ -389,8 +454,10 @@ pub async fn dispatch(
     Ok(report)
 }
 
-/// Rows a crash (or an unknown outcome) left `pending`: ask the provider whether each reached
-/// it before anything is sent again. Returns the rows that are safe to send.
+/// Rows a provider may hold without the row knowing ([`Message::may_be_at_provider`]: left
+/// `pending` by a crash or an unknown outcome, or attempted and still without a provider id):
+/// ask the provider whether each reached it before anything is sent again; a match no other
+/// row claims is adopted by the row. Returns the rows that are safe to send.
 pub async fn reconcile_pending(
     d: &Dispatcher,
     store: &mut Store,
@@ -401,7 +468,7 @@ pub async fn reconcile_pending(
     let mut safe = Vec::new();
     let mut claimed: HashSet<String> = HashSet::new();
     for m in rows {
-        if m.status != MessageStatus::Pending {
+        if !m.may_be_at_provider() {
             safe.push(m.id);
             continue;
         }
@@ -447,105 +514,9 @@ fn item(m: &Message) -> BatchItem {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn handed_over(
-    c: &Conn,
-    m: &Message,
-    provider: &str,
-    receipt: &SendReceipt,
-    attempts: u32,
-    reconciled: bool,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    // A provider that answers "pending" has still taken the message.
-    let status = match receipt.status {
-        MessageStatus::Pending => MessageStatus::Queued,
-        s => s,
-    };
-    store::messages::mark_handed_over(c, m.id, provider, &receipt.provider_id, status, now)?;
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.sent",
-            format!("message:{}", m.id),
-            json!({ "kind": m.kind.as_str(), "patient": m.patient_id.map(|p| p.0), "provider": provider,
-                    "provider_id": receipt.provider_id, "status": status.as_str(), "attempts": attempts,
-                    "reconciled": reconciled }),
-        ),
-    )?;
-    Ok(())
-}
-
-fn fail(
-    c: &Conn,
-    m: &Message,
-    code: Option<&str>,
-    reason: &str,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    store::messages::mark_attempt_failed(c, m.id, MessageStatus::Failed, code, reason, now)?;
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.failed",
-            format!("message:{}", m.id),
-            json!({ "kind": m.kind.as_str(), "patient": m.patient_id.map(|p| p.0), "code": code }),
-        ),
-    )?;
-    Ok(())
-}
-
-/// The provider says the recipient unsubscribed (Twilio 21610): record an opt-out at once.
-pub(crate) fn record_provider_opt_out(
-    c: &Conn,
-    patient: PatientId,
-    message: MessageId,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let state =
-        crate::domain::consent::ConsentState::from_events(&store::consent::events(c, patient)?);
-    if matches!(state, crate::domain::consent::ConsentState::OptedOut { .. }) {
-        return Ok(());
-    }
-    let event = ConsentEvent {
-        kind: ConsentKind::OptOut,
-        method: ConsentMethod::ProviderReport,
-        evidence: Some(format!("message:{message}")),
-        recorded_by: SYSTEM.into(),
-        at: now,
-    };
-    super::consent::record_in(c, patient, &event).map_err(|e| match e {
-        super::consent::ConsentFlowError::Store(s) => s,
-        other => StoreError::Conflict(other.to_string()),
-    })
-}
-
-/// The number failed as invalid, not mobile or unreachable: no texts until staff fix it.
-pub(crate) fn flag_number(
-    c: &Conn,
-    patient: PatientId,
-    code: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    store::patients::flag_number(c, patient, code, now)?;
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            now,
-            SYSTEM,
-            "patient.number_flagged",
-            format!("patient:{patient}"),
-            json!({ "code": code }),
-        ),
-    )?;
-    Ok(())
-}
+mod writeback;
+pub(crate) use writeback::{adopt, flag_number, record_provider_opt_out};
+use writeback::{fail, handed_over, too_late};
 
 #[cfg(test)]
 mod tests;

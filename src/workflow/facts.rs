@@ -25,8 +25,30 @@ pub struct Loaded {
     pub recent_rows: Vec<Message>,
 }
 
+/// A patient whose record cannot be read (a value frontdesk does not understand, such as a
+/// time zone "Mars/Olympus"): skipped with the reason, so one bad row never stops the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    pub patient: PatientId,
+    /// In words for staff, naming the patient id and what to fix.
+    pub reason: String,
+}
+
+impl Unreadable {
+    /// The words for a record that failed to read with `e`.
+    pub fn new(patient: PatientId, e: &StoreError) -> Self {
+        Self {
+            patient,
+            reason: format!(
+                "patient {patient}'s record cannot be read ({e}); fix it in the patient's details"
+            ),
+        }
+    }
+}
+
 /// Load facts for these patients (each once). `exclude` leaves one message out of the history
-/// (the one being re-checked before it goes).
+/// (the one being re-checked before it goes). A patient whose record cannot be read is left
+/// out; see [`load_each`] to learn who and why.
 pub fn load(
     conn: &Conn,
     config: &Config,
@@ -34,12 +56,36 @@ pub fn load(
     now: DateTime<Utc>,
     exclude: Option<MessageId>,
 ) -> Result<HashMap<PatientId, Loaded>, StoreError> {
+    let (loaded, unreadable) = load_each(conn, config, patients, now, exclude)?;
+    for u in &unreadable {
+        tracing::warn!(patient = u.patient.0, "patient record unreadable; skipped");
+    }
+    Ok(loaded)
+}
+
+/// [`load`], also returning the patients whose record cannot be read. Any other database
+/// error is returned as an error.
+pub fn load_each(
+    conn: &Conn,
+    config: &Config,
+    patients: &[PatientId],
+    now: DateTime<Utc>,
+    exclude: Option<MessageId>,
+) -> Result<(HashMap<PatientId, Loaded>, Vec<Unreadable>), StoreError> {
     let mut out = HashMap::with_capacity(patients.len());
+    let mut unreadable: Vec<Unreadable> = Vec::new();
     for &id in patients {
-        if out.contains_key(&id) {
+        if out.contains_key(&id) || unreadable.iter().any(|u| u.patient == id) {
             continue;
         }
-        let patient = store::patients::get(conn, id)?;
+        let patient = match store::patients::get(conn, id) {
+            Ok(p) => p,
+            Err(e @ StoreError::Corrupt { .. }) => {
+                unreadable.push(Unreadable::new(id, &e));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let consent = ConsentState::from_events(&store::consent::events(conn, id)?);
         let mut facts = PatientFacts::new(&patient, config.practice.time_zone, consent);
         let rows: Vec<Message> =
@@ -65,7 +111,7 @@ pub fn load(
             },
         );
     }
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 /// Rows that left, or may still leave, count against the caps; refused ones do not.

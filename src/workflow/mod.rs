@@ -5,6 +5,7 @@
 //! never `tui` or `cli`. Functions take `now` and the config explicitly.
 
 pub mod audit;
+pub mod callbacks;
 pub mod consent;
 pub mod day;
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod lock;
 pub mod manual;
 pub mod outbound;
 pub mod outbox;
+pub mod outcome;
 pub mod practice;
 pub mod remind;
 pub mod render;

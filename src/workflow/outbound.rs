@@ -27,6 +27,9 @@ pub struct Outgoing {
     pub key: String,
     pub to: E164,
     pub body: String,
+    /// Withdrawn, never sent, at or after this instant (the start of the closure or visit it
+    /// is about; SPEC §5.6).
+    pub send_by: Option<DateTime<Utc>>,
 }
 
 /// What recording did.
@@ -113,6 +116,7 @@ pub fn record(
         created_by: actor,
         now,
         not_before: None,
+        send_by: out.send_by,
     };
     let Some(id) = store::messages::insert_outbound(conn, &row)? else {
         // Lost a race with a concurrent run between the lookup and the insert.
@@ -168,6 +172,7 @@ mod tests {
             key: "portal:1:test".into(),
             to: E164::parse("2015550134", "US").unwrap(),
             body: body.into(),
+            send_by: None,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Sending what waits (SPEC §5.7): texts held by the offline outbox, texts a transient error
 //! left queued, and rows a crash left `pending` (reconciled with the provider first). Each is
-//! re-checked before it goes — consent, number, quiet hours, caps, the appointment's current
-//! status and the current PHI gate — because the world may have changed while it waited.
+//! re-checked before it goes — consent, number, quiet hours, its deadline, the appointment's
+//! current status and the current PHI gate — because the world may have changed while it
+//! waited. Not the caps: they were applied when the text was planned (a reminder planned as an
+//! appointment's last must not be lost to them afterwards).
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -10,11 +12,13 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batch::{BatchEvent, BatchItem};
-use crate::domain::ids::PatientId;
+use crate::domain::deadline;
+use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
 use crate::store::{self, Conn, Store, StoreError};
+use crate::workflow::callbacks;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::facts::{self, REMINDER_KINDS};
 
@@ -35,6 +39,10 @@ pub struct FlushReport {
     pub waiting: usize,
     pub blocked: usize,
     pub dispatch: DispatchReport,
+    /// Every row this flush looked at (for the run's report lines).
+    pub handled: Vec<MessageId>,
+    /// Rows left waiting because their patient's record cannot be read, with the reason.
+    pub unreadable: Vec<(MessageId, String)>,
 }
 
 /// Re-check and send every waiting text. With the offline outbox as provider nothing leaves.
@@ -60,9 +68,10 @@ pub async fn flush(
         .filter(|m| m.not_before.is_none_or(|t| t <= now))
         .collect();
     let before = waiting.len();
+    report.handled = waiting.iter().map(|m| m.id).collect();
     let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
     for m in waiting.iter().filter(|m| !safe.contains(&m.id)) {
-        if store::messages::get(store.conn(), m.id)?.status == MessageStatus::Pending {
+        if store::messages::get(store.conn(), m.id)?.may_be_at_provider() {
             report.unresolved += 1;
         }
     }
@@ -71,7 +80,18 @@ pub async fn flush(
     let mut ready = Vec::new();
     for m in waiting.into_iter().filter(|m| safe.contains(&m.id)) {
         let now = clock.now();
-        let verdict = store.write(|c| recheck(c, config, gate, &m, actor, now))?;
+        let verdict = match store.write(|c| recheck(c, config, gate, &m, actor, now)) {
+            Ok(v) => v,
+            // One patient's unreadable record leaves that text waiting; the others go on.
+            Err(e @ StoreError::Corrupt { .. }) => {
+                let patient = m.patient_id.unwrap_or(PatientId(0));
+                report
+                    .unreadable
+                    .push((m.id, facts::Unreadable::new(patient, &e).reason));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let item = BatchItem {
             patient_id: m.patient_id.unwrap_or(PatientId(0)),
             appointment_id: m.appointment_id,
@@ -79,6 +99,7 @@ pub async fn flush(
         };
         match verdict {
             Recheck::Go => ready.push(m.id),
+            Recheck::Unreadable(reason) => report.unreadable.push((m.id, reason)),
             Recheck::Wait(until) => {
                 report.waiting += 1;
                 on_event(BatchEvent::Deferred { item, until });
@@ -103,6 +124,8 @@ pub async fn flush(
 }
 enum Recheck {
     Go,
+    /// The patient's record cannot be read: left waiting, reported.
+    Unreadable(String),
     Wait(Option<DateTime<Utc>>),
     Withdrawn(SkipReason),
     Blocked,
@@ -120,9 +143,14 @@ fn recheck(
     let Some(patient) = m.patient_id else {
         return Ok(Recheck::Go);
     };
-    let loaded = facts::load(c, config, &[patient], now, Some(m.id))?;
+    let (loaded, unreadable) = facts::load_each(c, config, &[patient], now, Some(m.id))?;
     let Some(l) = loaded.get(&patient) else {
-        return Ok(Recheck::Go);
+        // Nothing goes on a guess: without the patient's record, the text waits.
+        let reason = unreadable
+            .into_iter()
+            .next()
+            .map_or_else(|| format!("patient {patient} not found"), |u| u.reason);
+        return Ok(Recheck::Unreadable(reason));
     };
     let rules = &config.reminders;
     let held: Result<(), Held> = match m.kind {
@@ -135,7 +163,7 @@ fn recheck(
                     }
                     reminder::recheck(rules, now, &l.facts, &key, &appts)
                 }
-                None => reminder::send_check(rules, now, &l.facts, m.kind),
+                None => reminder::reach_check(rules, now, &l.facts, m.kind),
             }
         }
         MessageKind::OptOutConfirmation
@@ -150,8 +178,11 @@ fn recheck(
         MessageKind::OptOutConfirmation
         | MessageKind::HelpReply
         | MessageKind::OptInConfirmation => Ok(()),
-        kind => reminder::send_check(rules, now, &l.facts, kind),
+        kind => reminder::reach_check(rules, now, &l.facts, kind),
     };
+    // A text about a closure or a visit is withdrawn once that has begun, or as soon as its
+    // next allowed minute would be too late (SPEC §5.6).
+    let held = deadline::apply(now, m.send_by, held);
     match held {
         Ok(()) => {}
         Err(Held {
@@ -165,6 +196,7 @@ fn recheck(
             retry_at: None,
         }) => {
             withdraw(c, m, &reason, actor, now)?;
+            callbacks::for_message(c, m, &reason.label(), actor, now)?;
             return Ok(Recheck::Withdrawn(reason));
         }
     }
@@ -286,6 +318,7 @@ mod tests {
                 created_by: "system",
                 now: t(9, 3),
                 not_before: None,
+                send_by: None,
             },
         )
         .unwrap()

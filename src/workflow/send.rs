@@ -13,17 +13,19 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::appointment::Appointment;
 use crate::domain::batch::BatchEvent;
+use crate::domain::deadline;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
-use crate::domain::reminder::{self, Held};
+use crate::domain::reminder::{self, Held, SkipReason};
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
+use crate::store::callbacks::NewCallback;
 use crate::store::{self, Conn, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
-use crate::workflow::facts;
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
-use crate::workflow::{WorkflowError, lock, templates};
+use crate::workflow::{WorkflowError, callbacks, lock, templates};
+use crate::workflow::{facts, outcome};
 
 /// What happened to one text of a one-off send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,6 +38,10 @@ pub struct SendLine {
     pub outcome: &'static str,
     pub reason: Option<String>,
     pub message_id: Option<MessageId>,
+    /// The patient went on the call-back list: the text cannot reach them in time.
+    pub callback: bool,
+    /// The provider's error code of a failure (its meaning is in `reason`).
+    pub code: Option<String>,
 }
 
 /// What a one-off send did.
@@ -51,6 +57,13 @@ impl SendReport {
     /// How many lines ended with this outcome.
     pub fn count(&self, outcome: &str) -> usize {
         self.lines.iter().filter(|l| l.outcome == outcome).count()
+    }
+
+    /// Some text could not be sent and will not go by itself (exit code 3).
+    pub fn partly_failed(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|l| matches!(l.outcome, "failed" | "blocked" | "unreadable"))
     }
 }
 
@@ -82,12 +95,15 @@ pub async fn portal_prompt(
         patient,
         appointment: None,
         key,
+        send_by: None,
     }];
     one_off(d, store, config, gate, clock, actor, kind, targets, dry_run).await
 }
 
 /// A closure / schedule-change notice to every patient with an open appointment starting in
-/// `[from, to)`, one text per appointment.
+/// `[from, to)`, one text per appointment. Each must arrive before the closure begins
+/// (`from`): a notice that cannot — consent, number, quiet hours, a time offline — is
+/// withdrawn, never sent late, and its patient goes on the call-back list (SPEC §5.6).
 #[allow(clippy::too_many_arguments)]
 pub async fn closure(
     d: &Dispatcher,
@@ -111,6 +127,7 @@ pub async fn closure(
         .map(|a| Target {
             patient: a.patient_id,
             key: reminder::closure_key(a.id, a.start),
+            send_by: Some(from.min(a.start)),
             appointment: Some(a),
         })
         .collect();
@@ -157,6 +174,8 @@ struct Target {
     patient: PatientId,
     appointment: Option<Appointment>,
     key: String,
+    /// Never sent at or after this instant (a closure's start).
+    send_by: Option<DateTime<Utc>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -178,80 +197,36 @@ async fn one_off(
         dry_run,
         ..SendReport::default()
     };
-    let mut ready = Vec::new();
     if !dry_run {
         store.write(|c| templates::ensure_defaults(c, now))?;
     }
-    let provider = d.provider.name();
+    let ctx = OneOff {
+        config,
+        gate,
+        provider: d.provider.name(),
+        actor,
+        now,
+        kind,
+    };
     let planned = {
         let conn = store.conn();
         let mut out = Vec::new();
         for t in &targets {
-            out.push(prepare(conn, config, now, kind, t)?);
+            out.push(prepare(conn, &ctx, t)?);
         }
         out
     };
+    let mut ready = Vec::new();
     for (t, prep) in targets.iter().zip(planned) {
-        let mut line = SendLine {
-            patient_id: t.patient,
-            appointment_id: t.appointment.as_ref().map(|a| a.id),
-            outcome: "skipped",
-            reason: None,
-            message_id: None,
+        let line = if dry_run {
+            ctx.preview(t, prep)
+        } else {
+            store.write(|c| ctx.record(c, t, prep))?
         };
-        match prep {
-            Prepared::Skip(reason) => line.reason = Some(reason),
-            Prepared::AlreadySent(id) => {
-                line.outcome = "already_sent";
-                line.message_id = Some(id);
-            }
-            Prepared::Text {
-                outgoing,
-                wait_until,
-            } => {
-                if dry_run {
-                    let s = outbound::screen(gate, &outgoing.body);
-                    line.outcome = if s.refusal.is_some() {
-                        "blocked"
-                    } else {
-                        "would_send"
-                    };
-                    line.reason = s
-                        .refusal
-                        .or(wait_until.map(|w| format!("waits until {}", w.to_rfc3339())));
-                } else {
-                    let recorded = store.write(|c| {
-                        let r = outbound::record(c, &outgoing, gate, provider, actor, now)?;
-                        if let (Recorded::Ready(id), Some(at)) = (&r, wait_until) {
-                            store::messages::defer(c, *id, at, now)?;
-                        }
-                        Ok::<_, WorkflowError>(r)
-                    })?;
-                    match recorded {
-                        Recorded::Ready(id) if wait_until.is_some() => {
-                            line.outcome = "deferred";
-                            line.reason = wait_until.map(|w| {
-                                format!("quiet hours or cap: goes after {}", w.to_rfc3339())
-                            });
-                            line.message_id = Some(id);
-                        }
-                        Recorded::Ready(id) => {
-                            ready.push(id);
-                            line.outcome = "queued";
-                            line.message_id = Some(id);
-                        }
-                        Recorded::Duplicate(m) => {
-                            line.outcome = "already_sent";
-                            line.message_id = Some(m.id);
-                        }
-                        Recorded::Blocked { id, reason } => {
-                            line.outcome = "blocked";
-                            line.reason = Some(format!("{reason}; send a portal prompt instead"));
-                            line.message_id = Some(id);
-                        }
-                    }
-                }
-            }
+        if line.outcome == "queued"
+            && let Some(id) = line.message_id
+        {
+            ready.push(id);
         }
         report.lines.push(line);
     }
@@ -268,17 +243,164 @@ async fn one_off(
         let m = store::messages::get(store.conn(), id)?;
         line.outcome = match m.status {
             MessageStatus::Failed => "failed",
+            MessageStatus::Withdrawn => "withdrawn",
             MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => "queued",
             MessageStatus::Queued if m.provider == "outbox" => "in_outbox",
             _ => "sent",
         };
-        line.reason = m.error_message.filter(|_| line.outcome != "sent");
+        line.reason = match line.outcome {
+            "sent" | "in_outbox" => None,
+            "failed" => Some(outcome::failure_words(&m)),
+            _ => m.error_message.clone(),
+        };
+        line.code = m.error_code.filter(|_| line.outcome == "failed");
+        // Dispatch puts a closure notice that failed or came too late on the call-back list.
+        line.callback =
+            matches!(line.outcome, "failed" | "withdrawn") && deadline::calls_back(kind);
     }
     Ok(report)
 }
 
+/// What every line of one one-off send shares.
+struct OneOff<'a> {
+    config: &'a Config,
+    gate: &'a Gate,
+    provider: &'a str,
+    actor: &'a str,
+    now: DateTime<Utc>,
+    kind: MessageKind,
+}
+
+impl OneOff<'_> {
+    fn line(&self, t: &Target, outcome: &'static str) -> SendLine {
+        SendLine {
+            patient_id: t.patient,
+            appointment_id: t.appointment.as_ref().map(|a| a.id),
+            outcome,
+            reason: None,
+            message_id: None,
+            callback: false,
+            code: None,
+        }
+    }
+
+    /// "goes Thu Nov 26 08:00 EST", in the practice's zone.
+    fn wait_words(&self, until: DateTime<Utc>) -> String {
+        format!(
+            "quiet hours: goes {}",
+            deadline::local_label(until, self.config.practice.time_zone)
+        )
+    }
+
+    /// A dry run's line: what would happen, writing nothing.
+    fn preview(&self, t: &Target, prep: Prepared) -> SendLine {
+        match prep {
+            Prepared::NotSent(n) => SendLine {
+                reason: Some(n.reason),
+                callback: n.callback,
+                ..self.line(t, n.outcome)
+            },
+            Prepared::AlreadySent(id) => SendLine {
+                message_id: Some(id),
+                ..self.line(t, "already_sent")
+            },
+            Prepared::Text {
+                outgoing,
+                wait_until,
+            } => {
+                let s = outbound::screen(self.gate, &outgoing.body);
+                let outcome = if s.refusal.is_some() {
+                    "blocked"
+                } else {
+                    "would_send"
+                };
+                SendLine {
+                    reason: s.refusal.or(wait_until.map(|w| self.wait_words(w))),
+                    ..self.line(t, outcome)
+                }
+            }
+        }
+    }
+
+    /// A target that gets no text; with `callback`, its patient goes on the call-back list.
+    fn not_sent(&self, c: &Conn, t: &Target, n: NotSent) -> Result<SendLine, WorkflowError> {
+        if n.callback {
+            callbacks::add(
+                c,
+                &NewCallback {
+                    key: &t.key,
+                    patient_id: t.patient,
+                    appointment_id: t.appointment.as_ref().map(|a| a.id),
+                    message_id: None,
+                    reason: &n.reason,
+                    now: self.now,
+                },
+                self.actor,
+            )?;
+        }
+        Ok(SendLine {
+            reason: Some(n.reason),
+            callback: n.callback,
+            ..self.line(t, n.outcome)
+        })
+    }
+
+    /// Record one target's text (or its skip, and a call-back when it cannot reach the
+    /// patient in time) inside the caller's transaction.
+    fn record(&self, c: &Conn, t: &Target, prep: Prepared) -> Result<SendLine, WorkflowError> {
+        let (outgoing, wait_until) = match prep {
+            Prepared::NotSent(n) => return self.not_sent(c, t, n),
+            Prepared::AlreadySent(id) => {
+                return Ok(SendLine {
+                    message_id: Some(id),
+                    ..self.line(t, "already_sent")
+                });
+            }
+            Prepared::Text {
+                outgoing,
+                wait_until,
+            } => (outgoing, wait_until),
+        };
+        let r = outbound::record(c, &outgoing, self.gate, self.provider, self.actor, self.now)?;
+        Ok(match r {
+            Recorded::Ready(id) => match wait_until {
+                Some(at) => {
+                    store::messages::defer(c, id, at, self.now)?;
+                    SendLine {
+                        reason: Some(self.wait_words(at)),
+                        message_id: Some(id),
+                        ..self.line(t, "deferred")
+                    }
+                }
+                None => SendLine {
+                    message_id: Some(id),
+                    ..self.line(t, "queued")
+                },
+            },
+            Recorded::Duplicate(m) => SendLine {
+                message_id: Some(m.id),
+                ..self.line(t, "already_sent")
+            },
+            Recorded::Blocked { id, reason } => SendLine {
+                reason: Some(format!("{reason}; send a portal prompt instead")),
+                message_id: Some(id),
+                ..self.line(t, "blocked")
+            },
+        })
+    }
+}
+
+/// A target that gets no text.
+struct NotSent {
+    /// `skipped`, or `unreadable` when the patient's record cannot be read.
+    outcome: &'static str,
+    reason: String,
+    /// The patient goes on the call-back list for it.
+    callback: bool,
+}
+
 enum Prepared {
-    Skip(String),
+    NotSent(NotSent),
     AlreadySent(MessageId),
     Text {
         outgoing: Outgoing,
@@ -287,21 +409,30 @@ enum Prepared {
 }
 
 /// Checks and renders one text (reads only).
-fn prepare(
-    c: &Conn,
-    config: &Config,
-    now: DateTime<Utc>,
-    kind: MessageKind,
-    t: &Target,
-) -> Result<Prepared, WorkflowError> {
+fn prepare(c: &Conn, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowError> {
+    let (config, now, kind) = (ctx.config, ctx.now, ctx.kind);
     if let Some(m) = store::messages::by_key(c, &t.key)? {
         return Ok(Prepared::AlreadySent(m.id));
     }
-    let loaded = facts::load(c, config, &[t.patient], now, None)?;
+    let (loaded, unreadable) = facts::load_each(c, config, &[t.patient], now, None)?;
     let Some(l) = loaded.get(&t.patient) else {
-        return Ok(Prepared::Skip("patient not found".into()));
+        // One patient's unreadable record: reported, and for a closure a call-back.
+        let reason = unreadable
+            .into_iter()
+            .next()
+            .map_or_else(|| format!("patient {} not found", t.patient), |u| u.reason);
+        return Ok(Prepared::NotSent(NotSent {
+            outcome: "unreadable",
+            callback: deadline::calls_back(kind),
+            reason,
+        }));
     };
-    let wait_until = match reminder::send_check(&config.reminders, now, &l.facts, kind) {
+    let checked = deadline::apply(
+        now,
+        t.send_by,
+        reminder::send_check(&config.reminders, now, &l.facts, kind),
+    );
+    let wait_until = match checked {
         Ok(()) => None,
         Err(Held {
             retry_at: Some(at), ..
@@ -309,10 +440,10 @@ fn prepare(
         Err(Held {
             reason,
             retry_at: None,
-        }) => return Ok(Prepared::Skip(reason.label())),
+        }) => return Ok(skip(kind, &reason, t.send_by, config)),
     };
     let Some(to) = render::mobile(&l.patient).cloned() else {
-        return Ok(Prepared::Skip("no mobile number".into()));
+        return Ok(skip(kind, &SkipReason::NoMobile, t.send_by, config));
     };
     let notice = wants_opt_out_notice(
         kind,
@@ -340,183 +471,37 @@ fn prepare(
             key: t.key.clone(),
             to,
             body,
+            send_by: t.send_by,
         },
         wait_until,
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::phone::E164;
-    use crate::provider::outbox::Outbox;
-    use crate::store::appointments::tests::{booking, fixture, t};
-    use std::sync::Arc;
-
-    fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
-        let (store, p, c, ty) = fixture();
-        store::patients::set_mobile(
-            store.conn(),
-            p,
-            Some(&E164::parse("2015550134", "US").unwrap()),
-        )
-        .unwrap();
-        if opted_in {
-            crate::store::appointments::tests::opt_in(&store, p, t(8, 0));
-        }
-        store::appointments::insert(
-            store.conn(),
-            &booking(p, c, ty, t(15, 0) + chrono::Duration::days(2)),
-        )
-        .unwrap();
-        let config = Config::default();
-        let d = Dispatcher::from_config(&config, Arc::new(Outbox::new()));
-        (store, p, d, config)
-    }
-
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn portal_prompt_goes_once_a_day_and_is_audited() {
-        let (mut store, p, d, config) = setup(true);
-        let gate = Gate::with_allow_list(&[]);
-        let clock = Clock::Fixed(t(15, 0)); // 10:00 in New York
-        let r = rt()
-            .block_on(portal_prompt(
-                &d,
-                &mut store,
-                &config,
-                &gate,
-                &clock,
-                "desk",
-                p,
-                MessageKind::PortalResultsReady,
-                false,
-            ))
-            .unwrap();
-        assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
-        let id = r.lines[0].message_id.unwrap();
-        let m = store::messages::get(store.conn(), id).unwrap();
-        assert!(
-            m.body.contains("results are ready") && m.body.contains("Riverside Family Practice"),
-            "{}",
-            m.body
-        );
-        assert!(
-            !store::audit::for_subject(store.conn(), &format!("message:{id}"))
-                .unwrap()
-                .is_empty()
-        );
-        let again = rt()
-            .block_on(portal_prompt(
-                &d,
-                &mut store,
-                &config,
-                &gate,
-                &clock,
-                "desk",
-                p,
-                MessageKind::PortalResultsReady,
-                false,
-            ))
-            .unwrap();
-        assert_eq!(again.lines[0].outcome, "already_sent");
-    }
-
-    #[test]
-    fn no_consent_is_skipped_with_the_reason_and_writes_nothing() {
-        let (mut store, p, d, config) = setup(false);
-        let gate = Gate::with_allow_list(&[]);
-        let r = rt()
-            .block_on(portal_prompt(
-                &d,
-                &mut store,
-                &config,
-                &gate,
-                &Clock::Fixed(t(15, 0)),
-                "desk",
-                p,
-                MessageKind::PortalNewMessage,
-                false,
-            ))
-            .unwrap();
-        assert_eq!(
-            (r.lines[0].outcome, r.lines[0].reason.as_deref()),
-            ("skipped", Some("no consent"))
-        );
-        assert!(
-            store::messages::for_patient(store.conn(), p)
-                .unwrap()
-                .is_empty()
+/// A text that will not go: its reason in words, and whether its patient goes on the
+/// call-back list (a closure notice that cannot reach them before the closure begins).
+fn skip(
+    kind: MessageKind,
+    why: &SkipReason,
+    send_by: Option<DateTime<Utc>>,
+    config: &Config,
+) -> Prepared {
+    let callback = deadline::calls_back(kind);
+    let mut reason = why.label();
+    if let (SkipReason::TooLate, Some(by)) = (why, send_by) {
+        reason = format!(
+            "{reason} ({})",
+            deadline::local_label(by, config.practice.time_zone)
         );
     }
-
-    #[test]
-    fn quiet_hours_defer_to_the_next_allowed_minute() {
-        let (mut store, p, d, config) = setup(true);
-        let gate = Gate::with_allow_list(&[]);
-        // 22:00 in New York.
-        let clock = Clock::Fixed(t(3, 0) + chrono::Duration::days(1));
-        let r = rt()
-            .block_on(portal_prompt(
-                &d,
-                &mut store,
-                &config,
-                &gate,
-                &clock,
-                "desk",
-                p,
-                MessageKind::PortalIntakeForms,
-                false,
-            ))
-            .unwrap();
-        assert_eq!(r.lines[0].outcome, "deferred");
-        let m = store::messages::get(store.conn(), r.lines[0].message_id.unwrap()).unwrap();
-        assert_eq!(m.status, MessageStatus::Queued);
-        assert_eq!(
-            m.not_before,
-            Some(t(13, 0) + chrono::Duration::days(1)),
-            "08:00 New York"
-        );
+    if callback {
+        reason.push_str("; on the call-back list");
     }
-
-    #[test]
-    fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
-        let (mut store, p, d, config) = setup(true);
-        let gate = Gate::with_allow_list(&[]);
-        let from = t(0, 0) + chrono::Duration::days(2);
-        let r = rt()
-            .block_on(closure(
-                &d,
-                &mut store,
-                &config,
-                &gate,
-                &Clock::Fixed(t(15, 0)),
-                "desk",
-                from,
-                from + chrono::Duration::days(1),
-                true,
-            ))
-            .unwrap();
-        assert_eq!(r.lines.len(), 1);
-        assert_eq!(r.lines[0].outcome, "would_send");
-        assert!(
-            store::messages::for_patient(store.conn(), p)
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn window_bounds_parse_in_the_practice_zone() {
-        let c = Config::default();
-        assert_eq!(parse_local("2026-11-25", &c).unwrap(), t(5, 0));
-        assert_eq!(parse_local("2026-11-25T13:00", &c).unwrap(), t(18, 0));
-        assert!(parse_local("next tuesday", &c).is_err());
-    }
+    Prepared::NotSent(NotSent {
+        outcome: "skipped",
+        reason,
+        callback,
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,15 +24,17 @@ use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::BatchEvent;
 use crate::domain::consent::ConsentState;
 use crate::domain::ids::MessageId;
-use crate::domain::message::{Direction, MessageStatus};
+use crate::domain::message::{Direction, Message, MessageStatus};
 use crate::domain::reply::ReplyKind;
+use crate::domain::report::Totals;
 use crate::phi::Gate;
 use crate::provider::retry::{self, Jitter, SeededJitter};
-use crate::provider::{Disposition, PollCursor, PollPage, StatusUpdate};
+use crate::provider::{Disposition, PollCursor, PollPage, SendReceipt, StatusUpdate, same_body};
 use crate::store::{self, Conn, Store, StoreError};
 use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::outbox::{self, FlushReport};
+use crate::workflow::outcome::{self, ReportLine};
 use crate::workflow::templates::TemplateFlowError;
 use crate::workflow::{WorkflowError, lock};
 
@@ -158,6 +160,9 @@ pub struct SyncReport {
     pub statuses_applied: usize,
     /// Statuses about messages we do not know, or that would move one backwards.
     pub statuses_ignored: usize,
+    /// Messages the provider had that no row knew, adopted by the row they came from (its
+    /// send's answer was lost in a crash).
+    pub adopted: usize,
     /// Replies by how they were filed.
     pub replies: ReplyCounts,
     /// Replies already applied by an earlier sync (a replayed page).
@@ -182,6 +187,22 @@ pub struct SyncReport {
     pub flush: FlushCounts,
     /// Why the run stopped early, in words for staff (e.g. "check your Twilio credentials").
     pub stopped: Option<String>,
+    /// The stop will repeat on every later run until someone fixes the setup (the provider
+    /// refused the credentials or the configuration); a network failure is not one.
+    pub stopped_for_good: bool,
+    /// One line per text this sync sent or tried to send: the answers to patients' keywords,
+    /// then the texts that waited (`waited`), each with what became of it — a failure with
+    /// the provider's code and meaning.
+    pub lines: Vec<ReportLine>,
+    /// The lines counted by action (the summary is computed from these lines only).
+    pub totals: Totals,
+}
+
+impl SyncReport {
+    /// Some text could not be sent and will not go by itself (exit code 3).
+    pub fn partly_failed(&self) -> bool {
+        self.totals.partly_failed()
+    }
 }
 
 /// The settings key under which a provider's poll cursor is kept.
@@ -233,6 +254,7 @@ pub async fn sync(
             Err(e) => {
                 tracing::warn!(code = ?e.code(), disposition = ?e.disposition(), "poll failed; sync stopped");
                 report.stopped = Some(e.to_string());
+                report.stopped_for_good = e.disposition() == Disposition::StopRun;
                 break;
             }
         };
@@ -261,14 +283,24 @@ pub async fn sync(
         if !answers.is_empty() {
             let sent = dispatch::dispatch(d, store, &answers, SYSTEM, clock, on_event).await?;
             add_dispatch(&mut report.answers, &sent);
+            // A dispatch stops only on refused credentials or setup.
+            report.stopped_for_good = sent.stopped.is_some();
             report.stopped = sent.stopped;
         }
         if report.stopped.is_none() {
             let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
             report.flush = FlushCounts::from(&flushed);
-            report.stopped = flushed.dispatch.stopped;
+            report.stopped = flushed.dispatch.stopped.clone();
+            report.stopped_for_good = report.stopped.is_some();
+            let tz = config.practice.time_zone;
+            let lines = outcome::flush_lines(store.conn(), &flushed, clock.now(), tz)?;
+            report.lines.extend(lines);
         }
     }
+    let tz = config.practice.time_zone;
+    let answer_lines = outcome::rows_lines(store.conn(), &answers, clock.now(), tz)?;
+    report.lines.splice(0..0, answer_lines);
+    report.totals = Totals::of(report.lines.iter().map(|l| l.action));
     report.inbox_unread = store::messages::inbox_count(store.conn())?;
     tracing::info!(
         polls = report.polls,
@@ -319,9 +351,12 @@ fn apply_status(
     now: DateTime<Utc>,
     report: &mut SyncReport,
 ) -> Result<(), StoreError> {
-    let Some(before) =
-        store::messages::by_provider_id(c, Direction::Outbound, provider, &update.provider_id)?
-    else {
+    let known =
+        store::messages::by_provider_id(c, Direction::Outbound, provider, &update.provider_id)?;
+    let Some(before) = (match known {
+        Some(m) => Some(m),
+        None => adopt(c, provider, update, now, report)?,
+    }) else {
         report.statuses_ignored += 1;
         return Ok(());
     };
@@ -363,12 +398,9 @@ fn apply_status(
                 return Ok(());
             };
             // Only if the patient still has the number that failed: staff may have fixed it.
-            let current = store::patients::get(c, patient)?;
-            let same = current
-                .mobile
-                .as_ref()
-                .is_some_and(|m| m.as_str() == after.to);
-            if same && current.number_problem.is_none() {
+            let (mobile, flagged) = store::patients::number_state(c, patient)?;
+            let same = mobile.as_deref() == Some(after.to.as_str());
+            if same && !flagged {
                 dispatch::flag_number(c, patient, code.as_deref().unwrap_or("unknown"), now)?;
                 report.numbers_flagged += 1;
             }
@@ -385,6 +417,43 @@ fn apply_status(
         _ => {}
     }
     Ok(())
+}
+
+/// A message the provider lists that no row knows: the row it came from is one whose send
+/// outcome was lost (a crash between the provider taking it and the write-back). Matched by
+/// recipient and body, created no earlier than the row was written (less the allowed clock
+/// skew), oldest such row first — Twilio carries no key of ours on a message (SPEC §5.8,
+/// docs/ARCHITECTURE.md). Returns the row, now carrying the provider's id.
+fn adopt(
+    c: &Conn,
+    provider: &str,
+    update: &StatusUpdate,
+    now: DateTime<Utc>,
+    report: &mut SyncReport,
+) -> Result<Option<Message>, StoreError> {
+    let Some(copy) = &update.copy else {
+        return Ok(None);
+    };
+    let row = store::messages::unsent_to(c, &copy.to)?
+        .into_iter()
+        .filter(|m| m.may_be_at_provider() && same_body(&m.body, &copy.body))
+        .find(|m| {
+            copy.created_at
+                .is_none_or(|t| t >= m.created_at - crate::provider::twilio::CLOCK_SKEW)
+        });
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let receipt = SendReceipt {
+        provider_id: update.provider_id.clone(),
+        status: MessageStatus::Queued,
+        error_code: None,
+        segments: None,
+    };
+    dispatch::adopt(c, &row, provider, &receipt, now)?;
+    report.adopted += 1;
+    tracing::info!(message = row.id.0, "adopted a message the provider had");
+    store::messages::get(c, row.id).map(Some)
 }
 
 fn opted_out(c: &Conn, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {

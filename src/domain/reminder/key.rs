@@ -2,12 +2,16 @@
 //! index on `messages.idempotency_key`, and the row is written before the provider is called,
 //! so a key can only ever be sent once.
 //!
-//! A reminder's key is its appointment(s), each with the start it was reminded for, and the
-//! offset: a rescheduled appointment has a new start and so earns fresh reminders.
+//! A reminder's key is its appointment(s), each with the start it was reminded for and the
+//! offset it was reminded at: a rescheduled appointment has a new start and so earns fresh
+//! reminders. Appointments reminded together in one text each keep their own offset (one may
+//! be at its 24-hour reminder while the next day's is at its 48-hour one); a part whose offset
+//! differs from the first part's carries it in front.
 //!
 //! ```text
 //! reminder:24h:123@2026-11-25T15:30:00Z                             one appointment
 //! reminder:24h:123@2026-11-25T15:30:00Z+124@2026-11-25T19:45:00Z    same-day double booking
+//! reminder:24h:123@2026-11-25T15:30:00Z+48h:124@2026-11-26T14:00:00Z   two days, one text
 //! ```
 
 use std::fmt;
@@ -16,41 +20,56 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::ids::{AppointmentId, PatientId};
 
-/// The key of one reminder message: which appointments (at which start) for which offset.
-/// Appointments are kept in (start, id) order, so equal sets give equal keys. Serialises as
-/// its stored string.
+/// The key of one reminder message: which appointments (at which start, at which offset).
+/// Parts are kept in (start, id) order, so equal sets give equal keys. Serialises as its
+/// stored string.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ReminderKey {
-    offset_hours: u32,
     appointments: Vec<(AppointmentId, DateTime<Utc>)>,
+    /// The offset of each part, in the same order.
+    offsets: Vec<u32>,
 }
 
 impl ReminderKey {
     /// One appointment's reminder.
     pub fn single(id: AppointmentId, start: DateTime<Utc>, offset_hours: u32) -> Self {
         Self {
-            offset_hours,
             appointments: vec![(id, start)],
+            offsets: vec![offset_hours],
         }
     }
 
-    /// One text for several appointments (a same-day double booking). `None` when empty.
+    /// One text for several appointments, all at one offset (a same-day double booking).
+    /// `None` when empty.
     pub fn group(
         appointments: impl IntoIterator<Item = (AppointmentId, DateTime<Utc>)>,
         offset_hours: u32,
     ) -> Option<Self> {
-        let mut appointments: Vec<_> = appointments.into_iter().collect();
-        appointments.sort_by_key(|&(id, start)| (start, id));
-        appointments.dedup();
-        (!appointments.is_empty()).then_some(Self {
-            offset_hours,
-            appointments,
+        Self::parts(
+            appointments
+                .into_iter()
+                .map(|(id, start)| (id, start, offset_hours)),
+        )
+    }
+
+    /// One text for several appointments, each at its own offset. `None` when empty; an
+    /// appointment given twice keeps its first offset.
+    pub fn parts(
+        parts: impl IntoIterator<Item = (AppointmentId, DateTime<Utc>, u32)>,
+    ) -> Option<Self> {
+        let mut parts: Vec<_> = parts.into_iter().collect();
+        parts.sort_by_key(|&(id, start, _)| (start, id));
+        parts.dedup_by_key(|&mut (id, start, _)| (id, start));
+        (!parts.is_empty()).then(|| Self {
+            appointments: parts.iter().map(|&(id, start, _)| (id, start)).collect(),
+            offsets: parts.iter().map(|&(_, _, o)| o).collect(),
         })
     }
 
+    /// The first part's offset (the whole key's, when all parts share one).
     pub fn offset_hours(&self) -> u32 {
-        self.offset_hours
+        self.offsets.first().copied().unwrap_or(0)
     }
 
     /// The appointments the message covers, in start order (never empty).
@@ -58,9 +77,17 @@ impl ReminderKey {
         &self.appointments
     }
 
+    /// Every part: appointment, the start it was reminded for, the offset.
+    pub fn each(&self) -> impl Iterator<Item = (AppointmentId, DateTime<Utc>, u32)> + '_ {
+        self.appointments
+            .iter()
+            .zip(&self.offsets)
+            .map(|(&(id, start), &o)| (id, start, o))
+    }
+
     /// Does this message remind `id` at `start` for `offset_hours`?
     pub fn covers(&self, id: AppointmentId, start: DateTime<Utc>, offset_hours: u32) -> bool {
-        self.offset_hours == offset_hours && self.appointments.contains(&(id, start))
+        self.each().any(|part| part == (id, start, offset_hours))
     }
 
     /// Read a stored key back; `None` for anything that is not a reminder key (other sends
@@ -68,27 +95,35 @@ impl ReminderKey {
     pub fn parse(s: &str) -> Option<Self> {
         let rest = s.strip_prefix("reminder:")?;
         let (offset, list) = rest.split_once("h:")?;
-        let offset_hours = offset.parse().ok()?;
-        let appointments = list
+        let head: u32 = offset.parse().ok()?;
+        let parts = list
             .split('+')
             .map(|part| {
-                let (id, start) = part.split_once('@')?;
+                let (left, start) = part.split_once('@')?;
+                let (offset, id) = match left.split_once("h:") {
+                    Some((o, id)) => (o.parse().ok()?, id),
+                    None => (head, left),
+                };
                 let start = DateTime::parse_from_rfc3339(start)
                     .ok()?
                     .with_timezone(&Utc);
-                Some((AppointmentId(id.parse().ok()?), start))
+                Some((AppointmentId(id.parse().ok()?), start, offset))
             })
             .collect::<Option<Vec<_>>>()?;
-        Self::group(appointments, offset_hours)
+        Self::parts(parts)
     }
 }
 
 impl fmt::Display for ReminderKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "reminder:{}h:", self.offset_hours)?;
-        for (i, (id, start)) in self.appointments.iter().enumerate() {
+        let head = self.offset_hours();
+        write!(f, "reminder:{head}h:")?;
+        for (i, (id, start, offset)) in self.each().enumerate() {
             if i > 0 {
                 f.write_str("+")?;
+                if offset != head {
+                    write!(f, "{offset}h:")?;
+                }
             }
             write!(
                 f,
@@ -183,6 +218,40 @@ mod tests {
         assert!(a.covers(AppointmentId(124), t(19, 45), 48));
         assert!(!a.covers(AppointmentId(124), t(19, 45), 24));
         assert!(ReminderKey::group([], 24).is_none());
+    }
+
+    #[test]
+    fn parts_at_different_offsets_keep_their_own_and_round_trip() {
+        let k = ReminderKey::parts([
+            (
+                AppointmentId(124),
+                t(19, 45) + chrono::Duration::days(1),
+                48,
+            ),
+            (AppointmentId(123), t(15, 30), 24),
+        ])
+        .unwrap();
+        assert_eq!(
+            k.to_string(),
+            "reminder:24h:123@2026-11-25T15:30:00Z+48h:124@2026-11-26T19:45:00Z"
+        );
+        assert_eq!(ReminderKey::parse(&k.to_string()), Some(k.clone()));
+        assert!(k.covers(AppointmentId(123), t(15, 30), 24));
+        assert!(k.covers(
+            AppointmentId(124),
+            t(19, 45) + chrono::Duration::days(1),
+            48
+        ));
+        assert!(!k.covers(
+            AppointmentId(124),
+            t(19, 45) + chrono::Duration::days(1),
+            24
+        ));
+        // Keys written before parts had offsets of their own read as before.
+        let old = "reminder:48h:123@2026-11-25T15:30:00Z+124@2026-11-25T19:45:00Z";
+        let k = ReminderKey::parse(old).unwrap();
+        assert_eq!(k.to_string(), old);
+        assert!(k.each().all(|(_, _, o)| o == 48));
     }
 
     #[test]

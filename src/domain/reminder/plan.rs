@@ -2,38 +2,48 @@
 //! and, for every appointment that gets none, why (SPEC §5.2, §5.5–§5.8; screen 4's preview
 //! and the day view's reminder cells).
 //!
-//! Pure and fast: one pass with hash lookups. 1,000 appointments (800 patients, two zones,
-//! history and message rows) plan in about 0.7 ms in a release build and 4 ms in a debug
-//! build on the 2-core development VM (budget: 20 ms). The rules, in the order they apply:
+//! Pure and fast: one pass per patient with hash lookups (1,000 appointments plan in well
+//! under the 20 ms budget; `benches/messaging.rs` measures it). The rules, in the order they
+//! apply:
 //!
 //! 1. Cancelled/arrived/completed/no-show → `NotOpen`; started → `Passed`.
 //! 2. The patient: opted out, no consent, no mobile, number flagged (one reason, in that order).
-//! 3. The patient's open appointments on one local day (patient's zone) form one group; the
-//!    group's reminder moments are its first start minus each offset. With two or more still
-//!    to be reminded, the text is one same-day-double covering them all.
-//! 4. Of the offsets whose moment has passed, only the latest is sent; the earlier ones not
-//!    yet sent are `Superseded`. An offset already under a message row is `AlreadySent`
-//!    (whatever that row's status: the key is taken).
-//! 5. Nothing within `min_lead_minutes` of an appointment's start (`TooClose`).
-//! 6. Outside the allowed window → `QuietHours { until }`, the next allowed local minute
+//! 3. Each appointment's reminder moments are its start minus each offset; a moment in quiet
+//!    hours moves to the next allowed minute, and one that would then fall within
+//!    `min_lead_minutes` of the start is `TooClose`. An appointment's *last* reminder is its
+//!    smallest offset that can still be sent in time.
+//! 4. Of the moments that have passed, only the latest is sent, and only while it is still
+//!    in its window: once more than half the time to the next reminder has gone by, a late
+//!    reminder is dropped (`Superseded`) and the next one goes at its own moment — a missed
+//!    48-hour reminder is not sent an hour before the 24-hour one. An offset already under a
+//!    message row is `AlreadySent` (whatever that row's status: the key is taken).
+//! 5. One text per patient per run: every appointment of the patient with a reminder due now
+//!    goes in it, and so does every other one whose next reminder would fall later the same
+//!    local day (it would otherwise be a second text that day) — several appointments within
+//!    the reminder window become one text listing them. Each keeps its own offset in the key.
+//! 6. Nothing within `min_lead_minutes` of an appointment's start (`TooClose`).
+//! 7. Outside the allowed window → `QuietHours { until }`, the next allowed local minute
 //!    (`TooClose` instead if that minute is already within the lead).
-//! 7. Frequency caps per patient per local day and per rolling week, counting what this same
-//!    plan sends as well → `FrequencyCap`.
+//! 8. The caps (per patient per local day and per rolling week) hold only the *earlier*
+//!    reminders: a text that carries some appointment's last reminder goes whatever the caps
+//!    say, and an earlier reminder goes only if it leaves room, in every day and week it
+//!    touches, for the last reminders still to come (`later` appointments included) — the
+//!    earlier ones give way (`FrequencyCap`). So every appointment of a consenting patient
+//!    gets at least its last reminder.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::key::ReminderKey;
-use super::window::{Held, PatientFacts, RecentSend, cap_check, next_allowed, quiet_reason};
+use super::window::{Held, PatientFacts};
 use super::{ReminderCell, ReminderState, SkipReason};
 use crate::config::ReminderConfig;
 use crate::domain::appointment::Appointment;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
-use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 
 /// Which question the plan answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -65,9 +75,12 @@ pub struct PlanInput<'a> {
     pub patients: &'a [PatientFacts],
     /// Candidate appointments, each once, in the order lines should come back.
     pub appointments: &'a [Appointment],
-    /// Every reminder message row (any status) of these appointments. Rows with other keys
-    /// are ignored.
+    /// Every reminder message row (any status) of these patients. Rows with other keys are
+    /// ignored.
     pub messages: &'a [ReminderMessage],
+    /// The same patients' open appointments beyond `appointments` (the rest of the coming
+    /// week): no lines of their own; their last reminders are kept room for under the caps.
+    pub later: &'a [Appointment],
 }
 
 /// One message to send now.
@@ -189,8 +202,7 @@ pub fn plan(
         let Some(key) = ReminderKey::parse(&m.key) else {
             continue;
         };
-        for &(id, start) in key.appointments() {
-            let slot = (id, start, key.offset_hours());
+        for slot in key.each() {
             match sent.get(&slot) {
                 Some(old) if rank(old.status) >= rank(m.status) => {}
                 _ => {
@@ -209,9 +221,9 @@ pub fn plan(
         appointments: input.appointments,
         lines: Vec::with_capacity(input.appointments.len()),
         sends: Vec::new(),
-        planned: HashMap::new(),
     };
-    let mut groups: HashMap<(PatientId, NaiveDate), Vec<usize>> = HashMap::new();
+    let mut by_patient: HashMap<PatientId, Vec<usize>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, a) in input.appointments.iter().enumerate() {
         let facts = patients.get(&a.patient_id).copied();
         let reason = match facts {
@@ -222,7 +234,7 @@ pub fn plan(
             Some(_) if a.start <= now => Some(SkipReason::Passed),
             Some(f) => f.blocked(),
         };
-        // Lines of appointments that can still be reminded are filled in by `group` below;
+        // Lines of appointments that can still be reminded are filled in per patient below;
         // the others are final here.
         let cells = offsets
             .iter()
@@ -242,20 +254,36 @@ pub fn plan(
             }),
             cells,
         });
-        if let (None, Some(f)) = (reason, facts) {
-            let day = a.start.with_timezone(&f.zone).date_naive();
-            groups.entry((f.id, day)).or_default().push(i);
+        // An appointment listed twice is planned once; its second line follows the first.
+        if reason.is_none() && seen.insert(a.id) {
+            by_patient.entry(a.patient_id).or_default().push(i);
         }
     }
-    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
     let appts = input.appointments;
+    let mut groups: Vec<Vec<usize>> = by_patient.into_values().collect();
     for g in &mut groups {
         g.sort_by_key(|&i| (appts[i].start, appts[i].id));
     }
     groups.sort_by_key(|g| g.first().map(|&i| (appts[i].start, appts[i].patient_id)));
     for g in &groups {
         if let Some(facts) = g.first().and_then(|&i| patients.get(&appts[i].patient_id)) {
-            planner.group(facts, g);
+            let later: Vec<&Appointment> = input
+                .later
+                .iter()
+                .filter(|a| a.patient_id == facts.id && a.status.is_open() && a.start > now)
+                .collect();
+            planner.patient(facts, g, &later);
+        }
+    }
+    // A repeated appointment's later lines say what its first line says.
+    let mut first_line: HashMap<AppointmentId, usize> = HashMap::new();
+    for i in 0..planner.lines.len() {
+        let id = planner.lines[i].appointment_id;
+        match first_line.get(&id) {
+            Some(&first) => planner.lines[i] = planner.lines[first].clone(),
+            None => {
+                first_line.insert(id, i);
+            }
         }
     }
     Plan {
@@ -290,218 +318,9 @@ fn rank(status: MessageStatus) -> u8 {
     }
 }
 
-fn recorded_state(m: &ReminderMessage) -> ReminderState {
-    match m.status {
-        MessageStatus::Pending | MessageStatus::Queued => ReminderState::Queued,
-        MessageStatus::Sent | MessageStatus::Received => ReminderState::Sent,
-        MessageStatus::Delivered => ReminderState::Delivered,
-        MessageStatus::Failed | MessageStatus::Undelivered => ReminderState::Failed {
-            code: m.error_code.clone(),
-        },
-        MessageStatus::Blocked => ReminderState::Skipped(SkipReason::BlockedByGate),
-        MessageStatus::Withdrawn => ReminderState::Skipped(SkipReason::Withdrawn),
-    }
-}
-
-struct Planner<'a> {
-    rules: &'a ReminderConfig,
-    now: DateTime<Utc>,
-    mode: PlanMode,
-    offsets: &'a [u32],
-    sent: &'a HashMap<Slot, &'a ReminderMessage>,
-    appointments: &'a [Appointment],
-    lines: Vec<PlanLine>,
-    sends: Vec<PlannedSend>,
-    /// Sends planned in this run, per patient (they count against the caps).
-    planned: HashMap<PatientId, Vec<RecentSend>>,
-}
-
-/// What the group does at the chosen offset, per appointment.
-#[derive(Clone)]
-enum Now {
-    Send(usize),
-    Hold(Held),
-}
-
-impl Planner<'_> {
-    fn recorded(&self, a: &Appointment, offset: u32) -> Option<ReminderState> {
-        self.sent
-            .get(&(a.id, a.start, offset))
-            .map(|m| recorded_state(m))
-    }
-
-    fn covered(&self, i: usize, offset: u32) -> bool {
-        let a = &self.appointments[i];
-        self.sent.contains_key(&(a.id, a.start, offset))
-    }
-
-    fn cutoff(&self, i: usize) -> DateTime<Utc> {
-        self.appointments[i].start - Duration::minutes(i64::from(self.rules.min_lead_minutes))
-    }
-
-    /// Plan one patient's open appointments of one local day (sorted by start).
-    fn group(&mut self, facts: &PatientFacts, g: &[usize]) {
-        let Some(&first) = g.first() else {
-            return;
-        };
-        let now = self.now;
-        let first_start = self.appointments[first].start;
-        let due = |o: u32| first_start - Duration::hours(i64::from(o));
-        let open_at = |o: u32| g.iter().any(|&i| !self.covered(i, o));
-        // Offsets are largest first, so moments come in time order.
-        let latest_due = self.offsets.iter().copied().rfind(|&o| due(o) <= now);
-        let chosen = match self.mode {
-            PlanMode::Scheduled => latest_due,
-            PlanMode::DeskBatch => latest_due.filter(|&o| open_at(o)).or_else(|| {
-                self.offsets
-                    .iter()
-                    .copied()
-                    .find(|&o| due(o) > now && open_at(o))
-            }),
-        };
-        let mut decided: HashMap<usize, Now> = HashMap::new();
-        if let Some(o) = chosen {
-            self.decide(facts, g, o, due(o), &mut decided);
-        }
-        for &i in g {
-            let a = &self.appointments[i];
-            let cells: Vec<ReminderCell> = self
-                .offsets
-                .iter()
-                .map(|&o| {
-                    let state = if let Some(s) = self.recorded(a, o) {
-                        s
-                    } else if Some(o) == chosen {
-                        match decided.get(&i) {
-                            Some(Now::Send(_)) => ReminderState::Planned { due: now },
-                            Some(Now::Hold(h)) => ReminderState::Skipped(h.reason.clone()),
-                            None => ReminderState::Skipped(SkipReason::AlreadySent),
-                        }
-                    } else if due(o) <= now {
-                        ReminderState::Skipped(SkipReason::Superseded)
-                    } else {
-                        let at = next_allowed(due(o), facts.zone, &self.rules.quiet_hours);
-                        if at > self.cutoff(i) {
-                            ReminderState::Skipped(SkipReason::TooClose)
-                        } else {
-                            ReminderState::Planned { due: at }
-                        }
-                    };
-                    ReminderCell {
-                        offset_hours: o,
-                        state,
-                    }
-                })
-                .collect();
-            let next_due = cells
-                .iter()
-                .filter_map(|c| match c.state {
-                    ReminderState::Planned { due } if due > now => Some(due),
-                    _ => None,
-                })
-                .min();
-            let too_close = cells
-                .iter()
-                .any(|c| c.state == ReminderState::Skipped(SkipReason::TooClose));
-            let verdict = match (decided.remove(&i), next_due) {
-                (Some(Now::Send(send)), _) => Verdict::Send { send },
-                (Some(Now::Hold(h)), _) => Verdict::Skip(h),
-                (None, Some(next_due)) => Verdict::Waiting { next_due },
-                (None, None) => Verdict::Skip(Held {
-                    reason: if too_close && !chosen.is_some_and(|o| self.covered(i, o)) {
-                        SkipReason::TooClose
-                    } else {
-                        SkipReason::AlreadySent
-                    },
-                    retry_at: None,
-                }),
-            };
-            if let Some(line) = self.lines.get_mut(i) {
-                line.verdict = verdict;
-                line.cells = cells;
-            }
-        }
-    }
-
-    /// Decide the chosen offset for the group's appointments not yet reminded at it.
-    fn decide(
-        &mut self,
-        facts: &PatientFacts,
-        g: &[usize],
-        offset: u32,
-        due: DateTime<Utc>,
-        decided: &mut HashMap<usize, Now>,
-    ) {
-        let now = self.now;
-        let hold = |reason, retry_at| Now::Hold(Held { reason, retry_at });
-        let mut targets: Vec<usize> = Vec::new();
-        for &i in g.iter().filter(|&&i| !self.covered(i, offset)) {
-            if now > self.cutoff(i) {
-                decided.insert(i, hold(SkipReason::TooClose, None));
-            } else {
-                targets.push(i);
-            }
-        }
-        if targets.is_empty() {
-            return;
-        }
-        let quiet = &self.rules.quiet_hours;
-        let allowed = next_allowed(now, facts.zone, quiet);
-        if allowed > now {
-            for i in targets {
-                let h = if allowed > self.cutoff(i) {
-                    hold(SkipReason::TooClose, None)
-                } else {
-                    hold(quiet_reason(allowed, facts.zone), Some(allowed))
-                };
-                decided.insert(i, h);
-            }
-            return;
-        }
-        let planned = self.planned.entry(facts.id).or_default();
-        let history: Vec<RecentSend> = facts.recent.iter().chain(planned.iter()).copied().collect();
-        let (per_day, per_week) = (self.rules.max_per_day, self.rules.max_per_week);
-        if let Err(free) = cap_check(now, facts.zone, &history, per_day, per_week) {
-            let retry = next_allowed(free, facts.zone, quiet);
-            for i in targets {
-                let retry_at = (retry <= self.cutoff(i)).then_some(retry);
-                decided.insert(i, hold(SkipReason::FrequencyCap, retry_at));
-            }
-            return;
-        }
-        let appts = self.appointments;
-        let Some(key) = ReminderKey::group(
-            targets.iter().map(|&i| (appts[i].id, appts[i].start)),
-            offset,
-        ) else {
-            return;
-        };
-        // Counted on the key, which holds each appointment once even if the input repeats it.
-        let kind = if key.appointments().len() > 1 {
-            MessageKind::SameDayDouble
-        } else {
-            kind_for_offset(offset)
-        };
-        let last_outbound = facts.last_outbound.max(planned.iter().map(|s| s.at).max());
-        let first = first_since_opt_in(&facts.consent, last_outbound);
-        planned.push(RecentSend { at: now, kind });
-        let index = self.sends.len();
-        self.sends.push(PlannedSend {
-            key,
-            kind,
-            patient_id: facts.id,
-            zone: facts.zone,
-            due,
-            opt_out_notice: wants_opt_out_notice(kind, self.rules.opt_out_notice, first),
-        });
-        for i in targets {
-            decided.insert(i, Now::Send(index));
-        }
-    }
-}
-
 /// SPEC §5.7: re-check a reminder that waited (in the offline outbox, or deferred) just
-/// before it goes. `appointments` are the rows its key covers, as they are now; `patient`'s
+/// before it goes — its appointments, consent, number and quiet hours; not the caps, which
+/// were applied when it was planned. `appointments` are the rows its key covers, as they are now; `patient`'s
 /// `recent` must not include this message itself. `Ok` means it may go now; a `Held` with
 /// `retry_at` means wait (quiet hours, cap); without, withdraw it.
 pub fn recheck(
@@ -541,8 +360,11 @@ pub fn recheck(
             return held(SkipReason::TooClose);
         }
     }
-    super::window::send_check(rules, now, patient, kind_for_offset(key.offset_hours()))
+    super::window::reach_check(rules, now, patient, kind_for_offset(key.offset_hours()))
 }
+
+mod planner;
+use planner::Planner;
 
 #[cfg(test)]
 mod tests;

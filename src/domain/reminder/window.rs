@@ -171,19 +171,85 @@ pub fn cap_check(
     Err(free)
 }
 
-/// The checks every send path shares, for one message of `kind` to `patient` at `now`:
-/// consent, mobile number, number flag, quiet hours, frequency cap. Replies to the patient's
-/// own HELP/STOP/START (kinds that do not count against the cap) need only a working number:
-/// they answer the patient and are due at once. The PHI gate and the appointment's own rules
-/// are the caller's.
+/// SPEC §5.6, "earlier ones give way": may an *optional* reminder-class text (an earlier
+/// reminder, not an appointment's last) go at `now`, leaving room under the caps for the
+/// `reserved` texts still to come (each appointment's last reminder, which goes whatever the
+/// caps say)? Checked for every local day and every rolling week that holds `now` or a
+/// reserved moment. `Err` carries when the caps free for it, if that can be told from the
+/// history alone (`None`: it gives way to the reserved ones).
+pub fn cap_check_ahead(
+    now: DateTime<Utc>,
+    tz: Tz,
+    recent: &[RecentSend],
+    reserved: &[DateTime<Utc>],
+    caps: (u32, u32),
+) -> Result<(), Option<DateTime<Utc>>> {
+    let (per_day, per_week) = caps;
+    cap_check(now, tz, recent, per_day, per_week).map_err(Some)?;
+    let mut times: Vec<DateTime<Utc>> = recent
+        .iter()
+        .filter(|s| s.kind.counts_against_cap())
+        .map(|s| s.at)
+        .collect();
+    times.push(now);
+    times.extend(reserved.iter().copied().filter(|&r| r > now));
+    let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    for &checkpoint in std::iter::once(&now).chain(reserved.iter().filter(|&&r| r > now)) {
+        let in_week = times
+            .iter()
+            .filter(|&&t| t > checkpoint - Duration::days(7) && t <= checkpoint)
+            .count();
+        let on_day = times.iter().filter(|&&t| day(t) == day(checkpoint)).count();
+        if in_week > per_week as usize || on_day > per_day as usize {
+            return Err(None);
+        }
+    }
+    Ok(())
+}
+
+/// The checks every send path shares, for one message of `kind` to `patient` at `now`, by the
+/// kind's class: reminder-class texts need consent, a working number, the allowed hours and
+/// room under the frequency caps; operational texts (closures, portal prompts) the same but
+/// never the caps; answers to the patient's own HELP/STOP/START only a working number — they
+/// are due at once. The PHI gate, deadlines and the appointment's own rules are the caller's.
 pub fn send_check(
     rules: &ReminderConfig,
     now: DateTime<Utc>,
     patient: &PatientFacts,
     kind: MessageKind,
 ) -> Result<(), Held> {
-    let hold = |reason, retry_at| Err(Held { reason, retry_at });
+    reach_check(rules, now, patient, kind)?;
     if !kind.counts_against_cap() {
+        return Ok(());
+    }
+    if let Err(free) = cap_check(
+        now,
+        patient.zone,
+        &patient.recent,
+        rules.max_per_day,
+        rules.max_per_week,
+    ) {
+        let retry = next_allowed(free, patient.zone, &rules.quiet_hours);
+        return Err(Held {
+            reason: SkipReason::FrequencyCap,
+            retry_at: Some(retry),
+        });
+    }
+    Ok(())
+}
+
+/// [`send_check`] without the caps: consent, number and quiet hours. What a text that was
+/// recorded and then waited is re-checked against before it goes (SPEC §5.7): the caps were
+/// applied when it was planned — and a reminder planned as an appointment's last must not be
+/// lost to them afterwards.
+pub fn reach_check(
+    rules: &ReminderConfig,
+    now: DateTime<Utc>,
+    patient: &PatientFacts,
+    kind: MessageKind,
+) -> Result<(), Held> {
+    let hold = |reason, retry_at| Err(Held { reason, retry_at });
+    if !kind.keeps_quiet_hours() {
         if !patient.has_mobile {
             return hold(SkipReason::NoMobile, None);
         }
@@ -198,16 +264,6 @@ pub fn send_check(
     let allowed = next_allowed(now, patient.zone, &rules.quiet_hours);
     if allowed > now {
         return hold(quiet_reason(allowed, patient.zone), Some(allowed));
-    }
-    if let Err(free) = cap_check(
-        now,
-        patient.zone,
-        &patient.recent,
-        rules.max_per_day,
-        rules.max_per_week,
-    ) {
-        let retry = next_allowed(free, patient.zone, &rules.quiet_hours);
-        return hold(SkipReason::FrequencyCap, Some(retry));
     }
     Ok(())
 }

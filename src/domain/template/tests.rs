@@ -315,6 +315,24 @@ fn the_double_booking_default_lists_both_times() {
 }
 
 #[test]
+fn visits_on_two_days_in_one_text_each_name_their_day() {
+    let thu = Utc.with_ymd_and_hms(2026, 11, 26, 15, 30, 0).unwrap();
+    let fri = Utc.with_ymd_and_hms(2026, 11, 27, 14, 0, 0).unwrap();
+    let starts = [thu, fri];
+    let out = Template::parse(default_template(MessageKind::SameDayDouble).unwrap())
+        .unwrap()
+        .render(&RenderContext {
+            starts: &starts,
+            ..sample_context(MessageKind::SameDayDouble, SampleSize::Typical)
+        })
+        .unwrap();
+    assert!(
+        out.contains("Thu Nov 26: 10:30 AM and Fri Nov 27 9:00 AM"),
+        "{out}"
+    );
+}
+
+#[test]
 fn help_reply_has_the_ctia_content() {
     let out = Template::parse(default_template(MessageKind::HelpReply).unwrap())
         .unwrap()

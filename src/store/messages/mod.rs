@@ -36,6 +36,8 @@ pub struct NewOutbound<'a> {
     pub created_by: &'a str,
     pub now: DateTime<Utc>,
     pub not_before: Option<DateTime<Utc>>,
+    /// Withdrawn, never sent, at or after this instant.
+    pub send_by: Option<DateTime<Utc>>,
 }
 
 /// Insert an outbound row. Returns `Ok(Some(id))` when new, `Ok(None)` when a row with the same
@@ -47,8 +49,8 @@ pub fn insert_outbound(conn: &Connection, m: &NewOutbound<'_>) -> Result<Option<
         .prepare_cached(
             "INSERT INTO messages (direction, kind, patient_id, appointment_id, idempotency_key, to_number,
                                    body, encoding, segments, status, provider, findings, created_by,
-                                   created_at, not_before, updated_at)
-             VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13)
+                                   created_at, not_before, updated_at, send_by)
+             VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15)
              ON CONFLICT (idempotency_key) DO NOTHING",
         )?
         .execute(params![
@@ -66,13 +68,14 @@ pub fn insert_outbound(conn: &Connection, m: &NewOutbound<'_>) -> Result<Option<
             m.created_by,
             ts(m.now),
             m.not_before.map(ts),
+            m.send_by.map(ts),
         ])?;
     Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
 }
 
 const COLUMNS: &str = "id, direction, kind, patient_id, appointment_id, idempotency_key, to_number, from_number,
     body, status, provider, provider_id, error_code, error_message, findings, created_by, created_at,
-    not_before, sent_at, updated_at, attempts";
+    not_before, sent_at, updated_at, attempts, send_by";
 
 type Raw = (
     (
@@ -94,7 +97,7 @@ type Raw = (
         Option<String>,
         Option<String>,
     ),
-    (String, i64, Option<i64>, Option<i64>, i64, u32),
+    (String, i64, Option<i64>, Option<i64>, i64, u32, Option<i64>),
 );
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -125,6 +128,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Raw> {
             r.get(18)?,
             r.get(19)?,
             r.get(20)?,
+            r.get(21)?,
         ),
     ))
 }
@@ -135,7 +139,7 @@ fn check(raw: Raw) -> Result<Message> {
         (body, status, provider, pid, code, emsg, findings),
         rest,
     ) = raw;
-    let (created_by, created_at, not_before, sent_at, updated_at, attempts) = rest;
+    let (created_by, created_at, not_before, sent_at, updated_at, attempts, send_by) = rest;
     let corrupt = |what, value: &str| StoreError::Corrupt {
         what,
         value: value.to_string(),
@@ -163,6 +167,7 @@ fn check(raw: Raw) -> Result<Message> {
         sent_at: sent_at.map(from_ts).transpose()?,
         updated_at: from_ts(updated_at)?,
         attempts,
+        send_by: send_by.map(from_ts).transpose()?,
     })
 }
 
@@ -202,6 +207,38 @@ pub fn mark_handed_over(
     )?
     .execute(params![id.0, provider, provider_id, status.as_str(), ts(now)])?;
     Ok(())
+}
+
+/// Mark a row `pending` for a send through `provider`, committed by the caller *before* the
+/// provider is called (SPEC §5.8): whatever state it waited in (offline outbox, a transient
+/// error, a quiet-hours deferral), a crash during the call then leaves it `pending`, and it is
+/// reconciled before any retry. An id given by another provider (the offline outbox's `OB…`)
+/// is cleared: it says nothing about what `provider` holds.
+pub fn begin_attempt(
+    conn: &Connection,
+    id: MessageId,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE messages SET status = 'pending', updated_at = ?3,
+                provider_id = CASE WHEN provider = ?2 THEN provider_id END, provider = ?2
+          WHERE id = ?1 AND direction = 'out' AND status IN ('pending', 'queued')",
+    )?
+    .execute(params![id.0, provider, ts(now)])?;
+    Ok(())
+}
+
+/// Outbound rows to `to` that are not sent and have no provider id, oldest first: the rows a
+/// message found at the provider may belong to.
+pub fn unsent_to(conn: &Connection, to: &str) -> Result<Vec<Message>> {
+    query(
+        conn,
+        "WHERE direction = 'out' AND to_number = ?1 AND provider_id IS NULL
+           AND status IN ('pending', 'queued')
+         ORDER BY created_at, id",
+        params![to],
+    )
 }
 
 /// Record a failed attempt. `status` is `Failed` for a permanent error, or stays `Pending`/

@@ -18,6 +18,7 @@ fn outbound<'a>(key: &'a str, p: PatientId) -> NewOutbound<'a> {
         created_by: "system",
         now: t(9, 0),
         not_before: None,
+        send_by: None,
     }
 }
 
@@ -315,4 +316,51 @@ fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
     )
     .unwrap();
     assert!(first.is_some() && again.is_none());
+}
+
+#[test]
+fn begin_attempt_makes_any_waiting_row_pending_and_drops_another_providers_id() {
+    let (store, p, _, _) = fixture();
+    let c = store.conn();
+    // Held by the offline outbox, then sent through Twilio.
+    let held = insert_outbound(c, &outbound("held", p)).unwrap().unwrap();
+    mark_handed_over(c, held, "outbox", "OB1", MessageStatus::Queued, t(9, 0)).unwrap();
+    // Queued after a 429 (its provider already twilio).
+    let limited = insert_outbound(c, &outbound("limited", p))
+        .unwrap()
+        .unwrap();
+    mark_attempt_failed(
+        c,
+        limited,
+        MessageStatus::Queued,
+        Some("20429"),
+        "slow",
+        t(9, 0),
+    )
+    .unwrap();
+    // Already delivered: untouched.
+    let done = insert_outbound(c, &outbound("done", p)).unwrap().unwrap();
+    mark_handed_over(c, done, "twilio", "SM9", MessageStatus::Delivered, t(9, 0)).unwrap();
+    for id in [held, limited, done] {
+        begin_attempt(c, id, "twilio", t(9, 5)).unwrap();
+    }
+    let held = get(c, held).unwrap();
+    assert_eq!(
+        (
+            held.status,
+            held.provider.as_str(),
+            held.provider_id.as_deref()
+        ),
+        (MessageStatus::Pending, "twilio", None)
+    );
+    assert!(held.may_be_at_provider());
+    let limited = get(c, limited).unwrap();
+    assert_eq!(limited.status, MessageStatus::Pending);
+    assert_eq!(get(c, done).unwrap().status, MessageStatus::Delivered);
+    let unsent: Vec<_> = unsent_to(c, "+12015550134")
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(unsent, vec![held.id, limited.id]);
 }

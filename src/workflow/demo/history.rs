@@ -109,6 +109,7 @@ pub(super) fn seed(
                     created_by: "system",
                     now: due,
                     not_before: None,
+                    send_by: None,
                 },
             )?
             else {

@@ -22,6 +22,7 @@ fn pending(store: &Store, p: PatientId, key: &str, kind: MessageKind) -> Message
             created_by: "system",
             now: t(0, 0),
             not_before: None,
+            send_by: None,
         },
     )
     .unwrap()

@@ -30,6 +30,7 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::reminder::ReminderKey;
 use crate::domain::reply::{ReplyContext, ReplyKind, classify};
+use crate::domain::report::LineAction;
 use crate::domain::template::wants_opt_out_notice;
 use crate::phi::Gate;
 use crate::provider::InboundSms;
@@ -37,6 +38,7 @@ use crate::store::{self, Conn, StoreError};
 use crate::workflow::facts::REMINDER_KINDS;
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::outbox::OPT_OUT_CONFIRMATION_WINDOW;
+use crate::workflow::outcome::ReportLine;
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::{consent, templates};
 
@@ -277,7 +279,25 @@ impl Applier<'_> {
         let Some(to) = sms.from_e164() else {
             return Ok(None);
         };
-        let p = store::patients::get(c, patient)?;
+        let p = match store::patients::get(c, patient) {
+            Ok(p) => p,
+            // The reply is applied (an opt-out is recorded all the same); only the answer,
+            // which needs the patient's record to be written, is left out and reported.
+            Err(e @ StoreError::Corrupt { .. }) => {
+                report.lines.push(ReportLine {
+                    kind,
+                    patient_id: patient,
+                    appointment_id: None,
+                    action: LineAction::Unreadable,
+                    reason: Some(crate::workflow::facts::Unreadable::new(patient, &e).reason),
+                    code: None,
+                    message_id: None,
+                    waited: false,
+                });
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
         let template = templates::load(c, kind)?;
         let body = render::render(
             self.config,
@@ -302,6 +322,7 @@ impl Applier<'_> {
             key: answer_key(kind, &sms.provider_id),
             to,
             body,
+            send_by: None,
         };
         match outbound::record(c, &out, self.gate, self.provider, SYSTEM, self.now)? {
             Recorded::Ready(id) => {

@@ -242,11 +242,62 @@ fn replies_to_help_and_stop_do_not_count() {
         },
     ];
     assert_eq!(cap_check(now, New_York, &recent, 1, 3), Ok(()));
+    // Operational texts are not reminder-class: they neither count nor are held (SPEC §5.6).
+    let recent = [
+        RecentSend {
+            at: now - Duration::hours(1),
+            kind: MessageKind::PortalResultsReady,
+        },
+        RecentSend {
+            at: now - Duration::hours(2),
+            kind: MessageKind::Closure,
+        },
+    ];
+    assert_eq!(cap_check(now, New_York, &recent, 1, 3), Ok(()));
     let recent = [RecentSend {
         at: now - Duration::hours(1),
-        kind: MessageKind::PortalResultsReady,
+        kind: MessageKind::Welcome,
     }];
     assert!(cap_check(now, New_York, &recent, 1, 3).is_err());
+}
+
+#[test]
+fn operational_texts_are_not_held_by_the_caps_but_keep_consent_and_quiet_hours() {
+    let rules = ReminderConfig::default();
+    let noon = local(New_York, 2026, 11, 25, 12, 0);
+    let mut f = facts(New_York);
+    // Three reminders this week, one today: both caps are full.
+    for h in [2, 30, 60] {
+        f.recent.push(sent(noon - Duration::hours(h)));
+    }
+    assert_eq!(
+        send_check(&rules, noon, &f, MessageKind::Survey).map_err(|h| h.reason),
+        Err(SkipReason::FrequencyCap)
+    );
+    for kind in [
+        MessageKind::Closure,
+        MessageKind::PortalResultsReady,
+        MessageKind::PortalNewMessage,
+        MessageKind::Custom,
+    ] {
+        assert_eq!(send_check(&rules, noon, &f, kind), Ok(()), "{kind}");
+        let night = local(New_York, 2026, 11, 25, 21, 0);
+        assert_eq!(
+            send_check(&rules, night, &f, kind).map_err(|h| h.retry_at),
+            Err(Some(local(New_York, 2026, 11, 26, 8, 0))),
+            "{kind} waits for the window"
+        );
+        let mut out = f.clone();
+        out.consent = ConsentState::OptedOut {
+            since: noon,
+            method: ConsentMethod::SmsKeyword,
+        };
+        assert_eq!(
+            send_check(&rules, noon, &out, kind).map_err(|h| h.reason),
+            Err(SkipReason::OptedOut),
+            "{kind} obeys consent"
+        );
+    }
 }
 
 // --- shared checks ---------------------------------------------------------------------

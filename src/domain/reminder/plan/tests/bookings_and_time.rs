@@ -64,8 +64,8 @@ fn the_local_day_of_a_double_booking_is_the_patients() {
     assert_eq!(p.sends.len(), 1);
     assert_eq!(p.sends[0].kind, MessageKind::SameDayDouble);
     assert_eq!(p.sends[0].zone, Los_Angeles);
-    // A New York patient with 23:30 and 00:30 has two local days: two groups (both due at
-    // 48h), and the daily cap lets only the nearer through.
+    // A New York patient with 23:30 and 00:30 has two local days, but both visits are due
+    // their 48h reminder now: one text lists both, each under its own day.
     let p = run(
         at(Los_Angeles, 11, 25, 12, 0),
         &[patient(1, New_York)],
@@ -76,20 +76,17 @@ fn the_local_day_of_a_double_booking_is_the_patients() {
         &[],
     );
     assert_eq!(p.sends.len(), 1);
-    assert_eq!(p.sends[0].kind, MessageKind::Reminder48h);
-    assert_eq!(p.sends[0].appointments()[0].0, AppointmentId(20));
-    assert!(matches!(
-        &p.lines[1].verdict,
-        Verdict::Skip(Held {
-            reason: SkipReason::FrequencyCap,
-            ..
-        })
-    ));
+    assert_eq!(p.sends[0].kind, MessageKind::SameDayDouble);
+    assert_eq!(p.sends[0].appointments().len(), 2);
+    assert!(p.sends[0].key.each().all(|(_, _, o)| o == 48));
+    assert_eq!(p.lines[0].verdict, Verdict::Send { send: 0 });
+    assert_eq!(p.lines[1].verdict, Verdict::Send { send: 0 });
 }
 
 #[test]
-fn a_booking_added_after_the_reminder_gets_its_own() {
-    // The 10:00 visit was reminded alone at 24h; the 15:00 one was booked later.
+fn a_booking_added_after_the_reminder_gets_its_own_at_its_own_moment() {
+    // The 10:00 visit was reminded alone at 24h; the 15:00 one was booked later: its own 24h
+    // reminder goes at its own moment (15:00), though the daily cap is full — it is its last.
     let first = appt(20, 1, ny(11, 26, 10, 0));
     let second = appt(21, 1, ny(11, 26, 15, 0));
     let sent = msg(
@@ -101,25 +98,28 @@ fn a_booking_added_after_the_reminder_gets_its_own() {
         at: ny(11, 25, 10, 0),
         kind: MessageKind::Reminder24h,
     });
-    let rules = ReminderConfig {
-        max_per_day: 2,
-        ..ReminderConfig::default()
-    };
-    let p = run_with(
-        &rules,
+    let a = [first, second];
+    let p = run(
         ny(11, 25, 12, 0),
-        PlanMode::Scheduled,
-        &[f],
-        &[first, second],
-        &[sent],
+        std::slice::from_ref(&f),
+        &a,
+        std::slice::from_ref(&sent),
     );
+    assert!(p.sends.is_empty());
+    assert_eq!(p.lines[0].verdict, skip(SkipReason::AlreadySent));
+    assert_eq!(
+        p.lines[1].verdict,
+        Verdict::Waiting {
+            next_due: ny(11, 25, 15, 0)
+        }
+    );
+    let p = run(ny(11, 25, 15, 0), &[f], &a, &[sent]);
     assert_eq!(p.sends.len(), 1);
     assert_eq!(p.sends[0].kind, MessageKind::Reminder24h);
     assert_eq!(
         p.sends[0].appointments(),
         &[(AppointmentId(21), ny(11, 26, 15, 0))]
     );
-    assert_eq!(p.lines[0].verdict, skip(SkipReason::AlreadySent));
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn with_first_only_the_notice_goes_on_the_first_text_since_the_opt_in() {
     };
     let now = ny(11, 25, 12, 0);
     let a = [appt(10, 1, thursday_10()), appt(11, 1, ny(11, 27, 10, 0))];
-    // Never texted: the first send carries it, the second one of the same plan does not.
+    // Never texted: the one text (both visits are due, so one lists both) carries it.
     let p = run_with(
         &rules,
         now,
@@ -291,9 +291,9 @@ fn with_first_only_the_notice_goes_on_the_first_text_since_the_opt_in() {
         &a,
         &[],
     );
-    assert_eq!(p.sends.len(), 2);
+    assert_eq!(p.sends.len(), 1);
+    assert_eq!(p.sends[0].appointments().len(), 2);
     assert!(p.sends[0].opt_out_notice);
-    assert!(!p.sends[1].opt_out_notice);
     // Texted since the opt-in: no notice.
     let mut f = patient(1, New_York);
     f.last_outbound = Some(ny(11, 1, 10, 0));

@@ -3,7 +3,7 @@ use crate::config::OptOutNotice;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentMethod, ConsentState};
 use crate::domain::ids::{AppointmentTypeId, ClinicianId};
-use crate::domain::reminder::reminder_key;
+use crate::domain::reminder::{RecentSend, reminder_key};
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::America::{Los_Angeles, New_York};
 use chrono_tz::Tz;
@@ -91,6 +91,7 @@ fn run_with(
             patients,
             appointments,
             messages,
+            later: &[],
         },
     )
 }
@@ -205,23 +206,42 @@ fn a_missed_reminder_is_not_sent_late_when_a_later_one_is_due() {
 }
 
 #[test]
-fn the_only_due_reminder_is_sent_late() {
-    // Booked 30 hours ahead: the 48h moment passed before booking, nothing later is due yet.
-    let now = ny(11, 25, 8, 0);
-    let p = run(
-        now,
-        &[patient(1, New_York)],
-        &[appt(10, 1, ny(11, 26, 14, 0))],
-        &[],
-    );
+fn a_late_reminder_goes_in_its_window_and_gives_way_past_half_way_to_the_next() {
+    // Thursday 14:00: the 48h moment is Tue 14:00, the 24h one Wed 14:00; half way is Wed
+    // 02:00. Booked (or back online) Tue 18:00: the 48h goes, four hours late.
+    let a = [appt(10, 1, ny(11, 26, 14, 0))];
+    let p = run(ny(11, 24, 18, 0), &[patient(1, New_York)], &a, &[]);
     assert_eq!(p.sends.len(), 1);
     assert_eq!(p.sends[0].key.offset_hours(), 48);
+    // Wed 08:00 (booked 30 hours ahead): the 48h one is dropped, the 24h one goes at 14:00 —
+    // never a late 48h reminder six hours before the 24h one.
+    let now = ny(11, 25, 8, 0);
+    let p = run(now, &[patient(1, New_York)], &a, &[]);
+    assert!(p.sends.is_empty());
     assert_eq!(
-        p.lines[0].cells[1].state,
-        ReminderState::Planned {
-            due: ny(11, 25, 14, 0)
+        p.lines[0].cells,
+        vec![
+            cell(48, ReminderState::Skipped(SkipReason::Superseded)),
+            cell(
+                24,
+                ReminderState::Planned {
+                    due: ny(11, 25, 14, 0)
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        p.lines[0].verdict,
+        Verdict::Waiting {
+            next_due: ny(11, 25, 14, 0)
         }
     );
+    // When the next one cannot go in time, the late one is the last and is never dropped:
+    // a 09:00 visit booked Wed 20:30 (its 24h moment, Wed 09:00, has passed too).
+    let a = [appt(11, 1, ny(11, 26, 9, 0))];
+    let p = run(ny(11, 25, 19, 30), &[patient(1, New_York)], &a, &[]);
+    assert_eq!(p.sends.len(), 1);
+    assert_eq!(p.sends[0].key.offset_hours(), 24);
 }
 
 #[test]
@@ -461,11 +481,12 @@ fn a_deferral_that_would_land_within_the_lead_is_too_close() {
 #[test]
 fn frequency_cap_counts_recent_sends_and_this_plans_own() {
     let now = ny(11, 25, 12, 0);
-    // Already texted today (a portal prompt): the reminder waits for tomorrow's window.
+    // Already sent a reminder-class text today (the welcome): the reminder waits for
+    // tomorrow's window.
     let mut f = patient(1, New_York);
     f.recent.push(RecentSend {
         at: ny(11, 25, 9, 0),
-        kind: MessageKind::PortalResultsReady,
+        kind: MessageKind::Welcome,
     });
     let p = run(now, &[f], &[appt(10, 1, ny(11, 27, 10, 0))], &[]);
     assert!(p.sends.is_empty());
@@ -476,16 +497,21 @@ fn frequency_cap_counts_recent_sends_and_this_plans_own() {
             retry_at: Some(ny(11, 26, 8, 0)),
         })
     );
-    // A HELP reply does not count.
-    let mut f = patient(1, New_York);
-    f.recent.push(RecentSend {
-        at: ny(11, 25, 9, 0),
-        kind: MessageKind::HelpReply,
-    });
-    let p = run(now, &[f], &[appt(10, 1, ny(11, 27, 10, 0))], &[]);
-    assert_eq!(p.sends.len(), 1);
-    // Two appointments on different days, both due now: the nearer one goes, the other is
-    // capped by the first.
+    // A HELP reply or an operational text (portal prompt, closure notice) does not count.
+    for kind in [
+        MessageKind::HelpReply,
+        MessageKind::PortalResultsReady,
+        MessageKind::Closure,
+    ] {
+        let mut f = patient(1, New_York);
+        f.recent.push(RecentSend {
+            at: ny(11, 25, 9, 0),
+            kind,
+        });
+        let p = run(now, &[f], &[appt(10, 1, ny(11, 27, 10, 0))], &[]);
+        assert_eq!(p.sends.len(), 1, "{kind}");
+    }
+    // Two appointments on different days, both due now: one text lists both.
     let p = run(
         now,
         &[patient(1, New_York)],
@@ -496,19 +522,16 @@ fn frequency_cap_counts_recent_sends_and_this_plans_own() {
         &[],
     );
     assert_eq!(p.sends.len(), 1);
-    assert_eq!(p.sends[0].appointments()[0].0, AppointmentId(10));
+    assert_eq!(
+        p.sends[0].key.to_string(),
+        "reminder:24h:10@2026-11-26T16:00:00Z+48h:11@2026-11-27T14:00:00Z"
+    );
+    assert_eq!(p.lines[0].verdict, Verdict::Send { send: 0 });
     assert_eq!(p.lines[1].verdict, Verdict::Send { send: 0 });
-    assert!(matches!(
-        &p.lines[0].verdict,
-        Verdict::Skip(Held {
-            reason: SkipReason::FrequencyCap,
-            ..
-        })
-    ));
 }
 
 #[test]
-fn the_weekly_cap_is_configurable() {
+fn the_weekly_cap_is_configurable_and_holds_only_earlier_reminders() {
     let now = ny(11, 25, 12, 0);
     let mut f = patient(1, New_York);
     f.recent = (2..=4)
@@ -517,15 +540,38 @@ fn the_weekly_cap_is_configurable() {
             kind: MessageKind::Reminder24h,
         })
         .collect();
-    let a = [appt(10, 1, thursday_10())];
-    let p = run(now, std::slice::from_ref(&f), &a, &[]);
-    assert!(p.sends.is_empty(), "3 in the last 7 days");
-    let rules = ReminderConfig {
-        max_per_week: 4,
-        ..ReminderConfig::default()
+    // Friday 10:00: its 48h reminder (Wed 10:00) is due, its 24h one comes Thursday.
+    let a = [appt(10, 1, ny(11, 27, 10, 0))];
+    let with = |per_week| {
+        let rules = ReminderConfig {
+            max_per_week: per_week,
+            ..ReminderConfig::default()
+        };
+        run_with(
+            &rules,
+            now,
+            PlanMode::Scheduled,
+            std::slice::from_ref(&f),
+            &a,
+            &[],
+        )
     };
-    let p = run_with(&rules, now, PlanMode::Scheduled, &[f], &a, &[]);
+    let held = |p: &Plan| match &p.lines[0].verdict {
+        Verdict::Skip(h) if h.reason == SkipReason::FrequencyCap => Some(h.retry_at),
+        _ => None,
+    };
+    // 3 in the last 7 days: full.
+    assert!(held(&with(3)).is_some());
+    // 4 allowed: room for one more this week, which Thursday's last reminder needs — the
+    // 48h one gives way.
+    assert_eq!(held(&with(4)), Some(None));
+    // 5 allowed: both fit.
+    assert_eq!(with(5).sends.len(), 1);
+    // The last reminder itself is never held: Thursday 10:00, caps full.
+    let p = run(ny(11, 26, 10, 0), std::slice::from_ref(&f), &a, &[]);
     assert_eq!(p.sends.len(), 1);
+    assert_eq!(p.sends[0].key.offset_hours(), 24);
 }
 
 mod bookings_and_time;
+mod caps;

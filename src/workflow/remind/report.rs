@@ -1,0 +1,159 @@
+//! What `remind` reports: the counters of the run, one line per appointment and per text
+//! (texts that waited included), the totals counted from those lines, and the run's audit
+//! record.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::ids::PatientId;
+use crate::domain::message::MessageKind;
+use crate::domain::reminder::PlanCounts;
+use crate::domain::report::{LineAction, Totals};
+use crate::store::{self, Conn, StoreError};
+use crate::workflow::outbox::FlushReport;
+use crate::workflow::outcome;
+
+pub use crate::workflow::outcome::ReportLine;
+
+/// What `remind` did (or, with `dry_run`, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RemindReport {
+    pub now: DateTime<Utc>,
+    pub dry_run: bool,
+    pub provider: String,
+    /// Reminder plan counts (texts, appointments reminded, waiting, skipped).
+    pub plan: PlanCounts,
+    pub welcomes: usize,
+    pub surveys: usize,
+    /// New rows written (sent or about to be).
+    pub recorded: usize,
+    pub blocked: usize,
+    pub sent: usize,
+    pub failed: usize,
+    /// Left queued for the next run (transient errors, stopped run).
+    pub deferred: usize,
+    /// Outcome unknown: left pending, reconciled before any retry.
+    pub unknown: usize,
+    /// Texts that had waited and went out, were withdrawn or still wait.
+    pub outbox_sent: usize,
+    pub outbox_withdrawn: usize,
+    pub outbox_waiting: usize,
+    /// The run stopped early (e.g. bad Twilio credentials).
+    pub stopped: Option<String>,
+    /// Why texts were left waiting for the next run (`deferred`, `unknown`), when known.
+    pub waiting_reason: Option<String>,
+    /// Every line counted by action: the summary, computed from `lines` and nothing else.
+    pub totals: Totals,
+    pub lines: Vec<ReportLine>,
+}
+
+impl RemindReport {
+    /// Some text could not be sent and will not go by itself (exit code 3).
+    pub fn partly_failed(&self) -> bool {
+        self.totals.partly_failed()
+    }
+
+    /// Count the lines (call once they are final).
+    pub(super) fn total(&mut self) {
+        self.totals = Totals::of(self.lines.iter().map(|l| l.action));
+        let count = |kind| {
+            self.lines
+                .iter()
+                .filter(|l| {
+                    l.kind == kind
+                        && !l.waited
+                        && matches!(
+                            l.action,
+                            LineAction::Send | LineAction::Sent | LineAction::InOutbox
+                        )
+                })
+                .count()
+        };
+        self.welcomes = count(MessageKind::Welcome);
+        self.surveys = count(MessageKind::Survey);
+    }
+
+    /// Take the outbox flush's counters and one line per text it looked at.
+    pub(super) fn add_flush(
+        &mut self,
+        c: &Conn,
+        flushed: &FlushReport,
+        tz: Tz,
+    ) -> Result<(), StoreError> {
+        self.outbox_sent = flushed.dispatch.sent;
+        self.outbox_withdrawn = flushed.withdrawn + flushed.dispatch.withdrawn;
+        self.outbox_waiting = flushed.waiting;
+        // Waiting texts that failed or still could not go count with this run's own.
+        self.failed = flushed.dispatch.failed;
+        self.deferred = flushed.dispatch.deferred;
+        self.unknown = flushed.dispatch.unknown + flushed.unresolved;
+        self.waiting_reason = flushed.dispatch.waiting_reason.clone().or_else(|| {
+            (flushed.unresolved > 0).then(|| {
+                format!(
+                    "{} earlier text(s) could not be checked with {} (did they arrive?); \
+                     they stay unsent until it answers, next run",
+                    flushed.unresolved, self.provider
+                )
+            })
+        });
+        self.lines
+            .extend(outcome::flush_lines(c, flushed, self.now, tz)?);
+        Ok(())
+    }
+}
+
+/// A line for an appointment or a patient whose record cannot be read.
+pub(super) fn unreadable_line(
+    kind: MessageKind,
+    patient: PatientId,
+    appointment: Option<crate::domain::ids::AppointmentId>,
+    reason: String,
+) -> ReportLine {
+    ReportLine {
+        kind,
+        patient_id: patient,
+        appointment_id: appointment,
+        action: LineAction::Unreadable,
+        reason: Some(reason),
+        code: None,
+        message_id: None,
+        waited: false,
+    }
+}
+
+/// One audit record per run, listing every skip, block, failure and unreadable record with
+/// its reason (SPEC §5.10).
+pub(super) fn audit_run(c: &Conn, r: &RemindReport, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let noted: Vec<_> = r
+        .lines
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.action,
+                LineAction::Skip
+                    | LineAction::Blocked
+                    | LineAction::Failed
+                    | LineAction::Unreadable
+                    | LineAction::Withdrawn
+            )
+        })
+        .map(|l| json!({ "appointment": l.appointment_id.map(|a| a.0), "patient": l.patient_id.0,
+                         "kind": l.kind.as_str(), "action": l.action, "reason": l.reason, "code": l.code }))
+        .collect();
+    store::audit::append(
+        c,
+        &AuditEntry::new(
+            now,
+            SYSTEM,
+            "remind.run",
+            "reminders",
+            json!({ "texts": r.plan.texts, "recorded": r.recorded, "sent": r.sent, "failed": r.failed,
+                    "deferred": r.deferred, "blocked": r.blocked, "welcomes": r.welcomes, "surveys": r.surveys,
+                    "stopped": r.stopped, "totals": r.totals, "skipped": noted }),
+        ),
+    )?;
+    Ok(())
+}
