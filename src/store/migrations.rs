@@ -293,7 +293,7 @@ CREATE INDEX appointments_by_start ON appointments
 -- Statistics read a period's reminder rows, exports a period's messages, by creation time;
 -- covering for the statistics' columns.
 CREATE INDEX messages_by_created ON messages
-    (created_at, direction, appointment_id, status, idempotency_key);
+    (created_at, direction, status, idempotency_key);
 -- Opt-outs per period.
 CREATE INDEX consent_by_recorded ON consent_events (recorded_at, kind);
 "#;

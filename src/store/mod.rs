@@ -20,6 +20,7 @@ pub mod migrations;
 pub mod patients;
 pub mod reference;
 pub mod settings;
+pub mod stats;
 pub mod templates;
 
 pub use rusqlite::Connection as Conn;

@@ -1,0 +1,133 @@
+//! The rows the statistics are computed from, each read by one indexed range query (see
+//! `docs/BENCHMARKS.md` for the query plans): a period's appointments by start time, the
+//! reminder rows that may cover them by creation time, opt-outs by recording time, and the
+//! consent events and mobile numbers eligibility is judged on.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::{Result, StoreError, from_ts, ts};
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
+use crate::domain::message::MessageStatus;
+use crate::domain::stats::{AppointmentFacts, ReminderRow};
+
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        value: value.to_string(),
+    }
+}
+
+/// Appointments starting in `[from, to)`, any status. Answered from the covering index
+/// `appointments_by_start` alone.
+pub fn appointments(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AppointmentFacts>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, patient_id, clinician_id, type_id, start_at, status, booked_at,
+                cancelled_at, confirmed_at
+           FROM appointments WHERE start_at >= ?1 AND start_at < ?2",
+    )?;
+    let mut rows = stmt.query(params![ts(from), ts(to)])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let status = r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
+        let opt_ts = |i| -> Result<Option<DateTime<Utc>>> {
+            r.get::<_, Option<i64>>(i)?.map(from_ts).transpose()
+        };
+        out.push(AppointmentFacts {
+            id: AppointmentId(r.get(0)?),
+            patient_id: PatientId(r.get(1)?),
+            clinician_id: ClinicianId(r.get(2)?),
+            type_id: AppointmentTypeId(r.get(3)?),
+            start: from_ts(r.get(4)?)?,
+            status: AppointmentStatus::parse(status)
+                .ok_or_else(|| corrupt("appointments.status", status))?,
+            booked_at: from_ts(r.get(6)?)?,
+            cancelled_at: opt_ts(7)?,
+            confirmed_at: opt_ts(8)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Outbound reminder rows created in `[from, to)` (the caller widens the window by the
+/// earliest reminder offset: a reminder is written before the appointment it covers).
+/// Reminder keys start with `reminder:`; the range test on the key keeps this inside the
+/// covering index `messages_by_created`.
+pub fn reminder_rows(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<ReminderRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT idempotency_key, status FROM messages
+          WHERE created_at >= ?1 AND created_at < ?2 AND direction = 'out'
+            AND idempotency_key >= 'reminder:' AND idempotency_key < 'reminder;'",
+    )?;
+    let mut rows = stmt.query(params![ts(from), ts(to)])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let status = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        out.push(ReminderRow {
+            key: r.get(0)?,
+            status: MessageStatus::parse(status)
+                .ok_or_else(|| corrupt("messages.status", status))?,
+        });
+    }
+    Ok(out)
+}
+
+/// When each opt-out recorded in `[from, to)` was recorded (index `consent_by_recorded`).
+pub fn opt_outs(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT recorded_at FROM consent_events
+          WHERE recorded_at >= ?1 AND recorded_at < ?2 AND kind = 'opt_out'",
+    )?;
+    let rows = stmt.query_map(params![ts(from), ts(to)], |r| r.get::<_, i64>(0))?;
+    rows.map(|r| from_ts(r?)).collect()
+}
+
+/// Every patient's consent events, oldest first (ties in recording order).
+pub fn consent_events(conn: &Connection) -> Result<HashMap<PatientId, Vec<ConsentEvent>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
+          ORDER BY patient_id, recorded_at, id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let kind = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let method = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+        let event = ConsentEvent {
+            kind: ConsentKind::parse(kind).ok_or_else(|| corrupt("consent_events.kind", kind))?,
+            method: ConsentMethod::parse(method)
+                .ok_or_else(|| corrupt("consent_events.method", method))?,
+            evidence: r.get(3)?,
+            recorded_by: r.get(4)?,
+            at: from_ts(r.get(5)?)?,
+        };
+        out.entry(PatientId(r.get(0)?)).or_default().push(event);
+    }
+    Ok(out)
+}
+
+/// Patients who have a mobile number (index `patients_by_mobile`).
+pub fn patients_with_mobile(conn: &Connection) -> Result<HashSet<PatientId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM patients WHERE mobile IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+    rows.map(|r| Ok(PatientId(r?))).collect()
+}
+
+#[cfg(test)]
+mod tests;
