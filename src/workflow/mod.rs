@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod remind;
 pub mod render;
 pub mod send;
+pub mod stats;
 pub mod sync;
 pub mod templates;
 
