@@ -15,6 +15,7 @@ pub mod appointments;
 pub mod audit;
 pub mod consent;
 pub mod day;
+pub mod exports;
 pub mod messages;
 pub mod migrations;
 pub mod patients;

@@ -10,6 +10,7 @@ pub mod day;
 pub mod demo;
 pub mod desk;
 pub mod dispatch;
+pub mod export;
 pub mod facts;
 pub mod lock;
 pub mod outbound;
