@@ -20,6 +20,7 @@ pub mod messages;
 pub mod migrations;
 pub mod patients;
 pub mod reference;
+pub mod review;
 pub mod settings;
 pub mod stats;
 pub mod templates;

@@ -5,6 +5,7 @@
 //! never `tui` or `cli`. Functions take `now` and the config explicitly.
 
 pub mod audit;
+pub mod compliance;
 pub mod consent;
 pub mod day;
 pub mod demo;
