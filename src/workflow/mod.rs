@@ -5,8 +5,10 @@
 //! never `tui` or `cli`. Functions take `now` and the config explicitly.
 
 pub mod audit;
+pub mod audit_log;
 pub mod compliance;
 pub mod consent;
+pub mod consent_review;
 pub mod day;
 pub mod demo;
 pub mod desk;
