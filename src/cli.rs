@@ -1,5 +1,6 @@
 //! Command-line interface: clap types and dispatch. One file per command under `cli/`,
-//! each a thin call into `workflow`. Exit codes: 0 success, 1 user-facing error, 2 usage.
+//! each a thin call into `workflow`. Exit codes: 0 success, 1 user-facing error, 2 usage,
+//! 3 a run that partly failed or a review with findings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,11 +12,16 @@ use crate::config::Config;
 use crate::paths::Paths;
 
 pub mod audit;
+pub mod audit_review;
+pub mod consent;
 pub mod demo;
+pub mod export;
+pub mod output;
 pub mod phi;
 pub mod remind;
 pub mod runtime;
 pub mod send;
+pub mod stats;
 pub mod sync;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
@@ -34,16 +40,22 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The audit trail: `audit verify` checks its hash chain.
+    /// The audit trail: `verify` its hash chain, `export` it, `review` what was sent.
     Audit(audit::AuditArgs),
+    /// SMS consent: one patient's history for a dispute, or the practice-wide review.
+    Consent(consent::ConsentArgs),
     /// Create (or reuse) a demo practice and open the console on it.
     Demo(demo::DemoArgs),
+    /// Appointments or messages of a period as CSV or JSON (audited).
+    Export(export::ExportArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
     /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
     Remind(remind::RemindArgs),
     /// One-off sends through the same rules: a portal prompt, a closure notice.
     Send(send::SendArgs),
+    /// No-show statistics for a period: rates, breakdowns, whether reminders help.
+    Stats(stats::StatsArgs),
     /// Fetch replies and delivery statuses from the SMS provider, apply them, answer
     /// HELP/STOP/START, then send what waits in the outbox.
     Sync(sync::SyncArgs),
@@ -61,10 +73,13 @@ pub struct Context {
 pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Audit(args) => audit::run(args, ctx),
+        Command::Consent(args) => consent::run(args, ctx),
         Command::Demo(args) => demo::run(args, ctx),
+        Command::Export(args) => export::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
         Command::Remind(args) => remind::run(args, ctx),
         Command::Send(args) => send::run(args, ctx),
+        Command::Stats(args) => stats::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
     }
 }

@@ -1,10 +1,12 @@
 //! `frontdesk audit verify`: walk the audit trail's hash chain and say whether it is intact.
+//! `audit export`: the log as CSV or JSON lines. `audit review`: the compliance review
+//! (every template and sent body re-scanned with the current PHI gate; exit 3 on findings).
 
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 
-use super::{Context, runtime};
+use super::{Context, audit_review, runtime};
 use crate::workflow::audit;
 
 #[derive(Debug, Args)]
@@ -21,10 +23,50 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the log (or part of it) as CSV or JSON lines, hashes included.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: LogFormat,
+        /// First day, practice time (YYYY-MM-DD). Default: the first record.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last day, inclusive. Default: the last record.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this member's records (`system` for automatic ones).
+        #[arg(long, value_name = "USERNAME")]
+        staff: Option<String>,
+    },
+    /// Re-scan every template and every sent text with the current PHI gate (exit 3 if
+    /// anything is found).
+    Review {
+        #[arg(long, value_enum, default_value = "table")]
+        format: super::output::ReviewFormat,
+    },
+}
+
+/// `audit export --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Csv,
+    Jsonl,
 }
 
 pub fn run(args: AuditArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.command {
+        AuditCommand::Export {
+            format,
+            from,
+            to,
+            staff,
+        } => audit_review::export(
+            ctx,
+            format,
+            from.as_deref(),
+            to.as_deref(),
+            staff.as_deref(),
+        ),
+        AuditCommand::Review { format } => audit_review::review(ctx, format),
         AuditCommand::Verify { json } => {
             let store = runtime::open_store(ctx)?;
             let report = audit::verify(&store)?;

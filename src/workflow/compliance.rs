@@ -4,11 +4,18 @@
 //! month would be refused today.
 //!
 //! Templates are checked the way saving checks them: rendered on the sample appointment,
-//! typical and long. Findings carry the flagged words (the manager must see them); the audit
-//! record of the review carries counts only.
+//! typical and long. In a sent body, the values the renderer filled from the database — the
+//! patient's names, clinician names, the practice's name and location, type labels — are
+//! trusted as SPEC §5.1 says: vocabulary findings inside them are dropped (a patient named
+//! Camila is not a prescription), identifier findings are kept. Findings carry the flagged
+//! words (the manager must see them); the audit record of the review carries counts only.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::config::Config;
 
 use crate::domain::export::ReviewEvent;
 use crate::domain::ids::{MessageId, PatientId};
@@ -100,12 +107,14 @@ impl ComplianceReport {
 /// Re-scan everything and append the review's audit record (call inside a transaction).
 pub fn review(
     conn: &Conn,
+    config: &Config,
     gate: &Gate,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ComplianceReport, StoreError> {
     let mut report = ComplianceReport::default();
     scan_templates(conn, gate, now, &mut report)?;
+    let mut trusted = Trusted::load(conn, config)?;
     let mut after = MessageId(0);
     loop {
         let page = store::review::outbound_bodies(conn, after, PAGE)?;
@@ -119,7 +128,8 @@ pub fn review(
                 status: m.status,
                 patient_id: m.patient_id,
             };
-            push_verdict(&mut report, gate, &m.body, &place, m.at);
+            let spans = trusted.spans(conn, m.patient_id, &m.body)?;
+            push_verdict(&mut report, gate, &m.body, &place, m.at, &spans);
         }
     }
     let event = ReviewEvent::Compliance {
@@ -157,7 +167,7 @@ fn scan_templates(
         match rendered {
             Ok(texts) => {
                 for text in texts {
-                    push_verdict(report, gate, &text, &place, when);
+                    push_verdict(report, gate, &text, &place, when, &[]);
                 }
             }
             Err(e) => report.findings.push(Finding {
@@ -183,14 +193,87 @@ fn scan_templates(
     Ok(())
 }
 
+/// The values a renderer fills from the database, per patient and for everyone.
+struct Trusted {
+    common: Vec<String>,
+    patients: HashMap<PatientId, Vec<String>>,
+}
+
+impl Trusted {
+    fn load(conn: &Conn, config: &Config) -> Result<Self, StoreError> {
+        let mut common = vec![
+            config.practice.name.clone(),
+            config.practice.location.clone(),
+        ];
+        common.extend(
+            store::reference::clinicians(conn)?
+                .into_iter()
+                .map(|c| c.display_name),
+        );
+        common.extend(
+            store::reference::types(conn)?
+                .into_iter()
+                .map(|t| t.sms_label),
+        );
+        common.retain(|v| !v.trim().is_empty());
+        Ok(Self {
+            common,
+            patients: HashMap::new(),
+        })
+    }
+
+    /// Byte spans of trusted values in `body`.
+    fn spans(
+        &mut self,
+        conn: &Conn,
+        patient: Option<PatientId>,
+        body: &str,
+    ) -> Result<Vec<(usize, usize)>, StoreError> {
+        let own: &[String] = match patient {
+            Some(p) => {
+                if !self.patients.contains_key(&p) {
+                    let names = match store::patients::get(conn, p) {
+                        Ok(x) => vec![x.first_name, x.last_name],
+                        Err(StoreError::NotFound { .. }) => Vec::new(),
+                        Err(e) => return Err(e),
+                    };
+                    self.patients.insert(p, names);
+                }
+                self.patients.get(&p).map_or(&[][..], Vec::as_slice)
+            }
+            None => &[],
+        };
+        Ok(self
+            .common
+            .iter()
+            .chain(own)
+            .filter(|v| !v.trim().is_empty())
+            .flat_map(|v| {
+                body.match_indices(v.as_str())
+                    .map(|(i, m)| (i, i + m.len()))
+            })
+            .collect())
+    }
+}
+
 fn push_verdict(
     report: &mut ComplianceReport,
     gate: &Gate,
     text: &str,
     place: &Place,
     when: DateTime<Utc>,
+    trusted: &[(usize, usize)],
 ) {
-    for f in gate.check(text).findings.into_iter().filter(|f| !f.allowed) {
+    let inside_trusted = |f: &crate::phi::Finding| {
+        f.category != Category::Identifier
+            && trusted.iter().any(|&(a, b)| a <= f.start && f.end <= b)
+    };
+    for f in gate
+        .check(text)
+        .findings
+        .into_iter()
+        .filter(|f| !f.allowed && !inside_trusted(f))
+    {
         report.findings.push(Finding {
             place: place.clone(),
             when,
@@ -250,12 +333,66 @@ mod tests {
             MessageStatus::Delivered,
             t(9, 0),
         );
-        let r = review(store.conn(), &Gate::default(), "manager", t(10, 0)).unwrap();
+        let r = review(
+            store.conn(),
+            &Config::default(),
+            &Gate::default(),
+            "manager",
+            t(10, 0),
+        )
+        .unwrap();
         assert!(r.clean(), "{:?}", r.findings);
         assert_eq!(r.templates_checked, DEFAULT_TEMPLATES.len());
         assert_eq!(r.messages_checked, 1);
         let audit = store::audit::for_subject(store.conn(), "practice").unwrap();
         assert_eq!(audit.last().unwrap().action, "audit.review");
+    }
+
+    #[test]
+    fn the_patient_s_own_name_is_trusted_but_not_everywhere() {
+        let (store, p, _, _) = fixture();
+        // A patient called Camila (also a contraceptive's brand name).
+        store
+            .conn()
+            .execute(
+                "UPDATE patients SET first_name = 'Camila' WHERE id = ?1",
+                [p.0],
+            )
+            .unwrap();
+        text(
+            &store,
+            "k1",
+            "Riverside: Camila, see you Wed 9:00. Reply STOP to opt out.",
+            MessageStatus::Delivered,
+            t(9, 0),
+        );
+        // The same word in a text to someone else (here: to no patient on file) is a drug,
+        // not a name: still a finding. (In a text to Camila herself it cannot be told apart.)
+        text(
+            &store,
+            "k2",
+            "Your Camila refill is ready.",
+            MessageStatus::Delivered,
+            t(9, 1),
+        );
+        store
+            .conn()
+            .execute(
+                "UPDATE messages SET patient_id = NULL WHERE idempotency_key = 'k2'",
+                [],
+            )
+            .unwrap();
+        let r = review(
+            store.conn(),
+            &Config::default(),
+            &Gate::default(),
+            "manager",
+            t(10, 0),
+        )
+        .unwrap();
+        let ids: Vec<String> = r.findings.iter().map(|f| f.place.label()).collect();
+        assert!(ids.iter().all(|l| !l.starts_with("message 1 ")), "{ids:?}");
+        assert!(ids.iter().any(|l| l.starts_with("message 2 ")), "{ids:?}");
     }
 
     #[test]
@@ -293,7 +430,14 @@ mod tests {
             t(8, 0),
         )
         .unwrap();
-        let r = review(store.conn(), &Gate::default(), "manager", t(10, 0)).unwrap();
+        let r = review(
+            store.conn(),
+            &Config::default(),
+            &Gate::default(),
+            "manager",
+            t(10, 0),
+        )
+        .unwrap();
         assert_eq!(r.messages_checked, 1);
         let places: Vec<String> = r.findings.iter().map(|f| f.place.label()).collect();
         assert!(

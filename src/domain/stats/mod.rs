@@ -23,6 +23,7 @@ use crate::domain::message::MessageStatus;
 
 pub mod breakdowns;
 pub mod comparisons;
+pub mod csv;
 pub mod definitions;
 pub mod intervals;
 pub mod period;
@@ -36,7 +37,7 @@ pub use comparisons::{Arm, Comparison, Factor, Verdict};
 pub use definitions::{Decided, Lateness, Outcome, Rates, ReminderSummary, Tally};
 pub use intervals::Interval;
 pub use period::{Period, PeriodError, Preset};
-pub use report::{Comparisons, GroupComparison, Measure, StatsReport, Visit, compute};
+pub use report::{Breakdowns, Comparisons, GroupComparison, Measure, StatsReport, Visit, compute};
 
 /// One appointment as the statistics need it (`store::stats` reads these by start time).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

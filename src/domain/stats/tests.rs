@@ -657,3 +657,30 @@ fn unrecorded_and_cancelled_appointments_are_not_compared() {
     let c = &r.comparisons.reminded;
     assert_eq!(c.with.appointments + c.without.appointments, 0);
 }
+
+#[test]
+fn csv_has_a_total_row_then_the_chosen_bars() {
+    let mut fx = Fx::new(weeks());
+    fx.add(1, ny(2026, 11, 16, 9, 0), NoShow);
+    fx.add(2, ny(2026, 11, 17, 9, 0), Completed);
+    let r = fx.run();
+    let text = csv::to_csv(&r, &[Dimension::Weekday, Dimension::Week]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], csv::COLUMNS.join(","));
+    assert!(
+        lines[1].starts_with("total,,2026-10-26 to 2026-11-22,2,1,1,0,"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines.len(), 1 + 1 + 7 + 4);
+    assert!(lines[2].starts_with("weekday,0,Mon,1,0,1,"), "{}", lines[2]);
+    // Tuesday: no-show rate 0; Wednesday: no rate at all (empty cell, not 0).
+    let tue: Vec<&str> = lines[3].split(',').collect();
+    let wed: Vec<&str> = lines[4].split(',').collect();
+    assert_eq!((tue[17], wed[17]), ("0", ""));
+    assert!(
+        lines[9].starts_with("week,2026-10-26,week of 2026-10-26,0,"),
+        "{}",
+        lines[9]
+    );
+}
