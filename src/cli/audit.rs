@@ -36,6 +36,12 @@ pub enum AuditCommand {
         /// Only this member's records (`system` for automatic ones).
         #[arg(long, value_name = "USERNAME")]
         staff: Option<String>,
+        /// Only actions starting with this (`consent`, `export`, `message.sent`).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only records about this patient.
+        #[arg(long, value_name = "ID")]
+        patient: Option<i64>,
     },
     /// Re-scan every template and every sent text with the current PHI gate (exit 3 if
     /// anything is found).
@@ -59,13 +65,19 @@ pub fn run(args: AuditArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             from,
             to,
             staff,
-        } => audit_review::export(
-            ctx,
-            format,
-            from.as_deref(),
-            to.as_deref(),
-            staff.as_deref(),
-        ),
+            action,
+            patient,
+        } => {
+            let subject = patient.map(|p| format!("patient:{p}"));
+            let filter = audit_review::ExportFilter {
+                from: from.as_deref(),
+                to: to.as_deref(),
+                staff: staff.as_deref(),
+                action: action.as_deref(),
+                subject: subject.as_deref(),
+            };
+            audit_review::export(ctx, format, &filter)
+        }
         AuditCommand::Review { format } => audit_review::review(ctx, format),
         AuditCommand::Verify { json } => {
             let store = runtime::open_store(ctx)?;

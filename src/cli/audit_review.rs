@@ -16,14 +16,18 @@ use crate::workflow::audit_log::{self, AuditFilter, CSV_HEADER};
 use crate::workflow::compliance::{self, ComplianceReport};
 use crate::workflow::export::local;
 
-pub fn export(
-    ctx: &Context,
-    format: LogFormat,
-    from: Option<&str>,
-    to: Option<&str>,
-    staff: Option<&str>,
-) -> anyhow::Result<ExitCode> {
+/// What `audit export` was asked for.
+pub struct ExportFilter<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub staff: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub subject: Option<&'a str>,
+}
+
+pub fn export(ctx: &Context, format: LogFormat, f: &ExportFilter<'_>) -> anyhow::Result<ExitCode> {
     let tz = ctx.config.practice.time_zone;
+    let (from, to) = (f.from, f.to);
     let period = match (from, to) {
         (None, None) => None,
         // An open end is the first or the last day anyone could have written.
@@ -36,7 +40,9 @@ pub fn export(
     let mut store = output::open_existing(ctx)?;
     let filter = AuditFilter {
         period: period.map(|p| (p, tz)),
-        actor: staff,
+        actor: f.staff,
+        action: f.action,
+        subject: f.subject,
     };
     let (label, header) = match format {
         LogFormat::Csv => ("csv", Some(crate::domain::csv::header(&CSV_HEADER))),

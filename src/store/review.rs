@@ -95,7 +95,26 @@ pub fn audit_records(
           WHERE id > ?1 AND at >= ?2 AND at < ?3 ORDER BY id LIMIT ?4",
     )?;
     let (lo, hi) = (from.map_or(i64::MIN, ts), to.map_or(i64::MAX, ts));
-    let mut rows = stmt.query(params![after, lo, hi, limit as i64])?;
+    audit_rows(stmt.query(params![after, lo, hi, limit as i64])?)
+}
+
+/// The same, newest first, with id before `before`.
+pub fn audit_records_before(
+    conn: &Connection,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    before: i64,
+    limit: usize,
+) -> Result<Vec<AuditRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit
+          WHERE id < ?1 AND at >= ?2 AND at < ?3 ORDER BY id DESC LIMIT ?4",
+    )?;
+    let (lo, hi) = (from.map_or(i64::MIN, ts), to.map_or(i64::MAX, ts));
+    audit_rows(stmt.query(params![before, lo, hi, limit as i64])?)
+}
+
+fn audit_rows(mut rows: rusqlite::Rows<'_>) -> Result<Vec<AuditRecord>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(AuditRecord {

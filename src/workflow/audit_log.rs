@@ -1,5 +1,6 @@
-//! `audit export`: the audit log (or a period of it, or one member's records) as CSV or JSON
-//! lines, page by page, and the export's own audit record.
+//! The audit log for managers: `audit export` (the log, or a period, a member, an action or
+//! a patient of it, as CSV or JSON lines, page by page, and the export's own audit record)
+//! and the audit screen's filtered pages, newest first.
 
 use chrono::{DateTime, Utc};
 
@@ -19,6 +20,48 @@ pub struct AuditFilter<'a> {
     pub period: Option<(Period, chrono_tz::Tz)>,
     /// Only this member's records (`system` for automatic ones).
     pub actor: Option<&'a str>,
+    /// Actions starting with this (`consent` matches `consent.opt_in` and `consent.opt_out`).
+    pub action: Option<&'a str>,
+    /// Only records about this subject (`patient:7`, `appointment:42`).
+    pub subject: Option<&'a str>,
+}
+
+impl AuditFilter<'_> {
+    pub fn matches(&self, r: &AuditRecord) -> bool {
+        self.actor.is_none_or(|a| r.entry.actor == a)
+            && self.action.is_none_or(|a| r.entry.action.starts_with(a))
+            && self.subject.is_none_or(|s| r.entry.subject == s)
+    }
+}
+
+/// Up to `limit` matching records before record `before` (`None`: from the newest), newest
+/// first — one page of the audit screen.
+pub fn newest_first(
+    conn: &Conn,
+    filter: &AuditFilter<'_>,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let bounds = filter.period.map(|(p, tz)| p.bounds(tz));
+    let mut before = before.unwrap_or(i64::MAX);
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let page = store::review::audit_records_before(
+            conn,
+            bounds.map(|b| b.0),
+            bounds.map(|b| b.1),
+            before,
+            PAGE,
+        )?;
+        let Some(last) = page.last() else { break };
+        before = last.id;
+        out.extend(
+            page.into_iter()
+                .filter(|r| filter.matches(r))
+                .take(limit - out.len()),
+        );
+    }
+    Ok(out)
 }
 
 /// Call `each` with every matching record in log order; returns how many.
@@ -40,10 +83,7 @@ pub fn for_each(
         )?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        for r in page
-            .iter()
-            .filter(|r| filter.actor.is_none_or(|a| r.entry.actor == a))
-        {
+        for r in page.iter().filter(|r| filter.matches(r)) {
             each(r)?;
             n += 1;
         }
@@ -153,14 +193,53 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let one_day = AuditFilter {
             period: Some((Period::new(day, day).unwrap(), tz)),
-            actor: None,
+            ..AuditFilter::default()
         };
         assert_eq!(ids(&store, &one_day), vec![2]);
         let desk = AuditFilter {
-            period: None,
             actor: Some("desk"),
+            ..AuditFilter::default()
         };
         assert_eq!(ids(&store, &desk), vec![1, 3]);
+        let subject = AuditFilter {
+            subject: Some("appointment:1"),
+            action: Some("appointment"),
+            ..AuditFilter::default()
+        };
+        assert_eq!(ids(&store, &subject), vec![2]);
+        let other = AuditFilter {
+            action: Some("consent"),
+            ..AuditFilter::default()
+        };
+        assert!(ids(&store, &other).is_empty());
+    }
+
+    #[test]
+    fn the_screen_pages_newest_first() {
+        let store = log();
+        let all = AuditFilter::default();
+        let first: Vec<i64> = newest_first(store.conn(), &all, None, 2)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(first, vec![3, 2]);
+        let next: Vec<i64> = newest_first(store.conn(), &all, Some(2), 2)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(next, vec![1]);
+        let desk = AuditFilter {
+            actor: Some("desk"),
+            ..AuditFilter::default()
+        };
+        let ids: Vec<i64> = newest_first(store.conn(), &desk, None, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, vec![3, 1]);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod render;
 pub mod send;
 pub mod stats;
 pub mod sync;
+pub mod template_editor;
 pub mod templates;
 
 /// Why a use case failed; the text is shown to staff or printed by a command.
