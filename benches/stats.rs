@@ -17,8 +17,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use frontdesk::config::Config;
 use frontdesk::domain::ids::AppointmentId;
 use frontdesk::domain::reminder::reminder_key;
-use frontdesk::domain::stats::{Period, Preset};
+use frontdesk::domain::stats::{self as domain_stats, Names, Period, Preset, Rules, StatsInput};
 use frontdesk::store::Store;
+use frontdesk::store::stats as store_stats;
 use frontdesk::workflow::{demo, stats};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -167,10 +168,11 @@ fn appointments_and_messages(tx: &Connection, rng: &mut ChaCha8Rng, consent: &[C
             ("completed", None)
         };
         let id = i as i64 + 1;
-        let mut confirmed = None;
         let reachable =
             matches!(consent[patient as usize - 1], Consent::In(since) if since < booked);
-        let mut reminded = false;
+        // Decide the texts first: the appointment row (which they reference) says whether
+        // the patient confirmed.
+        let mut texts = Vec::new();
         for offset in [48_i64, 24] {
             let due = start - offset * 3_600;
             if !reachable || due >= now || due < booked || cancelled.is_some_and(|c| c <= due) {
@@ -184,38 +186,10 @@ fn appointments_and_messages(tx: &Connection, rng: &mut ChaCha8Rng, consent: &[C
             } else {
                 ("failed", None, Some("30005"))
             };
-            let key = reminder_key(
-                AppointmentId(id),
-                DateTime::from_timestamp(start, 0).unwrap(),
-                offset as u32,
-            );
-            let kind = if offset == 48 {
-                "reminder-48h"
-            } else {
-                "reminder-24h"
-            };
-            out.execute(params![
-                kind,
-                patient,
-                id,
-                key,
-                st,
-                format!("SM{id}-{offset}"),
-                due,
-                delivered,
-                code
-            ])
-            .unwrap();
-            reminded |= st != "failed";
+            texts.push((offset, due, st, delivered, code));
         }
-        if reminded && rng.random_bool(0.4) {
-            let at = start - 20 * 3_600;
-            inbound
-                .execute(params![patient, format!("IN{id}"), at])
-                .unwrap();
-            confirmed = Some(at);
-        }
-        let changed = cancelled.or(confirmed);
+        let reminded = texts.iter().any(|t| t.2 != "failed");
+        let confirmed = (reminded && rng.random_bool(0.4)).then_some(start - 20 * 3_600);
         a.execute(params![
             id,
             patient,
@@ -223,12 +197,31 @@ fn appointments_and_messages(tx: &Connection, rng: &mut ChaCha8Rng, consent: &[C
             rng.random_range(1..=TYPES),
             start,
             status,
-            changed,
+            cancelled.or(confirmed),
             booked,
             cancelled,
             confirmed
         ])
         .unwrap();
+        for (offset, due, st, delivered, code) in texts {
+            let at = DateTime::from_timestamp(start, 0).unwrap();
+            let key = reminder_key(AppointmentId(id), at, offset as u32);
+            let kind = if offset == 48 {
+                "reminder-48h"
+            } else {
+                "reminder-24h"
+            };
+            let sid = format!("SM{id}-{offset}");
+            out.execute(params![
+                kind, patient, id, key, st, sid, due, delivered, code
+            ])
+            .unwrap();
+        }
+        if let Some(at) = confirmed {
+            inbound
+                .execute(params![patient, format!("IN{id}"), at])
+                .unwrap();
+        }
     }
 }
 
@@ -253,21 +246,38 @@ fn describe(path: &Path, config: &Config, period: Period) {
             .collect();
         eprintln!("PLAN {} => {}", &sql[..sql.len().min(60)], plan.join("; "));
     }
+    stats::compute(conn, config, period, now()).unwrap(); // warm the cache and statements
     let (from, to) = period.bounds(config.practice.time_zone);
     let t = Instant::now();
-    let appts = frontdesk::store::stats::appointments(conn, from, to).unwrap();
+    let appts = store_stats::appointments(conn, from, to).unwrap();
     let t1 = t.elapsed();
-    let rows =
-        frontdesk::store::stats::reminder_rows(conn, from - Duration::hours(120), to).unwrap();
+    let rows = store_stats::reminder_covers(conn, from - Duration::hours(120), to).unwrap();
     let t2 = t.elapsed();
-    let consent = frontdesk::store::stats::consent_events(conn).unwrap();
+    let consent = store_stats::consent_timelines(conn).unwrap();
     let t3 = t.elapsed();
-    let mobiles = frontdesk::store::stats::patients_with_mobile(conn).unwrap();
+    let mobiles = store_stats::patients_with_mobile(conn).unwrap();
     let t4 = t.elapsed();
-    let report = stats::compute(conn, config, period, now()).unwrap();
-    let t5 = t.elapsed() - t4;
+    let opt_outs = store_stats::opt_outs(conn, from, to).unwrap();
+    let names = Names::default();
+    let t5 = t.elapsed();
+    let report = domain_stats::compute(&StatsInput {
+        period,
+        tz: config.practice.time_zone,
+        now: now(),
+        rules: Rules {
+            max_offset_hours: 48,
+            min_lead_minutes: 120,
+        },
+        appointments: &appts,
+        reminders: &rows,
+        consent: &consent,
+        mobiles: &mobiles,
+        opt_outs: &opt_outs,
+        names: &names,
+    });
+    let t6 = t.elapsed();
     eprintln!(
-        "{} to {}: {} appointments ({:.1?}), {} reminder rows ({:.1?}), {} patients' consent ({:.1?}), {} mobiles ({:.1?}); whole compute {:.1?}; no-show rate {:?}",
+        "{} to {}: {} appointments ({:.1?}), {} reminder rows ({:.1?}), {} patients' consent ({:.1?}), {} mobiles ({:.1?}), pure computation {:.1?}; no-show rate {:?}",
         period.from,
         period.to,
         appts.len(),
@@ -278,8 +288,85 @@ fn describe(path: &Path, config: &Config, period: Period) {
         t3 - t2,
         mobiles.len(),
         t4 - t3,
-        t5,
+        t6 - t5,
         report.rates.no_show_rate
+    );
+}
+
+/// This process's CPU time (user + system) in milliseconds, from /proc (Linux): what one
+/// computation costs when other builds share the cores and wall time is noisy.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|x| x.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
+    ticks * 10.0 // USER_HZ is 100 on Linux
+}
+
+/// CPU time of each load step and of the pure computation, over `runs` runs.
+fn phases(path: &Path, config: &Config, period: Period, runs: u32) {
+    let store = Store::open(path).unwrap();
+    let conn = store.conn();
+    let (from, to) = period.bounds(config.practice.time_zone);
+    let cpu = |f: &mut dyn FnMut()| {
+        let c = cpu_ms();
+        for _ in 0..runs {
+            f();
+        }
+        (cpu_ms() - c) / f64::from(runs)
+    };
+    let a = cpu(&mut || drop(store_stats::appointments(conn, from, to).unwrap()));
+    let r = cpu(&mut || {
+        drop(store_stats::reminder_covers(conn, from - Duration::hours(120), to).unwrap())
+    });
+    let c = cpu(&mut || drop(store_stats::consent_timelines(conn).unwrap()));
+    let m = cpu(&mut || drop(store_stats::patients_with_mobile(conn).unwrap()));
+    let appts = store_stats::appointments(conn, from, to).unwrap();
+    let rows = store_stats::reminder_covers(conn, from - Duration::hours(120), to).unwrap();
+    let consent = store_stats::consent_timelines(conn).unwrap();
+    let mobiles = store_stats::patients_with_mobile(conn).unwrap();
+    let names = Names::default();
+    let p = cpu(&mut || {
+        drop(domain_stats::compute(&StatsInput {
+            period,
+            tz: config.practice.time_zone,
+            now: now(),
+            rules: Rules {
+                max_offset_hours: 48,
+                min_lead_minutes: 120,
+            },
+            appointments: &appts,
+            reminders: &rows,
+            consent: &consent,
+            mobiles: &mobiles,
+            opt_outs: &[],
+            names: &names,
+        }))
+    });
+    eprintln!(
+        "CPU {} to {}: appointments {a:.1} ms, reminder covers {r:.1} ms, consent {c:.1} ms, mobiles {m:.1} ms, pure {p:.1} ms",
+        period.from, period.to
+    );
+}
+
+/// Wall and CPU time per computation, over `runs` runs.
+fn per_run(path: &Path, config: &Config, period: Period, runs: u32) {
+    let store = Store::open(path).unwrap();
+    stats::compute(store.conn(), config, period, now()).unwrap();
+    let (wall, cpu) = (Instant::now(), cpu_ms());
+    for _ in 0..runs {
+        std::hint::black_box(stats::compute(store.conn(), config, period, now()).unwrap());
+    }
+    eprintln!(
+        "PER RUN {} to {}: wall {:.1?}, cpu {:.1} ms ({runs} runs)",
+        period.from,
+        period.to,
+        wall.elapsed() / runs,
+        (cpu_ms() - cpu) / f64::from(runs)
     );
 }
 
@@ -300,6 +387,7 @@ fn bench(c: &mut Criterion) {
         demo::seed(&mut store, &config, 7, size, now()).unwrap();
     }
     describe(&demo_path, &config, twelve);
+    per_run(&demo_path, &config, twelve, 100);
     let store = Store::open(&demo_path).unwrap();
     c.bench_function("stats: 12 weeks, demo practice (84 days of history)", |b| {
         b.iter(|| {
@@ -314,6 +402,9 @@ fn bench(c: &mut Criterion) {
     let year = Period::new(today() - Duration::days(364), today()).unwrap();
     describe(&big, &config, twelve);
     describe(&big, &config, year);
+    phases(&big, &config, twelve, 10);
+    per_run(&big, &config, twelve, 20);
+    per_run(&big, &config, year, 5);
     let store = Store::open(&big).unwrap();
     let mut group = c.benchmark_group("stats: 2,000,000 appointments");
     group.sample_size(10);

@@ -13,11 +13,11 @@ use serde_json::json;
 use super::audit::AuditEntry;
 use super::ids::PatientId;
 
+use super::consent::ConsentEvent;
 use super::consent_history::{ConsentAtSend, at_send};
 use super::message::{MessageKind, MessageStatus};
 use super::reminder::SkipReason;
 use super::stats::AppointmentFacts;
-use super::stats::definitions::Reach;
 
 /// What became of one reminder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +81,9 @@ pub struct ReminderContext<'a> {
     /// The configured offsets (any order).
     pub offsets: &'a [u32],
     pub recorded: &'a [RecordedReminder],
-    pub reach: Reach<'a>,
+    pub has_mobile: bool,
+    /// The patient's consent events, oldest first.
+    pub consent: &'a [ConsentEvent],
     pub min_lead_minutes: u32,
     pub now: DateTime<Utc>,
 }
@@ -169,14 +171,12 @@ fn unrecorded(ctx: &ReminderContext<'_>, offset: u32) -> ReminderOutcome {
     if a.booked_at > a.start - Duration::minutes(i64::from(ctx.min_lead_minutes)) {
         return not_sent(SkipReason::TooClose.label());
     }
-    if !ctx.reach.has_mobile {
+    if !ctx.has_mobile {
         return not_sent(SkipReason::NoMobile.label());
     }
-    if let ConsentAtSend::Missing { state } = at_send(
-        ctx.reach.consent,
-        MessageKind::Reminder24h,
-        due.max(a.booked_at),
-    ) {
+    if let ConsentAtSend::Missing { state } =
+        at_send(ctx.consent, MessageKind::Reminder24h, due.max(a.booked_at))
+    {
         return not_sent(state);
     }
     if ctx.recorded.iter().any(|r| r.offset_hours < offset) {
@@ -337,10 +337,8 @@ mod tests {
             appointment: a,
             offsets: &[24, 48],
             recorded,
-            reach: Reach {
-                has_mobile: true,
-                consent,
-            },
+            has_mobile: true,
+            consent,
             min_lead_minutes: 120,
             now,
         })

@@ -3,7 +3,7 @@
 //! reminder rows that may cover them by creation time, opt-outs by recording time, and the
 //! consent events and mobile numbers eligibility is judged on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -11,9 +11,10 @@ use rusqlite::{Connection, params};
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+use crate::domain::consent_history::ConsentTimelines;
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::message::MessageStatus;
-use crate::domain::stats::{AppointmentFacts, ReminderRow};
+use crate::domain::stats::{AppointmentFacts, PatientSet, ReminderCover};
 
 fn corrupt(what: &'static str, value: &str) -> StoreError {
     StoreError::Corrupt {
@@ -57,15 +58,15 @@ pub fn appointments(
     Ok(out)
 }
 
-/// Outbound reminder rows created in `[from, to)` (the caller widens the window by the
-/// earliest reminder offset: a reminder is written before the appointment it covers).
-/// Reminder keys start with `reminder:`; the range test on the key keeps this inside the
-/// covering index `messages_by_created`.
-pub fn reminder_rows(
+/// What the outbound reminder rows created in `[from, to)` cover (the caller widens the
+/// window by the earliest reminder offset: a reminder is written before the appointment it
+/// covers). Reminder keys start with `reminder:`; the range test on the key keeps this
+/// inside the covering index `messages_by_created`. Keys are read in place, not copied.
+pub fn reminder_covers(
     conn: &Connection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<ReminderRow>> {
+) -> Result<Vec<ReminderCover>> {
     let mut stmt = conn.prepare_cached(
         "SELECT idempotency_key, status FROM messages
           WHERE created_at >= ?1 AND created_at < ?2 AND direction = 'out'
@@ -75,11 +76,10 @@ pub fn reminder_rows(
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let status = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-        out.push(ReminderRow {
-            key: r.get(0)?,
-            status: MessageStatus::parse(status)
-                .ok_or_else(|| corrupt("messages.status", status))?,
-        });
+        let status =
+            MessageStatus::parse(status).ok_or_else(|| corrupt("messages.status", status))?;
+        let key = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        out.extend(ReminderCover::from_key(key, status));
     }
     Ok(out)
 }
@@ -98,14 +98,16 @@ pub fn opt_outs(
     rows.map(|r| from_ts(r?)).collect()
 }
 
-/// Every patient's consent events, oldest first (ties in recording order).
-pub fn consent_events(conn: &Connection) -> Result<HashMap<PatientId, Vec<ConsentEvent>>> {
+/// Every consent event with its patient, in (patient, time, recording) order. Read in
+/// table order and sorted here: a sequential scan beats SQLite's plan for the ORDER BY (one
+/// index step and one table lookup per row).
+fn all_consent_events(conn: &Connection) -> Result<Vec<(PatientId, ConsentEvent)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
-          ORDER BY patient_id, recorded_at, id",
+        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at, id
+           FROM consent_events",
     )?;
     let mut rows = stmt.query([])?;
-    let mut out: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
+    let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let kind = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
         let method = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
@@ -117,13 +119,45 @@ pub fn consent_events(conn: &Connection) -> Result<HashMap<PatientId, Vec<Consen
             recorded_by: r.get(4)?,
             at: from_ts(r.get(5)?)?,
         };
-        out.entry(PatientId(r.get(0)?)).or_default().push(event);
+        out.push((PatientId(r.get(0)?), r.get::<_, i64>(6)?, event));
+    }
+    out.sort_unstable_by_key(|(p, id, e)| (*p, e.at, *id));
+    Ok(out.into_iter().map(|(p, _, e)| (p, e)).collect())
+}
+
+/// Every patient's consent events, oldest first (ties in recording order).
+pub fn consent_events(conn: &Connection) -> Result<HashMap<PatientId, Vec<ConsentEvent>>> {
+    let mut out: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
+    for (p, e) in all_consent_events(conn)? {
+        out.entry(p).or_default().push(e);
+    }
+    Ok(out)
+}
+
+/// Every patient's consent over time, as the statistics read it.
+pub fn consent_timelines(conn: &Connection) -> Result<ConsentTimelines> {
+    let events = all_consent_events(conn)?;
+    let mut out = ConsentTimelines::default();
+    let mut buffer: Vec<ConsentEvent> = Vec::new();
+    let mut current = None;
+    for (p, e) in events {
+        if current.is_some_and(|c| c != p) {
+            if let Some(c) = current {
+                out.push(c, &buffer);
+            }
+            buffer.clear();
+        }
+        current = Some(p);
+        buffer.push(e);
+    }
+    if let Some(c) = current {
+        out.push(c, &buffer);
     }
     Ok(out)
 }
 
 /// Patients who have a mobile number (index `patients_by_mobile`).
-pub fn patients_with_mobile(conn: &Connection) -> Result<HashSet<PatientId>> {
+pub fn patients_with_mobile(conn: &Connection) -> Result<PatientSet> {
     let mut stmt = conn.prepare_cached("SELECT id FROM patients WHERE mobile IS NOT NULL")?;
     let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
     rows.map(|r| Ok(PatientId(r?))).collect()

@@ -20,7 +20,6 @@ use crate::domain::export::{
 use crate::domain::ids::AppointmentId;
 use crate::domain::reminder::ReminderKey;
 use crate::domain::stats::Period;
-use crate::domain::stats::definitions::Reach;
 use crate::store::{self, Conn, StoreError};
 
 /// A time in the practice's zone with its offset (unambiguous on the night clocks go back).
@@ -102,10 +101,8 @@ pub fn appointments(
                 appointment: f,
                 offsets: &config.reminders.offsets_hours,
                 recorded: recorded.get(&f.id).map_or(&[][..], Vec::as_slice),
-                reach: Reach {
-                    has_mobile: mobiles.contains(&f.patient_id),
-                    consent: consent.get(&f.patient_id).map_or(&[][..], Vec::as_slice),
-                },
+                has_mobile: mobiles.contains(f.patient_id),
+                consent: consent.get(&f.patient_id).map_or(&[][..], Vec::as_slice),
                 min_lead_minutes: config.reminders.min_lead_minutes,
                 now: audit.now,
             });

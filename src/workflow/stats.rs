@@ -43,9 +43,9 @@ pub fn compute(
     };
     let earliest = from - Duration::hours(i64::from(rules.max_offset_hours)) - REMINDER_MARGIN;
     let appointments = store::stats::appointments(conn, from, to)?;
-    let reminders = store::stats::reminder_rows(conn, earliest, to)?;
+    let reminders = store::stats::reminder_covers(conn, earliest, to)?;
     let opt_outs = store::stats::opt_outs(conn, from, to)?;
-    let consent = store::stats::consent_events(conn)?;
+    let consent = store::stats::consent_timelines(conn)?;
     let mobiles = store::stats::patients_with_mobile(conn)?;
     let names = Names {
         clinicians: store::reference::clinicians(conn)?

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AppointmentFacts, Rules};
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::consent::ConsentEvent;
-use crate::domain::consent_history;
+use crate::domain::consent_history::TimelineView;
 use crate::domain::message::MessageStatus;
 
 /// A cancellation with less than this notice is late. Exactly 24 h of notice is not late.
@@ -101,12 +100,12 @@ impl ReminderSummary {
     }
 }
 
-/// What is known about reaching the patient: a mobile number today, and their consent
-/// events (oldest first).
+/// What is known about reaching the patient: a mobile number today, and their consent over
+/// time.
 #[derive(Clone, Copy, Debug)]
 pub struct Reach<'a> {
     pub has_mobile: bool,
-    pub consent: &'a [ConsentEvent],
+    pub consent: TimelineView<'a>,
 }
 
 /// Could the rules have let a reminder go to this appointment? Booked at least
@@ -127,7 +126,7 @@ pub fn eligible(
     let first = a
         .booked_at
         .max(a.start - Duration::hours(i64::from(rules.max_offset_hours)));
-    reach.has_mobile && first <= last && consent_history::valid_during(reach.consent, first, last)
+    reach.has_mobile && first <= last && reach.consent.valid_during(first, last)
 }
 
 /// Counts for one group of appointments (a total, a bar, a comparison arm).

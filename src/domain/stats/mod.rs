@@ -10,14 +10,12 @@
 //! - [`breakdowns`]: clinician, type, weekday, hour, booking lead time, week (local time).
 //! - [`comparisons`] and [`intervals`]: reminded vs not, confirmed vs not, with 95 % intervals.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::consent::ConsentEvent;
+use crate::domain::consent_history::ConsentTimelines;
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::message::MessageStatus;
 
@@ -55,11 +53,99 @@ pub struct AppointmentFacts {
     pub confirmed_at: Option<DateTime<Utc>>,
 }
 
-/// One outbound reminder row: the appointments and starts it covers are in its key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReminderRow {
-    pub key: String,
+/// One appointment, at one start, that an outbound reminder row covers (its idempotency key
+/// names them: one, or two for a same-day double text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderCover {
+    pub appointment_id: AppointmentId,
+    /// The start the reminder was for (before a reschedule, not the current one).
+    pub start: DateTime<Utc>,
     pub status: MessageStatus,
+}
+
+impl ReminderCover {
+    /// What a reminder row's key covers; nothing for a key that is not a reminder's.
+    pub fn from_key(key: &str, status: MessageStatus) -> Vec<Self> {
+        let mut out = Vec::new();
+        Self::each_in_key(key, status, |c| out.push(c));
+        out
+    }
+
+    /// Call `f` with each appointment a reminder row's key covers. A one-appointment key
+    /// (nearly all of them) is read without allocating; anything else goes through
+    /// [`ReminderKey::parse`](crate::domain::reminder::ReminderKey::parse), the format's
+    /// owner — and a test holds the two to the same answers.
+    pub fn each_in_key(key: &str, status: MessageStatus, mut f: impl FnMut(Self)) {
+        if let Some((appointment_id, start)) = single_key(key) {
+            return f(Self {
+                appointment_id,
+                start,
+                status,
+            });
+        }
+        if let Some(k) = crate::domain::reminder::ReminderKey::parse(key) {
+            for &(appointment_id, start) in k.appointments() {
+                f(Self {
+                    appointment_id,
+                    start,
+                    status,
+                });
+            }
+        }
+    }
+}
+
+/// `reminder:{offset}h:{id}@{YYYY-MM-DDTHH:MM:SSZ}`, read in place; `None` for any other shape.
+fn single_key(key: &str) -> Option<(AppointmentId, DateTime<Utc>)> {
+    let (_, rest) = key.strip_prefix("reminder:")?.split_once("h:")?;
+    let (id, ts) = rest.split_once('@')?;
+    let b = ts.as_bytes();
+    let shape = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    if !shape || id.is_empty() || !id.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let time = date.and_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)?;
+    Some((AppointmentId(id.parse().ok()?), time.and_utc()))
+}
+
+/// Patients with some property (a mobile number), as a sorted list: compact, and fast to
+/// ask at a hundred thousand patients.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PatientSet(Vec<PatientId>);
+
+impl PatientSet {
+    pub fn contains(&self, p: PatientId) -> bool {
+        self.0.binary_search(&p).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<PatientId> for PatientSet {
+    fn from_iter<I: IntoIterator<Item = PatientId>>(iter: I) -> Self {
+        let mut ids: Vec<PatientId> = iter.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Self(ids)
+    }
 }
 
 /// The parts of the reminder rules eligibility depends on.
@@ -80,12 +166,12 @@ pub struct StatsInput<'a> {
     pub rules: Rules,
     /// Appointments starting in the period (any order).
     pub appointments: &'a [AppointmentFacts],
-    /// Reminder rows that may cover them.
-    pub reminders: &'a [ReminderRow],
-    /// Consent events per patient, oldest first.
-    pub consent: &'a HashMap<PatientId, Vec<ConsentEvent>>,
+    /// What the reminder rows that may cover them cover.
+    pub reminders: &'a [ReminderCover],
+    /// Every patient's consent over time.
+    pub consent: &'a ConsentTimelines,
     /// Patients with a mobile number.
-    pub mobiles: &'a HashSet<PatientId>,
+    pub mobiles: &'a PatientSet,
     /// When each opt-out in the period was recorded.
     pub opt_outs: &'a [DateTime<Utc>],
     pub names: &'a Names,

@@ -1,21 +1,21 @@
 //! The computation itself: decide every started appointment of the period once, then fold
 //! the decisions into totals, bars and comparisons; keep them for the drill-down.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::breakdowns::{Bucket, BucketKey, Dimension, Keys, buckets};
+use super::breakdowns::{Bucket, BucketKey, Dimension, Keys, LeadTime, buckets};
 use super::comparisons::{
     CAVEAT, Comparison, Factor, METHOD, MIN_NO_SHOWS, MIN_PER_GROUP, PairCounts,
 };
 use super::definitions::{self, Decided, Outcome, Rates, Reach, ReminderSummary, Tally};
 use super::period::{Period, week_of};
-use super::{AppointmentFacts, StatsInput};
-use crate::domain::ids::AppointmentId;
-use crate::domain::reminder::ReminderKey;
+use super::{AppointmentFacts, ReminderCover, StatsInput};
+use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId};
+use crate::domain::message::MessageStatus;
 
 /// The statistics of one period. Serialises to the JSON of `frontdesk stats --format json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -187,21 +187,20 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
             upcoming += 1;
         }
     }
+    // The store reads them in start order already; this is then one pass.
     started.sort_by_key(|a| (a.start, a.id));
-    let summaries = attach_reminders(&started, input);
-    let visits: Vec<Visit> = started
-        .iter()
-        .zip(summaries)
-        .map(|(a, r)| Visit {
+    let summaries = attach_reminders(&started, input.reminders);
+    let mut folded = Folded::new(&input.period);
+    let mut visits = Vec::with_capacity(started.len());
+    for (a, r) in started.iter().zip(summaries) {
+        let v = Visit {
             id: a.id,
             start: a.start,
             keys: Keys::new(a.clinician_id, a.type_id, a.start, a.booked_at, input.tz),
             decided: decide(a, r, input),
-        })
-        .collect();
-    let mut folded = Folded::default();
-    for v in &visits {
-        folded.add(v);
+        };
+        folded.add(&v);
+        visits.push(v);
     }
     let opt_outs: Vec<NaiveDate> = input
         .opt_outs
@@ -214,66 +213,154 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
 
 /// Each started appointment's reminders at its current start (a reminder for the time it
 /// had before a reschedule reminded the patient of the wrong time and does not count).
-fn attach_reminders(started: &[&AppointmentFacts], input: &StatsInput<'_>) -> Vec<ReminderSummary> {
-    let index: HashMap<AppointmentId, usize> =
-        started.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+/// A merge of the two lists sorted by appointment id: sequential, so it stays fast at a
+/// few hundred thousand appointments.
+fn attach_reminders(
+    started: &[&AppointmentFacts],
+    covers: &[ReminderCover],
+) -> Vec<ReminderSummary> {
+    // (id, start, index) and (id, start, status) by value: the sorts and the merge stay
+    // in cache instead of chasing pointers.
+    let mut by_id: Vec<(AppointmentId, DateTime<Utc>, usize)> = started
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id, a.start, i))
+        .collect();
+    by_id.sort_unstable_by_key(|x| x.0);
+    let mut covers: Vec<(AppointmentId, DateTime<Utc>, MessageStatus)> = covers
+        .iter()
+        .map(|c| (c.appointment_id, c.start, c.status))
+        .collect();
+    covers.sort_unstable_by_key(|c| c.0);
     let mut out = vec![ReminderSummary::default(); started.len()];
-    for row in input.reminders {
-        let Some(key) = ReminderKey::parse(&row.key) else {
-            continue;
-        };
-        for (id, start) in key.appointments() {
-            if let Some(&i) = index.get(id)
-                && started[i].start == *start
-            {
-                out[i].add(row.status);
-            }
+    let mut j = 0;
+    for (id, start, status) in covers {
+        while j < by_id.len() && by_id[j].0 < id {
+            j += 1;
+        }
+        match by_id.get(j) {
+            Some(&(a, s, i)) if a == id && s == start => out[i].add(status),
+            Some(_) => {}
+            None => break,
         }
     }
     out
 }
 
 fn decide(a: &AppointmentFacts, reminders: ReminderSummary, input: &StatsInput<'_>) -> Decided {
-    let reach = Reach {
-        has_mobile: input.mobiles.contains(&a.patient_id),
-        consent: input
-            .consent
-            .get(&a.patient_id)
-            .map_or(&[][..], Vec::as_slice),
+    let outcome = definitions::outcome(a);
+    // Eligibility is only looked up for appointments no reminder went to.
+    let eligible = reminders.handed_over > 0 || {
+        let reach = Reach {
+            has_mobile: input.mobiles.contains(a.patient_id),
+            consent: input.consent.get(a.patient_id),
+        };
+        definitions::eligible(a, &reminders, reach, &input.rules)
     };
     Decided {
-        outcome: definitions::outcome(a),
+        outcome,
         reminded: reminders.reminded(),
         confirmed: a.confirmed_at.is_some_and(|t| t < a.start),
-        eligible: definitions::eligible(a, &reminders, reach, &input.rules),
+        eligible,
         reminders,
     }
 }
 
-/// Running totals while folding the visits.
-#[derive(Default)]
-struct Folded {
-    totals: Tally,
-    bars: HashMap<Dimension, HashMap<BucketKey, Tally>>,
+/// Counts per group (a tally for the bars, the comparison counts for clinicians and types).
+#[derive(Clone, Copy, Default)]
+struct Group {
+    tally: Tally,
     pairs: PairCounts,
-    pairs_by: HashMap<(Dimension, BucketKey), PairCounts>,
+}
+
+/// Running totals while folding the visits: fixed arrays for the fixed dimensions, small
+/// maps for clinicians and types.
+struct Folded {
+    first_week: NaiveDate,
+    totals: Tally,
+    pairs: PairCounts,
+    weekday: [Tally; 7],
+    hour: [Tally; 24],
+    lead: [Tally; 6],
+    week: Vec<Tally>,
+    // A practice has tens of clinicians and types: ordered maps, no hashing per visit.
+    clinician: BTreeMap<ClinicianId, Group>,
+    type_: BTreeMap<AppointmentTypeId, Group>,
 }
 
 impl Folded {
+    fn new(period: &Period) -> Self {
+        let first_week = week_of(period.from);
+        let weeks = ((week_of(period.to) - first_week).num_days() / 7 + 1).max(1) as usize;
+        Self {
+            first_week,
+            totals: Tally::default(),
+            pairs: PairCounts::default(),
+            weekday: [Tally::default(); 7],
+            hour: [Tally::default(); 24],
+            lead: [Tally::default(); 6],
+            week: vec![Tally::default(); weeks],
+            clinician: BTreeMap::new(),
+            type_: BTreeMap::new(),
+        }
+    }
+
     fn add(&mut self, v: &Visit) {
-        self.totals.add(&v.decided);
-        self.pairs.add(&v.decided);
-        for d in Dimension::ALL {
-            let key = v.keys.key(d);
-            self.bars
-                .entry(d)
-                .or_default()
-                .entry(key)
-                .or_default()
-                .add(&v.decided);
-            if matches!(d, Dimension::Clinician | Dimension::Type) {
-                self.pairs_by.entry((d, key)).or_default().add(&v.decided);
-            }
+        let d = &v.decided;
+        let k = &v.keys;
+        self.totals.add(d);
+        self.pairs.add(d);
+        self.weekday[k.weekday.num_days_from_monday() as usize].add(d);
+        self.hour[usize::from(k.hour) % 24].add(d);
+        self.lead[k.lead as usize].add(d);
+        let w = ((k.week - self.first_week).num_days() / 7).max(0) as usize;
+        if let Some(t) = self.week.get_mut(w) {
+            t.add(d);
+        }
+        for g in [
+            self.clinician.entry(k.clinician).or_default(),
+            self.type_.entry(k.type_id).or_default(),
+        ] {
+            g.tally.add(d);
+            g.pairs.add(d);
+        }
+    }
+
+    /// The per-key tallies of one dimension (only keys with appointments).
+    fn tallies(&self, d: Dimension) -> HashMap<BucketKey, Tally> {
+        let used = |t: &&Tally| t.appointments > 0;
+        match d {
+            Dimension::Clinician => self
+                .clinician
+                .iter()
+                .map(|(k, g)| (BucketKey::Clinician(*k), g.tally))
+                .collect(),
+            Dimension::Type => self
+                .type_
+                .iter()
+                .map(|(k, g)| (BucketKey::Type(*k), g.tally))
+                .collect(),
+            Dimension::Weekday => (0u8..)
+                .zip(&self.weekday)
+                .filter(|(_, t)| used(t))
+                .map(|(i, t)| (BucketKey::Weekday(i), *t))
+                .collect(),
+            Dimension::Hour => (0u8..)
+                .zip(&self.hour)
+                .filter(|(_, t)| used(t))
+                .map(|(i, t)| (BucketKey::Hour(i), *t))
+                .collect(),
+            Dimension::Lead => LeadTime::ALL
+                .into_iter()
+                .zip(&self.lead)
+                .filter(|(_, t)| used(t))
+                .map(|(l, t)| (BucketKey::Lead(l), *t))
+                .collect(),
+            Dimension::Week => (0i64..)
+                .zip(&self.week)
+                .filter(|(_, t)| used(t))
+                .map(|(i, t)| (BucketKey::Week(self.first_week + Duration::weeks(i)), *t))
+                .collect(),
         }
     }
 
@@ -285,10 +372,8 @@ impl Folded {
         upcoming: u64,
     ) -> StatsReport {
         let mut breakdowns = Breakdowns::default();
-        let empty = HashMap::new();
         for d in Dimension::ALL {
-            let tallies = self.bars.get(&d).unwrap_or(&empty);
-            *breakdowns.get_mut(d) = buckets(d, tallies, &input.period, input.names);
+            *breakdowns.get_mut(d) = buckets(d, &self.tallies(d), &input.period, input.names);
         }
         for bar in &mut breakdowns.week {
             if let BucketKey::Week(monday) = bar.key {
@@ -296,25 +381,30 @@ impl Folded {
                     Some(opt_outs.iter().filter(|d| week_of(**d) == monday).count() as u64);
             }
         }
-        let group = |d: Dimension| -> Vec<GroupComparison> {
-            breakdowns
-                .get(d)
-                .iter()
-                .map(|bar| {
-                    let pairs = self
-                        .pairs_by
-                        .get(&(d, bar.key))
-                        .copied()
-                        .unwrap_or_default();
-                    GroupComparison {
-                        key: bar.key,
-                        label: bar.label.clone(),
-                        reminded: pairs.compare(Factor::Reminded),
-                        confirmed: pairs.compare(Factor::Confirmed),
-                    }
-                })
-                .collect()
-        };
+        let group =
+            |bars: &[Bucket], pairs_of: &dyn Fn(BucketKey) -> PairCounts| -> Vec<GroupComparison> {
+                bars.iter()
+                    .map(|bar| {
+                        let pairs = pairs_of(bar.key);
+                        GroupComparison {
+                            key: bar.key,
+                            label: bar.label.clone(),
+                            reminded: pairs.compare(Factor::Reminded),
+                            confirmed: pairs.compare(Factor::Confirmed),
+                        }
+                    })
+                    .collect()
+            };
+        let by_clinician = group(&breakdowns.clinician, &|k| match k {
+            BucketKey::Clinician(id) => {
+                self.clinician.get(&id).map(|g| g.pairs).unwrap_or_default()
+            }
+            _ => PairCounts::default(),
+        });
+        let by_type = group(&breakdowns.type_, &|k| match k {
+            BucketKey::Type(id) => self.type_.get(&id).map(|g| g.pairs).unwrap_or_default(),
+            _ => PairCounts::default(),
+        });
         let comparisons = Comparisons {
             method: METHOD,
             caveat: CAVEAT,
@@ -322,8 +412,8 @@ impl Folded {
             min_no_shows: MIN_NO_SHOWS,
             reminded: self.pairs.compare(Factor::Reminded),
             confirmed: self.pairs.compare(Factor::Confirmed),
-            by_clinician: group(Dimension::Clinician),
-            by_type: group(Dimension::Type),
+            by_clinician,
+            by_type,
         };
         StatsReport {
             period: input.period,

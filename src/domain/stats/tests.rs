@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use super::*;
 use crate::domain::appointment::AppointmentStatus::{self, *};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+use crate::domain::consent_history::ConsentTimelines;
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::message::MessageStatus;
 use crate::domain::reminder::{ReminderKey, reminder_key};
@@ -40,7 +41,7 @@ struct Fx {
     period: Period,
     now: DateTime<Utc>,
     appointments: Vec<AppointmentFacts>,
-    reminders: Vec<ReminderRow>,
+    reminders: Vec<ReminderCover>,
     consent: HashMap<PatientId, Vec<ConsentEvent>>,
     mobiles: HashSet<PatientId>,
     opt_outs: Vec<DateTime<Utc>>,
@@ -105,13 +106,18 @@ impl Fx {
 
     /// A reminder row for appointment `id` at `start`, `offset` hours before.
     fn remind(&mut self, id: i64, start: DateTime<Utc>, offset: u32, status: MessageStatus) {
-        self.reminders.push(ReminderRow {
-            key: reminder_key(AppointmentId(id), start, offset),
-            status,
-        });
+        let key = reminder_key(AppointmentId(id), start, offset);
+        self.reminders.extend(ReminderCover::from_key(&key, status));
     }
 
     fn run(&self) -> StatsReport {
+        let mut patients: Vec<PatientId> = self.consent.keys().copied().collect();
+        patients.sort_unstable();
+        let mut consent = ConsentTimelines::default();
+        for p in patients {
+            consent.push(p, &self.consent[&p]);
+        }
+        let mobiles: PatientSet = self.mobiles.iter().copied().collect();
         compute(&StatsInput {
             period: self.period,
             tz: NY,
@@ -122,8 +128,8 @@ impl Fx {
             },
             appointments: &self.appointments,
             reminders: &self.reminders,
-            consent: &self.consent,
-            mobiles: &self.mobiles,
+            consent: &consent,
+            mobiles: &mobiles,
             opt_outs: &self.opt_outs,
             names: &self.names,
         })
@@ -419,10 +425,10 @@ fn a_same_day_double_text_reminds_both_bookings() {
     fx.add(1, a, Completed);
     fx.add(2, b, Completed).patient_id = PatientId(1);
     let key = ReminderKey::group([(AppointmentId(1), a), (AppointmentId(2), b)], 24).unwrap();
-    fx.reminders.push(ReminderRow {
-        key: key.to_string(),
-        status: MessageStatus::Delivered,
-    });
+    fx.reminders.extend(ReminderCover::from_key(
+        &key.to_string(),
+        MessageStatus::Delivered,
+    ));
     let r = fx.run();
     assert_eq!((r.totals.reminded, r.totals.covered), (2, 2));
 }
@@ -683,4 +689,51 @@ fn csv_has_a_total_row_then_the_chosen_bars() {
         "{}",
         lines[9]
     );
+}
+
+proptest::proptest! {
+    /// The in-place reader of one-appointment keys says what `ReminderKey::parse` says.
+    #[test]
+    fn the_fast_key_reader_agrees_with_the_key_s_owner(
+        id in 1i64..100_000_000,
+        secs in 0i64..4_000_000_000,
+        offset in 1u32..1000,
+    ) {
+        let start = DateTime::from_timestamp(secs, 0).unwrap();
+        let key = reminder_key(AppointmentId(id), start, offset);
+        let slow: Vec<ReminderCover> = ReminderKey::parse(&key)
+            .unwrap()
+            .appointments()
+            .iter()
+            .map(|&(appointment_id, start)| ReminderCover { appointment_id, start, status: MessageStatus::Sent })
+            .collect();
+        proptest::prop_assert_eq!(ReminderCover::from_key(&key, MessageStatus::Sent), slow);
+    }
+}
+
+#[test]
+fn keys_of_other_shapes_cover_what_the_owner_reads() {
+    for bad in [
+        "reminder:24h:12@2026-13-01T09:00:00Z",
+        "reminder:24h:@2026-11-01T09:00:00Z",
+        "reminder:24h:-3@2026-11-01T09:00:00Z",
+        "reminder:24h:12@2026-11-01 09:00:00Z",
+        "closure:2026-11-25",
+        "",
+    ] {
+        let owner: Vec<(i64, DateTime<Utc>)> = ReminderKey::parse(bad)
+            .map(|k| k.appointments().iter().map(|(a, t)| (a.0, *t)).collect())
+            .unwrap_or_default();
+        let fast: Vec<(i64, DateTime<Utc>)> = ReminderCover::from_key(bad, MessageStatus::Sent)
+            .iter()
+            .map(|c| (c.appointment_id.0, c.start))
+            .collect();
+        assert_eq!(fast, owner, "{bad}");
+    let t = ny(2026, 11, 18, 9, 0);
+    let group = ReminderKey::group([(AppointmentId(2), t), (AppointmentId(1), t)], 24).unwrap();
+    let ids: Vec<i64> = ReminderCover::from_key(&group.to_string(), MessageStatus::Sent)
+        .iter()
+        .map(|c| c.appointment_id.0)
+        .collect();
+    assert_eq!(ids, vec![1, 2]);
 }

@@ -185,7 +185,7 @@ fn delivery_is_timed_by_the_status_that_reported_it() {
 }
 
 #[test]
-fn reminder_rows_are_the_window_s_outbound_reminders_only() {
+fn reminder_covers_are_the_window_s_outbound_reminders_only() {
     let (store, p, _, _) = fixture();
     let c1 = store.conn();
     let k = |h| reminder_key(AppointmentId(1), t(15, 0), h);
@@ -195,16 +195,18 @@ fn reminder_rows_are_the_window_s_outbound_reminders_only() {
     messages::insert_outbound(c1, &outbound("closure:2026-11-25", p, t(9, 0))).unwrap();
     messages::insert_outbound(c1, &outbound("portal:1:x", p, t(9, 0))).unwrap();
     messages::insert_inbound(c1, Some(p), "+1", "+2", "C", "twilio", "SM1", t(9, 0)).unwrap();
-    let rows = reminder_rows(c1, t(0, 0), t(0, 0) + Duration::days(1)).unwrap();
+    let rows = reminder_covers(c1, t(0, 0), t(0, 0) + Duration::days(1)).unwrap();
     assert_eq!(
         rows,
-        vec![ReminderRow {
-            key: k24,
+        vec![ReminderCover {
+            appointment_id: AppointmentId(1),
+            start: t(15, 0),
             status: MessageStatus::Pending
         }]
     );
+    assert!(k24.ends_with("@2026-11-25T15:00:00Z"), "{k24}");
     let wider =
-        reminder_rows(c1, t(0, 0) - Duration::days(3), t(0, 0) + Duration::days(1)).unwrap();
+        reminder_covers(c1, t(0, 0) - Duration::days(3), t(0, 0) + Duration::days(1)).unwrap();
     assert_eq!(wider.len(), 2);
 }
 
@@ -231,7 +233,11 @@ fn opt_outs_consent_and_mobiles() {
     assert!(patients_with_mobile(c1).unwrap().is_empty());
     let e164 = crate::domain::phone::E164::parse("+12015550134", "US").unwrap();
     patients::set_mobile(c1, p, Some(&e164)).unwrap();
-    assert_eq!(patients_with_mobile(c1).unwrap(), [p].into());
+    let with = patients_with_mobile(c1).unwrap();
+    assert!(with.contains(p) && with.len() == 1);
+    let timelines = consent_timelines(c1).unwrap();
+    assert!(timelines.get(p).valid_at(t(9, 30)));
+    assert!(!timelines.get(p).valid_at(t(10, 0)), "the STOP");
 }
 
 /// The statistics queries read only their covering indexes (no lookup per row into the
