@@ -729,6 +729,7 @@ fn keys_of_other_shapes_cover_what_the_owner_reads() {
             .map(|c| (c.appointment_id.0, c.start))
             .collect();
         assert_eq!(fast, owner, "{bad}");
+    }
     let t = ny(2026, 11, 18, 9, 0);
     let group = ReminderKey::group([(AppointmentId(2), t), (AppointmentId(1), t)], 24).unwrap();
     let ids: Vec<i64> = ReminderCover::from_key(&group.to_string(), MessageStatus::Sent)
