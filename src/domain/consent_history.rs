@@ -104,6 +104,10 @@ pub struct ConsentTimelines {
     /// `changes[starts[i]..starts[i + 1]]` is patient `i`'s timeline.
     starts: Vec<usize>,
     changes: Vec<(DateTime<Utc>, bool)>,
+    /// Patient id → position + 1 (0: none), while the ids are dense enough for it; empty
+    /// otherwise (then the sorted list is searched).
+    slots: Vec<u32>,
+    sparse: bool,
 }
 
 impl ConsentTimelines {
@@ -119,13 +123,36 @@ impl ConsentTimelines {
         self.patients.push(patient);
         push_changes(events, &mut self.changes);
         self.starts.push(self.changes.len());
+        let dense = usize::try_from(patient.0)
+            .ok()
+            .filter(|&i| i <= 4 * self.patients.len() + 65_536);
+        match dense {
+            Some(i) if !self.sparse => {
+                if self.slots.len() <= i {
+                    self.slots.resize(i + 1, 0);
+                }
+                self.slots[i] = self.patients.len() as u32;
+            }
+            _ => {
+                self.sparse = true;
+                self.slots = Vec::new();
+            }
+        }
     }
 
     /// A patient's timeline; empty (never valid) for one without events.
     pub fn get(&self, patient: PatientId) -> TimelineView<'_> {
-        match self.patients.binary_search(&patient) {
-            Ok(i) => TimelineView(&self.changes[self.starts[i]..self.starts[i + 1]]),
-            Err(_) => TimelineView(&[]),
+        let found = if self.sparse {
+            self.patients.binary_search(&patient).ok()
+        } else {
+            usize::try_from(patient.0)
+                .ok()
+                .and_then(|i| self.slots.get(i))
+                .and_then(|&slot| (slot as usize).checked_sub(1))
+        };
+        match found {
+            Some(i) => TimelineView(&self.changes[self.starts[i]..self.starts[i + 1]]),
+            None => TimelineView(&[]),
         }
     }
 
@@ -472,5 +499,31 @@ mod tests {
             tl.valid_at(at(2026, 4, 1, 0)),
             "the last event of a second decides"
         );
+        let mut all = ConsentTimelines::default();
+        all.push(PatientId(3), &events[..2]);
+        all.push(PatientId(9), &events);
+        all.push(PatientId(5), &events); // out of order: ignored
+        assert_eq!(all.len(), 2);
+        assert!(all.get(PatientId(9)).valid_at(at(2026, 4, 2, 0)));
+        assert!(
+            !all.get(PatientId(3)).valid_at(at(2026, 4, 2, 0)),
+            "opted out"
+        );
+        assert!(all.get(PatientId(3)).valid_at(at(2026, 3, 2, 0)));
+        assert!(
+            !all.get(PatientId(5)).valid_at(at(2026, 4, 2, 0)),
+            "not found: never valid"
+        );
+        assert!(!all.get(PatientId(-1)).valid_at(at(2026, 3, 2, 0)));
+        // Ids too far apart for a table: searched, same answers.
+        let mut far = ConsentTimelines::default();
+        far.push(PatientId(3), &events[..2]);
+        far.push(PatientId(90_000_000_000), &events);
+        assert!(
+            far.get(PatientId(90_000_000_000))
+                .valid_at(at(2026, 4, 2, 0))
+        );
+        assert!(far.get(PatientId(3)).valid_at(at(2026, 3, 2, 0)));
+        assert!(!far.get(PatientId(4)).valid_at(at(2026, 3, 2, 0)));
     }
 }

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::AppointmentFacts;
 use super::definitions::{Rates, Tally};
 use super::period::{Period, week_of};
 use crate::domain::ids::{AppointmentTypeId, ClinicianId};
@@ -138,21 +138,15 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn new(
-        clinician: ClinicianId,
-        type_id: AppointmentTypeId,
-        start: DateTime<Utc>,
-        booked_at: DateTime<Utc>,
-        tz: Tz,
-    ) -> Self {
-        let local = start.with_timezone(&tz);
+    /// Where `a` falls, its start read as `local` wall-clock time.
+    pub fn new(a: &AppointmentFacts, local: NaiveDateTime) -> Self {
         Self {
-            clinician,
-            type_id,
+            clinician: a.clinician_id,
+            type_id: a.type_id,
             weekday: local.weekday(),
             hour: local.hour() as u8,
-            lead: LeadTime::of(booked_at, start),
-            week: week_of(local.date_naive()),
+            lead: LeadTime::of(a.booked_at, a.start),
+            week: week_of(local.date()),
         }
     }
 
@@ -280,6 +274,7 @@ pub fn buckets(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use chrono_tz::Tz;
     use rstest::rstest;
 
     const NY: Tz = chrono_tz::America::New_York;
@@ -292,7 +287,18 @@ mod tests {
     }
 
     fn keys(start: DateTime<Utc>) -> Keys {
-        Keys::new(ClinicianId(1), AppointmentTypeId(1), start, start, NY)
+        let a = AppointmentFacts {
+            id: crate::domain::ids::AppointmentId(1),
+            patient_id: crate::domain::ids::PatientId(1),
+            clinician_id: ClinicianId(1),
+            type_id: AppointmentTypeId(1),
+            start,
+            status: crate::domain::appointment::AppointmentStatus::Completed,
+            booked_at: start,
+            cancelled_at: None,
+            confirmed_at: None,
+        };
+        Keys::new(&a, start.with_timezone(&NY).naive_local())
     }
 
     #[rstest]

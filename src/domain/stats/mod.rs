@@ -120,22 +120,32 @@ fn single_key(key: &str) -> Option<(AppointmentId, DateTime<Utc>)> {
     Some((AppointmentId(id.parse().ok()?), time.and_utc()))
 }
 
-/// Patients with some property (a mobile number), as a sorted list: compact, and fast to
-/// ask at a hundred thousand patients.
+/// Patients with some property (a mobile number). Patient ids are row ids, nearly dense: a
+/// bit per id answers in one step (12 KB for 100,000 patients); ids too sparse for that are
+/// searched in a sorted list instead.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PatientSet(Vec<PatientId>);
+pub struct PatientSet {
+    ids: Vec<PatientId>,
+    bits: Vec<u64>,
+}
 
 impl PatientSet {
     pub fn contains(&self, p: PatientId) -> bool {
-        self.0.binary_search(&p).is_ok()
+        if self.bits.is_empty() {
+            return self.ids.binary_search(&p).is_ok();
+        }
+        usize::try_from(p.0)
+            .ok()
+            .and_then(|i| self.bits.get(i / 64).map(|w| w & (1 << (i % 64)) != 0))
+            .unwrap_or(false)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.ids.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ids.is_empty()
     }
 }
 
@@ -144,7 +154,18 @@ impl FromIterator<PatientId> for PatientSet {
         let mut ids: Vec<PatientId> = iter.into_iter().collect();
         ids.sort_unstable();
         ids.dedup();
-        Self(ids)
+        let dense = |max: usize| max <= 4 * ids.len() + 65_536;
+        let bits = match ids.first().zip(ids.last()) {
+            Some((lo, hi)) if lo.0 >= 0 && dense(hi.0 as usize) => {
+                let mut bits = vec![0u64; hi.0 as usize / 64 + 1];
+                for p in &ids {
+                    bits[p.0 as usize / 64] |= 1 << (p.0 as usize % 64);
+                }
+                bits
+            }
+            _ => Vec::new(),
+        };
+        Self { ids, bits }
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Pure: dates and zones only; "today" is passed in.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -128,6 +128,56 @@ pub fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
 }
 
+/// The practice zone's UTC offset over a span of time, as the few segments between clock
+/// changes: reading a local time is then one comparison or two instead of a search of the
+/// zone's whole history (the statistics read one per appointment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneOffsets {
+    /// (first UTC second, offset in seconds), in time order; the first covers all before.
+    segments: Vec<(i64, i32)>,
+}
+
+impl ZoneOffsets {
+    /// Offsets of `tz` from `from` to `to`, found day by day and then to the second.
+    pub fn new(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        let offset = |t: i64| -> i32 {
+            DateTime::from_timestamp(t, 0)
+                .map(|t| t.with_timezone(&tz).offset().fix().local_minus_utc())
+                .unwrap_or(0)
+        };
+        let (from, to) = (from.timestamp(), to.timestamp().max(from.timestamp()));
+        let mut segments = vec![(i64::MIN, offset(from))];
+        let mut day = from;
+        while day < to {
+            let next = (day + 86_400).min(to);
+            let (a, b) = (offset(day), offset(next));
+            if a != b {
+                // The change is in (day, next]: find its first second.
+                let (mut lo, mut hi) = (day, next);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if offset(mid) == a { lo = mid } else { hi = mid }
+                }
+                segments.push((hi, b));
+            }
+            day = next;
+        }
+        Self { segments }
+    }
+
+    /// `t` as local wall-clock time.
+    pub fn local(&self, t: DateTime<Utc>) -> chrono::NaiveDateTime {
+        let secs = t.timestamp();
+        let offset = self
+            .segments
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= secs)
+            .map_or(0, |(_, o)| *o);
+        t.naive_utc() + Duration::seconds(i64::from(offset))
+    }
+}
+
 /// The Monday of the local week containing `date` (weeks run Monday to Sunday, ISO 8601).
 pub fn week_of(date: NaiveDate) -> NaiveDate {
     date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
@@ -237,6 +287,31 @@ mod tests {
             start.with_timezone(&tz).format("%H:%M").to_string(),
             "01:00"
         );
+    }
+
+    #[test]
+    fn zone_offsets_read_local_time_as_chrono_tz_does_all_year() {
+        let (from, to) = (
+            Utc.with_ymd_and_hms(2025, 12, 25, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 1, 5, 0, 0, 0).unwrap(),
+        );
+        for tz in [
+            NY,
+            chrono_tz::Europe::London,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::UTC,
+        ] {
+            let offsets = ZoneOffsets::new(tz, from, to);
+            let mut t = from;
+            while t < to {
+                assert_eq!(
+                    offsets.local(t),
+                    t.with_timezone(&tz).naive_local(),
+                    "{tz} {t}"
+                );
+                t += Duration::minutes(7);
+            }
+        }
     }
 
     #[test]

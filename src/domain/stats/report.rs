@@ -12,7 +12,7 @@ use super::comparisons::{
     CAVEAT, Comparison, Factor, METHOD, MIN_NO_SHOWS, MIN_PER_GROUP, PairCounts,
 };
 use super::definitions::{self, Decided, Outcome, Rates, Reach, ReminderSummary, Tally};
-use super::period::{Period, week_of};
+use super::period::{Period, ZoneOffsets, week_of};
 use super::{AppointmentFacts, ReminderCover, StatsInput};
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId};
 use crate::domain::message::MessageStatus;
@@ -190,13 +190,14 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
     // The store reads them in start order already; this is then one pass.
     started.sort_by_key(|a| (a.start, a.id));
     let summaries = attach_reminders(&started, input.reminders);
+    let offsets = ZoneOffsets::new(input.tz, from, to);
     let mut folded = Folded::new(&input.period);
     let mut visits = Vec::with_capacity(started.len());
     for (a, r) in started.iter().zip(summaries) {
         let v = Visit {
             id: a.id,
             start: a.start,
-            keys: Keys::new(a.clinician_id, a.type_id, a.start, a.booked_at, input.tz),
+            keys: Keys::new(a, offsets.local(a.start)),
             decided: decide(a, r, input),
         };
         folded.add(&v);
@@ -273,6 +274,42 @@ struct Group {
     pairs: PairCounts,
 }
 
+/// Groups by a small id (clinician, type): a practice has tens of them, numbered from 1, so
+/// a table indexed by id; any id past 4,096 goes to an ordered map.
+#[derive(Default)]
+struct Groups {
+    table: Vec<Option<Group>>,
+    other: BTreeMap<i64, Group>,
+}
+
+impl Groups {
+    fn entry(&mut self, id: i64) -> &mut Group {
+        match usize::try_from(id).ok().filter(|&i| i < 4096) {
+            Some(i) => {
+                if self.table.len() <= i {
+                    self.table.resize(i + 1, None);
+                }
+                self.table[i].get_or_insert_default()
+            }
+            None => self.other.entry(id).or_default(),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<&Group> {
+        match usize::try_from(id).ok().filter(|&i| i < 4096) {
+            Some(i) => self.table.get(i).and_then(Option::as_ref),
+            None => self.other.get(&id),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (i64, &Group)> {
+        (0i64..)
+            .zip(&self.table)
+            .filter_map(|(i, g)| g.as_ref().map(|g| (i, g)))
+            .chain(self.other.iter().map(|(k, g)| (*k, g)))
+    }
+}
+
 /// Running totals while folding the visits: fixed arrays for the fixed dimensions, small
 /// maps for clinicians and types.
 struct Folded {
@@ -283,9 +320,8 @@ struct Folded {
     hour: [Tally; 24],
     lead: [Tally; 6],
     week: Vec<Tally>,
-    // A practice has tens of clinicians and types: ordered maps, no hashing per visit.
-    clinician: BTreeMap<ClinicianId, Group>,
-    type_: BTreeMap<AppointmentTypeId, Group>,
+    clinician: Groups,
+    type_: Groups,
 }
 
 impl Folded {
@@ -300,8 +336,8 @@ impl Folded {
             hour: [Tally::default(); 24],
             lead: [Tally::default(); 6],
             week: vec![Tally::default(); weeks],
-            clinician: BTreeMap::new(),
-            type_: BTreeMap::new(),
+            clinician: Groups::default(),
+            type_: Groups::default(),
         }
     }
 
@@ -318,8 +354,8 @@ impl Folded {
             t.add(d);
         }
         for g in [
-            self.clinician.entry(k.clinician).or_default(),
-            self.type_.entry(k.type_id).or_default(),
+            self.clinician.entry(k.clinician.0),
+            self.type_.entry(k.type_id.0),
         ] {
             g.tally.add(d);
             g.pairs.add(d);
@@ -333,12 +369,12 @@ impl Folded {
             Dimension::Clinician => self
                 .clinician
                 .iter()
-                .map(|(k, g)| (BucketKey::Clinician(*k), g.tally))
+                .map(|(k, g)| (BucketKey::Clinician(ClinicianId(k)), g.tally))
                 .collect(),
             Dimension::Type => self
                 .type_
                 .iter()
-                .map(|(k, g)| (BucketKey::Type(*k), g.tally))
+                .map(|(k, g)| (BucketKey::Type(AppointmentTypeId(k)), g.tally))
                 .collect(),
             Dimension::Weekday => (0u8..)
                 .zip(&self.weekday)
@@ -396,13 +432,15 @@ impl Folded {
                     .collect()
             };
         let by_clinician = group(&breakdowns.clinician, &|k| match k {
-            BucketKey::Clinician(id) => {
-                self.clinician.get(&id).map(|g| g.pairs).unwrap_or_default()
-            }
+            BucketKey::Clinician(id) => self
+                .clinician
+                .get(id.0)
+                .map(|g| g.pairs)
+                .unwrap_or_default(),
             _ => PairCounts::default(),
         });
         let by_type = group(&breakdowns.type_, &|k| match k {
-            BucketKey::Type(id) => self.type_.get(&id).map(|g| g.pairs).unwrap_or_default(),
+            BucketKey::Type(id) => self.type_.get(id.0).map(|g| g.pairs).unwrap_or_default(),
             _ => PairCounts::default(),
         });
         let comparisons = Comparisons {
