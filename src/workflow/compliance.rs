@@ -230,17 +230,17 @@ impl Trusted {
         body: &str,
     ) -> Result<Vec<(usize, usize)>, StoreError> {
         let own: &[String] = match patient {
-            Some(p) => {
-                if !self.patients.contains_key(&p) {
+            Some(p) => match self.patients.entry(p) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut().as_slice(),
+                std::collections::hash_map::Entry::Vacant(e) => {
                     let names = match store::patients::get(conn, p) {
                         Ok(x) => vec![x.first_name, x.last_name],
                         Err(StoreError::NotFound { .. }) => Vec::new(),
-                        Err(e) => return Err(e),
+                        Err(err) => return Err(err),
                     };
-                    self.patients.insert(p, names);
+                    e.insert(names).as_slice()
                 }
-                self.patients.get(&p).map_or(&[][..], Vec::as_slice)
-            }
+            },
             None => &[],
         };
         Ok(self

@@ -136,6 +136,18 @@ impl Fx {
     }
 }
 
+/// One row of the hand-computed week: id, start, status, reminders (offset, status), confirmed.
+type HandRow<'a> = (
+    i64,
+    DateTime<Utc>,
+    AppointmentStatus,
+    &'a [(u32, MessageStatus)],
+    bool,
+);
+
+/// A change to a fixture, for table tests.
+type Setup = Box<dyn Fn(&mut Fx)>;
+
 fn close(got: Option<f64>, want: f64) {
     let got = got.expect("a rate");
     assert!((got - want).abs() < 1e-12, "got {got}, want {want}");
@@ -189,13 +201,7 @@ fn every_definition_on_a_hand_computed_week() {
     let mut fx = Fx::new(weeks());
     let day = |d: u32, h: u32| ny(2026, 11, d, h, 0);
     use MessageStatus::{Delivered, Failed, Sent, Undelivered};
-    let rows: [(
-        i64,
-        DateTime<Utc>,
-        AppointmentStatus,
-        &[(u32, MessageStatus)],
-        bool,
-    ); 10] = [
+    let rows: [HandRow<'_>; 10] = [
         (
             1,
             day(16, 9),
@@ -450,7 +456,7 @@ fn eligibility_follows_number_consent_and_booking_lead() {
         recorded_by: "system".into(),
         at,
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut Fx)>, bool)> = vec![
+    let cases: Vec<(&str, Setup, bool)> = vec![
         ("opted in long ago", Box::new(|_| {}), true),
         (
             "no mobile",

@@ -284,7 +284,7 @@ fn the_statistics_queries_use_their_covering_indexes() {
 fn migration_5_back_fills_from_statuses_audit_records_and_replies() {
     let mut conn = Connection::open_in_memory().unwrap();
     migrations::migrations().to_version(&mut conn, 4).unwrap();
-    conn.execute_batch(&format!(
+    conn.execute_batch(
         "INSERT INTO clinicians (display_name) VALUES ('Dr. Okafor');
          INSERT INTO appointment_types (name, sms_label, default_minutes) VALUES ('Physical', 'Check-up', 30);
          INSERT INTO patients (first_name, last_name, created_at) VALUES ('Ada', 'Lovelace', 0);
@@ -301,16 +301,16 @@ fn migration_5_back_fills_from_statuses_audit_records_and_replies() {
                 (6, 1, 1, 1, 100000, 30, 'cancelled', NULL, 0),
                 (7, 1, 1, 1, 100000, 30, 'completed', 99000, 0);
          INSERT INTO audit (at, actor, action, subject, detail, prev_hash, hash) VALUES
-           (80000, 'desk', 'appointment.status', 'appointment:2', '{{\"from\":\"booked\",\"to\":\"confirmed\",\"via\":\"desk\"}}', 'x', 'h1'),
-           (99000, 'desk', 'appointment.status', 'appointment:2', '{{\"from\":\"confirmed\",\"to\":\"arrived\",\"via\":\"desk\"}}', 'h1', 'h2'),
-           (97000, 'desk', 'appointment.status', 'appointment:5', '{{\"from\":\"booked\",\"to\":\"cancelled\",\"via\":\"desk\"}}', 'h2', 'h3');
+           (80000, 'desk', 'appointment.status', 'appointment:2', '{\"from\":\"booked\",\"to\":\"confirmed\",\"via\":\"desk\"}', 'x', 'h1'),
+           (99000, 'desk', 'appointment.status', 'appointment:2', '{\"from\":\"confirmed\",\"to\":\"arrived\",\"via\":\"desk\"}', 'h1', 'h2'),
+           (97000, 'desk', 'appointment.status', 'appointment:5', '{\"from\":\"booked\",\"to\":\"cancelled\",\"via\":\"desk\"}', 'h2', 'h3');
          INSERT INTO messages (id, direction, kind, patient_id, to_number, body, status, provider, provider_id,
                                created_by, created_at, updated_at)
          VALUES (1, 'in', 'reply', 1, '+1', 'C', 'received', 'twilio', 'SM1', 'patient', 85000, 85000),
                 (2, 'out', 'reminder-24h', 1, '+1', 'Hi', 'delivered', 'twilio', 'SM2', 'system', 70000, 70020),
                 (3, 'out', 'reminder-24h', 1, '+1', 'Hi', 'sent', 'twilio', 'SM3', 'system', 70000, 70010);
          INSERT INTO replies (message_id, classification, appointment_id) VALUES (1, 'confirm', 3);"
-    ))
+    )
     .unwrap();
     migrations::migrations().to_latest(&mut conn).unwrap();
     let get =
