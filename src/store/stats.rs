@@ -163,5 +163,49 @@ pub fn patients_with_mobile(conn: &Connection) -> Result<PatientSet> {
     rows.map(|r| Ok(PatientId(r?))).collect()
 }
 
+/// One appointment behind a number, as the drill-down lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrillLine {
+    pub id: AppointmentId,
+    pub patient_id: PatientId,
+    /// "Last, First".
+    pub patient: String,
+    pub start: DateTime<Utc>,
+    pub clinician: String,
+    pub type_name: String,
+    pub status: AppointmentStatus,
+}
+
+/// The drill-down's lines for these appointments, in the order given (unknown ids skipped).
+pub fn drill_lines(conn: &Connection, ids: &[AppointmentId]) -> Result<Vec<DrillLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.patient_id, p.last_name || ', ' || p.first_name, a.start_at, c.display_name,
+                t.name, a.status
+           FROM appointments a
+           JOIN patients p ON p.id = a.patient_id
+           JOIN clinicians c ON c.id = a.clinician_id
+           JOIN appointment_types t ON t.id = a.type_id
+          WHERE a.id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let mut rows = stmt.query(params![id.0])?;
+        if let Some(r) = rows.next()? {
+            let status: String = r.get(5)?;
+            out.push(DrillLine {
+                id,
+                patient_id: PatientId(r.get(0)?),
+                patient: r.get(1)?,
+                start: from_ts(r.get(2)?)?,
+                clinician: r.get(3)?,
+                type_name: r.get(4)?,
+                status: AppointmentStatus::parse(&status)
+                    .ok_or_else(|| corrupt("appointments.status", &status))?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,15 @@ pub fn compute(
     }))
 }
 
+/// The appointments behind a tile or a bar (from `StatsReport::appointments_behind`), with
+/// patient, clinician and type, for the drill-down list (and from there the patient screen).
+pub fn drill(
+    conn: &Conn,
+    ids: &[crate::domain::ids::AppointmentId],
+) -> Result<Vec<store::stats::DrillLine>, StoreError> {
+    store::stats::drill_lines(conn, ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +191,12 @@ mod tests {
         );
         let clinician = r.breakdowns.get(Dimension::Clinician);
         assert_eq!(clinician[0].label, "Dr. Okafor");
-        assert_eq!(r.appointments_behind(None, Measure::NoShows).len(), 1);
+        let behind = r.appointments_behind(None, Measure::NoShows);
+        let lines = drill(store.conn(), &behind).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].patient, "Lovelace, Ada");
+        assert_eq!(lines[0].status, AppointmentStatus::NoShow);
+        assert_eq!(lines[0].start, t(14, 0));
     }
 
     #[test]
