@@ -233,7 +233,7 @@ fn describe(path: &Path, config: &Config, period: Period) {
         "SELECT id, patient_id, clinician_id, type_id, start_at, status, booked_at, cancelled_at, confirmed_at FROM appointments WHERE start_at >= ?1 AND start_at < ?2",
         "SELECT idempotency_key, status FROM messages WHERE created_at >= ?1 AND created_at < ?2 AND direction = 'out' AND idempotency_key >= 'reminder:' AND idempotency_key < 'reminder;'",
         "SELECT recorded_at FROM consent_events WHERE recorded_at >= ?1 AND recorded_at < ?2 AND kind = 'opt_out'",
-        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events ORDER BY patient_id, recorded_at, id",
+        "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at, id FROM consent_events",
         "SELECT id FROM patients WHERE mobile IS NOT NULL",
     ] {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();

@@ -42,11 +42,7 @@ pub fn compute(
         min_lead_minutes: config.reminders.min_lead_minutes,
     };
     let earliest = from - Duration::hours(i64::from(rules.max_offset_hours)) - REMINDER_MARGIN;
-    let appointments = store::stats::appointments(conn, from, to)?;
-    let reminders = store::stats::reminder_covers(conn, earliest, to)?;
-    let opt_outs = store::stats::opt_outs(conn, from, to)?;
-    let consent = store::stats::consent_timelines(conn)?;
-    let mobiles = store::stats::patients_with_mobile(conn)?;
+    let rows = store::stats::period_rows(conn, from, to, earliest)?;
     let names = Names {
         clinicians: store::reference::clinicians(conn)?
             .into_iter()
@@ -62,11 +58,11 @@ pub fn compute(
         tz,
         now,
         rules,
-        appointments: &appointments,
-        reminders: &reminders,
-        consent: &consent,
-        mobiles: &mobiles,
-        opt_outs: &opt_outs,
+        appointments: &rows.appointments,
+        reminders: &rows.reminders,
+        consent: &rows.consent,
+        mobiles: &rows.mobiles,
+        opt_outs: &rows.opt_outs,
         names: &names,
     }))
 }

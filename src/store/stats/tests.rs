@@ -336,3 +336,43 @@ fn migration_5_back_fills_from_statuses_audit_records_and_replies() {
     let delivered = |id| get("SELECT delivered_at FROM messages WHERE id = ?1", id);
     assert_eq!((delivered(2), delivered(3)), (Some(70020), None));
 }
+
+/// On a file database the rows are read on two connections at once; they are the same rows
+/// the one connection reads in turn.
+#[test]
+fn a_file_database_is_read_on_two_connections_with_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("p.db")).unwrap();
+    let c1 = store.conn();
+    let c = crate::store::reference::insert_clinician(c1, "Dr. Okafor").unwrap();
+    let ty = crate::store::reference::insert_type(c1, "Physical", "Check-up", 30).unwrap();
+    let p = patients::insert(
+        c1,
+        &patients::NewPatient {
+            external_id: None,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            birth_date: None,
+            mobile: None,
+            time_zone: None,
+            portal_active: false,
+        },
+        t(8, 0),
+    )
+    .unwrap();
+    let e164 = crate::domain::phone::E164::parse("+12015550134", "US").unwrap();
+    patients::set_mobile(c1, p, Some(&e164)).unwrap();
+    let a = appts::insert(c1, &booking(p, c, ty, t(15, 0))).unwrap();
+    let key = reminder_key(a, t(15, 0), 24);
+    messages::insert_outbound(c1, &outbound(&key, p, t(9, 0))).unwrap();
+    let (from, to) = (t(0, 0), t(0, 0) + Duration::days(1));
+    let rows = period_rows(c1, from, to, from - Duration::days(3)).unwrap();
+    assert_eq!(rows.appointments.len(), 1);
+    assert_eq!(rows.reminders.len(), 1);
+    assert!(rows.mobiles.contains(p));
+    assert_eq!(rows.appointments, appointments(c1, from, to).unwrap());
+    assert_eq!(
+        rows.reminders,
+        reminder_covers(c1, from - Duration::days(3), to).unwrap()
+    );
+}
