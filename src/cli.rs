@@ -1,5 +1,6 @@
 //! Command-line interface: clap types and dispatch. One file per command under `cli/`,
-//! each a thin call into `workflow`. Exit codes: 0 success, 1 user-facing error, 2 usage.
+//! each a thin call into `workflow`. Exit codes: 0 success, 1 user-facing error, 2 usage,
+//! 3 a run that partly failed or a review with findings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,15 +14,20 @@ use crate::paths::Paths;
 pub mod acting;
 pub mod appointments;
 pub mod audit;
+pub mod audit_review;
+pub mod consent;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod init;
+pub mod output;
 pub mod patients;
 pub mod phi;
 pub mod remind;
 pub mod runtime;
 pub mod send;
 pub mod staff;
+pub mod stats;
 pub mod sync;
 
 /// frontdesk — the front desk of a small medical practice, in a terminal.
@@ -46,8 +52,10 @@ pub struct Cli {
 pub enum Command {
     /// Appointments by hand: `appointments add|move|cancel`.
     Appointments(appointments::AppointmentsArgs),
-    /// The audit trail: `audit verify` checks its hash chain.
+    /// The audit trail: `verify` its hash chain, `export` it, `review` what was sent.
     Audit(audit::AuditArgs),
+    /// SMS consent: one patient's history for a dispute, or the practice-wide review.
+    Consent(consent::ConsentArgs),
     /// Create (or reuse) a demo practice and open the console on it.
     Demo(demo::DemoArgs),
     /// Patients and appointments from a CSV export or FHIR R4 (file or server); all or nothing.
@@ -56,6 +64,8 @@ pub enum Command {
     Patients(patients::PatientsArgs),
     /// First run: the practice's config file, its database and the first admin account.
     Init(init::InitArgs),
+    /// Appointments or messages of a period as CSV or JSON (audited).
+    Export(export::ExportArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
     /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
@@ -64,6 +74,8 @@ pub enum Command {
     Send(send::SendArgs),
     /// Staff accounts (admin): add, disable, enable, reset, role, list.
     Staff(staff::StaffArgs),
+    /// No-show statistics for a period: rates, breakdowns, whether reminders help.
+    Stats(stats::StatsArgs),
     /// Fetch replies and delivery statuses from the SMS provider, apply them, answer
     /// HELP/STOP/START, then send what waits in the outbox.
     Sync(sync::SyncArgs),
@@ -92,7 +104,9 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Appointments(args) => appointments::run(args, ctx),
         Command::Audit(args) => audit::run(args, ctx),
+        Command::Consent(args) => consent::run(args, ctx),
         Command::Demo(args) => demo::run(args, ctx),
+        Command::Export(args) => export::run(args, ctx),
         Command::Import(args) => import::run(args, ctx),
         Command::Patients(args) => patients::run(args, ctx),
         Command::Init(args) => init::run(args, ctx),
@@ -100,6 +114,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Remind(args) => remind::run(args, ctx),
         Command::Send(args) => send::run(args, ctx),
         Command::Staff(args) => staff::run(args, ctx),
+        Command::Stats(args) => stats::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
     }
 }

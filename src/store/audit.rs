@@ -61,19 +61,22 @@ pub fn page(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<AuditR
         "SELECT id, at, actor, actor_id, action, subject, detail, prev_hash, hash FROM audit
          WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![after_id, limit as i64], |r| {
-        Ok((r.get::<_, i64>(0)?, raw_entry(r, 1)?, r.get(7)?, r.get(8)?))
-    })?;
-    rows.map(|r| {
-        let (id, raw, prev_hash, hash) = r?;
-        Ok(AuditRecord {
-            id,
-            entry: raw.into_entry()?,
-            prev_hash,
-            hash,
-        })
-    })
-    .collect()
+    records(stmt.query(params![after_id, limit as i64])?)
+}
+
+/// Whole records from rows whose columns are, in order: id, at, actor, actor_id, action,
+/// subject, detail, prev_hash, hash (what every record query in the store selects).
+pub(super) fn records(mut rows: rusqlite::Rows<'_>) -> Result<Vec<AuditRecord>> {
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(AuditRecord {
+            id: r.get(0)?,
+            entry: raw_entry(r, 1)?.into_entry()?,
+            prev_hash: r.get(7)?,
+            hash: r.get(8)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Records about one subject (e.g. `appointment:42`), oldest first.

@@ -5,12 +5,16 @@
 //! never `tui` or `cli`. Functions take `now` and the config explicitly.
 
 pub mod audit;
+pub mod audit_log;
 pub mod callbacks;
+pub mod compliance;
 pub mod consent;
+pub mod consent_review;
 pub mod day;
 pub mod demo;
 pub mod desk;
 pub mod dispatch;
+pub mod export;
 pub mod facts;
 pub mod import;
 pub mod lock;
@@ -23,7 +27,9 @@ pub mod remind;
 pub mod render;
 pub mod send;
 pub mod staff;
+pub mod stats;
 pub mod sync;
+pub mod template_editor;
 pub mod templates;
 
 /// Why a use case failed; the text is shown to staff or printed by a command.

@@ -69,7 +69,15 @@ pub fn save(
             });
         }
     }
+    let old = match store::templates::get(conn, kind)? {
+        Some(t) => t.body,
+        None => template::default_template(kind)
+            .unwrap_or_default()
+            .to_string(),
+    };
     store::templates::save(conn, kind, body, actor, now)?;
+    // A template is not PHI (it passed the gate above): the old and new text are kept, so
+    // the audit screen can show what changed.
     store::audit::append(
         conn,
         &AuditEntry::new(
@@ -77,7 +85,7 @@ pub fn save(
             actor,
             "template.saved",
             format!("template:{kind}"),
-            json!({ "length": body.len() }),
+            json!({ "length": body.len(), "old": old, "new": body }),
         ),
     )?;
     Ok(())
@@ -137,5 +145,11 @@ mod tests {
         .unwrap();
         let audit = store::audit::for_subject(store.conn(), "template:reminder-24h").unwrap();
         assert_eq!(audit[0].actor, "manager");
+        let detail: serde_json::Value = serde_json::from_str(&audit[0].detail).unwrap();
+        assert_eq!(detail["new"], good);
+        assert_eq!(
+            detail["old"].as_str(),
+            template::default_template(MessageKind::Reminder24h)
+        );
     }
 }

@@ -300,19 +300,42 @@ fn seed_day(
             let booked_at = start
                 - Duration::days(rng.random_range(1..60))
                 - Duration::hours(rng.random_range(0..9));
-            store::appointments::insert(
+            // Drawn in the order they always were, so the demo stays the same.
+            let patient_id = *pick(rng, patients);
+            let status = outcome(rng, start, minutes, now);
+            let booked_at = booked_at.min(now);
+            let cancelled = status == AppointmentStatus::Cancelled;
+            let id = store::appointments::insert(
                 conn,
                 &NewAppointment {
                     external_id: None,
-                    patient_id: *pick(rng, patients),
+                    patient_id,
                     clinician_id: clinician,
                     type_id,
                     start,
                     duration_minutes: minutes,
-                    status: outcome(rng, start, minutes, now),
-                    booked_at: booked_at.min(now),
+                    status: if cancelled {
+                        AppointmentStatus::Booked
+                    } else {
+                        status
+                    },
+                    booked_at,
                 },
             )?;
+            if cancelled {
+                // The patient called to cancel, with a spread of notice (some under 24 h, so
+                // the statistics have late cancellations); no random draw.
+                let notice = Duration::hours([2, 6, 20, 30, 50, 80, 150, 300][id.0 as usize % 8]);
+                let at = (start - notice).max(booked_at).min(now);
+                store::appointments::set_status(
+                    conn,
+                    id,
+                    AppointmentStatus::Booked,
+                    AppointmentStatus::Cancelled,
+                    "reception",
+                    at,
+                )?;
+            }
             n += 1;
         }
         // Round to the next 10 minutes so times look like a real book.
