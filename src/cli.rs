@@ -7,10 +7,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::paths::Paths;
-
 pub mod acting;
 pub mod appointments;
 pub mod audit;
@@ -90,14 +86,8 @@ impl Command {
 }
 
 /// What every command gets: where things are, the config, the clock, and who `--as` names.
-#[derive(Clone, Debug)]
-pub struct Context {
-    pub paths: Paths,
-    pub config: Config,
-    pub clock: Clock,
-    /// The member of staff a person runs the command as; `None` acts as `system`.
-    pub acting_as: Option<String>,
-}
+/// The console gets the same value; it lives below both in [`crate::app_context`].
+pub type Context = crate::app_context::AppContext;
 
 /// Run a parsed command. Errors are printed by `main` as one line and exit 1.
 pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {

@@ -13,6 +13,7 @@
 //!
 //! Time comes only from [`clock::Clock`]; `FRONTDESK_NOW` fixes it.
 
+pub mod app_context;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -4,9 +4,11 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::Action;
+use super::strings::section;
 use crate::domain::appointment::AppointmentStatus;
 
-/// Where the keys are being read: the screen, or the modal on top of it.
+/// Where the keys are being read: the screen, or the modal on top of it. A new screen or
+/// modal adds a variant here, its rows to [`BINDINGS`] and its section to [`SECTIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
     Day,
@@ -109,8 +111,14 @@ pub static BINDINGS: &[Binding] = &[
     b(Anywhere, &[ctrl('c')], Action::Quit, "quit at once", None),
 ];
 
-/// The help section order.
-pub const SECTIONS: [Context; 5] = [Day, Search, Confirm, Help, Anywhere];
+/// The help overlay's sections, in order, with their titles.
+pub const SECTIONS: [(Context, &str); 5] = [
+    (Day, section::DAY),
+    (Search, section::SEARCH),
+    (Confirm, section::CONFIRM),
+    (Help, section::HELP),
+    (Anywhere, section::ANYWHERE),
+];
 
 impl Key {
     fn matches(&self, ev: &KeyEvent) -> bool {

@@ -4,14 +4,25 @@
 //! is the only place state changes and returns [`msg::Cmd`]s; one worker thread owns the
 //! database and answers with [`msg::Msg`]s ([`worker`]); the screen is redrawn once per
 //! batch of messages, only when something changed, with a tick only while a toast shows.
-//! The terminal is restored on exit, on error and on panic ([`terminal`]). Must not import
-//! `store` except to open the database it hands to the worker.
+//! The terminal is restored on exit, on error and on panic ([`terminal`]). Gets what it
+//! needs from [`AppContext`], never from `cli`. Must not import `store` except to open the
+//! database it hands to the worker, nor `provider`.
+//!
+//! Module order, bottom up (no module imports one above it): `msg`, `keymap`, `strings`,
+//! `theme`, `widgets`, `layout` → `shared` → `overlay` → the modals in `screens/` → `modal`
+//! → `screen` → the screens in `screens/` → `app` → `view`; `worker` runs `Cmd`s; this file
+//! runs the loop.
 
 pub mod app;
 pub mod input;
 pub mod keymap;
+pub mod layout;
+pub mod modal;
 pub mod msg;
+pub mod overlay;
+pub mod screen;
 pub mod screens;
+pub mod shared;
 pub mod signals;
 pub mod strings;
 pub mod terminal;
@@ -32,8 +43,9 @@ use anyhow::{Context as _, anyhow};
 
 use self::app::{App, update};
 use self::msg::{Cmd, Msg};
-use crate::cli::Context;
-use crate::store::Store;
+use self::worker::{Runner, Worker};
+use crate::app_context::AppContext;
+use crate::store::{Store, StoreError};
 
 /// Tick period while something animates.
 const TICK: Duration = Duration::from_millis(250);
@@ -44,7 +56,7 @@ const LOAD_GRACE: Duration = Duration::from_millis(60);
 ///
 /// `banner` is a line shown under the title (e.g. that this is the demo practice).
 pub fn run(
-    ctx: &Context,
+    ctx: &AppContext,
     db_path: &Path,
     actor: &str,
     banner: Option<String>,
@@ -54,22 +66,20 @@ pub fn run(
     }
     // Never a new empty database: a mistyped path is one line naming it.
     let store = Store::open_existing(db_path).map_err(|e| match e {
-        crate::store::StoreError::Missing(_) | crate::store::StoreError::NotFrontdesk(_) => {
-            anyhow!(e)
-        }
+        StoreError::Missing(_) | StoreError::NotFrontdesk(_) => anyhow!(e),
         other => anyhow!(other).context(format!("cannot open the database {}", db_path.display())),
     })?;
     let tz = ctx.config.practice.time_zone;
     let today = ctx.clock.now().with_timezone(&tz).date_naive();
     let mut app = App::new(&ctx.config, today, banner);
     let (msg_tx, msg_rx) = mpsc::channel();
-    let worker = worker::Worker::spawn(
+    let runner = Runner {
         store,
-        ctx.config.clone(),
-        ctx.clock,
-        actor.to_string(),
-        msg_tx.clone(),
-    )?;
+        config: ctx.config.clone(),
+        clock: ctx.clock,
+        actor: actor.to_string(),
+    };
+    let worker = Worker::spawn(runner, msg_tx.clone())?;
     signals::watch(msg_tx.clone()).context("cannot watch for SIGTERM and SIGHUP")?;
     let mut term = terminal::Guard::enter().context("cannot start the console in this terminal")?;
     let input = input::Input::spawn(msg_tx)?;
@@ -87,7 +97,7 @@ fn event_loop(
     term: &mut terminal::Guard,
     app: &mut App,
     rx: &Receiver<Msg>,
-    worker: &worker::Worker,
+    worker: &Worker,
 ) -> anyhow::Result<()> {
     let size = term.size()?;
     let mut first = vec![Msg::Resize {
@@ -100,15 +110,15 @@ fn event_loop(
     let mut waiting_since: Option<Instant> = None;
     loop {
         for msg in first.drain(..) {
-            if dispatch(app, msg, worker)? {
+            if process_message(app, msg, worker)? {
                 return Ok(());
             }
         }
         // A day switch normally answers within milliseconds: wait for it instead of
         // flashing "Loading…" for one frame.
-        let holding = app.awaiting_day()
+        let holding = app.awaiting_first_load()
             && waiting_since.get_or_insert_with(Instant::now).elapsed() < LOAD_GRACE;
-        if !app.awaiting_day() {
+        if !app.awaiting_first_load() {
             waiting_since = None;
         }
         if app.is_dirty() && !holding {
@@ -149,8 +159,8 @@ fn recv(
     }
 }
 
-/// Apply one message; returns true when the user quit.
-fn dispatch(app: &mut App, msg: Msg, worker: &worker::Worker) -> anyhow::Result<bool> {
+/// Apply one message and hand its commands to the worker; returns true when the user quit.
+fn process_message(app: &mut App, msg: Msg, worker: &Worker) -> anyhow::Result<bool> {
     match &msg {
         Msg::InputFailed(e) => return Err(anyhow!("cannot read the keyboard: {e}")),
         Msg::WorkerStopped => {

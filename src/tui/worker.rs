@@ -9,12 +9,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::msg::{Cmd, Msg};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::Store;
-use crate::store::StoreError;
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::ids::AppointmentId;
+use crate::store::{Store, StoreError};
 use crate::workflow::desk::DeskError;
 use crate::workflow::{day, desk};
 
@@ -36,20 +38,9 @@ pub struct Runner {
 }
 
 impl Worker {
-    pub fn spawn(
-        store: Store,
-        config: Config,
-        clock: Clock,
-        actor: String,
-        out: Sender<Msg>,
-    ) -> io::Result<Self> {
+    /// Start the thread; it answers on `out` until the queue closes.
+    pub fn spawn(mut runner: Runner, out: Sender<Msg>) -> io::Result<Self> {
         let (tx, rx) = mpsc::channel();
-        let mut runner = Runner {
-            store,
-            config,
-            clock,
-            actor,
-        };
         let handle = std::thread::Builder::new()
             .name("frontdesk-db".into())
             .spawn(move || runner.serve(&rx, &out))?;
@@ -123,59 +114,71 @@ impl Runner {
         }
     }
 
-    /// Run one command and say what came of it.
+    /// Run one command and say what came of it. A new command adds an arm here and a
+    /// method below.
     pub fn run(&mut self, cmd: Cmd) -> Option<Msg> {
         let now = self.clock.now();
         Some(match cmd {
-            Cmd::LoadDay { generation, date } => {
-                let started = Instant::now();
-                let result = day::load(&self.store, &self.config, date, now).map_err(|e| {
-                    tracing::error!(%date, error = %log_safe(&e), "day load failed");
-                    e.to_string()
-                });
-                tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "day loaded");
-                Msg::DayLoaded {
-                    generation,
-                    now,
-                    result,
-                }
-            }
-            Cmd::Search { generation, query } => Msg::SearchDone {
-                generation,
-                // The query may be a name: it is not logged.
-                result: day::search(&self.store, &query, now).map_err(|e| {
-                    tracing::error!(error = %log_safe(&e), "patient search failed");
-                    e.to_string()
-                }),
-            },
-            Cmd::SetStatus { id, to } => {
-                let result =
-                    desk::set_status(&mut self.store, &self.config, id, to, &self.actor, now);
-                match &result {
-                    Ok(_) => {
-                        tracing::info!(appointment = %id, to = to.as_str(), "desk status change")
-                    }
-                    Err(DeskError::Transition(e)) => {
-                        tracing::info!(appointment = %id, to = to.as_str(), reason = %e, "desk status change refused")
-                    }
-                    Err(DeskError::Store(e)) => {
-                        tracing::error!(appointment = %id, to = to.as_str(), error = %log_safe(e), "desk status change failed")
-                    }
-                }
-                Msg::StatusSet {
-                    id,
-                    to,
-                    result: result.map(|_| ()).map_err(|e| e.to_string()),
-                }
-            }
-            Cmd::LoadProvider => Msg::ProviderLoaded(
-                day::provider_status(&self.store, &self.config).map_err(|e| {
-                    tracing::error!(error = %log_safe(&e), "provider status failed");
-                    e.to_string()
-                }),
-            ),
+            Cmd::LoadDay { generation, date } => self.load_day(generation, date, now),
+            Cmd::Search { generation, query } => self.search(generation, &query, now),
+            Cmd::SetStatus { id, to } => self.set_status(id, to, now),
+            Cmd::LoadProvider => self.load_provider(),
             Cmd::Quit => return None,
         })
+    }
+
+    fn load_day(&self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
+        let started = Instant::now();
+        let result = day::load(&self.store, &self.config, date, now).map_err(|e| {
+            tracing::error!(%date, error = %log_safe(&e), "day load failed");
+            e.to_string()
+        });
+        tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "day loaded");
+        Msg::DayLoaded {
+            generation,
+            now,
+            result,
+        }
+    }
+
+    fn search(&self, generation: u64, query: &str, now: DateTime<Utc>) -> Msg {
+        Msg::SearchDone {
+            generation,
+            // The query may be a name: it is not logged.
+            result: day::search(&self.store, query, now).map_err(|e| {
+                tracing::error!(error = %log_safe(&e), "patient search failed");
+                e.to_string()
+            }),
+        }
+    }
+
+    fn set_status(&mut self, id: AppointmentId, to: AppointmentStatus, now: DateTime<Utc>) -> Msg {
+        let result = desk::set_status(&mut self.store, &self.config, id, to, &self.actor, now);
+        match &result {
+            Ok(_) => {
+                tracing::info!(appointment = %id, to = to.as_str(), "desk status change")
+            }
+            Err(DeskError::Transition(e)) => {
+                tracing::info!(appointment = %id, to = to.as_str(), reason = %e, "desk status change refused")
+            }
+            Err(DeskError::Store(e)) => {
+                tracing::error!(appointment = %id, to = to.as_str(), error = %log_safe(e), "desk status change failed")
+            }
+        }
+        Msg::StatusSet {
+            id,
+            to,
+            result: result.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+
+    fn load_provider(&self) -> Msg {
+        Msg::ProviderLoaded(
+            day::provider_status(&self.store, &self.config).map_err(|e| {
+                tracing::error!(error = %log_safe(&e), "provider status failed");
+                e.to_string()
+            }),
+        )
     }
 }
 

@@ -1,4 +1,5 @@
-//! The confirm box before a change that loses information (cancel, no-show).
+//! The confirm box before a change that loses information (cancel, no-show): its state, its
+//! keys (yes runs the change, no closes) and its drawing.
 
 use chrono_tz::Tz;
 use ratatui::Frame;
@@ -6,6 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::super::keymap::Context;
+use super::super::msg::{Action, Cmd};
+use super::super::overlay::{Overlay, OverlayReply};
+use super::super::shared::Shared;
 use super::super::widgets::modal;
 use super::super::{strings, theme};
 use crate::domain::appointment::AppointmentStatus;
@@ -43,7 +48,34 @@ impl ConfirmState {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, c: &ConfirmState) {
+impl Overlay for ConfirmState {
+    fn context(&self) -> Context {
+        Context::Confirm
+    }
+
+    fn on_action(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
+        match action {
+            Action::Accept => {
+                shared.touch();
+                OverlayReply::Close(vec![Cmd::SetStatus {
+                    id: self.id,
+                    to: self.to,
+                }])
+            }
+            Action::Close => {
+                shared.touch();
+                OverlayReply::Close(Vec::new())
+            }
+            _ => OverlayReply::Keep,
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, _shared: &Shared) {
+        render(frame, area, self);
+    }
+}
+
+fn render(frame: &mut Frame, area: Rect, c: &ConfirmState) {
     let rect = modal::centered(area, 60, 9);
     let inner = modal::frame_box(
         frame,

@@ -1,4 +1,5 @@
 //! The `?` overlay: every key of every context, generated from the keymap, then the legend.
+//! Its state (how far it is scrolled), its keys and its drawing.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,6 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::keymap::{self, Context, SECTIONS};
+use super::super::msg::Action;
+use super::super::overlay::{Overlay, OverlayReply};
+use super::super::shared::Shared;
 use super::super::widgets::modal;
 use super::super::widgets::text::fit;
 use super::super::{strings, theme};
@@ -14,16 +18,6 @@ use super::super::{strings, theme};
 pub struct HelpState {
     /// First line shown (the help is longer than 24 rows).
     pub scroll: u16,
-}
-
-fn title(c: Context) -> &'static str {
-    match c {
-        Context::Day => strings::section::DAY,
-        Context::Search => strings::section::SEARCH,
-        Context::Confirm => strings::section::CONFIRM,
-        Context::Help => strings::section::HELP,
-        Context::Anywhere => strings::section::ANYWHERE,
-    }
 }
 
 const KEY_COL: usize = 12;
@@ -40,11 +34,11 @@ fn entry(keys: &str, text: &str, width: u16) -> Line<'static> {
 /// All help lines at `width` cells.
 pub fn lines(width: u16) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for (n, c) in SECTIONS.into_iter().enumerate() {
+    for (n, (c, title)) in SECTIONS.into_iter().enumerate() {
         if n > 0 {
             out.push(Line::default());
         }
-        out.push(Line::from(Span::styled(title(c), theme::section())));
+        out.push(Line::from(Span::styled(title, theme::section())));
         if c == Context::Search {
             out.push(entry("a–z 0–9", strings::HELP_TYPING, width));
         }
@@ -74,7 +68,35 @@ pub fn max_scroll(area: Rect) -> u16 {
     (lines(rect.width.saturating_sub(2)).len() as u16).saturating_sub(inner_h)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, h: &HelpState) {
+impl Overlay for HelpState {
+    fn context(&self) -> Context {
+        Context::Help
+    }
+
+    fn on_action(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
+        let reply = match action {
+            Action::Close => OverlayReply::Close(Vec::new()),
+            Action::Up => {
+                self.scroll = self.scroll.saturating_sub(1);
+                OverlayReply::Keep
+            }
+            Action::Down => {
+                let max = max_scroll(shared.modal_rect());
+                self.scroll = self.scroll.saturating_add(1).min(max);
+                OverlayReply::Keep
+            }
+            _ => return OverlayReply::Keep,
+        };
+        shared.touch();
+        reply
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, _shared: &Shared) {
+        render(frame, area, self);
+    }
+}
+
+fn render(frame: &mut Frame, area: Rect, h: &HelpState) {
     let inner = modal::frame_box(
         frame,
         outer(area),

@@ -1,5 +1,8 @@
-//! Screens and the modals drawn over them: each file owns its state and its drawing.
-//! State changes happen in `app::update`; these files only read when drawing.
+//! Screens and the modals drawn over them. Each owns its state, its update (as a
+//! [`ScreenState`](super::screen::ScreenState) or an [`Overlay`](super::overlay::Overlay)) and
+//! its drawing: one file each, or a folder with `state`/`view` beside the update once it
+//! passes ~400 lines (`day/`). Screens never import `app`, `view` or each other's internals;
+//! a screen may open a modal by returning it.
 
 pub mod confirm;
 pub mod day;

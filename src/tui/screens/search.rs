@@ -1,15 +1,25 @@
-//! The `/` patient search: a query box and the hits, each with their next appointment.
+//! The `/` patient search: a query box and the hits, each with their next appointment. Its
+//! state, its keys (typing asks the worker again under a new generation; Enter shows the
+//! hit's next appointment) and its drawing.
 
 use chrono_tz::Tz;
 use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::keymap::Context;
+use super::super::msg::{Action, Cmd, Msg};
+use super::super::overlay::{Overlay, OverlayReply};
+use super::super::shared::{Shared, ToastKind};
 use super::super::widgets::modal;
 use super::super::widgets::text::{fit, pad, width};
 use super::super::{strings, theme};
 use crate::domain::day::PatientHit;
+
+/// Longest search query accepted (a name or a phone number is far shorter).
+pub const MAX_QUERY: usize = 60;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchState {
@@ -41,6 +51,106 @@ impl SearchState {
         }
         self.selected = self.selected.min(self.hits.len().saturating_sub(1));
         true
+    }
+
+    /// Text typed into the box. Returns whether the query changed.
+    fn typed(&mut self, ev: &KeyEvent) -> bool {
+        let plain = !ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match ev.code {
+            KeyCode::Char(c)
+                if plain && !c.is_control() && self.query.chars().count() < MAX_QUERY =>
+            {
+                self.query.push(c);
+                true
+            }
+            KeyCode::Backspace => self.query.pop().is_some(),
+            _ => false,
+        }
+    }
+
+    /// The query changed: ask the worker again under a new generation (or clear when empty).
+    fn search_again(&mut self, shared: &mut Shared) -> OverlayReply {
+        let generation = shared.next_generation();
+        shared.touch();
+        self.generation = generation;
+        self.selected = 0;
+        self.error = None;
+        let query = self.query.trim().to_string();
+        if query.is_empty() {
+            self.hits.clear();
+            self.searching = false;
+            return OverlayReply::Keep;
+        }
+        self.searching = true;
+        OverlayReply::Run(vec![Cmd::Search { generation, query }])
+    }
+
+    /// Enter: show the selected patient's next appointment, or say there is none.
+    fn open_hit(&self, shared: &mut Shared) -> OverlayReply {
+        let Some(hit) = self.hits.get(self.selected) else {
+            return OverlayReply::Keep;
+        };
+        match hit.next_appointment {
+            Some(start) => OverlayReply::ShowAppointment {
+                patient: hit.patient_id,
+                start,
+            },
+            None => {
+                shared.toast(ToastKind::Info, strings::no_next_appointment(&hit.name));
+                OverlayReply::Keep
+            }
+        }
+    }
+}
+
+impl Overlay for SearchState {
+    fn context(&self) -> Context {
+        Context::Search
+    }
+
+    fn on_action(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
+        shared.touch();
+        match action {
+            Action::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                OverlayReply::Keep
+            }
+            Action::Down => {
+                if self.selected + 1 < self.hits.len() {
+                    self.selected += 1;
+                }
+                OverlayReply::Keep
+            }
+            Action::Close => OverlayReply::Close(Vec::new()),
+            Action::Accept => self.open_hit(shared),
+            _ => OverlayReply::Keep,
+        }
+    }
+
+    fn on_unbound_key(&mut self, key: &KeyEvent, shared: &mut Shared) -> OverlayReply {
+        if self.typed(key) {
+            self.search_again(shared)
+        } else {
+            OverlayReply::Keep
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg, shared: &mut Shared) -> Option<Msg> {
+        match msg {
+            Msg::SearchDone { generation, result } => {
+                if self.apply(generation, result) {
+                    shared.touch();
+                }
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, shared: &Shared) {
+        render(frame, area, self, shared.tz);
     }
 }
 
@@ -98,7 +208,7 @@ fn hit_line(h: &PatientHit, tz: Tz, cols: u16, selected: bool) -> Line<'static> 
     ])
 }
 
-pub fn render(frame: &mut Frame, area: Rect, s: &SearchState, tz: Tz) {
+fn render(frame: &mut Frame, area: Rect, s: &SearchState, tz: Tz) {
     let rect = modal::centered(area, 90, area.height.saturating_sub(4).clamp(5, 20));
     let inner = modal::frame_box(
         frame,

@@ -14,8 +14,9 @@ use crate::domain::phone::E164;
 use crate::store::appointments::{self, NewAppointment};
 use crate::store::patients::{self, NewPatient};
 use crate::store::{Store, consent, reference};
-use crate::tui::app::{App, update};
+use crate::tui::app::{App, Screen, update};
 use crate::tui::msg::Msg;
+use crate::tui::screens::day::DayState;
 use crate::workflow;
 
 pub const TZ: Tz = chrono_tz::America::New_York;
@@ -203,4 +204,24 @@ pub fn sheet(store: &Store, date: NaiveDate) -> DaySheet {
         date.and_hms_opt(14, 0, 0).unwrap().and_utc(),
     )
     .unwrap()
+}
+
+/// The day view under the modals, for assertions (the only screen so far).
+pub trait DayView {
+    fn day(&self) -> &DayState;
+    fn day_mut(&mut self) -> &mut DayState;
+}
+
+impl DayView for App {
+    fn day(&self) -> &DayState {
+        match &self.screen {
+            Screen::Day(d) => d,
+        }
+    }
+
+    fn day_mut(&mut self) -> &mut DayState {
+        match &mut self.screen {
+            Screen::Day(d) => d,
+        }
+    }
 }

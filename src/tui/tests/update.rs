@@ -3,12 +3,15 @@
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::fixture::DayView;
 use super::fixture::{self, Ids, now, today};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::ids::AppointmentId;
 use crate::store::Store;
-use crate::tui::app::{App, Modal, ToastKind, update};
+use crate::tui::app::{App, update};
+use crate::tui::modal::Modal;
 use crate::tui::msg::{Cmd, Msg};
+use crate::tui::shared::ToastKind;
 use crate::workflow;
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Cmd> {
@@ -63,7 +66,7 @@ fn start_loads_today_and_the_provider() {
             Cmd::LoadProvider
         ]
     );
-    assert!(app.awaiting_day());
+    assert!(app.awaiting_first_load());
 }
 
 #[test]
@@ -71,7 +74,7 @@ fn today_opens_on_the_first_appointment_not_yet_over() {
     let (_s, ids, app) = setup();
     // 09:00 ends at 09:30 = now; the 09:30 one is next.
     assert_eq!(selected(&app), Some(ids.today[3]));
-    assert!(!app.awaiting_day());
+    assert!(!app.awaiting_first_load());
 }
 
 #[test]
@@ -156,7 +159,7 @@ fn selection_moves_and_stays_in_bounds() {
 fn paging_scrolls_in_a_short_terminal() {
     let (store, ids, _) = setup();
     let mut app = fixture::loaded_app(&store, 80, 12, None);
-    let page = app.page_rows();
+    let page = crate::tui::screens::day::page_rows(&app.shared);
     assert!(page < ids.today.len(), "page {page}");
     key(&mut app, KeyCode::Home);
     key(&mut app, KeyCode::PageDown);
@@ -232,7 +235,7 @@ fn impossible_changes_are_refused_without_asking() {
         app.modals.is_empty(),
         "no confirm box for a change that cannot happen"
     );
-    let toast = app.toast.as_ref().unwrap();
+    let toast = app.shared.toast.as_ref().unwrap();
     assert_eq!(toast.kind, ToastKind::Error);
     assert!(
         toast
@@ -255,7 +258,7 @@ fn worker_refusal_shows_as_a_toast() {
         },
     );
     assert!(cmds.is_empty());
-    let toast = app.toast.as_ref().unwrap();
+    let toast = app.shared.toast.as_ref().unwrap();
     assert_eq!(toast.kind, ToastKind::Error);
     assert!(toast.text.contains("before the appointment has started"));
     assert!(app.animating(), "a toast needs the tick to go away");
@@ -277,23 +280,23 @@ fn success_reloads_the_day_and_the_footer() {
     assert!(generation > before);
     assert_eq!(date, today());
     assert!(cmds.contains(&Cmd::LoadProvider));
-    let toast = app.toast.as_ref().unwrap();
+    let toast = app.shared.toast.as_ref().unwrap();
     assert_eq!(toast.text, "09:30 Nguyễn, Thị Mai — marked arrived");
     // Reloading the same day keeps the rows on screen (no "Loading…" flash).
     assert!(app.day().sheet.is_some());
-    assert!(!app.awaiting_day());
+    assert!(!app.awaiting_first_load());
 }
 
 #[test]
 fn toasts_expire_after_their_ticks() {
     let (_s, _ids, mut app) = setup();
-    app.toast(ToastKind::Info, "hello".into());
-    for _ in 0..crate::tui::app::TOAST_TICKS - 1 {
+    app.shared.toast(ToastKind::Info, "hello".into());
+    for _ in 0..crate::tui::shared::TOAST_TICKS - 1 {
         update(&mut app, Msg::Tick);
     }
-    assert!(app.toast.is_some());
+    assert!(app.shared.toast.is_some());
     update(&mut app, Msg::Tick);
-    assert!(app.toast.is_none());
+    assert!(app.shared.toast.is_none());
     assert!(!app.animating(), "no ticking once nothing animates");
 }
 
@@ -403,7 +406,8 @@ fn search_hit_without_upcoming_appointment_says_so() {
     let cmds = key(&mut app, KeyCode::Enter);
     assert!(cmds.is_empty());
     assert!(
-        app.toast
+        app.shared
+            .toast
             .as_ref()
             .unwrap()
             .text
@@ -437,7 +441,7 @@ fn help_opens_scrolls_within_bounds_and_closes() {
     let Some(Modal::Help(h)) = app.modals.last() else {
         panic!()
     };
-    let max = crate::tui::screens::help::max_scroll(crate::tui::view::modal_rect(&app));
+    let max = crate::tui::screens::help::max_scroll(app.shared.modal_rect());
     assert!(max > 0, "the help is longer than 24 rows");
     assert_eq!(h.scroll, max);
     ch(&mut app, 'k');
@@ -466,7 +470,7 @@ fn a_failed_load_is_shown_not_panicked() {
         app.day().error.as_deref(),
         Some("database error: disk I/O error")
     );
-    assert_eq!(app.toast.as_ref().unwrap().kind, ToastKind::Error);
+    assert_eq!(app.shared.toast.as_ref().unwrap().kind, ToastKind::Error);
 }
 
 #[test]

@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::fixture::DayView;
 use super::fixture::{self, now};
 use crate::store::Store;
 use crate::tui::app::{App, update};

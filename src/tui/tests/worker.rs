@@ -148,16 +148,9 @@ fn queued_loads_and_searches_coalesce_but_status_changes_never_do() {
 
 #[test]
 fn the_thread_answers_and_finishes_queued_changes_on_stop() {
-    let (store, ids) = fixture::store();
+    let (runner, ids) = runner();
     let (tx, rx) = mpsc::channel();
-    let worker = Worker::spawn(
-        store,
-        Config::default(),
-        fixture::clock(),
-        "desk".into(),
-        tx,
-    )
-    .unwrap();
+    let worker = Worker::spawn(runner, tx).unwrap();
     worker
         .send(Cmd::LoadDay {
             generation: 1,
