@@ -134,6 +134,8 @@ const HOLDOUT6_PHI: &str = include_str!("data/phi/holdout6_phi.tsv");
 const HOLDOUT6_CLEAN: &str = include_str!("data/phi/holdout6_clean.tsv");
 const HOLDOUT7_PHI: &str = include_str!("data/phi/holdout7_phi.tsv");
 const HOLDOUT7_CLEAN: &str = include_str!("data/phi/holdout7_clean.tsv");
+const HOLDOUT8_PHI: &str = include_str!("data/phi/holdout8_phi.tsv");
+const HOLDOUT8_CLEAN: &str = include_str!("data/phi/holdout8_clean.tsv");
 
 /// Messages written after the gate's first version and not used to tune it: an honest
 /// estimate of how it does on text nobody tuned it for. Looser bounds than the corpus.
@@ -182,6 +184,34 @@ fn seventh_holdout_rates() {
     let (recall, false_rate) = holdout("holdout 7", HOLDOUT7_PHI, HOLDOUT7_CLEAN);
     assert!(recall >= 0.98, "{recall}");
     assert!(false_rate <= 0.03, "{false_rate}");
+}
+
+/// Written for issue 13 before any of its changes (first run in assets/phi/README.md).
+#[test]
+fn eighth_holdout_first_run() {
+    holdout_rates_only("holdout 8", HOLDOUT8_PHI, HOLDOUT8_CLEAN);
+}
+
+fn holdout_rates_only(name: &str, phi_text: &'static str, clean_text: &'static str) {
+    let phi = rows(phi_text);
+    let clean = rows(clean_text);
+    let missed: Vec<_> = phi.iter().filter(|(_, t)| !phi::check(t).blocked).collect();
+    let wrong: Vec<_> = clean.iter().filter(|(_, t)| phi::check(t).blocked).collect();
+    println!(
+        "{name}: recall {:.1}% ({} of {} missed), false blocks {:.1}% ({} of {})",
+        100.0 - missed.len() as f64 * 100.0 / phi.len() as f64,
+        missed.len(),
+        phi.len(),
+        wrong.len() as f64 * 100.0 / clean.len() as f64,
+        wrong.len(),
+        clean.len()
+    );
+    for m in &missed {
+        println!("{name} MISSED {}: {}", m.0, m.1);
+    }
+    for w in &wrong {
+        println!("{name} FALSE {}: {}  [{}]", w.0, w.1, phi::check(w.1).summary());
+    }
 }
 
 #[test]
