@@ -196,7 +196,10 @@ fn holdout_rates_only(name: &str, phi_text: &'static str, clean_text: &'static s
     let phi = rows(phi_text);
     let clean = rows(clean_text);
     let missed: Vec<_> = phi.iter().filter(|(_, t)| !phi::check(t).blocked).collect();
-    let wrong: Vec<_> = clean.iter().filter(|(_, t)| phi::check(t).blocked).collect();
+    let wrong: Vec<_> = clean
+        .iter()
+        .filter(|(_, t)| phi::check(t).blocked)
+        .collect();
     println!(
         "{name}: recall {:.1}% ({} of {} missed), false blocks {:.1}% ({} of {})",
         100.0 - missed.len() as f64 * 100.0 / phi.len() as f64,
@@ -210,7 +213,12 @@ fn holdout_rates_only(name: &str, phi_text: &'static str, clean_text: &'static s
         println!("{name} MISSED {}: {}", m.0, m.1);
     }
     for w in &wrong {
-        println!("{name} FALSE {}: {}  [{}]", w.0, w.1, phi::check(w.1).summary());
+        println!(
+            "{name} FALSE {}: {}  [{}]",
+            w.0,
+            w.1,
+            phi::check(w.1).summary()
+        );
     }
 }
 

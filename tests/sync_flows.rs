@@ -196,6 +196,7 @@ impl Practice {
             key: key.to_string(),
             to: patient.mobile.clone().unwrap(),
             body,
+            trusted: Vec::new(),
         };
         match outbound::record(conn, &out, &self.gate, "twilio", "system", self.now()).unwrap() {
             Recorded::Ready(id) => id,

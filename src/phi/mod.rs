@@ -98,16 +98,20 @@
 //! in `tests/data/phi/` (`cargo test --test phi_corpus`); the command in `tests/phi_cli.rs`;
 //! a fuzz target: `cargo +nightly fuzz run --fuzz-dir tests/fuzz phi_check`.
 
-mod hash;
+mod context;
 mod identifiers;
+mod keys;
 mod lexicon;
 mod matching;
+mod names;
 mod rules;
 mod text;
 mod url;
+mod values;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -189,6 +193,7 @@ pub mod rule {
     pub const MEMBER_ID: &str = "member_id";
     pub const DATE_OF_BIRTH: &str = "date_of_birth";
     pub const MEDICARE_ID: &str = "medicare_id";
+    pub const ICD10CM_CODE: &str = "icd10cm_code";
 }
 
 /// One piece of clinical detail found in a text.
@@ -289,19 +294,54 @@ impl Gate {
         Gate { allow }
     }
 
+    /// Check free text: every word is read (text typed by staff has no trusted spans).
     pub fn check(&self, text: &str) -> Verdict {
-        let lex = &*LEXICON;
-        let mut findings = SCRATCH
-            .try_with(|cell| match cell.try_borrow_mut() {
-                Ok(mut scratch) => rules::run(lex, text, &self.allow, &mut scratch),
-                Err(_) => rules::run(lex, text, &self.allow, &mut matching::Scratch::default()),
-            })
-            .unwrap_or_else(|_| {
-                rules::run(lex, text, &self.allow, &mut matching::Scratch::default())
-            });
+        self.check_with(text, &[])
+    }
+
+    /// Check a rendered body with the byte spans the renderer filled from the database
+    /// (first name, clinician, practice name, date, time, location label; SPEC §5.1):
+    /// vocabulary, typo and context rules do not fire inside them and they are no cue for
+    /// the words around them; identifier rules (SSN, record number, member id, date of
+    /// birth, Medicare id) still do; the template's own words are checked in full. Spans
+    /// that do not fall on character boundaries or lie outside the text are ignored.
+    pub fn check_with(&self, text: &str, trusted: &[Range<usize>]) -> Verdict {
+        let mut findings = self.run(text, trusted).0;
         findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
         let blocked = findings.iter().any(|f| !f.allowed);
         Verdict { blocked, findings }
+    }
+
+    fn run(&self, text: &str, trusted: &[Range<usize>]) -> (Vec<Finding>, u64) {
+        let lex = &*LEXICON;
+        SCRATCH
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut scratch) => rules::run(lex, text, trusted, &self.allow, &mut scratch),
+                Err(_) => rules::run(
+                    lex,
+                    text,
+                    trusted,
+                    &self.allow,
+                    &mut matching::Scratch::default(),
+                ),
+            })
+            .unwrap_or_else(|_| {
+                rules::run(
+                    lex,
+                    text,
+                    trusted,
+                    &self.allow,
+                    &mut matching::Scratch::default(),
+                )
+            })
+    }
+
+    /// Steps of work the gate does on `text` (tokens, phrase candidates, window steps,
+    /// findings): proportional to the length of the text, whatever it holds. For the
+    /// linear-time test and the bench; not a timing.
+    #[doc(hidden)]
+    pub fn work(&self, text: &str) -> u64 {
+        self.run(text, &[]).1
     }
 }
 

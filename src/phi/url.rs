@@ -44,11 +44,10 @@ pub(crate) fn mark_urls(text: &str, out: &mut Tokens) {
             continue;
         }
         let end = start + word.len();
-        for t in out
-            .toks
-            .iter_mut()
-            .filter(|t| t.start >= start && t.end <= end)
-        {
+        // Tokens are in text order: find the first in the address by binary search, so a
+        // text with many addresses stays linear.
+        let first = out.toks.partition_point(|t| t.start < start);
+        for t in out.toks[first..].iter_mut().take_while(|t| t.end <= end) {
             t.flags |= flag::URL;
         }
     }

@@ -5,6 +5,8 @@
 //! after a time offline — goes through [`record`], so no body reaches a provider without the
 //! gate having passed it and a row holding its idempotency key.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -27,6 +29,9 @@ pub struct Outgoing {
     pub key: String,
     pub to: E164,
     pub body: String,
+    /// Spans of `body` the renderer filled from the database (SPEC §5.1); empty for text
+    /// typed at the desk.
+    pub trusted: Vec<Range<usize>>,
 }
 
 /// What recording did.
@@ -54,9 +59,17 @@ pub struct Screened {
 
 /// Normalise and check a body (SPEC §5.1, §5.9). Pure: used for previews and dry runs too.
 pub fn screen(gate: &Gate, body: &str) -> Screened {
-    let body = segments::normalise(body).into_owned();
+    screen_rendered(gate, body, &[])
+}
+
+/// [`screen`] a rendered body with its trusted spans. A rendered body is normalised already;
+/// if normalising changed it anyway, the spans no longer fit and every word is read.
+pub fn screen_rendered(gate: &Gate, body: &str, trusted: &[Range<usize>]) -> Screened {
+    let normal = segments::normalise(body);
+    let trusted = if normal == body { trusted } else { &[] };
+    let body = normal.into_owned();
     let info = segments::analyse(&body);
-    let verdict = gate.check(&body);
+    let verdict = gate.check_with(&body, trusted);
     let refusal = if verdict.blocked {
         Some(verdict.summary())
     } else if info.segments > MAX_SEGMENTS {
@@ -90,7 +103,7 @@ pub fn record(
     if let Some(existing) = store::messages::by_key(conn, &out.key)? {
         return Ok(Recorded::Duplicate(Box::new(existing)));
     }
-    let s = screen(gate, &out.body);
+    let s = screen_rendered(gate, &out.body, &out.trusted);
     let findings = (!s.verdict.findings.is_empty())
         .then(|| serde_json::to_string(&s.verdict.findings).unwrap_or_default());
     let status = if s.refusal.is_some() {
@@ -168,6 +181,7 @@ mod tests {
             key: "portal:1:test".into(),
             to: E164::parse("2015550134", "US").unwrap(),
             body: body.into(),
+            trusted: Vec::new(),
         }
     }
 

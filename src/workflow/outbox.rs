@@ -13,6 +13,7 @@ use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::ids::PatientId;
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
+use crate::domain::template::spans_of_values;
 use crate::phi::Gate;
 use crate::store::{self, Conn, Store, StoreError};
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
@@ -168,8 +169,17 @@ fn recheck(
             return Ok(Recheck::Withdrawn(reason));
         }
     }
-    // The gate may have learnt new words since the text was written.
-    let verdict = gate.check(&m.body);
+    // The gate may have learnt new words since the text was written. The stored body has
+    // no spans: the values the renderer filled from the database are found in it again.
+    let trusted = spans_of_values(
+        &m.body,
+        &[
+            &l.patient.first_name,
+            &config.practice.name,
+            &config.practice.location,
+        ],
+    );
+    let verdict = gate.check_with(&m.body, &trusted);
     if verdict.blocked {
         close(
             c,

@@ -22,7 +22,7 @@ use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::reminder::{
     self, Held, PlanCounts, PlanInput, PlanMode, RecentSend, ReminderKey, SkipReason, Verdict,
 };
-use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
+use crate::domain::template::{Rendered, first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
 use crate::store::{self, Conn, Store, StoreError};
 use crate::workflow::dispatch::{self, Dispatcher};
@@ -329,7 +329,7 @@ fn plan_all(
         let clinician = first
             .and_then(|a| clinicians.get(&a.clinician_id))
             .map(String::as_str);
-        let body = render_for(c, config, l, s.kind, &starts, clinician, s.opt_out_notice)?;
+        let r = render_for(c, config, l, s.kind, &starts, clinician, s.opt_out_notice)?;
         let Some(to) = render::mobile(&l.patient).cloned() else {
             continue;
         };
@@ -339,7 +339,8 @@ fn plan_all(
             appointment_id: first.map(|a| a.id),
             key: s.key.to_string(),
             to,
-            body,
+            body: r.body,
+            trusted: r.trusted,
         };
         if dry_run {
             preview(gate, &outgoing, out.lines.last_mut());
@@ -382,9 +383,9 @@ fn render_for(
     starts: &[DateTime<Utc>],
     clinician: Option<&str>,
     opt_out_notice: bool,
-) -> Result<String, TemplateFlowError> {
+) -> Result<Rendered, TemplateFlowError> {
     let template = templates::load(c, kind)?;
-    render::render(
+    render::render_trusted(
         config,
         &template,
         &RenderInput {
@@ -399,7 +400,8 @@ fn render_for(
 
 /// In a dry run, say which texts the gate would refuse.
 fn preview(gate: &Gate, o: &Outgoing, line: Option<&mut ReportLine>) {
-    if let (Some(reason), Some(line)) = (outbound::screen(gate, &o.body).refusal, line) {
+    let refusal = outbound::screen_rendered(gate, &o.body, &o.trusted).refusal;
+    if let (Some(reason), Some(line)) = (refusal, line) {
         line.action = "blocked";
         line.reason = Some(reason);
     }
@@ -449,14 +451,15 @@ fn patient_text(
         first_since_opt_in(&l.facts.consent, l.facts.last_outbound),
     );
     let starts: Vec<DateTime<Utc>> = appointment.map(|a| vec![a.start]).unwrap_or_default();
-    let body = render_for(c, config, l, kind, &starts, None, notice)?;
+    let r = render_for(c, config, l, kind, &starts, None, notice)?;
     let outgoing = Outgoing {
         kind,
         patient_id: l.patient.id,
         appointment_id: appointment.map(|a| a.id),
         key,
         to,
-        body,
+        body: r.body,
+        trusted: r.trusted,
     };
     out.lines.push(line);
     if dry_run {

@@ -210,7 +210,7 @@ async fn one_off(
                 wait_until,
             } => {
                 if dry_run {
-                    let s = outbound::screen(gate, &outgoing.body);
+                    let s = outbound::screen_rendered(gate, &outgoing.body, &outgoing.trusted);
                     line.outcome = if s.refusal.is_some() {
                         "blocked"
                     } else {
@@ -321,7 +321,7 @@ fn prepare(
     );
     let starts: Vec<DateTime<Utc>> = t.appointment.iter().map(|a| a.start).collect();
     let template = templates::load(c, kind)?;
-    let body = render::render(
+    let r = render::render_trusted(
         config,
         &template,
         &RenderInput {
@@ -339,7 +339,8 @@ fn prepare(
             appointment_id: t.appointment.as_ref().map(|a| a.id),
             key: t.key.clone(),
             to,
-            body,
+            body: r.body,
+            trusted: r.trusted,
         },
         wait_until,
     })

@@ -1,5 +1,6 @@
 //! Building the lookup indexes once the vocabularies are loaded: phrase starts, the
-//! first/last-trigram bitsets and the misspelling index.
+//! first/last-trigram bitsets, the misspelling indexes and the phrases that take a word
+//! inserted before their clinic word.
 
 use super::*;
 
@@ -81,52 +82,33 @@ impl Lexicon {
             }
         }
         self.joinable = joinable;
-        let mut fuzzy = Vec::new();
-        self.fuzzy_prefix3 = vec![0; TRIGRAMS.div_ceil(64)];
-        self.fuzzy_suffix3 = vec![0; TRIGRAMS.div_ceil(64)];
-        for (pid, p) in self.phrases.iter().enumerate() {
-            if p.toks.len() != 1 || !p.senses.iter().any(|s| s.fuzzy) {
-                continue;
-            }
-            let w = words_by_id[p.toks[0] as usize];
-            if w.len() < FUZZY_MIN_LEN || !w.bytes().all(|b| b.is_ascii_lowercase()) {
-                continue;
-            }
-            let wb = w.as_bytes();
-            if let (Some(a), Some(b)) = (
-                trigram(wb.get(..3)),
-                trigram(wb.get(wb.len().saturating_sub(3)..)),
-            ) {
-                self.fuzzy_prefix3[a / 64] |= 1 << (a % 64);
-                self.fuzzy_suffix3[b / 64] |= 1 << (b % 64);
-            }
-            fuzzy.push((hash_str(w), pid as u32));
-            let mut buf = String::with_capacity(w.len());
-            for i in 0..w.len() {
-                buf.clear();
-                buf.push_str(&w[..i]);
-                buf.push_str(&w[i + 1..]);
-                fuzzy.push((hash_str(&buf), pid as u32));
-            }
+        let words_by_id = &words_by_id;
+        let typo_words = |value_only: bool| {
+            self.phrases.iter().enumerate().filter_map(move |(pid, p)| {
+                let wanted = if value_only {
+                    p.senses.iter().any(|s| s.test == Test::ValueOnly)
+                } else {
+                    p.senses.iter().any(|s| s.fuzzy)
+                };
+                if p.toks.len() != 1 || !wanted {
+                    return None;
+                }
+                let w = words_by_id[p.toks[0] as usize];
+                (w.len() >= FUZZY_MIN_LEN && w.bytes().all(|b| b.is_ascii_lowercase()))
+                    .then_some((w, pid as u32))
+            })
+        };
+        let fuzzy = TypoIndex::build(typo_words(false), FUZZY_MIN_LEN);
+        let value_fuzzy = TypoIndex::build(typo_words(true), VALUE_FUZZY_MIN_LEN);
+        let word_class = &self.word_class;
+        for p in &mut self.phrases {
+            p.gap_ok = p.toks.len() >= 2
+                && !p.senses.is_empty()
+                && p.toks
+                    .last()
+                    .is_some_and(|&w| word_class[w as usize] & class::CLINIC_WORD != 0);
         }
-        // Counting sort by bucket: O(n), and a lookup reads one small bucket.
-        let nb = 1usize << FUZZY_BITS;
-        let bucket = |h: u64| (h >> (64 - FUZZY_BITS)) as usize;
-        let mut starts = vec![0u32; nb + 1];
-        for &(h, _) in &fuzzy {
-            starts[bucket(h) + 1] += 1;
-        }
-        for i in 0..nb {
-            starts[i + 1] += starts[i];
-        }
-        let mut fill = starts.clone();
-        let mut sorted = vec![(0u64, 0u32); fuzzy.len()];
-        for &(h, pid) in &fuzzy {
-            let b = bucket(h);
-            sorted[fill[b] as usize] = (h, pid);
-            fill[b] += 1;
-        }
-        self.fuzzy = sorted;
-        self.fuzzy_buckets = starts;
+        self.fuzzy = fuzzy;
+        self.value_fuzzy = value_fuzzy;
     }
 }

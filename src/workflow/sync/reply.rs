@@ -279,7 +279,7 @@ impl Applier<'_> {
         };
         let p = store::patients::get(c, patient)?;
         let template = templates::load(c, kind)?;
-        let body = render::render(
+        let r = render::render_trusted(
             self.config,
             &template,
             &RenderInput {
@@ -301,7 +301,8 @@ impl Applier<'_> {
             appointment_id: None,
             key: answer_key(kind, &sms.provider_id),
             to,
-            body,
+            body: r.body,
+            trusted: r.trusted,
         };
         match outbound::record(c, &out, self.gate, self.provider, SYSTEM, self.now)? {
             Recorded::Ready(id) => {
