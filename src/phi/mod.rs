@@ -361,3 +361,5 @@ pub fn always_terms() -> Vec<(String, Category)> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trusted_tests;

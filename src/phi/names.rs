@@ -14,7 +14,8 @@ use super::text::{Kind, flag};
 /// Tokens inside a trusted span (a value the renderer filled from the database: first name,
 /// clinician, practice name, date, time, location label) are names: no vocabulary, typo or
 /// context rule reads them, and they are no cue for the words around them. Identifier
-/// keywords and months keep their class, so identifier rules still fire inside them. A
+/// keywords and months keep their class in a value with digits, so identifier rules still fire
+/// inside them ("Ann MRN 00482913"; a patient named "Born" is no keyword). A
 /// possessive written after the span ("{first_name}'s") belongs to it.
 pub(crate) fn mark_trusted(text: &str, trusted: &[Range<usize>], s: &mut Scratch) {
     if trusted.is_empty() {
@@ -46,7 +47,12 @@ pub(crate) fn mark_trusted(text: &str, trusted: &[Range<usize>], s: &mut Scratch
         if inside {
             s.trusted[i] = true;
             s.name[i] = true;
-            s.class[i] &= class::KEPT_WHEN_TRUSTED;
+            // An identifier keyword counts only in a value that holds digits ("Ann MRN
+            // 00482913"): a patient named "Born" is not a date-of-birth keyword.
+            let digits = text
+                .get(span.clone())
+                .is_some_and(|v| v.bytes().any(|b| b.is_ascii_digit()));
+            s.class[i] &= if digits { class::KEPT_WHEN_TRUSTED } else { 0 };
         }
     }
 }
