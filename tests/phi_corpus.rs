@@ -1,5 +1,6 @@
 //! The PHI gate against the labelled corpus in `tests/data/phi/`: recall on PHI messages
-//! ≥ 99 % and false blocks on clean messages ≤ 2 % (issue 3). Prints every miss.
+//! ≥ 99 % and false blocks on clean messages ≤ 2 % (issue 3); on all sets together ≥ 99 % and
+//! ≤ 1 % (issue 13). Prints every miss.
 
 use std::collections::BTreeMap;
 
@@ -186,40 +187,48 @@ fn seventh_holdout_rates() {
     assert!(false_rate <= 0.03, "{false_rate}");
 }
 
-/// Written for issue 13 before any of its changes (first run in assets/phi/README.md).
+/// Written for issue 13 before any of its changes and run once: recall 91.1 %, false blocks
+/// 17.2 % (assets/phi/README.md). Bounds reflect the third round's fixes.
 #[test]
-fn eighth_holdout_first_run() {
-    holdout_rates_only("holdout 8", HOLDOUT8_PHI, HOLDOUT8_CLEAN);
+fn eighth_holdout_rates() {
+    let (recall, false_rate) = holdout("holdout 8", HOLDOUT8_PHI, HOLDOUT8_CLEAN);
+    assert!(recall >= 0.99, "{recall}");
+    assert!(false_rate <= 0.01, "{false_rate}");
 }
 
-fn holdout_rates_only(name: &str, phi_text: &'static str, clean_text: &'static str) {
-    let phi = rows(phi_text);
-    let clean = rows(clean_text);
-    let missed: Vec<_> = phi.iter().filter(|(_, t)| !phi::check(t).blocked).collect();
-    let wrong: Vec<_> = clean
-        .iter()
-        .filter(|(_, t)| phi::check(t).blocked)
-        .collect();
+/// Every labelled set together (issue 13): at least 99 % of clinical messages blocked and at
+/// most 1 % of ordinary ones.
+#[test]
+fn all_sets_together_reach_99_percent_recall_and_1_percent_false_blocks() {
+    let sets = [
+        (PHI, CLEAN),
+        (HOLDOUT_PHI, HOLDOUT_CLEAN),
+        (HOLDOUT2_PHI, HOLDOUT2_CLEAN),
+        (HOLDOUT3_PHI, HOLDOUT3_CLEAN),
+        (HOLDOUT4_PHI, HOLDOUT4_CLEAN),
+        (HOLDOUT5_PHI, HOLDOUT5_CLEAN),
+        (HOLDOUT6_PHI, HOLDOUT6_CLEAN),
+        (HOLDOUT7_PHI, HOLDOUT7_CLEAN),
+        (HOLDOUT8_PHI, HOLDOUT8_CLEAN),
+    ];
+    let (mut phi_all, mut missed, mut clean_all, mut wrong) = (0, 0, 0, 0);
+    for (p, c) in sets {
+        let p = rows(p);
+        let c = rows(c);
+        phi_all += p.len();
+        clean_all += c.len();
+        missed += p.iter().filter(|(_, t)| !phi::check(t).blocked).count();
+        wrong += c.iter().filter(|(_, t)| phi::check(t).blocked).count();
+    }
+    let recall = 1.0 - missed as f64 / phi_all as f64;
+    let false_rate = wrong as f64 / clean_all as f64;
     println!(
-        "{name}: recall {:.1}% ({} of {} missed), false blocks {:.1}% ({} of {})",
-        100.0 - missed.len() as f64 * 100.0 / phi.len() as f64,
-        missed.len(),
-        phi.len(),
-        wrong.len() as f64 * 100.0 / clean.len() as f64,
-        wrong.len(),
-        clean.len()
+        "all sets: recall {:.2}% ({missed} of {phi_all} missed), false blocks {:.2}% ({wrong} of {clean_all})",
+        recall * 100.0,
+        false_rate * 100.0
     );
-    for m in &missed {
-        println!("{name} MISSED {}: {}", m.0, m.1);
-    }
-    for w in &wrong {
-        println!(
-            "{name} FALSE {}: {}  [{}]",
-            w.0,
-            w.1,
-            phi::check(w.1).summary()
-        );
-    }
+    assert!(recall >= 0.99, "{recall}");
+    assert!(false_rate <= 0.01, "{false_rate}");
 }
 
 #[test]
@@ -230,6 +239,11 @@ fn newer_holdouts_are_large_enough() {
     assert!(six.0 >= 100 && six.1 >= 100, "{six:?}");
     let seven = (rows(HOLDOUT7_PHI).len(), rows(HOLDOUT7_CLEAN).len());
     assert!(seven.0 >= 100 && seven.1 >= 100, "{seven:?}");
+    let eight = (rows(HOLDOUT8_PHI).len(), rows(HOLDOUT8_CLEAN).len());
+    assert!(
+        eight.0 + eight.1 >= 300 && eight.0 >= 150 && eight.1 >= 150,
+        "{eight:?}"
+    );
 }
 
 /// Prints the rates and every miss; asserts the loose bounds every held-out set keeps

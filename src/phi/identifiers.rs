@@ -81,9 +81,9 @@ impl Cx<'_> {
     }
 
     /// `icd10cm_code`: an ICD-10-CM code ("E11.9", "J45.909", "M54.50", "S52.521A") in a
-    /// sentence with a code label ("Dx:", "ICD-10", "diagnosis", "problem list") or in
-    /// brackets after a word ("plantar fasciitis (M72.2)"), and only when it is in the code set:
-    /// "door E11" in a notice is not a diagnosis, nor "bay F32.9" without a label.
+    /// sentence with a code label ("Dx:", "ICD-10", "diagnosis", "problem list"), or written
+    /// in full in brackets after a word ("plantar fasciitis (M72.2)"); and only when it is in
+    /// the code set: "door E11" in a notice is not a diagnosis, nor "bay F32.9" without a label.
     pub(crate) fn icd10cm_codes(&self, out: &mut Vec<Finding>) {
         let s = self.s;
         let n = self.n();
@@ -125,7 +125,10 @@ impl Cx<'_> {
             let bracketed = k > 0
                 && s.toks.toks[k - 1].kind == Kind::Word
                 && before.trim_end().ends_with(['(', '[']);
-            if (labelled || bracketed) && self.lex.is_icd10cm(&code) {
+            // In brackets without a label only a full code ("(M72.2)"): a bare category
+            // there is more often a reference ("order (A01)").
+            let dotted = last > k;
+            if (labelled || (bracketed && dotted)) && self.lex.is_icd10cm(&code) {
                 out.push(self.finding(k, last, Category::Condition, rule::ICD10CM_CODE));
             }
         }

@@ -45,11 +45,12 @@ pub(crate) mod class {
     pub const CLINIC_WORD: u64 = 1 << 30;
     pub const CODE_LABEL: u64 = 1 << 31;
     pub const PLACE_END: u64 = 1 << 32;
+    pub const SERVICE_FILLER: u64 = 1 << 33;
 
     /// What a trusted span keeps: identifier rules still fire inside it.
     pub const KEPT_WHEN_TRUSTED: u64 = ID_SSN | ID_RECORD | ID_MEMBER | ID_DOB | MONTH;
 
-    pub const SECTIONS: [(&str, u64); 33] = [
+    pub const SECTIONS: [(&str, u64); 34] = [
         ("cue", CUE),
         ("strong_cue", STRONG_CUE),
         ("polarity", POLARITY),
@@ -83,6 +84,7 @@ pub(crate) mod class {
         ("clinic_word", CLINIC_WORD),
         ("code_label", CODE_LABEL),
         ("place_end", PLACE_END),
+        ("service_filler", SERVICE_FILLER),
     ];
 }
 

@@ -249,8 +249,9 @@ pub(crate) fn phrase_at(lex: &Lexicon, s: &Scratch, pid: u32, i: usize) -> Optio
 }
 
 /// Does service phrase `pid` ("sleep disorders center") match at token `i` with one word
-/// inserted before its clinic word ("Sleep Disorders Health Center")? The inserted word must
-/// not itself be a clinic word, nor a name.
+/// inserted before its clinic word ("Heart Rhythm Clinic" for "heart clinic")? The inserted
+/// word is one that names a service, not a place (`[service_filler]`: health, care, rhythm…):
+/// "Heart Lake Clinic" is a place.
 fn gapped_phrase_at(lex: &Lexicon, s: &Scratch, pid: u32, i: usize) -> Option<usize> {
     let p = lex.phrase(pid)?;
     let len = p.toks.len();
@@ -266,8 +267,7 @@ fn gapped_phrase_at(lex: &Lexicon, s: &Scratch, pid: u32, i: usize) -> Option<us
     }
     let gap = i + len - 1;
     let ok = (gap..=last).all(|k| !s.toks.toks[k].has(flag::CLAUSE) && !s.trusted[k])
-        && s.class[gap] & class::CLINIC_WORD == 0
-        && s.toks.toks[gap].kind == Kind::Word
+        && s.class[gap] & class::SERVICE_FILLER != 0
         && s.ids[last] == Some(last_word);
     ok.then_some(last)
 }

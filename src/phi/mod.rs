@@ -360,6 +360,8 @@ pub fn always_terms() -> Vec<(String, Category)> {
 }
 
 #[cfg(test)]
+mod round3_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod trusted_tests;

@@ -24,7 +24,15 @@ import simple_icd_10_cm as cm
 import wordfreq
 
 from common import ASSETS, fold, write_list
-from gen_conditions_icd10cm import STRUCTURAL
+# Words of the classification's structure: a phrase with one is a qualifier, not a name
+# ("unspecified", "initial encounter"). Narrower than the single-word list: "delayed
+# puberty" and "pathological fracture" are names of conditions.
+STRUCTURAL = set("""
+unspecified specified classified elsewhere initial subsequent encounter sequela sequelae
+bilateral unilateral lateral medial anterior posterior superior inferior proximal distal
+left right upper lower complicating complication complications involving resulting
+following affecting associated trimester
+""".split())
 
 CONNECTIVES = set("""
 of with without due to in on and or by for from the a an as at other others not nos nec
