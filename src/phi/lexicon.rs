@@ -6,7 +6,7 @@
 use smallvec::SmallVec;
 
 use super::Category;
-use super::keys::{FxMap, TRIGRAMS, hash_ids, hash_str, stream_hash, trigram};
+use super::keys::{FxMap, TRIGRAMS, hash_ids, hash_str, stream_hash, trigram, within_one_edit};
 use super::text::{Tokens, tokenize};
 use typos::TypoIndex;
 
@@ -147,6 +147,8 @@ pub(crate) struct Lexicon {
     /// blocks on its own? (Precomputed so the per-word checks are one load.)
     pub starts_grammar: Vec<bool>,
     pub starts_always: Vec<bool>,
+    /// Per word id: does a service name that takes an inserted word start with it?
+    pub starts_gapped: Vec<bool>,
     /// Phrases starting with each word id, longest first.
     /// (compressed rows: phrases starting with word `w` are
     /// `starts[starts_at[w]..starts_at[w + 1]]`; one allocation for all words)
@@ -155,9 +157,11 @@ pub(crate) struct Lexicon {
     pub phrases: Vec<Phrase>,
     /// Words that may be matched with one typo anywhere.
     fuzzy: TypoIndex,
-    /// Value-only test names ("sodium", "potassium"), matched with one typo only in a sentence
-    /// with a number or an outcome word ("sodum was 129").
-    value_fuzzy: TypoIndex,
+    /// Value-only test names ("sodium", "potassium") with their phrase ids and letter sets,
+    /// matched with one typo only in a sentence with a number or an outcome word ("sodum was
+    /// 129"). A few dozen words: compared one by one after a letter-set filter, cheaper than
+    /// a dozen hash probes.
+    value_words: Vec<(String, u32, u32)>,
     /// Bitsets of the first and last three letters of the single words that block on their
     /// own: a cheap "could this be a vocabulary word?" before joining fragments.
     prefix3: Vec<u64>,
@@ -179,6 +183,13 @@ pub(crate) struct Lexicon {
     suffix_exceptions: FxMap<u64, ()>,
     /// Every ICD-10-CM code, packed and sorted (see `codes.rs`).
     codes: Vec<u64>,
+}
+
+/// The set of letters a-z in `w`, one bit each.
+pub(crate) fn letter_set(w: &str) -> u32 {
+    w.bytes()
+        .filter(u8::is_ascii_lowercase)
+        .fold(0, |m, b| m | 1 << (b - b'a'))
 }
 
 /// Index of the last two letters of an ASCII lower-case word (26 × 26 buckets).

@@ -314,7 +314,9 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
         if let (Some(id), false) = (s.ids[i], s.name[i]) {
             let starting = lex.starting_with(id);
             s.work += starting.len() as u64;
-            let gapped = starting
+            // Only words that start a service name taking an inserted word look twice.
+            let may_gap = lex.starts_gapped.get(id as usize).copied().unwrap_or(false);
+            let gapped = if may_gap { starting } else { &[] }
                 .iter()
                 .filter(|&&pid| lex.phrase(pid).is_some_and(|p| p.gap_ok));
             for (&pid, with_gap) in starting

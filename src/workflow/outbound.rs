@@ -253,6 +253,33 @@ mod tests {
     }
 
     #[test]
+    fn a_rendered_body_is_gated_with_the_spans_filled_from_the_database() {
+        use crate::domain::template::{RenderContext, SampleSize, Template, sample_context};
+        let (store, _, _, _) = fixture();
+        let gate = Gate::with_allow_list(&[]);
+        let tpl = Template::parse(
+            "{practice_name}: {first_name}, see you {date} at {time} with {clinician}. \
+             {practice_phone} {opt_out}",
+        )
+        .unwrap();
+        let ctx = RenderContext {
+            first_name: "Lyrica",
+            practice_name: "Cancer Care Partners",
+            clinician: Some("Dr. Holter"),
+            ..sample_context(MessageKind::Reminder24h, SampleSize::Typical)
+        };
+        let r = tpl.render_marked(&ctx).unwrap();
+        assert!(
+            screen(&gate, &r.body).refusal.is_some(),
+            "read as free text, the names look clinical"
+        );
+        let mut o = outgoing(&r.body);
+        o.trusted = r.trusted;
+        let rec = record(store.conn(), &o, &gate, "outbox", "system", t(9, 0)).unwrap();
+        assert!(matches!(rec, Recorded::Ready(_)), "{rec:?}");
+    }
+
+    #[test]
     fn over_three_segments_is_refused() {
         let gate = Gate::with_allow_list(&[]);
         let s = screen(&gate, &"Please call the front desk. ".repeat(20));

@@ -134,3 +134,136 @@ pub fn spans_of_values(body: &str, values: &[&str]) -> Vec<Range<usize>> {
     out.sort_by_key(|r| r.start);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn start() -> DateTime<Utc> {
+        chrono_tz::America::New_York
+            .with_ymd_and_hms(2026, 11, 25, 10, 30, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn ctx<'a>(
+        first: &'a str,
+        practice: &'a str,
+        clinician: &'a str,
+        starts: &'a [DateTime<Utc>],
+    ) -> RenderContext<'a> {
+        RenderContext {
+            first_name: first,
+            practice_name: practice,
+            practice_phone: "555-555-0100",
+            portal_url: "https://portal.example.org",
+            location: "12 Main St",
+            tz: chrono_tz::America::New_York,
+            starts,
+            clinician: Some(clinician),
+            survey_url: None,
+            opt_out_notice: true,
+        }
+    }
+
+    const REMINDER: &str = "{practice_name}: {first_name}, see you {date} at {time} with \
+        {clinician} at {location}. {reply_options} {practice_phone} {opt_out}";
+
+    fn spanned(r: &Rendered) -> Vec<&str> {
+        r.trusted.iter().map(|s| &r.body[s.clone()]).collect()
+    }
+
+    #[test]
+    fn spans_cover_exactly_the_values_from_the_database() {
+        let starts = [start()];
+        let c = ctx("Heather", "Maple Street Clinic", "Dr. Lindqvist", &starts);
+        let t = Template::parse(REMINDER).unwrap();
+        let r = t.render_marked(&c).unwrap();
+        assert_eq!(r.body, t.render(&c).unwrap());
+        assert_eq!(
+            spanned(&r),
+            [
+                "Maple Street Clinic",
+                "Heather",
+                "Wed Nov 25",
+                "10:30 AM",
+                "Dr. Lindqvist",
+                "12 Main St"
+            ]
+        );
+        // The phone, the portal and the fixed wordings are not from a patient's record.
+        for s in &r.trusted {
+            assert!(!r.body[s.clone()].contains("555"));
+        }
+    }
+
+    #[test]
+    fn spans_stay_right_through_the_gsm7_normalisation() {
+        let starts = [start()];
+        let c = ctx(
+            "D\u{2019}Arcy\u{2014}Lee",
+            "O\u{2019}Brien\u{2019}s Family Practice \u{2013} Main St",
+            "Dr. Ng\u{169}g\u{129} \u{201C}Jim\u{201D} Thiong\u{2019}o",
+            &starts,
+        );
+        let t = Template::parse(REMINDER).unwrap();
+        let r = t.render_marked(&c).unwrap();
+        assert_eq!(r.body, t.render(&c).unwrap(), "same body as the plain render");
+        assert_eq!(
+            spanned(&r)[..2],
+            ["O'Brien's Family Practice - Main St", "D'Arcy-Lee"]
+        );
+        assert_eq!(spanned(&r)[4], "Dr. Ng\u{169}g\u{129} \"Jim\" Thiong'o");
+        // An ellipsis grows by two bytes; later spans move with it.
+        let c = ctx("Ana\u{2026}", "Riverside", "Dr. Okafor", &starts);
+        let r = t.render_marked(&c).unwrap();
+        assert_eq!(spanned(&r)[1], "Ana...");
+        assert_eq!(spanned(&r)[4], "Dr. Okafor");
+    }
+
+    #[test]
+    fn marks_cannot_be_smuggled_in() {
+        let starts = [start()];
+        // A value holding a mark character: the mark becomes a space like a control character.
+        let c = ctx("Ana\u{E001}Bo", "Riverside", "Dr. Okafor", &starts);
+        let t = Template::parse(REMINDER).unwrap();
+        let r = t.render_marked(&c).unwrap();
+        assert_eq!(spanned(&r)[1], "Ana Bo");
+        // Template text holding one: the marked body would differ, so no span is trusted.
+        let t = Template::parse("{practice_name}: \u{E000}{first_name} {practice_phone}").unwrap();
+        let r = t.render_marked(&c).unwrap();
+        assert_eq!(r.body, t.render(&c).unwrap());
+        assert!(r.trusted.is_empty());
+    }
+
+    #[test]
+    fn the_save_form_shows_placeholders_and_trusts_only_database_values() {
+        let t = Template::parse(REMINDER).unwrap();
+        let r = t.with_placeholders();
+        assert_eq!(
+            spanned(&r),
+            [
+                "{practice_name}",
+                "{first_name}",
+                "{date}",
+                "{time}",
+                "{clinician}",
+                "{location}"
+            ]
+        );
+        assert!(r.body.contains(REPLY_OPTIONS) && r.body.contains(OPT_OUT_NOTICE));
+        assert!(r.body.contains("{practice_phone}"));
+    }
+
+    #[test]
+    fn values_are_found_again_in_a_stored_body() {
+        let body = "Maple Street Clinic: Heather, see you. Heather's ride is at 9; Heatherly too.";
+        let spans = spans_of_values(body, &["Heather", " Maple Street Clinic ", ""]);
+        let found: Vec<&str> = spans.iter().map(|s| &body[s.clone()]).collect();
+        assert_eq!(found, ["Maple Street Clinic", "Heather", "Heather"]);
+        let curly = "O'Brien's Family: see you";
+        let spans = spans_of_values(curly, &["O\u{2019}Brien\u{2019}s Family"]);
+        assert_eq!(spans, [0..18]);
+    }
+}

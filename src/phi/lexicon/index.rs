@@ -99,7 +99,9 @@ impl Lexicon {
             })
         };
         let fuzzy = TypoIndex::build(typo_words(false), FUZZY_MIN_LEN);
-        let value_fuzzy = TypoIndex::build(typo_words(true), VALUE_FUZZY_MIN_LEN);
+        let value_words: Vec<(String, u32, u32)> = typo_words(true)
+            .map(|(w, pid)| (w.to_string(), pid, letter_set(w)))
+            .collect();
         let word_class = &self.word_class;
         for p in &mut self.phrases {
             p.gap_ok = p.toks.len() >= 2
@@ -109,6 +111,12 @@ impl Lexicon {
                     .is_some_and(|&w| word_class[w as usize] & class::CLINIC_WORD != 0);
         }
         self.fuzzy = fuzzy;
-        self.value_fuzzy = value_fuzzy;
+        self.value_words = value_words;
+        self.starts_gapped = vec![false; self.texts.len()];
+        for p in &self.phrases {
+            if let (true, Some(&first)) = (p.gap_ok, p.toks.first()) {
+                self.starts_gapped[first as usize] = true;
+            }
+        }
     }
 }

@@ -74,8 +74,20 @@ impl Lexicon {
     /// Value-only test names one typo from `w` (5+ letters): the caller probes only in a
     /// sentence with a value or an outcome word.
     pub fn value_fuzzy(&self, w: &str, out: &mut Vec<u32>) {
-        self.value_fuzzy
-            .probe(w, &self.fuzzy_exceptions, |pid| self.single_word(pid), out);
+        out.clear();
+        if w.len() < VALUE_FUZZY_MIN_LEN || self.fuzzy_exceptions.contains_key(&hash_str(w)) {
+            return;
+        }
+        let set = letter_set(w);
+        for (v, pid, vset) in &self.value_words {
+            // One typo changes at most two letters of the set (one out, one in).
+            if v.len().abs_diff(w.len()) <= 1
+                && (set ^ vset).count_ones() <= 2
+                && within_one_edit(w, v)
+            {
+                out.push(*pid);
+            }
+        }
     }
 
     fn single_word(&self, pid: u32) -> Option<&str> {
