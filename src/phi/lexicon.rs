@@ -154,6 +154,8 @@ pub(crate) struct Lexicon {
     /// `starts[starts_at[w]..starts_at[w + 1]]`; one allocation for all words)
     starts_at: Vec<u32>,
     starts: Vec<u32>,
+    /// Per word id: where its vocabulary phrases end in its row (grammar-only ones follow).
+    vocab_end: Vec<u32>,
     pub phrases: Vec<Phrase>,
     /// Words that may be matched with one typo anywhere.
     fuzzy: TypoIndex,

@@ -312,7 +312,7 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
     while i < n {
         let mut found = None;
         if let (Some(id), false) = (s.ids[i], s.name[i]) {
-            let starting = lex.starting_with(id);
+            let starting = lex.vocabulary_starting_with(id);
             s.work += starting.len() as u64;
             // Only words that start a service name taking an inserted word look twice.
             let may_gap = lex.starts_gapped.get(id as usize).copied().unwrap_or(false);

@@ -209,7 +209,11 @@ mod tests {
         );
         let t = Template::parse(REMINDER).unwrap();
         let r = t.render_marked(&c).unwrap();
-        assert_eq!(r.body, t.render(&c).unwrap(), "same body as the plain render");
+        assert_eq!(
+            r.body,
+            t.render(&c).unwrap(),
+            "same body as the plain render"
+        );
         assert_eq!(
             spanned(&r)[..2],
             ["O'Brien's Family Practice - Main St", "D'Arcy-Lee"]

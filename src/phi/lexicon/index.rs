@@ -40,14 +40,26 @@ impl Lexicon {
                 self.starts_always[first as usize] = true;
             }
         }
+        // Vocabulary phrases first (longest first), then grammar-only ones: matching reads
+        // only the front of each row.
         let phrases = &self.phrases;
+        let mut vocab_end = vec![0u32; nw];
         for w in 0..nw {
-            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize)
-                && list.len() > 1
-            {
-                list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
+            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize) {
+                if list.len() > 1 {
+                    list.sort_by_key(|&pid| {
+                        let p = &phrases[pid as usize];
+                        (p.senses.is_empty(), std::cmp::Reverse(p.toks.len()))
+                    });
+                }
+                let vocab = list
+                    .iter()
+                    .take_while(|&&pid| !phrases[pid as usize].senses.is_empty())
+                    .count();
+                vocab_end[w] = at[w] + vocab as u32;
             }
         }
+        self.vocab_end = vocab_end;
         self.starts_at = at;
         self.starts = starts;
         let (arena, texts) = (&self.arena, &self.texts);

@@ -54,6 +54,17 @@ impl Lexicon {
         self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
     }
 
+    /// Vocabulary phrases (with a meaning) that start with this word id, longest first.
+    pub fn vocabulary_starting_with(&self, id: u32) -> &[u32] {
+        let (Some(&lo), Some(&hi)) = (
+            self.starts_at.get(id as usize),
+            self.vocab_end.get(id as usize),
+        ) else {
+            return &[];
+        };
+        self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
+    }
+
     pub fn phrase(&self, pid: u32) -> Option<&Phrase> {
         self.phrases.get(pid as usize)
     }
