@@ -14,6 +14,8 @@
 //! found blocked, and `cargo test --release --test phi_names` (run by `.ci/run`) checks them
 //! all.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
 use frontdesk::domain::template::{
     DEFAULT_TEMPLATES, Placeholder, RenderContext, SampleSize, Template, sample_context,
 };

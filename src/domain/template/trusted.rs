@@ -268,6 +268,6 @@ mod tests {
         assert_eq!(found, ["Maple Street Clinic", "Heather", "Heather"]);
         let curly = "O'Brien's Family: see you";
         let spans = spans_of_values(curly, &["O\u{2019}Brien\u{2019}s Family"]);
-        assert_eq!(spans, [0..16]);
+        assert_eq!((spans.len(), spans[0].clone()), (1, 0..16));
     }
 }
