@@ -156,6 +156,9 @@ pub(crate) struct Lexicon {
     starts: Vec<u32>,
     /// Per word id: where its vocabulary phrases end in its row (grammar-only ones follow).
     vocab_end: Vec<u32>,
+    /// The second word of each phrase in `starts` (same index), `u32::MAX` for one word:
+    /// most candidates fail on it, so it is tested without touching the phrase.
+    second: Vec<u32>,
     pub phrases: Vec<Phrase>,
     /// Words that may be matched with one typo anywhere.
     fuzzy: TypoIndex,

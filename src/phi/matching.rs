@@ -83,25 +83,22 @@ pub(crate) fn last_of_class(s: &Scratch, i: usize, c: u64) -> usize {
 /// Word ids, trying the letter reading of digits and a plural `s`.
 pub(crate) fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
     let n = s.toks.toks.len();
+    // Flags start false and are filled in place; the rest is pushed once per token.
+    for v in [&mut s.name, &mut s.trusted, &mut s.covered] {
+        v.clear();
+        v.resize(n, false);
+    }
     s.ids.clear();
     s.how.clear();
     s.class.clear();
-    s.name.clear();
-    s.trusted.clear();
-    s.covered.clear();
     s.sentence.clear();
     s.clause.clear();
     s.work = n as u64;
-    let mut sentence = 0u32;
-    let mut clause = 0u32;
+    let (mut sentence, mut clause) = (0u32, 0u32);
     for i in 0..n {
         let t = s.toks.toks[i];
-        if t.has(flag::BREAK) {
-            sentence += 1;
-        }
-        if t.has(flag::CLAUSE) {
-            clause += 1;
-        }
+        sentence += u32::from(t.has(flag::BREAK));
+        clause += u32::from(t.has(flag::CLAUSE));
         s.sentence.push(sentence);
         s.clause.push(clause);
         let norm = s.toks.norm(i);
@@ -144,9 +141,6 @@ pub(crate) fn look_up_words(lex: &Lexicon, text: &str, s: &mut Scratch) {
         s.ids.push(id);
         s.how.push(how);
         s.class.push(id.map_or(0, |w| lex.word_class[w as usize]));
-        s.name.push(false);
-        s.trusted.push(false);
-        s.covered.push(false);
     }
 }
 
@@ -285,9 +279,14 @@ pub(crate) fn mark_grammar_phrases(lex: &Lexicon, s: &mut Scratch) {
         {
             continue;
         }
-        for &pid in lex.starting_with(id) {
+        let next = s.ids.get(i + 1).copied().flatten();
+        let (pids, seconds) = lex.starting_with_second(id);
+        for (&pid, &second) in pids.iter().zip(seconds) {
+            if second == u32::MAX || Some(second) != next {
+                continue;
+            }
             let Some(p) = lex.phrase(pid) else { continue };
-            if p.class == 0 || p.toks.len() < 2 {
+            if p.class == 0 {
                 continue;
             }
             if let Some(last) = phrase_at(lex, s, pid, i) {
@@ -312,18 +311,22 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
     while i < n {
         let mut found = None;
         if let (Some(id), false) = (s.ids[i], s.name[i]) {
-            let starting = lex.vocabulary_starting_with(id);
+            let (starting, seconds) = lex.vocabulary_starting_with(id);
             s.work += starting.len() as u64;
+            let next = s.ids.get(i + 1).copied().flatten();
             // Only words that start a service name taking an inserted word look twice.
             let may_gap = lex.starts_gapped.get(id as usize).copied().unwrap_or(false);
             let gapped = if may_gap { starting } else { &[] }
                 .iter()
                 .filter(|&&pid| lex.phrase(pid).is_some_and(|p| p.gap_ok));
-            for (&pid, with_gap) in starting
+            // A phrase of several words whose second word is not next cannot match (the
+            // gapped ones are tried apart: their words are not side by side).
+            let plain = starting
                 .iter()
-                .map(|pid| (pid, false))
-                .chain(gapped.map(|pid| (pid, true)))
-            {
+                .zip(seconds)
+                .filter(|&(_, &second)| second == u32::MAX || Some(second) == next)
+                .map(|(pid, _)| (pid, false));
+            for (&pid, with_gap) in plain.chain(gapped.map(|pid| (pid, true))) {
                 let Some(p) = lex.phrase(pid) else { continue };
                 if p.senses.is_empty() {
                     continue;
@@ -378,16 +381,15 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
             continue;
         }
         let (na, nb) = (s.toks.norm(i), s.toks.norm(i + 1));
-        if FUNCTION_WORDS.contains(&na) || FUNCTION_WORDS.contains(&nb) {
-            // "as part" is not "aspart", "in sulin" may be: a fragment that is a short
-            // everyday word is that word.
-            continue;
-        }
         if na.len() + nb.len() < 6 || !lex.may_start(na.as_bytes()) || !lex.may_end(nb.as_bytes()) {
             continue;
         }
-        let pid = lex.joined_word(na, nb);
-        if let Some(pid) = pid {
+        let Some(pid) = lex.joined_word(na, nb) else {
+            continue;
+        };
+        // "as part" is not "aspart": a fragment that is a short everyday word is that word.
+        let function_word = |w: &str| w.len() <= 4 && FUNCTION_WORDS.contains(&w);
+        if !function_word(na) && !function_word(nb) {
             s.covered[i] = true;
             s.covered[i + 1] = true;
             s.matches.push(Match {

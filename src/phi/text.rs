@@ -310,12 +310,16 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                 }
             }
             Class::Sep => {
-                if let Some(t) = cur.as_mut() {
+                if let Some(t) = cur.as_mut()
+                    && t.kind == Kind::Number
+                    && (c == '.' || c == ',')
+                {
+                    // Cheapest tests first: this runs after most words of a text.
                     let next_digit = matches!(next_class(), Some(Class::Digit(_)));
                     // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
                     let spaced = t.end - t.start == 1
                         && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
-                    if t.kind == Kind::Number && next_digit && !spaced && (c == '.' || c == ',') {
+                    if next_digit && !spaced {
                         let ndigits = count_digits_ahead(&text[i + 1..]);
                         if c == ',' && ndigits == 3 && !t.has(flag::DECIMAL) {
                             // Thousands separator: "1,000".
@@ -329,11 +333,12 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                         continue;
                     }
                 }
-                let prev_norm_is_abbrev = cur.is_some_and(|t| {
-                    out.buf
-                        .get(t.norm_start as usize..)
-                        .is_some_and(dot_keeps_sentence)
-                });
+                let prev_norm_is_abbrev = c == '.'
+                    && cur.is_some_and(|t| {
+                        out.buf
+                            .get(t.norm_start as usize..)
+                            .is_some_and(dot_keeps_sentence)
+                    });
                 let was_token = cur.is_some();
                 finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
                 cur_letters = 0;

@@ -14,7 +14,9 @@ pub(crate) fn mark_urls(text: &str, out: &mut Tokens) {
         .enumerate()
         .filter(|(_, b)| matches!(b, b'.' | b'@' | b':'))
     {
-        if p < done {
+        // A '.' or ':' that ends a word ("Tuesday.", "Note:") starts no address; an address
+        // has one with something after it, found at that one instead.
+        if p < done || bytes.get(p + 1).is_none_or(u8::is_ascii_whitespace) {
             continue;
         }
         let start = bytes[..p]

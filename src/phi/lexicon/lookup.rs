@@ -54,15 +54,35 @@ impl Lexicon {
         self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
     }
 
-    /// Vocabulary phrases (with a meaning) that start with this word id, longest first.
-    pub fn vocabulary_starting_with(&self, id: u32) -> &[u32] {
+    /// Vocabulary phrases (with a meaning) that start with this word id, longest first, with
+    /// their second words (`u32::MAX` for a single word).
+    pub fn vocabulary_starting_with(&self, id: u32) -> (&[u32], &[u32]) {
         let (Some(&lo), Some(&hi)) = (
             self.starts_at.get(id as usize),
             self.vocab_end.get(id as usize),
         ) else {
-            return &[];
+            return (&[], &[]);
         };
-        self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
+        let range = lo as usize..hi as usize;
+        (
+            self.starts.get(range.clone()).unwrap_or(&[]),
+            self.second.get(range).unwrap_or(&[]),
+        )
+    }
+
+    /// Every phrase that starts with this word id, with their second words.
+    pub fn starting_with_second(&self, id: u32) -> (&[u32], &[u32]) {
+        let (Some(&lo), Some(&hi)) = (
+            self.starts_at.get(id as usize),
+            self.starts_at.get(id as usize + 1),
+        ) else {
+            return (&[], &[]);
+        };
+        let range = lo as usize..hi as usize;
+        (
+            self.starts.get(range.clone()).unwrap_or(&[]),
+            self.second.get(range).unwrap_or(&[]),
+        )
     }
 
     pub fn phrase(&self, pid: u32) -> Option<&Phrase> {
