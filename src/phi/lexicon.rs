@@ -475,15 +475,23 @@ impl Lexicon {
     }
 
     fn intern_word(&mut self, w: &str) -> u32 {
-        if let Some(id) = self.word(w) {
-            return id;
+        // One probe sequence: find the spelling, or the free slot to add it at.
+        let mut key = hash_str(w);
+        while let Some(&sp) = self.words.get(&key) {
+            if self.spelling_text(sp) == Some(w) {
+                return self.spellings.get(sp as usize).map_or(0, |e| e.2);
+            }
+            key = next_probe(key);
         }
         let id = self.word_class.len() as u32;
         let start = self.arena.len() as u32;
         self.arena.push_str(w);
-        self.texts.push((start, self.arena.len() as u32));
+        let end = self.arena.len() as u32;
+        self.texts.push((start, end));
         self.word_class.push(0);
-        self.add_spelling(w, id);
+        let sp = self.spellings.len() as u32;
+        self.spellings.push((start, end, id));
+        self.words.insert(key, sp);
         id
     }
 
