@@ -62,7 +62,13 @@ impl Lexicon {
         self.vocab_end = vocab_end;
         self.second = starts
             .iter()
-            .map(|&pid| phrases[pid as usize].toks.get(1).copied().unwrap_or(u32::MAX))
+            .map(|&pid| {
+                phrases[pid as usize]
+                    .toks
+                    .get(1)
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            })
             .collect();
         self.starts_at = at;
         self.starts = starts;
