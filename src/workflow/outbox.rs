@@ -317,4 +317,52 @@ mod tests {
             MessageStatus::Withdrawn
         );
     }
+
+    #[test]
+    fn the_recheck_trusts_the_practices_name_but_reads_the_rest() {
+        let (store, p, _, _) = fixture();
+        let mut config = Config::default();
+        config.practice.name = "Cancer Care Partners".into();
+        let gate = Gate::with_allow_list(&[]);
+        let waiting = |key: &str, body: &str| {
+            let id = store::messages::insert_outbound(
+                store.conn(),
+                &NewOutbound {
+                    kind: MessageKind::OptOutConfirmation,
+                    patient_id: Some(p),
+                    appointment_id: None,
+                    idempotency_key: key,
+                    to: "+12015550134",
+                    body,
+                    encoding: "gsm7",
+                    segments: 1,
+                    status: MessageStatus::Queued,
+                    provider: "twilio",
+                    findings: None,
+                    created_by: "system",
+                    now: t(9, 0),
+                    not_before: None,
+                },
+            )
+            .unwrap()
+            .unwrap();
+            store::messages::get(store.conn(), id).unwrap()
+        };
+        let fine = waiting(
+            "answer:opt-out-confirmation:SMa",
+            "Cancer Care Partners: you are unsubscribed. Reply START to resubscribe.",
+        );
+        assert!(matches!(
+            recheck(store.conn(), &config, &gate, &fine, "system", t(9, 1)).unwrap(),
+            Recheck::Go
+        ));
+        let clinical = waiting(
+            "answer:opt-out-confirmation:SMb",
+            "Cancer Care Partners: your chemotherapy is moved. Reply START to resubscribe.",
+        );
+        assert!(matches!(
+            recheck(store.conn(), &config, &gate, &clinical, "system", t(9, 1)).unwrap(),
+            Recheck::Blocked
+        ));
+    }
 }
