@@ -186,8 +186,8 @@ pub(crate) struct Lexicon {
     /// [`pair_index`]), so a word is compared with a handful of endings, not all of them.
     suffix_at: Vec<u16>,
     suffix_exceptions: FxMap<u64, ()>,
-    /// Every ICD-10-CM code, packed and sorted (see `codes.rs`).
-    codes: Vec<u64>,
+    /// Where each category line of `icd10cm_codes.txt` is (see `codes.rs`).
+    codes: Vec<(u32, u32)>,
 }
 
 /// The set of letters a-z in `w`, one bit each.
@@ -364,7 +364,7 @@ impl Lexicon {
         }
         lex.load_suffixes(&mut by_toks);
         lex.load_shorthand();
-        lex.codes = codes::parse(ICD10CM_CODES);
+        lex.codes = codes::index(ICD10CM_CODES);
         lex.build_indexes();
         lex
     }
@@ -381,7 +381,7 @@ impl Lexicon {
 
     /// Is `code` (upper or lower case, no dot: "E119") an ICD-10-CM code?
     pub fn is_icd10cm(&self, code: &str) -> bool {
-        codes::pack(code).is_some_and(|k| self.codes.binary_search(&k).is_ok())
+        codes::contains(ICD10CM_CODES, &self.codes, code)
     }
 
     /// `suffixes.txt`: each category's endings share one phrase, keyed by a word no text
