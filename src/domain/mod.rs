@@ -19,6 +19,7 @@ pub mod ids;
 pub mod import;
 pub mod message;
 pub mod patient;
+pub mod patient_file;
 pub mod phone;
 pub mod reminder;
 pub mod reply;

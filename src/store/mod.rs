@@ -21,6 +21,7 @@ pub mod imports;
 pub mod marker;
 pub mod messages;
 pub mod migrations;
+pub mod patient_file;
 pub mod patients;
 pub mod reference;
 pub mod review;
