@@ -12,9 +12,10 @@ use super::keymap::{self, Context};
 use super::modal::Modal;
 use super::msg::{Action, Cmd, Msg};
 use super::overlay::OverlayReply;
-use super::screen::{ScreenReply, ScreenState};
+use super::screen::{Goto, ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
+use super::screens::patient;
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
 
@@ -48,6 +49,8 @@ macro_rules! screens {
 
 screens! {
     Day(day::DayState),
+    // reception
+    Patient(patient::PatientState),
 }
 
 /// Everything the console shows.
@@ -57,6 +60,9 @@ pub struct App {
     pub screen: Screen,
     /// Boxes over the screen; the top one gets the keys first.
     pub modals: Vec<Modal>,
+    // reception
+    /// The screens `Esc` goes back to (the day view under a patient's screen).
+    pub back: Vec<Screen>,
 }
 
 impl App {
@@ -70,6 +76,7 @@ impl App {
             shared,
             screen,
             modals: Vec::new(),
+            back: Vec::new(),
         }
     }
 
@@ -114,7 +121,32 @@ impl App {
             self.modals.push(modal);
             self.shared.touch();
         }
-        reply.cmds
+        let mut cmds = reply.cmds;
+        if let Some(to) = reply.goto {
+            cmds.extend(self.go(to));
+        }
+        cmds
+    }
+
+    // reception
+    /// Show another screen: a patient's over the current one, or back to the one below.
+    fn go(&mut self, to: Goto) -> Vec<Cmd> {
+        let next = match to {
+            Goto::Patient(p) => {
+                let next = Screen::Patient(patient::PatientState::new(p));
+                let prev = std::mem::replace(&mut self.screen, next);
+                self.back.push(prev);
+                None
+            }
+            Goto::Back => self.back.pop(),
+        };
+        if let Some(prev) = next {
+            self.screen = prev;
+        }
+        self.shared.screen_context = self.screen.state().context();
+        self.shared.touch();
+        // The screen shown loads afresh (a consent just recorded shows on the day view).
+        self.screen.state_mut().start(&mut self.shared)
     }
 
     /// Whatever the top modal asked for.
@@ -126,6 +158,10 @@ impl App {
                 self.modals.pop();
                 self.shared.touch();
                 cmds
+            }
+            OverlayReply::OpenPatient(p) => {
+                self.modals.pop();
+                self.go(Goto::Patient(p))
             }
             OverlayReply::ShowAppointment { patient, start } => {
                 self.modals.pop();
@@ -171,10 +207,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
 /// A worker result: the top modal's if it takes it, else the screen's.
 fn on_result(app: &mut App, msg: Msg) -> Vec<Cmd> {
     let msg = match app.modals.last_mut() {
-        Some(modal) => match modal.overlay_mut().on_msg(msg, &mut app.shared) {
-            Some(msg) => msg,
-            None => return Vec::new(),
-        },
+        Some(modal) => {
+            let rest = modal.overlay_mut().on_msg(msg, &mut app.shared);
+            if modal.overlay().finished() {
+                app.modals.pop();
+                app.shared.touch();
+            }
+            match rest {
+                Some(msg) => msg,
+                None => return Vec::new(),
+            }
+        }
         None => msg,
     };
     let reply = app.screen.state_mut().on_msg(msg, &mut app.shared);

@@ -17,6 +17,12 @@ pub enum Context {
     Help,
     /// Bindings that work everywhere (checked after the context's own).
     Anywhere,
+    // reception
+    Patient,
+    /// The custom text / portal prompt box.
+    Compose,
+    /// The consent, opt-out and phone forms.
+    Form,
 }
 
 /// One key, with the modifiers that must be held (Shift is ignored for characters).
@@ -75,7 +81,7 @@ const fn b(
 }
 
 use AppointmentStatus as S;
-use Context::{Anywhere, Confirm, Day, Help, Search};
+use Context::{Anywhere, Compose, Confirm, Day, Form, Help, Patient, Search};
 
 /// The keymap. Order is the footer's order.
 #[rustfmt::skip]
@@ -109,14 +115,45 @@ pub static BINDINGS: &[Binding] = &[
     b(Help, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
     b(Help, &[k(KeyCode::Esc), ch('?'), ch('q')], Action::Close, "close the help", Some("close")),
     b(Anywhere, &[ctrl('c')], Action::Quit, "quit at once", None),
+    // reception
+    b(Day, &[k(KeyCode::Enter)], Action::OpenPatient, "open the patient of the selected appointment", Some("patient")),
+    b(Search, &[k(KeyCode::Tab)], Action::OpenPatient, "open the patient screen", Some("patient")),
+    b(Patient, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
+    b(Patient, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
+    b(Patient, &[k(KeyCode::PageUp)], Action::PageUp, "one page up", None),
+    b(Patient, &[k(KeyCode::PageDown)], Action::PageDown, "one page down", None),
+    b(Patient, &[ch('w')], Action::WriteText, "write a text (checked by the PHI gate as you type)", Some("text")),
+    b(Patient, &[ch('p')], Action::PromptPicker, "send a portal prompt (\"please log in\")", Some("prompt")),
+    b(Patient, &[ch('i')], Action::ConsentForm, "record SMS consent (signed form, e-signature, portal)", Some("consent")),
+    b(Patient, &[ch('o')], Action::OptOutForm, "record an opt-out", Some("opt-out")),
+    b(Patient, &[ch('m')], Action::PhoneForm, "fix the mobile number", Some("mobile")),
+    b(Patient, &[ch('r')], Action::Reload, "reload the patient", Some("refresh")),
+    b(Patient, &[k(KeyCode::Esc)], Action::Close, "back to where you were", Some("back")),
+    b(Patient, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Patient, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(Compose, &[k(KeyCode::Enter)], Action::SendText, "send (refused while the PHI gate blocks)", Some("send")),
+    b(Compose, &[ctrl('p')], Action::PromptInstead, "send a portal prompt instead", Some("portal prompt instead")),
+    b(Compose, &[k(KeyCode::Up)], Action::Up, "previous prompt", None),
+    b(Compose, &[k(KeyCode::Down)], Action::Down, "next prompt", None),
+    b(Compose, &[k(KeyCode::Esc)], Action::Close, "close without sending", Some("close")),
+    b(Form, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("field")),
+    b(Form, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", Some("field")),
+    b(Form, &[k(KeyCode::Left)], Action::PrevChoice, "previous choice", Some("choose")),
+    b(Form, &[k(KeyCode::Right)], Action::NextChoice, "next choice", Some("choose")),
+    b(Form, &[k(KeyCode::Enter)], Action::Accept, "record it", Some("record")),
+    b(Form, &[k(KeyCode::Esc)], Action::Close, "close without recording", Some("close")),
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 5] = [
+pub const SECTIONS: [(Context, &str); 8] = [
     (Day, section::DAY),
     (Search, section::SEARCH),
     (Confirm, section::CONFIRM),
     (Help, section::HELP),
+    // reception
+    (Patient, section::PATIENT),
+    (Compose, section::COMPOSE),
+    (Form, section::FORM),
     (Anywhere, section::ANYWHERE),
 ];
 
@@ -127,6 +164,8 @@ impl Key {
             (KeyCode::Char(a), KeyCode::Char(b)) => {
                 a == b && (self.mods - ignore) == (ev.modifiers - ignore)
             }
+            // Shift-Tab arrives with Shift held.
+            (KeyCode::BackTab, KeyCode::BackTab) => true,
             (a, b) => a == b && self.mods == ev.modifiers,
         }
     }
@@ -144,6 +183,8 @@ impl Key {
             KeyCode::End => "End".to_string(),
             KeyCode::Enter => "Enter".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Tab => "Tab".to_string(),
+            KeyCode::BackTab => "Shift-Tab".to_string(),
             KeyCode::Char(c) => c.to_string(),
             other => format!("{other:?}"),
         };

@@ -30,6 +30,8 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 pub mod worker;
+// reception
+pub mod worker_desk;
 
 #[cfg(test)]
 mod tests;

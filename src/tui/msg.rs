@@ -5,10 +5,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::domain::appointment::AppointmentStatus;
+use crate::domain::consent::ConsentMethod;
 use crate::domain::day::{DaySheet, PatientHit};
-use crate::domain::ids::AppointmentId;
+use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::message::MessageKind;
+use crate::domain::patient_file::PatientFile;
 use crate::domain::staff::Action as StaffAction;
 use crate::workflow::day::ProviderStatus;
+use crate::workflow::send::SendReport;
 
 /// Something that happened: a key, a resize, a tick, or a result from the worker.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +49,25 @@ pub enum Msg {
     Terminated {
         signal: &'static str,
     },
+    // reception
+    /// A patient's record arrived for load `generation`.
+    PatientLoaded {
+        generation: u64,
+        now: DateTime<Utc>,
+        result: Result<PatientFile, String>,
+    },
+    // reception
+    /// Consent, opt-out or number recorded (`Ok`: what was done, in words) or refused.
+    PatientChanged {
+        patient: PatientId,
+        result: Result<String, String>,
+    },
+    // reception
+    /// A portal prompt or custom text went its way (the report says how) or failed.
+    TextSent {
+        patient: PatientId,
+        result: Result<SendReport, String>,
+    },
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -64,6 +87,38 @@ pub enum Cmd {
     },
     LoadProvider,
     Quit,
+    // reception
+    LoadPatient {
+        generation: u64,
+        patient: PatientId,
+    },
+    // reception
+    RecordConsent {
+        patient: PatientId,
+        method: ConsentMethod,
+        evidence: String,
+        signed_on: NaiveDate,
+    },
+    // reception
+    RecordOptOut {
+        patient: PatientId,
+        method: ConsentMethod,
+    },
+    // reception
+    FixPhone {
+        patient: PatientId,
+        number: String,
+    },
+    // reception
+    SendPortalPrompt {
+        patient: PatientId,
+        kind: MessageKind,
+    },
+    // reception
+    SendCustomText {
+        patient: PatientId,
+        text: String,
+    },
 }
 
 impl Cmd {
@@ -77,6 +132,13 @@ impl Cmd {
             }
             Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
             Cmd::Quit => None,
+            // reception
+            Cmd::LoadPatient { .. } => Some(StaffAction::ViewSchedule),
+            Cmd::RecordConsent { .. } => Some(StaffAction::RecordConsent),
+            Cmd::RecordOptOut { .. } => Some(StaffAction::RecordOptOut),
+            Cmd::FixPhone { .. } => Some(StaffAction::FixPhone),
+            Cmd::SendPortalPrompt { .. } => Some(StaffAction::SendPortalPrompt),
+            Cmd::SendCustomText { .. } => Some(StaffAction::SendCustomText),
         }
     }
 }
@@ -104,4 +166,20 @@ pub enum Action {
     /// No / close (Esc).
     Close,
     Quit,
+    // reception
+    /// Open the patient screen (from the day view or the search).
+    OpenPatient,
+    ConsentForm,
+    OptOutForm,
+    PhoneForm,
+    PromptPicker,
+    WriteText,
+    /// Send the text being written (or the chosen prompt).
+    SendText,
+    /// The text is blocked: pick a portal prompt instead.
+    PromptInstead,
+    NextField,
+    PrevField,
+    PrevChoice,
+    NextChoice,
 }

@@ -27,6 +27,9 @@ pub enum OverlayReply {
         patient: PatientId,
         start: DateTime<Utc>,
     },
+    // reception
+    /// Close, and open this patient's screen.
+    OpenPatient(PatientId),
 }
 
 /// The contract of a modal. Each modal file implements it beside its state and its drawing.
@@ -42,6 +45,11 @@ pub trait Overlay {
     /// A worker result; returns it when it is not this modal's.
     fn on_msg(&mut self, msg: Msg, _shared: &mut Shared) -> Option<Msg> {
         Some(msg)
+    }
+    // reception
+    /// Done after a worker result (a form whose change was recorded): the app closes it.
+    fn finished(&self) -> bool {
+        false
     }
     /// Draw into `area` (the part of the screen modals may cover).
     fn draw(&self, frame: &mut Frame, area: Rect, shared: &Shared);

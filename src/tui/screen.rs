@@ -19,6 +19,17 @@ use crate::domain::ids::PatientId;
 pub struct ScreenReply {
     pub cmds: Vec<Cmd>,
     pub open: Option<Modal>,
+    // reception
+    /// Another screen to show instead.
+    pub goto: Option<Goto>,
+}
+
+// reception
+/// A screen asks to be replaced: by a patient's screen, or by the one it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goto {
+    Patient(PatientId),
+    Back,
 }
 
 impl ScreenReply {
@@ -30,15 +41,26 @@ impl ScreenReply {
     /// Open `modal` over the screen.
     pub fn open(modal: Modal) -> Self {
         Self {
-            cmds: Vec::new(),
             open: Some(modal),
+            ..Self::default()
+        }
+    }
+
+    /// Show another screen.
+    pub fn goto(to: Goto) -> Self {
+        Self {
+            goto: Some(to),
+            ..Self::default()
         }
     }
 }
 
 impl From<Vec<Cmd>> for ScreenReply {
     fn from(cmds: Vec<Cmd>) -> Self {
-        Self { cmds, open: None }
+        Self {
+            cmds,
+            ..Self::default()
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! counter for loads, and whether anything changed since the last draw. Owned by `App`;
 //! handed to a screen's or a modal's update. No IO. Never imports `app`, a screen or a modal.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use ratatui::layout::Rect;
@@ -10,6 +12,7 @@ use ratatui::layout::Rect;
 use super::keymap::Context;
 use super::layout::{self, Areas};
 use crate::config::Config;
+use crate::phi::Gate;
 use crate::workflow::day::ProviderStatus;
 
 /// How many ticks (a quarter second each) a toast stays up.
@@ -31,6 +34,18 @@ pub struct Toast {
     pub ticks_left: u16,
 }
 
+// reception
+/// The gate every screen checks typed text with (pure and fast: run in `update`). Compares
+/// equal to any other: it is configuration, not state.
+#[derive(Clone, Debug, Default)]
+pub struct LiveGate(pub Arc<Gate>);
+
+impl PartialEq for LiveGate {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// What the whole console shares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shared {
@@ -47,6 +62,9 @@ pub struct Shared {
     pub size: (u16, u16),
     /// The keymap context of the screen under the modals (the footer's height follows it).
     pub screen_context: Context,
+    // reception
+    /// The PHI gate with the practice's allow-list, for the live check while typing.
+    pub gate: LiveGate,
     generation: u64,
     dirty: bool,
 }
@@ -63,6 +81,7 @@ impl Shared {
             provider: None,
             size: (80, 24),
             screen_context: Context::Day,
+            gate: LiveGate(Arc::new(Gate::with_allow_list(&config.phi.allow))),
             generation: 0,
             dirty: true,
         }

@@ -58,6 +58,10 @@ pub mod section {
     pub const HELP: &str = "This help";
     pub const ANYWHERE: &str = "Anywhere";
     pub const LEGEND: &str = "Symbols";
+    // reception
+    pub const PATIENT: &str = "Patient screen";
+    pub const COMPOSE: &str = "Writing a text / choosing a prompt";
+    pub const FORM: &str = "Consent, opt-out and mobile forms";
 }
 
 /// The symbol legend shown at the end of the help overlay.
@@ -315,5 +319,177 @@ mod tests {
             day_title(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), today),
             "Tuesday, December 1, 2026"
         );
+    }
+}
+
+// reception
+/// The words of the patient screen, its forms and the text box.
+pub mod desk {
+    use chrono::{DateTime, Utc};
+    use chrono_tz::Tz;
+
+    use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
+    use crate::domain::message::MessageKind;
+    use crate::workflow::send::SendLine;
+
+    pub const CONSENT: &str = "Consent";
+    pub const NO_CONSENT_EVENTS: &str =
+        "  nothing recorded — no texts until a signed consent is recorded (i)";
+    pub const UPCOMING: &str = "Upcoming appointments";
+    pub const PAST: &str = "Past appointments";
+    pub const NONE: &str = "  none";
+    pub const MESSAGES: &str = "Messages (newest first)";
+    pub const NO_MESSAGES: &str = "  no texts yet";
+    pub const COMPOSE_TITLE: &str = " Text to ";
+    pub const PROMPT_TITLE: &str = " Portal prompt to ";
+    pub const GATE_OK: &str = "PHI check: nothing clinical found";
+    pub const EMPTY_TEXT: &str = "Type the text. It goes out behind the practice's name.";
+    pub const PROMPT_HELP: &str =
+        "The text only asks the patient to log in; the content stays in the portal.";
+    pub const SENDING: &str = "Sending…";
+    pub const INSTEAD: &str =
+        "Ctrl-P: send a portal prompt instead (the content stays in the portal)";
+    pub const RECORDED_BY: &str = "Recorded by you (the signed-in member of staff), now.";
+    pub const SAVING: &str = "Recording…";
+
+    /// The four prompts with what each says, in the order the picker lists them.
+    pub const PROMPTS: [(MessageKind, &str); 4] = [
+        (MessageKind::PortalNewMessage, "new secure message"),
+        (MessageKind::PortalResultsReady, "results ready"),
+        (MessageKind::PortalIntakeForms, "complete intake forms"),
+        (
+            MessageKind::PortalRenewalReview,
+            "prescription renewal needs review",
+        ),
+    ];
+
+    /// "Patient · Lovelace, Ada".
+    pub fn title(name: &str) -> String {
+        format!("Patient · {name}")
+    }
+
+    /// "Wed Nov 25 2026 09:00" in the practice's zone.
+    pub fn when(t: DateTime<Utc>, tz: Tz) -> String {
+        t.with_timezone(&tz)
+            .format("%a %b %-d %Y %H:%M")
+            .to_string()
+    }
+
+    /// "Nov 25 09:00" for message lines.
+    pub fn short(t: DateTime<Utc>, tz: Tz) -> String {
+        t.with_timezone(&tz).format("%b %-d %H:%M").to_string()
+    }
+
+    /// The consent state in one line.
+    pub fn consent_now(state: &ConsentState, tz: Tz) -> String {
+        let day = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        match state {
+            ConsentState::None => "SMS: no consent recorded — no texts".into(),
+            ConsentState::OptedIn {
+                since,
+                method,
+                evidence,
+            } => format!(
+                "SMS: ✓ opted in since {} ({}, {evidence})",
+                day(*since),
+                method.label()
+            ),
+            ConsentState::Unverified { since } => format!(
+                "SMS: opt-in of {} has no evidence — no texts until it is recorded (i)",
+                day(*since)
+            ),
+            ConsentState::OptedOut { since, method } => {
+                format!(
+                    "SMS: ✗ opted out since {} ({})",
+                    day(*since),
+                    method.label()
+                )
+            }
+        }
+    }
+
+    /// One consent event: when, what, how, evidence, who.
+    pub fn consent_event(e: &ConsentEvent, tz: Tz) -> String {
+        let what = match e.kind {
+            ConsentKind::OptIn => "opt-in ",
+            ConsentKind::OptOut => "opt-out",
+        };
+        let evidence = e.evidence.as_deref().unwrap_or("no evidence");
+        format!(
+            "  {}  {what}  {} · {evidence} · recorded by {}",
+            short(e.at, tz),
+            e.method.label(),
+            e.recorded_by
+        )
+    }
+
+    /// "mobile +12015550134" or what is wrong with it.
+    pub fn mobile(number: Option<&str>, problem: Option<(&str, DateTime<Utc>)>, tz: Tz) -> String {
+        match (number, problem) {
+            (None, _) => "no mobile number (m adds one)".into(),
+            (Some(n), None) => format!("mobile {n}"),
+            (Some(n), Some((code, at))) => format!(
+                "mobile {n} ⚠ failed ({code}) on {} — no texts until fixed (m)",
+                short(at, tz)
+            ),
+        }
+    }
+
+    pub fn portal(active: bool) -> &'static str {
+        if active {
+            "portal account: active"
+        } else {
+            "portal account: none"
+        }
+    }
+
+    /// Method choices offered by each form.
+    pub const OPT_IN_METHODS: [ConsentMethod; 3] = [
+        ConsentMethod::WrittenForm,
+        ConsentMethod::ESignature,
+        ConsentMethod::Portal,
+    ];
+    pub const OPT_OUT_METHODS: [ConsentMethod; 4] = [
+        ConsentMethod::Verbal,
+        ConsentMethod::WrittenForm,
+        ConsentMethod::ESignature,
+        ConsentMethod::Portal,
+    ];
+
+    /// The toast after a send: what happened to the text, with the reason when it did not go.
+    pub fn sent(name: &str, kind: MessageKind, line: Option<&SendLine>) -> String {
+        let what = if kind == MessageKind::Custom {
+            "text"
+        } else {
+            "portal prompt"
+        };
+        let Some(l) = line else {
+            return format!("{what} to {name}: nothing to send");
+        };
+        let outcome = match l.outcome {
+            "sent" => "sent",
+            "in_outbox" => "in the outbox",
+            "queued" => "queued for the provider",
+            "deferred" => "waits",
+            "already_sent" => "already sent today — not sent again",
+            "blocked" => "blocked",
+            "failed" => "failed",
+            other => other,
+        };
+        let code = l
+            .code
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
+        match &l.reason {
+            Some(r) => format!("{what} to {name}: {outcome}{code} — {r}"),
+            None => format!("{what} to {name}: {outcome}{code}"),
+        }
+    }
+
+    /// The segment counter: "GSM-7 · 1 segment · 87 left".
+    pub fn segments(encoding: &str, segments: u32, left: u32) -> String {
+        let noun = if segments == 1 { "segment" } else { "segments" };
+        format!("{encoding} · {segments} {noun} · {left} left in this one")
     }
 }

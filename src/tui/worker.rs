@@ -124,6 +124,25 @@ impl Runner {
             Cmd::SetStatus { id, to } => self.set_status(id, to, now),
             Cmd::LoadProvider => self.load_provider(),
             Cmd::Quit => return None,
+            // reception
+            Cmd::LoadPatient {
+                generation,
+                patient,
+            } => self.load_patient(generation, patient, now),
+            Cmd::RecordConsent {
+                patient,
+                method,
+                evidence,
+                signed_on,
+            } => self.record_consent(
+                patient,
+                super::worker_desk::signed(method, evidence, signed_on),
+                now,
+            ),
+            Cmd::RecordOptOut { patient, method } => self.record_opt_out(patient, method, now),
+            Cmd::FixPhone { patient, number } => self.fix_phone(patient, &number, now),
+            Cmd::SendPortalPrompt { patient, kind } => self.send_portal_prompt(patient, kind),
+            Cmd::SendCustomText { patient, text } => self.send_custom_text(patient, &text),
         })
     }
 

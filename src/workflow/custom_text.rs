@@ -38,7 +38,8 @@ pub fn compose(practice: &str, typed: &str, opt_out_notice: bool) -> Composed {
     let mut body = format!("{practice}: ");
     let typed_at = body.len();
     body.push_str(typed);
-    let mut trusted = vec![0..practice.len()];
+    let mut trusted: Vec<Range<usize>> = Vec::with_capacity(2);
+    trusted.push(0..practice.len());
     if opt_out_notice {
         body.push(' ');
         let at = body.len();

@@ -8,3 +8,7 @@ pub mod confirm;
 pub mod day;
 pub mod help;
 pub mod search;
+// reception
+pub mod compose;
+pub mod patient;
+pub mod patient_form;

@@ -125,6 +125,11 @@ impl Overlay for SearchState {
             }
             Action::Close => OverlayReply::Close(Vec::new()),
             Action::Accept => self.open_hit(shared),
+            // reception
+            Action::OpenPatient => match self.hits.get(self.selected) {
+                Some(hit) => OverlayReply::OpenPatient(hit.patient_id),
+                None => OverlayReply::Keep,
+            },
             _ => OverlayReply::Keep,
         }
     }

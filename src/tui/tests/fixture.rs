@@ -17,6 +17,7 @@ use crate::store::{Store, consent, reference};
 use crate::tui::app::{App, Screen, update};
 use crate::tui::msg::Msg;
 use crate::tui::screens::day::DayState;
+use crate::tui::screens::patient::PatientState;
 use crate::workflow;
 
 pub const TZ: Tz = chrono_tz::America::New_York;
@@ -206,22 +207,38 @@ pub fn sheet(store: &Store, date: NaiveDate) -> DaySheet {
     .unwrap()
 }
 
-/// The day view under the modals, for assertions (the only screen so far).
+/// The day view under the modals (or under a patient's screen), for assertions.
 pub trait DayView {
     fn day(&self) -> &DayState;
     fn day_mut(&mut self) -> &mut DayState;
+    fn patient(&self) -> &PatientState;
 }
 
 impl DayView for App {
     fn day(&self) -> &DayState {
-        match &self.screen {
-            Screen::Day(d) => d,
-        }
+        std::iter::once(&self.screen)
+            .chain(self.back.iter())
+            .find_map(|s| match s {
+                Screen::Day(d) => Some(d),
+                _ => None,
+            })
+            .expect("a day view")
     }
 
     fn day_mut(&mut self) -> &mut DayState {
-        match &mut self.screen {
-            Screen::Day(d) => d,
+        std::iter::once(&mut self.screen)
+            .chain(self.back.iter_mut())
+            .find_map(|s| match s {
+                Screen::Day(d) => Some(d),
+                _ => None,
+            })
+            .expect("a day view")
+    }
+
+    fn patient(&self) -> &PatientState {
+        match &self.screen {
+            Screen::Patient(p) => p,
+            other => panic!("not on a patient screen: {other:?}"),
         }
     }
 }

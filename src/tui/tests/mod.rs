@@ -1,7 +1,9 @@
 //! Console tests without a terminal: `update` fed with messages, views on `TestBackend`,
 //! and the worker against an in-memory store.
 
+mod desk;
 mod fixture;
+mod patient;
 mod update;
 mod view;
 mod worker;

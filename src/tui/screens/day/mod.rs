@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use super::super::keymap::Context;
 use super::super::modal::Modal;
 use super::super::msg::{Action, Cmd, Msg};
-use super::super::screen::{ScreenReply, ScreenState};
+use super::super::screen::{Goto, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use super::super::strings;
 use super::confirm::ConfirmState;
@@ -196,7 +196,12 @@ impl ScreenState for DayState {
             }
             Action::OpenSearch => ScreenReply::open(Modal::Search(SearchState::default())),
             Action::Mark(to) => self.mark(to, shared),
-            Action::OpenHelp | Action::Accept | Action::Close | Action::Quit => ScreenReply::none(),
+            // reception
+            Action::OpenPatient => match self.selected_row() {
+                Some(row) => ScreenReply::goto(Goto::Patient(row.patient_id)),
+                None => ScreenReply::none(),
+            },
+            _ => ScreenReply::none(),
         }
     }
 

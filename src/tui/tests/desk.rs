@@ -1,0 +1,204 @@
+//! The patient screen end to end without a terminal: the worker runs the commands against the
+//! fixture store (offline outbox provider), and the screens are drawn on `TestBackend` —
+//! snapshots at 80×24 and 120×40.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::fixture::{self, Ids, now};
+use crate::config::Config;
+use crate::domain::consent::ConsentMethod;
+use crate::domain::message::{MessageKind, MessageStatus};
+use crate::store;
+use crate::tui::app::{App, update};
+use crate::tui::msg::{Cmd, Msg};
+use crate::tui::view;
+use crate::tui::worker::Runner;
+
+fn runner() -> (Runner, Ids) {
+    let (store, ids) = fixture::store();
+    let runner = Runner {
+        store,
+        config: Config::default(),
+        clock: fixture::clock(),
+        actor: "desk".into(),
+    };
+    (runner, ids)
+}
+
+/// Feed every command to the worker and every answer back to `update`, until quiet.
+fn pump(app: &mut App, r: &mut Runner, mut cmds: Vec<Cmd>) {
+    for _ in 0..20 {
+        let mut next = Vec::new();
+        for cmd in cmds {
+            if let Some(msg) = r.run(cmd) {
+                next.extend(update(app, msg));
+            }
+        }
+        if next.is_empty() {
+            return;
+        }
+        cmds = next;
+    }
+    panic!("the console and the worker never settle");
+}
+
+fn key(app: &mut App, r: &mut Runner, code: KeyCode) {
+    let cmds = update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    pump(app, r, cmds);
+}
+
+fn ctrl(app: &mut App, r: &mut Runner, c: char) {
+    let cmds = update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    );
+    pump(app, r, cmds);
+}
+
+fn typed(app: &mut App, r: &mut Runner, text: &str) {
+    for c in text.chars() {
+        key(app, r, KeyCode::Char(c));
+    }
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    update(app, Msg::Resize { width, height });
+    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    term.backend().to_string()
+}
+
+/// Ada's screen (09:00 row), at `width`×`height`.
+fn ada(r: &mut Runner, ids: &Ids, width: u16, height: u16) -> App {
+    let mut app = fixture::loaded_app(&r.store, width, height, None);
+    use super::fixture::DayView;
+    app.day_mut().selected = Some(ids.today[2]);
+    key(&mut app, r, KeyCode::Enter);
+    app
+}
+
+#[test]
+fn patient_screen_80x24_and_120x40() {
+    let (mut r, ids) = runner();
+    // Some history: a text that went, one the gate stopped, a number that failed.
+    let sent = r.run(Cmd::SendCustomText {
+        patient: ids.ada,
+        text: "Your ride is here.".into(),
+    });
+    assert!(
+        matches!(sent, Some(Msg::TextSent { result: Ok(_), .. })),
+        "{sent:?}"
+    );
+    let mut app = ada(&mut r, &ids, 80, 24);
+    insta::assert_snapshot!("patient_80x24", render(&mut app, 80, 24));
+    let mut app = ada(&mut r, &ids, 120, 40);
+    insta::assert_snapshot!("patient_120x40", render(&mut app, 120, 40));
+}
+
+#[test]
+fn blocked_text_80x24_then_a_portal_prompt_goes_instead() {
+    let (mut r, ids) = runner();
+    let mut app = ada(&mut r, &ids, 80, 24);
+    key(&mut app, &mut r, KeyCode::Char('w'));
+    typed(&mut app, &mut r, "Your biopsy results are in, call us");
+    let screen = render(&mut app, 80, 24);
+    insta::assert_snapshot!("compose_blocked_80x24", screen);
+    key(&mut app, &mut r, KeyCode::Enter);
+    let conn = r.store.conn();
+    assert!(
+        store::messages::for_patient(conn, ids.ada)
+            .unwrap()
+            .is_empty(),
+        "nothing recorded while blocked"
+    );
+    ctrl(&mut app, &mut r, 'p');
+    insta::assert_snapshot!("prompt_picker_80x24", render(&mut app, 80, 24));
+    key(&mut app, &mut r, KeyCode::Down);
+    key(&mut app, &mut r, KeyCode::Enter);
+    assert!(app.modals.is_empty());
+    let msgs = store::messages::for_patient(r.store.conn(), ids.ada).unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].kind, MessageKind::PortalResultsReady);
+    assert_eq!(msgs[0].created_by, "desk");
+    let toast = &app.shared.toast.as_ref().unwrap().text;
+    assert_eq!(toast, "portal prompt to Lovelace, Ada: in the outbox");
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("portal-results-ready"),
+        "the history shows it:\n{screen}"
+    );
+}
+
+#[test]
+fn consent_form_80x24_and_what_the_worker_records() {
+    let (mut r, ids) = runner();
+    // Wei Zhang (no consent) from the 08:30 row.
+    let mut app = fixture::loaded_app(&r.store, 80, 24, None);
+    use super::fixture::DayView;
+    app.day_mut().selected = Some(ids.today[1]);
+    key(&mut app, &mut r, KeyCode::Enter);
+    key(&mut app, &mut r, KeyCode::Char('i'));
+    key(&mut app, &mut r, KeyCode::Tab);
+    typed(&mut app, &mut r, "FORM-2211");
+    insta::assert_snapshot!("consent_form_80x24", render(&mut app, 80, 24));
+    key(&mut app, &mut r, KeyCode::Enter);
+    assert!(app.modals.is_empty(), "recorded and closed");
+    let wei = app_patient(&app);
+    let events = store::consent::events(r.store.conn(), wei).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].method, ConsentMethod::WrittenForm);
+    assert_eq!(
+        events[0].evidence.as_deref(),
+        Some("FORM-2211, signed 2026-11-25")
+    );
+    assert_eq!(events[0].recorded_by, "desk");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("✓ opted in since 2026-11-25"), "{screen}");
+}
+
+#[test]
+fn a_wrong_number_is_refused_by_the_worker_and_the_form_keeps_it() {
+    let (mut r, ids) = runner();
+    let mut app = ada(&mut r, &ids, 80, 24);
+    key(&mut app, &mut r, KeyCode::Char('m'));
+    typed(&mut app, &mut r, "000 000 0000");
+    key(&mut app, &mut r, KeyCode::Enter);
+    let Some(crate::tui::modal::Modal::Form(f)) = app.modals.last() else {
+        panic!("the form stays open");
+    };
+    assert!(f.error.as_deref().unwrap().contains("not"), "{f:?}");
+    assert_eq!(f.text, "000 000 0000");
+    let mobile = store::patients::get(r.store.conn(), ids.ada)
+        .unwrap()
+        .mobile;
+    assert_eq!(mobile.unwrap().as_str(), "+12015550134", "unchanged");
+}
+
+#[test]
+fn a_blocked_text_that_reaches_the_worker_is_recorded_blocked_never_sent() {
+    // The console refuses it first; the worker's own gate is the second line.
+    let (mut r, ids) = runner();
+    let msg = r.run(Cmd::SendCustomText {
+        patient: ids.ada,
+        text: "your chemotherapy is moved".into(),
+    });
+    let Some(Msg::TextSent {
+        result: Ok(rep), ..
+    }) = msg
+    else {
+        panic!("{msg:?}")
+    };
+    assert_eq!(rep.lines[0].outcome, "blocked");
+    let m = &store::messages::for_patient(r.store.conn(), ids.ada).unwrap()[0];
+    assert_eq!(m.status, MessageStatus::Blocked);
+    let _ = now();
+}
+
+fn app_patient(app: &App) -> crate::domain::ids::PatientId {
+    match &app.screen {
+        crate::tui::app::Screen::Patient(p) => p.patient,
+        other => panic!("{other:?}"),
+    }
+}

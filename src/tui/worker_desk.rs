@@ -1,0 +1,182 @@
+//! The worker's commands for the patient screen: load a patient's record, record consent or
+//! an opt-out, fix a number, send a portal prompt or a custom text. Each calls one workflow
+//! function as the worker's actor and answers with one [`Msg`]. Sends run on a small
+//! single-threaded runtime built for the send (the provider calls are async); the screen
+//! stays responsive meanwhile because this is the worker's thread. Logs carry ids only.
+
+use chrono::{DateTime, Utc};
+
+use super::msg::Msg;
+use super::worker::Runner;
+use crate::domain::consent::ConsentMethod;
+use crate::domain::ids::PatientId;
+use crate::domain::message::MessageKind;
+use crate::phi::Gate;
+use crate::workflow::WorkflowError;
+use crate::workflow::custom_text::{self, DeskSend};
+use crate::workflow::desk_patient::{self, SignedConsent};
+use crate::workflow::send::{self, SendReport};
+
+impl Runner {
+    pub(super) fn load_patient(
+        &self,
+        generation: u64,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Msg {
+        let result = desk_patient::load(&self.store, patient).map_err(|e| {
+            tracing::error!(patient = patient.0, "patient load failed");
+            e.to_string()
+        });
+        Msg::PatientLoaded {
+            generation,
+            now,
+            result,
+        }
+    }
+
+    pub(super) fn record_consent(
+        &mut self,
+        patient: PatientId,
+        signed: SignedConsent,
+        now: DateTime<Utc>,
+    ) -> Msg {
+        let result = desk_patient::record_consent(
+            &mut self.store,
+            &self.config,
+            patient,
+            &signed,
+            &self.actor,
+            now,
+        )
+        .map(|_| format!("SMS consent recorded ({})", signed.method.label()));
+        changed(patient, "consent", result)
+    }
+
+    pub(super) fn record_opt_out(
+        &mut self,
+        patient: PatientId,
+        method: ConsentMethod,
+        now: DateTime<Utc>,
+    ) -> Msg {
+        let result =
+            desk_patient::record_opt_out(&mut self.store, patient, method, &self.actor, now)
+                .map(|_| "Opt-out recorded: no more texts to this patient".to_string());
+        changed(patient, "opt-out", result)
+    }
+
+    pub(super) fn fix_phone(
+        &mut self,
+        patient: PatientId,
+        number: &str,
+        now: DateTime<Utc>,
+    ) -> Msg {
+        let result = desk_patient::fix_phone(
+            &mut self.store,
+            &self.config,
+            patient,
+            number,
+            &self.actor,
+            now,
+        )
+        .map(|n| {
+            format!(
+                "Mobile number changed to ••{}; texts may go to it again",
+                n.last4()
+            )
+        });
+        changed(patient, "mobile", result)
+    }
+
+    pub(super) fn send_portal_prompt(&mut self, patient: PatientId, kind: MessageKind) -> Msg {
+        let result = self.with_sender(|r, d, gate, rt| {
+            rt.block_on(send::portal_prompt(
+                d,
+                &mut r.store,
+                &r.config,
+                gate,
+                &r.clock,
+                &r.actor,
+                patient,
+                kind,
+                false,
+            ))
+        });
+        sent(patient, "portal prompt", result)
+    }
+
+    pub(super) fn send_custom_text(&mut self, patient: PatientId, text: &str) -> Msg {
+        let result = self.with_sender(|r, d, gate, rt| {
+            let ctx = DeskSend {
+                dispatcher: d,
+                config: &r.config,
+                gate,
+                clock: &r.clock,
+                actor: &r.actor,
+            };
+            rt.block_on(custom_text::send(&ctx, &mut r.store, patient, text))
+        });
+        sent(patient, "custom text", result)
+    }
+
+    /// Run `f` with the provider, the gate and a runtime for one send.
+    fn with_sender(
+        &mut self,
+        f: impl FnOnce(
+            &mut Runner,
+            &crate::workflow::dispatch::Dispatcher,
+            &Gate,
+            &tokio::runtime::Runtime,
+        ) -> Result<SendReport, WorkflowError>,
+    ) -> Result<SendReport, String> {
+        let d = custom_text::dispatcher_for(&self.config).map_err(|e| e.to_string())?;
+        let gate = Gate::with_allow_list(&self.config.phi.allow);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the sender: {e}"))?;
+        f(self, &d, &gate, &rt).map_err(|e| e.to_string())
+    }
+}
+
+fn changed(patient: PatientId, what: &str, result: Result<String, WorkflowError>) -> Msg {
+    match &result {
+        Ok(_) => tracing::info!(
+            patient = patient.0,
+            what,
+            "patient record changed at the desk"
+        ),
+        Err(WorkflowError::Store(_)) => {
+            tracing::error!(patient = patient.0, what, "patient change failed")
+        }
+        Err(_) => tracing::info!(patient = patient.0, what, "patient change refused"),
+    }
+    Msg::PatientChanged {
+        patient,
+        result: result.map_err(|e| e.to_string()),
+    }
+}
+
+fn sent(patient: PatientId, what: &str, result: Result<SendReport, String>) -> Msg {
+    match &result {
+        Ok(r) => {
+            let outcome = r.lines.first().map_or("none", |l| l.outcome);
+            tracing::info!(patient = patient.0, what, outcome, "desk send");
+        }
+        Err(_) => tracing::error!(patient = patient.0, what, "desk send failed"),
+    }
+    Msg::TextSent { patient, result }
+}
+
+/// The consent as the worker hands it to the workflow.
+pub fn signed(
+    method: ConsentMethod,
+    evidence: String,
+    signed_on: chrono::NaiveDate,
+) -> SignedConsent {
+    SignedConsent {
+        method,
+        evidence,
+        signed_on,
+    }
+}
