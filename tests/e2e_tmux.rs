@@ -440,3 +440,80 @@ fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owne
         .unwrap();
     assert_eq!(admin.role, frontdesk::domain::staff::Role::Admin);
 }
+
+// reception
+#[test]
+fn patient_screen_blocks_a_clinical_text_and_sends_a_portal_prompt_instead() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start("patient", 100, 30, "demo");
+    s.wait_text("q quit");
+    // A patient of today who may be texted: opted in, with a working mobile.
+    let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let (index, name, patient) = {
+        let store = Store::open(s.db()).unwrap();
+        let sheet = workflow::day::load(
+            &store,
+            &Config::default(),
+            date,
+            date.and_hms_opt(14, 30, 0).unwrap().and_utc(),
+        )
+        .unwrap();
+        let (i, row) = sheet
+            .rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| {
+                r.consent == frontdesk::domain::consent::ConsentFlag::OptedIn
+                    && r.has_mobile
+                    && !r.number_flagged
+            })
+            .expect("the demo has an opted-in patient today");
+        (i, row.patient_name.clone(), row.patient_id)
+    };
+    s.keys(&["Home"]);
+    s.wait_for("the first row to be selected", |screen| {
+        selected_row(screen) == Some(0)
+    });
+    for _ in 0..index {
+        s.keys(&["Down"]);
+    }
+    s.wait_for("the patient's row to be selected", |screen| {
+        screen.lines().any(|l| l.starts_with("▶ ")) && selected_from_detail(screen).1 == name
+    });
+    s.keys(&["Enter"]);
+    s.wait_text(&format!("Patient · {name}"));
+    s.wait_text("✓ opted in since");
+    s.keys(&["w"]);
+    s.wait_text("Text to");
+    s.keys(&["-l", "Your biopsy results are in"]);
+    let screen = s.wait_text("Not sendable");
+    assert!(screen.contains("\"biopsy\" looks like"), "{screen}");
+    // Enter is refused while blocked: the box stays, nothing is recorded.
+    s.keys(&["Enter"]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(s.screen().contains("Not sendable"), "{}", s.screen());
+    s.keys(&["C-p"]);
+    s.wait_text("prescription renewal needs review");
+    s.keys(&["Down", "Enter"]);
+    s.wait_text(&format!("portal prompt to {name}:"));
+    s.keys(&["Escape"]);
+    s.wait_text("· today");
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
+
+    let store = Store::open(s.db()).unwrap();
+    let msgs = store::messages::for_patient(store.conn(), patient).unwrap();
+    let kinds: Vec<_> = msgs
+        .iter()
+        .filter(|m| m.created_by == "demo-desk")
+        .map(|m| m.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["portal-results-ready"],
+        "only the prompt, never the blocked text"
+    );
+}
