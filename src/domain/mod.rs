@@ -17,6 +17,7 @@ pub mod deadline;
 pub mod export;
 pub mod ids;
 pub mod import;
+pub mod inbox;
 pub mod message;
 pub mod patient;
 pub mod patient_file;

@@ -18,6 +18,7 @@ pub mod consent;
 pub mod day;
 pub mod exports;
 pub mod imports;
+pub mod inbox;
 pub mod marker;
 pub mod messages;
 pub mod migrations;

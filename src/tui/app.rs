@@ -15,7 +15,7 @@ use super::overlay::OverlayReply;
 use super::screen::{Goto, ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
-use super::screens::patient;
+use super::screens::{inbox, patient};
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
 
@@ -51,6 +51,7 @@ screens! {
     Day(day::DayState),
     // reception
     Patient(patient::PatientState),
+    Inbox(inbox::InboxState),
 }
 
 /// Everything the console shows.
@@ -84,6 +85,8 @@ impl App {
     pub fn start(&mut self) -> Vec<Cmd> {
         let mut cmds = self.screen.state_mut().start(&mut self.shared);
         cmds.push(Cmd::LoadProvider);
+        // reception
+        cmds.push(Cmd::LoadInbox { generation: 0 });
         cmds
     }
 
@@ -138,6 +141,12 @@ impl App {
                 self.back.push(prev);
                 None
             }
+            Goto::Inbox => {
+                let next = Screen::Inbox(inbox::InboxState::default());
+                let prev = std::mem::replace(&mut self.screen, next);
+                self.back.push(prev);
+                None
+            }
             Goto::Back => self.back.pop(),
         };
         if let Some(prev) = next {
@@ -177,6 +186,16 @@ impl App {
 
 /// Apply one message. The only function that changes an [`App`].
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    let mut cmds = apply(app, msg);
+    // reception: whenever the provider line is refreshed, so are the inbox counts.
+    if cmds.contains(&Cmd::LoadProvider) && !cmds.iter().any(|c| matches!(c, Cmd::LoadInbox { .. }))
+    {
+        cmds.push(Cmd::LoadInbox { generation: 0 });
+    }
+    cmds
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(ev) => on_key(app, ev),
         Msg::Resize { width, height } => {
@@ -199,6 +218,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::WorkerStopped => Vec::new(),
+        // reception
+        Msg::InboxLoaded { generation, result } => {
+            if let Ok(inbox) = &result {
+                app.shared.inbox_counts = Some((inbox.replies.len(), inbox.callbacks.len()));
+                app.shared.touch();
+            }
+            if generation == 0 {
+                return Vec::new();
+            }
+            on_result(app, Msg::InboxLoaded { generation, result })
+        }
         Msg::Terminated { .. } => vec![Cmd::Quit],
         result => on_result(app, result),
     }

@@ -23,6 +23,8 @@ pub enum Context {
     Compose,
     /// The consent, opt-out and phone forms.
     Form,
+    /// The reply inbox and the call-back list.
+    Inbox,
 }
 
 /// One key, with the modifiers that must be held (Shift is ignored for characters).
@@ -81,7 +83,7 @@ const fn b(
 }
 
 use AppointmentStatus as S;
-use Context::{Anywhere, Compose, Confirm, Day, Form, Help, Patient, Search};
+use Context::{Anywhere, Compose, Confirm, Day, Form, Help, Inbox, Patient, Search};
 
 /// The keymap. Order is the footer's order.
 #[rustfmt::skip]
@@ -142,10 +144,19 @@ pub static BINDINGS: &[Binding] = &[
     b(Form, &[k(KeyCode::Right)], Action::NextChoice, "next choice", Some("choose")),
     b(Form, &[k(KeyCode::Enter)], Action::Accept, "record it", Some("record")),
     b(Form, &[k(KeyCode::Esc)], Action::Close, "close without recording", Some("close")),
+    b(Day, &[ch('i')], Action::OpenInbox, "replies to read and patients to call back", Some("inbox")),
+    b(Inbox, &[k(KeyCode::Up), ch('k')], Action::Up, "previous line", Some("move")),
+    b(Inbox, &[k(KeyCode::Down), ch('j')], Action::Down, "next line", Some("move")),
+    b(Inbox, &[ch('h')], Action::MarkHandled, "mark handled (read / called back)", Some("handled")),
+    b(Inbox, &[k(KeyCode::Enter)], Action::OpenPatient, "open the patient", Some("patient")),
+    b(Inbox, &[ch('r')], Action::Reload, "reload the lists", Some("refresh")),
+    b(Inbox, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
+    b(Inbox, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Inbox, &[ch('q')], Action::Quit, "quit", Some("quit")),
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 8] = [
+pub const SECTIONS: [(Context, &str); 9] = [
     (Day, section::DAY),
     (Search, section::SEARCH),
     (Confirm, section::CONFIRM),
@@ -154,6 +165,7 @@ pub const SECTIONS: [(Context, &str); 8] = [
     (Patient, section::PATIENT),
     (Compose, section::COMPOSE),
     (Form, section::FORM),
+    (Inbox, section::INBOX),
     (Anywhere, section::ANYWHERE),
 ];
 

@@ -8,6 +8,7 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::inbox::{Inbox, InboxEntry};
 use crate::domain::message::MessageKind;
 use crate::domain::patient_file::PatientFile;
 use crate::domain::staff::Action as StaffAction;
@@ -68,6 +69,17 @@ pub enum Msg {
         patient: PatientId,
         result: Result<SendReport, String>,
     },
+    // reception
+    /// The reply inbox and call-back list (generation 0: only the footer's counts asked).
+    InboxLoaded {
+        generation: u64,
+        result: Result<Inbox, String>,
+    },
+    // reception
+    /// A line of the inbox marked handled (or why not).
+    InboxHandled {
+        result: Result<(), String>,
+    },
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -119,6 +131,14 @@ pub enum Cmd {
         patient: PatientId,
         text: String,
     },
+    // reception
+    LoadInbox {
+        generation: u64,
+    },
+    // reception
+    HandleInbox {
+        entry: InboxEntry,
+    },
 }
 
 impl Cmd {
@@ -139,6 +159,8 @@ impl Cmd {
             Cmd::FixPhone { .. } => Some(StaffAction::FixPhone),
             Cmd::SendPortalPrompt { .. } => Some(StaffAction::SendPortalPrompt),
             Cmd::SendCustomText { .. } => Some(StaffAction::SendCustomText),
+            Cmd::LoadInbox { .. } => Some(StaffAction::ViewSchedule),
+            Cmd::HandleInbox { .. } => Some(StaffAction::HandleReply),
         }
     }
 }
@@ -182,4 +204,6 @@ pub enum Action {
     PrevField,
     PrevChoice,
     NextChoice,
+    OpenInbox,
+    MarkHandled,
 }

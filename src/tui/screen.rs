@@ -29,6 +29,7 @@ pub struct ScreenReply {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Goto {
     Patient(PatientId),
+    Inbox,
     Back,
 }
 

@@ -65,6 +65,8 @@ pub struct Shared {
     // reception
     /// The PHI gate with the practice's allow-list, for the live check while typing.
     pub gate: LiveGate,
+    /// Unread replies and open call-backs, once counted.
+    pub inbox_counts: Option<(usize, usize)>,
     generation: u64,
     dirty: bool,
 }
@@ -82,6 +84,7 @@ impl Shared {
             size: (80, 24),
             screen_context: Context::Day,
             gate: LiveGate(Arc::new(Gate::with_allow_list(&config.phi.allow))),
+            inbox_counts: None,
             generation: 0,
             dirty: true,
         }

@@ -62,6 +62,7 @@ pub mod section {
     pub const PATIENT: &str = "Patient screen";
     pub const COMPOSE: &str = "Writing a text / choosing a prompt";
     pub const FORM: &str = "Consent, opt-out and mobile forms";
+    pub const INBOX: &str = "Replies and call-backs";
 }
 
 /// The symbol legend shown at the end of the help overlay.
@@ -485,6 +486,26 @@ pub mod desk {
             Some(r) => format!("{what} to {name}: {outcome}{code} — {r}"),
             None => format!("{what} to {name}: {outcome}{code}"),
         }
+    }
+
+    pub const INBOX_TITLE: &str = "Replies and call-backs";
+    pub const NO_REPLIES: &str = "  no replies waiting";
+    pub const NO_CALLBACKS: &str = "  nobody to call back";
+    pub const CALL_ME: &str = "asked to be called back about this visit";
+
+    /// "Replies to read (2)".
+    pub fn replies_header(n: usize) -> String {
+        format!("Replies to read ({n})")
+    }
+
+    /// "Call back (1)".
+    pub fn callbacks_header(n: usize) -> String {
+        format!("Call back ({n})")
+    }
+
+    /// The status line's part about the inbox.
+    pub fn inbox_counts(replies: usize, callbacks: usize) -> String {
+        format!("replies {replies} · call back {callbacks}")
     }
 
     /// The segment counter: "GSM-7 · 1 segment · 87 left".

@@ -72,11 +72,18 @@ fn title(frame: &mut Frame, area: Rect, title: &str, practice: &str) {
 }
 
 fn status_line(frame: &mut Frame, area: Rect, shared: &Shared) {
-    let (provider, provider_style) = match &shared.provider {
+    let (mut provider, provider_style) = match &shared.provider {
         Some(Ok(p)) => (strings::provider(p), theme::online(p.online)),
         Some(Err(e)) => (strings::provider_error(e), theme::warning()),
         None => (strings::PROVIDER_UNKNOWN.to_string(), theme::dim()),
     };
+    // reception
+    if let Some((replies, calls)) = shared.inbox_counts {
+        provider = format!(
+            "{} · {provider}",
+            strings::desk::inbox_counts(replies, calls)
+        );
+    }
     let mut spans = Vec::new();
     let mut used = 0;
     if let Some(t) = &shared.toast {

@@ -143,6 +143,8 @@ impl Runner {
             Cmd::FixPhone { patient, number } => self.fix_phone(patient, &number, now),
             Cmd::SendPortalPrompt { patient, kind } => self.send_portal_prompt(patient, kind),
             Cmd::SendCustomText { patient, text } => self.send_custom_text(patient, &text),
+            Cmd::LoadInbox { generation } => self.load_inbox(generation, now),
+            Cmd::HandleInbox { entry } => self.handle_inbox(&entry, now),
         })
     }
 

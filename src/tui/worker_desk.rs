@@ -10,12 +10,13 @@ use super::msg::Msg;
 use super::worker::Runner;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::ids::PatientId;
+use crate::domain::inbox::InboxEntry;
 use crate::domain::message::MessageKind;
 use crate::phi::Gate;
-use crate::workflow::WorkflowError;
 use crate::workflow::custom_text::{self, DeskSend};
 use crate::workflow::desk_patient::{self, SignedConsent};
 use crate::workflow::send::{self, SendReport};
+use crate::workflow::{WorkflowError, inbox};
 
 impl Runner {
     pub(super) fn load_patient(
@@ -117,6 +118,22 @@ impl Runner {
             rt.block_on(custom_text::send(&ctx, &mut r.store, patient, text))
         });
         sent(patient, "custom text", result)
+    }
+
+    pub(super) fn load_inbox(&self, generation: u64, now: DateTime<Utc>) -> Msg {
+        let result = inbox::load(&self.store, now).map_err(|e| {
+            tracing::error!("inbox load failed");
+            e.to_string()
+        });
+        Msg::InboxLoaded { generation, result }
+    }
+
+    pub(super) fn handle_inbox(&mut self, entry: &InboxEntry, now: DateTime<Utc>) -> Msg {
+        let result = inbox::handle(&mut self.store, entry, &self.actor, now).map_err(|e| {
+            tracing::error!("inbox line could not be marked handled");
+            e.to_string()
+        });
+        Msg::InboxHandled { result }
     }
 
     /// Run `f` with the provider, the gate and a runtime for one send.

@@ -19,6 +19,7 @@ pub mod dispatch;
 pub mod export;
 pub mod facts;
 pub mod import;
+pub mod inbox;
 pub mod lock;
 pub mod manual;
 pub mod outbound;

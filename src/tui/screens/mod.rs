@@ -10,5 +10,6 @@ pub mod help;
 pub mod search;
 // reception
 pub mod compose;
+pub mod inbox;
 pub mod patient;
 pub mod patient_form;

@@ -3,6 +3,7 @@
 
 mod desk;
 mod fixture;
+mod inbox;
 mod patient;
 mod update;
 mod view;

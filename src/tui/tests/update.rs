@@ -63,7 +63,8 @@ fn start_loads_today_and_the_provider() {
                 generation: 1,
                 date: today()
             },
-            Cmd::LoadProvider
+            Cmd::LoadProvider,
+            Cmd::LoadInbox { generation: 0 }
         ]
     );
     assert!(app.awaiting_first_load());

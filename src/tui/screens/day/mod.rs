@@ -197,6 +197,7 @@ impl ScreenState for DayState {
             Action::OpenSearch => ScreenReply::open(Modal::Search(SearchState::default())),
             Action::Mark(to) => self.mark(to, shared),
             // reception
+            Action::OpenInbox => ScreenReply::goto(Goto::Inbox),
             Action::OpenPatient => match self.selected_row() {
                 Some(row) => ScreenReply::goto(Goto::Patient(row.patient_id)),
                 None => ScreenReply::none(),
