@@ -19,6 +19,7 @@ pub mod ids;
 pub mod import;
 pub mod inbox;
 pub mod message;
+pub mod name_search;
 pub mod patient;
 pub mod patient_file;
 pub mod phone;

@@ -131,7 +131,7 @@ pub fn patient_hits(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<PatientHit>> {
-    let found = super::patients::search(conn, query, limit)?;
+    let found = super::patient_search::search(conn, query, limit)?;
     let ids: Vec<PatientId> = found.iter().map(|p| p.id).collect();
     let consent = consent::states(conn, &ids)?;
     let mut next: HashMap<PatientId, DateTime<Utc>> = HashMap::new();

@@ -23,6 +23,7 @@ pub mod marker;
 pub mod messages;
 pub mod migrations;
 pub mod patient_file;
+pub mod patient_search;
 pub mod patients;
 pub mod reference;
 pub mod review;

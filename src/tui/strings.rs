@@ -18,7 +18,8 @@ pub const ALL_CONFIRMED: &str = "Every appointment on this day is confirmed or s
 pub const FILTER_ON: &str = "showing unconfirmed only — u shows all";
 pub const SEARCH_TITLE: &str = " Find a patient ";
 pub const SEARCH_PROMPT: &str = "Name or phone: ";
-pub const SEARCH_HINT: &str = "Type part of a name (\"ada lov\") or 4+ digits of a mobile number.";
+pub const SEARCH_HINT: &str =
+    "Type any part of a name (\"ada lov\", accents optional) or 3+ digits of a mobile number.";
 pub const SEARCH_NONE: &str = "No patient matches.";
 pub const SEARCHING: &str = "Searching…";
 pub const NO_UPCOMING: &str = "no upcoming";
@@ -492,6 +493,13 @@ pub mod desk {
     pub const NO_REPLIES: &str = "  no replies waiting";
     pub const NO_CALLBACKS: &str = "  nobody to call back";
     pub const CALL_ME: &str = "asked to be called back about this visit";
+
+    /// The search found more than it lists.
+    pub fn search_more(shown: usize) -> String {
+        format!(
+            "more than {shown} patients match — the first {shown} are listed; type more to narrow"
+        )
+    }
 
     /// "Replies to read (2)".
     pub fn replies_header(n: usize) -> String {

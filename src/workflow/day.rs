@@ -50,13 +50,18 @@ pub fn load(
     Ok(sheet)
 }
 
-/// Patients matching a name fragment or phone digits, with their next appointment.
+/// Most search hits the desk is shown; one more is fetched to know there are more.
+pub const SEARCH_SHOWN: usize = 50;
+
+/// Patients matching any part of a name (accents and case ignored) or digits of the mobile
+/// number, with their next appointment: at most [`SEARCH_SHOWN`] + 1 (the extra one only
+/// says "there are more").
 pub fn search(
     store: &Store,
     query: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<PatientHit>, StoreError> {
-    store::day::patient_hits(store.conn(), query, now, 50)
+    store::day::patient_hits(store.conn(), query, now, SEARCH_SHOWN + 1)
 }
 
 /// What the footer shows about sending: which provider, and how many texts wait in the outbox.

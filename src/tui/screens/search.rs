@@ -30,6 +30,9 @@ pub struct SearchState {
     pub selected: usize,
     pub searching: bool,
     pub error: Option<String>,
+    // reception
+    /// More patients match than are listed: type more to narrow.
+    pub more: bool,
 }
 
 impl SearchState {
@@ -40,7 +43,9 @@ impl SearchState {
         }
         self.searching = false;
         match result {
-            Ok(hits) => {
+            Ok(mut hits) => {
+                self.more = hits.len() > crate::workflow::day::SEARCH_SHOWN;
+                hits.truncate(crate::workflow::day::SEARCH_SHOWN);
                 self.hits = hits;
                 self.error = None;
             }
@@ -236,6 +241,8 @@ fn render(frame: &mut Frame, area: Rect, s: &SearchState, tz: Tz) {
         Span::styled(strings::SEARCHING, theme::dim())
     } else if s.hits.is_empty() {
         Span::styled(strings::SEARCH_NONE, theme::dim())
+    } else if s.more {
+        Span::styled(strings::desk::search_more(s.hits.len()), theme::warning())
     } else {
         Span::styled(strings::search_count(s.hits.len()), theme::dim())
     };

@@ -390,3 +390,34 @@ fn every_reception_command_names_its_permission() {
         assert_eq!(cmd.permission(), Some(action), "{cmd:?}");
     }
 }
+
+#[test]
+fn a_search_with_more_hits_than_listed_says_so() {
+    let (_store, ids, mut app) = setup();
+    key(&mut app, KeyCode::Char('/'));
+    let cmds = key(&mut app, KeyCode::Char('s'));
+    let Some(Cmd::Search { generation, .. }) = cmds.first().cloned() else {
+        panic!("{cmds:?}")
+    };
+    let hit = crate::domain::day::PatientHit {
+        patient_id: ids.ada,
+        name: "Smith, Pat".into(),
+        birth_date: None,
+        mobile_last4: None,
+        next_appointment: None,
+        consent: crate::domain::consent::ConsentFlag::None,
+    };
+    let hits = vec![hit; workflow::day::SEARCH_SHOWN + 1];
+    update(
+        &mut app,
+        Msg::SearchDone {
+            generation,
+            result: Ok(hits),
+        },
+    );
+    let Some(Modal::Search(s)) = app.modals.last() else {
+        panic!()
+    };
+    assert!(s.more);
+    assert_eq!(s.hits.len(), workflow::day::SEARCH_SHOWN);
+}
