@@ -104,7 +104,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Day, &[ch('x')], Action::Mark(S::Cancelled), "cancel the appointment (asks first)", Some("cancel")),
     b(Day, &[ch('u')], Action::ToggleUnconfirmed, "show only unconfirmed / show all", Some("unconfirmed")),
     b(Day, &[ch('/')], Action::OpenSearch, "find a patient by name or phone", Some("search")),
-    b(Day, &[ch('r')], Action::Reload, "reload the day", None),
+    b(Day, &[ch('r')], Action::Reload, "reload the day", Some("refresh")),
     b(Day, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Day, &[ch('q')], Action::Quit, "quit", Some("quit")),
     b(Search, &[k(KeyCode::Up)], Action::Up, "previous patient", Some("move")),
@@ -118,7 +118,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Help, &[k(KeyCode::Esc), ch('?'), ch('q')], Action::Close, "close the help", Some("close")),
     b(Anywhere, &[ctrl('c')], Action::Quit, "quit at once", None),
     // reception
-    b(Day, &[k(KeyCode::Enter)], Action::OpenPatient, "open the patient of the selected appointment", Some("patient")),
+    b(Day, &[ch('p'), k(KeyCode::Enter)], Action::OpenPatient, "open the patient of the selected appointment", Some("patient")),
     b(Search, &[k(KeyCode::Tab)], Action::OpenPatient, "open the patient screen", Some("patient")),
     b(Patient, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
     b(Patient, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
@@ -145,6 +145,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Form, &[k(KeyCode::Enter)], Action::Accept, "record it", Some("record")),
     b(Form, &[k(KeyCode::Esc)], Action::Close, "close without recording", Some("close")),
     b(Day, &[ch('i')], Action::OpenInbox, "replies to read and patients to call back", Some("inbox")),
+    b(Day, &[ch('z')], Action::Undo, "undo the last status change (same day)", Some("undo")),
     b(Inbox, &[k(KeyCode::Up), ch('k')], Action::Up, "previous line", Some("move")),
     b(Inbox, &[k(KeyCode::Down), ch('j')], Action::Down, "next line", Some("move")),
     b(Inbox, &[ch('h')], Action::MarkHandled, "mark handled (read / called back)", Some("handled")),
@@ -329,7 +330,7 @@ mod tests {
             .map(|i| i.label)
             .collect();
         assert_eq!(essentials, ["help", "quit"]);
-        assert!(items.iter().all(|i| i.label != "reload"), "r is help-only");
+        assert!(items.iter().any(|i| i.label == "refresh"), "r is listed");
     }
 
     #[test]

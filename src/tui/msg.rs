@@ -80,6 +80,13 @@ pub enum Msg {
     InboxHandled {
         result: Result<(), String>,
     },
+    // reception
+    /// A status change was undone (`to`: the status it went back to), or why not.
+    StatusUndone {
+        id: AppointmentId,
+        to: AppointmentStatus,
+        result: Result<(), String>,
+    },
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -139,6 +146,13 @@ pub enum Cmd {
     HandleInbox {
         entry: InboxEntry,
     },
+    // reception
+    /// Put `id` back from `now_is` to `back_to` (the desk's last change, same day).
+    UndoStatus {
+        id: AppointmentId,
+        now_is: AppointmentStatus,
+        back_to: AppointmentStatus,
+    },
 }
 
 impl Cmd {
@@ -161,6 +175,7 @@ impl Cmd {
             Cmd::SendCustomText { .. } => Some(StaffAction::SendCustomText),
             Cmd::LoadInbox { .. } => Some(StaffAction::ViewSchedule),
             Cmd::HandleInbox { .. } => Some(StaffAction::HandleReply),
+            Cmd::UndoStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
         }
     }
 }
@@ -206,4 +221,6 @@ pub enum Action {
     NextChoice,
     OpenInbox,
     MarkHandled,
+    /// Undo the last status change made at this desk (same day).
+    Undo,
 }

@@ -494,6 +494,19 @@ pub mod desk {
     pub const NO_CALLBACKS: &str = "  nobody to call back";
     pub const CALL_ME: &str = "asked to be called back about this visit";
 
+    pub const NOTHING_TO_UNDO: &str =
+        "Nothing to undo: no status was changed here since the day was opened.";
+
+    /// The toast after an undo.
+    pub fn undone(to: crate::domain::appointment::AppointmentStatus) -> String {
+        format!("Undone — the appointment is {to} again")
+    }
+
+    /// The confirm box's warning for a change on another day.
+    pub fn not_today(day: chrono::NaiveDate) -> String {
+        format!("This is {} — not today.", day.format("%A, %B %-d"))
+    }
+
     /// The search found more than it lists.
     pub fn search_more(shown: usize) -> String {
         format!(

@@ -145,6 +145,11 @@ impl Runner {
             Cmd::SendCustomText { patient, text } => self.send_custom_text(patient, &text),
             Cmd::LoadInbox { generation } => self.load_inbox(generation, now),
             Cmd::HandleInbox { entry } => self.handle_inbox(&entry, now),
+            Cmd::UndoStatus {
+                id,
+                now_is,
+                back_to,
+            } => self.undo_status(id, now_is, back_to, now),
         })
     }
 

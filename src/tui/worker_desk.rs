@@ -8,15 +8,16 @@ use chrono::{DateTime, Utc};
 
 use super::msg::Msg;
 use super::worker::Runner;
+use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentMethod;
-use crate::domain::ids::PatientId;
+use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::inbox::InboxEntry;
 use crate::domain::message::MessageKind;
 use crate::phi::Gate;
 use crate::workflow::custom_text::{self, DeskSend};
 use crate::workflow::desk_patient::{self, SignedConsent};
 use crate::workflow::send::{self, SendReport};
-use crate::workflow::{WorkflowError, inbox};
+use crate::workflow::{WorkflowError, desk_undo, inbox};
 
 impl Runner {
     pub(super) fn load_patient(
@@ -134,6 +135,35 @@ impl Runner {
             e.to_string()
         });
         Msg::InboxHandled { result }
+    }
+
+    pub(super) fn undo_status(
+        &mut self,
+        id: AppointmentId,
+        now_is: AppointmentStatus,
+        back_to: AppointmentStatus,
+        now: DateTime<Utc>,
+    ) -> Msg {
+        let result = desk_undo::undo(
+            &mut self.store,
+            &self.config,
+            id,
+            now_is,
+            back_to,
+            &self.actor,
+            now,
+        );
+        match &result {
+            Ok(()) => {
+                tracing::info!(appointment = %id, to = back_to.as_str(), "desk status change undone")
+            }
+            Err(_) => tracing::info!(appointment = %id, "desk undo refused"),
+        }
+        Msg::StatusUndone {
+            id,
+            to: back_to,
+            result: result.map_err(|e| e.to_string()),
+        }
     }
 
     /// Run `f` with the provider, the gate and a runtime for one send.

@@ -15,6 +15,7 @@ pub mod day;
 pub mod demo;
 pub mod desk;
 pub mod desk_patient;
+pub mod desk_undo;
 pub mod dispatch;
 pub mod export;
 pub mod facts;

@@ -26,6 +26,9 @@ pub struct ConfirmState {
     pub who: String,
     /// "Dr. Okafor · Check-up · booked".
     pub what: String,
+    // reception
+    /// Set when the appointment is not today's: "This is Thursday, November 26 — not today."
+    pub other_day: Option<String>,
 }
 
 impl ConfirmState {
@@ -44,6 +47,7 @@ impl ConfirmState {
                 row.type_label,
                 strings::status(row.status)
             ),
+            other_day: None,
         }
     }
 }
@@ -76,20 +80,25 @@ impl Overlay for ConfirmState {
 }
 
 fn render(frame: &mut Frame, area: Rect, c: &ConfirmState) {
-    let rect = modal::centered(area, 60, 9);
+    let rect = modal::centered(area, 60, 9 + u16::from(c.other_day.is_some()));
     let inner = modal::frame_box(
         frame,
         rect,
         strings::confirm_title(c.to),
         theme::danger_border(),
     );
-    let text = vec![
+    let mut text = vec![
         Line::from(Span::styled(c.who.clone(), theme::title())),
         Line::from(c.what.clone()),
+    ];
+    if let Some(day) = &c.other_day {
+        text.push(Line::from(Span::styled(day.clone(), theme::warning())));
+    }
+    text.extend([
         Line::default(),
         Line::from(strings::confirm_body(c.to)),
         Line::default(),
         Line::from(Span::styled(strings::CONFIRM_KEYS, theme::key())).centered(),
-    ];
+    ]);
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
 }

@@ -202,3 +202,66 @@ fn app_patient(app: &App) -> crate::domain::ids::PatientId {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn z_undoes_the_last_status_change_and_the_audit_shows_both() {
+    use super::fixture::DayView;
+    use crate::domain::appointment::AppointmentStatus;
+    let (mut r, ids) = runner();
+    let mut app = fixture::loaded_app(&r.store, 80, 24, None);
+    key(&mut app, &mut r, KeyCode::Char('z'));
+    assert!(
+        app.shared
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Nothing to undo")
+    );
+    // 10:00 booked → confirmed by mistake → z.
+    app.day_mut().selected = Some(ids.today[4]);
+    key(&mut app, &mut r, KeyCode::Char('c'));
+    let id = ids.today[4];
+    assert_eq!(
+        store::appointments::get(r.store.conn(), id).unwrap().status,
+        AppointmentStatus::Confirmed
+    );
+    key(&mut app, &mut r, KeyCode::Char('z'));
+    assert_eq!(
+        store::appointments::get(r.store.conn(), id).unwrap().status,
+        AppointmentStatus::Booked
+    );
+    assert_eq!(
+        app.shared.toast.as_ref().unwrap().text,
+        "Undone — the appointment is booked again"
+    );
+    let audit = store::audit::for_subject(r.store.conn(), &format!("appointment:{id}")).unwrap();
+    let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["appointment.status", "appointment.status_undone"]);
+    assert!(app.day().last_change.is_none(), "one undo per change");
+}
+
+#[test]
+fn a_change_on_another_day_asks_first() {
+    use super::fixture::DayView;
+    let (mut r, _ids) = runner();
+    let mut app = fixture::loaded_app(&r.store, 80, 24, None);
+    key(&mut app, &mut r, KeyCode::Right); // tomorrow
+    let row = app.day().visible()[0].appointment_id;
+    app.day_mut().selected = Some(row);
+    key(&mut app, &mut r, KeyCode::Char('c'));
+    let Some(crate::tui::modal::Modal::Confirm(c)) = app.modals.last() else {
+        panic!("asks first: {:?}", app.modals)
+    };
+    assert_eq!(
+        c.other_day.as_deref(),
+        Some("This is Thursday, November 26 — not today.")
+    );
+    insta::assert_snapshot!("confirm_other_day_80x24", render(&mut app, 80, 24));
+    key(&mut app, &mut r, KeyCode::Char('y'));
+    let a = store::appointments::get(r.store.conn(), row).unwrap();
+    assert_eq!(
+        a.status,
+        crate::domain::appointment::AppointmentStatus::Confirmed
+    );
+}

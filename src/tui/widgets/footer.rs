@@ -15,7 +15,7 @@ fn item_width(i: &FooterItem) -> usize {
 
 /// Place items greedily into `lines` lines of `cols` cells, room kept for the essentials.
 fn pack(items: &[FooterItem], cols: usize, lines: usize) -> Vec<Vec<&FooterItem>> {
-    let essential_width: usize = items
+    let mut essential_width: usize = items
         .iter()
         .filter(|i| i.essential)
         .map(|i| item_width(i) + SEP)
@@ -37,6 +37,11 @@ fn pack(items: &[FooterItem], cols: usize, lines: usize) -> Vec<Vec<&FooterItem>
         if let Some(l) = slot {
             out[l].push(item);
             used[l] += w;
+        }
+        // An essential placed needs no more room kept for it (reception: the keys after
+        // help and quit were dropped although they fitted).
+        if item.essential {
+            essential_width = essential_width.saturating_sub(w);
         }
     }
     out

@@ -94,8 +94,12 @@ impl DayState {
             shared.toast(ToastKind::Error, strings::refused(&e.to_string()));
             return ScreenReply::none();
         }
-        if to.is_destructive() {
-            return ScreenReply::open(Modal::Confirm(ConfirmState::new(&row, to, shared.tz)));
+        // reception: a change on another day than today is asked about first.
+        let other_day = self.date != shared.today;
+        if to.is_destructive() || other_day {
+            let mut confirm = ConfirmState::new(&row, to, shared.tz);
+            confirm.other_day = other_day.then(|| strings::desk::not_today(self.date));
+            return ScreenReply::open(Modal::Confirm(confirm));
         }
         ScreenReply::from(vec![Cmd::SetStatus {
             id: row.appointment_id,
@@ -141,6 +145,13 @@ impl DayState {
             shared.toast(ToastKind::Error, strings::refused(&e));
             return Vec::new();
         }
+        // reception: remember what it was, for z (undo).
+        let was = self
+            .sheet
+            .as_ref()
+            .and_then(|s| s.rows.iter().find(|r| r.appointment_id == id))
+            .map(|r| r.status);
+        self.last_change = was.map(|from| (id, from, to));
         let who = self
             .sheet
             .as_ref()
@@ -156,6 +167,39 @@ impl DayState {
             None => strings::marked("", "appointment", to),
         };
         shared.toast(ToastKind::Info, text);
+        vec![self.load_day(self.date, shared), Cmd::LoadProvider]
+    }
+}
+
+// reception
+impl DayState {
+    /// z: put the last change made here back, if there is one.
+    fn undo(&mut self, shared: &mut Shared) -> ScreenReply {
+        let Some((id, from, to)) = self.last_change else {
+            shared.toast(ToastKind::Info, strings::desk::NOTHING_TO_UNDO.into());
+            return ScreenReply::none();
+        };
+        vec![Cmd::UndoStatus {
+            id,
+            now_is: to,
+            back_to: from,
+        }]
+        .into()
+    }
+
+    fn on_undone(
+        &mut self,
+        to: AppointmentStatus,
+        result: Result<(), String>,
+        shared: &mut Shared,
+    ) -> Vec<Cmd> {
+        match result {
+            Ok(()) => {
+                self.last_change = None;
+                shared.toast(ToastKind::Info, strings::desk::undone(to));
+            }
+            Err(e) => shared.toast(ToastKind::Error, strings::refused(&e)),
+        }
         vec![self.load_day(self.date, shared), Cmd::LoadProvider]
     }
 }
@@ -198,6 +242,7 @@ impl ScreenState for DayState {
             Action::Mark(to) => self.mark(to, shared),
             // reception
             Action::OpenInbox => ScreenReply::goto(Goto::Inbox),
+            Action::Undo => self.undo(shared),
             Action::OpenPatient => match self.selected_row() {
                 Some(row) => ScreenReply::goto(Goto::Patient(row.patient_id)),
                 None => ScreenReply::none(),
@@ -217,6 +262,7 @@ impl ScreenState for DayState {
                 ScreenReply::none()
             }
             Msg::StatusSet { id, to, result } => self.on_status_set(id, to, result, shared).into(),
+            Msg::StatusUndone { to, result, .. } => self.on_undone(to, result, shared).into(),
             _ => ScreenReply::none(),
         }
     }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::appointment::AppointmentStatus;
 use crate::domain::day::{DayRow, DaySheet};
 use crate::domain::ids::{AppointmentId, PatientId};
 
@@ -25,6 +26,9 @@ pub struct DayState {
     pub offset: usize,
     /// After a search jump: select this patient's appointment at this start once loaded.
     pub pending: Option<(PatientId, DateTime<Utc>)>,
+    // reception
+    /// The last status change made here: (appointment, what it was, what it became).
+    pub last_change: Option<(AppointmentId, AppointmentStatus, AppointmentStatus)>,
 }
 
 impl DayState {
@@ -40,6 +44,7 @@ impl DayState {
             cursor: 0,
             offset: 0,
             pending: None,
+            last_change: None,
         }
     }
 

@@ -1,0 +1,145 @@
+//! Undoing the desk's last status change (SPEC §3.2; issue 9): the wrong key was pressed —
+//! confirmed, arrived, cancelled — and the appointment goes back to what it was. Allowed the
+//! same local day the change was made, only while nobody changed it since, and audited as
+//! its own event (`appointment.status_undone`), so the log shows both the slip and the fix.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::audit::AuditEntry;
+use crate::domain::ids::AppointmentId;
+use crate::store::{self, Store, StoreError};
+
+/// Why an undo did not happen; the text is shown to staff.
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    #[error("the change was made on another day; change the status instead")]
+    NotToday,
+    #[error("it is no longer {0} (changed elsewhere); reload and look again")]
+    ChangedSince(AppointmentStatus),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Put appointment `id` back from `now_is` to `back_to`, as `actor`.
+pub fn undo(
+    store: &mut Store,
+    config: &Config,
+    id: AppointmentId,
+    now_is: AppointmentStatus,
+    back_to: AppointmentStatus,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), UndoError> {
+    let tz = config.practice.time_zone;
+    store.write(|conn| {
+        let appt = store::appointments::get(conn, id)?;
+        if appt.status != now_is {
+            return Err(UndoError::ChangedSince(now_is));
+        }
+        let changed = store::appointments::status_change(conn, id)?;
+        let today = now.with_timezone(&tz).date_naive();
+        if changed.is_none_or(|(_, at)| at.with_timezone(&tz).date_naive() != today) {
+            return Err(UndoError::NotToday);
+        }
+        store::appointments::set_status(conn, id, now_is, back_to, actor, now)?;
+        store::audit::append(
+            conn,
+            &AuditEntry::new(
+                now,
+                actor,
+                "appointment.status_undone",
+                format!("appointment:{id}"),
+                json!({ "from": now_is.as_str(), "to": back_to.as_str(), "via": "desk" }),
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::appointments::tests::{booking, fixture, t};
+    use crate::workflow::desk;
+
+    #[test]
+    fn a_cancel_pressed_by_mistake_goes_back_and_both_are_audited() {
+        let (mut store, p, c, ty) = fixture();
+        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let cfg = Config::default();
+        desk::set_status(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Cancelled,
+            "desk",
+            t(14, 0),
+        )
+        .unwrap();
+        undo(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Cancelled,
+            AppointmentStatus::Booked,
+            "desk",
+            t(14, 1),
+        )
+        .unwrap();
+        assert_eq!(
+            store::appointments::get(store.conn(), id).unwrap().status,
+            AppointmentStatus::Booked
+        );
+        let audit = store::audit::for_subject(store.conn(), &format!("appointment:{id}")).unwrap();
+        let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(actions, ["appointment.status", "appointment.status_undone"]);
+        // Undoing again: it is no longer cancelled.
+        let again = undo(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Cancelled,
+            AppointmentStatus::Booked,
+            "desk",
+            t(14, 2),
+        );
+        assert!(
+            matches!(again, Err(UndoError::ChangedSince(_))),
+            "{again:?}"
+        );
+    }
+
+    #[test]
+    fn the_next_day_is_too_late() {
+        let (mut store, p, c, ty) = fixture();
+        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let cfg = Config::default();
+        desk::set_status(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Confirmed,
+            "desk",
+            t(14, 0),
+        )
+        .unwrap();
+        let tomorrow = t(14, 0) + chrono::Duration::days(1);
+        let r = undo(
+            &mut store,
+            &cfg,
+            id,
+            AppointmentStatus::Confirmed,
+            AppointmentStatus::Booked,
+            "desk",
+            tomorrow,
+        );
+        assert!(matches!(r, Err(UndoError::NotToday)), "{r:?}");
+        assert_eq!(
+            store::appointments::get(store.conn(), id).unwrap().status,
+            AppointmentStatus::Confirmed
+        );
+    }
+}
