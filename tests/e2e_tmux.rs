@@ -517,3 +517,50 @@ fn patient_screen_blocks_a_clinical_text_and_sends_a_portal_prompt_instead() {
         "only the prompt, never the blocked text"
     );
 }
+
+// reception
+#[test]
+fn a_change_made_by_another_process_shows_without_a_key_press() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    let s = Session::start("live", 120, 40, "demo");
+    let before = s.wait_text("q quit");
+    let count = |screen: &str| screen.matches("cancelled").count();
+    let n = count(&before);
+    // Another process (a second desk, a script) cancels a booked appointment of today.
+    let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let mut store = Store::open(s.db()).unwrap();
+    let sheet = workflow::day::load(
+        &store,
+        &Config::default(),
+        date,
+        date.and_hms_opt(14, 30, 0).unwrap().and_utc(),
+    )
+    .unwrap();
+    let row = sheet
+        .rows
+        .iter()
+        .take(25)
+        .find(|r| r.status == AppointmentStatus::Booked)
+        .expect("a booked appointment on screen");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T08:00:00-05:00")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    workflow::desk::set_status(
+        &mut store,
+        &Config::default(),
+        row.appointment_id,
+        AppointmentStatus::Cancelled,
+        "other-desk",
+        at,
+    )
+    .unwrap();
+    drop(store);
+    s.wait_for("the cancellation to show by itself", |screen| {
+        count(screen) > n
+    });
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
+}

@@ -14,6 +14,7 @@ use rusqlite::Connection;
 pub mod appointments;
 pub mod audit;
 pub mod callbacks;
+pub mod changes;
 pub mod consent;
 pub mod day;
 pub mod exports;

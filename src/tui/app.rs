@@ -83,7 +83,10 @@ impl App {
 
     /// The first loads: the screen's own and the provider state.
     pub fn start(&mut self) -> Vec<Cmd> {
-        let mut cmds = self.screen.state_mut().start(&mut self.shared);
+        // reception: the data version is read before the first load, so a change committed
+        // by another process after that load moves it and reloads.
+        let mut cmds = vec![Cmd::PollChanges];
+        cmds.extend(self.screen.state_mut().start(&mut self.shared));
         cmds.push(Cmd::LoadProvider);
         // reception
         cmds.push(Cmd::LoadInbox { generation: 0 });
@@ -219,6 +222,8 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::WorkerStopped => Vec::new(),
         // reception
+        Msg::PollDue => vec![Cmd::PollChanges],
+        Msg::DataVersion(result) => on_data_version(app, result),
         Msg::InboxLoaded { generation, result } => {
             if let Ok(inbox) = &result {
                 app.shared.inbox_counts = Some((inbox.replies.len(), inbox.callbacks.len()));
@@ -232,6 +237,22 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Terminated { .. } => vec![Cmd::Quit],
         result => on_result(app, result),
     }
+}
+
+// reception
+/// Another process changed the database (cron `remind`/`sync`, a second desk): reload what
+/// is on screen and the status line. The first answer only sets the mark.
+fn on_data_version(app: &mut App, result: Result<i64, String>) -> Vec<Cmd> {
+    let Ok(version) = result else {
+        return Vec::new();
+    };
+    let before = app.shared.data_version.replace(version);
+    if before.is_none_or(|b| b == version) {
+        return Vec::new();
+    }
+    let mut cmds = app.screen.state_mut().start(&mut app.shared);
+    cmds.push(Cmd::LoadProvider);
+    cmds
 }
 
 /// A worker result: the top modal's if it takes it, else the screen's.

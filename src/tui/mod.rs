@@ -51,6 +51,9 @@ use crate::store::{Store, StoreError};
 
 /// Tick period while something animates.
 const TICK: Duration = Duration::from_millis(250);
+// reception
+/// How often the console asks whether another process changed the database.
+const POLL: Duration = Duration::from_secs(2);
 /// How long the loop waits for a day it asked for before drawing "Loading…" instead.
 const LOAD_GRACE: Duration = Duration::from_millis(60);
 
@@ -110,6 +113,7 @@ fn event_loop(
         worker.send(cmd)?;
     }
     let mut waiting_since: Option<Instant> = None;
+    let mut last_poll = Instant::now();
     loop {
         for msg in first.drain(..) {
             if process_message(app, msg, worker)? {
@@ -131,11 +135,17 @@ fn event_loop(
             let waited = waiting_since.map_or(Duration::ZERO, |t| t.elapsed());
             recv(rx, Some(LOAD_GRACE.saturating_sub(waited)), None)?
         } else if app.animating() {
-            recv(rx, Some(TICK), Some(Msg::Tick))?
+            let until_poll = POLL.saturating_sub(last_poll.elapsed());
+            recv(rx, Some(TICK.min(until_poll)), Some(Msg::Tick))?
         } else {
-            recv(rx, None, None)?
+            recv(rx, Some(POLL.saturating_sub(last_poll.elapsed())), None)?
         };
         first.extend(next);
+        // reception: changes made by other processes show within a few seconds.
+        if last_poll.elapsed() >= POLL {
+            first.push(Msg::PollDue);
+            last_poll = Instant::now();
+        }
         first.extend(rx.try_iter());
     }
 }

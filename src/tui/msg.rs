@@ -87,6 +87,12 @@ pub enum Msg {
         to: AppointmentStatus,
         result: Result<(), String>,
     },
+    // reception
+    /// Time to ask whether another process changed the database.
+    PollDue,
+    // reception
+    /// The database's data version (it moves when another process commits).
+    DataVersion(Result<i64, String>),
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -153,6 +159,8 @@ pub enum Cmd {
         now_is: AppointmentStatus,
         back_to: AppointmentStatus,
     },
+    // reception
+    PollChanges,
 }
 
 impl Cmd {
@@ -176,6 +184,7 @@ impl Cmd {
             Cmd::LoadInbox { .. } => Some(StaffAction::ViewSchedule),
             Cmd::HandleInbox { .. } => Some(StaffAction::HandleReply),
             Cmd::UndoStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
+            Cmd::PollChanges => Some(StaffAction::ViewSchedule),
         }
     }
 }

@@ -67,6 +67,8 @@ pub struct Shared {
     pub gate: LiveGate,
     /// Unread replies and open call-backs, once counted.
     pub inbox_counts: Option<(usize, usize)>,
+    /// The database's data version last seen (another process's commit moves it).
+    pub data_version: Option<i64>,
     generation: u64,
     dirty: bool,
 }
@@ -85,6 +87,7 @@ impl Shared {
             screen_context: Context::Day,
             gate: LiveGate(Arc::new(Gate::with_allow_list(&config.phi.allow))),
             inbox_counts: None,
+            data_version: None,
             generation: 0,
             dirty: true,
         }

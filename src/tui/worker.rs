@@ -83,6 +83,7 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
     let last_load = batch.iter().rposition(|c| matches!(c, Cmd::LoadDay { .. }));
     let last_search = batch.iter().rposition(|c| matches!(c, Cmd::Search { .. }));
     let last_provider = batch.iter().rposition(|c| matches!(c, Cmd::LoadProvider));
+    let last_poll = batch.iter().rposition(|c| matches!(c, Cmd::PollChanges));
     batch
         .into_iter()
         .enumerate()
@@ -90,6 +91,7 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
             Cmd::LoadDay { .. } => Some(*i) == last_load,
             Cmd::Search { .. } => Some(*i) == last_search,
             Cmd::LoadProvider => Some(*i) == last_provider,
+            Cmd::PollChanges => Some(*i) == last_poll,
             _ => true,
         })
         .map(|(_, c)| c)
@@ -150,6 +152,10 @@ impl Runner {
                 now_is,
                 back_to,
             } => self.undo_status(id, now_is, back_to, now),
+            Cmd::PollChanges => Msg::DataVersion(day::data_version(&self.store).map_err(|e| {
+                tracing::error!(error = %log_safe(&e), "data version poll failed");
+                e.to_string()
+            })),
         })
     }
 

@@ -179,7 +179,10 @@ pub fn loaded_app(store: &Store, width: u16, height: u16, banner: Option<&str>) 
     let mut app = App::new(&config, today(), banner.map(String::from));
     update(&mut app, Msg::Resize { width, height });
     let cmds = app.start();
-    let crate::tui::msg::Cmd::LoadDay { generation, date } = cmds[0] else {
+    let Some(&crate::tui::msg::Cmd::LoadDay { generation, date }) = cmds
+        .iter()
+        .find(|c| matches!(c, crate::tui::msg::Cmd::LoadDay { .. }))
+    else {
         panic!("start must load the day first: {cmds:?}");
     };
     update(

@@ -150,3 +150,29 @@ fn handling_is_audited_and_needs_its_permission() {
         ("reply.handled", "desk")
     );
 }
+
+#[test]
+fn another_process_committing_reloads_what_is_on_screen() {
+    let (store, _ids) = fixture::store();
+    let mut app = fixture::loaded_app(&store, 80, 24, None);
+    assert_eq!(update(&mut app, Msg::PollDue), [Cmd::PollChanges]);
+    assert!(
+        update(&mut app, Msg::DataVersion(Ok(5))).is_empty(),
+        "the first answer sets the mark"
+    );
+    assert!(
+        update(&mut app, Msg::DataVersion(Ok(5))).is_empty(),
+        "nothing changed"
+    );
+    assert!(update(&mut app, Msg::DataVersion(Err("busy".into()))).is_empty());
+    let cmds = update(&mut app, Msg::DataVersion(Ok(6)));
+    assert!(matches!(cmds[0], Cmd::LoadDay { .. }), "{cmds:?}");
+    assert!(
+        cmds.contains(&Cmd::LoadProvider) && cmds.contains(&Cmd::LoadInbox { generation: 0 }),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        Cmd::PollChanges.permission(),
+        Some(StaffAction::ViewSchedule)
+    );
+}

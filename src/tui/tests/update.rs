@@ -59,6 +59,7 @@ fn start_loads_today_and_the_provider() {
     assert_eq!(
         cmds,
         vec![
+            Cmd::PollChanges,
             Cmd::LoadDay {
                 generation: 1,
                 date: today()
