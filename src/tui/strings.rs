@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use crate::config::ProviderKind;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentFlag;
-use crate::domain::reminder::{ReminderCell, ReminderState};
+use crate::domain::reminder::{ReminderCell, ReminderState, SkipReason};
 use crate::domain::reply::ReplyKind;
 use crate::workflow::day::ProviderStatus;
 
@@ -74,6 +74,7 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("·  …", "reminder planned / queued"),
     ("✓  ✓✓", "reminder sent / delivered"),
     ("✗  –", "reminder failed / skipped"),
+    ("⊘", "reminder blocked by the PHI gate (clinical detail)"),
     ("C R STOP", "latest reply: confirm, call me back, opt-out"),
 ];
 
@@ -155,6 +156,9 @@ pub fn reminder(state: Option<&ReminderState>, wide: bool) -> &'static str {
         (ReminderState::Delivered, true) => "delivered",
         (ReminderState::Failed { .. }, false) => "✗",
         (ReminderState::Failed { .. }, true) => "failed",
+        // reception: stopped by the PHI gate is not an ordinary skip.
+        (ReminderState::Skipped(SkipReason::BlockedByGate), false) => "⊘",
+        (ReminderState::Skipped(SkipReason::BlockedByGate), true) => "blocked",
         (ReminderState::Skipped(_), false) => "–",
         (ReminderState::Skipped(_), true) => "skipped",
     }
@@ -171,6 +175,9 @@ pub fn reminder_detail(cell: &ReminderCell, tz: Tz) -> String {
     match &cell.state {
         ReminderState::Planned { due } => format!("{offset} planned {}", short_when(*due, tz)),
         ReminderState::Failed { code: Some(code) } => format!("{offset} failed ({code})"),
+        ReminderState::Skipped(SkipReason::BlockedByGate) => {
+            format!("{offset} blocked by the PHI gate — see the patient (p)")
+        }
         ReminderState::Skipped(reason) => format!("{offset} skipped: {}", reason.label()),
         other => format!("{offset} {}", reminder(Some(other), true)),
     }
@@ -290,7 +297,6 @@ pub fn refused(e: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::reminder::SkipReason;
 
     #[test]
     fn reminder_words_for_the_detail_line() {
@@ -307,6 +313,18 @@ mod tests {
         assert_eq!(reminder_detail(&sent, tz), "24h delivered");
         assert_eq!(reminder(None, false), EMPTY_CELL);
         assert_eq!(reminder(Some(&ReminderState::Delivered), false), "✓✓");
+        // A gate block is not shown like any skip.
+        let blocked = ReminderState::Skipped(SkipReason::BlockedByGate);
+        assert_eq!(reminder(Some(&blocked), false), "⊘");
+        assert_ne!(
+            reminder(Some(&blocked), false),
+            reminder(Some(&skipped.state), false)
+        );
+        let cell = ReminderCell {
+            offset_hours: 24,
+            state: blocked,
+        };
+        assert!(reminder_detail(&cell, tz).starts_with("24h blocked by the PHI gate"));
     }
 
     #[test]

@@ -265,3 +265,15 @@ fn a_change_on_another_day_asks_first() {
         crate::domain::appointment::AppointmentStatus::Confirmed
     );
 }
+
+#[test]
+fn the_patient_screen_shows_what_the_gate_found_when_it_blocked() {
+    let (mut r, ids) = runner();
+    r.run(Cmd::SendCustomText {
+        patient: ids.ada,
+        text: "your chemotherapy is moved".into(),
+    });
+    let mut app = ada(&mut r, &ids, 120, 40);
+    let screen = render(&mut app, 120, 40);
+    assert!(screen.contains("blocked: \"chemotherapy\""), "{screen}");
+}

@@ -83,10 +83,10 @@ fn message(m: &Message, tz: Tz, width: u16) -> Line<'static> {
         status.push_str(&format!(" [{code}]"));
     }
     if m.status == MessageStatus::Blocked {
-        status = "blocked by PHI gate".into();
+        status = blocked_words(m.findings.as_deref());
     }
     let head = format!(
-        "  {} {arrow} {:<20} {:<12} ",
+        "  {} {arrow} {:<20} {:<14} ",
         desk::short(m.created_at, tz),
         m.kind.as_str(),
         status
@@ -103,6 +103,27 @@ fn message(m: &Message, tz: Tz, width: u16) -> Line<'static> {
         Span::styled(fit(&head, width), style),
         Span::styled(fit(&body, width.saturating_sub(used)), theme::dim()),
     ])
+}
+
+/// "blocked: "biopsy" (procedure)" from the gate's recorded findings: what was decided when
+/// it was decided, not a fresh check.
+pub fn blocked_words(findings: Option<&str>) -> String {
+    let first = findings
+        .and_then(|f| serde_json::from_str::<serde_json::Value>(f).ok())
+        .and_then(|v| {
+            v.as_array()?
+                .iter()
+                .find(|f| !f["allowed"].as_bool().unwrap_or(false))
+                .cloned()
+        });
+    match first {
+        Some(f) => format!(
+            "blocked: \"{}\" ({})",
+            f["text"].as_str().unwrap_or("?"),
+            f["category"].as_str().unwrap_or("?")
+        ),
+        None => "blocked by PHI gate".into(),
+    }
 }
 
 /// The two header lines: who, and whether texts can reach them.
