@@ -15,7 +15,7 @@ use super::overlay::OverlayReply;
 use super::screen::{Goto, ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
-use super::screens::{inbox, patient};
+use super::screens::{batch, inbox, patient};
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
 
@@ -52,6 +52,7 @@ screens! {
     // reception
     Patient(patient::PatientState),
     Inbox(inbox::InboxState),
+    Batch(batch::BatchState),
 }
 
 /// Everything the console shows.
@@ -138,22 +139,21 @@ impl App {
     /// Show another screen: a patient's over the current one, or back to the one below.
     fn go(&mut self, to: Goto) -> Vec<Cmd> {
         let next = match to {
-            Goto::Patient(p) => {
-                let next = Screen::Patient(patient::PatientState::new(p));
-                let prev = std::mem::replace(&mut self.screen, next);
-                self.back.push(prev);
-                None
-            }
-            Goto::Inbox => {
-                let next = Screen::Inbox(inbox::InboxState::default());
-                let prev = std::mem::replace(&mut self.screen, next);
-                self.back.push(prev);
-                None
-            }
-            Goto::Back => self.back.pop(),
+            Goto::Patient(p) => Some(Screen::Patient(patient::PatientState::new(p))),
+            Goto::Inbox => Some(Screen::Inbox(inbox::InboxState::default())),
+            Goto::Batch => Some(Screen::Batch(batch::BatchState::default())),
+            Goto::Back => None,
         };
-        if let Some(prev) = next {
-            self.screen = prev;
+        match next {
+            Some(next) => {
+                let prev = std::mem::replace(&mut self.screen, next);
+                self.back.push(prev);
+            }
+            None => {
+                if let Some(prev) = self.back.pop() {
+                    self.screen = prev;
+                }
+            }
         }
         self.shared.screen_context = self.screen.state().context();
         self.shared.touch();

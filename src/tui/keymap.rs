@@ -25,6 +25,8 @@ pub enum Context {
     Form,
     /// The reply inbox and the call-back list.
     Inbox,
+    /// The reminders due now: preview, send, results.
+    Batch,
 }
 
 /// One key, with the modifiers that must be held (Shift is ignored for characters).
@@ -83,7 +85,7 @@ const fn b(
 }
 
 use AppointmentStatus as S;
-use Context::{Anywhere, Compose, Confirm, Day, Form, Help, Inbox, Patient, Search};
+use Context::{Anywhere, Batch, Compose, Confirm, Day, Form, Help, Inbox, Patient, Search};
 
 /// The keymap. Order is the footer's order.
 #[rustfmt::skip]
@@ -154,10 +156,18 @@ pub static BINDINGS: &[Binding] = &[
     b(Inbox, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
     b(Inbox, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Inbox, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(Day, &[ch('b')], Action::OpenBatch, "reminders due now: preview, send, results", Some("batch")),
+    b(Batch, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
+    b(Batch, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
+    b(Batch, &[k(KeyCode::Enter)], Action::SendText, "send what the preview lists", Some("send")),
+    b(Batch, &[ch('r')], Action::Reload, "preview again", Some("refresh")),
+    b(Batch, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
+    b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Batch, &[ch('q')], Action::Quit, "quit", Some("quit")),
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 9] = [
+pub const SECTIONS: [(Context, &str); 10] = [
     (Day, section::DAY),
     (Search, section::SEARCH),
     (Confirm, section::CONFIRM),
@@ -167,6 +177,7 @@ pub const SECTIONS: [(Context, &str); 9] = [
     (Compose, section::COMPOSE),
     (Form, section::FORM),
     (Inbox, section::INBOX),
+    (Batch, section::BATCH),
     (Anywhere, section::ANYWHERE),
 ];
 

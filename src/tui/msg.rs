@@ -12,6 +12,7 @@ use crate::domain::inbox::{Inbox, InboxEntry};
 use crate::domain::message::MessageKind;
 use crate::domain::patient_file::PatientFile;
 use crate::domain::staff::Action as StaffAction;
+use crate::workflow::batch_desk::BatchView;
 use crate::workflow::day::ProviderStatus;
 use crate::workflow::send::SendReport;
 
@@ -93,6 +94,12 @@ pub enum Msg {
     // reception
     /// The database's data version (it moves when another process commits).
     DataVersion(Result<i64, String>),
+    // reception
+    /// The reminders due now: a preview (`sent: false`) or what the run did.
+    Batch {
+        sent: bool,
+        result: Result<BatchView, String>,
+    },
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -161,6 +168,10 @@ pub enum Cmd {
     },
     // reception
     PollChanges,
+    // reception
+    PreviewReminders,
+    // reception
+    SendReminders,
 }
 
 impl Cmd {
@@ -185,6 +196,8 @@ impl Cmd {
             Cmd::HandleInbox { .. } => Some(StaffAction::HandleReply),
             Cmd::UndoStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
             Cmd::PollChanges => Some(StaffAction::ViewSchedule),
+            Cmd::PreviewReminders => Some(StaffAction::ViewSchedule),
+            Cmd::SendReminders => Some(StaffAction::SendReminders),
         }
     }
 }
@@ -232,4 +245,5 @@ pub enum Action {
     MarkHandled,
     /// Undo the last status change made at this desk (same day).
     Undo,
+    OpenBatch,
 }

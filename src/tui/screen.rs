@@ -30,6 +30,7 @@ pub struct ScreenReply {
 pub enum Goto {
     Patient(PatientId),
     Inbox,
+    Batch,
     Back,
 }
 

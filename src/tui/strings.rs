@@ -64,6 +64,7 @@ pub mod section {
     pub const COMPOSE: &str = "Writing a text / choosing a prompt";
     pub const FORM: &str = "Consent, opt-out and mobile forms";
     pub const INBOX: &str = "Replies and call-backs";
+    pub const BATCH: &str = "Reminders due now";
 }
 
 /// The symbol legend shown at the end of the help overlay.

@@ -152,6 +152,8 @@ impl Runner {
                 now_is,
                 back_to,
             } => self.undo_status(id, now_is, back_to, now),
+            Cmd::PreviewReminders => self.batch(false),
+            Cmd::SendReminders => self.batch(true),
             Cmd::PollChanges => Msg::DataVersion(day::data_version(&self.store).map_err(|e| {
                 tracing::error!(error = %log_safe(&e), "data version poll failed");
                 e.to_string()

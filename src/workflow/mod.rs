@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod batch_desk;
 pub mod callbacks;
 pub mod compliance;
 pub mod consent;

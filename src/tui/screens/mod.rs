@@ -9,6 +9,7 @@ pub mod day;
 pub mod help;
 pub mod search;
 // reception
+pub mod batch;
 pub mod compose;
 pub mod inbox;
 pub mod patient;

@@ -176,3 +176,43 @@ fn another_process_committing_reloads_what_is_on_screen() {
         Some(StaffAction::ViewSchedule)
     );
 }
+
+#[test]
+fn the_batch_previews_what_is_due_sends_it_and_shows_the_results() {
+    use crate::tui::screens::batch::Phase;
+    let (mut r, _ids) = runner();
+    // 13:30 on the fixture day: tomorrow's 14:00 (Grace, opted in) has its 24 h reminder due.
+    r.clock = crate::clock::Clock::Fixed(fixture::local(fixture::today(), 14, 5));
+    let mut app = started(&mut r);
+    key(&mut app, &mut r, KeyCode::Char('b'));
+    let Screen::Batch(b) = &app.screen else {
+        panic!("{:?}", app.screen)
+    };
+    assert_eq!(b.phase, Phase::Preview);
+    let will = b.will_send();
+    assert!(will >= 1, "{:?}", b.view);
+    assert_eq!(
+        Cmd::SendReminders.permission(),
+        Some(StaffAction::SendReminders)
+    );
+    insta::assert_snapshot!("batch_preview_80x24", render(&mut app, 80, 24));
+
+    key(&mut app, &mut r, KeyCode::Enter);
+    let Screen::Batch(b) = &app.screen else {
+        panic!()
+    };
+    assert_eq!(b.phase, Phase::Done);
+    let t = &b.view.as_ref().unwrap().report.totals;
+    assert_eq!(t.sent + t.in_outbox, will, "{t:?}");
+    // A commit elsewhere does not wipe the results being read.
+    assert!(
+        update(&mut app, Msg::DataVersion(Ok(1))).is_empty()
+            || matches!(app.screen, Screen::Batch(_))
+    );
+    update(&mut app, Msg::DataVersion(Ok(2)));
+    let Screen::Batch(b) = &app.screen else {
+        panic!()
+    };
+    assert_eq!(b.phase, Phase::Done);
+    insta::assert_snapshot!("batch_results_80x24", render(&mut app, 80, 24));
+}

@@ -242,6 +242,7 @@ impl ScreenState for DayState {
             Action::Mark(to) => self.mark(to, shared),
             // reception
             Action::OpenInbox => ScreenReply::goto(Goto::Inbox),
+            Action::OpenBatch => ScreenReply::goto(Goto::Batch),
             Action::Undo => self.undo(shared),
             Action::OpenPatient => match self.selected_row() {
                 Some(row) => ScreenReply::goto(Goto::Patient(row.patient_id)),
