@@ -29,9 +29,10 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::TempDir::new().unwrap();
     let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
     demo::seed(&mut store, &config, 7, demo::DemoSize::default(), now).unwrap();
-    c.bench_function("patient search \"hernandez\" (demo DB, accents folded)", |b| {
-        b.iter(|| std::hint::black_box(day::search(&store, "hernandez", now).unwrap().len()))
-    });
+    c.bench_function(
+        "patient search \"hernandez\" (demo DB, accents folded)",
+        |b| b.iter(|| std::hint::black_box(day::search(&store, "hernandez", now).unwrap().len())),
+    );
     c.bench_function("patient search \"415\" (demo DB, digits)", |b| {
         b.iter(|| std::hint::black_box(day::search(&store, "415", now).unwrap().len()))
     });
