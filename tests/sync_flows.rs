@@ -199,6 +199,7 @@ impl Practice {
             to: patient.mobile.clone().unwrap(),
             body,
             send_by: None,
+            trusted: Vec::new(),
         };
         match outbound::record(conn, &out, &self.gate, "twilio", "system", self.now()).unwrap() {
             Recorded::Ready(id) => id,

@@ -7,6 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::AppointmentId;
+use crate::domain::staff::Action as StaffAction;
 use crate::workflow::day::ProviderStatus;
 
 /// Something that happened: a key, a resize, a tick, or a result from the worker.
@@ -63,6 +64,21 @@ pub enum Cmd {
     },
     LoadProvider,
     Quit,
+}
+
+impl Cmd {
+    /// What this command does in the permission table's words (`None`: needs no permission).
+    /// Every command a screen sends has an arm here, so one check before the worker runs it
+    /// decides for every screen; a new command without its arm does not compile.
+    pub fn permission(&self) -> Option<StaffAction> {
+        match self {
+            Cmd::LoadDay { .. } | Cmd::Search { .. } | Cmd::LoadProvider => {
+                Some(StaffAction::ViewSchedule)
+            }
+            Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
+            Cmd::Quit => None,
+        }
+    }
 }
 
 /// What the user meant by a key, looked up in the keymap for the current context.
