@@ -9,8 +9,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::Context;
-use super::audit::LogFormat;
-use super::output::{self, ReviewFormat};
+use super::output::{self, LogFormat, ReviewFormat};
 use crate::domain::staff::Action;
 use crate::domain::stats::Period;
 use crate::workflow::audit_log::{self, AuditFilter, CSV_HEADER};
