@@ -2,9 +2,13 @@
 //! console on a fresh demo practice at a fixed time; keys go in with `send-keys`, the screen
 //! comes back with `capture-pane`, and afterwards the database must hold what the screen said.
 //!
-//! Skipped (with a message) only when tmux is not installed; CI installs it.
+//! Skipped (with a message) only when tmux is not installed; with `CI` set (as `.ci/run`
+//! does, after installing tmux) a missing tmux fails instead.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
+#[path = "support/skip.rs"]
+mod skip;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,11 +25,10 @@ const NOW: &str = "2026-11-25T09:30:00-05:00";
 const WAIT: Duration = Duration::from_secs(20);
 const ADMIN_PASSWORD: &str = "correct horse battery";
 
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Skipped with a message when tmux is missing (a failure in CI).
+fn no_tmux() -> bool {
+    let missing = (!skip::runs("tmux", &["-V"])).then(|| "tmux is not installed".to_string());
+    skip::skipped("e2e_tmux", missing)
 }
 
 /// One tmux server on its own socket, killed on drop.
@@ -180,8 +183,7 @@ fn selected_from_detail(screen: &str) -> (String, String) {
 
 #[test]
 fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("arrive", 100, 30, "demo");
@@ -251,8 +253,7 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
 
 #[test]
 fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("cancel", 80, 24, "demo");
@@ -309,8 +310,7 @@ const INIT: &str = "init --practice-name 'Lakeside Family Medicine' --practice-p
 
 #[test]
 fn plain_frontdesk_opens_the_console_on_the_practice_database() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start_after("plain", 80, 24, Some(INIT), "");
@@ -335,8 +335,7 @@ fn plain_frontdesk_opens_the_console_on_the_practice_database() {
 /// Kill the console with `signal` and find the shell usable: out of the alternate screen,
 /// cursor shown, line editing and echo back on.
 fn killed_console_leaves_a_usable_terminal(signal: &str) {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start_after(signal, 80, 24, Some(INIT), "");
@@ -380,8 +379,7 @@ fn sighup_restores_the_terminal() {
 #[test]
 fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owner_only_files() {
     use std::os::unix::fs::PermissionsExt;
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("init", 110, 40, "init");

@@ -32,29 +32,50 @@ fn the_checker_reads_the_whole_crate() {
     let g = crate_graph();
     let files: BTreeSet<&str> = g.modules.iter().map(|m| m.file.as_str()).collect();
     let on_disk = source::files();
-    let unread: Vec<&String> = on_disk.keys().filter(|f| !files.contains(f.as_str())).collect();
-    assert!(unread.is_empty(), "files no `mod` reaches (the checker would skip them): {unread:?}");
-    assert!(g.modules.iter().any(|m| m.test), "no test module found: the checker skips them");
+    let unread: Vec<&String> = on_disk
+        .keys()
+        .filter(|f| !files.contains(f.as_str()))
+        .collect();
+    assert!(
+        unread.is_empty(),
+        "files no `mod` reaches (the checker would skip them): {unread:?}"
+    );
+    assert!(
+        g.modules.iter().any(|m| m.test),
+        "no test module found: the checker skips them"
+    );
 }
 
 #[test]
 fn each_layer_imports_only_what_it_may() {
-    assert_none("a layer names one it may not", rules::layer_violations(&crate_graph()));
+    assert_none(
+        "a layer names one it may not",
+        rules::layer_violations(&crate_graph()),
+    );
 }
 
 #[test]
 fn outside_crates_stay_in_the_layer_that_owns_them() {
-    assert_none("an outside crate used outside its layer", rules::external_violations(&crate_graph()));
+    assert_none(
+        "an outside crate used outside its layer",
+        rules::external_violations(&crate_graph()),
+    );
 }
 
 #[test]
 fn the_core_is_pure() {
-    assert_none("the pure core does IO or reads the clock", rules::purity_violations(&crate_graph()));
+    assert_none(
+        "the pure core does IO or reads the clock",
+        rules::purity_violations(&crate_graph()),
+    );
 }
 
 #[test]
 fn the_console_holds_only_the_store_handle() {
-    assert_none("the console bypasses workflow", rules::console_store_violations(&crate_graph()));
+    assert_none(
+        "the console bypasses workflow",
+        rules::console_store_violations(&crate_graph()),
+    );
 }
 
 #[test]
@@ -63,7 +84,10 @@ fn the_console_holds_only_the_store_handle() {
 // removes this `ignore` when that branch merges.
 #[ignore = "until layers-core merges"]
 fn no_rusqlite_outside_the_store() {
-    assert_none("rusqlite outside src/store", rules::sqlite_violations(&crate_graph()));
+    assert_none(
+        "rusqlite outside src/store",
+        rules::sqlite_violations(&crate_graph()),
+    );
 }
 
 #[test]
@@ -71,13 +95,19 @@ fn no_rusqlite_outside_the_store() {
 // into `domain`. The lead removes this `ignore` when that branch merges.
 #[ignore = "until layers-core merges"]
 fn pending_core_edges() {
-    assert_none("edges layers-core removes", rules::pending_core_violations(&crate_graph()));
+    assert_none(
+        "edges layers-core removes",
+        rules::pending_core_violations(&crate_graph()),
+    );
 }
 
 #[test]
 fn no_modules_import_each_other_in_a_circle() {
     let g = crate_graph();
-    let found: Vec<String> = rules::cycles(&g).iter().map(|c| rules::describe_cycle(&g, c)).collect();
+    let found: Vec<String> = rules::cycles(&g)
+        .iter()
+        .map(|c| rules::describe_cycle(&g, c))
+        .collect();
     assert_none("import circles", found);
 }
 
@@ -86,7 +116,10 @@ fn no_modules_import_each_other_in_a_circle() {
 /// A clean little crate with the crate's layer names; each case adds one file's text.
 fn toy_crate(extra: &[(&str, &str)]) -> Graph {
     let mut files: BTreeMap<String, String> = [
-        ("src/lib.rs", "pub mod cli;\npub mod domain;\npub mod phi;\npub mod store;\npub mod tui;\n"),
+        (
+            "src/lib.rs",
+            "pub mod cli;\npub mod domain;\npub mod phi;\npub mod store;\npub mod tui;\n",
+        ),
         ("src/domain/mod.rs", "pub mod inner;\n"),
         ("src/domain/inner.rs", "pub struct Thing;\n"),
         ("src/phi/mod.rs", "mod a;\nmod b;\n"),
@@ -103,7 +136,9 @@ fn toy_crate(extra: &[(&str, &str)]) -> Graph {
     for (file, text) in extra {
         files.entry(file.to_string()).or_default().push_str(text);
     }
-    let externals = ["std", "rusqlite", "ratatui", "chrono"].map(String::from).into();
+    let externals = ["std", "rusqlite", "ratatui", "chrono"]
+        .map(String::from)
+        .into();
     Graph::build(&files, &externals).unwrap()
 }
 
@@ -116,34 +151,76 @@ fn all_checks(g: &Graph) -> Vec<String> {
         rules::purity_violations,
         rules::console_store_violations,
         rules::sqlite_violations,
-        |g| rules::cycles(g).iter().map(|c| rules::describe_cycle(g, c)).collect(),
+        |g| {
+            rules::cycles(g)
+                .iter()
+                .map(|c| rules::describe_cycle(g, c))
+                .collect()
+        },
     ];
     checks.iter().flat_map(|c| c(g)).collect()
 }
 
 #[test]
 fn the_toy_crate_is_clean() {
-    assert_none("the toy crate breaks a rule before any case", all_checks(&toy_crate(&[])));
+    assert_none(
+        "the toy crate breaks a rule before any case",
+        all_checks(&toy_crate(&[])),
+    );
 }
 
 #[rstest]
-#[case::grouped_import("src/domain/mod.rs", "use crate::{store::{rows, Store}, phi};\n", "crate::store")]
-#[case::nested_group_in_a_function("src/store/rows.rs", "fn f() { use crate::{tui::{App}}; }\n", "crate::tui::App")]
-#[case::super_super("src/domain/inner.rs", "use super::super::cli::run;\n", "crate::cli::run")]
-#[case::inline_path_without_use("src/phi/a.rs", "fn f() { crate::store::rows::all(); }\n", "crate::store::rows::all")]
-#[case::path_inside_a_macro("src/domain/inner.rs", "fn f() -> String { format!(\"{:?}\", crate::tui::App) }\n", "crate::tui::App")]
+#[case::grouped_import(
+    "src/domain/mod.rs",
+    "use crate::{store::{rows, Store}, phi};\n",
+    "crate::store"
+)]
+#[case::nested_group_in_a_function(
+    "src/store/rows.rs",
+    "fn f() { use crate::{tui::{App}}; }\n",
+    "crate::tui::App"
+)]
+#[case::super_super(
+    "src/domain/inner.rs",
+    "use super::super::cli::run;\n",
+    "crate::cli::run"
+)]
+#[case::inline_path_without_use(
+    "src/phi/a.rs",
+    "fn f() { crate::store::rows::all(); }\n",
+    "crate::store::rows::all"
+)]
+#[case::path_inside_a_macro(
+    "src/domain/inner.rs",
+    "fn f() -> String { format!(\"{:?}\", crate::tui::App) }\n",
+    "crate::tui::App"
+)]
 #[case::tui_to_cli("src/tui/mod.rs", "use crate::cli;\n", "crate::cli")]
-#[case::renamed_import("src/store/mod.rs", "use crate::tui as console;\nfn f(_: console::App) {}\n", "crate::tui")]
-#[case::test_module("src/store/rows.rs", "#[cfg(test)]\nmod tests {\n    use crate::tui::App;\n}\n", "crate::tui::App")]
+#[case::renamed_import(
+    "src/store/mod.rs",
+    "use crate::tui as console;\nfn f(_: console::App) {}\n",
+    "crate::tui"
+)]
+#[case::test_module(
+    "src/store/rows.rs",
+    "#[cfg(test)]\nmod tests {\n    use crate::tui::App;\n}\n",
+    "crate::tui::App"
+)]
 #[case::code_after_a_test_module(
     "src/domain/inner.rs",
     "#[cfg(test)]\nmod tests {}\npub fn later() { crate::cli::run() }\n",
     "crate::cli::run"
 )]
-fn the_checker_catches_each_kind_of_forbidden_import(#[case] file: &str, #[case] text: &str, #[case] names: &str) {
+fn the_checker_catches_each_kind_of_forbidden_import(
+    #[case] file: &str,
+    #[case] text: &str,
+    #[case] names: &str,
+) {
     let found = rules::layer_violations(&toy_crate(&[(file, text)]));
     assert!(
-        found.iter().any(|v| v.starts_with(&format!("{file}:")) && v.contains(names)),
+        found
+            .iter()
+            .any(|v| v.starts_with(&format!("{file}:")) && v.contains(names)),
         "{file} naming {names} was not caught; found: {found:?}"
     );
 }
@@ -151,12 +228,21 @@ fn the_checker_catches_each_kind_of_forbidden_import(#[case] file: &str, #[case]
 #[rstest]
 #[case::direct("src/tui/mod.rs", "fn f(_: rusqlite::Connection) {}\n")]
 #[case::through_a_store_reexport("src/tui/mod.rs", "fn f(_: &crate::store::Conn) {}\n")]
-#[case::in_a_test_module("src/domain/inner.rs", "#[cfg(test)]\nmod tests { use rusqlite::Connection; }\n")]
+#[case::in_a_test_module(
+    "src/domain/inner.rs",
+    "#[cfg(test)]\nmod tests { use rusqlite::Connection; }\n"
+)]
 fn the_checker_catches_rusqlite_outside_the_store(#[case] file: &str, #[case] text: &str) {
-    let reexport = ("src/store/mod.rs", "pub use rusqlite::Connection as Conn;\n");
+    let reexport = (
+        "src/store/mod.rs",
+        "pub use rusqlite::Connection as Conn;\n",
+    );
     let g = toy_crate(&[reexport, (file, text)]);
     let found = rules::sqlite_violations(&g);
-    assert!(found.iter().any(|v| v.starts_with(&format!("{file}:"))), "not caught: {found:?}");
+    assert!(
+        found.iter().any(|v| v.starts_with(&format!("{file}:"))),
+        "not caught: {found:?}"
+    );
     assert!(
         rules::sqlite_violations(&toy_crate(&[reexport])).is_empty(),
         "the store's own use of rusqlite is not a violation"
@@ -167,14 +253,32 @@ fn the_checker_catches_rusqlite_outside_the_store(#[case] file: &str, #[case] te
 fn the_checker_catches_an_impure_core_and_a_terminal_outside_the_console() {
     let g = toy_crate(&[
         ("src/phi/b.rs", "fn f() { let _ = std::fs::read(\"x\"); }\n"),
-        ("src/domain/inner.rs", "use chrono::Utc;\nfn g() { let _ = Utc::now(); }\n"),
+        (
+            "src/domain/inner.rs",
+            "use chrono::Utc;\nfn g() { let _ = Utc::now(); }\n",
+        ),
         ("src/store/rows.rs", "use ratatui::Frame;\n"),
     ]);
     let impure = rules::purity_violations(&g);
-    assert!(impure.iter().any(|v| v.starts_with("src/phi/b.rs:2") && v.contains("std::fs")), "{impure:?}");
-    assert!(impure.iter().any(|v| v.starts_with("src/domain/inner.rs:3") && v.contains("Utc::now")), "{impure:?}");
+    assert!(
+        impure
+            .iter()
+            .any(|v| v.starts_with("src/phi/b.rs:2") && v.contains("std::fs")),
+        "{impure:?}"
+    );
+    assert!(
+        impure
+            .iter()
+            .any(|v| v.starts_with("src/domain/inner.rs:3") && v.contains("Utc::now")),
+        "{impure:?}"
+    );
     let terminal = rules::external_violations(&g);
-    assert!(terminal.iter().any(|v| v.starts_with("src/store/rows.rs:2")), "{terminal:?}");
+    assert!(
+        terminal
+            .iter()
+            .any(|v| v.starts_with("src/store/rows.rs:2")),
+        "{terminal:?}"
+    );
 }
 
 #[test]
@@ -184,15 +288,25 @@ fn the_checker_catches_a_circle_between_files_of_one_room() {
         ("src/phi/b.rs", "fn f() -> super::a::A { super::a::A }\n"),
     ]);
     let found = rules::cycles(&g);
-    let names: Vec<Vec<String>> = found.iter().map(|c| c.iter().map(|m| m.join("::")).collect()).collect();
-    assert_eq!(names, vec![vec!["phi::a".to_string(), "phi::b".to_string()]]);
+    let names: Vec<Vec<String>> = found
+        .iter()
+        .map(|c| c.iter().map(|m| m.join("::")).collect())
+        .collect();
+    assert_eq!(
+        names,
+        vec![vec!["phi::a".to_string(), "phi::b".to_string()]]
+    );
     // A circle through the parent's re-export counts too.
     let g = toy_crate(&[
         ("src/phi/mod.rs", "pub use a::A;\n"),
         ("src/phi/a.rs", "use super::b::B;\n"),
         ("src/phi/b.rs", "use super::A;\n"),
     ]);
-    assert_eq!(rules::cycles(&g).len(), 1, "a circle through a re-export was missed");
+    assert_eq!(
+        rules::cycles(&g).len(),
+        1,
+        "a circle through a re-export was missed"
+    );
 }
 
 #[test]
@@ -207,11 +321,21 @@ fn print_matrix() {
         };
         let from = rules::layer(&r.from).to_string();
         if from != to {
-            m.entry((from, to, r.test)).or_default().push(format!("{}:{} {}", r.file, r.line, r.target.display()));
+            m.entry((from, to, r.test)).or_default().push(format!(
+                "{}:{} {}",
+                r.file,
+                r.line,
+                r.target.display()
+            ));
         }
     }
     for ((f, t, test), v) in m {
-        println!("{f} -> {t}{} ({}) e.g. {}", if test { " [test]" } else { "" }, v.len(), v[0]);
+        println!(
+            "{f} -> {t}{} ({}) e.g. {}",
+            if test { " [test]" } else { "" },
+            v.len(),
+            v[0]
+        );
     }
     println!("modules: {}", g.modules.len());
 }

@@ -74,7 +74,10 @@ impl Graph {
         externals: &BTreeSet<String>,
     ) -> Result<Graph, String> {
         let mut g = Graph::default();
-        for (root, path) in [("src/lib.rs", Vec::new()), ("src/main.rs", vec!["main".into()])] {
+        for (root, path) in [
+            ("src/lib.rs", Vec::new()),
+            ("src/main.rs", vec!["main".into()]),
+        ] {
             if files.contains_key(root) {
                 let walker = Walker { files, externals };
                 walker.file(&mut g, root, path, "src", false, &Aliases::new())?;
@@ -101,7 +104,9 @@ impl Graph {
             let Target::Crate(p) = &t else { return t };
             let hop = (1..=p.len()).rev().find_map(|n| {
                 let key = (p[..n - 1].to_vec(), p[n - 1].clone());
-                self.reexports.get(&key).map(|to| (to.clone(), p[n..].to_vec()))
+                self.reexports
+                    .get(&key)
+                    .map(|to| (to.clone(), p[n..].to_vec()))
             });
             let Some((mut to, rest)) = hop else { return t };
             match &mut to {
@@ -205,7 +210,13 @@ impl Walker<'_> {
     }
 
     /// A child module, inline or in its own file.
-    fn child(&self, g: &mut Graph, scope: &Scope, dir: &str, m: &syn::ItemMod) -> Result<(), String> {
+    fn child(
+        &self,
+        g: &mut Graph,
+        scope: &Scope,
+        dir: &str,
+        m: &syn::ItemMod,
+    ) -> Result<(), String> {
         let name = m.ident.to_string();
         let mut path = scope.module.clone();
         path.push(name.clone());
@@ -222,7 +233,12 @@ impl Walker<'_> {
         let found = candidates
             .iter()
             .find(|c| self.files.contains_key(c.as_str()))
-            .ok_or_else(|| format!("{}: no file for `mod {name}` (looked for {candidates:?})", scope.file))?;
+            .ok_or_else(|| {
+                format!(
+                    "{}: no file for `mod {name}` (looked for {candidates:?})",
+                    scope.file
+                )
+            })?;
         let child_dir = match found.strip_suffix("/mod.rs") {
             Some(d) => d.to_string(),
             None => found.trim_end_matches(".rs").to_string(),
@@ -261,7 +277,8 @@ impl Walker<'_> {
                 }
                 if let Some(name) = alias.filter(|a| a != "*" && a != "_") {
                     if exported {
-                        g.reexports.insert((scope.module.clone(), name.clone()), target.clone());
+                        g.reexports
+                            .insert((scope.module.clone(), name.clone()), target.clone());
                     }
                     scope.aliases.insert(name, target.clone());
                 }
@@ -297,7 +314,9 @@ impl Walker<'_> {
                     }
                     Some(t)
                 } else if scope.children.contains(first) {
-                    Some(Target::Crate([scope.module.clone(), segments.to_vec()].concat()))
+                    Some(Target::Crate(
+                        [scope.module.clone(), segments.to_vec()].concat(),
+                    ))
                 } else if self.externals.contains(first) {
                     Some(Target::External(segments.to_vec()))
                 } else {
@@ -324,7 +343,11 @@ impl<'ast> Visit<'ast> for UseCollector {
 
 /// A `use` tree as flat paths, each with the name it brings in (`*` for a glob, `_` for
 /// none) and its line.
-fn flatten(tree: &syn::UseTree, prefix: Vec<String>, out: &mut Vec<(Vec<String>, Option<String>, usize)>) {
+fn flatten(
+    tree: &syn::UseTree,
+    prefix: Vec<String>,
+    out: &mut Vec<(Vec<String>, Option<String>, usize)>,
+) {
     let with = |ident: &syn::Ident| {
         let mut p = prefix.clone();
         p.push(ident.to_string());
@@ -336,12 +359,24 @@ fn flatten(tree: &syn::UseTree, prefix: Vec<String>, out: &mut Vec<(Vec<String>,
             let name = prefix.last().cloned();
             out.push((prefix.clone(), name, line(n.ident.span())));
         }
-        syn::UseTree::Name(n) => out.push((with(&n.ident), Some(n.ident.to_string()), line(n.ident.span()))),
+        syn::UseTree::Name(n) => out.push((
+            with(&n.ident),
+            Some(n.ident.to_string()),
+            line(n.ident.span()),
+        )),
         syn::UseTree::Rename(r) => {
-            let path = if r.ident == "self" { prefix.clone() } else { with(&r.ident) };
+            let path = if r.ident == "self" {
+                prefix.clone()
+            } else {
+                with(&r.ident)
+            };
             out.push((path, Some(r.rename.to_string()), line(r.ident.span())));
         }
-        syn::UseTree::Glob(g) => out.push((prefix.clone(), Some("*".into()), line(g.star_token.spans[0]))),
+        syn::UseTree::Glob(g) => out.push((
+            prefix.clone(),
+            Some("*".into()),
+            line(g.star_token.spans[0]),
+        )),
         syn::UseTree::Group(g) => {
             for t in &g.items {
                 flatten(t, prefix.clone(), out);
@@ -378,7 +413,8 @@ impl PathVisitor<'_, '_> {
     /// Msg::A)`): runs of `ident :: ident …` of two segments or more.
     fn tokens(&mut self, tokens: TokenStream) {
         let tts: Vec<TokenTree> = tokens.into_iter().collect();
-        let colon = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+        let colon =
+            |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
         let mut i = 0;
         while i < tts.len() {
             let TokenTree::Ident(id) = &tts[i] else {
@@ -390,7 +426,11 @@ impl PathVisitor<'_, '_> {
             };
             let dollar = i > 0 && matches!(&tts[i - 1], TokenTree::Punct(p) if p.as_char() == '$');
             let first = id.to_string();
-            let mut segments = vec![if dollar && first == "crate" { "$crate".to_string() } else { first }];
+            let mut segments = vec![if dollar && first == "crate" {
+                "$crate".to_string()
+            } else {
+                first
+            }];
             let mut j = i + 1;
             while colon(tts.get(j)) && colon(tts.get(j + 1)) {
                 let Some(TokenTree::Ident(next)) = tts.get(j + 2) else {
@@ -465,9 +505,17 @@ fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
 fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let path = a.path();
-        let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let last = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if path.is_ident("cfg") {
-            let text = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
+            let text = a
+                .meta
+                .require_list()
+                .map(|l| l.tokens.to_string())
+                .unwrap_or_default();
             return mentions_test(&text);
         }
         last == "test" || last == "rstest"
@@ -481,15 +529,24 @@ fn mentions_test(predicate: &str) -> bool {
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())
         .collect();
-    words.iter().enumerate().any(|(i, w)| *w == "test" && (i == 0 || words[i - 1] != "not"))
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| *w == "test" && (i == 0 || words[i - 1] != "not"))
 }
 
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
-        syn::Meta::NameValue(nv) => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident("path"))
+        .and_then(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
             _ => None,
-        },
-        _ => None,
-    })
+        })
 }

@@ -19,16 +19,43 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("phi", &["domain"]),
     ("store", &["domain"]),
     ("provider", &["domain", "config"]),
-    ("workflow", &["domain", "phi", "store", "provider", "clock", "config", "paths", "files"]),
+    (
+        "workflow",
+        &[
+            "domain", "phi", "store", "provider", "clock", "config", "paths", "files",
+        ],
+    ),
     ("app_context", &["clock", "config", "paths"]),
     // The console reaches data only through workflow (run on its worker); from `store` it
     // may hold the opaque handle (checked by `console_holds_only_the_store_handle`).
-    ("tui", &["app_context", "domain", "workflow", "config", "clock", "store"]),
+    (
+        "tui",
+        &[
+            "app_context",
+            "domain",
+            "workflow",
+            "config",
+            "clock",
+            "store",
+        ],
+    ),
     // `cli/runtime.rs` and `cli/import.rs` still build the gate and the providers from the
     // configuration (phi, provider): issue 7 item 1 wants that behind workflow.
     (
         "cli",
-        &["app_context", "domain", "workflow", "store", "config", "paths", "files", "clock", "phi", "provider", "tui"],
+        &[
+            "app_context",
+            "domain",
+            "workflow",
+            "store",
+            "config",
+            "paths",
+            "files",
+            "clock",
+            "phi",
+            "provider",
+            "tui",
+        ],
     ),
     ("config", &["domain", "files"]),
     ("clock", &[]),
@@ -101,7 +128,9 @@ fn list(table: &[(&str, &'static [&'static str])], key: &str) -> Option<&'static
 pub fn layer_violations(g: &Graph) -> Vec<String> {
     let mut out = Vec::new();
     for r in &g.refs {
-        let Target::Crate(to) = resolved(g, r) else { continue };
+        let Target::Crate(to) = resolved(g, r) else {
+            continue;
+        };
         let (from, to) = (layer(&r.from), layer(&to).to_string());
         if from == to || to == "lib" || from == "main" || from == "lib" {
             continue;
@@ -110,10 +139,18 @@ pub fn layer_violations(g: &Graph) -> Vec<String> {
             continue;
         }
         let may = list(MAY_IMPORT, from).unwrap_or(&[]);
-        let test_may = if r.test { list(TESTS_MAY_ALSO_IMPORT, from).unwrap_or(&[]) } else { &[] };
+        let test_may = if r.test {
+            list(TESTS_MAY_ALSO_IMPORT, from).unwrap_or(&[])
+        } else {
+            &[]
+        };
         if !may.contains(&to.as_str()) && !test_may.contains(&to.as_str()) {
             let kind = if r.test { "test code in " } else { "" };
-            out.push(format!("{}: {kind}{from} names {} ({to})", at(r), r.target.display()));
+            out.push(format!(
+                "{}: {kind}{from} names {} ({to})",
+                at(r),
+                r.target.display()
+            ));
         }
     }
     out
@@ -123,9 +160,16 @@ pub fn layer_violations(g: &Graph) -> Vec<String> {
 pub fn pending_core_violations(g: &Graph) -> Vec<String> {
     let mut out = Vec::new();
     for r in &g.refs {
-        let Target::Crate(to) = resolved(g, r) else { continue };
+        let Target::Crate(to) = resolved(g, r) else {
+            continue;
+        };
         if PENDING_CORE.contains(&(layer(&r.from), layer(&to))) {
-            out.push(format!("{}: {} names {}", at(r), layer(&r.from), r.target.display()));
+            out.push(format!(
+                "{}: {} names {}",
+                at(r),
+                layer(&r.from),
+                r.target.display()
+            ));
         }
     }
     out
@@ -135,11 +179,19 @@ pub fn pending_core_violations(g: &Graph) -> Vec<String> {
 pub fn external_violations(g: &Graph) -> Vec<String> {
     let mut out = Vec::new();
     for r in &g.refs {
-        let Target::External(p) = resolved(g, r) else { continue };
-        let Some(owners) = list(OWNED_EXTERNALS, &p[0]) else { continue };
+        let Target::External(p) = resolved(g, r) else {
+            continue;
+        };
+        let Some(owners) = list(OWNED_EXTERNALS, &p[0]) else {
+            continue;
+        };
         let from = layer(&r.from);
         if !owners.contains(&from) {
-            out.push(format!("{}: {from} names {} (only {owners:?} may)", at(r), p.join("::")));
+            out.push(format!(
+                "{}: {from} names {} (only {owners:?} may)",
+                at(r),
+                p.join("::")
+            ));
         }
     }
     out
@@ -150,9 +202,17 @@ pub fn external_violations(g: &Graph) -> Vec<String> {
 pub fn sqlite_violations(g: &Graph) -> Vec<String> {
     let mut out = Vec::new();
     for r in &g.refs {
-        let Target::External(p) = resolved(g, r) else { continue };
+        let Target::External(p) = resolved(g, r) else {
+            continue;
+        };
         if p[0].starts_with("rusqlite") && layer(&r.from) != "store" {
-            out.push(format!("{}: {} names {} (as {})", at(r), layer(&r.from), p.join("::"), r.target.display()));
+            out.push(format!(
+                "{}: {} names {} (as {})",
+                at(r),
+                layer(&r.from),
+                p.join("::"),
+                r.target.display()
+            ));
         }
     }
     out
@@ -165,9 +225,14 @@ pub fn purity_violations(g: &Graph) -> Vec<String> {
         if r.test || !matches!(layer(&r.from), "domain" | "phi") {
             continue;
         }
-        let Target::External(p) = resolved(g, r) else { continue };
+        let Target::External(p) = resolved(g, r) else {
+            continue;
+        };
         let path = p.join("::");
-        if let Some(bad) = IMPURE.iter().find(|bad| path == **bad || path.starts_with(&format!("{bad}::"))) {
+        if let Some(bad) = IMPURE
+            .iter()
+            .find(|bad| path == **bad || path.starts_with(&format!("{bad}::")))
+        {
             out.push(format!("{}: the pure core names {path} ({bad})", at(r)));
         }
     }
@@ -176,12 +241,21 @@ pub fn purity_violations(g: &Graph) -> Vec<String> {
 
 /// The console naming anything of `store` but the opaque handle and its error.
 pub fn console_store_violations(g: &Graph) -> Vec<String> {
-    let handle = [vec!["store".to_string(), "Store".into()], vec!["store".into(), "StoreError".into()]];
+    let handle = [
+        vec!["store".to_string(), "Store".into()],
+        vec!["store".into(), "StoreError".into()],
+    ];
     let mut out = Vec::new();
     for r in g.refs.iter().filter(|r| !r.test && layer(&r.from) == "tui") {
-        let Target::Crate(to) = resolved(g, r) else { continue };
+        let Target::Crate(to) = resolved(g, r) else {
+            continue;
+        };
         if layer(&to) == "store" && !handle.iter().any(|h| to.starts_with(h)) {
-            out.push(format!("{}: the console names {} (only store::Store)", at(r), r.target.display()));
+            out.push(format!(
+                "{}: the console names {} (only store::Store)",
+                at(r),
+                r.target.display()
+            ));
         }
     }
     out
@@ -194,14 +268,19 @@ pub fn console_store_violations(g: &Graph) -> Vec<String> {
 pub fn cycles(g: &Graph) -> Vec<Vec<ModPath>> {
     let mut edges: BTreeMap<ModPath, BTreeSet<ModPath>> = BTreeMap::new();
     for r in g.refs.iter().filter(|r| !r.test) {
-        let Target::Crate(to) = resolved(g, r) else { continue };
+        let Target::Crate(to) = resolved(g, r) else {
+            continue;
+        };
         let to = g.module_of(&to);
         if to.starts_with(&r.from) || to.is_empty() || r.from.first().is_some_and(|m| m == "main") {
             continue;
         }
         edges.entry(r.from.clone()).or_default().insert(to);
     }
-    strongly_connected(&edges).into_iter().filter(|c| c.len() > 1).collect()
+    strongly_connected(&edges)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .collect()
 }
 
 /// Tarjan's algorithm, iterative enough for a few hundred modules.
@@ -264,13 +343,35 @@ fn strongly_connected(edges: &BTreeMap<ModPath, BTreeSet<ModPath>>) -> Vec<Vec<M
 /// A circle as `a -> b -> a` lines with one reference per edge, to find it in the sources.
 pub fn describe_cycle(g: &Graph, cycle: &[ModPath]) -> String {
     let members: BTreeSet<&ModPath> = cycle.iter().collect();
-    let mut lines = vec![format!("circle: {}", cycle.iter().map(|m| m.join("::")).collect::<Vec<_>>().join(", "))];
+    let mut lines = vec![format!(
+        "circle: {}",
+        cycle
+            .iter()
+            .map(|m| m.join("::"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
     let mut seen = BTreeSet::new();
-    for r in g.refs.iter().filter(|r| !r.test && members.contains(&r.from)) {
-        let Target::Crate(to) = resolved(g, r) else { continue };
+    for r in g
+        .refs
+        .iter()
+        .filter(|r| !r.test && members.contains(&r.from))
+    {
+        let Target::Crate(to) = resolved(g, r) else {
+            continue;
+        };
         let to = g.module_of(&to);
-        if members.contains(&to) && to != r.from && !to.starts_with(&r.from) && seen.insert((r.from.clone(), to.clone())) {
-            lines.push(format!("  {}: {} -> {}", at(r), r.from.join("::"), to.join("::")));
+        if members.contains(&to)
+            && to != r.from
+            && !to.starts_with(&r.from)
+            && seen.insert((r.from.clone(), to.clone()))
+        {
+            lines.push(format!(
+                "  {}: {} -> {}",
+                at(r),
+                r.from.join("::"),
+                to.join("::")
+            ));
         }
     }
     lines.join("\n")

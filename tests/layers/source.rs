@@ -19,7 +19,11 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
         if p.is_dir() {
             walk(root, &p, out);
         } else if p.extension().is_some_and(|x| x == "rs") {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.insert(rel, std::fs::read_to_string(&p).unwrap());
         }
     }
@@ -27,7 +31,8 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
 
 /// `std`, `core`, `alloc` and every dependency in Cargo.toml (dashes as underscores).
 pub fn externals() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     let manifest: toml::Table = toml::from_str(&text).unwrap();
     let mut names: BTreeSet<String> = ["std", "core", "alloc"].map(String::from).into();
     for section in ["dependencies", "dev-dependencies"] {
