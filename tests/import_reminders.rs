@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::config::Config;
@@ -15,7 +15,7 @@ use frontdesk::domain::message::MessageKind;
 use frontdesk::phi::Gate;
 use frontdesk::store::imports::{KeyKind, find_key};
 use frontdesk::workflow::import::{self, Options, Source, SourceKind};
-use remind_support::*;
+use support::*;
 
 fn schedule(date: &str, time: &str) -> String {
     format!(

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ use frontdesk::store;
 use frontdesk::workflow::dispatch::{self, Dispatcher};
 use frontdesk::workflow::send::{self, SendReport};
 use frontdesk::workflow::sync;
-use remind_support::*;
+use support::*;
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

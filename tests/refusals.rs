@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::io::{Seek, SeekFrom, Write};
 
 use fake_twilio::FakeTwilio;
-use remind_support::*;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {

@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::domain::message::{MessageKind, MessageStatus};
-use remind_support::*;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -59,9 +59,7 @@ fn a_due_reminder_goes_once_naming_the_practice_and_stop_and_a_second_run_sends_
             "{again:#?}"
         );
     }
-    assert_eq!(fake.create_count(&mobile(134), body), 1);
-    assert!(fake.duplicates().is_empty());
-    assert_eq!(p.outbound_of(ada).len(), 1);
+    assert_exactly_once_with_rows(&fake, &p.outbound_of(ada), &[(mobile(134), body.clone())]);
 }
 
 // --- helpers -------------------------------------------------------------------------------
@@ -380,19 +378,15 @@ fn a_401_stops_the_run_leaves_every_row_for_the_next_run_which_sends_each_once()
         false,
     );
     assert_eq!(r.outbox_sent + r.sent, 0);
-    assert_eq!(fake.created().len(), 6);
-    assert!(fake.duplicates().is_empty());
-    for (i, name) in ["Ada", "Bea", "Cal", "Dee", "Eve", "Fay"]
+    let six: Vec<Sent> = ["Ada", "Bea", "Cal", "Dee", "Eve", "Fay"]
         .iter()
         .enumerate()
-    {
-        let when = format!("Thu Nov 26 at 8:{}0 AM", i);
-        assert_eq!(
-            fake.create_count(&mobile(200 + i as u32), &reminder_24h(name, &when)),
-            1,
-            "{name}"
-        );
-    }
+        .map(|(i, name)| {
+            let when = format!("Thu Nov 26 at 8:{i}0 AM");
+            (mobile(200 + i as u32), reminder_24h(name, &when))
+        })
+        .collect();
+    assert_exactly_once_with_rows(&fake, &p.messages(), &six);
 }
 
 #[test]
@@ -783,19 +777,19 @@ fn binary_sends_each_due_reminder_once_with_practice_and_stop_and_a_second_run_s
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("via twilio: sent 2, failed 0"), "{stdout}");
-    assert_eq!(fake.created().len(), 2);
+    let mut both = Vec::new();
     for (to, first, time) in [(134, "Ada", "9:00"), (135, "Bea", "9:15")] {
         let body = reminder_24h(first, &format!("Thu Nov 26 at {time} AM"));
         assert!(body.starts_with(PRACTICE) && body.contains(PRACTICE_PHONE));
         assert!(body.ends_with("Reply STOP to opt out."));
-        assert_eq!(fake.create_count(&mobile(to), &body), 1, "{first}");
+        both.push((mobile(to), body));
     }
+    assert_exactly_once(&fake, &both);
     let out = remind_bin(&p, &cfg, now() + Duration::minutes(15), &[]);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
     assert!(stdout.contains("sent 0,"), "{stdout}");
-    assert_eq!(fake.created().len(), 2);
-    assert!(fake.duplicates().is_empty());
+    assert_exactly_once_with_rows(&fake, &p.messages(), &both);
     assert!(
         p.outbound_of(ada)
             .iter()

@@ -7,14 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::collections::BTreeMap;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::domain::ids::PatientId;
-use remind_support::*;
 use serde_json::Value;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {

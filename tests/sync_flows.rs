@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use frontdesk::config::Config;
 use frontdesk::domain::appointment::AppointmentStatus;
 use frontdesk::domain::batch::BatchEvent;
 use frontdesk::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
-use frontdesk::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, MessageId, PatientId};
+use frontdesk::domain::ids::{AppointmentId, MessageId, PatientId};
 use frontdesk::domain::message::{MessageKind, MessageStatus};
 use frontdesk::domain::phone::E164;
 use frontdesk::domain::reminder::{ReminderKey, SkipReason};
@@ -31,21 +32,20 @@ use frontdesk::workflow::outbound::{self, Outgoing, Recorded};
 use frontdesk::workflow::render::{self, RenderInput};
 use frontdesk::workflow::sync::{self, SyncReport};
 use frontdesk::workflow::{consent, facts, remind, templates};
+use support::{Consent, assert_exactly_once};
 
 const ANA: &str = "+12015550134";
 const BEN: &str = "+12015550177";
 const STRANGER: &str = "+12015550199";
 
-/// A practice on a temp database, texting through the fake.
+/// The shared scenario (`support::Practice`: a temp database with a clinician and a visit
+/// type) texting through the fake, with the sync's own config, gate and dispatcher.
 struct Practice {
     fake: FakeTwilio,
-    store: Store,
+    base: support::Practice,
     config: Config,
     gate: Gate,
     d: Dispatcher,
-    clinician: ClinicianId,
-    ty: AppointmentTypeId,
-    _dir: tempfile::TempDir,
 }
 
 fn fast_policy() -> RetryPolicy {
@@ -80,22 +80,16 @@ fn config_text(fake: &FakeTwilio, token_env: &str) -> String {
 impl Practice {
     fn new() -> Self {
         let fake = FakeTwilio::start();
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("practice.db")).unwrap();
+        let mut base = support::Practice::new();
+        base.added = fake.now() - TimeDelta::days(60);
         let config = Config::parse(&config_text(&fake, "UNUSED"), Path::new("t.toml")).unwrap();
-        let clinician = store::reference::insert_clinician(store.conn(), "Dr. Okafor").unwrap();
-        let ty =
-            store::reference::insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
         let d = dispatcher(fake.provider());
         Self {
             fake,
-            store,
+            base,
             config,
             gate: Gate::with_allow_list(&[]),
             d,
-            clinician,
-            ty,
-            _dir: dir,
         }
     }
 
@@ -113,59 +107,22 @@ impl Practice {
     }
 
     fn patient(&mut self, first: &str, mobile: &str, opted_in: bool) -> PatientId {
-        let now = self.now();
-        let p = store::patients::insert(
-            self.store.conn(),
-            &store::patients::NewPatient {
-                external_id: None,
-                first_name: first.into(),
-                last_name: "Test".into(),
-                birth_date: None,
-                mobile: Some(E164::try_from(mobile.to_string()).unwrap()),
-                time_zone: None,
-                portal_active: true,
-            },
-            now - TimeDelta::days(60),
-        )
-        .unwrap();
+        let p = self.base.patient(first, Some(mobile), Consent::None);
         if opted_in {
-            consent::record(
-                &mut self.store,
-                p,
-                &ConsentEvent {
-                    kind: ConsentKind::OptIn,
-                    method: ConsentMethod::WrittenForm,
-                    evidence: Some(format!("FORM-{p}")),
-                    recorded_by: "desk".into(),
-                    at: now - TimeDelta::days(30),
-                },
-            )
-            .unwrap();
+            let at = self.now() - TimeDelta::days(30);
+            self.base.opt_in(p, at);
         }
         p
     }
 
     fn appointment(&mut self, p: PatientId, start: DateTime<Utc>) -> AppointmentId {
-        store::appointments::insert(
-            self.store.conn(),
-            &store::appointments::NewAppointment {
-                external_id: None,
-                patient_id: p,
-                clinician_id: self.clinician,
-                type_id: self.ty,
-                start,
-                duration_minutes: 30,
-                status: AppointmentStatus::Booked,
-                booked_at: self.now() - TimeDelta::days(20),
-            },
-        )
-        .unwrap()
+        self.base.book(p, start)
     }
 
     /// Record a 24 h reminder for these appointments (one text for a same-day double) the
     /// way every send path does, without sending it.
     fn record_reminder(&mut self, p: PatientId, appts: &[AppointmentId]) -> MessageId {
-        let conn = self.store.conn();
+        let conn = self.base.store.conn();
         let patient = store::patients::get(conn, p).unwrap();
         let starts: Vec<(AppointmentId, DateTime<Utc>)> = appts
             .iter()
@@ -213,7 +170,7 @@ impl Practice {
         let clock = self.clock();
         let r = dispatch::dispatch(
             &self.d,
-            &mut self.store,
+            &mut self.base.store,
             &[id],
             "system",
             &clock,
@@ -229,7 +186,7 @@ impl Practice {
         let clock = self.clock();
         let report = sync::sync(
             &self.d,
-            &mut self.store,
+            &mut self.base.store,
             &self.config,
             &self.gate,
             &clock,
@@ -250,11 +207,11 @@ impl Practice {
     }
 
     fn consent(&self, p: PatientId) -> ConsentState {
-        ConsentState::from_events(&store::consent::events(self.store.conn(), p).unwrap())
+        ConsentState::from_events(&store::consent::events(self.base.store.conn(), p).unwrap())
     }
 
     fn appt(&self, a: AppointmentId) -> frontdesk::domain::appointment::Appointment {
-        store::appointments::get(self.store.conn(), a).unwrap()
+        store::appointments::get(self.base.store.conn(), a).unwrap()
     }
 
     /// Bodies the fake accepted for this number, in order.
@@ -268,7 +225,7 @@ impl Practice {
     }
 
     fn audit_actions(&self, subject: &str) -> Vec<String> {
-        store::audit::for_subject(self.store.conn(), subject)
+        store::audit::for_subject(self.base.store.conn(), subject)
             .unwrap()
             .into_iter()
             .map(|a| a.action)
@@ -300,7 +257,7 @@ async fn stop_opts_out_with_exactly_one_confirmation_and_nothing_after() {
         ConsentState::OptedOut { method, .. } => assert_eq!(method, ConsentMethod::SmsKeyword),
         other => panic!("{other:?}"),
     }
-    let events = store::consent::events(pr.store.conn(), ana).unwrap();
+    let events = store::consent::events(pr.base.store.conn(), ana).unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.evidence.as_deref(), Some(sid.as_str()));
     assert_eq!(last.recorded_by, "system");
@@ -331,20 +288,22 @@ async fn stop_opts_out_with_exactly_one_confirmation_and_nothing_after() {
         "exactly one confirmation"
     );
     assert_eq!(
-        store::consent::events(pr.store.conn(), ana).unwrap().len(),
+        store::consent::events(pr.base.store.conn(), ana)
+            .unwrap()
+            .len(),
         2
     );
 
     // Nothing more may go: the rules say opted out, and a reminder recorded before the
     // STOP was seen is withdrawn by the re-check instead of sent.
-    let loaded = facts::load(pr.store.conn(), &pr.config, &[ana], pr.now(), None).unwrap();
+    let loaded = facts::load(pr.base.store.conn(), &pr.config, &[ana], pr.now(), None).unwrap();
     assert_eq!(loaded[&ana].facts.blocked(), Some(SkipReason::OptedOut));
     let sent_before = pr.fake.created().len();
     let waiting = pr.record_reminder(ana, &[later]);
     let flushed = pr.sync().await;
     assert_eq!(flushed.flush.withdrawn, 1, "{flushed:?}");
     assert_eq!(
-        store::messages::get(pr.store.conn(), waiting)
+        store::messages::get(pr.base.store.conn(), waiting)
             .unwrap()
             .status,
         MessageStatus::Withdrawn
@@ -420,7 +379,9 @@ async fn cancel_opts_out_and_flags_the_appointment_for_a_call_back() {
     assert!(!r.partly_failed());
     assert_eq!(confirmations(&pr.texts_to(ANA)), 0);
     assert_eq!(
-        store::consent::events(pr.store.conn(), ana).unwrap().len(),
+        store::consent::events(pr.base.store.conn(), ana)
+            .unwrap()
+            .len(),
         2
     );
 }
@@ -432,7 +393,7 @@ async fn start_and_yes_opt_in_with_the_reply_as_evidence_and_get_a_confirmation(
     let ben = pr.patient("Ben", BEN, false);
     let two_days_ago = pr.now() - TimeDelta::days(2);
     consent::record(
-        &mut pr.store,
+        &mut pr.base.store,
         ben,
         &ConsentEvent {
             kind: ConsentKind::OptOut,
@@ -495,7 +456,7 @@ async fn help_gets_one_reply_naming_the_practice_and_its_phone() {
     ] {
         assert!(help.contains(needle), "{needle:?} missing from {help:?}");
     }
-    let row = store::messages::by_key(pr.store.conn(), &format!("answer:help-reply:{sid}"))
+    let row = store::messages::by_key(pr.base.store.conn(), &format!("answer:help-reply:{sid}"))
         .unwrap()
         .unwrap();
     assert_eq!(row.kind, MessageKind::HelpReply);
@@ -516,7 +477,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
     let afternoon = pr.appointment(ana, pr.tomorrow(19));
     let reminder = pr.remind(ana, &[morning, afternoon]).await;
     assert_eq!(
-        store::messages::get(pr.store.conn(), reminder)
+        store::messages::get(pr.base.store.conn(), reminder)
             .unwrap()
             .kind,
         MessageKind::SameDayDouble
@@ -527,7 +488,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
     for a in [morning, afternoon] {
         assert_eq!(pr.appt(a).status, AppointmentStatus::Confirmed);
         let audit =
-            store::audit::for_subject(pr.store.conn(), &format!("appointment:{a}")).unwrap();
+            store::audit::for_subject(pr.base.store.conn(), &format!("appointment:{a}")).unwrap();
         let change = audit
             .iter()
             .find(|e| e.action == "appointment.status")
@@ -540,7 +501,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
         );
     }
     assert_eq!(
-        store::appointments::status_change(pr.store.conn(), morning)
+        store::appointments::status_change(pr.base.store.conn(), morning)
             .unwrap()
             .unwrap()
             .0,
@@ -573,12 +534,13 @@ async fn c_without_a_reminder_and_free_text_land_in_the_inbox_unchanged() {
     let a = pr.appt(visit);
     assert_eq!(a.status, AppointmentStatus::Booked);
     assert!(!a.callback_requested);
-    let inbox = store::messages::inbox(pr.store.conn(), 10).unwrap();
+    let inbox = store::messages::inbox(pr.base.store.conn(), 10).unwrap();
     assert_eq!(inbox[0].body, "Can I bring my son along?");
     assert_eq!(inbox[0].patient_id, Some(ana));
     // The audit knows how it was read, but never the words.
     let audit =
-        store::audit::for_subject(pr.store.conn(), &format!("message:{}", inbox[0].id)).unwrap();
+        store::audit::for_subject(pr.base.store.conn(), &format!("message:{}", inbox[0].id))
+            .unwrap();
     assert_eq!(audit[0].action, "reply.received");
     assert!(audit[0].detail.contains("\"classification\":\"other\""));
     assert!(!audit[0].detail.contains("son"), "{}", audit[0].detail);
@@ -639,7 +601,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
     let b_visit = pr.appointment(ben, pr.tomorrow(16));
     let to_ana = pr.remind(ana, &[a_visit]).await;
     let to_ben = pr.remind(ben, &[b_visit]).await;
-    let status = |pr: &Practice, id| store::messages::get(pr.store.conn(), id).unwrap();
+    let status = |pr: &Practice, id| store::messages::get(pr.base.store.conn(), id).unwrap();
     assert_eq!(status(&pr, to_ana).status, MessageStatus::Queued);
 
     // Still `queued` at Twilio: taken, not waiting — the sync's flush leaves them alone.
@@ -660,7 +622,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
     let failed = status(&pr, to_ben);
     assert_eq!(failed.status, MessageStatus::Undelivered);
     assert_eq!(failed.error_code.as_deref(), Some("30003"));
-    let ben_row = store::patients::get(pr.store.conn(), ben).unwrap();
+    let ben_row = store::patients::get(pr.base.store.conn(), ben).unwrap();
     assert_eq!(ben_row.number_problem.unwrap().code, "30003");
     assert!(
         pr.audit_actions(&format!("patient:{ben}"))
@@ -671,7 +633,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
             .contains(&"message.status".to_string())
     );
     assert_eq!(
-        store::patients::get(pr.store.conn(), ana)
+        store::patients::get(pr.base.store.conn(), ana)
             .unwrap()
             .number_problem,
         None
@@ -694,7 +656,7 @@ async fn unsubscribed_21610_on_a_send_or_a_status_records_an_opt_out() {
     let r = pr.sync().await;
     assert_eq!(r.flush.failed, 1, "{r:?}");
     assert_eq!(
-        store::messages::get(pr.store.conn(), waiting)
+        store::messages::get(pr.base.store.conn(), waiting)
             .unwrap()
             .error_code
             .as_deref(),
@@ -708,7 +670,7 @@ async fn unsubscribed_21610_on_a_send_or_a_status_records_an_opt_out() {
     // Reported later, as a failed status on a message Twilio had taken.
     let b_visit = pr.appointment(ben, pr.tomorrow(16));
     let sent = pr.remind(ben, &[b_visit]).await;
-    let sid = store::messages::get(pr.store.conn(), sent)
+    let sid = store::messages::get(pr.base.store.conn(), sent)
         .unwrap()
         .provider_id
         .unwrap();
@@ -730,12 +692,12 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
     pr.reply(ANA, "what time is parking open?");
     let first = pr.sync().await;
     assert_eq!(first.replies.total(), 3, "{first:?}");
-    let stored = store::settings::get(pr.store.conn(), &sync::cursor_key("twilio"))
+    let stored = store::settings::get(pr.base.store.conn(), &sync::cursor_key("twilio"))
         .unwrap()
         .expect("cursor stored");
     assert!(stored.contains("window_start"), "{stored}");
     let texts = pr.fake.created().len();
-    let audit = store::audit::page(pr.store.conn(), 0, 10_000)
+    let audit = store::audit::page(pr.base.store.conn(), 0, 10_000)
         .unwrap()
         .len();
 
@@ -748,7 +710,12 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
 
     // Even with the cursor lost, a full replay changes nothing: inbound rows are unique per
     // provider id and statuses only move forward.
-    store::settings::set(pr.store.conn(), &sync::cursor_key("twilio"), "{damaged").unwrap();
+    store::settings::set(
+        pr.base.store.conn(),
+        &sync::cursor_key("twilio"),
+        "{damaged",
+    )
+    .unwrap();
     let replay = pr.sync().await;
     assert!(replay.cursor_reset);
     assert_eq!(
@@ -758,7 +725,7 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
     );
     assert_eq!(pr.fake.created().len(), texts);
     assert_eq!(
-        store::audit::page(pr.store.conn(), 0, 10_000)
+        store::audit::page(pr.base.store.conn(), 0, 10_000)
             .unwrap()
             .len(),
         audit
@@ -779,7 +746,7 @@ async fn a_reply_from_an_unknown_number_is_kept_in_the_inbox() {
         "{r:?}"
     );
     assert_eq!(r.opt_outs, 0);
-    let inbox = store::messages::inbox(pr.store.conn(), 10).unwrap();
+    let inbox = store::messages::inbox(pr.base.store.conn(), 10).unwrap();
     assert_eq!(inbox[0].patient_id, None);
     assert_eq!(inbox[0].from.as_deref(), Some(STRANGER));
     assert!(pr.consent(ana).may_text());
@@ -797,8 +764,9 @@ async fn sent_answers_are_not_sent_again_by_the_flush() {
     pr.reply(ANA, "INFO");
     let r = pr.sync().await;
     assert_eq!((r.answers.sent, r.flush.sent), (1, 0), "{r:?}");
-    assert_eq!(pr.fake.duplicates(), vec![]);
-    assert_eq!(pr.texts_to(ANA).len(), 1);
+    let answer = pr.texts_to(ANA);
+    assert_eq!(answer.len(), 1, "{answer:?}");
+    assert_exactly_once(&pr.fake, &[(ANA.to_string(), answer[0].clone())]);
 }
 
 #[tokio::test]
@@ -812,7 +780,7 @@ async fn reminders_sent_by_remind_go_once_and_their_answer_confirms() {
         let clock = pr.clock();
         let r = remind::run(
             &pr.d,
-            &mut pr.store,
+            &mut pr.base.store,
             &pr.config,
             &pr.gate,
             &clock,
@@ -825,8 +793,9 @@ async fn reminders_sent_by_remind_go_once_and_their_answer_confirms() {
     }
     let r = pr.sync().await;
     assert_eq!(r.flush.sent, 0, "{r:?}");
-    assert_eq!(pr.texts_to(ANA).len(), 1, "{:?}", pr.texts_to(ANA));
-    assert_eq!(pr.fake.duplicates(), vec![]);
+    let reminder = pr.texts_to(ANA);
+    assert_eq!(reminder.len(), 1, "{reminder:?}");
+    assert_exactly_once(&pr.fake, &[(ANA.to_string(), reminder[0].clone())]);
 
     pr.fake.advance_all();
     pr.reply(ANA, "yes");
@@ -842,7 +811,9 @@ async fn reminders_sent_by_remind_go_once_and_their_answer_confirms() {
         "YES answering a reminder is not an opt-in event"
     );
     assert_eq!(
-        store::consent::events(pr.store.conn(), ana).unwrap().len(),
+        store::consent::events(pr.base.store.conn(), ana)
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -860,9 +831,14 @@ async fn bad_credentials_stop_the_sync_with_a_clear_message() {
     let d = dispatcher(wrong);
     let clock = pr.clock();
     let mut events = Vec::new();
-    let r = sync::sync(&d, &mut pr.store, &pr.config, &pr.gate, &clock, &mut |e| {
-        events.push(e)
-    })
+    let r = sync::sync(
+        &d,
+        &mut pr.base.store,
+        &pr.config,
+        &pr.gate,
+        &clock,
+        &mut |e| events.push(e),
+    )
     .await
     .unwrap();
     let reason = r.stopped.clone().unwrap();
@@ -871,7 +847,7 @@ async fn bad_credentials_stop_the_sync_with_a_clear_message() {
     assert!(!r.complete);
     assert!(matches!(events.last(), Some(BatchEvent::Stopped { .. })));
     assert_eq!(
-        store::settings::get(pr.store.conn(), &sync::cursor_key("twilio")).unwrap(),
+        store::settings::get(pr.base.store.conn(), &sync::cursor_key("twilio")).unwrap(),
         None,
         "no cursor moves without its page being applied"
     );
@@ -1045,7 +1021,7 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     let other = pr.appointment(ben, pr.tomorrow(16));
     let lost = pr.record_reminder(ana, &[visit]);
     let waiting = pr.record_reminder(ben, &[other]);
-    let row = store::messages::get(pr.store.conn(), lost).unwrap();
+    let row = store::messages::get(pr.base.store.conn(), lost).unwrap();
     let sms = frontdesk::provider::OutboundSms {
         to: E164::try_from(row.to.clone()).unwrap(),
         body: row.body.clone(),
@@ -1056,7 +1032,7 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     // Ben's row was never attempted (queued, attempts 0): a message to him with his body
     // would not be his row's, and there is none.
     store::messages::set_status(
-        pr.store.conn(),
+        pr.base.store.conn(),
         waiting,
         MessageStatus::Queued,
         None,
@@ -1068,7 +1044,7 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
 
     let r = pr.sync().await;
     assert_eq!(r.adopted, 1, "{r:?}");
-    let row = store::messages::get(pr.store.conn(), lost).unwrap();
+    let row = store::messages::get(pr.base.store.conn(), lost).unwrap();
     assert_eq!(
         row.provider_id.as_deref(),
         Some(receipt.provider_id.as_str())

@@ -5,14 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::domain::consent::ConsentState;
-use remind_support::*;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {

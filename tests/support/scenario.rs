@@ -1,7 +1,6 @@
-//! Shared by the `remind` tests: a practice built with the store functions in a temp dir, its
-//! config pointed at the fake Twilio, the workflow run in-process, and the `frontdesk` binary.
-//!
-//! Include with `mod fake_twilio; mod remind_support;` (this module uses `crate::fake_twilio`).
+//! The one scenario builder of the flow tests: a practice built with the store functions in a
+//! temp dir, its config pointed at the fake Twilio, the workflow run in-process, and the
+//! `frontdesk` binary.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
