@@ -13,6 +13,8 @@
 )]
 
 pub mod once;
+pub mod provider;
+pub mod remind;
 pub mod scenario;
 pub mod skip;
 
