@@ -80,7 +80,13 @@ impl Graph {
         ] {
             if files.contains_key(root) {
                 let walker = Walker { files, externals };
-                walker.file(&mut g, root, path, "src", false, &Aliases::new())?;
+                let at = Place {
+                    file: root,
+                    module: path,
+                    dir: "src".into(),
+                    test: false,
+                };
+                walker.file(&mut g, at, &Aliases::new())?;
             }
         }
         Ok(g)
@@ -138,40 +144,37 @@ struct Scope<'s> {
     aliases: Aliases,
 }
 
+/// Where a module is: its file, its path, the folder its child files live in, whether it is
+/// test code.
+struct Place<'p> {
+    file: &'p str,
+    module: ModPath,
+    dir: String,
+    test: bool,
+}
+
 impl Walker<'_> {
-    fn file(
-        &self,
-        g: &mut Graph,
-        file: &str,
-        module: ModPath,
-        dir: &str,
-        test: bool,
-        parent_aliases: &Aliases,
-    ) -> Result<(), String> {
+    fn file(&self, g: &mut Graph, at: Place, parent_aliases: &Aliases) -> Result<(), String> {
         let text = self
             .files
-            .get(file)
-            .ok_or_else(|| format!("module {} has no file {file}", module.join("::")))?;
-        let ast = syn::parse_file(text).map_err(|e| format!("{file}: {e}"))?;
-        self.module(g, file, module, dir, test, &ast.items, parent_aliases)
+            .get(at.file)
+            .ok_or_else(|| format!("module {} has no file {}", at.module.join("::"), at.file))?;
+        let ast = syn::parse_file(text).map_err(|e| format!("{}: {e}", at.file))?;
+        self.module(g, at, &ast.items, parent_aliases)
     }
 
     /// Read one module's items: its `use`s, its paths, then its child modules.
-    #[allow(clippy::too_many_arguments)]
     fn module(
         &self,
         g: &mut Graph,
-        file: &str,
-        module: ModPath,
-        dir: &str,
-        test: bool,
+        at: Place,
         items: &[syn::Item],
         parent_aliases: &Aliases,
     ) -> Result<(), String> {
         g.modules.push(Module {
-            path: module.clone(),
-            file: file.to_string(),
-            test,
+            path: at.module.clone(),
+            file: at.file.to_string(),
+            test: at.test,
         });
         let children = items
             .iter()
@@ -181,9 +184,9 @@ impl Walker<'_> {
             })
             .collect();
         let mut scope = Scope {
-            file,
-            module: module.clone(),
-            test,
+            file: at.file,
+            module: at.module.clone(),
+            test: at.test,
             children,
             aliases: Aliases::new(),
         };
@@ -195,7 +198,7 @@ impl Walker<'_> {
             let mut v = PathVisitor {
                 walker: self,
                 scope: &scope,
-                test: test || is_test(item_attrs(item)),
+                test: at.test || is_test(item_attrs(item)),
                 found: Vec::new(),
             };
             v.visit_item(item);
@@ -203,7 +206,7 @@ impl Walker<'_> {
         }
         for item in items {
             if let syn::Item::Mod(m) = item {
-                self.child(g, &scope, dir, m)?;
+                self.child(g, &scope, &at.dir, m)?;
             }
         }
         Ok(())
@@ -218,12 +221,18 @@ impl Walker<'_> {
         m: &syn::ItemMod,
     ) -> Result<(), String> {
         let name = m.ident.to_string();
-        let mut path = scope.module.clone();
-        path.push(name.clone());
+        let mut module = scope.module.clone();
+        module.push(name.clone());
         let test = scope.test || is_test(&m.attrs);
         if let Some((_, items)) = &m.content {
-            let inner = format!("{dir}/{name}");
-            return self.module(g, scope.file, path, &inner, test, items, &scope.aliases);
+            let dir = format!("{dir}/{name}");
+            let at = Place {
+                file: scope.file,
+                module,
+                dir,
+                test,
+            };
+            return self.module(g, at, items, &scope.aliases);
         }
         let file_dir = scope.file.rsplit_once('/').map_or("", |(d, _)| d);
         let candidates = match path_attr(&m.attrs) {
@@ -239,11 +248,20 @@ impl Walker<'_> {
                     scope.file
                 )
             })?;
-        let child_dir = match found.strip_suffix("/mod.rs") {
+        let dir = match found.strip_suffix("/mod.rs") {
             Some(d) => d.to_string(),
             None => found.trim_end_matches(".rs").to_string(),
         };
-        self.file(g, found, path, &child_dir, test, &scope.aliases)
+        self.file(
+            g,
+            Place {
+                file: found,
+                module,
+                dir,
+                test,
+            },
+            &scope.aliases,
+        )
     }
 
     /// Every `use` in the module's scope (also inside function bodies): references, and the
