@@ -1,4 +1,4 @@
-//! HTTP for the fake: hyper's HTTP/1.1 server on a free loopback port, on its own thread with
+//! HTTP for the fakes (Twilio here, FHIR in `import_fhir_server.rs`): hyper's HTTP/1.1 server on a free loopback port, on its own thread with
 //! its own tokio runtime (so it keeps answering while a test blocks, and works from sync and
 //! async tests alike). Each request becomes a [`Request`] (method, path, query, form,
 //! authorization); the handler returns an [`Action`], which the transport performs: answer,
@@ -20,6 +20,8 @@ use tokio::net::TcpListener;
 /// One request as the handler sees it.
 pub struct Request {
     pub method: String,
+    /// The request target as sent: path and query, undecoded.
+    pub target: String,
     pub path: String,
     pub query: Vec<(String, String)>,
     pub authorization: Option<String>,
@@ -60,15 +62,15 @@ impl Server {
         let addr: SocketAddr = listener.local_addr().expect("local addr");
         let (tx, rx) = tokio::sync::oneshot::channel();
         let thread = std::thread::Builder::new()
-            .name("fake-twilio".into())
+            .name("fake-http".into())
             .spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .expect("fake twilio runtime");
+                    .expect("fake server runtime");
                 rt.block_on(accept_until(listener, handler, rx));
             })
-            .expect("spawn fake twilio thread");
+            .expect("spawn fake server thread");
         Self {
             base_url: format!("http://{addr}"),
             shutdown: Some(tx),
@@ -131,6 +133,10 @@ async fn answer(
     let body = body.collect().await.map_err(|_| Cut)?.to_bytes();
     let request = Request {
         method: parts.method.to_string(),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or_else(String::new, |pq| pq.as_str().to_string()),
         path: parts.uri.path().to_string(),
         query: decode(parts.uri.query().unwrap_or("").as_bytes()),
         authorization: parts
@@ -151,6 +157,7 @@ async fn answer(
     let mut out = hyper::Response::new(Full::new(Bytes::from(response.body)));
     *out.status_mut() = hyper::StatusCode::from_u16(response.status).expect("a valid status");
     let headers = out.headers_mut();
+    // JSON unless the handler says otherwise (FHIR's `application/fhir+json`).
     headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
