@@ -57,6 +57,9 @@ pub mod section {
     pub const CONFIRM: &str = "Confirm box";
     pub const HELP: &str = "This help";
     pub const ANYWHERE: &str = "Anywhere";
+    // sign-in
+    pub const STAFF: &str = "Staff accounts";
+    pub const STAFF_FORM: &str = "Staff form";
     pub const LEGEND: &str = "Symbols";
 }
 
