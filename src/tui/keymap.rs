@@ -242,14 +242,15 @@ pub fn footer_where(context: Context, shown: &dyn Fn(Action) -> bool) -> Vec<Foo
     out
 }
 
-/// The help lines of one context: all key names, and what they do.
-pub fn help_lines(context: Context) -> Vec<(String, &'static str)> {
+/// The help lines of one context: all key names, what they do, and the action (so help can
+/// dim what the signed-in role may not use).
+pub fn help_lines(context: Context) -> Vec<(String, &'static str, Action)> {
     BINDINGS
         .iter()
         .filter(|b| b.context == context)
         .map(|b| {
             let names: Vec<String> = b.keys.iter().map(Key::name).collect();
-            (names.join(" "), b.help)
+            (names.join(" "), b.help, b.action)
         })
         .collect()
 }
@@ -326,7 +327,7 @@ mod tests {
     #[test]
     fn help_lists_every_key_name() {
         let lines = help_lines(Day);
-        assert!(lines.contains(&("↓ j".to_string(), "select next appointment")));
+        assert!(lines.contains(&("↓ j".to_string(), "select next appointment", Action::Down)));
         assert_eq!(
             lines.len(),
             BINDINGS.iter().filter(|b| b.context == Day).count()

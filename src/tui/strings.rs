@@ -63,6 +63,9 @@ pub mod section {
     pub const LEGEND: &str = "Symbols";
 }
 
+/// What help says after a key the signed-in role may not use.
+pub const NOT_FOR_YOUR_ROLE: &str = "not for your role"; // sign-in
+
 /// The symbol legend shown at the end of the help overlay.
 pub const LEGEND: &[(&str, &str)] = &[
     ("✓ in", "SMS consent: opted in with evidence"),

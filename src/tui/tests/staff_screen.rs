@@ -242,3 +242,28 @@ fn a_worker_signed_in_as_reception_refuses_staff_changes_itself() {
         "{msg:?}"
     );
 }
+
+#[test]
+fn help_dims_the_staff_keys_for_a_receptionist_and_not_for_an_admin() {
+    let (store, _) = fixture::store();
+    let help = |username: &str| {
+        let app = fixture::loaded_app_as(&store, username, (80, 24), None);
+        crate::tui::screens::help::lines(76, &app.shared)
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+    };
+    let line = |lines: &[String], text: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(text))
+            .cloned()
+            .unwrap_or_else(|| panic!("{text} not in help: {lines:?}"))
+    };
+    let rosa = help("rosa");
+    assert!(line(&rosa, "staff accounts (admins)").contains("not for your role"));
+    assert!(line(&rosa, "add a member of staff").contains("not for your role"));
+    assert!(!line(&rosa, "mark arrived").contains("not for your role"));
+    let lee = help("lee");
+    assert!(!line(&lee, "staff accounts (admins)").contains("not for your role"));
+}

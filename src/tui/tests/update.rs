@@ -445,7 +445,7 @@ fn help_opens_scrolls_within_bounds_and_closes() {
     let Some(Modal::Help(h)) = app.modals.last() else {
         panic!()
     };
-    let max = crate::tui::screens::help::max_scroll(app.shared.modal_rect());
+    let max = crate::tui::screens::help::max_scroll(app.shared.modal_rect(), &app.shared);
     assert!(max > 0, "the help is longer than 24 rows");
     assert_eq!(h.scroll, max);
     ch(&mut app, 'k');
