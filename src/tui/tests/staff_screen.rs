@@ -267,3 +267,35 @@ fn help_dims_the_staff_keys_for_a_receptionist_and_not_for_an_admin() {
     let lee = help("lee");
     assert!(!line(&lee, "staff accounts (admins)").contains("not for your role"));
 }
+
+#[test]
+fn lock_and_staff_screens_draw_at_every_size_without_panicking() {
+    let (mut admin, _r, _) = admin_on_staff();
+    key(&mut admin, KeyCode::Char('a'));
+    let mut locked = App::new(&Config::default(), today(), Some("Demo practice".into()));
+    locked.sign_in_hint = HINT.map(String::from).to_vec();
+    if let Some(lock) = locked.lock.as_mut() {
+        lock.failed("too many wrong tries: the account is locked until 09:35".into());
+    }
+    for app in [&mut admin, &mut locked] {
+        for (w, h) in [
+            (1, 1),
+            (20, 5),
+            (59, 11),
+            (60, 12),
+            (61, 13),
+            (80, 24),
+            (200, 60),
+        ] {
+            update(
+                app,
+                Msg::Resize {
+                    width: w,
+                    height: h,
+                },
+            );
+            let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+            term.draw(|f| view::draw(f, app)).unwrap();
+        }
+    }
+}
