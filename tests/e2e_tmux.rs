@@ -1,6 +1,9 @@
 //! End to end: the real binary in tmux, as a receptionist uses it. `frontdesk demo` opens the
 //! console on a fresh demo practice at a fixed time; keys go in with `send-keys`, the screen
 //! comes back with `capture-pane`, and afterwards the database must hold what the screen said.
+//! The console opens on its sign-in screen: each test signs in first (the demo's receptionist
+//! maya, or the admin a scripted `init` created). The idle-lock test lets the fixed clock run
+//! 60 times real time (`FRONTDESK_CLOCK_RATE`), so five idle minutes pass in five seconds.
 //!
 //! Skipped (with a message) only when tmux is not installed; with `CI` set (as `.ci/run`
 //! does, after installing tmux) a missing tmux fails instead.
@@ -24,6 +27,8 @@ use tempfile::TempDir;
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 const WAIT: Duration = Duration::from_secs(20);
 const ADMIN_PASSWORD: &str = "correct horse battery";
+/// The demo receptionist's PIN, as the demo's lock screen shows it.
+const DEMO_PIN: &str = "246810";
 
 /// Skipped with a message when tmux is missing (a failure in CI).
 fn no_tmux() -> bool {
@@ -49,6 +54,18 @@ impl Session {
     /// The same, after running `frontdesk <before>` in the same environment (e.g. a scripted
     /// `init` that creates the practice the console then opens).
     fn start_after(name: &str, width: u16, height: u16, before: Option<&str>, args: &str) -> Self {
+        Self::start_env(name, (width, height), "", before, args)
+    }
+
+    /// The same, with `env` (`NAME='value' …`) exported for the console too.
+    fn start_env(
+        name: &str,
+        (width, height): (u16, u16),
+        env: &str,
+        before: Option<&str>,
+        args: &str,
+    ) -> Self {
+        let extra = env;
         let home = TempDir::new().unwrap();
         let db = home.path().join("demo.db");
         let socket = format!("frontdesk-e2e-{}-{name}", std::process::id());
@@ -57,7 +74,7 @@ impl Session {
         let d = db.display();
         let env = format!(
             "unset FRONTDESK_LOG; export HOME='{h}' XDG_CONFIG_HOME='{h}/config' \
-             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}';"
+             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}' {extra};"
         );
         let before = before.map_or(String::new(), |b| {
             format!(
@@ -124,6 +141,16 @@ impl Session {
         self.wait_for(&format!("{text:?}"), |s| s.contains(text))
     }
 
+    /// Sign in on the lock screen (whatever was typed is cleared first).
+    fn sign_in(&self, username: &str, secret: &str) {
+        self.wait_text("Enter sign in");
+        self.keys(&["Escape"]);
+        self.keys(&["-l", username]);
+        self.keys(&["Tab"]);
+        self.keys(&["-l", secret]);
+        self.keys(&["Enter"]);
+    }
+
     fn db(&self) -> &Path {
         &self.db
     }
@@ -187,6 +214,9 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
         return;
     }
     let s = Session::start("arrive", 100, 30, "demo");
+    let lock = s.wait_text("Demo accounts");
+    assert!(lock.contains("maya / 246810  (reception)"), "{lock}");
+    s.sign_in("maya", DEMO_PIN);
     s.wait_text("Wednesday, November 25, 2026 · today");
     s.wait_text("q quit");
     assert!(s.screen().contains("Demo practice"), "{}", s.screen());
@@ -221,7 +251,7 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
     ]);
     assert_eq!(flags.trim(), "0 1", "terminal not restored");
 
-    // The database agrees with the screen, and the audit names the desk user.
+    // The database agrees with the screen, and the audit names the member who signed in.
     let store = Store::open(s.db()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let sheet = workflow::day::load(
@@ -243,7 +273,11 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
             .unwrap();
     let last = audit.last().expect("an audit record for the arrival");
     assert_eq!(last.action, "appointment.status");
-    assert_eq!(last.actor, "demo-desk");
+    assert_eq!(last.actor, "maya");
+    let maya = store::staff::by_username(store.conn(), "maya")
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.actor_id, Some(maya.id.0));
     assert!(
         last.detail.contains("\"to\":\"arrived\""),
         "{}",
@@ -257,6 +291,7 @@ fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
         return;
     }
     let s = Session::start("cancel", 80, 24, "demo");
+    s.sign_in("maya", DEMO_PIN);
     let screen = s.wait_text("q quit");
     for needle in [
         "· today", "48h", "24h", "Reply", "SMS", "Portal", "outbox 0",
@@ -314,6 +349,11 @@ fn plain_frontdesk_opens_the_console_on_the_practice_database() {
         return;
     }
     let s = Session::start_after("plain", 80, 24, Some(INIT), "");
+    let lock = s.wait_text("Enter sign in");
+    assert!(!lock.contains("Demo accounts"), "{lock}");
+    s.sign_in("ana", "wrong password here");
+    s.wait_text("wrong username or PIN/password; 4 tries left");
+    s.sign_in("ana", ADMIN_PASSWORD);
     let screen = s.wait_text("No appointments on this day.");
     assert!(screen.contains("Lakeside Family Medicine"), "{screen}");
     assert!(!screen.contains("Riverside"), "{screen}");
@@ -339,6 +379,7 @@ fn killed_console_leaves_a_usable_terminal(signal: &str) {
         return;
     }
     let s = Session::start_after(signal, 80, 24, Some(INIT), "");
+    s.sign_in("ana", ADMIN_PASSWORD);
     s.wait_text("No appointments on this day.");
     let flags = s.tmux(&["display-message", "-p", "-t", "desk", "#{alternate_on}"]);
     assert_eq!(
@@ -437,4 +478,61 @@ fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owne
         .unwrap()
         .unwrap();
     assert_eq!(admin.role, frontdesk::domain::staff::Role::Admin);
+}
+
+#[test]
+fn left_alone_the_console_locks_hides_the_day_and_gives_it_back_to_the_same_member() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+        return;
+    }
+    // Five idle minutes (the default) pass in five real seconds.
+    let s = Session::start_env("idle", (80, 24), "FRONTDESK_CLOCK_RATE=60", None, "demo");
+    s.sign_in("maya", DEMO_PIN);
+    s.wait_text("· today");
+    s.keys(&["Right"]);
+    s.wait_text("Thursday, November 26, 2026 · tomorrow");
+    s.keys(&["Home", "j", "j"]);
+    let day = s.wait_for("the third row to be selected", |screen| {
+        selected_row(screen) == Some(2)
+    });
+    let (_, name) = selected_from_detail(&day);
+    // Every family name in the table ("  10:00 Silva, Fatima  …": the part before the comma).
+    let names: Vec<String> = day
+        .lines()
+        .map(|l| l.chars().collect::<Vec<char>>())
+        .filter(|c| c.len() > 30 && c[4] == ':')
+        .map(|c| c[8..30].iter().collect::<String>())
+        .filter_map(|n| n.split(',').next().map(|f| f.trim().to_string()))
+        .filter(|n| n.chars().count() > 2)
+        .collect();
+    assert!(
+        names.len() >= 3,
+        "patient names on the day: {names:?}\n{day}"
+    );
+
+    let locked = s.wait_text("Locked after 5 min without a key; maya was signed in.");
+    for seen in names.iter().chain([&name]) {
+        assert!(
+            !locked.contains(seen.as_str()),
+            "{seen} shows on the locked screen:\n{locked}"
+        );
+    }
+    assert!(!locked.contains("Time  Patient"), "{locked}");
+    assert!(!locked.contains("outbox 0"), "no provider line: {locked}");
+
+    // Maya's name is filled in; her PIN brings back the same day and row.
+    s.keys(&["-l", DEMO_PIN]);
+    s.keys(&["Enter"]);
+    let back = s.wait_text("Thursday, November 26, 2026 · tomorrow");
+    assert_eq!(selected_row(&back), Some(2), "{back}");
+    assert_eq!(selected_from_detail(&back).1, name);
+
+    // `L` locks at once; another member starts on today with nothing selected from before.
+    s.keys(&["L"]);
+    s.wait_text("maya locked the console.");
+    s.sign_in("omar", "135792");
+    s.wait_text("Wednesday, November 25, 2026 · today");
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
 }

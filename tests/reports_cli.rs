@@ -10,8 +10,9 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use frontdesk::domain::staff::{Role, Secret, Username};
+use frontdesk::domain::staff::{Actor, Role, Secret, Username};
 use frontdesk::store::Store;
+use frontdesk::workflow::demo::staff::DEMO_STAFF;
 use frontdesk::workflow::staff::{self, NewMember};
 
 const NOW: &str = "2026-11-25T09:30:00-05:00";
@@ -29,7 +30,9 @@ impl Demo {
         let d = Self { home, db };
         d.cmd(&["demo", "--seed-only"]).assert().success();
         // The practice's admin: consent histories and message bodies need a named person.
+        // The demo's own admin adds her.
         let mut store = Store::open(&d.db).unwrap();
+        let lee = DEMO_STAFF.iter().find(|a| a.role == Role::Admin).unwrap();
         let admin = NewMember {
             username: Username::parse("ana").unwrap(),
             display_name: "Ana".into(),
@@ -37,7 +40,8 @@ impl Demo {
             secret: Secret::new(PASSWORD.to_string()),
         };
         let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
-        staff::add_first_admin(&mut store, &admin, now).unwrap();
+        let lee = staff::sign_in(&mut store, lee.username, &Secret::new(lee.secret), now).unwrap();
+        staff::add(&mut store, &Actor::Member(lee), &admin, now).unwrap();
         d
     }
 

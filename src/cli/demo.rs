@@ -15,6 +15,7 @@ use super::{Context, runtime};
 use crate::config::Config;
 use crate::store::Store;
 use crate::store::marker::DbKind;
+use crate::workflow::demo::staff::{DEMO_STAFF, seed_staff};
 use crate::workflow::demo::{self, DemoSize, Seeded};
 
 #[derive(Debug, Args)]
@@ -50,8 +51,9 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         DemoSize::default(),
         ctx.clock.now(),
     )?;
+    let staff_added = seed_staff(&mut store, ctx.clock.now())?;
     drop(store);
-    tracing::info!(db = %db.display(), ?outcome, "demo practice ready");
+    tracing::info!(db = %db.display(), ?outcome, staff_added, "demo practice ready");
     if args.seed_only {
         match outcome {
             Seeded::Created {
@@ -78,15 +80,23 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     open_console(&ctx, &db)
 }
 
-/// The desk user the demo signs in as (until staff accounts exist).
-pub const DEMO_ACTOR: &str = "demo-desk";
+/// The lines under the demo's sign-in box: its invented accounts and their secrets.
+pub fn demo_sign_in_hint() -> Vec<String> {
+    let mut lines = vec!["Demo accounts (invented; type one):".to_string()];
+    lines.extend(
+        DEMO_STAFF
+            .iter()
+            .map(|a| format!("{} / {}  ({})", a.username, a.secret, a.role)),
+    );
+    lines
+}
 
 fn open_console(ctx: &Context, db: &std::path::Path) -> anyhow::Result<ExitCode> {
     crate::tui::run(
         ctx,
         db,
-        DEMO_ACTOR,
-        Some("Demo practice — signed in as the demo receptionist".into()),
+        Some("Demo practice — invented patients; texts stay in the outbox".into()),
+        demo_sign_in_hint(),
     )?;
     Ok(ExitCode::SUCCESS)
 }

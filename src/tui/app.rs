@@ -5,6 +5,11 @@
 //! `App` routes: keys go to the top modal, else to the screen; worker results to the top
 //! modal, then to the screen; what every screen shares (toast, provider line, size) is
 //! handled here. A new screen is one line in the [`screens!`] list below.
+//!
+//! Over everything sits the lock ([`session`]): the console opens locked, locks itself after
+//! `security.idle_lock_minutes` without a key (timed by `Msg::Now` from the one clock) or on
+//! `L`, and every command any screen asks for passes the one permission check
+//! ([`session::refusal`]) on its way out of [`update`].
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
@@ -15,8 +20,14 @@ use super::overlay::OverlayReply;
 use super::screen::{ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
+use super::screens::lock::LockState;
+use super::screens::staff;
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
+
+mod session;
+
+pub use session::refusal;
 
 /// Declares the `Screen` enum and its uniform view as a [`ScreenState`], from one line per
 /// screen.
@@ -48,6 +59,8 @@ macro_rules! screens {
 
 screens! {
     Day(day::DayState),
+    // sign-in
+    Staff(staff::StaffState),
 }
 
 /// Everything the console shows.
@@ -57,11 +70,20 @@ pub struct App {
     pub screen: Screen,
     /// Boxes over the screen; the top one gets the keys first.
     pub modals: Vec<Modal>,
+    // sign-in
+    /// The lock screen, over everything, while nobody is signed in or the console is locked;
+    /// the screen and modals underneath are kept (and never drawn) meanwhile.
+    pub lock: Option<LockState>,
+    /// Lines the lock screen shows under the box (the demo's accounts); empty elsewhere.
+    pub sign_in_hint: Vec<String>,
+    /// The screen a switch left (Esc on the Staff screen goes back to it).
+    pub previous: Option<Box<Screen>>,
+    idle: session::Idle,
 }
 
 impl App {
-    /// A console opening on the day view of `today`. Call [`App::start`] for the first
-    /// commands.
+    /// A console opening locked, on the sign-in screen, over the day view of `today`. The
+    /// first loads go out when someone signs in.
     pub fn new(config: &Config, today: chrono::NaiveDate, banner: Option<String>) -> Self {
         let screen = Screen::Day(day::DayState::new(today));
         let mut shared = Shared::new(config, today, banner);
@@ -70,14 +92,28 @@ impl App {
             shared,
             screen,
             modals: Vec::new(),
+            lock: Some(LockState::start()),
+            sign_in_hint: Vec::new(),
+            previous: None,
+            idle: session::Idle::new(config.security.idle_lock_minutes),
         }
     }
 
-    /// The first loads: the screen's own and the provider state.
+    /// The first loads: the screen's own and the provider state — none while nobody is
+    /// signed in (signing in starts them).
     pub fn start(&mut self) -> Vec<Cmd> {
+        if self.shared.member.is_none() {
+            return Vec::new();
+        }
         let mut cmds = self.screen.state_mut().start(&mut self.shared);
         cmds.push(Cmd::LoadProvider);
         cmds
+    }
+
+    /// Whether the loop must read the clock now and then: someone is signed in and the
+    /// console is not locked, so idleness counts.
+    pub fn watching_idle(&self) -> bool {
+        self.lock.is_none() && self.shared.member.is_some()
     }
 
     /// Whether the screen changed since the last draw.
@@ -102,6 +138,9 @@ impl App {
 
     /// Which keymap context reads the keys now.
     pub fn context(&self) -> Context {
+        if self.lock.is_some() {
+            return Context::Lock;
+        }
         match self.modals.last() {
             Some(modal) => modal.overlay().context(),
             None => self.screen.state().context(),
@@ -139,8 +178,14 @@ impl App {
     }
 }
 
-/// Apply one message. The only function that changes an [`App`].
+/// Apply one message. The only function that changes an [`App`]. Every command it returns
+/// has passed the permission check.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    let cmds = route(app, msg);
+    session::gate(app, cmds)
+}
+
+fn route(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(ev) => on_key(app, ev),
         Msg::Resize { width, height } => {
@@ -164,7 +209,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::WorkerStopped => Vec::new(),
         Msg::Terminated { .. } => vec![Cmd::Quit],
-        result => on_result(app, result),
+        Msg::Now(now) => session::on_now(app, now),
+        Msg::SignedIn(result) => session::on_signed_in(app, result),
+        result => {
+            session::own_change(app, &result);
+            on_result(app, result)
+        }
     }
 }
 
@@ -185,6 +235,10 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     if ev.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    session::key_pressed(app);
+    if app.lock.is_some() {
+        return session::lock_key(app, &ev);
+    }
     let action = keymap::action_for(app.context(), &ev);
     if action == Some(Action::Quit) {
         return vec![Cmd::Quit];
@@ -204,10 +258,44 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             app.shared.touch();
             Vec::new()
         }
+        Some(Action::Lock) => session::lock_now(app),
+        Some(Action::OpenStaff) => switch_screen(app, Screen::Staff(staff::StaffState::default())),
+        Some(Action::Back) => back(app),
         Some(a) => {
             let reply = app.screen.state_mut().on_action(a, &mut app.shared);
             app.follow_screen(reply)
         }
         None => Vec::new(),
     }
+}
+
+/// Open `next` in place of the screen, unless the permission check refuses what it starts
+/// with (then the screen stays and a toast says why).
+fn switch_screen(app: &mut App, mut next: Screen) -> Vec<Cmd> {
+    let cmds = next.state_mut().start(&mut app.shared);
+    let member = app.shared.member.as_ref();
+    if let Some(why) = cmds.iter().find_map(|c| refusal(member, c)) {
+        app.shared.toast(ToastKind::Error, why);
+        return Vec::new();
+    }
+    let old = std::mem::replace(&mut app.screen, next);
+    app.previous = Some(Box::new(old));
+    app.shared.screen_context = app.screen.state().context();
+    app.shared.touch();
+    cmds
+}
+
+/// Back to the screen a switch left, refreshed.
+fn back(app: &mut App) -> Vec<Cmd> {
+    let Some(previous) = app.previous.take() else {
+        return Vec::new();
+    };
+    app.screen = *previous;
+    app.shared.screen_context = app.screen.state().context();
+    app.shared.touch();
+    let reply = app
+        .screen
+        .state_mut()
+        .on_action(Action::Reload, &mut app.shared);
+    app.follow_screen(reply)
 }

@@ -17,6 +17,13 @@ pub enum Context {
     Help,
     /// Bindings that work everywhere (checked after the context's own).
     Anywhere,
+    // sign-in
+    /// The lock / sign-in screen (typed keys go into its fields).
+    Lock,
+    /// The Staff screen.
+    Staff,
+    /// The form that adds a member, resets a PIN, changes a role or disables.
+    StaffForm,
 }
 
 /// One key, with the modifiers that must be held (Shift is ignored for characters).
@@ -75,7 +82,7 @@ const fn b(
 }
 
 use AppointmentStatus as S;
-use Context::{Anywhere, Confirm, Day, Help, Search};
+use Context::{Anywhere, Confirm, Day, Help, Lock, Search, Staff, StaffForm};
 
 /// The keymap. Order is the footer's order.
 #[rustfmt::skip]
@@ -97,6 +104,8 @@ pub static BINDINGS: &[Binding] = &[
     b(Day, &[ch('u')], Action::ToggleUnconfirmed, "show only unconfirmed / show all", Some("unconfirmed")),
     b(Day, &[ch('/')], Action::OpenSearch, "find a patient by name or phone", Some("search")),
     b(Day, &[ch('r')], Action::Reload, "reload the day", None),
+    b(Day, &[ch('S')], Action::OpenStaff, "staff accounts (admins)", Some("staff")),
+    b(Day, &[ch('L')], Action::Lock, "lock the console now", Some("lock")),
     b(Day, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Day, &[ch('q')], Action::Quit, "quit", Some("quit")),
     b(Search, &[k(KeyCode::Up)], Action::Up, "previous patient", Some("move")),
@@ -109,11 +118,35 @@ pub static BINDINGS: &[Binding] = &[
     b(Help, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
     b(Help, &[k(KeyCode::Esc), ch('?'), ch('q')], Action::Close, "close the help", Some("close")),
     b(Anywhere, &[ctrl('c')], Action::Quit, "quit at once", None),
+    // sign-in
+    b(Lock, &[k(KeyCode::Tab)], Action::NextField, "next field", Some("next field")),
+    b(Lock, &[k(KeyCode::BackTab)], Action::PrevField, "previous field", None),
+    b(Lock, &[k(KeyCode::Enter)], Action::Accept, "sign in", Some("sign in")),
+    b(Lock, &[k(KeyCode::Esc)], Action::Close, "clear what was typed", Some("clear")),
+    b(Lock, &[ctrl('c')], Action::Quit, "quit", Some("quit")),
+    b(Staff, &[k(KeyCode::Up), ch('k')], Action::Up, "select previous member", Some("move")),
+    b(Staff, &[k(KeyCode::Down), ch('j')], Action::Down, "select next member", Some("move")),
+    b(Staff, &[ch('a')], Action::AddStaff, "add a member of staff", Some("add")),
+    b(Staff, &[ch('p')], Action::ResetStaff, "give the member a new PIN or password (lifts a lockout)", Some("new PIN")),
+    b(Staff, &[ch('o')], Action::ChangeRole, "change the member's role", Some("role")),
+    b(Staff, &[ch('d')], Action::DisableStaff, "disable the member (asks first; history stays theirs)", Some("disable")),
+    b(Staff, &[ch('e')], Action::EnableStaff, "re-enable a disabled member", Some("enable")),
+    b(Staff, &[ch('r')], Action::Reload, "reload the list", None),
+    b(Staff, &[ch('L')], Action::Lock, "lock the console now", Some("lock")),
+    b(Staff, &[k(KeyCode::Esc)], Action::Back, "back to the day view", Some("back")),
+    b(Staff, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Staff, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(StaffForm, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("next")),
+    b(StaffForm, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", None),
+    b(StaffForm, &[k(KeyCode::Enter)], Action::Accept, "next field; on the last, save", Some("save")),
+    b(StaffForm, &[k(KeyCode::Esc)], Action::Close, "cancel; nothing changes", Some("cancel")),
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 5] = [
+pub const SECTIONS: [(Context, &str); 7] = [
     (Day, section::DAY),
+    (Staff, section::STAFF),
+    (StaffForm, section::STAFF_FORM),
     (Search, section::SEARCH),
     (Confirm, section::CONFIRM),
     (Help, section::HELP),
@@ -144,6 +177,8 @@ impl Key {
             KeyCode::End => "End".to_string(),
             KeyCode::Enter => "Enter".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Tab => "Tab".to_string(),
+            KeyCode::BackTab => "Shift-Tab".to_string(),
             KeyCode::Char(c) => c.to_string(),
             other => format!("{other:?}"),
         };
@@ -178,8 +213,17 @@ pub struct FooterItem {
 
 /// The footer items of `context`, in table order, neighbours with the same word merged.
 pub fn footer(context: Context) -> Vec<FooterItem> {
+    footer_where(context, &|_| true)
+}
+
+/// The footer items of `context` whose action `shown` allows (keys the signed-in role may
+/// not use are left out).
+pub fn footer_where(context: Context, shown: &dyn Fn(Action) -> bool) -> Vec<FooterItem> {
     let mut out: Vec<FooterItem> = Vec::new();
-    for bind in BINDINGS.iter().filter(|b| b.context == context) {
+    for bind in BINDINGS
+        .iter()
+        .filter(|b| b.context == context && shown(b.action))
+    {
         let (Some(label), Some(key)) = (bind.footer, bind.keys.first()) else {
             continue;
         };
@@ -198,14 +242,15 @@ pub fn footer(context: Context) -> Vec<FooterItem> {
     out
 }
 
-/// The help lines of one context: all key names, and what they do.
-pub fn help_lines(context: Context) -> Vec<(String, &'static str)> {
+/// The help lines of one context: all key names, what they do, and the action (so help can
+/// dim what the signed-in role may not use).
+pub fn help_lines(context: Context) -> Vec<(String, &'static str, Action)> {
     BINDINGS
         .iter()
         .filter(|b| b.context == context)
         .map(|b| {
             let names: Vec<String> = b.keys.iter().map(Key::name).collect();
-            (names.join(" "), b.help)
+            (names.join(" "), b.help, b.action)
         })
         .collect()
 }
@@ -282,7 +327,7 @@ mod tests {
     #[test]
     fn help_lists_every_key_name() {
         let lines = help_lines(Day);
-        assert!(lines.contains(&("↓ j".to_string(), "select next appointment")));
+        assert!(lines.contains(&("↓ j".to_string(), "select next appointment", Action::Down)));
         assert_eq!(
             lines.len(),
             BINDINGS.iter().filter(|b| b.context == Day).count()

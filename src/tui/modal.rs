@@ -3,7 +3,7 @@
 //! [`Overlay`] and one line in the [`modals!`] list below. Never imports `app` or `screen`.
 
 use super::overlay::Overlay;
-use super::screens::{confirm, help, search};
+use super::screens::{confirm, help, search, staff_form};
 
 /// Declares the `Modal` enum and its uniform view as an [`Overlay`], from one line per modal.
 macro_rules! modals {
@@ -36,4 +36,6 @@ modals! {
     Confirm(confirm::ConfirmState),
     Search(search::SearchState),
     Help(help::HelpState),
+    // sign-in
+    StaffForm(staff_form::StaffFormState),
 }

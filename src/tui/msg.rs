@@ -8,6 +8,7 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::AppointmentId;
 use crate::domain::staff::Action as StaffAction;
+use crate::domain::staff::{Member, Role, Secret, StaffMember};
 use crate::workflow::day::ProviderStatus;
 
 /// Something that happened: a key, a resize, a tick, or a result from the worker.
@@ -45,6 +46,85 @@ pub enum Msg {
     Terminated {
         signal: &'static str,
     },
+    // sign-in
+    /// The loop read the one clock: before every key, and once a second while someone is
+    /// signed in (the idle lock counts from these).
+    Now(DateTime<Utc>),
+    /// A sign-in was checked on the worker: the member, or what to tell the person.
+    SignedIn(Result<Member, String>),
+    /// The staff list for load `generation`; `now` is the worker's clock (for lockouts).
+    StaffListed {
+        generation: u64,
+        now: DateTime<Utc>,
+        result: Result<Vec<StaffMember>, String>,
+    },
+    /// A staff change was written (or refused, with the reason).
+    StaffChanged {
+        change: StaffChangeKind,
+        username: String,
+        result: Result<StaffMember, String>,
+    },
+}
+
+/// A change to a staff account, as the Staff screen asks for it (SPEC §3.9). Secrets travel
+/// as [`Secret`], whose `Debug` hides them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffChange {
+    Add {
+        username: String,
+        display_name: String,
+        role: Role,
+        secret: Secret,
+    },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    Reset {
+        username: String,
+        secret: Secret,
+    },
+    Role {
+        username: String,
+        role: Role,
+        /// A new password, required when the new role is admin.
+        password: Option<Secret>,
+    },
+}
+
+/// Which change, for the message that says it was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffChangeKind {
+    Added,
+    Disabled,
+    Enabled,
+    Reset,
+    RoleChanged,
+}
+
+impl StaffChange {
+    pub fn kind(&self) -> StaffChangeKind {
+        match self {
+            Self::Add { .. } => StaffChangeKind::Added,
+            Self::Disable { .. } => StaffChangeKind::Disabled,
+            Self::Enable { .. } => StaffChangeKind::Enabled,
+            Self::Reset { .. } => StaffChangeKind::Reset,
+            Self::Role { .. } => StaffChangeKind::RoleChanged,
+        }
+    }
+
+    /// The member the change is about.
+    pub fn username(&self) -> &str {
+        match self {
+            Self::Add { username, .. }
+            | Self::Disable { username }
+            | Self::Enable { username }
+            | Self::Reset { username, .. }
+            | Self::Role { username, .. } => username,
+        }
+    }
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -64,6 +144,16 @@ pub enum Cmd {
     },
     LoadProvider,
     Quit,
+    // sign-in
+    /// Check a username and PIN/password (Argon2id, tens of milliseconds: never in `update`).
+    SignIn {
+        username: String,
+        secret: Secret,
+    },
+    ListStaff {
+        generation: u64,
+    },
+    ChangeStaff(StaffChange),
 }
 
 impl Cmd {
@@ -76,7 +166,10 @@ impl Cmd {
                 Some(StaffAction::ViewSchedule)
             }
             Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
-            Cmd::Quit => None,
+            // Quitting and signing in are what a person does before any permission applies.
+            Cmd::Quit | Cmd::SignIn { .. } => None,
+            Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
+            Cmd::ChangeStaff(_) => Some(StaffAction::ManageStaff),
         }
     }
 }
@@ -104,4 +197,36 @@ pub enum Action {
     /// No / close (Esc).
     Close,
     Quit,
+    // sign-in
+    /// Lock the console now (`L`).
+    Lock,
+    /// Open the Staff screen (admins).
+    OpenStaff,
+    /// Leave a screen for the day view.
+    Back,
+    NextField,
+    PrevField,
+    AddStaff,
+    DisableStaff,
+    EnableStaff,
+    ResetStaff,
+    ChangeRole,
+}
+
+impl Action {
+    /// What the action leads to in the permission table's words, so the footer and help can
+    /// show a key as unavailable to the signed-in role. Only a hint: the check that refuses
+    /// is on the commands ([`Cmd::permission`]).
+    pub fn permission(self) -> Option<StaffAction> {
+        match self {
+            Self::Mark(_) => Some(StaffAction::ChangeAppointmentStatus),
+            Self::OpenStaff => Some(StaffAction::ListStaff),
+            Self::AddStaff
+            | Self::DisableStaff
+            | Self::EnableStaff
+            | Self::ResetStaff
+            | Self::ChangeRole => Some(StaffAction::ManageStaff),
+            _ => None,
+        }
+    }
 }

@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use super::keymap::Context;
 use super::layout::{self, Areas};
 use crate::config::Config;
+use crate::domain::staff::{Member, may};
 use crate::workflow::day::ProviderStatus;
 
 /// How many ticks (a quarter second each) a toast stays up.
@@ -49,6 +50,9 @@ pub struct Shared {
     pub screen_context: Context,
     generation: u64,
     dirty: bool,
+    // sign-in
+    /// Who is signed in (kept while the console is locked, for the same member's return).
+    pub member: Option<Member>,
 }
 
 impl Shared {
@@ -65,6 +69,17 @@ impl Shared {
             screen_context: Context::Day,
             generation: 0,
             dirty: true,
+            member: None,
+        }
+    }
+
+    /// Whether the signed-in member's role may take what `action` leads to (the footer's
+    /// hint; the refusal itself is `app::refusal` on the command).
+    pub fn may(&self, action: super::msg::Action) -> bool {
+        match (action.permission(), &self.member) {
+            (None, _) => true,
+            (Some(a), Some(m)) => may(m.role, a),
+            (Some(_), None) => false,
         }
     }
 

@@ -57,8 +57,14 @@ pub mod section {
     pub const CONFIRM: &str = "Confirm box";
     pub const HELP: &str = "This help";
     pub const ANYWHERE: &str = "Anywhere";
+    // sign-in
+    pub const STAFF: &str = "Staff accounts";
+    pub const STAFF_FORM: &str = "Staff form";
     pub const LEGEND: &str = "Symbols";
 }
+
+/// What help says after a key the signed-in role may not use.
+pub const NOT_FOR_YOUR_ROLE: &str = "not for your role"; // sign-in
 
 /// The symbol legend shown at the end of the help overlay.
 pub const LEGEND: &[(&str, &str)] = &[

@@ -299,11 +299,13 @@ pub fn list(store: &Store, actor: &Actor) -> Result<Vec<StaffMember>, StaffError
     Ok(store::staff::list(store.conn())?)
 }
 
-/// Why a sign-in failed. The same words for an unknown username and a wrong secret.
+/// Why a sign-in failed. The same words for an unknown username and a wrong secret; a known
+/// member's wrong secret also says how many tries are left before the lock (staff usernames
+/// are not secret at a shared desk, and the lock, not the silence, is what stops guessing).
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("wrong username or PIN/password")]
-    Wrong,
+    #[error("wrong username or PIN/password{}", tries_left_note(*.tries_left))]
+    Wrong { tries_left: Option<u32> },
     #[error("too many wrong tries: the account is locked for {minutes} minutes", minutes = lockout::LOCK_MINUTES)]
     Locked { until: DateTime<Utc> },
     #[error("this account is disabled; ask an admin")]
@@ -312,6 +314,21 @@ pub enum SignInError {
     Credential(#[from] CredentialError),
     #[error("{0}")]
     Store(#[from] StoreError),
+}
+
+/// "; 3 tries left before a 5-minute lock", when known.
+fn tries_left_note(tries_left: Option<u32>) -> String {
+    match tries_left {
+        None => String::new(),
+        Some(1) => format!(
+            "; 1 try left before a {}-minute lock",
+            lockout::LOCK_MINUTES
+        ),
+        Some(n) => format!(
+            "; {n} tries left before a {}-minute lock",
+            lockout::LOCK_MINUTES
+        ),
+    }
 }
 
 impl SignInError {
@@ -341,7 +358,7 @@ pub fn sign_in(
         let decoy = PasswordHash::from_stored(credential::DECOY_HASH.into());
         let _ = credential::verify_secret(secret, &decoy);
         record_unknown(store, now)?;
-        return Err(SignInError::Wrong);
+        return Err(SignInError::Wrong { tries_left: None });
     };
     if let Some(until) = member.locked_until(now) {
         refuse(store, &member, "locked", now)?;
@@ -409,7 +426,9 @@ fn record_failure(
             Failure::Counted { remaining } => {
                 let detail = json!({ "tries_left": remaining });
                 audit(conn, &system, "staff.sign_in_failed", m.id, detail, now)?;
-                SignInError::Wrong
+                SignInError::Wrong {
+                    tries_left: Some(remaining),
+                }
             }
             Failure::Locked { until } => {
                 audit(

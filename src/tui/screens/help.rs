@@ -1,5 +1,6 @@
 //! The `?` overlay: every key of every context, generated from the keymap, then the legend.
-//! Its state (how far it is scrolled), its keys and its drawing.
+//! Keys the signed-in role may not use are dimmed and say so. Its state (how far it is
+//! scrolled), its keys and its drawing.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -31,8 +32,19 @@ fn entry(keys: &str, text: &str, width: u16) -> Line<'static> {
     ])
 }
 
-/// All help lines at `width` cells.
-pub fn lines(width: u16) -> Vec<Line<'static>> {
+/// A key the signed-in role may not use: dimmed, with why.
+fn unavailable(keys: &str, text: &str, width: u16) -> Line<'static> {
+    let text = format!("{text} — {}", strings::NOT_FOR_YOUR_ROLE);
+    let keys = format!("  {keys:<KEY_COL$}");
+    let rest = width.saturating_sub(keys.chars().count() as u16);
+    Line::from(vec![
+        Span::styled(keys, theme::dim()),
+        Span::styled(fit(&text, rest), theme::dim()),
+    ])
+}
+
+/// All help lines at `width` cells, with the keys `shared`'s member may not use dimmed.
+pub fn lines(width: u16, shared: &Shared) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for (n, (c, title)) in SECTIONS.into_iter().enumerate() {
         if n > 0 {
@@ -42,8 +54,12 @@ pub fn lines(width: u16) -> Vec<Line<'static>> {
         if c == Context::Search {
             out.push(entry("a–z 0–9", strings::HELP_TYPING, width));
         }
-        for (keys, text) in keymap::help_lines(c) {
-            out.push(entry(&keys, text, width));
+        for (keys, text, action) in keymap::help_lines(c) {
+            out.push(if shared.may(action) {
+                entry(&keys, text, width)
+            } else {
+                unavailable(&keys, text, width)
+            });
         }
     }
     out.push(Line::default());
@@ -62,10 +78,10 @@ fn outer(area: Rect) -> Rect {
 }
 
 /// The furthest the help can scroll when drawn in `area`.
-pub fn max_scroll(area: Rect) -> u16 {
+pub fn max_scroll(area: Rect, shared: &Shared) -> u16 {
     let rect = outer(area);
     let inner_h = rect.height.saturating_sub(2);
-    (lines(rect.width.saturating_sub(2)).len() as u16).saturating_sub(inner_h)
+    (lines(rect.width.saturating_sub(2), shared).len() as u16).saturating_sub(inner_h)
 }
 
 impl Overlay for HelpState {
@@ -81,7 +97,7 @@ impl Overlay for HelpState {
                 OverlayReply::Keep
             }
             Action::Down => {
-                let max = max_scroll(shared.modal_rect());
+                let max = max_scroll(shared.modal_rect(), shared);
                 self.scroll = self.scroll.saturating_add(1).min(max);
                 OverlayReply::Keep
             }
@@ -91,19 +107,19 @@ impl Overlay for HelpState {
         reply
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, _shared: &Shared) {
-        render(frame, area, self);
+    fn draw(&self, frame: &mut Frame, area: Rect, shared: &Shared) {
+        render(frame, area, self, shared);
     }
 }
 
-fn render(frame: &mut Frame, area: Rect, h: &HelpState) {
+fn render(frame: &mut Frame, area: Rect, h: &HelpState, shared: &Shared) {
     let inner = modal::frame_box(
         frame,
         outer(area),
         strings::HELP_TITLE.into(),
         theme::modal_border(),
     );
-    let all = lines(inner.width);
+    let all = lines(inner.width, shared);
     let max_scroll = (all.len() as u16).saturating_sub(inner.height);
     frame.render_widget(
         Paragraph::new(all).scroll((h.scroll.min(max_scroll), 0)),

@@ -8,3 +8,7 @@ pub mod confirm;
 pub mod day;
 pub mod help;
 pub mod search;
+// sign-in
+pub mod lock;
+pub mod staff;
+pub mod staff_form;

@@ -11,8 +11,11 @@ use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::day::DaySheet;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::phone::E164;
+use crate::domain::staff::credential::hash_secret;
+use crate::domain::staff::{Member, PasswordHash, Role, Secret};
 use crate::store::appointments::{self, NewAppointment};
 use crate::store::patients::{self, NewPatient};
+use crate::store::staff::NewStaff;
 use crate::store::{Store, consent, reference};
 use crate::tui::app::{App, Screen, update};
 use crate::tui::msg::Msg;
@@ -39,6 +42,34 @@ pub fn local(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
         .single()
         .unwrap()
         .with_timezone(&Utc)
+}
+
+/// Every fixture member's PIN (the admin's too: the store does not check the rules).
+pub const PIN: &str = "246810";
+
+/// The fixture's staff: (username, role).
+pub const STAFF: [(&str, Role); 3] = [
+    ("rosa", Role::Reception),
+    ("omar", Role::Manager),
+    ("lee", Role::Admin),
+];
+
+/// One Argon2id hash of [`PIN`] for every fixture (hashing per test would cost seconds).
+fn pin_hash() -> &'static PasswordHash {
+    static HASH: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_secret(&Secret::new(PIN), &[7; 16]).unwrap())
+}
+
+/// A fixture member as the worker signs them in.
+pub fn member(store: &Store, username: &str) -> Member {
+    let m = crate::store::staff::by_username(store.conn(), username)
+        .unwrap()
+        .unwrap();
+    Member {
+        id: m.id,
+        username: m.username,
+        role: m.role,
+    }
 }
 
 /// The fixture's ids, for assertions.
@@ -163,6 +194,15 @@ pub fn store() -> (Store, Ids) {
     );
     let ada_next = local(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), 11, 15);
     book(0, 0, 0, ada_next, AppointmentStatus::Booked);
+    for (username, role) in STAFF {
+        let row = NewStaff {
+            username,
+            display_name: username,
+            role,
+            hash: pin_hash(),
+        };
+        crate::store::staff::insert(conn, &row, booked_at).unwrap();
+    }
     let ids = Ids {
         today: today_ids,
         ada: patients[0],
@@ -172,12 +212,24 @@ pub fn store() -> (Store, Ids) {
     (store, ids)
 }
 
-/// An app with the fixture day and provider state loaded, as after start-up.
+/// An app with the fixture day and provider state loaded, as after the receptionist (rosa)
+/// signed in.
 pub fn loaded_app(store: &Store, width: u16, height: u16, banner: Option<&str>) -> App {
+    loaded_app_as(store, "rosa", (width, height), banner)
+}
+
+/// The same, signed in as `username`.
+pub fn loaded_app_as(
+    store: &Store,
+    username: &str,
+    (width, height): (u16, u16),
+    banner: Option<&str>,
+) -> App {
     let config = Config::default();
     let mut app = App::new(&config, today(), banner.map(String::from));
     update(&mut app, Msg::Resize { width, height });
-    let cmds = app.start();
+    assert!(app.start().is_empty(), "nothing loads before a sign-in");
+    let cmds = update(&mut app, Msg::SignedIn(Ok(member(store, username))));
     let crate::tui::msg::Cmd::LoadDay { generation, date } = cmds[0] else {
         panic!("start must load the day first: {cmds:?}");
     };
@@ -216,12 +268,14 @@ impl DayView for App {
     fn day(&self) -> &DayState {
         match &self.screen {
             Screen::Day(d) => d,
+            other => panic!("not the day view: {other:?}"),
         }
     }
 
     fn day_mut(&mut self) -> &mut DayState {
         match &mut self.screen {
             Screen::Day(d) => d,
+            other => panic!("not the day view: {other:?}"),
         }
     }
 }

@@ -2,6 +2,8 @@
 //! and the worker against an in-memory store.
 
 mod fixture;
+mod signin;
+mod staff_screen;
 mod update;
 mod view;
 mod worker;

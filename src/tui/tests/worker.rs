@@ -12,11 +12,12 @@ use crate::tui::worker::{Runner, Worker, coalesce};
 
 fn runner() -> (Runner, fixture::Ids) {
     let (store, ids) = fixture::store();
+    let rosa = fixture::member(&store, "rosa");
     let runner = Runner {
         store,
         config: Config::default(),
         clock: fixture::clock(),
-        actor: "desk".into(),
+        actor: Some(rosa),
     };
     (runner, ids)
 }
@@ -64,7 +65,13 @@ fn set_status_persists_and_audits_with_the_actor() {
     );
     let audit = store::audit::for_subject(conn, &format!("appointment:{id}")).unwrap();
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].actor, "desk");
+    assert_eq!(audit[0].actor, "rosa");
+    let rosa = fixture::member(&r.store, "rosa");
+    assert_eq!(
+        audit[0].actor_id,
+        Some(rosa.id.0),
+        "the record names her id"
+    );
 }
 
 #[test]

@@ -23,6 +23,7 @@ use crate::store::patients::NewPatient;
 use crate::store::{self, Store, StoreError};
 
 mod history;
+pub mod staff;
 
 const FIRST_NAMES: &str = include_str!("../../../assets/demo/first_names.txt");
 const LAST_NAMES: &str = include_str!("../../../assets/demo/last_names.txt");

@@ -135,8 +135,16 @@ fn a_wrong_secret_fails_and_five_in_a_row_lock_for_five_minutes() {
     let wrong = Secret::new("000111");
     for i in 0..4 {
         let e = sign_in(&mut store, "bo", &wrong, t(9, i)).unwrap_err();
-        assert!(matches!(e, SignInError::Wrong), "{e}");
+        let left = 4 - i;
+        assert!(
+            matches!(e, SignInError::Wrong { tries_left: Some(n) } if n == left),
+            "{e}"
+        );
+        assert!(e.to_string().contains(&format!("{left} tr")), "{e}");
     }
+    // An unknown username says nothing about tries.
+    let e = sign_in(&mut store, "nobody", &wrong, t(9, 4)).unwrap_err();
+    assert_eq!(e.to_string(), "wrong username or PIN/password");
     let e = sign_in(&mut store, "bo", &wrong, t(9, 4)).unwrap_err();
     let until = t(9, 4) + Duration::minutes(5);
     assert!(
@@ -170,7 +178,8 @@ fn a_wrong_secret_fails_and_five_in_a_row_lock_for_five_minutes() {
             .iter()
             .filter(|a| *a == "staff.sign_in_failed")
             .count(),
-        5
+        6,
+        "five for bo, one for the unknown username"
     );
     assert_eq!(actions.iter().filter(|a| *a == "staff.locked").count(), 1);
     assert_eq!(
@@ -191,7 +200,7 @@ fn a_success_between_failures_starts_the_count_again() {
     sign_in(&mut store, "bo", &Secret::new(PIN), t(9, 5)).unwrap();
     for i in 0..4 {
         let e = sign_in(&mut store, "bo", &Secret::new("000111"), t(9, 10 + i)).unwrap_err();
-        assert!(matches!(e, SignInError::Wrong), "attempt {i}: {e}");
+        assert!(matches!(e, SignInError::Wrong { .. }), "attempt {i}: {e}");
     }
 }
 
@@ -229,7 +238,7 @@ fn a_disabled_member_cannot_sign_in_and_their_history_stays_theirs() {
     assert_eq!(e.to_string(), "this account is disabled; ask an admin");
     let e = sign_in(&mut store, "bo", &Secret::new("000111"), t(9, 7)).unwrap_err();
     assert!(
-        matches!(e, SignInError::Wrong),
+        matches!(e, SignInError::Wrong { .. }),
         "a wrong secret says nothing more"
     );
     let after = store::audit::by_member(store.conn(), bo.id.0, 100).unwrap();
@@ -258,7 +267,7 @@ fn a_reset_lifts_the_lock_and_only_the_new_secret_works() {
     reset(&mut store, &admin, "bo", &Secret::new("739104"), t(9, 6)).unwrap();
     assert!(matches!(
         sign_in(&mut store, "bo", &Secret::new(PIN), t(9, 7)),
-        Err(SignInError::Wrong)
+        Err(SignInError::Wrong { .. })
     ));
     assert!(sign_in(&mut store, "bo", &Secret::new("739104"), t(9, 8)).is_ok());
 }

@@ -196,7 +196,8 @@ impl ScreenState for DayState {
             }
             Action::OpenSearch => ScreenReply::open(Modal::Search(SearchState::default())),
             Action::Mark(to) => self.mark(to, shared),
-            Action::OpenHelp | Action::Accept | Action::Close | Action::Quit => ScreenReply::none(),
+            // Help, quit, lock and screen switches are the app's; the rest mean nothing here.
+            _ => ScreenReply::none(),
         }
     }
 
