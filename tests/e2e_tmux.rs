@@ -482,8 +482,7 @@ fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owne
 
 #[test]
 fn left_alone_the_console_locks_hides_the_day_and_gives_it_back_to_the_same_member() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     // Five idle minutes (the default) pass in five real seconds.
