@@ -12,11 +12,15 @@ use super::keymap::{self, Context};
 use super::modal::Modal;
 use super::msg::{Action, Cmd, Msg};
 use super::overlay::OverlayReply;
-use super::screen::{ScreenReply, ScreenState};
+use super::screen::{Go, ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
+// managers
+use super::screens::{audit, stats, templates};
+use super::strings;
+use crate::domain::ids::PatientId;
 
 /// Declares the `Screen` enum and its uniform view as a [`ScreenState`], from one line per
 /// screen.
@@ -48,6 +52,10 @@ macro_rules! screens {
 
 screens! {
     Day(day::DayState),
+    // managers
+    Stats(stats::StatsState),
+    Templates(templates::TemplatesState),
+    Audit(audit::AuditState),
 }
 
 /// Everything the console shows.
@@ -57,6 +65,8 @@ pub struct App {
     pub screen: Screen,
     /// Boxes over the screen; the top one gets the keys first.
     pub modals: Vec<Modal>,
+    /// managers: the screens under this one, kept as they were left (`Go::Back` returns).
+    pub behind: Vec<Screen>,
 }
 
 impl App {
@@ -70,6 +80,7 @@ impl App {
             shared,
             screen,
             modals: Vec::new(),
+            behind: Vec::new(),
         }
     }
 
@@ -114,7 +125,59 @@ impl App {
             self.modals.push(modal);
             self.shared.touch();
         }
-        reply.cmds
+        let mut cmds = reply.cmds;
+        if let Some(go) = reply.go {
+            cmds.extend(self.go(go));
+        }
+        // A screen's keys may change with its mode (editing, a drill-down): the footer follows.
+        self.shared.screen_context = self.screen.state().context();
+        cmds
+    }
+
+    /// managers: show another screen.
+    fn go(&mut self, go: Go) -> Vec<Cmd> {
+        self.shared.touch();
+        let today = self.shared.today;
+        match go {
+            Go::Back => match self.behind.pop() {
+                Some(previous) => {
+                    self.screen = previous;
+                    // Fresh data for what was left (the day may have changed meanwhile).
+                    self.screen.state_mut().start(&mut self.shared)
+                }
+                None => Vec::new(),
+            },
+            Go::Statistics => self.push(Screen::Stats(stats::StatsState::new(today))),
+            Go::Templates => self.push(Screen::Templates(templates::TemplatesState::default())),
+            Go::Audit => self.push(Screen::Audit(audit::AuditState::default())),
+            Go::Appointment { patient, start } => {
+                if !self.behind.is_empty() {
+                    self.screen = self.behind.remove(0);
+                    self.behind.clear();
+                }
+                self.shared.screen_context = self.screen.state().context();
+                self.screen
+                    .state_mut()
+                    .show_appointment(patient, start, &mut self.shared)
+                    .unwrap_or_default()
+            }
+            Go::Patient(id) => self.open_patient(id),
+        }
+    }
+
+    fn push(&mut self, screen: Screen) -> Vec<Cmd> {
+        let previous = std::mem::replace(&mut self.screen, screen);
+        self.behind.push(previous);
+        self.shared.screen_context = self.screen.state().context();
+        self.screen.state_mut().start(&mut self.shared)
+    }
+
+    /// Hook for the patient screen, built in parallel by the reception work: replace this
+    /// body with `self.push(Screen::Patient(..))` once it exists.
+    fn open_patient(&mut self, _id: PatientId) -> Vec<Cmd> {
+        self.shared
+            .toast(ToastKind::Info, strings::PATIENT_SCREEN_MISSING.to_string());
+        Vec::new()
     }
 
     /// Whatever the top modal asked for.
@@ -208,6 +271,10 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             let reply = app.screen.state_mut().on_action(a, &mut app.shared);
             app.follow_screen(reply)
         }
-        None => Vec::new(),
+        None => {
+            // managers: typing into a screen's field.
+            let reply = app.screen.state_mut().on_unbound_key(&ev, &mut app.shared);
+            app.follow_screen(reply)
+        }
     }
 }

@@ -9,6 +9,15 @@ use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::AppointmentId;
 use crate::domain::staff::Action as StaffAction;
 use crate::workflow::day::ProviderStatus;
+// managers
+use crate::domain::audit::AuditRecord;
+use crate::domain::message::MessageKind;
+use crate::domain::stats::{Period, StatsReport};
+use crate::workflow::audit::ChainReport;
+use crate::workflow::compliance::ComplianceReport;
+use crate::workflow::consent_review::ConsentReview;
+use crate::workflow::manager_views::{AuditQuery, DrillLine, TemplateText};
+use crate::workflow::template_editor::TemplatePreview;
 
 /// Something that happened: a key, a resize, a tick, or a result from the worker.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +54,33 @@ pub enum Msg {
     Terminated {
         signal: &'static str,
     },
+    // managers: the statistics, templates and audit screens' results.
+    StatsLoaded {
+        generation: u64,
+        result: Result<Box<StatsReport>, String>,
+    },
+    StatsDrilled {
+        generation: u64,
+        result: Result<Vec<DrillLine>, String>,
+    },
+    /// The statistics CSV was written (its path) or not (why).
+    StatsExported(Result<String, String>),
+    TemplatesLoaded(Result<Vec<TemplateText>, String>),
+    TemplatePreviewed {
+        generation: u64,
+        preview: Box<TemplatePreview>,
+    },
+    TemplateSaved {
+        kind: MessageKind,
+        result: Result<(), String>,
+    },
+    AuditLoaded {
+        generation: u64,
+        result: Result<Vec<AuditRecord>, String>,
+    },
+    AuditVerified(Result<ChainReport, String>),
+    ComplianceReviewed(Result<Box<ComplianceReport>, String>),
+    ConsentReviewed(Result<Box<ConsentReview>, String>),
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -64,6 +100,38 @@ pub enum Cmd {
     },
     LoadProvider,
     Quit,
+    // managers
+    LoadStats {
+        generation: u64,
+        period: Period,
+    },
+    /// The drill-down's lines for these appointments (from `StatsReport::appointments_behind`).
+    DrillStats {
+        generation: u64,
+        ids: Vec<AppointmentId>,
+    },
+    /// Write the period's statistics as CSV next to the database.
+    ExportStats {
+        period: Period,
+    },
+    LoadTemplates,
+    /// Render and judge a template body being edited (every keystroke).
+    PreviewTemplate {
+        generation: u64,
+        kind: MessageKind,
+        body: String,
+    },
+    SaveTemplate {
+        kind: MessageKind,
+        body: String,
+    },
+    LoadAudit {
+        generation: u64,
+        query: AuditQuery,
+    },
+    VerifyAudit,
+    ReviewCompliance,
+    ReviewConsent,
 }
 
 impl Cmd {
@@ -77,6 +145,15 @@ impl Cmd {
             }
             Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
             Cmd::Quit => None,
+            // managers
+            Cmd::LoadStats { .. } | Cmd::DrillStats { .. } => Some(StaffAction::ViewStatistics),
+            Cmd::ExportStats { .. } => Some(StaffAction::ExportData),
+            Cmd::LoadTemplates | Cmd::PreviewTemplate { .. } => Some(StaffAction::ViewTemplates),
+            Cmd::SaveTemplate { .. } => Some(StaffAction::EditTemplates),
+            Cmd::LoadAudit { .. } => Some(StaffAction::ViewAudit),
+            Cmd::VerifyAudit => Some(StaffAction::VerifyAudit),
+            Cmd::ReviewCompliance => Some(StaffAction::ReviewAudit),
+            Cmd::ReviewConsent => Some(StaffAction::ReviewConsent),
         }
     }
 }
@@ -104,4 +181,30 @@ pub enum Action {
     /// No / close (Esc).
     Close,
     Quit,
+    // managers
+    OpenStatistics,
+    OpenTemplates,
+    OpenAudit,
+    /// Move sideways within a screen (tiles, tabs, the cursor).
+    Left,
+    Right,
+    /// The next preset period / a custom one.
+    NextPeriod,
+    CustomPeriod,
+    NextView,
+    PrevView,
+    Export,
+    /// Open the patient screen of the selected line.
+    OpenPatient,
+    Save,
+    /// Delete before / at the cursor while typing.
+    Backspace,
+    Delete,
+    Edit,
+    VerifyChain,
+    ComplianceReview,
+    ConsentReview,
+    Filter,
+    /// Load the next (older) page.
+    More,
 }

@@ -51,6 +51,10 @@ pub mod search_header {
 }
 
 /// Help overlay section titles.
+/// managers: what opening a patient says until the patient screen exists.
+pub const PATIENT_SCREEN_MISSING: &str =
+    "The patient screen is not in this version yet; Enter opens the day of the appointment";
+
 pub mod section {
     pub const DAY: &str = "Day view";
     pub const SEARCH: &str = "Patient search";
@@ -58,6 +62,14 @@ pub mod section {
     pub const HELP: &str = "This help";
     pub const ANYWHERE: &str = "Anywhere";
     pub const LEGEND: &str = "Symbols";
+    // managers
+    pub const STATS: &str = "Statistics";
+    pub const STATS_DRILL: &str = "Statistics: appointments behind a number";
+    pub const STATS_PERIOD: &str = "Statistics: custom period";
+    pub const TEMPLATES: &str = "Templates";
+    pub const TEMPLATE_EDIT: &str = "Templates: editing";
+    pub const AUDIT: &str = "Audit";
+    pub const AUDIT_FILTER: &str = "Audit: filter";
 }
 
 /// The symbol legend shown at the end of the help overlay.

@@ -8,3 +8,7 @@ pub mod confirm;
 pub mod day;
 pub mod help;
 pub mod search;
+// managers
+pub mod audit;
+pub mod stats;
+pub mod templates;

@@ -216,12 +216,14 @@ impl DayView for App {
     fn day(&self) -> &DayState {
         match &self.screen {
             Screen::Day(d) => d,
+            other => panic!("not the day view: {other:?}"),
         }
     }
 
     fn day_mut(&mut self) -> &mut DayState {
         match &mut self.screen {
             Screen::Day(d) => d,
+            other => panic!("not the day view: {other:?}"),
         }
     }
 }

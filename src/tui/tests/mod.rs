@@ -5,3 +5,6 @@ mod fixture;
 mod update;
 mod view;
 mod worker;
+// managers
+mod managers;
+mod managers_text;

@@ -1,0 +1,282 @@
+//! Drawing the audit screen: the part tabs, then the part's lines (the log with its filter,
+//! the chain's verdict, the compliance findings, the consent review), scrolled. Reads the
+//! state only.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::super::layout::line;
+use super::super::super::shared::Shared;
+use super::super::super::theme;
+use super::super::super::widgets::text::{fit, pad};
+use super::{AuditState, Part, Pending};
+use crate::domain::consent_history::ConsentFinding;
+use crate::workflow::consent_review::{ConsentReview, ReviewLine};
+
+pub fn draw(frame: &mut Frame, body: Rect, s: &AuditState, shared: &Shared) {
+    if body.height < 4 {
+        return;
+    }
+    let mut tabs = vec![Span::raw(" ")];
+    for p in Part::ALL {
+        let style = if p == s.part {
+            theme::selected()
+        } else {
+            theme::dim()
+        };
+        tabs.push(Span::styled(format!(" {} ", p.label()), style));
+        tabs.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(tabs)), line(body, body.y));
+    let lines = match s.part {
+        Part::Log => log_lines(s, shared.tz, body.width),
+        Part::Chain => chain_lines(s),
+        Part::Compliance => compliance_lines(s, shared.tz),
+        Part::Consent => consent_lines(s, shared.tz),
+    };
+    let rest = Rect::new(body.x, body.y + 1, body.width, body.height - 1);
+    let max_scroll = lines.len().saturating_sub(usize::from(rest.height));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .skip(s.scroll.min(max_scroll))
+        .map(|l| fit_line(l, rest.width))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// Cut a one-span line to the width (long JSON details must not wrap into the next row).
+fn fit_line(l: Line<'static>, w: u16) -> Line<'static> {
+    let style = l.style;
+    let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+    Line::styled(fit(&text, w), style)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn when(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%-d %b %Y %H:%M").to_string()
+}
+
+fn log_lines(s: &AuditState, tz: Tz, w: u16) -> Vec<Line<'static>> {
+    let filter = if s.filter_text.is_empty() {
+        "none (the whole log)".to_string()
+    } else {
+        s.filter_text.clone()
+    };
+    let head = match (&s.typing, &s.typing_error) {
+        (Some(t), None) => Line::styled(
+            format!(" Filter (staff: action: from: to: patient:): {t}█"),
+            theme::selected(),
+        ),
+        (Some(t), Some(e)) => Line::styled(format!(" {t}█ — {e}"), theme::warning()),
+        (None, _) => Line::styled(
+            format!(
+                " Filter: {filter} · {} shown{}",
+                plural(s.records.len(), "record"),
+                match (s.loading, s.exhausted) {
+                    (true, _) => " · loading…",
+                    (false, false) => " · m: older",
+                    (false, true) => "",
+                }
+            ),
+            theme::section(),
+        ),
+    };
+    let mut out = vec![head];
+    if let Some(e) = &s.error {
+        out.push(Line::styled(
+            format!(" Cannot read the log: {e}"),
+            theme::warning(),
+        ));
+    }
+    let detail_w = w.saturating_sub(1 + 18 + 11 + 21 + 13);
+    out.push(Line::styled(
+        format!(
+            " {} {} {} {} {}",
+            pad("when", 17),
+            pad("who", 10),
+            pad("action", 20),
+            pad("about", 12),
+            "detail"
+        ),
+        theme::table_header(),
+    ));
+    for r in &s.records {
+        let e = &r.entry;
+        out.push(Line::raw(format!(
+            " {} {} {} {} {}",
+            pad(&when(e.at, tz), 17),
+            pad(&e.actor, 10),
+            pad(&e.action, 20),
+            pad(&e.subject, 12),
+            fit(&e.detail, detail_w)
+        )));
+    }
+    if s.records.is_empty() && !s.loading && s.error.is_none() {
+        out.push(Line::raw(" No records match."));
+    }
+    out
+}
+
+fn pending<'a, T>(p: &'a Pending<T>, what: &str) -> Result<&'a T, Vec<Line<'static>>> {
+    match p {
+        Pending::Done(Ok(x)) => Ok(x),
+        Pending::Done(Err(e)) => Err(vec![Line::styled(
+            format!(" The {what} failed: {e}"),
+            theme::warning(),
+        )]),
+        Pending::Running => Err(vec![Line::raw(format!(" Running the {what}…"))]),
+        Pending::NotAsked => Err(vec![Line::raw(format!(" The {what} has not run yet."))]),
+    }
+}
+
+fn chain_lines(s: &AuditState) -> Vec<Line<'static>> {
+    let r = match pending(&s.chain, "verification") {
+        Ok(r) => r,
+        Err(lines) => return lines,
+    };
+    match &r.broken {
+        None => vec![
+            Line::styled(
+                format!(
+                    " Intact: {}, each chained to the one before.",
+                    plural(r.records, "record")
+                ),
+                theme::online(Some(true)),
+            ),
+            Line::raw(" No record was changed, removed or reordered. (v: verify again)"),
+        ],
+        Some(why) => vec![
+            Line::styled(
+                format!(" BROKEN after {} good records: {why}", r.records),
+                theme::warning(),
+            ),
+            Line::raw(" Keep a copy of this database as it is, and report it."),
+        ],
+    }
+}
+
+fn compliance_lines(s: &AuditState, tz: Tz) -> Vec<Line<'static>> {
+    let r = match pending(&s.compliance, "compliance review") {
+        Ok(r) => r,
+        Err(lines) => return lines,
+    };
+    let mut out = vec![Line::styled(
+        format!(
+            " Today's PHI gate over {} templates and {} texts that left or wait to leave:",
+            r.templates_checked, r.messages_checked
+        ),
+        theme::section(),
+    )];
+    if r.findings.is_empty() {
+        out.push(Line::styled(
+            " No findings: nothing the gate would refuse today.",
+            theme::online(Some(true)),
+        ));
+    }
+    for f in &r.findings {
+        out.push(Line::styled(
+            format!(
+                " {}  {}: {}",
+                when(f.when, tz),
+                f.place.label(),
+                f.problem.label()
+            ),
+            theme::warning(),
+        ));
+    }
+    out
+}
+
+fn finding_words(f: &ConsentFinding, tz: Tz) -> String {
+    match f {
+        ConsentFinding::StaleOptIn {
+            since,
+            method,
+            evidence,
+        } => format!(
+            "opted in {} by {} ({evidence})",
+            when(*since, tz),
+            method.label()
+        ),
+        ConsentFinding::OptInWithoutEvidence { since } => {
+            format!("opt-in of {} has no evidence", when(*since, tz))
+        }
+        ConsentFinding::SentWithoutConsent {
+            message,
+            kind,
+            sent_at,
+            state,
+        } => format!(
+            "message {message} ({kind}) sent {} while {state}",
+            when(*sent_at, tz)
+        ),
+    }
+}
+
+fn section(out: &mut Vec<Line<'static>>, title: &str, lines: &[ReviewLine], none: &str, tz: Tz) {
+    out.push(Line::styled(
+        format!(" {title}: {}", lines.len()),
+        theme::section(),
+    ));
+    if lines.is_empty() {
+        out.push(Line::styled(format!("   {none}"), theme::dim()));
+    }
+    for l in lines {
+        out.push(Line::styled(
+            format!(
+                "   patient {} {} {}",
+                pad(&l.patient_id.to_string(), 6),
+                pad(&l.name, 24),
+                finding_words(&l.finding, tz)
+            ),
+            Style::new(),
+        ));
+    }
+}
+
+fn consent_lines(s: &AuditState, tz: Tz) -> Vec<Line<'static>> {
+    let r: &ConsentReview = match pending(&s.consent, "consent review") {
+        Ok(r) => r,
+        Err(lines) => return lines,
+    };
+    let mut out = vec![Line::raw(format!(
+        " Checked {} patients and {} texts sent.",
+        r.patients_checked, r.texts_checked
+    ))];
+    section(
+        &mut out,
+        "Texts sent without consent valid at that moment (must be none)",
+        &r.sent_without_consent,
+        "none, as it must be",
+        tz,
+    );
+    if !r.sent_without_consent.is_empty() {
+        out.push(Line::styled(
+            " This must never happen: keep a copy of the database and report it.",
+            theme::warning(),
+        ));
+    }
+    section(
+        &mut out,
+        "Opt-ins older than 12 months (ask the patient to re-confirm)",
+        &r.stale_opt_ins,
+        "none",
+        tz,
+    );
+    section(
+        &mut out,
+        "Opt-ins without evidence (no texts go until it is recorded)",
+        &r.opt_ins_without_evidence,
+        "none",
+        tz,
+    );
+    out
+}
