@@ -190,11 +190,16 @@ impl ScreenState for AuditState {
                     Part::Chain => self.chain != Pending::NotAsked,
                     Part::Compliance => self.compliance != Pending::NotAsked,
                     Part::Consent => self.consent != Pending::NotAsked,
-                    Part::Log => true,
+                    // The reviews add their own records: show the log as it is now.
+                    Part::Log => false,
                 };
                 self.scroll = 0;
                 self.part = part;
-                if asked { Vec::new() } else { self.run(part) }
+                match (part, asked) {
+                    (Part::Log, _) => vec![self.load(false, shared)],
+                    (_, true) => Vec::new(),
+                    (p, false) => self.run(p),
+                }
             }
             Action::Up => {
                 self.scroll_by(-1, shared);

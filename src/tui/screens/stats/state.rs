@@ -58,11 +58,36 @@ impl Tile {
     pub fn fraction_words(self) -> (&'static str, &'static str) {
         match self {
             Self::NoShow => ("no-shows", "attended or no-show"),
-            Self::LateCancel => ("cancelled under 24 h before", "booked"),
+            Self::LateCancel => ("late cancellations", "booked"),
             Self::Confirmation => ("confirmed", "reminded"),
             Self::Coverage => ("reminder delivered", "eligible for one"),
             Self::Failures => ("reminders failed", "handed to the provider"),
             Self::OptOuts => ("opt-outs", "patients"),
+        }
+    }
+
+    /// How it is counted (SPEC §7, docs/STATISTICS.md), shown under the bars when there is
+    /// room.
+    pub fn definition(self) -> &'static str {
+        match self {
+            Self::NoShow => {
+                "No-show rate: no-shows ÷ (attended + no-shows), appointments that started in the period. Never-marked ones count nowhere."
+            }
+            Self::LateCancel => {
+                "Late-cancellation rate: cancelled with under 24 hours' notice ÷ every appointment that started in the period, cancelled ones included."
+            }
+            Self::Confirmation => {
+                "Confirmation rate: confirmed before the start (reply or desk) ÷ reminded, among appointments not cancelled."
+            }
+            Self::Coverage => {
+                "Reminder coverage: a reminder delivered ÷ eligible for one (consent, mobile number, booked in time). Enter lists the gap."
+            }
+            Self::Failures => {
+                "Delivery failures: reminders failed or undelivered ÷ handed to the provider. Blocked or withdrawn texts never left."
+            }
+            Self::OptOuts => {
+                "Opt-outs: patients who opted out in the period (STOP, desk or provider); per week in the weekly trend."
+            }
         }
     }
 

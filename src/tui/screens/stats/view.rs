@@ -177,6 +177,22 @@ fn bars(frame: &mut Frame, area: Rect, s: &StatsState, r: &StatsReport) {
         };
         lines.push(Line::styled(fit(&text, area.width), style));
     }
+    // Room left: what the number means.
+    let used = lines.len() as u16;
+    if area.height >= used + 3 {
+        let rest = Rect::new(
+            area.x + 1,
+            area.y + used + 1,
+            area.width.saturating_sub(2),
+            area.height - used - 1,
+        );
+        frame.render_widget(
+            Paragraph::new(s.tile.definition())
+                .style(theme::dim())
+                .wrap(Wrap { trim: true }),
+            rest,
+        );
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -317,8 +333,9 @@ fn caption_text(s: &StatsState, r: &StatsReport) -> String {
         Some(row) if s.tile == Tile::OptOuts => {
             format!("{}: {} opt-outs", row.label, row.value_text(s.tile))
         }
+        Some(row) if row.whole == 0 => format!("{}: nothing to count", row.label),
         Some(row) => format!(
-            "{}: {} {part_words} of {} {whole_words} ({}) · Enter: the appointments",
+            "{}: {} {part_words} of {} {whole_words} ({}) · Enter lists them",
             row.label,
             row.part,
             row.whole,

@@ -124,6 +124,11 @@ fn preview_lines(p: &TemplatePreview) -> Vec<Line<'static>> {
         ));
     }
     out.push(match &p.refusal {
+        // The gate's own words are above; no need to say them twice.
+        Some(why) if p.verdict.blocked && *why == p.verdict.summary() => Line::styled(
+            " Cannot be saved: the PHI check blocks it (see above).",
+            theme::warning(),
+        ),
         Some(why) => Line::styled(format!(" Cannot be saved: {why}"), theme::warning()),
         None => Line::styled(" Can be saved.", theme::online(Some(true))),
     });
