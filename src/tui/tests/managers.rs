@@ -317,3 +317,57 @@ fn the_statistics_screen_never_panics_at_any_size() {
     assert!(s.drill_target().is_none());
     assert!(s.context() == crate::tui::keymap::Context::Stats);
 }
+
+#[test]
+fn every_manager_command_names_its_permission() {
+    use crate::domain::message::MessageKind;
+    use crate::domain::staff::Action as A;
+    use crate::workflow::manager_views::AuditQuery;
+    let period = Period::preset(Preset::Last4Weeks, today());
+    let table = [
+        (
+            Cmd::LoadStats {
+                generation: 1,
+                period,
+            },
+            A::ViewStatistics,
+        ),
+        (
+            Cmd::DrillStats {
+                generation: 1,
+                ids: Vec::new(),
+            },
+            A::ViewStatistics,
+        ),
+        (Cmd::ExportStats { period }, A::ExportData),
+        (Cmd::LoadTemplates, A::ViewTemplates),
+        (
+            Cmd::PreviewTemplate {
+                generation: 1,
+                kind: MessageKind::Reminder24h,
+                body: String::new(),
+            },
+            A::ViewTemplates,
+        ),
+        (
+            Cmd::SaveTemplate {
+                kind: MessageKind::Reminder24h,
+                body: String::new(),
+            },
+            A::EditTemplates,
+        ),
+        (
+            Cmd::LoadAudit {
+                generation: 1,
+                query: AuditQuery::default(),
+            },
+            A::ViewAudit,
+        ),
+        (Cmd::VerifyAudit, A::VerifyAudit),
+        (Cmd::ReviewCompliance, A::ReviewAudit),
+        (Cmd::ReviewConsent, A::ReviewConsent),
+    ];
+    for (cmd, action) in table {
+        assert_eq!(cmd.permission(), Some(action), "{cmd:?}");
+    }
+}
