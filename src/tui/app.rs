@@ -263,7 +263,9 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     match action {
         // Help is the same on every screen.
         Some(Action::OpenHelp) => {
-            app.modals.push(Modal::Help(HelpState::default()));
+            // managers: opened at the keys of the screen it was asked from.
+            let at = HelpState::at(app.screen.state().context(), app.shared.modal_rect());
+            app.modals.push(Modal::Help(at));
             app.shared.touch();
             Vec::new()
         }

@@ -134,6 +134,15 @@ fn p_steps_through_the_presets_and_f_takes_a_typed_period() {
     assert_eq!(stats(&app).preset, Some(Preset::Last12Weeks));
     assert_eq!(stats(&app).period.days(), 84);
     press(&mut app, &mut runner, KeyCode::Char('f'));
+    let shown = format!("{} {}", stats(&app).period.from, stats(&app).period.to);
+    assert_eq!(
+        stats(&app).typing.as_deref(),
+        Some(shown.as_str()),
+        "starts from the current one"
+    );
+    for _ in 0..shown.len() {
+        press(&mut app, &mut runner, KeyCode::Backspace);
+    }
     // Letters type while the period is typed: q does not quit, p does not change the preset.
     keys(&mut app, &mut runner, "2026-11-02 to 2026-11-0q");
     press(&mut app, &mut runner, KeyCode::Enter);

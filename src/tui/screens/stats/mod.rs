@@ -269,7 +269,8 @@ impl ScreenState for StatsState {
             Action::Accept => return self.open_drill(shared),
             Action::NextPeriod => return vec![self.next_preset(shared)].into(),
             Action::CustomPeriod => {
-                self.typing = Some(String::new());
+                // The current period, to change one end of it.
+                self.typing = Some(format!("{} {}", self.period.from, self.period.to));
                 self.typing_error = None;
             }
             Action::Export => {
