@@ -224,6 +224,19 @@ fn l_shows_the_log_newest_first_and_a_filter_narrows_it() {
             .iter()
             .all(|r| r.entry.action.starts_with("consent"))
     );
+    press(&mut app, &mut runner, KeyCode::Down);
+    let a = audit(&app);
+    assert_eq!(a.selected, 1);
+    let shown = render(&app, 80, 24);
+    let title = format!("record {} · consent.opt_in", a.records[1].id);
+    assert!(
+        shown.contains(&title),
+        "the selected record's detail:\n{shown}"
+    );
+    for _ in 0..5 {
+        press(&mut app, &mut runner, KeyCode::Down);
+    }
+    assert_eq!(audit(&app).selected, 2, "stops at the last");
     press(&mut app, &mut runner, KeyCode::Char('f'));
     type_text(&mut app, &mut runner, " patient:x");
     press(&mut app, &mut runner, KeyCode::Enter);

@@ -75,8 +75,10 @@ pub struct AuditState {
     /// The last page was short: there is nothing older.
     pub exhausted: bool,
     pub error: Option<String>,
-    /// First line shown of the current part.
+    /// First line shown of the current part (in the log: the first record shown).
     pub scroll: usize,
+    /// The log's selected record (its whole detail shows below the list).
+    pub selected: usize,
     pub chain: Pending<ChainReport>,
     pub compliance: Pending<Box<ComplianceReport>>,
     pub consent: Pending<Box<ConsentReview>>,
@@ -93,6 +95,7 @@ impl AuditState {
         } else {
             self.records.clear();
             self.scroll = 0;
+            self.selected = 0;
             self.exhausted = false;
         }
         Cmd::LoadAudit {
@@ -101,14 +104,33 @@ impl AuditState {
         }
     }
 
+    /// `delta` ±1 a line, ±2 a page. In the log the selection moves and the list follows it;
+    /// elsewhere the text scrolls.
     fn scroll_by(&mut self, delta: isize, shared: &Shared) {
-        let page = usize::from(shared.body().height.saturating_sub(3)).max(1) as isize;
+        let body = shared.body().height;
+        let page = if self.part == Part::Log {
+            // tabs, filter, column heads, the detail below
+            body.saturating_sub(3 + view::DETAIL_LINES)
+        } else {
+            body.saturating_sub(1)
+        };
+        let page = usize::from(page).max(1);
         let step = match delta {
-            2 => page,
-            -2 => -page,
+            2 => page as isize,
+            -2 => -(page as isize),
             d => d,
         };
-        self.scroll = (self.scroll as isize + step).max(0) as usize;
+        if self.part != Part::Log {
+            self.scroll = (self.scroll as isize + step).max(0) as usize;
+            return;
+        }
+        let last = self.records.len().saturating_sub(1);
+        self.selected = (self.selected as isize + step).clamp(0, last as isize) as usize;
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + page {
+            self.scroll = self.selected + 1 - page;
+        }
     }
 
     fn on_typing(&mut self, action: Action, shared: &mut Shared) -> ScreenReply {

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::super::layout::line;
 use super::super::super::shared::Shared;
@@ -33,13 +33,13 @@ pub fn draw(frame: &mut Frame, body: Rect, s: &AuditState, shared: &Shared) {
         tabs.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(tabs)), line(body, body.y));
+    let rest = Rect::new(body.x, body.y + 1, body.width, body.height - 1);
     let lines = match s.part {
-        Part::Log => log_lines(s, shared.tz, body.width),
+        Part::Log => return draw_log(frame, rest, s, shared.tz),
         Part::Chain => chain_lines(s),
         Part::Compliance => compliance_lines(s, shared.tz),
         Part::Consent => consent_lines(s, shared.tz),
     };
-    let rest = Rect::new(body.x, body.y + 1, body.width, body.height - 1);
     let max_scroll = lines.len().saturating_sub(usize::from(rest.height));
     let lines: Vec<Line> = lines
         .into_iter()
@@ -64,19 +64,23 @@ fn when(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%-d %b %Y %H:%M").to_string()
 }
 
-fn log_lines(s: &AuditState, tz: Tz, w: u16) -> Vec<Line<'static>> {
+/// Lines the selected record's full detail takes at the bottom of the log.
+pub const DETAIL_LINES: u16 = 4;
+
+fn log_head(s: &AuditState) -> Line<'static> {
     let filter = if s.filter_text.is_empty() {
         "none (the whole log)".to_string()
     } else {
         s.filter_text.clone()
     };
-    let head = match (&s.typing, &s.typing_error) {
-        (Some(t), None) => Line::styled(
+    match (&s.typing, &s.typing_error, &s.error) {
+        (Some(t), None, _) => Line::styled(
             format!(" Filter (staff: action: from: to: patient:): {t}█"),
             theme::selected(),
         ),
-        (Some(t), Some(e)) => Line::styled(format!(" {t}█ — {e}"), theme::warning()),
-        (None, _) => Line::styled(
+        (Some(t), Some(e), _) => Line::styled(format!(" {t}█ — {e}"), theme::warning()),
+        (None, _, Some(e)) => Line::styled(format!(" Cannot read the log: {e}"), theme::warning()),
+        (None, _, None) => Line::styled(
             format!(
                 " Filter: {filter} · {} shown{}",
                 plural(s.records.len(), "record"),
@@ -88,41 +92,80 @@ fn log_lines(s: &AuditState, tz: Tz, w: u16) -> Vec<Line<'static>> {
             ),
             theme::section(),
         ),
-    };
-    let mut out = vec![head];
-    if let Some(e) = &s.error {
-        out.push(Line::styled(
-            format!(" Cannot read the log: {e}"),
-            theme::warning(),
-        ));
     }
+}
+
+/// The log: filter, column heads, a window of records with the selected one marked, and the
+/// selected record's whole detail (a template's old and new text, an export's rows) below.
+fn draw_log(frame: &mut Frame, area: Rect, s: &AuditState, tz: Tz) {
+    if area.height < 3 {
+        return;
+    }
+    let w = area.width;
+    frame.render_widget(Paragraph::new(fit_line(log_head(s), w)), line(area, area.y));
     let detail_w = w.saturating_sub(1 + 18 + 11 + 21 + 13);
-    out.push(Line::styled(
-        format!(
-            " {} {} {} {} {}",
-            pad("when", 17),
-            pad("who", 10),
-            pad("action", 20),
-            pad("about", 12),
-            "detail"
-        ),
-        theme::table_header(),
-    ));
-    for r in &s.records {
-        let e = &r.entry;
-        out.push(Line::raw(format!(
-            " {} {} {} {} {}",
-            pad(&when(e.at, tz), 17),
-            pad(&e.actor, 10),
-            pad(&e.action, 20),
-            pad(&e.subject, 12),
-            fit(&e.detail, detail_w)
-        )));
-    }
+    let head = format!(
+        " {} {} {} {} {}",
+        pad("when", 17),
+        pad("who", 10),
+        pad("action", 20),
+        pad("about", 12),
+        "detail"
+    );
+    frame.render_widget(
+        Paragraph::new(fit(&head, w)).style(theme::table_header()),
+        line(area, area.y + 1),
+    );
+    let detail_h = if area.height >= DETAIL_LINES + 5 {
+        DETAIL_LINES
+    } else {
+        0
+    };
+    let list = Rect::new(area.x, area.y + 2, w, area.height - 2 - detail_h);
+    let mut rows: Vec<Line> = s
+        .records
+        .iter()
+        .enumerate()
+        .skip(s.scroll)
+        .take(usize::from(list.height))
+        .map(|(i, r)| {
+            let e = &r.entry;
+            let text = format!(
+                "{}{} {} {} {} {}",
+                if i == s.selected { "›" } else { " " },
+                pad(&when(e.at, tz), 17),
+                pad(&e.actor, 10),
+                pad(&e.action, 20),
+                pad(&e.subject, 12),
+                fit(&e.detail, detail_w)
+            );
+            let style = if i == s.selected {
+                theme::selected()
+            } else {
+                Style::new()
+            };
+            Line::styled(fit(&text, w), style)
+        })
+        .collect();
     if s.records.is_empty() && !s.loading && s.error.is_none() {
-        out.push(Line::raw(" No records match."));
+        rows.push(Line::raw(" No records match."));
     }
-    out
+    frame.render_widget(Paragraph::new(rows), list);
+    if let (Some(r), true) = (s.records.get(s.selected), detail_h > 0) {
+        let at = Rect::new(area.x, list.y + list.height, w, detail_h);
+        let title = format!(
+            " record {} · {} · {} · {} ",
+            r.id,
+            r.entry.action,
+            r.entry.subject,
+            when(r.entry.at, tz)
+        );
+        let text = vec![
+            Line::styled(fit(&title, w), theme::table_header()),
+            Line::raw(format!(" {}", r.entry.detail)),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), at);
+    }
 }
 
 fn pending<'a, T>(p: &'a Pending<T>, what: &str) -> Result<&'a T, Vec<Line<'static>>> {
