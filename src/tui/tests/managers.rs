@@ -380,3 +380,47 @@ fn every_manager_command_names_its_permission() {
         assert_eq!(cmd.permission(), Some(action), "{cmd:?}");
     }
 }
+
+#[test]
+fn an_empty_period_shows_no_rates_and_nothing_to_drill() {
+    let (mut app, mut runner) = open_stats(80, 24);
+    press(&mut app, &mut runner, KeyCode::Char('f'));
+    for _ in 0..30 {
+        press(&mut app, &mut runner, KeyCode::Backspace);
+    }
+    keys(&mut app, &mut runner, "2027-06-01 2027-06-07");
+    press(&mut app, &mut runner, KeyCode::Enter);
+    let r = stats(&app).report.clone().unwrap();
+    assert_eq!((r.totals.appointments, r.upcoming), (0, 0));
+    let shown = render(&app, 80, 24);
+    assert!(shown.contains("No appointments in this period."), "{shown}");
+    assert!(shown.contains(" —  "), "no rate, not 0%:\n{shown}");
+    press(&mut app, &mut runner, KeyCode::Enter);
+    assert!(stats(&app).drill.is_none());
+    assert_eq!(
+        app.shared.toast.as_ref().unwrap().text,
+        "No appointments behind this number"
+    );
+}
+
+#[test]
+fn only_the_latest_text_of_a_template_being_typed_is_judged() {
+    use crate::domain::message::MessageKind;
+    use crate::tui::worker::coalesce;
+    let preview = |generation, body: &str| Cmd::PreviewTemplate {
+        generation,
+        kind: MessageKind::Reminder24h,
+        body: body.into(),
+    };
+    let save = Cmd::SaveTemplate {
+        kind: MessageKind::Reminder24h,
+        body: "b".into(),
+    };
+    let batch = vec![
+        preview(1, "a"),
+        save.clone(),
+        preview(2, "ab"),
+        preview(3, "abc"),
+    ];
+    assert_eq!(coalesce(batch), vec![save, preview(3, "abc")]);
+}
