@@ -294,3 +294,37 @@ fn audit_log_80x24_and_tab_runs_a_part_not_yet_run() {
         Pending::Done(Err("disk I/O error".into()))
     );
 }
+
+#[test]
+fn the_log_reads_older_pages_when_the_selection_reaches_the_end() {
+    use crate::workflow::manager_views::AUDIT_PAGE;
+    let mut runner = demo_runner();
+    for i in 0..(AUDIT_PAGE + 20) {
+        let entry = crate::domain::audit::AuditEntry::new(
+            super::fixture::now(),
+            "ana",
+            "export.appointments",
+            format!("export:{i}"),
+            serde_json::json!({}),
+        );
+        crate::store::audit::append(runner.store.conn(), &entry).unwrap();
+    }
+    let mut app = app(80, 24);
+    press(&mut app, &mut runner, KeyCode::Char('L'));
+    assert_eq!(audit(&app).records.len(), AUDIT_PAGE);
+    assert!(!audit(&app).exhausted);
+    for _ in 0..(AUDIT_PAGE / 10) {
+        press(&mut app, &mut runner, KeyCode::PageDown);
+    }
+    let a = audit(&app);
+    assert_eq!(
+        a.records.len(),
+        AUDIT_PAGE + 21,
+        "every record, the seed's too"
+    );
+    assert!(a.exhausted);
+    assert!(
+        a.records.windows(2).all(|w| w[0].id > w[1].id),
+        "no record twice"
+    );
+}

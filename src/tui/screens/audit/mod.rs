@@ -133,6 +133,16 @@ impl AuditState {
         }
     }
 
+    /// Reaching the last record of the log reads the next, older page.
+    fn more_at_the_end(&mut self, shared: &mut Shared) -> Vec<Cmd> {
+        let at_end = self.selected + 1 >= self.records.len();
+        if self.part == Part::Log && at_end && !self.exhausted && !self.loading {
+            vec![self.load(true, shared)]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn on_typing(&mut self, action: Action, shared: &mut Shared) -> ScreenReply {
         let Some(text) = self.typing.as_mut() else {
             return ScreenReply::none();
@@ -229,7 +239,7 @@ impl ScreenState for AuditState {
             }
             Action::Down => {
                 self.scroll_by(1, shared);
-                Vec::new()
+                self.more_at_the_end(shared)
             }
             Action::PageUp => {
                 self.scroll_by(-2, shared);
@@ -237,7 +247,7 @@ impl ScreenState for AuditState {
             }
             Action::PageDown => {
                 self.scroll_by(2, shared);
-                Vec::new()
+                self.more_at_the_end(shared)
             }
             Action::Filter => {
                 self.typing = Some(self.filter_text.clone());
