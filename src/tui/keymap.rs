@@ -163,6 +163,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Templates, &[k(KeyCode::Up), ch('k')], Action::Up, "previous template", Some("move")),
     b(Templates, &[k(KeyCode::Down), ch('j')], Action::Down, "next template", Some("move")),
     b(Templates, &[k(KeyCode::Enter), ch('e')], Action::Edit, "edit the selected template", Some("edit")),
+    b(Templates, &[ch('D')], Action::EditDefault, "edit, starting again from the built-in wording", None),
     b(Templates, &[ch('r')], Action::Reload, "load the templates again", None),
     b(Templates, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Templates, &[k(KeyCode::Esc)], Action::Close, "back to the day view", Some("back")),

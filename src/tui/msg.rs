@@ -207,4 +207,6 @@ pub enum Action {
     Filter,
     /// Load the next (older) page.
     More,
+    /// Edit starting from the built-in wording.
+    EditDefault,
 }

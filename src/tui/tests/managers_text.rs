@@ -328,3 +328,26 @@ fn the_log_reads_older_pages_when_the_selection_reaches_the_end() {
         "no record twice"
     );
 }
+
+#[test]
+fn a_saved_template_goes_back_to_the_built_in_wording_with_d_and_ctrl_s() {
+    let (mut app, mut runner) = open('T', 80, 24);
+    edit_reminder(&mut app, &mut runner);
+    type_text(&mut app, &mut runner, " See you soon.");
+    ctrl_s(&mut app, &mut runner);
+    assert!(app.shared.toast.clone().unwrap().text.starts_with("Saved"));
+    press(&mut app, &mut runner, KeyCode::Char('D'));
+    let default = crate::domain::template::default_template(MessageKind::Reminder24h).unwrap();
+    let e = templates(&app).editing.clone().unwrap();
+    assert_eq!(e.text, default);
+    assert!(e.changed(), "differs from the saved text");
+    ctrl_s(&mut app, &mut runner);
+    let saved = templates(&app)
+        .list
+        .clone()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.kind == MessageKind::Reminder24h)
+        .unwrap();
+    assert_eq!(saved.body, default);
+}

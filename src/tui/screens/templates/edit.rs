@@ -31,6 +31,14 @@ impl Editor {
         }
     }
 
+    /// Edit `start` as a replacement for `current` (the built-in wording over a saved one).
+    pub fn replacing(kind: MessageKind, current: &str, start: &str) -> Self {
+        Self {
+            original: current.to_string(),
+            ..Self::new(kind, start)
+        }
+    }
+
     pub fn changed(&self) -> bool {
         self.text != self.original
     }

@@ -75,6 +75,20 @@ impl TemplatesState {
                 self.preview = None;
                 self.ask_preview(shared).into()
             }
+            Action::EditDefault => {
+                let Some(t) = self.selected_text().cloned() else {
+                    return ScreenReply::none();
+                };
+                let default = crate::domain::template::default_template(t.kind).unwrap_or_default();
+                self.editing = Some(Editor::replacing(t.kind, &t.body, default));
+                if !t.stored || t.body == default {
+                    shared.toast(
+                        ToastKind::Info,
+                        "This is the built-in wording already".into(),
+                    );
+                }
+                self.ask_preview(shared).into()
+            }
             Action::Edit => match self.selected_text() {
                 Some(t) => {
                     self.editing = Some(Editor::new(t.kind, &t.body));
