@@ -187,6 +187,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Audit, &[ch('v')], Action::VerifyChain, "verify the hash chain", Some("verify")),
     b(Audit, &[ch('c')], Action::ComplianceReview, "compliance review: every template and sent text through today's PHI gate", Some("compliance")),
     b(Audit, &[ch('o')], Action::ConsentReview, "consent review: stale opt-ins, missing evidence, texts without consent", Some("consent")),
+    b(Audit, &[ch('p')], Action::OpenPatient, "open the selected patient (consent review)", None),
     b(Audit, &[ch('r')], Action::Reload, "load the log again", None),
     b(Audit, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Audit, &[k(KeyCode::Esc)], Action::Close, "back to the day view", Some("back")),

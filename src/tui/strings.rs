@@ -52,8 +52,7 @@ pub mod search_header {
 
 /// Help overlay section titles.
 /// managers: what opening a patient says until the patient screen exists.
-pub const PATIENT_SCREEN_MISSING: &str =
-    "The patient screen is not in this version yet; Enter opens the day of the appointment";
+pub const PATIENT_SCREEN_MISSING: &str = "The patient screen is not in this version yet";
 
 pub mod section {
     pub const DAY: &str = "Day view";

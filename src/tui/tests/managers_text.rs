@@ -266,6 +266,20 @@ fn verify_compliance_and_consent_reviews_run_from_the_screen() {
         panic!()
     };
     assert!(consent.sent_without_consent.is_empty(), "must be none");
+    let second = consent.stale_opt_ins[1].patient_id;
+    press(&mut app, &mut runner, KeyCode::Down);
+    assert_eq!(audit(&app).review_patients()[1], second);
+    assert_eq!(audit(&app).review_selected, 1);
+    press(&mut app, &mut runner, KeyCode::Char('p'));
+    assert!(
+        app.shared
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("patient screen"),
+        "the patient screen hook"
+    );
     let consent_screen = render(&app, 120, 40);
     insta::assert_snapshot!(format!("{chain_screen}\n{consent_screen}"));
 }

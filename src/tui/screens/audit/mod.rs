@@ -17,6 +17,7 @@ use super::super::msg::{Action, Cmd, Msg};
 use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use crate::domain::audit::AuditRecord;
+use crate::domain::ids::PatientId;
 use crate::workflow::audit::ChainReport;
 use crate::workflow::compliance::ComplianceReport;
 use crate::workflow::consent_review::ConsentReview;
@@ -79,6 +80,8 @@ pub struct AuditState {
     pub scroll: usize,
     /// The log's selected record (its whole detail shows below the list).
     pub selected: usize,
+    /// The consent review's selected patient (across its three lists).
+    pub review_selected: usize,
     pub chain: Pending<ChainReport>,
     pub compliance: Pending<Box<ComplianceReport>>,
     pub consent: Pending<Box<ConsentReview>>,
@@ -104,9 +107,34 @@ impl AuditState {
         }
     }
 
-    /// `delta` ±1 a line, ±2 a page. In the log the selection moves and the list follows it;
-    /// elsewhere the text scrolls.
+    /// The consent review's patients in the order shown.
+    pub fn review_patients(&self) -> Vec<PatientId> {
+        match &self.consent {
+            Pending::Done(Ok(r)) => r
+                .sent_without_consent
+                .iter()
+                .chain(&r.stale_opt_ins)
+                .chain(&r.opt_ins_without_evidence)
+                .map(|l| l.patient_id)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `delta` ±1 a line, ±2 a page. In the log and the consent review the selection moves
+    /// and the list follows it; elsewhere the text scrolls.
     fn scroll_by(&mut self, delta: isize, shared: &Shared) {
+        if self.part == Part::Consent {
+            let page = usize::from(shared.body().height.saturating_sub(2)).max(1) as isize;
+            let step = match delta {
+                2 => page,
+                -2 => -page,
+                d => d,
+            };
+            let last = self.review_patients().len().saturating_sub(1) as isize;
+            self.review_selected = (self.review_selected as isize + step).clamp(0, last) as usize;
+            return;
+        }
         let body = shared.body().height;
         let page = if self.part == Part::Log {
             // tabs, filter, column heads, the detail below
@@ -182,6 +210,7 @@ impl AuditState {
             }
             Part::Consent => {
                 self.consent = Pending::Running;
+                self.review_selected = 0;
                 vec![Cmd::ReviewConsent]
             }
             Part::Log => Vec::new(),
@@ -258,6 +287,13 @@ impl ScreenState for AuditState {
                 vec![self.load(true, shared)]
             }
             Action::More => Vec::new(),
+            Action::OpenPatient => {
+                let chosen = self.review_patients().get(self.review_selected).copied();
+                match (self.part, chosen) {
+                    (Part::Consent, Some(id)) => return ScreenReply::go(Go::Patient(id)),
+                    _ => Vec::new(),
+                }
+            }
             Action::VerifyChain => self.run(Part::Chain),
             Action::ComplianceReview => self.run(Part::Compliance),
             Action::ConsentReview => self.run(Part::Consent),

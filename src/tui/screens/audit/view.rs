@@ -38,7 +38,18 @@ pub fn draw(frame: &mut Frame, body: Rect, s: &AuditState, shared: &Shared) {
         Part::Log => return draw_log(frame, rest, s, shared.tz),
         Part::Chain => chain_lines(s),
         Part::Compliance => compliance_lines(s, shared.tz),
-        Part::Consent => consent_lines(s, shared.tz),
+        Part::Consent => {
+            // The list follows the selected patient.
+            let (lines, at) = consent_lines(s, shared.tz);
+            let skip = at.saturating_sub(usize::from(rest.height.saturating_sub(1)));
+            let lines: Vec<Line> = lines
+                .into_iter()
+                .skip(skip)
+                .map(|l| fit_line(l, rest.width))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), rest);
+            return;
+        }
     };
     let max_scroll = lines.len().saturating_sub(usize::from(rest.height));
     let lines: Vec<Line> = lines
@@ -264,62 +275,87 @@ fn finding_words(f: &ConsentFinding, tz: Tz) -> String {
     }
 }
 
-fn section(out: &mut Vec<Line<'static>>, title: &str, lines: &[ReviewLine], none: &str, tz: Tz) {
-    out.push(Line::styled(
-        format!(" {title}: {}", lines.len()),
-        theme::section(),
-    ));
-    if lines.is_empty() {
-        out.push(Line::styled(format!("   {none}"), theme::dim()));
-    }
-    for l in lines {
-        out.push(Line::styled(
-            format!(
-                "   patient {} {} {}",
-                pad(&l.patient_id.to_string(), 6),
-                pad(&l.name, 24),
-                finding_words(&l.finding, tz)
-            ),
-            Style::new(),
+/// One part of the consent review; `next` numbers the patients across the parts (the
+/// selection runs through all of them).
+struct Sections<'a> {
+    out: Vec<Line<'static>>,
+    next: usize,
+    selected: usize,
+    /// The line the selected patient is on.
+    selected_line: usize,
+    tz: &'a Tz,
+}
+
+impl Sections<'_> {
+    fn section(&mut self, title: &str, lines: &[ReviewLine], none: &str) {
+        self.out.push(Line::styled(
+            format!(" {title}: {}", lines.len()),
+            theme::section(),
         ));
+        if lines.is_empty() {
+            self.out
+                .push(Line::styled(format!("   {none}"), theme::dim()));
+        }
+        for l in lines {
+            let chosen = self.next == self.selected;
+            if chosen {
+                self.selected_line = self.out.len();
+            }
+            self.out.push(Line::styled(
+                format!(
+                    " {} patient {} {} {}",
+                    if chosen { "›" } else { " " },
+                    pad(&l.patient_id.to_string(), 6),
+                    pad(&l.name, 24),
+                    finding_words(&l.finding, *self.tz)
+                ),
+                if chosen {
+                    theme::selected()
+                } else {
+                    Style::new()
+                },
+            ));
+            self.next += 1;
+        }
     }
 }
 
-fn consent_lines(s: &AuditState, tz: Tz) -> Vec<Line<'static>> {
+/// The consent review's lines and the line of the selected patient.
+fn consent_lines(s: &AuditState, tz: Tz) -> (Vec<Line<'static>>, usize) {
     let r: &ConsentReview = match pending(&s.consent, "consent review") {
         Ok(r) => r,
-        Err(lines) => return lines,
+        Err(lines) => return (lines, 0),
     };
-    let mut out = vec![Line::raw(format!(
-        " Checked {} patients and {} texts sent.",
-        r.patients_checked, r.texts_checked
-    ))];
-    section(
-        &mut out,
+    let mut out = Sections {
+        out: vec![Line::raw(format!(
+            " Checked {} patients and {} texts sent. p: open the selected patient",
+            r.patients_checked, r.texts_checked
+        ))],
+        next: 0,
+        selected: s.review_selected,
+        selected_line: 0,
+        tz: &tz,
+    };
+    out.section(
         "Texts sent without consent valid at that moment (must be none)",
         &r.sent_without_consent,
         "none, as it must be",
-        tz,
     );
     if !r.sent_without_consent.is_empty() {
-        out.push(Line::styled(
+        out.out.push(Line::styled(
             " This must never happen: keep a copy of the database and report it.",
             theme::warning(),
         ));
     }
-    section(
-        &mut out,
+    out.section(
         "Opt-ins older than 12 months (ask the patient to re-confirm)",
         &r.stale_opt_ins,
         "none",
-        tz,
     );
-    section(
-        &mut out,
+    out.section(
         "Opt-ins without evidence (no texts go until it is recorded)",
         &r.opt_ins_without_evidence,
         "none",
-        tz,
     );
-    out
+    (out.out, out.selected_line)
 }
