@@ -17,13 +17,17 @@ use super::keymap::{self, Context};
 use super::modal::Modal;
 use super::msg::{Action, Cmd, Msg};
 use super::overlay::OverlayReply;
-use super::screen::{ScreenReply, ScreenState};
+use super::screen::{Go, ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
 use super::screens::lock::LockState;
 use super::screens::staff;
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
+// managers
+use super::screens::{audit, stats, templates};
+use super::strings;
+use crate::domain::ids::PatientId;
 
 mod session;
 
@@ -61,6 +65,10 @@ screens! {
     Day(day::DayState),
     // sign-in
     Staff(staff::StaffState),
+    // managers
+    Stats(stats::StatsState),
+    Templates(templates::TemplatesState),
+    Audit(audit::AuditState),
 }
 
 /// Everything the console shows.
@@ -76,9 +84,9 @@ pub struct App {
     pub lock: Option<LockState>,
     /// Lines the lock screen shows under the box (the demo's accounts); empty elsewhere.
     pub sign_in_hint: Vec<String>,
-    /// The screen a switch left (Esc on the Staff screen goes back to it).
-    pub previous: Option<Box<Screen>>,
     idle: session::Idle,
+    /// The screens under this one, kept as they were left (`Go::Back`, Esc, returns).
+    pub behind: Vec<Screen>,
 }
 
 impl App {
@@ -94,8 +102,8 @@ impl App {
             modals: Vec::new(),
             lock: Some(LockState::start()),
             sign_in_hint: Vec::new(),
-            previous: None,
             idle: session::Idle::new(config.security.idle_lock_minutes),
+            behind: Vec::new(),
         }
     }
 
@@ -153,7 +161,68 @@ impl App {
             self.modals.push(modal);
             self.shared.touch();
         }
-        reply.cmds
+        let mut cmds = reply.cmds;
+        if let Some(go) = reply.go {
+            cmds.extend(self.go(go));
+        }
+        // A screen's keys may change with its mode (editing, a drill-down): the footer follows.
+        self.shared.screen_context = self.screen.state().context();
+        cmds
+    }
+
+    /// Show another screen (or go back to the one underneath).
+    fn go(&mut self, go: Go) -> Vec<Cmd> {
+        self.shared.touch();
+        let today = self.shared.today;
+        match go {
+            Go::Back => match self.behind.pop() {
+                Some(previous) => {
+                    self.screen = previous;
+                    // Fresh data for what was left (the day may have changed meanwhile).
+                    self.screen.state_mut().start(&mut self.shared)
+                }
+                None => Vec::new(),
+            },
+            Go::Statistics => self.push(Screen::Stats(stats::StatsState::new(today))),
+            Go::Templates => self.push(Screen::Templates(templates::TemplatesState::default())),
+            Go::Audit => self.push(Screen::Audit(audit::AuditState::default())),
+            Go::Appointment { patient, start } => {
+                if !self.behind.is_empty() {
+                    self.screen = self.behind.remove(0);
+                    self.behind.clear();
+                }
+                self.shared.screen_context = self.screen.state().context();
+                self.screen
+                    .state_mut()
+                    .show_appointment(patient, start, &mut self.shared)
+                    .unwrap_or_default()
+            }
+            Go::Patient(id) => self.open_patient(id),
+        }
+    }
+
+    /// Open `next` over the current screen, unless the permission check refuses what it
+    /// starts with (then the screen stays and a toast says why).
+    fn push(&mut self, mut next: Screen) -> Vec<Cmd> {
+        let cmds = next.state_mut().start(&mut self.shared);
+        let member = self.shared.member.as_ref();
+        if let Some(why) = cmds.iter().find_map(|c| refusal(member, c)) {
+            self.shared.toast(ToastKind::Error, why);
+            return Vec::new();
+        }
+        let previous = std::mem::replace(&mut self.screen, next);
+        self.behind.push(previous);
+        self.shared.screen_context = self.screen.state().context();
+        self.shared.touch();
+        cmds
+    }
+
+    /// Hook for the patient screen, built in parallel by the reception work: replace this
+    /// body with `self.push(Screen::Patient(..))` once it exists.
+    fn open_patient(&mut self, _id: PatientId) -> Vec<Cmd> {
+        self.shared
+            .toast(ToastKind::Info, strings::PATIENT_SCREEN_MISSING.to_string());
+        Vec::new()
     }
 
     /// Whatever the top modal asked for.
@@ -254,48 +323,27 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     match action {
         // Help is the same on every screen.
         Some(Action::OpenHelp) => {
-            app.modals.push(Modal::Help(HelpState::default()));
+            // managers: opened at the keys of the screen it was asked from.
+            let at = HelpState::at(
+                app.screen.state().context(),
+                app.shared.modal_rect(),
+                &app.shared,
+            );
+            app.modals.push(Modal::Help(at));
             app.shared.touch();
             Vec::new()
         }
         Some(Action::Lock) => session::lock_now(app),
-        Some(Action::OpenStaff) => switch_screen(app, Screen::Staff(staff::StaffState::default())),
-        Some(Action::Back) => back(app),
+        Some(Action::OpenStaff) => app.push(Screen::Staff(staff::StaffState::default())),
+        Some(Action::Back) => app.go(Go::Back),
         Some(a) => {
             let reply = app.screen.state_mut().on_action(a, &mut app.shared);
             app.follow_screen(reply)
         }
-        None => Vec::new(),
+        None => {
+            // managers: typing into a screen's field.
+            let reply = app.screen.state_mut().on_unbound_key(&ev, &mut app.shared);
+            app.follow_screen(reply)
+        }
     }
-}
-
-/// Open `next` in place of the screen, unless the permission check refuses what it starts
-/// with (then the screen stays and a toast says why).
-fn switch_screen(app: &mut App, mut next: Screen) -> Vec<Cmd> {
-    let cmds = next.state_mut().start(&mut app.shared);
-    let member = app.shared.member.as_ref();
-    if let Some(why) = cmds.iter().find_map(|c| refusal(member, c)) {
-        app.shared.toast(ToastKind::Error, why);
-        return Vec::new();
-    }
-    let old = std::mem::replace(&mut app.screen, next);
-    app.previous = Some(Box::new(old));
-    app.shared.screen_context = app.screen.state().context();
-    app.shared.touch();
-    cmds
-}
-
-/// Back to the screen a switch left, refreshed.
-fn back(app: &mut App) -> Vec<Cmd> {
-    let Some(previous) = app.previous.take() else {
-        return Vec::new();
-    };
-    app.screen = *previous;
-    app.shared.screen_context = app.screen.state().context();
-    app.shared.touch();
-    let reply = app
-        .screen
-        .state_mut()
-        .on_action(Action::Reload, &mut app.shared);
-    app.follow_screen(reply)
 }

@@ -10,6 +10,15 @@ use crate::domain::ids::AppointmentId;
 use crate::domain::staff::Action as StaffAction;
 use crate::domain::staff::{Member, Role, Secret, StaffMember};
 use crate::workflow::day::ProviderStatus;
+// managers
+use crate::domain::audit::AuditRecord;
+use crate::domain::message::MessageKind;
+use crate::domain::stats::{Period, StatsReport};
+use crate::workflow::audit::ChainReport;
+use crate::workflow::compliance::ComplianceReport;
+use crate::workflow::consent_review::ConsentReview;
+use crate::workflow::manager_views::{AuditQuery, DrillLine, TemplateText};
+use crate::workflow::template_editor::TemplatePreview;
 
 /// Something that happened: a key, a resize, a tick, or a result from the worker.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +73,33 @@ pub enum Msg {
         username: String,
         result: Result<StaffMember, String>,
     },
+    // managers: the statistics, templates and audit screens' results.
+    StatsLoaded {
+        generation: u64,
+        result: Result<Box<StatsReport>, String>,
+    },
+    StatsDrilled {
+        generation: u64,
+        result: Result<Vec<DrillLine>, String>,
+    },
+    /// The statistics CSV was written (its path) or not (why).
+    StatsExported(Result<String, String>),
+    TemplatesLoaded(Result<Vec<TemplateText>, String>),
+    TemplatePreviewed {
+        generation: u64,
+        preview: Box<TemplatePreview>,
+    },
+    TemplateSaved {
+        kind: MessageKind,
+        result: Result<(), String>,
+    },
+    AuditLoaded {
+        generation: u64,
+        result: Result<Vec<AuditRecord>, String>,
+    },
+    AuditVerified(Result<ChainReport, String>),
+    ComplianceReviewed(Result<Box<ComplianceReport>, String>),
+    ConsentReviewed(Result<Box<ConsentReview>, String>),
 }
 
 /// A change to a staff account, as the Staff screen asks for it (SPEC §3.9). Secrets travel
@@ -154,6 +190,38 @@ pub enum Cmd {
         generation: u64,
     },
     ChangeStaff(StaffChange),
+    // managers
+    LoadStats {
+        generation: u64,
+        period: Period,
+    },
+    /// The drill-down's lines for these appointments (from `StatsReport::appointments_behind`).
+    DrillStats {
+        generation: u64,
+        ids: Vec<AppointmentId>,
+    },
+    /// Write the period's statistics as CSV next to the database.
+    ExportStats {
+        period: Period,
+    },
+    LoadTemplates,
+    /// Render and judge a template body being edited (every keystroke).
+    PreviewTemplate {
+        generation: u64,
+        kind: MessageKind,
+        body: String,
+    },
+    SaveTemplate {
+        kind: MessageKind,
+        body: String,
+    },
+    LoadAudit {
+        generation: u64,
+        query: AuditQuery,
+    },
+    VerifyAudit,
+    ReviewCompliance,
+    ReviewConsent,
 }
 
 impl Cmd {
@@ -170,6 +238,15 @@ impl Cmd {
             Cmd::Quit | Cmd::SignIn { .. } => None,
             Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
             Cmd::ChangeStaff(_) => Some(StaffAction::ManageStaff),
+            // managers
+            Cmd::LoadStats { .. } | Cmd::DrillStats { .. } => Some(StaffAction::ViewStatistics),
+            Cmd::ExportStats { .. } => Some(StaffAction::ExportData),
+            Cmd::LoadTemplates | Cmd::PreviewTemplate { .. } => Some(StaffAction::ViewTemplates),
+            Cmd::SaveTemplate { .. } => Some(StaffAction::EditTemplates),
+            Cmd::LoadAudit { .. } => Some(StaffAction::ViewAudit),
+            Cmd::VerifyAudit => Some(StaffAction::VerifyAudit),
+            Cmd::ReviewCompliance => Some(StaffAction::ReviewAudit),
+            Cmd::ReviewConsent => Some(StaffAction::ReviewConsent),
         }
     }
 }
@@ -211,6 +288,34 @@ pub enum Action {
     EnableStaff,
     ResetStaff,
     ChangeRole,
+    // managers
+    OpenStatistics,
+    OpenTemplates,
+    OpenAudit,
+    /// Move sideways within a screen (tiles, tabs, the cursor).
+    Left,
+    Right,
+    /// The next preset period / a custom one.
+    NextPeriod,
+    CustomPeriod,
+    NextView,
+    PrevView,
+    Export,
+    /// Open the patient screen of the selected line.
+    OpenPatient,
+    Save,
+    /// Delete before / at the cursor while typing.
+    Backspace,
+    Delete,
+    Edit,
+    VerifyChain,
+    ComplianceReview,
+    ConsentReview,
+    Filter,
+    /// Load the next (older) page.
+    More,
+    /// Edit starting from the built-in wording.
+    EditDefault,
 }
 
 impl Action {
@@ -221,6 +326,13 @@ impl Action {
         match self {
             Self::Mark(_) => Some(StaffAction::ChangeAppointmentStatus),
             Self::OpenStaff => Some(StaffAction::ListStaff),
+            Self::OpenStatistics => Some(StaffAction::ViewStatistics),
+            Self::OpenTemplates => Some(StaffAction::ViewTemplates),
+            Self::OpenAudit | Self::VerifyChain => Some(StaffAction::ViewAudit),
+            Self::Export => Some(StaffAction::ExportData),
+            Self::Save => Some(StaffAction::EditTemplates),
+            Self::ComplianceReview => Some(StaffAction::ReviewAudit),
+            Self::ConsentReview => Some(StaffAction::ReviewConsent),
             Self::AddStaff
             | Self::DisableStaff
             | Self::EnableStaff

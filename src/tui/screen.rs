@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
 use super::keymap::Context;
@@ -19,6 +20,27 @@ use crate::domain::ids::PatientId;
 pub struct ScreenReply {
     pub cmds: Vec<Cmd>,
     pub open: Option<Modal>,
+    /// managers: another screen to show instead of this one.
+    pub go: Option<Go>,
+}
+
+/// managers: where a screen may send the user. `App` builds the screen (a screen never
+/// builds another); going to a manager screen keeps the day view underneath for `Back`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Go {
+    /// The screen this one was opened from (the day view as it was left).
+    Back,
+    Statistics,
+    Templates,
+    Audit,
+    /// The day view on the day of this appointment, with it selected.
+    Appointment {
+        patient: PatientId,
+        start: DateTime<Utc>,
+    },
+    /// The patient screen. Hook for the patient screen (built in parallel by the reception
+    /// work): until it exists `App::open_patient` says so in a toast.
+    Patient(PatientId),
 }
 
 impl ScreenReply {
@@ -32,13 +54,27 @@ impl ScreenReply {
         Self {
             cmds: Vec::new(),
             open: Some(modal),
+            go: None,
+        }
+    }
+
+    /// managers: show another screen.
+    pub fn go(go: Go) -> Self {
+        Self {
+            cmds: Vec::new(),
+            open: None,
+            go: Some(go),
         }
     }
 }
 
 impl From<Vec<Cmd>> for ScreenReply {
     fn from(cmds: Vec<Cmd>) -> Self {
-        Self { cmds, open: None }
+        Self {
+            cmds,
+            open: None,
+            go: None,
+        }
     }
 }
 
@@ -54,6 +90,10 @@ pub trait ScreenState {
     fn on_action(&mut self, action: Action, shared: &mut Shared) -> ScreenReply;
     /// A worker result no modal took (results for other screens are ignored).
     fn on_msg(&mut self, msg: Msg, shared: &mut Shared) -> ScreenReply;
+    /// managers: a key with no action in [`ScreenState::context`] (typing into a field).
+    fn on_unbound_key(&mut self, _key: &KeyEvent, _shared: &mut Shared) -> ScreenReply {
+        ScreenReply::none()
+    }
     /// The terminal changed size (`shared.size` is already the new one).
     fn on_resize(&mut self, _shared: &Shared) {}
     /// A load for something not yet on screen is in flight: the loop waits a moment for it

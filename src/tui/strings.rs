@@ -51,6 +51,9 @@ pub mod search_header {
 }
 
 /// Help overlay section titles.
+/// managers: what opening a patient says until the patient screen exists.
+pub const PATIENT_SCREEN_MISSING: &str = "The patient screen is not in this version yet";
+
 pub mod section {
     pub const DAY: &str = "Day view";
     pub const SEARCH: &str = "Patient search";
@@ -61,6 +64,14 @@ pub mod section {
     pub const STAFF: &str = "Staff accounts";
     pub const STAFF_FORM: &str = "Staff form";
     pub const LEGEND: &str = "Symbols";
+    // managers
+    pub const STATS: &str = "Statistics";
+    pub const STATS_DRILL: &str = "Statistics: appointments behind a number";
+    pub const STATS_PERIOD: &str = "Statistics: custom period";
+    pub const TEMPLATES: &str = "Templates";
+    pub const TEMPLATE_EDIT: &str = "Templates: editing";
+    pub const AUDIT: &str = "Audit";
+    pub const AUDIT_FILTER: &str = "Audit: filter";
 }
 
 /// What help says after a key the signed-in role may not use.

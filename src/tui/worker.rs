@@ -28,6 +28,9 @@ use crate::workflow::desk::DeskError;
 use crate::workflow::staff::{self, NewMember, RoleChange, StaffError};
 use crate::workflow::{day, desk};
 
+// managers
+mod managers;
+
 /// How long quitting waits for queued status changes to land.
 const STOP_WAIT: Duration = Duration::from_secs(3);
 
@@ -95,6 +98,10 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
     let last_load = batch.iter().rposition(|c| matches!(c, Cmd::LoadDay { .. }));
     let last_search = batch.iter().rposition(|c| matches!(c, Cmd::Search { .. }));
     let last_provider = batch.iter().rposition(|c| matches!(c, Cmd::LoadProvider));
+    // managers: only the latest text of a template being typed is worth judging.
+    let last_preview = batch
+        .iter()
+        .rposition(|c| matches!(c, Cmd::PreviewTemplate { .. }));
     batch
         .into_iter()
         .enumerate()
@@ -102,6 +109,7 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
             Cmd::LoadDay { .. } => Some(*i) == last_load,
             Cmd::Search { .. } => Some(*i) == last_search,
             Cmd::LoadProvider => Some(*i) == last_provider,
+            Cmd::PreviewTemplate { .. } => Some(*i) == last_preview,
             _ => true,
         })
         .map(|(_, c)| c)
@@ -139,11 +147,26 @@ impl Runner {
             Cmd::SignIn { username, secret } => self.sign_in(&username, &secret, now),
             Cmd::ListStaff { generation } => self.list_staff(generation, now),
             Cmd::ChangeStaff(change) => self.change_staff(change, now),
+            // managers
+            Cmd::LoadStats { generation, period } => self.load_stats(generation, period, now),
+            Cmd::DrillStats { generation, ids } => self.drill_stats(generation, &ids),
+            Cmd::ExportStats { period } => self.export_stats(period, now),
+            Cmd::LoadTemplates => self.load_templates(),
+            Cmd::PreviewTemplate {
+                generation,
+                kind,
+                body,
+            } => self.preview_template(generation, kind, &body),
+            Cmd::SaveTemplate { kind, body } => self.save_template(kind, &body, now),
+            Cmd::LoadAudit { generation, query } => self.load_audit(generation, &query),
+            Cmd::VerifyAudit => self.verify_audit(),
+            Cmd::ReviewCompliance => self.review_compliance(now),
+            Cmd::ReviewConsent => self.review_consent(now),
         })
     }
 
     /// The signed-in member as the actor of a change.
-    fn member(&self) -> Result<Actor, String> {
+    pub(super) fn member(&self) -> Result<Actor, String> {
         self.actor
             .clone()
             .map(Actor::Member)

@@ -18,6 +18,7 @@ pub mod export;
 pub mod facts;
 pub mod import;
 pub mod lock;
+pub mod manager_views;
 pub mod manual;
 pub mod outbound;
 pub mod outbox;

@@ -149,7 +149,7 @@ pub fn on_signed_in(app: &mut App, result: Result<Member, String>) -> Vec<Cmd> {
         return app.follow_screen(reply);
     }
     app.modals.clear();
-    app.previous = None;
+    app.behind.clear();
     app.shared.toast = None;
     app.screen = Screen::Day(DayState::new(app.shared.today));
     app.shared.screen_context = app.screen.state().context();

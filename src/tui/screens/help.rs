@@ -23,6 +23,25 @@ pub struct HelpState {
 
 const KEY_COL: usize = 12;
 
+impl HelpState {
+    /// managers: the help opened at the keys of `context` (the screen it was asked from),
+    /// as far as it can scroll in `area`.
+    pub fn at(context: Context, area: Rect, shared: &Shared) -> Self {
+        let mut line = 0usize;
+        for (n, (c, _)) in SECTIONS.into_iter().enumerate() {
+            line += usize::from(n > 0);
+            if c == context {
+                let scroll = u16::try_from(line).unwrap_or(u16::MAX);
+                return Self {
+                    scroll: scroll.min(max_scroll(area, shared)),
+                };
+            }
+            line += 1 + usize::from(c == Context::Search) + keymap::help_lines(c).len();
+        }
+        Self::default()
+    }
+}
+
 fn entry(keys: &str, text: &str, width: u16) -> Line<'static> {
     let keys = format!("  {keys:<KEY_COL$}");
     let rest = width.saturating_sub(keys.chars().count() as u16);
@@ -125,4 +144,32 @@ fn render(frame: &mut Frame, area: Rect, h: &HelpState, shared: &Shared) {
         Paragraph::new(all).scroll((h.scroll.min(max_scroll), 0)),
         inner,
     );
+}
+
+#[cfg(test)]
+mod at_tests {
+    use super::*;
+
+    #[test]
+    fn help_opens_at_the_section_of_the_screen_it_was_asked_from() {
+        let area = Rect::new(0, 0, 120, 200);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default();
+        let shared = Shared::new(&crate::config::Config::default(), day, None);
+        let text: Vec<String> = lines(outer(area).width.saturating_sub(2), &shared)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(HelpState::at(Context::Day, area, &shared).scroll, 0);
+        for (c, title) in SECTIONS {
+            // A one-line window scrolls to any line.
+            let at = HelpState::at(c, Rect::new(0, 0, 120, 5), &shared).scroll;
+            assert_eq!(text[usize::from(at)], title, "{c:?}");
+        }
+        // Never past the end.
+        let small = Rect::new(0, 0, 80, 24);
+        assert!(
+            HelpState::at(Context::AuditFilter, small, &shared).scroll
+                <= max_scroll(small, &shared)
+        );
+    }
 }

@@ -12,3 +12,7 @@ pub mod search;
 pub mod lock;
 pub mod staff;
 pub mod staff_form;
+// managers
+pub mod audit;
+pub mod stats;
+pub mod templates;

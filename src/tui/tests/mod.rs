@@ -7,3 +7,6 @@ mod staff_screen;
 mod update;
 mod view;
 mod worker;
+// managers
+mod managers;
+mod managers_text;

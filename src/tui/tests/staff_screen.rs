@@ -110,7 +110,7 @@ fn admin_on_staff() -> (App, Runner, fixture::Ids) {
         clock: fixture::clock(),
         actor: Some(lee),
     };
-    let cmds = key(&mut app, KeyCode::Char('S'));
+    let cmds = key(&mut app, KeyCode::Char('U'));
     drive(&mut app, &mut r, cmds);
     (app, r, ids)
 }

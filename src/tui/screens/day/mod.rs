@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use super::super::keymap::Context;
 use super::super::modal::Modal;
 use super::super::msg::{Action, Cmd, Msg};
-use super::super::screen::{ScreenReply, ScreenState};
+use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use super::super::strings;
 use super::confirm::ConfirmState;
@@ -197,6 +197,11 @@ impl ScreenState for DayState {
             Action::OpenSearch => ScreenReply::open(Modal::Search(SearchState::default())),
             Action::Mark(to) => self.mark(to, shared),
             // Help, quit, lock and screen switches are the app's; the rest mean nothing here.
+            Action::OpenHelp | Action::Accept | Action::Close | Action::Quit => ScreenReply::none(),
+            // managers
+            Action::OpenStatistics => ScreenReply::go(Go::Statistics),
+            Action::OpenTemplates => ScreenReply::go(Go::Templates),
+            Action::OpenAudit => ScreenReply::go(Go::Audit),
             _ => ScreenReply::none(),
         }
     }
