@@ -11,6 +11,7 @@ use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
 use crate::domain::staff::Action;
 use crate::workflow::send::{self, SendReport};
+use crate::workflow::sender::Sender;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -73,8 +74,10 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let actor = acting::acting(ctx, &mut store, action)?;
     let config = runtime::sending_config(ctx, &store)?;
-    let d = runtime::dispatcher(ctx)?;
-    let gate = runtime::gate(ctx);
+    let Sender {
+        dispatcher: d,
+        gate,
+    } = runtime::sender(ctx)?;
     let rt = runtime::tokio()?;
     let report = match args.what {
         SendCommand::Portal { patient, kind } => rt.block_on(send::portal_prompt(

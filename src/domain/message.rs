@@ -143,6 +143,42 @@ impl MessageKind {
     ];
 }
 
+/// The SMS provider a message went through (`[sms] provider` in the config; stored with
+/// each outbound row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Offline: messages wait in the local outbox.
+    #[default]
+    Outbox,
+    Twilio,
+}
+
+impl ProviderKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Outbox => "outbox",
+            Self::Twilio => "twilio",
+        }
+    }
+
+    /// Parse a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "outbox" => Some(Self::Outbox),
+            "twilio" => Some(Self::Twilio),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 string_enum!(
     /// Where a message stands. Outbound: pending → queued → sent → delivered, or a final
     /// failure. `pending` means the row exists but the provider has not confirmed it took the

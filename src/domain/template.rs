@@ -1,7 +1,7 @@
 //! Message templates: the closed placeholder set, parsing, rendering in the patient's time
 //! zone, the rules a template must meet before it is saved, and the shipped defaults.
 //!
-//! Pure: std, chrono(-tz), thiserror; reads `crate::config::OptOutNotice` as a value. The PHI
+//! Pure: std, chrono(-tz), thiserror; reads `reminder::rules::OptOutNotice` as a value. The PHI
 //! gate is *not* applied here: the workflow runs `phi::check` on every rendered body.
 //!
 //! Placeholders (SPEC §1 forbids any that could carry clinical detail; the set is closed):
@@ -31,7 +31,7 @@ use super::consent::ConsentState;
 use super::message::MessageKind;
 use super::phone::E164;
 use super::segments::{self, MAX_SEGMENTS};
-use crate::config::OptOutNotice;
+use crate::domain::reminder::rules::OptOutNotice;
 
 /// The words `{opt_out}` renders to (SPEC §5.3, §5.9).
 pub const OPT_OUT_NOTICE: &str = "Reply STOP to opt out.";
