@@ -57,7 +57,7 @@ fn closure(
 }
 
 fn callbacks(p: &Practice) -> Vec<(PatientId, String)> {
-    store::callbacks::open(p.store.conn())
+    store::callbacks::open(&p.store)
         .unwrap()
         .into_iter()
         .map(|c| (c.patient_id, c.reason))
@@ -69,27 +69,30 @@ fn capped_patient(p: &mut Practice, first: &str, n: u32) -> PatientId {
     let id = p.patient(first, Some(&mobile(n)), Consent::OptedIn);
     for (i, days) in [0, 2, 4].into_iter().enumerate() {
         let at = ny(25, 9, 0) - Duration::days(days);
-        store::messages::insert_outbound(
-            p.store.conn(),
-            &store::messages::NewOutbound {
-                kind: MessageKind::Reminder24h,
-                patient_id: Some(id),
-                appointment_id: None,
-                idempotency_key: &format!("earlier:{id}:{i}"),
-                to: &mobile(n),
-                body: "an earlier reminder",
-                encoding: "gsm7",
-                segments: 1,
-                status: MessageStatus::Delivered,
-                provider: "twilio",
-                findings: None,
-                created_by: "system",
-                now: at,
-                not_before: None,
-                send_by: None,
-            },
-        )
-        .unwrap();
+        p.store
+            .write(|tx| {
+                store::messages::insert_outbound(
+                    tx,
+                    &store::messages::NewOutbound {
+                        kind: MessageKind::Reminder24h,
+                        patient_id: Some(id),
+                        appointment_id: None,
+                        idempotency_key: &format!("earlier:{id}:{i}"),
+                        to: &mobile(n),
+                        body: "an earlier reminder",
+                        encoding: "gsm7",
+                        segments: 1,
+                        status: MessageStatus::Delivered,
+                        provider: "twilio",
+                        findings: None,
+                        created_by: "system",
+                        now: at,
+                        not_before: None,
+                        send_by: None,
+                    },
+                )
+            })
+            .unwrap();
     }
     id
 }
@@ -243,7 +246,7 @@ fn a_closure_notice_left_in_the_outbox_is_withdrawn_once_the_closure_began_and_c
         "no closure notice after the closure"
     );
     assert_eq!(p.outbound_of(ada)[0].status, MessageStatus::Withdrawn);
-    let list = store::callbacks::open(p.store.conn()).unwrap();
+    let list = store::callbacks::open(&p.store).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(
         (list[0].patient_id, list[0].appointment_id),
@@ -273,14 +276,11 @@ fn a_closure_notice_whose_closure_begins_while_the_batch_runs_is_withdrawn_at_th
         (ny(25, 13, 0), ny(25, 18, 0)),
     );
     let id = p.outbound_of(ada)[0].id;
-    store::messages::set_status(
-        p.store.conn(),
-        id,
-        MessageStatus::Pending,
-        None,
-        ny(25, 12, 58),
-    )
-    .unwrap();
+    p.store
+        .write(|tx| {
+            store::messages::set_status(tx, id, MessageStatus::Pending, None, ny(25, 12, 58))
+        })
+        .unwrap();
     let d = dispatcher(fake.provider());
     let r = rt()
         .block_on(dispatch::dispatch(

@@ -81,11 +81,14 @@ impl Practice {
     fn new() -> Self {
         let fake = FakeTwilio::start();
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("practice.db")).unwrap();
+        let mut store = Store::open(&dir.path().join("practice.db")).unwrap();
         let config = Config::parse(&config_text(&fake, "UNUSED"), Path::new("t.toml")).unwrap();
-        let clinician = store::reference::insert_clinician(store.conn(), "Dr. Okafor").unwrap();
-        let ty =
-            store::reference::insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
+        let clinician = store
+            .write(|tx| store::reference::insert_clinician(tx, "Dr. Okafor"))
+            .unwrap();
+        let ty = store
+            .write(|tx| store::reference::insert_type(tx, "Annual physical", "Check-up", 30))
+            .unwrap();
         let d = dispatcher(fake.provider());
         Self {
             fake,
@@ -114,20 +117,24 @@ impl Practice {
 
     fn patient(&mut self, first: &str, mobile: &str, opted_in: bool) -> PatientId {
         let now = self.now();
-        let p = store::patients::insert(
-            self.store.conn(),
-            &store::patients::NewPatient {
-                external_id: None,
-                first_name: first.into(),
-                last_name: "Test".into(),
-                birth_date: None,
-                mobile: Some(E164::try_from(mobile.to_string()).unwrap()),
-                time_zone: None,
-                portal_active: true,
-            },
-            now - TimeDelta::days(60),
-        )
-        .unwrap();
+        let p = self
+            .store
+            .write(|tx| {
+                store::patients::insert(
+                    tx,
+                    &store::patients::NewPatient {
+                        external_id: None,
+                        first_name: first.into(),
+                        last_name: "Test".into(),
+                        birth_date: None,
+                        mobile: Some(E164::try_from(mobile.to_string()).unwrap()),
+                        time_zone: None,
+                        portal_active: true,
+                    },
+                    now - TimeDelta::days(60),
+                )
+            })
+            .unwrap();
         if opted_in {
             consent::record(
                 &mut self.store,
@@ -146,26 +153,30 @@ impl Practice {
     }
 
     fn appointment(&mut self, p: PatientId, start: DateTime<Utc>) -> AppointmentId {
-        store::appointments::insert(
-            self.store.conn(),
-            &store::appointments::NewAppointment {
-                external_id: None,
-                patient_id: p,
-                clinician_id: self.clinician,
-                type_id: self.ty,
-                start,
-                duration_minutes: 30,
-                status: AppointmentStatus::Booked,
-                booked_at: self.now() - TimeDelta::days(20),
-            },
-        )
-        .unwrap()
+        let booked_at = self.now() - TimeDelta::days(20);
+        self.store
+            .write(|tx| {
+                store::appointments::insert(
+                    tx,
+                    &store::appointments::NewAppointment {
+                        external_id: None,
+                        patient_id: p,
+                        clinician_id: self.clinician,
+                        type_id: self.ty,
+                        start,
+                        duration_minutes: 30,
+                        status: AppointmentStatus::Booked,
+                        booked_at,
+                    },
+                )
+            })
+            .unwrap()
     }
 
     /// Record a 24 h reminder for these appointments (one text for a same-day double) the
     /// way every send path does, without sending it.
     fn record_reminder(&mut self, p: PatientId, appts: &[AppointmentId]) -> MessageId {
-        let conn = self.store.conn();
+        let conn = &self.store;
         let patient = store::patients::get(conn, p).unwrap();
         let starts: Vec<(AppointmentId, DateTime<Utc>)> = appts
             .iter()
@@ -200,7 +211,12 @@ impl Practice {
             body,
             send_by: None,
         };
-        match outbound::record(conn, &out, &self.gate, "twilio", "system", self.now()).unwrap() {
+        let (now, gate) = (self.now(), &self.gate);
+        let recorded = self
+            .store
+            .write(|tx| outbound::record(tx, &out, gate, "twilio", "system", now))
+            .unwrap();
+        match recorded {
             Recorded::Ready(id) => id,
             other => panic!("{other:?}"),
         }
@@ -249,11 +265,11 @@ impl Practice {
     }
 
     fn consent(&self, p: PatientId) -> ConsentState {
-        ConsentState::from_events(&store::consent::events(self.store.conn(), p).unwrap())
+        ConsentState::from_events(&store::consent::events(&self.store, p).unwrap())
     }
 
     fn appt(&self, a: AppointmentId) -> frontdesk::domain::appointment::Appointment {
-        store::appointments::get(self.store.conn(), a).unwrap()
+        store::appointments::get(&self.store, a).unwrap()
     }
 
     /// Bodies the fake accepted for this number, in order.
@@ -267,7 +283,7 @@ impl Practice {
     }
 
     fn audit_actions(&self, subject: &str) -> Vec<String> {
-        store::audit::for_subject(self.store.conn(), subject)
+        store::audit::for_subject(&self.store, subject)
             .unwrap()
             .into_iter()
             .map(|a| a.action)
@@ -299,7 +315,7 @@ async fn stop_opts_out_with_exactly_one_confirmation_and_nothing_after() {
         ConsentState::OptedOut { method, .. } => assert_eq!(method, ConsentMethod::SmsKeyword),
         other => panic!("{other:?}"),
     }
-    let events = store::consent::events(pr.store.conn(), ana).unwrap();
+    let events = store::consent::events(&pr.store, ana).unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.evidence.as_deref(), Some(sid.as_str()));
     assert_eq!(last.recorded_by, "system");
@@ -329,23 +345,18 @@ async fn stop_opts_out_with_exactly_one_confirmation_and_nothing_after() {
         1,
         "exactly one confirmation"
     );
-    assert_eq!(
-        store::consent::events(pr.store.conn(), ana).unwrap().len(),
-        2
-    );
+    assert_eq!(store::consent::events(&pr.store, ana).unwrap().len(), 2);
 
     // Nothing more may go: the rules say opted out, and a reminder recorded before the
     // STOP was seen is withdrawn by the re-check instead of sent.
-    let loaded = facts::load(pr.store.conn(), &pr.config, &[ana], pr.now(), None).unwrap();
+    let loaded = facts::load(&pr.store, &pr.config, &[ana], pr.now(), None).unwrap();
     assert_eq!(loaded[&ana].facts.blocked(), Some(SkipReason::OptedOut));
     let sent_before = pr.fake.created().len();
     let waiting = pr.record_reminder(ana, &[later]);
     let flushed = pr.sync().await;
     assert_eq!(flushed.flush.withdrawn, 1, "{flushed:?}");
     assert_eq!(
-        store::messages::get(pr.store.conn(), waiting)
-            .unwrap()
-            .status,
+        store::messages::get(&pr.store, waiting).unwrap().status,
         MessageStatus::Withdrawn
     );
     assert_eq!(
@@ -418,10 +429,7 @@ async fn cancel_opts_out_and_flags_the_appointment_for_a_call_back() {
     assert_eq!(r.lines[0].action.as_str(), "withdrawn");
     assert!(!r.partly_failed());
     assert_eq!(confirmations(&pr.texts_to(ANA)), 0);
-    assert_eq!(
-        store::consent::events(pr.store.conn(), ana).unwrap().len(),
-        2
-    );
+    assert_eq!(store::consent::events(&pr.store, ana).unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -494,7 +502,7 @@ async fn help_gets_one_reply_naming_the_practice_and_its_phone() {
     ] {
         assert!(help.contains(needle), "{needle:?} missing from {help:?}");
     }
-    let row = store::messages::by_key(pr.store.conn(), &format!("answer:help-reply:{sid}"))
+    let row = store::messages::by_key(&pr.store, &format!("answer:help-reply:{sid}"))
         .unwrap()
         .unwrap();
     assert_eq!(row.kind, MessageKind::HelpReply);
@@ -515,9 +523,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
     let afternoon = pr.appointment(ana, pr.tomorrow(19));
     let reminder = pr.remind(ana, &[morning, afternoon]).await;
     assert_eq!(
-        store::messages::get(pr.store.conn(), reminder)
-            .unwrap()
-            .kind,
+        store::messages::get(&pr.store, reminder).unwrap().kind,
         MessageKind::SameDayDouble
     );
     pr.reply(ANA, "C");
@@ -525,8 +531,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
     assert_eq!((r.replies.confirm, r.confirmed), (1, 2), "{r:?}");
     for a in [morning, afternoon] {
         assert_eq!(pr.appt(a).status, AppointmentStatus::Confirmed);
-        let audit =
-            store::audit::for_subject(pr.store.conn(), &format!("appointment:{a}")).unwrap();
+        let audit = store::audit::for_subject(&pr.store, &format!("appointment:{a}")).unwrap();
         let change = audit
             .iter()
             .find(|e| e.action == "appointment.status")
@@ -539,7 +544,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
         );
     }
     assert_eq!(
-        store::appointments::status_change(pr.store.conn(), morning)
+        store::appointments::status_change(&pr.store, morning)
             .unwrap()
             .unwrap()
             .0,
@@ -572,12 +577,11 @@ async fn c_without_a_reminder_and_free_text_land_in_the_inbox_unchanged() {
     let a = pr.appt(visit);
     assert_eq!(a.status, AppointmentStatus::Booked);
     assert!(!a.callback_requested);
-    let inbox = store::messages::inbox(pr.store.conn(), 10).unwrap();
+    let inbox = store::messages::inbox(&pr.store, 10).unwrap();
     assert_eq!(inbox[0].body, "Can I bring my son along?");
     assert_eq!(inbox[0].patient_id, Some(ana));
     // The audit knows how it was read, but never the words.
-    let audit =
-        store::audit::for_subject(pr.store.conn(), &format!("message:{}", inbox[0].id)).unwrap();
+    let audit = store::audit::for_subject(&pr.store, &format!("message:{}", inbox[0].id)).unwrap();
     assert_eq!(audit[0].action, "reply.received");
     assert!(audit[0].detail.contains("\"classification\":\"other\""));
     assert!(!audit[0].detail.contains("son"), "{}", audit[0].detail);
@@ -638,7 +642,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
     let b_visit = pr.appointment(ben, pr.tomorrow(16));
     let to_ana = pr.remind(ana, &[a_visit]).await;
     let to_ben = pr.remind(ben, &[b_visit]).await;
-    let status = |pr: &Practice, id| store::messages::get(pr.store.conn(), id).unwrap();
+    let status = |pr: &Practice, id| store::messages::get(&pr.store, id).unwrap();
     assert_eq!(status(&pr, to_ana).status, MessageStatus::Queued);
 
     // Still `queued` at Twilio: taken, not waiting — the sync's flush leaves them alone.
@@ -659,7 +663,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
     let failed = status(&pr, to_ben);
     assert_eq!(failed.status, MessageStatus::Undelivered);
     assert_eq!(failed.error_code.as_deref(), Some("30003"));
-    let ben_row = store::patients::get(pr.store.conn(), ben).unwrap();
+    let ben_row = store::patients::get(&pr.store, ben).unwrap();
     assert_eq!(ben_row.number_problem.unwrap().code, "30003");
     assert!(
         pr.audit_actions(&format!("patient:{ben}"))
@@ -670,9 +674,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
             .contains(&"message.status".to_string())
     );
     assert_eq!(
-        store::patients::get(pr.store.conn(), ana)
-            .unwrap()
-            .number_problem,
+        store::patients::get(&pr.store, ana).unwrap().number_problem,
         None
     );
 
@@ -693,7 +695,7 @@ async fn unsubscribed_21610_on_a_send_or_a_status_records_an_opt_out() {
     let r = pr.sync().await;
     assert_eq!(r.flush.failed, 1, "{r:?}");
     assert_eq!(
-        store::messages::get(pr.store.conn(), waiting)
+        store::messages::get(&pr.store, waiting)
             .unwrap()
             .error_code
             .as_deref(),
@@ -707,7 +709,7 @@ async fn unsubscribed_21610_on_a_send_or_a_status_records_an_opt_out() {
     // Reported later, as a failed status on a message Twilio had taken.
     let b_visit = pr.appointment(ben, pr.tomorrow(16));
     let sent = pr.remind(ben, &[b_visit]).await;
-    let sid = store::messages::get(pr.store.conn(), sent)
+    let sid = store::messages::get(&pr.store, sent)
         .unwrap()
         .provider_id
         .unwrap();
@@ -729,14 +731,12 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
     pr.reply(ANA, "what time is parking open?");
     let first = pr.sync().await;
     assert_eq!(first.replies.total(), 3, "{first:?}");
-    let stored = store::settings::get(pr.store.conn(), &sync::cursor_key("twilio"))
+    let stored = store::settings::get(&pr.store, &sync::cursor_key("twilio"))
         .unwrap()
         .expect("cursor stored");
     assert!(stored.contains("window_start"), "{stored}");
     let texts = pr.fake.created().len();
-    let audit = store::audit::page(pr.store.conn(), 0, 10_000)
-        .unwrap()
-        .len();
+    let audit = store::audit::page(&pr.store, 0, 10_000).unwrap().len();
 
     let second = pr.sync().await;
     assert_eq!(
@@ -747,7 +747,9 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
 
     // Even with the cursor lost, a full replay changes nothing: inbound rows are unique per
     // provider id and statuses only move forward.
-    store::settings::set(pr.store.conn(), &sync::cursor_key("twilio"), "{damaged").unwrap();
+    pr.store
+        .write(|tx| store::settings::set(tx, &sync::cursor_key("twilio"), "{damaged"))
+        .unwrap();
     let replay = pr.sync().await;
     assert!(replay.cursor_reset);
     assert_eq!(
@@ -757,9 +759,7 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
     );
     assert_eq!(pr.fake.created().len(), texts);
     assert_eq!(
-        store::audit::page(pr.store.conn(), 0, 10_000)
-            .unwrap()
-            .len(),
+        store::audit::page(&pr.store, 0, 10_000).unwrap().len(),
         audit
     );
     assert_eq!(replay.inbox_unread, 1);
@@ -778,7 +778,7 @@ async fn a_reply_from_an_unknown_number_is_kept_in_the_inbox() {
         "{r:?}"
     );
     assert_eq!(r.opt_outs, 0);
-    let inbox = store::messages::inbox(pr.store.conn(), 10).unwrap();
+    let inbox = store::messages::inbox(&pr.store, 10).unwrap();
     assert_eq!(inbox[0].patient_id, None);
     assert_eq!(inbox[0].from.as_deref(), Some(STRANGER));
     assert!(pr.consent(ana).may_text());
@@ -840,10 +840,7 @@ async fn reminders_sent_by_remind_go_once_and_their_answer_confirms() {
         pr.consent(ana).may_text(),
         "YES answering a reminder is not an opt-in event"
     );
-    assert_eq!(
-        store::consent::events(pr.store.conn(), ana).unwrap().len(),
-        1
-    );
+    assert_eq!(store::consent::events(&pr.store, ana).unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -870,7 +867,7 @@ async fn bad_credentials_stop_the_sync_with_a_clear_message() {
     assert!(!r.complete);
     assert!(matches!(events.last(), Some(BatchEvent::Stopped { .. })));
     assert_eq!(
-        store::settings::get(pr.store.conn(), &sync::cursor_key("twilio")).unwrap(),
+        store::settings::get(&pr.store, &sync::cursor_key("twilio")).unwrap(),
         None,
         "no cursor moves without its page being applied"
     );
@@ -915,20 +912,23 @@ mod cli {
         let (home, config, db) = setup(&fake);
         {
             let mut store = Store::open(&db).unwrap();
-            let p = store::patients::insert(
-                store.conn(),
-                &store::patients::NewPatient {
-                    external_id: None,
-                    first_name: "Ana".into(),
-                    last_name: "Test".into(),
-                    birth_date: None,
-                    mobile: Some(E164::try_from(ANA.to_string()).unwrap()),
-                    time_zone: None,
-                    portal_active: false,
-                },
-                fake.now(),
-            )
-            .unwrap();
+            let p = store
+                .write(|tx| {
+                    store::patients::insert(
+                        tx,
+                        &store::patients::NewPatient {
+                            external_id: None,
+                            first_name: "Ana".into(),
+                            last_name: "Test".into(),
+                            birth_date: None,
+                            mobile: Some(E164::try_from(ANA.to_string()).unwrap()),
+                            time_zone: None,
+                            portal_active: false,
+                        },
+                        fake.now(),
+                    )
+                })
+                .unwrap();
             consent::record(
                 &mut store,
                 p,
@@ -1044,7 +1044,7 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     let other = pr.appointment(ben, pr.tomorrow(16));
     let lost = pr.record_reminder(ana, &[visit]);
     let waiting = pr.record_reminder(ben, &[other]);
-    let row = store::messages::get(pr.store.conn(), lost).unwrap();
+    let row = store::messages::get(&pr.store, lost).unwrap();
     let sms = frontdesk::provider::OutboundSms {
         to: E164::try_from(row.to.clone()).unwrap(),
         body: row.body.clone(),
@@ -1054,20 +1054,16 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     let receipt = pr.fake.provider().send(&sms).await.unwrap();
     // Ben's row was never attempted (queued, attempts 0): a message to him with his body
     // would not be his row's, and there is none.
-    store::messages::set_status(
-        pr.store.conn(),
-        waiting,
-        MessageStatus::Queued,
-        None,
-        pr.now(),
-    )
-    .unwrap();
+    let now = pr.now();
+    pr.store
+        .write(|tx| store::messages::set_status(tx, waiting, MessageStatus::Queued, None, now))
+        .unwrap();
     pr.fake.deliver_all();
     pr.fake.advance_clock(TimeDelta::minutes(1));
 
     let r = pr.sync().await;
     assert_eq!(r.adopted, 1, "{r:?}");
-    let row = store::messages::get(pr.store.conn(), lost).unwrap();
+    let row = store::messages::get(&pr.store, lost).unwrap();
     assert_eq!(
         row.provider_id.as_deref(),
         Some(receipt.provider_id.as_str())

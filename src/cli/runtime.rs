@@ -30,7 +30,7 @@ pub fn open_store(ctx: &Context) -> anyhow::Result<Store> {
 /// database is the demo practice wherever it is opened, so it keeps the demo's identity for
 /// what the config leaves unset.
 pub fn sending_config(ctx: &Context, store: &Store) -> anyhow::Result<Config> {
-    let config = if marker::kind(store.conn())? == DbKind::Demo {
+    let config = if marker::kind(&store)? == DbKind::Demo {
         with_demo_identity(ctx.config.clone())
     } else {
         ctx.config.clone()

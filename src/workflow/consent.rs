@@ -1,11 +1,12 @@
 //! Recording SMS consent and opt-outs (SPEC §5.2–§5.3), always with an audit record.
 
+use crate::store::Write;
 use serde_json::json;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::consent::{ConsentError, ConsentEvent, ConsentKind, ConsentState};
 use crate::domain::ids::PatientId;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// Why consent could not be recorded; the text is shown to staff.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +33,7 @@ pub fn record(
 
 /// Record inside a caller's transaction (e.g. while applying a STOP reply).
 pub fn record_in(
-    conn: &Conn,
+    conn: &impl Write,
     patient: PatientId,
     event: &ConsentEvent,
 ) -> Result<(), ConsentFlowError> {
@@ -82,7 +83,7 @@ mod tests {
             ..opt_in
         };
         assert!(!record(&mut store, p, &out).unwrap().may_text());
-        let audit = store::audit::for_subject(store.conn(), &format!("patient:{p}")).unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), &format!("patient:{p}")).unwrap();
         assert_eq!(
             audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
             vec!["consent.opt_in", "consent.opt_out"]
@@ -101,9 +102,13 @@ mod tests {
         };
         let err = record(&mut store, p, &bad).unwrap_err();
         assert!(err.to_string().contains("needs evidence"), "{err}");
-        assert!(store::consent::events(store.conn(), p).unwrap().is_empty());
         assert!(
-            store::audit::for_subject(store.conn(), &format!("patient:{p}"))
+            store::consent::events(store.test_conn(), p)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store::audit::for_subject(store.test_conn(), &format!("patient:{p}"))
                 .unwrap()
                 .is_empty()
         );

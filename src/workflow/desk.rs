@@ -56,7 +56,8 @@ mod tests {
     #[test]
     fn arrival_is_persisted_and_audited_with_the_actor() {
         let (mut store, p, c, ty) = fixture();
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         let a = set_status(
             &mut store,
@@ -68,7 +69,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.status, AppointmentStatus::Arrived);
-        let audit = store::audit::for_subject(store.conn(), &format!("appointment:{id}")).unwrap();
+        let audit =
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}")).unwrap();
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].actor, "desk");
         assert!(audit[0].detail.contains("\"to\":\"arrived\""));
@@ -77,7 +79,8 @@ mod tests {
     #[test]
     fn refused_change_writes_nothing() {
         let (mut store, p, c, ty) = fixture();
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         set_status(
             &mut store,
@@ -102,11 +105,13 @@ mod tests {
             "a cancelled appointment cannot be marked arrived"
         );
         assert_eq!(
-            store::appointments::get(store.conn(), id).unwrap().status,
+            store::appointments::get(store.test_conn(), id)
+                .unwrap()
+                .status,
             AppointmentStatus::Cancelled
         );
         assert_eq!(
-            store::audit::for_subject(store.conn(), &format!("appointment:{id}"))
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}"))
                 .unwrap()
                 .len(),
             1

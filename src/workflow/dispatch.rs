@@ -152,7 +152,7 @@ pub async fn dispatch(
 ) -> Result<DispatchReport, StoreError> {
     let mut rows: Vec<Message> = Vec::with_capacity(ids.len());
     for id in ids {
-        let m = store::messages::get(store.conn(), *id)?;
+        let m = store::messages::get(&store, *id)?;
         if matches!(m.status, MessageStatus::Pending | MessageStatus::Queued) {
             rows.push(m);
         }
@@ -165,7 +165,7 @@ pub async fn dispatch(
     // them for another row (a family sharing a mobile may get two identical texts).
     let mut claimed = HashSet::new();
     for to in rows.iter().map(|m| m.to.as_str()).collect::<HashSet<_>>() {
-        claimed.extend(store::messages::provider_ids_to(store.conn(), to)?);
+        claimed.extend(store::messages::provider_ids_to(&store, to)?);
     }
     let claimed = Arc::new(Mutex::new(claimed));
     let items: HashMap<MessageId, BatchItem> = rows.iter().map(|m| (m.id, item(m))).collect();
@@ -179,7 +179,7 @@ pub async fn dispatch(
             // falls back to the practice's, the default for every patient.
             (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
                 *quiet,
-                match store::patients::zone(store.conn(), p) {
+                match store::patients::zone(&store, p) {
                     Ok(z) => z.unwrap_or(*practice),
                     Err(StoreError::Corrupt { .. }) => *practice,
                     Err(e) => return Err(e),
@@ -476,7 +476,7 @@ pub async fn reconcile_pending(
             safe.push(m.id);
             continue;
         };
-        claimed.extend(store::messages::provider_ids_to(store.conn(), &m.to)?);
+        claimed.extend(store::messages::provider_ids_to(&store, &m.to)?);
         let query = SentQuery {
             to,
             body: m.body.clone(),

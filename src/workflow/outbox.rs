@@ -5,6 +5,8 @@
 //! waited. Not the caps: they were applied when the text was planned (a reminder planned as an
 //! appointment's last must not be lost to them afterwards).
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -17,7 +19,7 @@ use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
 use crate::phi::Gate;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::workflow::callbacks;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::facts::{self, REMINDER_KINDS};
@@ -57,7 +59,7 @@ pub async fn flush(
 ) -> Result<FlushReport, StoreError> {
     let mut report = FlushReport::default();
     let now = clock.now();
-    let unfinished = store::messages::waiting_to_send(store.conn())?;
+    let unfinished = store::messages::waiting_to_send(&store)?;
     if d.provider.is_offline() {
         // Held by the outbox: they go out only through a real provider.
         report.waiting = unfinished.len();
@@ -71,7 +73,7 @@ pub async fn flush(
     report.handled = waiting.iter().map(|m| m.id).collect();
     let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
     for m in waiting.iter().filter(|m| !safe.contains(&m.id)) {
-        if store::messages::get(store.conn(), m.id)?.may_be_at_provider() {
+        if store::messages::get(&store, m.id)?.may_be_at_provider() {
             report.unresolved += 1;
         }
     }
@@ -133,7 +135,7 @@ enum Recheck {
 
 /// Decide, inside a transaction, whether a waiting text may still go now.
 fn recheck(
-    c: &Conn,
+    c: &impl Write,
     config: &Config,
     gate: &Gate,
     m: &Message,
@@ -221,7 +223,7 @@ fn recheck(
 /// When the STOP an opt-out confirmation answers arrived (its key names the inbound
 /// message), so the five minutes run from the patient's STOP, not from when the answer was
 /// written. Falls back to the answer's own creation.
-fn stop_received(c: &Conn, m: &Message) -> Result<DateTime<Utc>, StoreError> {
+fn stop_received(c: &impl Db, m: &Message) -> Result<DateTime<Utc>, StoreError> {
     let inbound_id = m
         .idempotency_key
         .as_deref()
@@ -234,7 +236,7 @@ fn stop_received(c: &Conn, m: &Message) -> Result<DateTime<Utc>, StoreError> {
 }
 
 fn withdraw(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     reason: &SkipReason,
     actor: &str,
@@ -256,7 +258,7 @@ fn withdraw(
 /// End a text that will not be sent, with its reason and an audit record.
 #[allow(clippy::too_many_arguments)]
 fn close(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     status: MessageStatus,
     reason: &str,
@@ -284,13 +286,13 @@ mod tests {
     fn an_opt_out_confirmation_goes_only_within_five_minutes_of_the_stop() {
         let (store, p, _, _) = fixture();
         store::patients::set_mobile(
-            store.conn(),
+            store.test_conn(),
             p,
             Some(&E164::parse("2015550134", "US").unwrap()),
         )
         .unwrap();
         store::messages::insert_inbound(
-            store.conn(),
+            store.test_conn(),
             Some(p),
             "+12015550134",
             "+15555550123",
@@ -302,7 +304,7 @@ mod tests {
         .unwrap();
         // Written three minutes after the STOP (a slow sync), left waiting by a network error.
         let id = store::messages::insert_outbound(
-            store.conn(),
+            store.test_conn(),
             &NewOutbound {
                 kind: MessageKind::OptOutConfirmation,
                 patient_id: Some(p),
@@ -323,20 +325,20 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        let m = store::messages::get(store.conn(), id).unwrap();
+        let m = store::messages::get(store.test_conn(), id).unwrap();
         let gate = Gate::with_allow_list(&[]);
         let config = Config::default();
         assert!(matches!(
-            recheck(store.conn(), &config, &gate, &m, "system", t(9, 4)).unwrap(),
+            recheck(store.test_conn(), &config, &gate, &m, "system", t(9, 4)).unwrap(),
             Recheck::Go
         ));
         // Six minutes after the STOP (three after the row): too late, withdrawn.
         assert!(matches!(
-            recheck(store.conn(), &config, &gate, &m, "system", t(9, 6)).unwrap(),
+            recheck(store.test_conn(), &config, &gate, &m, "system", t(9, 6)).unwrap(),
             Recheck::Withdrawn(_)
         ));
         assert_eq!(
-            store::messages::get(store.conn(), id).unwrap().status,
+            store::messages::get(store.test_conn(), id).unwrap().status,
             MessageStatus::Withdrawn
         );
     }

@@ -6,6 +6,8 @@
 //! idempotency key before the provider is called, and an audit record. A text held by quiet
 //! hours or a cap is recorded and waits (`not_before`) for the next `remind`/`sync` run.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -20,7 +22,7 @@ use crate::domain::reminder::{self, Held, SkipReason};
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
 use crate::store::callbacks::NewCallback;
-use crate::store::{self, Conn, Store};
+use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
@@ -121,7 +123,7 @@ pub async fn closure(
             "the window's end must be after its start".into(),
         ));
     }
-    let targets: Vec<Target> = store::appointments::starting_between(store.conn(), from, to)?
+    let targets: Vec<Target> = store::appointments::starting_between(&store, from, to)?
         .into_iter()
         .filter(|a| a.status.is_open())
         .map(|a| Target {
@@ -209,7 +211,7 @@ async fn one_off(
         kind,
     };
     let planned = {
-        let conn = store.conn();
+        let conn = &store;
         let mut out = Vec::new();
         for t in &targets {
             out.push(prepare(conn, &ctx, t)?);
@@ -240,7 +242,7 @@ async fn one_off(
         let Some(id) = line.message_id.filter(|id| ready.contains(id)) else {
             continue;
         };
-        let m = store::messages::get(store.conn(), id)?;
+        let m = store::messages::get(&store, id)?;
         line.outcome = match m.status {
             MessageStatus::Failed => "failed",
             MessageStatus::Withdrawn => "withdrawn",
@@ -323,7 +325,7 @@ impl OneOff<'_> {
     }
 
     /// A target that gets no text; with `callback`, its patient goes on the call-back list.
-    fn not_sent(&self, c: &Conn, t: &Target, n: NotSent) -> Result<SendLine, WorkflowError> {
+    fn not_sent(&self, c: &impl Write, t: &Target, n: NotSent) -> Result<SendLine, WorkflowError> {
         if n.callback {
             callbacks::add(
                 c,
@@ -347,7 +349,12 @@ impl OneOff<'_> {
 
     /// Record one target's text (or its skip, and a call-back when it cannot reach the
     /// patient in time) inside the caller's transaction.
-    fn record(&self, c: &Conn, t: &Target, prep: Prepared) -> Result<SendLine, WorkflowError> {
+    fn record(
+        &self,
+        c: &impl Write,
+        t: &Target,
+        prep: Prepared,
+    ) -> Result<SendLine, WorkflowError> {
         let (outgoing, wait_until) = match prep {
             Prepared::NotSent(n) => return self.not_sent(c, t, n),
             Prepared::AlreadySent(id) => {
@@ -409,7 +416,7 @@ enum Prepared {
 }
 
 /// Checks and renders one text (reads only).
-fn prepare(c: &Conn, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowError> {
+fn prepare(c: &impl Db, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowError> {
     let (config, now, kind) = (ctx.config, ctx.now, ctx.kind);
     if let Some(m) = store::messages::by_key(c, &t.key)? {
         return Ok(Prepared::AlreadySent(m.id));

@@ -14,6 +14,8 @@
 
 mod reply;
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -30,7 +32,7 @@ use crate::domain::report::Totals;
 use crate::phi::Gate;
 use crate::provider::retry::{self, Jitter, SeededJitter};
 use crate::provider::{Disposition, PollCursor, PollPage, SendReceipt, StatusUpdate, same_body};
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::outbox::{self, FlushReport};
@@ -233,7 +235,7 @@ pub async fn sync(
         provider: provider.to_string(),
         ..SyncReport::default()
     };
-    let mut cursor = match store::settings::get(store.conn(), &key)? {
+    let mut cursor = match store::settings::get(&store, &key)? {
         None => first_cursor(clock.now()),
         Some(text) => PollCursor::decode(&text).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "stored poll cursor unreadable; polling from the first window");
@@ -293,15 +295,15 @@ pub async fn sync(
             report.stopped = flushed.dispatch.stopped.clone();
             report.stopped_for_good = report.stopped.is_some();
             let tz = config.practice.time_zone;
-            let lines = outcome::flush_lines(store.conn(), &flushed, clock.now(), tz)?;
+            let lines = outcome::flush_lines(&store, &flushed, clock.now(), tz)?;
             report.lines.extend(lines);
         }
     }
     let tz = config.practice.time_zone;
-    let answer_lines = outcome::rows_lines(store.conn(), &answers, clock.now(), tz)?;
+    let answer_lines = outcome::rows_lines(&store, &answers, clock.now(), tz)?;
     report.lines.splice(0..0, answer_lines);
     report.totals = Totals::of(report.lines.iter().map(|l| l.action));
-    report.inbox_unread = store::messages::inbox_count(store.conn())?;
+    report.inbox_unread = store::messages::inbox_count(&store)?;
     tracing::info!(
         polls = report.polls,
         statuses = report.statuses_applied,
@@ -323,7 +325,7 @@ fn add_dispatch(counts: &mut AnswerCounts, r: &DispatchReport) {
 /// Apply one page and store the cursor after it, inside one transaction. Returns the answers
 /// recorded (to dispatch once the transaction has committed).
 fn apply_page(
-    c: &Conn,
+    c: &impl Write,
     applier: &reply::Applier<'_>,
     key: &str,
     page: &PollPage,
@@ -345,7 +347,7 @@ fn apply_page(
 /// Apply one delivery status: forward only, unknown ids ignored; a number problem flags the
 /// number, 21610 records an opt-out.
 fn apply_status(
-    c: &Conn,
+    c: &impl Write,
     provider: &str,
     update: &StatusUpdate,
     now: DateTime<Utc>,
@@ -425,7 +427,7 @@ fn apply_status(
 /// skew), oldest such row first — Twilio carries no key of ours on a message (SPEC §5.8,
 /// docs/ARCHITECTURE.md). Returns the row, now carrying the provider's id.
 fn adopt(
-    c: &Conn,
+    c: &impl Write,
     provider: &str,
     update: &StatusUpdate,
     now: DateTime<Utc>,
@@ -456,7 +458,7 @@ fn adopt(
     store::messages::get(c, row.id).map(Some)
 }
 
-fn opted_out(c: &Conn, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {
+fn opted_out(c: &impl Db, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {
     Ok(matches!(
         ConsentState::from_events(&store::consent::events(c, patient)?),
         ConsentState::OptedOut { .. }

@@ -87,7 +87,7 @@ const TODAY: &[(usize, usize, usize, u32, u32, AppointmentStatus)] = &[
 /// The fixture practice in an in-memory store.
 pub fn store() -> (Store, Ids) {
     let store = Store::open_in_memory().unwrap();
-    let conn = store.conn();
+    let conn = store.test_conn();
     let clinicians = ["Dr. Okafor", "Dr. Nguyen", "NP Rivera"]
         .map(|n| reference::insert_clinician(conn, n).unwrap());
     let types = [

@@ -2,6 +2,7 @@
 //! the provider's id), failed (with its code, and what the code means for the patient's
 //! record), withdrawn at the last moment, or adopted after the answer was lost.
 
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -11,13 +12,13 @@ use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageStatus};
 use crate::domain::reminder::SkipReason;
 use crate::provider::SendReceipt;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 use crate::workflow::callbacks;
 
 /// Record on row `m` a message the provider already had (found by reconciliation or listed by
 /// a poll), as if the lost send call had answered.
 pub(crate) fn adopt(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     provider: &str,
     receipt: &SendReceipt,
@@ -28,7 +29,7 @@ pub(crate) fn adopt(
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn handed_over(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     provider: &str,
     receipt: &SendReceipt,
@@ -61,7 +62,7 @@ pub(super) fn handed_over(
 /// A text whose closure or visit has begun (or would have by its next allowed minute):
 /// withdrawn, never sent late; a closure notice puts its patient on the call-back list.
 pub(super) fn too_late(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     actor: &str,
     now: DateTime<Utc>,
@@ -89,7 +90,7 @@ pub(super) fn too_late(
 }
 
 pub(super) fn fail(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     code: Option<&str>,
     reason: &str,
@@ -112,7 +113,7 @@ pub(super) fn fail(
 
 /// The provider says the recipient unsubscribed (Twilio 21610): record an opt-out at once.
 pub(crate) fn record_provider_opt_out(
-    c: &Conn,
+    c: &impl Write,
     patient: PatientId,
     message: MessageId,
     now: DateTime<Utc>,
@@ -137,7 +138,7 @@ pub(crate) fn record_provider_opt_out(
 
 /// The number failed as invalid, not mobile or unreachable: no texts until staff fix it.
 pub(crate) fn flag_number(
-    c: &Conn,
+    c: &impl Write,
     patient: PatientId,
     code: &str,
     now: DateTime<Utc>,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
     let (store, p, c, ty) = fixture();
     store::patients::set_mobile(
-        store.conn(),
+        store.test_conn(),
         p,
         Some(&E164::parse("2015550134", "US").unwrap()),
     )
@@ -16,7 +16,7 @@ fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
         crate::store::appointments::tests::opt_in(&store, p, t(8, 0));
     }
     store::appointments::insert(
-        store.conn(),
+        store.test_conn(),
         &booking(p, c, ty, t(15, 0) + chrono::Duration::days(2)),
     )
     .unwrap();
@@ -52,14 +52,14 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
         .unwrap();
     assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
     let id = r.lines[0].message_id.unwrap();
-    let m = store::messages::get(store.conn(), id).unwrap();
+    let m = store::messages::get(store.test_conn(), id).unwrap();
     assert!(
         m.body.contains("results are ready") && m.body.contains("Riverside Family Practice"),
         "{}",
         m.body
     );
     assert!(
-        !store::audit::for_subject(store.conn(), &format!("message:{id}"))
+        !store::audit::for_subject(store.test_conn(), &format!("message:{id}"))
             .unwrap()
             .is_empty()
     );
@@ -101,7 +101,7 @@ fn no_consent_is_skipped_with_the_reason_and_writes_nothing() {
         ("skipped", Some("no consent"))
     );
     assert!(
-        store::messages::for_patient(store.conn(), p)
+        store::messages::for_patient(store.test_conn(), p)
             .unwrap()
             .is_empty()
     );
@@ -127,7 +127,7 @@ fn quiet_hours_defer_to_the_next_allowed_minute() {
         ))
         .unwrap();
     assert_eq!(r.lines[0].outcome, "deferred");
-    let m = store::messages::get(store.conn(), r.lines[0].message_id.unwrap()).unwrap();
+    let m = store::messages::get(store.test_conn(), r.lines[0].message_id.unwrap()).unwrap();
     assert_eq!(m.status, MessageStatus::Queued);
     assert_eq!(
         m.not_before,
@@ -157,7 +157,7 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
     assert_eq!(r.lines.len(), 1);
     assert_eq!(r.lines[0].outcome, "would_send");
     assert!(
-        store::messages::for_patient(store.conn(), p)
+        store::messages::for_patient(store.test_conn(), p)
             .unwrap()
             .is_empty()
     );

@@ -16,6 +16,8 @@
 //!   number shared by several patients with open reminders — is filed as `other` so a
 //!   person reads it: nothing guessed, nothing dropped.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -34,7 +36,7 @@ use crate::domain::report::LineAction;
 use crate::domain::template::wants_opt_out_notice;
 use crate::phi::Gate;
 use crate::provider::InboundSms;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 use crate::workflow::facts::REMINDER_KINDS;
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::outbox::OPT_OUT_CONFIRMATION_WINDOW;
@@ -77,7 +79,7 @@ impl Applier<'_> {
     /// Apply one inbound message. Returns the answer to send, if one was recorded.
     pub fn apply(
         &self,
-        c: &Conn,
+        c: &impl Write,
         sms: &InboundSms,
         report: &mut SyncReport,
     ) -> Result<Option<MessageId>, SyncError> {
@@ -150,7 +152,7 @@ impl Applier<'_> {
     #[allow(clippy::too_many_arguments)]
     fn act(
         &self,
-        c: &Conn,
+        c: &impl Write,
         read_as: ReplyKind,
         patient: PatientId,
         holders: &[PatientId],
@@ -232,7 +234,7 @@ impl Applier<'_> {
     /// Returns how many changed.
     fn record_consent(
         &self,
-        c: &Conn,
+        c: &impl Write,
         holders: &[PatientId],
         kind: ConsentKind,
         sms: &InboundSms,
@@ -270,7 +272,7 @@ impl Applier<'_> {
     /// so that a replayed page never records a second one.
     fn answer(
         &self,
-        c: &Conn,
+        c: &impl Write,
         kind: MessageKind,
         patient: PatientId,
         sms: &InboundSms,
@@ -341,7 +343,7 @@ impl Applier<'_> {
     /// Returns (newly confirmed, appointments now confirmed).
     fn confirm(
         &self,
-        c: &Conn,
+        c: &impl Write,
         appointments: &[Appointment],
         reply: MessageId,
     ) -> Result<(usize, Vec<AppointmentId>), StoreError> {
@@ -393,7 +395,7 @@ impl Applier<'_> {
     /// patient's next open appointment.
     fn callback_targets(
         &self,
-        c: &Conn,
+        c: &impl Db,
         patient: PatientId,
         open: &[OpenReminder],
     ) -> Result<Vec<AppointmentId>, StoreError> {
@@ -418,7 +420,7 @@ impl Applier<'_> {
     /// Flag appointments for a call-back; returns how many were newly flagged.
     fn flag_callbacks(
         &self,
-        c: &Conn,
+        c: &impl Write,
         ids: &[AppointmentId],
         reply: MessageId,
         read_as: ReplyKind,
@@ -457,7 +459,7 @@ impl Applier<'_> {
 
 /// The patient's reminder awaiting an answer at `at`, if any (see the module docs).
 fn open_reminder(
-    c: &Conn,
+    c: &impl Db,
     patient: PatientId,
     at: DateTime<Utc>,
 ) -> Result<Option<OpenReminder>, StoreError> {
