@@ -1,5 +1,6 @@
 //! PHI gate speed (issue 3 targets): one-core throughput on SMS-length messages, p99 latency
-//! per message measured call by call, and the vocabulary load. Run:
+//! per message measured call by call, the vocabulary load, and (issue 13) the time per MB of
+//! one long input full of findings. Run:
 //! `cargo bench --bench phi` (numbers go to docs/BENCHMARKS.md).
 
 use std::hint::black_box;
@@ -99,6 +100,27 @@ fn latency_report(label: &str, msgs: &[&str]) {
     }
 }
 
+/// One long line full of findings, as `phi check` might get it: every rule fires again and
+/// again. Time `check` on 1, 2, 4 and 8 MB; linear time shows as a flat time per MB (issue 13:
+/// before, 0.7 MB took 1.0 s and 2.8 MB 16.9 s).
+fn long_input_report() {
+    const PIECE: &str = "Hi Maria, your HbA1c 8.2 and BP 150/95; stop taking warfarin 5 mg, \
+        chemo therapy Tue, MRN 00482913, DOB 3/4/1980, Dx: E11.9, your cold, c@ncer, \
+        diabetis, 2 tablets twice a day, https://example.org/hiv-results, Dr. Stone \
+        Oncology. If you have a fever call us, Elm Road Surgery, Cancer Center parking. ";
+    for mb in [1usize, 2, 4, 8] {
+        let text = PIECE.repeat(mb * 1_000_000 / PIECE.len() + 1);
+        let t = Instant::now();
+        let v = black_box(phi::check(black_box(&text)));
+        let took = t.elapsed();
+        println!(
+            "phi long input: {mb} MB, {} findings in {took:?} ({:?} per MB)",
+            v.findings.len(),
+            took / mb as u32
+        );
+    }
+}
+
 /// Compile the vocabularies 15 times; print min, median and max.
 fn load_report() {
     let mut loads: Vec<Duration> = (0..15)
@@ -142,6 +164,16 @@ fn bench(c: &mut Criterion, msgs: &[&str], sms: &[&str]) {
     c.bench_function("phi/check_reminder", |b| {
         b.iter(|| phi::check(black_box(reminder)))
     });
+    let long = "Hi Maria, your HbA1c 8.2; stop taking warfarin 5 mg, MRN 00482913, Dx: E11.9, \
+                your cold, diabetis. "
+        .repeat(10_000);
+    let mut g = c.benchmark_group("phi_long");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(long.len() as u64));
+    g.bench_function("check_1mb_of_findings", |b| {
+        b.iter(|| phi::check(black_box(&long)))
+    });
+    g.finish();
     let mut g = c.benchmark_group("phi_load");
     g.sample_size(10);
     g.bench_function("compile_vocabularies", |b| {
@@ -157,6 +189,7 @@ fn main() {
     latency_report("corpus messages", &msgs);
     latency_report("SMS-length (140-160 bytes)", &sms);
     load_report();
+    long_input_report();
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c, &msgs, &sms);
     c.final_summary();

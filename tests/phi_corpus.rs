@@ -1,5 +1,6 @@
 //! The PHI gate against the labelled corpus in `tests/data/phi/`: recall on PHI messages
-//! ≥ 99 % and false blocks on clean messages ≤ 2 % (issue 3). Prints every miss.
+//! ≥ 99 % and false blocks on clean messages ≤ 2 % (issue 3); on all sets together ≥ 99 % and
+//! ≤ 1 % (issue 13). Prints every miss.
 
 use std::collections::BTreeMap;
 
@@ -134,6 +135,8 @@ const HOLDOUT6_PHI: &str = include_str!("data/phi/holdout6_phi.tsv");
 const HOLDOUT6_CLEAN: &str = include_str!("data/phi/holdout6_clean.tsv");
 const HOLDOUT7_PHI: &str = include_str!("data/phi/holdout7_phi.tsv");
 const HOLDOUT7_CLEAN: &str = include_str!("data/phi/holdout7_clean.tsv");
+const HOLDOUT8_PHI: &str = include_str!("data/phi/holdout8_phi.tsv");
+const HOLDOUT8_CLEAN: &str = include_str!("data/phi/holdout8_clean.tsv");
 
 /// Messages written after the gate's first version and not used to tune it: an honest
 /// estimate of how it does on text nobody tuned it for. Looser bounds than the corpus.
@@ -184,6 +187,50 @@ fn seventh_holdout_rates() {
     assert!(false_rate <= 0.03, "{false_rate}");
 }
 
+/// Written for issue 13 before any of its changes and run once: recall 91.1 %, false blocks
+/// 17.2 % (assets/phi/README.md). Bounds reflect the third round's fixes.
+#[test]
+fn eighth_holdout_rates() {
+    let (recall, false_rate) = holdout("holdout 8", HOLDOUT8_PHI, HOLDOUT8_CLEAN);
+    assert!(recall >= 0.99, "{recall}");
+    assert!(false_rate <= 0.01, "{false_rate}");
+}
+
+/// Every labelled set together (issue 13): at least 99 % of clinical messages blocked and at
+/// most 1 % of ordinary ones.
+#[test]
+fn all_sets_together_reach_99_percent_recall_and_1_percent_false_blocks() {
+    let sets = [
+        (PHI, CLEAN),
+        (HOLDOUT_PHI, HOLDOUT_CLEAN),
+        (HOLDOUT2_PHI, HOLDOUT2_CLEAN),
+        (HOLDOUT3_PHI, HOLDOUT3_CLEAN),
+        (HOLDOUT4_PHI, HOLDOUT4_CLEAN),
+        (HOLDOUT5_PHI, HOLDOUT5_CLEAN),
+        (HOLDOUT6_PHI, HOLDOUT6_CLEAN),
+        (HOLDOUT7_PHI, HOLDOUT7_CLEAN),
+        (HOLDOUT8_PHI, HOLDOUT8_CLEAN),
+    ];
+    let (mut phi_all, mut missed, mut clean_all, mut wrong) = (0, 0, 0, 0);
+    for (p, c) in sets {
+        let p = rows(p);
+        let c = rows(c);
+        phi_all += p.len();
+        clean_all += c.len();
+        missed += p.iter().filter(|(_, t)| !phi::check(t).blocked).count();
+        wrong += c.iter().filter(|(_, t)| phi::check(t).blocked).count();
+    }
+    let recall = 1.0 - missed as f64 / phi_all as f64;
+    let false_rate = wrong as f64 / clean_all as f64;
+    println!(
+        "all sets: recall {:.2}% ({missed} of {phi_all} missed), false blocks {:.2}% ({wrong} of {clean_all})",
+        recall * 100.0,
+        false_rate * 100.0
+    );
+    assert!(recall >= 0.99, "{recall}");
+    assert!(false_rate <= 0.01, "{false_rate}");
+}
+
 #[test]
 fn newer_holdouts_are_large_enough() {
     let five = (rows(HOLDOUT5_PHI).len(), rows(HOLDOUT5_CLEAN).len());
@@ -192,6 +239,11 @@ fn newer_holdouts_are_large_enough() {
     assert!(six.0 >= 100 && six.1 >= 100, "{six:?}");
     let seven = (rows(HOLDOUT7_PHI).len(), rows(HOLDOUT7_CLEAN).len());
     assert!(seven.0 >= 100 && seven.1 >= 100, "{seven:?}");
+    let eight = (rows(HOLDOUT8_PHI).len(), rows(HOLDOUT8_CLEAN).len());
+    assert!(
+        eight.0 + eight.1 >= 300 && eight.0 >= 150 && eight.1 >= 150,
+        "{eight:?}"
+    );
 }
 
 /// Prints the rates and every miss; asserts the loose bounds every held-out set keeps

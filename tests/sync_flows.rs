@@ -210,6 +210,7 @@ impl Practice {
             to: patient.mobile.clone().unwrap(),
             body,
             send_by: None,
+            trusted: Vec::new(),
         };
         let (now, gate) = (self.now(), &self.gate);
         let recorded = self

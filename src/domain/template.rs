@@ -2,7 +2,11 @@
 //! zone, the rules a template must meet before it is saved, and the shipped defaults.
 //!
 //! Pure: std, chrono(-tz), thiserror; reads `reminder::rules::OptOutNotice` as a value. The PHI
-//! gate is *not* applied here: the workflow runs `phi::check` on every rendered body.
+//! gate is *not* applied here: the workflow gates every rendered body, with the spans
+//! [`Template::render_marked`] reports as filled from the database (SPEC §5.1: first name,
+//! clinician, practice name, date, time, location) so that a patient's own name never reads as
+//! a drug or a disease. The spans stay correct through the GSM-7 normalisation: the renderer
+//! marks each value while it tidies and normalises, then takes the marks out.
 //!
 //! Placeholders (SPEC §1 forbids any that could carry clinical detail; the set is closed):
 //!
@@ -94,6 +98,21 @@ impl Placeholder {
 
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Filled from the practice's own records, never typed into a message (SPEC §5.1): the
+    /// PHI gate's vocabulary rules do not read these values, its identifier rules do.
+    pub fn is_trusted(self) -> bool {
+        matches!(
+            self,
+            Self::FirstName
+                | Self::PracticeName
+                | Self::Date
+                | Self::Time
+                | Self::Time2
+                | Self::Clinician
+                | Self::Location
+        )
     }
 
     /// "{first_name}, {practice_name}, …" for error messages and the editor's help.
@@ -304,7 +323,13 @@ fn value(p: Placeholder, ctx: &RenderContext<'_>) -> Result<String, TemplateErro
     let given = |v: &str, why| {
         let v: String = v
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| {
+                if c.is_control() || c == OPEN || c == CLOSE {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .collect();
         let v = v.trim();
         if v.is_empty() {
@@ -523,7 +548,10 @@ fn asks_for_cancel(literal: &str) -> bool {
 }
 
 mod sample;
+mod trusted;
 pub use sample::{SampleSize, sample_context};
+use trusted::{CLOSE, OPEN};
+pub use trusted::{Rendered, spans_of_values};
 
 macro_rules! defaults {
     ($($kind:ident => $file:literal),* $(,)?) => {

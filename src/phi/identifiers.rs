@@ -1,10 +1,11 @@
-//! Identifier rules of the PHI gate: SSN shapes, keyword + identifier (MRN, chart, member
-//! id), date of birth, and the Medicare Beneficiary Identifier. Pure; imports only std and
-//! the sibling modules.
+//! Identifier and code rules of the PHI gate: SSN shapes, keyword + identifier (MRN, chart,
+//! member id), date of birth, the Medicare Beneficiary Identifier, and ICD-10-CM codes behind
+//! a label or in brackets. Pure; imports only std and the sibling modules (not `rules.rs`,
+//! which calls these).
 
+use super::context::{Cx, parse_num};
 use super::lexicon::class;
 use super::matching::last_of_class;
-use super::rules::{Cx, parse_num};
 use super::text::{Kind, Tokens, flag};
 use super::{Category, Finding, rule};
 
@@ -75,6 +76,60 @@ impl Cx<'_> {
                     out.push(self.finding(key_first, end, Category::Identifier, kind));
                     break;
                 }
+            }
+        }
+    }
+
+    /// `icd10cm_code`: an ICD-10-CM code ("E11.9", "J45.909", "M54.50", "S52.521A") in a
+    /// sentence with a code label ("Dx:", "ICD-10", "diagnosis", "problem list"), or written
+    /// in full in brackets after a word ("plantar fasciitis (M72.2)"); and only when it is in
+    /// the code set: "door E11" in a notice is not a diagnosis, nor "bay F32.9" without a label.
+    pub(crate) fn icd10cm_codes(&self, out: &mut Vec<Finding>) {
+        let s = self.s;
+        let n = self.n();
+        let mut code = String::with_capacity(8);
+        for k in 0..n {
+            let t = s.toks.toks[k];
+            if t.kind != Kind::Word || !t.has(flag::DIGITS_IN_WORD) || t.has(flag::URL) {
+                continue;
+            }
+            let w = s.toks.norm(k).as_bytes();
+            let shape = w.len() == 3
+                && w[0].is_ascii_lowercase()
+                && w[1].is_ascii_digit()
+                && w[2].is_ascii_alphanumeric();
+            if !shape {
+                continue;
+            }
+            code.clear();
+            code.push_str(s.toks.norm(k));
+            let mut last = k;
+            if k + 1 < n && self.gap(k, k + 1) == "." && s.toks.norm(k + 1).len() <= 4 {
+                code.push_str(s.toks.norm(k + 1));
+                last = k + 1;
+                // A 7th character glued on after the digits: "S52.521A".
+                if last + 1 < n
+                    && self.gap(last, last + 1).is_empty()
+                    && code.len() + s.toks.norm(last + 1).len() <= 7
+                {
+                    code.push_str(s.toks.norm(last + 1));
+                    last += 1;
+                }
+            }
+            let labelled = self.sentence_class(k) & class::CODE_LABEL != 0;
+            let before = if k == 0 {
+                self.text.get(..t.start).unwrap_or("")
+            } else {
+                self.gap(k - 1, k)
+            };
+            let bracketed = k > 0
+                && s.toks.toks[k - 1].kind == Kind::Word
+                && before.trim_end().ends_with(['(', '[']);
+            // In brackets without a label only a full code ("(M72.2)"): a bare category
+            // there is more often a reference ("order (A01)").
+            let dotted = last > k;
+            if (labelled || (bracketed && dotted)) && self.lex.is_icd10cm(&code) {
+                out.push(self.finding(k, last, Category::Condition, rule::ICD10CM_CODE));
             }
         }
     }

@@ -1,46 +1,56 @@
 //! The PHI gate's vocabularies, compiled once from `assets/phi/` into lookup tables: owns
-//! the file formats and the indexes (word ids, phrase starts, misspelling index).
-//! Pure; imports only std and the sibling `text` module.
+//! the file formats and the indexes (word ids and their shorthand spellings, phrase starts,
+//! misspelling indexes, the ICD-10-CM code set). Pure; imports std, smallvec and the sibling
+//! `keys` and `text` modules.
 
-use std::hash::Hasher;
+use smallvec::SmallVec;
 
 use super::Category;
-use super::hash::{FxHasher, FxMap, TRIGRAMS, hash_str, stream_hash, trigram, within_one_edit};
+use super::keys::{FxMap, TRIGRAMS, hash_ids, hash_str, stream_hash, trigram, within_one_edit};
 use super::text::{Tokens, tokenize};
+use typos::TypoIndex;
 
 /// Word classes the rules use, from `assets/phi/grammar.txt` (one bit each).
 pub(crate) mod class {
-    pub const CUE: u32 = 1;
-    pub const STRONG_CUE: u32 = 1 << 1;
-    pub const POLARITY: u32 = 1 << 2;
-    pub const POLARITY_AFTER: u32 = 1 << 3;
-    pub const TEST_GENERIC: u32 = 1 << 4;
-    pub const DOSE_UNIT: u32 = 1 << 5;
-    pub const LAB_UNIT: u32 = 1 << 6;
-    pub const TIME_UNIT: u32 = 1 << 7;
-    pub const PLACE: u32 = 1 << 8;
-    pub const TITLE: u32 = 1 << 9;
-    pub const GREETING: u32 = 1 << 10;
-    pub const SAFE: u32 = 1 << 11;
-    pub const ID_SSN: u32 = 1 << 12;
-    pub const ID_RECORD: u32 = 1 << 13;
-    pub const ID_MEMBER: u32 = 1 << 14;
-    pub const ID_DOB: u32 = 1 << 15;
-    pub const MONTH: u32 = 1 << 16;
-    pub const MED_VERB: u32 = 1 << 17;
-    pub const MED_OBJECT: u32 = 1 << 18;
-    pub const GENERIC: u32 = 1 << 19;
-    pub const CUE_AFTER: u32 = 1 << 20;
-    pub const DOSE_COUNT: u32 = 1 << 21;
-    pub const DOSE_CONTEXT: u32 = 1 << 22;
-    pub const STREET: u32 = 1 << 23;
-    pub const EVENT: u32 = 1 << 24;
-    pub const EVENT_NAME: u32 = 1 << 25;
-    pub const JOB: u32 = 1 << 26;
-    pub const FACILITY: u32 = 1 << 27;
-    pub const YOU: u32 = 1 << 28;
+    pub const CUE: u64 = 1;
+    pub const STRONG_CUE: u64 = 1 << 1;
+    pub const POLARITY: u64 = 1 << 2;
+    pub const POLARITY_AFTER: u64 = 1 << 3;
+    pub const TEST_GENERIC: u64 = 1 << 4;
+    pub const DOSE_UNIT: u64 = 1 << 5;
+    pub const LAB_UNIT: u64 = 1 << 6;
+    pub const TIME_UNIT: u64 = 1 << 7;
+    pub const PLACE: u64 = 1 << 8;
+    pub const TITLE: u64 = 1 << 9;
+    pub const GREETING: u64 = 1 << 10;
+    pub const SAFE: u64 = 1 << 11;
+    pub const ID_SSN: u64 = 1 << 12;
+    pub const ID_RECORD: u64 = 1 << 13;
+    pub const ID_MEMBER: u64 = 1 << 14;
+    pub const ID_DOB: u64 = 1 << 15;
+    pub const MONTH: u64 = 1 << 16;
+    pub const MED_VERB: u64 = 1 << 17;
+    pub const MED_OBJECT: u64 = 1 << 18;
+    pub const GENERIC: u64 = 1 << 19;
+    pub const CUE_AFTER: u64 = 1 << 20;
+    pub const DOSE_COUNT: u64 = 1 << 21;
+    pub const DOSE_CONTEXT: u64 = 1 << 22;
+    pub const STREET: u64 = 1 << 23;
+    pub const EVENT: u64 = 1 << 24;
+    pub const EVENT_NAME: u64 = 1 << 25;
+    pub const JOB: u64 = 1 << 26;
+    pub const FACILITY: u64 = 1 << 27;
+    pub const YOU: u64 = 1 << 28;
+    pub const NAME_LABEL: u64 = 1 << 29;
+    pub const CLINIC_WORD: u64 = 1 << 30;
+    pub const CODE_LABEL: u64 = 1 << 31;
+    pub const PLACE_END: u64 = 1 << 32;
+    pub const SERVICE_FILLER: u64 = 1 << 33;
 
-    pub const SECTIONS: [(&str, u32); 29] = [
+    /// What a trusted span keeps: identifier rules still fire inside it.
+    pub const KEPT_WHEN_TRUSTED: u64 = ID_SSN | ID_RECORD | ID_MEMBER | ID_DOB | MONTH;
+
+    pub const SECTIONS: [(&str, u64); 34] = [
         ("cue", CUE),
         ("strong_cue", STRONG_CUE),
         ("polarity", POLARITY),
@@ -70,6 +80,11 @@ pub(crate) mod class {
         ("job", JOB),
         ("facility", FACILITY),
         ("you", YOU),
+        ("name_label", NAME_LABEL),
+        ("clinic_word", CLINIC_WORD),
+        ("code_label", CODE_LABEL),
+        ("place_end", PLACE_END),
+        ("service_filler", SERVICE_FILLER),
     ];
 }
 
@@ -100,99 +115,65 @@ pub(crate) struct Sense {
 /// Most words a phrase may have (the longest shipped phrase has 5).
 pub(crate) const MAX_PHRASE: usize = 8;
 
-/// A short list stored inline: phrases are loaded by the tens of thousands, and an
-/// allocation each for their words and meanings would dominate the load time.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Inline<T: Copy, const N: usize> {
-    len: u8,
-    items: [T; N],
-}
-
-impl<T: Copy, const N: usize> Inline<T, N> {
-    fn new(fill: T) -> Self {
-        Inline {
-            len: 0,
-            items: [fill; N],
-        }
-    }
-
-    fn push(&mut self, item: T) -> bool {
-        let Some(slot) = self.items.get_mut(self.len as usize) else {
-            return false;
-        };
-        *slot = item;
-        self.len += 1;
-        true
-    }
-}
-
-impl<T: Copy, const N: usize> std::ops::Deref for Inline<T, N> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        self.items.get(..self.len as usize).unwrap_or(&[])
-    }
-}
-
-impl<T: Copy, const N: usize> std::ops::DerefMut for Inline<T, N> {
-    fn deref_mut(&mut self) -> &mut [T] {
-        let len = self.len as usize;
-        self.items.get_mut(..len).unwrap_or(&mut [])
-    }
-}
-
-const NO_SENSE: Sense = Sense {
-    category: Category::Condition,
-    ctx: false,
-    upper: false,
-    test: Test::No,
-    fuzzy: false,
-};
-
 #[derive(Debug)]
 pub(crate) struct Phrase {
-    pub toks: Inline<u32, MAX_PHRASE>,
-    /// Its meanings, one per category (at most three: "cholesterol" has two).
-    pub senses: Inline<Sense, 3>,
+    /// Its words, inline: phrases are loaded by the tens of thousands, and an allocation
+    /// each for their words and meanings would dominate the load time.
+    pub toks: SmallVec<[u32; MAX_PHRASE]>,
+    /// Its meanings, one per category (rarely more than two: "cholesterol" has two).
+    pub senses: SmallVec<[Sense; 3]>,
     /// Grammar classes of the phrase as a whole (multi-word grammar entries).
-    pub class: u32,
+    pub class: u64,
+    /// A name of two or more words ending in a clinic word ("sleep disorders clinic"): it
+    /// also matches with one word inserted before that word ("Sleep Disorders Health Clinic").
+    pub gap_ok: bool,
 }
 
 /// The compiled vocabularies.
 #[derive(Debug, Default)]
 pub(crate) struct Lexicon {
-    /// Word hash → word id (open addressing on a hash collision, see [`Lexicon::word`]);
-    /// the texts live in one arena, so loading allocates no string per word.
+    /// Word hash → spelling (open addressing on a hash collision, see [`Lexicon::word`]).
+    /// A spelling is a range of `arena` and the word id it reads as: its own word, or for a
+    /// texting shorthand ("b4", "ur") the word it stands for. The texts live in one arena,
+    /// so loading allocates no string per word.
     words: FxMap<u64, u32>,
+    spellings: Vec<(u32, u32, u32)>,
     arena: String,
     /// Each word's text, by word id, as a range of `arena`.
     texts: Vec<(u32, u32)>,
     /// Grammar classes of each single word, by word id.
-    pub word_class: Vec<u32>,
+    pub word_class: Vec<u64>,
     /// Per word id: does a multi-word grammar phrase start with it? Does a phrase that
     /// blocks on its own? (Precomputed so the per-word checks are one load.)
     pub starts_grammar: Vec<bool>,
     pub starts_always: Vec<bool>,
+    /// Per word id: does a service name that takes an inserted word start with it?
+    pub starts_gapped: Vec<bool>,
     /// Phrases starting with each word id, longest first.
     /// (compressed rows: phrases starting with word `w` are
     /// `starts[starts_at[w]..starts_at[w + 1]]`; one allocation for all words)
     starts_at: Vec<u32>,
     starts: Vec<u32>,
+    /// Per word id: where its vocabulary phrases end in its row (grammar-only ones follow).
+    vocab_end: Vec<u32>,
+    /// The second word of each phrase in `starts` (same index), `u32::MAX` for one word:
+    /// most candidates fail on it, so it is tested without touching the phrase.
+    second: Vec<u32>,
     pub phrases: Vec<Phrase>,
-    /// Hashes of every word of the misspelling-tolerant vocabulary and of each of its
-    /// one-letter deletions, with the phrase id: the symmetric-delete index.
-    fuzzy: Vec<(u64, u32)>,
+    /// Words that may be matched with one typo anywhere.
+    fuzzy: TypoIndex,
+    /// Value-only test names ("sodium", "potassium") with their phrase ids and letter sets,
+    /// matched with one typo only in a sentence with a number or an outcome word ("sodum was
+    /// 129"). A few dozen words: compared one by one after a letter-set filter, cheaper than
+    /// a dozen hash probes.
+    value_words: Vec<(String, u32, u32)>,
     /// Bitsets of the first and last three letters of the single words that block on their
-    /// own: a cheap "could this be a vocabulary word?" before joining or typo probes.
+    /// own: a cheap "could this be a vocabulary word?" before joining fragments.
     prefix3: Vec<u64>,
     suffix3: Vec<u64>,
-    /// The same for the words of the misspelling index only (a tighter filter for typos).
-    fuzzy_prefix3: Vec<u64>,
-    fuzzy_suffix3: Vec<u64>,
     /// Single words that block on their own, by [`stream_hash`]: "is `a` + `b` one of
     /// them?" without building `a + b`.
     joinable: FxMap<u64, u32>,
-    /// Where each bucket (top [`FUZZY_BITS`] bits of the hash) starts in `fuzzy`.
-    fuzzy_buckets: Vec<u32>,
     /// Words that are one typo from a vocabulary word but are words in their own right
     /// ("cancel" for "cancer"): never read as misspellings.
     /// Hashes only: 28,000 entries load without an allocation each.
@@ -205,6 +186,15 @@ pub(crate) struct Lexicon {
     /// [`pair_index`]), so a word is compared with a handful of endings, not all of them.
     suffix_at: Vec<u16>,
     suffix_exceptions: FxMap<u64, ()>,
+    /// Where each category line of `icd10cm_codes.txt` is (see `codes.rs`).
+    codes: Vec<(u32, u32)>,
+}
+
+/// The set of letters a-z in `w`, one bit each.
+pub(crate) fn letter_set(w: &str) -> u32 {
+    w.bytes()
+        .filter(u8::is_ascii_lowercase)
+        .fold(0, |m, b| m | 1 << (b - b'a'))
 }
 
 /// Index of the last two letters of an ASCII lower-case word (26 × 26 buckets).
@@ -224,9 +214,14 @@ struct Source {
     tests: bool,
 }
 
-const SOURCES: [Source; 11] = [
+const SOURCES: [Source; 12] = [
     Source {
         text: include_str!("../../assets/phi/conditions_icd10cm.txt"),
+        category: Category::Condition,
+        tests: false,
+    },
+    Source {
+        text: include_str!("../../assets/phi/conditions_icd10cm_phrases.txt"),
         category: Category::Condition,
         tests: false,
     },
@@ -285,16 +280,18 @@ const SOURCES: [Source; 11] = [
 const GRAMMAR: &str = include_str!("../../assets/phi/grammar.txt");
 const SUFFIXES: &str = include_str!("../../assets/phi/suffixes.txt");
 const FUZZY_EXCEPTIONS: &str = include_str!("../../assets/phi/fuzzy_exceptions.txt");
+const SHORTHAND: &str = include_str!("../../assets/phi/shorthand.txt");
+const ICD10CM_CODES: &str = include_str!("../../assets/phi/icd10cm_codes.txt");
 
 /// Starts the key word of the phrases that carry a suffix's category; the tokenizer never
 /// makes a word with it.
 const SUFFIX_MARK: &str = "~suffix ";
 
-/// Bits of the hash that pick a misspelling-index bucket.
-const FUZZY_BITS: u32 = 16;
-
 /// Shortest word the misspelling index accepts: one typo in fewer letters changes meaning.
 pub(crate) const FUZZY_MIN_LEN: usize = 6;
+
+/// Shortest typed word read as a misspelled value-only test name, beside a value ("sodum").
+pub(crate) const VALUE_FUZZY_MIN_LEN: usize = 5;
 
 impl Lexicon {
     /// Compile the built-in vocabularies.
@@ -302,6 +299,7 @@ impl Lexicon {
         let mut lex = Lexicon::default();
         // Sized for the shipped lists, so the tables do not grow and rehash while loading.
         lex.words.reserve(32_768);
+        lex.spellings.reserve(32_768);
         lex.texts.reserve(32_768);
         lex.arena.reserve(262_144);
         lex.word_class.reserve(32_768);
@@ -335,7 +333,7 @@ impl Lexicon {
                 }
             }
         }
-        let mut section = 0u32;
+        let mut section = 0u64;
         for line in GRAMMAR.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -365,8 +363,25 @@ impl Lexicon {
             lex.fuzzy_exceptions.insert(hash_str(term), ());
         }
         lex.load_suffixes(&mut by_toks);
+        lex.load_shorthand();
+        lex.codes = codes::index(ICD10CM_CODES);
         lex.build_indexes();
         lex
+    }
+
+    /// `shorthand.txt`: texting spellings read as the word they stand for ("b4" → before,
+    /// "ur" → your). Loaded last: a shorthand that is also a vocabulary word reads as its
+    /// expansion from then on.
+    fn load_shorthand(&mut self) {
+        for (short, long) in entries(SHORTHAND) {
+            let target = self.intern_word(long);
+            self.add_spelling(short, target);
+        }
+    }
+
+    /// Is `code` (upper or lower case, no dot: "E119") an ICD-10-CM code?
+    pub fn is_icd10cm(&self, code: &str) -> bool {
+        codes::contains(ICD10CM_CODES, &self.codes, code)
     }
 
     /// `suffixes.txt`: each category's endings share one phrase, keyed by a word no text
@@ -460,31 +475,57 @@ impl Lexicon {
     }
 
     fn intern_word(&mut self, w: &str) -> u32 {
+        // One probe sequence: find the spelling, or the free slot to add it at.
+        let mut key = hash_str(w);
+        while let Some(&sp) = self.words.get(&key) {
+            if self.spelling_text(sp) == Some(w) {
+                return self.spellings.get(sp as usize).map_or(0, |e| e.2);
+            }
+            key = next_probe(key);
+        }
+        let id = self.word_class.len() as u32;
+        let start = self.arena.len() as u32;
+        self.arena.push_str(w);
+        let end = self.arena.len() as u32;
+        self.texts.push((start, end));
+        self.word_class.push(0);
+        let sp = self.spellings.len() as u32;
+        self.spellings.push((start, end, id));
+        self.words.insert(key, sp);
+        id
+    }
+
+    /// Make `w` read as word `id` (its own spelling, or a shorthand for another word).
+    fn add_spelling(&mut self, w: &str, id: u32) {
         let mut key = hash_str(w);
         loop {
             match self.words.get(&key) {
-                Some(&id) if self.word_text(id) == Some(w) => return id,
+                Some(&sp) if self.spelling_text(sp) == Some(w) => {
+                    if let Some(entry) = self.spellings.get_mut(sp as usize) {
+                        entry.2 = id;
+                    }
+                    return;
+                }
                 Some(_) => key = next_probe(key),
                 None => break,
             }
         }
-        let id = self.word_class.len() as u32;
-        self.words.insert(key, id);
         let start = self.arena.len() as u32;
         self.arena.push_str(w);
-        self.texts.push((start, self.arena.len() as u32));
-        self.word_class.push(0);
-        id
+        let sp = self.spellings.len() as u32;
+        self.spellings.push((start, self.arena.len() as u32, id));
+        self.words.insert(key, sp);
+    }
+
+    fn spelling_text(&self, sp: u32) -> Option<&str> {
+        let &(a, b, _) = self.spellings.get(sp as usize)?;
+        self.arena.get(a as usize..b as usize)
     }
 
     /// The phrase with these word ids, created if new. Keyed by a hash of the ids (no
     /// allocation per lookup); a hash collision just makes a second phrase.
     fn phrase_for(&mut self, ids: &[u32], by_toks: &mut FxMap<u64, u32>) -> u32 {
-        let mut h = FxHasher::default();
-        for &id in ids {
-            h.add(u64::from(id));
-        }
-        let key = h.finish();
+        let key = hash_ids(ids);
         if let Some(&pid) = by_toks.get(&key)
             && self
                 .phrases
@@ -494,14 +535,11 @@ impl Lexicon {
             return pid;
         }
         let pid = self.phrases.len() as u32;
-        let mut toks = Inline::new(0);
-        for &id in ids {
-            toks.push(id);
-        }
         self.phrases.push(Phrase {
-            toks,
-            senses: Inline::new(NO_SENSE),
+            toks: SmallVec::from_slice(ids),
+            senses: SmallVec::new(),
             class: 0,
+            gap_ok: false,
         });
         by_toks.entry(key).or_insert(pid);
         pid
@@ -518,7 +556,7 @@ impl Lexicon {
         }) {
             *s = sense;
         } else {
-            let _ = p.senses.push(sense);
+            p.senses.push(sense);
         }
     }
 }
@@ -560,8 +598,10 @@ fn parse_sense(src: &Source, flags: &str) -> Sense {
     }
 }
 
+mod codes;
 mod index;
 mod lookup;
+mod typos;
 
 #[cfg(test)]
 mod tests;

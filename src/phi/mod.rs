@@ -1,11 +1,17 @@
 //! The PHI gate (SPEC §6): decides whether a text carries clinical detail and says where and
 //! why. Owns the vocabularies in `assets/phi/` and the rules over them. PURE: imports only
-//! std and serde — no IO, no clock, no store, no other frontdesk module — so it can run on
+//! std, serde, rustc-hash and smallvec — no IO, no clock, no store, no other frontdesk module — so it can run on
 //! every rendered body and on every keystroke.
 //!
 //! # Using it
 //! [`check`] uses the built-in vocabularies; [`Gate::with_allow_list`] adds the practice's
-//! reviewed phrases (its name, its address). Both return a [`Verdict`]: `blocked` and the
+//! reviewed phrases (its name, its address). [`Gate::check_with`] takes the byte spans a
+//! rendered body's values were filled from the database (SPEC §5.1: first name, clinician,
+//! practice name, date, time, location; `domain::template::Template::render_marked` reports
+//! them): vocabulary, typo and context rules do not fire inside them and they are no cue for
+//! the words around them, identifier rules still fire inside a value with digits, and the
+//! template's own words are read in full. Free text typed by staff has no trusted spans.
+//! All return a [`Verdict`]: `blocked` and the
 //! [`Finding`]s, each with a byte span into the input, a [`Category`] and the id of the rule
 //! that fired ([`rule`]). A finding inside an allow-listed phrase is still reported, with
 //! `allowed: true`, but does not block: "Riverside Cancer Center" can be a deliberate choice
@@ -20,6 +26,9 @@
 //! and the build simple. After that a check allocates only its findings.
 //!
 //! # How a text is read
+//! 0. **Shorthand** (`shorthand.txt`): texting spellings read as the word they stand for
+//!    before any matching ("b4" before, "ur" your, "pls" please, "vax" vaccine, "midnite"
+//!    midnight); the finding still points at what was written.
 //! 1. **Folding** (`text.rs`): lower case; accents dropped (é → e, ñ → n); apostrophes and
 //!    zero-width characters vanish inside words (Crohn's → crohns); Cyrillic and Greek
 //!    look-alikes and fullwidth letters read as Latin; `@ $ ! | € ¢` inside or before letters
@@ -27,14 +36,22 @@
 //!    letters too ("h1v", "d1abetes"); runs of single letters separated by one space, dot,
 //!    hyphen, slash or underscore are joined ("H I V", "h.i.v.", "c-a-n-c-e-r"); two
 //!    neighbouring fragments are joined when together they make a vocabulary word
-//!    ("chemo therapy", "can cer"). Sentences end at `. ! ? ;` and new lines (not after
-//!    "Dr." and similar), and context never crosses them.
+//!    ("chemo therapy", "can cer"; never with a short everyday word: "as part" is not
+//!    "aspart"). Sentences end at `. ! ? ;` and new lines (not after "Dr." and similar), and
+//!    context never crosses them; clauses end at `,`, `;` and a spaced dash too, and weak
+//!    cues do not cross those ("Due to icy road conditions, your appointment…").
 //! 2. **Vocabulary** (`lexicon.rs`): phrases of folded words, longest match first. Each entry
 //!    is either *always* clinical ("chemotherapy"), *context-only* (`ctx`: "cold",
 //!    "depression", "stroke", drug names that are first names), *capitals-only* (`upper`:
 //!    "AIDS", "MS"), or a *test* name. Words of at least 6 letters that block on their own
 //!    also match with one typo (insertion, deletion, substitution or swap), unless the typo
-//!    makes another real word (`fuzzy_exceptions.txt`: "cancel" is not "cancer").
+//!    makes another real word (`fuzzy_exceptions.txt`: "cancel" is not "cancer"). A
+//!    capitalised word mid-sentence is read with a typo only from 9 letters or before a clinic
+//!    word ("Hypertention", "Cardiolgy follow-up"); a value-only test name ("sodium") from 5
+//!    typed letters in a sentence with a number or an outcome word ("sodum was 129").
+//!    Multi-word ICD-10-CM condition names are phrases like any other ("trigger finger"); a
+//!    service phrase ending in a clinic word also matches with one service word inserted
+//!    ("Heart Rhythm Clinic").
 //! 3. **Clinical endings** (`suffixes.txt`): a word in no list, written in lower case or
 //!    capitals or starting a sentence, whose ending is surgical, diagnostic or a disease
 //!    suffix ("-ectomy", "-oscopy", "-plasty", "-itis", "-emia", "-opathy") or a drug-class
@@ -42,10 +59,14 @@
 //!    every rare procedure, disease or new drug. Everyday words with such endings
 //!    ("academia", "dichotomy", "nostalgia", "April") are listed there as exceptions, and
 //!    the everyday words of `fuzzy_exceptions.txt` never match either.
-//! 4. **Names**: the capitalised word after a title (Dr., Dra., Ms., Nurse) or a greeting
-//!    (Hi, Dear, Hola) is a name, never vocabulary — "Dr. Stone", "Hi Camila"; so are up to
-//!    three title-case words before a street or place word (`[street]`: "Heart Lake Road",
-//!    "Cancer Survivors Park").
+//! 4. **Names** (`names.rs`): trusted spans; the capitalised word after a title (Dr., Dra.,
+//!    Ms., Nurse), a greeting (Hi, Dear, Hola) or a name label ("Name:", "Patient:",
+//!    "Reminder for") with up to two surnames after it, and a word followed by a comma after
+//!    a heading's colon ("Maple Street Clinic: Heather, …") is a name, never vocabulary — a
+//!    word clinical by itself only where a pause follows it ("Reminder for Maria
+//!    Parkinson:"); so are up to three title-case words before a street or place word
+//!    (`[street]`: "Heart Lake Road", "Cancer Survivors Park") and before "Surgery", a UK
+//!    practice (`[place_end]`: "Elm Road Surgery").
 //!
 //! # Rules (ids in [`rule`])
 //! - `term`: an always-clinical vocabulary phrase. `term_obfuscated`: the same reached only
@@ -79,9 +100,19 @@
 //!   a medication or a medication word (meds, dose, insulin, blood thinner). Fixed phrasings
 //!   (fasting, bowel prep, nothing to eat after midnight) are vocabulary (`term`).
 //! - `ssn`, `record_number`, `member_id`, `date_of_birth`, `medicare_id`: identifiers —
-//!   an SSN shape (123-45-6789), or a keyword (MRN, chart #, member ID, DOB…) followed within
-//!   4 words by an identifier (4+ digits, or letters with 3+ digits) or a date; a Medicare
-//!   Beneficiary Identifier by its shape.
+//!   an SSN shape (123-45-6789), or a keyword (MRN, chart #, member ID, NHS number, DOB…)
+//!   followed within 4 words by an identifier (4+ digits, or letters with 3+ digits) or a
+//!   date; a Medicare Beneficiary Identifier by its shape.
+//! - `icd10cm_code` (category condition): an ICD-10-CM code in a sentence with a code label
+//!   ("Dx:", "ICD-10", "problem list") or, written in full, in brackets after a word
+//!   ("(M72.2)"), and only when `icd10cm_codes.txt` has it ("door E11" passes).
+//!
+//! # Linear time
+//! Every rule reads a window of a few words or a per-sentence summary computed once
+//! (`matching::summarise_sentences`, `matching::index_matches`); the overlap clean-up and
+//! the allow-list are one sweep over sorted spans. `Gate::work` counts the steps, and a test
+//! asserts that ten times the text costs no more than ten times the work
+//! (`trusted_tests.rs`); the bench times `check` on 1–8 MB of findings.
 //!
 //! A vocabulary match that names an event, a job or a building rather than the patient's care
 //! is no finding: a word after it that makes it an event or organisation (`[event]`:
@@ -94,20 +125,27 @@
 //!
 //! # Tests
 //! Unit and property tests in `tests.rs` (every always-clinical term blocks a reminder; case
-//! and letter spacing keep terms blocked; arbitrary UTF-8 never panics); the labelled corpus
-//! in `tests/data/phi/` (`cargo test --test phi_corpus`); the command in `tests/phi_cli.rs`;
+//! and letter spacing keep terms blocked; arbitrary UTF-8 never panics), `trusted_tests.rs`
+//! (trusted spans, name frames, linear work) and `round3_tests.rs` (issue 13's recall and
+//! precision changes, both sides); the labelled corpus in `tests/data/phi/`
+//! (`cargo test --test phi_corpus`); every template with every US first name and surname
+//! (`tests/phi_names.rs`); the command in `tests/phi_cli.rs`;
 //! a fuzz target: `cargo +nightly fuzz run --fuzz-dir tests/fuzz phi_check`.
 
-mod hash;
+mod context;
 mod identifiers;
+mod keys;
 mod lexicon;
 mod matching;
+mod names;
 mod rules;
 mod text;
 mod url;
+mod values;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -189,6 +227,7 @@ pub mod rule {
     pub const MEMBER_ID: &str = "member_id";
     pub const DATE_OF_BIRTH: &str = "date_of_birth";
     pub const MEDICARE_ID: &str = "medicare_id";
+    pub const ICD10CM_CODE: &str = "icd10cm_code";
 }
 
 /// One piece of clinical detail found in a text.
@@ -289,19 +328,54 @@ impl Gate {
         Gate { allow }
     }
 
+    /// Check free text: every word is read (text typed by staff has no trusted spans).
     pub fn check(&self, text: &str) -> Verdict {
-        let lex = &*LEXICON;
-        let mut findings = SCRATCH
-            .try_with(|cell| match cell.try_borrow_mut() {
-                Ok(mut scratch) => rules::run(lex, text, &self.allow, &mut scratch),
-                Err(_) => rules::run(lex, text, &self.allow, &mut matching::Scratch::default()),
-            })
-            .unwrap_or_else(|_| {
-                rules::run(lex, text, &self.allow, &mut matching::Scratch::default())
-            });
+        self.check_with(text, &[])
+    }
+
+    /// Check a rendered body with the byte spans the renderer filled from the database
+    /// (first name, clinician, practice name, date, time, location label; SPEC §5.1):
+    /// vocabulary, typo and context rules do not fire inside them and they are no cue for
+    /// the words around them; identifier rules (SSN, record number, member id, date of
+    /// birth, Medicare id) still do; the template's own words are checked in full. Spans
+    /// that do not fall on character boundaries or lie outside the text are ignored.
+    pub fn check_with(&self, text: &str, trusted: &[Range<usize>]) -> Verdict {
+        let mut findings = self.run(text, trusted).0;
         findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
         let blocked = findings.iter().any(|f| !f.allowed);
         Verdict { blocked, findings }
+    }
+
+    fn run(&self, text: &str, trusted: &[Range<usize>]) -> (Vec<Finding>, u64) {
+        let lex = &*LEXICON;
+        SCRATCH
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut scratch) => rules::run(lex, text, trusted, &self.allow, &mut scratch),
+                Err(_) => rules::run(
+                    lex,
+                    text,
+                    trusted,
+                    &self.allow,
+                    &mut matching::Scratch::default(),
+                ),
+            })
+            .unwrap_or_else(|_| {
+                rules::run(
+                    lex,
+                    text,
+                    trusted,
+                    &self.allow,
+                    &mut matching::Scratch::default(),
+                )
+            })
+    }
+
+    /// Steps of work the gate does on `text` (tokens, phrase candidates, window steps,
+    /// findings): proportional to the length of the text, whatever it holds. For the
+    /// linear-time test and the bench; not a timing.
+    #[doc(hidden)]
+    pub fn work(&self, text: &str) -> u64 {
+        self.run(text, &[]).1
     }
 }
 
@@ -320,4 +394,8 @@ pub fn always_terms() -> Vec<(String, Category)> {
 }
 
 #[cfg(test)]
+mod round3_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trusted_tests;

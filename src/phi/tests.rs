@@ -431,3 +431,17 @@ proptest! {
         let _ = check(&text);
     }
 }
+
+/// For working on the vocabularies: `PHI_EXPLAIN='text|text' cargo test --lib
+/// phi::tests::explain -- --ignored --nocapture` prints each verdict.
+#[test]
+#[ignore = "a tool, not a test"]
+fn explain() {
+    for text in std::env::var("PHI_EXPLAIN").unwrap_or_default().split('|') {
+        let v = check(text);
+        println!("{text}\n  {}", v.summary());
+        for f in &v.findings {
+            println!("    {:?} {} {:?}", f.category, f.rule, f.text);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Folding and tokenising a message for the PHI gate: owns the rules for case, accents,
-//! look-alike characters, symbol substitution ("c@ncer") and spaced letters ("H I V").
-//! Pure; imports only std.
+//! look-alike characters, symbol substitution ("c@ncer"), spaced letters ("H I V") and the
+//! sentence and clause breaks. Pure; imports only std (URLs are marked by `url.rs`, which
+//! imports this module, not the other way round).
 //!
 //! Every token keeps the byte span of the original text it came from, so findings can
 //! point into the caller's string however much folding happened.
@@ -34,6 +35,9 @@ pub(crate) mod flag {
     pub const DIGITS_IN_WORD: u16 = 1 << 7;
     /// Inside a URL or an e-mail address.
     pub const URL: u16 = 1 << 8;
+    /// A clause ends between the previous token and this one (`, ;`, a spaced dash, or
+    /// a sentence break): context cues do not reach across it.
+    pub const CLAUSE: u16 = 1 << 9;
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -224,7 +228,7 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
     let mut cur: Option<Token> = None;
     let mut cur_letters = 0u32;
     let mut cur_uppers = 0u32;
-    let mut pending_break = false;
+    let mut pending = Pending::default();
     let mut chars = text.char_indices();
 
     while let Some((i, c)) = chars.next() {
@@ -239,7 +243,7 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     && t.kind == Kind::Number
                 {
                     // "500mg", "10am": the number ends where letters start.
-                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
                     cur_letters = 0;
                     cur_uppers = 0;
                 }
@@ -289,29 +293,33 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                     t.end = i + c.len_utf8();
                     cur_letters += 1;
                 } else {
-                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
                     cur_letters = 0;
                     cur_uppers = 0;
                     if is_break(c) {
-                        pending_break = true;
+                        pending.brk = true;
                     }
                 }
             }
             Class::Joiner => {
                 // Inside a word it disappears ("crohn's", "don't"); elsewhere it separates.
                 if !(cur.is_some() && next_is_alnum()) {
-                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
                     cur_letters = 0;
                     cur_uppers = 0;
                 }
             }
             Class::Sep => {
-                if let Some(t) = cur.as_mut() {
+                if let Some(t) = cur.as_mut()
+                    && t.kind == Kind::Number
+                    && (c == '.' || c == ',')
+                {
+                    // Cheapest tests first: this runs after most words of a text.
                     let next_digit = matches!(next_class(), Some(Class::Digit(_)));
                     // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
                     let spaced = t.end - t.start == 1
                         && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
-                    if t.kind == Kind::Number && next_digit && !spaced && (c == '.' || c == ',') {
+                    if next_digit && !spaced {
                         let ndigits = count_digits_ahead(&text[i + 1..]);
                         if c == ',' && ndigits == 3 && !t.has(flag::DECIMAL) {
                             // Thousands separator: "1,000".
@@ -325,25 +333,28 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
                         continue;
                     }
                 }
-                let prev_norm_is_abbrev = cur.is_some_and(|t| {
-                    out.buf
-                        .get(t.norm_start as usize..)
-                        .is_some_and(dot_keeps_sentence)
-                });
+                let prev_norm_is_abbrev = c == '.'
+                    && cur.is_some_and(|t| {
+                        out.buf
+                            .get(t.norm_start as usize..)
+                            .is_some_and(dot_keeps_sentence)
+                    });
                 let was_token = cur.is_some();
-                finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+                finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
                 cur_letters = 0;
                 cur_uppers = 0;
                 if is_break(c) && !(c == '.' && was_token && prev_norm_is_abbrev) {
                     // "9.5" never gets here; "Dr. Patel" keeps its sentence.
-                    pending_break = true;
+                    pending.brk = true;
+                }
+                if ends_clause(c, text, i) {
+                    pending.clause = true;
                 }
             }
         }
     }
-    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending_break);
+    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
     join_spaced_letters(text, out);
-    super::url::mark_urls(text, out);
 }
 
 fn count_digits_ahead(s: &str) -> usize {
@@ -362,7 +373,14 @@ fn new_token(out: &Tokens, start: usize, kind: Kind, upper: bool) -> Token {
     }
 }
 
-fn finish(out: &mut Tokens, tok: Option<Token>, letters: u32, uppers: u32, brk: &mut bool) {
+/// Breaks seen since the last token, given to the next one.
+#[derive(Default)]
+struct Pending {
+    brk: bool,
+    clause: bool,
+}
+
+fn finish(out: &mut Tokens, tok: Option<Token>, letters: u32, uppers: u32, p: &mut Pending) {
     let Some(mut t) = tok else { return };
     t.norm_end = out.buf.len() as u32;
     if t.norm_end == t.norm_start {
@@ -371,11 +389,32 @@ fn finish(out: &mut Tokens, tok: Option<Token>, letters: u32, uppers: u32, brk: 
     if letters >= 2 && uppers == letters {
         t.flags |= flag::UPPER;
     }
-    if *brk && !out.toks.is_empty() {
-        t.flags |= flag::BREAK;
+    if !out.toks.is_empty() {
+        if p.brk {
+            t.flags |= flag::BREAK | flag::CLAUSE;
+        }
+        if p.clause {
+            t.flags |= flag::CLAUSE;
+        }
     }
-    *brk = false;
+    *p = Pending::default();
     out.toks.push(t);
+}
+
+/// `,`, `;` and a dash with a space on each side end a clause ("Due to icy road conditions,
+/// our office is closed": "conditions" and "office" are in different clauses). A colon does
+/// not ("Appt: Neuro f/u" is one field), nor brackets ("tubes follow-up (ear infections)").
+fn ends_clause(c: char, text: &str, i: usize) -> bool {
+    match c {
+        ',' | ';' => true,
+        '-' | '\u{2013}' | '\u{2014}' => {
+            text.get(..i).is_some_and(|b| b.ends_with(' '))
+                && text
+                    .get(i + c.len_utf8()..)
+                    .is_some_and(|a| a.starts_with(' '))
+        }
+        _ => false,
+    }
 }
 
 /// Join runs of single letters or digits separated by one space, dot, hyphen, underscore,
@@ -421,7 +460,7 @@ fn join_spaced_letters(text: &str, out: &mut Tokens) {
             }
             out.buf.push_str(&joined);
             let all_upper = (i..=j).all(|k| out.toks[k].has(flag::CAP));
-            let mut flags = flag::JOINED | (t.flags & flag::BREAK);
+            let mut flags = flag::JOINED | (t.flags & (flag::BREAK | flag::CLAUSE));
             if all_upper {
                 flags |= flag::UPPER | flag::CAP;
             }

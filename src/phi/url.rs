@@ -14,7 +14,9 @@ pub(crate) fn mark_urls(text: &str, out: &mut Tokens) {
         .enumerate()
         .filter(|(_, b)| matches!(b, b'.' | b'@' | b':'))
     {
-        if p < done {
+        // A '.' or ':' that ends a word ("Tuesday.", "Note:") starts no address; an address
+        // has one with something after it, found at that one instead.
+        if p < done || bytes.get(p + 1).is_none_or(u8::is_ascii_whitespace) {
             continue;
         }
         let start = bytes[..p]
@@ -44,11 +46,10 @@ pub(crate) fn mark_urls(text: &str, out: &mut Tokens) {
             continue;
         }
         let end = start + word.len();
-        for t in out
-            .toks
-            .iter_mut()
-            .filter(|t| t.start >= start && t.end <= end)
-        {
+        // Tokens are in text order: find the first in the address by binary search, so a
+        // text with many addresses stays linear.
+        let first = out.toks.partition_point(|t| t.start < start);
+        for t in out.toks[first..].iter_mut().take_while(|t| t.end <= end) {
             t.flags |= flag::URL;
         }
     }

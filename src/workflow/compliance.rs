@@ -13,6 +13,7 @@
 use crate::store::Db;
 use crate::store::Write;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,7 +23,7 @@ use crate::config::Config;
 use crate::domain::export::ReviewEvent;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
-use crate::domain::template::{self, DEFAULT_TEMPLATES, SampleSize, Template};
+use crate::domain::template::{self, DEFAULT_TEMPLATES, SampleSize, Template, spans_of_values};
 use crate::phi::{Category, Gate};
 use crate::store::{self, StoreError};
 
@@ -163,13 +164,13 @@ fn scan_templates(
         let rendered = Template::parse(body).and_then(|t| {
             [SampleSize::Typical, SampleSize::Long]
                 .into_iter()
-                .map(|size| t.render(&template::sample_context(*kind, size)))
+                .map(|size| t.render_marked(&template::sample_context(*kind, size)))
                 .collect::<Result<Vec<_>, _>>()
         });
         match rendered {
             Ok(texts) => {
-                for text in texts {
-                    push_verdict(report, gate, &text, &place, when, &[]);
+                for r in texts {
+                    push_verdict(report, gate, &r.body, &place, when, &r.trusted);
                 }
             }
             Err(e) => report.findings.push(Finding {
@@ -224,13 +225,14 @@ impl Trusted {
         })
     }
 
-    /// Byte spans of trusted values in `body`.
+    /// Byte spans of trusted values in `body`: where the values the renderer fills stand in
+    /// it, found the way the outbox re-check finds them (`spans_of_values`).
     fn spans(
         &mut self,
         conn: &impl Db,
         patient: Option<PatientId>,
         body: &str,
-    ) -> Result<Vec<(usize, usize)>, StoreError> {
+    ) -> Result<Vec<Range<usize>>, StoreError> {
         let own: &[String] = match patient {
             Some(p) => match self.patients.entry(p) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut().as_slice(),
@@ -245,36 +247,26 @@ impl Trusted {
             },
             None => &[],
         };
-        Ok(self
-            .common
-            .iter()
-            .chain(own)
-            .filter(|v| !v.trim().is_empty())
-            .flat_map(|v| {
-                body.match_indices(v.as_str())
-                    .map(|(i, m)| (i, i + m.len()))
-            })
-            .collect())
+        let values: Vec<&str> = self.common.iter().chain(own).map(String::as_str).collect();
+        Ok(spans_of_values(body, &values))
     }
 }
 
+/// The gate's findings on `text` as review findings; vocabulary rules do not fire inside
+/// `trusted` spans (identifier rules do), exactly as when the text was sent.
 fn push_verdict(
     report: &mut ComplianceReport,
     gate: &Gate,
     text: &str,
     place: &Place,
     when: DateTime<Utc>,
-    trusted: &[(usize, usize)],
+    trusted: &[Range<usize>],
 ) {
-    let inside_trusted = |f: &crate::phi::Finding| {
-        f.category != Category::Identifier
-            && trusted.iter().any(|&(a, b)| a <= f.start && f.end <= b)
-    };
     for f in gate
-        .check(text)
+        .check_with(text, trusted)
         .findings
         .into_iter()
-        .filter(|f| !f.allowed && !inside_trusted(f))
+        .filter(|f| !f.allowed)
     {
         report.findings.push(Finding {
             place: place.clone(),

@@ -5,7 +5,8 @@
 //! after a time offline — goes through [`record`], so no body reaches a provider without the
 //! gate having passed it and a row holding its idempotency key.
 
-use crate::store::Write;
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -15,7 +16,7 @@ use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::phone::E164;
 use crate::domain::segments::{self, MAX_SEGMENTS};
 use crate::phi::{Gate, Verdict};
-use crate::store::{self, StoreError, messages::NewOutbound};
+use crate::store::{self, StoreError, Write, messages::NewOutbound};
 
 /// A rendered text, ready to be checked and recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +32,9 @@ pub struct Outgoing {
     /// Withdrawn, never sent, at or after this instant (the start of the closure or visit it
     /// is about; SPEC §5.6).
     pub send_by: Option<DateTime<Utc>>,
+    /// Spans of `body` the renderer filled from the database (SPEC §5.1); empty for text
+    /// typed at the desk.
+    pub trusted: Vec<Range<usize>>,
 }
 
 /// What recording did.
@@ -58,9 +62,17 @@ pub struct Screened {
 
 /// Normalise and check a body (SPEC §5.1, §5.9). Pure: used for previews and dry runs too.
 pub fn screen(gate: &Gate, body: &str) -> Screened {
-    let body = segments::normalise(body).into_owned();
+    screen_rendered(gate, body, &[])
+}
+
+/// [`screen`] a rendered body with its trusted spans. A rendered body is normalised already;
+/// if normalising changed it anyway, the spans no longer fit and every word is read.
+pub fn screen_rendered(gate: &Gate, body: &str, trusted: &[Range<usize>]) -> Screened {
+    let normal = segments::normalise(body);
+    let trusted = if normal == body { trusted } else { &[] };
+    let body = normal.into_owned();
     let info = segments::analyse(&body);
-    let verdict = gate.check(&body);
+    let verdict = gate.check_with(&body, trusted);
     let refusal = if verdict.blocked {
         Some(verdict.summary())
     } else if info.segments > MAX_SEGMENTS {
@@ -94,7 +106,7 @@ pub fn record(
     if let Some(existing) = store::messages::by_key(conn, &out.key)? {
         return Ok(Recorded::Duplicate(Box::new(existing)));
     }
-    let s = screen(gate, &out.body);
+    let s = screen_rendered(gate, &out.body, &out.trusted);
     let findings = (!s.verdict.findings.is_empty())
         .then(|| serde_json::to_string(&s.verdict.findings).unwrap_or_default());
     let status = if s.refusal.is_some() {
@@ -174,6 +186,7 @@ mod tests {
             to: E164::parse("2015550134", "US").unwrap(),
             body: body.into(),
             send_by: None,
+            trusted: Vec::new(),
         }
     }
 
@@ -242,6 +255,33 @@ mod tests {
             record(store.test_conn(), &o, &gate, "outbox", "desk", t(9, 1)).unwrap(),
             Recorded::Duplicate(_)
         ));
+    }
+
+    #[test]
+    fn a_rendered_body_is_gated_with_the_spans_filled_from_the_database() {
+        use crate::domain::template::{RenderContext, SampleSize, Template, sample_context};
+        let (store, _, _, _) = fixture();
+        let gate = Gate::with_allow_list(&[]);
+        let tpl = Template::parse(
+            "{practice_name}: {first_name}, see you {date} at {time} with {clinician}. \
+             {practice_phone} {opt_out}",
+        )
+        .unwrap();
+        let ctx = RenderContext {
+            first_name: "Lyrica",
+            practice_name: "Cancer Care Partners",
+            clinician: Some("Dr. Holter"),
+            ..sample_context(MessageKind::Reminder24h, SampleSize::Typical)
+        };
+        let r = tpl.render_marked(&ctx).unwrap();
+        assert!(
+            screen(&gate, &r.body).refusal.is_some(),
+            "read as free text, the names look clinical"
+        );
+        let mut o = outgoing(&r.body);
+        o.trusted = r.trusted;
+        let rec = record(store.test_conn(), &o, &gate, "outbox", "system", t(9, 0)).unwrap();
+        assert!(matches!(rec, Recorded::Ready(_)), "{rec:?}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::domain::deadline;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
+use crate::domain::template::spans_of_values;
 use crate::phi::Gate;
 use crate::store::{self, Store, StoreError};
 use crate::workflow::callbacks;
@@ -202,8 +203,17 @@ fn recheck(
             return Ok(Recheck::Withdrawn(reason));
         }
     }
-    // The gate may have learnt new words since the text was written.
-    let verdict = gate.check(&m.body);
+    // The gate may have learnt new words since the text was written. The stored body has
+    // no spans: the values the renderer filled from the database are found in it again.
+    let trusted = spans_of_values(
+        &m.body,
+        &[
+            &l.patient.first_name,
+            &config.practice.name,
+            &config.practice.location,
+        ],
+    );
+    let verdict = gate.check_with(&m.body, &trusted);
     if verdict.blocked {
         close(
             c,
@@ -341,5 +351,62 @@ mod tests {
             store::messages::get(store.test_conn(), id).unwrap().status,
             MessageStatus::Withdrawn
         );
+    }
+
+    #[test]
+    fn the_recheck_trusts_the_practices_name_but_reads_the_rest() {
+        let (store, p, _, _) = fixture();
+        let mut config = Config::default();
+        config.practice.name = "Cancer Care Partners".into();
+        let gate = Gate::with_allow_list(&[]);
+        let waiting = |key: &str, body: &str| {
+            let id = store::messages::insert_outbound(
+                store.test_conn(),
+                &NewOutbound {
+                    kind: MessageKind::OptOutConfirmation,
+                    patient_id: Some(p),
+                    appointment_id: None,
+                    idempotency_key: key,
+                    to: "+12015550134",
+                    body,
+                    encoding: "gsm7",
+                    segments: 1,
+                    status: MessageStatus::Queued,
+                    provider: "twilio",
+                    findings: None,
+                    created_by: "system",
+                    now: t(9, 0),
+                    not_before: None,
+                    send_by: None,
+                },
+            )
+            .unwrap()
+            .unwrap();
+            store::messages::get(store.test_conn(), id).unwrap()
+        };
+        let fine = waiting(
+            "answer:opt-out-confirmation:SMa",
+            "Cancer Care Partners: you are unsubscribed. Reply START to resubscribe.",
+        );
+        assert!(matches!(
+            recheck(store.test_conn(), &config, &gate, &fine, "system", t(9, 1)).unwrap(),
+            Recheck::Go
+        ));
+        let clinical = waiting(
+            "answer:opt-out-confirmation:SMb",
+            "Cancer Care Partners: your chemotherapy is moved. Reply START to resubscribe.",
+        );
+        assert!(matches!(
+            recheck(
+                store.test_conn(),
+                &config,
+                &gate,
+                &clinical,
+                "system",
+                t(9, 1)
+            )
+            .unwrap(),
+            Recheck::Blocked
+        ));
     }
 }

@@ -31,6 +31,7 @@ use crate::domain::reminder::{
     Verdict,
 };
 use crate::domain::report::LineAction;
+use crate::domain::template::Rendered;
 use crate::phi::Gate;
 use crate::store::{self, Store, StoreError};
 use crate::workflow::dispatch::{self, Dispatcher};
@@ -419,7 +420,7 @@ impl Planning<'_> {
         clinician: Option<&str>,
     ) -> Result<Option<Outgoing>, WorkflowError> {
         let starts: Vec<DateTime<Utc>> = s.appointments().iter().map(|(_, t)| *t).collect();
-        let body = self.render_for(&RenderInput {
+        let r = self.render_for(&RenderInput {
             kind: s.kind,
             patient: &l.patient,
             starts: &starts,
@@ -435,15 +436,16 @@ impl Planning<'_> {
             appointment_id: first.map(|a| a.id),
             key: s.key.to_string(),
             to,
-            body,
+            body: r.body,
+            trusted: r.trusted,
             // Never sent once the first visit it names has begun.
             send_by: starts.first().copied(),
         }))
     }
 
-    fn render_for(&self, input: &RenderInput<'_>) -> Result<String, TemplateFlowError> {
+    fn render_for(&self, input: &RenderInput<'_>) -> Result<Rendered, TemplateFlowError> {
         let template = templates::load(self.c, input.kind)?;
-        render::render(self.config, &template, input)
+        render::render_trusted(self.config, &template, input)
     }
 }
 
@@ -460,7 +462,8 @@ fn held_words(held: &Held, tz: Tz) -> String {
 
 /// In a dry run, say which texts the gate would refuse.
 fn preview(gate: &Gate, o: &Outgoing, line: Option<&mut ReportLine>) {
-    if let (Some(reason), Some(line)) = (outbound::screen(gate, &o.body).refusal, line) {
+    let refusal = outbound::screen_rendered(gate, &o.body, &o.trusted).refusal;
+    if let (Some(reason), Some(line)) = (refusal, line) {
         line.action = LineAction::Blocked;
         line.reason = Some(reason);
     }

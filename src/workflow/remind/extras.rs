@@ -157,7 +157,7 @@ fn patient_text(
         first_since_opt_in(&l.facts.consent, l.facts.last_outbound),
     );
     let starts: Vec<DateTime<Utc>> = offer.appointment.map(|a| vec![a.start]).unwrap_or_default();
-    let body = p.render_for(&RenderInput {
+    let r = p.render_for(&RenderInput {
         kind,
         patient: &l.patient,
         starts: &starts,
@@ -170,7 +170,8 @@ fn patient_text(
         appointment_id: offer.appointment.map(|a| a.id),
         key: offer.key.clone(),
         to,
-        body,
+        body: r.body,
+        trusted: r.trusted,
         send_by: None,
     };
     out.lines.push(line);

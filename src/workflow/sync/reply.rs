@@ -301,7 +301,7 @@ impl Applier<'_> {
             Err(e) => return Err(e.into()),
         };
         let template = templates::load(c, kind)?;
-        let body = render::render(
+        let r = render::render_trusted(
             self.config,
             &template,
             &RenderInput {
@@ -323,7 +323,8 @@ impl Applier<'_> {
             appointment_id: None,
             key: answer_key(kind, &sms.provider_id),
             to,
-            body,
+            body: r.body,
+            trusted: r.trusted,
             send_by: None,
         };
         match outbound::record(c, &out, self.gate, self.provider, SYSTEM, self.now)? {

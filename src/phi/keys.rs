@@ -1,62 +1,31 @@
-//! Hashing and small string tests for the PHI gate's lookup tables: FxHash, a streaming
-//! hash for joined fragments, three-letter bitset keys and the one-typo test. Pure; std only.
+//! Keys for the PHI gate's lookup tables: the word hash (rustc-hash's FxHasher), a streaming
+//! hash for joined fragments, three-letter bitset keys and the one-typo test. Pure; imports
+//! std and rustc-hash only.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
-/// FxHash (rustc's hasher): a few cycles per word, plenty for trusted keys.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
+use rustc_hash::FxHasher;
 
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+pub(crate) use rustc_hash::FxHashMap as FxMap;
 
-impl FxHasher {
-    #[inline]
-    pub(crate) fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
+/// The hash of a word: FxHash is a few cycles per word, plenty for trusted keys.
 pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h = FxHasher::default();
     h.write(s.as_bytes());
     h.write_u8(0xff);
     h.finish()
 }
+
+/// The hash of a phrase's word ids.
+pub(crate) fn hash_ids(ids: &[u32]) -> u64 {
+    let mut h = FxHasher::default();
+    for &id in ids {
+        h.write_u32(id);
+    }
+    h.finish()
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// A byte-at-a-time hash that can be continued: `stream_hash(stream_hash(0, a), b)` is the
 /// hash of `a` followed by `b`.
