@@ -8,6 +8,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod extras;
 pub mod key;
 pub mod plan;
 pub mod rules;
