@@ -20,6 +20,7 @@ pub mod import;
 pub mod message;
 pub mod patient;
 pub mod phone;
+pub mod provider_outcome;
 pub mod reminder;
 pub mod reply;
 pub mod report;

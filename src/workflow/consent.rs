@@ -1,12 +1,11 @@
 //! Recording SMS consent and opt-outs (SPEC §5.2–§5.3), always with an audit record.
 
-use crate::store::Write;
 use serde_json::json;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::consent::{ConsentError, ConsentEvent, ConsentKind, ConsentState};
 use crate::domain::ids::PatientId;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Db, Store, StoreError, Write};
 
 /// Why consent could not be recorded; the text is shown to staff.
 #[derive(Debug, thiserror::Error)]
@@ -25,10 +24,16 @@ pub fn record(
 ) -> Result<ConsentState, ConsentFlowError> {
     store.write(|conn| {
         record_in(conn, patient, event)?;
-        Ok(ConsentState::from_events(&store::consent::events(
-            conn, patient,
-        )?))
+        Ok(state(conn, patient)?)
     })
+}
+
+/// A patient's consent as their events say now: the one place a use case asks "opted out
+/// already?" ([`ConsentState::is_opted_out`]) or "may we text?".
+pub fn state(conn: &impl Db, patient: PatientId) -> Result<ConsentState, StoreError> {
+    Ok(ConsentState::from_events(&store::consent::events(
+        conn, patient,
+    )?))
 }
 
 /// Record inside a caller's transaction (e.g. while applying a STOP reply).

@@ -19,15 +19,14 @@ use crate::clock::Clock;
 use crate::config::{Config, QuietHours};
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::ids::{MessageId, PatientId};
-use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::message::{Message, MessageStatus};
 use crate::domain::phone::E164;
-use crate::domain::reminder::{SkipReason, allowed_until, next_allowed};
+use crate::domain::reminder::{allowed_until, next_allowed};
 use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
 use crate::provider::{
     Disposition, OutboundSms, ProviderError, SendReceipt, SentQuery, SmsProvider,
 };
 use crate::store::{self, Store, StoreError};
-use crate::workflow::callbacks;
 
 /// How a batch is sent.
 #[derive(Clone)]
@@ -309,142 +308,21 @@ pub async fn dispatch(
     }
     drop(tx);
 
-    let by_id: HashMap<MessageId, &Message> = rows.iter().map(|m| (m.id, m)).collect();
+    let mut answers = Answers {
+        store,
+        provider: d.provider.name(),
+        actor,
+        rows: rows.iter().map(|m| (m.id, m)).collect(),
+        items: &items,
+        report,
+        on_event,
+    };
     while let Some(result) = rx.recv().await {
-        let now = clock.now();
-        let (id, outcome) = match result {
-            TaskResult::NotAttempted(id, until) => (id, Err(until)),
-            TaskResult::Done(id, r) => (id, Ok(r)),
-            TaskResult::TooLate(id) => {
-                if let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) {
-                    store.write(|c| too_late(c, m, actor, now))?;
-                    on_event(BatchEvent::Skipped {
-                        item: it.clone(),
-                        reason: SkipReason::TooLate,
-                    });
-                    report.withdrawn += 1;
-                }
-                continue;
-            }
-        };
-        let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) else {
-            continue;
-        };
-        match outcome {
-            Err(until) => {
-                store.write(|c| match until {
-                    Some(at) => store::messages::defer(c, id, at, now),
-                    None => store::messages::set_status(c, id, MessageStatus::Queued, None, now),
-                })?;
-                on_event(BatchEvent::Deferred {
-                    item: it.clone(),
-                    until,
-                });
-                report.deferred += 1;
-            }
-            Ok(Ok((receipt, attempts, reconciled))) => {
-                let provider = d.provider.name();
-                store.write(|c| {
-                    handed_over(c, m, provider, &receipt, attempts, reconciled, actor, now)
-                })?;
-                on_event(BatchEvent::Sent { item: it.clone() });
-                report.sent += 1;
-            }
-            Ok(Err(e)) => {
-                let code = e.code().map(|c| c.to_string());
-                let reason = e.to_string();
-                match e.disposition() {
-                    // Not sent this run: queued (known not to have left) or pending (may have
-                    // left: reconciled before any retry).
-                    d @ (Disposition::Retry
-                    | Disposition::ReconcileThenRetry
-                    | Disposition::StopRun) => {
-                        let status = if d == Disposition::ReconcileThenRetry {
-                            MessageStatus::Pending
-                        } else {
-                            MessageStatus::Queued
-                        };
-                        store.write(|c| {
-                            store::messages::mark_attempt_failed(
-                                c,
-                                id,
-                                status,
-                                code.as_deref(),
-                                &reason,
-                                now,
-                            )
-                        })?;
-                        on_event(BatchEvent::Deferred {
-                            item: it.clone(),
-                            until: None,
-                        });
-                        match d {
-                            Disposition::StopRun => {
-                                report.deferred += 1;
-                                report.stopped.get_or_insert_with(|| reason.clone());
-                            }
-                            Disposition::ReconcileThenRetry => {
-                                report.unknown += 1;
-                                report.waiting_reason = Some(reason.clone());
-                            }
-                            _ => {
-                                report.deferred += 1;
-                                report.waiting_reason = Some(reason.clone());
-                            }
-                        }
-                    }
-                    // Final: the row fails with the provider's code, and the patient's record
-                    // learns what the code means.
-                    // Twilio answers a STOP itself and then refuses our own confirmation
-                    // (21610): the patient has had one; ours is withdrawn, not failed.
-                    Disposition::RecordOptOut if m.kind == MessageKind::OptOutConfirmation => {
-                        let why = "the provider confirmed the opt-out itself";
-                        store.write(|c| {
-                            store::messages::set_status(
-                                c,
-                                id,
-                                MessageStatus::Withdrawn,
-                                Some(why),
-                                now,
-                            )
-                        })?;
-                        on_event(BatchEvent::Skipped {
-                            item: it.clone(),
-                            reason: SkipReason::Withdrawn,
-                        });
-                        report.withdrawn += 1;
-                    }
-                    d @ (Disposition::RecordOptOut
-                    | Disposition::FlagNumber
-                    | Disposition::Fail) => {
-                        store.write(|c| {
-                            fail(c, m, code.as_deref(), &reason, actor, now)?;
-                            callbacks::for_message(c, m, &reason, actor, now)?;
-                            match (d, m.patient_id) {
-                                // The number unsubscribed: everyone sharing it is unreachable.
-                                (Disposition::RecordOptOut, _) => {
-                                    for p in store::messages::patients_by_mobile(c, &m.to)? {
-                                        record_provider_opt_out(c, p, m.id, now)?;
-                                    }
-                                    Ok(())
-                                }
-                                (Disposition::FlagNumber, Some(p)) => {
-                                    flag_number(c, p, code.as_deref().unwrap_or("unknown"), now)
-                                }
-                                _ => Ok(()),
-                            }
-                        })?;
-                        on_event(BatchEvent::Failed {
-                            item: it.clone(),
-                            code,
-                            reason,
-                        });
-                        report.failed += 1;
-                    }
-                }
-            }
-        }
+        answers.take(result, clock.now())?;
     }
+    let Answers {
+        report, on_event, ..
+    } = answers;
     while tasks.join_next().await.is_some() {}
     if let Some(reason) = &report.stopped {
         on_event(BatchEvent::Stopped {
@@ -514,9 +392,11 @@ fn item(m: &Message) -> BatchItem {
     }
 }
 
+mod answers;
 mod writeback;
-pub(crate) use writeback::{adopt, flag_number, record_provider_opt_out};
-use writeback::{fail, handed_over, too_late};
+use answers::Answers;
+pub(crate) use writeback::{adopt, decide_refusal, refusal_of};
+use writeback::{fail, handed_over};
 
 #[cfg(test)]
 mod tests;

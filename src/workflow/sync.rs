@@ -14,7 +14,6 @@
 
 mod reply;
 
-use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -24,7 +23,6 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::batch::BatchEvent;
-use crate::domain::consent::ConsentState;
 use crate::domain::ids::MessageId;
 use crate::domain::message::{Direction, Message, MessageStatus};
 use crate::domain::reply::ReplyKind;
@@ -394,29 +392,12 @@ fn apply_status(
     ) {
         return Ok(());
     }
-    match update.disposition() {
-        Some(Disposition::FlagNumber) => {
-            let Some(patient) = after.patient_id else {
-                return Ok(());
-            };
-            // Only if the patient still has the number that failed: staff may have fixed it.
-            let (mobile, flagged) = store::patients::number_state(c, patient)?;
-            let same = mobile.as_deref() == Some(after.to.as_str());
-            if same && !flagged {
-                dispatch::flag_number(c, patient, code.as_deref().unwrap_or("unknown"), now)?;
-                report.numbers_flagged += 1;
-            }
-        }
-        Some(Disposition::RecordOptOut) => {
-            // The number unsubscribed: everyone who shares it is unreachable by text.
-            for patient in store::messages::patients_by_mobile(c, &after.to)? {
-                if !opted_out(c, patient)? {
-                    dispatch::record_provider_opt_out(c, patient, after.id, now)?;
-                    report.provider_opt_outs += 1;
-                }
-            }
-        }
-        _ => {}
+    // The same policy as a refusal on sending: what the code means for the records.
+    if let Some(d) = update.disposition() {
+        let decided = dispatch::decide_refusal(c, dispatch::refusal_of(d), &after)?;
+        let written = decided.write(c, &after, code.as_deref(), now)?;
+        report.numbers_flagged += written.numbers_flagged;
+        report.provider_opt_outs += written.opt_outs;
     }
     Ok(())
 }
@@ -456,13 +437,6 @@ fn adopt(
     report.adopted += 1;
     tracing::info!(message = row.id.0, "adopted a message the provider had");
     store::messages::get(c, row.id).map(Some)
-}
-
-fn opted_out(c: &impl Db, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {
-    Ok(matches!(
-        ConsentState::from_events(&store::consent::events(c, patient)?),
-        ConsentState::OptedOut { .. }
-    ))
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ impl PatientFacts {
     /// The first reason nothing may be texted to this patient at all, if any: opted out, no
     /// consent, no mobile number, number flagged — in the order staff ask about them.
     pub fn blocked(&self) -> Option<SkipReason> {
-        if matches!(self.consent, ConsentState::OptedOut { .. }) {
+        if self.consent.is_opted_out() {
             Some(SkipReason::OptedOut)
         } else if !self.consent.may_text() {
             Some(SkipReason::NoConsent)

@@ -2,7 +2,6 @@
 //! the provider's id), failed (with its code, and what the code means for the patient's
 //! record), withdrawn at the last moment, or adopted after the answer was lost.
 
-use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -10,9 +9,12 @@ use crate::domain::audit::{AuditEntry, SYSTEM};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageStatus};
+use crate::domain::provider_outcome::{
+    Fate, Holder, Recipient, RecordChange, Refusal, Refused, on_refusal,
+};
 use crate::domain::reminder::SkipReason;
-use crate::provider::SendReceipt;
-use crate::store::{self, StoreError};
+use crate::provider::{Disposition, SendReceipt};
+use crate::store::{self, Db, StoreError, Write};
 use crate::workflow::callbacks;
 
 /// Record on row `m` a message the provider already had (found by reconciliation or listed by
@@ -111,18 +113,100 @@ pub(super) fn fail(
     Ok(())
 }
 
+/// What a provider's disposition means for the records ([`crate::domain::provider_outcome`]).
+pub(crate) fn refusal_of(d: Disposition) -> Refusal {
+    match d {
+        Disposition::RecordOptOut => Refusal::Unsubscribed,
+        Disposition::FlagNumber => Refusal::NumberProblem,
+        _ => Refusal::Other,
+    }
+}
+
+/// The one policy's decision about a refused row, with the facts loaded for it.
+pub(crate) struct Decided {
+    pub fate: Fate,
+    pub changes: Vec<RecordChange>,
+}
+
+/// What [`Decided::write`] changed, for the reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub opt_outs: usize,
+    pub numbers_flagged: usize,
+}
+
+/// Load what the refusal policy needs about row `m` — who holds its number and whether each
+/// is opted out already, the patient's number as it is now — and ask it. Every send path
+/// and `sync` decide here.
+pub(crate) fn decide_refusal(
+    c: &impl Db,
+    refusal: Refusal,
+    m: &Message,
+) -> Result<Decided, StoreError> {
+    let mut holders = Vec::new();
+    if refusal == Refusal::Unsubscribed {
+        for patient in store::messages::patients_by_mobile(c, &m.to)? {
+            let opted_out = crate::workflow::consent::state(c, patient)?.is_opted_out();
+            holders.push(Holder { patient, opted_out });
+        }
+    }
+    let number = match m.patient_id {
+        Some(p) if refusal == Refusal::NumberProblem => {
+            Some((p, store::patients::number_state(c, p)?))
+        }
+        _ => None,
+    };
+    let patient = number.as_ref().map(|(id, (mobile, flagged))| Recipient {
+        id: *id,
+        mobile: mobile.as_deref(),
+        number_flagged: *flagged,
+    });
+    let text = Refused {
+        kind: m.kind,
+        to: &m.to,
+        patient,
+    };
+    let d = on_refusal(refusal, &text, &holders);
+    Ok(Decided {
+        fate: d.fate,
+        changes: d.changes,
+    })
+}
+
+impl Decided {
+    /// Write the record changes, each with its audit record.
+    pub(crate) fn write(
+        &self,
+        c: &impl Write,
+        m: &Message,
+        code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Written, StoreError> {
+        let mut written = Written::default();
+        for change in &self.changes {
+            match *change {
+                RecordChange::OptOut(p) => {
+                    record_provider_opt_out(c, p, m.id, now)?;
+                    written.opt_outs += 1;
+                }
+                RecordChange::FlagNumber(p) => {
+                    flag_number(c, p, code.unwrap_or("unknown"), now)?;
+                    written.numbers_flagged += 1;
+                }
+            }
+        }
+        Ok(written)
+    }
+}
+
 /// The provider says the recipient unsubscribed (Twilio 21610): record an opt-out at once.
-pub(crate) fn record_provider_opt_out(
+/// Whether one is needed is [`decide_refusal`]'s to say.
+fn record_provider_opt_out(
     c: &impl Write,
     patient: PatientId,
     message: MessageId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let state =
-        crate::domain::consent::ConsentState::from_events(&store::consent::events(c, patient)?);
-    if matches!(state, crate::domain::consent::ConsentState::OptedOut { .. }) {
-        return Ok(());
-    }
     let event = ConsentEvent {
         kind: ConsentKind::OptOut,
         method: ConsentMethod::ProviderReport,
@@ -137,7 +221,7 @@ pub(crate) fn record_provider_opt_out(
 }
 
 /// The number failed as invalid, not mobile or unreachable: no texts until staff fix it.
-pub(crate) fn flag_number(
+fn flag_number(
     c: &impl Write,
     patient: PatientId,
     code: &str,

@@ -27,7 +27,7 @@ use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
 use crate::domain::audit::{AuditEntry, SYSTEM};
-use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
+use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::reminder::ReminderKey;
@@ -241,12 +241,7 @@ impl Applier<'_> {
     ) -> Result<usize, SyncError> {
         let mut changed = 0;
         for &p in holders {
-            let state = ConsentState::from_events(&store::consent::events(c, p)?);
-            let already = match kind {
-                ConsentKind::OptOut => matches!(state, ConsentState::OptedOut { .. }),
-                ConsentKind::OptIn => state.may_text(),
-            };
-            if already {
+            if consent::state(c, p)?.already(kind) {
                 continue;
             }
             let event = ConsentEvent {
