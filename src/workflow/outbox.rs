@@ -7,7 +7,7 @@
 
 use crate::store::Db;
 use crate::store::Write;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::clock::Clock;
@@ -26,7 +26,7 @@ use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::facts::{self, REMINDER_KINDS};
 
 /// An opt-out confirmation older than this is not sent at all (FCC: within 5 minutes).
-pub const OPT_OUT_CONFIRMATION_WINDOW: Duration = Duration::minutes(5);
+pub use crate::domain::reply::decision::OPT_OUT_CONFIRMATION_WINDOW;
 
 /// What a flush did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
