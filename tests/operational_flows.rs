@@ -18,6 +18,7 @@ use frontdesk::clock::Clock;
 use frontdesk::config::Config;
 use frontdesk::domain::ids::PatientId;
 use frontdesk::domain::message::{MessageKind, MessageStatus};
+use frontdesk::domain::report::SendOutcome;
 use frontdesk::phi::Gate;
 use frontdesk::provider::outbox::Outbox;
 use frontdesk::store;
@@ -112,7 +113,7 @@ fn closure_notices_and_portal_prompts_are_not_held_by_the_reminder_caps() {
         ny(25, 10, 0),
         (ny(27, 0, 0), ny(28, 0, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "sent", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Sent, "{r:?}");
     let gate = Gate::with_allow_list(&[]);
     let r = rt()
         .block_on(send::portal_prompt(
@@ -127,7 +128,7 @@ fn closure_notices_and_portal_prompts_are_not_held_by_the_reminder_caps() {
             false,
         ))
         .unwrap();
-    assert_eq!(r.lines[0].outcome, "sent", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Sent, "{r:?}");
     assert_eq!(fake.created().len(), 2);
 }
 
@@ -153,7 +154,9 @@ fn a_closure_notice_that_quiet_hours_would_deliver_after_the_closure_begins_is_n
     );
     assert!(fake.created().is_empty());
     assert!(
-        r.lines.iter().all(|l| l.outcome == "skipped" && l.callback),
+        r.lines
+            .iter()
+            .all(|l| l.outcome == SendOutcome::Skipped && l.callback),
         "{r:?}"
     );
     assert!(
@@ -195,7 +198,7 @@ fn a_closure_notice_deferred_by_quiet_hours_goes_at_eight_written_in_local_time(
         ny(25, 21, 0),
         (ny(26, 13, 0), ny(27, 0, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "deferred");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Deferred);
     assert_eq!(
         r.lines[0].reason.as_deref(),
         Some("quiet hours: goes Thu Nov 26 08:00 EST"),
@@ -222,7 +225,7 @@ fn a_closure_notice_left_in_the_outbox_is_withdrawn_once_the_closure_began_and_c
         ny(24, 10, 0),
         (ny(25, 13, 0), ny(25, 17, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::InOutbox, "{r:?}");
     let row = &p.outbound_of(ada)[0];
     assert_eq!(row.send_by, Some(ny(25, 13, 0)));
 
@@ -313,7 +316,7 @@ fn a_closure_notice_twilio_refuses_for_good_puts_the_patient_on_the_call_back_li
         ny(25, 10, 0),
         (ny(26, 13, 0), ny(27, 0, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "failed");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Failed);
     assert!(r.lines[0].callback);
     let list = callbacks(&p);
     assert_eq!(list.len(), 1);

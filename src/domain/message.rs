@@ -342,6 +342,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// The row was taken by the offline outbox, not by a real provider.
+    pub fn went_to_outbox(&self) -> bool {
+        ProviderKind::parse(&self.provider) == Some(ProviderKind::Outbox)
+    }
+
     /// An outbound row a provider may hold although the row does not know it: `pending`
     /// without a provider id. Every row is committed `pending` before each provider call
     /// (whatever state it waited in), and goes back to `queued` only on an answer that proves

@@ -17,8 +17,9 @@ use crate::domain::appointment::Appointment;
 use crate::domain::batch::BatchEvent;
 use crate::domain::deadline;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
-use crate::domain::message::{MessageKind, MessageStatus};
+use crate::domain::message::MessageKind;
 use crate::domain::reminder::{self, Held, SkipReason};
+use crate::domain::report::SendOutcome;
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
 use crate::store::callbacks::NewCallback;
@@ -37,7 +38,7 @@ pub struct SendLine {
     /// `sent`, `in_outbox` (held by the offline outbox), `failed`, `queued` (waits for the
     /// provider or the next run), `deferred`
     /// (quiet hours or cap), `skipped`, `blocked`, `already_sent`, `would_send`.
-    pub outcome: &'static str,
+    pub outcome: SendOutcome,
     pub reason: Option<String>,
     pub message_id: Option<MessageId>,
     /// The patient went on the call-back list: the text cannot reach them in time.
@@ -57,15 +58,13 @@ pub struct SendReport {
 
 impl SendReport {
     /// How many lines ended with this outcome.
-    pub fn count(&self, outcome: &str) -> usize {
+    pub fn count(&self, outcome: SendOutcome) -> usize {
         self.lines.iter().filter(|l| l.outcome == outcome).count()
     }
 
     /// Some text could not be sent and will not go by itself (exit code 3).
     pub fn partly_failed(&self) -> bool {
-        self.lines
-            .iter()
-            .any(|l| matches!(l.outcome, "failed" | "blocked" | "unreadable"))
+        self.lines.iter().any(|l| l.outcome.is_failure())
     }
 }
 
@@ -225,7 +224,7 @@ async fn one_off(
         } else {
             store.write(|c| ctx.record(c, t, prep))?
         };
-        if line.outcome == "queued"
+        if line.outcome == SendOutcome::Queued
             && let Some(id) = line.message_id
         {
             ready.push(id);
@@ -243,22 +242,16 @@ async fn one_off(
             continue;
         };
         let m = store::messages::get(&store, id)?;
-        line.outcome = match m.status {
-            MessageStatus::Failed => "failed",
-            MessageStatus::Withdrawn => "withdrawn",
-            MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => "queued",
-            MessageStatus::Queued if m.provider == "outbox" => "in_outbox",
-            _ => "sent",
-        };
+        line.outcome = SendOutcome::of_row(&m);
         line.reason = match line.outcome {
-            "sent" | "in_outbox" => None,
-            "failed" => Some(outcome::failure_words(&m)),
+            SendOutcome::Sent | SendOutcome::InOutbox => None,
+            SendOutcome::Failed => Some(outcome::failure_words(&m)),
             _ => m.error_message.clone(),
         };
-        line.code = m.error_code.filter(|_| line.outcome == "failed");
+        line.code = m.error_code.filter(|_| line.outcome == SendOutcome::Failed);
         // Dispatch puts a closure notice that failed or came too late on the call-back list.
-        line.callback =
-            matches!(line.outcome, "failed" | "withdrawn") && deadline::calls_back(kind);
+        line.callback = matches!(line.outcome, SendOutcome::Failed | SendOutcome::Withdrawn)
+            && deadline::calls_back(kind);
     }
     Ok(report)
 }
@@ -274,7 +267,7 @@ struct OneOff<'a> {
 }
 
 impl OneOff<'_> {
-    fn line(&self, t: &Target, outcome: &'static str) -> SendLine {
+    fn line(&self, t: &Target, outcome: SendOutcome) -> SendLine {
         SendLine {
             patient_id: t.patient,
             appointment_id: t.appointment.as_ref().map(|a| a.id),
@@ -304,7 +297,7 @@ impl OneOff<'_> {
             },
             Prepared::AlreadySent(id) => SendLine {
                 message_id: Some(id),
-                ..self.line(t, "already_sent")
+                ..self.line(t, SendOutcome::AlreadySent)
             },
             Prepared::Text {
                 outgoing,
@@ -312,9 +305,9 @@ impl OneOff<'_> {
             } => {
                 let s = outbound::screen_rendered(self.gate, &outgoing.body, &outgoing.trusted);
                 let outcome = if s.refusal.is_some() {
-                    "blocked"
+                    SendOutcome::Blocked
                 } else {
-                    "would_send"
+                    SendOutcome::WouldSend
                 };
                 SendLine {
                     reason: s.refusal.or(wait_until.map(|w| self.wait_words(w))),
@@ -360,7 +353,7 @@ impl OneOff<'_> {
             Prepared::AlreadySent(id) => {
                 return Ok(SendLine {
                     message_id: Some(id),
-                    ..self.line(t, "already_sent")
+                    ..self.line(t, SendOutcome::AlreadySent)
                 });
             }
             Prepared::Text {
@@ -376,22 +369,22 @@ impl OneOff<'_> {
                     SendLine {
                         reason: Some(self.wait_words(at)),
                         message_id: Some(id),
-                        ..self.line(t, "deferred")
+                        ..self.line(t, SendOutcome::Deferred)
                     }
                 }
                 None => SendLine {
                     message_id: Some(id),
-                    ..self.line(t, "queued")
+                    ..self.line(t, SendOutcome::Queued)
                 },
             },
             Recorded::Duplicate(m) => SendLine {
                 message_id: Some(m.id),
-                ..self.line(t, "already_sent")
+                ..self.line(t, SendOutcome::AlreadySent)
             },
             Recorded::Blocked { id, reason } => SendLine {
                 reason: Some(format!("{reason}; send a portal prompt instead")),
                 message_id: Some(id),
-                ..self.line(t, "blocked")
+                ..self.line(t, SendOutcome::Blocked)
             },
         })
     }
@@ -400,7 +393,7 @@ impl OneOff<'_> {
 /// A target that gets no text.
 struct NotSent {
     /// `skipped`, or `unreadable` when the patient's record cannot be read.
-    outcome: &'static str,
+    outcome: SendOutcome,
     reason: String,
     /// The patient goes on the call-back list for it.
     callback: bool,
@@ -429,7 +422,7 @@ fn prepare(c: &impl Db, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, Workfl
             .next()
             .map_or_else(|| format!("patient {} not found", t.patient), |u| u.reason);
         return Ok(Prepared::NotSent(NotSent {
-            outcome: "unreadable",
+            outcome: SendOutcome::Unreadable,
             callback: deadline::calls_back(kind),
             reason,
         }));
@@ -505,7 +498,7 @@ fn skip(
         reason.push_str("; on the call-back list");
     }
     Prepared::NotSent(NotSent {
-        outcome: "skipped",
+        outcome: SendOutcome::Skipped,
         reason,
         callback,
     })

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::message::MessageStatus;
 use crate::domain::phone::E164;
 use crate::provider::outbox::Outbox;
 use crate::store::appointments::tests::{booking, fixture, t};
@@ -50,7 +51,7 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
             false,
         ))
         .unwrap();
-    assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::InOutbox, "{r:?}");
     let id = r.lines[0].message_id.unwrap();
     let m = store::messages::get(store.test_conn(), id).unwrap();
     assert!(
@@ -76,7 +77,7 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
             false,
         ))
         .unwrap();
-    assert_eq!(again.lines[0].outcome, "already_sent");
+    assert_eq!(again.lines[0].outcome, SendOutcome::AlreadySent);
 }
 
 #[test]
@@ -98,7 +99,7 @@ fn no_consent_is_skipped_with_the_reason_and_writes_nothing() {
         .unwrap();
     assert_eq!(
         (r.lines[0].outcome, r.lines[0].reason.as_deref()),
-        ("skipped", Some("no consent"))
+        (SendOutcome::Skipped, Some("no consent"))
     );
     assert!(
         store::messages::for_patient(store.test_conn(), p)
@@ -126,7 +127,7 @@ fn quiet_hours_defer_to_the_next_allowed_minute() {
             false,
         ))
         .unwrap();
-    assert_eq!(r.lines[0].outcome, "deferred");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Deferred);
     let m = store::messages::get(store.test_conn(), r.lines[0].message_id.unwrap()).unwrap();
     assert_eq!(m.status, MessageStatus::Queued);
     assert_eq!(
@@ -155,7 +156,7 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
         ))
         .unwrap();
     assert_eq!(r.lines.len(), 1);
-    assert_eq!(r.lines[0].outcome, "would_send");
+    assert_eq!(r.lines[0].outcome, SendOutcome::WouldSend);
     assert!(
         store::messages::for_patient(store.test_conn(), p)
             .unwrap()
