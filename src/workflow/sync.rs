@@ -17,11 +17,10 @@ mod reply;
 use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::{Event, SYSTEM};
 use crate::domain::batch::BatchEvent;
 use crate::domain::ids::MessageId;
 use crate::domain::message::{Direction, Message, MessageStatus};
@@ -376,14 +375,15 @@ fn apply_status(
     report.statuses_applied += 1;
     store::audit::append(
         c,
-        &AuditEntry::new(
-            now,
-            SYSTEM,
-            "message.status",
-            format!("message:{}", after.id),
-            json!({ "kind": after.kind.as_str(), "patient": after.patient_id.map(|p| p.0),
-                    "from": before.status.as_str(), "to": after.status.as_str(), "code": code }),
-        ),
+        &Event::MessageStatus {
+            message: after.id,
+            kind: after.kind,
+            patient: after.patient_id,
+            from: before.status,
+            to: after.status,
+            code: code.as_deref(),
+        }
+        .entry(now, SYSTEM),
     )?;
     tracing::info!(message = after.id.0, status = after.status.as_str(), code = ?update.error_code, "delivery status applied");
     if !matches!(

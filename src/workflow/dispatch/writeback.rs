@@ -3,9 +3,8 @@
 //! record), withdrawn at the last moment, or adopted after the answer was lost.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::{Event, SYSTEM};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageStatus};
@@ -48,15 +47,17 @@ pub(super) fn handed_over(
     store::messages::mark_handed_over(c, m.id, provider, &receipt.provider_id, status, now)?;
     store::audit::append(
         c,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.sent",
-            format!("message:{}", m.id),
-            json!({ "kind": m.kind.as_str(), "patient": m.patient_id.map(|p| p.0), "provider": provider,
-                    "provider_id": receipt.provider_id, "status": status.as_str(), "attempts": attempts,
-                    "reconciled": reconciled }),
-        ),
+        &Event::MessageSent {
+            message: m.id,
+            kind: m.kind,
+            patient: m.patient_id,
+            provider,
+            provider_id: &receipt.provider_id,
+            status,
+            attempts,
+            reconciled,
+        }
+        .entry(now, actor),
     )?;
     Ok(())
 }
@@ -79,13 +80,12 @@ pub(super) fn too_late(
     )?;
     store::audit::append(
         c,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.withdrawn",
-            format!("message:{}", m.id),
-            json!({ "kind": m.kind.as_str(), "reason": reason, "on": "dispatch" }),
-        ),
+        &Event::MessageWithdrawnOnDispatch {
+            message: m.id,
+            kind: m.kind,
+            reason: &reason,
+        }
+        .entry(now, actor),
     )?;
     callbacks::for_message(c, m, &reason.label(), actor, now)?;
     Ok(())
@@ -102,13 +102,13 @@ pub(super) fn fail(
     store::messages::mark_attempt_failed(c, m.id, MessageStatus::Failed, code, reason, now)?;
     store::audit::append(
         c,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.failed",
-            format!("message:{}", m.id),
-            json!({ "kind": m.kind.as_str(), "patient": m.patient_id.map(|p| p.0), "code": code }),
-        ),
+        &Event::MessageFailed {
+            message: m.id,
+            kind: m.kind,
+            patient: m.patient_id,
+            code,
+        }
+        .entry(now, actor),
     )?;
     Ok(())
 }
@@ -230,13 +230,7 @@ fn flag_number(
     store::patients::flag_number(c, patient, code, now)?;
     store::audit::append(
         c,
-        &AuditEntry::new(
-            now,
-            SYSTEM,
-            "patient.number_flagged",
-            format!("patient:{patient}"),
-            json!({ "code": code }),
-        ),
+        &Event::NumberFlagged { patient, code }.entry(now, SYSTEM),
     )?;
     Ok(())
 }

@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::{AuditEntry, Event, SYSTEM};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind};
@@ -383,14 +383,12 @@ impl Applier<'_> {
                     )?;
                     store::audit::append(
                         c,
-                        &AuditEntry::new(
-                            self.now,
-                            SYSTEM,
-                            "appointment.status",
-                            format!("appointment:{}", a.id),
-                            json!({ "from": a.status.as_str(), "to": "confirmed", "via": "sms",
-                                    "reply": reply.0 }),
-                        ),
+                        &Event::ConfirmedBySms {
+                            appointment: a.id,
+                            from: a.status,
+                            reply,
+                        }
+                        .entry(self.now, SYSTEM),
                     )?;
                     newly += 1;
                     confirmed.push(a.id);
@@ -444,14 +442,12 @@ impl Applier<'_> {
                 store::appointments::set_callback(c, id, true)?;
                 store::audit::append(
                     c,
-                    &AuditEntry::new(
-                        self.now,
-                        SYSTEM,
-                        "appointment.callback",
-                        format!("appointment:{id}"),
-                        json!({ "requested": true, "via": "sms", "reply": reply.0,
-                                "read_as": read_as.as_str() }),
-                    ),
+                    &Event::CallbackBySms {
+                        appointment: id,
+                        reply,
+                        read_as,
+                    }
+                    .entry(self.now, SYSTEM),
                 )?;
                 flagged += 1;
             }
