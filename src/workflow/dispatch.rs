@@ -166,58 +166,19 @@ pub async fn dispatch(
     for to in rows.iter().map(|m| m.to.as_str()).collect::<HashSet<_>>() {
         claimed.extend(store::messages::provider_ids_to(&store, to)?);
     }
-    let claimed = Arc::new(Mutex::new(claimed));
     let items: HashMap<MessageId, BatchItem> = rows.iter().map(|m| (m.id, item(m))).collect();
 
-    let mut groups: HashMap<String, Vec<Pending>> = HashMap::new();
-    for m in &rows {
-        // Automated texts may only go inside the patient's window; answers to the patient's
-        // own keywords go at once.
-        let zone = match (&d.quiet, m.patient_id) {
-            // A zone that cannot be read (its text was checked when the row was recorded)
-            // falls back to the practice's, the default for every patient.
-            (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
-                *quiet,
-                match store::patients::zone(&store, p) {
-                    Ok(z) => z.unwrap_or(*practice),
-                    Err(StoreError::Corrupt { .. }) => *practice,
-                    Err(e) => return Err(e),
-                },
-            )),
-            _ => None,
-        };
-        match E164::try_from(m.to.clone()) {
-            Ok(to) => groups.entry(m.to.clone()).or_default().push(Pending {
-                id: m.id,
-                sms: OutboundSms {
-                    to,
-                    body: m.body.clone(),
-                    idempotency_key: m.idempotency_key.clone().unwrap_or_default(),
-                },
-                since: m.created_at,
-                zone,
-                send_by: m.send_by,
-            }),
-            Err(_) => {
-                let now = clock.now();
-                store.write(|c| {
-                    fail(
-                        c,
-                        m,
-                        None,
-                        "the stored number is not E.164; fix the patient's number",
-                        actor,
-                        now,
-                    )
-                })?;
-                on_event(BatchEvent::Failed {
-                    item: item(m),
-                    code: None,
-                    reason: "invalid stored number".into(),
-                });
-                report.failed += 1;
-            }
-        }
+    let (groups, bad_numbers) = group_by_number(d, store, &rows)?;
+    for m in bad_numbers {
+        let now = clock.now();
+        let why = "the stored number is not E.164; fix the patient's number";
+        store.write(|c| fail(c, m, None, why, actor, now))?;
+        on_event(BatchEvent::Failed {
+            item: item(m),
+            code: None,
+            reason: "invalid stored number".into(),
+        });
+        report.failed += 1;
     }
 
     // Every row about to be handed over is `pending` in a committed transaction before the
@@ -232,82 +193,7 @@ pub async fn dispatch(
         Ok::<_, StoreError>(())
     })?;
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<TaskResult>();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let gate = Arc::new(Semaphore::new(d.concurrency.max(1)));
-    let pacer = Arc::new(Pacer {
-        interval: d
-            .rate_per_second
-            .filter(|r| *r > 0.0)
-            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r)),
-        next: tokio::sync::Mutex::new(None),
-    });
-    let mut tasks = tokio::task::JoinSet::new();
-    for (n, (_, group)) in groups.into_iter().enumerate() {
-        let (tx, stop, gate, pacer, claimed) = (
-            tx.clone(),
-            stop.clone(),
-            gate.clone(),
-            pacer.clone(),
-            claimed.clone(),
-        );
-        let provider = d.provider.clone();
-        let policy = d.policy;
-        let clock = *clock;
-        let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
-            Some(seed) => Box::new(SeededJitter::new(seed.wrapping_add(n as u64))),
-            None => Box::new(SeededJitter::from_entropy()),
-        };
-        tasks.spawn(async move {
-            let Ok(_permit) = gate.acquire_owned().await else {
-                return;
-            };
-            for p in group {
-                let id = p.id;
-                if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let _ = tx.send(TaskResult::NotAttempted(id, None));
-                    continue;
-                }
-                pacer.wait().await;
-                // Checked just before the call: a batch may run past a window's end or a
-                // closure's start.
-                if let Err(not_now) = may_go_now(&p, clock.now()) {
-                    let _ = tx.send(not_now);
-                    continue;
-                }
-                let (sms, since) = (p.sms, p.since);
-                let is_claimed =
-                    |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
-                let result = send_with_retry(
-                    provider.as_ref(),
-                    &sms,
-                    since,
-                    &policy,
-                    jitter.as_mut(),
-                    &is_claimed,
-                )
-                .await
-                .map(|o| (o.receipt, o.attempts, o.reconciled));
-                if let Ok((receipt, ..)) = &result
-                    && let Ok(mut c) = claimed.lock()
-                {
-                    c.insert(receipt.provider_id.clone());
-                }
-                // Bad credentials stop the run. So does a provider that cannot be reached at all
-                // (connection refused, no route): this text has used its retries, and every
-                // other text would only repeat them one after another — they wait for the next
-                // run instead of holding a cron job for minutes.
-                if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun
-                    || matches!(e, ProviderError::Unreachable(_)))
-                {
-                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
-                let _ = tx.send(TaskResult::Done(id, result));
-            }
-        });
-    }
-    drop(tx);
-
+    let (mut tasks, mut rx) = spawn_senders(d, groups, claimed, *clock);
     let mut answers = Answers {
         store,
         provider: d.provider.name(),
@@ -330,6 +216,150 @@ pub async fn dispatch(
         });
     }
     Ok(report)
+}
+
+/// The rows by number (texts to one number go one after another), each with the window it
+/// must go in; and the rows whose stored number cannot be sent to at all.
+#[allow(clippy::type_complexity)]
+fn group_by_number<'m>(
+    d: &Dispatcher,
+    store: &Store,
+    rows: &'m [Message],
+) -> Result<(HashMap<String, Vec<Pending>>, Vec<&'m Message>), StoreError> {
+    let mut groups: HashMap<String, Vec<Pending>> = HashMap::new();
+    let mut bad = Vec::new();
+    for m in rows {
+        // Automated texts may only go inside the patient's window; answers to the patient's
+        // own keywords go at once.
+        let zone = match (&d.quiet, m.patient_id) {
+            // A zone that cannot be read (its text was checked when the row was recorded)
+            // falls back to the practice's, the default for every patient.
+            (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
+                *quiet,
+                match store::patients::zone(store, p) {
+                    Ok(z) => z.unwrap_or(*practice),
+                    Err(StoreError::Corrupt { .. }) => *practice,
+                    Err(e) => return Err(e),
+                },
+            )),
+            _ => None,
+        };
+        match E164::try_from(m.to.clone()) {
+            Ok(to) => groups.entry(m.to.clone()).or_default().push(Pending {
+                id: m.id,
+                sms: OutboundSms {
+                    to,
+                    body: m.body.clone(),
+                    idempotency_key: m.idempotency_key.clone().unwrap_or_default(),
+                },
+                since: m.created_at,
+                zone,
+                send_by: m.send_by,
+            }),
+            Err(_) => bad.push(m),
+        }
+    }
+    Ok((groups, bad))
+}
+
+/// What every sending task shares.
+#[derive(Clone)]
+struct Shared {
+    tx: mpsc::UnboundedSender<TaskResult>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    gate: Arc<Semaphore>,
+    pacer: Arc<Pacer>,
+    claimed: Arc<Mutex<HashSet<String>>>,
+    provider: Arc<dyn SmsProvider>,
+    policy: RetryPolicy,
+    clock: Clock,
+}
+
+/// One task per number, at most `concurrency` at once; their answers come back on the
+/// channel, to be written by the driving task.
+fn spawn_senders(
+    d: &Dispatcher,
+    groups: HashMap<String, Vec<Pending>>,
+    claimed: HashSet<String>,
+    clock: Clock,
+) -> (
+    tokio::task::JoinSet<()>,
+    mpsc::UnboundedReceiver<TaskResult>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel::<TaskResult>();
+    let shared = Shared {
+        tx,
+        stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        gate: Arc::new(Semaphore::new(d.concurrency.max(1))),
+        pacer: Arc::new(Pacer {
+            interval: d
+                .rate_per_second
+                .filter(|r| *r > 0.0)
+                .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r)),
+            next: tokio::sync::Mutex::new(None),
+        }),
+        claimed: Arc::new(Mutex::new(claimed)),
+        provider: d.provider.clone(),
+        policy: d.policy,
+        clock,
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, (_, group)) in groups.into_iter().enumerate() {
+        let jitter: Box<dyn Jitter> = match d.jitter_seed {
+            Some(seed) => Box::new(SeededJitter::new(seed.wrapping_add(n as u64))),
+            None => Box::new(SeededJitter::from_entropy()),
+        };
+        tasks.spawn(send_group(shared.clone(), group, jitter));
+    }
+    (tasks, rx)
+}
+
+/// Send one number's texts one after another.
+async fn send_group(s: Shared, group: Vec<Pending>, mut jitter: Box<dyn Jitter>) {
+    let Ok(_permit) = s.gate.clone().acquire_owned().await else {
+        return;
+    };
+    for p in group {
+        let id = p.id;
+        if s.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = s.tx.send(TaskResult::NotAttempted(id, None));
+            continue;
+        }
+        s.pacer.wait().await;
+        // Checked just before the call: a batch may run past a window's end or a closure's
+        // start.
+        if let Err(not_now) = may_go_now(&p, s.clock.now()) {
+            let _ = s.tx.send(not_now);
+            continue;
+        }
+        let claimed = &s.claimed;
+        let is_claimed = |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
+        let result = send_with_retry(
+            s.provider.as_ref(),
+            &p.sms,
+            p.since,
+            &s.policy,
+            jitter.as_mut(),
+            &is_claimed,
+        )
+        .await
+        .map(|o| (o.receipt, o.attempts, o.reconciled));
+        if let Ok((receipt, ..)) = &result
+            && let Ok(mut c) = claimed.lock()
+        {
+            c.insert(receipt.provider_id.clone());
+        }
+        // Bad credentials stop the run. So does a provider that cannot be reached at all
+        // (connection refused, no route): this text has used its retries, and every other
+        // text would only repeat them one after another — they wait for the next run instead
+        // of holding a cron job for minutes.
+        if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun
+            || matches!(e, ProviderError::Unreachable(_)))
+        {
+            s.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        let _ = s.tx.send(TaskResult::Done(id, result));
+    }
 }
 
 /// Rows a provider may hold without the row knowing ([`Message::may_be_at_provider`]: left
