@@ -400,7 +400,13 @@ pub async fn reconcile_pending(
                     let receipt = sent.into_receipt();
                     claimed.insert(receipt.provider_id.clone());
                     let provider = d.provider.name();
-                    store.write(|c| handed_over(c, &m, provider, &receipt, 0, true, actor, now))?;
+                    let taken = Taken {
+                        provider,
+                        receipt: &receipt,
+                        attempts: 0,
+                        reconciled: true,
+                    };
+                    store.write(|c| handed_over(c, &m, &taken, actor, now))?;
                     tracing::info!(message = m.id.0, "reconciled: the provider already had it");
                 }
                 None => safe.push(m.id),
@@ -425,8 +431,8 @@ fn item(m: &Message) -> BatchItem {
 mod answers;
 mod writeback;
 use answers::Answers;
+use writeback::{Taken, fail, handed_over};
 pub(crate) use writeback::{adopt, decide_refusal, refusal_of};
-use writeback::{fail, handed_over};
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::writeback::{decide_refusal, fail, handed_over, refusal_of, too_late};
+use super::writeback::{Taken, decide_refusal, fail, handed_over, refusal_of, too_late};
 use super::{DispatchReport, TaskResult};
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::ids::MessageId;
@@ -86,8 +86,15 @@ impl Answers<'_> {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let (provider, actor) = (self.provider, self.actor);
-        self.store
-            .write(|c| handed_over(c, m, provider, receipt, attempts, reconciled, actor, now))?;
+        self.store.write(|c| {
+            let taken = Taken {
+                provider,
+                receipt,
+                attempts,
+                reconciled,
+            };
+            handed_over(c, m, &taken, actor, now)
+        })?;
         (self.on_event)(BatchEvent::Sent { item });
         self.report.sent += 1;
         Ok(())

@@ -25,20 +25,37 @@ pub(crate) fn adopt(
     receipt: &SendReceipt,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    handed_over(c, m, provider, receipt, 0, true, SYSTEM, now)
+    let taken = Taken {
+        provider,
+        receipt,
+        attempts: 0,
+        reconciled: true,
+    };
+    handed_over(c, m, &taken, SYSTEM, now)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a provider took a text: its answer, after how many attempts, and whether it was
+/// found by reconciliation rather than answered.
+pub(super) struct Taken<'a> {
+    pub provider: &'a str,
+    pub receipt: &'a SendReceipt,
+    pub attempts: u32,
+    pub reconciled: bool,
+}
+
 pub(super) fn handed_over(
     c: &impl Write,
     m: &Message,
-    provider: &str,
-    receipt: &SendReceipt,
-    attempts: u32,
-    reconciled: bool,
+    taken: &Taken<'_>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let Taken {
+        provider,
+        receipt,
+        attempts,
+        reconciled,
+    } = *taken;
     // A provider that answers "pending" has still taken the message.
     let status = match receipt.status {
         MessageStatus::Pending => MessageStatus::Queued,
