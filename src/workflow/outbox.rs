@@ -17,7 +17,7 @@ use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::deadline;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
-use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
+use crate::domain::reminder::{self, Held, PatientFacts, ReminderKey, ReminderRules, SkipReason};
 use crate::domain::template::spans_of_values;
 use crate::phi::Gate;
 use crate::store::{self, Store, StoreError};
@@ -155,34 +155,7 @@ fn recheck(
             .map_or_else(|| format!("patient {patient} not found"), |u| u.reason);
         return Ok(Recheck::Unreadable(reason));
     };
-    let rules = &config.reminders;
-    let held: Result<(), Held> = match m.kind {
-        k if REMINDER_KINDS.contains(&k) => {
-            match m.idempotency_key.as_deref().and_then(ReminderKey::parse) {
-                Some(key) => {
-                    let mut appts = Vec::new();
-                    for (id, _) in key.appointments() {
-                        appts.push(store::appointments::get(c, *id)?);
-                    }
-                    reminder::recheck(rules, now, &l.facts, &key, &appts)
-                }
-                None => reminder::reach_check(rules, now, &l.facts, m.kind),
-            }
-        }
-        MessageKind::OptOutConfirmation
-            if now - stop_received(c, m)? > OPT_OUT_CONFIRMATION_WINDOW =>
-        {
-            Err(Held {
-                reason: SkipReason::Withdrawn,
-                retry_at: None,
-            })
-        }
-        // Answers to the patient's own keywords go whatever the consent state.
-        MessageKind::OptOutConfirmation
-        | MessageKind::HelpReply
-        | MessageKind::OptInConfirmation => Ok(()),
-        kind => reminder::reach_check(rules, now, &l.facts, kind),
-    };
+    let held = rules_check(c, &config.reminders, &l.facts, m, now)?;
     // A text about a closure or a visit is withdrawn once that has begun, or as soon as its
     // next allowed minute would be too late (SPEC §5.6).
     let held = deadline::apply(now, m.send_by, held);
@@ -228,6 +201,45 @@ fn recheck(
         return Ok(Recheck::Blocked);
     }
     Ok(Recheck::Go)
+}
+
+/// What the practice's rules say about a waiting text now, before its deadline: a reminder
+/// is checked against its appointments as they are now, an opt-out confirmation against the
+/// five minutes since the STOP, answers to the patient's own keywords always go.
+fn rules_check(
+    c: &impl Db,
+    rules: &ReminderRules,
+    facts: &PatientFacts,
+    m: &Message,
+    now: DateTime<Utc>,
+) -> Result<Result<(), Held>, StoreError> {
+    Ok(match m.kind {
+        k if REMINDER_KINDS.contains(&k) => {
+            match m.idempotency_key.as_deref().and_then(ReminderKey::parse) {
+                Some(key) => {
+                    let mut appts = Vec::new();
+                    for (id, _) in key.appointments() {
+                        appts.push(store::appointments::get(c, *id)?);
+                    }
+                    reminder::recheck(rules, now, facts, &key, &appts)
+                }
+                None => reminder::reach_check(rules, now, facts, m.kind),
+            }
+        }
+        MessageKind::OptOutConfirmation
+            if now - stop_received(c, m)? > OPT_OUT_CONFIRMATION_WINDOW =>
+        {
+            Err(Held {
+                reason: SkipReason::Withdrawn,
+                retry_at: None,
+            })
+        }
+        // Answers to the patient's own keywords go whatever the consent state.
+        MessageKind::OptOutConfirmation
+        | MessageKind::HelpReply
+        | MessageKind::OptInConfirmation => Ok(()),
+        kind => reminder::reach_check(rules, now, facts, kind),
+    })
 }
 
 /// When the STOP an opt-out confirmation answers arrived (its key names the inbound
