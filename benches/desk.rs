@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
                 let app = App::new(&config, today, None);
                 let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
                 term.draw(|f| view::draw(f, &app)).unwrap();
-                std::hint::black_box((app.is_dirty(), store.conn().is_autocommit()))
+                std::hint::black_box((app.is_dirty(), store))
             })
         },
     );

@@ -269,14 +269,11 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
         .unwrap_or_else(|| panic!("{time} {name} not on the day sheet"));
     assert_eq!(row.status, AppointmentStatus::Arrived);
     let audit =
-        store::audit::for_subject(store.conn(), &format!("appointment:{}", row.appointment_id))
-            .unwrap();
+        store::audit::for_subject(&store, &format!("appointment:{}", row.appointment_id)).unwrap();
     let last = audit.last().expect("an audit record for the arrival");
     assert_eq!(last.action, "appointment.status");
     assert_eq!(last.actor, "maya");
-    let maya = store::staff::by_username(store.conn(), "maya")
-        .unwrap()
-        .unwrap();
+    let maya = store::staff::by_username(&store, "maya").unwrap().unwrap();
     assert_eq!(last.actor_id, Some(maya.id.0));
     assert!(
         last.detail.contains("\"to\":\"arrived\""),
@@ -474,9 +471,7 @@ fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owne
     assert!(text.contains("phone = \"+12015550134\""), "{text}");
     assert!(text.contains("time_zone = \"America/Chicago\""), "{text}");
     let store = Store::open(s.db()).unwrap();
-    let admin = store::staff::by_username(store.conn(), "rosa")
-        .unwrap()
-        .unwrap();
+    let admin = store::staff::by_username(&store, "rosa").unwrap().unwrap();
     assert_eq!(admin.role, frontdesk::domain::staff::Role::Admin);
 }
 

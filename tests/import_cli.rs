@@ -87,9 +87,8 @@ impl Practice {
     }
 
     fn count(&self, sql: &str) -> i64 {
-        Store::open(&self.db)
+        rusqlite::Connection::open(&self.db)
             .unwrap()
-            .conn()
             .query_row(sql, [], |r| r.get(0))
             .unwrap()
     }
@@ -144,9 +143,8 @@ fn each_export_style_imports_and_a_second_run_changes_nothing() {
 fn the_athena_export_keeps_names_statuses_and_consent() {
     let p = Practice::new();
     p.json(&["import", "csv", &data("athena_style.csv")], 0);
-    let store = Store::open(&p.db).unwrap();
+    let store = rusqlite::Connection::open(&p.db).unwrap();
     let names: Vec<(String, String)> = store
-        .conn()
         .prepare("SELECT first_name, last_name FROM patients ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -158,7 +156,6 @@ fn the_athena_export_keeps_names_statuses_and_consent() {
     assert_eq!(names[2], ("José Luis".into(), "García López".into()));
     assert_eq!(names[3], ("Thị Hoa".into(), "Nguyễn".into()));
     let statuses: Vec<String> = store
-        .conn()
         .prepare("SELECT status FROM appointments ORDER BY external_id")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -179,7 +176,6 @@ fn the_athena_export_keeps_names_statuses_and_consent() {
         1
     );
     let evidence: String = store
-        .conn()
         .query_row(
             "SELECT evidence FROM consent_events ORDER BY id LIMIT 1",
             [],
@@ -419,9 +415,8 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
         "{r:#}"
     );
     assert_eq!(p.count("SELECT COUNT(*) FROM appointments"), 2);
-    let mobile: String = Store::open(&p.db)
+    let mobile: String = rusqlite::Connection::open(&p.db)
         .unwrap()
-        .conn()
         .query_row("SELECT mobile FROM patients", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mobile, "+61334105613");

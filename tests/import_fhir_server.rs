@@ -170,9 +170,8 @@ fn pages_are_followed_with_the_token_and_a_second_run_changes_nothing() {
             .iter()
             .all(|(_, a)| a.as_deref() == Some("Bearer test-fhir-token"))
     );
-    let clinicians: i64 = Store::open(&db)
+    let clinicians: i64 = rusqlite::Connection::open(&db)
         .unwrap()
-        .conn()
         .query_row("SELECT COUNT(*) FROM clinicians", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
@@ -212,9 +211,8 @@ fn a_wrong_token_is_a_clear_error_and_nothing_is_written() {
                 .and(predicate::str::contains("FRONTDESK_FHIR_TOKEN")),
         )
         .stderr(predicate::str::contains("wrong").not());
-    let n: i64 = Store::open(&db)
+    let n: i64 = rusqlite::Connection::open(&db)
         .unwrap()
-        .conn()
         .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);
@@ -231,9 +229,8 @@ fn a_server_that_never_stops_paging_hits_the_cap_and_nothing_is_written() {
         .code(1)
         .stderr(predicate::str::contains("more than 4 pages"));
     assert_eq!(server.requests.lock().unwrap().len(), 4);
-    let n: i64 = Store::open(&db)
+    let n: i64 = rusqlite::Connection::open(&db)
         .unwrap()
-        .conn()
         .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);

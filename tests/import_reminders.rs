@@ -76,11 +76,7 @@ fn a_moved_appointment_earns_fresh_reminders_and_the_old_time_gets_no_more() {
         "{:#?}",
         first.report
     );
-    let ada = PatientId(
-        find_key(p.store.conn(), KeyKind::Patient, "P1")
-            .unwrap()
-            .unwrap(),
-    );
+    let ada = PatientId(find_key(&p.store, KeyKind::Patient, "P1").unwrap().unwrap());
 
     let (r1, _) = run_remind(&d, &mut p.store, &config, ny(25, 9, 30), false);
     assert_eq!(r1.sent, 1, "{r1:#?}");

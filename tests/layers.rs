@@ -79,10 +79,8 @@ fn the_console_holds_only_the_store_handle() {
 }
 
 #[test]
-// The core refactoring (branch layers-core) replaces `store::Conn` (a re-exported
-// `rusqlite::Connection`) in workflow signatures with a narrow transaction handle. The lead
-// removes this `ignore` when that branch merges.
-#[ignore = "until layers-core merges"]
+// Outside src/store the workflow holds a narrow handle (`Db`, `Write`, `Tx`), never a
+// rusqlite type, also not through a re-export.
 fn no_rusqlite_outside_the_store() {
     assert_none(
         "rusqlite outside src/store",
@@ -91,9 +89,7 @@ fn no_rusqlite_outside_the_store() {
 }
 
 #[test]
-// `domain` still names `config` for the reminder rules; layers-core moves those value types
-// into `domain`. The lead removes this `ignore` when that branch merges.
-#[ignore = "until layers-core merges"]
+// `domain` must not name `config` (the reminder rules' value types live in `domain`).
 fn pending_core_edges() {
     assert_none(
         "edges layers-core removes",

@@ -32,7 +32,7 @@ fn damaged_practice(table: &str) -> (tempfile::TempDir, std::path::PathBuf, std:
         p.book(id, ny(26, 9, 0) + chrono::Duration::minutes(i64::from(i)));
     }
     let cfg = p.write_config(&toml);
-    let conn = p.store.conn();
+    let conn = p.sql();
     let root: i64 = conn
         .query_row(
             "SELECT rootpage FROM sqlite_master WHERE name = ?1",
@@ -45,6 +45,7 @@ fn damaged_practice(table: &str) -> (tempfile::TempDir, std::path::PathBuf, std:
         .unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
+    drop(conn);
     let Practice { dir, db, store, .. } = p;
     drop(store);
     let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();

@@ -168,7 +168,7 @@ fn invalid_and_landline_numbers_are_flagged_and_not_texted_again() {
     let (r, _) = run_remind(&d, &mut p.store, &config, now(), false);
     assert_eq!((r.sent, r.failed), (0, 2));
     for (id, code) in [(ada, "21211"), (bea, "21614")] {
-        let patient = store::patients::get(p.store.conn(), id).unwrap();
+        let patient = store::patients::get(&p.store, id).unwrap();
         assert_eq!(
             patient.number_problem.map(|n| n.code).as_deref(),
             Some(code)
@@ -430,7 +430,7 @@ fn a_create_that_times_out_after_twilio_took_it_is_reconciled_not_sent_again() {
         row.provider_id.as_deref(),
         Some(fake.created()[0].sid.as_str())
     );
-    let audit = store::audit::for_subject(p.store.conn(), &format!("message:{}", row.id)).unwrap();
+    let audit = store::audit::for_subject(&p.store, &format!("message:{}", row.id)).unwrap();
     let sent = audit.iter().find(|a| a.action == "message.sent").unwrap();
     assert!(
         sent.detail.contains("\"reconciled\":true"),

@@ -101,7 +101,9 @@ fn every_skip_reason_is_given_in_words() {
     let cal = p.patient("Cal", Some(&mobile(136)), Consent::OptedOut);
     let dee = p.patient("Dee", None, Consent::OptedIn);
     let eve = p.patient("Eve", Some(&mobile(137)), Consent::OptedIn);
-    store::patients::flag_number(p.store.conn(), eve, "21211", ny(20, 9, 0)).unwrap();
+    p.store
+        .write(|tx| store::patients::flag_number(tx, eve, "21211", ny(20, 9, 0)))
+        .unwrap();
     let fay = p.patient("Fay", Some(&mobile(138)), Consent::OptedIn);
     let gus = p.patient("Gus", Some(&mobile(139)), Consent::OptedIn);
     let hal = p.patient("Hal", Some(&mobile(140)), Consent::OptedIn);
@@ -152,7 +154,7 @@ fn every_skip_reason_is_given_in_words() {
     assert_eq!(created.len(), 1, "only Ada: {created:?}");
     assert_eq!(created[0].to, mobile(134));
     // The run's audit record lists every skip with its reason.
-    let audit = store::audit::for_subject(p.store.conn(), "reminders").unwrap();
+    let audit = store::audit::for_subject(&p.store, "reminders").unwrap();
     let run = audit.iter().rfind(|a| a.action == "remind.run").unwrap();
     for reason in [
         "no consent",
@@ -249,8 +251,7 @@ fn a_rescheduled_appointment_gets_fresh_reminders_for_its_new_time() {
     // Moved to Friday 11:00. There is no store function for a reschedule yet (imports and
     // the console will bring one); the row is changed as they would change it.
     let moved = ny(27, 11, 0);
-    p.store
-        .conn()
+    p.sql()
         .execute(
             "UPDATE appointments SET start_at = ?1 WHERE id = ?2",
             (moved.timestamp(), appt.0),
@@ -355,8 +356,7 @@ fn a_text_waiting_for_the_old_time_is_withdrawn_and_the_new_time_gets_its_own() 
     assert_eq!(r.deferred, 1, "{r:#?}");
     fake.clear_failures();
     // Moved to Thu 8:00 before the text could go (see the reschedule test on the SQL).
-    p.store
-        .conn()
+    p.sql()
         .execute(
             "UPDATE appointments SET start_at = ?1 WHERE id = ?2",
             (ny(26, 8, 0).timestamp(), appt.0),
@@ -398,15 +398,18 @@ fn when_one_of_a_double_bookings_visits_is_cancelled_the_other_still_gets_its_re
 
     // The afternoon visit is cancelled while the shared text waits: that text must not go
     // (it names a cancelled time), but the morning visit is still due its reminder.
-    store::appointments::set_status(
-        p.store.conn(),
-        afternoon,
-        AppointmentStatus::Booked,
-        AppointmentStatus::Cancelled,
-        "desk",
-        ny(25, 9, 40),
-    )
-    .unwrap();
+    p.store
+        .write(|tx| {
+            store::appointments::set_status(
+                tx,
+                afternoon,
+                AppointmentStatus::Booked,
+                AppointmentStatus::Cancelled,
+                "desk",
+                ny(25, 9, 40),
+            )
+        })
+        .unwrap();
     let later = ny(25, 9, 45);
     let (r, _) = run_remind(&d, &mut p.store, &config, later, false);
     assert_eq!(r.outbox_withdrawn, 1, "{r:#?}");
@@ -493,27 +496,30 @@ fn a_last_reminder_that_waited_is_not_lost_to_the_caps_when_it_finally_goes() {
     let mut p = Practice::new();
     let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
     for (i, days) in [0i64, 2, 4].into_iter().enumerate() {
-        store::messages::insert_outbound(
-            p.store.conn(),
-            &store::messages::NewOutbound {
-                kind: MessageKind::Welcome,
-                patient_id: Some(ada),
-                appointment_id: None,
-                idempotency_key: &format!("earlier:{i}"),
-                to: &mobile(134),
-                body: "an earlier text",
-                encoding: "gsm7",
-                segments: 1,
-                status: MessageStatus::Delivered,
-                provider: "twilio",
-                findings: None,
-                created_by: "system",
-                now: now() - Duration::hours(1) - Duration::days(days),
-                not_before: None,
-                send_by: None,
-            },
-        )
-        .unwrap();
+        p.store
+            .write(|tx| {
+                store::messages::insert_outbound(
+                    tx,
+                    &store::messages::NewOutbound {
+                        kind: MessageKind::Welcome,
+                        patient_id: Some(ada),
+                        appointment_id: None,
+                        idempotency_key: &format!("earlier:{i}"),
+                        to: &mobile(134),
+                        body: "an earlier text",
+                        encoding: "gsm7",
+                        segments: 1,
+                        status: MessageStatus::Delivered,
+                        provider: "twilio",
+                        findings: None,
+                        created_by: "system",
+                        now: now() - Duration::hours(1) - Duration::days(days),
+                        not_before: None,
+                        send_by: None,
+                    },
+                )
+            })
+            .unwrap();
     }
     p.book(ada, ny(26, 9, 0));
     let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
@@ -549,14 +555,17 @@ fn a_double_bookings_text_withdrawn_with_both_visits_still_open_is_not_planned_a
     let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
     assert_eq!(r.recorded, 1);
     let row = p.outbound_of(ada)[0].id;
-    store::messages::set_status(
-        p.store.conn(),
-        row,
-        MessageStatus::Withdrawn,
-        Some("withdrawn before sending"),
-        now(),
-    )
-    .unwrap();
+    p.store
+        .write(|tx| {
+            store::messages::set_status(
+                tx,
+                row,
+                MessageStatus::Withdrawn,
+                Some("withdrawn before sending"),
+                now(),
+            )
+        })
+        .unwrap();
     let d = dispatcher(fake.provider());
     let (r, _) = run_remind(
         &d,

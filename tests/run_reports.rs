@@ -23,8 +23,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// Store a time zone frontdesk cannot read, as an old import or a hand edit might have.
 fn break_zone(p: &Practice, patient: PatientId, zone: &str) {
-    p.store
-        .conn()
+    p.sql()
         .execute(
             "UPDATE patients SET time_zone = ?1 WHERE id = ?2",
             (zone, patient.0),

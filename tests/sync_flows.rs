@@ -38,7 +38,7 @@ async fn stop_opts_out_with_exactly_one_confirmation_and_nothing_after() {
         ConsentState::OptedOut { method, .. } => assert_eq!(method, ConsentMethod::SmsKeyword),
         other => panic!("{other:?}"),
     }
-    let events = store::consent::events(pr.base.store.conn(), ana).unwrap();
+    let events = store::consent::events(&pr.base.store, ana).unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.evidence.as_deref(), Some(sid.as_str()));
     assert_eq!(last.recorded_by, "system");
@@ -69,22 +69,20 @@ async fn stop_opts_out_with_exactly_one_confirmation_and_nothing_after() {
         "exactly one confirmation"
     );
     assert_eq!(
-        store::consent::events(pr.base.store.conn(), ana)
-            .unwrap()
-            .len(),
+        store::consent::events(&pr.base.store, ana).unwrap().len(),
         2
     );
 
     // Nothing more may go: the rules say opted out, and a reminder recorded before the
     // STOP was seen is withdrawn by the re-check instead of sent.
-    let loaded = facts::load(pr.base.store.conn(), &pr.config, &[ana], pr.now(), None).unwrap();
+    let loaded = facts::load(&pr.base.store, &pr.config, &[ana], pr.now(), None).unwrap();
     assert_eq!(loaded[&ana].facts.blocked(), Some(SkipReason::OptedOut));
     let sent_before = pr.fake.created().len();
     let waiting = pr.record_reminder(ana, &[later]);
     let flushed = pr.sync().await;
     assert_eq!(flushed.flush.withdrawn, 1, "{flushed:?}");
     assert_eq!(
-        store::messages::get(pr.base.store.conn(), waiting)
+        store::messages::get(&pr.base.store, waiting)
             .unwrap()
             .status,
         MessageStatus::Withdrawn
@@ -160,9 +158,7 @@ async fn cancel_opts_out_and_flags_the_appointment_for_a_call_back() {
     assert!(!r.partly_failed());
     assert_eq!(confirmations(&pr.texts_to(ANA)), 0);
     assert_eq!(
-        store::consent::events(pr.base.store.conn(), ana)
-            .unwrap()
-            .len(),
+        store::consent::events(&pr.base.store, ana).unwrap().len(),
         2
     );
 }
@@ -237,7 +233,7 @@ async fn help_gets_one_reply_naming_the_practice_and_its_phone() {
     ] {
         assert!(help.contains(needle), "{needle:?} missing from {help:?}");
     }
-    let row = store::messages::by_key(pr.base.store.conn(), &format!("answer:help-reply:{sid}"))
+    let row = store::messages::by_key(&pr.base.store, &format!("answer:help-reply:{sid}"))
         .unwrap()
         .unwrap();
     assert_eq!(row.kind, MessageKind::HelpReply);
@@ -258,9 +254,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
     let afternoon = pr.appointment(ana, pr.tomorrow(19));
     let reminder = pr.remind(ana, &[morning, afternoon]).await;
     assert_eq!(
-        store::messages::get(pr.base.store.conn(), reminder)
-            .unwrap()
-            .kind,
+        store::messages::get(&pr.base.store, reminder).unwrap().kind,
         MessageKind::SameDayDouble
     );
     pr.reply(ANA, "C");
@@ -268,8 +262,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
     assert_eq!((r.replies.confirm, r.confirmed), (1, 2), "{r:?}");
     for a in [morning, afternoon] {
         assert_eq!(pr.appt(a).status, AppointmentStatus::Confirmed);
-        let audit =
-            store::audit::for_subject(pr.base.store.conn(), &format!("appointment:{a}")).unwrap();
+        let audit = store::audit::for_subject(&pr.base.store, &format!("appointment:{a}")).unwrap();
         let change = audit
             .iter()
             .find(|e| e.action == "appointment.status")
@@ -282,7 +275,7 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
         );
     }
     assert_eq!(
-        store::appointments::status_change(pr.base.store.conn(), morning)
+        store::appointments::status_change(&pr.base.store, morning)
             .unwrap()
             .unwrap()
             .0,
@@ -315,13 +308,12 @@ async fn c_without_a_reminder_and_free_text_land_in_the_inbox_unchanged() {
     let a = pr.appt(visit);
     assert_eq!(a.status, AppointmentStatus::Booked);
     assert!(!a.callback_requested);
-    let inbox = store::messages::inbox(pr.base.store.conn(), 10).unwrap();
+    let inbox = store::messages::inbox(&pr.base.store, 10).unwrap();
     assert_eq!(inbox[0].body, "Can I bring my son along?");
     assert_eq!(inbox[0].patient_id, Some(ana));
     // The audit knows how it was read, but never the words.
     let audit =
-        store::audit::for_subject(pr.base.store.conn(), &format!("message:{}", inbox[0].id))
-            .unwrap();
+        store::audit::for_subject(&pr.base.store, &format!("message:{}", inbox[0].id)).unwrap();
     assert_eq!(audit[0].action, "reply.received");
     assert!(audit[0].detail.contains("\"classification\":\"other\""));
     assert!(!audit[0].detail.contains("son"), "{}", audit[0].detail);

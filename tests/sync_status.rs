@@ -35,7 +35,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
     let b_visit = pr.appointment(ben, pr.tomorrow(16));
     let to_ana = pr.remind(ana, &[a_visit]).await;
     let to_ben = pr.remind(ben, &[b_visit]).await;
-    let status = |pr: &Practice, id| store::messages::get(pr.base.store.conn(), id).unwrap();
+    let status = |pr: &Practice, id| store::messages::get(&pr.base.store, id).unwrap();
     assert_eq!(status(&pr, to_ana).status, MessageStatus::Queued);
 
     // Still `queued` at Twilio: taken, not waiting — the sync's flush leaves them alone.
@@ -56,7 +56,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
     let failed = status(&pr, to_ben);
     assert_eq!(failed.status, MessageStatus::Undelivered);
     assert_eq!(failed.error_code.as_deref(), Some("30003"));
-    let ben_row = store::patients::get(pr.base.store.conn(), ben).unwrap();
+    let ben_row = store::patients::get(&pr.base.store, ben).unwrap();
     assert_eq!(ben_row.number_problem.unwrap().code, "30003");
     assert!(
         pr.audit_actions(&format!("patient:{ben}"))
@@ -67,7 +67,7 @@ async fn delivery_statuses_progress_and_30003_flags_the_number() {
             .contains(&"message.status".to_string())
     );
     assert_eq!(
-        store::patients::get(pr.base.store.conn(), ana)
+        store::patients::get(&pr.base.store, ana)
             .unwrap()
             .number_problem,
         None
@@ -90,7 +90,7 @@ async fn unsubscribed_21610_on_a_send_or_a_status_records_an_opt_out() {
     let r = pr.sync().await;
     assert_eq!(r.flush.failed, 1, "{r:?}");
     assert_eq!(
-        store::messages::get(pr.base.store.conn(), waiting)
+        store::messages::get(&pr.base.store, waiting)
             .unwrap()
             .error_code
             .as_deref(),
@@ -104,7 +104,7 @@ async fn unsubscribed_21610_on_a_send_or_a_status_records_an_opt_out() {
     // Reported later, as a failed status on a message Twilio had taken.
     let b_visit = pr.appointment(ben, pr.tomorrow(16));
     let sent = pr.remind(ben, &[b_visit]).await;
-    let sid = store::messages::get(pr.base.store.conn(), sent)
+    let sid = store::messages::get(&pr.base.store, sent)
         .unwrap()
         .provider_id
         .unwrap();
@@ -126,14 +126,12 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
     pr.reply(ANA, "what time is parking open?");
     let first = pr.sync().await;
     assert_eq!(first.replies.total(), 3, "{first:?}");
-    let stored = store::settings::get(pr.base.store.conn(), &sync::cursor_key("twilio"))
+    let stored = store::settings::get(&pr.base.store, &sync::cursor_key("twilio"))
         .unwrap()
         .expect("cursor stored");
     assert!(stored.contains("window_start"), "{stored}");
     let texts = pr.fake.created().len();
-    let audit = store::audit::page(pr.base.store.conn(), 0, 10_000)
-        .unwrap()
-        .len();
+    let audit = store::audit::page(&pr.base.store, 0, 10_000).unwrap().len();
 
     let second = pr.sync().await;
     assert_eq!(
@@ -144,12 +142,10 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
 
     // Even with the cursor lost, a full replay changes nothing: inbound rows are unique per
     // provider id and statuses only move forward.
-    store::settings::set(
-        pr.base.store.conn(),
-        &sync::cursor_key("twilio"),
-        "{damaged",
-    )
-    .unwrap();
+    pr.base
+        .store
+        .write(|tx| store::settings::set(tx, &sync::cursor_key("twilio"), "{damaged"))
+        .unwrap();
     let replay = pr.sync().await;
     assert!(replay.cursor_reset);
     assert_eq!(
@@ -159,9 +155,7 @@ async fn the_cursor_is_stored_and_a_replayed_listing_applies_nothing_twice() {
     );
     assert_eq!(pr.fake.created().len(), texts);
     assert_eq!(
-        store::audit::page(pr.base.store.conn(), 0, 10_000)
-            .unwrap()
-            .len(),
+        store::audit::page(&pr.base.store, 0, 10_000).unwrap().len(),
         audit
     );
     assert_eq!(replay.inbox_unread, 1);
@@ -180,7 +174,7 @@ async fn a_reply_from_an_unknown_number_is_kept_in_the_inbox() {
         "{r:?}"
     );
     assert_eq!(r.opt_outs, 0);
-    let inbox = store::messages::inbox(pr.base.store.conn(), 10).unwrap();
+    let inbox = store::messages::inbox(&pr.base.store, 10).unwrap();
     assert_eq!(inbox[0].patient_id, None);
     assert_eq!(inbox[0].from.as_deref(), Some(STRANGER));
     assert!(pr.consent(ana).may_text());
@@ -245,9 +239,7 @@ async fn reminders_sent_by_remind_go_once_and_their_answer_confirms() {
         "YES answering a reminder is not an opt-in event"
     );
     assert_eq!(
-        store::consent::events(pr.base.store.conn(), ana)
-            .unwrap()
-            .len(),
+        store::consent::events(&pr.base.store, ana).unwrap().len(),
         1
     );
 }
@@ -281,7 +273,7 @@ async fn bad_credentials_stop_the_sync_with_a_clear_message() {
     assert!(!r.complete);
     assert!(matches!(events.last(), Some(BatchEvent::Stopped { .. })));
     assert_eq!(
-        store::settings::get(pr.base.store.conn(), &sync::cursor_key("twilio")).unwrap(),
+        store::settings::get(&pr.base.store, &sync::cursor_key("twilio")).unwrap(),
         None,
         "no cursor moves without its page being applied"
     );
@@ -326,20 +318,23 @@ mod cli {
         let (home, config, db) = setup(&fake);
         {
             let mut store = Store::open(&db).unwrap();
-            let p = store::patients::insert(
-                store.conn(),
-                &store::patients::NewPatient {
-                    external_id: None,
-                    first_name: "Ana".into(),
-                    last_name: "Test".into(),
-                    birth_date: None,
-                    mobile: Some(E164::try_from(ANA.to_string()).unwrap()),
-                    time_zone: None,
-                    portal_active: false,
-                },
-                fake.now(),
-            )
-            .unwrap();
+            let p = store
+                .write(|tx| {
+                    store::patients::insert(
+                        tx,
+                        &store::patients::NewPatient {
+                            external_id: None,
+                            first_name: "Ana".into(),
+                            last_name: "Test".into(),
+                            birth_date: None,
+                            mobile: Some(E164::try_from(ANA.to_string()).unwrap()),
+                            time_zone: None,
+                            portal_active: false,
+                        },
+                        fake.now(),
+                    )
+                })
+                .unwrap();
             consent::record(
                 &mut store,
                 p,
@@ -455,7 +450,7 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     let other = pr.appointment(ben, pr.tomorrow(16));
     let lost = pr.record_reminder(ana, &[visit]);
     let waiting = pr.record_reminder(ben, &[other]);
-    let row = store::messages::get(pr.base.store.conn(), lost).unwrap();
+    let row = store::messages::get(&pr.base.store, lost).unwrap();
     let sms = frontdesk::provider::OutboundSms {
         to: E164::try_from(row.to.clone()).unwrap(),
         body: row.body.clone(),
@@ -465,20 +460,17 @@ async fn a_message_twilio_has_that_no_row_knows_is_adopted_by_its_row_with_its_s
     let receipt = pr.fake.provider().send(&sms).await.unwrap();
     // Ben's row was never attempted (queued, attempts 0): a message to him with his body
     // would not be his row's, and there is none.
-    store::messages::set_status(
-        pr.base.store.conn(),
-        waiting,
-        MessageStatus::Queued,
-        None,
-        pr.now(),
-    )
-    .unwrap();
+    let now = pr.now();
+    pr.base
+        .store
+        .write(|tx| store::messages::set_status(tx, waiting, MessageStatus::Queued, None, now))
+        .unwrap();
     pr.fake.deliver_all();
     pr.fake.advance_clock(TimeDelta::minutes(1));
 
     let r = pr.sync().await;
     assert_eq!(r.adopted, 1, "{r:?}");
-    let row = store::messages::get(pr.base.store.conn(), lost).unwrap();
+    let row = store::messages::get(&pr.base.store, lost).unwrap();
     assert_eq!(
         row.provider_id.as_deref(),
         Some(receipt.provider_id.as_str())

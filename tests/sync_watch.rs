@@ -61,7 +61,7 @@ fn lock_is_free(p: &Practice) -> bool {
 }
 
 fn consent(p: &Practice, id: frontdesk::domain::ids::PatientId) -> ConsentState {
-    ConsentState::from_events(&frontdesk::store::consent::events(p.store.conn(), id).unwrap())
+    ConsentState::from_events(&frontdesk::store::consent::events(&p.store, id).unwrap())
 }
 
 #[test]

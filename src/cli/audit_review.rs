@@ -81,7 +81,7 @@ pub fn export(ctx: &Context, format: LogFormat, f: &ExportFilter<'_>) -> anyhow:
 
 pub fn review(ctx: &Context, format: ReviewFormat) -> anyhow::Result<ExitCode> {
     let (mut store, actor) = output::open_as(ctx, Action::ReviewAudit)?;
-    let gate = super::runtime::gate(ctx);
+    let gate = crate::workflow::sender::gate(&ctx.config);
     let now = ctx.clock.now();
     let by = actor.audit_name();
     let report = store.write(|c| compliance::review(c, &ctx.config, &gate, by, now))?;

@@ -2,18 +2,15 @@
 //! runtime, and progress lines on stderr folded from batch events.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use super::Context;
 use crate::config::{Config, PracticeConfig};
 use crate::domain::batch::{BatchEvent, BatchProgress};
-use crate::phi::Gate;
-use crate::provider;
 use crate::store::marker::{self, DbKind};
 use crate::store::{Store, StoreError};
-use crate::workflow::dispatch::Dispatcher;
+use crate::workflow::sender::Sender;
 
 /// The practice database named by `--db` or the platform data directory. It must exist: a
 /// mistyped path is one line naming it, never a new empty database.
@@ -33,7 +30,7 @@ pub fn open_store(ctx: &Context) -> anyhow::Result<Store> {
 /// database is the demo practice wherever it is opened, so it keeps the demo's identity for
 /// what the config leaves unset.
 pub fn sending_config(ctx: &Context, store: &Store) -> anyhow::Result<Config> {
-    let config = if marker::kind(store.conn())? == DbKind::Demo {
+    let config = if marker::kind(&store)? == DbKind::Demo {
         with_demo_identity(ctx.config.clone())
     } else {
         ctx.config.clone()
@@ -80,15 +77,9 @@ pub fn exit_code(partly_failed: bool) -> std::process::ExitCode {
     }
 }
 
-/// The provider the config names, with the config's rate and concurrency.
-pub fn dispatcher(ctx: &Context) -> anyhow::Result<Dispatcher> {
-    let provider = provider::from_config(&ctx.config).context("cannot set up the SMS provider")?;
-    Ok(Dispatcher::from_config(&ctx.config, Arc::from(provider)))
-}
-
-/// The PHI gate with the practice's reviewed allow-list.
-pub fn gate(ctx: &Context) -> Gate {
-    Gate::with_allow_list(&ctx.config.phi.allow)
+/// The provider and the PHI gate the config names (assembled by the workflow).
+pub fn sender(ctx: &Context) -> anyhow::Result<Sender> {
+    Sender::from_config(&ctx.config).context("cannot set up the SMS provider")
 }
 
 /// A single-threaded runtime: provider calls are IO-bound and the database has one owner.

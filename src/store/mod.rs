@@ -1,9 +1,11 @@
 //! The database: rusqlite is used here and nowhere else.
 //!
 //! [`Store`] owns one connection (WAL, foreign keys, busy timeout) with every migration
-//! applied. Queries live in one file per aggregate as functions over `&Connection`, so a
-//! use case can run several of them — and the audit append — in one transaction.
-//! SQL uses bound parameters only.
+//! applied. Queries live in one file per aggregate as named operations: a read takes any
+//! [`Db`] (the store itself, or a transaction), a write takes a [`Write`] — only the [`Tx`]
+//! that [`Store::write`] hands out — so a use case runs several of them, and the audit
+//! append, in one transaction. Neither handle can run SQL of its own: the connection never
+//! leaves this module. SQL uses bound parameters only.
 
 use std::path::Path;
 use std::time::Duration;
@@ -29,7 +31,66 @@ pub mod staff;
 pub mod stats;
 pub mod templates;
 
-pub use rusqlite::Connection as Conn;
+/// Something the store's read operations run on: the [`Store`] itself or a [`Tx`] inside
+/// [`Store::write`]. Sealed: only this module can say how to reach the connection.
+pub trait Db: handle::Sealed {}
+
+/// Something the store's write operations run on: only the [`Tx`] of [`Store::write`], so
+/// every change lands in a transaction with its audit record.
+pub trait Write: Db {}
+
+/// The transaction [`Store::write`] runs its closure in: every read and write operation of
+/// every aggregate accepts it, and nothing else can be done with it.
+pub struct Tx<'a> {
+    conn: &'a Connection,
+}
+
+mod handle {
+    /// How the store reaches the connection behind a handle; not nameable outside `store`.
+    pub trait Sealed {
+        fn connection(&self) -> &rusqlite::Connection;
+    }
+}
+
+impl handle::Sealed for Store {
+    fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+impl handle::Sealed for Tx<'_> {
+    fn connection(&self) -> &Connection {
+        self.conn
+    }
+}
+/// The store's own operations call one another with the connection they already hold.
+impl handle::Sealed for Connection {
+    fn connection(&self) -> &Connection {
+        self
+    }
+}
+impl<T: handle::Sealed + ?Sized> handle::Sealed for &T {
+    fn connection(&self) -> &Connection {
+        (**self).connection()
+    }
+}
+impl<T: handle::Sealed + ?Sized> handle::Sealed for &mut T {
+    fn connection(&self) -> &Connection {
+        (**self).connection()
+    }
+}
+impl Db for Store {}
+impl Db for Tx<'_> {}
+impl Db for Connection {}
+impl<T: Db + ?Sized> Db for &T {}
+impl<T: Db + ?Sized> Db for &mut T {}
+impl Write for Tx<'_> {}
+impl Write for Connection {}
+impl<T: Write + ?Sized> Write for &T {}
+
+/// The connection behind a handle (store operations only).
+fn sql<D: Db + ?Sized>(db: &D) -> &Connection {
+    handle::Sealed::connection(db)
+}
 
 /// What can go wrong in the store; callers match on `NotFound` and `Conflict`.
 #[derive(Debug, thiserror::Error)]
@@ -200,13 +261,15 @@ impl Store {
             .map(std::path::PathBuf::from)
     }
 
-    /// The connection, for queries.
-    pub fn conn(&self) -> &Connection {
+    /// The connection itself, for unit tests that set up or inspect rows with SQL of their
+    /// own (tests under `tests/` open the file with rusqlite instead).
+    #[cfg(test)]
+    pub(crate) fn test_conn(&self) -> &Connection {
         &self.conn
     }
 
     /// Run `f` in one transaction: all of it lands, or none of it.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
@@ -214,7 +277,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        let out = f(&Tx { conn: &tx })?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
@@ -325,11 +388,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("sub/p.db")).unwrap();
         let mode: String = store
-            .conn()
+            .test_conn()
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         let fk: i64 = store
-            .conn()
+            .test_conn()
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
@@ -349,7 +412,7 @@ mod tests {
         let path = dir.path().join("p.db");
         let store = Store::create_new(&path).unwrap();
         store
-            .conn()
+            .test_conn()
             .execute("INSERT INTO settings (key, value) VALUES ('a', 'b')", [])
             .unwrap();
         assert_eq!(mode(&path), 0o600);
@@ -426,7 +489,7 @@ mod tests {
         let path = dir.path().join("p.db");
         assert_eq!(Store::inspect(&path).unwrap(), None);
         let store = Store::open(&path).unwrap();
-        marker::mark(store.conn(), marker::DbKind::Demo).unwrap();
+        marker::mark(store.test_conn(), marker::DbKind::Demo).unwrap();
         drop(store);
         assert_eq!(Store::inspect(&path).unwrap(), Some(marker::DbKind::Demo));
     }

@@ -19,7 +19,7 @@ pub fn load(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<DaySheet, StoreError> {
-    let conn = store.conn();
+    let conn = &store;
     let mut sheet = store::day::sheet(conn, date, config.practice.time_zone)?;
     if sheet.rows.is_empty() {
         return Ok(sheet);
@@ -56,7 +56,7 @@ pub fn search(
     query: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<PatientHit>, StoreError> {
-    store::day::patient_hits(store.conn(), query, now, 50)
+    store::day::patient_hits(&store, query, now, 50)
 }
 
 /// What the footer shows about sending: which provider, and how many texts wait in the outbox.
@@ -76,6 +76,6 @@ pub fn provider_status(store: &Store, config: &Config) -> Result<ProviderStatus,
             ProviderKind::Outbox => Some(false),
             ProviderKind::Twilio => None,
         },
-        outbox: store::day::outbox_count(store.conn())?,
+        outbox: store::day::outbox_count(&store)?,
     })
 }

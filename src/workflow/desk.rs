@@ -78,7 +78,8 @@ mod tests {
     fn arrival_is_persisted_and_audited_with_the_actor() {
         let (mut store, p, c, ty) = fixture();
         let desk = desk_in(&mut store);
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         let a = set_status(
             &mut store,
@@ -90,7 +91,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.status, AppointmentStatus::Arrived);
-        let audit = store::audit::for_subject(store.conn(), &format!("appointment:{id}")).unwrap();
+        let audit =
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}")).unwrap();
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].actor, "dana");
         assert_eq!(
@@ -105,7 +107,8 @@ mod tests {
     fn refused_change_writes_nothing() {
         let (mut store, p, c, ty) = fixture();
         let desk = desk_in(&mut store);
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         set_status(
             &mut store,
@@ -130,11 +133,13 @@ mod tests {
             "a cancelled appointment cannot be marked arrived"
         );
         assert_eq!(
-            store::appointments::get(store.conn(), id).unwrap().status,
+            store::appointments::get(store.test_conn(), id)
+                .unwrap()
+                .status,
             AppointmentStatus::Cancelled
         );
         assert_eq!(
-            store::audit::for_subject(store.conn(), &format!("appointment:{id}"))
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}"))
                 .unwrap()
                 .len(),
             1

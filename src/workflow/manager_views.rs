@@ -16,10 +16,10 @@ use crate::domain::audit::AuditRecord;
 use crate::domain::message::MessageKind;
 use crate::domain::stats::{Dimension, Period, PeriodError};
 use crate::domain::template::DEFAULT_TEMPLATES;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, Db, StoreError};
 
 /// One line of the drill-down (patient, start, clinician, type, status).
-pub use crate::store::stats::DrillLine;
+pub use crate::domain::stats::DrillLine;
 
 /// One template kind as the templates screen lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct TemplateText {
 }
 
 /// Every kind with a default template, in the defaults' order, with its current text.
-pub fn templates(conn: &Conn) -> Result<Vec<TemplateText>, StoreError> {
+pub fn templates(conn: &impl Db) -> Result<Vec<TemplateText>, StoreError> {
     let stored = store::templates::all(conn)?;
     Ok(DEFAULT_TEMPLATES
         .iter()
@@ -78,7 +78,7 @@ pub const AUDIT_PAGE: usize = 200;
 
 /// One page of matching records, newest first.
 pub fn audit_page(
-    conn: &Conn,
+    conn: &impl Db,
     config: &Config,
     q: &AuditQuery,
 ) -> Result<Vec<AuditRecord>, StoreError> {
@@ -129,7 +129,7 @@ pub enum StatsFileError {
 /// named after the period (`statistics-2026-02-05-to-2026-03-04.csv`, then `-2`, `-3` … so
 /// an earlier export is never overwritten). Aggregates only: no patient is named.
 pub fn write_stats_csv(
-    conn: &Conn,
+    conn: &impl Db,
     config: &Config,
     period: Period,
     now: DateTime<Utc>,
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn every_kind_is_listed_with_its_stored_or_default_text() {
         let mut store = Store::open_in_memory().unwrap();
-        let before = templates(store.conn()).unwrap();
+        let before = templates(&store).unwrap();
         assert_eq!(before.len(), DEFAULT_TEMPLATES.len());
         assert!(before.iter().all(|t| !t.stored && t.updated_by.is_none()));
         let body = "{practice_name}: {first_name}, see you {date} at {time}. {reply_options} {practice_phone} {opt_out}";
@@ -182,7 +182,7 @@ mod tests {
                 )
             })
             .unwrap();
-        let after = templates(store.conn()).unwrap();
+        let after = templates(&store).unwrap();
         let r = after
             .iter()
             .find(|x| x.kind == MessageKind::Reminder24h)
@@ -198,8 +198,8 @@ mod tests {
         let config = Config::default();
         let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let period = Period::new(day - chrono::Duration::days(27), day).unwrap();
-        let first = write_stats_csv(store.conn(), &config, period, t(20, 0), dir.path()).unwrap();
-        let second = write_stats_csv(store.conn(), &config, period, t(20, 0), dir.path()).unwrap();
+        let first = write_stats_csv(&store, &config, period, t(20, 0), dir.path()).unwrap();
+        let second = write_stats_csv(&store, &config, period, t(20, 0), dir.path()).unwrap();
         assert_eq!(
             first.file_name().unwrap(),
             "statistics-2026-10-29-to-2026-11-25.csv"
@@ -208,7 +208,7 @@ mod tests {
             second.file_name().unwrap(),
             "statistics-2026-10-29-to-2026-11-25-2.csv"
         );
-        let report = stats::compute(store.conn(), &config, period, t(20, 0)).unwrap();
+        let report = stats::compute(&store, &config, period, t(20, 0)).unwrap();
         let expected = crate::domain::stats::csv::to_csv(&report, &Dimension::ALL);
         assert_eq!(std::fs::read_to_string(&first).unwrap(), expected);
     }
@@ -219,7 +219,7 @@ mod tests {
         let config = Config::default();
         for (who, action) in [("ana", "consent.opt_in"), ("bo", "template.saved")] {
             store::audit::append(
-                store.conn(),
+                store.test_conn(),
                 &crate::domain::audit::AuditEntry::new(
                     t(9, 0),
                     who,
@@ -235,7 +235,7 @@ mod tests {
             from: NaiveDate::from_ymd_opt(2026, 1, 1),
             ..AuditQuery::default()
         };
-        let page = audit_page(store.conn(), &config, &q).unwrap();
+        let page = audit_page(&store, &config, &q).unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(page[0].entry.action, "template.saved");
         let q = AuditQuery {
@@ -243,6 +243,6 @@ mod tests {
             to: NaiveDate::from_ymd_opt(2026, 1, 1),
             ..AuditQuery::default()
         };
-        assert!(audit_page(store.conn(), &config, &q).unwrap().is_empty());
+        assert!(audit_page(&store, &config, &q).unwrap().is_empty());
     }
 }

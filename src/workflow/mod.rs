@@ -27,6 +27,7 @@ pub mod practice;
 pub mod remind;
 pub mod render;
 pub mod send;
+pub mod sender;
 pub mod staff;
 pub mod stats;
 pub mod sync;

@@ -94,10 +94,10 @@ mod tests {
             "the first member is an admin whatever was asked"
         );
         let store = Store::open_existing(&path).unwrap();
-        assert_eq!(marker::kind(store.conn()).unwrap(), DbKind::Practice);
+        assert_eq!(marker::kind(store.test_conn()).unwrap(), DbKind::Practice);
         let trail = crate::workflow::audit::verify(&store).unwrap();
         assert_eq!((trail.records, trail.broken), (2, None));
-        let rows = store::audit::page(store.conn(), 0, 10).unwrap();
+        let rows = store::audit::page(store.test_conn(), 0, 10).unwrap();
         assert_eq!(rows[0].entry.action, "practice.init");
         assert_eq!(rows[1].entry.action, "staff.add");
     }

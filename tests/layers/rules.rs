@@ -28,11 +28,14 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("app_context", &["clock", "config", "paths"]),
     // The console reaches data only through workflow (run on its worker); from `store` it
     // may hold the opaque handle (checked by `console_holds_only_the_store_handle`).
+    // It may name the pure core (`domain`, `phi`) for its types and for checks that must run
+    // on every keystroke (the live PHI gate), never anything that does IO.
     (
         "tui",
         &[
             "app_context",
             "domain",
+            "phi",
             "workflow",
             "config",
             "clock",

@@ -24,7 +24,7 @@ pub fn line_for(r: &RemindReport, a: AppointmentId) -> &ReportLine {
 }
 
 pub fn consent_of(p: &Practice, id: PatientId) -> ConsentState {
-    ConsentState::from_events(&store::consent::events(p.store.conn(), id).unwrap())
+    ConsentState::from_events(&store::consent::events(&p.store, id).unwrap())
 }
 
 /// The 24-hour reminder body for a first name and a local start the templates write.

@@ -117,7 +117,7 @@ impl Practice {
     /// Record a 24 h reminder for these appointments (one text for a same-day double) the
     /// way every send path does, without sending it.
     pub fn record_reminder(&mut self, p: PatientId, appts: &[AppointmentId]) -> MessageId {
-        let conn = self.base.store.conn();
+        let conn = &self.base.store;
         let patient = store::patients::get(conn, p).unwrap();
         let starts: Vec<(AppointmentId, DateTime<Utc>)> = appts
             .iter()
@@ -153,7 +153,13 @@ impl Practice {
             send_by: None,
             trusted: Vec::new(),
         };
-        match outbound::record(conn, &out, &self.gate, "twilio", "system", self.now()).unwrap() {
+        let (now, gate) = (self.now(), &self.gate);
+        let recorded = self
+            .base
+            .store
+            .write(|tx| outbound::record(tx, &out, gate, "twilio", "system", now))
+            .unwrap();
+        match recorded {
             Recorded::Ready(id) => id,
             other => panic!("{other:?}"),
         }
@@ -202,11 +208,11 @@ impl Practice {
     }
 
     pub fn consent(&self, p: PatientId) -> ConsentState {
-        ConsentState::from_events(&store::consent::events(self.base.store.conn(), p).unwrap())
+        ConsentState::from_events(&store::consent::events(&self.base.store, p).unwrap())
     }
 
     pub fn appt(&self, a: AppointmentId) -> frontdesk::domain::appointment::Appointment {
-        store::appointments::get(self.base.store.conn(), a).unwrap()
+        store::appointments::get(&self.base.store, a).unwrap()
     }
 
     /// Bodies the fake accepted for this number, in order.
@@ -220,7 +226,7 @@ impl Practice {
     }
 
     pub fn audit_actions(&self, subject: &str) -> Vec<String> {
-        store::audit::for_subject(self.base.store.conn(), subject)
+        store::audit::for_subject(&self.base.store, subject)
             .unwrap()
             .into_iter()
             .map(|a| a.action)

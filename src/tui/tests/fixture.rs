@@ -62,7 +62,7 @@ fn pin_hash() -> &'static PasswordHash {
 
 /// A fixture member as the worker signs them in.
 pub fn member(store: &Store, username: &str) -> Member {
-    let m = crate::store::staff::by_username(store.conn(), username)
+    let m = crate::store::staff::by_username(store.test_conn(), username)
         .unwrap()
         .unwrap();
     Member {
@@ -119,7 +119,7 @@ const TODAY: &[(usize, usize, usize, u32, u32, AppointmentStatus)] = &[
 /// The fixture practice in an in-memory store.
 pub fn store() -> (Store, Ids) {
     let store = Store::open_in_memory().unwrap();
-    let conn = store.conn();
+    let conn = store.test_conn();
     let clinicians = ["Dr. Okafor", "Dr. Nguyen", "NP Rivera"]
         .map(|n| reference::insert_clinician(conn, n).unwrap());
     let types = [

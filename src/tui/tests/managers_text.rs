@@ -202,7 +202,7 @@ fn l_shows_the_log_newest_first_and_a_filter_narrows_it() {
             format!("patient:{i}"),
             serde_json::json!({}),
         );
-        crate::store::audit::append(runner.store.conn(), &entry).unwrap();
+        crate::store::audit::append(runner.store.test_conn(), &entry).unwrap();
     }
     let mut app = app(80, 24);
     press(&mut app, &mut runner, KeyCode::Char('A'));
@@ -313,7 +313,7 @@ fn audit_log_80x24_and_tab_runs_a_part_not_yet_run() {
 fn the_log_reads_older_pages_when_the_selection_reaches_the_end() {
     use crate::workflow::manager_views::AUDIT_PAGE;
     let mut runner = demo_runner();
-    let seeded = crate::store::audit::page(runner.store.conn(), 0, usize::MAX)
+    let seeded = crate::store::audit::page(runner.store.test_conn(), 0, usize::MAX)
         .unwrap()
         .len();
     for i in 0..(AUDIT_PAGE + 20) {
@@ -324,7 +324,7 @@ fn the_log_reads_older_pages_when_the_selection_reaches_the_end() {
             format!("export:{i}"),
             serde_json::json!({}),
         );
-        crate::store::audit::append(runner.store.conn(), &entry).unwrap();
+        crate::store::audit::append(runner.store.test_conn(), &entry).unwrap();
     }
     let mut app = app(80, 24);
     press(&mut app, &mut runner, KeyCode::Char('A'));

@@ -137,7 +137,7 @@ fn wrong_pins_count_down_then_lock_the_account_through_the_console() {
     drive(&mut app, &mut r, cmds);
     assert!(app.lock.is_some(), "still locked");
     assert!(r.actor.is_none());
-    let conn = r.store.conn();
+    let conn = r.store.test_conn();
     let rosa = store::staff::by_username(conn, "rosa").unwrap().unwrap();
     assert!(rosa.locked_until(now()).is_some());
 }
@@ -164,11 +164,14 @@ fn signing_in_on_the_worker_starts_the_day_and_every_change_names_the_member() {
         }],
     );
     let rosa = fixture::member(&r.store, "rosa");
-    let trail = store::audit::for_subject(r.store.conn(), &format!("appointment:{}", ids.today[4]))
-        .unwrap();
+    let trail = store::audit::for_subject(
+        r.store.test_conn(),
+        &format!("appointment:{}", ids.today[4]),
+    )
+    .unwrap();
     assert_eq!(trail.last().unwrap().actor, "rosa");
     assert_eq!(trail.last().unwrap().actor_id, Some(rosa.id.0));
-    let signed = store::audit::by_member(r.store.conn(), rosa.id.0, 10).unwrap();
+    let signed = store::audit::by_member(r.store.test_conn(), rosa.id.0, 10).unwrap();
     assert!(signed.iter().any(|e| e.action == "staff.sign_in"));
 }
 
@@ -184,7 +187,7 @@ fn before_anyone_signs_in_the_worker_writes_nothing() {
         matches!(&msg, Some(Msg::StatusSet { result: Err(e), .. }) if e == "nobody is signed in"),
         "{msg:?}"
     );
-    let appt = store::appointments::get(r.store.conn(), ids.today[4]).unwrap();
+    let appt = store::appointments::get(r.store.test_conn(), ids.today[4]).unwrap();
     assert_eq!(appt.status, AppointmentStatus::Booked);
 }
 

@@ -170,12 +170,12 @@ fn adding_a_member_through_the_form_is_written_as_the_admin() {
     assert!(staff_usernames(&app).contains(&"tomas".to_string()));
     let toast = app.shared.toast.clone().unwrap();
     assert_eq!(toast.text, "tomas added as manager");
-    let tomas = store::staff::by_username(r.store.conn(), "tomas")
+    let tomas = store::staff::by_username(r.store.test_conn(), "tomas")
         .unwrap()
         .unwrap();
     assert_eq!(tomas.role, Role::Manager);
     let lee = fixture::member(&r.store, "lee");
-    let trail = store::audit::by_member(r.store.conn(), lee.id.0, 20).unwrap();
+    let trail = store::audit::by_member(r.store.test_conn(), lee.id.0, 20).unwrap();
     assert!(
         trail
             .iter()
@@ -211,8 +211,11 @@ fn a_disabled_member_keeps_her_history_and_cannot_sign_in() {
         app.shared.toast.as_ref().unwrap().text,
         "rosa disabled; their history stays theirs"
     );
-    let trail = store::audit::for_subject(r.store.conn(), &format!("appointment:{}", ids.today[4]))
-        .unwrap();
+    let trail = store::audit::for_subject(
+        r.store.test_conn(),
+        &format!("appointment:{}", ids.today[4]),
+    )
+    .unwrap();
     assert_eq!(trail.last().unwrap().actor_id, Some(rosa.id.0));
     let msg = r.run(Cmd::SignIn {
         username: "rosa".into(),

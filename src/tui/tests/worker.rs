@@ -58,7 +58,7 @@ fn set_status_persists_and_audits_with_the_actor() {
             result: Ok(())
         })
     );
-    let conn = r.store.conn();
+    let conn = r.store.test_conn();
     assert_eq!(
         store::appointments::get(conn, id).unwrap().status,
         AppointmentStatus::Arrived

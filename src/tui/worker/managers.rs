@@ -18,7 +18,7 @@ impl Runner {
     }
 
     pub(super) fn load_stats(&self, generation: u64, period: Period, now: DateTime<Utc>) -> Msg {
-        let result = stats::compute(self.store.conn(), &self.config, period, now)
+        let result = stats::compute(&self.store, &self.config, period, now)
             .map(Box::new)
             .map_err(|e| {
                 tracing::error!(error = %log_safe(&e), "statistics failed");
@@ -32,7 +32,7 @@ impl Runner {
         generation: u64,
         ids: &[crate::domain::ids::AppointmentId],
     ) -> Msg {
-        let result = stats::drill(self.store.conn(), ids).map_err(|e| {
+        let result = stats::drill(&self.store, ids).map_err(|e| {
             tracing::error!(error = %log_safe(&e), "statistics drill-down failed");
             e.to_string()
         });
@@ -50,13 +50,12 @@ impl Runner {
                 "this database has no folder to export into".to_string()
             ));
         };
-        let result =
-            manager_views::write_stats_csv(self.store.conn(), &self.config, period, now, &dir)
-                .map(|p| p.display().to_string())
-                .map_err(|e| {
-                    tracing::error!(error = %e, "statistics export failed");
-                    e.to_string()
-                });
+        let result = manager_views::write_stats_csv(&self.store, &self.config, period, now, &dir)
+            .map(|p| p.display().to_string())
+            .map_err(|e| {
+                tracing::error!(error = %e, "statistics export failed");
+                e.to_string()
+            });
         if result.is_ok() {
             tracing::info!(from = %period.from, to = %period.to, "statistics exported");
         }
@@ -64,7 +63,7 @@ impl Runner {
     }
 
     pub(super) fn load_templates(&self) -> Msg {
-        Msg::TemplatesLoaded(manager_views::templates(self.store.conn()).map_err(|e| {
+        Msg::TemplatesLoaded(manager_views::templates(&self.store).map_err(|e| {
             tracing::error!(error = %log_safe(&e), "templates load failed");
             e.to_string()
         }))
@@ -110,11 +109,10 @@ impl Runner {
     }
 
     pub(super) fn load_audit(&self, generation: u64, query: &AuditQuery) -> Msg {
-        let result =
-            manager_views::audit_page(self.store.conn(), &self.config, query).map_err(|e| {
-                tracing::error!(error = %log_safe(&e), "audit page failed");
-                e.to_string()
-            });
+        let result = manager_views::audit_page(&self.store, &self.config, query).map_err(|e| {
+            tracing::error!(error = %log_safe(&e), "audit page failed");
+            e.to_string()
+        });
         Msg::AuditLoaded { generation, result }
     }
 

@@ -53,7 +53,7 @@ fn new_member(a: &DemoAccount) -> Result<NewMember, StaffError> {
 /// The admin goes in as the first admin (as `init` would), and adds the others, so the audit
 /// trail reads as a practice's would.
 pub fn seed_staff(store: &mut Store, now: DateTime<Utc>) -> Result<bool, StaffError> {
-    if store::staff::count(store.conn())? > 0 {
+    if store::staff::count(&*store)? > 0 {
         return Ok(false);
     }
     let [reception, manager, admin] = &DEMO_STAFF;
