@@ -1,0 +1,419 @@
+//! Encryption at rest with SQLCipher: the database key, keying a connection, telling a plain
+//! SQLite file from an encrypted one, and encrypting a plain database into a new file.
+//!
+//! The key is 256 random bits applied in SQLCipher's raw-key form (`x'…'`): no passphrase,
+//! so no PBKDF2 runs on open (256 000 iterations would cost ~100 ms on every command and
+//! every test). Each page is AES-256-CBC with an HMAC-SHA512; the 16-byte salt at the start
+//! of the file is the only thing readable without the key.
+//!
+//! Where the key comes from (environment, key file) is the workflow's business; this module
+//! never reads the environment or a key file. Must not import workflow, tui or cli.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::{Result, Store, StoreError};
+
+/// Bytes in a database key (AES-256).
+pub const KEY_BYTES: usize = 32;
+
+/// The first 16 bytes of every plain SQLite database file.
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// A 256-bit database key. Never printed: `Debug` shows no bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbKey([u8; KEY_BYTES]);
+
+/// Why a text is not a database key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a database key is 64 hexadecimal digits (256 bits)")]
+pub struct KeyFormatError;
+
+impl DbKey {
+    /// A fresh key from the operating system's random generator.
+    pub fn generate() -> std::result::Result<Self, String> {
+        use rand::TryRngCore;
+        let mut key = [0u8; KEY_BYTES];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut key)
+            .map_err(|e| e.to_string())?;
+        Ok(Self(key))
+    }
+
+    /// Parse 64 hex digits (surrounding whitespace, such as a key file's newline, allowed).
+    pub fn from_hex(text: &str) -> std::result::Result<Self, KeyFormatError> {
+        let text = text.trim().as_bytes();
+        if text.len() != KEY_BYTES * 2 {
+            return Err(KeyFormatError);
+        }
+        let mut key = [0u8; KEY_BYTES];
+        for (byte, pair) in key.iter_mut().zip(text.chunks_exact(2)) {
+            let digits = std::str::from_utf8(pair).map_err(|_| KeyFormatError)?;
+            *byte = u8::from_str_radix(digits, 16).map_err(|_| KeyFormatError)?;
+        }
+        Ok(Self(key))
+    }
+
+    /// The key as 64 lowercase hex digits (what a key file holds).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// SQLCipher's raw-key form: the key bytes themselves, no key derivation.
+    fn raw(&self) -> String {
+        format!("x'{}'", self.to_hex())
+    }
+}
+
+impl std::fmt::Debug for DbKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbKey(…)")
+    }
+}
+
+impl Drop for DbKey {
+    fn drop(&mut self) {
+        // Best effort: the bytes do not linger in freed memory (copies the compiler made may).
+        self.0.fill(0);
+    }
+}
+
+/// What a database file is, from its first bytes (no key needed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Missing,
+    /// Zero bytes: not a frontdesk database.
+    Empty,
+    /// A plain (unencrypted) SQLite database.
+    Plain,
+    /// Anything else: an encrypted database, or not a database at all (only a key tells).
+    Opaque,
+}
+
+/// Read the first bytes of `path` to tell a plain SQLite file from the rest.
+pub fn file_kind(path: &Path) -> std::io::Result<FileKind> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileKind::Missing),
+        Err(e) => return Err(e),
+    };
+    let mut head = [0u8; 16];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(match read {
+        0 => FileKind::Empty,
+        16 if &head == PLAIN_HEADER => FileKind::Plain,
+        _ => FileKind::Opaque,
+    })
+}
+
+/// Key a freshly opened connection; must run before anything reads the file. A PRAGMA takes
+/// no bound parameters: the value is built from the key's own hex digits, never from input.
+pub(super) fn apply(conn: &Connection, key: &DbKey) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "key", key.raw())
+}
+
+/// SQLCipher's version, proof that the database layer encrypts (`None` on plain SQLite).
+pub fn cipher_version(conn: &Connection) -> Result<Option<String>> {
+    let mut stmt = conn.prepare("PRAGMA cipher_version")?;
+    let mut rows = stmt.query([])?;
+    Ok(match rows.next()? {
+        Some(row) => Some(row.get(0)?),
+        None => None,
+    })
+}
+
+/// Whether SQLite said "this is not a database" (a wrong key reads as that).
+pub(super) fn is_not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
+}
+
+/// What an encrypted copy must hold to replace its original: the schema version and the row
+/// count of every table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Census {
+    pub user_version: i64,
+    pub rows: Vec<(String, i64)>,
+}
+
+/// Count every table's rows (names come from `sqlite_master`, quoted as identifiers).
+pub fn census(conn: &Connection) -> Result<Census> {
+    let user_version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rows = Vec::with_capacity(names.len());
+    for name in names {
+        // Identifiers cannot be bound; this one comes from the schema, quoted.
+        let sql = format!("SELECT COUNT(*) FROM \"{}\"", name.replace('"', "\"\""));
+        let n: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+        rows.push((name, n));
+    }
+    Ok(Census { user_version, rows })
+}
+
+/// SQLite's full integrity check (tables and indexes), as `Damaged` when it finds anything.
+pub fn integrity_check(conn: &Connection) -> Result<()> {
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA integrity_check(3)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if problems.iter().all(|p| p == "ok") {
+        Ok(())
+    } else {
+        Err(StoreError::Damaged {
+            detail: format!("SQLite reports: {}", problems.join("; ")),
+        })
+    }
+}
+
+/// A database held exclusively by this process: no other connection (console, `remind`,
+/// `sync`, an older frontdesk) has it open, and none can open it until this is dropped.
+/// Taken before a file is swapped for another (encryption in place, restore).
+pub struct Exclusive {
+    store: Store,
+    path: PathBuf,
+}
+
+impl Exclusive {
+    /// Take the database at `path` (keyed with `key`, or plain), waiting up to `wait` for
+    /// others to let go; `InUse` if they do not. Switches it out of WAL so that no -wal
+    /// file is left beside it.
+    pub fn take(path: &Path, key: Option<&DbKey>, wait: Duration) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        if let Some(key) = key {
+            apply(&conn, key)?;
+        }
+        conn.busy_timeout(wait)?;
+        let in_use = |e: rusqlite::Error| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                StoreError::InUse(path.display().to_string())
+            }
+            e if is_not_a_database(&e) => StoreError::Undecryptable(path.display().to_string()),
+            other => StoreError::Sqlite(other),
+        };
+        // Every open WAL connection holds a shared lock on the file, so the exclusive lock
+        // (kept until this connection closes) is granted only when nobody else has it open.
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
+            .map_err(in_use)?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))
+            .map_err(in_use)?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(StoreError::InUse(path.display().to_string()));
+        }
+        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")
+            .map_err(in_use)?;
+        Ok(Self {
+            store: Store { conn },
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The held database, for reading (census, audit chain).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Write an encrypted copy of this (plain) database to `copy`, owner-only; a stale copy
+    /// from an interrupted run is replaced.
+    pub fn export_encrypted(&self, copy: &Path, key: &DbKey) -> Result<()> {
+        remove_if_present(copy)?;
+        create_private(copy)?;
+        let conn = &self.store.conn;
+        let copy_name = copy.display().to_string();
+        // ATTACH takes bound parameters, the key among them (raw-key form, no KDF).
+        conn.execute(
+            "ATTACH DATABASE ?1 AS encrypted KEY ?2",
+            params![copy_name, key.raw()],
+        )?;
+        let exported = conn
+            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))
+            .and_then(|()| {
+                let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+                conn.pragma_update(Some("encrypted"), "user_version", version)
+            });
+        let detached = conn.execute("DETACH DATABASE encrypted", []);
+        exported?;
+        detached?;
+        Ok(())
+    }
+
+    /// Put `replacement` in this database's place (atomic rename), overwrite the old file's
+    /// bytes (it may hold plaintext) and remove any -wal or -shm it left.
+    pub fn replace_with(self, replacement: &Path) -> Result<()> {
+        let io = |source: std::io::Error| StoreError::Create {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let old = File::options().write(true).open(&self.path).map_err(io)?;
+        File::open(replacement)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        std::fs::rename(replacement, &self.path).map_err(io)?;
+        sync_dir(&self.path);
+        scrub(old).map_err(io)?;
+        drop(self.store);
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let side = sibling(&self.path, suffix);
+            if side.exists() {
+                File::options()
+                    .write(true)
+                    .open(&side)
+                    .and_then(scrub)
+                    .map_err(io)?;
+                remove_if_present(&side)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rename the held database to `kept` (restore keeps what it replaced), then put
+    /// `replacement` in its place.
+    pub fn set_aside_for(self, kept: &Path, replacement: &Path) -> Result<()> {
+        let io = |source: std::io::Error| StoreError::Create {
+            path: kept.display().to_string(),
+            source,
+        };
+        if kept.exists() {
+            return Err(StoreError::Exists {
+                path: kept.display().to_string(),
+            });
+        }
+        std::fs::rename(&self.path, kept).map_err(io)?;
+        std::fs::rename(replacement, &self.path).map_err(io)?;
+        sync_dir(&self.path);
+        drop(self.store);
+        Ok(())
+    }
+}
+
+/// `path` with `suffix` appended to its file name (`p.db` → `p.db-wal`).
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Overwrite a file's bytes with zeros and flush them, before it is unlinked.
+fn scrub(mut file: File) -> std::io::Result<()> {
+    let len = file.metadata()?.len();
+    let zeros = vec![0u8; 64 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        file.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()
+}
+
+fn sync_dir(path: &Path) {
+    // Makes the rename durable; a failure here leaves a correct, if not yet durable, file.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+}
+
+pub(super) fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(StoreError::Create {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// A new empty owner-only file; an existing one is `Exists`.
+pub(super) fn create_private(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Exists {
+            path: path.display().to_string(),
+        }),
+        Err(source) => Err(StoreError::Create {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+impl Store {
+    /// Open an existing, encrypted practice database with `key` (see [`Store::open_existing`]).
+    /// A wrong key is `Undecryptable`, never a new empty database.
+    pub fn open_existing_keyed(path: &Path, key: &DbKey) -> Result<Self> {
+        Self::open_existing_with(path, Some(key))
+    }
+
+    /// Create a new encrypted practice database (see [`Store::create_new`]).
+    pub fn create_new_keyed(path: &Path, key: &DbKey) -> Result<Self> {
+        Self::create_new_with(path, Some(key))
+    }
+
+    /// Open or create an encrypted database (the demo and tests; see [`Store::open`]).
+    pub fn open_keyed(path: &Path, key: &DbKey) -> Result<Self> {
+        Self::open_with(path, Some(key))
+    }
+
+    /// What an encrypted database says it is, without changing it.
+    pub fn inspect_keyed(path: &Path, key: &DbKey) -> Result<Option<super::marker::DbKind>> {
+        Self::inspect_with(path, Some(key))
+    }
+
+    /// A database file exactly as it is: keyed, not migrated, read-only unless `write`.
+    /// For checking a copy or a backup before it replaces anything.
+    pub fn open_verbatim(path: &Path, key: &DbKey, write: bool) -> Result<Self> {
+        let access = if write {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        };
+        let conn = Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        apply(&conn, key)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(|e| {
+                if is_not_a_database(&e) {
+                    StoreError::Undecryptable(path.display().to_string())
+                } else {
+                    StoreError::Sqlite(e)
+                }
+            })?;
+        Ok(Self { conn })
+    }
+
+    /// Change the key of a database opened with [`Store::open_verbatim`] (rollback journal
+    /// mode; SQLCipher cannot rekey a WAL database).
+    pub fn rekey(&self, key: &DbKey) -> Result<()> {
+        self.conn.pragma_update(None, "rekey", key.raw())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
