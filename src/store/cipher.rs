@@ -290,21 +290,34 @@ impl Exclusive {
     /// Rename the held database to `kept` (restore keeps what it replaced), then put
     /// `replacement` in its place.
     pub fn set_aside_for(self, kept: &Path, replacement: &Path) -> Result<()> {
-        let io = |source: std::io::Error| StoreError::Create {
-            path: kept.display().to_string(),
-            source,
-        };
-        if kept.exists() {
-            return Err(StoreError::Exists {
-                path: kept.display().to_string(),
-            });
-        }
-        std::fs::rename(&self.path, kept).map_err(io)?;
-        std::fs::rename(replacement, &self.path).map_err(io)?;
-        sync_dir(&self.path);
+        set_aside(&self.path, kept, replacement)?;
         drop(self.store);
         Ok(())
     }
+}
+
+/// Rename the database at `path` (with a -wal it may have) to `kept`, then `replacement` to
+/// `path`. Without [`Exclusive`] only for a file no connection can use (unreadable).
+pub fn set_aside(path: &Path, kept: &Path, replacement: &Path) -> Result<()> {
+    let io = |source: std::io::Error| StoreError::Create {
+        path: kept.display().to_string(),
+        source,
+    };
+    if kept.exists() {
+        return Err(StoreError::Exists {
+            path: kept.display().to_string(),
+        });
+    }
+    std::fs::rename(path, kept).map_err(io)?;
+    // Leaving WAL removed the -wal; if one is still there it belongs with the kept file.
+    let wal = sibling(path, "-wal");
+    if wal.exists() {
+        std::fs::rename(&wal, sibling(kept, "-wal")).map_err(io)?;
+    }
+    remove_if_present(&sibling(path, "-shm"))?;
+    std::fs::rename(replacement, path).map_err(io)?;
+    sync_dir(path);
+    Ok(())
 }
 
 /// `path` with `suffix` appended to its file name (`p.db` → `p.db-wal`).
@@ -407,11 +420,19 @@ impl Store {
         Ok(Self { conn })
     }
 
-    /// Change the key of a database opened with [`Store::open_verbatim`] (rollback journal
-    /// mode; SQLCipher cannot rekey a WAL database).
+    /// Change the key of a database opened writable with [`Store::open_verbatim`]. SQLCipher
+    /// cannot rekey a WAL database, so it leaves WAL first.
     pub fn rekey(&self, key: &DbKey) -> Result<()> {
+        self.conn.pragma_update(None, "journal_mode", "DELETE")?;
         self.conn.pragma_update(None, "rekey", key.raw())?;
         Ok(())
+    }
+
+    /// The schema version the file carries (0: not a frontdesk database).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 }
 

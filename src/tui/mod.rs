@@ -33,7 +33,6 @@ use anyhow::{Context as _, anyhow};
 use self::app::{App, update};
 use self::msg::{Cmd, Msg};
 use crate::cli::Context;
-use crate::store::Store;
 
 /// Tick period while something animates.
 const TICK: Duration = Duration::from_millis(250);
@@ -52,13 +51,8 @@ pub fn run(
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(strings::NOT_A_TERMINAL);
     }
-    // Never a new empty database: a mistyped path is one line naming it.
-    let store = Store::open_existing(db_path).map_err(|e| match e {
-        crate::store::StoreError::Missing(_) | crate::store::StoreError::NotFrontdesk(_) => {
-            anyhow!(e)
-        }
-        other => anyhow!(other).context(format!("cannot open the database {}", db_path.display())),
-    })?;
+    // Never a new empty database: a mistyped path or a wrong key is one line.
+    let store = crate::cli::runtime::open_database(ctx, db_path)?;
     let tz = ctx.config.practice.time_zone;
     let today = ctx.clock.now().with_timezone(&tz).date_naive();
     let mut app = App::new(&ctx.config, today, banner);
