@@ -14,6 +14,14 @@ use frontdesk::domain::staff::{Role, Secret, Username};
 use frontdesk::store::Store;
 use frontdesk::workflow::staff::{self, NewMember};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
 const NOW: &str = "2026-11-20T10:00:00-05:00";
 
 fn data(name: &str) -> String {
@@ -38,13 +46,14 @@ impl Practice {
     fn new() -> Self {
         let home = TempDir::new().unwrap();
         let db = home.path().join("practice.db");
-        drop(Store::open(&db).unwrap());
+        drop(Store::open_keyed(&db, &test_db_key()).unwrap());
         Self { home, db }
     }
 
     fn cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("FRONTDESK_NOW", NOW)
@@ -54,7 +63,7 @@ impl Practice {
 
     /// The first admin, as `init` writes it.
     fn add_admin(&self, username: &str, password: &str) {
-        let mut store = Store::open(&self.db).unwrap();
+        let mut store = Store::open_keyed(&self.db, &test_db_key()).unwrap();
         let member = NewMember {
             username: Username::parse(username).unwrap(),
             display_name: String::new(),
@@ -87,7 +96,7 @@ impl Practice {
     }
 
     fn count(&self, sql: &str) -> i64 {
-        Store::open(&self.db)
+        Store::open_keyed(&self.db, &test_db_key())
             .unwrap()
             .conn()
             .query_row(sql, [], |r| r.get(0))
@@ -144,7 +153,7 @@ fn each_export_style_imports_and_a_second_run_changes_nothing() {
 fn the_athena_export_keeps_names_statuses_and_consent() {
     let p = Practice::new();
     p.json(&["import", "csv", &data("athena_style.csv")], 0);
-    let store = Store::open(&p.db).unwrap();
+    let store = Store::open_keyed(&p.db, &test_db_key()).unwrap();
     let names: Vec<(String, String)> = store
         .conn()
         .prepare("SELECT first_name, last_name FROM patients ORDER BY id")
@@ -419,7 +428,7 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
         "{r:#}"
     );
     assert_eq!(p.count("SELECT COUNT(*) FROM appointments"), 2);
-    let mobile: String = Store::open(&p.db)
+    let mobile: String = Store::open_keyed(&p.db, &test_db_key())
         .unwrap()
         .conn()
         .query_row("SELECT mobile FROM patients", [], |r| r.get(0))

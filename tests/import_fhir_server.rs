@@ -16,6 +16,14 @@ use tempfile::TempDir;
 use frontdesk::provider::fhir::{FhirClient, FhirError, HttpFhir};
 use frontdesk::store::Store;
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
 const TOKEN: &str = "test-fhir-token";
 
 /// What the fake server does.
@@ -136,6 +144,7 @@ fn answer(mode: Mode, base: &str, target: &str, auth: Option<&str>) -> (&'static
 fn frontdesk(home: &TempDir, db: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("frontdesk").unwrap();
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FRONTDESK_NOW", "2026-11-20T10:00:00-05:00")
@@ -146,7 +155,7 @@ fn frontdesk(home: &TempDir, db: &std::path::Path) -> Command {
 fn practice() -> (TempDir, std::path::PathBuf) {
     let home = TempDir::new().unwrap();
     let db = home.path().join("practice.db");
-    drop(Store::open(&db).unwrap());
+    drop(Store::open_keyed(&db, &test_db_key()).unwrap());
     (home, db)
 }
 
@@ -182,7 +191,7 @@ fn pages_are_followed_with_the_token_and_a_second_run_changes_nothing() {
             .iter()
             .all(|(_, a)| a.as_deref() == Some("Bearer test-fhir-token"))
     );
-    let clinicians: i64 = Store::open(&db)
+    let clinicians: i64 = Store::open_keyed(&db, &test_db_key())
         .unwrap()
         .conn()
         .query_row("SELECT COUNT(*) FROM clinicians", [], |r| r.get(0))
@@ -224,7 +233,7 @@ fn a_wrong_token_is_a_clear_error_and_nothing_is_written() {
                 .and(predicate::str::contains("FRONTDESK_FHIR_TOKEN")),
         )
         .stderr(predicate::str::contains("wrong").not());
-    let n: i64 = Store::open(&db)
+    let n: i64 = Store::open_keyed(&db, &test_db_key())
         .unwrap()
         .conn()
         .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
@@ -243,7 +252,7 @@ fn a_server_that_never_stops_paging_hits_the_cap_and_nothing_is_written() {
         .code(1)
         .stderr(predicate::str::contains("more than 4 pages"));
     assert_eq!(server.requests.lock().unwrap().len(), 4);
-    let n: i64 = Store::open(&db)
+    let n: i64 = Store::open_keyed(&db, &test_db_key())
         .unwrap()
         .conn()
         .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))

@@ -14,6 +14,14 @@ use frontdesk::domain::staff::{Role, Secret, Username};
 use frontdesk::store::Store;
 use frontdesk::workflow::staff::{self, NewMember};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 const PASSWORD: &str = "correct horse battery";
 
@@ -29,7 +37,7 @@ impl Demo {
         let d = Self { home, db };
         d.cmd(&["demo", "--seed-only"]).assert().success();
         // The practice's admin: consent histories and message bodies need a named person.
-        let mut store = Store::open(&d.db).unwrap();
+        let mut store = Store::open_keyed(&d.db, &test_db_key()).unwrap();
         let admin = NewMember {
             username: Username::parse("ana").unwrap(),
             display_name: "Ana".into(),
@@ -51,6 +59,7 @@ impl Demo {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("FRONTDESK_NOW", NOW)
@@ -76,10 +85,10 @@ impl Demo {
     }
 
     fn sql(&self, sql: &str) {
-        rusqlite::Connection::open(&self.db)
-            .unwrap()
-            .execute_batch(sql)
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))
             .unwrap();
+        conn.execute_batch(sql).unwrap();
     }
 }
 
@@ -236,6 +245,7 @@ fn a_database_that_does_not_exist_is_refused_not_created() {
     ] {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", d.home.path())
             .env("FRONTDESK_NOW", NOW)
             .arg("--db")

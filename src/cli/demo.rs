@@ -34,15 +34,14 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     // Encrypted like a practice's (one code path); its key lives beside it, not in the
     // practice's config folder. A database that is not a demo's is refused untouched.
-    let opened = database::open_demo(&db, &database::KeySource::for_demo(&db)).map_err(|e| {
-        match e {
+    let opened =
+        database::open_demo(&db, &database::KeySource::for_demo(&db)).map_err(|e| match e {
             DatabaseError::NotDemo(_) | DatabaseError::Key(_) | DatabaseError::WrongKey { .. } => {
                 anyhow::Error::from(e)
             }
             other => anyhow::Error::from(other)
                 .context(format!("cannot open the demo database {}", db.display())),
-        }
-    })?;
+        })?;
     runtime::say_note(opened.note.as_deref());
     let mut store = opened.store;
     let outcome = demo::seed(

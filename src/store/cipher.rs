@@ -119,7 +119,42 @@ pub fn file_kind(path: &Path) -> std::io::Result<FileKind> {
 /// Key a freshly opened connection; must run before anything reads the file. A PRAGMA takes
 /// no bound parameters: the value is built from the key's own hex digits, never from input.
 pub(super) fn apply(conn: &Connection, key: &DbKey) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "key", key.raw())
+    // SQLCipher's own log goes to stderr by default ("hmac check failed" on a wrong key):
+    // a wrong key must be one clear line, and the terminal belongs to the console.
+    // The level is set after the key: SQLCipher sets its default (WARN to stderr) when the
+    // first key activates it.
+    conn.pragma_update(None, "key", key.raw())?;
+    conn.pragma_update(None, "cipher_log_level", "NONE")
+}
+
+/// The keys of the database files this process opened, so that a second connection to the
+/// same file (the statistics read on two) is keyed too without every query function taking
+/// a key. One process works with one key per file; entries are a few bytes and never removed.
+static OPENED: std::sync::Mutex<Vec<(PathBuf, DbKey)>> = std::sync::Mutex::new(Vec::new());
+
+/// Remember that `path` opens with `key`.
+pub(super) fn remember(path: &Path, key: &DbKey) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut opened = OPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    opened.retain(|(p, _)| p != &path);
+    opened.push((path, key.clone()));
+}
+
+/// Key a further connection to a file this process opened with a key (no-op otherwise).
+pub(super) fn key_like_before(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let key = OPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(p, _)| p == &path)
+        .map(|(_, k)| k.clone());
+    match key {
+        Some(key) => apply(conn, &key),
+        None => Ok(()),
+    }
 }
 
 /// SQLCipher's version, proof that the database layer encrypts (`None` on plain SQLite).

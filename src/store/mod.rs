@@ -68,10 +68,14 @@ pub enum StoreError {
     #[error("{0} is not a frontdesk database; check --db")]
     NotFrontdesk(String),
     /// The key does not open the file: a wrong key, or not a frontdesk database at all.
-    #[error("cannot decrypt {0} with this database key: the key is wrong, or the file is not a frontdesk database")]
+    #[error(
+        "cannot decrypt {0} with this database key: the key is wrong, or the file is not a frontdesk database"
+    )]
     Undecryptable(String),
     /// Another connection has the database open when this needs it alone.
-    #[error("{0} is in use by another program (the console, a `remind` or `sync` run); close it and try again")]
+    #[error(
+        "{0} is in use by another program (the console, a `remind` or `sync` run); close it and try again"
+    )]
     InUse(String),
     #[error("{path} already exists; frontdesk never writes a new database over one")]
     Exists { path: String },
@@ -254,7 +258,10 @@ fn keyed(conn: &Connection, path: &Path, key: Option<&cipher::DbKey>) -> Result<
     let Some(key) = key else { return Ok(()) };
     cipher::apply(conn, key)?;
     match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            cipher::remember(path, key);
+            Ok(())
+        }
         Err(e) if cipher::is_not_a_database(&e) => {
             Err(StoreError::Undecryptable(path.display().to_string()))
         }

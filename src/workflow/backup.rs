@@ -34,7 +34,9 @@ pub enum BackupError {
         "{0} is not encrypted: restore takes backups written by `frontdesk backup`; nothing was replaced"
     )]
     PlainBackup(PathBuf),
-    #[error("cannot decrypt the backup {0} with this key: give the key it was written with (--key-file); nothing was replaced")]
+    #[error(
+        "cannot decrypt the backup {0} with this key: give the key it was written with (--key-file); nothing was replaced"
+    )]
     WrongKey(PathBuf),
     #[error("the backup {path} {why}; nothing was replaced")]
     Refused { path: PathBuf, why: String },
@@ -165,8 +167,7 @@ pub fn stage(
     if backup_key != key {
         copy.rekey(key)?;
     }
-    cipher::integrity_check(copy.conn())
-        .map_err(|e| refused(&format!("is damaged ({e})")))?;
+    cipher::integrity_check(copy.conn()).map_err(|e| refused(&format!("is damaged ({e})")))?;
     let schema = copy.schema_version()?;
     if schema == 0 {
         return Err(refused("is not a frontdesk database"));

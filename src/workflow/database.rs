@@ -120,12 +120,21 @@ impl KeySource {
         }
     }
 
-    /// A key given directly (tests, `--key-file` of backup and restore).
+    /// A key file that must exist (`restore --key-file`).
     pub fn file(path: &Path) -> Self {
         Self {
             env: None,
             file: path.to_path_buf(),
             role: FileRole::Named,
+        }
+    }
+
+    /// A key file created (owner-only) if missing (`backup --key-file`).
+    pub fn created_if_missing(path: &Path) -> Self {
+        Self {
+            env: None,
+            file: path.to_path_buf(),
+            role: FileRole::Default,
         }
     }
 
@@ -206,7 +215,9 @@ pub enum DatabaseError {
          in the config folder or {KEY_ENV}"
     )]
     DemoKeyOnPractice(PathBuf),
-    #[error("{0} is not a demo database; the demo writes only to its own (leave out --db, or name a new file)")]
+    #[error(
+        "{0} is not a demo database; the demo writes only to its own (leave out --db, or name a new file)"
+    )]
     NotDemo(PathBuf),
     #[error(
         "encrypting {db} stopped before anything was replaced: the encrypted copy {what}; the \
@@ -271,7 +282,11 @@ pub fn open_demo(db: &Path, keys: &KeySource) -> Result<Opened, DatabaseError> {
         FileKind::Empty => return Err(not_demo()),
         FileKind::Plain => Store::inspect(db).map_err(|_| not_demo())?,
         FileKind::Opaque => {
-            let key = keys.existing(db)?;
+            // A demo's key is beside it (or in the environment): without one, it is not ours.
+            let key = keys.existing(db).map_err(|e| match e {
+                KeyError::Missing { .. } => not_demo(),
+                other => other.into(),
+            })?;
             Store::inspect_keyed(db, &key).map_err(|_| not_demo())?
         }
     };

@@ -117,8 +117,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.db");
         std::fs::write(&path, "precious").unwrap();
-        let err =
-            create(&path, &admin("correct horse battery"), setup(&key()), t(9, 0)).unwrap_err();
+        let err = create(
+            &path,
+            &admin("correct horse battery"),
+            setup(&key()),
+            t(9, 0),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
     }

@@ -33,6 +33,14 @@ use frontdesk::workflow::remind::{self, RemindReport};
 
 use crate::fake_twilio::{AUTH_TOKEN, FakeTwilio};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
 pub const PRACTICE: &str = "Riverside Family Practice";
 /// `+15555550100` as the templates write it.
 pub const PRACTICE_PHONE: &str = "555-555-0100";
@@ -79,7 +87,7 @@ impl Practice {
     pub fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("practice.db");
-        let store = Store::open(&db).unwrap();
+        let store = Store::open_keyed(&db, &test_db_key()).unwrap();
         let clinician = store::reference::insert_clinician(store.conn(), CLINICIAN).unwrap();
         let ty =
             store::reference::insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
@@ -341,6 +349,7 @@ pub fn run_remind(
 pub fn frontdesk(p: &Practice, config: &Path, now: DateTime<Utc>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", p.dir.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env(TOKEN_ENV, AUTH_TOKEN)

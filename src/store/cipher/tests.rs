@@ -22,7 +22,13 @@ fn keys_parse_from_hex_and_never_print() {
     let k = DbKey::from_hex(&format!("  {}\n", "aB".repeat(32))).unwrap();
     assert_eq!(k.to_hex(), "ab".repeat(32));
     assert_eq!(format!("{k:?}"), "DbKey(…)");
-    for bad in ["", "ab", &"ab".repeat(31), &"zz".repeat(32), &"ab".repeat(33)] {
+    for bad in [
+        "",
+        "ab",
+        &"ab".repeat(31),
+        &"zz".repeat(32),
+        &"ab".repeat(33),
+    ] {
         assert_eq!(DbKey::from_hex(bad), Err(KeyFormatError), "{bad:?}");
     }
     let (a, b) = (DbKey::generate().unwrap(), DbKey::generate().unwrap());
@@ -43,10 +49,20 @@ fn an_encrypted_database_holds_no_plain_bytes_and_opens_only_with_its_key() {
     let err = Store::open_existing_keyed(&path, &key(8)).err().unwrap();
     assert!(matches!(err, StoreError::Undecryptable(_)), "{err}");
     let err = Store::open_existing(&path).err().unwrap();
-    assert!(err.to_string().contains("not a frontdesk database"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), bytes, "a failed open wrote nothing");
+    assert!(
+        err.to_string().contains("not a frontdesk database"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a failed open wrote nothing"
+    );
     let store = Store::open_existing_keyed(&path, &key(7)).unwrap();
-    assert_eq!(settings::get(store.conn(), "who").unwrap().as_deref(), Some(NAME));
+    assert_eq!(
+        settings::get(store.conn(), "who").unwrap().as_deref(),
+        Some(NAME)
+    );
 }
 
 #[test]
@@ -86,7 +102,10 @@ fn a_plain_database_is_exported_encrypted_and_swapped_in_place() {
     }
     let store = Store::open_existing_keyed(&path, &key(3)).unwrap();
     assert_eq!(census(store.conn()).unwrap(), before);
-    assert_eq!(settings::get(store.conn(), "who").unwrap().as_deref(), Some(NAME));
+    assert_eq!(
+        settings::get(store.conn(), "who").unwrap().as_deref(),
+        Some(NAME)
+    );
 }
 
 #[test]
@@ -122,5 +141,8 @@ fn rekey_changes_the_key_of_a_copy() {
     drop(copy);
     assert!(Store::open_verbatim(&path, &key(1), false).is_err());
     let store = Store::open_existing_keyed(&path, &key(2)).unwrap();
-    assert_eq!(settings::get(store.conn(), "who").unwrap().as_deref(), Some(NAME));
+    assert_eq!(
+        settings::get(store.conn(), "who").unwrap().as_deref(),
+        Some(NAME)
+    );
 }

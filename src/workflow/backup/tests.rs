@@ -36,7 +36,13 @@ fn add_patient(store: &mut Store, n: u32) {
                 },
                 t(9, 0),
             )?;
-            let e = AuditEntry::new(t(9, 0), "desk", "patient.add", format!("patient:{}", id.0), json!({}));
+            let e = AuditEntry::new(
+                t(9, 0),
+                "desk",
+                "patient.add",
+                format!("patient:{}", id.0),
+                json!({}),
+            );
             store::audit::append(conn, &e).map(|_| ())
         })
         .unwrap();
@@ -52,7 +58,12 @@ fn practice(path: &Path, k: &DbKey, patients: u32) -> Store {
 }
 
 fn counts(store: &Store) -> (i64, i64) {
-    let q = |sql: &str| store.conn().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let q = |sql: &str| {
+        store
+            .conn()
+            .query_row(sql, [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
     (
         q("SELECT COUNT(*) FROM patients"),
         q("SELECT COUNT(*) FROM audit WHERE action = 'patient.add'"),
@@ -92,20 +103,32 @@ fn a_backup_taken_during_writes_restores_and_verifies() {
         assert_eq!(r.chain_broken, None);
         let copy = Store::open_verbatim(&r.path, &k, false).unwrap();
         let (patients, records) = counts(&copy);
-        assert_eq!(patients, records, "{}: a consistent snapshot", r.path.display());
+        assert_eq!(
+            patients,
+            records,
+            "{}: a consistent snapshot",
+            r.path.display()
+        );
         assert!(patients >= 21);
     }
     let last = reports.last().unwrap();
     let audited = store::audit::page(live.conn(), 0, 100_000).unwrap();
     assert_eq!(
-        audited.iter().filter(|r| r.entry.action == "database.backup").count(),
+        audited
+            .iter()
+            .filter(|r| r.entry.action == "database.backup")
+            .count(),
         5
     );
     drop(live);
 
     let staged = stage(&db, &last.path, &k, &k).unwrap();
     let kept = staged.install(&k, act()).unwrap().unwrap();
-    assert!(kept.to_string_lossy().ends_with(".replaced-20261125T213000Z"), "{kept:?}");
+    assert!(
+        kept.to_string_lossy()
+            .ends_with(".replaced-20261125T213000Z"),
+        "{kept:?}"
+    );
     let restored = Store::open_existing_keyed(&db, &k).unwrap();
     let (patients, records) = counts(&restored);
     assert_eq!(patients, records);
@@ -116,7 +139,10 @@ fn a_backup_taken_during_writes_restores_and_verifies() {
     let newest = store::audit::page(restored.conn(), 0, 100_000).unwrap();
     assert_eq!(newest.last().unwrap().entry.action, "database.restore");
     let old = Store::open_existing_keyed(&kept, &k).unwrap();
-    assert!(counts(&old).0 > patients, "the replaced file holds the later writes");
+    assert!(
+        counts(&old).0 > patients,
+        "the replaced file holds the later writes"
+    );
     assert!(!cipher::sibling(&db, ".restoring").exists());
 }
 
@@ -131,7 +157,10 @@ fn restore_is_refused_while_the_database_is_open_and_nothing_is_replaced() {
     add_patient(&mut console, 50);
     let staged = stage(&db, &dest, &k, &k).unwrap();
     let err = staged.install(&k, act()).unwrap_err();
-    assert!(err.to_string().contains("is in use by another program"), "{err}");
+    assert!(
+        err.to_string().contains("is in use by another program"),
+        "{err}"
+    );
     assert_eq!(counts(&console).0, 4, "the open database is untouched");
     assert!(!cipher::sibling(&db, ".restoring").exists());
     let replaced: Vec<_> = std::fs::read_dir(dir.path())
@@ -152,11 +181,20 @@ fn a_backup_with_another_key_is_restored_under_the_practice_key() {
     backup(&mut live, &dest, &offsite, act()).unwrap();
     drop(live);
     let err = stage(&db, &dest, &k, &k).unwrap_err();
-    assert!(err.to_string().contains("give the key it was written with"), "{err}");
-    stage(&db, &dest, &k, &offsite).unwrap().install(&k, act()).unwrap();
+    assert!(
+        err.to_string().contains("give the key it was written with"),
+        "{err}"
+    );
+    stage(&db, &dest, &k, &offsite)
+        .unwrap()
+        .install(&k, act())
+        .unwrap();
     let restored = Store::open_existing_keyed(&db, &k).unwrap();
     assert_eq!(counts(&restored).0, 3);
-    assert!(Store::open_verbatim(&dest, &offsite, false).is_ok(), "backup unchanged");
+    assert!(
+        Store::open_verbatim(&dest, &offsite, false).is_ok(),
+        "backup unchanged"
+    );
 }
 
 #[test]
@@ -168,7 +206,13 @@ fn restore_onto_a_machine_without_the_database_needs_no_lock() {
     backup(&mut live, &dest, &k, act()).unwrap();
     let db = dir.path().join("new/p.db");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    assert_eq!(stage(&db, &dest, &k, &k).unwrap().install(&k, act()).unwrap(), None);
+    assert_eq!(
+        stage(&db, &dest, &k, &k)
+            .unwrap()
+            .install(&k, act())
+            .unwrap(),
+        None
+    );
     assert_eq!(counts(&Store::open_existing_keyed(&db, &k).unwrap()).0, 2);
 }
 
@@ -212,7 +256,11 @@ fn backups_that_fail_a_check_are_refused_before_anything_is_replaced() {
         (&dir.path().join("missing.db"), "there is no backup"),
     ] {
         let err = stage(&db, file, &k, &k).unwrap_err();
-        assert!(err.to_string().contains(expect), "{}: {err}", file.display());
+        assert!(
+            err.to_string().contains(expect),
+            "{}: {err}",
+            file.display()
+        );
         assert!(!cipher::sibling(&db, ".restoring").exists());
     }
     assert_eq!(std::fs::read(&db).unwrap(), before, "nothing was replaced");

@@ -53,7 +53,13 @@ fn seed(store: &Store) {
     )
     .unwrap();
     for i in 0..5 {
-        let e = AuditEntry::new(t(9, i), "desk", "patient.add", "patient:1", serde_json::json!({}));
+        let e = AuditEntry::new(
+            t(9, i),
+            "desk",
+            "patient.add",
+            "patient:1",
+            serde_json::json!({}),
+        );
         crate::store::audit::append(store.conn(), &e).unwrap();
     }
 }
@@ -118,8 +124,13 @@ fn a_wrong_key_is_one_line_and_changes_nothing() {
         )
     );
     assert_eq!(std::fs::read(&desk.db()).unwrap(), bytes);
-    let err = open_existing(&desk.db(), &desk.keys_env("not hex")).err().unwrap();
-    assert!(matches!(err, DatabaseError::Key(KeyError::EnvMalformed)), "{err}");
+    let err = open_existing(&desk.db(), &desk.keys_env("not hex"))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, DatabaseError::Key(KeyError::EnvMalformed)),
+        "{err}"
+    );
 }
 
 #[test]
@@ -130,7 +141,10 @@ fn a_missing_key_file_is_never_replaced_by_a_new_key() {
     let err = open_existing(&desk.db(), &desk.keys()).err().unwrap();
     assert!(err.to_string().contains("its key file"), "{err}");
     assert!(err.to_string().contains("is missing"), "{err}");
-    assert!(!desk.key_file().exists(), "no new key for an encrypted database");
+    assert!(
+        !desk.key_file().exists(),
+        "no new key for an encrypted database"
+    );
     let usb = desk.dir.path().join("usb/frontdesk.key");
     let named = KeySource::from_parts(None, Some(usb.clone()), &desk.config(), &desk.db());
     let err = open_existing(&desk.db(), &named).err().unwrap();
@@ -164,7 +178,10 @@ fn someone_elses_sqlite_file_is_neither_encrypted_nor_keyed() {
         .execute_batch("CREATE TABLE notes (x); INSERT INTO notes VALUES ('mine');")
         .unwrap();
     let err = open_existing(&desk.db(), &desk.keys()).err().unwrap();
-    assert!(err.to_string().contains("not a frontdesk database"), "{err}");
+    assert!(
+        err.to_string().contains("not a frontdesk database"),
+        "{err}"
+    );
     assert_eq!(cipher::file_kind(&desk.db()).unwrap(), FileKind::Plain);
     assert!(!desk.key_file().exists());
 }
@@ -178,7 +195,10 @@ fn the_demo_has_its_own_key_which_never_opens_a_practice() {
     let beside = cipher::sibling(&demo_db, ".key");
     assert_eq!(mode(&beside), 0o600);
     let keys = KeySource::from_parts(None, None, &desk.config(), &demo_db);
-    assert!(open_existing(&demo_db, &keys).is_ok(), "found beside the demo");
+    assert!(
+        open_existing(&demo_db, &keys).is_ok(),
+        "found beside the demo"
+    );
     assert!(!desk.key_file().exists(), "the demo made no practice key");
 
     drop(create_new(&desk.db(), &desk.keys()).unwrap());
