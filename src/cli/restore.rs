@@ -29,8 +29,15 @@ pub fn run(args: RestoreArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let keys = KeySource::from_env(&ctx.paths.config_file, db);
     let key = keys
         .existing_or_new(db)
-        .context("cannot get the database key")?
-        .key;
+        .context("cannot get the database key")?;
+    if let Some(file) = &key.created {
+        crate::cli::runtime::say_note(Some(&format!(
+            "there was no database key; a new one was written to {} and the restored database \
+             is encrypted with it: keep a copy apart from the database and its backups",
+            file.display()
+        )));
+    }
+    let key = key.key;
     let backup_key = match &args.key_file {
         Some(file) => KeySource::file(file)
             .existing(db)

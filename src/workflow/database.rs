@@ -39,12 +39,22 @@ enum FileRole {
     Demo,
 }
 
-/// Where this run's database key comes from.
-#[derive(Clone, Debug)]
+/// Where this run's database key comes from. `Debug` never shows the key.
+#[derive(Clone)]
 pub struct KeySource {
     env: Option<String>,
     file: PathBuf,
     role: FileRole,
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySource")
+            .field("env", &self.env.as_ref().map(|_| "(set)"))
+            .field("file", &self.file)
+            .field("role", &self.role)
+            .finish()
+    }
 }
 
 /// Why there is no usable key.
@@ -59,7 +69,7 @@ pub enum KeyError {
          you keep its copy, or set {KEY_ENV}; nothing was opened"
     )]
     Missing { db: PathBuf, file: PathBuf },
-    #[error("{KEY_FILE_ENV} names {0}, which does not exist (is the key drive plugged in?)")]
+    #[error("the database key file {0} does not exist (is the key drive plugged in?)")]
     NamedMissing(PathBuf),
     #[error("{0}")]
     Mode(#[from] FileModeError),

@@ -111,7 +111,7 @@ fn a_wrong_key_is_one_line_and_changes_nothing() {
     let opened = create_new(&desk.db(), &desk.keys_env(&"1a".repeat(32))).unwrap();
     seed(&opened.store);
     drop(opened);
-    let bytes = std::fs::read(&desk.db()).unwrap();
+    let bytes = std::fs::read(desk.db()).unwrap();
     let err = open_existing(&desk.db(), &desk.keys_env(&"2b".repeat(32)))
         .err()
         .unwrap();
@@ -123,7 +123,7 @@ fn a_wrong_key_is_one_line_and_changes_nothing() {
             desk.db().display()
         )
     );
-    assert_eq!(std::fs::read(&desk.db()).unwrap(), bytes);
+    assert_eq!(std::fs::read(desk.db()).unwrap(), bytes);
     let err = open_existing(&desk.db(), &desk.keys_env("not hex"))
         .err()
         .unwrap();
