@@ -124,6 +124,8 @@ fn a_wrong_key_is_one_line_and_changes_nothing() {
         )
     );
     assert_eq!(std::fs::read(desk.db()).unwrap(), bytes);
+    let shown = format!("{:?}", desk.keys_env(&"2b".repeat(32)));
+    assert!(!shown.contains("2b2b"), "{shown}");
     let err = open_existing(&desk.db(), &desk.keys_env("not hex"))
         .err()
         .unwrap();
