@@ -423,4 +423,26 @@ fn a_backup_taken_while_others_write_restores_and_verifies() {
         .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
         .unwrap();
     assert!(old_patients >= patients);
+
+    // Onto a machine where there is no database yet: restore needs none.
+    let fresh = p.home.path().join("new-disk/practice.db");
+    std::fs::create_dir_all(fresh.parent().unwrap()).unwrap();
+    let out = frontdesk(p.home.path())
+        .arg("--db")
+        .arg(&fresh)
+        .env("FRONTDESK_PIN", PASSWORD)
+        .args(["--as", "ana", "restore", nightly.to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!String::from_utf8(out).unwrap().contains("kept as"));
+    assert_eq!(file_kind(&fresh).unwrap(), FileKind::Opaque);
+    frontdesk(p.home.path())
+        .arg("--db")
+        .arg(&fresh)
+        .args(["audit", "verify"])
+        .assert()
+        .success();
 }
