@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 
+mod plaintext_scan;
 #[path = "support/skip.rs"]
 mod skip;
 
@@ -23,6 +24,14 @@ use frontdesk::domain::appointment::AppointmentStatus;
 use frontdesk::store::{self, Store};
 use frontdesk::workflow;
 use tempfile::TempDir;
+
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
 
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 const WAIT: Duration = Duration::from_secs(20);
@@ -74,7 +83,7 @@ impl Session {
         let d = db.display();
         let env = format!(
             "unset FRONTDESK_LOG; export HOME='{h}' XDG_CONFIG_HOME='{h}/config' \
-             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}' {extra};"
+             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}' FRONTDESK_DB_KEY='{TEST_DB_KEY}' {extra};"
         );
         let before = before.map_or(String::new(), |b| {
             format!(
@@ -252,7 +261,7 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
     assert_eq!(flags.trim(), "0 1", "terminal not restored");
 
     // The database agrees with the screen, and the audit names the member who signed in.
-    let store = Store::open(s.db()).unwrap();
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let sheet = workflow::day::load(
         &store,
@@ -280,6 +289,18 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
         "{}",
         last.detail
     );
+
+    // After the session, no patient's name, number or text is readable anywhere on disk:
+    // the database, its -wal and -shm (open here), and the log file.
+    let needles = plaintext_scan::needles(&store);
+    let files = plaintext_scan::files(s.home());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.components().any(|c| c.as_os_str() == "logs")),
+        "the session wrote a log: {files:?}"
+    );
+    plaintext_scan::assert_none_in(&files, &needles);
 }
 
 #[test]
@@ -318,7 +339,7 @@ fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
     s.keys(&["q"]);
     s.wait_text("EXIT=0");
 
-    let store = Store::open(s.db()).unwrap();
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let sheet = workflow::day::load(
         &store,
@@ -470,7 +491,7 @@ fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owne
     assert!(text.contains("name = \"Clínica Nuestra Señora\""), "{text}");
     assert!(text.contains("phone = \"+12015550134\""), "{text}");
     assert!(text.contains("time_zone = \"America/Chicago\""), "{text}");
-    let store = Store::open(s.db()).unwrap();
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
     let admin = store::staff::by_username(&store, "rosa").unwrap().unwrap();
     assert_eq!(admin.role, frontdesk::domain::staff::Role::Admin);
 }

@@ -14,6 +14,21 @@ use frontdesk::domain::staff::{Role, Secret, Username};
 use frontdesk::store::Store;
 use frontdesk::workflow::staff::{self, NewMember};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
+
 const NOW: &str = "2026-11-20T10:00:00-05:00";
 
 fn data(name: &str) -> String {
@@ -38,13 +53,14 @@ impl Practice {
     fn new() -> Self {
         let home = TempDir::new().unwrap();
         let db = home.path().join("practice.db");
-        drop(Store::open(&db).unwrap());
+        drop(Store::open_keyed(&db, &test_db_key()).unwrap());
         Self { home, db }
     }
 
     fn cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("FRONTDESK_NOW", NOW)
@@ -54,7 +70,7 @@ impl Practice {
 
     /// The first admin, as `init` writes it.
     fn add_admin(&self, username: &str, password: &str) {
-        let mut store = Store::open(&self.db).unwrap();
+        let mut store = Store::open_keyed(&self.db, &test_db_key()).unwrap();
         let member = NewMember {
             username: Username::parse(username).unwrap(),
             display_name: String::new(),
@@ -87,7 +103,7 @@ impl Practice {
     }
 
     fn count(&self, sql: &str) -> i64 {
-        rusqlite::Connection::open(&self.db)
+        keyed_sql(&self.db)
             .unwrap()
             .query_row(sql, [], |r| r.get(0))
             .unwrap()
@@ -143,7 +159,7 @@ fn each_export_style_imports_and_a_second_run_changes_nothing() {
 fn the_athena_export_keeps_names_statuses_and_consent() {
     let p = Practice::new();
     p.json(&["import", "csv", &data("athena_style.csv")], 0);
-    let store = rusqlite::Connection::open(&p.db).unwrap();
+    let store = keyed_sql(&p.db).unwrap();
     let names: Vec<(String, String)> = store
         .prepare("SELECT first_name, last_name FROM patients ORDER BY id")
         .unwrap()
@@ -415,7 +431,7 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
         "{r:#}"
     );
     assert_eq!(p.count("SELECT COUNT(*) FROM appointments"), 2);
-    let mobile: String = rusqlite::Connection::open(&p.db)
+    let mobile: String = keyed_sql(&p.db)
         .unwrap()
         .query_row("SELECT mobile FROM patients", [], |r| r.get(0))
         .unwrap();

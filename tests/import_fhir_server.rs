@@ -20,6 +20,21 @@ use frontdesk::provider::fhir::{FhirClient, FhirError, HttpFhir};
 use frontdesk::store::Store;
 use transport::{Action, Request, Response, Server};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
+
 const TOKEN: &str = "test-fhir-token";
 
 /// What the fake server does.
@@ -124,6 +139,7 @@ fn answer(mode: Mode, base: &str, target: &str, auth: Option<&str>) -> (u16, Val
 fn frontdesk(home: &TempDir, db: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("frontdesk").unwrap();
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FRONTDESK_NOW", "2026-11-20T10:00:00-05:00")
@@ -134,7 +150,7 @@ fn frontdesk(home: &TempDir, db: &std::path::Path) -> Command {
 fn practice() -> (TempDir, std::path::PathBuf) {
     let home = TempDir::new().unwrap();
     let db = home.path().join("practice.db");
-    drop(Store::open(&db).unwrap());
+    drop(Store::open_keyed(&db, &test_db_key()).unwrap());
     (home, db)
 }
 
@@ -170,7 +186,7 @@ fn pages_are_followed_with_the_token_and_a_second_run_changes_nothing() {
             .iter()
             .all(|(_, a)| a.as_deref() == Some("Bearer test-fhir-token"))
     );
-    let clinicians: i64 = rusqlite::Connection::open(&db)
+    let clinicians: i64 = keyed_sql(&db)
         .unwrap()
         .query_row("SELECT COUNT(*) FROM clinicians", [], |r| r.get(0))
         .unwrap();
@@ -211,7 +227,7 @@ fn a_wrong_token_is_a_clear_error_and_nothing_is_written() {
                 .and(predicate::str::contains("FRONTDESK_FHIR_TOKEN")),
         )
         .stderr(predicate::str::contains("wrong").not());
-    let n: i64 = rusqlite::Connection::open(&db)
+    let n: i64 = keyed_sql(&db)
         .unwrap()
         .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
         .unwrap();
@@ -229,7 +245,7 @@ fn a_server_that_never_stops_paging_hits_the_cap_and_nothing_is_written() {
         .code(1)
         .stderr(predicate::str::contains("more than 4 pages"));
     assert_eq!(server.requests.lock().unwrap().len(), 4);
-    let n: i64 = rusqlite::Connection::open(&db)
+    let n: i64 = keyed_sql(&db)
         .unwrap()
         .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))
         .unwrap();

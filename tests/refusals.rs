@@ -40,8 +40,11 @@ fn damaged_practice(table: &str) -> (tempfile::TempDir, std::path::PathBuf, std:
             |r| r.get(0),
         )
         .unwrap();
+    // SQLCipher answers `page_size` as text (its own `cipher_page_size`).
     let page_size: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .query_row("PRAGMA page_size", [], |r| r.get::<_, String>(0))
+        .unwrap()
+        .parse()
         .unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
@@ -65,6 +68,7 @@ fn run(
 ) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
         .env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env(TOKEN_ENV, fake_twilio::AUTH_TOKEN)

@@ -8,13 +8,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Args;
 
 use super::{Context, runtime};
 use crate::config::Config;
-use crate::store::Store;
-use crate::store::marker::DbKind;
+use crate::workflow::database::{self, DatabaseError};
 use crate::workflow::demo::staff::{DEMO_STAFF, seed_staff};
 use crate::workflow::demo::{self, DemoSize, Seeded};
 
@@ -35,15 +33,18 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         Config::demo()
     };
-    match Store::inspect(&db) {
-        Ok(None | Some(DbKind::Demo)) => {}
-        Ok(Some(DbKind::Practice | DbKind::Unmarked)) | Err(_) => anyhow::bail!(
-            "{} is not a demo database; the demo writes only to its own (leave out --db, or name a new file)",
-            db.display()
-        ),
-    }
-    let mut store = Store::open(&db)
-        .with_context(|| format!("cannot open the demo database {}", db.display()))?;
+    // Encrypted like a practice's (one code path); its key lives beside it, not in the
+    // practice's config folder. A database that is not a demo's is refused untouched.
+    let opened =
+        database::open_demo(&db, &database::KeySource::for_demo(&db)).map_err(|e| match e {
+            DatabaseError::NotDemo(_) | DatabaseError::Key(_) | DatabaseError::WrongKey { .. } => {
+                anyhow::Error::from(e)
+            }
+            other => anyhow::Error::from(other)
+                .context(format!("cannot open the demo database {}", db.display())),
+        })?;
+    runtime::say_note(opened.note.as_deref());
+    let mut store = opened.store;
     let outcome = demo::seed(
         &mut store,
         &config,

@@ -2,6 +2,7 @@
 //! runtime, and progress lines on stderr folded from batch events.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use anyhow::Context as _;
 
@@ -10,20 +11,39 @@ use crate::config::{Config, PracticeConfig};
 use crate::domain::batch::{BatchEvent, BatchProgress};
 use crate::store::marker::{self, DbKind};
 use crate::store::{Store, StoreError};
+use crate::workflow::database::{self, DatabaseError};
 use crate::workflow::sender::Sender;
 
 /// The practice database named by `--db` or the platform data directory. It must exist: a
 /// mistyped path is one line naming it, never a new empty database.
 pub fn open_store(ctx: &Context) -> anyhow::Result<Store> {
-    let db = &ctx.paths.db_file;
-    Store::open_existing(db).map_err(|e| match e {
-        // These already name the path and say what to do.
-        StoreError::Missing(_) | StoreError::NotFrontdesk(_) => anyhow::Error::from(e),
-        other => anyhow::Error::from(other).context(format!(
-            "cannot open the practice database {}",
-            db.display()
-        )),
-    })
+    open_database(ctx, &ctx.paths.db_file)
+}
+
+/// The database at `db`, opened with its key (a plain one is encrypted first, said once on
+/// stderr). A wrong or missing key is one line.
+pub fn open_database(ctx: &Context, db: &Path) -> anyhow::Result<Store> {
+    let keys = database::KeySource::from_env(&ctx.paths.config_file, db);
+    let opened = database::open_existing(db, &keys).map_err(|e| match e {
+        DatabaseError::Store(inner) => match inner {
+            // These already name the path and say what to do.
+            StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::InUse(_) => {
+                anyhow::Error::from(inner)
+            }
+            other => anyhow::Error::from(other)
+                .context(format!("cannot open the database {}", db.display())),
+        },
+        other => anyhow::Error::from(other),
+    })?;
+    say_note(opened.note.as_deref());
+    Ok(opened.store)
+}
+
+/// A note for the person at the terminal (or cron mail), on stderr: never PHI.
+pub fn say_note(note: Option<&str>) {
+    if let Some(note) = note {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
 }
 
 /// The config texts go out under: the practice must have said its name and phone. A demo

@@ -15,7 +15,9 @@ use rusqlite::Connection;
 
 pub mod appointments;
 pub mod audit;
+pub mod backup;
 pub mod callbacks;
+pub mod cipher;
 pub mod consent;
 pub mod day;
 pub mod exports;
@@ -126,6 +128,16 @@ pub enum StoreError {
     Missing(String),
     #[error("{0} is not a frontdesk database; check --db")]
     NotFrontdesk(String),
+    /// The key does not open the file: a wrong key, or not a frontdesk database at all.
+    #[error(
+        "cannot decrypt {0} with this database key: the key is wrong, or the file is not a frontdesk database"
+    )]
+    Undecryptable(String),
+    /// Another connection has the database open when this needs it alone.
+    #[error(
+        "{0} is in use by another program (the console, a `remind` or `sync` run); close it and try again"
+    )]
+    InUse(String),
     #[error("{path} already exists; frontdesk never writes a new database over one")]
     Exists { path: String },
     #[error("cannot create the database {path}: {source}")]
@@ -147,10 +159,15 @@ impl Store {
     /// demo and tests may create a database this way; every practice command uses
     /// [`Store::open_existing`] and `init` uses [`Store::create_new`].
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, None)
+    }
+
+    fn open_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Self> {
         if !path.exists() {
             create_owner_only(path)?;
         }
         let conn = Connection::open(path)?;
+        keyed(&conn, path, key)?;
         check_integrity(&conn)?;
         Self::prepare(conn, true)
     }
@@ -158,6 +175,10 @@ impl Store {
     /// Open a database that must already exist: a mistyped `--db` is an error naming the
     /// path, never a new empty database that reports "sent 0".
     pub fn open_existing(path: &Path) -> Result<Self> {
+        Self::open_existing_with(path, None)
+    }
+
+    fn open_existing_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Self> {
         let shown = || path.display().to_string();
         if !path.is_file() {
             return Err(StoreError::Missing(shown()));
@@ -172,6 +193,7 @@ impl Store {
             }
             other => StoreError::Sqlite(other),
         })?;
+        keyed(&conn, path, key)?;
         // Every frontdesk database has been migrated at least once; a file at version 0 is
         // someone else's (or empty), and migrating it would write our tables into it.
         let version: i64 = conn
@@ -197,6 +219,10 @@ impl Store {
     /// encryption work (SQLCipher) is to be created and applied here, before the first
     /// migration writes anything.
     pub fn create_new(path: &Path) -> Result<Self> {
+        Self::create_new_with(path, None)
+    }
+
+    fn create_new_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Self> {
         if path.exists() {
             return Err(StoreError::Exists {
                 path: path.display().to_string(),
@@ -204,18 +230,24 @@ impl Store {
         }
         create_owner_only(path)?;
         let conn = Connection::open(path)?;
+        keyed(&conn, path, key)?;
         Self::prepare(conn, true)
     }
 
     /// What an existing database file says it is, read without changing it (no migration):
     /// `None` when there is no file.
     pub fn inspect(path: &Path) -> Result<Option<marker::DbKind>> {
+        Self::inspect_with(path, None)
+    }
+
+    fn inspect_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Option<marker::DbKind>> {
         if !path.exists() {
             return Ok(None);
         }
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
+        keyed(&conn, path, key)?;
         match marker::kind(&conn) {
             Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
                 if f.code == rusqlite::ErrorCode::NotADatabase =>
@@ -280,6 +312,23 @@ impl Store {
         let out = f(&Tx { conn: &tx })?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+}
+
+/// Key a connection (encrypted databases) and prove the key reads the file: a wrong key is
+/// `Undecryptable`. Without a key, nothing happens (in-memory and plain test databases).
+fn keyed(conn: &Connection, path: &Path, key: Option<&cipher::DbKey>) -> Result<()> {
+    let Some(key) = key else { return Ok(()) };
+    cipher::apply(conn, key)?;
+    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
+        Ok(()) => {
+            cipher::remember(path, key);
+            Ok(())
+        }
+        Err(e) if cipher::is_not_a_database(&e) => {
+            Err(StoreError::Undecryptable(path.display().to_string()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

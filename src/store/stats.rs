@@ -190,6 +190,7 @@ pub fn period_rows(
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
+            super::cipher::key_like_before(&c, &path)?;
             c.busy_timeout(std::time::Duration::from_secs(5))?;
             c.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
             side(&c)

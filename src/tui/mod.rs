@@ -36,7 +36,7 @@ pub mod worker;
 #[cfg(test)]
 mod tests;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -49,6 +49,7 @@ use self::worker::{Runner, Worker};
 use crate::app_context::AppContext;
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
+use crate::workflow::database::{self, DatabaseError};
 
 /// Tick period while something animates.
 const TICK: Duration = Duration::from_millis(250);
@@ -70,11 +71,7 @@ pub fn run(
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(strings::NOT_A_TERMINAL);
     }
-    // Never a new empty database: a mistyped path is one line naming it.
-    let store = Store::open_existing(db_path).map_err(|e| match e {
-        StoreError::Missing(_) | StoreError::NotFrontdesk(_) => anyhow!(e),
-        other => anyhow!(other).context(format!("cannot open the database {}", db_path.display())),
-    })?;
+    let store = open_store(ctx, db_path)?;
     let tz = ctx.config.practice.time_zone;
     let today = ctx.clock.now().with_timezone(&tz).date_naive();
     let mut app = App::new(&ctx.config, today, banner);
@@ -195,4 +192,24 @@ fn process_message(app: &mut App, msg: Msg, shell: (&Worker, Clock)) -> anyhow::
         }
     }
     Ok(false)
+}
+
+/// The database with its key. Never a new empty database: a mistyped path or a wrong key is
+/// one line naming it; a plain database is encrypted first, said on stderr before the console
+/// takes the screen.
+fn open_store(ctx: &AppContext, db_path: &Path) -> anyhow::Result<Store> {
+    let keys = database::KeySource::from_env(&ctx.paths.config_file, db_path);
+    let opened = database::open_existing(db_path, &keys).map_err(|e| match e {
+        DatabaseError::Store(
+            inner @ (StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::InUse(_)),
+        ) => anyhow!(inner),
+        DatabaseError::Store(other) => {
+            anyhow!(other).context(format!("cannot open the database {}", db_path.display()))
+        }
+        other => anyhow!(other),
+    })?;
+    if let Some(note) = opened.note {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
+    Ok(opened.store)
 }

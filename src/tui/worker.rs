@@ -373,9 +373,11 @@ fn log_safe(e: &StoreError) -> String {
         StoreError::Conflict(_) => "conflicting change".into(),
         StoreError::Corrupt { what, .. } => format!("unreadable value in {what}"),
         StoreError::Folder { .. } => "database folder unavailable".into(),
-        StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::Exists { .. } => {
-            "database file not usable".into()
-        }
+        StoreError::Missing(_)
+        | StoreError::NotFrontdesk(_)
+        | StoreError::Exists { .. }
+        | StoreError::Undecryptable(_)
+        | StoreError::InUse(_) => "database file not usable".into(),
         StoreError::Create { .. } => "database file cannot be created".into(),
         StoreError::Damaged { .. } => "database file damaged".into(),
     }

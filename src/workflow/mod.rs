@@ -6,10 +6,12 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod backup;
 pub mod callbacks;
 pub mod compliance;
 pub mod consent;
 pub mod consent_review;
+pub mod database;
 pub mod day;
 pub mod demo;
 pub mod desk;

@@ -32,6 +32,21 @@ use frontdesk::workflow::remind::{self, RemindReport};
 
 use crate::fake_twilio::{AUTH_TOKEN, FakeTwilio};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
+
 pub const PRACTICE: &str = "Riverside Family Practice";
 /// `+15555550100` as the templates write it.
 pub const PRACTICE_PHONE: &str = "555-555-0100";
@@ -78,7 +93,7 @@ impl Practice {
     pub fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("practice.db");
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Store::open_keyed(&db, &test_db_key()).unwrap();
         let clinician = store
             .write(|tx| store::reference::insert_clinician(tx, CLINICIAN))
             .unwrap();
@@ -213,7 +228,7 @@ impl Practice {
     /// The database file opened with rusqlite itself, for what the store has no operation
     /// for (a reschedule written as an import would, counts by status).
     pub fn sql(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db).unwrap()
+        keyed_sql(&self.db).unwrap()
     }
 
     /// Every message row, both directions, oldest first.
@@ -353,6 +368,7 @@ pub fn run_remind(
 pub fn frontdesk(p: &Practice, config: &Path, now: DateTime<Utc>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", p.dir.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env(TOKEN_ENV, AUTH_TOKEN)
