@@ -11,6 +11,7 @@ pub mod acting;
 pub mod appointments;
 pub mod audit;
 pub mod audit_review;
+pub mod backup;
 pub mod consent;
 pub mod demo;
 pub mod export;
@@ -20,6 +21,7 @@ pub mod output;
 pub mod patients;
 pub mod phi;
 pub mod remind;
+pub mod restore;
 pub mod runtime;
 pub mod send;
 pub mod staff;
@@ -50,6 +52,8 @@ pub enum Command {
     Appointments(appointments::AppointmentsArgs),
     /// The audit trail: `verify` its hash chain, `export` it, `review` what was sent.
     Audit(audit::AuditArgs),
+    /// A consistent, encrypted copy of the database while it is in use (for a nightly cron).
+    Backup(backup::BackupArgs),
     /// SMS consent: one patient's history for a dispute, or the practice-wide review.
     Consent(consent::ConsentArgs),
     /// Create (or reuse) a demo practice and open the console on it.
@@ -64,6 +68,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// The PHI gate: check text for clinical detail before it goes by SMS.
     Phi(phi::PhiArgs),
+    /// Bring a backup back: checked before anything is replaced; the replaced file is kept.
+    Restore(restore::RestoreArgs),
     /// Send every reminder due now (for cron or a systemd timer); --dry-run shows the plan.
     Remind(remind::RemindArgs),
     /// One-off sends through the same rules: a portal prompt, a closure notice.
@@ -79,9 +85,13 @@ pub enum Command {
 
 impl Command {
     /// Whether the command works on an existing practice database (all but `init`, which
-    /// creates one, `demo`, which has its own, and `phi`, which needs none).
+    /// creates one, `demo`, which has its own, `phi`, which needs none, and `restore`, which
+    /// may bring one back where there is none).
     pub fn opens_practice_database(&self) -> bool {
-        !matches!(self, Self::Init(_) | Self::Demo(_) | Self::Phi(_))
+        !matches!(
+            self,
+            Self::Init(_) | Self::Demo(_) | Self::Phi(_) | Self::Restore(_)
+        )
     }
 }
 
@@ -94,6 +104,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Appointments(args) => appointments::run(args, ctx),
         Command::Audit(args) => audit::run(args, ctx),
+        Command::Backup(args) => backup::run(args, ctx),
         Command::Consent(args) => consent::run(args, ctx),
         Command::Demo(args) => demo::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
@@ -102,6 +113,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(args, ctx),
         Command::Phi(args) => phi::run(args, ctx),
         Command::Remind(args) => remind::run(args, ctx),
+        Command::Restore(args) => restore::run(args, ctx),
         Command::Send(args) => send::run(args, ctx),
         Command::Staff(args) => staff::run(args, ctx),
         Command::Stats(args) => stats::run(args, ctx),

@@ -9,11 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveTime;
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, de};
 
+pub use crate::domain::message::ProviderKind;
 use crate::domain::phone::E164;
+pub use crate::domain::reminder::rules::{OptOutNotice, QuietHours, ReminderRules};
 
 pub mod first_run;
 mod practice;
@@ -31,108 +32,11 @@ pub use practice::{IdentityMissing, PracticeConfig};
 pub struct Config {
     #[serde(default = "PracticeConfig::unset")]
     pub practice: PracticeConfig,
-    pub reminders: ReminderConfig,
+    pub reminders: ReminderRules,
     pub security: SecurityConfig,
     pub sms: SmsConfig,
     pub phi: PhiConfig,
     pub survey: SurveyConfig,
-}
-
-/// `[reminders]`: the automatic schedule and the limits of SPEC §5.5–§5.7.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ReminderConfig {
-    pub offsets_hours: Vec<u32>,
-    pub quiet_hours: QuietHours,
-    pub max_per_day: u32,
-    pub max_per_week: u32,
-    pub min_lead_minutes: u32,
-    pub opt_out_notice: OptOutNotice,
-}
-
-impl Default for ReminderConfig {
-    fn default() -> Self {
-        Self {
-            offsets_hours: vec![48, 24],
-            quiet_hours: QuietHours::default(),
-            max_per_day: 1,
-            max_per_week: 3,
-            min_lead_minutes: 120,
-            opt_out_notice: OptOutNotice::Every,
-        }
-    }
-}
-
-/// The window in which automated messages may go out, in the patient's local time.
-/// Named `quiet_hours` in the file as in SPEC §8; `start`..`end` is the *allowed* window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QuietHours {
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-}
-
-impl QuietHours {
-    /// The widest window the product allows (08:00–20:00, the strictest state rules).
-    pub const WIDEST: (u32, u32) = (8 * 60, 20 * 60);
-}
-
-impl Default for QuietHours {
-    fn default() -> Self {
-        Self {
-            start: hm(8, 0),
-            end: hm(20, 0),
-        }
-    }
-}
-
-fn hm(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
-}
-
-impl<'de> Deserialize<'de> for QuietHours {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            start: String,
-            end: String,
-        }
-        let raw = Raw::deserialize(d)?;
-        let start = parse_hhmm(&raw.start).map_err(de::Error::custom)?;
-        let end = parse_hhmm(&raw.end).map_err(de::Error::custom)?;
-        let minutes = |t: NaiveTime| {
-            use chrono::Timelike;
-            t.hour() * 60 + t.minute()
-        };
-        let (lo, hi) = Self::WIDEST;
-        if minutes(start) >= minutes(end) {
-            return Err(de::Error::custom(format!(
-                "quiet hours start {} must be before end {}",
-                raw.start, raw.end
-            )));
-        }
-        if minutes(start) < lo || minutes(end) > hi {
-            return Err(de::Error::custom(format!(
-                "quiet hours {}–{} are wider than 08:00–20:00; they may only be narrowed",
-                raw.start, raw.end
-            )));
-        }
-        Ok(Self { start, end })
-    }
-}
-
-fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M")
-        .map_err(|_| format!("{s:?} is not a time of day like \"08:00\""))
-}
-
-/// Whether "Reply STOP to opt out" goes on every reminder or only the first after an opt-in.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum OptOutNotice {
-    #[default]
-    Every,
-    First,
 }
 
 /// `[security]`.
@@ -170,16 +74,6 @@ impl Default for SmsConfig {
             twilio: None,
         }
     }
-}
-
-/// The SMS provider in use.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Offline: messages wait in the local outbox.
-    #[default]
-    Outbox,
-    Twilio,
 }
 
 /// `[sms.twilio]`. The auth token itself is never in this file.
@@ -373,38 +267,32 @@ impl Config {
 
     /// Parse and validate TOML text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let de = toml::Deserializer::parse(text).map_err(|e| {
+        let invalid = |line: usize, key: String, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message,
+        };
+        let doc = toml::de::DeTable::parse(text).map_err(|e| {
             let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                key: "(syntax)".into(),
-                message: e.message().to_string(),
-            }
+            invalid(line, "(syntax)".into(), e.message().to_string())
         })?;
+        let keys = doc.get_ref().clone();
+        let de = toml::de::Deserializer::from(doc);
         let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
             let inner = e.into_inner();
             let line = inner
                 .span()
                 .map(|s| line_of_offset(text, s.start))
-                .or_else(|| line_of_key(text, &key))
+                .or_else(|| line_of_key(text, &keys, &key))
                 .unwrap_or(1);
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                key,
-                message: inner.message().to_string(),
-            }
+            invalid(line, key, inner.message().to_string())
         })?;
-        config
-            .validate()
-            .map_err(|(key, message)| ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line: line_of_key(text, &key).unwrap_or(1),
-                key,
-                message,
-            })?;
+        config.validate().map_err(|(key, message)| {
+            let line = line_of_key(text, &keys, &key).unwrap_or(1);
+            invalid(line, key, message)
+        })?;
         Ok(config)
     }
 
@@ -428,27 +316,8 @@ impl Config {
                 format!("{:?} must start with https://", p.portal_url),
             );
         }
-        let r = &self.reminders;
-        if r.offsets_hours.is_empty() {
-            return err(
-                "reminders.offsets_hours",
-                "needs at least one offset, e.g. [48, 24]".into(),
-            );
-        }
-        let mut seen = r.offsets_hours.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() != r.offsets_hours.len() || seen.first() == Some(&0) {
-            return err(
-                "reminders.offsets_hours",
-                "offsets must be distinct and above 0 hours".into(),
-            );
-        }
-        if r.max_per_day == 0 || r.max_per_week < r.max_per_day {
-            return err(
-                "reminders.max_per_week",
-                "max_per_day must be at least 1 and max_per_week at least max_per_day".into(),
-            );
+        if let Err((key, message)) = self.reminders.check() {
+            return err(key, message.into());
         }
         if self.security.idle_lock_minutes == 0 {
             return err(
@@ -539,26 +408,25 @@ fn line_of_offset(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Line of `a.b.key` in the file: finds the `[a.b]` table (or an inline `a = {..}`) and the key.
-fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
-    let (section, key) = dotted.rsplit_once('.').unwrap_or(("", dotted));
-    let mut current = String::new();
-    let mut section_line = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            current = name.trim().to_string();
-            if current == section {
-                section_line = Some(i + 1);
-            }
-            continue;
-        }
-        let lhs = line.split('=').next().unwrap_or("").trim();
-        if current == section && lhs == key {
-            return Some(i + 1);
+/// Line of `a.b.key` in the file, from the parser's own spans: the key itself, or the
+/// nearest table on its path that the file does have (a missing key is reported where its
+/// table is).
+fn line_of_key(text: &str, doc: &toml::de::DeTable<'_>, dotted: &str) -> Option<usize> {
+    let mut table = doc;
+    let mut found = None;
+    for part in dotted.split('.') {
+        // `offsets_hours[2]` names an element; its key is the line to show.
+        let name = part.split('[').next().unwrap_or(part);
+        let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref() == name) else {
+            break;
+        };
+        found = Some(key.span().start);
+        match value.get_ref() {
+            toml::de::DeValue::Table(inner) => table = inner,
+            _ => break,
         }
     }
-    section_line
+    found.map(|offset| line_of_offset(text, offset))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //!
 //! | layer      | modules                         | may import                               |
 //! |------------|---------------------------------|------------------------------------------|
-//! | core, pure | [`domain`], [`phi`]             | std, chrono, serde, thiserror, sha2, regex/aho-corasick |
+//! | core, pure | [`domain`], [`phi`]             | std, chrono, serde, thiserror, sha2, regex |
 //! | shell      | [`store`] (rusqlite only here)  | domain                                   |
 //! |            | [`provider`] (reqwest only here)| domain                                   |
 //! |            | [`workflow`] (use cases)        | domain, phi, store, provider, clock      |

@@ -57,9 +57,9 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
     match args.command {
         Some(command) => cli::run(command, &ctx),
         None => {
-            // A default desk user until the sign-in screen exists.
+            // The console opens locked; every action is the signed-in member's.
             let banner = clock.fixed_mark();
-            frontdesk::tui::run(&ctx, &ctx.paths.db_file, "desk", banner)?;
+            frontdesk::tui::run(&ctx, &ctx.paths.db_file, banner, Vec::new())?;
             Ok(ExitCode::SUCCESS)
         }
     }

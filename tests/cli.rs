@@ -6,12 +6,21 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 
 /// The binary with a private HOME so nothing touches the real user's folders.
 fn frontdesk(home: &TempDir) -> Command {
     let mut cmd = Command::cargo_bin("frontdesk").unwrap();
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FRONTDESK_NOW", NOW);
@@ -151,6 +160,8 @@ fn audit_verify_passes_on_an_intact_trail_and_names_a_tampered_record() {
         .success()
         .stdout(predicate::str::contains("intact"));
     let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))
+        .unwrap();
     conn.execute_batch(
         "DROP TRIGGER audit_append_only_update; UPDATE audit SET actor = 'mallory' WHERE id = 1;",
     )

@@ -1,10 +1,18 @@
 //! End to end: the real binary in tmux, as a receptionist uses it. `frontdesk demo` opens the
 //! console on a fresh demo practice at a fixed time; keys go in with `send-keys`, the screen
 //! comes back with `capture-pane`, and afterwards the database must hold what the screen said.
+//! The console opens on its sign-in screen: each test signs in first (the demo's receptionist
+//! maya, or the admin a scripted `init` created). The idle-lock test lets the fixed clock run
+//! 60 times real time (`FRONTDESK_CLOCK_RATE`), so five idle minutes pass in five seconds.
 //!
-//! Skipped (with a message) only when tmux is not installed; CI installs it.
+//! Skipped (with a message) only when tmux is not installed; with `CI` set (as `.ci/run`
+//! does, after installing tmux) a missing tmux fails instead.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
+
+mod plaintext_scan;
+#[path = "support/skip.rs"]
+mod skip;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,15 +25,24 @@ use frontdesk::store::{self, Store};
 use frontdesk::workflow;
 use tempfile::TempDir;
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 const WAIT: Duration = Duration::from_secs(20);
 const ADMIN_PASSWORD: &str = "correct horse battery";
+/// The demo receptionist's PIN, as the demo's lock screen shows it.
+const DEMO_PIN: &str = "246810";
 
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Skipped with a message when tmux is missing (a failure in CI).
+fn no_tmux() -> bool {
+    let missing = (!skip::runs("tmux", &["-V"])).then(|| "tmux is not installed".to_string());
+    skip::skipped("e2e_tmux", missing)
 }
 
 /// One tmux server on its own socket, killed on drop.
@@ -46,6 +63,18 @@ impl Session {
     /// The same, after running `frontdesk <before>` in the same environment (e.g. a scripted
     /// `init` that creates the practice the console then opens).
     fn start_after(name: &str, width: u16, height: u16, before: Option<&str>, args: &str) -> Self {
+        Self::start_env(name, (width, height), "", before, args)
+    }
+
+    /// The same, with `env` (`NAME='value' …`) exported for the console too.
+    fn start_env(
+        name: &str,
+        (width, height): (u16, u16),
+        env: &str,
+        before: Option<&str>,
+        args: &str,
+    ) -> Self {
+        let extra = env;
         let home = TempDir::new().unwrap();
         let db = home.path().join("demo.db");
         let socket = format!("frontdesk-e2e-{}-{name}", std::process::id());
@@ -54,7 +83,7 @@ impl Session {
         let d = db.display();
         let env = format!(
             "unset FRONTDESK_LOG; export HOME='{h}' XDG_CONFIG_HOME='{h}/config' \
-             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}';"
+             XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}' FRONTDESK_DB_KEY='{TEST_DB_KEY}' {extra};"
         );
         let before = before.map_or(String::new(), |b| {
             format!(
@@ -121,6 +150,16 @@ impl Session {
         self.wait_for(&format!("{text:?}"), |s| s.contains(text))
     }
 
+    /// Sign in on the lock screen (whatever was typed is cleared first).
+    fn sign_in(&self, username: &str, secret: &str) {
+        self.wait_text("Enter sign in");
+        self.keys(&["Escape"]);
+        self.keys(&["-l", username]);
+        self.keys(&["Tab"]);
+        self.keys(&["-l", secret]);
+        self.keys(&["Enter"]);
+    }
+
     fn db(&self) -> &Path {
         &self.db
     }
@@ -180,11 +219,13 @@ fn selected_from_detail(screen: &str) -> (String, String) {
 
 #[test]
 fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("arrive", 100, 30, "demo");
+    let lock = s.wait_text("Demo accounts");
+    assert!(lock.contains("maya / 246810  (reception)"), "{lock}");
+    s.sign_in("maya", DEMO_PIN);
     s.wait_text("Wednesday, November 25, 2026 · today");
     s.wait_text("q quit");
     assert!(s.screen().contains("Demo practice"), "{}", s.screen());
@@ -219,8 +260,8 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
     ]);
     assert_eq!(flags.trim(), "0 1", "terminal not restored");
 
-    // The database agrees with the screen, and the audit names the desk user.
-    let store = Store::open(s.db()).unwrap();
+    // The database agrees with the screen, and the audit names the member who signed in.
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let sheet = workflow::day::load(
         &store,
@@ -237,25 +278,38 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
         .unwrap_or_else(|| panic!("{time} {name} not on the day sheet"));
     assert_eq!(row.status, AppointmentStatus::Arrived);
     let audit =
-        store::audit::for_subject(store.conn(), &format!("appointment:{}", row.appointment_id))
-            .unwrap();
+        store::audit::for_subject(&store, &format!("appointment:{}", row.appointment_id)).unwrap();
     let last = audit.last().expect("an audit record for the arrival");
     assert_eq!(last.action, "appointment.status");
-    assert_eq!(last.actor, "demo-desk");
+    assert_eq!(last.actor, "maya");
+    let maya = store::staff::by_username(&store, "maya").unwrap().unwrap();
+    assert_eq!(last.actor_id, Some(maya.id.0));
     assert!(
         last.detail.contains("\"to\":\"arrived\""),
         "{}",
         last.detail
     );
+
+    // After the session, no patient's name, number or text is readable anywhere on disk:
+    // the database, its -wal and -shm (open here), and the log file.
+    let needles = plaintext_scan::needles(&store);
+    let files = plaintext_scan::files(s.home());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.components().any(|c| c.as_os_str() == "logs")),
+        "the session wrote a log: {files:?}"
+    );
+    plaintext_scan::assert_none_in(&files, &needles);
 }
 
 #[test]
 fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("cancel", 80, 24, "demo");
+    s.sign_in("maya", DEMO_PIN);
     let screen = s.wait_text("q quit");
     for needle in [
         "· today", "48h", "24h", "Reply", "SMS", "Portal", "outbox 0",
@@ -285,7 +339,7 @@ fn cancelling_asks_first_and_the_80x24_screen_holds_everything() {
     s.keys(&["q"]);
     s.wait_text("EXIT=0");
 
-    let store = Store::open(s.db()).unwrap();
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let sheet = workflow::day::load(
         &store,
@@ -309,11 +363,15 @@ const INIT: &str = "init --practice-name 'Lakeside Family Medicine' --practice-p
 
 #[test]
 fn plain_frontdesk_opens_the_console_on_the_practice_database() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start_after("plain", 80, 24, Some(INIT), "");
+    let lock = s.wait_text("Enter sign in");
+    assert!(!lock.contains("Demo accounts"), "{lock}");
+    s.sign_in("ana", "wrong password here");
+    s.wait_text("wrong username or PIN/password; 4 tries left");
+    s.sign_in("ana", ADMIN_PASSWORD);
     let screen = s.wait_text("No appointments on this day.");
     assert!(screen.contains("Lakeside Family Medicine"), "{screen}");
     assert!(!screen.contains("Riverside"), "{screen}");
@@ -335,11 +393,11 @@ fn plain_frontdesk_opens_the_console_on_the_practice_database() {
 /// Kill the console with `signal` and find the shell usable: out of the alternate screen,
 /// cursor shown, line editing and echo back on.
 fn killed_console_leaves_a_usable_terminal(signal: &str) {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start_after(signal, 80, 24, Some(INIT), "");
+    s.sign_in("ana", ADMIN_PASSWORD);
     s.wait_text("No appointments on this day.");
     let flags = s.tmux(&["display-message", "-p", "-t", "desk", "#{alternate_on}"]);
     assert_eq!(
@@ -380,8 +438,7 @@ fn sighup_restores_the_terminal() {
 #[test]
 fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owner_only_files() {
     use std::os::unix::fs::PermissionsExt;
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("init", 110, 40, "init");
@@ -434,26 +491,24 @@ fn interactive_init_asks_again_on_bad_answers_hides_the_password_and_writes_owne
     assert!(text.contains("name = \"Clínica Nuestra Señora\""), "{text}");
     assert!(text.contains("phone = \"+12015550134\""), "{text}");
     assert!(text.contains("time_zone = \"America/Chicago\""), "{text}");
-    let store = Store::open(s.db()).unwrap();
-    let admin = store::staff::by_username(store.conn(), "rosa")
-        .unwrap()
-        .unwrap();
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
+    let admin = store::staff::by_username(&store, "rosa").unwrap().unwrap();
     assert_eq!(admin.role, frontdesk::domain::staff::Role::Admin);
 }
 
 // reception
 #[test]
 fn patient_screen_blocks_a_clinical_text_and_sends_a_portal_prompt_instead() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("patient", 100, 30, "demo");
+    s.sign_in("maya", DEMO_PIN);
     s.wait_text("q quit");
     // A patient of today who may be texted: opted in, with a working mobile.
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let (index, name, patient) = {
-        let store = Store::open(s.db()).unwrap();
+        let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
         let sheet = workflow::day::load(
             &store,
             &Config::default(),
@@ -504,11 +559,11 @@ fn patient_screen_blocks_a_clinical_text_and_sends_a_portal_prompt_instead() {
     s.keys(&["q"]);
     s.wait_text("EXIT=0");
 
-    let store = Store::open(s.db()).unwrap();
-    let msgs = store::messages::for_patient(store.conn(), patient).unwrap();
+    let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
+    let msgs = store::messages::for_patient(&store, patient).unwrap();
     let kinds: Vec<_> = msgs
         .iter()
-        .filter(|m| m.created_by == "demo-desk")
+        .filter(|m| m.created_by == "maya")
         .map(|m| m.kind.as_str())
         .collect();
     assert_eq!(
@@ -521,17 +576,17 @@ fn patient_screen_blocks_a_clinical_text_and_sends_a_portal_prompt_instead() {
 // reception
 #[test]
 fn a_change_made_by_another_process_shows_without_a_key_press() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the console end-to-end test needs it");
+    if no_tmux() {
         return;
     }
     let s = Session::start("live", 120, 40, "demo");
+    s.sign_in("maya", DEMO_PIN);
     let before = s.wait_text("q quit");
     let count = |screen: &str| screen.matches("cancelled").count();
     let n = count(&before);
     // Another process (a second desk, a script) cancels a booked appointment of today.
     let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let mut store = Store::open(s.db()).unwrap();
+    let mut store = Store::open_keyed(s.db(), &test_db_key()).unwrap();
     let sheet = workflow::day::load(
         &store,
         &Config::default(),
@@ -553,7 +608,7 @@ fn a_change_made_by_another_process_shows_without_a_key_press() {
         &Config::default(),
         row.appointment_id,
         AppointmentStatus::Cancelled,
-        "other-desk",
+        &frontdesk::domain::staff::Actor::System,
         at,
     )
     .unwrap();
@@ -561,6 +616,62 @@ fn a_change_made_by_another_process_shows_without_a_key_press() {
     s.wait_for("the cancellation to show by itself", |screen| {
         count(screen) > n
     });
+    s.keys(&["q"]);
+    s.wait_text("EXIT=0");
+}
+
+#[test]
+fn left_alone_the_console_locks_hides_the_day_and_gives_it_back_to_the_same_member() {
+    if no_tmux() {
+        return;
+    }
+    // Five idle minutes (the default) pass in five real seconds.
+    let s = Session::start_env("idle", (80, 24), "FRONTDESK_CLOCK_RATE=60", None, "demo");
+    s.sign_in("maya", DEMO_PIN);
+    s.wait_text("· today");
+    s.keys(&["Right"]);
+    s.wait_text("Thursday, November 26, 2026 · tomorrow");
+    s.keys(&["Home", "j", "j"]);
+    let day = s.wait_for("the third row to be selected", |screen| {
+        selected_row(screen) == Some(2)
+    });
+    let (_, name) = selected_from_detail(&day);
+    // Every family name in the table ("  10:00 Silva, Fatima  …": the part before the comma).
+    let names: Vec<String> = day
+        .lines()
+        .map(|l| l.chars().collect::<Vec<char>>())
+        .filter(|c| c.len() > 30 && c[4] == ':')
+        .map(|c| c[8..30].iter().collect::<String>())
+        .filter_map(|n| n.split(',').next().map(|f| f.trim().to_string()))
+        .filter(|n| n.chars().count() > 2)
+        .collect();
+    assert!(
+        names.len() >= 3,
+        "patient names on the day: {names:?}\n{day}"
+    );
+
+    let locked = s.wait_text("Locked after 5 min without a key; maya was signed in.");
+    for seen in names.iter().chain([&name]) {
+        assert!(
+            !locked.contains(seen.as_str()),
+            "{seen} shows on the locked screen:\n{locked}"
+        );
+    }
+    assert!(!locked.contains("Time  Patient"), "{locked}");
+    assert!(!locked.contains("outbox 0"), "no provider line: {locked}");
+
+    // Maya's name is filled in; her PIN brings back the same day and row.
+    s.keys(&["-l", DEMO_PIN]);
+    s.keys(&["Enter"]);
+    let back = s.wait_text("Thursday, November 26, 2026 · tomorrow");
+    assert_eq!(selected_row(&back), Some(2), "{back}");
+    assert_eq!(selected_from_detail(&back).1, name);
+
+    // `L` locks at once; another member starts on today with nothing selected from before.
+    s.keys(&["L"]);
+    s.wait_text("maya locked the console.");
+    s.sign_in("omar", "135792");
+    s.wait_text("Wednesday, November 25, 2026 · today");
     s.keys(&["q"]);
     s.wait_text("EXIT=0");
 }

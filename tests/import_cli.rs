@@ -14,6 +14,21 @@ use frontdesk::domain::staff::{Role, Secret, Username};
 use frontdesk::store::Store;
 use frontdesk::workflow::staff::{self, NewMember};
 
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
+
 const NOW: &str = "2026-11-20T10:00:00-05:00";
 
 fn data(name: &str) -> String {
@@ -38,13 +53,14 @@ impl Practice {
     fn new() -> Self {
         let home = TempDir::new().unwrap();
         let db = home.path().join("practice.db");
-        drop(Store::open(&db).unwrap());
+        drop(Store::open_keyed(&db, &test_db_key()).unwrap());
         Self { home, db }
     }
 
     fn cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("FRONTDESK_NOW", NOW)
@@ -54,7 +70,7 @@ impl Practice {
 
     /// The first admin, as `init` writes it.
     fn add_admin(&self, username: &str, password: &str) {
-        let mut store = Store::open(&self.db).unwrap();
+        let mut store = Store::open_keyed(&self.db, &test_db_key()).unwrap();
         let member = NewMember {
             username: Username::parse(username).unwrap(),
             display_name: String::new(),
@@ -87,9 +103,8 @@ impl Practice {
     }
 
     fn count(&self, sql: &str) -> i64 {
-        Store::open(&self.db)
+        keyed_sql(&self.db)
             .unwrap()
-            .conn()
             .query_row(sql, [], |r| r.get(0))
             .unwrap()
     }
@@ -144,9 +159,8 @@ fn each_export_style_imports_and_a_second_run_changes_nothing() {
 fn the_athena_export_keeps_names_statuses_and_consent() {
     let p = Practice::new();
     p.json(&["import", "csv", &data("athena_style.csv")], 0);
-    let store = Store::open(&p.db).unwrap();
+    let store = keyed_sql(&p.db).unwrap();
     let names: Vec<(String, String)> = store
-        .conn()
         .prepare("SELECT first_name, last_name FROM patients ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -158,7 +172,6 @@ fn the_athena_export_keeps_names_statuses_and_consent() {
     assert_eq!(names[2], ("José Luis".into(), "García López".into()));
     assert_eq!(names[3], ("Thị Hoa".into(), "Nguyễn".into()));
     let statuses: Vec<String> = store
-        .conn()
         .prepare("SELECT status FROM appointments ORDER BY external_id")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -179,7 +192,6 @@ fn the_athena_export_keeps_names_statuses_and_consent() {
         1
     );
     let evidence: String = store
-        .conn()
         .query_row(
             "SELECT evidence FROM consent_events ORDER BY id LIMIT 1",
             [],
@@ -419,9 +431,8 @@ fn australian_practice_imports_the_hl7_examples_file_by_file() {
         "{r:#}"
     );
     assert_eq!(p.count("SELECT COUNT(*) FROM appointments"), 2);
-    let mobile: String = Store::open(&p.db)
+    let mobile: String = keyed_sql(&p.db)
         .unwrap()
-        .conn()
         .query_row("SELECT mobile FROM patients", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mobile, "+61334105613");

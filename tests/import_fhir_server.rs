@@ -1,11 +1,14 @@
 //! `frontdesk import fhir URL` against a small FHIR server on loopback: paging through
 //! `Bundle.link` "next", the bearer token, a 401, a server too slow to answer, the page cap.
+//! The server runs on the fakes' shared HTTP transport (`fake_twilio/transport.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+#[allow(dead_code)] // the shared transport serves the Twilio fake too
+#[path = "fake_twilio/transport.rs"]
+mod transport;
+
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -15,6 +18,22 @@ use tempfile::TempDir;
 
 use frontdesk::provider::fhir::{FhirClient, FhirError, HttpFhir};
 use frontdesk::store::Store;
+use transport::{Action, Request, Response, Server};
+
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
 
 const TOKEN: &str = "test-fhir-token";
 
@@ -32,67 +51,51 @@ enum Mode {
 /// Each request's path and query, and its Authorization header.
 type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
 
+/// The FHIR server on the fakes' shared HTTP transport; dropping it stops it.
 struct FakeFhir {
     base: String,
     requests: Log,
+    _server: Server,
 }
 
 impl FakeFhir {
     fn start(mode: Mode) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}/fhir", listener.local_addr().unwrap());
         let requests: Log = Arc::new(Mutex::new(Vec::new()));
-        let (log, b) = (requests.clone(), base.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (log, b) = (log.clone(), b.clone());
-                std::thread::spawn(move || serve(stream, mode, &b, &log));
+        let log = requests.clone();
+        // The handler needs the base URL, known only once the server is bound.
+        let base_cell: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+        let base_for = base_cell.clone();
+        let server = Server::start(Arc::new(move |req: Request| {
+            let base = base_for.get().cloned().unwrap_or_default();
+            log.lock()
+                .unwrap()
+                .push((req.target.clone(), req.authorization.clone()));
+            let (status, body) = answer(mode, &base, &req.target, req.authorization.as_deref());
+            let response = Response {
+                status,
+                body: body.to_string(),
+                headers: vec![("Content-Type".into(), "application/fhir+json".into())],
+            };
+            match mode {
+                // A server too slow for the client's timeout (a fault, not a wait).
+                Mode::Slow => Action::Delay(Duration::from_secs(3), response),
+                _ => Action::Respond(response),
             }
-        });
-        Self { base, requests }
+        }));
+        let base = format!("{}/fhir", server.base_url);
+        base_cell.set(base.clone()).unwrap();
+        Self {
+            base,
+            requests,
+            _server: server,
+        }
     }
 }
 
-fn serve(
-    mut stream: TcpStream,
-    mode: Mode,
-    base: &str,
-    log: &Mutex<Vec<(String, Option<String>)>>,
-) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    let target = first.split_whitespace().nth(1).unwrap_or("").to_string();
-    let mut auth = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some(v) = line
-            .strip_prefix("authorization: ")
-            .or_else(|| line.strip_prefix("Authorization: "))
-        {
-            auth = Some(v.trim().to_string());
-        }
-    }
-    log.lock().unwrap().push((target.clone(), auth.clone()));
-    let (status, body) = answer(mode, base, &target, auth.as_deref());
-    if mode == Mode::Slow {
-        std::thread::sleep(Duration::from_secs(3));
-    }
-    let body = body.to_string();
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-}
-
-fn answer(mode: Mode, base: &str, target: &str, auth: Option<&str>) -> (&'static str, Value) {
+fn answer(mode: Mode, base: &str, target: &str, auth: Option<&str>) -> (u16, Value) {
     if auth != Some(&format!("Bearer {TOKEN}")) {
         let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "login", "diagnostics": "invalid token"}]});
-        return ("401 Unauthorized", outcome);
+        return (401, outcome);
     }
     let page: usize = target
         .split("page=")
@@ -130,12 +133,13 @@ fn answer(mode: Mode, base: &str, target: &str, auth: Option<&str>) -> (&'static
             {"fullUrl": format!("{base}/Practitioner/d1"), "resource": doctor, "search": {"mode": "include"}}
         ]
     });
-    ("200 OK", bundle)
+    (200, bundle)
 }
 
 fn frontdesk(home: &TempDir, db: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("frontdesk").unwrap();
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FRONTDESK_NOW", "2026-11-20T10:00:00-05:00")
@@ -146,7 +150,7 @@ fn frontdesk(home: &TempDir, db: &std::path::Path) -> Command {
 fn practice() -> (TempDir, std::path::PathBuf) {
     let home = TempDir::new().unwrap();
     let db = home.path().join("practice.db");
-    drop(Store::open(&db).unwrap());
+    drop(Store::open_keyed(&db, &test_db_key()).unwrap());
     (home, db)
 }
 
@@ -182,9 +186,8 @@ fn pages_are_followed_with_the_token_and_a_second_run_changes_nothing() {
             .iter()
             .all(|(_, a)| a.as_deref() == Some("Bearer test-fhir-token"))
     );
-    let clinicians: i64 = Store::open(&db)
+    let clinicians: i64 = keyed_sql(&db)
         .unwrap()
-        .conn()
         .query_row("SELECT COUNT(*) FROM clinicians", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
@@ -224,9 +227,8 @@ fn a_wrong_token_is_a_clear_error_and_nothing_is_written() {
                 .and(predicate::str::contains("FRONTDESK_FHIR_TOKEN")),
         )
         .stderr(predicate::str::contains("wrong").not());
-    let n: i64 = Store::open(&db)
+    let n: i64 = keyed_sql(&db)
         .unwrap()
-        .conn()
         .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);
@@ -243,9 +245,8 @@ fn a_server_that_never_stops_paging_hits_the_cap_and_nothing_is_written() {
         .code(1)
         .stderr(predicate::str::contains("more than 4 pages"));
     assert_eq!(server.requests.lock().unwrap().len(), 4);
-    let n: i64 = Store::open(&db)
+    let n: i64 = keyed_sql(&db)
         .unwrap()
-        .conn()
         .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::config::Config;
@@ -15,7 +15,7 @@ use frontdesk::domain::message::MessageKind;
 use frontdesk::phi::Gate;
 use frontdesk::store::imports::{KeyKind, find_key};
 use frontdesk::workflow::import::{self, Options, Source, SourceKind};
-use remind_support::*;
+use support::*;
 
 fn schedule(date: &str, time: &str) -> String {
     format!(
@@ -76,11 +76,7 @@ fn a_moved_appointment_earns_fresh_reminders_and_the_old_time_gets_no_more() {
         "{:#?}",
         first.report
     );
-    let ada = PatientId(
-        find_key(p.store.conn(), KeyKind::Patient, "P1")
-            .unwrap()
-            .unwrap(),
-    );
+    let ada = PatientId(find_key(&p.store, KeyKind::Patient, "P1").unwrap().unwrap());
 
     let (r1, _) = run_remind(&d, &mut p.store, &config, ny(25, 9, 30), false);
     assert_eq!(r1.sent, 1, "{r1:#?}");

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::sync::Arc;
 
@@ -18,13 +18,14 @@ use frontdesk::clock::Clock;
 use frontdesk::config::Config;
 use frontdesk::domain::ids::PatientId;
 use frontdesk::domain::message::{MessageKind, MessageStatus};
+use frontdesk::domain::report::SendOutcome;
 use frontdesk::phi::Gate;
 use frontdesk::provider::outbox::Outbox;
 use frontdesk::store;
 use frontdesk::workflow::dispatch::{self, Dispatcher};
 use frontdesk::workflow::send::{self, SendReport};
 use frontdesk::workflow::sync;
-use remind_support::*;
+use support::*;
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -57,7 +58,7 @@ fn closure(
 }
 
 fn callbacks(p: &Practice) -> Vec<(PatientId, String)> {
-    store::callbacks::open(p.store.conn())
+    store::callbacks::open(&p.store)
         .unwrap()
         .into_iter()
         .map(|c| (c.patient_id, c.reason))
@@ -69,27 +70,30 @@ fn capped_patient(p: &mut Practice, first: &str, n: u32) -> PatientId {
     let id = p.patient(first, Some(&mobile(n)), Consent::OptedIn);
     for (i, days) in [0, 2, 4].into_iter().enumerate() {
         let at = ny(25, 9, 0) - Duration::days(days);
-        store::messages::insert_outbound(
-            p.store.conn(),
-            &store::messages::NewOutbound {
-                kind: MessageKind::Reminder24h,
-                patient_id: Some(id),
-                appointment_id: None,
-                idempotency_key: &format!("earlier:{id}:{i}"),
-                to: &mobile(n),
-                body: "an earlier reminder",
-                encoding: "gsm7",
-                segments: 1,
-                status: MessageStatus::Delivered,
-                provider: "twilio",
-                findings: None,
-                created_by: "system",
-                now: at,
-                not_before: None,
-                send_by: None,
-            },
-        )
-        .unwrap();
+        p.store
+            .write(|tx| {
+                store::messages::insert_outbound(
+                    tx,
+                    &store::messages::NewOutbound {
+                        kind: MessageKind::Reminder24h,
+                        patient_id: Some(id),
+                        appointment_id: None,
+                        idempotency_key: &format!("earlier:{id}:{i}"),
+                        to: &mobile(n),
+                        body: "an earlier reminder",
+                        encoding: "gsm7",
+                        segments: 1,
+                        status: MessageStatus::Delivered,
+                        provider: "twilio",
+                        findings: None,
+                        created_by: "system",
+                        now: at,
+                        not_before: None,
+                        send_by: None,
+                    },
+                )
+            })
+            .unwrap();
     }
     id
 }
@@ -109,7 +113,7 @@ fn closure_notices_and_portal_prompts_are_not_held_by_the_reminder_caps() {
         ny(25, 10, 0),
         (ny(27, 0, 0), ny(28, 0, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "sent", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Sent, "{r:?}");
     let gate = Gate::with_allow_list(&[]);
     let r = rt()
         .block_on(send::portal_prompt(
@@ -124,7 +128,7 @@ fn closure_notices_and_portal_prompts_are_not_held_by_the_reminder_caps() {
             false,
         ))
         .unwrap();
-    assert_eq!(r.lines[0].outcome, "sent", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Sent, "{r:?}");
     assert_eq!(fake.created().len(), 2);
 }
 
@@ -150,7 +154,9 @@ fn a_closure_notice_that_quiet_hours_would_deliver_after_the_closure_begins_is_n
     );
     assert!(fake.created().is_empty());
     assert!(
-        r.lines.iter().all(|l| l.outcome == "skipped" && l.callback),
+        r.lines
+            .iter()
+            .all(|l| l.outcome == SendOutcome::Skipped && l.callback),
         "{r:?}"
     );
     assert!(
@@ -192,7 +198,7 @@ fn a_closure_notice_deferred_by_quiet_hours_goes_at_eight_written_in_local_time(
         ny(25, 21, 0),
         (ny(26, 13, 0), ny(27, 0, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "deferred");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Deferred);
     assert_eq!(
         r.lines[0].reason.as_deref(),
         Some("quiet hours: goes Thu Nov 26 08:00 EST"),
@@ -219,7 +225,7 @@ fn a_closure_notice_left_in_the_outbox_is_withdrawn_once_the_closure_began_and_c
         ny(24, 10, 0),
         (ny(25, 13, 0), ny(25, 17, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::InOutbox, "{r:?}");
     let row = &p.outbound_of(ada)[0];
     assert_eq!(row.send_by, Some(ny(25, 13, 0)));
 
@@ -243,7 +249,7 @@ fn a_closure_notice_left_in_the_outbox_is_withdrawn_once_the_closure_began_and_c
         "no closure notice after the closure"
     );
     assert_eq!(p.outbound_of(ada)[0].status, MessageStatus::Withdrawn);
-    let list = store::callbacks::open(p.store.conn()).unwrap();
+    let list = store::callbacks::open(&p.store).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(
         (list[0].patient_id, list[0].appointment_id),
@@ -273,14 +279,11 @@ fn a_closure_notice_whose_closure_begins_while_the_batch_runs_is_withdrawn_at_th
         (ny(25, 13, 0), ny(25, 18, 0)),
     );
     let id = p.outbound_of(ada)[0].id;
-    store::messages::set_status(
-        p.store.conn(),
-        id,
-        MessageStatus::Pending,
-        None,
-        ny(25, 12, 58),
-    )
-    .unwrap();
+    p.store
+        .write(|tx| {
+            store::messages::set_status(tx, id, MessageStatus::Pending, None, ny(25, 12, 58))
+        })
+        .unwrap();
     let d = dispatcher(fake.provider());
     let r = rt()
         .block_on(dispatch::dispatch(
@@ -313,7 +316,7 @@ fn a_closure_notice_twilio_refuses_for_good_puts_the_patient_on_the_call_back_li
         ny(25, 10, 0),
         (ny(26, 13, 0), ny(27, 0, 0)),
     );
-    assert_eq!(r.lines[0].outcome, "failed");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Failed);
     assert!(r.lines[0].callback);
     let list = callbacks(&p);
     assert_eq!(list.len(), 1);

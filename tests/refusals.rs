@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::io::{Seek, SeekFrom, Write};
 
 use fake_twilio::FakeTwilio;
-use remind_support::*;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -32,7 +32,7 @@ fn damaged_practice(table: &str) -> (tempfile::TempDir, std::path::PathBuf, std:
         p.book(id, ny(26, 9, 0) + chrono::Duration::minutes(i64::from(i)));
     }
     let cfg = p.write_config(&toml);
-    let conn = p.store.conn();
+    let conn = p.sql();
     let root: i64 = conn
         .query_row(
             "SELECT rootpage FROM sqlite_master WHERE name = ?1",
@@ -40,11 +40,15 @@ fn damaged_practice(table: &str) -> (tempfile::TempDir, std::path::PathBuf, std:
             |r| r.get(0),
         )
         .unwrap();
+    // SQLCipher answers `page_size` as text (its own `cipher_page_size`).
     let page_size: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .query_row("PRAGMA page_size", [], |r| r.get::<_, String>(0))
+        .unwrap()
+        .parse()
         .unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
+    drop(conn);
     let Practice { dir, db, store, .. } = p;
     drop(store);
     let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
@@ -64,6 +68,7 @@ fn run(
 ) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
         .env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env(TOKEN_ENV, fake_twilio::AUTH_TOKEN)

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 #[path = "remind_crash/waiting.rs"]
 mod waiting;
 
@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use fake_twilio::{FakeTwilio, Fault, Target};
 use frontdesk::domain::message::{Message, MessageStatus};
-use remind_support::*;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> DateTime<Utc> {
@@ -82,43 +82,6 @@ fn rows(p: &Practice) -> Vec<Message> {
     p.messages()
 }
 
-/// Every expected text reached the fake exactly once, and every row is final or with Twilio.
-fn assert_exactly_once(fake: &FakeTwilio, p: &Practice, expected: &[(String, String)]) {
-    assert!(fake.duplicates().is_empty(), "{:?}", fake.duplicates());
-    for (to, body) in expected {
-        assert_eq!(fake.create_count(to, body), 1, "{to}: {body}");
-    }
-    assert_eq!(fake.created().len(), expected.len());
-    let rows = rows(p);
-    assert_eq!(rows.len(), expected.len());
-    let created: std::collections::HashMap<String, String> = fake
-        .created()
-        .into_iter()
-        .map(|c| (c.sid, c.body))
-        .collect();
-    for m in &rows {
-        assert!(
-            matches!(
-                m.status,
-                MessageStatus::Queued | MessageStatus::Sent | MessageStatus::Delivered
-            ),
-            "row {} is {}",
-            m.id,
-            m.status
-        );
-        let sid = m
-            .provider_id
-            .as_deref()
-            .unwrap_or_else(|| panic!("row {} has no Twilio id", m.id));
-        assert_eq!(
-            created.get(sid),
-            Some(&m.body),
-            "row {} carries its own text's sid",
-            m.id
-        );
-    }
-}
-
 #[test]
 fn sigkill_mid_batch_of_200_then_restarts_deliver_every_text_exactly_once() {
     let fake = FakeTwilio::start_at(now());
@@ -169,7 +132,7 @@ fn sigkill_mid_batch_of_200_then_restarts_deliver_every_text_exactly_once() {
     fake.clear_failures();
     let out = remind_bin(&p, &cfg, now() + chrono::Duration::minutes(2), &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_exactly_once(&fake, &p, &expected);
+    assert_exactly_once_with_rows(&fake, &rows(&p), &expected);
 
     // And a fourth finds nothing to do.
     let out = remind_bin(&p, &cfg, now() + chrono::Duration::minutes(3), &[]);
@@ -179,7 +142,7 @@ fn sigkill_mid_batch_of_200_then_restarts_deliver_every_text_exactly_once() {
         "{}",
         text(&out.stdout)
     );
-    assert_exactly_once(&fake, &p, &expected);
+    assert_exactly_once_with_rows(&fake, &rows(&p), &expected);
 }
 
 #[test]
@@ -201,7 +164,7 @@ fn two_remind_processes_at_the_same_moment_send_each_text_once() {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    assert_exactly_once(&fake, &p, &expected);
+    assert_exactly_once_with_rows(&fake, &rows(&p), &expected);
 }
 
 #[test]
@@ -224,5 +187,5 @@ fn a_second_remind_started_mid_batch_sends_nothing_twice() {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    assert_exactly_once(&fake, &p, &expected);
+    assert_exactly_once_with_rows(&fake, &rows(&p), &expected);
 }

@@ -10,9 +10,25 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use frontdesk::domain::staff::{Role, Secret, Username};
+use frontdesk::domain::staff::{Actor, Role, Secret, Username};
 use frontdesk::store::Store;
+use frontdesk::workflow::demo::staff::DEMO_STAFF;
 use frontdesk::workflow::staff::{self, NewMember};
+
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
 
 const NOW: &str = "2026-11-25T09:30:00-05:00";
 const PASSWORD: &str = "correct horse battery";
@@ -29,7 +45,9 @@ impl Demo {
         let d = Self { home, db };
         d.cmd(&["demo", "--seed-only"]).assert().success();
         // The practice's admin: consent histories and message bodies need a named person.
-        let mut store = Store::open(&d.db).unwrap();
+        // The demo's own admin adds her.
+        let mut store = Store::open_keyed(&d.db, &test_db_key()).unwrap();
+        let lee = DEMO_STAFF.iter().find(|a| a.role == Role::Admin).unwrap();
         let admin = NewMember {
             username: Username::parse("ana").unwrap(),
             display_name: "Ana".into(),
@@ -37,7 +55,8 @@ impl Demo {
             secret: Secret::new(PASSWORD.to_string()),
         };
         let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
-        staff::add_first_admin(&mut store, &admin, now).unwrap();
+        let lee = staff::sign_in(&mut store, lee.username, &Secret::new(lee.secret), now).unwrap();
+        staff::add(&mut store, &Actor::Member(lee), &admin, now).unwrap();
         d
     }
 
@@ -51,6 +70,7 @@ impl Demo {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("FRONTDESK_NOW", NOW)
@@ -76,10 +96,8 @@ impl Demo {
     }
 
     fn sql(&self, sql: &str) {
-        rusqlite::Connection::open(&self.db)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
+        let conn = keyed_sql(&self.db).unwrap();
+        conn.execute_batch(sql).unwrap();
     }
 }
 
@@ -236,6 +254,7 @@ fn a_database_that_does_not_exist_is_refused_not_created() {
     ] {
         let mut cmd = Command::cargo_bin("frontdesk").unwrap();
         cmd.env_clear()
+            .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
             .env("HOME", d.home.path())
             .env("FRONTDESK_NOW", NOW)
             .arg("--db")

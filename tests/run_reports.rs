@@ -7,14 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::collections::BTreeMap;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::domain::ids::PatientId;
-use remind_support::*;
 use serde_json::Value;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -23,8 +23,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// Store a time zone frontdesk cannot read, as an old import or a hand edit might have.
 fn break_zone(p: &Practice, patient: PatientId, zone: &str) {
-    p.store
-        .conn()
+    p.sql()
         .execute(
             "UPDATE patients SET time_zone = ?1 WHERE id = ?2",
             (zone, patient.0),

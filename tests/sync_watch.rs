@@ -5,14 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fake_twilio;
-mod remind_support;
+mod support;
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use fake_twilio::FakeTwilio;
 use frontdesk::domain::consent::ConsentState;
-use remind_support::*;
+use support::*;
 
 /// Wed 25 Nov 2026, 09:30 in New York.
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -61,7 +61,7 @@ fn lock_is_free(p: &Practice) -> bool {
 }
 
 fn consent(p: &Practice, id: frontdesk::domain::ids::PatientId) -> ConsentState {
-    ConsentState::from_events(&frontdesk::store::consent::events(p.store.conn(), id).unwrap())
+    ConsentState::from_events(&frontdesk::store::consent::events(&p.store, id).unwrap())
 }
 
 #[test]

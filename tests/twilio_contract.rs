@@ -1,14 +1,17 @@
 //! The Twilio client's requests checked against Twilio's own OpenAPI description, served by
 //! the Prism mock in `../shared/contracts` (see its README).
 //!
-//! Runs whenever `../shared/contracts` exists next to the crate (always in CI) and says so
-//! plainly on stderr when it is skipped. Prism validates every request against the spec; its
+//! Runs whenever `../shared/contracts` exists next to the crate and says so plainly on stderr
+//! when it is skipped; with `CI` set (as `.ci/run` does) a skip fails instead. Prism validates every request against the spec; its
 //! log is read after each group of calls and any request-validation complaint fails the test
 //! (the errors variant answers invalid requests with a plausible Twilio error, so the log is
 //! the only place a contract bug shows). Response-side `format: "uri"` complaints about
 //! Twilio's own relative `*_page_uri` examples are expected and ignored.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/skip.rs"]
+mod skip;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,17 +39,18 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
+/// The contracts folder, or `None` (skipped with a message; a failure in CI) when it or node
+/// is missing: the Twilio contract was then NOT checked.
 fn contracts() -> Option<PathBuf> {
     let dir = crate_root().join("../shared/contracts");
-    if dir.join("twilio-mock").is_file() {
-        Some(dir)
+    let missing = if !dir.join("twilio-mock").is_file() {
+        Some(format!("{} not found", dir.display()))
+    } else if !skip::runs("node", &["--version"]) || !skip::runs("npm", &["--version"]) {
+        Some("node and npm are needed to run the Prism mock".to_string())
     } else {
-        say(&format!(
-            "SKIPPED twilio_contract: {} not found — the Twilio contract was NOT checked",
-            dir.display()
-        ));
         None
-    }
+    };
+    (!skip::skipped("twilio_contract", missing)).then_some(dir)
 }
 
 /// A running Prism mock (stopped by the script's watchdog once this process exits).

@@ -120,7 +120,7 @@ pub fn run(args: AppointmentsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 &ctx.config,
                 AppointmentId(c.id),
                 AppointmentStatus::Cancelled,
-                actor,
+                &acting,
                 now,
             )?;
             println!("cancelled appointment {}", c.id);

@@ -4,8 +4,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
+use super::output::LogFormat;
 use super::{Context, acting, audit_review, runtime};
 use crate::domain::staff::Action;
 use crate::workflow::audit;
@@ -50,13 +51,6 @@ pub enum AuditCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: super::output::ReviewFormat,
     },
-}
-
-/// `audit export --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Csv,
-    Jsonl,
 }
 
 pub fn run(args: AuditArgs, ctx: &Context) -> anyhow::Result<ExitCode> {

@@ -9,8 +9,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::Context;
-use super::audit::LogFormat;
-use super::output::{self, ReviewFormat};
+use super::output::{self, LogFormat, ReviewFormat};
 use crate::domain::staff::Action;
 use crate::domain::stats::Period;
 use crate::workflow::audit_log::{self, AuditFilter, CSV_HEADER};
@@ -82,7 +81,7 @@ pub fn export(ctx: &Context, format: LogFormat, f: &ExportFilter<'_>) -> anyhow:
 
 pub fn review(ctx: &Context, format: ReviewFormat) -> anyhow::Result<ExitCode> {
     let (mut store, actor) = output::open_as(ctx, Action::ReviewAudit)?;
-    let gate = super::runtime::gate(ctx);
+    let gate = crate::workflow::sender::gate(&ctx.config);
     let now = ctx.clock.now();
     let by = actor.audit_name();
     let report = store.write(|c| compliance::review(c, &ctx.config, &gate, by, now))?;

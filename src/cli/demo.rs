@@ -8,13 +8,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Args;
 
 use super::{Context, runtime};
 use crate::config::Config;
-use crate::store::Store;
-use crate::store::marker::DbKind;
+use crate::workflow::database::{self, DatabaseError};
+use crate::workflow::demo::staff::{DEMO_STAFF, seed_staff};
 use crate::workflow::demo::{self, DemoSize, Seeded};
 
 #[derive(Debug, Args)]
@@ -34,15 +33,18 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         Config::demo()
     };
-    match Store::inspect(&db) {
-        Ok(None | Some(DbKind::Demo)) => {}
-        Ok(Some(DbKind::Practice | DbKind::Unmarked)) | Err(_) => anyhow::bail!(
-            "{} is not a demo database; the demo writes only to its own (leave out --db, or name a new file)",
-            db.display()
-        ),
-    }
-    let mut store = Store::open(&db)
-        .with_context(|| format!("cannot open the demo database {}", db.display()))?;
+    // Encrypted like a practice's (one code path); its key lives beside it, not in the
+    // practice's config folder. A database that is not a demo's is refused untouched.
+    let opened =
+        database::open_demo(&db, &database::KeySource::for_demo(&db)).map_err(|e| match e {
+            DatabaseError::NotDemo(_) | DatabaseError::Key(_) | DatabaseError::WrongKey { .. } => {
+                anyhow::Error::from(e)
+            }
+            other => anyhow::Error::from(other)
+                .context(format!("cannot open the demo database {}", db.display())),
+        })?;
+    runtime::say_note(opened.note.as_deref());
+    let mut store = opened.store;
     let outcome = demo::seed(
         &mut store,
         &config,
@@ -50,8 +52,9 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         DemoSize::default(),
         ctx.clock.now(),
     )?;
+    let staff_added = seed_staff(&mut store, ctx.clock.now())?;
     drop(store);
-    tracing::info!(db = %db.display(), ?outcome, "demo practice ready");
+    tracing::info!(db = %db.display(), ?outcome, staff_added, "demo practice ready");
     if args.seed_only {
         match outcome {
             Seeded::Created {
@@ -78,15 +81,23 @@ pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     open_console(&ctx, &db)
 }
 
-/// The desk user the demo signs in as (until staff accounts exist).
-pub const DEMO_ACTOR: &str = "demo-desk";
+/// The lines under the demo's sign-in box: its invented accounts and their secrets.
+pub fn demo_sign_in_hint() -> Vec<String> {
+    let mut lines = vec!["Demo accounts (invented; type one):".to_string()];
+    lines.extend(
+        DEMO_STAFF
+            .iter()
+            .map(|a| format!("{} / {}  ({})", a.username, a.secret, a.role)),
+    );
+    lines
+}
 
 fn open_console(ctx: &Context, db: &std::path::Path) -> anyhow::Result<ExitCode> {
     crate::tui::run(
         ctx,
         db,
-        DEMO_ACTOR,
-        Some("Demo practice — signed in as the demo receptionist".into()),
+        Some("Demo practice — invented patients; texts stay in the outbox".into()),
+        demo_sign_in_hint(),
     )?;
     Ok(ExitCode::SUCCESS)
 }

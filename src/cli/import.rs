@@ -17,7 +17,6 @@ use crate::domain::import::aliases::{Field, parse_mapping, parse_mapping_file};
 use crate::domain::import::csv::{CsvOptions, read as read_csv};
 use crate::domain::import::{Parsed, fhir};
 use crate::domain::staff::Action;
-use crate::provider::fhir::HttpFhir;
 use crate::workflow::import::{self, FetchLimits, Options, Source, SourceKind, fetch};
 
 #[derive(Debug, Args)]
@@ -112,7 +111,7 @@ pub fn run(args: ImportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let mut store = runtime::open_store(ctx)?;
     let actor = acting::acting(ctx, &mut store, Action::Import)?;
-    let gate = runtime::gate(ctx);
+    let gate = crate::workflow::sender::gate(&ctx.config);
     let opts = Options {
         dry_run: common.dry_run,
         cancel_missing: common.cancel_missing,
@@ -174,17 +173,16 @@ fn read_fhir_server(a: &FhirArgs, ctx: &Context) -> anyhow::Result<(Parsed, Sour
         .ok()
         .filter(|t| !t.trim().is_empty());
     let url = fetch::search_url(&a.source, from, to);
-    let origin = fetch::origin(&url).unwrap_or_default();
-    anyhow::ensure!(
-        token.is_none() || url.starts_with("https://") || is_loopback(origin),
-        "refusing to send the token over plain http to {origin}; use https"
-    );
-    let client = HttpFhir::new(token, Duration::from_secs(a.timeout.max(1)))?;
-    let limits = FetchLimits {
-        max_pages: a.max_pages.max(1),
+    let server = fetch::Server {
+        first: &url,
+        token,
+        timeout: Duration::from_secs(a.timeout.max(1)),
+        limits: FetchLimits {
+            max_pages: a.max_pages.max(1),
+        },
     };
     let rc = import::read_context(&ctx.config, now);
-    let fetched = runtime::tokio()?.block_on(fetch::fetch_all(&client, &url, limits, rc))?;
+    let fetched = runtime::tokio()?.block_on(fetch::fetch_from_server(server, rc))?;
     let name = url.split('?').next().unwrap_or(&url).to_string();
     let source = Source {
         kind: SourceKind::FhirServer,
@@ -196,12 +194,6 @@ fn read_fhir_server(a: &FhirArgs, ctx: &Context) -> anyhow::Result<(Parsed, Sour
 
 fn is_url(s: &str) -> bool {
     s.starts_with("https://") || s.starts_with("http://")
-}
-
-fn is_loopback(origin: &str) -> bool {
-    let host = origin.split("://").nth(1).unwrap_or("");
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -17,6 +17,7 @@ use crate::config::first_run::{self, PracticeAnswers};
 use crate::domain::setup;
 use crate::domain::staff::credential::check_new_secret;
 use crate::domain::staff::{Role, Secret, Username};
+use crate::workflow::database;
 use crate::workflow::practice::{self, Setup};
 use crate::workflow::staff::NewMember;
 
@@ -161,9 +162,21 @@ fn create(ctx: &Context, answers: &Answers) -> anyhow::Result<()> {
         role: Role::Admin,
         secret: answers.password.clone(),
     };
+    let keys = database::KeySource::from_env(&ctx.paths.config_file, db);
+    let key = keys
+        .existing_or_new(db)
+        .context("cannot set up the database key")?;
+    if let Some(file) = &key.created {
+        println!(
+            "A new database key was written to {} (owner-only). Keep a copy apart from the \
+             database and its backups: without it neither can be read.",
+            file.display()
+        );
+    }
     let setup = Setup {
         time_zone: answers.practice.time_zone.name(),
         region: &answers.practice.region,
+        key: &key.key,
     };
     if let Err(e) = practice::create(db, &admin, setup, ctx.clock.now()) {
         if !matches!(

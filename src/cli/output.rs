@@ -37,6 +37,13 @@ impl DataFormat {
     }
 }
 
+/// `audit export --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Csv,
+    Jsonl,
+}
+
 /// `--format` of the reviews.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReviewFormat {

@@ -41,7 +41,7 @@ pub fn run(args: PhiArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 fn run_check(args: CheckArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let gate = Gate::with_allow_list(&ctx.config.phi.allow);
+    let gate = crate::workflow::sender::gate(&ctx.config);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let result = match args.text {

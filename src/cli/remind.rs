@@ -14,6 +14,7 @@ use crate::domain::deadline::local_label;
 use crate::domain::report::{LineAction, Totals};
 use crate::domain::staff::Action;
 use crate::workflow::remind::{self, RemindReport, ReportLine};
+use crate::workflow::sender::Sender;
 
 #[derive(Debug, Args)]
 pub struct RemindArgs {
@@ -31,8 +32,7 @@ pub fn run(args: RemindArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     // a person starts the run with --as (who may start it is still checked).
     acting::acting(ctx, &mut store, Action::SendReminders)?;
     let config = runtime::sending_config(ctx, &store)?;
-    let dispatcher = runtime::dispatcher(ctx)?;
-    let gate = runtime::gate(ctx);
+    let Sender { dispatcher, gate } = runtime::sender(ctx)?;
     let mut progress = StderrProgress::default();
     let report = runtime::tokio()?.block_on(remind::run(
         &dispatcher,

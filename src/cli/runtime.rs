@@ -2,38 +2,55 @@
 //! runtime, and progress lines on stderr folded from batch events.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
+use std::path::Path;
 
 use anyhow::Context as _;
 
 use super::Context;
 use crate::config::{Config, PracticeConfig};
 use crate::domain::batch::{BatchEvent, BatchProgress};
-use crate::phi::Gate;
-use crate::provider;
 use crate::store::marker::{self, DbKind};
 use crate::store::{Store, StoreError};
-use crate::workflow::dispatch::Dispatcher;
+use crate::workflow::database::{self, DatabaseError};
+use crate::workflow::sender::Sender;
 
 /// The practice database named by `--db` or the platform data directory. It must exist: a
 /// mistyped path is one line naming it, never a new empty database.
 pub fn open_store(ctx: &Context) -> anyhow::Result<Store> {
-    let db = &ctx.paths.db_file;
-    Store::open_existing(db).map_err(|e| match e {
-        // These already name the path and say what to do.
-        StoreError::Missing(_) | StoreError::NotFrontdesk(_) => anyhow::Error::from(e),
-        other => anyhow::Error::from(other).context(format!(
-            "cannot open the practice database {}",
-            db.display()
-        )),
-    })
+    open_database(ctx, &ctx.paths.db_file)
+}
+
+/// The database at `db`, opened with its key (a plain one is encrypted first, said once on
+/// stderr). A wrong or missing key is one line.
+pub fn open_database(ctx: &Context, db: &Path) -> anyhow::Result<Store> {
+    let keys = database::KeySource::from_env(&ctx.paths.config_file, db);
+    let opened = database::open_existing(db, &keys).map_err(|e| match e {
+        DatabaseError::Store(inner) => match inner {
+            // These already name the path and say what to do.
+            StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::InUse(_) => {
+                anyhow::Error::from(inner)
+            }
+            other => anyhow::Error::from(other)
+                .context(format!("cannot open the database {}", db.display())),
+        },
+        other => anyhow::Error::from(other),
+    })?;
+    say_note(opened.note.as_deref());
+    Ok(opened.store)
+}
+
+/// A note for the person at the terminal (or cron mail), on stderr: never PHI.
+pub fn say_note(note: Option<&str>) {
+    if let Some(note) = note {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
 }
 
 /// The config texts go out under: the practice must have said its name and phone. A demo
 /// database is the demo practice wherever it is opened, so it keeps the demo's identity for
 /// what the config leaves unset.
 pub fn sending_config(ctx: &Context, store: &Store) -> anyhow::Result<Config> {
-    let config = if marker::kind(store.conn())? == DbKind::Demo {
+    let config = if marker::kind(&store)? == DbKind::Demo {
         with_demo_identity(ctx.config.clone())
     } else {
         ctx.config.clone()
@@ -80,15 +97,9 @@ pub fn exit_code(partly_failed: bool) -> std::process::ExitCode {
     }
 }
 
-/// The provider the config names, with the config's rate and concurrency.
-pub fn dispatcher(ctx: &Context) -> anyhow::Result<Dispatcher> {
-    let provider = provider::from_config(&ctx.config).context("cannot set up the SMS provider")?;
-    Ok(Dispatcher::from_config(&ctx.config, Arc::from(provider)))
-}
-
-/// The PHI gate with the practice's reviewed allow-list.
-pub fn gate(ctx: &Context) -> Gate {
-    Gate::with_allow_list(&ctx.config.phi.allow)
+/// The provider and the PHI gate the config names (assembled by the workflow).
+pub fn sender(ctx: &Context) -> anyhow::Result<Sender> {
+    Sender::from_config(&ctx.config).context("cannot set up the SMS provider")
 }
 
 /// A single-threaded runtime: provider calls are IO-bound and the database has one owner.

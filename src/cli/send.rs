@@ -9,8 +9,10 @@ use super::runtime;
 use super::{Context, acting};
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
+use crate::domain::report::SendOutcome;
 use crate::domain::staff::Action;
 use crate::workflow::send::{self, SendReport};
+use crate::workflow::sender::Sender;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -73,8 +75,10 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let actor = acting::acting(ctx, &mut store, action)?;
     let config = runtime::sending_config(ctx, &store)?;
-    let d = runtime::dispatcher(ctx)?;
-    let gate = runtime::gate(ctx);
+    let Sender {
+        dispatcher: d,
+        gate,
+    } = runtime::sender(ctx)?;
     let rt = runtime::tokio()?;
     let report = match args.what {
         SendCommand::Portal { patient, kind } => rt.block_on(send::portal_prompt(
@@ -122,16 +126,16 @@ fn summary(r: &SendReport) -> String {
         "{kind}{}: {n} {} — sent {}, in the outbox {}, queued {}, deferred {}, already sent {}, blocked {}, skipped {}, withdrawn {}, unreadable {}, failed {}; call-back list {}\n",
         if r.dry_run { " (dry run)" } else { "" },
         if n == 1 { "text" } else { "texts" },
-        r.count("sent") + r.count("would_send"),
-        r.count("in_outbox"),
-        r.count("queued"),
-        r.count("deferred"),
-        r.count("already_sent"),
-        r.count("blocked"),
-        r.count("skipped"),
-        r.count("withdrawn"),
-        r.count("unreadable"),
-        r.count("failed"),
+        r.count(SendOutcome::Sent) + r.count(SendOutcome::WouldSend),
+        r.count(SendOutcome::InOutbox),
+        r.count(SendOutcome::Queued),
+        r.count(SendOutcome::Deferred),
+        r.count(SendOutcome::AlreadySent),
+        r.count(SendOutcome::Blocked),
+        r.count(SendOutcome::Skipped),
+        r.count(SendOutcome::Withdrawn),
+        r.count(SendOutcome::Unreadable),
+        r.count(SendOutcome::Failed),
         r.lines.iter().filter(|l| l.callback).count(),
     );
     for l in &r.lines {

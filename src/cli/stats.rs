@@ -56,7 +56,7 @@ impl By {
 pub fn run(args: StatsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let period = output::period(ctx, args.from.as_deref(), args.to.as_deref())?;
     let (store, _actor) = output::open_as(ctx, Action::ViewStatistics)?;
-    let report = workflow::stats::compute(store.conn(), &ctx.config, period, ctx.clock.now())?;
+    let report = workflow::stats::compute(&store, &ctx.config, period, ctx.clock.now())?;
     let dims: Vec<Dimension> = match args.by {
         Some(b) => vec![b.dimension()],
         None => Dimension::ALL.to_vec(),

@@ -23,6 +23,7 @@ use crate::domain::staff::Action;
 use crate::phi::Gate;
 use crate::store::Store;
 use crate::workflow::dispatch::Dispatcher;
+use crate::workflow::sender::Sender;
 use crate::workflow::sync::{self, SyncReport};
 
 #[derive(Debug, Args)]
@@ -56,8 +57,7 @@ pub fn run(args: SyncArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     // Like `remind`, sync's records name `system`; --as only checks who may start it.
     acting::acting(ctx, &mut store, Action::SyncProvider)?;
     let config = runtime::sending_config(ctx, &store)?;
-    let dispatcher = runtime::dispatcher(ctx)?;
-    let gate = runtime::gate(ctx);
+    let Sender { dispatcher, gate } = runtime::sender(ctx)?;
     let runtime = runtime::tokio()?;
     eprintln!(
         "sync: fetching replies and delivery statuses from {}{}",

@@ -1,5 +1,9 @@
 use super::*;
 
+fn hm(h: u32, m: u32) -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
 fn parse(text: &str) -> Result<Config, ConfigError> {
     Config::parse(text, Path::new("config.toml"))
 }
@@ -220,4 +224,28 @@ fn a_config_file_others_can_read_is_refused_with_the_chmod_that_fixes_it() {
         Config::load(&path, true).unwrap().practice.name,
         "Lakeside Clinic"
     );
+}
+
+#[test]
+fn a_rule_that_spans_keys_names_the_line_of_the_key_in_any_table_form() {
+    // The key inside a dotted table header, an inline table, and a dotted key.
+    for (text, line) in [
+        ("# note\n\n[reminders]\noffsets_hours = []\n", 4),
+        ("reminders = { max_per_day = 2, max_per_week = 1 }\n", 1),
+        (
+            "[security]\nidle_lock_minutes = 5\n\n[reminders]\n\nmax_per_day = 0\n",
+            4,
+        ),
+        (
+            "[sms]\nrate_per_second = 5.0\n\n# why\nconcurrency = 0\n",
+            5,
+        ),
+        ("sms.concurrency = 0\n", 1),
+    ] {
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("config.toml:{line}:")),
+            "{text:?}: {err}"
+        );
+    }
 }

@@ -185,6 +185,20 @@ impl ConsentState {
         matches!(self, Self::OptedIn { .. })
     }
 
+    /// Has the patient opted out (the last word was a STOP, a form, or the provider's)?
+    pub fn is_opted_out(&self) -> bool {
+        matches!(self, Self::OptedOut { .. })
+    }
+
+    /// Would recording `kind` now change nothing? An opt-out over an opt-out, or an opt-in
+    /// where automated texts may already go (an unverified opt-in is not one).
+    pub fn already(&self, kind: ConsentKind) -> bool {
+        match kind {
+            ConsentKind::OptOut => self.is_opted_out(),
+            ConsentKind::OptIn => self.may_text(),
+        }
+    }
+
     pub fn flag(&self) -> ConsentFlag {
         match self {
             Self::OptedIn { .. } => ConsentFlag::OptedIn,

@@ -143,6 +143,42 @@ impl MessageKind {
     ];
 }
 
+/// The SMS provider a message went through (`[sms] provider` in the config; stored with
+/// each outbound row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Offline: messages wait in the local outbox.
+    #[default]
+    Outbox,
+    Twilio,
+}
+
+impl ProviderKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Outbox => "outbox",
+            Self::Twilio => "twilio",
+        }
+    }
+
+    /// Parse a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "outbox" => Some(Self::Outbox),
+            "twilio" => Some(Self::Twilio),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 string_enum!(
     /// Where a message stands. Outbound: pending → queued → sent → delivered, or a final
     /// failure. `pending` means the row exists but the provider has not confirmed it took the
@@ -306,6 +342,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// The row was taken by the offline outbox, not by a real provider.
+    pub fn went_to_outbox(&self) -> bool {
+        ProviderKind::parse(&self.provider) == Some(ProviderKind::Outbox)
+    }
+
     /// An outbound row a provider may hold although the row does not know it: `pending`
     /// without a provider id. Every row is committed `pending` before each provider call
     /// (whatever state it waited in), and goes back to `queued` only on an answer that proves

@@ -1,9 +1,9 @@
 //! The pure core: the practice's rules as data and functions.
 //!
 //! No IO, no clock, no database, no terminal: `now` is always passed in. May import std,
-//! chrono(-tz), serde, thiserror, regex, sha2 and argon2 (hashing is computation), and the plain
-//! value types of `config` (`ReminderConfig`, `QuietHours`, `OptOutNotice`) — never
-//! `Config::load`, `store`, `provider`, `workflow`, `tui` or `cli`. Most of the tests live
+//! chrono(-tz), serde, thiserror, regex, sha2 and argon2 (hashing is computation) — never
+//! `config`, `store`, `provider`, `workflow`, `tui` or `cli`. The practice's rules are values
+//! defined here (`reminder::rules`); `config` fills them from the file. Most of the tests live
 //! here.
 
 pub mod appointment;
@@ -23,6 +23,7 @@ pub mod name_search;
 pub mod patient;
 pub mod patient_file;
 pub mod phone;
+pub mod provider_outcome;
 pub mod reminder;
 pub mod reply;
 pub mod report;

@@ -2,14 +2,16 @@
 //! ([`key`]), when a patient may be texted ([`window`]: quiet hours, caps, shared checks) and
 //! the planner ([`plan`]) that decides what goes out now.
 //!
-//! Pure: std, chrono(-tz), serde; reads the config *value* types (`ReminderConfig`,
-//! `QuietHours`, `OptOutNotice`) but never loads anything. `now` is always a parameter.
+//! Pure: std, chrono(-tz), serde. The practice's rules are values ([`rules`]) that `config`
+//! fills from the file; nothing here loads anything. `now` is always a parameter.
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod extras;
 pub mod key;
 pub mod plan;
+pub mod rules;
 pub mod window;
 
 pub use key::{ReminderKey, closure_key, reminder_key, survey_key, welcome_key};
@@ -17,6 +19,7 @@ pub use plan::{
     Plan, PlanCounts, PlanInput, PlanLine, PlanMode, PlannedSend, ReminderMessage, Verdict,
     kind_for_offset, plan, recheck, reminder_cells,
 };
+pub use rules::{OptOutNotice, QuietHours, ReminderRules};
 pub use window::{
     Held, PatientFacts, RecentSend, allowed_until, cap_check, cap_check_ahead, in_allowed_window,
     next_allowed, reach_check, send_check,

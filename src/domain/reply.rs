@@ -351,6 +351,8 @@ static RESCHEDULE_PHRASE: Phrase = LazyLock::new(|| {
     .ok()
 });
 
+pub mod decision;
+
 #[cfg(test)]
 mod tests;
 

@@ -67,12 +67,98 @@ impl LineAction {
             MessageStatus::Blocked => Self::Blocked,
             MessageStatus::Pending => Self::Waiting,
             MessageStatus::Queued if m.provider_id.is_none() => Self::Waiting,
-            MessageStatus::Queued if m.provider == "outbox" => Self::InOutbox,
+            MessageStatus::Queued if m.went_to_outbox() => Self::InOutbox,
             MessageStatus::Queued
             | MessageStatus::Sent
             | MessageStatus::Delivered
             | MessageStatus::Received => Self::Sent,
         }
+    }
+}
+
+/// What happened to one text of a one-off send (`send`, the console's send actions): each
+/// outcome a type, so a summary counts them by name and a typo does not compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendOutcome {
+    /// Handed to the provider.
+    Sent,
+    /// Held by the offline outbox.
+    InOutbox,
+    /// Refused for good by the provider.
+    Failed,
+    /// Waits for the provider or the next run.
+    Queued,
+    /// Quiet hours or a cap: goes later by itself.
+    Deferred,
+    /// Not for this patient now (consent, number, too late), with the reason.
+    Skipped,
+    /// Refused by the PHI gate or the length rule.
+    Blocked,
+    /// Taken back before it left.
+    Withdrawn,
+    /// The same text was recorded before.
+    AlreadySent,
+    /// A dry run: would be sent.
+    WouldSend,
+    /// The patient's record cannot be read.
+    Unreadable,
+}
+
+impl SendOutcome {
+    pub const ALL: [Self; 11] = [
+        Self::Sent,
+        Self::InOutbox,
+        Self::Failed,
+        Self::Queued,
+        Self::Deferred,
+        Self::Skipped,
+        Self::Blocked,
+        Self::Withdrawn,
+        Self::AlreadySent,
+        Self::WouldSend,
+        Self::Unreadable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::InOutbox => "in_outbox",
+            Self::Failed => "failed",
+            Self::Queued => "queued",
+            Self::Deferred => "deferred",
+            Self::Skipped => "skipped",
+            Self::Blocked => "blocked",
+            Self::Withdrawn => "withdrawn",
+            Self::AlreadySent => "already_sent",
+            Self::WouldSend => "would_send",
+            Self::Unreadable => "unreadable",
+        }
+    }
+
+    /// The text could not be sent and will not go by itself: the send partly failed.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Failed | Self::Blocked | Self::Unreadable)
+    }
+
+    /// Where a handed-over text stands after the send, read from its row.
+    pub fn of_row(m: &Message) -> Self {
+        match m.status {
+            MessageStatus::Failed => Self::Failed,
+            MessageStatus::Withdrawn => Self::Withdrawn,
+            MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => {
+                Self::Queued
+            }
+            MessageStatus::Queued if m.went_to_outbox() => Self::InOutbox,
+            _ => Self::Sent,
+        }
+    }
+}
+
+impl std::fmt::Display for SendOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so `{:<12}` lines the words up in the human report.
+        f.pad(self.as_str())
     }
 }
 
@@ -209,5 +295,59 @@ mod tests {
                 serde_json::Value::String(a.as_str().into())
             );
         }
+    }
+
+    #[test]
+    fn send_outcomes_keep_the_words_the_json_report_has_always_used() {
+        let words: Vec<String> = SendOutcome::ALL
+            .iter()
+            .map(|o| {
+                serde_json::to_value(o)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "sent",
+                "in_outbox",
+                "failed",
+                "queued",
+                "deferred",
+                "skipped",
+                "blocked",
+                "withdrawn",
+                "already_sent",
+                "would_send",
+                "unreadable"
+            ]
+        );
+        for o in SendOutcome::ALL {
+            assert_eq!(o.to_string(), o.as_str());
+        }
+        assert_eq!(format!("{:<8}|", SendOutcome::Sent), "sent    |");
+    }
+
+    #[rstest::rstest]
+    #[case(MessageStatus::Failed, "twilio", Some("SM1"), SendOutcome::Failed)]
+    #[case(MessageStatus::Withdrawn, "twilio", None, SendOutcome::Withdrawn)]
+    #[case(MessageStatus::Queued, "twilio", None, SendOutcome::Queued)]
+    #[case(MessageStatus::Pending, "twilio", None, SendOutcome::Queued)]
+    #[case(MessageStatus::Queued, "outbox", Some("OB1"), SendOutcome::InOutbox)]
+    #[case(MessageStatus::Queued, "twilio", Some("SM1"), SendOutcome::Sent)]
+    #[case(MessageStatus::Delivered, "twilio", Some("SM1"), SendOutcome::Sent)]
+    fn a_sent_texts_outcome_is_read_from_its_row(
+        #[case] status: MessageStatus,
+        #[case] provider: &str,
+        #[case] provider_id: Option<&str>,
+        #[case] outcome: SendOutcome,
+    ) {
+        assert_eq!(
+            SendOutcome::of_row(&row(status, provider, provider_id)),
+            outcome
+        );
     }
 }

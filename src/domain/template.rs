@@ -1,7 +1,7 @@
 //! Message templates: the closed placeholder set, parsing, rendering in the patient's time
 //! zone, the rules a template must meet before it is saved, and the shipped defaults.
 //!
-//! Pure: std, chrono(-tz), thiserror; reads `crate::config::OptOutNotice` as a value. The PHI
+//! Pure: std, chrono(-tz), thiserror; reads `reminder::rules::OptOutNotice` as a value. The PHI
 //! gate is *not* applied here: the workflow gates every rendered body, with the spans
 //! [`Template::render_marked`] reports as filled from the database (SPEC §5.1: first name,
 //! clinician, practice name, date, time, location) so that a patient's own name never reads as
@@ -35,7 +35,7 @@ use super::consent::ConsentState;
 use super::message::MessageKind;
 use super::phone::E164;
 use super::segments::{self, MAX_SEGMENTS};
-use crate::config::OptOutNotice;
+use crate::domain::reminder::rules::OptOutNotice;
 
 /// The words `{opt_out}` renders to (SPEC §5.3, §5.9).
 pub const OPT_OUT_NOTICE: &str = "Reply STOP to opt out.";

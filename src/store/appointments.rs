@@ -1,7 +1,8 @@
 //! Appointments: insert, read, range queries, and status changes.
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Row, params};
 
 use super::{Result, StoreError, found, from_ts, ts};
 use crate::domain::appointment::{Appointment, AppointmentStatus};
@@ -20,7 +21,8 @@ pub struct NewAppointment {
     pub booked_at: DateTime<Utc>,
 }
 
-pub fn insert(conn: &Connection, a: &NewAppointment) -> Result<AppointmentId> {
+pub fn insert(conn: &impl Write, a: &NewAppointment) -> Result<AppointmentId> {
+    let conn = super::sql(conn);
     conn.prepare_cached(
         "INSERT INTO appointments (external_id, patient_id, clinician_id, type_id, start_at,
                                    duration_minutes, status, booked_at)
@@ -73,7 +75,8 @@ fn check((mut a, status, start, booked): (Appointment, String, i64, i64)) -> Res
     Ok(a)
 }
 
-pub fn get(conn: &Connection, id: AppointmentId) -> Result<Appointment> {
+pub fn get(conn: &impl Db, id: AppointmentId) -> Result<Appointment> {
+    let conn = super::sql(conn);
     let sql = format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1");
     check(found(
         conn.prepare_cached(&sql)?
@@ -85,10 +88,11 @@ pub fn get(conn: &Connection, id: AppointmentId) -> Result<Appointment> {
 
 /// Appointments starting in `[from, to)`, in start order.
 pub fn starting_between(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Appointment>> {
+    let conn = super::sql(conn);
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id"
     );
@@ -108,10 +112,11 @@ pub struct UnreadableAppointment {
 /// [`starting_between`], reading each row on its own: the rows that cannot be read are
 /// returned apart (one bad row never hides the others).
 pub fn starting_between_each(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<(Vec<Appointment>, Vec<UnreadableAppointment>)> {
+    let conn = super::sql(conn);
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id"
     );
@@ -136,13 +141,14 @@ pub fn starting_between_each(
 /// Record a status change (the caller has checked the transition). Fails with `Conflict` if
 /// someone else changed the status first, so two desks cannot overwrite each other.
 pub fn set_status(
-    conn: &Connection,
+    conn: &impl Write,
     id: AppointmentId,
     expected: AppointmentStatus,
     to: AppointmentStatus,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE appointments SET status = ?3, status_changed_by = ?4, status_changed_at = ?5
          WHERE id = ?1 AND status = ?2",
@@ -159,7 +165,8 @@ pub fn set_status(
 }
 
 /// Set or clear the "call the patient back" flag (reply R, "call me", CANCEL).
-pub fn set_callback(conn: &Connection, id: AppointmentId, on: bool) -> Result<()> {
+pub fn set_callback(conn: &impl Write, id: AppointmentId, on: bool) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE appointments SET callback_requested = ?2 WHERE id = ?1",
         params![id.0, on],
@@ -174,10 +181,8 @@ pub fn set_callback(conn: &Connection, id: AppointmentId, on: bool) -> Result<()
 }
 
 /// Who last changed the status, and when.
-pub fn status_change(
-    conn: &Connection,
-    id: AppointmentId,
-) -> Result<Option<(String, DateTime<Utc>)>> {
+pub fn status_change(conn: &impl Db, id: AppointmentId) -> Result<Option<(String, DateTime<Utc>)>> {
+    let conn = super::sql(conn);
     let row: (Option<String>, Option<i64>) = found(
         conn.query_row(
             "SELECT status_changed_by, status_changed_at FROM appointments WHERE id = ?1",
@@ -195,11 +200,12 @@ pub fn status_change(
 
 /// A patient's booked or confirmed appointments starting after `after`, soonest first.
 pub fn open_for_patient_after(
-    conn: &Connection,
+    conn: &impl Db,
     patient: PatientId,
     after: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<Appointment>> {
+    let conn = super::sql(conn);
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments
           WHERE patient_id = ?1 AND start_at > ?2 AND status IN ('booked', 'confirmed')
@@ -210,7 +216,8 @@ pub fn open_for_patient_after(
     rows.map(|r| check(r?)).collect()
 }
 
-pub fn count(conn: &Connection) -> Result<i64> {
+pub fn count(conn: &impl Db) -> Result<i64> {
+    let conn = super::sql(conn);
     Ok(conn.query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))?)
 }
 
@@ -227,10 +234,11 @@ pub(crate) mod tests {
     /// A store with one clinician, one type and one patient; returns their ids.
     pub(crate) fn fixture() -> (Store, PatientId, ClinicianId, AppointmentTypeId) {
         let store = Store::open_in_memory().unwrap();
-        let c = reference::insert_clinician(store.conn(), "Dr. Okafor").unwrap();
-        let ty = reference::insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
+        let c = reference::insert_clinician(store.test_conn(), "Dr. Okafor").unwrap();
+        let ty =
+            reference::insert_type(store.test_conn(), "Annual physical", "Check-up", 30).unwrap();
         let p = patients::insert(
-            store.conn(),
+            store.test_conn(),
             &patients::NewPatient {
                 external_id: None,
                 first_name: "Ada".into(),
@@ -256,7 +264,7 @@ pub(crate) mod tests {
             recorded_by: "desk".into(),
             at,
         };
-        crate::store::consent::append(store.conn(), p, &event).unwrap();
+        crate::store::consent::append(store.test_conn(), p, &event).unwrap();
     }
 
     pub(crate) fn booking(
@@ -280,28 +288,32 @@ pub(crate) mod tests {
     #[test]
     fn insert_get_and_range() {
         let (store, p, c, ty) = fixture();
-        let late = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
-        let early = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        let late = insert(store.test_conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let early = insert(store.test_conn(), &booking(p, c, ty, t(9, 0))).unwrap();
         insert(
-            store.conn(),
+            store.test_conn(),
             &booking(p, c, ty, t(9, 0) + chrono::Duration::days(1)),
         )
         .unwrap();
-        let day =
-            starting_between(store.conn(), t(0, 0), t(0, 0) + chrono::Duration::days(1)).unwrap();
+        let day = starting_between(
+            store.test_conn(),
+            t(0, 0),
+            t(0, 0) + chrono::Duration::days(1),
+        )
+        .unwrap();
         assert_eq!(
             day.iter().map(|a| a.id).collect::<Vec<_>>(),
             vec![early, late]
         );
-        assert_eq!(get(store.conn(), late).unwrap().start, t(16, 0));
+        assert_eq!(get(store.test_conn(), late).unwrap().start, t(16, 0));
     }
 
     #[test]
     fn status_change_records_who_and_when_and_detects_conflicts() {
         let (store, p, c, ty) = fixture();
-        let id = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        let id = insert(store.test_conn(), &booking(p, c, ty, t(9, 0))).unwrap();
         set_status(
-            store.conn(),
+            store.test_conn(),
             id,
             AppointmentStatus::Booked,
             AppointmentStatus::Arrived,
@@ -310,15 +322,15 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(
-            get(store.conn(), id).unwrap().status,
+            get(store.test_conn(), id).unwrap().status,
             AppointmentStatus::Arrived
         );
         assert_eq!(
-            status_change(store.conn(), id).unwrap(),
+            status_change(store.test_conn(), id).unwrap(),
             Some(("desk".into(), t(9, 5)))
         );
         let err = set_status(
-            store.conn(),
+            store.test_conn(),
             id,
             AppointmentStatus::Booked,
             AppointmentStatus::Cancelled,
@@ -332,12 +344,12 @@ pub(crate) mod tests {
     #[test]
     fn open_appointments_after_a_moment_soonest_first() {
         let (store, p, c, ty) = fixture();
-        let past = insert(store.conn(), &booking(p, c, ty, t(8, 0))).unwrap();
-        let late = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
-        let soon = insert(store.conn(), &booking(p, c, ty, t(11, 0))).unwrap();
-        let cancelled = insert(store.conn(), &booking(p, c, ty, t(10, 0))).unwrap();
+        let past = insert(store.test_conn(), &booking(p, c, ty, t(8, 0))).unwrap();
+        let late = insert(store.test_conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let soon = insert(store.test_conn(), &booking(p, c, ty, t(11, 0))).unwrap();
+        let cancelled = insert(store.test_conn(), &booking(p, c, ty, t(10, 0))).unwrap();
         set_status(
-            store.conn(),
+            store.test_conn(),
             cancelled,
             AppointmentStatus::Booked,
             AppointmentStatus::Cancelled,
@@ -345,7 +357,7 @@ pub(crate) mod tests {
             t(9, 0),
         )
         .unwrap();
-        let ids: Vec<_> = open_for_patient_after(store.conn(), p, t(9, 0), 10)
+        let ids: Vec<_> = open_for_patient_after(store.test_conn(), p, t(9, 0), 10)
             .unwrap()
             .iter()
             .map(|a| a.id)
@@ -353,7 +365,7 @@ pub(crate) mod tests {
         assert_eq!(ids, vec![soon, late]);
         assert!(!ids.contains(&past));
         assert_eq!(
-            open_for_patient_after(store.conn(), p, t(9, 0), 1)
+            open_for_patient_after(store.test_conn(), p, t(9, 0), 1)
                 .unwrap()
                 .len(),
             1
@@ -363,16 +375,16 @@ pub(crate) mod tests {
     #[test]
     fn database_refuses_unknown_status_and_dangling_patient() {
         let (store, p, c, ty) = fixture();
-        let id = insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        let id = insert(store.test_conn(), &booking(p, c, ty, t(9, 0))).unwrap();
         assert!(
             store
-                .conn()
+                .test_conn()
                 .execute(
                     "UPDATE appointments SET status = 'gone' WHERE id = ?1",
                     [id.0]
                 )
                 .is_err()
         );
-        assert!(insert(store.conn(), &booking(PatientId(999), c, ty, t(9, 0))).is_err());
+        assert!(insert(store.test_conn(), &booking(PatientId(999), c, ty, t(9, 0))).is_err());
     }
 }

@@ -8,13 +8,15 @@
 //! change, and staff rows are never deleted), so every use case that passes the acting
 //! member's username records who acted without threading the id through.
 
+use crate::store::{Db, Write};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, from_ts, ts};
 use crate::domain::audit::{AuditEntry, AuditRecord, GENESIS};
 
 /// Append one record after the current last one.
-pub fn append(conn: &Connection, entry: &AuditEntry) -> Result<i64> {
+pub fn append(conn: &impl Write, entry: &AuditEntry) -> Result<i64> {
+    let conn = super::sql(conn);
     let prev: String = conn
         .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
             r.get(0)
@@ -56,7 +58,8 @@ fn member_id(conn: &Connection, actor: &str) -> Result<Option<i64>> {
 }
 
 /// Records after `after_id` in id order, at most `limit`.
-pub fn page(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<AuditRecord>> {
+pub fn page(conn: &impl Db, after_id: i64, limit: usize) -> Result<Vec<AuditRecord>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor, actor_id, action, subject, detail, prev_hash, hash FROM audit
          WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -80,7 +83,8 @@ pub(super) fn records(mut rows: rusqlite::Rows<'_>) -> Result<Vec<AuditRecord>> 
 }
 
 /// Records about one subject (e.g. `appointment:42`), oldest first.
-pub fn for_subject(conn: &Connection, subject: &str) -> Result<Vec<AuditEntry>> {
+pub fn for_subject(conn: &impl Db, subject: &str) -> Result<Vec<AuditEntry>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, actor_id, action, subject, detail FROM audit WHERE subject = ?1 ORDER BY id",
     )?;
@@ -90,7 +94,8 @@ pub fn for_subject(conn: &Connection, subject: &str) -> Result<Vec<AuditEntry>> 
 
 /// Records by one member of staff (by id, so a disabled member's history is found too),
 /// oldest first, at most `limit`.
-pub fn by_member(conn: &Connection, staff_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
+pub fn by_member(conn: &impl Db, staff_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, actor_id, action, subject, detail FROM audit
          WHERE actor_id = ?1 ORDER BY id LIMIT ?2",
@@ -145,13 +150,18 @@ mod tests {
                 format!("appointment:{i}"),
                 serde_json::json!({}),
             );
-            append(store.conn(), &e).unwrap();
+            append(store.test_conn(), &e).unwrap();
         }
-        let records = page(store.conn(), 0, 100).unwrap();
+        let records = page(store.test_conn(), 0, 100).unwrap();
         assert_eq!(records.len(), 3);
         assert_eq!(records[0].prev_hash, GENESIS);
         assert_eq!(verify_chain(&records, GENESIS.into()), Ok(3));
-        assert_eq!(for_subject(store.conn(), "appointment:1").unwrap().len(), 1);
+        assert_eq!(
+            for_subject(store.test_conn(), "appointment:1")
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     /// A trail written before records carried member ids (schema 4) still verifies after the
@@ -191,9 +201,9 @@ mod tests {
         }
         let store = crate::store::Store::open(&path).unwrap();
         let by = |actor: &str| AuditEntry::new(t(10, 0), actor, "x", "s", serde_json::json!({}));
-        append(store.conn(), &by("bo")).unwrap();
-        append(store.conn(), &by("system")).unwrap();
-        let records = page(store.conn(), 0, 100).unwrap();
+        append(store.test_conn(), &by("bo")).unwrap();
+        append(store.test_conn(), &by("system")).unwrap();
+        let records = page(store.test_conn(), 0, 100).unwrap();
         assert_eq!(verify_chain(&records, GENESIS.into()), Ok(5));
         let ids: Vec<Option<i64>> = records.iter().map(|r| r.entry.actor_id).collect();
         assert_eq!(ids, [None, None, None, Some(1), None]);
@@ -203,16 +213,16 @@ mod tests {
     fn the_log_cannot_be_edited_or_trimmed() {
         let store = Store::open_in_memory().unwrap();
         append(
-            store.conn(),
+            store.test_conn(),
             &AuditEntry::new(t(9, 0), "desk", "x", "s", serde_json::json!({})),
         )
         .unwrap();
         assert!(
             store
-                .conn()
+                .test_conn()
                 .execute("UPDATE audit SET actor = 'mallory'", [])
                 .is_err()
         );
-        assert!(store.conn().execute("DELETE FROM audit", []).is_err());
+        assert!(store.test_conn().execute("DELETE FROM audit", []).is_err());
     }
 }

@@ -3,8 +3,9 @@
 //! kept once per text (its idempotency key), with the reason in words for staff; the
 //! reception screen lists the open ones and marks them handled.
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, from_ts, ts};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
@@ -35,7 +36,8 @@ pub struct Callback {
 }
 
 /// Add an entry; `false` when this text already has one (nothing written).
-pub fn add(conn: &Connection, c: &NewCallback<'_>) -> Result<bool> {
+pub fn add(conn: &impl Write, c: &NewCallback<'_>) -> Result<bool> {
+    let conn = super::sql(conn);
     let n = conn
         .prepare_cached(
             "INSERT INTO callbacks (key, patient_id, appointment_id, message_id, reason, created_at)
@@ -53,7 +55,8 @@ pub fn add(conn: &Connection, c: &NewCallback<'_>) -> Result<bool> {
 }
 
 /// Entries nobody has handled yet, oldest first.
-pub fn open(conn: &Connection) -> Result<Vec<Callback>> {
+pub fn open(conn: &impl Db) -> Result<Vec<Callback>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, key, patient_id, appointment_id, message_id, reason, created_at
            FROM callbacks WHERE handled_at IS NULL ORDER BY created_at, id",
@@ -85,7 +88,8 @@ pub fn open(conn: &Connection) -> Result<Vec<Callback>> {
 }
 
 /// Mark an entry dealt with.
-pub fn mark_handled(conn: &Connection, id: i64, by: &str, now: DateTime<Utc>) -> Result<()> {
+pub fn mark_handled(conn: &impl Write, id: i64, by: &str, now: DateTime<Utc>) -> Result<()> {
+    let conn = super::sql(conn);
     conn.execute(
         "UPDATE callbacks SET handled_by = ?2, handled_at = ?3 WHERE id = ?1",
         params![id, by, ts(now)],
@@ -101,7 +105,7 @@ mod tests {
     #[test]
     fn one_entry_per_text_listed_until_handled() {
         let (store, p, _, _) = fixture();
-        let c = store.conn();
+        let c = store.test_conn();
         let entry = NewCallback {
             key: "closure:1@2026-11-25T15:00:00Z",
             patient_id: p,

@@ -1,15 +1,17 @@
 //! Consent events: append-only (triggers refuse updates and deletes).
 
+use crate::store::{Db, Write};
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
 use crate::domain::ids::PatientId;
 
 /// Append one event (the caller has validated it).
-pub fn append(conn: &Connection, patient: PatientId, e: &ConsentEvent) -> Result<i64> {
+pub fn append(conn: &impl Write, patient: PatientId, e: &ConsentEvent) -> Result<i64> {
+    let conn = super::sql(conn);
     conn.prepare_cached(
         "INSERT INTO consent_events (patient_id, kind, method, evidence, recorded_by, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -44,7 +46,8 @@ fn check((_, kind, method, evidence, recorded_by, at): RawEvent) -> Result<Conse
 }
 
 /// One patient's events, oldest first (ties broken by insertion order).
-pub fn events(conn: &Connection, patient: PatientId) -> Result<Vec<ConsentEvent>> {
+pub fn events(conn: &impl Db, patient: PatientId) -> Result<Vec<ConsentEvent>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
          WHERE patient_id = ?1 ORDER BY recorded_at, id",
@@ -63,10 +66,8 @@ pub fn events(conn: &Connection, patient: PatientId) -> Result<Vec<ConsentEvent>
 }
 
 /// Current consent of many patients at once (for the day view and batch planning).
-pub fn states(
-    conn: &Connection,
-    patients: &[PatientId],
-) -> Result<HashMap<PatientId, ConsentState>> {
+pub fn states(conn: &impl Db, patients: &[PatientId]) -> Result<HashMap<PatientId, ConsentState>> {
+    let conn = super::sql(conn);
     let mut out = HashMap::with_capacity(patients.len());
     for &p in patients {
         if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(p) {
@@ -94,36 +95,39 @@ mod tests {
     #[test]
     fn events_come_back_in_order_and_fold_to_state() {
         let (store, p, _, _) = fixture();
-        append(store.conn(), p, &ev(ConsentKind::OptOut, t(10, 0))).unwrap();
-        append(store.conn(), p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
-        let events = events(store.conn(), p).unwrap();
+        append(store.test_conn(), p, &ev(ConsentKind::OptOut, t(10, 0))).unwrap();
+        append(store.test_conn(), p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
+        let events = events(store.test_conn(), p).unwrap();
         assert_eq!(
             events.iter().map(|e| e.kind).collect::<Vec<_>>(),
             vec![ConsentKind::OptIn, ConsentKind::OptOut]
         );
-        let states = states(store.conn(), &[p, p]).unwrap();
+        let states = states(store.test_conn(), &[p, p]).unwrap();
         assert!(!states[&p].may_text());
     }
 
     #[test]
     fn patients_without_events_have_no_consent() {
         let (store, p, _, _) = fixture();
-        assert_eq!(states(store.conn(), &[p]).unwrap()[&p], ConsentState::None);
+        assert_eq!(
+            states(store.test_conn(), &[p]).unwrap()[&p],
+            ConsentState::None
+        );
     }
 
     #[test]
     fn consent_records_cannot_be_changed_or_deleted() {
         let (store, p, _, _) = fixture();
-        append(store.conn(), p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
+        append(store.test_conn(), p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
         assert!(
             store
-                .conn()
+                .test_conn()
                 .execute("DELETE FROM consent_events", [])
                 .is_err()
         );
         assert!(
             store
-                .conn()
+                .test_conn()
                 .execute("UPDATE consent_events SET kind = 'opt_out'", [])
                 .is_err()
         );

@@ -1,11 +1,12 @@
 //! The day sheet query: one day's appointments joined with patient, clinician, type,
 //! consent and latest reply, in one pass (the day view must switch days in under 10 ms).
 
+use crate::store::Db;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, StoreError, consent, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
@@ -33,7 +34,8 @@ pub fn day_bounds(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// Every appointment of the local day `date`, in start order, with reminder cells empty
 /// (the messaging planner fills them).
-pub fn sheet(conn: &Connection, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
+pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
+    let conn = super::sql(conn);
     let (from, to) = day_bounds(date, tz);
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
@@ -126,11 +128,12 @@ pub fn sheet(conn: &Connection, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
 
 /// Search hits with next open appointment and consent flag, for the desk's search list.
 pub fn patient_hits(
-    conn: &Connection,
+    conn: &impl Db,
     query: &str,
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<PatientHit>> {
+    let conn = super::sql(conn);
     let found = super::patient_search::search(conn, query, limit)?;
     let ids: Vec<PatientId> = found.iter().map(|p| p.id).collect();
     let consent = consent::states(conn, &ids)?;
@@ -163,7 +166,8 @@ pub fn patient_hits(
 
 /// Texts waiting to go out, for the footer's "outbox N": held by the offline outbox, or not
 /// yet accepted by the provider (network down, crash before write-back).
-pub fn outbox_count(conn: &Connection) -> Result<i64> {
+pub fn outbox_count(conn: &impl Db) -> Result<i64> {
+    let conn = super::sql(conn);
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM messages
           WHERE direction = 'out' AND status IN ('pending', 'queued')
@@ -198,16 +202,16 @@ mod tests {
         let (store, p, c, ty) = fixture();
         // 03:00 UTC on the 26th is 22:00 on the 25th in New York: belongs to the 25th.
         let late = insert(
-            store.conn(),
+            store.test_conn(),
             &booking(p, c, ty, t(3, 0) + chrono::Duration::days(1)),
         )
         .unwrap();
-        let early = insert(store.conn(), &booking(p, c, ty, t(14, 0))).unwrap();
+        let early = insert(store.test_conn(), &booking(p, c, ty, t(14, 0))).unwrap();
         // 04:00 UTC on the 25th is 23:00 on the 24th: not on the sheet.
-        insert(store.conn(), &booking(p, c, ty, t(4, 0))).unwrap();
+        insert(store.test_conn(), &booking(p, c, ty, t(4, 0))).unwrap();
         crate::store::appointments::tests::opt_in(&store, p, t(8, 0));
         let sheet = sheet(
-            store.conn(),
+            store.test_conn(),
             NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
             NY,
         )
@@ -232,16 +236,16 @@ mod tests {
     #[test]
     fn a_reply_shows_on_the_appointments_its_reminder_covered_only() {
         let (store, p, c, ty) = fixture();
-        let today = insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let today = insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         // The same patient's second booking that day shares the reminder, so the reply too.
-        let double = insert(store.conn(), &booking(p, c, ty, t(16, 0))).unwrap();
+        let double = insert(store.test_conn(), &booking(p, c, ty, t(16, 0))).unwrap();
         let other_day = insert(
-            store.conn(),
+            store.test_conn(),
             &booking(p, c, ty, t(16, 0) + chrono::Duration::days(1)),
         )
         .unwrap();
         let m = crate::store::messages::insert_inbound(
-            store.conn(),
+            store.test_conn(),
             Some(p),
             "+12015550134",
             "+15555550123",
@@ -252,11 +256,16 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        crate::store::messages::classify_reply(store.conn(), m, ReplyKind::Confirm, Some(today))
-            .unwrap();
+        crate::store::messages::classify_reply(
+            store.test_conn(),
+            m,
+            ReplyKind::Confirm,
+            Some(today),
+        )
+        .unwrap();
         let day = |d| {
             sheet(
-                store.conn(),
+                store.test_conn(),
                 NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
                 NY,
             )
@@ -278,8 +287,8 @@ mod tests {
     #[test]
     fn hits_carry_next_open_appointment() {
         let (store, p, c, ty) = fixture();
-        insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
-        let hits = patient_hits(store.conn(), "love", t(9, 0), 10).unwrap();
+        insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let hits = patient_hits(store.test_conn(), "love", t(9, 0), 10).unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].next_appointment, Some(t(15, 0)));
         assert_eq!(hits[0].consent, ConsentFlag::None);

@@ -1,8 +1,9 @@
 //! What the exports read: a period's appointments with their clinician and type names, the
 //! reminder rows that may cover them, and a period's messages in both directions.
 
+use crate::store::Db;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
@@ -30,10 +31,11 @@ pub struct ExportAppointment {
 
 /// Appointments starting in `[from, to)`, in start order.
 pub fn appointments(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<ExportAppointment>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.patient_id, a.clinician_id, a.type_id, a.start_at, a.status, a.booked_at,
                 a.cancelled_at, a.confirmed_at, a.external_id, c.display_name, t.name
@@ -81,10 +83,11 @@ pub struct ReminderMessage {
 
 /// Outbound reminder rows created in `[from, to)`.
 pub fn reminder_messages(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<ReminderMessage>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT idempotency_key, status, error_code,
                 CASE WHEN status = 'withdrawn' THEN error_message END
@@ -129,11 +132,12 @@ pub struct ExportMessage {
 /// Messages (both directions) written in `[from, to)`, oldest first; bodies only when
 /// `with_bodies` (otherwise they are not even read).
 pub fn messages(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     with_bodies: bool,
 ) -> Result<Vec<ExportMessage>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, direction, kind, status, error_code, patient_id, appointment_id, provider,
                 segments, created_at, sent_at, delivered_at, CASE WHEN ?3 THEN body END

@@ -1,10 +1,11 @@
 //! What imports need from the database: records by any external id, appointments an earlier
 //! import brought in a date range, and in-place updates of patients and appointments.
 
+use crate::store::{Db, Write};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::{Result, StoreError, found, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
@@ -29,7 +30,8 @@ impl KeyKind {
 }
 
 /// Remember an external id for a row (a second time is a no-op).
-pub fn add_key(conn: &Connection, kind: KeyKind, key: &str, row_id: i64) -> Result<()> {
+pub fn add_key(conn: &impl Write, kind: KeyKind, key: &str, row_id: i64) -> Result<()> {
+    let conn = super::sql(conn);
     conn.prepare_cached(
         "INSERT OR IGNORE INTO external_ids (kind, key, row_id) VALUES (?1, ?2, ?3)",
     )?
@@ -39,7 +41,8 @@ pub fn add_key(conn: &Connection, kind: KeyKind, key: &str, row_id: i64) -> Resu
 
 /// The row an external id names: from the ids imports remembered, else the row's own
 /// `external_id` (rows written before migration 5, or by the demo).
-pub fn find_key(conn: &Connection, kind: KeyKind, key: &str) -> Result<Option<i64>> {
+pub fn find_key(conn: &impl Db, kind: KeyKind, key: &str) -> Result<Option<i64>> {
+    let conn = super::sql(conn);
     let remembered = conn
         .prepare_cached("SELECT row_id FROM external_ids WHERE kind = ?1 AND key = ?2")?
         .query_row(params![kind.as_str(), key], |r| r.get(0))
@@ -59,9 +62,10 @@ pub fn find_key(conn: &Connection, kind: KeyKind, key: &str) -> Result<Option<i6
 
 /// Stored patients by each of `keys` that names one, with their consent state.
 pub fn patients_by_keys<'k>(
-    conn: &Connection,
+    conn: &impl Db,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<HashMap<String, KnownPatient>> {
+    let conn = super::sql(conn);
     let mut by_id: HashMap<i64, KnownPatient> = HashMap::new();
     let mut out = HashMap::new();
     for key in keys {
@@ -121,9 +125,10 @@ fn check((mut a, start, status): (KnownAppointment, i64, String)) -> Result<Know
 
 /// Stored appointments by each of `keys` that names one.
 pub fn appointments_by_keys<'k>(
-    conn: &Connection,
+    conn: &impl Db,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<HashMap<String, KnownAppointment>> {
+    let conn = super::sql(conn);
     let sql = format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1");
     let mut out = HashMap::new();
     for key in keys {
@@ -142,10 +147,11 @@ pub fn appointments_by_keys<'k>(
 
 /// Appointments an import brought (they have an external id) starting in `[from, to)`.
 pub fn imported_between(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<KnownAppointment>> {
+    let conn = super::sql(conn);
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments
           WHERE external_id IS NOT NULL AND start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id"
@@ -157,12 +163,13 @@ pub fn imported_between(
 
 /// New name and birth date of a patient (the mobile goes through `patients::set_mobile`).
 pub fn rename_patient(
-    conn: &Connection,
+    conn: &impl Write,
     id: PatientId,
     first: &str,
     last: &str,
     birth_date: Option<chrono::NaiveDate>,
 ) -> Result<()> {
+    let conn = super::sql(conn);
     conn.prepare_cached(
         "UPDATE patients SET first_name = ?2, last_name = ?3, birth_date = ?4 WHERE id = ?1",
     )?
@@ -184,7 +191,8 @@ pub struct Slot {
     pub minutes: u32,
 }
 
-pub fn reslot_appointment(conn: &Connection, id: AppointmentId, slot: Slot) -> Result<()> {
+pub fn reslot_appointment(conn: &impl Write, id: AppointmentId, slot: Slot) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn
         .prepare_cached(
             "UPDATE appointments SET clinician_id = ?2, type_id = ?3, start_at = ?4, duration_minutes = ?5
@@ -210,23 +218,23 @@ mod tests {
     fn any_remembered_key_finds_the_row() {
         let (store, p, c, ty) = fixture();
         let a = appointments::insert(
-            store.conn(),
+            store.test_conn(),
             &NewAppointment {
                 external_id: Some("A1".into()),
                 ..booking(p, c, ty, t(9, 0))
             },
         )
         .unwrap();
-        add_key(store.conn(), KeyKind::Patient, "urn:oid:1|7", p.0).unwrap();
-        add_key(store.conn(), KeyKind::Patient, "urn:oid:1|7", p.0).unwrap();
-        let found = patients_by_keys(store.conn(), ["urn:oid:1|7", "nope"]).unwrap();
+        add_key(store.test_conn(), KeyKind::Patient, "urn:oid:1|7", p.0).unwrap();
+        add_key(store.test_conn(), KeyKind::Patient, "urn:oid:1|7", p.0).unwrap();
+        let found = patients_by_keys(store.test_conn(), ["urn:oid:1|7", "nope"]).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found["urn:oid:1|7"].id, p);
         assert_eq!(found["urn:oid:1|7"].consent, ConsentState::None);
-        let by_column = appointments_by_keys(store.conn(), ["A1"]).unwrap();
+        let by_column = appointments_by_keys(store.test_conn(), ["A1"]).unwrap();
         assert_eq!(by_column["A1"].id, a);
         assert_eq!(
-            find_key(store.conn(), KeyKind::Appointment, "A2").unwrap(),
+            find_key(store.test_conn(), KeyKind::Appointment, "A2").unwrap(),
             None
         );
     }
@@ -238,29 +246,29 @@ mod tests {
             external_id: Some(format!("X{start:?}")),
             ..booking(p, c, ty, start)
         };
-        let inside = appointments::insert(store.conn(), &imported(t(10, 0))).unwrap();
-        appointments::insert(store.conn(), &imported(t(23, 0))).unwrap();
-        appointments::insert(store.conn(), &booking(p, c, ty, t(11, 0))).unwrap();
-        let got = imported_between(store.conn(), t(9, 0), t(12, 0)).unwrap();
+        let inside = appointments::insert(store.test_conn(), &imported(t(10, 0))).unwrap();
+        appointments::insert(store.test_conn(), &imported(t(23, 0))).unwrap();
+        appointments::insert(store.test_conn(), &booking(p, c, ty, t(11, 0))).unwrap();
+        let got = imported_between(store.test_conn(), t(9, 0), t(12, 0)).unwrap();
         assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), vec![inside]);
     }
 
     #[test]
     fn a_reslot_moves_the_appointment() {
         let (store, p, c, ty) = fixture();
-        let a = appointments::insert(store.conn(), &booking(p, c, ty, t(9, 0))).unwrap();
+        let a = appointments::insert(store.test_conn(), &booking(p, c, ty, t(9, 0))).unwrap();
         let slot = Slot {
             clinician: c,
             type_id: ty,
             start: t(15, 0),
             minutes: 45,
         };
-        reslot_appointment(store.conn(), a, slot).unwrap();
-        let got = appointments::get(store.conn(), a).unwrap();
+        reslot_appointment(store.test_conn(), a, slot).unwrap();
+        let got = appointments::get(store.test_conn(), a).unwrap();
         assert_eq!((got.start, got.duration_minutes), (t(15, 0), 45));
-        rename_patient(store.conn(), p, "Ada", "King", None).unwrap();
+        rename_patient(store.test_conn(), p, "Ada", "King", None).unwrap();
         assert_eq!(
-            crate::store::patients::get(store.conn(), p)
+            crate::store::patients::get(store.test_conn(), p)
                 .unwrap()
                 .last_name,
             "King"

@@ -3,7 +3,7 @@
 //! The reply inbox itself is `messages::inbox`; closure call-backs are `callbacks`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, from_ts, ts};
 use crate::domain::ids::{AppointmentId, PatientId};
@@ -13,7 +13,8 @@ use crate::domain::ids::{AppointmentId, PatientId};
 pub type CallMe = (AppointmentId, PatientId, String, DateTime<Utc>);
 
 /// Appointments flagged for a call-back that start at or after `since`, soonest first.
-pub fn call_me(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<CallMe>> {
+pub fn call_me(conn: &impl super::Db, since: DateTime<Utc>) -> Result<Vec<CallMe>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.patient_id, p.last_name || ', ' || p.first_name, a.start_at
            FROM appointments a JOIN patients p ON p.id = a.patient_id
@@ -36,7 +37,8 @@ pub fn call_me(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<CallMe>> {
 }
 
 /// "Last, First" of a patient, if they exist.
-pub fn name(conn: &Connection, patient: PatientId) -> Result<Option<String>> {
+pub fn name(conn: &impl super::Db, patient: PatientId) -> Result<Option<String>> {
+    let conn = super::sql(conn);
     let mut stmt =
         conn.prepare_cached("SELECT last_name || ', ' || first_name FROM patients WHERE id = ?1")?;
     let mut rows = stmt.query(params![patient.0])?;

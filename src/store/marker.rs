@@ -2,7 +2,8 @@
 //! `demo`), recorded in `settings` so `demo` never seeds 400 invented patients into a real
 //! practice and a practice command can tell where it is.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::{Db, Write};
+use rusqlite::{OptionalExtension, params};
 
 use super::Result;
 
@@ -33,12 +34,14 @@ impl DbKind {
 }
 
 /// Mark the database (inside the transaction that fills it).
-pub fn mark(conn: &Connection, kind: DbKind) -> Result<()> {
+pub fn mark(conn: &impl Write, kind: DbKind) -> Result<()> {
+    let conn = super::sql(conn);
     super::settings::set(conn, KIND_KEY, kind.as_str())
 }
 
 /// What the database says it is.
-pub fn kind(conn: &Connection) -> Result<DbKind> {
+pub fn kind(conn: &impl Db) -> Result<DbKind> {
+    let conn = super::sql(conn);
     let has_settings: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings')",
         [],
@@ -72,23 +75,24 @@ mod tests {
     #[test]
     fn a_database_reads_back_what_it_was_marked() {
         let store = Store::open_in_memory().unwrap();
-        assert_eq!(kind(store.conn()).unwrap(), DbKind::Unmarked);
-        mark(store.conn(), DbKind::Practice).unwrap();
-        assert_eq!(kind(store.conn()).unwrap(), DbKind::Practice);
-        mark(store.conn(), DbKind::Demo).unwrap();
-        assert_eq!(kind(store.conn()).unwrap(), DbKind::Demo);
+        assert_eq!(kind(store.test_conn()).unwrap(), DbKind::Unmarked);
+        mark(store.test_conn(), DbKind::Practice).unwrap();
+        assert_eq!(kind(store.test_conn()).unwrap(), DbKind::Practice);
+        mark(store.test_conn(), DbKind::Demo).unwrap();
+        assert_eq!(kind(store.test_conn()).unwrap(), DbKind::Demo);
     }
 
     #[test]
     fn a_demo_seeded_before_the_marker_is_still_a_demo() {
         let store = Store::open_in_memory().unwrap();
-        crate::store::settings::set(store.conn(), LEGACY_DEMO_KEY, "2026-11-25T14:30:00Z").unwrap();
-        assert_eq!(kind(store.conn()).unwrap(), DbKind::Demo);
+        crate::store::settings::set(store.test_conn(), LEGACY_DEMO_KEY, "2026-11-25T14:30:00Z")
+            .unwrap();
+        assert_eq!(kind(store.test_conn()).unwrap(), DbKind::Demo);
     }
 
     #[test]
     fn a_database_without_tables_is_unmarked() {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         assert_eq!(kind(&conn).unwrap(), DbKind::Unmarked);
     }
 }

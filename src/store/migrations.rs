@@ -353,22 +353,27 @@ CREATE INDEX messages_by_created ON messages
 CREATE INDEX consent_by_recorded ON consent_events (recorded_at, kind);
 "#;
 
-/// All migrations in order; `user_version` = how many have been applied.
+/// Every migration in order; `user_version` = how many have been applied. Each one here has
+/// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
+/// so a change to it fails the suite. Add a new one at the end, with its pin.
+const SHIPPED: [&str; 8] = [
+    M001_PRACTICE,
+    M002_MESSAGING,
+    M003_STAFF_AUDIT,
+    M004_OUTBOUND_PROVIDER_IDS,
+    M005_EXTERNAL_IDS,
+    M006_STAFF_SIGN_IN,
+    M007_DEADLINES_CALLBACKS,
+    M008_STATISTICS,
+];
+
+/// All migrations in order, ready to run.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(M001_PRACTICE),
-        M::up(M002_MESSAGING),
-        M::up(M003_STAFF_AUDIT),
-        M::up(M004_OUTBOUND_PROVIDER_IDS),
-        M::up(M005_EXTERNAL_IDS),
-        M::up(M006_STAFF_SIGN_IN),
-        M::up(M007_DEADLINES_CALLBACKS),
-        M::up(M008_STATISTICS),
-    ])
+    Migrations::new(SHIPPED.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST: usize = 8;
+pub const LATEST: usize = SHIPPED.len();
 
 #[cfg(test)]
 mod tests {
@@ -391,6 +396,46 @@ mod tests {
     fn version(conn: &Connection) -> i64 {
         conn.pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap()
+    }
+
+    /// SHA-256 of each shipped migration's text, in order. A database in a clinic ran exactly
+    /// this SQL: editing it would leave that database with a schema no new install has. A
+    /// failure here means "add a new migration instead"; a new migration adds its pin here.
+    const PINNED: [&str; LATEST] = [
+        "39c5cea2051b1c4b6a45a2d619cf9b6e727869f1d7af550d1d2f1a73ebba3be3", // M001_PRACTICE
+        "959f6a94e7ccef38d28a7b7d0f9f08a7598d3f9b1c84e233dc79c9303d8279e3", // M002_MESSAGING
+        "f0606a111703f7bca625e9eb6e8e9fbbc8a8b50137aa6cc82cde6004a03bd8d0", // M003_STAFF_AUDIT
+        "1b0993cc3dedb665c82b6f9ac2cd0c3fe5cbb08790b84ef515eb13152044daf6", // M004_OUTBOUND_PROVIDER_IDS
+        "f3f085f0b517ce8108e072bde6e94c6edaa2671d991ac17bca645add1d5309af", // M005_EXTERNAL_IDS
+        "245ac4994d674bd77f00fc69c75a3aac1270ac98a4d85c6993fb972771134e45", // M006_STAFF_SIGN_IN
+        "60edfa8204a8614a04d132d5308e405fe684b7cc36c408318b97aa381e630da8", // M007_DEADLINES_CALLBACKS
+        "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
+    ];
+
+    fn sha256(text: &str) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn shipped_migrations_never_change() {
+        for (n, (sql, pin)) in SHIPPED.iter().zip(PINNED).enumerate() {
+            assert_eq!(
+                sha256(sql),
+                pin,
+                "migration {} was edited after it shipped; restore it and add a new migration",
+                n + 1
+            );
+        }
+    }
+
+    #[test]
+    fn the_pin_notices_a_one_character_edit() {
+        let edited = SHIPPED[0].replacen("NOT NULL", "NOT  NULL", 1);
+        assert_ne!(sha256(&edited), PINNED[0]);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The database: rusqlite is used here and nowhere else.
 //!
 //! [`Store`] owns one connection (WAL, foreign keys, busy timeout) with every migration
-//! applied. Queries live in one file per aggregate as functions over `&Connection`, so a
-//! use case can run several of them — and the audit append — in one transaction.
-//! SQL uses bound parameters only.
+//! applied. Queries live in one file per aggregate as named operations: a read takes any
+//! [`Db`] (the store itself, or a transaction), a write takes a [`Write`] — only the [`Tx`]
+//! that [`Store::write`] hands out — so a use case runs several of them, and the audit
+//! append, in one transaction. Neither handle can run SQL of its own: the connection never
+//! leaves this module. SQL uses bound parameters only.
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,8 +15,10 @@ use rusqlite::Connection;
 
 pub mod appointments;
 pub mod audit;
+pub mod backup;
 pub mod callbacks;
 pub mod changes;
+pub mod cipher;
 pub mod consent;
 pub mod day;
 pub mod exports;
@@ -33,7 +37,66 @@ pub mod staff;
 pub mod stats;
 pub mod templates;
 
-pub use rusqlite::Connection as Conn;
+/// Something the store's read operations run on: the [`Store`] itself or a [`Tx`] inside
+/// [`Store::write`]. Sealed: only this module can say how to reach the connection.
+pub trait Db: handle::Sealed {}
+
+/// Something the store's write operations run on: only the [`Tx`] of [`Store::write`], so
+/// every change lands in a transaction with its audit record.
+pub trait Write: Db {}
+
+/// The transaction [`Store::write`] runs its closure in: every read and write operation of
+/// every aggregate accepts it, and nothing else can be done with it.
+pub struct Tx<'a> {
+    conn: &'a Connection,
+}
+
+mod handle {
+    /// How the store reaches the connection behind a handle; not nameable outside `store`.
+    pub trait Sealed {
+        fn connection(&self) -> &rusqlite::Connection;
+    }
+}
+
+impl handle::Sealed for Store {
+    fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+impl handle::Sealed for Tx<'_> {
+    fn connection(&self) -> &Connection {
+        self.conn
+    }
+}
+/// The store's own operations call one another with the connection they already hold.
+impl handle::Sealed for Connection {
+    fn connection(&self) -> &Connection {
+        self
+    }
+}
+impl<T: handle::Sealed + ?Sized> handle::Sealed for &T {
+    fn connection(&self) -> &Connection {
+        (**self).connection()
+    }
+}
+impl<T: handle::Sealed + ?Sized> handle::Sealed for &mut T {
+    fn connection(&self) -> &Connection {
+        (**self).connection()
+    }
+}
+impl Db for Store {}
+impl Db for Tx<'_> {}
+impl Db for Connection {}
+impl<T: Db + ?Sized> Db for &T {}
+impl<T: Db + ?Sized> Db for &mut T {}
+impl Write for Tx<'_> {}
+impl Write for Connection {}
+impl<T: Write + ?Sized> Write for &T {}
+
+/// The connection behind a handle (store operations only).
+fn sql<D: Db + ?Sized>(db: &D) -> &Connection {
+    handle::Sealed::connection(db)
+}
 
 /// What can go wrong in the store; callers match on `NotFound` and `Conflict`.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +132,16 @@ pub enum StoreError {
     Missing(String),
     #[error("{0} is not a frontdesk database; check --db")]
     NotFrontdesk(String),
+    /// The key does not open the file: a wrong key, or not a frontdesk database at all.
+    #[error(
+        "cannot decrypt {0} with this database key: the key is wrong, or the file is not a frontdesk database"
+    )]
+    Undecryptable(String),
+    /// Another connection has the database open when this needs it alone.
+    #[error(
+        "{0} is in use by another program (the console, a `remind` or `sync` run); close it and try again"
+    )]
+    InUse(String),
     #[error("{path} already exists; frontdesk never writes a new database over one")]
     Exists { path: String },
     #[error("cannot create the database {path}: {source}")]
@@ -90,10 +163,15 @@ impl Store {
     /// demo and tests may create a database this way; every practice command uses
     /// [`Store::open_existing`] and `init` uses [`Store::create_new`].
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, None)
+    }
+
+    fn open_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Self> {
         if !path.exists() {
             create_owner_only(path)?;
         }
         let conn = Connection::open(path)?;
+        keyed(&conn, path, key)?;
         check_integrity(&conn)?;
         Self::prepare(conn, true)
     }
@@ -101,6 +179,10 @@ impl Store {
     /// Open a database that must already exist: a mistyped `--db` is an error naming the
     /// path, never a new empty database that reports "sent 0".
     pub fn open_existing(path: &Path) -> Result<Self> {
+        Self::open_existing_with(path, None)
+    }
+
+    fn open_existing_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Self> {
         let shown = || path.display().to_string();
         if !path.is_file() {
             return Err(StoreError::Missing(shown()));
@@ -115,6 +197,7 @@ impl Store {
             }
             other => StoreError::Sqlite(other),
         })?;
+        keyed(&conn, path, key)?;
         // Every frontdesk database has been migrated at least once; a file at version 0 is
         // someone else's (or empty), and migrating it would write our tables into it.
         let version: i64 = conn
@@ -140,6 +223,10 @@ impl Store {
     /// encryption work (SQLCipher) is to be created and applied here, before the first
     /// migration writes anything.
     pub fn create_new(path: &Path) -> Result<Self> {
+        Self::create_new_with(path, None)
+    }
+
+    fn create_new_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Self> {
         if path.exists() {
             return Err(StoreError::Exists {
                 path: path.display().to_string(),
@@ -147,18 +234,24 @@ impl Store {
         }
         create_owner_only(path)?;
         let conn = Connection::open(path)?;
+        keyed(&conn, path, key)?;
         Self::prepare(conn, true)
     }
 
     /// What an existing database file says it is, read without changing it (no migration):
     /// `None` when there is no file.
     pub fn inspect(path: &Path) -> Result<Option<marker::DbKind>> {
+        Self::inspect_with(path, None)
+    }
+
+    fn inspect_with(path: &Path, key: Option<&cipher::DbKey>) -> Result<Option<marker::DbKind>> {
         if !path.exists() {
             return Ok(None);
         }
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
+        keyed(&conn, path, key)?;
         match marker::kind(&conn) {
             Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
                 if f.code == rusqlite::ErrorCode::NotADatabase =>
@@ -204,13 +297,15 @@ impl Store {
             .map(std::path::PathBuf::from)
     }
 
-    /// The connection, for queries.
-    pub fn conn(&self) -> &Connection {
+    /// The connection itself, for unit tests that set up or inspect rows with SQL of their
+    /// own (tests under `tests/` open the file with rusqlite instead).
+    #[cfg(test)]
+    pub(crate) fn test_conn(&self) -> &Connection {
         &self.conn
     }
 
     /// Run `f` in one transaction: all of it lands, or none of it.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
@@ -218,9 +313,26 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        let out = f(&Tx { conn: &tx })?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+}
+
+/// Key a connection (encrypted databases) and prove the key reads the file: a wrong key is
+/// `Undecryptable`. Without a key, nothing happens (in-memory and plain test databases).
+fn keyed(conn: &Connection, path: &Path, key: Option<&cipher::DbKey>) -> Result<()> {
+    let Some(key) = key else { return Ok(()) };
+    cipher::apply(conn, key)?;
+    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
+        Ok(()) => {
+            cipher::remember(path, key);
+            Ok(())
+        }
+        Err(e) if cipher::is_not_a_database(&e) => {
+            Err(StoreError::Undecryptable(path.display().to_string()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -329,11 +441,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("sub/p.db")).unwrap();
         let mode: String = store
-            .conn()
+            .test_conn()
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         let fk: i64 = store
-            .conn()
+            .test_conn()
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
@@ -353,7 +465,7 @@ mod tests {
         let path = dir.path().join("p.db");
         let store = Store::create_new(&path).unwrap();
         store
-            .conn()
+            .test_conn()
             .execute("INSERT INTO settings (key, value) VALUES ('a', 'b')", [])
             .unwrap();
         assert_eq!(mode(&path), 0o600);
@@ -430,7 +542,7 @@ mod tests {
         let path = dir.path().join("p.db");
         assert_eq!(Store::inspect(&path).unwrap(), None);
         let store = Store::open(&path).unwrap();
-        marker::mark(store.conn(), marker::DbKind::Demo).unwrap();
+        marker::mark(store.test_conn(), marker::DbKind::Demo).unwrap();
         drop(store);
         assert_eq!(Store::inspect(&path).unwrap(), Some(marker::DbKind::Demo));
     }

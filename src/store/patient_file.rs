@@ -1,7 +1,7 @@
 //! The patient screen's appointment list: one patient's appointments with clinician and
 //! neutral type label, in start order. Reads only.
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, StoreError, from_ts};
 use crate::domain::appointment::AppointmentStatus;
@@ -12,7 +12,8 @@ use crate::domain::patient_file::PatientAppointment;
 pub const MAX_APPOINTMENTS: usize = 500;
 
 /// One patient's appointments, oldest first (the newest [`MAX_APPOINTMENTS`]).
-pub fn appointments(conn: &Connection, patient: PatientId) -> Result<Vec<PatientAppointment>> {
+pub fn appointments(conn: &impl super::Db, patient: PatientId) -> Result<Vec<PatientAppointment>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT * FROM (
             SELECT a.id, a.start_at, a.duration_minutes, a.status, c.display_name, t.sms_label

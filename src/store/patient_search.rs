@@ -13,7 +13,8 @@ use crate::domain::patient::Patient;
 /// Up to `limit` patients matching `query`: best matches first (`name_search::rank`), then
 /// by name (folded). Ask for one more than
 /// you show to know whether there are more.
-pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patient>> {
+pub fn search(conn: &impl super::Db, query: &str, limit: usize) -> Result<Vec<Patient>> {
+    let conn = super::sql(conn);
     let q = query.trim();
     if q.is_empty() || limit == 0 {
         return Ok(Vec::new());
@@ -71,7 +72,7 @@ mod tests {
 
     fn add(store: &Store, first: &str, last: &str, mobile: Option<&str>) -> PatientId {
         insert(
-            store.conn(),
+            &store.conn,
             &NewPatient {
                 external_id: None,
                 first_name: first.into(),
@@ -87,7 +88,7 @@ mod tests {
     }
 
     fn names(store: &Store, q: &str, limit: usize) -> Vec<String> {
-        search(store.conn(), q, limit)
+        search(&store.conn, q, limit)
             .unwrap()
             .iter()
             .map(Patient::list_name)

@@ -1,8 +1,9 @@
 //! Patients: insert, read, search, and the number-problem flag.
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Row, params};
 
 use super::{Result, StoreError, found, from_ts, parse_date, ts};
 use crate::domain::ids::PatientId;
@@ -21,7 +22,8 @@ pub struct NewPatient {
     pub portal_active: bool,
 }
 
-pub fn insert(conn: &Connection, p: &NewPatient, now: DateTime<Utc>) -> Result<PatientId> {
+pub fn insert(conn: &impl Write, p: &NewPatient, now: DateTime<Utc>) -> Result<PatientId> {
+    let conn = super::sql(conn);
     conn.prepare_cached(
         "INSERT INTO patients (external_id, first_name, last_name, birth_date, mobile, time_zone,
                                portal_active, created_at)
@@ -116,7 +118,8 @@ impl RawPatient {
     }
 }
 
-pub fn get(conn: &Connection, id: PatientId) -> Result<Patient> {
+pub fn get(conn: &impl Db, id: PatientId) -> Result<Patient> {
+    let conn = super::sql(conn);
     let sql = format!("SELECT {COLUMNS} FROM patients WHERE id = ?1");
     found(
         conn.prepare_cached(&sql)?
@@ -129,7 +132,8 @@ pub fn get(conn: &Connection, id: PatientId) -> Result<Patient> {
 
 /// Patients by name fragment ("oka", "okafor, a", "ada oka") or by phone digits (4+ digits).
 /// Case-insensitive; at most `limit` results, ordered by name.
-pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patient>> {
+pub fn search(conn: &impl Db, query: &str, limit: usize) -> Result<Vec<Patient>> {
+    let conn = super::sql(conn);
     let q = query.trim();
     if q.is_empty() {
         return Ok(Vec::new());
@@ -186,7 +190,8 @@ fn like_escape(s: &str) -> String {
 /// `NotFound` unless the patient exists. Reads no column that could fail to parse, so a
 /// patient whose record is partly unreadable can still have consent recorded (a STOP is
 /// applied whatever else is wrong with the record).
-pub fn must_exist(conn: &Connection, id: PatientId) -> Result<()> {
+pub fn must_exist(conn: &impl Db, id: PatientId) -> Result<()> {
+    let conn = super::sql(conn);
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM patients WHERE id = ?1",
         params![id.0],
@@ -197,7 +202,8 @@ pub fn must_exist(conn: &Connection, id: PatientId) -> Result<()> {
 
 /// The stored mobile number (as text) and whether it is flagged, without parsing the rest of
 /// the record.
-pub fn number_state(conn: &Connection, id: PatientId) -> Result<(Option<String>, bool)> {
+pub fn number_state(conn: &impl Db, id: PatientId) -> Result<(Option<String>, bool)> {
+    let conn = super::sql(conn);
     found(
         conn.query_row(
             "SELECT mobile, number_problem_code IS NOT NULL FROM patients WHERE id = ?1",
@@ -210,7 +216,8 @@ pub fn number_state(conn: &Connection, id: PatientId) -> Result<(Option<String>,
 }
 
 /// The patient's own time zone as stored (`None`: the practice's), or `Corrupt`.
-pub fn zone(conn: &Connection, id: PatientId) -> Result<Option<Tz>> {
+pub fn zone(conn: &impl Db, id: PatientId) -> Result<Option<Tz>> {
+    let conn = super::sql(conn);
     let z: Option<String> = found(
         conn.query_row(
             "SELECT time_zone FROM patients WHERE id = ?1",
@@ -230,7 +237,8 @@ pub fn zone(conn: &Connection, id: PatientId) -> Result<Option<Tz>> {
 }
 
 /// Flag a number that failed at the provider; no texts until staff fix it.
-pub fn flag_number(conn: &Connection, id: PatientId, code: &str, now: DateTime<Utc>) -> Result<()> {
+pub fn flag_number(conn: &impl Write, id: PatientId, code: &str, now: DateTime<Utc>) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE patients SET number_problem_code = ?2, number_problem_at = ?3 WHERE id = ?1",
         params![id.0, code, ts(now)],
@@ -239,7 +247,8 @@ pub fn flag_number(conn: &Connection, id: PatientId, code: &str, now: DateTime<U
 }
 
 /// Set (or clear) the mobile number; a new number clears the problem flag.
-pub fn set_mobile(conn: &Connection, id: PatientId, mobile: Option<&E164>) -> Result<()> {
+pub fn set_mobile(conn: &impl Write, id: PatientId, mobile: Option<&E164>) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE patients SET mobile = ?2, number_problem_code = NULL, number_problem_at = NULL WHERE id = ?1",
         params![id.0, mobile.map(E164::as_str)],
@@ -248,7 +257,8 @@ pub fn set_mobile(conn: &Connection, id: PatientId, mobile: Option<&E164>) -> Re
 }
 
 /// Patients added at or after `since` (onboarding welcome candidates).
-pub fn created_since(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<PatientId>> {
+pub fn created_since(conn: &impl Db, since: DateTime<Utc>) -> Result<Vec<PatientId>> {
+    let conn = super::sql(conn);
     let mut stmt =
         conn.prepare_cached("SELECT id FROM patients WHERE created_at >= ?1 ORDER BY id")?;
     let rows = stmt.query_map(params![ts(since)], |r| r.get(0))?;
@@ -257,7 +267,8 @@ pub fn created_since(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<Pati
         .collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn count(conn: &Connection) -> Result<i64> {
+pub fn count(conn: &impl Db) -> Result<i64> {
+    let conn = super::sql(conn);
     Ok(conn.query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))?)
 }
 
@@ -297,12 +308,12 @@ mod tests {
     fn insert_then_get_round_trips_every_field() {
         let store = Store::open_in_memory().unwrap();
         let id = insert(
-            store.conn(),
+            store.test_conn(),
             &new("Ada", "Okafor", Some("2015550134")),
             now(),
         )
         .unwrap();
-        let p = get(store.conn(), id).unwrap();
+        let p = get(store.test_conn(), id).unwrap();
         assert_eq!(p.list_name(), "Okafor, Ada");
         assert_eq!(p.mobile.unwrap().as_str(), "+12015550134");
         assert_eq!(p.time_zone, Some(chrono_tz::America::Chicago));
@@ -315,7 +326,7 @@ mod tests {
     fn missing_patient_is_not_found() {
         let store = Store::open_in_memory().unwrap();
         assert!(matches!(
-            get(store.conn(), PatientId(9)),
+            get(store.test_conn(), PatientId(9)),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -324,15 +335,20 @@ mod tests {
     fn search_by_name_words_and_by_phone_digits() {
         let store = Store::open_in_memory().unwrap();
         let ada = insert(
-            store.conn(),
+            store.test_conn(),
             &new("Ada", "Okafor", Some("2015550134")),
             now(),
         )
         .unwrap();
-        insert(store.conn(), &new("Bob", "Okada", None), now()).unwrap();
-        insert(store.conn(), &new("Chloé", "Ng", Some("2015550199")), now()).unwrap();
+        insert(store.test_conn(), &new("Bob", "Okada", None), now()).unwrap();
+        insert(
+            store.test_conn(),
+            &new("Chloé", "Ng", Some("2015550199")),
+            now(),
+        )
+        .unwrap();
         let names = |q: &str| {
-            search(store.conn(), q, 10)
+            search(store.test_conn(), q, 10)
                 .unwrap()
                 .into_iter()
                 .map(|p| p.list_name())
@@ -341,7 +357,7 @@ mod tests {
         assert_eq!(names("oka"), vec!["Okada, Bob", "Okafor, Ada"]);
         assert_eq!(names("ada oka"), vec!["Okafor, Ada"]);
         assert_eq!(names("Okafor, A"), vec!["Okafor, Ada"]);
-        assert_eq!(search(store.conn(), "0134", 10).unwrap()[0].id, ada);
+        assert_eq!(search(store.test_conn(), "0134", 10).unwrap()[0].id, ada);
         assert_eq!(names("(201) 555-01"), vec!["Ng, Chloé", "Okafor, Ada"]);
         assert!(names("%").is_empty());
         assert!(names("  ").is_empty());
@@ -351,19 +367,23 @@ mod tests {
     fn flagging_and_fixing_a_number() {
         let store = Store::open_in_memory().unwrap();
         let id = insert(
-            store.conn(),
+            store.test_conn(),
             &new("Ada", "Okafor", Some("2015550134")),
             now(),
         )
         .unwrap();
-        flag_number(store.conn(), id, "21614", now()).unwrap();
+        flag_number(store.test_conn(), id, "21614", now()).unwrap();
         assert_eq!(
-            get(store.conn(), id).unwrap().number_problem.unwrap().code,
+            get(store.test_conn(), id)
+                .unwrap()
+                .number_problem
+                .unwrap()
+                .code,
             "21614"
         );
         let fixed = E164::parse("2015550135", "US").unwrap();
-        set_mobile(store.conn(), id, Some(&fixed)).unwrap();
-        let p = get(store.conn(), id).unwrap();
+        set_mobile(store.test_conn(), id, Some(&fixed)).unwrap();
+        let p = get(store.test_conn(), id).unwrap();
         assert!(p.number_problem.is_none());
         assert_eq!(p.mobile, Some(fixed));
     }

@@ -1,12 +1,14 @@
 //! Clinicians and appointment types: the practice's reference data.
 
-use rusqlite::{Connection, params};
+use crate::store::{Db, Write};
+use rusqlite::params;
 
 use super::Result;
 use crate::domain::ids::{AppointmentTypeId, ClinicianId};
 use crate::domain::patient::{AppointmentType, Clinician};
 
-pub fn insert_clinician(conn: &Connection, display_name: &str) -> Result<ClinicianId> {
+pub fn insert_clinician(conn: &impl Write, display_name: &str) -> Result<ClinicianId> {
+    let conn = super::sql(conn);
     conn.execute(
         "INSERT INTO clinicians (display_name) VALUES (?1)",
         params![display_name],
@@ -14,7 +16,8 @@ pub fn insert_clinician(conn: &Connection, display_name: &str) -> Result<Clinici
     Ok(ClinicianId(conn.last_insert_rowid()))
 }
 
-pub fn clinicians(conn: &Connection) -> Result<Vec<Clinician>> {
+pub fn clinicians(conn: &impl Db) -> Result<Vec<Clinician>> {
+    let conn = super::sql(conn);
     let mut stmt = conn
         .prepare_cached("SELECT id, display_name, active FROM clinicians ORDER BY display_name")?;
     let rows = stmt.query_map([], |r| {
@@ -28,11 +31,12 @@ pub fn clinicians(conn: &Connection) -> Result<Vec<Clinician>> {
 }
 
 pub fn insert_type(
-    conn: &Connection,
+    conn: &impl Write,
     name: &str,
     sms_label: &str,
     default_minutes: u32,
 ) -> Result<AppointmentTypeId> {
+    let conn = super::sql(conn);
     conn.execute(
         "INSERT INTO appointment_types (name, sms_label, default_minutes) VALUES (?1, ?2, ?3)",
         params![name, sms_label, default_minutes],
@@ -40,7 +44,8 @@ pub fn insert_type(
     Ok(AppointmentTypeId(conn.last_insert_rowid()))
 }
 
-pub fn types(conn: &Connection) -> Result<Vec<AppointmentType>> {
+pub fn types(conn: &impl Db) -> Result<Vec<AppointmentType>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, sms_label, default_minutes FROM appointment_types ORDER BY name",
     )?;
@@ -63,10 +68,16 @@ mod tests {
     #[test]
     fn clinicians_and_types_round_trip() {
         let store = Store::open_in_memory().unwrap();
-        let c = insert_clinician(store.conn(), "Dr. Okafor").unwrap();
-        let t = insert_type(store.conn(), "Diabetes follow-up", "Follow-up visit", 20).unwrap();
-        assert_eq!(clinicians(store.conn()).unwrap()[0].id, c);
-        let ty = &types(store.conn()).unwrap()[0];
+        let c = insert_clinician(store.test_conn(), "Dr. Okafor").unwrap();
+        let t = insert_type(
+            store.test_conn(),
+            "Diabetes follow-up",
+            "Follow-up visit",
+            20,
+        )
+        .unwrap();
+        assert_eq!(clinicians(store.test_conn()).unwrap()[0].id, c);
+        let ty = &types(store.test_conn()).unwrap()[0];
         assert_eq!(
             (ty.id, ty.sms_label.as_str(), ty.default_minutes),
             (t, "Follow-up visit", 20)
@@ -76,7 +87,7 @@ mod tests {
     #[test]
     fn type_names_are_unique() {
         let store = Store::open_in_memory().unwrap();
-        insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
-        assert!(insert_type(store.conn(), "Annual physical", "Check-up", 30).is_err());
+        insert_type(store.test_conn(), "Annual physical", "Check-up", 30).unwrap();
+        assert!(insert_type(store.test_conn(), "Annual physical", "Check-up", 30).is_err());
     }
 }

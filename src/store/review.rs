@@ -1,10 +1,11 @@
 //! What the compliance and consent reviews and the audit export read: outbound bodies page
 //! by page, the texts that left with their patients, and audit records in a period.
 
+use crate::store::Db;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::audit::AuditRecord;
@@ -27,10 +28,11 @@ pub struct OutboundBody {
 /// Outbound bodies that left or may still leave (everything but blocked and withdrawn), in
 /// id order after `after`, at most `limit`.
 pub fn outbound_bodies(
-    conn: &Connection,
+    conn: &impl Db,
     after: MessageId,
     limit: usize,
 ) -> Result<Vec<OutboundBody>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, status, patient_id, COALESCE(sent_at, created_at), body FROM messages
           WHERE id > ?1 AND direction = 'out' AND status NOT IN ('blocked', 'withdrawn')
@@ -59,7 +61,8 @@ pub fn outbound_bodies(
 }
 
 /// Every outbound text that was handed to a provider, per patient, oldest first.
-pub fn sent_texts(conn: &Connection) -> Result<HashMap<PatientId, Vec<SentText>>> {
+pub fn sent_texts(conn: &impl Db) -> Result<HashMap<PatientId, Vec<SentText>>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, kind, sent_at FROM messages
           WHERE direction = 'out' AND sent_at IS NOT NULL AND patient_id IS NOT NULL
@@ -84,12 +87,13 @@ pub fn sent_texts(conn: &Connection) -> Result<HashMap<PatientId, Vec<SentText>>
 /// Audit records with `from <= at < to` (either bound optional) and id after `after`, in id
 /// order, at most `limit`.
 pub fn audit_records(
-    conn: &Connection,
+    conn: &impl Db,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     after: i64,
     limit: usize,
 ) -> Result<Vec<AuditRecord>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor, actor_id, action, subject, detail, prev_hash, hash FROM audit
           WHERE id > ?1 AND at >= ?2 AND at < ?3 ORDER BY id LIMIT ?4",
@@ -100,12 +104,13 @@ pub fn audit_records(
 
 /// The same, newest first, with id before `before`.
 pub fn audit_records_before(
-    conn: &Connection,
+    conn: &impl Db,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     before: i64,
     limit: usize,
 ) -> Result<Vec<AuditRecord>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor, actor_id, action, subject, detail, prev_hash, hash FROM audit
           WHERE id < ?1 AND at >= ?2 AND at < ?3 ORDER BY id DESC LIMIT ?4",

@@ -4,8 +4,9 @@
 //! record stays attributed. The PHC string of the PIN or password lives in `pin_hash` and
 //! leaves this module only as a [`PasswordHash`], whose `Debug` hides it.
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::staff::{Lockout, PasswordHash, Role, StaffId, StaffMember};
@@ -69,7 +70,8 @@ impl Raw {
 }
 
 /// Add a member; a taken username is a `Conflict`.
-pub fn insert(conn: &Connection, new: &NewStaff<'_>, now: DateTime<Utc>) -> Result<StaffId> {
+pub fn insert(conn: &impl Write, new: &NewStaff<'_>, now: DateTime<Utc>) -> Result<StaffId> {
+    let conn = super::sql(conn);
     let taken: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)",
         params![new.username],
@@ -96,7 +98,8 @@ pub fn insert(conn: &Connection, new: &NewStaff<'_>, now: DateTime<Utc>) -> Resu
 }
 
 /// The member with this username, if any.
-pub fn by_username(conn: &Connection, username: &str) -> Result<Option<StaffMember>> {
+pub fn by_username(conn: &impl Db, username: &str) -> Result<Option<StaffMember>> {
+    let conn = super::sql(conn);
     let row = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM staff WHERE username = ?1"))?
         .query_row(params![username], raw)
@@ -106,9 +109,10 @@ pub fn by_username(conn: &Connection, username: &str) -> Result<Option<StaffMemb
 
 /// The member and their stored secret, for signing in.
 pub fn credential(
-    conn: &Connection,
+    conn: &impl Db,
     username: &str,
 ) -> Result<Option<(StaffMember, Option<PasswordHash>)>> {
+    let conn = super::sql(conn);
     let Some(m) = by_username(conn, username)? else {
         return Ok(None);
     };
@@ -119,7 +123,8 @@ pub fn credential(
 }
 
 /// Every member, active first, then by username.
-pub fn list(conn: &Connection) -> Result<Vec<StaffMember>> {
+pub fn list(conn: &impl Db) -> Result<Vec<StaffMember>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM staff ORDER BY active DESC, username"
     ))?;
@@ -128,12 +133,14 @@ pub fn list(conn: &Connection) -> Result<Vec<StaffMember>> {
 }
 
 /// How many members exist at all (zero before `init`).
-pub fn count(conn: &Connection) -> Result<i64> {
+pub fn count(conn: &impl Db) -> Result<i64> {
+    let conn = super::sql(conn);
     Ok(conn.query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
 }
 
 /// Active admins: the last one may not be disabled or demoted.
-pub fn active_admins(conn: &Connection) -> Result<i64> {
+pub fn active_admins(conn: &impl Db) -> Result<i64> {
+    let conn = super::sql(conn);
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM staff WHERE active = 1 AND role = 'admin'",
         [],
@@ -152,7 +159,8 @@ fn changed(n: usize, id: StaffId) -> Result<()> {
 }
 
 /// Disable (`false`) or re-enable (`true`) a member.
-pub fn set_active(conn: &Connection, id: StaffId, active: bool, now: DateTime<Utc>) -> Result<()> {
+pub fn set_active(conn: &impl Write, id: StaffId, active: bool, now: DateTime<Utc>) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE staff SET active = ?2, updated_at = ?3 WHERE id = ?1",
         params![id.0, active, ts(now)],
@@ -161,7 +169,8 @@ pub fn set_active(conn: &Connection, id: StaffId, active: bool, now: DateTime<Ut
 }
 
 /// Change a member's role.
-pub fn set_role(conn: &Connection, id: StaffId, role: Role, now: DateTime<Utc>) -> Result<()> {
+pub fn set_role(conn: &impl Write, id: StaffId, role: Role, now: DateTime<Utc>) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE staff SET role = ?2, updated_at = ?3 WHERE id = ?1",
         params![id.0, role.as_str(), ts(now)],
@@ -171,11 +180,12 @@ pub fn set_role(conn: &Connection, id: StaffId, role: Role, now: DateTime<Utc>) 
 
 /// Store a new secret (an admin's reset, or a rehash at sign-in) and clear the lockout.
 pub fn set_secret(
-    conn: &Connection,
+    conn: &impl Write,
     id: StaffId,
     hash: &PasswordHash,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE staff SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL, updated_at = ?3
          WHERE id = ?1",
@@ -185,7 +195,8 @@ pub fn set_secret(
 }
 
 /// Store the lockout state after a sign-in attempt.
-pub fn set_lockout(conn: &Connection, id: StaffId, lockout: &Lockout) -> Result<()> {
+pub fn set_lockout(conn: &impl Write, id: StaffId, lockout: &Lockout) -> Result<()> {
+    let conn = super::sql(conn);
     let n = conn.execute(
         "UPDATE staff SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
         params![id.0, lockout.failed_attempts, lockout.locked_until.map(ts)],
@@ -211,19 +222,19 @@ mod tests {
             role,
             hash: &h,
         };
-        insert(store.conn(), &new, t(9, 0)).unwrap()
+        insert(store.test_conn(), &new, t(9, 0)).unwrap()
     }
 
     #[test]
     fn a_member_round_trips_with_their_credential() {
         let store = Store::open_in_memory().unwrap();
         let id = add(&store, "zoe", Role::Manager);
-        let (m, h) = credential(store.conn(), "zoe").unwrap().unwrap();
+        let (m, h) = credential(store.test_conn(), "zoe").unwrap().unwrap();
         assert_eq!((m.id, m.role, m.active), (id, Role::Manager, true));
         assert_eq!(m.display_name, "Zoë O'Brien-Nguyễn");
         assert_eq!(m.created_at, t(9, 0));
         assert_eq!(h, Some(hash()));
-        assert!(credential(store.conn(), "nobody").unwrap().is_none());
+        assert!(credential(store.test_conn(), "nobody").unwrap().is_none());
     }
 
     #[test]
@@ -237,7 +248,7 @@ mod tests {
             role: Role::Reception,
             hash: &h,
         };
-        let err = insert(store.conn(), &again, t(9, 1)).unwrap_err();
+        let err = insert(store.test_conn(), &again, t(9, 1)).unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     }
 
@@ -245,15 +256,20 @@ mod tests {
     fn members_are_never_deleted_and_usernames_never_change() {
         let store = Store::open_in_memory().unwrap();
         let id = add(&store, "zoe", Role::Reception);
-        assert!(store.conn().execute("DELETE FROM staff", []).is_err());
+        assert!(store.test_conn().execute("DELETE FROM staff", []).is_err());
         assert!(
             store
-                .conn()
+                .test_conn()
                 .execute("UPDATE staff SET username = 'mallory'", [])
                 .is_err()
         );
-        set_active(store.conn(), id, false, t(9, 5)).unwrap();
-        assert!(!by_username(store.conn(), "zoe").unwrap().unwrap().active);
+        set_active(store.test_conn(), id, false, t(9, 5)).unwrap();
+        assert!(
+            !by_username(store.test_conn(), "zoe")
+                .unwrap()
+                .unwrap()
+                .active
+        );
     }
 
     #[test]
@@ -264,14 +280,20 @@ mod tests {
             failed_attempts: 3,
             locked_until: Some(t(9, 10)),
         };
-        set_lockout(store.conn(), id, &locked).unwrap();
+        set_lockout(store.test_conn(), id, &locked).unwrap();
         assert_eq!(
-            by_username(store.conn(), "zoe").unwrap().unwrap().lockout,
+            by_username(store.test_conn(), "zoe")
+                .unwrap()
+                .unwrap()
+                .lockout,
             locked
         );
-        set_secret(store.conn(), id, &hash(), t(9, 11)).unwrap();
+        set_secret(store.test_conn(), id, &hash(), t(9, 11)).unwrap();
         assert_eq!(
-            by_username(store.conn(), "zoe").unwrap().unwrap().lockout,
+            by_username(store.test_conn(), "zoe")
+                .unwrap()
+                .unwrap()
+                .lockout,
             Lockout::default()
         );
     }
@@ -282,18 +304,18 @@ mod tests {
         let a = add(&store, "ana", Role::Admin);
         add(&store, "bo", Role::Admin);
         add(&store, "cy", Role::Reception);
-        assert_eq!(active_admins(store.conn()).unwrap(), 2);
-        set_active(store.conn(), a, false, t(9, 1)).unwrap();
-        assert_eq!(active_admins(store.conn()).unwrap(), 1);
-        let names: Vec<_> = list(store.conn())
+        assert_eq!(active_admins(store.test_conn()).unwrap(), 2);
+        set_active(store.test_conn(), a, false, t(9, 1)).unwrap();
+        assert_eq!(active_admins(store.test_conn()).unwrap(), 1);
+        let names: Vec<_> = list(store.test_conn())
             .unwrap()
             .into_iter()
             .map(|m| m.username)
             .collect();
         assert_eq!(names, ["bo", "cy", "ana"]);
-        assert_eq!(count(store.conn()).unwrap(), 3);
+        assert_eq!(count(store.test_conn()).unwrap(), 3);
         assert!(matches!(
-            set_role(store.conn(), StaffId(99), Role::Admin, t(9, 2)),
+            set_role(store.test_conn(), StaffId(99), Role::Admin, t(9, 2)),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -304,16 +326,16 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let id = add(&store, "zoe", Role::Reception);
         let entry = |actor: &str| AuditEntry::new(t(9, 3), actor, "x", "s", serde_json::json!({}));
-        crate::store::audit::append(store.conn(), &entry("zoe")).unwrap();
-        crate::store::audit::append(store.conn(), &entry("system")).unwrap();
-        set_active(store.conn(), id, false, t(9, 4)).unwrap();
-        let mine = crate::store::audit::by_member(store.conn(), id.0, 10).unwrap();
+        crate::store::audit::append(store.test_conn(), &entry("zoe")).unwrap();
+        crate::store::audit::append(store.test_conn(), &entry("system")).unwrap();
+        set_active(store.test_conn(), id, false, t(9, 4)).unwrap();
+        let mine = crate::store::audit::by_member(store.test_conn(), id.0, 10).unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(
             (mine[0].actor.as_str(), mine[0].actor_id),
             ("zoe", Some(id.0))
         );
-        let all = crate::store::audit::page(store.conn(), 0, 10).unwrap();
+        let all = crate::store::audit::page(store.test_conn(), 0, 10).unwrap();
         assert_eq!(all[1].entry.actor_id, None, "system has no id");
         assert_eq!(
             crate::domain::audit::verify_chain(&all, crate::domain::audit::GENESIS.into()),

@@ -3,6 +3,7 @@
 //! reminder rows that may cover them by creation time, opt-outs by recording time, and the
 //! consent events and mobile numbers eligibility is judged on.
 
+use crate::store::Db;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -26,10 +27,11 @@ fn corrupt(what: &'static str, value: &str) -> StoreError {
 /// Appointments starting in `[from, to)`, any status. Answered from the covering index
 /// `appointments_by_start` alone.
 pub fn appointments(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<AppointmentFacts>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT id, patient_id, clinician_id, type_id, start_at, status, booked_at,
                 cancelled_at, confirmed_at
@@ -63,10 +65,11 @@ pub fn appointments(
 /// covers). Reminder keys start with `reminder:`; the range test on the key keeps this
 /// inside the covering index `messages_by_created`. Keys are read in place, not copied.
 pub fn reminder_covers(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<ReminderCover>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT idempotency_key, status FROM messages
           WHERE created_at >= ?1 AND created_at < ?2 AND direction = 'out'
@@ -86,10 +89,11 @@ pub fn reminder_covers(
 
 /// When each opt-out recorded in `[from, to)` was recorded (index `consent_by_recorded`).
 pub fn opt_outs(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT recorded_at FROM consent_events
           WHERE recorded_at >= ?1 AND recorded_at < ?2 AND kind = 'opt_out'",
@@ -126,7 +130,8 @@ fn all_consent_events(conn: &Connection) -> Result<Vec<(PatientId, ConsentEvent)
 }
 
 /// Every patient's consent events, oldest first (ties in recording order).
-pub fn consent_events(conn: &Connection) -> Result<HashMap<PatientId, Vec<ConsentEvent>>> {
+pub fn consent_events(conn: &impl Db) -> Result<HashMap<PatientId, Vec<ConsentEvent>>> {
+    let conn = super::sql(conn);
     let mut out: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
     for (p, e) in all_consent_events(conn)? {
         out.entry(p).or_default().push(e);
@@ -151,11 +156,12 @@ pub struct PeriodRows {
 /// reads its own snapshot; a text sent in between may be counted or not, as at any moment.)
 /// An in-memory database reads them in turn.
 pub fn period_rows(
-    conn: &Connection,
+    conn: &impl Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     reminders_from: DateTime<Utc>,
 ) -> Result<PeriodRows> {
+    let conn = super::sql(conn);
     let side = |c: &Connection| -> Result<_> {
         Ok((
             reminder_covers(c, reminders_from, to)?,
@@ -184,6 +190,7 @@ pub fn period_rows(
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
+            super::cipher::key_like_before(&c, &path)?;
             c.busy_timeout(std::time::Duration::from_secs(5))?;
             c.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
             side(&c)
@@ -204,7 +211,8 @@ pub fn period_rows(
 }
 
 /// Every patient's consent over time, as the statistics read it.
-pub fn consent_timelines(conn: &Connection) -> Result<ConsentTimelines> {
+pub fn consent_timelines(conn: &impl Db) -> Result<ConsentTimelines> {
+    let conn = super::sql(conn);
     let events = all_consent_events(conn)?;
     let mut out = ConsentTimelines::default();
     let mut buffer: Vec<ConsentEvent> = Vec::new();
@@ -226,27 +234,18 @@ pub fn consent_timelines(conn: &Connection) -> Result<ConsentTimelines> {
 }
 
 /// Patients who have a mobile number (index `patients_by_mobile`).
-pub fn patients_with_mobile(conn: &Connection) -> Result<PatientSet> {
+pub fn patients_with_mobile(conn: &impl Db) -> Result<PatientSet> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached("SELECT id FROM patients WHERE mobile IS NOT NULL")?;
     let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
     rows.map(|r| Ok(PatientId(r?))).collect()
 }
 
-/// One appointment behind a number, as the drill-down lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DrillLine {
-    pub id: AppointmentId,
-    pub patient_id: PatientId,
-    /// "Last, First".
-    pub patient: String,
-    pub start: DateTime<Utc>,
-    pub clinician: String,
-    pub type_name: String,
-    pub status: AppointmentStatus,
-}
+pub use crate::domain::stats::DrillLine;
 
 /// The drill-down's lines for these appointments, in the order given (unknown ids skipped).
-pub fn drill_lines(conn: &Connection, ids: &[AppointmentId]) -> Result<Vec<DrillLine>> {
+pub fn drill_lines(conn: &impl Db, ids: &[AppointmentId]) -> Result<Vec<DrillLine>> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT a.patient_id, p.last_name || ', ' || p.first_name, a.start_at, c.display_name,
                 t.name, a.status

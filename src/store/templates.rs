@@ -1,8 +1,9 @@
 //! Message templates: one current body per kind, seeded from the defaults in `assets/templates/`.
 //! Changes are audited by the workflow that makes them.
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::{Result, StoreError, from_ts, ts};
 use crate::domain::message::MessageKind;
@@ -18,10 +19,11 @@ pub struct StoredTemplate {
 
 /// Insert the defaults for kinds that have no template yet; returns how many were added.
 pub fn seed_defaults(
-    conn: &Connection,
+    conn: &impl Write,
     defaults: &[(MessageKind, &str)],
     now: DateTime<Utc>,
 ) -> Result<usize> {
+    let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(
         "INSERT INTO templates (kind, body, updated_by, updated_at) VALUES (?1, ?2, 'system', ?3)
          ON CONFLICT (kind) DO NOTHING",
@@ -33,7 +35,8 @@ pub fn seed_defaults(
     Ok(added)
 }
 
-pub fn get(conn: &Connection, kind: MessageKind) -> Result<Option<StoredTemplate>> {
+pub fn get(conn: &impl Db, kind: MessageKind) -> Result<Option<StoredTemplate>> {
+    let conn = super::sql(conn);
     let row: Option<(String, String, i64)> = conn
         .prepare_cached("SELECT body, updated_by, updated_at FROM templates WHERE kind = ?1")?
         .query_row(params![kind.as_str()], |r| {
@@ -51,7 +54,8 @@ pub fn get(conn: &Connection, kind: MessageKind) -> Result<Option<StoredTemplate
     .transpose()
 }
 
-pub fn all(conn: &Connection) -> Result<Vec<StoredTemplate>> {
+pub fn all(conn: &impl Db) -> Result<Vec<StoredTemplate>> {
+    let conn = super::sql(conn);
     let mut stmt = conn
         .prepare_cached("SELECT kind, body, updated_by, updated_at FROM templates ORDER BY kind")?;
     let rows = stmt.query_map([], |r| {
@@ -79,12 +83,13 @@ pub fn all(conn: &Connection) -> Result<Vec<StoredTemplate>> {
 
 /// Replace a template's body (the caller has validated it and writes the audit record).
 pub fn save(
-    conn: &Connection,
+    conn: &impl Write,
     kind: MessageKind,
     body: &str,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = super::sql(conn);
     conn.prepare_cached(
         "INSERT INTO templates (kind, body, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (kind) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by,
@@ -107,24 +112,34 @@ mod tests {
             (MessageKind::Reminder24h, "A"),
             (MessageKind::HelpReply, "B"),
         ];
-        assert_eq!(seed_defaults(store.conn(), &defaults, t(9, 0)).unwrap(), 2);
+        assert_eq!(
+            seed_defaults(store.test_conn(), &defaults, t(9, 0)).unwrap(),
+            2
+        );
         save(
-            store.conn(),
+            store.test_conn(),
             MessageKind::Reminder24h,
             "edited",
             "manager",
             t(10, 0),
         )
         .unwrap();
-        assert_eq!(seed_defaults(store.conn(), &defaults, t(11, 0)).unwrap(), 0);
-        let r = get(store.conn(), MessageKind::Reminder24h)
+        assert_eq!(
+            seed_defaults(store.test_conn(), &defaults, t(11, 0)).unwrap(),
+            0
+        );
+        let r = get(store.test_conn(), MessageKind::Reminder24h)
             .unwrap()
             .unwrap();
         assert_eq!(
             (r.body.as_str(), r.updated_by.as_str(), r.updated_at),
             ("edited", "manager", t(10, 0))
         );
-        assert_eq!(all(store.conn()).unwrap().len(), 2);
-        assert!(get(store.conn(), MessageKind::Survey).unwrap().is_none());
+        assert_eq!(all(store.test_conn()).unwrap().len(), 2);
+        assert!(
+            get(store.test_conn(), MessageKind::Survey)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -5,6 +5,11 @@
 //! `App` routes: keys go to the top modal, else to the screen; worker results to the top
 //! modal, then to the screen; what every screen shares (toast, provider line, size) is
 //! handled here. A new screen is one line in the [`screens!`] list below.
+//!
+//! Over everything sits the lock ([`session`]): the console opens locked, locks itself after
+//! `security.idle_lock_minutes` without a key (timed by `Msg::Now` from the one clock) or on
+//! `L`, and every command any screen asks for passes the one permission check
+//! ([`session::refusal`]) on its way out of [`update`].
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
@@ -12,12 +17,20 @@ use super::keymap::{self, Context};
 use super::modal::Modal;
 use super::msg::{Action, Cmd, Msg};
 use super::overlay::OverlayReply;
-use super::screen::{Goto, ScreenReply, ScreenState};
+use super::screen::{Go, ScreenReply, ScreenState};
 use super::screens::day;
 use super::screens::help::HelpState;
+use super::screens::lock::LockState;
+use super::screens::staff;
 use super::screens::{batch, inbox, patient};
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
+// managers
+use super::screens::{audit, stats, templates};
+
+mod session;
+
+pub use session::refusal;
 
 /// Declares the `Screen` enum and its uniform view as a [`ScreenState`], from one line per
 /// screen.
@@ -53,6 +66,12 @@ screens! {
     Patient(patient::PatientState),
     Inbox(inbox::InboxState),
     Batch(batch::BatchState),
+    // sign-in
+    Staff(staff::StaffState),
+    // managers
+    Stats(stats::StatsState),
+    Templates(templates::TemplatesState),
+    Audit(audit::AuditState),
 }
 
 /// Everything the console shows.
@@ -62,14 +81,20 @@ pub struct App {
     pub screen: Screen,
     /// Boxes over the screen; the top one gets the keys first.
     pub modals: Vec<Modal>,
-    // reception
-    /// The screens `Esc` goes back to (the day view under a patient's screen).
-    pub back: Vec<Screen>,
+    // sign-in
+    /// The lock screen, over everything, while nobody is signed in or the console is locked;
+    /// the screen and modals underneath are kept (and never drawn) meanwhile.
+    pub lock: Option<LockState>,
+    /// Lines the lock screen shows under the box (the demo's accounts); empty elsewhere.
+    pub sign_in_hint: Vec<String>,
+    idle: session::Idle,
+    /// The screens under this one, kept as they were left (`Go::Back`, Esc, returns).
+    pub behind: Vec<Screen>,
 }
 
 impl App {
-    /// A console opening on the day view of `today`. Call [`App::start`] for the first
-    /// commands.
+    /// A console opening locked, on the sign-in screen, over the day view of `today`. The
+    /// first loads go out when someone signs in.
     pub fn new(config: &Config, today: chrono::NaiveDate, banner: Option<String>) -> Self {
         let screen = Screen::Day(day::DayState::new(today));
         let mut shared = Shared::new(config, today, banner);
@@ -78,12 +103,19 @@ impl App {
             shared,
             screen,
             modals: Vec::new(),
-            back: Vec::new(),
+            lock: Some(LockState::start()),
+            sign_in_hint: Vec::new(),
+            idle: session::Idle::new(config.security.idle_lock_minutes),
+            behind: Vec::new(),
         }
     }
 
-    /// The first loads: the screen's own and the provider state.
+    /// The first loads: the screen's own and the provider state — none while nobody is
+    /// signed in (signing in starts them).
     pub fn start(&mut self) -> Vec<Cmd> {
+        if self.shared.member.is_none() {
+            return Vec::new();
+        }
         // reception: the data version is read before the first load, so a change committed
         // by another process after that load moves it and reloads.
         let mut cmds = vec![Cmd::PollChanges];
@@ -92,6 +124,12 @@ impl App {
         // reception
         cmds.push(Cmd::LoadInbox { generation: 0 });
         cmds
+    }
+
+    /// Whether the loop must read the clock now and then: someone is signed in and the
+    /// console is not locked, so idleness counts.
+    pub fn watching_idle(&self) -> bool {
+        self.lock.is_none() && self.shared.member.is_some()
     }
 
     /// Whether the screen changed since the last draw.
@@ -116,6 +154,9 @@ impl App {
 
     /// Which keymap context reads the keys now.
     pub fn context(&self) -> Context {
+        if self.lock.is_some() {
+            return Context::Lock;
+        }
         match self.modals.last() {
             Some(modal) => modal.overlay().context(),
             None => self.screen.state().context(),
@@ -129,36 +170,61 @@ impl App {
             self.shared.touch();
         }
         let mut cmds = reply.cmds;
-        if let Some(to) = reply.goto {
-            cmds.extend(self.go(to));
+        if let Some(go) = reply.go {
+            cmds.extend(self.go(go));
         }
+        // A screen's keys may change with its mode (editing, a drill-down): the footer follows.
+        self.shared.screen_context = self.screen.state().context();
         cmds
     }
 
-    // reception
-    /// Show another screen: a patient's over the current one, or back to the one below.
-    fn go(&mut self, to: Goto) -> Vec<Cmd> {
-        let next = match to {
-            Goto::Patient(p) => Some(Screen::Patient(patient::PatientState::new(p))),
-            Goto::Inbox => Some(Screen::Inbox(inbox::InboxState::default())),
-            Goto::Batch => Some(Screen::Batch(batch::BatchState::default())),
-            Goto::Back => None,
-        };
-        match next {
-            Some(next) => {
-                let prev = std::mem::replace(&mut self.screen, next);
-                self.back.push(prev);
-            }
-            None => {
-                if let Some(prev) = self.back.pop() {
-                    self.screen = prev;
+    /// Show another screen (or go back to the one underneath).
+    fn go(&mut self, go: Go) -> Vec<Cmd> {
+        self.shared.touch();
+        let today = self.shared.today;
+        match go {
+            Go::Back => match self.behind.pop() {
+                Some(previous) => {
+                    self.screen = previous;
+                    // Fresh data for what was left (the day may have changed meanwhile).
+                    self.screen.state_mut().start(&mut self.shared)
                 }
+                None => Vec::new(),
+            },
+            Go::Statistics => self.push(Screen::Stats(stats::StatsState::new(today))),
+            Go::Templates => self.push(Screen::Templates(templates::TemplatesState::default())),
+            Go::Audit => self.push(Screen::Audit(audit::AuditState::default())),
+            Go::Appointment { patient, start } => {
+                if !self.behind.is_empty() {
+                    self.screen = self.behind.remove(0);
+                    self.behind.clear();
+                }
+                self.shared.screen_context = self.screen.state().context();
+                self.screen
+                    .state_mut()
+                    .show_appointment(patient, start, &mut self.shared)
+                    .unwrap_or_default()
             }
+            Go::Patient(id) => self.push(Screen::Patient(patient::PatientState::new(id))),
+            Go::Inbox => self.push(Screen::Inbox(inbox::InboxState::default())),
+            Go::Batch => self.push(Screen::Batch(batch::BatchState::default())),
         }
+    }
+
+    /// Open `next` over the current screen, unless the permission check refuses what it
+    /// starts with (then the screen stays and a toast says why).
+    fn push(&mut self, mut next: Screen) -> Vec<Cmd> {
+        let cmds = next.state_mut().start(&mut self.shared);
+        let member = self.shared.member.as_ref();
+        if let Some(why) = cmds.iter().find_map(|c| refusal(member, c)) {
+            self.shared.toast(ToastKind::Error, why);
+            return Vec::new();
+        }
+        let previous = std::mem::replace(&mut self.screen, next);
+        self.behind.push(previous);
         self.shared.screen_context = self.screen.state().context();
         self.shared.touch();
-        // The screen shown loads afresh (a consent just recorded shows on the day view).
-        self.screen.state_mut().start(&mut self.shared)
+        cmds
     }
 
     /// Whatever the top modal asked for.
@@ -173,7 +239,7 @@ impl App {
             }
             OverlayReply::OpenPatient(p) => {
                 self.modals.pop();
-                self.go(Goto::Patient(p))
+                self.go(Go::Patient(p))
             }
             OverlayReply::ShowAppointment { patient, start } => {
                 self.modals.pop();
@@ -187,18 +253,19 @@ impl App {
     }
 }
 
-/// Apply one message. The only function that changes an [`App`].
+/// Apply one message. The only function that changes an [`App`]. Every command it returns
+/// has passed the permission check.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
-    let mut cmds = apply(app, msg);
+    let mut cmds = route(app, msg);
     // reception: whenever the provider line is refreshed, so are the inbox counts.
     if cmds.contains(&Cmd::LoadProvider) && !cmds.iter().any(|c| matches!(c, Cmd::LoadInbox { .. }))
     {
         cmds.push(Cmd::LoadInbox { generation: 0 });
     }
-    cmds
+    session::gate(app, cmds)
 }
 
-fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
+fn route(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(ev) => on_key(app, ev),
         Msg::Resize { width, height } => {
@@ -235,7 +302,12 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Cmd> {
             on_result(app, Msg::InboxLoaded { generation, result })
         }
         Msg::Terminated { .. } => vec![Cmd::Quit],
-        result => on_result(app, result),
+        Msg::Now(now) => session::on_now(app, now),
+        Msg::SignedIn(result) => session::on_signed_in(app, result),
+        result => {
+            session::own_change(app, &result);
+            on_result(app, result)
+        }
     }
 }
 
@@ -279,6 +351,10 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     if ev.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    session::key_pressed(app);
+    if app.lock.is_some() {
+        return session::lock_key(app, &ev);
+    }
     let action = keymap::action_for(app.context(), &ev);
     if action == Some(Action::Quit) {
         return vec![Cmd::Quit];
@@ -294,14 +370,27 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     match action {
         // Help is the same on every screen.
         Some(Action::OpenHelp) => {
-            app.modals.push(Modal::Help(HelpState::default()));
+            // managers: opened at the keys of the screen it was asked from.
+            let at = HelpState::at(
+                app.screen.state().context(),
+                app.shared.modal_rect(),
+                &app.shared,
+            );
+            app.modals.push(Modal::Help(at));
             app.shared.touch();
             Vec::new()
         }
+        Some(Action::Lock) => session::lock_now(app),
+        Some(Action::OpenStaff) => app.push(Screen::Staff(staff::StaffState::default())),
+        Some(Action::Back) => app.go(Go::Back),
         Some(a) => {
             let reply = app.screen.state_mut().on_action(a, &mut app.shared);
             app.follow_screen(reply)
         }
-        None => Vec::new(),
+        None => {
+            // managers: typing into a screen's field.
+            let reply = app.screen.state_mut().on_unbound_key(&ev, &mut app.shared);
+            app.follow_screen(reply)
+        }
     }
 }

@@ -27,6 +27,25 @@ pub enum Context {
     Inbox,
     /// The reminders due now: preview, send, results.
     Batch,
+    // sign-in
+    /// The lock / sign-in screen (typed keys go into its fields).
+    Lock,
+    /// The Staff screen.
+    Staff,
+    /// The form that adds a member, resets a PIN, changes a role or disables.
+    StaffForm,
+    // managers
+    Stats,
+    /// The appointments behind a number (statistics drill-down).
+    StatsDrill,
+    /// Typing a custom period (letters type; only Enter, Esc, Backspace are keys).
+    StatsPeriod,
+    Templates,
+    /// Editing a template body (letters type).
+    TemplateEdit,
+    Audit,
+    /// Typing the audit log's filter (letters type).
+    AuditFilter,
 }
 
 /// One key, with the modifiers that must be held (Shift is ignored for characters).
@@ -85,7 +104,16 @@ const fn b(
 }
 
 use AppointmentStatus as S;
-use Context::{Anywhere, Batch, Compose, Confirm, Day, Form, Help, Inbox, Patient, Search};
+use Context::{Anywhere, Confirm, Day, Help, Lock, Search, Staff, StaffForm};
+// reception
+use Context::{Batch, Compose, Form, Inbox, Patient};
+// managers
+use Context::{Audit, AuditFilter, Stats, StatsDrill, StatsPeriod, TemplateEdit, Templates};
+
+const BACK_TAB: Key = Key {
+    code: KeyCode::BackTab,
+    mods: KeyModifiers::SHIFT,
+};
 
 /// The keymap. Order is the footer's order.
 #[rustfmt::skip]
@@ -107,6 +135,8 @@ pub static BINDINGS: &[Binding] = &[
     b(Day, &[ch('u')], Action::ToggleUnconfirmed, "show only unconfirmed / show all", Some("unconfirmed")),
     b(Day, &[ch('/')], Action::OpenSearch, "find a patient by name or phone", Some("search")),
     b(Day, &[ch('r')], Action::Reload, "reload the day", Some("refresh")),
+    b(Day, &[ch('U')], Action::OpenStaff, "staff accounts (admins)", Some("staff")),
+    b(Day, &[ch('L')], Action::Lock, "lock the console now", Some("lock")),
     b(Day, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Day, &[ch('q')], Action::Quit, "quit", Some("quit")),
     b(Search, &[k(KeyCode::Up)], Action::Up, "previous patient", Some("move")),
@@ -164,11 +194,102 @@ pub static BINDINGS: &[Binding] = &[
     b(Batch, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Batch, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    // sign-in
+    b(Lock, &[k(KeyCode::Tab)], Action::NextField, "next field", Some("next field")),
+    b(Lock, &[k(KeyCode::BackTab)], Action::PrevField, "previous field", None),
+    b(Lock, &[k(KeyCode::Enter)], Action::Accept, "sign in", Some("sign in")),
+    b(Lock, &[k(KeyCode::Esc)], Action::Close, "clear what was typed", Some("clear")),
+    b(Lock, &[ctrl('c')], Action::Quit, "quit", Some("quit")),
+    b(Staff, &[k(KeyCode::Up), ch('k')], Action::Up, "select previous member", Some("move")),
+    b(Staff, &[k(KeyCode::Down), ch('j')], Action::Down, "select next member", Some("move")),
+    b(Staff, &[ch('a')], Action::AddStaff, "add a member of staff", Some("add")),
+    b(Staff, &[ch('p')], Action::ResetStaff, "give the member a new PIN or password (lifts a lockout)", Some("new PIN")),
+    b(Staff, &[ch('o')], Action::ChangeRole, "change the member's role", Some("role")),
+    b(Staff, &[ch('d')], Action::DisableStaff, "disable the member (asks first; history stays theirs)", Some("disable")),
+    b(Staff, &[ch('e')], Action::EnableStaff, "re-enable a disabled member", Some("enable")),
+    b(Staff, &[ch('r')], Action::Reload, "reload the list", None),
+    b(Staff, &[ch('L')], Action::Lock, "lock the console now", Some("lock")),
+    b(Staff, &[k(KeyCode::Esc)], Action::Back, "back to the day view", Some("back")),
+    b(Staff, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Staff, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(StaffForm, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("next")),
+    b(StaffForm, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", None),
+    b(StaffForm, &[k(KeyCode::Enter)], Action::Accept, "next field; on the last, save", Some("save")),
+    b(StaffForm, &[k(KeyCode::Esc)], Action::Close, "cancel; nothing changes", Some("cancel")),
+    // managers (help-only on the day view: the desk's footer keeps its room; once roles
+    // exist the footer can name them for managers)
+    b(Day, &[ch('S')], Action::OpenStatistics, "statistics: no-shows, confirmations, reminders (managers)", None),
+    b(Day, &[ch('T')], Action::OpenTemplates, "text templates (managers)", None),
+    b(Day, &[ch('A')], Action::OpenAudit, "audit log, compliance and consent review (managers)", None),
+    b(Stats, &[k(KeyCode::Left), ch('h')], Action::Left, "previous number (the bars show the selected number)", Some("number")),
+    b(Stats, &[k(KeyCode::Right), ch('l')], Action::Right, "next number", Some("number")),
+    b(Stats, &[k(KeyCode::Tab)], Action::NextView, "next chart: clinician, type, weekday, hour, weekly trend, do reminders help", Some("chart")),
+    b(Stats, &[BACK_TAB, k(KeyCode::BackTab)], Action::PrevView, "previous chart", Some("chart")),
+    b(Stats, &[k(KeyCode::Up), ch('k')], Action::Up, "previous bar (above the first: the number itself)", Some("bar")),
+    b(Stats, &[k(KeyCode::Down), ch('j')], Action::Down, "next bar", Some("bar")),
+    b(Stats, &[k(KeyCode::Enter)], Action::Accept, "the appointments behind the selected number or bar", Some("appointments")),
+    b(Stats, &[ch('p')], Action::NextPeriod, "next period: this week, last 4 weeks, last 12 weeks, this year", Some("period")),
+    b(Stats, &[ch('f')], Action::CustomPeriod, "custom period: type the first and last day", Some("custom")),
+    b(Stats, &[ch('e')], Action::Export, "export these statistics as CSV (next to the database, in exports/)", Some("export CSV")),
+    b(Stats, &[ch('r')], Action::Reload, "compute again", None),
+    b(Stats, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Stats, &[k(KeyCode::Esc)], Action::Close, "back to the day view", Some("back")),
+    b(Stats, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(StatsDrill, &[k(KeyCode::Up), ch('k')], Action::Up, "previous appointment", Some("move")),
+    b(StatsDrill, &[k(KeyCode::Down), ch('j')], Action::Down, "next appointment", Some("move")),
+    b(StatsDrill, &[k(KeyCode::PageUp)], Action::PageUp, "one page up", None),
+    b(StatsDrill, &[k(KeyCode::PageDown)], Action::PageDown, "one page down", None),
+    b(StatsDrill, &[k(KeyCode::Home), ch('g')], Action::First, "first appointment", None),
+    b(StatsDrill, &[k(KeyCode::End), ch('G')], Action::Last, "last appointment", None),
+    b(StatsDrill, &[k(KeyCode::Enter)], Action::Accept, "open the day of this appointment", Some("open day")),
+    b(StatsDrill, &[ch('p')], Action::OpenPatient, "open this patient", Some("patient")),
+    b(StatsDrill, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(StatsDrill, &[k(KeyCode::Esc)], Action::Close, "back to the charts", Some("back")),
+    b(StatsPeriod, &[k(KeyCode::Enter)], Action::Accept, "use this period", Some("apply")),
+    b(StatsPeriod, &[k(KeyCode::Backspace)], Action::Backspace, "delete the last character", None),
+    b(StatsPeriod, &[k(KeyCode::Esc)], Action::Close, "keep the period as it was", Some("cancel")),
+    b(Templates, &[k(KeyCode::Up), ch('k')], Action::Up, "previous template", Some("move")),
+    b(Templates, &[k(KeyCode::Down), ch('j')], Action::Down, "next template", Some("move")),
+    b(Templates, &[k(KeyCode::Enter), ch('e')], Action::Edit, "edit the selected template", Some("edit")),
+    b(Templates, &[ch('D')], Action::EditDefault, "edit, starting again from the built-in wording", None),
+    b(Templates, &[ch('r')], Action::Reload, "load the templates again", None),
+    b(Templates, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Templates, &[k(KeyCode::Esc)], Action::Close, "back to the day view", Some("back")),
+    b(Templates, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(TemplateEdit, &[ctrl('s')], Action::Save, "save (refused, with the reason, if it fails the checks)", Some("save")),
+    b(TemplateEdit, &[k(KeyCode::Left)], Action::Left, "cursor left", Some("cursor")),
+    b(TemplateEdit, &[k(KeyCode::Right)], Action::Right, "cursor right", Some("cursor")),
+    b(TemplateEdit, &[k(KeyCode::Home)], Action::First, "cursor to the start", None),
+    b(TemplateEdit, &[k(KeyCode::End)], Action::Last, "cursor to the end", None),
+    b(TemplateEdit, &[k(KeyCode::Backspace)], Action::Backspace, "delete before the cursor", None),
+    b(TemplateEdit, &[k(KeyCode::Delete)], Action::Delete, "delete at the cursor", None),
+    b(TemplateEdit, &[k(KeyCode::Esc)], Action::Close, "stop editing, keep the saved text", Some("cancel")),
+    b(Audit, &[k(KeyCode::Tab)], Action::NextView, "next part: log, chain, compliance review, consent review", Some("part")),
+    b(Audit, &[BACK_TAB, k(KeyCode::BackTab)], Action::PrevView, "previous part", Some("part")),
+    b(Audit, &[k(KeyCode::Up), ch('k')], Action::Up, "previous record (log) / scroll up", Some("move")),
+    b(Audit, &[k(KeyCode::Down), ch('j')], Action::Down, "next record, its whole detail below (log) / scroll down", Some("move")),
+    b(Audit, &[k(KeyCode::PageUp)], Action::PageUp, "one page up", None),
+    b(Audit, &[k(KeyCode::PageDown)], Action::PageDown, "one page down", None),
+    b(Audit, &[ch('f')], Action::Filter, "filter the log: staff:NAME action:WORD from:DATE to:DATE patient:ID", Some("filter")),
+    b(Audit, &[ch('m')], Action::More, "older records", Some("more")),
+    b(Audit, &[ch('v')], Action::VerifyChain, "verify the hash chain", Some("verify")),
+    b(Audit, &[ch('c')], Action::ComplianceReview, "compliance review: every template and sent text through today's PHI gate", Some("compliance")),
+    b(Audit, &[ch('o')], Action::ConsentReview, "consent review: stale opt-ins, missing evidence, texts without consent", Some("consent")),
+    b(Audit, &[ch('p')], Action::OpenPatient, "open the selected patient (consent review)", None),
+    b(Audit, &[ch('r')], Action::Reload, "load the log again", None),
+    b(Audit, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Audit, &[k(KeyCode::Esc)], Action::Close, "back to the day view", Some("back")),
+    b(Audit, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(AuditFilter, &[k(KeyCode::Enter)], Action::Accept, "apply the filter (empty: the whole log)", Some("apply")),
+    b(AuditFilter, &[k(KeyCode::Backspace)], Action::Backspace, "delete the last character", None),
+    b(AuditFilter, &[k(KeyCode::Esc)], Action::Close, "keep the filter as it was", Some("cancel")),
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 10] = [
+pub const SECTIONS: [(Context, &str); 19] = [
     (Day, section::DAY),
+    (Staff, section::STAFF),
+    (StaffForm, section::STAFF_FORM),
     (Search, section::SEARCH),
     (Confirm, section::CONFIRM),
     (Help, section::HELP),
@@ -179,6 +300,14 @@ pub const SECTIONS: [(Context, &str); 10] = [
     (Inbox, section::INBOX),
     (Batch, section::BATCH),
     (Anywhere, section::ANYWHERE),
+    // managers
+    (Stats, section::STATS),
+    (StatsDrill, section::STATS_DRILL),
+    (StatsPeriod, section::STATS_PERIOD),
+    (Templates, section::TEMPLATES),
+    (TemplateEdit, section::TEMPLATE_EDIT),
+    (Audit, section::AUDIT),
+    (AuditFilter, section::AUDIT_FILTER),
 ];
 
 impl Key {
@@ -209,6 +338,7 @@ impl Key {
             KeyCode::Esc => "Esc".to_string(),
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::BackTab => "Shift-Tab".to_string(),
+            KeyCode::Backspace => "Backspace".to_string(),
             KeyCode::Char(c) => c.to_string(),
             other => format!("{other:?}"),
         };
@@ -243,8 +373,17 @@ pub struct FooterItem {
 
 /// The footer items of `context`, in table order, neighbours with the same word merged.
 pub fn footer(context: Context) -> Vec<FooterItem> {
+    footer_where(context, &|_| true)
+}
+
+/// The footer items of `context` whose action `shown` allows (keys the signed-in role may
+/// not use are left out).
+pub fn footer_where(context: Context, shown: &dyn Fn(Action) -> bool) -> Vec<FooterItem> {
     let mut out: Vec<FooterItem> = Vec::new();
-    for bind in BINDINGS.iter().filter(|b| b.context == context) {
+    for bind in BINDINGS
+        .iter()
+        .filter(|b| b.context == context && shown(b.action))
+    {
         let (Some(label), Some(key)) = (bind.footer, bind.keys.first()) else {
             continue;
         };
@@ -263,14 +402,15 @@ pub fn footer(context: Context) -> Vec<FooterItem> {
     out
 }
 
-/// The help lines of one context: all key names, and what they do.
-pub fn help_lines(context: Context) -> Vec<(String, &'static str)> {
+/// The help lines of one context: all key names, what they do, and the action (so help can
+/// dim what the signed-in role may not use).
+pub fn help_lines(context: Context) -> Vec<(String, &'static str, Action)> {
     BINDINGS
         .iter()
         .filter(|b| b.context == context)
         .map(|b| {
             let names: Vec<String> = b.keys.iter().map(Key::name).collect();
-            (names.join(" "), b.help)
+            (names.join(" "), b.help, b.action)
         })
         .collect()
 }
@@ -347,7 +487,7 @@ mod tests {
     #[test]
     fn help_lists_every_key_name() {
         let lines = help_lines(Day);
-        assert!(lines.contains(&("↓ j".to_string(), "select next appointment")));
+        assert!(lines.contains(&("↓ j".to_string(), "select next appointment", Action::Down)));
         assert_eq!(
             lines.len(),
             BINDINGS.iter().filter(|b| b.context == Day).count()

@@ -4,6 +4,8 @@
 //! is the only place state changes and returns [`msg::Cmd`]s; one worker thread owns the
 //! database and answers with [`msg::Msg`]s ([`worker`]); the screen is redrawn once per
 //! batch of messages, only when something changed, with a tick only while a toast shows.
+//! The console opens locked; while someone is signed in the loop reads the one clock once a
+//! second (and before every key) for the idle lock, drawing nothing unless it locks.
 //! The terminal is restored on exit, on error and on panic ([`terminal`]). Gets what it
 //! needs from [`AppContext`], never from `cli`. Must not import `store` except to open the
 //! database it hands to the worker, nor `provider`.
@@ -36,7 +38,7 @@ pub mod worker_desk;
 #[cfg(test)]
 mod tests;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -47,7 +49,9 @@ use self::app::{App, update};
 use self::msg::{Cmd, Msg};
 use self::worker::{Runner, Worker};
 use crate::app_context::AppContext;
+use crate::clock::Clock;
 use crate::store::{Store, StoreError};
+use crate::workflow::database::{self, DatabaseError};
 
 /// Tick period while something animates.
 const TICK: Duration = Duration::from_millis(250);
@@ -56,40 +60,40 @@ const TICK: Duration = Duration::from_millis(250);
 const POLL: Duration = Duration::from_secs(2);
 /// How long the loop waits for a day it asked for before drawing "Loading…" instead.
 const LOAD_GRACE: Duration = Duration::from_millis(60);
+/// How often the loop reads the clock for the idle lock while someone is signed in.
+const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// Open the console on `db_path`, acting as `actor`, until the user quits.
+/// Open the console on `db_path`, locked until a member signs in, until the user quits.
 ///
-/// `banner` is a line shown under the title (e.g. that this is the demo practice).
+/// `banner` is a line shown under the title (e.g. that this is the demo practice);
+/// `sign_in_hint` lines show under the sign-in box (the demo's accounts).
 pub fn run(
     ctx: &AppContext,
     db_path: &Path,
-    actor: &str,
     banner: Option<String>,
+    sign_in_hint: Vec<String>,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(strings::NOT_A_TERMINAL);
     }
-    // Never a new empty database: a mistyped path is one line naming it.
-    let store = Store::open_existing(db_path).map_err(|e| match e {
-        StoreError::Missing(_) | StoreError::NotFrontdesk(_) => anyhow!(e),
-        other => anyhow!(other).context(format!("cannot open the database {}", db_path.display())),
-    })?;
+    let store = open_store(ctx, db_path)?;
     let tz = ctx.config.practice.time_zone;
     let today = ctx.clock.now().with_timezone(&tz).date_naive();
     let mut app = App::new(&ctx.config, today, banner);
+    app.sign_in_hint = sign_in_hint;
     let (msg_tx, msg_rx) = mpsc::channel();
     let runner = Runner {
         store,
         config: ctx.config.clone(),
         clock: ctx.clock,
-        actor: actor.to_string(),
+        actor: None,
     };
     let worker = Worker::spawn(runner, msg_tx.clone())?;
     signals::watch(msg_tx.clone()).context("cannot watch for SIGTERM and SIGHUP")?;
     let mut term = terminal::Guard::enter().context("cannot start the console in this terminal")?;
     let input = input::Input::spawn(msg_tx)?;
     tracing::info!("console started");
-    let result = event_loop(&mut term, &mut app, &msg_rx, &worker);
+    let result = event_loop(&mut term, &mut app, &msg_rx, (&worker, ctx.clock));
     // Give the terminal back first; queued status changes may take a moment to land.
     input.stop();
     drop(term);
@@ -98,12 +102,14 @@ pub fn run(
     result
 }
 
+/// The loop; `shell` is what it hands work to and reads time from.
 fn event_loop(
     term: &mut terminal::Guard,
     app: &mut App,
     rx: &Receiver<Msg>,
-    worker: &Worker,
+    shell: (&Worker, Clock),
 ) -> anyhow::Result<()> {
+    let worker = shell.0;
     let size = term.size()?;
     let mut first = vec![Msg::Resize {
         width: size.width,
@@ -116,7 +122,7 @@ fn event_loop(
     let mut last_poll = Instant::now();
     loop {
         for msg in first.drain(..) {
-            if process_message(app, msg, worker)? {
+            if process_message(app, msg, shell)? {
                 return Ok(());
             }
         }
@@ -137,6 +143,9 @@ fn event_loop(
         } else if app.animating() {
             let until_poll = POLL.saturating_sub(last_poll.elapsed());
             recv(rx, Some(TICK.min(until_poll)), Some(Msg::Tick))?
+        } else if app.watching_idle() {
+            let until_poll = POLL.saturating_sub(last_poll.elapsed());
+            recv(rx, Some(IDLE_POLL.min(until_poll)), Some(Msg::Tick))?
         } else {
             recv(rx, Some(POLL.saturating_sub(last_poll.elapsed())), None)?
         };
@@ -172,7 +181,14 @@ fn recv(
 }
 
 /// Apply one message and hand its commands to the worker; returns true when the user quit.
-fn process_message(app: &mut App, msg: Msg, worker: &Worker) -> anyhow::Result<bool> {
+/// A key or a tick is preceded by the clock's reading, so idleness is judged first.
+fn process_message(app: &mut App, msg: Msg, shell: (&Worker, Clock)) -> anyhow::Result<bool> {
+    let (worker, clock) = shell;
+    if matches!(msg, Msg::Key(_) | Msg::Tick) {
+        for cmd in update(app, Msg::Now(clock.now())) {
+            worker.send(cmd)?;
+        }
+    }
     match &msg {
         Msg::InputFailed(e) => return Err(anyhow!("cannot read the keyboard: {e}")),
         Msg::WorkerStopped => {
@@ -189,4 +205,24 @@ fn process_message(app: &mut App, msg: Msg, worker: &Worker) -> anyhow::Result<b
         }
     }
     Ok(false)
+}
+
+/// The database with its key. Never a new empty database: a mistyped path or a wrong key is
+/// one line naming it; a plain database is encrypted first, said on stderr before the console
+/// takes the screen.
+fn open_store(ctx: &AppContext, db_path: &Path) -> anyhow::Result<Store> {
+    let keys = database::KeySource::from_env(&ctx.paths.config_file, db_path);
+    let opened = database::open_existing(db_path, &keys).map_err(|e| match e {
+        DatabaseError::Store(
+            inner @ (StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::InUse(_)),
+        ) => anyhow!(inner),
+        DatabaseError::Store(other) => {
+            anyhow!(other).context(format!("cannot open the database {}", db_path.display()))
+        }
+        other => anyhow!(other),
+    })?;
+    if let Some(note) = opened.note {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
+    Ok(opened.store)
 }

@@ -3,7 +3,7 @@
 //! [`Overlay`] and one line in the [`modals!`] list below. Never imports `app` or `screen`.
 
 use super::overlay::Overlay;
-use super::screens::{compose, confirm, help, patient_form, search};
+use super::screens::{compose, confirm, help, patient_form, search, staff_form};
 
 /// Declares the `Modal` enum and its uniform view as an [`Overlay`], from one line per modal.
 macro_rules! modals {
@@ -39,4 +39,6 @@ modals! {
     // reception
     Compose(compose::ComposeState),
     Form(patient_form::FormState),
+    // sign-in
+    StaffForm(staff_form::StaffFormState),
 }

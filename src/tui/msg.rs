@@ -12,9 +12,18 @@ use crate::domain::inbox::{Inbox, InboxEntry};
 use crate::domain::message::MessageKind;
 use crate::domain::patient_file::PatientFile;
 use crate::domain::staff::Action as StaffAction;
+use crate::domain::staff::{Member, Role, Secret, StaffMember};
 use crate::workflow::batch_desk::BatchView;
 use crate::workflow::day::ProviderStatus;
 use crate::workflow::send::SendReport;
+// managers
+use crate::domain::audit::AuditRecord;
+use crate::domain::stats::{Period, StatsReport};
+use crate::workflow::audit::ChainReport;
+use crate::workflow::compliance::ComplianceReport;
+use crate::workflow::consent_review::ConsentReview;
+use crate::workflow::manager_views::{AuditQuery, DrillLine, TemplateText};
+use crate::workflow::template_editor::TemplatePreview;
 
 /// Something that happened: a key, a resize, a tick, or a result from the worker.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,6 +109,112 @@ pub enum Msg {
         sent: bool,
         result: Result<BatchView, String>,
     },
+    // sign-in
+    /// The loop read the one clock: before every key, and once a second while someone is
+    /// signed in (the idle lock counts from these).
+    Now(DateTime<Utc>),
+    /// A sign-in was checked on the worker: the member, or what to tell the person.
+    SignedIn(Result<Member, String>),
+    /// The staff list for load `generation`; `now` is the worker's clock (for lockouts).
+    StaffListed {
+        generation: u64,
+        now: DateTime<Utc>,
+        result: Result<Vec<StaffMember>, String>,
+    },
+    /// A staff change was written (or refused, with the reason).
+    StaffChanged {
+        change: StaffChangeKind,
+        username: String,
+        result: Result<StaffMember, String>,
+    },
+    // managers: the statistics, templates and audit screens' results.
+    StatsLoaded {
+        generation: u64,
+        result: Result<Box<StatsReport>, String>,
+    },
+    StatsDrilled {
+        generation: u64,
+        result: Result<Vec<DrillLine>, String>,
+    },
+    /// The statistics CSV was written (its path) or not (why).
+    StatsExported(Result<String, String>),
+    TemplatesLoaded(Result<Vec<TemplateText>, String>),
+    TemplatePreviewed {
+        generation: u64,
+        preview: Box<TemplatePreview>,
+    },
+    TemplateSaved {
+        kind: MessageKind,
+        result: Result<(), String>,
+    },
+    AuditLoaded {
+        generation: u64,
+        result: Result<Vec<AuditRecord>, String>,
+    },
+    AuditVerified(Result<ChainReport, String>),
+    ComplianceReviewed(Result<Box<ComplianceReport>, String>),
+    ConsentReviewed(Result<Box<ConsentReview>, String>),
+}
+
+/// A change to a staff account, as the Staff screen asks for it (SPEC §3.9). Secrets travel
+/// as [`Secret`], whose `Debug` hides them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffChange {
+    Add {
+        username: String,
+        display_name: String,
+        role: Role,
+        secret: Secret,
+    },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    Reset {
+        username: String,
+        secret: Secret,
+    },
+    Role {
+        username: String,
+        role: Role,
+        /// A new password, required when the new role is admin.
+        password: Option<Secret>,
+    },
+}
+
+/// Which change, for the message that says it was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffChangeKind {
+    Added,
+    Disabled,
+    Enabled,
+    Reset,
+    RoleChanged,
+}
+
+impl StaffChange {
+    pub fn kind(&self) -> StaffChangeKind {
+        match self {
+            Self::Add { .. } => StaffChangeKind::Added,
+            Self::Disable { .. } => StaffChangeKind::Disabled,
+            Self::Enable { .. } => StaffChangeKind::Enabled,
+            Self::Reset { .. } => StaffChangeKind::Reset,
+            Self::Role { .. } => StaffChangeKind::RoleChanged,
+        }
+    }
+
+    /// The member the change is about.
+    pub fn username(&self) -> &str {
+        match self {
+            Self::Add { username, .. }
+            | Self::Disable { username }
+            | Self::Enable { username }
+            | Self::Reset { username, .. }
+            | Self::Role { username, .. } => username,
+        }
+    }
 }
 
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
@@ -172,6 +287,48 @@ pub enum Cmd {
     PreviewReminders,
     // reception
     SendReminders,
+    // sign-in
+    /// Check a username and PIN/password (Argon2id, tens of milliseconds: never in `update`).
+    SignIn {
+        username: String,
+        secret: Secret,
+    },
+    ListStaff {
+        generation: u64,
+    },
+    ChangeStaff(StaffChange),
+    // managers
+    LoadStats {
+        generation: u64,
+        period: Period,
+    },
+    /// The drill-down's lines for these appointments (from `StatsReport::appointments_behind`).
+    DrillStats {
+        generation: u64,
+        ids: Vec<AppointmentId>,
+    },
+    /// Write the period's statistics as CSV next to the database.
+    ExportStats {
+        period: Period,
+    },
+    LoadTemplates,
+    /// Render and judge a template body being edited (every keystroke).
+    PreviewTemplate {
+        generation: u64,
+        kind: MessageKind,
+        body: String,
+    },
+    SaveTemplate {
+        kind: MessageKind,
+        body: String,
+    },
+    LoadAudit {
+        generation: u64,
+        query: AuditQuery,
+    },
+    VerifyAudit,
+    ReviewCompliance,
+    ReviewConsent,
 }
 
 impl Cmd {
@@ -184,7 +341,6 @@ impl Cmd {
                 Some(StaffAction::ViewSchedule)
             }
             Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
-            Cmd::Quit => None,
             // reception
             Cmd::LoadPatient { .. } => Some(StaffAction::ViewSchedule),
             Cmd::RecordConsent { .. } => Some(StaffAction::RecordConsent),
@@ -198,6 +354,19 @@ impl Cmd {
             Cmd::PollChanges => Some(StaffAction::ViewSchedule),
             Cmd::PreviewReminders => Some(StaffAction::ViewSchedule),
             Cmd::SendReminders => Some(StaffAction::SendReminders),
+            // Quitting and signing in are what a person does before any permission applies.
+            Cmd::Quit | Cmd::SignIn { .. } => None,
+            Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
+            Cmd::ChangeStaff(_) => Some(StaffAction::ManageStaff),
+            // managers
+            Cmd::LoadStats { .. } | Cmd::DrillStats { .. } => Some(StaffAction::ViewStatistics),
+            Cmd::ExportStats { .. } => Some(StaffAction::ExportData),
+            Cmd::LoadTemplates | Cmd::PreviewTemplate { .. } => Some(StaffAction::ViewTemplates),
+            Cmd::SaveTemplate { .. } => Some(StaffAction::EditTemplates),
+            Cmd::LoadAudit { .. } => Some(StaffAction::ViewAudit),
+            Cmd::VerifyAudit => Some(StaffAction::VerifyAudit),
+            Cmd::ReviewCompliance => Some(StaffAction::ReviewAudit),
+            Cmd::ReviewConsent => Some(StaffAction::ReviewConsent),
         }
     }
 }
@@ -246,4 +415,75 @@ pub enum Action {
     /// Undo the last status change made at this desk (same day).
     Undo,
     OpenBatch,
+    // sign-in
+    /// Lock the console now (`L`).
+    Lock,
+    /// Open the Staff screen (admins).
+    OpenStaff,
+    /// Leave a screen for the day view.
+    Back,
+    AddStaff,
+    DisableStaff,
+    EnableStaff,
+    ResetStaff,
+    ChangeRole,
+    // managers
+    OpenStatistics,
+    OpenTemplates,
+    OpenAudit,
+    /// Move sideways within a screen (tiles, tabs, the cursor).
+    Left,
+    Right,
+    /// The next preset period / a custom one.
+    NextPeriod,
+    CustomPeriod,
+    NextView,
+    PrevView,
+    Export,
+    Save,
+    /// Delete before / at the cursor while typing.
+    Backspace,
+    Delete,
+    Edit,
+    VerifyChain,
+    ComplianceReview,
+    ConsentReview,
+    Filter,
+    /// Load the next (older) page.
+    More,
+    /// Edit starting from the built-in wording.
+    EditDefault,
+}
+
+impl Action {
+    /// What the action leads to in the permission table's words, so the footer and help can
+    /// show a key as unavailable to the signed-in role. Only a hint: the check that refuses
+    /// is on the commands ([`Cmd::permission`]).
+    pub fn permission(self) -> Option<StaffAction> {
+        match self {
+            Self::Mark(_) => Some(StaffAction::ChangeAppointmentStatus),
+            Self::OpenStaff => Some(StaffAction::ListStaff),
+            Self::WriteText | Self::SendText => Some(StaffAction::SendCustomText),
+            Self::PromptPicker | Self::PromptInstead => Some(StaffAction::SendPortalPrompt),
+            Self::ConsentForm => Some(StaffAction::RecordConsent),
+            Self::OptOutForm => Some(StaffAction::RecordOptOut),
+            Self::PhoneForm => Some(StaffAction::FixPhone),
+            Self::MarkHandled => Some(StaffAction::HandleReply),
+            Self::OpenBatch => Some(StaffAction::SendReminders),
+            Self::Undo => Some(StaffAction::ChangeAppointmentStatus),
+            Self::OpenStatistics => Some(StaffAction::ViewStatistics),
+            Self::OpenTemplates => Some(StaffAction::ViewTemplates),
+            Self::OpenAudit | Self::VerifyChain => Some(StaffAction::ViewAudit),
+            Self::Export => Some(StaffAction::ExportData),
+            Self::Save => Some(StaffAction::EditTemplates),
+            Self::ComplianceReview => Some(StaffAction::ReviewAudit),
+            Self::ConsentReview => Some(StaffAction::ReviewConsent),
+            Self::AddStaff
+            | Self::DisableStaff
+            | Self::EnableStaff
+            | Self::ResetStaff
+            | Self::ChangeRole => Some(StaffAction::ManageStaff),
+            _ => None,
+        }
+    }
 }

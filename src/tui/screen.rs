@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
 use super::keymap::Context;
@@ -19,19 +20,30 @@ use crate::domain::ids::PatientId;
 pub struct ScreenReply {
     pub cmds: Vec<Cmd>,
     pub open: Option<Modal>,
-    // reception
-    /// Another screen to show instead.
-    pub goto: Option<Goto>,
+    /// managers: another screen to show instead of this one.
+    pub go: Option<Go>,
 }
 
-// reception
-/// A screen asks to be replaced: by a patient's screen, or by the one it came from.
+/// managers: where a screen may send the user. `App` builds the screen (a screen never
+/// builds another); going to a manager screen keeps the day view underneath for `Back`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Goto {
-    Patient(PatientId),
-    Inbox,
-    Batch,
+pub enum Go {
+    /// The screen this one was opened from (the day view as it was left).
     Back,
+    Statistics,
+    Templates,
+    Audit,
+    /// The day view on the day of this appointment, with it selected.
+    Appointment {
+        patient: PatientId,
+        start: DateTime<Utc>,
+    },
+    /// The patient screen.
+    Patient(PatientId),
+    /// The reply inbox and call-back list.
+    Inbox,
+    /// The reminder batch.
+    Batch,
 }
 
 impl ScreenReply {
@@ -48,11 +60,12 @@ impl ScreenReply {
         }
     }
 
-    /// Show another screen.
-    pub fn goto(to: Goto) -> Self {
+    /// managers: show another screen.
+    pub fn go(go: Go) -> Self {
         Self {
-            goto: Some(to),
-            ..Self::default()
+            cmds: Vec::new(),
+            open: None,
+            go: Some(go),
         }
     }
 }
@@ -61,7 +74,8 @@ impl From<Vec<Cmd>> for ScreenReply {
     fn from(cmds: Vec<Cmd>) -> Self {
         Self {
             cmds,
-            ..Self::default()
+            open: None,
+            go: None,
         }
     }
 }
@@ -78,6 +92,10 @@ pub trait ScreenState {
     fn on_action(&mut self, action: Action, shared: &mut Shared) -> ScreenReply;
     /// A worker result no modal took (results for other screens are ignored).
     fn on_msg(&mut self, msg: Msg, shared: &mut Shared) -> ScreenReply;
+    /// managers: a key with no action in [`ScreenState::context`] (typing into a field).
+    fn on_unbound_key(&mut self, _key: &KeyEvent, _shared: &mut Shared) -> ScreenReply {
+        ScreenReply::none()
+    }
     /// The terminal changed size (`shared.size` is already the new one).
     fn on_resize(&mut self, _shared: &Shared) {}
     /// A load for something not yet on screen is in flight: the loop waits a moment for it

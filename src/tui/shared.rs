@@ -12,6 +12,7 @@ use ratatui::layout::Rect;
 use super::keymap::Context;
 use super::layout::{self, Areas};
 use crate::config::Config;
+use crate::domain::staff::{Member, may};
 use crate::phi::Gate;
 use crate::workflow::day::ProviderStatus;
 
@@ -71,6 +72,9 @@ pub struct Shared {
     pub data_version: Option<i64>,
     generation: u64,
     dirty: bool,
+    // sign-in
+    /// Who is signed in (kept while the console is locked, for the same member's return).
+    pub member: Option<Member>,
 }
 
 impl Shared {
@@ -90,6 +94,17 @@ impl Shared {
             data_version: None,
             generation: 0,
             dirty: true,
+            member: None,
+        }
+    }
+
+    /// Whether the signed-in member's role may take what `action` leads to (the footer's
+    /// hint; the refusal itself is `app::refusal` on the command).
+    pub fn may(&self, action: super::msg::Action) -> bool {
+        match (action.permission(), &self.member) {
+            (None, _) => true,
+            (Some(a), Some(m)) => may(m.role, a),
+            (Some(_), None) => false,
         }
     }
 

@@ -52,12 +52,18 @@ pub mod search_header {
 }
 
 /// Help overlay section titles.
+/// managers: what opening a patient says until the patient screen exists.
+pub const PATIENT_SCREEN_MISSING: &str = "The patient screen is not in this version yet";
+
 pub mod section {
     pub const DAY: &str = "Day view";
     pub const SEARCH: &str = "Patient search";
     pub const CONFIRM: &str = "Confirm box";
     pub const HELP: &str = "This help";
     pub const ANYWHERE: &str = "Anywhere";
+    // sign-in
+    pub const STAFF: &str = "Staff accounts";
+    pub const STAFF_FORM: &str = "Staff form";
     pub const LEGEND: &str = "Symbols";
     // reception
     pub const PATIENT: &str = "Patient screen";
@@ -65,7 +71,18 @@ pub mod section {
     pub const FORM: &str = "Consent, opt-out and mobile forms";
     pub const INBOX: &str = "Replies and call-backs";
     pub const BATCH: &str = "Reminders due now";
+    // managers
+    pub const STATS: &str = "Statistics";
+    pub const STATS_DRILL: &str = "Statistics: appointments behind a number";
+    pub const STATS_PERIOD: &str = "Statistics: custom period";
+    pub const TEMPLATES: &str = "Templates";
+    pub const TEMPLATE_EDIT: &str = "Templates: editing";
+    pub const AUDIT: &str = "Audit";
+    pub const AUDIT_FILTER: &str = "Audit: filter";
 }
+
+/// What help says after a key the signed-in role may not use.
+pub const NOT_FOR_YOUR_ROLE: &str = "not for your role"; // sign-in
 
 /// The symbol legend shown at the end of the help overlay.
 pub const LEGEND: &[(&str, &str)] = &[
@@ -351,6 +368,7 @@ pub mod desk {
 
     use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
     use crate::domain::message::MessageKind;
+    use crate::domain::report::SendOutcome;
     use crate::workflow::send::SendLine;
 
     pub const CONSENT: &str = "Consent";
@@ -488,14 +506,11 @@ pub mod desk {
             return format!("{what} to {name}: nothing to send");
         };
         let outcome = match l.outcome {
-            "sent" => "sent",
-            "in_outbox" => "in the outbox",
-            "queued" => "queued for the provider",
-            "deferred" => "waits",
-            "already_sent" => "already sent today — not sent again",
-            "blocked" => "blocked",
-            "failed" => "failed",
-            other => other,
+            SendOutcome::InOutbox => "in the outbox",
+            SendOutcome::Queued => "queued for the provider",
+            SendOutcome::Deferred => "waits",
+            SendOutcome::AlreadySent => "already sent today — not sent again",
+            other => other.as_str(),
         };
         let code = l
             .code

@@ -1,6 +1,8 @@
 //! Drawing: reads `App`, writes a frame. The frame around every screen (title, banner, status
 //! line with the toast and the provider, key footer) is drawn here; the screen draws its body
-//! and each modal itself. Below the minimum size only a notice is drawn. Changes nothing.
+//! and each modal itself. Below the minimum size only a notice is drawn. While the console is
+//! locked only the lock screen is drawn: nothing of the screen, its modals or a toast.
+//! Changes nothing.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
-use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::keymap::Context;
+use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
+use super::screens::lock::LockState;
 use super::shared::{Shared, ToastKind};
 use super::widgets::footer;
 use super::widgets::text::{fit, width};
@@ -21,23 +25,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
         too_small(frame, area);
         return;
     }
+    if let Some(lock) = &app.lock {
+        locked(frame, area, app, lock);
+        return;
+    }
     let shared = &app.shared;
     let screen = app.screen.state();
     let a = layout::areas(area, shared.banner.is_some(), screen.context());
-    title(frame, a.title, &screen.title(shared), &shared.practice);
-    if let (Some(r), Some(text)) = (a.banner, &shared.banner) {
-        frame.render_widget(
-            Paragraph::new(fit(&format!(" {text} "), r.width)).style(theme::banner()),
-            r,
-        );
-    }
+    let right = match &shared.member {
+        Some(m) => format!("{} · {}", shared.practice, m.username),
+        None => shared.practice.clone(),
+    };
+    title(frame, a.title, &screen.title(shared), &right);
+    banner(frame, &a, shared);
     screen.draw(frame, a.body, shared);
     status_line(frame, a.status, shared);
+    // Keys the signed-in role may not use are left out of the footer.
     frame.render_widget(
-        Paragraph::new(footer::lines(
+        Paragraph::new(footer::lines_where(
             app.context(),
             a.footer.width,
             a.footer.height,
+            &|action| shared.may(action),
         )),
         a.footer,
     );
@@ -45,6 +54,34 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let middle = layout::modal_area(area, &a);
     for modal in &app.modals {
         modal.overlay().draw(frame, middle, shared);
+    }
+}
+
+/// The lock screen alone: title, banner, the sign-in box and its keys.
+fn locked(frame: &mut Frame, area: Rect, app: &App, lock: &LockState) {
+    let shared = &app.shared;
+    let a = layout::areas(area, shared.banner.is_some(), Context::Lock);
+    title(frame, a.title, lock.title(), &shared.practice);
+    banner(frame, &a, shared);
+    // The body and the status line: no toast, no provider line while locked.
+    let body = Rect::new(a.body.x, a.body.y, a.body.width, a.body.height + 1);
+    lock.draw(frame, body, &app.sign_in_hint);
+    frame.render_widget(
+        Paragraph::new(footer::lines(
+            Context::Lock,
+            a.footer.width,
+            a.footer.height,
+        )),
+        a.footer,
+    );
+}
+
+fn banner(frame: &mut Frame, a: &Areas, shared: &Shared) {
+    if let (Some(r), Some(text)) = (a.banner, &shared.banner) {
+        frame.render_widget(
+            Paragraph::new(fit(&format!(" {text} "), r.width)).style(theme::banner()),
+            r,
+        );
     }
 }
 

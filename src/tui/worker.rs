@@ -2,6 +2,12 @@
 //! posts each result back as a [`Msg`]. Loads and searches queued behind newer ones are
 //! skipped (their results would be stale anyway); status changes always run, in order, even
 //! after the console quit, so nothing the desk confirmed is lost. Logs carry ids only.
+//!
+//! The worker also checks sign-ins (Argon2id: tens of milliseconds, never on the drawing
+//! thread) and then acts as the member who signed in: every change it writes is attributed
+//! to them by username and id. Before anyone signs in it writes nothing. Whether a member
+//! may ask for a command was decided in `update` (`app::refusal`); the staff use cases check
+//! the table again themselves.
 
 use std::io;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -11,14 +17,19 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::msg::{Cmd, Msg};
+use super::msg::{Cmd, Msg, StaffChange};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::ids::AppointmentId;
+use crate::domain::staff::{Actor, Member, Secret, StaffMember, Username};
 use crate::store::{Store, StoreError};
 use crate::workflow::desk::DeskError;
+use crate::workflow::staff::{self, NewMember, RoleChange, StaffError};
 use crate::workflow::{day, desk};
+
+// managers
+mod managers;
 
 /// How long quitting waits for queued status changes to land.
 const STOP_WAIT: Duration = Duration::from_secs(3);
@@ -34,8 +45,12 @@ pub struct Runner {
     pub store: Store,
     pub config: Config,
     pub clock: Clock,
-    pub actor: String,
+    /// The member signed in at the console (`None` until someone signs in).
+    pub actor: Option<Member>,
 }
+
+/// What the worker says when a change is asked for before anyone signed in.
+const NOBODY: &str = "nobody is signed in";
 
 impl Worker {
     /// Start the thread; it answers on `out` until the queue closes.
@@ -84,6 +99,10 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
     let last_search = batch.iter().rposition(|c| matches!(c, Cmd::Search { .. }));
     let last_provider = batch.iter().rposition(|c| matches!(c, Cmd::LoadProvider));
     let last_poll = batch.iter().rposition(|c| matches!(c, Cmd::PollChanges));
+    // managers: only the latest text of a template being typed is worth judging.
+    let last_preview = batch
+        .iter()
+        .rposition(|c| matches!(c, Cmd::PreviewTemplate { .. }));
     batch
         .into_iter()
         .enumerate()
@@ -92,6 +111,7 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
             Cmd::Search { .. } => Some(*i) == last_search,
             Cmd::LoadProvider => Some(*i) == last_provider,
             Cmd::PollChanges => Some(*i) == last_poll,
+            Cmd::PreviewTemplate { .. } => Some(*i) == last_preview,
             _ => true,
         })
         .map(|(_, c)| c)
@@ -158,7 +178,41 @@ impl Runner {
                 tracing::error!(error = %log_safe(&e), "data version poll failed");
                 e.to_string()
             })),
+            Cmd::SignIn { username, secret } => self.sign_in(&username, &secret, now),
+            Cmd::ListStaff { generation } => self.list_staff(generation, now),
+            Cmd::ChangeStaff(change) => self.change_staff(change, now),
+            // managers
+            Cmd::LoadStats { generation, period } => self.load_stats(generation, period, now),
+            Cmd::DrillStats { generation, ids } => self.drill_stats(generation, &ids),
+            Cmd::ExportStats { period } => self.export_stats(period, now),
+            Cmd::LoadTemplates => self.load_templates(),
+            Cmd::PreviewTemplate {
+                generation,
+                kind,
+                body,
+            } => self.preview_template(generation, kind, &body),
+            Cmd::SaveTemplate { kind, body } => self.save_template(kind, &body, now),
+            Cmd::LoadAudit { generation, query } => self.load_audit(generation, &query),
+            Cmd::VerifyAudit => self.verify_audit(),
+            Cmd::ReviewCompliance => self.review_compliance(now),
+            Cmd::ReviewConsent => self.review_consent(now),
         })
+    }
+
+    /// The signed-in member's name for the audit. The console refuses every command before
+    /// someone signs in (`app::session::gate`), so "nobody" is never written by a desk action.
+    pub(super) fn actor_name(&self) -> String {
+        self.actor
+            .as_ref()
+            .map_or_else(|| "nobody".to_string(), |m| m.username.clone())
+    }
+
+    /// The signed-in member as the actor of a change.
+    pub(super) fn member(&self) -> Result<Actor, String> {
+        self.actor
+            .clone()
+            .map(Actor::Member)
+            .ok_or_else(|| NOBODY.to_string())
     }
 
     fn load_day(&self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
@@ -187,7 +241,17 @@ impl Runner {
     }
 
     fn set_status(&mut self, id: AppointmentId, to: AppointmentStatus, now: DateTime<Utc>) -> Msg {
-        let result = desk::set_status(&mut self.store, &self.config, id, to, &self.actor, now);
+        let actor = match self.member() {
+            Ok(actor) => actor,
+            Err(e) => {
+                return Msg::StatusSet {
+                    id,
+                    to,
+                    result: Err(e),
+                };
+            }
+        };
+        let result = desk::set_status(&mut self.store, &self.config, id, to, &actor, now);
         match &result {
             Ok(_) => {
                 tracing::info!(appointment = %id, to = to.as_str(), "desk status change")
@@ -216,6 +280,130 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// Check a sign-in; on success the worker acts as the member from now on. Neither the
+    /// username nor the secret is logged.
+    fn sign_in(&mut self, username: &str, secret: &Secret, now: DateTime<Utc>) -> Msg {
+        let started = Instant::now();
+        let result = staff::sign_in(&mut self.store, username, secret, now);
+        let ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(member) => {
+                tracing::info!(staff_id = member.id.0, ms, "signed in at the console");
+                self.actor = Some(member.clone());
+                Msg::SignedIn(Ok(member))
+            }
+            Err(e) => {
+                match &e {
+                    staff::SignInError::Store(s) => {
+                        tracing::error!(error = %log_safe(s), ms, "console sign-in failed")
+                    }
+                    _ => tracing::info!(ms, "console sign-in refused"),
+                }
+                Msg::SignedIn(Err(e.describe(self.config.practice.time_zone)))
+            }
+        }
+    }
+
+    fn list_staff(&self, generation: u64, now: DateTime<Utc>) -> Msg {
+        let result = self.member().and_then(|actor| {
+            staff::list(&self.store, &actor).map_err(|e| {
+                log_staff(&e, "staff list failed");
+                e.to_string()
+            })
+        });
+        Msg::StaffListed {
+            generation,
+            now,
+            result,
+        }
+    }
+
+    fn change_staff(&mut self, change: StaffChange, now: DateTime<Utc>) -> Msg {
+        let kind = change.kind();
+        let username = change.username().to_string();
+        let result = self.member().and_then(|actor| {
+            self.apply_staff(&actor, change, now).map_err(|e| {
+                log_staff(&e, "staff change refused");
+                e.to_string()
+            })
+        });
+        if let Ok(m) = &result {
+            tracing::info!(staff_id = m.id.0, change = ?kind, "staff change");
+            self.follow_own_change(m);
+        }
+        Msg::StaffChanged {
+            change: kind,
+            username,
+            result,
+        }
+    }
+
+    fn apply_staff(
+        &mut self,
+        actor: &Actor,
+        change: StaffChange,
+        now: DateTime<Utc>,
+    ) -> Result<StaffMember, StaffError> {
+        let store = &mut self.store;
+        match change {
+            StaffChange::Add {
+                username,
+                display_name,
+                role,
+                secret,
+            } => {
+                let new = NewMember {
+                    username: Username::parse(&username)?,
+                    display_name,
+                    role,
+                    secret,
+                };
+                staff::add(store, actor, &new, now)
+            }
+            StaffChange::Disable { username } => staff::disable(store, actor, &username, now),
+            StaffChange::Enable { username } => staff::enable(store, actor, &username, now),
+            StaffChange::Reset { username, secret } => {
+                staff::reset(store, actor, &username, &secret, now)
+            }
+            StaffChange::Role {
+                username,
+                role,
+                password,
+            } => {
+                let change = RoleChange {
+                    username: &username,
+                    role,
+                    new_password: password.as_ref(),
+                };
+                staff::set_role(store, actor, &change, now)
+            }
+        }
+    }
+
+    /// A change to the signed-in member's own account applies to what the worker may do at
+    /// once: a new role, or nothing at all once disabled.
+    fn follow_own_change(&mut self, changed: &StaffMember) {
+        if let Some(me) = &mut self.actor
+            && me.id == changed.id
+        {
+            me.role = changed.role;
+            if !changed.active {
+                self.actor = None;
+            }
+        }
+    }
+}
+
+/// A staff error for the log: its kind, never a username or secret.
+fn log_staff(e: &StaffError, what: &str) {
+    match e {
+        StaffError::Store(s) => tracing::error!(error = %log_safe(s), "{what}"),
+        StaffError::Denied(_) => tracing::warn!(reason = "denied", "{what}"),
+        _ => tracing::info!(reason = "rules", "{what}"),
+    }
+}
+
 /// A store error for the log: kinds, tables and ids, never stored values (which may be a
 /// name or a phone number).
 fn log_safe(e: &StoreError) -> String {
@@ -227,9 +415,11 @@ fn log_safe(e: &StoreError) -> String {
         StoreError::Conflict(_) => "conflicting change".into(),
         StoreError::Corrupt { what, .. } => format!("unreadable value in {what}"),
         StoreError::Folder { .. } => "database folder unavailable".into(),
-        StoreError::Missing(_) | StoreError::NotFrontdesk(_) | StoreError::Exists { .. } => {
-            "database file not usable".into()
-        }
+        StoreError::Missing(_)
+        | StoreError::NotFrontdesk(_)
+        | StoreError::Exists { .. }
+        | StoreError::Undecryptable(_)
+        | StoreError::InUse(_) => "database file not usable".into(),
         StoreError::Create { .. } => "database file cannot be created".into(),
         StoreError::Damaged { .. } => "database file damaged".into(),
     }

@@ -43,12 +43,13 @@ impl Runner {
         signed: SignedConsent,
         now: DateTime<Utc>,
     ) -> Msg {
+        let actor = self.actor_name();
         let result = desk_patient::record_consent(
             &mut self.store,
             &self.config,
             patient,
             &signed,
-            &self.actor,
+            &actor,
             now,
         )
         .map(|_| format!("SMS consent recorded ({})", signed.method.label()));
@@ -61,9 +62,9 @@ impl Runner {
         method: ConsentMethod,
         now: DateTime<Utc>,
     ) -> Msg {
-        let result =
-            desk_patient::record_opt_out(&mut self.store, patient, method, &self.actor, now)
-                .map(|_| "Opt-out recorded: no more texts to this patient".to_string());
+        let actor = self.actor_name();
+        let result = desk_patient::record_opt_out(&mut self.store, patient, method, &actor, now)
+            .map(|_| "Opt-out recorded: no more texts to this patient".to_string());
         changed(patient, "opt-out", result)
     }
 
@@ -73,24 +74,20 @@ impl Runner {
         number: &str,
         now: DateTime<Utc>,
     ) -> Msg {
-        let result = desk_patient::fix_phone(
-            &mut self.store,
-            &self.config,
-            patient,
-            number,
-            &self.actor,
-            now,
-        )
-        .map(|n| {
-            format!(
-                "Mobile number changed to ••{}; texts may go to it again",
-                n.last4()
-            )
-        });
+        let actor = self.actor_name();
+        let result =
+            desk_patient::fix_phone(&mut self.store, &self.config, patient, number, &actor, now)
+                .map(|n| {
+                    format!(
+                        "Mobile number changed to ••{}; texts may go to it again",
+                        n.last4()
+                    )
+                });
         changed(patient, "mobile", result)
     }
 
     pub(super) fn send_portal_prompt(&mut self, patient: PatientId, kind: MessageKind) -> Msg {
+        let actor = self.actor_name();
         let result = self.with_sender(|r, d, gate, rt| {
             rt.block_on(send::portal_prompt(
                 d,
@@ -98,7 +95,7 @@ impl Runner {
                 &r.config,
                 gate,
                 &r.clock,
-                &r.actor,
+                &actor,
                 patient,
                 kind,
                 false,
@@ -108,13 +105,14 @@ impl Runner {
     }
 
     pub(super) fn send_custom_text(&mut self, patient: PatientId, text: &str) -> Msg {
+        let actor = self.actor_name();
         let result = self.with_sender(|r, d, gate, rt| {
             let ctx = DeskSend {
                 dispatcher: d,
                 config: &r.config,
                 gate,
                 clock: &r.clock,
-                actor: &r.actor,
+                actor: &actor,
             };
             rt.block_on(custom_text::send(&ctx, &mut r.store, patient, text))
         });
@@ -130,7 +128,8 @@ impl Runner {
     }
 
     pub(super) fn handle_inbox(&mut self, entry: &InboxEntry, now: DateTime<Utc>) -> Msg {
-        let result = inbox::handle(&mut self.store, entry, &self.actor, now).map_err(|e| {
+        let actor = self.actor_name();
+        let result = inbox::handle(&mut self.store, entry, &actor, now).map_err(|e| {
             tracing::error!("inbox line could not be marked handled");
             e.to_string()
         });
@@ -144,13 +143,14 @@ impl Runner {
         back_to: AppointmentStatus,
         now: DateTime<Utc>,
     ) -> Msg {
+        let actor = self.actor_name();
         let result = desk_undo::undo(
             &mut self.store,
             &self.config,
             id,
             now_is,
             back_to,
-            &self.actor,
+            &actor,
             now,
         );
         match &result {
@@ -224,7 +224,7 @@ fn changed(patient: PatientId, what: &str, result: Result<String, WorkflowError>
 fn sent(patient: PatientId, what: &str, result: Result<SendReport, String>) -> Msg {
     match &result {
         Ok(r) => {
-            let outcome = r.lines.first().map_or("none", |l| l.outcome);
+            let outcome = r.lines.first().map_or("none", |l| l.outcome.as_str());
             tracing::info!(patient = patient.0, what, outcome, "desk send");
         }
         Err(_) => tracing::error!(patient = patient.0, what, "desk send failed"),

@@ -23,7 +23,7 @@ pub fn verify(store: &Store) -> Result<ChainReport, StoreError> {
     let mut after = 0;
     let mut records = 0;
     loop {
-        let page = store::audit::page(store.conn(), after, PAGE)?;
+        let page = store::audit::page(&store, after, PAGE)?;
         let Some(last) = page.last() else { break };
         let (last_id, last_hash) = (last.id, last.hash.clone());
         match verify_chain(&page, prev) {
@@ -64,7 +64,7 @@ mod tests {
                 format!("appointment:{i}"),
                 serde_json::json!({"to": "arrived"}),
             );
-            store::audit::append(store.conn(), &e).unwrap();
+            store::audit::append(store.test_conn(), &e).unwrap();
         }
         store
     }
@@ -86,7 +86,7 @@ mod tests {
         let store = with_records(5);
         // Someone with the database file removes the guard and edits a record.
         store
-            .conn()
+            .test_conn()
             .execute_batch(
                 "DROP TRIGGER audit_append_only_update;
              UPDATE audit SET actor = 'mallory' WHERE id = 3;",
@@ -104,7 +104,7 @@ mod tests {
     fn a_removed_record_is_found() {
         let store = with_records(5);
         store
-            .conn()
+            .test_conn()
             .execute_batch("DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE id = 2;")
             .unwrap();
         let r = verify(&store).unwrap();

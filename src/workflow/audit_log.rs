@@ -2,13 +2,15 @@
 //! a patient of it, as CSV or JSON lines, page by page, and the export's own audit record)
 //! and the audit screen's filtered pages, newest first.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 
 use crate::domain::audit::AuditRecord;
 use crate::domain::csv::{self, Cell};
 use crate::domain::export::{ExportEvent, ExportKind};
 use crate::domain::stats::Period;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// Records read per page.
 const PAGE: usize = 5_000;
@@ -37,7 +39,7 @@ impl AuditFilter<'_> {
 /// Up to `limit` matching records before record `before` (`None`: from the newest), newest
 /// first — one page of the audit screen.
 pub fn newest_first(
-    conn: &Conn,
+    conn: &impl Db,
     filter: &AuditFilter<'_>,
     before: Option<i64>,
     limit: usize,
@@ -66,7 +68,7 @@ pub fn newest_first(
 
 /// Call `each` with every matching record in log order; returns how many.
 pub fn for_each(
-    conn: &Conn,
+    conn: &impl Db,
     filter: &AuditFilter<'_>,
     mut each: impl FnMut(&AuditRecord) -> std::io::Result<()>,
 ) -> Result<usize, AuditExportError> {
@@ -93,7 +95,7 @@ pub fn for_each(
 
 /// Record that the log was exported.
 pub fn record(
-    conn: &Conn,
+    conn: &impl Write,
     filter: &AuditFilter<'_>,
     format: &'static str,
     rows: usize,
@@ -170,14 +172,14 @@ mod tests {
                 format!("appointment:{i}"),
                 serde_json::json!({"to": "arrived", "note": "=1+1"}),
             );
-            store::audit::append(store.conn(), &e).unwrap();
+            store::audit::append(store.test_conn(), &e).unwrap();
         }
         store
     }
 
     fn ids(store: &Store, filter: &AuditFilter<'_>) -> Vec<i64> {
         let mut out = Vec::new();
-        for_each(store.conn(), filter, |r| {
+        for_each(store.test_conn(), filter, |r| {
             out.push(r.id);
             Ok(())
         })
@@ -218,13 +220,13 @@ mod tests {
     fn the_screen_pages_newest_first() {
         let store = log();
         let all = AuditFilter::default();
-        let first: Vec<i64> = newest_first(store.conn(), &all, None, 2)
+        let first: Vec<i64> = newest_first(store.test_conn(), &all, None, 2)
             .unwrap()
             .iter()
             .map(|r| r.id)
             .collect();
         assert_eq!(first, vec![3, 2]);
-        let next: Vec<i64> = newest_first(store.conn(), &all, Some(2), 2)
+        let next: Vec<i64> = newest_first(store.test_conn(), &all, Some(2), 2)
             .unwrap()
             .iter()
             .map(|r| r.id)
@@ -234,7 +236,7 @@ mod tests {
             actor: Some("desk"),
             ..AuditFilter::default()
         };
-        let ids: Vec<i64> = newest_first(store.conn(), &desk, None, 10)
+        let ids: Vec<i64> = newest_first(store.test_conn(), &desk, None, 10)
             .unwrap()
             .iter()
             .map(|r| r.id)
@@ -245,7 +247,7 @@ mod tests {
     #[test]
     fn csv_keeps_the_chain_and_quotes_the_detail() {
         let store = log();
-        let r = &store::audit::page(store.conn(), 0, 1).unwrap()[0];
+        let r = &store::audit::page(store.test_conn(), 0, 1).unwrap()[0];
         let line = csv_line(r);
         assert!(
             line.starts_with("1,2026-11-25T09:00:00Z,desk,appointment.status,appointment:0,"),
@@ -262,7 +264,7 @@ mod tests {
     fn the_export_is_itself_audited() {
         let store = log();
         record(
-            store.conn(),
+            store.test_conn(),
             &AuditFilter::default(),
             "jsonl",
             3,
@@ -270,7 +272,7 @@ mod tests {
             t(12, 0),
         )
         .unwrap();
-        let last = store::audit::page(store.conn(), 3, 10).unwrap();
+        let last = store::audit::page(store.test_conn(), 3, 10).unwrap();
         assert_eq!(last[0].entry.action, "export.audit_log");
         assert!(last[0].entry.detail.contains("\"rows\":3"));
     }

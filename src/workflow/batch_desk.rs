@@ -44,7 +44,7 @@ pub fn run(
     let mut names = HashMap::new();
     for line in &report.lines {
         if let std::collections::hash_map::Entry::Vacant(e) = names.entry(line.patient_id)
-            && let Some(name) = store::inbox::name(store.conn(), line.patient_id)?
+            && let Some(name) = store::inbox::name(&*store, line.patient_id)?
         {
             e.insert(name);
         }

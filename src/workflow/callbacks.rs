@@ -2,6 +2,7 @@
 //! cannot — a closure notice that cannot reach them before the closure begins — with its
 //! audit record. The reception screen reads the list from `store::callbacks`.
 
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -9,10 +10,10 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::deadline;
 use crate::domain::message::Message;
 use crate::store::callbacks::NewCallback;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// Add an entry (once per text) and audit it. Returns whether it is new.
-pub fn add(c: &Conn, entry: &NewCallback<'_>, actor: &str) -> Result<bool, StoreError> {
+pub fn add(c: &impl Write, entry: &NewCallback<'_>, actor: &str) -> Result<bool, StoreError> {
     let new = store::callbacks::add(c, entry)?;
     if new {
         store::audit::append(
@@ -38,7 +39,7 @@ pub fn add(c: &Conn, entry: &NewCallback<'_>, actor: &str) -> Result<bool, Store
 /// words): when its kind calls back, put its patient on the list. Returns whether an entry
 /// was added.
 pub fn for_message(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     why: &str,
     actor: &str,

@@ -10,6 +10,8 @@
 //! Camila is not a prescription), identifier findings are kept. Findings carry the flagged
 //! words (the manager must see them); the audit record of the review carries counts only.
 
+use crate::store::Db;
+use crate::store::Write;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -23,7 +25,7 @@ use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::template::{self, DEFAULT_TEMPLATES, SampleSize, Template, spans_of_values};
 use crate::phi::{Category, Gate};
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// Bodies read per page (the review holds one page at a time).
 const PAGE: usize = 2_000;
@@ -107,7 +109,7 @@ impl ComplianceReport {
 
 /// Re-scan everything and append the review's audit record (call inside a transaction).
 pub fn review(
-    conn: &Conn,
+    conn: &impl Write,
     config: &Config,
     gate: &Gate,
     actor: &str,
@@ -144,7 +146,7 @@ pub fn review(
 
 /// Every kind's current template: the stored body, else the built-in default.
 fn scan_templates(
-    conn: &Conn,
+    conn: &impl Db,
     gate: &Gate,
     now: DateTime<Utc>,
     report: &mut ComplianceReport,
@@ -201,7 +203,7 @@ struct Trusted {
 }
 
 impl Trusted {
-    fn load(conn: &Conn, config: &Config) -> Result<Self, StoreError> {
+    fn load(conn: &impl Db, config: &Config) -> Result<Self, StoreError> {
         let mut common = vec![
             config.practice.name.clone(),
             config.practice.location.clone(),
@@ -227,7 +229,7 @@ impl Trusted {
     /// it, found the way the outbox re-check finds them (`spans_of_values`).
     fn spans(
         &mut self,
-        conn: &Conn,
+        conn: &impl Db,
         patient: Option<PatientId>,
         body: &str,
     ) -> Result<Vec<Range<usize>>, StoreError> {
@@ -289,7 +291,7 @@ mod tests {
         // The fixture's one patient.
         let p = PatientId(1);
         let id = messages::insert_outbound(
-            store.conn(),
+            store.test_conn(),
             &NewOutbound {
                 kind: MessageKind::Custom,
                 patient_id: Some(p),
@@ -311,14 +313,14 @@ mod tests {
         .unwrap()
         .unwrap();
         if status != MessageStatus::Pending {
-            messages::set_status(store.conn(), id, status, None, at).unwrap();
+            messages::set_status(store.test_conn(), id, status, None, at).unwrap();
         }
     }
 
     #[test]
     fn a_clean_practice_is_clean_and_the_review_is_audited() {
         let (store, _, _, _) = fixture();
-        crate::workflow::templates::ensure_defaults(store.conn(), t(8, 0)).unwrap();
+        crate::workflow::templates::ensure_defaults(store.test_conn(), t(8, 0)).unwrap();
         text(
             &store,
             "k1",
@@ -327,7 +329,7 @@ mod tests {
             t(9, 0),
         );
         let r = review(
-            store.conn(),
+            store.test_conn(),
             &Config::default(),
             &Gate::default(),
             "manager",
@@ -337,7 +339,7 @@ mod tests {
         assert!(r.clean(), "{:?}", r.findings);
         assert_eq!(r.templates_checked, DEFAULT_TEMPLATES.len());
         assert_eq!(r.messages_checked, 1);
-        let audit = store::audit::for_subject(store.conn(), "practice").unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), "practice").unwrap();
         assert_eq!(audit.last().unwrap().action, "audit.review");
     }
 
@@ -346,7 +348,7 @@ mod tests {
         let (store, p, _, _) = fixture();
         // A patient called Camila (also a contraceptive's brand name).
         store
-            .conn()
+            .test_conn()
             .execute(
                 "UPDATE patients SET first_name = 'Camila' WHERE id = ?1",
                 [p.0],
@@ -369,14 +371,14 @@ mod tests {
             t(9, 1),
         );
         store
-            .conn()
+            .test_conn()
             .execute(
                 "UPDATE messages SET patient_id = NULL WHERE idempotency_key = 'k2'",
                 [],
             )
             .unwrap();
         let r = review(
-            store.conn(),
+            store.test_conn(),
             &Config::default(),
             &Gate::default(),
             "manager",
@@ -416,7 +418,7 @@ mod tests {
         // A template saved before the gate knew better (written directly, as an old
         // version would have).
         store::templates::save(
-            store.conn(),
+            store.test_conn(),
             MessageKind::Reminder24h,
             "{practice_name}: {first_name}, your metformin review is {date} at {time}. {practice_phone} {opt_out}",
             "manager",
@@ -424,7 +426,7 @@ mod tests {
         )
         .unwrap();
         let r = review(
-            store.conn(),
+            store.test_conn(),
             &Config::default(),
             &Gate::default(),
             "manager",
@@ -455,7 +457,7 @@ mod tests {
             .filter(|f| matches!(f.place, Place::Template { .. }))
             .count();
         assert_eq!(tpl, 1, "{:?}", r.findings);
-        let audit = store::audit::for_subject(store.conn(), "practice").unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), "practice").unwrap();
         let detail = &audit.last().unwrap().detail;
         assert!(detail.contains("\"findings\":2"), "{detail}");
         assert!(!detail.contains("chemotherapy") && !detail.contains("metformin"));

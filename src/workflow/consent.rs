@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::domain::audit::AuditEntry;
 use crate::domain::consent::{ConsentError, ConsentEvent, ConsentKind, ConsentState};
 use crate::domain::ids::PatientId;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Db, Store, StoreError, Write};
 
 /// Why consent could not be recorded; the text is shown to staff.
 #[derive(Debug, thiserror::Error)]
@@ -24,15 +24,21 @@ pub fn record(
 ) -> Result<ConsentState, ConsentFlowError> {
     store.write(|conn| {
         record_in(conn, patient, event)?;
-        Ok(ConsentState::from_events(&store::consent::events(
-            conn, patient,
-        )?))
+        Ok(state(conn, patient)?)
     })
+}
+
+/// A patient's consent as their events say now: the one place a use case asks "opted out
+/// already?" ([`ConsentState::is_opted_out`]) or "may we text?".
+pub fn state(conn: &impl Db, patient: PatientId) -> Result<ConsentState, StoreError> {
+    Ok(ConsentState::from_events(&store::consent::events(
+        conn, patient,
+    )?))
 }
 
 /// Record inside a caller's transaction (e.g. while applying a STOP reply).
 pub fn record_in(
-    conn: &Conn,
+    conn: &impl Write,
     patient: PatientId,
     event: &ConsentEvent,
 ) -> Result<(), ConsentFlowError> {
@@ -82,7 +88,7 @@ mod tests {
             ..opt_in
         };
         assert!(!record(&mut store, p, &out).unwrap().may_text());
-        let audit = store::audit::for_subject(store.conn(), &format!("patient:{p}")).unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), &format!("patient:{p}")).unwrap();
         assert_eq!(
             audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
             vec!["consent.opt_in", "consent.opt_out"]
@@ -101,9 +107,13 @@ mod tests {
         };
         let err = record(&mut store, p, &bad).unwrap_err();
         assert!(err.to_string().contains("needs evidence"), "{err}");
-        assert!(store::consent::events(store.conn(), p).unwrap().is_empty());
         assert!(
-            store::audit::for_subject(store.conn(), &format!("patient:{p}"))
+            store::consent::events(store.test_conn(), p)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store::audit::for_subject(store.test_conn(), &format!("patient:{p}"))
                 .unwrap()
                 .is_empty()
         );

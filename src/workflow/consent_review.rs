@@ -3,6 +3,7 @@
 //! opt-ins older than 12 months, opt-ins without evidence, texts sent without consent (which
 //! must be none). The decisions are `domain::consent_history`'s; this loads and audits.
 
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -11,7 +12,7 @@ use crate::domain::consent_history::{self, ConsentAtSend, ConsentFinding};
 use crate::domain::export::{ExportEvent, ExportKind, ReviewEvent};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, MessageKind, MessageStatus};
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// Who the history is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -47,7 +48,7 @@ pub struct ConsentExport {
 
 /// Load one patient's history and record the export (call inside a transaction).
 pub fn export(
-    conn: &Conn,
+    conn: &impl Write,
     patient: PatientId,
     format: &'static str,
     actor: &str,
@@ -114,7 +115,11 @@ pub struct ConsentReview {
 }
 
 /// Review every patient with consent events or sent texts, and record the review.
-pub fn review(conn: &Conn, actor: &str, now: DateTime<Utc>) -> Result<ConsentReview, StoreError> {
+pub fn review(
+    conn: &impl Write,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ConsentReview, StoreError> {
     let consent = store::stats::consent_events(conn)?;
     let sent = store::review::sent_texts(conn)?;
     let mut patients: Vec<PatientId> = consent.keys().chain(sent.keys()).copied().collect();
@@ -184,7 +189,7 @@ mod tests {
         at: DateTime<Utc>,
     ) -> MessageId {
         let id = messages::insert_outbound(
-            store.conn(),
+            store.test_conn(),
             &NewOutbound {
                 kind,
                 patient_id: Some(p),
@@ -205,8 +210,15 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        messages::mark_handed_over(store.conn(), id, "twilio", key, MessageStatus::Sent, at)
-            .unwrap();
+        messages::mark_handed_over(
+            store.test_conn(),
+            id,
+            "twilio",
+            key,
+            MessageStatus::Sent,
+            at,
+        )
+        .unwrap();
         id
     }
 
@@ -215,7 +227,7 @@ mod tests {
     /// must be reported.
     fn disputed() -> (Store, PatientId, MessageId) {
         let (store, p, _, _) = fixture();
-        let c = store.conn();
+        let c = store.test_conn();
         store::consent::append(
             c,
             p,
@@ -257,7 +269,7 @@ mod tests {
     #[test]
     fn a_patient_s_history_shows_every_event_and_every_text_with_its_consent() {
         let (store, p, bad) = disputed();
-        let x = export(store.conn(), p, "json", "manager", t(20, 0)).unwrap();
+        let x = export(store.test_conn(), p, "json", "manager", t(20, 0)).unwrap();
         assert_eq!(x.patient.name, "Lovelace, Ada");
         assert_eq!(x.events.len(), 2);
         assert_eq!(x.events[0].evidence.as_deref(), Some("FORM-12"));
@@ -280,7 +292,7 @@ mod tests {
         );
         assert_eq!(x.texts[2].id, bad);
         assert!(matches!(x.current, ConsentState::OptedOut { .. }));
-        let audit = store::audit::for_subject(store.conn(), &format!("patient:{p}")).unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), &format!("patient:{p}")).unwrap();
         let last = audit.last().unwrap();
         assert_eq!(last.action, "export.consent_history");
         assert!(!last.detail.contains("Lovelace") && !last.detail.contains("FORM-12"));
@@ -289,14 +301,21 @@ mod tests {
     #[test]
     fn an_unknown_patient_is_a_clear_error() {
         let (store, _, _, _) = fixture();
-        let err = export(store.conn(), PatientId(999), "json", "manager", t(20, 0)).unwrap_err();
+        let err = export(
+            store.test_conn(),
+            PatientId(999),
+            "json",
+            "manager",
+            t(20, 0),
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "patient 999 does not exist");
     }
 
     #[test]
     fn the_review_finds_the_text_sent_after_a_stop() {
         let (store, p, bad) = disputed();
-        let r = review(store.conn(), "manager", t(20, 0)).unwrap();
+        let r = review(store.test_conn(), "manager", t(20, 0)).unwrap();
         assert_eq!((r.patients_checked, r.texts_checked), (1, 3));
         assert_eq!(r.sent_without_consent.len(), 1);
         assert_eq!(r.sent_without_consent[0].patient_id, p);
@@ -314,7 +333,7 @@ mod tests {
     fn the_review_lists_stale_and_unverified_opt_ins() {
         let (store, p, _, _) = fixture();
         let other = store::patients::insert(
-            store.conn(),
+            store.test_conn(),
             &store::patients::NewPatient {
                 external_id: None,
                 first_name: "Zoë".into(),
@@ -327,7 +346,7 @@ mod tests {
             t(8, 0),
         )
         .unwrap();
-        let c = store.conn();
+        let c = store.test_conn();
         store::consent::append(
             c,
             p,

@@ -6,6 +6,7 @@
 //! [`compose`] is pure, so the console's live check runs it on every keystroke and checks
 //! exactly the body that [`send`] would record.
 
+use crate::domain::report::SendOutcome;
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
@@ -99,15 +100,15 @@ pub async fn send(
     let mut line = SendLine {
         patient_id: patient,
         appointment_id: None,
-        outcome: "skipped",
+        outcome: SendOutcome::Skipped,
         reason: None,
         message_id: None,
         callback: false,
         code: None,
     };
-    let (loaded, unreadable) = facts::load_each(store.conn(), ctx.config, &[patient], now, None)?;
+    let (loaded, unreadable) = facts::load_each(&*store, ctx.config, &[patient], now, None)?;
     let Some(l) = loaded.get(&patient) else {
-        line.outcome = "unreadable";
+        line.outcome = SendOutcome::Unreadable;
         line.reason = unreadable.into_iter().next().map(|u| u.reason);
         return Ok(report(line));
     };
@@ -155,16 +156,16 @@ pub async fn send(
     })?;
     match recorded {
         Recorded::Duplicate(m) => {
-            line.outcome = "already_sent";
+            line.outcome = SendOutcome::AlreadySent;
             line.message_id = Some(m.id);
         }
         Recorded::Blocked { id, reason } => {
-            line.outcome = "blocked";
+            line.outcome = SendOutcome::Blocked;
             line.message_id = Some(id);
             line.reason = Some(format!("{reason}; send a portal prompt instead"));
         }
         Recorded::Ready(id) if wait_until.is_some() => {
-            line.outcome = "deferred";
+            line.outcome = SendOutcome::Deferred;
             line.message_id = Some(id);
             line.reason = wait_until.map(|at| waits(at, ctx.config));
         }
@@ -210,20 +211,22 @@ fn finish(
     line: &mut SendLine,
     id: crate::domain::ids::MessageId,
 ) -> Result<(), WorkflowError> {
-    let m = store::messages::get(store.conn(), id)?;
+    let m = store::messages::get(store, id)?;
     line.outcome = match m.status {
-        MessageStatus::Failed => "failed",
-        MessageStatus::Withdrawn => "withdrawn",
-        MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => "queued",
-        MessageStatus::Queued if m.provider == "outbox" => "in_outbox",
-        _ => "sent",
+        MessageStatus::Failed => SendOutcome::Failed,
+        MessageStatus::Withdrawn => SendOutcome::Withdrawn,
+        MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => {
+            SendOutcome::Queued
+        }
+        MessageStatus::Queued if m.went_to_outbox() => SendOutcome::InOutbox,
+        _ => SendOutcome::Sent,
     };
     line.reason = match line.outcome {
-        "sent" | "in_outbox" => None,
-        "failed" => Some(outcome::failure_words(&m)),
+        SendOutcome::Sent | SendOutcome::InOutbox => None,
+        SendOutcome::Failed => Some(outcome::failure_words(&m)),
         _ => m.error_message.clone(),
     };
-    line.code = m.error_code.filter(|_| line.outcome == "failed");
+    line.code = m.error_code.filter(|_| line.outcome == SendOutcome::Failed);
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub fn load(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<DaySheet, StoreError> {
-    let conn = store.conn();
+    let conn = &store;
     let mut sheet = store::day::sheet(conn, date, config.practice.time_zone)?;
     if sheet.rows.is_empty() {
         return Ok(sheet);
@@ -61,7 +61,7 @@ pub fn search(
     query: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<PatientHit>, StoreError> {
-    store::day::patient_hits(store.conn(), query, now, SEARCH_SHOWN + 1)
+    store::day::patient_hits(store, query, now, SEARCH_SHOWN + 1)
 }
 
 /// What the footer shows about sending: which provider, and how many texts wait in the outbox.
@@ -81,7 +81,7 @@ pub fn provider_status(store: &Store, config: &Config) -> Result<ProviderStatus,
             ProviderKind::Outbox => Some(false),
             ProviderKind::Twilio => None,
         },
-        outbox: store::day::outbox_count(store.conn())?,
+        outbox: store::day::outbox_count(&store)?,
     })
 }
 
@@ -89,5 +89,5 @@ pub fn provider_status(store: &Store, config: &Config) -> Result<ProviderStatus,
 /// A number that moves whenever another process (cron `remind`/`sync`, a second console)
 /// commits to the database; the console polls it to refresh what it shows.
 pub fn data_version(store: &Store) -> Result<i64, StoreError> {
-    store::changes::data_version(store.conn())
+    store::changes::data_version(&*store)
 }

@@ -9,6 +9,7 @@ use crate::domain::appointment::{
 };
 use crate::domain::audit::AuditEntry;
 use crate::domain::ids::AppointmentId;
+use crate::domain::staff::Actor;
 use crate::store::{self, Store, StoreError};
 
 /// Why a desk action did not happen. The text is shown to staff as is.
@@ -20,30 +21,33 @@ pub enum DeskError {
     Store(#[from] StoreError),
 }
 
-/// Move an appointment to `to` as `actor`, persisting the change and its audit record together.
+/// Move an appointment to `to` as `actor`, persisting the change and its audit record together
+/// (the record names the member by username and id).
 pub fn set_status(
     store: &mut Store,
     config: &Config,
     id: AppointmentId,
     to: AppointmentStatus,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Appointment, DeskError> {
     let tz = config.practice.time_zone;
+    let name = actor.audit_name();
     store.write(|conn| {
         let appt = store::appointments::get(conn, id)?;
         check_transition(appt.status, to, appt.start, now, tz)?;
-        store::appointments::set_status(conn, id, appt.status, to, actor, now)?;
-        store::audit::append(
-            conn,
-            &AuditEntry::new(
-                now,
-                actor,
-                "appointment.status",
-                format!("appointment:{id}"),
-                json!({ "from": appt.status.as_str(), "to": to.as_str(), "via": "desk" }),
-            ),
-        )?;
+        store::appointments::set_status(conn, id, appt.status, to, name, now)?;
+        let mut entry = AuditEntry::new(
+            now,
+            name,
+            "appointment.status",
+            format!("appointment:{id}"),
+            json!({ "from": appt.status.as_str(), "to": to.as_str(), "via": "desk" }),
+        );
+        if let Some(member) = actor.staff_id() {
+            entry = entry.by_member(member.0);
+        }
+        store::audit::append(conn, &entry)?;
         Ok(Appointment { status: to, ..appt })
     })
 }
@@ -53,38 +57,65 @@ mod tests {
     use super::*;
     use crate::store::appointments::tests::{booking, fixture, t};
 
+    /// The member the console signs in (an account in `store`, as audit ids must be).
+    fn desk_in(store: &mut Store) -> Actor {
+        use crate::domain::staff::{Member, Secret, Username};
+        let new = crate::workflow::staff::NewMember {
+            username: Username::parse("dana").unwrap(),
+            display_name: String::new(),
+            role: crate::domain::staff::Role::Admin,
+            secret: Secret::new("correct horse battery"),
+        };
+        let m = crate::workflow::staff::add_first_admin(store, &new, t(8, 0)).unwrap();
+        Actor::Member(Member {
+            id: m.id,
+            username: m.username,
+            role: m.role,
+        })
+    }
+
     #[test]
     fn arrival_is_persisted_and_audited_with_the_actor() {
         let (mut store, p, c, ty) = fixture();
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let desk = desk_in(&mut store);
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         let a = set_status(
             &mut store,
             &cfg,
             id,
             AppointmentStatus::Arrived,
-            "desk",
+            &desk,
             t(14, 50),
         )
         .unwrap();
         assert_eq!(a.status, AppointmentStatus::Arrived);
-        let audit = store::audit::for_subject(store.conn(), &format!("appointment:{id}")).unwrap();
+        let audit =
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}")).unwrap();
         assert_eq!(audit.len(), 1);
-        assert_eq!(audit[0].actor, "desk");
+        assert_eq!(audit[0].actor, "dana");
+        assert_eq!(
+            audit[0].actor_id,
+            desk.staff_id().map(|id| id.0),
+            "the record names the member's id"
+        );
         assert!(audit[0].detail.contains("\"to\":\"arrived\""));
     }
 
     #[test]
     fn refused_change_writes_nothing() {
         let (mut store, p, c, ty) = fixture();
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let desk = desk_in(&mut store);
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         set_status(
             &mut store,
             &cfg,
             id,
             AppointmentStatus::Cancelled,
-            "desk",
+            &desk,
             t(9, 0),
         )
         .unwrap();
@@ -93,7 +124,7 @@ mod tests {
             &cfg,
             id,
             AppointmentStatus::Arrived,
-            "desk",
+            &desk,
             t(15, 0),
         )
         .unwrap_err();
@@ -102,11 +133,13 @@ mod tests {
             "a cancelled appointment cannot be marked arrived"
         );
         assert_eq!(
-            store::appointments::get(store.conn(), id).unwrap().status,
+            store::appointments::get(store.test_conn(), id)
+                .unwrap()
+                .status,
             AppointmentStatus::Cancelled
         );
         assert_eq!(
-            store::audit::for_subject(store.conn(), &format!("appointment:{id}"))
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}"))
                 .unwrap()
                 .len(),
             1

@@ -21,7 +21,7 @@ pub const MAX_MESSAGES: usize = 200;
 
 /// The patient's record for the patient screen.
 pub fn load(store: &Store, patient: PatientId) -> Result<PatientFile, StoreError> {
-    let conn = store.conn();
+    let conn = &*store;
     let p = store::patients::get(conn, patient)?;
     let mut messages = store::messages::for_patient(conn, patient)?;
     messages.reverse();
@@ -144,13 +144,13 @@ mod tests {
     #[test]
     fn fixing_a_flagged_number_clears_the_flag_and_audits_last_digits_only() {
         let (mut store, p, _, _) = fixture();
-        store::patients::flag_number(store.conn(), p, "21614", t(8, 0)).unwrap();
+        store::patients::flag_number(store.test_conn(), p, "21614", t(8, 0)).unwrap();
         let config = Config::default();
         let n = fix_phone(&mut store, &config, p, "(415) 555-0142", "desk", t(9, 0)).unwrap();
         assert_eq!(n.as_str(), "+14155550142");
         let file = load(&store, p).unwrap();
         assert_eq!(file.patient.number_problem, None);
-        let audit = store::audit::for_subject(store.conn(), &format!("patient:{p}")).unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), &format!("patient:{p}")).unwrap();
         let last = audit.last().unwrap();
         assert_eq!(last.action, "patient.mobile_fixed");
         let detail = last.detail.to_string();

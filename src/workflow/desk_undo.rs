@@ -68,14 +68,15 @@ mod tests {
     #[test]
     fn a_cancel_pressed_by_mistake_goes_back_and_both_are_audited() {
         let (mut store, p, c, ty) = fixture();
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         desk::set_status(
             &mut store,
             &cfg,
             id,
             AppointmentStatus::Cancelled,
-            "desk",
+            &crate::domain::staff::Actor::System,
             t(14, 0),
         )
         .unwrap();
@@ -90,10 +91,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            store::appointments::get(store.conn(), id).unwrap().status,
+            store::appointments::get(store.test_conn(), id)
+                .unwrap()
+                .status,
             AppointmentStatus::Booked
         );
-        let audit = store::audit::for_subject(store.conn(), &format!("appointment:{id}")).unwrap();
+        let audit =
+            store::audit::for_subject(store.test_conn(), &format!("appointment:{id}")).unwrap();
         let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
         assert_eq!(actions, ["appointment.status", "appointment.status_undone"]);
         // Undoing again: it is no longer cancelled.
@@ -115,14 +119,15 @@ mod tests {
     #[test]
     fn the_next_day_is_too_late() {
         let (mut store, p, c, ty) = fixture();
-        let id = store::appointments::insert(store.conn(), &booking(p, c, ty, t(15, 0))).unwrap();
+        let id =
+            store::appointments::insert(store.test_conn(), &booking(p, c, ty, t(15, 0))).unwrap();
         let cfg = Config::default();
         desk::set_status(
             &mut store,
             &cfg,
             id,
             AppointmentStatus::Confirmed,
-            "desk",
+            &crate::domain::staff::Actor::System,
             t(14, 0),
         )
         .unwrap();
@@ -138,7 +143,9 @@ mod tests {
         );
         assert!(matches!(r, Err(UndoError::NotToday)), "{r:?}");
         assert_eq!(
-            store::appointments::get(store.conn(), id).unwrap().status,
+            store::appointments::get(store.test_conn(), id)
+                .unwrap()
+                .status,
             AppointmentStatus::Confirmed
         );
     }

@@ -19,15 +19,14 @@ use crate::clock::Clock;
 use crate::config::{Config, QuietHours};
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::ids::{MessageId, PatientId};
-use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::message::{Message, MessageStatus};
 use crate::domain::phone::E164;
-use crate::domain::reminder::{SkipReason, allowed_until, next_allowed};
+use crate::domain::reminder::{allowed_until, next_allowed};
 use crate::provider::retry::{Jitter, RetryPolicy, SeededJitter, send_with_retry};
 use crate::provider::{
     Disposition, OutboundSms, ProviderError, SendReceipt, SentQuery, SmsProvider,
 };
 use crate::store::{self, Store, StoreError};
-use crate::workflow::callbacks;
 
 /// How a batch is sent.
 #[derive(Clone)]
@@ -152,7 +151,7 @@ pub async fn dispatch(
 ) -> Result<DispatchReport, StoreError> {
     let mut rows: Vec<Message> = Vec::with_capacity(ids.len());
     for id in ids {
-        let m = store::messages::get(store.conn(), *id)?;
+        let m = store::messages::get(&store, *id)?;
         if matches!(m.status, MessageStatus::Pending | MessageStatus::Queued) {
             rows.push(m);
         }
@@ -165,13 +164,71 @@ pub async fn dispatch(
     // them for another row (a family sharing a mobile may get two identical texts).
     let mut claimed = HashSet::new();
     for to in rows.iter().map(|m| m.to.as_str()).collect::<HashSet<_>>() {
-        claimed.extend(store::messages::provider_ids_to(store.conn(), to)?);
+        claimed.extend(store::messages::provider_ids_to(&store, to)?);
     }
-    let claimed = Arc::new(Mutex::new(claimed));
     let items: HashMap<MessageId, BatchItem> = rows.iter().map(|m| (m.id, item(m))).collect();
 
+    let (groups, bad_numbers) = group_by_number(d, store, &rows)?;
+    for m in bad_numbers {
+        let now = clock.now();
+        let why = "the stored number is not E.164; fix the patient's number";
+        store.write(|c| fail(c, m, None, why, actor, now))?;
+        on_event(BatchEvent::Failed {
+            item: item(m),
+            code: None,
+            reason: "invalid stored number".into(),
+        });
+        report.failed += 1;
+    }
+
+    // Every row about to be handed over is `pending` in a committed transaction before the
+    // first provider call, whatever state it waited in: a crash from here on leaves it
+    // `pending`, and the next run asks the provider about it before sending it again.
+    let provider_name = d.provider.name();
+    let begun = clock.now();
+    store.write(|c| {
+        for p in groups.values().flatten() {
+            store::messages::begin_attempt(c, p.id, provider_name, begun)?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+
+    let (mut tasks, mut rx) = spawn_senders(d, groups, claimed, *clock);
+    let mut answers = Answers {
+        store,
+        provider: d.provider.name(),
+        actor,
+        rows: rows.iter().map(|m| (m.id, m)).collect(),
+        items: &items,
+        report,
+        on_event,
+    };
+    while let Some(result) = rx.recv().await {
+        answers.take(result, clock.now())?;
+    }
+    let Answers {
+        report, on_event, ..
+    } = answers;
+    while tasks.join_next().await.is_some() {}
+    if let Some(reason) = &report.stopped {
+        on_event(BatchEvent::Stopped {
+            reason: reason.clone(),
+        });
+    }
+    Ok(report)
+}
+
+/// The rows by number (texts to one number go one after another), each with the window it
+/// must go in; and the rows whose stored number cannot be sent to at all.
+#[allow(clippy::type_complexity)]
+fn group_by_number<'m>(
+    d: &Dispatcher,
+    store: &Store,
+    rows: &'m [Message],
+) -> Result<(HashMap<String, Vec<Pending>>, Vec<&'m Message>), StoreError> {
     let mut groups: HashMap<String, Vec<Pending>> = HashMap::new();
-    for m in &rows {
+    let mut bad = Vec::new();
+    for m in rows {
         // Automated texts may only go inside the patient's window; answers to the patient's
         // own keywords go at once.
         let zone = match (&d.quiet, m.patient_id) {
@@ -179,7 +236,7 @@ pub async fn dispatch(
             // falls back to the practice's, the default for every patient.
             (Some((quiet, practice)), Some(p)) if m.kind.keeps_quiet_hours() => Some((
                 *quiet,
-                match store::patients::zone(store.conn(), p) {
+                match store::patients::zone(store, p) {
                     Ok(z) => z.unwrap_or(*practice),
                     Err(StoreError::Corrupt { .. }) => *practice,
                     Err(e) => return Err(e),
@@ -199,259 +256,110 @@ pub async fn dispatch(
                 zone,
                 send_by: m.send_by,
             }),
-            Err(_) => {
-                let now = clock.now();
-                store.write(|c| {
-                    fail(
-                        c,
-                        m,
-                        None,
-                        "the stored number is not E.164; fix the patient's number",
-                        actor,
-                        now,
-                    )
-                })?;
-                on_event(BatchEvent::Failed {
-                    item: item(m),
-                    code: None,
-                    reason: "invalid stored number".into(),
-                });
-                report.failed += 1;
-            }
+            Err(_) => bad.push(m),
         }
     }
+    Ok((groups, bad))
+}
 
-    // Every row about to be handed over is `pending` in a committed transaction before the
-    // first provider call, whatever state it waited in: a crash from here on leaves it
-    // `pending`, and the next run asks the provider about it before sending it again.
-    let provider_name = d.provider.name();
-    let begun = clock.now();
-    store.write(|c| {
-        for p in groups.values().flatten() {
-            store::messages::begin_attempt(c, p.id, provider_name, begun)?;
-        }
-        Ok::<_, StoreError>(())
-    })?;
+/// What every sending task shares.
+#[derive(Clone)]
+struct Shared {
+    tx: mpsc::UnboundedSender<TaskResult>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    gate: Arc<Semaphore>,
+    pacer: Arc<Pacer>,
+    claimed: Arc<Mutex<HashSet<String>>>,
+    provider: Arc<dyn SmsProvider>,
+    policy: RetryPolicy,
+    clock: Clock,
+}
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<TaskResult>();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let gate = Arc::new(Semaphore::new(d.concurrency.max(1)));
-    let pacer = Arc::new(Pacer {
-        interval: d
-            .rate_per_second
-            .filter(|r| *r > 0.0)
-            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r)),
-        next: tokio::sync::Mutex::new(None),
-    });
+/// One task per number, at most `concurrency` at once; their answers come back on the
+/// channel, to be written by the driving task.
+fn spawn_senders(
+    d: &Dispatcher,
+    groups: HashMap<String, Vec<Pending>>,
+    claimed: HashSet<String>,
+    clock: Clock,
+) -> (
+    tokio::task::JoinSet<()>,
+    mpsc::UnboundedReceiver<TaskResult>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel::<TaskResult>();
+    let shared = Shared {
+        tx,
+        stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        gate: Arc::new(Semaphore::new(d.concurrency.max(1))),
+        pacer: Arc::new(Pacer {
+            interval: d
+                .rate_per_second
+                .filter(|r| *r > 0.0)
+                .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r)),
+            next: tokio::sync::Mutex::new(None),
+        }),
+        claimed: Arc::new(Mutex::new(claimed)),
+        provider: d.provider.clone(),
+        policy: d.policy,
+        clock,
+    };
     let mut tasks = tokio::task::JoinSet::new();
     for (n, (_, group)) in groups.into_iter().enumerate() {
-        let (tx, stop, gate, pacer, claimed) = (
-            tx.clone(),
-            stop.clone(),
-            gate.clone(),
-            pacer.clone(),
-            claimed.clone(),
-        );
-        let provider = d.provider.clone();
-        let policy = d.policy;
-        let clock = *clock;
-        let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
+        let jitter: Box<dyn Jitter> = match d.jitter_seed {
             Some(seed) => Box::new(SeededJitter::new(seed.wrapping_add(n as u64))),
             None => Box::new(SeededJitter::from_entropy()),
         };
-        tasks.spawn(async move {
-            let Ok(_permit) = gate.acquire_owned().await else {
-                return;
-            };
-            for p in group {
-                let id = p.id;
-                if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let _ = tx.send(TaskResult::NotAttempted(id, None));
-                    continue;
-                }
-                pacer.wait().await;
-                // Checked just before the call: a batch may run past a window's end or a
-                // closure's start.
-                if let Err(not_now) = may_go_now(&p, clock.now()) {
-                    let _ = tx.send(not_now);
-                    continue;
-                }
-                let (sms, since) = (p.sms, p.since);
-                let is_claimed =
-                    |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
-                let result = send_with_retry(
-                    provider.as_ref(),
-                    &sms,
-                    since,
-                    &policy,
-                    jitter.as_mut(),
-                    &is_claimed,
-                )
-                .await
-                .map(|o| (o.receipt, o.attempts, o.reconciled));
-                if let Ok((receipt, ..)) = &result
-                    && let Ok(mut c) = claimed.lock()
-                {
-                    c.insert(receipt.provider_id.clone());
-                }
-                // Bad credentials stop the run. So does a provider that cannot be reached at all
-                // (connection refused, no route): this text has used its retries, and every
-                // other text would only repeat them one after another — they wait for the next
-                // run instead of holding a cron job for minutes.
-                if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun
-                    || matches!(e, ProviderError::Unreachable(_)))
-                {
-                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
-                let _ = tx.send(TaskResult::Done(id, result));
-            }
-        });
+        tasks.spawn(send_group(shared.clone(), group, jitter));
     }
-    drop(tx);
+    (tasks, rx)
+}
 
-    let by_id: HashMap<MessageId, &Message> = rows.iter().map(|m| (m.id, m)).collect();
-    while let Some(result) = rx.recv().await {
-        let now = clock.now();
-        let (id, outcome) = match result {
-            TaskResult::NotAttempted(id, until) => (id, Err(until)),
-            TaskResult::Done(id, r) => (id, Ok(r)),
-            TaskResult::TooLate(id) => {
-                if let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) {
-                    store.write(|c| too_late(c, m, actor, now))?;
-                    on_event(BatchEvent::Skipped {
-                        item: it.clone(),
-                        reason: SkipReason::TooLate,
-                    });
-                    report.withdrawn += 1;
-                }
-                continue;
-            }
-        };
-        let (Some(m), Some(it)) = (by_id.get(&id), items.get(&id)) else {
+/// Send one number's texts one after another.
+async fn send_group(s: Shared, group: Vec<Pending>, mut jitter: Box<dyn Jitter>) {
+    let Ok(_permit) = s.gate.clone().acquire_owned().await else {
+        return;
+    };
+    for p in group {
+        let id = p.id;
+        if s.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = s.tx.send(TaskResult::NotAttempted(id, None));
             continue;
-        };
-        match outcome {
-            Err(until) => {
-                store.write(|c| match until {
-                    Some(at) => store::messages::defer(c, id, at, now),
-                    None => store::messages::set_status(c, id, MessageStatus::Queued, None, now),
-                })?;
-                on_event(BatchEvent::Deferred {
-                    item: it.clone(),
-                    until,
-                });
-                report.deferred += 1;
-            }
-            Ok(Ok((receipt, attempts, reconciled))) => {
-                let provider = d.provider.name();
-                store.write(|c| {
-                    handed_over(c, m, provider, &receipt, attempts, reconciled, actor, now)
-                })?;
-                on_event(BatchEvent::Sent { item: it.clone() });
-                report.sent += 1;
-            }
-            Ok(Err(e)) => {
-                let code = e.code().map(|c| c.to_string());
-                let reason = e.to_string();
-                match e.disposition() {
-                    // Not sent this run: queued (known not to have left) or pending (may have
-                    // left: reconciled before any retry).
-                    d @ (Disposition::Retry
-                    | Disposition::ReconcileThenRetry
-                    | Disposition::StopRun) => {
-                        let status = if d == Disposition::ReconcileThenRetry {
-                            MessageStatus::Pending
-                        } else {
-                            MessageStatus::Queued
-                        };
-                        store.write(|c| {
-                            store::messages::mark_attempt_failed(
-                                c,
-                                id,
-                                status,
-                                code.as_deref(),
-                                &reason,
-                                now,
-                            )
-                        })?;
-                        on_event(BatchEvent::Deferred {
-                            item: it.clone(),
-                            until: None,
-                        });
-                        match d {
-                            Disposition::StopRun => {
-                                report.deferred += 1;
-                                report.stopped.get_or_insert_with(|| reason.clone());
-                            }
-                            Disposition::ReconcileThenRetry => {
-                                report.unknown += 1;
-                                report.waiting_reason = Some(reason.clone());
-                            }
-                            _ => {
-                                report.deferred += 1;
-                                report.waiting_reason = Some(reason.clone());
-                            }
-                        }
-                    }
-                    // Final: the row fails with the provider's code, and the patient's record
-                    // learns what the code means.
-                    // Twilio answers a STOP itself and then refuses our own confirmation
-                    // (21610): the patient has had one; ours is withdrawn, not failed.
-                    Disposition::RecordOptOut if m.kind == MessageKind::OptOutConfirmation => {
-                        let why = "the provider confirmed the opt-out itself";
-                        store.write(|c| {
-                            store::messages::set_status(
-                                c,
-                                id,
-                                MessageStatus::Withdrawn,
-                                Some(why),
-                                now,
-                            )
-                        })?;
-                        on_event(BatchEvent::Skipped {
-                            item: it.clone(),
-                            reason: SkipReason::Withdrawn,
-                        });
-                        report.withdrawn += 1;
-                    }
-                    d @ (Disposition::RecordOptOut
-                    | Disposition::FlagNumber
-                    | Disposition::Fail) => {
-                        store.write(|c| {
-                            fail(c, m, code.as_deref(), &reason, actor, now)?;
-                            callbacks::for_message(c, m, &reason, actor, now)?;
-                            match (d, m.patient_id) {
-                                // The number unsubscribed: everyone sharing it is unreachable.
-                                (Disposition::RecordOptOut, _) => {
-                                    for p in store::messages::patients_by_mobile(c, &m.to)? {
-                                        record_provider_opt_out(c, p, m.id, now)?;
-                                    }
-                                    Ok(())
-                                }
-                                (Disposition::FlagNumber, Some(p)) => {
-                                    flag_number(c, p, code.as_deref().unwrap_or("unknown"), now)
-                                }
-                                _ => Ok(()),
-                            }
-                        })?;
-                        on_event(BatchEvent::Failed {
-                            item: it.clone(),
-                            code,
-                            reason,
-                        });
-                        report.failed += 1;
-                    }
-                }
-            }
         }
+        s.pacer.wait().await;
+        // Checked just before the call: a batch may run past a window's end or a closure's
+        // start.
+        if let Err(not_now) = may_go_now(&p, s.clock.now()) {
+            let _ = s.tx.send(not_now);
+            continue;
+        }
+        let claimed = &s.claimed;
+        let is_claimed = |pid: &str| claimed.lock().map(|c| c.contains(pid)).unwrap_or(true);
+        let result = send_with_retry(
+            s.provider.as_ref(),
+            &p.sms,
+            p.since,
+            &s.policy,
+            jitter.as_mut(),
+            &is_claimed,
+        )
+        .await
+        .map(|o| (o.receipt, o.attempts, o.reconciled));
+        if let Ok((receipt, ..)) = &result
+            && let Ok(mut c) = claimed.lock()
+        {
+            c.insert(receipt.provider_id.clone());
+        }
+        // Bad credentials stop the run. So does a provider that cannot be reached at all
+        // (connection refused, no route): this text has used its retries, and every other
+        // text would only repeat them one after another — they wait for the next run instead
+        // of holding a cron job for minutes.
+        if matches!(&result, Err(e) if e.disposition() == Disposition::StopRun
+            || matches!(e, ProviderError::Unreachable(_)))
+        {
+            s.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        let _ = s.tx.send(TaskResult::Done(id, result));
     }
-    while tasks.join_next().await.is_some() {}
-    if let Some(reason) = &report.stopped {
-        on_event(BatchEvent::Stopped {
-            reason: reason.clone(),
-        });
-    }
-    Ok(report)
 }
 
 /// Rows a provider may hold without the row knowing ([`Message::may_be_at_provider`]: left
@@ -476,7 +384,7 @@ pub async fn reconcile_pending(
             safe.push(m.id);
             continue;
         };
-        claimed.extend(store::messages::provider_ids_to(store.conn(), &m.to)?);
+        claimed.extend(store::messages::provider_ids_to(&store, &m.to)?);
         let query = SentQuery {
             to,
             body: m.body.clone(),
@@ -492,7 +400,13 @@ pub async fn reconcile_pending(
                     let receipt = sent.into_receipt();
                     claimed.insert(receipt.provider_id.clone());
                     let provider = d.provider.name();
-                    store.write(|c| handed_over(c, &m, provider, &receipt, 0, true, actor, now))?;
+                    let taken = Taken {
+                        provider,
+                        receipt: &receipt,
+                        attempts: 0,
+                        reconciled: true,
+                    };
+                    store.write(|c| handed_over(c, &m, &taken, actor, now))?;
                     tracing::info!(message = m.id.0, "reconciled: the provider already had it");
                 }
                 None => safe.push(m.id),
@@ -514,9 +428,11 @@ fn item(m: &Message) -> BatchItem {
     }
 }
 
+mod answers;
 mod writeback;
-pub(crate) use writeback::{adopt, flag_number, record_provider_opt_out};
-use writeback::{fail, handed_over, too_late};
+use answers::Answers;
+use writeback::{Taken, fail, handed_over};
+pub(crate) use writeback::{adopt, decide_refusal, refusal_of};
 
 #[cfg(test)]
 mod tests;

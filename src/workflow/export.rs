@@ -6,6 +6,8 @@
 //! are one unit. Who may export (managers; bodies only for them) is checked by the caller
 //! once staff sign-in exists.
 
+use crate::store::Db;
+use crate::store::Write;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -20,7 +22,7 @@ use crate::domain::export::{
 use crate::domain::ids::AppointmentId;
 use crate::domain::reminder::ReminderKey;
 use crate::domain::stats::Period;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// A time in the practice's zone with its offset (unambiguous on the night clocks go back).
 pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
@@ -72,7 +74,7 @@ pub struct MessageRow {
 
 /// Load the appointment export of `period` and record it in the audit log.
 pub fn appointments(
-    conn: &Conn,
+    conn: &impl Write,
     config: &Config,
     period: Period,
     audit: &AuditAs<'_>,
@@ -132,7 +134,7 @@ pub fn appointments(
 
 /// Reminder rows matched to the appointments they cover at their current start.
 fn recorded_by_appointment(
-    conn: &Conn,
+    conn: &impl Db,
     appts: &[store::exports::ExportAppointment],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -160,7 +162,7 @@ fn recorded_by_appointment(
 
 /// Load the message export of `period` (bodies only when asked) and record it.
 pub fn messages(
-    conn: &Conn,
+    conn: &impl Write,
     config: &Config,
     period: Period,
     with_bodies: bool,
@@ -215,7 +217,7 @@ impl AuditAs<'_> {
 
     pub fn record(
         &self,
-        conn: &Conn,
+        conn: &impl Write,
         kind: ExportKind,
         period: Option<Period>,
         rows: usize,

@@ -1,6 +1,7 @@
 //! Loading what the sending rules need to know about patients: consent, number, zone and
 //! recent messages ([`PatientFacts`]), and the reminder rows the planner counts as taken.
 
+use crate::store::Db;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,7 +12,7 @@ use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::patient::Patient;
 use crate::domain::reminder::{PatientFacts, RecentSend, ReminderMessage};
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// How far back message history is read for the caps (the weekly cap needs 7 days).
 const HISTORY_DAYS: i64 = 8;
@@ -50,7 +51,7 @@ impl Unreadable {
 /// (the one being re-checked before it goes). A patient whose record cannot be read is left
 /// out; see [`load_each`] to learn who and why.
 pub fn load(
-    conn: &Conn,
+    conn: &impl Db,
     config: &Config,
     patients: &[PatientId],
     now: DateTime<Utc>,
@@ -66,7 +67,7 @@ pub fn load(
 /// [`load`], also returning the patients whose record cannot be read. Any other database
 /// error is returned as an error.
 pub fn load_each(
-    conn: &Conn,
+    conn: &impl Db,
     config: &Config,
     patients: &[PatientId],
     now: DateTime<Utc>,
@@ -127,7 +128,7 @@ fn counts_as_sent(s: MessageStatus) -> bool {
 
 /// Every reminder row (any status) of these patients, as the planner's "taken keys".
 pub fn reminder_rows(
-    conn: &Conn,
+    conn: &impl Db,
     patients: &[PatientId],
 ) -> Result<Vec<ReminderMessage>, StoreError> {
     let mut out = Vec::new();

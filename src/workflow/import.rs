@@ -5,6 +5,7 @@
 //! into records; [`fetch`] pages through a FHIR server. [`run`] is the one door both commands
 //! use. Nothing is written when any record is rejected or on a dry run.
 
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -13,7 +14,7 @@ use crate::domain::import::plan::{self, Known, Plan};
 use crate::domain::import::report::Report;
 use crate::domain::import::{Parsed, ReadContext, RecordError};
 use crate::phi::Gate;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 mod apply;
 pub mod fetch;
@@ -130,7 +131,7 @@ pub fn run(
 
 /// Everything stored that the file's ids (and date range) can match.
 fn load_known(
-    conn: &Conn,
+    conn: &impl Db,
     parsed: &Parsed,
     range: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Known, StoreError> {

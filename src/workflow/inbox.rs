@@ -15,7 +15,7 @@ pub const MAX_REPLIES: usize = 200;
 
 /// Both lists at `now`.
 pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
-    let conn = store.conn();
+    let conn = &*store;
     let mut replies = Vec::new();
     for m in store::messages::inbox(conn, MAX_REPLIES)?.into_iter().rev() {
         let name = match m.patient_id {
@@ -60,7 +60,7 @@ pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
 
 /// Unread replies and open call-backs, for the footer.
 pub fn counts(store: &Store, now: DateTime<Utc>) -> Result<(i64, usize), StoreError> {
-    let conn = store.conn();
+    let conn = &*store;
     let calls = store::inbox::call_me(conn, now - Duration::hours(1))?.len()
         + store::callbacks::open(conn)?.len();
     Ok((store::messages::inbox_count(conn)?, calls))
@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn replies_and_call_backs_are_listed_and_handled_with_an_audit_record() {
         let (mut store, p, c, ty) = fixture();
-        let conn = store.conn();
+        let conn = store.test_conn();
         let m = store::messages::insert_inbound(
             conn,
             Some(p),
@@ -139,7 +139,7 @@ mod tests {
             handle(&mut store, &item.entry, "desk", t(9, 5)).unwrap();
         }
         assert!(load(&store, t(9, 6)).unwrap().is_empty());
-        let audit = store::audit::for_subject(store.conn(), &format!("message:{m}")).unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), &format!("message:{m}")).unwrap();
         assert_eq!(
             (audit[0].action.as_str(), audit[0].actor.as_str()),
             ("reply.handled", "desk")

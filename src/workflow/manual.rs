@@ -2,6 +2,8 @@
 //! add or move an appointment. The values go through the same readers as an import
 //! (`domain::import::fields`, `names`, `phone`), each change with its audit record.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -17,7 +19,7 @@ use crate::domain::phone::E164;
 use crate::store::appointments::NewAppointment;
 use crate::store::imports::{self, KeyKind, Slot};
 use crate::store::patients::NewPatient;
-use crate::store::{self, Conn, Store};
+use crate::store::{self, Store};
 
 /// A patient as typed at the command line.
 #[derive(Clone, Debug, Default)]
@@ -238,7 +240,7 @@ fn when(w: &When, ctx: ReadContext<'_>) -> Result<(DateTime<Utc>, Option<u32>), 
 }
 
 /// frontdesk's own number first, then the practice's chart number.
-fn find_patient(conn: &Conn, s: &str) -> Result<PatientId, WorkflowError> {
+fn find_patient(conn: &impl Db, s: &str) -> Result<PatientId, WorkflowError> {
     let s = s.trim();
     if let Some(id) = imports::find_key(conn, KeyKind::Patient, s)? {
         return Ok(PatientId(id));
@@ -254,7 +256,7 @@ fn find_patient(conn: &Conn, s: &str) -> Result<PatientId, WorkflowError> {
     ))
 }
 
-fn clinician_id(conn: &Conn, name: &str) -> Result<ClinicianId, WorkflowError> {
+fn clinician_id(conn: &impl Write, name: &str) -> Result<ClinicianId, WorkflowError> {
     let found = store::reference::clinicians(conn)?
         .into_iter()
         .find(|c| c.display_name.to_lowercase() == name.to_lowercase());
@@ -266,7 +268,7 @@ fn clinician_id(conn: &Conn, name: &str) -> Result<ClinicianId, WorkflowError> {
 
 /// The type by name, or a new one with the neutral label; and its default length.
 fn type_id(
-    conn: &Conn,
+    conn: &impl Write,
     name: &str,
     minutes: Option<u32>,
 ) -> Result<(AppointmentTypeId, u32), WorkflowError> {
@@ -286,7 +288,7 @@ fn type_id(
 }
 
 fn audit(
-    conn: &Conn,
+    conn: &impl Write,
     now: DateTime<Utc>,
     actor: &str,
     action: &str,
@@ -330,7 +332,9 @@ mod tests {
         let cfg = Config::default();
         let p = add_patient(&mut store, &cfg, &ada(), "desk", now()).unwrap();
         assert_eq!(
-            store::patients::get(store.conn(), p).unwrap().list_name(),
+            store::patients::get(store.test_conn(), p)
+                .unwrap()
+                .list_name(),
             "O'Neill, Ada"
         );
         let input = AppointmentInput {
@@ -340,7 +344,7 @@ mod tests {
             type_name: Some("Chemo infusion".into()),
         };
         let a = add_appointment(&mut store, &cfg, &input, "desk", now()).unwrap();
-        let ty = &store::reference::types(store.conn()).unwrap()[0];
+        let ty = &store::reference::types(store.test_conn()).unwrap()[0];
         assert_eq!(
             (ty.name.as_str(), ty.sms_label.as_str()),
             ("Chemo infusion", "Appointment")
@@ -358,7 +362,7 @@ mod tests {
             moved.start,
             Utc.with_ymd_and_hms(2026, 11, 26, 19, 0, 0).unwrap()
         );
-        let actions: Vec<String> = store::audit::page(store.conn(), 0, 10)
+        let actions: Vec<String> = store::audit::page(store.test_conn(), 0, 10)
             .unwrap()
             .into_iter()
             .map(|r| r.entry.action)
@@ -407,7 +411,7 @@ mod tests {
             type_name: None,
         };
         assert!(add_appointment(&mut store, &cfg, &nobody, "desk", now()).is_err());
-        assert_eq!(store::appointments::count(store.conn()).unwrap(), 0);
-        assert_eq!(store::patients::count(store.conn()).unwrap(), 1);
+        assert_eq!(store::appointments::count(store.test_conn()).unwrap(), 0);
+        assert_eq!(store::patients::count(store.test_conn()).unwrap(), 1);
     }
 }

@@ -16,7 +16,7 @@ use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::phone::E164;
 use crate::domain::segments::{self, MAX_SEGMENTS};
 use crate::phi::{Gate, Verdict};
-use crate::store::{self, Conn, StoreError, messages::NewOutbound};
+use crate::store::{self, StoreError, Write, messages::NewOutbound};
 
 /// A rendered text, ready to be checked and recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ pub fn screen_rendered(gate: &Gate, body: &str, trusted: &[Range<usize>]) -> Scr
 
 /// Gate and record one text inside the caller's transaction.
 pub fn record(
-    conn: &Conn,
+    conn: &impl Write,
     out: &Outgoing,
     gate: &Gate,
     provider: &str,
@@ -195,7 +195,7 @@ mod tests {
         let (store, _, _, _) = fixture();
         let gate = Gate::with_allow_list(&[]);
         let r = record(
-            store.conn(),
+            store.test_conn(),
             &outgoing("Riverside: you have a new message \u{2014} log in at https://portal.example.org. Reply STOP to opt out."),
             &gate,
             "outbox",
@@ -206,7 +206,7 @@ mod tests {
         let Recorded::Ready(id) = r else {
             panic!("{r:?}")
         };
-        let m = store::messages::get(store.conn(), id).unwrap();
+        let m = store::messages::get(store.test_conn(), id).unwrap();
         assert_eq!(m.status, MessageStatus::Pending);
         assert!(m.body.contains(" - log in"), "dash normalised: {}", m.body);
     }
@@ -216,7 +216,7 @@ mod tests {
         let (store, _, _, _) = fixture();
         let gate = Gate::with_allow_list(&[]);
         let r = record(
-            store.conn(),
+            store.test_conn(),
             &outgoing("Your HIV test came back positive. Call us."),
             &gate,
             "twilio",
@@ -228,10 +228,10 @@ mod tests {
             panic!("{r:?}")
         };
         assert!(reason.starts_with("blocked"), "{reason}");
-        let m = store::messages::get(store.conn(), id).unwrap();
+        let m = store::messages::get(store.test_conn(), id).unwrap();
         assert_eq!(m.status, MessageStatus::Blocked);
         assert!(m.findings.is_some());
-        let audit = store::audit::for_subject(store.conn(), &format!("message:{id}")).unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), &format!("message:{id}")).unwrap();
         assert_eq!(audit[0].action, "message.blocked");
         assert!(
             !audit[0].detail.to_lowercase().contains("hiv"),
@@ -248,11 +248,11 @@ mod tests {
             "Riverside: please complete your forms at https://portal.example.org. Reply STOP to opt out.",
         );
         assert!(matches!(
-            record(store.conn(), &o, &gate, "outbox", "desk", t(9, 0)).unwrap(),
+            record(store.test_conn(), &o, &gate, "outbox", "desk", t(9, 0)).unwrap(),
             Recorded::Ready(_)
         ));
         assert!(matches!(
-            record(store.conn(), &o, &gate, "outbox", "desk", t(9, 1)).unwrap(),
+            record(store.test_conn(), &o, &gate, "outbox", "desk", t(9, 1)).unwrap(),
             Recorded::Duplicate(_)
         ));
     }
@@ -280,7 +280,7 @@ mod tests {
         );
         let mut o = outgoing(&r.body);
         o.trusted = r.trusted;
-        let rec = record(store.conn(), &o, &gate, "outbox", "system", t(9, 0)).unwrap();
+        let rec = record(store.test_conn(), &o, &gate, "outbox", "system", t(9, 0)).unwrap();
         assert!(matches!(rec, Recorded::Ready(_)), "{rec:?}");
     }
 

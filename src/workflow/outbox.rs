@@ -5,7 +5,9 @@
 //! waited. Not the caps: they were applied when the text was planned (a reminder planned as an
 //! appointment's last must not be lost to them afterwards).
 
-use chrono::{DateTime, Duration, Utc};
+use crate::store::Db;
+use crate::store::Write;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::clock::Clock;
@@ -15,16 +17,16 @@ use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::deadline;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
-use crate::domain::reminder::{self, Held, ReminderKey, SkipReason};
+use crate::domain::reminder::{self, Held, PatientFacts, ReminderKey, ReminderRules, SkipReason};
 use crate::domain::template::spans_of_values;
 use crate::phi::Gate;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::workflow::callbacks;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::facts::{self, REMINDER_KINDS};
 
 /// An opt-out confirmation older than this is not sent at all (FCC: within 5 minutes).
-pub const OPT_OUT_CONFIRMATION_WINDOW: Duration = Duration::minutes(5);
+pub use crate::domain::reply::decision::OPT_OUT_CONFIRMATION_WINDOW;
 
 /// What a flush did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,7 +60,7 @@ pub async fn flush(
 ) -> Result<FlushReport, StoreError> {
     let mut report = FlushReport::default();
     let now = clock.now();
-    let unfinished = store::messages::waiting_to_send(store.conn())?;
+    let unfinished = store::messages::waiting_to_send(&store)?;
     if d.provider.is_offline() {
         // Held by the outbox: they go out only through a real provider.
         report.waiting = unfinished.len();
@@ -72,7 +74,7 @@ pub async fn flush(
     report.handled = waiting.iter().map(|m| m.id).collect();
     let safe = dispatch::reconcile_pending(d, store, waiting.clone(), actor, clock).await?;
     for m in waiting.iter().filter(|m| !safe.contains(&m.id)) {
-        if store::messages::get(store.conn(), m.id)?.may_be_at_provider() {
+        if store::messages::get(&store, m.id)?.may_be_at_provider() {
             report.unresolved += 1;
         }
     }
@@ -134,7 +136,7 @@ enum Recheck {
 
 /// Decide, inside a transaction, whether a waiting text may still go now.
 fn recheck(
-    c: &Conn,
+    c: &impl Write,
     config: &Config,
     gate: &Gate,
     m: &Message,
@@ -153,34 +155,7 @@ fn recheck(
             .map_or_else(|| format!("patient {patient} not found"), |u| u.reason);
         return Ok(Recheck::Unreadable(reason));
     };
-    let rules = &config.reminders;
-    let held: Result<(), Held> = match m.kind {
-        k if REMINDER_KINDS.contains(&k) => {
-            match m.idempotency_key.as_deref().and_then(ReminderKey::parse) {
-                Some(key) => {
-                    let mut appts = Vec::new();
-                    for (id, _) in key.appointments() {
-                        appts.push(store::appointments::get(c, *id)?);
-                    }
-                    reminder::recheck(rules, now, &l.facts, &key, &appts)
-                }
-                None => reminder::reach_check(rules, now, &l.facts, m.kind),
-            }
-        }
-        MessageKind::OptOutConfirmation
-            if now - stop_received(c, m)? > OPT_OUT_CONFIRMATION_WINDOW =>
-        {
-            Err(Held {
-                reason: SkipReason::Withdrawn,
-                retry_at: None,
-            })
-        }
-        // Answers to the patient's own keywords go whatever the consent state.
-        MessageKind::OptOutConfirmation
-        | MessageKind::HelpReply
-        | MessageKind::OptInConfirmation => Ok(()),
-        kind => reminder::reach_check(rules, now, &l.facts, kind),
-    };
+    let held = rules_check(c, &config.reminders, &l.facts, m, now)?;
     // A text about a closure or a visit is withdrawn once that has begun, or as soon as its
     // next allowed minute would be too late (SPEC §5.6).
     let held = deadline::apply(now, m.send_by, held);
@@ -228,10 +203,49 @@ fn recheck(
     Ok(Recheck::Go)
 }
 
+/// What the practice's rules say about a waiting text now, before its deadline: a reminder
+/// is checked against its appointments as they are now, an opt-out confirmation against the
+/// five minutes since the STOP, answers to the patient's own keywords always go.
+fn rules_check(
+    c: &impl Db,
+    rules: &ReminderRules,
+    facts: &PatientFacts,
+    m: &Message,
+    now: DateTime<Utc>,
+) -> Result<Result<(), Held>, StoreError> {
+    Ok(match m.kind {
+        k if REMINDER_KINDS.contains(&k) => {
+            match m.idempotency_key.as_deref().and_then(ReminderKey::parse) {
+                Some(key) => {
+                    let mut appts = Vec::new();
+                    for (id, _) in key.appointments() {
+                        appts.push(store::appointments::get(c, *id)?);
+                    }
+                    reminder::recheck(rules, now, facts, &key, &appts)
+                }
+                None => reminder::reach_check(rules, now, facts, m.kind),
+            }
+        }
+        MessageKind::OptOutConfirmation
+            if now - stop_received(c, m)? > OPT_OUT_CONFIRMATION_WINDOW =>
+        {
+            Err(Held {
+                reason: SkipReason::Withdrawn,
+                retry_at: None,
+            })
+        }
+        // Answers to the patient's own keywords go whatever the consent state.
+        MessageKind::OptOutConfirmation
+        | MessageKind::HelpReply
+        | MessageKind::OptInConfirmation => Ok(()),
+        kind => reminder::reach_check(rules, now, facts, kind),
+    })
+}
+
 /// When the STOP an opt-out confirmation answers arrived (its key names the inbound
 /// message), so the five minutes run from the patient's STOP, not from when the answer was
 /// written. Falls back to the answer's own creation.
-fn stop_received(c: &Conn, m: &Message) -> Result<DateTime<Utc>, StoreError> {
+fn stop_received(c: &impl Db, m: &Message) -> Result<DateTime<Utc>, StoreError> {
     let inbound_id = m
         .idempotency_key
         .as_deref()
@@ -244,7 +258,7 @@ fn stop_received(c: &Conn, m: &Message) -> Result<DateTime<Utc>, StoreError> {
 }
 
 fn withdraw(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     reason: &SkipReason,
     actor: &str,
@@ -266,7 +280,7 @@ fn withdraw(
 /// End a text that will not be sent, with its reason and an audit record.
 #[allow(clippy::too_many_arguments)]
 fn close(
-    c: &Conn,
+    c: &impl Write,
     m: &Message,
     status: MessageStatus,
     reason: &str,
@@ -294,13 +308,13 @@ mod tests {
     fn an_opt_out_confirmation_goes_only_within_five_minutes_of_the_stop() {
         let (store, p, _, _) = fixture();
         store::patients::set_mobile(
-            store.conn(),
+            store.test_conn(),
             p,
             Some(&E164::parse("2015550134", "US").unwrap()),
         )
         .unwrap();
         store::messages::insert_inbound(
-            store.conn(),
+            store.test_conn(),
             Some(p),
             "+12015550134",
             "+15555550123",
@@ -312,7 +326,7 @@ mod tests {
         .unwrap();
         // Written three minutes after the STOP (a slow sync), left waiting by a network error.
         let id = store::messages::insert_outbound(
-            store.conn(),
+            store.test_conn(),
             &NewOutbound {
                 kind: MessageKind::OptOutConfirmation,
                 patient_id: Some(p),
@@ -333,20 +347,20 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        let m = store::messages::get(store.conn(), id).unwrap();
+        let m = store::messages::get(store.test_conn(), id).unwrap();
         let gate = Gate::with_allow_list(&[]);
         let config = Config::default();
         assert!(matches!(
-            recheck(store.conn(), &config, &gate, &m, "system", t(9, 4)).unwrap(),
+            recheck(store.test_conn(), &config, &gate, &m, "system", t(9, 4)).unwrap(),
             Recheck::Go
         ));
         // Six minutes after the STOP (three after the row): too late, withdrawn.
         assert!(matches!(
-            recheck(store.conn(), &config, &gate, &m, "system", t(9, 6)).unwrap(),
+            recheck(store.test_conn(), &config, &gate, &m, "system", t(9, 6)).unwrap(),
             Recheck::Withdrawn(_)
         ));
         assert_eq!(
-            store::messages::get(store.conn(), id).unwrap().status,
+            store::messages::get(store.test_conn(), id).unwrap().status,
             MessageStatus::Withdrawn
         );
     }
@@ -359,7 +373,7 @@ mod tests {
         let gate = Gate::with_allow_list(&[]);
         let waiting = |key: &str, body: &str| {
             let id = store::messages::insert_outbound(
-                store.conn(),
+                store.test_conn(),
                 &NewOutbound {
                     kind: MessageKind::OptOutConfirmation,
                     patient_id: Some(p),
@@ -380,14 +394,14 @@ mod tests {
             )
             .unwrap()
             .unwrap();
-            store::messages::get(store.conn(), id).unwrap()
+            store::messages::get(store.test_conn(), id).unwrap()
         };
         let fine = waiting(
             "answer:opt-out-confirmation:SMa",
             "Cancer Care Partners: you are unsubscribed. Reply START to resubscribe.",
         );
         assert!(matches!(
-            recheck(store.conn(), &config, &gate, &fine, "system", t(9, 1)).unwrap(),
+            recheck(store.test_conn(), &config, &gate, &fine, "system", t(9, 1)).unwrap(),
             Recheck::Go
         ));
         let clinical = waiting(
@@ -395,7 +409,15 @@ mod tests {
             "Cancer Care Partners: your chemotherapy is moved. Reply START to resubscribe.",
         );
         assert!(matches!(
-            recheck(store.conn(), &config, &gate, &clinical, "system", t(9, 1)).unwrap(),
+            recheck(
+                store.test_conn(),
+                &config,
+                &gate,
+                &clinical,
+                "system",
+                t(9, 1)
+            )
+            .unwrap(),
             Recheck::Blocked
         ));
     }

@@ -2,6 +2,7 @@
 //! happened, and — for a failure — the provider's code and its meaning. Shared by `remind`
 //! and `sync`; the summaries are counted from these lines ([`Totals`]).
 
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -11,7 +12,7 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind};
 use crate::domain::report::LineAction;
 use crate::provider::error::code_meaning;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 use crate::workflow::outbox::FlushReport;
 
 /// One line of a run's report: what happens to one appointment's reminder or one text.
@@ -58,7 +59,7 @@ impl ReportLine {
 /// One line per text an outbox flush looked at, as its row now stands (`waited`); a text
 /// left waiting for an unreadable record says so.
 pub fn flush_lines(
-    c: &Conn,
+    c: &impl Db,
     flushed: &FlushReport,
     now: DateTime<Utc>,
     tz: Tz,
@@ -79,7 +80,7 @@ pub fn flush_lines(
 
 /// One line per recorded text, as its row now stands.
 pub fn rows_lines(
-    c: &Conn,
+    c: &impl Db,
     ids: &[MessageId],
     now: DateTime<Utc>,
     tz: Tz,

@@ -33,7 +33,7 @@ use crate::domain::reminder::{
 use crate::domain::report::LineAction;
 use crate::domain::template::Rendered;
 use crate::phi::Gate;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::facts::{self, Loaded};
 use crate::workflow::outbound::{self, Outgoing, Recorded};
@@ -66,7 +66,7 @@ pub async fn run(
         let now = clock.now();
         store.write(|c| templates::ensure_defaults(c, now))?;
         let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
-        report.add_flush(store.conn(), &flushed, tz)?;
+        report.add_flush(&store, &flushed, tz)?;
         if let Some(reason) = flushed.dispatch.stopped {
             report.stopped = Some(reason);
             return finish(store, report, clock);
@@ -75,7 +75,7 @@ pub async fn run(
 
     let now = clock.now();
     let planning = Planning {
-        c: store.conn(),
+        c: store,
         config,
         gate,
         now,
@@ -106,7 +106,7 @@ pub async fn run(
     let end = clock.now();
     for line in &mut report.lines[first..] {
         if let Some(id) = line.message_id.filter(|id| ready.contains(id)) {
-            line.settle(&store::messages::get(store.conn(), id)?, end, tz);
+            line.settle(&store::messages::get(&store, id)?, end, tz);
         }
     }
     finish(store, report, clock)
@@ -192,7 +192,7 @@ struct Planned {
 
 /// What planning one run reads and decides with (reads only).
 struct Planning<'a> {
-    c: &'a Conn,
+    c: &'a Store,
     config: &'a Config,
     gate: &'a Gate,
     now: DateTime<Utc>,

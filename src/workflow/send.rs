@@ -6,6 +6,8 @@
 //! idempotency key before the provider is called, and an audit record. A text held by quiet
 //! hours or a cap is recorded and waits (`not_before`) for the next `remind`/`sync` run.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -15,12 +17,13 @@ use crate::domain::appointment::Appointment;
 use crate::domain::batch::BatchEvent;
 use crate::domain::deadline;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
-use crate::domain::message::{MessageKind, MessageStatus};
+use crate::domain::message::MessageKind;
 use crate::domain::reminder::{self, Held, SkipReason};
+use crate::domain::report::SendOutcome;
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::phi::Gate;
 use crate::store::callbacks::NewCallback;
-use crate::store::{self, Conn, Store};
+use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
@@ -35,7 +38,7 @@ pub struct SendLine {
     /// `sent`, `in_outbox` (held by the offline outbox), `failed`, `queued` (waits for the
     /// provider or the next run), `deferred`
     /// (quiet hours or cap), `skipped`, `blocked`, `already_sent`, `would_send`.
-    pub outcome: &'static str,
+    pub outcome: SendOutcome,
     pub reason: Option<String>,
     pub message_id: Option<MessageId>,
     /// The patient went on the call-back list: the text cannot reach them in time.
@@ -55,15 +58,13 @@ pub struct SendReport {
 
 impl SendReport {
     /// How many lines ended with this outcome.
-    pub fn count(&self, outcome: &str) -> usize {
+    pub fn count(&self, outcome: SendOutcome) -> usize {
         self.lines.iter().filter(|l| l.outcome == outcome).count()
     }
 
     /// Some text could not be sent and will not go by itself (exit code 3).
     pub fn partly_failed(&self) -> bool {
-        self.lines
-            .iter()
-            .any(|l| matches!(l.outcome, "failed" | "blocked" | "unreadable"))
+        self.lines.iter().any(|l| l.outcome.is_failure())
     }
 }
 
@@ -121,7 +122,7 @@ pub async fn closure(
             "the window's end must be after its start".into(),
         ));
     }
-    let targets: Vec<Target> = store::appointments::starting_between(store.conn(), from, to)?
+    let targets: Vec<Target> = store::appointments::starting_between(&store, from, to)?
         .into_iter()
         .filter(|a| a.status.is_open())
         .map(|a| Target {
@@ -209,7 +210,7 @@ async fn one_off(
         kind,
     };
     let planned = {
-        let conn = store.conn();
+        let conn = &store;
         let mut out = Vec::new();
         for t in &targets {
             out.push(prepare(conn, &ctx, t)?);
@@ -223,7 +224,7 @@ async fn one_off(
         } else {
             store.write(|c| ctx.record(c, t, prep))?
         };
-        if line.outcome == "queued"
+        if line.outcome == SendOutcome::Queued
             && let Some(id) = line.message_id
         {
             ready.push(id);
@@ -240,23 +241,17 @@ async fn one_off(
         let Some(id) = line.message_id.filter(|id| ready.contains(id)) else {
             continue;
         };
-        let m = store::messages::get(store.conn(), id)?;
-        line.outcome = match m.status {
-            MessageStatus::Failed => "failed",
-            MessageStatus::Withdrawn => "withdrawn",
-            MessageStatus::Pending | MessageStatus::Queued if m.provider_id.is_none() => "queued",
-            MessageStatus::Queued if m.provider == "outbox" => "in_outbox",
-            _ => "sent",
-        };
+        let m = store::messages::get(&store, id)?;
+        line.outcome = SendOutcome::of_row(&m);
         line.reason = match line.outcome {
-            "sent" | "in_outbox" => None,
-            "failed" => Some(outcome::failure_words(&m)),
+            SendOutcome::Sent | SendOutcome::InOutbox => None,
+            SendOutcome::Failed => Some(outcome::failure_words(&m)),
             _ => m.error_message.clone(),
         };
-        line.code = m.error_code.filter(|_| line.outcome == "failed");
+        line.code = m.error_code.filter(|_| line.outcome == SendOutcome::Failed);
         // Dispatch puts a closure notice that failed or came too late on the call-back list.
-        line.callback =
-            matches!(line.outcome, "failed" | "withdrawn") && deadline::calls_back(kind);
+        line.callback = matches!(line.outcome, SendOutcome::Failed | SendOutcome::Withdrawn)
+            && deadline::calls_back(kind);
     }
     Ok(report)
 }
@@ -272,7 +267,7 @@ struct OneOff<'a> {
 }
 
 impl OneOff<'_> {
-    fn line(&self, t: &Target, outcome: &'static str) -> SendLine {
+    fn line(&self, t: &Target, outcome: SendOutcome) -> SendLine {
         SendLine {
             patient_id: t.patient,
             appointment_id: t.appointment.as_ref().map(|a| a.id),
@@ -302,7 +297,7 @@ impl OneOff<'_> {
             },
             Prepared::AlreadySent(id) => SendLine {
                 message_id: Some(id),
-                ..self.line(t, "already_sent")
+                ..self.line(t, SendOutcome::AlreadySent)
             },
             Prepared::Text {
                 outgoing,
@@ -310,9 +305,9 @@ impl OneOff<'_> {
             } => {
                 let s = outbound::screen_rendered(self.gate, &outgoing.body, &outgoing.trusted);
                 let outcome = if s.refusal.is_some() {
-                    "blocked"
+                    SendOutcome::Blocked
                 } else {
-                    "would_send"
+                    SendOutcome::WouldSend
                 };
                 SendLine {
                     reason: s.refusal.or(wait_until.map(|w| self.wait_words(w))),
@@ -323,7 +318,7 @@ impl OneOff<'_> {
     }
 
     /// A target that gets no text; with `callback`, its patient goes on the call-back list.
-    fn not_sent(&self, c: &Conn, t: &Target, n: NotSent) -> Result<SendLine, WorkflowError> {
+    fn not_sent(&self, c: &impl Write, t: &Target, n: NotSent) -> Result<SendLine, WorkflowError> {
         if n.callback {
             callbacks::add(
                 c,
@@ -347,13 +342,18 @@ impl OneOff<'_> {
 
     /// Record one target's text (or its skip, and a call-back when it cannot reach the
     /// patient in time) inside the caller's transaction.
-    fn record(&self, c: &Conn, t: &Target, prep: Prepared) -> Result<SendLine, WorkflowError> {
+    fn record(
+        &self,
+        c: &impl Write,
+        t: &Target,
+        prep: Prepared,
+    ) -> Result<SendLine, WorkflowError> {
         let (outgoing, wait_until) = match prep {
             Prepared::NotSent(n) => return self.not_sent(c, t, n),
             Prepared::AlreadySent(id) => {
                 return Ok(SendLine {
                     message_id: Some(id),
-                    ..self.line(t, "already_sent")
+                    ..self.line(t, SendOutcome::AlreadySent)
                 });
             }
             Prepared::Text {
@@ -369,22 +369,22 @@ impl OneOff<'_> {
                     SendLine {
                         reason: Some(self.wait_words(at)),
                         message_id: Some(id),
-                        ..self.line(t, "deferred")
+                        ..self.line(t, SendOutcome::Deferred)
                     }
                 }
                 None => SendLine {
                     message_id: Some(id),
-                    ..self.line(t, "queued")
+                    ..self.line(t, SendOutcome::Queued)
                 },
             },
             Recorded::Duplicate(m) => SendLine {
                 message_id: Some(m.id),
-                ..self.line(t, "already_sent")
+                ..self.line(t, SendOutcome::AlreadySent)
             },
             Recorded::Blocked { id, reason } => SendLine {
                 reason: Some(format!("{reason}; send a portal prompt instead")),
                 message_id: Some(id),
-                ..self.line(t, "blocked")
+                ..self.line(t, SendOutcome::Blocked)
             },
         })
     }
@@ -393,7 +393,7 @@ impl OneOff<'_> {
 /// A target that gets no text.
 struct NotSent {
     /// `skipped`, or `unreadable` when the patient's record cannot be read.
-    outcome: &'static str,
+    outcome: SendOutcome,
     reason: String,
     /// The patient goes on the call-back list for it.
     callback: bool,
@@ -409,7 +409,7 @@ enum Prepared {
 }
 
 /// Checks and renders one text (reads only).
-fn prepare(c: &Conn, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowError> {
+fn prepare(c: &impl Db, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowError> {
     let (config, now, kind) = (ctx.config, ctx.now, ctx.kind);
     if let Some(m) = store::messages::by_key(c, &t.key)? {
         return Ok(Prepared::AlreadySent(m.id));
@@ -422,7 +422,7 @@ fn prepare(c: &Conn, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, WorkflowE
             .next()
             .map_or_else(|| format!("patient {} not found", t.patient), |u| u.reason);
         return Ok(Prepared::NotSent(NotSent {
-            outcome: "unreadable",
+            outcome: SendOutcome::Unreadable,
             callback: deadline::calls_back(kind),
             reason,
         }));
@@ -498,7 +498,7 @@ fn skip(
         reason.push_str("; on the call-back list");
     }
     Prepared::NotSent(NotSent {
-        outcome: "skipped",
+        outcome: SendOutcome::Skipped,
         reason,
         callback,
     })

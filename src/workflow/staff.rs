@@ -7,6 +7,8 @@
 //! write transaction, so a sign-in never holds the database while Argon2 works. Secrets and
 //! their hashes never reach a log line, an error message or an audit record.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
@@ -19,7 +21,7 @@ use crate::domain::staff::{
     StaffMember, Username,
 };
 use crate::store::staff::NewStaff;
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// Why a staff change did not happen. The text is shown to the person as is.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +71,7 @@ fn hash(secret: &Secret) -> Result<PasswordHash, StaffError> {
 
 /// An audit record by `actor` about member `id`.
 fn audit(
-    conn: &Conn,
+    conn: &impl Write,
     actor: &Actor,
     action: &str,
     id: crate::domain::staff::StaffId,
@@ -118,7 +120,7 @@ pub fn add_first_admin(
     now: DateTime<Utc>,
 ) -> Result<StaffMember, StaffError> {
     Actor::System.may(Action::InitPractice)?;
-    if store::staff::count(store.conn())? > 0 {
+    if store::staff::count(&store)? > 0 {
         return Err(StaffError::Unchanged(
             "this database already has staff accounts; an admin adds more with `frontdesk staff add`"
                 .into(),
@@ -161,13 +163,13 @@ fn insert_member(
 }
 
 /// Load a member by the username someone typed.
-fn found(conn: &Conn, username: &str) -> Result<StaffMember, StaffError> {
+fn found(conn: &impl Db, username: &str) -> Result<StaffMember, StaffError> {
     let name = username.trim().to_lowercase();
     store::staff::by_username(conn, &name)?.ok_or(StaffError::Unknown(name))
 }
 
 /// Refuse to leave the practice without an active admin.
-fn keep_an_admin(conn: &Conn, member: &StaffMember) -> Result<(), StaffError> {
+fn keep_an_admin(conn: &impl Db, member: &StaffMember) -> Result<(), StaffError> {
     if member.active && member.role == Role::Admin && store::staff::active_admins(conn)? <= 1 {
         return Err(StaffError::LastAdmin(member.username.clone()));
     }
@@ -228,7 +230,7 @@ pub fn reset(
     now: DateTime<Utc>,
 ) -> Result<StaffMember, StaffError> {
     actor.may(Action::ManageStaff)?;
-    let m = found(store.conn(), username)?;
+    let m = found(&store, username)?;
     let name = Username::parse(&m.username)?;
     credential::check_new_secret(secret, &name, m.role)?;
     let hashed = hash(secret)?;
@@ -257,7 +259,7 @@ pub fn set_role(
     now: DateTime<Utc>,
 ) -> Result<StaffMember, StaffError> {
     actor.may(Action::ManageStaff)?;
-    let m = found(store.conn(), change.username)?;
+    let m = found(&store, change.username)?;
     let hashed = match (change.role, change.new_password) {
         (Role::Admin, None) if m.role != Role::Admin => {
             return Err(StaffError::Unchanged(format!(
@@ -296,14 +298,16 @@ pub fn set_role(
 /// Every member (admins only), active first.
 pub fn list(store: &Store, actor: &Actor) -> Result<Vec<StaffMember>, StaffError> {
     actor.may(Action::ListStaff)?;
-    Ok(store::staff::list(store.conn())?)
+    Ok(store::staff::list(&store)?)
 }
 
-/// Why a sign-in failed. The same words for an unknown username and a wrong secret.
+/// Why a sign-in failed. The same words for an unknown username and a wrong secret; a known
+/// member's wrong secret also says how many tries are left before the lock (staff usernames
+/// are not secret at a shared desk, and the lock, not the silence, is what stops guessing).
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("wrong username or PIN/password")]
-    Wrong,
+    #[error("wrong username or PIN/password{}", tries_left_note(*.tries_left))]
+    Wrong { tries_left: Option<u32> },
     #[error("too many wrong tries: the account is locked for {minutes} minutes", minutes = lockout::LOCK_MINUTES)]
     Locked { until: DateTime<Utc> },
     #[error("this account is disabled; ask an admin")]
@@ -312,6 +316,21 @@ pub enum SignInError {
     Credential(#[from] CredentialError),
     #[error("{0}")]
     Store(#[from] StoreError),
+}
+
+/// "; 3 tries left before a 5-minute lock", when known.
+fn tries_left_note(tries_left: Option<u32>) -> String {
+    match tries_left {
+        None => String::new(),
+        Some(1) => format!(
+            "; 1 try left before a {}-minute lock",
+            lockout::LOCK_MINUTES
+        ),
+        Some(n) => format!(
+            "; {n} tries left before a {}-minute lock",
+            lockout::LOCK_MINUTES
+        ),
+    }
 }
 
 impl SignInError {
@@ -336,12 +355,12 @@ pub fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<Member, SignInError> {
     let name = username.trim().to_lowercase();
-    let Some((member, stored)) = store::staff::credential(store.conn(), &name)? else {
+    let Some((member, stored)) = store::staff::credential(&store, &name)? else {
         // Spend what a real check costs, so timing does not tell which usernames exist.
         let decoy = PasswordHash::from_stored(credential::DECOY_HASH.into());
         let _ = credential::verify_secret(secret, &decoy);
         record_unknown(store, now)?;
-        return Err(SignInError::Wrong);
+        return Err(SignInError::Wrong { tries_left: None });
     };
     if let Some(until) = member.locked_until(now) {
         refuse(store, &member, "locked", now)?;
@@ -409,7 +428,9 @@ fn record_failure(
             Failure::Counted { remaining } => {
                 let detail = json!({ "tries_left": remaining });
                 audit(conn, &system, "staff.sign_in_failed", m.id, detail, now)?;
-                SignInError::Wrong
+                SignInError::Wrong {
+                    tries_left: Some(remaining),
+                }
             }
             Failure::Locked { until } => {
                 audit(

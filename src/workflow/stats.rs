@@ -2,11 +2,12 @@
 //! (`domain::stats::compute`). The console's statistics screen and `frontdesk stats` both
 //! call [`compute`], so they show the same numbers.
 
+use crate::store::Db;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::config::Config;
 use crate::domain::stats::{self, Names, Period, Preset, Rules, StatsInput, StatsReport};
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// Reminders are written at most the earliest offset before the start; this much more is
 /// read in case the offsets were longer when older reminders went out.
@@ -24,7 +25,7 @@ pub fn default_period(config: &Config, now: DateTime<Utc>) -> Period {
 
 /// Compute the statistics of `period` as of `now`.
 pub fn compute(
-    conn: &Conn,
+    conn: &impl Db,
     config: &Config,
     period: Period,
     now: DateTime<Utc>,
@@ -70,7 +71,7 @@ pub fn compute(
 /// The appointments behind a tile or a bar (from `StatsReport::appointments_behind`), with
 /// patient, clinician and type, for the drill-down list (and from there the patient screen).
 pub fn drill(
-    conn: &Conn,
+    conn: &impl Db,
     ids: &[crate::domain::ids::AppointmentId],
 ) -> Result<Vec<store::stats::DrillLine>, StoreError> {
     store::stats::drill_lines(conn, ids)
@@ -93,7 +94,7 @@ mod tests {
     fn computes_from_the_database_what_the_rows_say() {
         let (mut store, p, c, ty) = fixture();
         let mobile = E164::parse("+12015550134", "US").unwrap();
-        patients::set_mobile(store.conn(), p, Some(&mobile)).unwrap();
+        patients::set_mobile(store.test_conn(), p, Some(&mobile)).unwrap();
         opt_in(&store, p, t(8, 0) - Duration::days(30));
         let config = Config::default();
         let now = t(23, 0);
@@ -168,7 +169,7 @@ mod tests {
             })
             .unwrap();
         let period = Period::new(today(&config, t(14, 0)), today(&config, t(14, 0))).unwrap();
-        let r = compute(store.conn(), &config, period, now).unwrap();
+        let r = compute(store.test_conn(), &config, period, now).unwrap();
         let tl = r.totals;
         assert_eq!(
             (tl.appointments, tl.no_shows, tl.attended, tl.cancelled),
@@ -189,7 +190,7 @@ mod tests {
         let clinician = r.breakdowns.get(Dimension::Clinician);
         assert_eq!(clinician[0].label, "Dr. Okafor");
         let behind = r.appointments_behind(None, Measure::NoShows);
-        let lines = drill(store.conn(), &behind).unwrap();
+        let lines = drill(store.test_conn(), &behind).unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].patient, "Lovelace, Ada");
         assert_eq!(lines[0].status, AppointmentStatus::NoShow);

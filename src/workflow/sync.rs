@@ -14,15 +14,14 @@
 
 mod reply;
 
+use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::{Event, SYSTEM};
 use crate::domain::batch::BatchEvent;
-use crate::domain::consent::ConsentState;
 use crate::domain::ids::MessageId;
 use crate::domain::message::{Direction, Message, MessageStatus};
 use crate::domain::reply::ReplyKind;
@@ -30,7 +29,7 @@ use crate::domain::report::Totals;
 use crate::phi::Gate;
 use crate::provider::retry::{self, Jitter, SeededJitter};
 use crate::provider::{Disposition, PollCursor, PollPage, SendReceipt, StatusUpdate, same_body};
-use crate::store::{self, Conn, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
 use crate::workflow::outbox::{self, FlushReport};
@@ -233,7 +232,7 @@ pub async fn sync(
         provider: provider.to_string(),
         ..SyncReport::default()
     };
-    let mut cursor = match store::settings::get(store.conn(), &key)? {
+    let mut cursor = match store::settings::get(&store, &key)? {
         None => first_cursor(clock.now()),
         Some(text) => PollCursor::decode(&text).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "stored poll cursor unreadable; polling from the first window");
@@ -293,15 +292,15 @@ pub async fn sync(
             report.stopped = flushed.dispatch.stopped.clone();
             report.stopped_for_good = report.stopped.is_some();
             let tz = config.practice.time_zone;
-            let lines = outcome::flush_lines(store.conn(), &flushed, clock.now(), tz)?;
+            let lines = outcome::flush_lines(&store, &flushed, clock.now(), tz)?;
             report.lines.extend(lines);
         }
     }
     let tz = config.practice.time_zone;
-    let answer_lines = outcome::rows_lines(store.conn(), &answers, clock.now(), tz)?;
+    let answer_lines = outcome::rows_lines(&store, &answers, clock.now(), tz)?;
     report.lines.splice(0..0, answer_lines);
     report.totals = Totals::of(report.lines.iter().map(|l| l.action));
-    report.inbox_unread = store::messages::inbox_count(store.conn())?;
+    report.inbox_unread = store::messages::inbox_count(&store)?;
     tracing::info!(
         polls = report.polls,
         statuses = report.statuses_applied,
@@ -323,7 +322,7 @@ fn add_dispatch(counts: &mut AnswerCounts, r: &DispatchReport) {
 /// Apply one page and store the cursor after it, inside one transaction. Returns the answers
 /// recorded (to dispatch once the transaction has committed).
 fn apply_page(
-    c: &Conn,
+    c: &impl Write,
     applier: &reply::Applier<'_>,
     key: &str,
     page: &PollPage,
@@ -345,7 +344,7 @@ fn apply_page(
 /// Apply one delivery status: forward only, unknown ids ignored; a number problem flags the
 /// number, 21610 records an opt-out.
 fn apply_status(
-    c: &Conn,
+    c: &impl Write,
     provider: &str,
     update: &StatusUpdate,
     now: DateTime<Utc>,
@@ -376,14 +375,15 @@ fn apply_status(
     report.statuses_applied += 1;
     store::audit::append(
         c,
-        &AuditEntry::new(
-            now,
-            SYSTEM,
-            "message.status",
-            format!("message:{}", after.id),
-            json!({ "kind": after.kind.as_str(), "patient": after.patient_id.map(|p| p.0),
-                    "from": before.status.as_str(), "to": after.status.as_str(), "code": code }),
-        ),
+        &Event::MessageStatus {
+            message: after.id,
+            kind: after.kind,
+            patient: after.patient_id,
+            from: before.status,
+            to: after.status,
+            code: code.as_deref(),
+        }
+        .entry(now, SYSTEM),
     )?;
     tracing::info!(message = after.id.0, status = after.status.as_str(), code = ?update.error_code, "delivery status applied");
     if !matches!(
@@ -392,29 +392,12 @@ fn apply_status(
     ) {
         return Ok(());
     }
-    match update.disposition() {
-        Some(Disposition::FlagNumber) => {
-            let Some(patient) = after.patient_id else {
-                return Ok(());
-            };
-            // Only if the patient still has the number that failed: staff may have fixed it.
-            let (mobile, flagged) = store::patients::number_state(c, patient)?;
-            let same = mobile.as_deref() == Some(after.to.as_str());
-            if same && !flagged {
-                dispatch::flag_number(c, patient, code.as_deref().unwrap_or("unknown"), now)?;
-                report.numbers_flagged += 1;
-            }
-        }
-        Some(Disposition::RecordOptOut) => {
-            // The number unsubscribed: everyone who shares it is unreachable by text.
-            for patient in store::messages::patients_by_mobile(c, &after.to)? {
-                if !opted_out(c, patient)? {
-                    dispatch::record_provider_opt_out(c, patient, after.id, now)?;
-                    report.provider_opt_outs += 1;
-                }
-            }
-        }
-        _ => {}
+    // The same policy as a refusal on sending: what the code means for the records.
+    if let Some(d) = update.disposition() {
+        let decided = dispatch::decide_refusal(c, dispatch::refusal_of(d), &after)?;
+        let written = decided.write(c, &after, code.as_deref(), now)?;
+        report.numbers_flagged += written.numbers_flagged;
+        report.provider_opt_outs += written.opt_outs;
     }
     Ok(())
 }
@@ -425,7 +408,7 @@ fn apply_status(
 /// skew), oldest such row first — Twilio carries no key of ours on a message (SPEC §5.8,
 /// docs/ARCHITECTURE.md). Returns the row, now carrying the provider's id.
 fn adopt(
-    c: &Conn,
+    c: &impl Write,
     provider: &str,
     update: &StatusUpdate,
     now: DateTime<Utc>,
@@ -454,13 +437,6 @@ fn adopt(
     report.adopted += 1;
     tracing::info!(message = row.id.0, "adopted a message the provider had");
     store::messages::get(c, row.id).map(Some)
-}
-
-fn opted_out(c: &Conn, patient: crate::domain::ids::PatientId) -> Result<bool, StoreError> {
-    Ok(matches!(
-        ConsentState::from_events(&store::consent::events(c, patient)?),
-        ConsentState::OptedOut { .. }
-    ))
 }
 
 #[cfg(test)]

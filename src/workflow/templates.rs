@@ -2,6 +2,8 @@
 //! use), parsed and rendered; and saving a new body, refused with the reason when it fails the
 //! save rules or the PHI gate (SPEC §3.6).
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -9,7 +11,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::message::MessageKind;
 use crate::domain::template::{self, DEFAULT_TEMPLATES, Template, TemplateError};
 use crate::phi::Gate;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 
 /// Why a template could not be used or saved; the text is shown to staff.
 #[derive(Debug, thiserror::Error)]
@@ -28,13 +30,13 @@ pub enum TemplateFlowError {
 }
 
 /// Add any default template the database does not have yet.
-pub fn ensure_defaults(conn: &Conn, now: DateTime<Utc>) -> Result<usize, StoreError> {
+pub fn ensure_defaults(conn: &impl Write, now: DateTime<Utc>) -> Result<usize, StoreError> {
     store::templates::seed_defaults(conn, DEFAULT_TEMPLATES, now)
 }
 
 /// The current template for a kind, parsed (an unknown placeholder in a stored body is an
 /// error here too, not a silently wrong text).
-pub fn load(conn: &Conn, kind: MessageKind) -> Result<Template, TemplateFlowError> {
+pub fn load(conn: &impl Db, kind: MessageKind) -> Result<Template, TemplateFlowError> {
     let body = match store::templates::get(conn, kind)? {
         Some(t) => t.body,
         None => template::default_template(kind)
@@ -46,7 +48,7 @@ pub fn load(conn: &Conn, kind: MessageKind) -> Result<Template, TemplateFlowErro
 
 /// Save a new body after the save rules and the PHI gate (on sample renderings) pass.
 pub fn save(
-    conn: &Conn,
+    conn: &impl Write,
     gate: &Gate,
     kind: MessageKind,
     body: &str,
@@ -98,20 +100,20 @@ mod tests {
     #[test]
     fn defaults_load_and_every_kind_parses() {
         let store = Store::open_in_memory().unwrap();
-        assert!(ensure_defaults(store.conn(), t(9, 0)).unwrap() > 10);
+        assert!(ensure_defaults(store.test_conn(), t(9, 0)).unwrap() > 10);
         for (kind, _) in DEFAULT_TEMPLATES {
-            load(store.conn(), *kind).unwrap();
+            load(store.test_conn(), *kind).unwrap();
         }
     }
 
     #[test]
     fn saving_phi_is_refused_with_the_reason_and_nothing_changes() {
         let store = Store::open_in_memory().unwrap();
-        ensure_defaults(store.conn(), t(9, 0)).unwrap();
+        ensure_defaults(store.test_conn(), t(9, 0)).unwrap();
         let gate = Gate::with_allow_list(&[]);
         let bad = "{practice_name}: {first_name}, your chemotherapy is on {date} at {time}. {practice_phone} {opt_out}";
         let err = save(
-            store.conn(),
+            store.test_conn(),
             &gate,
             MessageKind::Reminder24h,
             bad,
@@ -121,7 +123,7 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, TemplateFlowError::Phi { .. }), "{err}");
         assert!(err.to_string().contains("chemotherapy"), "{err}");
-        let stored = store::templates::get(store.conn(), MessageKind::Reminder24h)
+        let stored = store::templates::get(store.test_conn(), MessageKind::Reminder24h)
             .unwrap()
             .unwrap();
         assert_eq!(stored.updated_by, "system");
@@ -133,7 +135,7 @@ mod tests {
         let gate = Gate::with_allow_list(&[]);
         let good = "{practice_name}: {first_name}, see you {date} at {time}. {reply_options} {practice_phone} {opt_out}";
         save(
-            store.conn(),
+            store.test_conn(),
             &gate,
             MessageKind::Reminder24h,
             good,
@@ -141,7 +143,7 @@ mod tests {
             t(10, 0),
         )
         .unwrap();
-        let audit = store::audit::for_subject(store.conn(), "template:reminder-24h").unwrap();
+        let audit = store::audit::for_subject(store.test_conn(), "template:reminder-24h").unwrap();
         assert_eq!(audit[0].actor, "manager");
         let detail: serde_json::Value = serde_json::from_str(&audit[0].detail).unwrap();
         assert_eq!(detail["new"], good);

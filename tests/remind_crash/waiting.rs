@@ -12,14 +12,7 @@ use chrono::{DateTime, Utc};
 use super::*;
 use fake_twilio::{FakeTwilio, Fault, Target};
 use frontdesk::config::QuietHours;
-
-/// A base URL where nothing listens (a port bound, then released).
-fn closed_port_url() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
-    format!("http://{addr}")
-}
+use support::remind::closed_port_url;
 
 /// Kill the child with SIGKILL once the fake has answered `lists` list requests since the
 /// requests were last cleared (reconciliation lists by number).
@@ -97,13 +90,13 @@ fn recover_through_kills(
     fake.clear_failures();
     let out = remind_bin(p, cfg, at + chrono::Duration::minutes(2), &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_exactly_once(fake, p, expected);
+    assert_exactly_once_with_rows(fake, &p.messages(), expected);
     assert_every_provider_message_known(fake, p);
 
     // A later run finds nothing to send and sends nothing.
     let out = remind_bin(p, cfg, at + chrono::Duration::minutes(3), &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_exactly_once(fake, p, expected);
+    assert_exactly_once_with_rows(fake, &p.messages(), expected);
 }
 
 #[test]

@@ -40,10 +40,10 @@ use serde::{Deserialize, Serialize};
 use super::key::ReminderKey;
 use super::window::{Held, PatientFacts};
 use super::{ReminderCell, ReminderState, SkipReason};
-use crate::config::ReminderConfig;
 use crate::domain::appointment::Appointment;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
+use crate::domain::reminder::rules::ReminderRules;
 
 /// Which question the plan answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -182,7 +182,7 @@ type Slot = (AppointmentId, DateTime<Utc>, u32);
 
 /// Plan reminders at `now`; see the module docs for the rules.
 pub fn plan(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     now: DateTime<Utc>,
     mode: PlanMode,
     input: &PlanInput<'_>,
@@ -295,7 +295,7 @@ pub fn plan(
 /// The day view's reminder cells: per appointment (input order), one cell per offset —
 /// recorded message states where a row exists, otherwise what the schedule will do.
 pub fn reminder_cells(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     now: DateTime<Utc>,
     input: &PlanInput<'_>,
 ) -> Vec<(AppointmentId, Vec<ReminderCell>)> {
@@ -324,7 +324,7 @@ fn rank(status: MessageStatus) -> u8 {
 /// `recent` must not include this message itself. `Ok` means it may go now; a `Held` with
 /// `retry_at` means wait (quiet hours, cap); without, withdraw it.
 pub fn recheck(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     now: DateTime<Utc>,
     patient: &PatientFacts,
     key: &ReminderKey,

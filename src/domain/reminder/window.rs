@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::SkipReason;
-use crate::config::{QuietHours, ReminderConfig};
+use super::rules::{QuietHours, ReminderRules};
 use crate::domain::consent::ConsentState;
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
@@ -59,7 +59,7 @@ impl PatientFacts {
     /// The first reason nothing may be texted to this patient at all, if any: opted out, no
     /// consent, no mobile number, number flagged — in the order staff ask about them.
     pub fn blocked(&self) -> Option<SkipReason> {
-        if matches!(self.consent, ConsentState::OptedOut { .. }) {
+        if self.consent.is_opted_out() {
             Some(SkipReason::OptedOut)
         } else if !self.consent.may_text() {
             Some(SkipReason::NoConsent)
@@ -213,7 +213,7 @@ pub fn cap_check_ahead(
 /// never the caps; answers to the patient's own HELP/STOP/START only a working number — they
 /// are due at once. The PHI gate, deadlines and the appointment's own rules are the caller's.
 pub fn send_check(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     now: DateTime<Utc>,
     patient: &PatientFacts,
     kind: MessageKind,
@@ -243,7 +243,7 @@ pub fn send_check(
 /// applied when it was planned — and a reminder planned as an appointment's last must not be
 /// lost to them afterwards.
 pub fn reach_check(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     now: DateTime<Utc>,
     patient: &PatientFacts,
     kind: MessageKind,

@@ -197,3 +197,16 @@ pub struct StatsInput<'a> {
     pub opt_outs: &'a [DateTime<Utc>],
     pub names: &'a Names,
 }
+
+/// One appointment behind a number, as the drill-down lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrillLine {
+    pub id: AppointmentId,
+    pub patient_id: PatientId,
+    /// "Last, First".
+    pub patient: String,
+    pub start: DateTime<Utc>,
+    pub clinician: String,
+    pub type_name: String,
+    pub status: AppointmentStatus,
+}

@@ -1,7 +1,8 @@
 //! Inbound messages (patients' replies, deduplicated by provider id) and the reply inbox.
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::super::{Result, StoreError, ts};
 use super::query;
@@ -12,7 +13,7 @@ use crate::domain::reply::ReplyKind;
 /// Record an inbound message; `None` if this provider id was already recorded (polls overlap).
 #[allow(clippy::too_many_arguments)]
 pub fn insert_inbound(
-    conn: &Connection,
+    conn: &impl Write,
     patient: Option<PatientId>,
     from: &str,
     to: &str,
@@ -21,6 +22,7 @@ pub fn insert_inbound(
     provider_id: &str,
     at: DateTime<Utc>,
 ) -> Result<Option<MessageId>> {
+    let conn = crate::store::sql(conn);
     let n = conn
         .prepare_cached(
             "INSERT INTO messages (direction, kind, patient_id, to_number, from_number, body, status, provider,
@@ -34,11 +36,12 @@ pub fn insert_inbound(
 
 /// File an inbound message under a classification (and the appointment it answers).
 pub fn classify_reply(
-    conn: &Connection,
+    conn: &impl Write,
     message: MessageId,
     kind: ReplyKind,
     appointment: Option<AppointmentId>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.prepare_cached(
         "INSERT INTO replies (message_id, classification, appointment_id) VALUES (?1, ?2, ?3)
          ON CONFLICT (message_id) DO UPDATE SET classification = excluded.classification",
@@ -48,7 +51,8 @@ pub fn classify_reply(
 }
 
 /// Unhandled replies that need a person (classification `other`), newest first.
-pub fn inbox(conn: &Connection, limit: usize) -> Result<Vec<Message>> {
+pub fn inbox(conn: &impl Db, limit: usize) -> Result<Vec<Message>> {
+    let conn = crate::store::sql(conn);
     query(
         conn,
         "WHERE id IN (SELECT message_id FROM replies WHERE handled_at IS NULL AND classification = 'other')
@@ -57,7 +61,8 @@ pub fn inbox(conn: &Connection, limit: usize) -> Result<Vec<Message>> {
     )
 }
 
-pub fn inbox_count(conn: &Connection) -> Result<i64> {
+pub fn inbox_count(conn: &impl Db) -> Result<i64> {
+    let conn = crate::store::sql(conn);
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM replies WHERE handled_at IS NULL AND classification = 'other'",
         [],
@@ -67,11 +72,12 @@ pub fn inbox_count(conn: &Connection) -> Result<i64> {
 
 /// Mark a reply as dealt with.
 pub fn mark_reply_handled(
-    conn: &Connection,
+    conn: &impl Write,
     message: MessageId,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.execute(
         "UPDATE replies SET handled_by = ?2, handled_at = ?3 WHERE message_id = ?1",
         params![message.0, by, ts(now)],
@@ -80,7 +86,8 @@ pub fn mark_reply_handled(
 }
 
 /// A patient by mobile number (inbound replies arrive by number).
-pub fn patient_by_mobile(conn: &Connection, mobile: &str) -> Result<Option<PatientId>> {
+pub fn patient_by_mobile(conn: &impl Db, mobile: &str) -> Result<Option<PatientId>> {
+    let conn = crate::store::sql(conn);
     Ok(conn
         .query_row(
             "SELECT id FROM patients WHERE mobile = ?1 ORDER BY id LIMIT 1",
@@ -92,7 +99,8 @@ pub fn patient_by_mobile(conn: &Connection, mobile: &str) -> Result<Option<Patie
 }
 
 /// Every patient with this mobile number, lowest id first (a family may share one phone).
-pub fn patients_by_mobile(conn: &Connection, mobile: &str) -> Result<Vec<PatientId>> {
+pub fn patients_by_mobile(conn: &impl Db, mobile: &str) -> Result<Vec<PatientId>> {
+    let conn = crate::store::sql(conn);
     let mut stmt = conn.prepare_cached("SELECT id FROM patients WHERE mobile = ?1 ORDER BY id")?;
     let rows = stmt.query_map(params![mobile], |r| r.get(0))?;
     Ok(rows
@@ -104,10 +112,11 @@ pub fn patients_by_mobile(conn: &Connection, mobile: &str) -> Result<Vec<Patient
 
 /// How a patient's replies received at or after `since` were filed, oldest first.
 pub fn replies_since(
-    conn: &Connection,
+    conn: &impl Db,
     patient: PatientId,
     since: DateTime<Utc>,
 ) -> Result<Vec<(MessageId, ReplyKind)>> {
+    let conn = crate::store::sql(conn);
     // Inbound rows carry the time they were received in created_at.
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, r.classification FROM replies r JOIN messages m ON m.id = r.message_id

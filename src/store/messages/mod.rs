@@ -5,6 +5,7 @@
 //! the existing row, so a retry or a concurrent run can never create a second message.
 //! Inbound messages and the reply inbox are in [`inbound`].
 
+use crate::store::{Db, Write};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
 
@@ -42,7 +43,8 @@ pub struct NewOutbound<'a> {
 
 /// Insert an outbound row. Returns `Ok(Some(id))` when new, `Ok(None)` when a row with the same
 /// idempotency key already exists (nothing is written).
-pub fn insert_outbound(conn: &Connection, m: &NewOutbound<'_>) -> Result<Option<MessageId>> {
+pub fn insert_outbound(conn: &impl Write, m: &NewOutbound<'_>) -> Result<Option<MessageId>> {
+    let conn = crate::store::sql(conn);
     // ON CONFLICT DO NOTHING on the key: the unique index is the arbiter, not a prior SELECT,
     // so two processes racing on the same reminder cannot both insert.
     let n = conn
@@ -178,7 +180,8 @@ fn query(conn: &Connection, filter: &str, args: impl rusqlite::Params) -> Result
     rows.map(|r| check(r?)).collect()
 }
 
-pub fn get(conn: &Connection, id: MessageId) -> Result<Message> {
+pub fn get(conn: &impl Db, id: MessageId) -> Result<Message> {
+    let conn = crate::store::sql(conn);
     query(conn, "WHERE id = ?1", params![id.0])?
         .pop()
         .ok_or(StoreError::NotFound {
@@ -187,19 +190,21 @@ pub fn get(conn: &Connection, id: MessageId) -> Result<Message> {
         })
 }
 
-pub fn by_key(conn: &Connection, key: &str) -> Result<Option<Message>> {
+pub fn by_key(conn: &impl Db, key: &str) -> Result<Option<Message>> {
+    let conn = crate::store::sql(conn);
     Ok(query(conn, "WHERE idempotency_key = ?1", params![key])?.pop())
 }
 
 /// Record the provider's answer to a send: its id and the status it reported.
 pub fn mark_handed_over(
-    conn: &Connection,
+    conn: &impl Write,
     id: MessageId,
     provider: &str,
     provider_id: &str,
     status: MessageStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.prepare_cached(
         "UPDATE messages SET provider = ?2, provider_id = ?3, status = ?4, sent_at = COALESCE(sent_at, ?5),
                 updated_at = ?5, attempts = attempts + 1, error_code = NULL, error_message = NULL
@@ -215,11 +220,12 @@ pub fn mark_handed_over(
 /// reconciled before any retry. An id given by another provider (the offline outbox's `OB…`)
 /// is cleared: it says nothing about what `provider` holds.
 pub fn begin_attempt(
-    conn: &Connection,
+    conn: &impl Write,
     id: MessageId,
     provider: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.prepare_cached(
         "UPDATE messages SET status = 'pending', updated_at = ?3,
                 provider_id = CASE WHEN provider = ?2 THEN provider_id END, provider = ?2
@@ -231,7 +237,8 @@ pub fn begin_attempt(
 
 /// Outbound rows to `to` that are not sent and have no provider id, oldest first: the rows a
 /// message found at the provider may belong to.
-pub fn unsent_to(conn: &Connection, to: &str) -> Result<Vec<Message>> {
+pub fn unsent_to(conn: &impl Db, to: &str) -> Result<Vec<Message>> {
+    let conn = crate::store::sql(conn);
     query(
         conn,
         "WHERE direction = 'out' AND to_number = ?1 AND provider_id IS NULL
@@ -244,13 +251,14 @@ pub fn unsent_to(conn: &Connection, to: &str) -> Result<Vec<Message>> {
 /// Record a failed attempt. `status` is `Failed` for a permanent error, or stays `Pending`/
 /// `Queued` for a transient one that will be retried.
 pub fn mark_attempt_failed(
-    conn: &Connection,
+    conn: &impl Write,
     id: MessageId,
     status: MessageStatus,
     code: Option<&str>,
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.prepare_cached(
         "UPDATE messages SET status = ?2, error_code = ?3, error_message = ?4, updated_at = ?5,
                 attempts = attempts + 1
@@ -262,12 +270,13 @@ pub fn mark_attempt_failed(
 
 /// Set the status of an unsent message (e.g. `Withdrawn` after a re-check), with the reason.
 pub fn set_status(
-    conn: &Connection,
+    conn: &impl Write,
     id: MessageId,
     status: MessageStatus,
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.prepare_cached("UPDATE messages SET status = ?2, error_message = COALESCE(?3, error_message), updated_at = ?4 WHERE id = ?1")?
         .execute(params![id.0, status.as_str(), reason, ts(now)])?;
     Ok(())
@@ -275,11 +284,12 @@ pub fn set_status(
 
 /// Keep a waiting text queued until `until` (quiet hours or a cap).
 pub fn defer(
-    conn: &Connection,
+    conn: &impl Write,
     id: MessageId,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let conn = crate::store::sql(conn);
     conn.prepare_cached(
         "UPDATE messages SET status = 'queued', not_before = ?2, updated_at = ?3 WHERE id = ?1",
     )?
@@ -290,13 +300,14 @@ pub fn defer(
 /// Apply a delivery status reported by the provider. Returns the message, if it is ours.
 /// A status never moves backwards (a late "sent" after "delivered" is ignored).
 pub fn apply_provider_status(
-    conn: &Connection,
+    conn: &impl Write,
     provider: &str,
     provider_id: &str,
     status: MessageStatus,
     error_code: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Message>> {
+    let conn = crate::store::sql(conn);
     // Delivery statuses are about our outbound texts only.
     let Some(current) = by_provider_id(conn, Direction::Outbound, provider, provider_id)? else {
         return Ok(None);
@@ -325,7 +336,8 @@ fn rank(s: MessageStatus) -> u8 {
 /// `pending`, rows the offline outbox holds, and rows a transient error left `queued` without
 /// a provider id. A row a real provider accepted as "queued" is *not* here — it has left, and
 /// only its delivery status is to come (sending it again would text the patient twice).
-pub fn waiting_to_send(conn: &Connection) -> Result<Vec<Message>> {
+pub fn waiting_to_send(conn: &impl Db) -> Result<Vec<Message>> {
+    let conn = crate::store::sql(conn);
     query(
         conn,
         "WHERE direction = 'out'
@@ -337,7 +349,8 @@ pub fn waiting_to_send(conn: &Connection) -> Result<Vec<Message>> {
 }
 
 /// One patient's messages, both directions, oldest first.
-pub fn for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Message>> {
+pub fn for_patient(conn: &impl Db, patient: PatientId) -> Result<Vec<Message>> {
+    let conn = crate::store::sql(conn);
     query(
         conn,
         "WHERE patient_id = ?1 ORDER BY created_at, id",
@@ -347,10 +360,11 @@ pub fn for_patient(conn: &Connection, patient: PatientId) -> Result<Vec<Message>
 
 /// A patient's outbound rows since `since` (by creation), oldest first, any status.
 pub fn outbound_since(
-    conn: &Connection,
+    conn: &impl Db,
     patient: PatientId,
     since: DateTime<Utc>,
 ) -> Result<Vec<Message>> {
+    let conn = crate::store::sql(conn);
     query(
         conn,
         "WHERE patient_id = ?1 AND direction = 'out' AND created_at >= ?2 ORDER BY created_at, id",
@@ -360,10 +374,11 @@ pub fn outbound_since(
 
 /// When the newest outbound message that left (or may still leave) was written or sent.
 pub fn last_outbound_at(
-    conn: &Connection,
+    conn: &impl Db,
     patient: PatientId,
     exclude: Option<MessageId>,
 ) -> Result<Option<DateTime<Utc>>> {
+    let conn = crate::store::sql(conn);
     let t: Option<i64> = conn.query_row(
         "SELECT MAX(COALESCE(sent_at, created_at)) FROM messages
           WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
@@ -375,11 +390,8 @@ pub fn last_outbound_at(
 }
 
 /// A patient's outbound rows of these kinds, any status, oldest first.
-pub fn of_kinds(
-    conn: &Connection,
-    patient: PatientId,
-    kinds: &[MessageKind],
-) -> Result<Vec<Message>> {
+pub fn of_kinds(conn: &impl Db, patient: PatientId, kinds: &[MessageKind]) -> Result<Vec<Message>> {
+    let conn = crate::store::sql(conn);
     Ok(query(
         conn,
         "WHERE patient_id = ?1 AND direction = 'out' ORDER BY id",
@@ -391,7 +403,8 @@ pub fn of_kinds(
 }
 
 /// Provider ids already recorded for texts to this number (reconciliation must not reuse one).
-pub fn provider_ids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
+pub fn provider_ids_to(conn: &impl Db, to: &str) -> Result<Vec<String>> {
+    let conn = crate::store::sql(conn);
     let mut stmt = conn.prepare_cached(
         "SELECT provider_id FROM messages WHERE direction = 'out' AND to_number = ?1 AND provider_id IS NOT NULL",
     )?;
@@ -402,11 +415,12 @@ pub fn provider_ids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
 /// The message a provider knows by this id in one direction, if it is ours. Outbound ids
 /// may repeat (a mock answers every create with one sid): the newest row wins.
 pub fn by_provider_id(
-    conn: &Connection,
+    conn: &impl Db,
     direction: Direction,
     provider: &str,
     provider_id: &str,
 ) -> Result<Option<Message>> {
+    let conn = crate::store::sql(conn);
     Ok(query(
         conn,
         "WHERE direction = ?1 AND provider = ?2 AND provider_id = ?3 ORDER BY id",

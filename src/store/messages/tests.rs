@@ -25,13 +25,13 @@ fn outbound<'a>(key: &'a str, p: PatientId) -> NewOutbound<'a> {
 #[test]
 fn the_idempotency_key_admits_one_row_only() {
     let (store, p, _, _) = fixture();
-    let first = insert_outbound(store.conn(), &outbound("appt:1:1764000000:24", p)).unwrap();
+    let first = insert_outbound(store.test_conn(), &outbound("appt:1:1764000000:24", p)).unwrap();
     assert!(first.is_some());
     assert_eq!(
-        insert_outbound(store.conn(), &outbound("appt:1:1764000000:24", p)).unwrap(),
+        insert_outbound(store.test_conn(), &outbound("appt:1:1764000000:24", p)).unwrap(),
         None
     );
-    let row = by_key(store.conn(), "appt:1:1764000000:24")
+    let row = by_key(store.test_conn(), "appt:1:1764000000:24")
         .unwrap()
         .unwrap();
     assert_eq!(Some(row.id), first);
@@ -41,11 +41,11 @@ fn the_idempotency_key_admits_one_row_only() {
 #[test]
 fn send_outcome_then_statuses_only_move_forward() {
     let (store, p, _, _) = fixture();
-    let id = insert_outbound(store.conn(), &outbound("k", p))
+    let id = insert_outbound(store.test_conn(), &outbound("k", p))
         .unwrap()
         .unwrap();
     mark_handed_over(
-        store.conn(),
+        store.test_conn(),
         id,
         "twilio",
         "SM1",
@@ -54,7 +54,7 @@ fn send_outcome_then_statuses_only_move_forward() {
     )
     .unwrap();
     let m = apply_provider_status(
-        store.conn(),
+        store.test_conn(),
         "twilio",
         "SM1",
         MessageStatus::Delivered,
@@ -65,7 +65,7 @@ fn send_outcome_then_statuses_only_move_forward() {
     .unwrap();
     assert_eq!(m.status, MessageStatus::Delivered);
     let m = apply_provider_status(
-        store.conn(),
+        store.test_conn(),
         "twilio",
         "SM1",
         MessageStatus::Sent,
@@ -83,7 +83,7 @@ fn send_outcome_then_statuses_only_move_forward() {
     assert_eq!(m.attempts, 1);
     assert!(
         apply_provider_status(
-            store.conn(),
+            store.test_conn(),
             "twilio",
             "SM-unknown",
             MessageStatus::Sent,
@@ -99,7 +99,7 @@ fn send_outcome_then_statuses_only_move_forward() {
 fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
     let (store, p, _, _) = fixture();
     let id = insert_inbound(
-        store.conn(),
+        store.test_conn(),
         Some(p),
         "+12015550134",
         "+15555550123",
@@ -112,7 +112,7 @@ fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
     .unwrap();
     assert_eq!(
         insert_inbound(
-            store.conn(),
+            store.test_conn(),
             Some(p),
             "+12015550134",
             "+15555550123",
@@ -124,21 +124,24 @@ fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
         .unwrap(),
         None
     );
-    classify_reply(store.conn(), id, ReplyKind::Other, None).unwrap();
-    assert_eq!(inbox_count(store.conn()).unwrap(), 1);
-    assert_eq!(inbox(store.conn(), 10).unwrap()[0].body, "running late");
-    mark_reply_handled(store.conn(), id, "desk", t(9, 5)).unwrap();
-    assert_eq!(inbox_count(store.conn()).unwrap(), 0);
+    classify_reply(store.test_conn(), id, ReplyKind::Other, None).unwrap();
+    assert_eq!(inbox_count(store.test_conn()).unwrap(), 1);
+    assert_eq!(
+        inbox(store.test_conn(), 10).unwrap()[0].body,
+        "running late"
+    );
+    mark_reply_handled(store.test_conn(), id, "desk", t(9, 5)).unwrap();
+    assert_eq!(inbox_count(store.test_conn()).unwrap(), 0);
 }
 
 #[test]
 fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     let (store, p, _, _) = fixture();
-    let a = insert_outbound(store.conn(), &outbound("a", p))
+    let a = insert_outbound(store.test_conn(), &outbound("a", p))
         .unwrap()
         .unwrap();
     let b = insert_outbound(
-        store.conn(),
+        store.test_conn(),
         &NewOutbound {
             status: MessageStatus::Queued,
             provider: "outbox",
@@ -147,11 +150,11 @@ fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     )
     .unwrap()
     .unwrap();
-    let c = insert_outbound(store.conn(), &outbound("c", p))
+    let c = insert_outbound(store.test_conn(), &outbound("c", p))
         .unwrap()
         .unwrap();
     mark_attempt_failed(
-        store.conn(),
+        store.test_conn(),
         c,
         MessageStatus::Failed,
         Some("21211"),
@@ -160,11 +163,11 @@ fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     )
     .unwrap();
     // Accepted by Twilio as "queued": it has left, so it is not waiting to be sent.
-    let d = insert_outbound(store.conn(), &outbound("d", p))
+    let d = insert_outbound(store.test_conn(), &outbound("d", p))
         .unwrap()
         .unwrap();
     mark_handed_over(
-        store.conn(),
+        store.test_conn(),
         d,
         "twilio",
         "SMd",
@@ -173,7 +176,7 @@ fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
     )
     .unwrap();
     assert_eq!(
-        waiting_to_send(store.conn())
+        waiting_to_send(store.test_conn())
             .unwrap()
             .iter()
             .map(|m| m.id)
@@ -181,7 +184,7 @@ fn waiting_to_send_lists_pending_outbox_and_unsent_queued() {
         vec![a, b]
     );
     assert_eq!(
-        get(store.conn(), c).unwrap().error_code.as_deref(),
+        get(store.test_conn(), c).unwrap().error_code.as_deref(),
         Some("21211")
     );
 }
@@ -191,21 +194,24 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
     let (store, p, _, _) = fixture();
     let mobile = "+12015550134";
     store
-        .conn()
+        .test_conn()
         .execute("UPDATE patients SET mobile = ?1", params![mobile])
         .unwrap();
-    assert_eq!(patients_by_mobile(store.conn(), mobile).unwrap(), vec![p]);
+    assert_eq!(
+        patients_by_mobile(store.test_conn(), mobile).unwrap(),
+        vec![p]
+    );
     assert!(
-        patients_by_mobile(store.conn(), "+12015550999")
+        patients_by_mobile(store.test_conn(), "+12015550999")
             .unwrap()
             .is_empty()
     );
 
-    let id = insert_outbound(store.conn(), &outbound("k", p))
+    let id = insert_outbound(store.test_conn(), &outbound("k", p))
         .unwrap()
         .unwrap();
     mark_handed_over(
-        store.conn(),
+        store.test_conn(),
         id,
         "twilio",
         "SM1",
@@ -214,26 +220,26 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
     )
     .unwrap();
     assert_eq!(
-        by_provider_id(store.conn(), Direction::Outbound, "twilio", "SM1")
+        by_provider_id(store.test_conn(), Direction::Outbound, "twilio", "SM1")
             .unwrap()
             .unwrap()
             .id,
         id
     );
     assert!(
-        by_provider_id(store.conn(), Direction::Outbound, "outbox", "SM1")
+        by_provider_id(store.test_conn(), Direction::Outbound, "outbox", "SM1")
             .unwrap()
             .is_none()
     );
     assert!(
-        by_provider_id(store.conn(), Direction::Inbound, "twilio", "SM1")
+        by_provider_id(store.test_conn(), Direction::Inbound, "twilio", "SM1")
             .unwrap()
             .is_none(),
         "an outbound id is not an inbound one"
     );
 
     let early = insert_inbound(
-        store.conn(),
+        store.test_conn(),
         Some(p),
         mobile,
         "+1",
@@ -245,7 +251,7 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
     .unwrap()
     .unwrap();
     let late = insert_inbound(
-        store.conn(),
+        store.test_conn(),
         Some(p),
         mobile,
         "+1",
@@ -256,14 +262,14 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
     )
     .unwrap()
     .unwrap();
-    classify_reply(store.conn(), early, ReplyKind::Confirm, None).unwrap();
-    classify_reply(store.conn(), late, ReplyKind::Other, None).unwrap();
+    classify_reply(store.test_conn(), early, ReplyKind::Confirm, None).unwrap();
+    classify_reply(store.test_conn(), late, ReplyKind::Other, None).unwrap();
     assert_eq!(
-        replies_since(store.conn(), p, t(9, 0)).unwrap(),
+        replies_since(store.test_conn(), p, t(9, 0)).unwrap(),
         vec![(early, ReplyKind::Confirm), (late, ReplyKind::Other)]
     );
     assert_eq!(
-        replies_since(store.conn(), p, t(9, 30)).unwrap(),
+        replies_since(store.test_conn(), p, t(9, 30)).unwrap(),
         vec![(late, ReplyKind::Other)]
     );
 }
@@ -271,8 +277,13 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
 #[test]
 fn messages_cannot_be_deleted() {
     let (store, p, _, _) = fixture();
-    insert_outbound(store.conn(), &outbound("a", p)).unwrap();
-    assert!(store.conn().execute("DELETE FROM messages", []).is_err());
+    insert_outbound(store.test_conn(), &outbound("a", p)).unwrap();
+    assert!(
+        store
+            .test_conn()
+            .execute("DELETE FROM messages", [])
+            .is_err()
+    );
 }
 
 #[test]
@@ -280,11 +291,11 @@ fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
     let (store, p, _, _) = fixture();
     // A Twilio-compatible mock answers every create with the same sid: that must not fail.
     for key in ["a", "b"] {
-        let id = insert_outbound(store.conn(), &outbound(key, p))
+        let id = insert_outbound(store.test_conn(), &outbound(key, p))
             .unwrap()
             .unwrap();
         mark_handed_over(
-            store.conn(),
+            store.test_conn(),
             id,
             "twilio",
             "SMsame",
@@ -294,7 +305,7 @@ fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
         .unwrap();
     }
     let first = insert_inbound(
-        store.conn(),
+        store.test_conn(),
         Some(p),
         "+12015550134",
         "+15555550123",
@@ -305,7 +316,7 @@ fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
     )
     .unwrap();
     let again = insert_inbound(
-        store.conn(),
+        store.test_conn(),
         Some(p),
         "+12015550134",
         "+15555550123",
@@ -321,7 +332,7 @@ fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
 #[test]
 fn begin_attempt_makes_any_waiting_row_pending_and_drops_another_providers_id() {
     let (store, p, _, _) = fixture();
-    let c = store.conn();
+    let c = store.test_conn();
     // Held by the offline outbox, then sent through Twilio.
     let held = insert_outbound(c, &outbound("held", p)).unwrap().unwrap();
     mark_handed_over(c, held, "outbox", "OB1", MessageStatus::Queued, t(9, 0)).unwrap();

@@ -32,7 +32,7 @@ fn outbound<'a>(key: &'a str, p: PatientId, at: DateTime<Utc>) -> NewOutbound<'a
 }
 
 fn facts(store: &Store, id: AppointmentId) -> AppointmentFacts {
-    appointments(store.conn(), t(0, 0), t(0, 0) + Duration::days(3))
+    appointments(store.test_conn(), t(0, 0), t(0, 0) + Duration::days(3))
         .unwrap()
         .into_iter()
         .find(|a| a.id == id)
@@ -42,7 +42,7 @@ fn facts(store: &Store, id: AppointmentId) -> AppointmentFacts {
 #[test]
 fn a_confirmation_survives_arrival_and_a_cancellation_keeps_its_time() {
     let (store, p, c, ty) = fixture();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     let a = appts::insert(c1, &booking(p, c, ty, t(15, 0))).unwrap();
     appts::set_status(
         c1,
@@ -84,7 +84,7 @@ fn a_confirmation_survives_arrival_and_a_cancellation_keeps_its_time() {
 #[test]
 fn a_writer_that_does_not_say_when_leaves_the_time_unknown() {
     let (store, p, c, ty) = fixture();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     let a = appts::insert(c1, &booking(p, c, ty, t(15, 0))).unwrap();
     // An earlier change left a status time behind; the import's UPDATE does not touch it.
     appts::set_status(
@@ -130,7 +130,7 @@ fn a_writer_that_does_not_say_when_leaves_the_time_unknown() {
 #[test]
 fn a_confirm_reply_before_the_start_confirms_one_after_does_not() {
     let (store, p, c, ty) = fixture();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     let a = appts::insert(c1, &booking(p, c, ty, t(15, 0))).unwrap();
     let late = appts::insert(c1, &booking(p, c, ty, t(10, 0))).unwrap();
     let reply = |id: &str, at, appt| {
@@ -168,7 +168,7 @@ fn a_confirm_reply_before_the_start_confirms_one_after_does_not() {
 #[test]
 fn delivery_is_timed_by_the_status_that_reported_it() {
     let (store, p, _, _) = fixture();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     let id = messages::insert_outbound(c1, &outbound("k1", p, t(9, 0)))
         .unwrap()
         .unwrap();
@@ -188,7 +188,7 @@ fn delivery_is_timed_by_the_status_that_reported_it() {
 #[test]
 fn reminder_covers_are_the_window_s_outbound_reminders_only() {
     let (store, p, _, _) = fixture();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     let k = |h| reminder_key(AppointmentId(1), t(15, 0), h);
     let (k48, k24) = (k(48), k(24));
     messages::insert_outbound(c1, &outbound(&k48, p, t(8, 0) - Duration::days(2))).unwrap();
@@ -214,7 +214,7 @@ fn reminder_covers_are_the_window_s_outbound_reminders_only() {
 #[test]
 fn opt_outs_consent_and_mobiles() {
     let (store, p, _, _) = fixture();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     opt_in(&store, p, t(9, 0));
     let stop = ConsentEvent {
         kind: ConsentKind::OptOut,
@@ -248,7 +248,7 @@ fn the_statistics_queries_use_their_covering_indexes() {
     let store = Store::open_in_memory().unwrap();
     let plan = |sql: &str| -> String {
         let mut stmt = store
-            .conn()
+            .test_conn()
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap();
         stmt.query_map([0, 1], |r| r.get::<_, String>(3))
@@ -344,7 +344,7 @@ fn migration_5_back_fills_from_statuses_audit_records_and_replies() {
 fn a_file_database_is_read_on_two_connections_with_the_same_result() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("p.db")).unwrap();
-    let c1 = store.conn();
+    let c1 = store.test_conn();
     let c = crate::store::reference::insert_clinician(c1, "Dr. Okafor").unwrap();
     let ty = crate::store::reference::insert_type(c1, "Physical", "Check-up", 30).unwrap();
     let p = patients::insert(

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::super::keymap::Context;
 use super::super::msg::{Action, Cmd, Msg};
-use super::super::screen::{Goto, ScreenReply, ScreenState};
+use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use super::super::strings;
 use super::super::theme;
@@ -90,7 +90,7 @@ impl ScreenState for BatchState {
             Action::Down => {
                 self.scroll = (self.scroll + 1).min(self.lines().len().saturating_sub(1))
             }
-            Action::Close if self.phase != Phase::Sending => return ScreenReply::goto(Goto::Back),
+            Action::Close if self.phase != Phase::Sending => return ScreenReply::go(Go::Back),
             Action::Reload if self.phase != Phase::Sending => return self.preview(shared).into(),
             Action::SendText if self.phase == Phase::Preview => {
                 if self.will_send() == 0 {

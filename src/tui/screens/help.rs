@@ -1,5 +1,6 @@
 //! The `?` overlay: every key of every context, generated from the keymap, then the legend.
-//! Its state (how far it is scrolled), its keys and its drawing.
+//! Keys the signed-in role may not use are dimmed and say so. Its state (how far it is
+//! scrolled), its keys and its drawing.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -22,6 +23,25 @@ pub struct HelpState {
 
 const KEY_COL: usize = 12;
 
+impl HelpState {
+    /// managers: the help opened at the keys of `context` (the screen it was asked from),
+    /// as far as it can scroll in `area`.
+    pub fn at(context: Context, area: Rect, shared: &Shared) -> Self {
+        let mut line = 0usize;
+        for (n, (c, _)) in SECTIONS.into_iter().enumerate() {
+            line += usize::from(n > 0);
+            if c == context {
+                let scroll = u16::try_from(line).unwrap_or(u16::MAX);
+                return Self {
+                    scroll: scroll.min(max_scroll(area, shared)),
+                };
+            }
+            line += 1 + usize::from(c == Context::Search) + keymap::help_lines(c).len();
+        }
+        Self::default()
+    }
+}
+
 fn entry(keys: &str, text: &str, width: u16) -> Line<'static> {
     let keys = format!("  {keys:<KEY_COL$}");
     let rest = width.saturating_sub(keys.chars().count() as u16);
@@ -31,8 +51,19 @@ fn entry(keys: &str, text: &str, width: u16) -> Line<'static> {
     ])
 }
 
-/// All help lines at `width` cells.
-pub fn lines(width: u16) -> Vec<Line<'static>> {
+/// A key the signed-in role may not use: dimmed, with why.
+fn unavailable(keys: &str, text: &str, width: u16) -> Line<'static> {
+    let text = format!("{text} — {}", strings::NOT_FOR_YOUR_ROLE);
+    let keys = format!("  {keys:<KEY_COL$}");
+    let rest = width.saturating_sub(keys.chars().count() as u16);
+    Line::from(vec![
+        Span::styled(keys, theme::dim()),
+        Span::styled(fit(&text, rest), theme::dim()),
+    ])
+}
+
+/// All help lines at `width` cells, with the keys `shared`'s member may not use dimmed.
+pub fn lines(width: u16, shared: &Shared) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for (n, (c, title)) in SECTIONS.into_iter().enumerate() {
         if n > 0 {
@@ -42,8 +73,12 @@ pub fn lines(width: u16) -> Vec<Line<'static>> {
         if c == Context::Search {
             out.push(entry("a–z 0–9", strings::HELP_TYPING, width));
         }
-        for (keys, text) in keymap::help_lines(c) {
-            out.push(entry(&keys, text, width));
+        for (keys, text, action) in keymap::help_lines(c) {
+            out.push(if shared.may(action) {
+                entry(&keys, text, width)
+            } else {
+                unavailable(&keys, text, width)
+            });
         }
     }
     out.push(Line::default());
@@ -62,10 +97,10 @@ fn outer(area: Rect) -> Rect {
 }
 
 /// The furthest the help can scroll when drawn in `area`.
-pub fn max_scroll(area: Rect) -> u16 {
+pub fn max_scroll(area: Rect, shared: &Shared) -> u16 {
     let rect = outer(area);
     let inner_h = rect.height.saturating_sub(2);
-    (lines(rect.width.saturating_sub(2)).len() as u16).saturating_sub(inner_h)
+    (lines(rect.width.saturating_sub(2), shared).len() as u16).saturating_sub(inner_h)
 }
 
 impl Overlay for HelpState {
@@ -81,7 +116,7 @@ impl Overlay for HelpState {
                 OverlayReply::Keep
             }
             Action::Down => {
-                let max = max_scroll(shared.modal_rect());
+                let max = max_scroll(shared.modal_rect(), shared);
                 self.scroll = self.scroll.saturating_add(1).min(max);
                 OverlayReply::Keep
             }
@@ -91,22 +126,50 @@ impl Overlay for HelpState {
         reply
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, _shared: &Shared) {
-        render(frame, area, self);
+    fn draw(&self, frame: &mut Frame, area: Rect, shared: &Shared) {
+        render(frame, area, self, shared);
     }
 }
 
-fn render(frame: &mut Frame, area: Rect, h: &HelpState) {
+fn render(frame: &mut Frame, area: Rect, h: &HelpState, shared: &Shared) {
     let inner = modal::frame_box(
         frame,
         outer(area),
         strings::HELP_TITLE.into(),
         theme::modal_border(),
     );
-    let all = lines(inner.width);
+    let all = lines(inner.width, shared);
     let max_scroll = (all.len() as u16).saturating_sub(inner.height);
     frame.render_widget(
         Paragraph::new(all).scroll((h.scroll.min(max_scroll), 0)),
         inner,
     );
+}
+
+#[cfg(test)]
+mod at_tests {
+    use super::*;
+
+    #[test]
+    fn help_opens_at_the_section_of_the_screen_it_was_asked_from() {
+        let area = Rect::new(0, 0, 120, 200);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default();
+        let shared = Shared::new(&crate::config::Config::default(), day, None);
+        let text: Vec<String> = lines(outer(area).width.saturating_sub(2), &shared)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(HelpState::at(Context::Day, area, &shared).scroll, 0);
+        for (c, title) in SECTIONS {
+            // A one-line window scrolls to any line.
+            let at = HelpState::at(c, Rect::new(0, 0, 120, 5), &shared).scroll;
+            assert_eq!(text[usize::from(at)], title, "{c:?}");
+        }
+        // Never past the end.
+        let small = Rect::new(0, 0, 80, 24);
+        assert!(
+            HelpState::at(Context::AuditFilter, small, &shared).scroll
+                <= max_scroll(small, &shared)
+        );
+    }
 }

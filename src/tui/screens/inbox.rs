@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::super::keymap::Context;
 use super::super::msg::{Action, Cmd, Msg};
-use super::super::screen::{Goto, ScreenReply, ScreenState};
+use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use super::super::strings::{self, desk};
 use super::super::theme;
@@ -80,11 +80,11 @@ impl ScreenState for InboxState {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(self.len().saturating_sub(1)),
             Action::Reload => return vec![self.load(shared)].into(),
-            Action::Close => return ScreenReply::goto(Goto::Back),
+            Action::Close => return ScreenReply::go(Go::Back),
             Action::MarkHandled => return self.handle(shared),
             Action::OpenPatient => {
                 if let Some(p) = self.selected_item().and_then(|i| i.patient) {
-                    return ScreenReply::goto(Goto::Patient(p));
+                    return ScreenReply::go(Go::Patient(p));
                 }
             }
             _ => {}

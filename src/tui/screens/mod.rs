@@ -14,3 +14,11 @@ pub mod compose;
 pub mod inbox;
 pub mod patient;
 pub mod patient_form;
+// sign-in
+pub mod lock;
+pub mod staff;
+pub mod staff_form;
+// managers
+pub mod audit;
+pub mod stats;
+pub mod templates;

@@ -2,6 +2,7 @@
 //! fixture store (offline outbox provider), and the screens are drawn on `TestBackend` —
 //! snapshots at 80×24 and 120×40.
 
+use crate::domain::report::SendOutcome;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -18,11 +19,12 @@ use crate::tui::worker::Runner;
 
 fn runner() -> (Runner, Ids) {
     let (store, ids) = fixture::store();
+    let actor = Some(fixture::member(&store, "rosa"));
     let runner = Runner {
         store,
         config: Config::default(),
         clock: fixture::clock(),
-        actor: "desk".into(),
+        actor,
     };
     (runner, ids)
 }
@@ -106,7 +108,7 @@ fn blocked_text_80x24_then_a_portal_prompt_goes_instead() {
     let screen = render(&mut app, 80, 24);
     insta::assert_snapshot!("compose_blocked_80x24", screen);
     key(&mut app, &mut r, KeyCode::Enter);
-    let conn = r.store.conn();
+    let conn = r.store.test_conn();
     assert!(
         store::messages::for_patient(conn, ids.ada)
             .unwrap()
@@ -118,7 +120,7 @@ fn blocked_text_80x24_then_a_portal_prompt_goes_instead() {
     key(&mut app, &mut r, KeyCode::Down);
     key(&mut app, &mut r, KeyCode::Enter);
     assert!(app.modals.is_empty());
-    let msgs = store::messages::for_patient(r.store.conn(), ids.ada).unwrap();
+    let msgs = store::messages::for_patient(r.store.test_conn(), ids.ada).unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].kind, MessageKind::PortalResultsReady);
     assert_eq!(msgs[0].created_by, "desk");
@@ -146,7 +148,7 @@ fn consent_form_80x24_and_what_the_worker_records() {
     key(&mut app, &mut r, KeyCode::Enter);
     assert!(app.modals.is_empty(), "recorded and closed");
     let wei = app_patient(&app);
-    let events = store::consent::events(r.store.conn(), wei).unwrap();
+    let events = store::consent::events(r.store.test_conn(), wei).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].method, ConsentMethod::WrittenForm);
     assert_eq!(
@@ -170,7 +172,7 @@ fn a_wrong_number_is_refused_by_the_worker_and_the_form_keeps_it() {
     };
     assert!(f.error.as_deref().unwrap().contains("not"), "{f:?}");
     assert_eq!(f.text, "000 000 0000");
-    let mobile = store::patients::get(r.store.conn(), ids.ada)
+    let mobile = store::patients::get(r.store.test_conn(), ids.ada)
         .unwrap()
         .mobile;
     assert_eq!(mobile.unwrap().as_str(), "+12015550134", "unchanged");
@@ -190,8 +192,8 @@ fn a_blocked_text_that_reaches_the_worker_is_recorded_blocked_never_sent() {
     else {
         panic!("{msg:?}")
     };
-    assert_eq!(rep.lines[0].outcome, "blocked");
-    let m = &store::messages::for_patient(r.store.conn(), ids.ada).unwrap()[0];
+    assert_eq!(rep.lines[0].outcome, SendOutcome::Blocked);
+    let m = &store::messages::for_patient(r.store.test_conn(), ids.ada).unwrap()[0];
     assert_eq!(m.status, MessageStatus::Blocked);
     let _ = now();
 }
@@ -223,19 +225,24 @@ fn z_undoes_the_last_status_change_and_the_audit_shows_both() {
     key(&mut app, &mut r, KeyCode::Char('c'));
     let id = ids.today[4];
     assert_eq!(
-        store::appointments::get(r.store.conn(), id).unwrap().status,
+        store::appointments::get(r.store.test_conn(), id)
+            .unwrap()
+            .status,
         AppointmentStatus::Confirmed
     );
     key(&mut app, &mut r, KeyCode::Char('z'));
     assert_eq!(
-        store::appointments::get(r.store.conn(), id).unwrap().status,
+        store::appointments::get(r.store.test_conn(), id)
+            .unwrap()
+            .status,
         AppointmentStatus::Booked
     );
     assert_eq!(
         app.shared.toast.as_ref().unwrap().text,
         "Undone — the appointment is booked again"
     );
-    let audit = store::audit::for_subject(r.store.conn(), &format!("appointment:{id}")).unwrap();
+    let audit =
+        store::audit::for_subject(r.store.test_conn(), &format!("appointment:{id}")).unwrap();
     let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["appointment.status", "appointment.status_undone"]);
     assert!(app.day().last_change.is_none(), "one undo per change");
@@ -259,7 +266,7 @@ fn a_change_on_another_day_asks_first() {
     );
     insta::assert_snapshot!("confirm_other_day_80x24", render(&mut app, 80, 24));
     key(&mut app, &mut r, KeyCode::Char('y'));
-    let a = store::appointments::get(r.store.conn(), row).unwrap();
+    let a = store::appointments::get(r.store.test_conn(), row).unwrap();
     assert_eq!(
         a.status,
         crate::domain::appointment::AppointmentStatus::Confirmed

@@ -11,8 +11,11 @@ use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::day::DaySheet;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::phone::E164;
+use crate::domain::staff::credential::hash_secret;
+use crate::domain::staff::{Member, PasswordHash, Role, Secret};
 use crate::store::appointments::{self, NewAppointment};
 use crate::store::patients::{self, NewPatient};
+use crate::store::staff::NewStaff;
 use crate::store::{Store, consent, reference};
 use crate::tui::app::{App, Screen, update};
 use crate::tui::msg::Msg;
@@ -40,6 +43,34 @@ pub fn local(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
         .single()
         .unwrap()
         .with_timezone(&Utc)
+}
+
+/// Every fixture member's PIN (the admin's too: the store does not check the rules).
+pub const PIN: &str = "246810";
+
+/// The fixture's staff: (username, role).
+pub const STAFF: [(&str, Role); 3] = [
+    ("rosa", Role::Reception),
+    ("omar", Role::Manager),
+    ("lee", Role::Admin),
+];
+
+/// One Argon2id hash of [`PIN`] for every fixture (hashing per test would cost seconds).
+fn pin_hash() -> &'static PasswordHash {
+    static HASH: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_secret(&Secret::new(PIN), &[7; 16]).unwrap())
+}
+
+/// A fixture member as the worker signs them in.
+pub fn member(store: &Store, username: &str) -> Member {
+    let m = crate::store::staff::by_username(store.test_conn(), username)
+        .unwrap()
+        .unwrap();
+    Member {
+        id: m.id,
+        username: m.username,
+        role: m.role,
+    }
 }
 
 /// The fixture's ids, for assertions.
@@ -89,7 +120,7 @@ const TODAY: &[(usize, usize, usize, u32, u32, AppointmentStatus)] = &[
 /// The fixture practice in an in-memory store.
 pub fn store() -> (Store, Ids) {
     let store = Store::open_in_memory().unwrap();
-    let conn = store.conn();
+    let conn = store.test_conn();
     let clinicians = ["Dr. Okafor", "Dr. Nguyen", "NP Rivera"]
         .map(|n| reference::insert_clinician(conn, n).unwrap());
     let types = [
@@ -164,6 +195,15 @@ pub fn store() -> (Store, Ids) {
     );
     let ada_next = local(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), 11, 15);
     book(0, 0, 0, ada_next, AppointmentStatus::Booked);
+    for (username, role) in STAFF {
+        let row = NewStaff {
+            username,
+            display_name: username,
+            role,
+            hash: pin_hash(),
+        };
+        crate::store::staff::insert(conn, &row, booked_at).unwrap();
+    }
     let ids = Ids {
         today: today_ids,
         ada: patients[0],
@@ -173,12 +213,24 @@ pub fn store() -> (Store, Ids) {
     (store, ids)
 }
 
-/// An app with the fixture day and provider state loaded, as after start-up.
+/// An app with the fixture day and provider state loaded, as after the receptionist (rosa)
+/// signed in.
 pub fn loaded_app(store: &Store, width: u16, height: u16, banner: Option<&str>) -> App {
+    loaded_app_as(store, "rosa", (width, height), banner)
+}
+
+/// The same, signed in as `username`.
+pub fn loaded_app_as(
+    store: &Store,
+    username: &str,
+    (width, height): (u16, u16),
+    banner: Option<&str>,
+) -> App {
     let config = Config::default();
     let mut app = App::new(&config, today(), banner.map(String::from));
     update(&mut app, Msg::Resize { width, height });
-    let cmds = app.start();
+    assert!(app.start().is_empty(), "nothing loads before a sign-in");
+    let cmds = update(&mut app, Msg::SignedIn(Ok(member(store, username))));
     let Some(&crate::tui::msg::Cmd::LoadDay { generation, date }) = cmds
         .iter()
         .find(|c| matches!(c, crate::tui::msg::Cmd::LoadDay { .. }))
@@ -220,7 +272,7 @@ pub trait DayView {
 impl DayView for App {
     fn day(&self) -> &DayState {
         std::iter::once(&self.screen)
-            .chain(self.back.iter())
+            .chain(self.behind.iter())
             .find_map(|s| match s {
                 Screen::Day(d) => Some(d),
                 _ => None,
@@ -230,7 +282,7 @@ impl DayView for App {
 
     fn day_mut(&mut self) -> &mut DayState {
         std::iter::once(&mut self.screen)
-            .chain(self.back.iter_mut())
+            .chain(self.behind.iter_mut())
             .find_map(|s| match s {
                 Screen::Day(d) => Some(d),
                 _ => None,

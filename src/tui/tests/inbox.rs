@@ -19,7 +19,7 @@ use crate::tui::worker::Runner;
 /// The fixture with two replies to read and one patient to call back.
 fn runner() -> (Runner, Ids) {
     let (store, ids) = fixture::store();
-    let conn = store.conn();
+    let conn = store.test_conn();
     let reply = |p, body: &str, sid: &str, min: i64| {
         let at = now() - chrono::Duration::minutes(min);
         let m = store::messages::insert_inbound(
@@ -39,11 +39,12 @@ fn runner() -> (Runner, Ids) {
     reply(ids.ada, "What floor is the office on?", "SM1", 50);
     reply(ids.jose, "¿Puedo llevar a mi hija a la cita?", "SM2", 20);
     store::appointments::set_callback(conn, ids.today[4], true).unwrap();
+    let actor = Some(fixture::member(&store, "rosa"));
     let runner = Runner {
         store,
         config: Config::default(),
         clock: fixture::clock(),
-        actor: "desk".into(),
+        actor,
     };
     (runner, ids)
 }
@@ -112,7 +113,7 @@ fn the_status_line_counts_what_waits_and_i_opens_the_lists() {
     key(&mut app, &mut r, KeyCode::Char('h'));
     assert_eq!(app.shared.inbox_counts, Some((1, 0)));
     assert!(
-        !store::appointments::get(r.store.conn(), ids.today[4])
+        !store::appointments::get(r.store.test_conn(), ids.today[4])
             .unwrap()
             .callback_requested
     );
@@ -144,7 +145,8 @@ fn handling_is_audited_and_needs_its_permission() {
     let cmd = Cmd::HandleInbox { entry };
     assert_eq!(cmd.permission(), Some(StaffAction::HandleReply));
     assert_eq!(r.run(cmd), Some(Msg::InboxHandled { result: Ok(()) }));
-    let audit = store::audit::for_subject(r.store.conn(), &format!("message:{message}")).unwrap();
+    let audit =
+        store::audit::for_subject(r.store.test_conn(), &format!("message:{message}")).unwrap();
     assert_eq!(
         (audit[0].action.as_str(), audit[0].actor.as_str()),
         ("reply.handled", "desk")

@@ -5,6 +5,11 @@ mod desk;
 mod fixture;
 mod inbox;
 mod patient;
+mod signin;
+mod staff_screen;
 mod update;
 mod view;
 mod worker;
+// managers
+mod managers;
+mod managers_text;

@@ -1,6 +1,7 @@
 //! The patient screen, its forms and the text box through `update`: keys in, commands and
 //! state out, worker answers fed back as the worker would give them.
 
+use crate::domain::report::SendOutcome;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fixture::DayView;
@@ -83,7 +84,7 @@ fn compose(app: &App) -> &crate::tui::screens::compose::ComposeState {
 fn report(
     p: PatientId,
     kind: MessageKind,
-    outcome: &'static str,
+    outcome: SendOutcome,
     reason: Option<&str>,
 ) -> SendReport {
     SendReport {
@@ -111,7 +112,7 @@ fn enter_opens_the_patient_and_esc_goes_back_to_the_same_day_and_row() {
     assert_eq!(p.name(), "Lovelace, Ada");
     let cmds = key(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Day(_)));
-    assert!(app.back.is_empty());
+    assert!(app.behind.is_empty());
     assert!(
         matches!(cmds.as_slice(), [Cmd::LoadDay { .. }]),
         "the day reloads: {cmds:?}"
@@ -184,7 +185,12 @@ fn a_clinical_text_is_blocked_live_and_a_portal_prompt_goes_instead() {
             kind: MessageKind::PortalResultsReady
         }]
     );
-    let r = report(ids.ada, MessageKind::PortalResultsReady, "in_outbox", None);
+    let r = report(
+        ids.ada,
+        MessageKind::PortalResultsReady,
+        SendOutcome::InOutbox,
+        None,
+    );
     let cmds = update(
         &mut app,
         Msg::TextSent {
@@ -227,7 +233,12 @@ fn fixing_the_words_unblocks_and_the_counter_follows_the_encoding() {
         "{cmds:?}"
     );
     // A refusal from the worker (e.g. no consent) is an error toast naming why.
-    let r = report(ids.ada, MessageKind::Custom, "skipped", Some("no consent"));
+    let r = report(
+        ids.ada,
+        MessageKind::Custom,
+        SendOutcome::Skipped,
+        Some("no consent"),
+    );
     update(
         &mut app,
         Msg::TextSent {

@@ -53,9 +53,13 @@ fn selected(app: &App) -> Option<AppointmentId> {
 }
 
 #[test]
-fn start_loads_today_and_the_provider() {
+fn start_loads_nothing_until_a_sign_in_then_today_and_the_provider() {
+    let (store, _) = fixture::store();
     let mut app = App::new(&crate::config::Config::default(), today(), None);
-    let cmds = app.start();
+    assert!(app.lock.is_some(), "the console opens locked");
+    assert_eq!(app.start(), Vec::new());
+    let cmds = update(&mut app, Msg::SignedIn(Ok(fixture::member(&store, "rosa"))));
+    assert!(app.lock.is_none());
     assert_eq!(
         cmds,
         vec![
@@ -443,7 +447,7 @@ fn help_opens_scrolls_within_bounds_and_closes() {
     let Some(Modal::Help(h)) = app.modals.last() else {
         panic!()
     };
-    let max = crate::tui::screens::help::max_scroll(app.shared.modal_rect());
+    let max = crate::tui::screens::help::max_scroll(app.shared.modal_rect(), &app.shared);
     assert!(max > 0, "the help is longer than 24 rows");
     assert_eq!(h.scroll, max);
     ch(&mut app, 'k');

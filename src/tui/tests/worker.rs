@@ -12,11 +12,12 @@ use crate::tui::worker::{Runner, Worker, coalesce};
 
 fn runner() -> (Runner, fixture::Ids) {
     let (store, ids) = fixture::store();
+    let rosa = fixture::member(&store, "rosa");
     let runner = Runner {
         store,
         config: Config::default(),
         clock: fixture::clock(),
-        actor: "desk".into(),
+        actor: Some(rosa),
     };
     (runner, ids)
 }
@@ -57,14 +58,20 @@ fn set_status_persists_and_audits_with_the_actor() {
             result: Ok(())
         })
     );
-    let conn = r.store.conn();
+    let conn = r.store.test_conn();
     assert_eq!(
         store::appointments::get(conn, id).unwrap().status,
         AppointmentStatus::Arrived
     );
     let audit = store::audit::for_subject(conn, &format!("appointment:{id}")).unwrap();
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].actor, "desk");
+    assert_eq!(audit[0].actor, "rosa");
+    let rosa = fixture::member(&r.store, "rosa");
+    assert_eq!(
+        audit[0].actor_id,
+        Some(rosa.id.0),
+        "the record names her id"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use super::super::keymap::{self, Context, FooterItem};
+use super::super::msg::Action;
 use super::super::theme;
 use super::text::width;
 
@@ -56,7 +57,17 @@ pub fn lines_needed(context: Context, cols: u16) -> u16 {
 
 /// The footer lines for `context`.
 pub fn lines(context: Context, cols: u16, lines: u16) -> Vec<Line<'static>> {
-    let items = keymap::footer(context);
+    lines_where(context, cols, lines, &|_| true)
+}
+
+/// The footer lines for `context`, with only the keys whose action `shown` allows.
+pub fn lines_where(
+    context: Context,
+    cols: u16,
+    lines: u16,
+    shown: &dyn Fn(Action) -> bool,
+) -> Vec<Line<'static>> {
+    let items = keymap::footer_where(context, shown);
     pack(&items, usize::from(cols), usize::from(lines))
         .into_iter()
         .map(|line| {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::domain::phone::E164;
+use crate::domain::report::SendOutcome;
 use crate::provider::outbox::Outbox;
 use crate::store::appointments::tests::{fixture, opt_in, t};
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
     let (store, p, _, _) = fixture();
     let number = E164::parse("2015550134", "US").unwrap();
-    store::patients::set_mobile(store.conn(), p, Some(&number)).unwrap();
+    store::patients::set_mobile(store.test_conn(), p, Some(&number)).unwrap();
     if opted_in {
         opt_in(&store, p, t(8, 0));
     }
@@ -79,8 +80,8 @@ fn an_opted_in_patient_gets_it_once_and_a_second_press_is_recognised() {
     let (mut store, p, d, config) = setup(true);
     let at = t(15, 0); // 10:00 in New York
     let r = send_at(&mut store, &d, &config, p, at, "Your ride is here.");
-    assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
-    let m = store::messages::get(store.conn(), r.lines[0].message_id.unwrap()).unwrap();
+    assert_eq!(r.lines[0].outcome, SendOutcome::InOutbox, "{r:?}");
+    let m = store::messages::get(store.test_conn(), r.lines[0].message_id.unwrap()).unwrap();
     assert_eq!(m.kind, MessageKind::Custom);
     assert!(
         m.body
@@ -89,7 +90,7 @@ fn an_opted_in_patient_gets_it_once_and_a_second_press_is_recognised() {
         m.body
     );
     let again = send_at(&mut store, &d, &config, p, at, "Your ride is here. ");
-    assert_eq!(again.lines[0].outcome, "already_sent");
+    assert_eq!(again.lines[0].outcome, SendOutcome::AlreadySent);
 }
 
 #[test]
@@ -98,7 +99,7 @@ fn no_consent_is_skipped_and_clinical_detail_is_blocked_and_recorded() {
     let r = send_at(&mut store, &d, &config, p, t(15, 0), "Your ride is here.");
     assert_eq!(
         (r.lines[0].outcome, r.lines[0].reason.as_deref()),
-        ("skipped", Some("no consent"))
+        (SendOutcome::Skipped, Some("no consent"))
     );
     let (mut store, p, d, config) = setup(true);
     let r = send_at(
@@ -109,7 +110,7 @@ fn no_consent_is_skipped_and_clinical_detail_is_blocked_and_recorded() {
         t(15, 0),
         "Your HIV test came back",
     );
-    assert_eq!(r.lines[0].outcome, "blocked", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Blocked, "{r:?}");
     assert!(
         r.lines[0]
             .reason
@@ -117,7 +118,7 @@ fn no_consent_is_skipped_and_clinical_detail_is_blocked_and_recorded() {
             .unwrap()
             .contains("portal prompt")
     );
-    let m = store::messages::get(store.conn(), r.lines[0].message_id.unwrap()).unwrap();
+    let m = store::messages::get(store.test_conn(), r.lines[0].message_id.unwrap()).unwrap();
     assert_eq!(m.status, MessageStatus::Blocked);
 }
 
@@ -126,7 +127,7 @@ fn in_quiet_hours_it_waits_for_the_morning() {
     let (mut store, p, d, config) = setup(true);
     let late = t(23, 0) + chrono::Duration::hours(3); // 21:00 in New York
     let r = send_at(&mut store, &d, &config, p, late, "Your ride is here.");
-    assert_eq!(r.lines[0].outcome, "deferred", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::Deferred, "{r:?}");
     assert!(
         r.lines[0].reason.as_deref().unwrap().contains("08:00"),
         "{r:?}"

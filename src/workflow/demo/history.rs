@@ -4,6 +4,7 @@
 //! templates and rows carry the real idempotency keys, so `remind` on the demo database
 //! continues the history instead of repeating it.
 
+use crate::store::Write;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -15,7 +16,7 @@ use crate::domain::ids::PatientId;
 use crate::domain::message::MessageStatus;
 use crate::domain::reminder::{kind_for_offset, reminder_key};
 use crate::domain::reply::ReplyKind;
-use crate::store::{self, Conn, StoreError, messages::NewOutbound};
+use crate::store::{self, StoreError, messages::NewOutbound};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::templates;
 
@@ -36,7 +37,7 @@ const FREE_TEXT: &[&str] = &[
 /// Write reminders (and replies) for every appointment whose reminder moments are past.
 /// Returns how many messages were written.
 pub(super) fn seed(
-    conn: &Conn,
+    conn: &impl Write,
     rng: &mut ChaCha8Rng,
     config: &Config,
     since: DateTime<Utc>,
@@ -155,7 +156,7 @@ pub(super) fn seed(
 
 /// Maybe a reply to a delivered reminder: confirm, reschedule, or a question for the inbox.
 fn reply(
-    conn: &Conn,
+    conn: &impl Write,
     rng: &mut ChaCha8Rng,
     a: &crate::domain::appointment::Appointment,
     from: &crate::domain::phone::E164,

@@ -6,6 +6,7 @@
 //! Seeding happens once per database; later runs reuse it (`settings` key `demo.seeded_at`),
 //! and marks the database as the demo's (`store::marker`).
 
+use crate::store::Write;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::{Rng, SeedableRng};
@@ -23,6 +24,7 @@ use crate::store::patients::NewPatient;
 use crate::store::{self, Store, StoreError};
 
 mod history;
+pub mod staff;
 
 const FIRST_NAMES: &str = include_str!("../../../assets/demo/first_names.txt");
 const LAST_NAMES: &str = include_str!("../../../assets/demo/last_names.txt");
@@ -95,7 +97,7 @@ pub fn seed(
     size: DemoSize,
     now: DateTime<Utc>,
 ) -> Result<Seeded, StoreError> {
-    if let Some(at) = store::settings::get(store.conn(), SEEDED_KEY)? {
+    if let Some(at) = store::settings::get(&store, SEEDED_KEY)? {
         return Ok(Seeded::Reused { seeded_at: at });
     }
     let tz = config.practice.time_zone;
@@ -211,7 +213,7 @@ fn new_patient(
 /// Consent mix: most opted in with evidence, some opted out, some never asked, a few
 /// imported opt-ins without evidence (which count as no consent until fixed).
 fn seed_consent(
-    conn: &store::Conn,
+    conn: &impl Write,
     rng: &mut ChaCha8Rng,
     patient: PatientId,
     has_mobile: bool,
@@ -273,7 +275,7 @@ fn evidence_prefix(method: ConsentMethod) -> &'static str {
 /// One clinician's day: slots from 08:00 to 17:30, about three in four filled.
 #[allow(clippy::too_many_arguments)]
 fn seed_day(
-    conn: &store::Conn,
+    conn: &impl Write,
     rng: &mut ChaCha8Rng,
     tz: Tz,
     day: NaiveDate,
@@ -398,7 +400,7 @@ mod tests {
 
     fn statuses(store: &Store) -> Vec<(String, i64)> {
         let mut stmt = store
-            .conn()
+            .test_conn()
             .prepare("SELECT status, COUNT(*) FROM appointments GROUP BY status ORDER BY status")
             .unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -410,7 +412,7 @@ mod tests {
     #[test]
     fn seeds_a_realistic_practice() {
         let store = seeded(7);
-        let c = store.conn();
+        let c = store.test_conn();
         assert_eq!(store::patients::count(c).unwrap(), 400);
         let appts = store::appointments::count(c).unwrap();
         assert!((1200..3000).contains(&appts), "{appts} appointments");
@@ -449,7 +451,7 @@ mod tests {
         let store = seeded(7);
         let tz = Config::default().practice.time_zone;
         let all = store::appointments::starting_between(
-            store.conn(),
+            store.test_conn(),
             now() - Duration::days(40),
             now() + Duration::days(40),
         )
@@ -480,7 +482,7 @@ mod tests {
     fn consent_mix_has_evidence_opt_outs_and_none() {
         let store = seeded(7);
         let ids: Vec<PatientId> = (1..=400).map(PatientId).collect();
-        let states = store::consent::states(store.conn(), &ids).unwrap();
+        let states = store::consent::states(store.test_conn(), &ids).unwrap();
         let count = |f: crate::domain::consent::ConsentFlag| {
             states.values().filter(|s| s.flag() == f).count()
         };
@@ -493,7 +495,7 @@ mod tests {
     #[test]
     fn history_has_reminders_replies_and_an_inbox_and_only_past_moments() {
         let store = seeded(7);
-        let c = store.conn();
+        let c = store.test_conn();
         let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert!(
             count("SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status = 'delivered'")
@@ -543,6 +545,6 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(again, Seeded::Reused { .. }));
-        assert_eq!(store::patients::count(store.conn()).unwrap(), 400);
+        assert_eq!(store::patients::count(store.test_conn()).unwrap(), 400);
     }
 }

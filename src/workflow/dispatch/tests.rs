@@ -6,7 +6,7 @@ use crate::store::messages::NewOutbound;
 
 fn pending(store: &Store, p: PatientId, key: &str, kind: MessageKind) -> MessageId {
     store::messages::insert_outbound(
-        store.conn(),
+        store.test_conn(),
         &NewOutbound {
             kind,
             patient_id: Some(p),
@@ -58,7 +58,7 @@ fn a_batch_does_not_send_automated_texts_after_the_window_closes() {
         t(1, 1) + chrono::Duration::days(1),
     );
     assert_eq!((r.sent, r.deferred), (1, 1), "{r:?}");
-    let held = store::messages::get(store.conn(), reminder).unwrap();
+    let held = store::messages::get(store.test_conn(), reminder).unwrap();
     assert_eq!(held.status, MessageStatus::Queued);
     assert!(held.provider_id.is_none(), "not handed to the provider");
     assert_eq!(
@@ -68,7 +68,7 @@ fn a_batch_does_not_send_automated_texts_after_the_window_closes() {
     );
     // The answer to the patient's own HELP is not held.
     assert!(
-        store::messages::get(store.conn(), help)
+        store::messages::get(store.test_conn(), help)
             .unwrap()
             .provider_id
             .is_some()
@@ -117,9 +117,9 @@ impl SmsProvider for Unsubscribed {
 fn an_unsubscribed_number_opts_out_everyone_who_shares_it() {
     let (mut store, p, _, _) = fixture();
     let phone = E164::parse("2015550134", "US").unwrap();
-    store::patients::set_mobile(store.conn(), p, Some(&phone)).unwrap();
+    store::patients::set_mobile(store.test_conn(), p, Some(&phone)).unwrap();
     let sibling = store::patients::insert(
-        store.conn(),
+        store.test_conn(),
         &store::patients::NewPatient {
             external_id: None,
             first_name: "Byron".into(),
@@ -154,7 +154,7 @@ fn an_unsubscribed_number_opts_out_everyone_who_shares_it() {
     assert_eq!(r.failed, 1);
     for who in [p, sibling] {
         let state = crate::domain::consent::ConsentState::from_events(
-            &store::consent::events(store.conn(), who).unwrap(),
+            &store::consent::events(store.test_conn(), who).unwrap(),
         );
         assert!(
             matches!(state, crate::domain::consent::ConsentState::OptedOut { .. }),

@@ -23,7 +23,7 @@ struct Practice {
 fn practice() -> Practice {
     let (mut store, p, c, ty) = fixture();
     let mobile = E164::parse("+12015550134", "US").unwrap();
-    patients::set_mobile(store.conn(), p, Some(&mobile)).unwrap();
+    patients::set_mobile(store.test_conn(), p, Some(&mobile)).unwrap();
     opt_in(&store, p, t(8, 0) - Duration::days(60));
     let config = Config::default();
     let (booked, cancelled) = store
@@ -161,7 +161,7 @@ fn appointments_export_each_reminder_with_its_outcome_and_reason() {
     // Cancelled 26 h ahead: the 48 h reminder's moment came first and nothing was recorded;
     // the 24 h one came after the cancellation.
     assert!(lines[2].ends_with(",cancelled,no,,not_sent,\"no record of why (reminders not run, or held by a frequency cap)\",not_sent,cancelled"), "{}", lines[2]);
-    let audit = crate::store::audit::for_subject(p.store.conn(), "practice").unwrap();
+    let audit = crate::store::audit::for_subject(p.store.test_conn(), "practice").unwrap();
     let last = audit.last().unwrap();
     assert_eq!(
         (last.action.as_str(), last.actor.as_str()),
@@ -205,7 +205,7 @@ fn message_bodies_only_when_asked_and_guarded_in_csv() {
         csv.ends_with(",'=cmd|' /C calc'!A0\n"),
         "formula guarded: {csv}"
     );
-    let audit = crate::store::audit::for_subject(p.store.conn(), "practice").unwrap();
+    let audit = crate::store::audit::for_subject(p.store.test_conn(), "practice").unwrap();
     let last = audit.last().unwrap();
     assert_eq!(last.action, "export.messages");
     assert!(last.detail.contains("\"with_bodies\":true"));
@@ -224,6 +224,6 @@ fn an_empty_period_exports_a_header_and_is_still_audited() {
         .unwrap();
     assert!(export.rows.is_empty());
     assert_eq!(appointments_csv(&export).lines().count(), 1);
-    let audit = crate::store::audit::for_subject(p.store.conn(), "practice").unwrap();
+    let audit = crate::store::audit::for_subject(p.store.test_conn(), "practice").unwrap();
     assert!(audit.last().unwrap().detail.contains("\"rows\":0"));
 }

@@ -1,6 +1,7 @@
 //! Writing a plan inside the caller's transaction: reference data first, then patients,
 //! appointments, consent, cancellations of missing appointments, and the audit record.
 
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -14,7 +15,7 @@ use crate::domain::import::plan::{NEUTRAL_TYPE_LABEL, Plan, Ref};
 use crate::store::appointments::NewAppointment;
 use crate::store::imports::{self, KeyKind, Slot};
 use crate::store::patients::NewPatient;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 use crate::workflow::consent::{ConsentFlowError, record_in};
 
 /// Ids of what this import created, by their place in the plan.
@@ -47,7 +48,7 @@ fn resolve<T: Copy>(r: Ref<T>, created: &[T], what: &'static str) -> Result<T, S
 }
 
 pub(super) fn apply(
-    conn: &Conn,
+    conn: &impl Write,
     plan: &Plan,
     source: &Source,
     opts: Options<'_>,
@@ -83,7 +84,7 @@ pub(super) fn apply(
 }
 
 fn patients(
-    conn: &Conn,
+    conn: &impl Write,
     plan: &Plan,
     created: &mut Created,
     now: DateTime<Utc>,
@@ -120,7 +121,7 @@ fn patients(
 }
 
 fn appointments(
-    conn: &Conn,
+    conn: &impl Write,
     plan: &Plan,
     created: &Created,
     opts: Options<'_>,
@@ -176,7 +177,7 @@ fn appointments(
 }
 
 fn consents(
-    conn: &Conn,
+    conn: &impl Write,
     plan: &Plan,
     created: &Created,
     source: &Source,
@@ -210,7 +211,7 @@ pub(super) fn evidence(source: &Source, origin: Origin, given: Option<DateTime<U
 }
 
 fn cancel_missing(
-    conn: &Conn,
+    conn: &impl Write,
     plan: &Plan,
     source: &Source,
     opts: Options<'_>,
@@ -241,7 +242,7 @@ fn cancel_missing(
 
 /// One record for the import: counts and the file's hash, never names or numbers.
 fn audit(
-    conn: &Conn,
+    conn: &impl Write,
     plan: &Plan,
     source: &Source,
     opts: Options<'_>,
@@ -268,7 +269,7 @@ fn audit(
 }
 
 fn append_audit(
-    conn: &Conn,
+    conn: &impl Write,
     opts: Options<'_>,
     action: &str,
     subject: String,

@@ -29,6 +29,8 @@ pub enum FetchError {
     ForeignNext { origin: String },
     #[error("{0:?} is not an http(s) address")]
     NotHttp(String),
+    #[error("refusing to send the token over plain http to {0}; use https")]
+    TokenOverHttp(String),
 }
 
 /// Every page, read.
@@ -63,6 +65,36 @@ pub fn origin(url: &str) -> Option<&str> {
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| rest_at + i);
     Some(&url[..end])
+}
+
+/// A FHIR server to read from: the search's first page, the bearer token if any, how long
+/// one page may take and how many pages at most.
+#[derive(Clone, Debug)]
+pub struct Server<'a> {
+    pub first: &'a str,
+    pub token: Option<String>,
+    pub timeout: std::time::Duration,
+    pub limits: FetchLimits,
+}
+
+/// Read every page from a server: the token goes only over https (or to this machine), and
+/// the HTTP client is built here, never by the command.
+pub async fn fetch_from_server(
+    server: Server<'_>,
+    ctx: ReadContext<'_>,
+) -> Result<Fetched, FetchError> {
+    let home = origin(server.first).unwrap_or_default();
+    if server.token.is_some() && !server.first.starts_with("https://") && !is_loopback(home) {
+        return Err(FetchError::TokenOverHttp(home.to_string()));
+    }
+    let client = crate::provider::fhir::HttpFhir::new(server.token, server.timeout)?;
+    fetch_all(&client, server.first, server.limits, ctx).await
+}
+
+fn is_loopback(origin: &str) -> bool {
+    let host = origin.split("://").nth(1).unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 /// Read the first page and every next one.

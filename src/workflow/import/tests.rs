@@ -73,7 +73,7 @@ fn opts() -> Options<'static> {
 }
 
 fn count(store: &Store, sql: &str) -> i64 {
-    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    store.test_conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn an_import_adds_and_the_same_file_again_changes_nothing_and_says_so() {
     );
     assert_eq!(count(&store, "SELECT COUNT(*) FROM clinicians"), 1);
     let label: String = store
-        .conn()
+        .test_conn()
         .query_row("SELECT sms_label FROM appointment_types", [], |r| r.get(0))
         .unwrap();
     assert_eq!(label, "Appointment", "a new type's label is neutral");
@@ -179,10 +179,10 @@ fn a_dry_run_reports_and_writes_nothing() {
 fn consent_evidence_names_the_import_and_the_audit_names_no_one() {
     let mut store = Store::open_in_memory().unwrap();
     import(&mut store, &file(), opts());
-    let p1 = store::imports::find_key(store.conn(), store::imports::KeyKind::Patient, "P1")
+    let p1 = store::imports::find_key(store.test_conn(), store::imports::KeyKind::Patient, "P1")
         .unwrap()
         .unwrap();
-    let events = store::consent::events(store.conn(), PatientId(p1)).unwrap();
+    let events = store::consent::events(store.test_conn(), PatientId(p1)).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(
         (events[0].kind, events[0].method),
@@ -194,7 +194,7 @@ fn consent_evidence_names_the_import_and_the_audit_names_no_one() {
         Some(format!("import schedule.csv sha256:{} line 2", &sha[..16]).as_str())
     );
     let details: Vec<String> = store
-        .conn()
+        .test_conn()
         .prepare("SELECT detail FROM audit")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -218,7 +218,7 @@ fn an_import_never_turns_an_opt_out_into_an_opt_in() {
     let mut store = Store::open_in_memory().unwrap();
     import(&mut store, &file(), opts());
     let p1 = PatientId(
-        store::imports::find_key(store.conn(), store::imports::KeyKind::Patient, "P1")
+        store::imports::find_key(store.test_conn(), store::imports::KeyKind::Patient, "P1")
             .unwrap()
             .unwrap(),
     );
@@ -241,7 +241,7 @@ fn an_import_never_turns_an_opt_out_into_an_opt_in() {
             .iter()
             .any(|w| w.message.contains("opted out"))
     );
-    let events = store::consent::events(store.conn(), p1).unwrap();
+    let events = store::consent::events(store.test_conn(), p1).unwrap();
     assert_eq!(events.last().unwrap().kind, ConsentKind::OptOut);
     assert_eq!(events.len(), 2);
 }
@@ -259,7 +259,7 @@ fn a_moved_appointment_is_rescheduled_in_place() {
         ),
         (1, 1)
     );
-    let a1 = store::imports::appointments_by_keys(store.conn(), ["A1"]).unwrap()["A1"].clone();
+    let a1 = store::imports::appointments_by_keys(store.test_conn(), ["A1"]).unwrap()["A1"].clone();
     assert_eq!(
         a1.start,
         chrono_tz::America::New_York
@@ -296,7 +296,7 @@ fn missing_appointments_are_listed_then_cancelled_only_with_the_flag() {
     let listed = import(&mut store, &without_a2, opts());
     assert!(listed.report.warnings.iter().any(|w| w.message.contains("appointment A2") && w.message.contains("--cancel-missing")));
     let a2 = |store: &Store| {
-        store::imports::appointments_by_keys(store.conn(), ["A2"]).unwrap()["A2"].status
+        store::imports::appointments_by_keys(store.test_conn(), ["A2"]).unwrap()["A2"].status
     };
     assert_eq!(a2(&store), AppointmentStatus::Confirmed);
     let out = import(

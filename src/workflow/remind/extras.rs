@@ -1,7 +1,9 @@
 //! The patient texts `remind` sends besides reminders: the onboarding welcome (once, to
 //! patients added recently with consent) and the post-visit survey link (once per completed
 //! visit, when enabled). Both are reminder-class: consent, quiet hours and the caps, counting
-//! what the same run sends.
+//! what the same run sends. Who is due which, and whether the practice has set the link a
+//! text points to, is decided in `domain::reminder::extras`; a missing link skips that text
+//! with its reason and the run goes on.
 
 use std::collections::HashMap;
 
@@ -9,9 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::report::unreadable_line;
 use super::{Planned, Planning, ReportLine, Text, held_words, preview};
-use crate::domain::appointment::{Appointment, AppointmentStatus};
+use crate::domain::appointment::Appointment;
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
+use crate::domain::reminder::extras::{self as due, MissingLink, PracticeLinks};
 use crate::domain::reminder::{self, RecentSend};
 use crate::domain::report::LineAction;
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
@@ -20,11 +23,6 @@ use crate::workflow::WorkflowError;
 use crate::workflow::facts::{self, Loaded};
 use crate::workflow::outbound::Outgoing;
 use crate::workflow::render::{self, RenderInput};
-
-/// Patients added this recently (and opted in) get the onboarding welcome.
-const WELCOME_WITHIN: Duration = Duration::days(14);
-/// Survey links are not sent for visits older than this after their delay.
-const SURVEY_WITHIN: Duration = Duration::days(2);
 
 /// One patient text on offer: what, under which key, about which visit.
 struct Offer<'a> {
@@ -40,7 +38,7 @@ pub(super) fn welcomes(
     loaded: &mut HashMap<PatientId, Loaded>,
     out: &mut Planned,
 ) -> Result<(), WorkflowError> {
-    for id in store::patients::created_since(p.c, p.now - WELCOME_WITHIN)? {
+    for id in store::patients::created_since(p.c, p.now - due::WELCOME_WITHIN)? {
         let offer = Offer {
             patient: id,
             kind: MessageKind::Welcome,
@@ -60,19 +58,9 @@ pub(super) fn surveys(
 ) -> Result<(), WorkflowError> {
     let now = p.now;
     let delay = Duration::hours(i64::from(p.config.survey.delay_hours));
-    let (visits, _unreadable) = store::appointments::starting_between_each(
-        p.c,
-        now - delay - SURVEY_WITHIN - Duration::days(1),
-        now,
-    )?;
-    for a in visits
-        .iter()
-        .filter(|a| a.status == AppointmentStatus::Completed)
-    {
-        let ended = a.start + Duration::minutes(i64::from(a.duration_minutes));
-        if ended + delay > now || ended + delay + SURVEY_WITHIN < now {
-            continue;
-        }
+    let since = due::survey_candidates_since(delay, now);
+    let (visits, _unreadable) = store::appointments::starting_between_each(p.c, since, now)?;
+    for a in visits.iter().filter(|a| due::survey_due(a, delay, now)) {
         let offer = Offer {
             patient: a.patient_id,
             kind: MessageKind::Survey,
@@ -148,6 +136,12 @@ fn patient_text(
         out.lines.push(line);
         return Ok(());
     }
+    if let Some(missing) = missing_link(p, kind)? {
+        line.action = LineAction::Skip;
+        line.reason = Some(missing.reason().to_string());
+        out.lines.push(line);
+        return Ok(());
+    }
     let Some(to) = render::mobile(&l.patient).cloned() else {
         return Ok(());
     };
@@ -185,4 +179,15 @@ fn patient_text(
     l.facts.recent.push(RecentSend { at: now, kind });
     l.facts.last_outbound = Some(now);
     Ok(())
+}
+
+/// The link this kind's template (as the practice saved it) needs and the practice has not
+/// set, if any.
+fn missing_link(p: &Planning<'_>, kind: MessageKind) -> Result<Option<MissingLink>, WorkflowError> {
+    let template = crate::workflow::templates::load(p.c, kind)?;
+    let links = PracticeLinks {
+        portal_url: !p.config.practice.portal_url.trim().is_empty(),
+        survey_url: !p.config.survey.url.trim().is_empty(),
+    };
+    Ok(due::missing_link(&template, links))
 }

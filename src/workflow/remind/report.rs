@@ -2,6 +2,8 @@
 //! (texts that waited included), the totals counted from those lines, and the run's audit
 //! record.
 
+use crate::store::Db;
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -12,7 +14,7 @@ use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
 use crate::domain::reminder::PlanCounts;
 use crate::domain::report::{LineAction, Totals};
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 use crate::workflow::outbox::FlushReport;
 use crate::workflow::outcome;
 
@@ -79,7 +81,7 @@ impl RemindReport {
     /// Take the outbox flush's counters and one line per text it looked at.
     pub(super) fn add_flush(
         &mut self,
-        c: &Conn,
+        c: &impl Db,
         flushed: &FlushReport,
         tz: Tz,
     ) -> Result<(), StoreError> {
@@ -126,7 +128,11 @@ pub(super) fn unreadable_line(
 
 /// One audit record per run, listing every skip, block, failure and unreadable record with
 /// its reason (SPEC §5.10).
-pub(super) fn audit_run(c: &Conn, r: &RemindReport, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(super) fn audit_run(
+    c: &impl Write,
+    r: &RemindReport,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let noted: Vec<_> = r
         .lines
         .iter()

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::message::MessageStatus;
 use crate::domain::phone::E164;
 use crate::provider::outbox::Outbox;
 use crate::store::appointments::tests::{booking, fixture, t};
@@ -7,7 +8,7 @@ use std::sync::Arc;
 fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
     let (store, p, c, ty) = fixture();
     store::patients::set_mobile(
-        store.conn(),
+        store.test_conn(),
         p,
         Some(&E164::parse("2015550134", "US").unwrap()),
     )
@@ -16,7 +17,7 @@ fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
         crate::store::appointments::tests::opt_in(&store, p, t(8, 0));
     }
     store::appointments::insert(
-        store.conn(),
+        store.test_conn(),
         &booking(p, c, ty, t(15, 0) + chrono::Duration::days(2)),
     )
     .unwrap();
@@ -50,16 +51,16 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
             false,
         ))
         .unwrap();
-    assert_eq!(r.lines[0].outcome, "in_outbox", "{r:?}");
+    assert_eq!(r.lines[0].outcome, SendOutcome::InOutbox, "{r:?}");
     let id = r.lines[0].message_id.unwrap();
-    let m = store::messages::get(store.conn(), id).unwrap();
+    let m = store::messages::get(store.test_conn(), id).unwrap();
     assert!(
         m.body.contains("results are ready") && m.body.contains("Riverside Family Practice"),
         "{}",
         m.body
     );
     assert!(
-        !store::audit::for_subject(store.conn(), &format!("message:{id}"))
+        !store::audit::for_subject(store.test_conn(), &format!("message:{id}"))
             .unwrap()
             .is_empty()
     );
@@ -76,7 +77,7 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
             false,
         ))
         .unwrap();
-    assert_eq!(again.lines[0].outcome, "already_sent");
+    assert_eq!(again.lines[0].outcome, SendOutcome::AlreadySent);
 }
 
 #[test]
@@ -98,10 +99,10 @@ fn no_consent_is_skipped_with_the_reason_and_writes_nothing() {
         .unwrap();
     assert_eq!(
         (r.lines[0].outcome, r.lines[0].reason.as_deref()),
-        ("skipped", Some("no consent"))
+        (SendOutcome::Skipped, Some("no consent"))
     );
     assert!(
-        store::messages::for_patient(store.conn(), p)
+        store::messages::for_patient(store.test_conn(), p)
             .unwrap()
             .is_empty()
     );
@@ -126,8 +127,8 @@ fn quiet_hours_defer_to_the_next_allowed_minute() {
             false,
         ))
         .unwrap();
-    assert_eq!(r.lines[0].outcome, "deferred");
-    let m = store::messages::get(store.conn(), r.lines[0].message_id.unwrap()).unwrap();
+    assert_eq!(r.lines[0].outcome, SendOutcome::Deferred);
+    let m = store::messages::get(store.test_conn(), r.lines[0].message_id.unwrap()).unwrap();
     assert_eq!(m.status, MessageStatus::Queued);
     assert_eq!(
         m.not_before,
@@ -155,9 +156,9 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
         ))
         .unwrap();
     assert_eq!(r.lines.len(), 1);
-    assert_eq!(r.lines[0].outcome, "would_send");
+    assert_eq!(r.lines[0].outcome, SendOutcome::WouldSend);
     assert!(
-        store::messages::for_patient(store.conn(), p)
+        store::messages::for_patient(store.test_conn(), p)
             .unwrap()
             .is_empty()
     );

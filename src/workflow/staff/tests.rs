@@ -38,13 +38,13 @@ fn practice() -> (Store, Actor) {
 }
 
 fn audit_rows(store: &Store) -> Vec<crate::domain::audit::AuditRecord> {
-    store::audit::page(store.conn(), 0, 1000).unwrap()
+    store::audit::page(store.test_conn(), 0, 1000).unwrap()
 }
 
 #[test]
 fn an_admin_adds_a_member_and_the_record_names_the_admin_by_id() {
     let (store, admin) = practice();
-    let bo = store::staff::by_username(store.conn(), "bo")
+    let bo = store::staff::by_username(store.test_conn(), "bo")
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -81,7 +81,7 @@ fn only_an_admin_manages_staff() {
     ));
     assert!(list(&store, &bo).is_err());
     assert!(
-        store::staff::by_username(store.conn(), "cy")
+        store::staff::by_username(store.test_conn(), "cy")
             .unwrap()
             .is_none()
     );
@@ -114,7 +114,7 @@ fn a_weak_secret_or_a_taken_username_adds_nobody() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("taken"), "{err}");
-    assert_eq!(store::staff::count(store.conn()).unwrap(), 2);
+    assert_eq!(store::staff::count(store.test_conn()).unwrap(), 2);
 }
 
 #[test]
@@ -135,8 +135,16 @@ fn a_wrong_secret_fails_and_five_in_a_row_lock_for_five_minutes() {
     let wrong = Secret::new("000111");
     for i in 0..4 {
         let e = sign_in(&mut store, "bo", &wrong, t(9, i)).unwrap_err();
-        assert!(matches!(e, SignInError::Wrong), "{e}");
+        let left = 4 - i;
+        assert!(
+            matches!(e, SignInError::Wrong { tries_left: Some(n) } if n == left),
+            "{e}"
+        );
+        assert!(e.to_string().contains(&format!("{left} tr")), "{e}");
     }
+    // An unknown username says nothing about tries.
+    let e = sign_in(&mut store, "nobody", &wrong, t(9, 4)).unwrap_err();
+    assert_eq!(e.to_string(), "wrong username or PIN/password");
     let e = sign_in(&mut store, "bo", &wrong, t(9, 4)).unwrap_err();
     let until = t(9, 4) + Duration::minutes(5);
     assert!(
@@ -153,7 +161,7 @@ fn a_wrong_secret_fails_and_five_in_a_row_lock_for_five_minutes() {
     );
     let bo = sign_in(&mut store, "bo", &right, until).unwrap();
     assert_eq!(bo.username, "bo");
-    let fresh = store::staff::by_username(store.conn(), "bo")
+    let fresh = store::staff::by_username(store.test_conn(), "bo")
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -170,7 +178,8 @@ fn a_wrong_secret_fails_and_five_in_a_row_lock_for_five_minutes() {
             .iter()
             .filter(|a| *a == "staff.sign_in_failed")
             .count(),
-        5
+        6,
+        "five for bo, one for the unknown username"
     );
     assert_eq!(actions.iter().filter(|a| *a == "staff.locked").count(), 1);
     assert_eq!(
@@ -191,7 +200,7 @@ fn a_success_between_failures_starts_the_count_again() {
     sign_in(&mut store, "bo", &Secret::new(PIN), t(9, 5)).unwrap();
     for i in 0..4 {
         let e = sign_in(&mut store, "bo", &Secret::new("000111"), t(9, 10 + i)).unwrap_err();
-        assert!(matches!(e, SignInError::Wrong), "attempt {i}: {e}");
+        assert!(matches!(e, SignInError::Wrong { .. }), "attempt {i}: {e}");
     }
 }
 
@@ -222,17 +231,17 @@ fn an_unknown_username_fails_like_a_wrong_secret_and_is_not_recorded() {
 fn a_disabled_member_cannot_sign_in_and_their_history_stays_theirs() {
     let (mut store, admin) = practice();
     let bo = sign_in(&mut store, "bo", &Secret::new(PIN), t(9, 0)).unwrap();
-    let before = store::audit::by_member(store.conn(), bo.id.0, 100).unwrap();
+    let before = store::audit::by_member(store.test_conn(), bo.id.0, 100).unwrap();
     assert!(!before.is_empty());
     disable(&mut store, &admin, "bo", t(9, 5)).unwrap();
     let e = sign_in(&mut store, "bo", &Secret::new(PIN), t(9, 6)).unwrap_err();
     assert_eq!(e.to_string(), "this account is disabled; ask an admin");
     let e = sign_in(&mut store, "bo", &Secret::new("000111"), t(9, 7)).unwrap_err();
     assert!(
-        matches!(e, SignInError::Wrong),
+        matches!(e, SignInError::Wrong { .. }),
         "a wrong secret says nothing more"
     );
-    let after = store::audit::by_member(store.conn(), bo.id.0, 100).unwrap();
+    let after = store::audit::by_member(store.test_conn(), bo.id.0, 100).unwrap();
     assert_eq!(
         after[..before.len()],
         before[..],
@@ -258,7 +267,7 @@ fn a_reset_lifts_the_lock_and_only_the_new_secret_works() {
     reset(&mut store, &admin, "bo", &Secret::new("739104"), t(9, 6)).unwrap();
     assert!(matches!(
         sign_in(&mut store, "bo", &Secret::new(PIN), t(9, 7)),
-        Err(SignInError::Wrong)
+        Err(SignInError::Wrong { .. })
     ));
     assert!(sign_in(&mut store, "bo", &Secret::new("739104"), t(9, 8)).is_ok());
 }
@@ -317,7 +326,7 @@ fn no_secret_or_hash_reaches_the_audit_trail_and_the_chain_holds() {
     reset(&mut store, &admin, "bo", &Secret::new("739104"), t(9, 0)).unwrap();
     let _ = sign_in(&mut store, "bo", &Secret::new("000111"), t(9, 1));
     let phc: Vec<String> = store
-        .conn()
+        .test_conn()
         .prepare("SELECT pin_hash FROM staff")
         .unwrap()
         .query_map([], |r| r.get(0))

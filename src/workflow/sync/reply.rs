@@ -5,7 +5,7 @@
 //! * **Who**: every patient whose mobile is the sender's number (a family may share a phone).
 //!   An unknown number is kept, with no patient, in the reply inbox.
 //! * **Open reminder**: the patient's newest reminder (queued, sent or delivered; at most
-//!   [`REMINDER_ANSWER_WINDOW`] before the reply) that still covers an appointment that is
+//!   [`REMINDER_ANSWER_WINDOW`](crate::domain::reply::decision::REMINDER_ANSWER_WINDOW) before the reply) that still covers an appointment that is
 //!   open, not started and still at the time the reminder named — and that no reply has
 //!   answered since it went (confirm, reschedule or cancel). Only then does C/1/YES confirm
 //!   and R/2 ask for a call-back; otherwise YES opts in and C/R mean nothing.
@@ -16,7 +16,9 @@
 //!   number shared by several patients with open reminders — is filed as `other` so a
 //!   person reads it: nothing guessed, nothing dropped.
 
-use chrono::{DateTime, Duration, Utc};
+use crate::store::Db;
+use crate::store::Write;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{SyncError, SyncReport};
@@ -24,26 +26,26 @@ use crate::config::Config;
 use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
-use crate::domain::audit::{AuditEntry, SYSTEM};
-use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
+use crate::domain::audit::{AuditEntry, Event, SYSTEM};
+use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
-use crate::domain::message::{Message, MessageKind, MessageStatus};
+use crate::domain::message::{Message, MessageKind};
 use crate::domain::reminder::ReminderKey;
+use crate::domain::reply::decision::{
+    Act, ConsentAnswer, Sender, answers_reminder, consent_answer, decide, filed_after, is_live,
+    reminder_answerable,
+};
 use crate::domain::reply::{ReplyContext, ReplyKind, classify};
 use crate::domain::report::LineAction;
 use crate::domain::template::wants_opt_out_notice;
 use crate::phi::Gate;
 use crate::provider::InboundSms;
-use crate::store::{self, Conn, StoreError};
+use crate::store::{self, StoreError};
 use crate::workflow::facts::REMINDER_KINDS;
 use crate::workflow::outbound::{self, Outgoing, Recorded};
-use crate::workflow::outbox::OPT_OUT_CONFIRMATION_WINDOW;
 use crate::workflow::outcome::ReportLine;
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::{consent, templates};
-
-/// A reply can answer a reminder sent at most this long before it.
-pub const REMINDER_ANSWER_WINDOW: Duration = Duration::days(7);
 
 /// Call-back requests without an open reminder flag the patient's next open appointment.
 const NEXT_APPOINTMENTS: usize = 1;
@@ -65,6 +67,19 @@ pub(super) struct Applier<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// One reply from a known patient, with what was loaded about its sender.
+struct Reply<'a> {
+    /// The patient it is filed under.
+    patient: PatientId,
+    /// Every patient with the sender's number.
+    holders: &'a [PatientId],
+    /// Their reminders waiting for an answer, newest first.
+    open: &'a [OpenReminder],
+    /// The inbound row.
+    id: MessageId,
+    sms: &'a InboundSms,
+}
+
 /// What a reply did, for its audit record and its filing.
 #[derive(Default)]
 struct Effects {
@@ -77,7 +92,7 @@ impl Applier<'_> {
     /// Apply one inbound message. Returns the answer to send, if one was recorded.
     pub fn apply(
         &self,
-        c: &Conn,
+        c: &impl Write,
         sms: &InboundSms,
         report: &mut SyncReport,
     ) -> Result<Option<MessageId>, SyncError> {
@@ -118,15 +133,29 @@ impl Applier<'_> {
         let (filed, effects) = match primary {
             None => {
                 report.unknown_senders += 1;
+                let stranger = Sender {
+                    known: false,
+                    open_reminders: 0,
+                };
+                let (filed, note) = filed_after(decide(read_as, stranger), 0);
                 (
-                    ReplyKind::Other,
+                    filed,
                     Effects {
-                        note: Some("unknown sender"),
+                        note,
                         ..Effects::default()
                     },
                 )
             }
-            Some(patient) => self.act(c, read_as, patient, &holders, &open, id, sms, report)?,
+            Some(patient) => {
+                let reply = Reply {
+                    patient,
+                    holders: &holders,
+                    open: &open,
+                    id,
+                    sms,
+                };
+                self.act(c, read_as, &reply, report)?
+            }
         };
         store::messages::classify_reply(c, id, filed, effects.appointments.first().copied())?;
         report.replies.add(filed);
@@ -147,104 +176,89 @@ impl Applier<'_> {
         Ok(effects.answer)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Act on a reply from a known patient as [`decide`] says, and say how it is filed.
     fn act(
         &self,
-        c: &Conn,
+        c: &impl Write,
         read_as: ReplyKind,
-        patient: PatientId,
-        holders: &[PatientId],
-        open: &[OpenReminder],
-        id: MessageId,
-        sms: &InboundSms,
+        r: &Reply<'_>,
         report: &mut SyncReport,
     ) -> Result<(ReplyKind, Effects), SyncError> {
-        let mut fx = Effects::default();
-        let filed = match read_as {
-            ReplyKind::OptOut | ReplyKind::Cancel => {
-                let changed = self.record_consent(c, holders, ConsentKind::OptOut, sms)?;
-                report.opt_outs += changed;
-                if changed > 0 {
-                    if within_confirmation_window(sms.received_at, self.now) {
-                        fx.answer =
-                            self.answer(c, MessageKind::OptOutConfirmation, patient, sms, report)?;
-                    } else {
-                        report.answers.too_late += 1;
-                        fx.note = Some("opt-out confirmation window passed");
-                    }
-                } else {
-                    fx.note = Some("already opted out");
-                }
-                if read_as == ReplyKind::Cancel {
-                    fx.appointments = self.callback_targets(c, patient, open)?;
-                    report.callbacks += self.flag_callbacks(c, &fx.appointments, id, read_as)?;
-                }
-                read_as
-            }
-            ReplyKind::OptIn => {
-                let changed = self.record_consent(c, holders, ConsentKind::OptIn, sms)?;
-                report.opt_ins += changed;
-                if changed > 0 {
-                    fx.answer =
-                        self.answer(c, MessageKind::OptInConfirmation, patient, sms, report)?;
-                } else {
-                    fx.note = Some("already opted in");
-                }
-                ReplyKind::OptIn
-            }
-            ReplyKind::Help => {
-                fx.answer = self.answer(c, MessageKind::HelpReply, patient, sms, report)?;
-                ReplyKind::Help
-            }
-            ReplyKind::Confirm => match open {
-                [only] => {
-                    let (confirmed, live) = self.confirm(c, &only.appointments, id)?;
-                    report.confirmed += confirmed;
-                    fx.appointments = live;
-                    if fx.appointments.is_empty() {
-                        fx.note = Some("nothing left to confirm");
-                        ReplyKind::Other
-                    } else {
-                        ReplyKind::Confirm
-                    }
-                }
-                _ => {
-                    fx.note = Some("shared number with several open reminders");
-                    ReplyKind::Other
-                }
-            },
-            ReplyKind::Reschedule => {
-                fx.appointments = self.callback_targets(c, patient, open)?;
-                if fx.appointments.is_empty() {
-                    fx.note = Some("no upcoming appointment to call back about");
-                    ReplyKind::Other
-                } else {
-                    report.callbacks += self.flag_callbacks(c, &fx.appointments, id, read_as)?;
-                    ReplyKind::Reschedule
-                }
-            }
-            ReplyKind::Other => ReplyKind::Other,
+        let sender = Sender {
+            known: true,
+            open_reminders: r.open.len(),
         };
+        let act = decide(read_as, sender);
+        let mut fx = Effects::default();
+        match act {
+            Act::OptOut { callback } => {
+                let changed = self.record_consent(c, r.holders, ConsentKind::OptOut, r.sms)?;
+                report.opt_outs += changed;
+                self.answer_consent(c, read_as, changed, r, &mut fx, report)?;
+                if callback {
+                    fx.appointments = self.callback_targets(c, r.patient, r.open)?;
+                    report.callbacks += self.flag_callbacks(c, &fx.appointments, r.id, read_as)?;
+                }
+            }
+            Act::OptIn => {
+                let changed = self.record_consent(c, r.holders, ConsentKind::OptIn, r.sms)?;
+                report.opt_ins += changed;
+                self.answer_consent(c, read_as, changed, r, &mut fx, report)?;
+            }
+            Act::Help => {
+                fx.answer = self.answer(c, MessageKind::HelpReply, r.patient, r.sms, report)?;
+            }
+            Act::Confirm => {
+                let appointments = r.open.first().map_or(&[][..], |o| &o.appointments);
+                let (confirmed, live) = self.confirm(c, appointments, r.id)?;
+                report.confirmed += confirmed;
+                fx.appointments = live;
+            }
+            Act::Callback => {
+                fx.appointments = self.callback_targets(c, r.patient, r.open)?;
+                report.callbacks += self.flag_callbacks(c, &fx.appointments, r.id, read_as)?;
+            }
+            Act::File { .. } => {}
+        }
+        let (filed, note) = filed_after(act, fx.appointments.len());
+        fx.note = fx.note.or(note);
         Ok((filed, fx))
+    }
+
+    /// The confirmation of a consent change, when one goes; otherwise the note why not.
+    fn answer_consent(
+        &self,
+        c: &impl Write,
+        read_as: ReplyKind,
+        changed: usize,
+        r: &Reply<'_>,
+        fx: &mut Effects,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let decided = consent_answer(read_as, changed, r.sms.received_at, self.now);
+        match decided {
+            ConsentAnswer::Send(kind) => {
+                fx.answer = self.answer(c, kind, r.patient, r.sms, report)?;
+            }
+            ConsentAnswer::WindowPassed => report.answers.too_late += 1,
+            ConsentAnswer::AlreadyOptedOut | ConsentAnswer::AlreadyOptedIn => {}
+        }
+        fx.note = decided.note();
+        Ok(())
     }
 
     /// Record an opt-out or opt-in for every patient on the number whose state it changes.
     /// Returns how many changed.
     fn record_consent(
         &self,
-        c: &Conn,
+        c: &impl Write,
         holders: &[PatientId],
         kind: ConsentKind,
         sms: &InboundSms,
     ) -> Result<usize, SyncError> {
         let mut changed = 0;
         for &p in holders {
-            let state = ConsentState::from_events(&store::consent::events(c, p)?);
-            let already = match kind {
-                ConsentKind::OptOut => matches!(state, ConsentState::OptedOut { .. }),
-                ConsentKind::OptIn => state.may_text(),
-            };
-            if already {
+            if consent::state(c, p)?.already(kind) {
                 continue;
             }
             let event = ConsentEvent {
@@ -270,7 +284,7 @@ impl Applier<'_> {
     /// so that a replayed page never records a second one.
     fn answer(
         &self,
-        c: &Conn,
+        c: &impl Write,
         kind: MessageKind,
         patient: PatientId,
         sms: &InboundSms,
@@ -342,7 +356,7 @@ impl Applier<'_> {
     /// Returns (newly confirmed, appointments now confirmed).
     fn confirm(
         &self,
-        c: &Conn,
+        c: &impl Write,
         appointments: &[Appointment],
         reply: MessageId,
     ) -> Result<(usize, Vec<AppointmentId>), StoreError> {
@@ -369,14 +383,12 @@ impl Applier<'_> {
                     )?;
                     store::audit::append(
                         c,
-                        &AuditEntry::new(
-                            self.now,
-                            SYSTEM,
-                            "appointment.status",
-                            format!("appointment:{}", a.id),
-                            json!({ "from": a.status.as_str(), "to": "confirmed", "via": "sms",
-                                    "reply": reply.0 }),
-                        ),
+                        &Event::ConfirmedBySms {
+                            appointment: a.id,
+                            from: a.status,
+                            reply,
+                        }
+                        .entry(self.now, SYSTEM),
                     )?;
                     newly += 1;
                     confirmed.push(a.id);
@@ -394,7 +406,7 @@ impl Applier<'_> {
     /// patient's next open appointment.
     fn callback_targets(
         &self,
-        c: &Conn,
+        c: &impl Db,
         patient: PatientId,
         open: &[OpenReminder],
     ) -> Result<Vec<AppointmentId>, StoreError> {
@@ -419,7 +431,7 @@ impl Applier<'_> {
     /// Flag appointments for a call-back; returns how many were newly flagged.
     fn flag_callbacks(
         &self,
-        c: &Conn,
+        c: &impl Write,
         ids: &[AppointmentId],
         reply: MessageId,
         read_as: ReplyKind,
@@ -430,14 +442,12 @@ impl Applier<'_> {
                 store::appointments::set_callback(c, id, true)?;
                 store::audit::append(
                     c,
-                    &AuditEntry::new(
-                        self.now,
-                        SYSTEM,
-                        "appointment.callback",
-                        format!("appointment:{id}"),
-                        json!({ "requested": true, "via": "sms", "reply": reply.0,
-                                "read_as": read_as.as_str() }),
-                    ),
+                    &Event::CallbackBySms {
+                        appointment: id,
+                        reply,
+                        read_as,
+                    }
+                    .entry(self.now, SYSTEM),
                 )?;
                 flagged += 1;
             }
@@ -458,21 +468,15 @@ impl Applier<'_> {
 
 /// The patient's reminder awaiting an answer at `at`, if any (see the module docs).
 fn open_reminder(
-    c: &Conn,
+    c: &impl Db,
     patient: PatientId,
     at: DateTime<Utc>,
 ) -> Result<Option<OpenReminder>, StoreError> {
     let mut rows: Vec<(DateTime<Utc>, Message)> =
         store::messages::of_kinds(c, patient, REMINDER_KINDS)?
             .into_iter()
-            .filter(|m| {
-                matches!(
-                    m.status,
-                    MessageStatus::Queued | MessageStatus::Sent | MessageStatus::Delivered
-                )
-            })
             .map(|m| (m.sent_at.unwrap_or(m.created_at), m))
-            .filter(|(sent, _)| *sent <= at && at - *sent <= REMINDER_ANSWER_WINDOW)
+            .filter(|(sent, m)| reminder_answerable(m.status, *sent, at))
             .collect();
     rows.sort_by_key(|(sent, m)| std::cmp::Reverse((*sent, m.id)));
     for (sent_at, m) in rows {
@@ -501,96 +505,14 @@ fn open_reminder(
     Ok(None)
 }
 
-/// An appointment a reminder named is still worth answering about at `at`: open, not
-/// started, and still at the time the reminder gave (a reschedule earns its own reminder).
-fn is_live(a: &Appointment, reminded_start: DateTime<Utc>, at: DateTime<Utc>) -> bool {
-    a.start == reminded_start && a.status.is_open() && a.start > at
-}
-
-/// Replies that answer a reminder (after one, the reminder is no longer open).
-fn answers_reminder(kind: ReplyKind) -> bool {
-    matches!(
-        kind,
-        ReplyKind::Confirm | ReplyKind::Reschedule | ReplyKind::Cancel
-    )
-}
-
 /// The idempotency key of the answer to one inbound message: one answer per reply, ever.
 pub(super) fn answer_key(kind: MessageKind, inbound_provider_id: &str) -> String {
     format!("answer:{}:{inbound_provider_id}", kind.as_str())
 }
 
-/// An opt-out confirmation goes only within 5 minutes of the STOP (FCC 2024).
-fn within_confirmation_window(received_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    now - received_at <= OPT_OUT_CONFIRMATION_WINDOW
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::{AppointmentTypeId, ClinicianId};
-    use chrono::TimeZone;
-
-    fn t(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
-    }
-
-    fn appt(start: DateTime<Utc>, status: AppointmentStatus) -> Appointment {
-        Appointment {
-            id: AppointmentId(1),
-            patient_id: PatientId(1),
-            clinician_id: ClinicianId(1),
-            type_id: AppointmentTypeId(1),
-            start,
-            duration_minutes: 30,
-            status,
-            booked_at: t(8, 0),
-            callback_requested: false,
-        }
-    }
-
-    #[test]
-    fn live_means_open_upcoming_and_at_the_reminded_time() {
-        let start = t(15, 0);
-        assert!(is_live(
-            &appt(start, AppointmentStatus::Booked),
-            start,
-            t(9, 0)
-        ));
-        assert!(is_live(
-            &appt(start, AppointmentStatus::Confirmed),
-            start,
-            t(9, 0)
-        ));
-        assert!(!is_live(
-            &appt(start, AppointmentStatus::Cancelled),
-            start,
-            t(9, 0)
-        ));
-        assert!(
-            !is_live(&appt(start, AppointmentStatus::Booked), start, t(15, 0)),
-            "started"
-        );
-        assert!(
-            !is_live(&appt(t(16, 0), AppointmentStatus::Booked), start, t(9, 0)),
-            "moved since the reminder"
-        );
-    }
-
-    #[test]
-    fn only_appointment_answers_close_a_reminder() {
-        assert!(answers_reminder(ReplyKind::Confirm));
-        assert!(answers_reminder(ReplyKind::Reschedule));
-        assert!(answers_reminder(ReplyKind::Cancel));
-        for k in [
-            ReplyKind::Help,
-            ReplyKind::Other,
-            ReplyKind::OptIn,
-            ReplyKind::OptOut,
-        ] {
-            assert!(!answers_reminder(k), "{k:?}");
-        }
-    }
 
     #[test]
     fn answer_keys_are_one_per_reply_and_kind() {
@@ -599,12 +521,5 @@ mod tests {
         assert_ne!(a, answer_key(MessageKind::HelpReply, "SM2"));
         assert_ne!(a, answer_key(MessageKind::OptOutConfirmation, "SM1"));
         assert_eq!(ReminderKey::parse(&a), None);
-    }
-
-    #[test]
-    fn opt_out_confirmation_window_is_five_minutes() {
-        assert!(within_confirmation_window(t(9, 0), t(9, 0)));
-        assert!(within_confirmation_window(t(9, 0), t(9, 5)));
-        assert!(!within_confirmation_window(t(9, 0), t(9, 6)));
     }
 }

@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::{PlanLine, PlanMode, PlannedSend, ReminderMessage, Slot, Verdict, kind_for_offset};
-use crate::config::ReminderConfig;
 use crate::domain::appointment::Appointment;
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::reminder::key::ReminderKey;
+use crate::domain::reminder::rules::ReminderRules;
 use crate::domain::reminder::window::{
     Held, PatientFacts, cap_check_ahead, next_allowed, quiet_reason,
 };
@@ -32,7 +32,7 @@ fn recorded_state(m: &ReminderMessage) -> ReminderState {
 }
 
 pub(super) struct Planner<'a> {
-    pub(super) rules: &'a ReminderConfig,
+    pub(super) rules: &'a ReminderRules,
     pub(super) now: DateTime<Utc>,
     pub(super) mode: PlanMode,
     pub(super) offsets: &'a [u32],

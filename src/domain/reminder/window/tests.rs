@@ -263,7 +263,7 @@ fn replies_to_help_and_stop_do_not_count() {
 
 #[test]
 fn operational_texts_are_not_held_by_the_caps_but_keep_consent_and_quiet_hours() {
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     let noon = local(New_York, 2026, 11, 25, 12, 0);
     let mut f = facts(New_York);
     // Three reminders this week, one today: both caps are full.
@@ -304,7 +304,7 @@ fn operational_texts_are_not_held_by_the_caps_but_keep_consent_and_quiet_hours()
 
 #[test]
 fn send_check_gives_one_reason_in_the_order_staff_ask() {
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     let now = local(New_York, 2026, 11, 25, 12, 0);
     let kind = MessageKind::PortalNewMessage;
     let reason = |f: &PatientFacts| send_check(&rules, now, f, kind).map_err(|h| h.reason);
@@ -331,7 +331,7 @@ fn send_check_gives_one_reason_in_the_order_staff_ask() {
 
 #[test]
 fn send_check_defers_in_quiet_hours_and_under_the_cap() {
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     let night = local(New_York, 2026, 11, 25, 21, 15);
     let held = send_check(&rules, night, &facts(New_York), MessageKind::Welcome).unwrap_err();
     assert_eq!(
@@ -352,7 +352,7 @@ fn send_check_defers_in_quiet_hours_and_under_the_cap() {
 
 #[test]
 fn answers_to_the_patients_own_keywords_go_at_once() {
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     let night = local(New_York, 2026, 11, 25, 23, 0);
     let mut f = facts(New_York);
     f.consent = ConsentState::OptedOut {

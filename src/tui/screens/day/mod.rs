@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use super::super::keymap::Context;
 use super::super::modal::Modal;
 use super::super::msg::{Action, Cmd, Msg};
-use super::super::screen::{Goto, ScreenReply, ScreenState};
+use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use super::super::strings;
 use super::confirm::ConfirmState;
@@ -241,13 +241,19 @@ impl ScreenState for DayState {
             Action::OpenSearch => ScreenReply::open(Modal::Search(SearchState::default())),
             Action::Mark(to) => self.mark(to, shared),
             // reception
-            Action::OpenInbox => ScreenReply::goto(Goto::Inbox),
-            Action::OpenBatch => ScreenReply::goto(Goto::Batch),
+            Action::OpenInbox => ScreenReply::go(Go::Inbox),
+            Action::OpenBatch => ScreenReply::go(Go::Batch),
             Action::Undo => self.undo(shared),
             Action::OpenPatient => match self.selected_row() {
-                Some(row) => ScreenReply::goto(Goto::Patient(row.patient_id)),
+                Some(row) => ScreenReply::go(Go::Patient(row.patient_id)),
                 None => ScreenReply::none(),
             },
+            // Help, quit, lock and screen switches are the app's; the rest mean nothing here.
+            Action::OpenHelp | Action::Accept | Action::Close | Action::Quit => ScreenReply::none(),
+            // managers
+            Action::OpenStatistics => ScreenReply::go(Go::Statistics),
+            Action::OpenTemplates => ScreenReply::go(Go::Templates),
+            Action::OpenAudit => ScreenReply::go(Go::Audit),
             _ => ScreenReply::none(),
         }
     }

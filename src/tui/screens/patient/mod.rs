@@ -9,13 +9,14 @@ mod view;
 
 pub use state::PatientState;
 
+use crate::domain::report::SendOutcome;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::super::keymap::Context;
 use super::super::modal::Modal;
 use super::super::msg::{Action, Cmd, Msg};
-use super::super::screen::{Goto, ScreenReply, ScreenState};
+use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
 use super::super::strings::{self, desk};
 use super::compose::ComposeState;
@@ -79,7 +80,13 @@ impl PatientState {
                 let kind = r.kind.unwrap_or(MessageKind::Custom);
                 let text = desk::sent(&self.name(), kind, line);
                 let bad = line.is_none_or(|l| {
-                    matches!(l.outcome, "blocked" | "failed" | "skipped" | "unreadable")
+                    matches!(
+                        l.outcome,
+                        SendOutcome::Blocked
+                            | SendOutcome::Failed
+                            | SendOutcome::Skipped
+                            | SendOutcome::Unreadable
+                    )
                 });
                 let toast = if bad {
                     ToastKind::Error
@@ -115,7 +122,7 @@ impl ScreenState for PatientState {
                 ScreenReply::none()
             }
             Action::Reload => vec![self.load(shared)].into(),
-            Action::Close => ScreenReply::goto(Goto::Back),
+            Action::Close => ScreenReply::go(Go::Back),
             Action::ConsentForm
             | Action::OptOutForm
             | Action::PhoneForm

@@ -275,10 +275,10 @@ fn a_start_just_after_midnight() {
 
 #[test]
 fn with_first_only_the_notice_goes_on_the_first_text_since_the_opt_in() {
-    let rules = ReminderConfig {
+    let rules = ReminderRules {
         opt_out_notice: OptOutNotice::First,
         max_per_day: 2,
-        ..ReminderConfig::default()
+        ..ReminderRules::default()
     };
     let now = ny(11, 25, 12, 0);
     let a = [appt(10, 1, thursday_10()), appt(11, 1, ny(11, 27, 10, 0))];
@@ -312,7 +312,7 @@ fn with_first_only_the_notice_goes_on_the_first_text_since_the_opt_in() {
 fn the_desk_batch_sends_the_next_reminder_early_and_the_schedule_then_skips_it() {
     let a = [appt(10, 1, thursday_10())];
     let f = [patient(1, New_York)];
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     // Monday: nothing due; the batch sends the 48h one now.
     let monday = ny(11, 23, 9, 0);
     let p = run_with(&rules, monday, PlanMode::DeskBatch, &f, &a, &[]);
@@ -350,7 +350,7 @@ fn the_desk_batch_sends_the_next_reminder_early_and_the_schedule_then_skips_it()
 
 #[test]
 fn recheck_before_a_waiting_reminder_goes() {
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     let a = appt(10, 1, thursday_10());
     let key = ReminderKey::single(a.id, a.start, 24);
     let f = patient(1, New_York);

@@ -9,7 +9,7 @@ use super::*;
 
 /// What a week of scheduled runs sent: (when, key).
 fn simulate(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     history: &[RecentSend],
     appointments: &[Appointment],
     from: DateTime<Utc>,
@@ -118,7 +118,7 @@ struct Case {
 // A visit every day for a week: every one is reminded; texts share where they can.
 #[case::daily_visits(Case { starts: &[(23, 10, 0), (24, 10, 0), (25, 10, 0), (26, 10, 0), (27, 10, 0), (28, 10, 0), (29, 10, 0)], history_days_before: &[], texts: 7, week_peak: 7 })]
 fn every_visit_gets_at_least_its_last_reminder(#[case] case: Case) {
-    let rules = ReminderConfig::default();
+    let rules = ReminderRules::default();
     let start = ny(11, 21, 0, 0);
     let appointments: Vec<Appointment> = case
         .starts
@@ -162,7 +162,7 @@ fn a_missed_48h_reminder_is_not_sent_an_hour_before_the_24h_one() {
     // past and the 24h one is an hour away — only the 24h one goes.
     let a = [appt(10, 1, ny(11, 26, 10, 0))];
     let sent = simulate(
-        &ReminderConfig::default(),
+        &ReminderRules::default(),
         &[],
         &a,
         ny(11, 25, 9, 0),
@@ -194,7 +194,7 @@ fn a_rescheduled_visit_gets_its_fresh_last_reminder_though_the_week_is_full() {
     let mut moved = old.clone();
     moved.start = ny(11, 27, 15, 0);
     let sent = simulate(
-        &ReminderConfig::default(),
+        &ReminderRules::default(),
         &history,
         std::slice::from_ref(&moved),
         ny(11, 24, 13, 0),

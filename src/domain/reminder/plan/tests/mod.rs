@@ -1,8 +1,8 @@
 use super::*;
-use crate::config::OptOutNotice;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentMethod, ConsentState};
 use crate::domain::ids::{AppointmentTypeId, ClinicianId};
+use crate::domain::reminder::rules::OptOutNotice;
 use crate::domain::reminder::{RecentSend, reminder_key};
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::America::{Los_Angeles, New_York};
@@ -66,7 +66,7 @@ fn run(
     messages: &[ReminderMessage],
 ) -> Plan {
     run_with(
-        &ReminderConfig::default(),
+        &ReminderRules::default(),
         now,
         PlanMode::Scheduled,
         patients,
@@ -76,7 +76,7 @@ fn run(
 }
 
 fn run_with(
-    rules: &ReminderConfig,
+    rules: &ReminderRules,
     now: DateTime<Utc>,
     mode: PlanMode,
     patients: &[PatientFacts],
@@ -543,9 +543,9 @@ fn the_weekly_cap_is_configurable_and_holds_only_earlier_reminders() {
     // Friday 10:00: its 48h reminder (Wed 10:00) is due, its 24h one comes Thursday.
     let a = [appt(10, 1, ny(11, 27, 10, 0))];
     let with = |per_week| {
-        let rules = ReminderConfig {
+        let rules = ReminderRules {
             max_per_week: per_week,
-            ..ReminderConfig::default()
+            ..ReminderRules::default()
         };
         run_with(
             &rules,

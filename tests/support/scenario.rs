@@ -1,7 +1,6 @@
-//! Shared by the `remind` tests: a practice built with the store functions in a temp dir, its
-//! config pointed at the fake Twilio, the workflow run in-process, and the `frontdesk` binary.
-//!
-//! Include with `mod fake_twilio; mod remind_support;` (this module uses `crate::fake_twilio`).
+//! The one scenario builder of the flow tests: a practice built with the store functions in a
+//! temp dir, its config pointed at the fake Twilio, the workflow run in-process, and the
+//! `frontdesk` binary.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -32,6 +31,21 @@ use frontdesk::workflow::dispatch::Dispatcher;
 use frontdesk::workflow::remind::{self, RemindReport};
 
 use crate::fake_twilio::{AUTH_TOKEN, FakeTwilio};
+
+/// Every database these tests make is encrypted with this key; the binary gets it in
+/// `FRONTDESK_DB_KEY`.
+pub const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
+pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
+    frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap()
+}
+
+/// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
+pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    Ok(conn)
+}
 
 pub const PRACTICE: &str = "Riverside Family Practice";
 /// `+15555550100` as the templates write it.
@@ -79,10 +93,13 @@ impl Practice {
     pub fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("practice.db");
-        let store = Store::open(&db).unwrap();
-        let clinician = store::reference::insert_clinician(store.conn(), CLINICIAN).unwrap();
-        let ty =
-            store::reference::insert_type(store.conn(), "Annual physical", "Check-up", 30).unwrap();
+        let mut store = Store::open_keyed(&db, &test_db_key()).unwrap();
+        let clinician = store
+            .write(|tx| store::reference::insert_clinician(tx, CLINICIAN))
+            .unwrap();
+        let ty = store
+            .write(|tx| store::reference::insert_type(tx, "Annual physical", "Check-up", 30))
+            .unwrap();
         Self {
             dir,
             db,
@@ -119,20 +136,24 @@ impl Practice {
         added: DateTime<Utc>,
         zone: Option<chrono_tz::Tz>,
     ) -> PatientId {
-        let id = store::patients::insert(
-            self.store.conn(),
-            &NewPatient {
-                external_id: None,
-                first_name: first.into(),
-                last_name: "Tester".into(),
-                birth_date: None,
-                mobile: mobile.map(|m| E164::try_from(m.to_string()).unwrap()),
-                time_zone: zone,
-                portal_active: true,
-            },
-            added,
-        )
-        .unwrap();
+        let id = self
+            .store
+            .write(|tx| {
+                store::patients::insert(
+                    tx,
+                    &NewPatient {
+                        external_id: None,
+                        first_name: first.into(),
+                        last_name: "Tester".into(),
+                        birth_date: None,
+                        mobile: mobile.map(|m| E164::try_from(m.to_string()).unwrap()),
+                        time_zone: zone,
+                        portal_active: true,
+                    },
+                    added,
+                )
+            })
+            .unwrap();
         match consent {
             Consent::None => {}
             Consent::OptedIn => self.opt_in(id, added),
@@ -185,28 +206,36 @@ impl Practice {
         start: DateTime<Utc>,
         status: AppointmentStatus,
     ) -> AppointmentId {
-        store::appointments::insert(
-            self.store.conn(),
-            &NewAppointment {
-                external_id: None,
-                patient_id: p,
-                clinician_id: self.clinician,
-                type_id: self.ty,
-                start,
-                duration_minutes: 30,
-                status,
-                booked_at: self.added,
-            },
-        )
-        .unwrap()
+        self.store
+            .write(|tx| {
+                store::appointments::insert(
+                    tx,
+                    &NewAppointment {
+                        external_id: None,
+                        patient_id: p,
+                        clinician_id: self.clinician,
+                        type_id: self.ty,
+                        start,
+                        duration_minutes: 30,
+                        status,
+                        booked_at: self.added,
+                    },
+                )
+            })
+            .unwrap()
+    }
+
+    /// The database file opened with rusqlite itself, for what the store has no operation
+    /// for (a reschedule written as an import would, counts by status).
+    pub fn sql(&self) -> rusqlite::Connection {
+        keyed_sql(&self.db).unwrap()
     }
 
     /// Every message row, both directions, oldest first.
     pub fn messages(&self) -> Vec<Message> {
         let mut all = Vec::new();
         let ids: Vec<i64> = self
-            .store
-            .conn()
+            .sql()
             .prepare("SELECT DISTINCT patient_id FROM messages WHERE patient_id IS NOT NULL")
             .unwrap()
             .query_map([], |r| r.get(0))
@@ -214,22 +243,21 @@ impl Practice {
             .collect::<Result<_, _>>()
             .unwrap();
         for p in ids {
-            all.extend(store::messages::for_patient(self.store.conn(), PatientId(p)).unwrap());
+            all.extend(store::messages::for_patient(&self.store, PatientId(p)).unwrap());
         }
         all.sort_by_key(|m| m.id);
         all
     }
 
     pub fn message_count(&self) -> i64 {
-        self.store
-            .conn()
+        self.sql()
             .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))
             .unwrap()
     }
 
     /// Outbound rows of one patient.
     pub fn outbound_of(&self, p: PatientId) -> Vec<Message> {
-        store::messages::for_patient(self.store.conn(), p)
+        store::messages::for_patient(&self.store, p)
             .unwrap()
             .into_iter()
             .filter(|m| m.direction == frontdesk::domain::message::Direction::Outbound)
@@ -238,8 +266,7 @@ impl Practice {
 
     /// Rows in each status, e.g. `[("queued", 3)]`.
     pub fn status_counts(&self) -> Vec<(String, i64)> {
-        self.store
-            .conn()
+        self.sql()
             .prepare("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -249,7 +276,7 @@ impl Practice {
     }
 
     pub fn audit_actions(&self, subject: &str) -> Vec<String> {
-        store::audit::for_subject(self.store.conn(), subject)
+        store::audit::for_subject(&self.store, subject)
             .unwrap()
             .into_iter()
             .map(|a| a.action)
@@ -341,6 +368,7 @@ pub fn run_remind(
 pub fn frontdesk(p: &Practice, config: &Path, now: DateTime<Utc>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
     cmd.env_clear()
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .env("HOME", p.dir.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env(TOKEN_ENV, AUTH_TOKEN)

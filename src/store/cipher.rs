@@ -1,0 +1,295 @@
+//! Encryption at rest with SQLCipher: the database key, keying a connection, telling a plain
+//! SQLite file from an encrypted one, and encrypting a plain database into a new file.
+//!
+//! The key is 256 random bits applied in SQLCipher's raw-key form (`x'…'`): no passphrase,
+//! so no PBKDF2 runs on open (256 000 iterations would cost ~100 ms on every command and
+//! every test). Each page is AES-256-CBC with an HMAC-SHA512; the 16-byte salt at the start
+//! of the file is the only thing readable without the key.
+//!
+//! Where the key comes from (environment, key file) is the workflow's business; this module
+//! never reads the environment or a key file. Must not import workflow, tui or cli.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Result, Store, StoreError};
+
+mod swap;
+pub use swap::{Exclusive, set_aside, sibling};
+pub(super) use swap::{create_private, remove_if_present};
+
+/// Bytes in a database key (AES-256).
+pub const KEY_BYTES: usize = 32;
+
+/// The first 16 bytes of every plain SQLite database file.
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// A 256-bit database key. Never printed: `Debug` shows no bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbKey([u8; KEY_BYTES]);
+
+/// Why a text is not a database key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a database key is 64 hexadecimal digits (256 bits)")]
+pub struct KeyFormatError;
+
+impl DbKey {
+    /// A fresh key from the operating system's random generator.
+    pub fn generate() -> std::result::Result<Self, String> {
+        use rand::TryRngCore;
+        let mut key = [0u8; KEY_BYTES];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut key)
+            .map_err(|e| e.to_string())?;
+        Ok(Self(key))
+    }
+
+    /// Parse 64 hex digits (surrounding whitespace, such as a key file's newline, allowed).
+    pub fn from_hex(text: &str) -> std::result::Result<Self, KeyFormatError> {
+        let text = text.trim().as_bytes();
+        if text.len() != KEY_BYTES * 2 {
+            return Err(KeyFormatError);
+        }
+        let mut key = [0u8; KEY_BYTES];
+        for (byte, pair) in key.iter_mut().zip(text.chunks_exact(2)) {
+            let digits = std::str::from_utf8(pair).map_err(|_| KeyFormatError)?;
+            *byte = u8::from_str_radix(digits, 16).map_err(|_| KeyFormatError)?;
+        }
+        Ok(Self(key))
+    }
+
+    /// The key as 64 lowercase hex digits (what a key file holds).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// SQLCipher's raw-key form: the key bytes themselves, no key derivation.
+    fn raw(&self) -> String {
+        format!("x'{}'", self.to_hex())
+    }
+}
+
+impl std::fmt::Debug for DbKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbKey(…)")
+    }
+}
+
+impl Drop for DbKey {
+    fn drop(&mut self) {
+        // Best effort: the bytes do not linger in freed memory (copies the compiler made may).
+        self.0.fill(0);
+    }
+}
+
+/// What a database file is, from its first bytes (no key needed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Missing,
+    /// Zero bytes: not a frontdesk database.
+    Empty,
+    /// A plain (unencrypted) SQLite database.
+    Plain,
+    /// Anything else: an encrypted database, or not a database at all (only a key tells).
+    Opaque,
+}
+
+/// Read the first bytes of `path` to tell a plain SQLite file from the rest.
+pub fn file_kind(path: &Path) -> std::io::Result<FileKind> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileKind::Missing),
+        Err(e) => return Err(e),
+    };
+    let mut head = [0u8; 16];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(match read {
+        0 => FileKind::Empty,
+        16 if &head == PLAIN_HEADER => FileKind::Plain,
+        _ => FileKind::Opaque,
+    })
+}
+
+/// Key a freshly opened connection; must run before anything reads the file. A PRAGMA takes
+/// no bound parameters: the value is built from the key's own hex digits, never from input.
+pub(super) fn apply(conn: &Connection, key: &DbKey) -> rusqlite::Result<()> {
+    // SQLCipher's own log goes to stderr by default ("hmac check failed" on a wrong key):
+    // a wrong key must be one clear line, and the terminal belongs to the console.
+    // The level is set after the key: SQLCipher sets its default (WARN to stderr) when the
+    // first key activates it.
+    conn.pragma_update(None, "key", key.raw())?;
+    conn.pragma_update(None, "cipher_log_level", "NONE")
+}
+
+/// The keys of the database files this process opened, so that a second connection to the
+/// same file (the statistics read on two) is keyed too without every query function taking
+/// a key. One process works with one key per file; entries are a few bytes and never removed.
+static OPENED: std::sync::Mutex<Vec<(PathBuf, DbKey)>> = std::sync::Mutex::new(Vec::new());
+
+/// Remember that `path` opens with `key`.
+pub(super) fn remember(path: &Path, key: &DbKey) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut opened = OPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    opened.retain(|(p, _)| p != &path);
+    opened.push((path, key.clone()));
+}
+
+/// Key a further connection to a file this process opened with a key (no-op otherwise).
+pub(super) fn key_like_before(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let key = OPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(p, _)| p == &path)
+        .map(|(_, k)| k.clone());
+    match key {
+        Some(key) => apply(conn, &key),
+        None => Ok(()),
+    }
+}
+
+/// SQLCipher's version, proof that the database layer encrypts (`None` on plain SQLite).
+pub fn cipher_version(conn: &impl super::Db) -> Result<Option<String>> {
+    let conn = super::sql(conn);
+    let mut stmt = conn.prepare("PRAGMA cipher_version")?;
+    let mut rows = stmt.query([])?;
+    Ok(match rows.next()? {
+        Some(row) => Some(row.get(0)?),
+        None => None,
+    })
+}
+
+/// Whether SQLite said "this is not a database" (a wrong key reads as that).
+pub(super) fn is_not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
+}
+
+/// What an encrypted copy must hold to replace its original: the schema version and the row
+/// count of every table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Census {
+    pub user_version: i64,
+    pub rows: Vec<(String, i64)>,
+}
+
+/// Count every table's rows (names come from `sqlite_master`, quoted as identifiers).
+pub fn census(conn: &impl super::Db) -> Result<Census> {
+    let conn = super::sql(conn);
+    let user_version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rows = Vec::with_capacity(names.len());
+    for name in names {
+        // Identifiers cannot be bound; this one comes from the schema, quoted.
+        let sql = format!("SELECT COUNT(*) FROM \"{}\"", name.replace('"', "\"\""));
+        let n: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+        rows.push((name, n));
+    }
+    Ok(Census { user_version, rows })
+}
+
+/// SQLite's full integrity check (tables and indexes), as `Damaged` when it finds anything.
+pub fn integrity_check(conn: &impl super::Db) -> Result<()> {
+    let conn = super::sql(conn);
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA integrity_check(3)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if problems.iter().all(|p| p == "ok") {
+        Ok(())
+    } else {
+        Err(StoreError::Damaged {
+            detail: format!("SQLite reports: {}", problems.join("; ")),
+        })
+    }
+}
+
+impl Store {
+    /// Open an existing, encrypted practice database with `key` (see [`Store::open_existing`]).
+    /// A wrong key is `Undecryptable`, never a new empty database.
+    pub fn open_existing_keyed(path: &Path, key: &DbKey) -> Result<Self> {
+        Self::open_existing_with(path, Some(key))
+    }
+
+    /// Create a new encrypted practice database (see [`Store::create_new`]).
+    pub fn create_new_keyed(path: &Path, key: &DbKey) -> Result<Self> {
+        Self::create_new_with(path, Some(key))
+    }
+
+    /// Open or create an encrypted database (the demo and tests; see [`Store::open`]).
+    pub fn open_keyed(path: &Path, key: &DbKey) -> Result<Self> {
+        Self::open_with(path, Some(key))
+    }
+
+    /// What an encrypted database says it is, without changing it.
+    pub fn inspect_keyed(path: &Path, key: &DbKey) -> Result<Option<super::marker::DbKind>> {
+        Self::inspect_with(path, Some(key))
+    }
+
+    /// A database file exactly as it is: keyed, not migrated, read-only unless `write`.
+    /// For checking a copy or a backup before it replaces anything.
+    pub fn open_verbatim(path: &Path, key: &DbKey, write: bool) -> Result<Self> {
+        let access = if write {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        };
+        let conn = Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        apply(&conn, key)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(|e| {
+                if is_not_a_database(&e) {
+                    StoreError::Undecryptable(path.display().to_string())
+                } else {
+                    StoreError::Sqlite(e)
+                }
+            })?;
+        Ok(Self { conn })
+    }
+
+    /// Change the key of a database opened writable with [`Store::open_verbatim`]. SQLCipher
+    /// cannot rekey a WAL database, so it leaves WAL first.
+    pub fn rekey(&self, key: &DbKey) -> Result<()> {
+        self.conn.pragma_update(None, "journal_mode", "DELETE")?;
+        self.conn.pragma_update(None, "rekey", key.raw())?;
+        Ok(())
+    }
+
+    /// The schema version the file carries (0: not a frontdesk database).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// A plain SQLite file that is not a frontdesk database (someone else's notes), for tests
+/// outside the store that must not name rusqlite.
+#[cfg(test)]
+pub fn write_foreign_sqlite(path: &Path) -> Result<()> {
+    Connection::open(path)?
+        .execute_batch("CREATE TABLE notes (x); INSERT INTO notes VALUES ('mine');")?;
+    Ok(())
+}
