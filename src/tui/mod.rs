@@ -33,7 +33,6 @@ pub mod view;
 pub mod widgets;
 pub mod worker;
 // reception
-pub mod worker_desk;
 
 #[cfg(test)]
 mod tests;

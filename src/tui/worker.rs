@@ -30,6 +30,7 @@ use crate::workflow::{day, desk};
 
 // managers
 mod managers;
+mod reception;
 
 /// How long quitting waits for queued status changes to land.
 const STOP_WAIT: Duration = Duration::from_secs(3);
@@ -156,11 +157,7 @@ impl Runner {
                 method,
                 evidence,
                 signed_on,
-            } => self.record_consent(
-                patient,
-                super::worker_desk::signed(method, evidence, signed_on),
-                now,
-            ),
+            } => self.record_consent(patient, reception::signed(method, evidence, signed_on), now),
             Cmd::RecordOptOut { patient, method } => self.record_opt_out(patient, method, now),
             Cmd::FixPhone { patient, number } => self.fix_phone(patient, &number, now),
             Cmd::SendPortalPrompt { patient, kind } => self.send_portal_prompt(patient, kind),

@@ -123,7 +123,7 @@ fn blocked_text_80x24_then_a_portal_prompt_goes_instead() {
     let msgs = store::messages::for_patient(r.store.test_conn(), ids.ada).unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].kind, MessageKind::PortalResultsReady);
-    assert_eq!(msgs[0].created_by, "desk");
+    assert_eq!(msgs[0].created_by, "rosa");
     let toast = &app.shared.toast.as_ref().unwrap().text;
     assert_eq!(toast, "portal prompt to Lovelace, Ada: in the outbox");
     let screen = render(&mut app, 80, 24);
@@ -155,7 +155,7 @@ fn consent_form_80x24_and_what_the_worker_records() {
         events[0].evidence.as_deref(),
         Some("FORM-2211, signed 2026-11-25")
     );
-    assert_eq!(events[0].recorded_by, "desk");
+    assert_eq!(events[0].recorded_by, "rosa");
     let screen = render(&mut app, 80, 24);
     assert!(screen.contains("✓ opted in since 2026-11-25"), "{screen}");
 }

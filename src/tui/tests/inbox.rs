@@ -86,7 +86,9 @@ fn started(r: &mut Runner) -> App {
             height: 24,
         },
     );
-    let cmds = app.start();
+    // Signed in as the worker's member (the fixture's receptionist).
+    let member = r.actor.clone().expect("the runner acts as a member");
+    let cmds = update(&mut app, Msg::SignedIn(Ok(member)));
     pump(&mut app, r, cmds);
     app
 }
@@ -149,7 +151,7 @@ fn handling_is_audited_and_needs_its_permission() {
         store::audit::for_subject(r.store.test_conn(), &format!("message:{message}")).unwrap();
     assert_eq!(
         (audit[0].action.as_str(), audit[0].actor.as_str()),
-        ("reply.handled", "desk")
+        ("reply.handled", "rosa")
     );
 }
 

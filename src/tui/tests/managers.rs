@@ -211,16 +211,8 @@ fn a_bar_drills_into_its_own_appointments_and_p_reaches_the_patient_hook() {
     );
     press(&mut app, &mut runner, KeyCode::Char('p'));
     assert!(
-        matches!(app.screen, Screen::Stats(_)),
-        "no patient screen yet"
-    );
-    assert!(
-        app.shared
-            .toast
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("patient screen")
+        matches!(app.screen, Screen::Patient(_)),
+        "p opens the patient behind the line"
     );
     press(&mut app, &mut runner, KeyCode::Esc);
     assert!(stats(&app).drill.is_none(), "Esc closes the list first");

@@ -6,14 +6,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::msg::Msg;
-use super::worker::Runner;
+use super::Runner;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::inbox::InboxEntry;
 use crate::domain::message::MessageKind;
 use crate::phi::Gate;
+use crate::tui::msg::Msg;
 use crate::workflow::custom_text::{self, DeskSend};
 use crate::workflow::desk_patient::{self, SignedConsent};
 use crate::workflow::send::{self, SendReport};
