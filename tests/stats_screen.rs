@@ -32,6 +32,9 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
 }
 
+/// The database key the binary and the test share (the demo encrypts like a practice).
+const TEST_DB_KEY: &str = "7e577e577e577e577e577e577e577e577e577e577e577e577e577e577e577e57";
+
 fn cmd(home: &Path, db: &Path, args: &[&str]) -> Command {
     let mut c = Command::cargo_bin("frontdesk").unwrap();
     c.env_clear()
@@ -39,6 +42,7 @@ fn cmd(home: &Path, db: &Path, args: &[&str]) -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FRONTDESK_NOW", NOW)
         .env("FRONTDESK_PIN", PASSWORD)
+        .env("FRONTDESK_DB_KEY", TEST_DB_KEY)
         .arg("--db")
         .arg(db)
         .args(args);
@@ -71,7 +75,11 @@ fn demo() -> (TempDir, std::path::PathBuf) {
 fn console(db: &Path) -> (App, Runner) {
     let config = Config::default();
     let mut runner = Runner {
-        store: Store::open_existing(db).unwrap(),
+        store: Store::open_existing_keyed(
+            db,
+            &frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap(),
+        )
+        .unwrap(),
         config: config.clone(),
         clock: Clock::Fixed(now()),
         actor: None,
