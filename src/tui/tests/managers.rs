@@ -193,7 +193,7 @@ fn the_drill_down_lists_the_no_shows_and_enter_opens_their_day() {
 }
 
 #[test]
-fn a_bar_drills_into_its_own_appointments_and_p_reaches_the_patient_hook() {
+fn a_bar_drills_into_its_own_appointments_and_p_opens_the_patient() {
     let (mut app, mut runner) = open_stats(80, 24);
     press(&mut app, &mut runner, KeyCode::Tab); // by type
     press(&mut app, &mut runner, KeyCode::Tab); // by weekday
@@ -214,6 +214,9 @@ fn a_bar_drills_into_its_own_appointments_and_p_reaches_the_patient_hook() {
         matches!(app.screen, Screen::Patient(_)),
         "p opens the patient behind the line"
     );
+    // Esc on the patient screen goes back to the list as it was left; Esc again closes it.
+    press(&mut app, &mut runner, KeyCode::Esc);
+    assert!(stats(&app).drill.is_some(), "back to the same list");
     press(&mut app, &mut runner, KeyCode::Esc);
     assert!(stats(&app).drill.is_none(), "Esc closes the list first");
 }
