@@ -89,5 +89,5 @@ pub fn provider_status(store: &Store, config: &Config) -> Result<ProviderStatus,
 /// A number that moves whenever another process (cron `remind`/`sync`, a second console)
 /// commits to the database; the console polls it to refresh what it shows.
 pub fn data_version(store: &Store) -> Result<i64, StoreError> {
-    store::changes::data_version(&*store)
+    store::changes::data_version(store)
 }

@@ -21,7 +21,7 @@ pub const MAX_MESSAGES: usize = 200;
 
 /// The patient's record for the patient screen.
 pub fn load(store: &Store, patient: PatientId) -> Result<PatientFile, StoreError> {
-    let conn = &*store;
+    let conn = store;
     let p = store::patients::get(conn, patient)?;
     let mut messages = store::messages::for_patient(conn, patient)?;
     messages.reverse();

@@ -15,7 +15,7 @@ pub const MAX_REPLIES: usize = 200;
 
 /// Both lists at `now`.
 pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
-    let conn = &*store;
+    let conn = store;
     let mut replies = Vec::new();
     for m in store::messages::inbox(conn, MAX_REPLIES)?.into_iter().rev() {
         let name = match m.patient_id {
@@ -60,7 +60,7 @@ pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
 
 /// Unread replies and open call-backs, for the footer.
 pub fn counts(store: &Store, now: DateTime<Utc>) -> Result<(i64, usize), StoreError> {
-    let conn = &*store;
+    let conn = store;
     let calls = store::inbox::call_me(conn, now - Duration::hours(1))?.len()
         + store::callbacks::open(conn)?.len();
     Ok((store::messages::inbox_count(conn)?, calls))
