@@ -113,9 +113,10 @@ pub const fn rule(action: Action) -> Rule {
         Action::EditTemplates => row(Manager, false),
         Action::ViewStatistics => row(Manager, true),
         Action::ExportData => row(Manager, true),
-        // Bodies are the most revealing export (names with what was said): the admin, who
-        // answers for where data goes, and always a named person.
-        Action::ExportMessageBodies => row(Admin, false),
+        // Bodies are the most revealing export (names with what was said): a manager at least
+        // (issue 12: "bodies only with --with-bodies and a manager"), always a named person,
+        // never `system`.
+        Action::ExportMessageBodies => row(Manager, false),
         Action::ViewAudit => row(Manager, true),
         Action::VerifyAudit => row(Manager, true),
         Action::ExportAudit => row(Manager, true),

@@ -35,7 +35,7 @@ fn member(role: Role) -> Actor {
 #[case::edit_templates(Action::EditTemplates, M, false)]
 #[case::statistics(Action::ViewStatistics, M, true)]
 #[case::export(Action::ExportData, M, true)]
-#[case::export_bodies(Action::ExportMessageBodies, A, false)]
+#[case::export_bodies(Action::ExportMessageBodies, M, false)]
 #[case::view_audit(Action::ViewAudit, M, true)]
 #[case::verify_audit(Action::VerifyAudit, M, true)]
 #[case::export_audit(Action::ExportAudit, M, true)]
