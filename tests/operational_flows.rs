@@ -10,6 +10,7 @@
 mod fake_twilio;
 mod support;
 
+use frontdesk::workflow::send::Sending;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -44,12 +45,14 @@ fn closure(
 ) -> SendReport {
     let gate = Gate::with_allow_list(&[]);
     rt().block_on(send::closure(
-        d,
+        &Sending {
+            dispatcher: d,
+            config,
+            gate: &gate,
+            clock: &Clock::Fixed(now),
+            actor: "desk",
+        },
         &mut p.store,
-        config,
-        &gate,
-        &Clock::Fixed(now),
-        "desk",
         window.0,
         window.1,
         false,
@@ -117,12 +120,14 @@ fn closure_notices_and_portal_prompts_are_not_held_by_the_reminder_caps() {
     let gate = Gate::with_allow_list(&[]);
     let r = rt()
         .block_on(send::portal_prompt(
-            &d,
+            &Sending {
+                dispatcher: &d,
+                config: &config,
+                gate: &gate,
+                clock: &Clock::Fixed(ny(25, 10, 5)),
+                actor: "desk",
+            },
             &mut p.store,
-            &config,
-            &gate,
-            &Clock::Fixed(ny(25, 10, 5)),
-            "desk",
             ada,
             MessageKind::PortalResultsReady,
             false,

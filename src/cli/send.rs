@@ -80,14 +80,17 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         gate,
     } = runtime::sender(ctx)?;
     let rt = runtime::tokio()?;
+    let sending = send::Sending {
+        dispatcher: &d,
+        config: &config,
+        gate: &gate,
+        clock: &ctx.clock,
+        actor: actor.audit_name(),
+    };
     let report = match args.what {
         SendCommand::Portal { patient, kind } => rt.block_on(send::portal_prompt(
-            &d,
+            &sending,
             &mut store,
-            &config,
-            &gate,
-            &ctx.clock,
-            actor.audit_name(),
             PatientId(patient),
             kind.kind(),
             args.dry_run,
@@ -95,17 +98,7 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         SendCommand::Closure { from, to } => {
             let from = send::parse_local(&from, &config)?;
             let to = send::parse_local(&to, &config)?;
-            rt.block_on(send::closure(
-                &d,
-                &mut store,
-                &config,
-                &gate,
-                &ctx.clock,
-                actor.audit_name(),
-                from,
-                to,
-                args.dry_run,
-            ))?
+            rt.block_on(send::closure(&sending, &mut store, from, to, args.dry_run))?
         }
     };
     if args.json {

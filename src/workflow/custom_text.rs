@@ -11,7 +11,6 @@ use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 
-use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::ids::PatientId;
 use crate::domain::message::{MessageKind, MessageStatus};
@@ -76,13 +75,7 @@ fn key(patient: PatientId, day: chrono::NaiveDate, typed: &str) -> String {
 }
 
 /// Everything a desk send needs besides the patient and the words.
-pub struct DeskSend<'a> {
-    pub dispatcher: &'a Dispatcher,
-    pub config: &'a Config,
-    pub gate: &'a Gate,
-    pub clock: &'a Clock,
-    pub actor: &'a str,
-}
+pub use super::send::Sending as DeskSend;
 
 /// Send `typed` to `patient`. The report has one line: sent / in_outbox / queued / deferred
 /// (quiet hours) / skipped (consent, number) / blocked (PHI gate) / already_sent / failed.

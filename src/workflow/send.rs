@@ -68,16 +68,22 @@ impl SendReport {
     }
 }
 
+/// What every one-off send (portal prompt, closure notice, custom text) goes out with: the
+/// provider, the practice's config and gate, the one clock, and who sends it.
+#[derive(Clone, Copy)]
+pub struct Sending<'a> {
+    pub dispatcher: &'a Dispatcher,
+    pub config: &'a Config,
+    pub gate: &'a Gate,
+    pub clock: &'a Clock,
+    pub actor: &'a str,
+}
+
 /// A "please log in to the portal" prompt to one patient. At most one of a kind per patient
 /// per local day: a second click the same day is recognised and not sent again.
-#[allow(clippy::too_many_arguments)]
 pub async fn portal_prompt(
-    d: &Dispatcher,
+    ctx: &Sending<'_>,
     store: &mut Store,
-    config: &Config,
-    gate: &Gate,
-    clock: &Clock,
-    actor: &str,
     patient: PatientId,
     kind: MessageKind,
     dry_run: bool,
@@ -87,9 +93,10 @@ pub async fn portal_prompt(
             "{kind} is not a portal prompt"
         )));
     }
-    let day = clock
+    let day = ctx
+        .clock
         .now()
-        .with_timezone(&config.practice.time_zone)
+        .with_timezone(&ctx.config.practice.time_zone)
         .date_naive();
     let key = format!("portal:{kind}:{patient}:{day}");
     let targets = vec![Target {
@@ -98,21 +105,16 @@ pub async fn portal_prompt(
         key,
         send_by: None,
     }];
-    one_off(d, store, config, gate, clock, actor, kind, targets, dry_run).await
+    one_off(ctx, store, kind, targets, dry_run).await
 }
 
 /// A closure / schedule-change notice to every patient with an open appointment starting in
 /// `[from, to)`, one text per appointment. Each must arrive before the closure begins
 /// (`from`): a notice that cannot — consent, number, quiet hours, a time offline — is
 /// withdrawn, never sent late, and its patient goes on the call-back list (SPEC §5.6).
-#[allow(clippy::too_many_arguments)]
 pub async fn closure(
-    d: &Dispatcher,
+    ctx: &Sending<'_>,
     store: &mut Store,
-    config: &Config,
-    gate: &Gate,
-    clock: &Clock,
-    actor: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     dry_run: bool,
@@ -132,18 +134,7 @@ pub async fn closure(
             appointment: Some(a),
         })
         .collect();
-    one_off(
-        d,
-        store,
-        config,
-        gate,
-        clock,
-        actor,
-        MessageKind::Closure,
-        targets,
-        dry_run,
-    )
-    .await
+    one_off(ctx, store, MessageKind::Closure, targets, dry_run).await
 }
 
 /// Parse a window bound given at the desk: `YYYY-MM-DD` (local midnight) or
@@ -179,18 +170,20 @@ struct Target {
     send_by: Option<DateTime<Utc>>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn one_off(
-    d: &Dispatcher,
+    sending: &Sending<'_>,
     store: &mut Store,
-    config: &Config,
-    gate: &Gate,
-    clock: &Clock,
-    actor: &str,
     kind: MessageKind,
     targets: Vec<Target>,
     dry_run: bool,
 ) -> Result<SendReport, WorkflowError> {
+    let Sending {
+        dispatcher: d,
+        config,
+        gate,
+        clock,
+        actor,
+    } = *sending;
     let _lock = if dry_run { None } else { lock::acquire(store)? };
     let now = clock.now();
     let mut report = SendReport {

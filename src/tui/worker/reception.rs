@@ -89,13 +89,16 @@ impl Runner {
     pub(super) fn send_portal_prompt(&mut self, patient: PatientId, kind: MessageKind) -> Msg {
         let actor = self.actor_name();
         let result = self.with_sender(|r, d, gate, rt| {
-            rt.block_on(send::portal_prompt(
-                d,
-                &mut r.store,
-                &r.config,
+            let ctx = DeskSend {
+                dispatcher: d,
+                config: &r.config,
                 gate,
-                &r.clock,
-                &actor,
+                clock: &r.clock,
+                actor: &actor,
+            };
+            rt.block_on(send::portal_prompt(
+                &ctx,
+                &mut r.store,
                 patient,
                 kind,
                 false,

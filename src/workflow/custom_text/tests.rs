@@ -1,4 +1,5 @@
 use super::*;
+use crate::clock::Clock;
 use crate::domain::phone::E164;
 use crate::domain::report::SendOutcome;
 use crate::provider::outbox::Outbox;

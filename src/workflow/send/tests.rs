@@ -3,6 +3,7 @@ use crate::domain::message::MessageStatus;
 use crate::domain::phone::E164;
 use crate::provider::outbox::Outbox;
 use crate::store::appointments::tests::{booking, fixture, t};
+use crate::workflow::send::Sending;
 use std::sync::Arc;
 
 fn setup(opted_in: bool) -> (Store, PatientId, Dispatcher, Config) {
@@ -40,12 +41,14 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
     let clock = Clock::Fixed(t(15, 0)); // 10:00 in New York
     let r = rt()
         .block_on(portal_prompt(
-            &d,
+            &Sending {
+                dispatcher: &d,
+                config: &config,
+                gate: &gate,
+                clock: &clock,
+                actor: "desk",
+            },
             &mut store,
-            &config,
-            &gate,
-            &clock,
-            "desk",
             p,
             MessageKind::PortalResultsReady,
             false,
@@ -66,12 +69,14 @@ fn portal_prompt_goes_once_a_day_and_is_audited() {
     );
     let again = rt()
         .block_on(portal_prompt(
-            &d,
+            &Sending {
+                dispatcher: &d,
+                config: &config,
+                gate: &gate,
+                clock: &clock,
+                actor: "desk",
+            },
             &mut store,
-            &config,
-            &gate,
-            &clock,
-            "desk",
             p,
             MessageKind::PortalResultsReady,
             false,
@@ -86,12 +91,14 @@ fn no_consent_is_skipped_with_the_reason_and_writes_nothing() {
     let gate = Gate::with_allow_list(&[]);
     let r = rt()
         .block_on(portal_prompt(
-            &d,
+            &Sending {
+                dispatcher: &d,
+                config: &config,
+                gate: &gate,
+                clock: &Clock::Fixed(t(15, 0)),
+                actor: "desk",
+            },
             &mut store,
-            &config,
-            &gate,
-            &Clock::Fixed(t(15, 0)),
-            "desk",
             p,
             MessageKind::PortalNewMessage,
             false,
@@ -116,12 +123,14 @@ fn quiet_hours_defer_to_the_next_allowed_minute() {
     let clock = Clock::Fixed(t(3, 0) + chrono::Duration::days(1));
     let r = rt()
         .block_on(portal_prompt(
-            &d,
+            &Sending {
+                dispatcher: &d,
+                config: &config,
+                gate: &gate,
+                clock: &clock,
+                actor: "desk",
+            },
             &mut store,
-            &config,
-            &gate,
-            &clock,
-            "desk",
             p,
             MessageKind::PortalIntakeForms,
             false,
@@ -144,12 +153,14 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
     let from = t(0, 0) + chrono::Duration::days(2);
     let r = rt()
         .block_on(closure(
-            &d,
+            &Sending {
+                dispatcher: &d,
+                config: &config,
+                gate: &gate,
+                clock: &Clock::Fixed(t(15, 0)),
+                actor: "desk",
+            },
             &mut store,
-            &config,
-            &gate,
-            &Clock::Fixed(t(15, 0)),
-            "desk",
             from,
             from + chrono::Duration::days(1),
             true,
