@@ -8,7 +8,6 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fixture::{self, Ids, now};
-use crate::config::Config;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::store;
@@ -19,36 +18,12 @@ use crate::tui::worker::Runner;
 
 fn runner() -> (Runner, Ids) {
     let (store, ids) = fixture::store();
-    let actor = Some(fixture::member(&store, "rosa"));
-    let runner = Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor,
-    };
-    (runner, ids)
-}
-
-/// Feed every command to the worker and every answer back to `update`, until quiet.
-fn pump(app: &mut App, r: &mut Runner, mut cmds: Vec<Cmd>) {
-    for _ in 0..20 {
-        let mut next = Vec::new();
-        for cmd in cmds {
-            if let Some(msg) = r.run(cmd) {
-                next.extend(update(app, msg));
-            }
-        }
-        if next.is_empty() {
-            return;
-        }
-        cmds = next;
-    }
-    panic!("the console and the worker never settle");
+    (fixture::runner_as(store, "rosa"), ids)
 }
 
 fn key(app: &mut App, r: &mut Runner, code: KeyCode) {
     let cmds = update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    pump(app, r, cmds);
+    fixture::settle(app, r, cmds);
 }
 
 fn ctrl(app: &mut App, r: &mut Runner, c: char) {
@@ -56,7 +31,7 @@ fn ctrl(app: &mut App, r: &mut Runner, c: char) {
         app,
         Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
     );
-    pump(app, r, cmds);
+    fixture::settle(app, r, cmds);
 }
 
 fn typed(app: &mut App, r: &mut Runner, text: &str) {

@@ -297,3 +297,35 @@ impl DayView for App {
         }
     }
 }
+
+/// A worker on `store` acting as the fixture member `username` (as after their sign-in).
+pub fn runner_as(store: Store, username: &str) -> crate::tui::worker::Runner {
+    let actor = Some(member(&store, username));
+    crate::tui::worker::Runner {
+        store,
+        config: Config::default(),
+        clock: clock(),
+        actor,
+    }
+}
+
+/// Run commands on the worker and feed every answer back to `update`, until nothing is left.
+pub fn settle(
+    app: &mut App,
+    r: &mut crate::tui::worker::Runner,
+    mut cmds: Vec<crate::tui::msg::Cmd>,
+) {
+    for _ in 0..20 {
+        let mut next = Vec::new();
+        for cmd in cmds {
+            if let Some(msg) = r.run(cmd) {
+                next.extend(update(app, msg));
+            }
+        }
+        if next.is_empty() {
+            return;
+        }
+        cmds = next;
+    }
+    panic!("the console and the worker never settle");
+}

@@ -39,35 +39,12 @@ fn runner() -> (Runner, Ids) {
     reply(ids.ada, "What floor is the office on?", "SM1", 50);
     reply(ids.jose, "¿Puedo llevar a mi hija a la cita?", "SM2", 20);
     store::appointments::set_callback(conn, ids.today[4], true).unwrap();
-    let actor = Some(fixture::member(&store, "rosa"));
-    let runner = Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor,
-    };
-    (runner, ids)
-}
-
-fn pump(app: &mut App, r: &mut Runner, mut cmds: Vec<Cmd>) {
-    for _ in 0..20 {
-        let mut next = Vec::new();
-        for cmd in cmds {
-            if let Some(msg) = r.run(cmd) {
-                next.extend(update(app, msg));
-            }
-        }
-        if next.is_empty() {
-            return;
-        }
-        cmds = next;
-    }
-    panic!("never settles");
+    (fixture::runner_as(store, "rosa"), ids)
 }
 
 fn key(app: &mut App, r: &mut Runner, code: KeyCode) {
     let cmds = update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    pump(app, r, cmds);
+    fixture::settle(app, r, cmds);
 }
 
 fn render(app: &mut App, width: u16, height: u16) -> String {
@@ -89,7 +66,7 @@ fn started(r: &mut Runner) -> App {
     // Signed in as the worker's member (the fixture's receptionist).
     let member = r.actor.clone().expect("the runner acts as a member");
     let cmds = update(&mut app, Msg::SignedIn(Ok(member)));
-    pump(&mut app, r, cmds);
+    fixture::settle(&mut app, r, cmds);
     app
 }
 

@@ -48,22 +48,7 @@ pub fn app(width: u16, height: u16) -> App {
     app
 }
 
-/// Run commands on the worker and feed every answer back, until nothing is left to do.
-pub fn settle(app: &mut App, runner: &mut Runner, mut cmds: Vec<Cmd>) {
-    for _ in 0..20 {
-        let mut next = Vec::new();
-        for cmd in cmds {
-            if let Some(msg) = runner.run(cmd) {
-                next.extend(update(app, msg));
-            }
-        }
-        if next.is_empty() {
-            return;
-        }
-        cmds = next;
-    }
-    panic!("the screen keeps asking");
-}
+pub use super::fixture::settle;
 
 pub fn press(app: &mut App, runner: &mut Runner, code: KeyCode) {
     let cmds = update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
