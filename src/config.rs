@@ -141,6 +141,59 @@ impl TwilioConfig {
     }
 }
 
+impl TwilioConfig {
+    /// The Twilio section's own rules; `region` reads a `from` number like a patient's.
+    fn check(&self, region: &str) -> Result<(), Invalid> {
+        if !(self.account_sid.starts_with("AC") && self.account_sid.len() == 34) {
+            return invalid_key(
+                "sms.twilio.account_sid",
+                "must be the 34-character SID starting with AC",
+            );
+        }
+        match (&self.from, &self.messaging_service_sid) {
+            (Some(_), Some(_)) | (None, None) => {
+                return invalid_key(
+                    "sms.twilio.from",
+                    "set exactly one of `from` and `messaging_service_sid`",
+                );
+            }
+            (Some(from), None) => {
+                // Validated like a patient's number (a real, textable number).
+                if let Err(e) = E164::parse_own(from, region) {
+                    return invalid_key("sms.twilio.from", &e.to_string());
+                }
+            }
+            (None, Some(mg)) if !mg.starts_with("MG") => {
+                return invalid_key("sms.twilio.messaging_service_sid", "must start with MG");
+            }
+            _ => {}
+        }
+        if self.auth_token_env.is_some() && self.auth_token_file.is_some() {
+            return invalid_key(
+                "sms.twilio.auth_token_file",
+                "set `auth_token_env` or `auth_token_file`, not both",
+            );
+        }
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
+            return invalid_key("sms.twilio.base_url", "must be an http(s) URL");
+        }
+        if self.timeout_seconds == 0 || self.max_pages == 0 {
+            return invalid_key(
+                "sms.twilio.timeout_seconds",
+                "timeout_seconds and max_pages must be at least 1",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A rule the config breaks: (dotted key, message), placed on its line by `Config::parse`.
+type Invalid = (String, String);
+
+fn invalid_key(key: &str, message: &str) -> Result<(), Invalid> {
+    Err((key.to_string(), message.to_string()))
+}
+
 fn read_secret_file(path: &Path) -> Result<String, SecretError> {
     let unreadable = |source| SecretError::Unreadable {
         path: path.to_path_buf(),
@@ -297,98 +350,58 @@ impl Config {
     }
 
     /// Rules that span keys or need the domain (phone numbers). Returns (key, message).
-    fn validate(&self) -> Result<(), (String, String)> {
-        let err = |k: &str, m: String| Err((k.to_string(), m));
+    fn validate(&self) -> Result<(), Invalid> {
+        self.check_practice()?;
+        self.reminders
+            .check()
+            .map_err(|(key, message)| (key.to_string(), message.to_string()))?;
+        if self.security.idle_lock_minutes == 0 {
+            return invalid_key("security.idle_lock_minutes", "must be at least 1 minute");
+        }
+        self.check_sms()?;
+        if let Some(t) = &self.sms.twilio {
+            t.check(&self.practice.region)?;
+        }
+        if self.survey.enabled && !self.survey.url.starts_with("https://") {
+            return invalid_key(
+                "survey.url",
+                "must be an https:// link when the survey is enabled",
+            );
+        }
+        Ok(())
+    }
+
+    fn check_practice(&self) -> Result<(), Invalid> {
         let p = &self.practice;
         // An empty name or phone is "not set": loading works, sending refuses (see
         // `sender_identity`) with the fix.
         if !p.phone.trim().is_empty()
             && let Err(e) = E164::parse_own(&p.phone, &p.region)
         {
-            return err("practice.phone", e.to_string());
+            return invalid_key("practice.phone", &e.to_string());
         }
         let portal_ok = p.portal_url.is_empty()
             || p.portal_url.starts_with("https://")
             || p.portal_url.starts_with("http://");
         if !portal_ok {
-            return err(
-                "practice.portal_url",
-                format!("{:?} must start with https://", p.portal_url),
-            );
+            let message = format!("{:?} must start with https://", p.portal_url);
+            return invalid_key("practice.portal_url", &message);
         }
-        if let Err((key, message)) = self.reminders.check() {
-            return err(key, message.into());
-        }
-        if self.security.idle_lock_minutes == 0 {
-            return err(
-                "security.idle_lock_minutes",
-                "must be at least 1 minute".into(),
-            );
-        }
+        Ok(())
+    }
+
+    fn check_sms(&self) -> Result<(), Invalid> {
         let s = &self.sms;
         if !(s.rate_per_second > 0.0 && s.rate_per_second <= 1000.0) {
-            return err(
-                "sms.rate_per_second",
-                "must be above 0 and at most 1000".into(),
-            );
+            return invalid_key("sms.rate_per_second", "must be above 0 and at most 1000");
         }
         if s.concurrency == 0 || s.concurrency > 64 {
-            return err("sms.concurrency", "must be between 1 and 64".into());
+            return invalid_key("sms.concurrency", "must be between 1 and 64");
         }
         if s.provider == ProviderKind::Twilio && s.twilio.is_none() {
-            return err(
+            return invalid_key(
                 "sms.provider",
-                "is \"twilio\" but there is no [sms.twilio] section".into(),
-            );
-        }
-        if let Some(t) = &s.twilio {
-            if !(t.account_sid.starts_with("AC") && t.account_sid.len() == 34) {
-                return err(
-                    "sms.twilio.account_sid",
-                    "must be the 34-character SID starting with AC".into(),
-                );
-            }
-            match (&t.from, &t.messaging_service_sid) {
-                (Some(_), Some(_)) | (None, None) => {
-                    return err(
-                        "sms.twilio.from",
-                        "set exactly one of `from` and `messaging_service_sid`".into(),
-                    );
-                }
-                (Some(from), None) => {
-                    // Validated like a patient's number (a real, textable number).
-                    if let Err(e) = E164::parse_own(from, &p.region) {
-                        return err("sms.twilio.from", e.to_string());
-                    }
-                }
-                (None, Some(mg)) if !mg.starts_with("MG") => {
-                    return err(
-                        "sms.twilio.messaging_service_sid",
-                        "must start with MG".into(),
-                    );
-                }
-                _ => {}
-            }
-            if t.auth_token_env.is_some() && t.auth_token_file.is_some() {
-                return err(
-                    "sms.twilio.auth_token_file",
-                    "set `auth_token_env` or `auth_token_file`, not both".into(),
-                );
-            }
-            if !(t.base_url.starts_with("https://") || t.base_url.starts_with("http://")) {
-                return err("sms.twilio.base_url", "must be an http(s) URL".into());
-            }
-            if t.timeout_seconds == 0 || t.max_pages == 0 {
-                return err(
-                    "sms.twilio.timeout_seconds",
-                    "timeout_seconds and max_pages must be at least 1".into(),
-                );
-            }
-        }
-        if self.survey.enabled && !self.survey.url.starts_with("https://") {
-            return err(
-                "survey.url",
-                "must be an https:// link when the survey is enabled".into(),
+                "is \"twilio\" but there is no [sms.twilio] section",
             );
         }
         Ok(())

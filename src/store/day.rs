@@ -246,13 +246,15 @@ mod tests {
         .unwrap();
         let m = crate::store::messages::insert_inbound(
             store.test_conn(),
-            Some(p),
-            "+12015550134",
-            "+15555550123",
-            "C",
-            "twilio",
-            "SMin",
-            t(9, 0),
+            &crate::store::messages::NewInbound {
+                patient: Some(p),
+                from: "+12015550134",
+                to: "+15555550123",
+                body: "C",
+                provider: "twilio",
+                provider_id: "SMin",
+                at: t(9, 0),
+            },
         )
         .unwrap()
         .unwrap();

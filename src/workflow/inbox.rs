@@ -113,13 +113,15 @@ mod tests {
         let conn = store.test_conn();
         let m = store::messages::insert_inbound(
             conn,
-            Some(p),
-            "+12015550134",
-            "+1",
-            "What floor?",
-            "outbox",
-            "SM1",
-            t(8, 0),
+            &store::messages::NewInbound {
+                patient: Some(p),
+                from: "+12015550134",
+                to: "+1",
+                body: "What floor?",
+                provider: "outbox",
+                provider_id: "SM1",
+                at: t(8, 0),
+            },
         )
         .unwrap()
         .unwrap();

@@ -315,13 +315,15 @@ mod tests {
         .unwrap();
         store::messages::insert_inbound(
             store.test_conn(),
-            Some(p),
-            "+12015550134",
-            "+15555550123",
-            "STOP",
-            "twilio",
-            "SMstop",
-            t(9, 0),
+            &store::messages::NewInbound {
+                patient: Some(p),
+                from: "+12015550134",
+                to: "+15555550123",
+                body: "STOP",
+                provider: "twilio",
+                provider_id: "SMstop",
+                at: t(9, 0),
+            },
         )
         .unwrap();
         // Written three minutes after the STOP (a slow sync), left waiting by a network error.

@@ -227,51 +227,19 @@ pub async fn sync(
     // answers for crash leftovers, nor this run's flush its reminders.
     let _lock = lock::acquire(store)?;
     let provider = d.provider.name();
-    let key = cursor_key(provider);
+    let run = Run {
+        d,
+        config,
+        gate,
+        clock,
+        key: cursor_key(provider),
+    };
     let mut report = SyncReport {
         provider: provider.to_string(),
         ..SyncReport::default()
     };
-    let mut cursor = match store::settings::get(&store, &key)? {
-        None => first_cursor(clock.now()),
-        Some(text) => PollCursor::decode(&text).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "stored poll cursor unreadable; polling from the first window");
-            report.cursor_reset = true;
-            first_cursor(clock.now())
-        }),
-    };
-    let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
-        Some(seed) => Box::new(SeededJitter::new(seed)),
-        None => Box::new(SeededJitter::from_entropy()),
-    };
-    let mut answers: Vec<MessageId> = Vec::new();
-    while report.polls < MAX_POLLS {
-        let polled = retry::retry(&d.policy, jitter.as_mut(), || d.provider.poll(&cursor)).await;
-        report.polls += 1;
-        let page = match polled {
-            Ok(page) => page,
-            Err(e) => {
-                tracing::warn!(code = ?e.code(), disposition = ?e.disposition(), "poll failed; sync stopped");
-                report.stopped = Some(e.to_string());
-                report.stopped_for_good = e.disposition() == Disposition::StopRun;
-                break;
-            }
-        };
-        let now = clock.now();
-        let applier = reply::Applier {
-            config,
-            gate,
-            provider,
-            now,
-        };
-        let new_answers = store.write(|c| apply_page(c, &applier, &key, &page, &mut report))?;
-        answers.extend(new_answers);
-        cursor = page.cursor;
-        if page.complete {
-            report.complete = true;
-            break;
-        }
-    }
+    let cursor = run.stored_cursor(store, &mut report)?;
+    let answers = run.poll_all(store, cursor, &mut report).await?;
     if let Some(reason) = &report.stopped {
         // Nothing can reach the provider now: the answers stay recorded and go with the next
         // sync's flush (an opt-out confirmation only while it is still within 5 minutes).
@@ -279,37 +247,138 @@ pub async fn sync(
             reason: reason.clone(),
         });
     } else {
+        run.answer_and_flush(store, &answers, &mut report, on_event)
+            .await?;
+    }
+    run.finish(store, &answers, &mut report)?;
+    Ok(report)
+}
+
+/// One sync's fixed inputs.
+struct Run<'a> {
+    d: &'a Dispatcher,
+    config: &'a Config,
+    gate: &'a Gate,
+    clock: &'a Clock,
+    /// The settings key of this provider's poll cursor.
+    key: String,
+}
+
+impl Run<'_> {
+    /// The cursor the last sync stored, or the first window when there is none or it
+    /// cannot be read (said in the report).
+    fn stored_cursor(
+        &self,
+        store: &Store,
+        report: &mut SyncReport,
+    ) -> Result<PollCursor, SyncError> {
+        let now = self.clock.now();
+        Ok(match store::settings::get(&store, &self.key)? {
+            None => first_cursor(now),
+            Some(text) => PollCursor::decode(&text).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "stored poll cursor unreadable; polling from the first window");
+                report.cursor_reset = true;
+                first_cursor(now)
+            }),
+        })
+    }
+
+    /// Poll page after page, applying each in its own transaction, until the provider has
+    /// no more or a poll fails. Returns the keyword answers recorded.
+    async fn poll_all(
+        &self,
+        store: &mut Store,
+        mut cursor: PollCursor,
+        report: &mut SyncReport,
+    ) -> Result<Vec<MessageId>, SyncError> {
+        let d = self.d;
+        let mut jitter: Box<dyn Jitter> = match d.jitter_seed {
+            Some(seed) => Box::new(SeededJitter::new(seed)),
+            None => Box::new(SeededJitter::from_entropy()),
+        };
+        let mut answers: Vec<MessageId> = Vec::new();
+        while report.polls < MAX_POLLS {
+            let polled =
+                retry::retry(&d.policy, jitter.as_mut(), || d.provider.poll(&cursor)).await;
+            report.polls += 1;
+            let page = match polled {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(code = ?e.code(), disposition = ?e.disposition(), "poll failed; sync stopped");
+                    report.stopped = Some(e.to_string());
+                    report.stopped_for_good = e.disposition() == Disposition::StopRun;
+                    break;
+                }
+            };
+            let applier = reply::Applier {
+                config: self.config,
+                gate: self.gate,
+                provider: d.provider.name(),
+                now: self.clock.now(),
+            };
+            let key = &self.key;
+            let new_answers = store.write(|c| apply_page(c, &applier, key, &page, report))?;
+            answers.extend(new_answers);
+            cursor = page.cursor;
+            if page.complete {
+                report.complete = true;
+                break;
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Send the keyword answers, then what waits in the outbox, while the provider answers.
+    async fn answer_and_flush(
+        &self,
+        store: &mut Store,
+        answers: &[MessageId],
+        report: &mut SyncReport,
+        on_event: &mut dyn FnMut(BatchEvent),
+    ) -> Result<(), SyncError> {
+        let (d, clock) = (self.d, self.clock);
         if !answers.is_empty() {
-            let sent = dispatch::dispatch(d, store, &answers, SYSTEM, clock, on_event).await?;
+            let sent = dispatch::dispatch(d, store, answers, SYSTEM, clock, on_event).await?;
             add_dispatch(&mut report.answers, &sent);
             // A dispatch stops only on refused credentials or setup.
             report.stopped_for_good = sent.stopped.is_some();
             report.stopped = sent.stopped;
         }
         if report.stopped.is_none() {
-            let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
+            let flushed =
+                outbox::flush(d, store, self.config, self.gate, SYSTEM, clock, on_event).await?;
             report.flush = FlushCounts::from(&flushed);
             report.stopped = flushed.dispatch.stopped.clone();
             report.stopped_for_good = report.stopped.is_some();
-            let tz = config.practice.time_zone;
+            let tz = self.config.practice.time_zone;
             let lines = outcome::flush_lines(&store, &flushed, clock.now(), tz)?;
             report.lines.extend(lines);
         }
+        Ok(())
     }
-    let tz = config.practice.time_zone;
-    let answer_lines = outcome::rows_lines(&store, &answers, clock.now(), tz)?;
-    report.lines.splice(0..0, answer_lines);
-    report.totals = Totals::of(report.lines.iter().map(|l| l.action));
-    report.inbox_unread = store::messages::inbox_count(&store)?;
-    tracing::info!(
-        polls = report.polls,
-        statuses = report.statuses_applied,
-        replies = report.replies.total(),
-        answers = report.answers.sent,
-        stopped = report.stopped.is_some(),
-        "sync done"
-    );
-    Ok(report)
+
+    /// The answers' lines first, the totals and the inbox count.
+    fn finish(
+        &self,
+        store: &Store,
+        answers: &[MessageId],
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let tz = self.config.practice.time_zone;
+        let answer_lines = outcome::rows_lines(&store, answers, self.clock.now(), tz)?;
+        report.lines.splice(0..0, answer_lines);
+        report.totals = Totals::of(report.lines.iter().map(|l| l.action));
+        report.inbox_unread = store::messages::inbox_count(&store)?;
+        tracing::info!(
+            polls = report.polls,
+            statuses = report.statuses_applied,
+            replies = report.replies.total(),
+            answers = report.answers.sent,
+            stopped = report.stopped.is_some(),
+            "sync done"
+        );
+        Ok(())
+    }
 }
 
 fn add_dispatch(counts: &mut AnswerCounts, r: &DispatchReport) {

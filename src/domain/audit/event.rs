@@ -66,6 +66,17 @@ pub enum Event<'a> {
         reply: MessageId,
         read_as: ReplyKind,
     },
+    /// A reply recorded, filed, and what it did.
+    ReplyReceived {
+        message: MessageId,
+        filed: ReplyKind,
+        read_as: ReplyKind,
+        patient: Option<PatientId>,
+        provider_id: &'a str,
+        appointments: &'a [AppointmentId],
+        answer: Option<MessageId>,
+        note: Option<&'static str>,
+    },
 }
 
 impl Event<'_> {
@@ -148,6 +159,23 @@ impl Event<'_> {
                 format!("appointment:{appointment}"),
                 json!({ "requested": true, "via": "sms", "reply": reply.0,
                         "read_as": read_as.as_str() }),
+            ),
+            Self::ReplyReceived {
+                message,
+                filed,
+                read_as,
+                patient,
+                provider_id,
+                appointments,
+                answer,
+                note,
+            } => (
+                "reply.received",
+                format!("message:{message}"),
+                json!({ "classification": filed.as_str(), "read_as": read_as.as_str(),
+                        "patient": patient.map(|p| p.0), "provider_id": provider_id,
+                        "appointments": appointments.iter().map(|a| a.0).collect::<Vec<_>>(),
+                        "answer": answer.map(|m| m.0), "note": note }),
             ),
         }
     }
@@ -245,6 +273,21 @@ mod tests {
                 "appointment.callback",
                 "appointment:5",
                 r#"{"read_as":"reschedule","reply":9,"requested":true,"via":"sms"}"#,
+            ),
+            (
+                Event::ReplyReceived {
+                    message: MessageId(9),
+                    filed: ReplyKind::Confirm,
+                    read_as: ReplyKind::Confirm,
+                    patient: Some(PatientId(3)),
+                    provider_id: "SMin",
+                    appointments: &[AppointmentId(5)],
+                    answer: None,
+                    note: None,
+                },
+                "reply.received",
+                "message:9",
+                r#"{"answer":null,"appointments":[5],"classification":"confirm","note":null,"patient":3,"provider_id":"SMin","read_as":"confirm"}"#,
             ),
         ];
         for (event, action, subject, detail) in cases {

@@ -29,104 +29,98 @@ impl Twilio {
                 "polling needs a starting day (PollCursor::starting_at)".into(),
             ));
         };
-        let mut next = cursor.clone();
-        let mut page_out = PollPage::default();
-        let (mut url, mut newest, mut oldest_open) = match &cursor.resume {
-            Some(r) => (self.next_url(&r.next)?, r.newest, r.oldest_open),
-            None => {
-                let since = format!("{}T00:00:00Z", window_start.format("%Y-%m-%d"));
-                let size = self.settings.page_size.clamp(1, 1000).to_string();
-                let url = reqwest::Url::parse_with_params(
-                    &self.messages_url,
-                    [("DateSent>", since.as_str()), ("PageSize", size.as_str())],
-                )
-                .map_err(|e| ProviderError::Config(format!("sms.twilio.base_url: {e}")))?;
-                (url.to_string(), None, None)
-            }
-        };
+        let (mut url, mut walk) = self.start_walk(cursor, window_start)?;
         let mut pages = 0;
         loop {
             let page: ApiPage = self.call(self.client.get(&url), "list messages").await?;
             pages += 1;
             for m in page.messages {
-                let Some(sid) = m.sid.clone().filter(|s| is_sid(s)) else {
-                    continue;
-                };
-                let status = map_status(m.status.as_deref().unwrap_or("queued"));
-                let at = m
-                    .date_sent
-                    .as_deref()
-                    .or(m.date_created.as_deref())
-                    .and_then(parse_date);
-                let day = at.map(|t| t.date_naive()).unwrap_or(window_start);
-                if self.is_ours_inbound(&m) {
-                    if next.last_status(&sid).is_none() {
-                        page_out.inbound.push(InboundSms {
-                            provider_id: sid.clone(),
-                            from: m.from.clone().unwrap_or_default(),
-                            body: m.body.clone().unwrap_or_default(),
-                            received_at: at.unwrap_or_else(|| midnight(window_start)),
-                        });
-                    }
-                } else if self.is_ours_outbound(&m) {
-                    if next.last_status(&sid) != Some(status) {
-                        page_out.statuses.push(StatusUpdate {
-                            provider_id: sid.clone(),
-                            status,
-                            error_code: m.error_code,
-                            sent_at: m.date_sent.as_deref().and_then(parse_date),
-                            copy: sent_copy(&m),
-                        });
-                    }
-                    if !status.is_final() {
-                        oldest_open = min_opt(oldest_open, at);
-                    }
-                } else {
-                    continue; // another number or service on the same account
-                }
-                next.record(day, sid, status);
-                newest = newest.max(at);
+                self.take(&mut walk, m);
             }
             match page.next_page_uri.filter(|n| !n.is_empty()) {
                 None => {
-                    page_out.complete = true;
-                    next.resume = None;
-                    if let Some(n) = newest {
-                        let keep_from = match oldest_open {
-                            Some(o) => o.max(n - STATUS_WATCH).min(n),
-                            None => n,
-                        };
-                        let day = keep_from.date_naive().max(window_start);
-                        next.window_start = Some(day);
-                        next.prune_before(day);
-                    }
+                    walk.complete();
                     break;
                 }
                 Some(uri) if pages >= self.settings.max_pages => {
                     tracing::info!(pages, "poll stopped at the page cap; continues next time");
-                    next.resume = Some(ResumePoint {
-                        next: uri,
-                        newest,
-                        oldest_open,
-                    });
+                    walk.pause(uri);
                     break;
                 }
                 Some(uri) => url = self.next_url(&uri)?,
             }
         }
-        // Twilio lists newest first; replies must be applied in the order they were written
-        // (STOP then START is not START then STOP).
-        page_out.inbound.reverse();
-        page_out.inbound.sort_by_key(|m| m.received_at);
-        page_out.statuses.reverse();
-        tracing::debug!(
-            pages,
-            inbound = page_out.inbound.len(),
-            statuses = page_out.statuses.len(),
-            "poll done"
-        );
-        page_out.cursor = next;
-        Ok(page_out)
+        Ok(walk.finish(pages))
+    }
+
+    /// The first page's URL and an empty walk: the stored next page, or the window's start.
+    fn start_walk(
+        &self,
+        cursor: &PollCursor,
+        window_start: NaiveDate,
+    ) -> Result<(String, Walk), ProviderError> {
+        let mut walk = Walk {
+            window_start,
+            next: cursor.clone(),
+            out: PollPage::default(),
+            newest: None,
+            oldest_open: None,
+        };
+        if let Some(r) = &cursor.resume {
+            walk.newest = r.newest;
+            walk.oldest_open = r.oldest_open;
+            return Ok((self.next_url(&r.next)?, walk));
+        }
+        let since = format!("{}T00:00:00Z", window_start.format("%Y-%m-%d"));
+        let size = self.settings.page_size.clamp(1, 1000).to_string();
+        let url = reqwest::Url::parse_with_params(
+            &self.messages_url,
+            [("DateSent>", since.as_str()), ("PageSize", size.as_str())],
+        )
+        .map_err(|e| ProviderError::Config(format!("sms.twilio.base_url: {e}")))?;
+        Ok((url.to_string(), walk))
+    }
+
+    /// One listed message: a reply not seen before, or a status that changed; texts of
+    /// another number or service on the same account are not ours and are passed over.
+    fn take(&self, walk: &mut Walk, m: ApiMessage) {
+        let Some(sid) = m.sid.clone().filter(|s| is_sid(s)) else {
+            return;
+        };
+        let status = map_status(m.status.as_deref().unwrap_or("queued"));
+        let at = m
+            .date_sent
+            .as_deref()
+            .or(m.date_created.as_deref())
+            .and_then(parse_date);
+        let day = at.map(|t| t.date_naive()).unwrap_or(walk.window_start);
+        if self.is_ours_inbound(&m) {
+            if walk.next.last_status(&sid).is_none() {
+                walk.out.inbound.push(InboundSms {
+                    provider_id: sid.clone(),
+                    from: m.from.clone().unwrap_or_default(),
+                    body: m.body.clone().unwrap_or_default(),
+                    received_at: at.unwrap_or_else(|| midnight(walk.window_start)),
+                });
+            }
+        } else if self.is_ours_outbound(&m) {
+            if walk.next.last_status(&sid) != Some(status) {
+                walk.out.statuses.push(StatusUpdate {
+                    provider_id: sid.clone(),
+                    status,
+                    error_code: m.error_code.clone(),
+                    sent_at: m.date_sent.as_deref().and_then(parse_date),
+                    copy: sent_copy(&m),
+                });
+            }
+            if !status.is_final() {
+                walk.oldest_open = min_opt(walk.oldest_open, at);
+            }
+        } else {
+            return;
+        }
+        walk.next.record(day, sid, status);
+        walk.newest = walk.newest.max(at);
     }
 
     pub(super) async fn find_sent_impl(
@@ -181,6 +175,60 @@ impl Twilio {
         }
         tracing::info!(matches = found.len(), "reconciliation lookup");
         Ok(found)
+    }
+}
+
+/// What one poll gathers while it walks the pages.
+struct Walk {
+    window_start: NaiveDate,
+    /// The cursor the next poll starts from.
+    next: PollCursor,
+    out: PollPage,
+    newest: Option<DateTime<Utc>>,
+    /// The oldest text still waiting for a final status: the window keeps it in view.
+    oldest_open: Option<DateTime<Utc>>,
+}
+
+impl Walk {
+    /// The last page was read: the next poll starts a new window, kept back far enough to
+    /// see the open texts' statuses change.
+    fn complete(&mut self) {
+        self.out.complete = true;
+        self.next.resume = None;
+        if let Some(n) = self.newest {
+            let keep_from = match self.oldest_open {
+                Some(o) => o.max(n - STATUS_WATCH).min(n),
+                None => n,
+            };
+            let day = keep_from.date_naive().max(self.window_start);
+            self.next.window_start = Some(day);
+            self.next.prune_before(day);
+        }
+    }
+
+    /// Stopped at the page cap: the next poll resumes at `uri`.
+    fn pause(&mut self, uri: String) {
+        self.next.resume = Some(ResumePoint {
+            next: uri,
+            newest: self.newest,
+            oldest_open: self.oldest_open,
+        });
+    }
+
+    fn finish(mut self, pages: u32) -> PollPage {
+        // Twilio lists newest first; replies must be applied in the order they were written
+        // (STOP then START is not START then STOP).
+        self.out.inbound.reverse();
+        self.out.inbound.sort_by_key(|m| m.received_at);
+        self.out.statuses.reverse();
+        tracing::debug!(
+            pages,
+            inbound = self.out.inbound.len(),
+            statuses = self.out.statuses.len(),
+            "poll done"
+        );
+        self.out.cursor = self.next;
+        self.out
     }
 }
 

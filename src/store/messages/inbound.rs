@@ -10,18 +10,21 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::Message;
 use crate::domain::reply::ReplyKind;
 
+/// An inbound text as the provider reported it.
+#[derive(Clone, Copy, Debug)]
+pub struct NewInbound<'a> {
+    /// The patient it is filed under (`None` for an unknown sender).
+    pub patient: Option<PatientId>,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub body: &'a str,
+    pub provider: &'a str,
+    pub provider_id: &'a str,
+    pub at: DateTime<Utc>,
+}
+
 /// Record an inbound message; `None` if this provider id was already recorded (polls overlap).
-#[allow(clippy::too_many_arguments)]
-pub fn insert_inbound(
-    conn: &impl Write,
-    patient: Option<PatientId>,
-    from: &str,
-    to: &str,
-    body: &str,
-    provider: &str,
-    provider_id: &str,
-    at: DateTime<Utc>,
-) -> Result<Option<MessageId>> {
+pub fn insert_inbound(conn: &impl Write, m: &NewInbound<'_>) -> Result<Option<MessageId>> {
     let conn = crate::store::sql(conn);
     let n = conn
         .prepare_cached(
@@ -30,7 +33,15 @@ pub fn insert_inbound(
              VALUES ('in', 'reply', ?1, ?2, ?3, ?4, 'received', ?5, ?6, 'patient', ?7, ?7)
              ON CONFLICT (provider, provider_id) WHERE provider_id IS NOT NULL AND direction = 'in' DO NOTHING",
         )?
-        .execute(params![patient.map(|p| p.0), to, from, body, provider, provider_id, ts(at)])?;
+        .execute(params![
+            m.patient.map(|p| p.0),
+            m.to,
+            m.from,
+            m.body,
+            m.provider,
+            m.provider_id,
+            ts(m.at)
+        ])?;
     Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
 }
 

@@ -100,26 +100,30 @@ fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
     let (store, p, _, _) = fixture();
     let id = insert_inbound(
         store.test_conn(),
-        Some(p),
-        "+12015550134",
-        "+15555550123",
-        "running late",
-        "twilio",
-        "SMin1",
-        t(9, 0),
+        &NewInbound {
+            patient: Some(p),
+            from: "+12015550134",
+            to: "+15555550123",
+            body: "running late",
+            provider: "twilio",
+            provider_id: "SMin1",
+            at: t(9, 0),
+        },
     )
     .unwrap()
     .unwrap();
     assert_eq!(
         insert_inbound(
             store.test_conn(),
-            Some(p),
-            "+12015550134",
-            "+15555550123",
-            "running late",
-            "twilio",
-            "SMin1",
-            t(9, 0)
+            &NewInbound {
+                patient: Some(p),
+                from: "+12015550134",
+                to: "+15555550123",
+                body: "running late",
+                provider: "twilio",
+                provider_id: "SMin1",
+                at: t(9, 0)
+            }
         )
         .unwrap(),
         None
@@ -240,25 +244,29 @@ fn lookups_by_mobile_provider_id_and_recent_replies() {
 
     let early = insert_inbound(
         store.test_conn(),
-        Some(p),
-        mobile,
-        "+1",
-        "C",
-        "twilio",
-        "SMa",
-        t(9, 0),
+        &NewInbound {
+            patient: Some(p),
+            from: mobile,
+            to: "+1",
+            body: "C",
+            provider: "twilio",
+            provider_id: "SMa",
+            at: t(9, 0),
+        },
     )
     .unwrap()
     .unwrap();
     let late = insert_inbound(
         store.test_conn(),
-        Some(p),
-        mobile,
-        "+1",
-        "?",
-        "twilio",
-        "SMb",
-        t(10, 0),
+        &NewInbound {
+            patient: Some(p),
+            from: mobile,
+            to: "+1",
+            body: "?",
+            provider: "twilio",
+            provider_id: "SMb",
+            at: t(10, 0),
+        },
     )
     .unwrap()
     .unwrap();
@@ -306,24 +314,28 @@ fn outbound_provider_ids_may_repeat_but_inbound_ones_dedupe() {
     }
     let first = insert_inbound(
         store.test_conn(),
-        Some(p),
-        "+12015550134",
-        "+15555550123",
-        "C",
-        "twilio",
-        "SMin",
-        t(9, 1),
+        &NewInbound {
+            patient: Some(p),
+            from: "+12015550134",
+            to: "+15555550123",
+            body: "C",
+            provider: "twilio",
+            provider_id: "SMin",
+            at: t(9, 1),
+        },
     )
     .unwrap();
     let again = insert_inbound(
         store.test_conn(),
-        Some(p),
-        "+12015550134",
-        "+15555550123",
-        "C",
-        "twilio",
-        "SMin",
-        t(9, 1),
+        &NewInbound {
+            patient: Some(p),
+            from: "+12015550134",
+            to: "+15555550123",
+            body: "C",
+            provider: "twilio",
+            provider_id: "SMin",
+            at: t(9, 1),
+        },
     )
     .unwrap();
     assert!(first.is_some() && again.is_none());

@@ -136,13 +136,15 @@ fn a_confirm_reply_before_the_start_confirms_one_after_does_not() {
     let reply = |id: &str, at, appt| {
         let m = messages::insert_inbound(
             c1,
-            Some(p),
-            "+12015550134",
-            "+15555550123",
-            "C",
-            "twilio",
-            id,
-            at,
+            &messages::NewInbound {
+                patient: Some(p),
+                from: "+12015550134",
+                to: "+15555550123",
+                body: "C",
+                provider: "twilio",
+                provider_id: id,
+                at,
+            },
         )
         .unwrap()
         .unwrap();
@@ -195,7 +197,19 @@ fn reminder_covers_are_the_window_s_outbound_reminders_only() {
     messages::insert_outbound(c1, &outbound(&k24, p, t(9, 0))).unwrap();
     messages::insert_outbound(c1, &outbound("closure:2026-11-25", p, t(9, 0))).unwrap();
     messages::insert_outbound(c1, &outbound("portal:1:x", p, t(9, 0))).unwrap();
-    messages::insert_inbound(c1, Some(p), "+1", "+2", "C", "twilio", "SM1", t(9, 0)).unwrap();
+    messages::insert_inbound(
+        c1,
+        &messages::NewInbound {
+            patient: Some(p),
+            from: "+1",
+            to: "+2",
+            body: "C",
+            provider: "twilio",
+            provider_id: "SM1",
+            at: t(9, 0),
+        },
+    )
+    .unwrap();
     let rows = reminder_covers(c1, t(0, 0), t(0, 0) + Duration::days(1)).unwrap();
     assert_eq!(
         rows,

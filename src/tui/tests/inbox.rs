@@ -24,13 +24,15 @@ fn runner() -> (Runner, Ids) {
         let at = now() - chrono::Duration::minutes(min);
         let m = store::messages::insert_inbound(
             conn,
-            Some(p),
-            "+12015550134",
-            "+1",
-            body,
-            "outbox",
-            sid,
-            at,
+            &store::messages::NewInbound {
+                patient: Some(p),
+                from: "+12015550134",
+                to: "+1",
+                body,
+                provider: "outbox",
+                provider_id: sid,
+                at,
+            },
         )
         .unwrap()
         .unwrap();

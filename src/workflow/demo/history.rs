@@ -185,13 +185,15 @@ fn reply(
     };
     let Some(id) = store::messages::insert_inbound(
         conn,
-        Some(a.patient_id),
-        from.as_str(),
-        "+15555550123",
-        body,
-        HISTORY_PROVIDER,
-        &format!("DEMO-IN-{}", a.id),
-        at,
+        &store::messages::NewInbound {
+            patient: Some(a.patient_id),
+            from: from.as_str(),
+            to: "+15555550123",
+            body,
+            provider: HISTORY_PROVIDER,
+            provider_id: &format!("DEMO-IN-{}", a.id),
+            at,
+        },
     )?
     else {
         return Ok(0);

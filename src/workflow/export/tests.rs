@@ -75,13 +75,15 @@ fn practice() -> Practice {
             }
             let r = messages::insert_inbound(
                 conn,
-                Some(p),
-                mobile.as_str(),
-                "+15555550123",
-                "=cmd|' /C calc'!A0",
-                "twilio",
-                "SMin",
-                t(13, 0),
+                &messages::NewInbound {
+                    patient: Some(p),
+                    from: mobile.as_str(),
+                    to: "+15555550123",
+                    body: "=cmd|' /C calc'!A0",
+                    provider: "twilio",
+                    provider_id: "SMin",
+                    at: t(13, 0),
+                },
             )?
             .unwrap();
             messages::classify_reply(conn, r, ReplyKind::Confirm, Some(a))?;

@@ -19,14 +19,13 @@
 use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::{SyncError, SyncReport};
 use crate::config::Config;
 use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
-use crate::domain::audit::{AuditEntry, Event, SYSTEM};
+use crate::domain::audit::{Event, SYSTEM};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind};
@@ -57,6 +56,40 @@ struct OpenReminder {
     sent_at: DateTime<Utc>,
     /// The covered appointments that are still live, in start order (never empty).
     appointments: Vec<Appointment>,
+}
+
+/// Every patient with the sender's number, and their reminders waiting for an answer,
+/// newest first.
+fn senders(
+    c: &impl Write,
+    sms: &InboundSms,
+) -> Result<(Vec<PatientId>, Vec<OpenReminder>), SyncError> {
+    let holders = match sms.from_e164() {
+        Some(from) => store::messages::patients_by_mobile(c, from.as_str())?,
+        None => Vec::new(),
+    };
+    let mut open = Vec::new();
+    for &p in &holders {
+        if let Some(r) = open_reminder(c, p, sms.received_at)? {
+            open.push(r);
+        }
+    }
+    open.sort_by_key(|r| std::cmp::Reverse(r.sent_at));
+    Ok((holders, open))
+}
+
+/// How a reply from a number no patient has is filed: it changes nothing.
+fn from_stranger(read_as: ReplyKind) -> (ReplyKind, Effects) {
+    let stranger = Sender {
+        known: false,
+        open_reminders: 0,
+    };
+    let (filed, note) = filed_after(decide(read_as, stranger), 0);
+    let effects = Effects {
+        note,
+        ..Effects::default()
+    };
+    (filed, effects)
 }
 
 /// Applies replies for one page, at one `now`.
@@ -96,17 +129,7 @@ impl Applier<'_> {
         sms: &InboundSms,
         report: &mut SyncReport,
     ) -> Result<Option<MessageId>, SyncError> {
-        let holders = match sms.from_e164() {
-            Some(from) => store::messages::patients_by_mobile(c, from.as_str())?,
-            None => Vec::new(),
-        };
-        let mut open = Vec::new();
-        for &p in &holders {
-            if let Some(r) = open_reminder(c, p, sms.received_at)? {
-                open.push(r);
-            }
-        }
-        open.sort_by_key(|r| std::cmp::Reverse(r.sent_at));
+        let (holders, open) = senders(c, sms)?;
         let ctx = ReplyContext {
             awaiting_reminder_answer: !open.is_empty(),
         };
@@ -115,36 +138,23 @@ impl Applier<'_> {
             [only] => Some(only.patient),
             _ => holders.first().copied(),
         };
-        let Some(id) = store::messages::insert_inbound(
-            c,
-            primary,
-            &sms.from,
-            &self.our_number(),
-            &sms.body,
-            self.provider,
-            &sms.provider_id,
-            sms.received_at,
-        )?
-        else {
+        let inbound = store::messages::NewInbound {
+            patient: primary,
+            from: &sms.from,
+            to: &self.our_number(),
+            body: &sms.body,
+            provider: self.provider,
+            provider_id: &sms.provider_id,
+            at: sms.received_at,
+        };
+        let Some(id) = store::messages::insert_inbound(c, &inbound)? else {
             report.replies_repeated += 1;
             return Ok(None);
         };
-
         let (filed, effects) = match primary {
             None => {
                 report.unknown_senders += 1;
-                let stranger = Sender {
-                    known: false,
-                    open_reminders: 0,
-                };
-                let (filed, note) = filed_after(decide(read_as, stranger), 0);
-                (
-                    filed,
-                    Effects {
-                        note,
-                        ..Effects::default()
-                    },
-                )
+                from_stranger(read_as)
             }
             Some(patient) => {
                 let reply = Reply {
@@ -159,19 +169,17 @@ impl Applier<'_> {
         };
         store::messages::classify_reply(c, id, filed, effects.appointments.first().copied())?;
         report.replies.add(filed);
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                self.now,
-                SYSTEM,
-                "reply.received",
-                format!("message:{id}"),
-                json!({ "classification": filed.as_str(), "read_as": read_as.as_str(),
-                        "patient": primary.map(|p| p.0), "provider_id": sms.provider_id,
-                        "appointments": effects.appointments.iter().map(|a| a.0).collect::<Vec<_>>(),
-                        "answer": effects.answer.map(|m| m.0), "note": effects.note }),
-            ),
-        )?;
+        let event = Event::ReplyReceived {
+            message: id,
+            filed,
+            read_as,
+            patient: primary,
+            provider_id: &sms.provider_id,
+            appointments: &effects.appointments,
+            answer: effects.answer,
+            note: effects.note,
+        };
+        store::audit::append(c, &event.entry(self.now, SYSTEM))?;
         tracing::info!(message = id.0, patient = ?primary.map(|p| p.0), classification = filed.as_str(), read_as = read_as.as_str(), "reply applied");
         Ok(effects.answer)
     }
