@@ -108,7 +108,7 @@ impl Twilio {
                 walk.out.statuses.push(StatusUpdate {
                     provider_id: sid.clone(),
                     status,
-                    error_code: m.error_code.clone(),
+                    error_code: m.error_code,
                     sent_at: m.date_sent.as_deref().and_then(parse_date),
                     copy: sent_copy(&m),
                 });
