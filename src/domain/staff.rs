@@ -13,6 +13,7 @@ use serde::Serialize;
 pub use crate::domain::ids::StaffId;
 
 pub mod credential;
+pub mod event;
 pub mod lockout;
 pub mod permission;
 

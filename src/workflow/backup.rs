@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::PracticeEvent;
 use crate::domain::staff::Actor;
 use crate::store::cipher::{self, DbKey, Exclusive, FileKind};
 use crate::store::marker::{self, DbKind};
@@ -85,12 +84,13 @@ pub fn backup(
         chain_broken: chain.broken,
     };
     drop(copy);
-    let detail = json!({
-        "file": dest.display().to_string(),
-        "bytes": report.bytes,
-        "audit_records": report.audit_records,
-    });
-    store.write(|conn| audit(conn, act, "database.backup", detail))?;
+    let file = dest.display().to_string();
+    let event = PracticeEvent::BackupWritten {
+        file: &file,
+        bytes: report.bytes,
+        audit_records: report.audit_records,
+    };
+    store.write(|conn| audit(conn, act, &event))?;
     tracing::info!(bytes = report.bytes, "backup written");
     Ok(report)
 }
@@ -98,10 +98,9 @@ pub fn backup(
 fn audit(
     conn: &impl store::Write,
     act: Act<'_>,
-    action: &str,
-    detail: serde_json::Value,
+    event: &PracticeEvent<'_>,
 ) -> Result<(), StoreError> {
-    let mut entry = AuditEntry::new(act.now, act.actor.audit_name(), action, "database", detail);
+    let mut entry = event.entry(act.now, act.actor.audit_name());
     if let Some(id) = act.actor.staff_id() {
         entry = entry.by_member(id.0);
     }
@@ -224,13 +223,15 @@ impl Staged {
         self.installed = true;
         let _ = std::fs::remove_file(cipher::sibling(&self.staging, "-shm"));
         let mut restored = Store::open_existing_keyed(&self.db, key)?;
-        let detail = json!({
-            "from": self.backup.display().to_string(),
-            "kept": had_db.then(|| kept.display().to_string()),
-            "schema": self.schema,
-            "audit_records": self.audit_records,
-        });
-        restored.write(|conn| audit(conn, act, "database.restore", detail))?;
+        let from = self.backup.display().to_string();
+        let kept_name = had_db.then(|| kept.display().to_string());
+        let event = PracticeEvent::Restored {
+            from: &from,
+            kept: kept_name.as_deref(),
+            schema: self.schema,
+            audit_records: self.audit_records,
+        };
+        restored.write(|conn| audit(conn, act, &event))?;
         tracing::info!(schema = self.schema, "backup restored");
         Ok(had_db.then_some(kept))
     }

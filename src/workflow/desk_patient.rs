@@ -4,10 +4,9 @@
 //! the same transaction. Sends are `send` (portal prompts) and `custom_text`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 
 use crate::config::Config;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::PracticeEvent;
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
 use crate::domain::ids::PatientId;
 use crate::domain::patient_file::PatientFile;
@@ -115,17 +114,13 @@ pub fn fix_phone(
         let (old, flagged) = store::patients::number_state(c, patient)?;
         store::patients::set_mobile(c, patient, Some(&number))?;
         let old_last4 = old.as_deref().map(|o| last4(o).to_string());
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                now,
-                actor,
-                "patient.mobile_fixed",
-                format!("patient:{patient}"),
-                json!({ "old_last4": old_last4, "new_last4": number.last4(),
-                        "cleared_number_problem": flagged }),
-            ),
-        )?;
+        let event = PracticeEvent::MobileFixed {
+            patient,
+            old_last4: old_last4.as_deref(),
+            new_last4: number.last4(),
+            cleared_number_problem: flagged,
+        };
+        store::audit::append(c, &event.entry(now, actor))?;
         Ok::<_, WorkflowError>(())
     })?;
     Ok(number)

@@ -2,15 +2,15 @@
 //! add or move an appointment. The values go through the same readers as an import
 //! (`domain::import::fields`, `names`, `phone`), each change with its audit record.
 
+use crate::domain::audit::AuditEntry;
+use crate::domain::audit::PracticeEvent;
 use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::WorkflowError;
 use crate::config::Config;
 use crate::domain::appointment::{Appointment, AppointmentStatus};
-use crate::domain::audit::AuditEntry;
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::import::names::{clinician_display, tidy, title_case_if_shouting};
 use crate::domain::import::plan::{DEFAULT_MINUTES, DEFAULT_TYPE_NAME, NEUTRAL_TYPE_LABEL};
@@ -113,11 +113,7 @@ pub fn add_patient(
         }
         audit(
             conn,
-            now,
-            actor,
-            "patient.add",
-            format!("patient:{id}"),
-            json!({ "via": "command" }),
+            &PracticeEvent::PatientAdded { patient: id }.entry(now, actor),
         )?;
         Ok(id)
     })
@@ -160,15 +156,12 @@ pub fn add_appointment(
             booked_at: now,
         };
         let id = store::appointments::insert(conn, &new)?;
-        let detail = json!({ "via": "command", "patient": patient.0, "start": start.to_rfc3339() });
-        audit(
-            conn,
-            now,
-            actor,
-            "appointment.add",
-            format!("appointment:{id}"),
-            detail,
-        )?;
+        let event = PracticeEvent::AppointmentAdded {
+            appointment: id,
+            patient,
+            start,
+        };
+        audit(conn, &event.entry(now, actor))?;
         Ok(id)
     })
 }
@@ -213,16 +206,12 @@ pub fn move_appointment(
                 now,
             )?;
         }
-        let detail =
-            json!({ "via": "command", "from": a.start.to_rfc3339(), "to": start.to_rfc3339() });
-        audit(
-            conn,
-            now,
-            actor,
-            "appointment.move",
-            format!("appointment:{id}"),
-            detail,
-        )?;
+        let event = PracticeEvent::AppointmentMoved {
+            appointment: id,
+            from: a.start,
+            to: start,
+        };
+        audit(conn, &event.entry(now, actor))?;
         Ok(store::appointments::get(conn, id)?)
     })
 }
@@ -287,15 +276,8 @@ fn type_id(
     })
 }
 
-fn audit(
-    conn: &impl Write,
-    now: DateTime<Utc>,
-    actor: &str,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
-) -> Result<(), WorkflowError> {
-    store::audit::append(conn, &AuditEntry::new(now, actor, action, subject, detail))?;
+fn audit(conn: &impl Write, entry: &AuditEntry) -> Result<(), WorkflowError> {
+    store::audit::append(conn, entry)?;
     Ok(())
 }
 

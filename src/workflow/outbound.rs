@@ -8,9 +8,8 @@
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::Event;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::phone::E164;
@@ -146,24 +145,22 @@ pub fn record(
     };
     store::messages::set_status(conn, id, MessageStatus::Blocked, Some(&reason), now)?;
     // The audit names rules and categories, never the matched words or the body.
-    let rules: Vec<_> = s
+    let findings: Vec<_> = s
         .verdict
         .findings
         .iter()
         .filter(|f| !f.allowed)
-        .map(|f| json!({ "rule": f.rule, "category": f.category.as_str() }))
+        .map(|f| (f.rule, f.category.as_str()))
         .collect();
-    store::audit::append(
-        conn,
-        &AuditEntry::new(
-            now,
-            actor,
-            "message.blocked",
-            format!("message:{id}"),
-            json!({ "kind": out.kind.as_str(), "patient": out.patient_id.0, "key": out.key,
-                    "segments": s.segments, "findings": rules }),
-        ),
-    )?;
+    let event = Event::MessageBlocked {
+        message: id,
+        kind: out.kind,
+        patient: out.patient_id,
+        key: &out.key,
+        segments: s.segments,
+        findings: &findings,
+    };
+    store::audit::append(conn, &event.entry(now, actor))?;
     tracing::info!(
         message = id.0,
         kind = out.kind.as_str(),

@@ -8,11 +8,10 @@
 use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::Event;
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::deadline;
 use crate::domain::ids::{MessageId, PatientId};
@@ -188,16 +187,16 @@ fn recheck(
     );
     let verdict = gate.check_with(&m.body, &trusted);
     if verdict.blocked {
-        close(
-            c,
-            m,
-            MessageStatus::Blocked,
-            &verdict.summary(),
-            "message.blocked",
-            json!({ "kind": m.kind.as_str(), "on": "recheck" }),
-            actor,
-            now,
-        )?;
+        let closing = Closing {
+            message: m.id,
+            status: MessageStatus::Blocked,
+            reason: &verdict.summary(),
+            event: Event::MessageBlockedOnRecheck {
+                message: m.id,
+                kind: m.kind,
+            },
+        };
+        close(c, &closing, actor, now)?;
         return Ok(Recheck::Blocked);
     }
     Ok(Recheck::Go)
@@ -264,36 +263,43 @@ fn withdraw(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let detail = json!({ "kind": m.kind.as_str(), "reason": reason });
-    close(
-        c,
-        m,
-        MessageStatus::Withdrawn,
-        &reason.label(),
-        "message.withdrawn",
-        detail,
-        actor,
-        now,
-    )
+    let closing = Closing {
+        message: m.id,
+        status: MessageStatus::Withdrawn,
+        reason: &reason.label(),
+        event: Event::MessageWithdrawnOnRecheck {
+            message: m.id,
+            kind: m.kind,
+            reason,
+        },
+    };
+    close(c, &closing, actor, now)
+}
+
+/// How a text that will not be sent ends: its final status, the reason staff read, and the
+/// audit event.
+struct Closing<'a> {
+    message: MessageId,
+    status: MessageStatus,
+    reason: &'a str,
+    event: Event<'a>,
 }
 
 /// End a text that will not be sent, with its reason and an audit record.
-#[allow(clippy::too_many_arguments)]
 fn close(
     c: &impl Write,
-    m: &Message,
-    status: MessageStatus,
-    reason: &str,
-    action: &str,
-    detail: serde_json::Value,
+    closing: &Closing<'_>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    store::messages::set_status(c, m.id, status, Some(reason), now)?;
-    store::audit::append(
-        c,
-        &AuditEntry::new(now, actor, action, format!("message:{}", m.id), detail),
-    )?;
+    let Closing {
+        message,
+        status,
+        reason,
+        ..
+    } = *closing;
+    store::messages::set_status(c, message, status, Some(reason), now)?;
+    store::audit::append(c, &closing.event.entry(now, actor))?;
     Ok(())
 }
 

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::PracticeEvent;
+use crate::domain::audit::SYSTEM;
 use crate::domain::staff::StaffMember;
 use crate::store::cipher::DbKey;
 use crate::store::marker::{self, DbKind};
@@ -42,8 +42,11 @@ pub fn create(
     let mut db = create_database(path, setup.key)?;
     db.write(|conn| {
         marker::mark(conn, DbKind::Practice)?;
-        let detail = json!({ "time_zone": setup.time_zone, "region": setup.region });
-        let entry = AuditEntry::new(now, SYSTEM, "practice.init", "practice", detail);
+        let entry = PracticeEvent::Initialised {
+            time_zone: setup.time_zone,
+            region: setup.region,
+        }
+        .entry(now, SYSTEM);
         store::audit::append(conn, &entry).map(|_| ())
     })?;
     Ok(staff::add_first_admin(&mut db, admin, now)?)

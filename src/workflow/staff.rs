@@ -11,10 +11,10 @@ use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::json;
 
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::AuditEntry;
 use crate::domain::staff::credential::{self, SALT_LEN, Verification};
+use crate::domain::staff::event::StaffEvent;
 use crate::domain::staff::lockout::{self, Failure};
 use crate::domain::staff::{
     Action, Actor, CredentialError, Denied, Lockout, Member, PasswordHash, Role, Secret,
@@ -69,26 +69,9 @@ fn hash(secret: &Secret) -> Result<PasswordHash, StaffError> {
     Ok(credential::hash_secret(secret, &fresh_salt()?)?)
 }
 
-/// An audit record by `actor` about member `id`.
-fn audit(
-    conn: &impl Write,
-    actor: &Actor,
-    action: &str,
-    id: crate::domain::staff::StaffId,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let mut entry = AuditEntry::new(
-        now,
-        actor.audit_name(),
-        action,
-        format!("staff:{id}"),
-        detail,
-    );
-    if let Some(by) = actor.staff_id() {
-        entry = entry.by_member(by.0);
-    }
-    store::audit::append(conn, &entry).map(|_| ())
+/// Append one staff record.
+fn audit(conn: &impl Write, entry: &AuditEntry) -> Result<(), StoreError> {
+    store::audit::append(conn, entry).map(|_| ())
 }
 
 fn display_name(new: &NewMember) -> Result<String, StaffError> {
@@ -150,14 +133,8 @@ fn insert_member(
             hash: &hashed,
         };
         let id = store::staff::insert(conn, &row, now)?;
-        audit(
-            conn,
-            actor,
-            "staff.add",
-            id,
-            json!({ "role": new.role.as_str() }),
-            now,
-        )?;
+        let event = StaffEvent::Added { role: new.role };
+        audit(conn, &event.entry(now, actor, Some(id)))?;
         found(conn, new.username.as_str())
     })
 }
@@ -194,7 +171,7 @@ pub fn disable(
         }
         keep_an_admin(conn, &m)?;
         store::staff::set_active(conn, m.id, false, now)?;
-        audit(conn, actor, "staff.disable", m.id, json!({}), now)?;
+        audit(conn, &StaffEvent::Disabled.entry(now, actor, Some(m.id)))?;
         found(conn, &m.username)
     })
 }
@@ -216,7 +193,7 @@ pub fn enable(
             )));
         }
         store::staff::set_active(conn, m.id, true, now)?;
-        audit(conn, actor, "staff.enable", m.id, json!({}), now)?;
+        audit(conn, &StaffEvent::Enabled.entry(now, actor, Some(m.id)))?;
         found(conn, &m.username)
     })
 }
@@ -236,7 +213,7 @@ pub fn reset(
     let hashed = hash(secret)?;
     store.write(|conn| {
         store::staff::set_secret(conn, m.id, &hashed, now)?;
-        audit(conn, actor, "staff.reset", m.id, json!({}), now)?;
+        audit(conn, &StaffEvent::Reset.entry(now, actor, Some(m.id)))?;
         found(conn, &m.username)
     })
 }
@@ -289,8 +266,11 @@ pub fn set_role(
         if let Some(h) = &hashed {
             store::staff::set_secret(conn, m.id, h, now)?;
         }
-        let detail = json!({ "from": m.role.as_str(), "to": change.role.as_str() });
-        audit(conn, actor, "staff.role", m.id, detail, now)?;
+        let event = StaffEvent::RoleChanged {
+            from: m.role,
+            to: change.role,
+        };
+        audit(conn, &event.entry(now, actor, Some(m.id)))?;
         found(conn, &m.username)
     })
 }
@@ -381,16 +361,7 @@ pub fn sign_in(
 }
 
 fn record_unknown(store: &mut Store, now: DateTime<Utc>) -> Result<(), StoreError> {
-    store.write(|conn| {
-        let entry = AuditEntry::new(
-            now,
-            SYSTEM,
-            "staff.sign_in_failed",
-            "staff:unknown",
-            json!({}),
-        );
-        store::audit::append(conn, &entry).map(|_| ())
-    })
+    store.write(|conn| audit(conn, &StaffEvent::SignInUnknown.by_system(now, None)))
 }
 
 fn refuse(
@@ -402,11 +373,7 @@ fn refuse(
     store.write(|conn| {
         audit(
             conn,
-            &Actor::System,
-            "staff.sign_in_refused",
-            m.id,
-            json!({ "reason": reason }),
-            now,
+            &StaffEvent::SignInRefused { reason }.by_system(now, Some(m.id)),
         )
     })
 }
@@ -423,26 +390,23 @@ fn record_failure(
             store::staff::by_username(conn, &m.username)?.map_or(m.lockout, |fresh| fresh.lockout);
         let (next, failure) = current.after_failure(now);
         store::staff::set_lockout(conn, m.id, &next)?;
-        let system = Actor::System;
         Ok(match failure {
             Failure::Counted { remaining } => {
-                let detail = json!({ "tries_left": remaining });
-                audit(conn, &system, "staff.sign_in_failed", m.id, detail, now)?;
+                let event = StaffEvent::SignInFailed {
+                    tries_left: remaining,
+                };
+                audit(conn, &event.by_system(now, Some(m.id)))?;
                 SignInError::Wrong {
                     tries_left: Some(remaining),
                 }
             }
             Failure::Locked { until } => {
+                let failed = StaffEvent::SignInFailed { tries_left: 0 };
+                audit(conn, &failed.by_system(now, Some(m.id)))?;
                 audit(
                     conn,
-                    &system,
-                    "staff.sign_in_failed",
-                    m.id,
-                    json!({ "tries_left": 0 }),
-                    now,
+                    &StaffEvent::Locked { until }.by_system(now, Some(m.id)),
                 )?;
-                let detail = json!({ "until": until.to_rfc3339() });
-                audit(conn, &system, "staff.locked", m.id, detail, now)?;
                 SignInError::Locked { until }
             }
         })
@@ -475,8 +439,10 @@ fn record_success(
             Some(hash) => store::staff::set_secret(conn, m.id, hash, now)?,
             None => store::staff::set_lockout(conn, m.id, &Lockout::cleared())?,
         }
-        let detail = json!({ "rehashed": fresh.is_some() });
-        audit(conn, &actor, "staff.sign_in", m.id, detail, now)
+        let event = StaffEvent::SignedIn {
+            rehashed: fresh.is_some(),
+        };
+        audit(conn, &event.entry(now, &actor, Some(m.id)))
     })?;
     Ok(member)
 }

@@ -2,12 +2,11 @@
 //! use), parsed and rendered; and saving a new body, refused with the reason when it fails the
 //! save rules or the PHI gate (SPEC §3.6).
 
+use crate::domain::audit::PracticeEvent;
 use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::AuditEntry;
 use crate::domain::message::MessageKind;
 use crate::domain::template::{self, DEFAULT_TEMPLATES, Template, TemplateError};
 use crate::phi::Gate;
@@ -78,16 +77,12 @@ pub fn save(
     store::templates::save(conn, kind, body, actor, now)?;
     // A template is not PHI (it passed the gate above): the old and new text are kept, so
     // the audit screen can show what changed.
-    store::audit::append(
-        conn,
-        &AuditEntry::new(
-            now,
-            actor,
-            "template.saved",
-            format!("template:{kind}"),
-            json!({ "length": body.len(), "old": old, "new": body }),
-        ),
-    )?;
+    let event = PracticeEvent::TemplateSaved {
+        kind,
+        old: &old,
+        new: body,
+    };
+    store::audit::append(conn, &event.entry(now, actor))?;
     Ok(())
 }
 

@@ -30,6 +30,18 @@ pub enum Event<'a> {
         attempts: u32,
         reconciled: bool,
     },
+    /// Refused by the PHI gate before it was ever sent: the rules and categories that fired
+    /// (never the matched words or the body).
+    MessageBlocked {
+        message: MessageId,
+        kind: MessageKind,
+        patient: PatientId,
+        /// The text's idempotency key (ids and kinds only).
+        key: &'a str,
+        segments: u32,
+        /// (rule, category) of each finding that blocked.
+        findings: &'a [(&'static str, &'static str)],
+    },
     /// The provider refused the text for good.
     MessageFailed {
         message: MessageId,
@@ -42,6 +54,17 @@ pub enum Event<'a> {
         message: MessageId,
         kind: MessageKind,
         reason: &'a SkipReason,
+    },
+    /// Taken back when a waiting text was checked again before it left (the rules changed).
+    MessageWithdrawnOnRecheck {
+        message: MessageId,
+        kind: MessageKind,
+        reason: &'a SkipReason,
+    },
+    /// Blocked by the gate when a waiting text was checked again before it left.
+    MessageBlockedOnRecheck {
+        message: MessageId,
+        kind: MessageKind,
     },
     /// A delivery status the provider reported.
     MessageStatus {
@@ -104,6 +127,22 @@ impl Event<'_> {
                         "provider_id": provider_id, "status": status.as_str(), "attempts": attempts,
                         "reconciled": reconciled }),
             ),
+            Self::MessageBlocked {
+                message,
+                kind,
+                patient,
+                key,
+                segments,
+                findings,
+            } => (
+                "message.blocked",
+                format!("message:{message}"),
+                json!({ "kind": kind.as_str(), "patient": patient.0, "key": key,
+                        "segments": segments,
+                        "findings": findings.iter()
+                            .map(|(rule, category)| json!({ "rule": rule, "category": category }))
+                            .collect::<Vec<_>>() }),
+            ),
             Self::MessageFailed {
                 message,
                 kind,
@@ -122,6 +161,20 @@ impl Event<'_> {
                 "message.withdrawn",
                 format!("message:{message}"),
                 json!({ "kind": kind.as_str(), "reason": reason, "on": "dispatch" }),
+            ),
+            Self::MessageWithdrawnOnRecheck {
+                message,
+                kind,
+                reason,
+            } => (
+                "message.withdrawn",
+                format!("message:{message}"),
+                json!({ "kind": kind.as_str(), "reason": reason }),
+            ),
+            Self::MessageBlockedOnRecheck { message, kind } => (
+                "message.blocked",
+                format!("message:{message}"),
+                json!({ "kind": kind.as_str(), "on": "recheck" }),
             ),
             Self::MessageStatus {
                 message,
@@ -212,6 +265,19 @@ mod tests {
                 r#"{"attempts":2,"kind":"reminder-24h","patient":3,"provider":"twilio","provider_id":"SM1","reconciled":false,"status":"queued"}"#,
             ),
             (
+                Event::MessageBlocked {
+                    message: MessageId(7),
+                    kind: MessageKind::Custom,
+                    patient: PatientId(3),
+                    key: "custom:3:1",
+                    segments: 1,
+                    findings: &[("vocabulary", "diagnosis")],
+                },
+                "message.blocked",
+                "message:7",
+                r#"{"findings":[{"category":"diagnosis","rule":"vocabulary"}],"key":"custom:3:1","kind":"custom","patient":3,"segments":1}"#,
+            ),
+            (
                 Event::MessageFailed {
                     message: MessageId(7),
                     kind: MessageKind::Reminder24h,
@@ -231,6 +297,25 @@ mod tests {
                 "message.withdrawn",
                 "message:7",
                 r#"{"kind":"closure","on":"dispatch","reason":{"reason":"too_late"}}"#,
+            ),
+            (
+                Event::MessageWithdrawnOnRecheck {
+                    message: MessageId(7),
+                    kind: MessageKind::Reminder24h,
+                    reason: &reason,
+                },
+                "message.withdrawn",
+                "message:7",
+                r#"{"kind":"reminder-24h","reason":{"reason":"too_late"}}"#,
+            ),
+            (
+                Event::MessageBlockedOnRecheck {
+                    message: MessageId(7),
+                    kind: MessageKind::Reminder24h,
+                },
+                "message.blocked",
+                "message:7",
+                r#"{"kind":"reminder-24h","on":"recheck"}"#,
             ),
             (
                 Event::MessageStatus {

@@ -2,8 +2,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
+use crate::domain::audit::AuditEntry;
 use crate::store::appointments::tests::t;
 use crate::store::patients::NewPatient;
+use serde_json::json;
 
 fn key(byte: u8) -> DbKey {
     DbKey::from_hex(&format!("{byte:02x}").repeat(32)).unwrap()
