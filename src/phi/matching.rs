@@ -306,52 +306,18 @@ pub(crate) fn starts_always_phrase(lex: &Lexicon, id: Option<u32>) -> bool {
 /// Leftmost-longest vocabulary matches, then joined fragments, then one-typo matches.
 pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
     s.matches.clear();
+    match_phrases(lex, s);
+    match_joined_fragments(lex, text, s);
+    match_endings_and_typos(lex, s);
+    s.matches.sort_by_key(|m| m.first);
+}
+
+/// Leftmost-longest: at each word, the first vocabulary phrase that starts there.
+fn match_phrases(lex: &Lexicon, s: &mut Scratch) {
     let n = s.toks.toks.len();
     let mut i = 0;
     while i < n {
-        let mut found = None;
-        if let (Some(id), false) = (s.ids[i], s.name[i]) {
-            let (starting, seconds) = lex.vocabulary_starting_with(id);
-            s.work += starting.len() as u64;
-            let next = s.ids.get(i + 1).copied().flatten();
-            // Only words that start a service name taking an inserted word look twice.
-            let may_gap = lex.starts_gapped.get(id as usize).copied().unwrap_or(false);
-            let gapped = if may_gap { starting } else { &[] }
-                .iter()
-                .filter(|&&pid| lex.phrase(pid).is_some_and(|p| p.gap_ok));
-            // A phrase of several words whose second word is not next cannot match (the
-            // gapped ones are tried apart: their words are not side by side).
-            let plain = starting
-                .iter()
-                .zip(seconds)
-                .filter(|&(_, &second)| second == u32::MAX || Some(second) == next)
-                .map(|(pid, _)| (pid, false));
-            for (&pid, with_gap) in plain.chain(gapped.map(|pid| (pid, true))) {
-                let Some(p) = lex.phrase(pid) else { continue };
-                if p.senses.is_empty() {
-                    continue;
-                }
-                let at = if with_gap {
-                    gapped_phrase_at(lex, s, pid, i)
-                } else {
-                    phrase_at(lex, s, pid, i)
-                };
-                if let Some(last) = at {
-                    let how = if (i..=last).any(|k| s.how[k] == How::Obfuscated) {
-                        How::Obfuscated
-                    } else {
-                        How::Exact
-                    };
-                    found = Some(Match {
-                        first: i,
-                        last,
-                        pid,
-                        how,
-                    });
-                    break;
-                }
-            }
-        }
+        let found = phrase_match_at(lex, s, i);
         if let Some(m) = found {
             for k in m.first..=m.last {
                 s.covered[k] = true;
@@ -362,7 +328,58 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
             i += 1;
         }
     }
-    // Two neighbouring fragments that make one word: "chemo therapy", "can cer", "x-ray".
+}
+
+/// The vocabulary phrase that starts at word `i`, if one does.
+fn phrase_match_at(lex: &Lexicon, s: &mut Scratch, i: usize) -> Option<Match> {
+    let (Some(id), false) = (s.ids[i], s.name[i]) else {
+        return None;
+    };
+    let (starting, seconds) = lex.vocabulary_starting_with(id);
+    s.work += starting.len() as u64;
+    let next = s.ids.get(i + 1).copied().flatten();
+    // Only words that start a service name taking an inserted word look twice.
+    let may_gap = lex.starts_gapped.get(id as usize).copied().unwrap_or(false);
+    let gapped = if may_gap { starting } else { &[] }
+        .iter()
+        .filter(|&&pid| lex.phrase(pid).is_some_and(|p| p.gap_ok));
+    // A phrase of several words whose second word is not next cannot match (the
+    // gapped ones are tried apart: their words are not side by side).
+    let plain = starting
+        .iter()
+        .zip(seconds)
+        .filter(|&(_, &second)| second == u32::MAX || Some(second) == next)
+        .map(|(pid, _)| (pid, false));
+    for (&pid, with_gap) in plain.chain(gapped.map(|pid| (pid, true))) {
+        let Some(p) = lex.phrase(pid) else { continue };
+        if p.senses.is_empty() {
+            continue;
+        }
+        let at = if with_gap {
+            gapped_phrase_at(lex, s, pid, i)
+        } else {
+            phrase_at(lex, s, pid, i)
+        };
+        if let Some(last) = at {
+            let how = if (i..=last).any(|k| s.how[k] == How::Obfuscated) {
+                How::Obfuscated
+            } else {
+                How::Exact
+            };
+            return Some(Match {
+                first: i,
+                last,
+                pid,
+                how,
+            });
+        }
+    }
+    None
+}
+
+/// Two neighbouring fragments that make one word: "chemo therapy", "can cer", "x-ray".
+fn match_joined_fragments(lex: &Lexicon, text: &str, s: &mut Scratch) {
+    let n = s.toks.toks.len();
     for i in 0..n.saturating_sub(1) {
         let (a, b) = (s.toks.toks[i], s.toks.toks[i + 1]);
         if s.covered[i] || s.covered[i + 1] || s.name[i] || s.name[i + 1] {
@@ -400,6 +417,11 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
             });
         }
     }
+}
+
+/// A clinical ending, else one typo, on the words no list knows.
+fn match_endings_and_typos(lex: &Lexicon, s: &mut Scratch) {
+    let n = s.toks.toks.len();
     // A clinical ending, else one typo: only words unknown to every list. A capitalised
     // word mid-sentence is a proper noun (a street, a town, a surname) unless it is long or
     // a clinic word follows it ("Hypertention", "Cardiolgy Clinic"): then a typo may be read,
@@ -461,5 +483,4 @@ pub(crate) fn match_vocabulary(lex: &Lexicon, text: &str, s: &mut Scratch) {
             });
         }
     }
-    s.matches.sort_by_key(|m| m.first);
 }

@@ -6,6 +6,8 @@
 //! Every token keeps the byte span of the original text it came from, so findings can
 //! point into the caller's string however much folding happened.
 
+use std::str::CharIndices;
+
 /// A token's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -225,136 +227,190 @@ fn dot_keeps_sentence(prev_norm: &str) -> bool {
 pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
     out.buf.clear();
     out.toks.clear();
-    let mut cur: Option<Token> = None;
-    let mut cur_letters = 0u32;
-    let mut cur_uppers = 0u32;
-    let mut pending = Pending::default();
+    let mut t = Tokenizer {
+        text,
+        out,
+        cur: None,
+        letters: 0,
+        uppers: 0,
+        pending: Pending::default(),
+    };
     let mut chars = text.char_indices();
-
     while let Some((i, c)) = chars.next() {
         let (class, upper) = classify(c);
-        // Only separators, symbols and joiners look ahead; letters and digits (most of a
-        // text) do not pay for it.
-        let next_class = || chars.clone().next().map(|(_, n)| classify(n).0);
-        let next_is_alnum = || matches!(next_class(), Some(Class::Letter(_) | Class::Digit(_)));
         match class {
-            Class::Letter(l) => {
-                if let Some(t) = cur.as_mut()
-                    && t.kind == Kind::Number
-                {
-                    // "500mg", "10am": the number ends where letters start.
-                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
-                    cur_letters = 0;
-                    cur_uppers = 0;
-                }
-                let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, upper));
-                if l == 'ß' {
-                    out.buf.push_str("ss");
-                } else {
-                    out.buf.push(l);
-                }
-                t.end = i + c.len_utf8();
-                cur_letters += 1;
-                if upper {
-                    cur_uppers += 1;
-                }
-                // Fast path: the rest of a run of ASCII letters, most of any text.
-                let rest = chars.as_str().as_bytes();
-                let run = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-                if run > 0 {
-                    for &b in &rest[..run] {
-                        out.buf.push(b.to_ascii_lowercase() as char);
-                        if b.is_ascii_uppercase() {
-                            cur_uppers += 1;
-                        }
-                    }
-                    t.end += run;
-                    cur_letters += run as u32;
-                    chars.nth(run - 1);
-                }
-            }
-            Class::Digit(d) => {
-                let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Number, false));
-                if t.kind == Kind::Word {
-                    t.flags |= flag::DIGITS_IN_WORD;
-                }
-                out.buf.push(d);
-                t.end = i + 1;
-            }
-            Class::Symbol(l) => {
-                // A symbol is a letter only inside a word or before letters ("$yphilis"),
-                // never before digits ("$120", "@9am").
-                let in_word = cur.is_some_and(|t| t.kind == Kind::Word);
-                let next_letter = matches!(next_class(), Some(Class::Letter(_)));
-                if (in_word && next_is_alnum()) || (cur.is_none() && next_letter && c != '!') {
-                    let t = cur.get_or_insert_with(|| new_token(out, i, Kind::Word, false));
-                    t.flags |= flag::SYMBOL;
-                    out.buf.push(l);
-                    t.end = i + c.len_utf8();
-                    cur_letters += 1;
-                } else {
-                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
-                    cur_letters = 0;
-                    cur_uppers = 0;
-                    if is_break(c) {
-                        pending.brk = true;
-                    }
-                }
-            }
+            Class::Letter(l) => t.letter(&mut chars, i, c, l, upper),
+            Class::Digit(d) => t.digit(i, d),
+            Class::Symbol(l) => t.symbol(&chars, i, c, l),
             Class::Joiner => {
                 // Inside a word it disappears ("crohn's", "don't"); elsewhere it separates.
-                if !(cur.is_some() && next_is_alnum()) {
-                    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
-                    cur_letters = 0;
-                    cur_uppers = 0;
+                if !(t.cur.is_some() && next_is_alnum(&chars)) {
+                    t.end_token();
                 }
             }
-            Class::Sep => {
-                if let Some(t) = cur.as_mut()
-                    && t.kind == Kind::Number
-                    && (c == '.' || c == ',')
-                {
-                    // Cheapest tests first: this runs after most words of a text.
-                    let next_digit = matches!(next_class(), Some(Class::Digit(_)));
-                    // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
-                    let spaced = t.end - t.start == 1
-                        && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
-                    if next_digit && !spaced {
-                        let ndigits = count_digits_ahead(&text[i + 1..]);
-                        if c == ',' && ndigits == 3 && !t.has(flag::DECIMAL) {
-                            // Thousands separator: "1,000".
-                            continue;
-                        }
-                        if t.has(flag::DECIMAL) {
-                            t.flags |= flag::MULTIDOT;
-                        }
-                        t.flags |= flag::DECIMAL;
-                        out.buf.push('.');
-                        continue;
-                    }
+            Class::Sep => t.separator(&chars, i, c),
+        }
+    }
+    t.end_token();
+    join_spaced_letters(text, out);
+}
+
+/// The class of the next character: only separators, symbols and joiners look ahead;
+/// letters and digits (most of a text) do not pay for it.
+fn next_class(chars: &CharIndices<'_>) -> Option<Class> {
+    chars.clone().next().map(|(_, n)| classify(n).0)
+}
+
+fn next_is_alnum(chars: &CharIndices<'_>) -> bool {
+    matches!(next_class(chars), Some(Class::Letter(_) | Class::Digit(_)))
+}
+
+/// The token being built while [`tokenize`] walks the text.
+struct Tokenizer<'t, 'o> {
+    text: &'t str,
+    out: &'o mut Tokens,
+    cur: Option<Token>,
+    /// Letters and capitals in the current token (an all-capitals word is marked).
+    letters: u32,
+    uppers: u32,
+    pending: Pending,
+}
+
+impl Tokenizer<'_, '_> {
+    fn end_token(&mut self) {
+        finish(
+            self.out,
+            self.cur.take(),
+            self.letters,
+            self.uppers,
+            &mut self.pending,
+        );
+        self.letters = 0;
+        self.uppers = 0;
+    }
+
+    #[inline]
+    fn letter(&mut self, chars: &mut CharIndices<'_>, i: usize, c: char, l: char, upper: bool) {
+        if self.cur.is_some_and(|t| t.kind == Kind::Number) {
+            // "500mg", "10am": the number ends where letters start.
+            self.end_token();
+        }
+        let out = &mut *self.out;
+        let t = self
+            .cur
+            .get_or_insert_with(|| new_token(out, i, Kind::Word, upper));
+        if l == 'ß' {
+            out.buf.push_str("ss");
+        } else {
+            out.buf.push(l);
+        }
+        t.end = i + c.len_utf8();
+        self.letters += 1;
+        if upper {
+            self.uppers += 1;
+        }
+        // Fast path: the rest of a run of ASCII letters, most of any text.
+        let rest = chars.as_str().as_bytes();
+        let run = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        if run > 0 {
+            for &b in &rest[..run] {
+                out.buf.push(b.to_ascii_lowercase() as char);
+                if b.is_ascii_uppercase() {
+                    self.uppers += 1;
                 }
-                let prev_norm_is_abbrev = c == '.'
-                    && cur.is_some_and(|t| {
-                        out.buf
-                            .get(t.norm_start as usize..)
-                            .is_some_and(dot_keeps_sentence)
-                    });
-                let was_token = cur.is_some();
-                finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
-                cur_letters = 0;
-                cur_uppers = 0;
-                if is_break(c) && !(c == '.' && was_token && prev_norm_is_abbrev) {
-                    // "9.5" never gets here; "Dr. Patel" keeps its sentence.
-                    pending.brk = true;
-                }
-                if ends_clause(c, text, i) {
-                    pending.clause = true;
-                }
+            }
+            t.end += run;
+            self.letters += run as u32;
+            chars.nth(run - 1);
+        }
+    }
+
+    #[inline]
+    fn digit(&mut self, i: usize, d: char) {
+        let out = &mut *self.out;
+        let t = self
+            .cur
+            .get_or_insert_with(|| new_token(out, i, Kind::Number, false));
+        if t.kind == Kind::Word {
+            t.flags |= flag::DIGITS_IN_WORD;
+        }
+        out.buf.push(d);
+        t.end = i + 1;
+    }
+
+    fn symbol(&mut self, chars: &CharIndices<'_>, i: usize, c: char, l: char) {
+        // A symbol is a letter only inside a word or before letters ("$yphilis"), never
+        // before digits ("$120", "@9am").
+        let in_word = self.cur.is_some_and(|t| t.kind == Kind::Word);
+        let next_letter = matches!(next_class(chars), Some(Class::Letter(_)));
+        if (in_word && next_is_alnum(chars)) || (self.cur.is_none() && next_letter && c != '!') {
+            let out = &mut *self.out;
+            let t = self
+                .cur
+                .get_or_insert_with(|| new_token(out, i, Kind::Word, false));
+            t.flags |= flag::SYMBOL;
+            out.buf.push(l);
+            t.end = i + c.len_utf8();
+            self.letters += 1;
+        } else {
+            self.end_token();
+            if is_break(c) {
+                self.pending.brk = true;
             }
         }
     }
-    finish(out, cur.take(), cur_letters, cur_uppers, &mut pending);
-    join_spaced_letters(text, out);
+
+    fn separator(&mut self, chars: &CharIndices<'_>, i: usize, c: char) {
+        if self.number_goes_on(chars, i, c) {
+            return;
+        }
+        let prev_norm_is_abbrev = c == '.'
+            && self.cur.is_some_and(|t| {
+                self.out
+                    .buf
+                    .get(t.norm_start as usize..)
+                    .is_some_and(dot_keeps_sentence)
+            });
+        let was_token = self.cur.is_some();
+        self.end_token();
+        if is_break(c) && !(c == '.' && was_token && prev_norm_is_abbrev) {
+            // "9.5" never gets here; "Dr. Patel" keeps its sentence.
+            self.pending.brk = true;
+        }
+        if ends_clause(c, self.text, i) {
+            self.pending.clause = true;
+        }
+    }
+
+    /// A `.` or `,` inside a number ("9.5", "1,000") that the number keeps.
+    fn number_goes_on(&mut self, chars: &CharIndices<'_>, i: usize, c: char) -> bool {
+        let text = self.text;
+        let Some(t) = self.cur.as_mut() else {
+            return false;
+        };
+        if t.kind != Kind::Number || !(c == '.' || c == ',') {
+            return false;
+        }
+        // Cheapest tests first: this runs after most words of a text.
+        let next_digit = matches!(next_class(chars), Some(Class::Digit(_)));
+        // Not in spaced characters: "b.1.2" is b, 1, 2, not b and 1.2.
+        let spaced =
+            t.end - t.start == 1 && text.get(..t.start).is_some_and(|b| b.ends_with(['.', '-']));
+        if !next_digit || spaced {
+            return false;
+        }
+        let ndigits = count_digits_ahead(&text[i + 1..]);
+        if c == ',' && ndigits == 3 && !t.has(flag::DECIMAL) {
+            // Thousands separator: "1,000".
+            return true;
+        }
+        if t.has(flag::DECIMAL) {
+            t.flags |= flag::MULTIDOT;
+        }
+        t.flags |= flag::DECIMAL;
+        self.out.buf.push('.');
+        true
+    }
 }
 
 fn count_digits_ahead(s: &str) -> usize {
