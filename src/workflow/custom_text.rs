@@ -87,9 +87,6 @@ pub async fn send(
 ) -> Result<SendReport, WorkflowError> {
     let _lock = lock::acquire(store)?;
     let now = ctx.clock.now();
-    let day = now
-        .with_timezone(&ctx.config.practice.time_zone)
-        .date_naive();
     let mut line = SendLine {
         patient_id: patient,
         appointment_id: None,
@@ -99,45 +96,13 @@ pub async fn send(
         callback: false,
         code: None,
     };
-    let (loaded, unreadable) = facts::load_each(&*store, ctx.config, &[patient], now, None)?;
-    let Some(l) = loaded.get(&patient) else {
-        line.outcome = SendOutcome::Unreadable;
-        line.reason = unreadable.into_iter().next().map(|u| u.reason);
-        return Ok(report(line));
-    };
-    let wait_until =
-        match reminder::send_check(&ctx.config.reminders, now, &l.facts, MessageKind::Custom) {
-            Ok(()) => None,
-            Err(Held {
-                retry_at: Some(at), ..
-            }) => Some(at),
-            Err(Held {
-                reason,
-                retry_at: None,
-            }) => {
-                line.reason = Some(reason.label());
-                return Ok(report(line));
-            }
-        };
-    let Some(to) = render::mobile(&l.patient).cloned() else {
-        line.reason = Some(reminder::SkipReason::NoMobile.label());
-        return Ok(report(line));
-    };
-    let notice = wants_opt_out_notice(
-        MessageKind::Custom,
-        ctx.config.reminders.opt_out_notice,
-        first_since_opt_in(&l.facts.consent, l.facts.last_outbound),
-    );
-    let composed = compose(&ctx.config.practice.name, typed, notice);
-    let out = Outgoing {
-        kind: MessageKind::Custom,
-        patient_id: patient,
-        appointment_id: None,
-        key: key(patient, day, typed),
-        to,
-        body: composed.body,
-        send_by: None,
-        trusted: composed.trusted,
+    let (out, wait_until) = match prepare(ctx, store, patient, typed, now)? {
+        Ok(ready) => ready,
+        Err((outcome, reason)) => {
+            line.outcome = outcome;
+            line.reason = reason;
+            return Ok(report(line));
+        }
     };
     let provider = ctx.dispatcher.provider.name();
     let recorded = store.write(|c| {
@@ -180,6 +145,59 @@ pub async fn send(
         }
     }
     Ok(report(line))
+}
+
+/// The text to record for `patient` and when it may go (`None`: now), or why it will not
+/// go at all (the line's outcome and reason).
+type Prepared = Result<(Outgoing, Option<DateTime<Utc>>), (SendOutcome, Option<String>)>;
+
+fn prepare(
+    ctx: &DeskSend<'_>,
+    store: &Store,
+    patient: PatientId,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Prepared, WorkflowError> {
+    let (loaded, unreadable) = facts::load_each(&*store, ctx.config, &[patient], now, None)?;
+    let Some(l) = loaded.get(&patient) else {
+        let reason = unreadable.into_iter().next().map(|u| u.reason);
+        return Ok(Err((SendOutcome::Unreadable, reason)));
+    };
+    let wait_until =
+        match reminder::send_check(&ctx.config.reminders, now, &l.facts, MessageKind::Custom) {
+            Ok(()) => None,
+            Err(Held {
+                retry_at: Some(at), ..
+            }) => Some(at),
+            Err(Held {
+                reason,
+                retry_at: None,
+            }) => return Ok(Err((SendOutcome::Skipped, Some(reason.label())))),
+        };
+    let Some(to) = render::mobile(&l.patient).cloned() else {
+        let reason = reminder::SkipReason::NoMobile.label();
+        return Ok(Err((SendOutcome::Skipped, Some(reason))));
+    };
+    let notice = wants_opt_out_notice(
+        MessageKind::Custom,
+        ctx.config.reminders.opt_out_notice,
+        first_since_opt_in(&l.facts.consent, l.facts.last_outbound),
+    );
+    let composed = compose(&ctx.config.practice.name, typed, notice);
+    let day = now
+        .with_timezone(&ctx.config.practice.time_zone)
+        .date_naive();
+    let out = Outgoing {
+        kind: MessageKind::Custom,
+        patient_id: patient,
+        appointment_id: None,
+        key: key(patient, day, typed),
+        to,
+        body: composed.body,
+        send_by: None,
+        trusted: composed.trusted,
+    };
+    Ok(Ok((out, wait_until)))
 }
 
 fn report(line: SendLine) -> SendReport {
