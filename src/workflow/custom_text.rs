@@ -158,7 +158,7 @@ fn prepare(
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<Prepared, WorkflowError> {
-    let (loaded, unreadable) = facts::load_each(&*store, ctx.config, &[patient], now, None)?;
+    let (loaded, unreadable) = facts::load_each(store, ctx.config, &[patient], now, None)?;
     let Some(l) = loaded.get(&patient) else {
         let reason = unreadable.into_iter().next().map(|u| u.reason);
         return Ok(Err((SendOutcome::Unreadable, reason)));
