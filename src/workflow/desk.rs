@@ -1,13 +1,12 @@
 //! What the desk does to an appointment: confirm, arrive, complete, no-show, cancel.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::config::Config;
 use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::PracticeEvent;
 use crate::domain::ids::AppointmentId;
 use crate::domain::staff::Actor;
 use crate::store::{self, Store, StoreError};
@@ -37,16 +36,12 @@ pub fn set_status(
         let appt = store::appointments::get(conn, id)?;
         check_transition(appt.status, to, appt.start, now, tz)?;
         store::appointments::set_status(conn, id, appt.status, to, name, now)?;
-        let mut entry = AuditEntry::new(
-            now,
-            name,
-            "appointment.status",
-            format!("appointment:{id}"),
-            json!({ "from": appt.status.as_str(), "to": to.as_str(), "via": "desk" }),
-        );
-        if let Some(member) = actor.staff_id() {
-            entry = entry.by_member(member.0);
-        }
+        let event = PracticeEvent::DeskStatusChanged {
+            appointment: id,
+            from: appt.status,
+            to,
+        };
+        let entry = event.attributed(now, actor.audit_name(), actor.staff_id());
         store::audit::append(conn, &entry)?;
         Ok(Appointment { status: to, ..appt })
     })

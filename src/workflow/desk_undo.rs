@@ -4,12 +4,12 @@
 //! its own event (`appointment.status_undone`), so the log shows both the slip and the fix.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::config::Config;
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::PracticeEvent;
 use crate::domain::ids::AppointmentId;
+use crate::domain::staff::Actor;
 use crate::store::{self, Store, StoreError};
 
 /// Why an undo did not happen; the text is shown to staff.
@@ -23,16 +23,27 @@ pub enum UndoError {
     Store(#[from] StoreError),
 }
 
-/// Put appointment `id` back from `now_is` to `back_to`, as `actor`.
+/// One change the desk takes back: appointment `id`, which is `now_is`, goes back to `back_to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Undo {
+    pub id: AppointmentId,
+    pub now_is: AppointmentStatus,
+    pub back_to: AppointmentStatus,
+}
+
+/// Put an appointment back as `actor` (the record names the member by username and id).
 pub fn undo(
     store: &mut Store,
     config: &Config,
-    id: AppointmentId,
-    now_is: AppointmentStatus,
-    back_to: AppointmentStatus,
-    actor: &str,
+    change: Undo,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), UndoError> {
+    let Undo {
+        id,
+        now_is,
+        back_to,
+    } = change;
     let tz = config.practice.time_zone;
     store.write(|conn| {
         let appt = store::appointments::get(conn, id)?;
@@ -44,17 +55,14 @@ pub fn undo(
         if changed.is_none_or(|(_, at)| at.with_timezone(&tz).date_naive() != today) {
             return Err(UndoError::NotToday);
         }
-        store::appointments::set_status(conn, id, now_is, back_to, actor, now)?;
-        store::audit::append(
-            conn,
-            &AuditEntry::new(
-                now,
-                actor,
-                "appointment.status_undone",
-                format!("appointment:{id}"),
-                json!({ "from": now_is.as_str(), "to": back_to.as_str(), "via": "desk" }),
-            ),
-        )?;
+        store::appointments::set_status(conn, id, now_is, back_to, actor.audit_name(), now)?;
+        let event = PracticeEvent::DeskStatusUndone {
+            appointment: id,
+            from: now_is,
+            to: back_to,
+        };
+        let entry = event.attributed(now, actor.audit_name(), actor.staff_id());
+        store::audit::append(conn, &entry)?;
         Ok(())
     })
 }
@@ -83,10 +91,12 @@ mod tests {
         undo(
             &mut store,
             &cfg,
-            id,
-            AppointmentStatus::Cancelled,
-            AppointmentStatus::Booked,
-            "desk",
+            Undo {
+                id,
+                now_is: AppointmentStatus::Cancelled,
+                back_to: AppointmentStatus::Booked,
+            },
+            &Actor::System,
             t(14, 1),
         )
         .unwrap();
@@ -104,10 +114,12 @@ mod tests {
         let again = undo(
             &mut store,
             &cfg,
-            id,
-            AppointmentStatus::Cancelled,
-            AppointmentStatus::Booked,
-            "desk",
+            Undo {
+                id,
+                now_is: AppointmentStatus::Cancelled,
+                back_to: AppointmentStatus::Booked,
+            },
+            &Actor::System,
             t(14, 2),
         );
         assert!(
@@ -135,10 +147,12 @@ mod tests {
         let r = undo(
             &mut store,
             &cfg,
-            id,
-            AppointmentStatus::Confirmed,
-            AppointmentStatus::Booked,
-            "desk",
+            Undo {
+                id,
+                now_is: AppointmentStatus::Confirmed,
+                back_to: AppointmentStatus::Booked,
+            },
+            &Actor::System,
             tomorrow,
         );
         assert!(matches!(r, Err(UndoError::NotToday)), "{r:?}");

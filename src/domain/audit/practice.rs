@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::AuditEntry;
-use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::ids::{AppointmentId, PatientId, StaffId};
 use crate::domain::message::MessageKind;
 
 /// One change to the practice's records.
@@ -50,6 +51,18 @@ pub enum PracticeEvent<'a> {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     },
+    /// An appointment's status changed at the desk (arrived, confirmed, cancelled…).
+    DeskStatusChanged {
+        appointment: AppointmentId,
+        from: AppointmentStatus,
+        to: AppointmentStatus,
+    },
+    /// A status change the desk took back the same day.
+    DeskStatusUndone {
+        appointment: AppointmentId,
+        from: AppointmentStatus,
+        to: AppointmentStatus,
+    },
     /// A mobile number corrected at the desk (last four digits only).
     MobileFixed {
         patient: PatientId,
@@ -64,6 +77,21 @@ impl PracticeEvent<'_> {
     pub fn entry(&self, at: DateTime<Utc>, actor: &str) -> AuditEntry {
         let (action, subject, detail) = self.parts();
         AuditEntry::new(at, actor, action, subject, detail)
+    }
+
+    /// The record by a staff member (`member`: their id) or the system (`None`): a member's
+    /// record carries their id, so no change made at a desk is unattributed.
+    pub fn attributed(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        member: Option<StaffId>,
+    ) -> AuditEntry {
+        let entry = self.entry(at, actor);
+        match member {
+            Some(id) => entry.by_member(id.0),
+            None => entry,
+        }
     }
 
     fn parts(&self) -> (&'static str, String, serde_json::Value) {
@@ -121,6 +149,24 @@ impl PracticeEvent<'_> {
                 format!("appointment:{appointment}"),
                 json!({ "via": "command", "from": from.to_rfc3339(), "to": to.to_rfc3339() }),
             ),
+            Self::DeskStatusChanged {
+                appointment,
+                from,
+                to,
+            } => (
+                "appointment.status",
+                format!("appointment:{appointment}"),
+                json!({ "from": from.as_str(), "to": to.as_str(), "via": "desk" }),
+            ),
+            Self::DeskStatusUndone {
+                appointment,
+                from,
+                to,
+            } => (
+                "appointment.status_undone",
+                format!("appointment:{appointment}"),
+                json!({ "from": from.as_str(), "to": to.as_str(), "via": "desk" }),
+            ),
             Self::MobileFixed {
                 patient,
                 old_last4,
@@ -164,6 +210,10 @@ mod tests {
     #[case(PracticeEvent::AppointmentMoved { appointment: AppointmentId(5), from: at(), to: at() },
            "appointment.move", "appointment:5",
            r#"{"from":"2026-03-25T09:00:00+00:00","to":"2026-03-25T09:00:00+00:00","via":"command"}"#)]
+    #[case(PracticeEvent::DeskStatusChanged { appointment: AppointmentId(5), from: AppointmentStatus::Booked, to: AppointmentStatus::Arrived },
+           "appointment.status", "appointment:5", r#"{"from":"booked","to":"arrived","via":"desk"}"#)]
+    #[case(PracticeEvent::DeskStatusUndone { appointment: AppointmentId(5), from: AppointmentStatus::Arrived, to: AppointmentStatus::Booked },
+           "appointment.status_undone", "appointment:5", r#"{"from":"arrived","to":"booked","via":"desk"}"#)]
     #[case(PracticeEvent::MobileFixed { patient: PatientId(3), old_last4: Some("0134"), new_last4: "0199", cleared_number_problem: true },
            "patient.mobile_fixed", "patient:3",
            r#"{"cleared_number_problem":true,"new_last4":"0199","old_last4":"0134"}"#)]

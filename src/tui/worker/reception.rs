@@ -146,16 +146,16 @@ impl Runner {
         back_to: AppointmentStatus,
         now: DateTime<Utc>,
     ) -> Msg {
-        let actor = self.actor_name();
-        let result = desk_undo::undo(
-            &mut self.store,
-            &self.config,
+        let change = desk_undo::Undo {
             id,
             now_is,
             back_to,
-            &actor,
-            now,
-        );
+        };
+        let result = match self.member() {
+            Ok(actor) => desk_undo::undo(&mut self.store, &self.config, change, &actor, now)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
         match &result {
             Ok(()) => {
                 tracing::info!(appointment = %id, to = back_to.as_str(), "desk status change undone")
@@ -165,7 +165,7 @@ impl Runner {
         Msg::StatusUndone {
             id,
             to: back_to,
-            result: result.map_err(|e| e.to_string()),
+            result,
         }
     }
 
