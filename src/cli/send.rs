@@ -45,6 +45,10 @@ pub enum SendCommand {
         /// End of the window (exclusive), same forms.
         #[arg(long)]
         to: String,
+        /// The notice's words (the practice's name goes in front); without it, the
+        /// practice's closure template. Checked by the PHI gate like the console's.
+        #[arg(long)]
+        text: Option<String>,
     },
 }
 
@@ -95,10 +99,13 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             kind.kind(),
             args.dry_run,
         ))?,
-        SendCommand::Closure { from, to } => {
-            let from = send::parse_local(&from, &config)?;
-            let to = send::parse_local(&to, &config)?;
-            rt.block_on(send::closure(&sending, &mut store, from, to, args.dry_run))?
+        SendCommand::Closure { from, to, text } => {
+            let notice = send::ClosureNotice {
+                from: send::parse_local(&from, &config)?,
+                to: send::parse_local(&to, &config)?,
+                text: text.as_deref(),
+            };
+            rt.block_on(send::closure(&sending, &mut store, &notice, args.dry_run))?
         }
     };
     if args.json {

@@ -161,8 +161,11 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
                 actor: "desk",
             },
             &mut store,
-            from,
-            from + chrono::Duration::days(1),
+            &ClosureNotice {
+                from,
+                to: from + chrono::Duration::days(1),
+                text: None,
+            },
             true,
         ))
         .unwrap();
