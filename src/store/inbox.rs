@@ -42,7 +42,8 @@ pub fn reply_appointment(
     message: crate::domain::ids::MessageId,
 ) -> Result<Option<AppointmentId>> {
     let conn = super::sql(conn);
-    let mut stmt = conn.prepare_cached("SELECT appointment_id FROM replies WHERE message_id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT appointment_id FROM replies WHERE message_id = ?1")?;
     let mut rows = stmt.query(params![message.0])?;
     Ok(match rows.next()? {
         Some(r) => r.get::<_, Option<i64>>(0)?.map(AppointmentId),

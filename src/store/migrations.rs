@@ -459,7 +459,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 8);
+        assert_eq!(LATEST, 9);
     }
 
     #[test]

@@ -79,6 +79,9 @@ mod tests {
             minutes: 30,
         };
         crate::store::imports::reslot_appointment(conn, a, slot).unwrap();
-        assert!(!is_marked(conn, a).unwrap(), "a moved visit is no longer to rebook");
+        assert!(
+            !is_marked(conn, a).unwrap(),
+            "a moved visit is no longer to rebook"
+        );
     }
 }

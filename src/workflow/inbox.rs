@@ -23,8 +23,9 @@ pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
             None => None,
         };
         let visit = match m.patient_id {
-            Some(p) => crate::workflow::inbox_reply::visit_of(conn, m.id, p, now)?
-                .map(|a| (a.id, a.start)),
+            Some(p) => {
+                crate::workflow::inbox_reply::visit_of(conn, m.id, p, now)?.map(|a| (a.id, a.start))
+            }
             None => None,
         };
         replies.push(InboxItem {

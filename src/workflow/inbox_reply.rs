@@ -41,9 +41,11 @@ pub fn visit_of(
             return Ok(Some(a));
         }
     }
-    Ok(store::appointments::open_for_patient_after(c, patient, now, 1)?
-        .into_iter()
-        .next())
+    Ok(
+        store::appointments::open_for_patient_after(c, patient, now, 1)?
+            .into_iter()
+            .next(),
+    )
 }
 
 /// Act on reply `message` and mark it handled. Returns what was done, in words for staff.
@@ -123,7 +125,10 @@ fn confirm(
                     "reply": m.id.0 }),
         ),
     )?;
-    Ok(format!("Confirmed the visit on {}", local_label(a.start, tz)))
+    Ok(format!(
+        "Confirmed the visit on {}",
+        local_label(a.start, tz)
+    ))
 }
 
 /// Put the visit on the call-back list (the same flag an R reply sets).

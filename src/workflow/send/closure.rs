@@ -76,6 +76,11 @@ fn refuse_blocked(
     words: &str,
     dry_run: bool,
 ) -> Result<(), WorkflowError> {
+    if words.trim().is_empty() {
+        return Err(WorkflowError::Invalid(
+            "the notice has no words: write what patients should know".into(),
+        ));
+    }
     let (_, screened) = typed::check(ctx.gate, &ctx.config.practice.name, words);
     let Some(refusal) = screened.refusal else {
         return Ok(());
@@ -93,7 +98,11 @@ fn refuse_blocked(
             now,
             ctx.actor,
             "closure.blocked",
-            format!("closure:{}..{}", notice.from.to_rfc3339(), notice.to.to_rfc3339()),
+            format!(
+                "closure:{}..{}",
+                notice.from.to_rfc3339(),
+                notice.to.to_rfc3339()
+            ),
             json!({ "findings": findings, "segments": screened.segments }),
         );
         store.write(|c| store::audit::append(c, &entry))?;
@@ -102,3 +111,6 @@ fn refuse_blocked(
         "the notice was not sent to anyone: {refusal}"
     )))
 }
+
+#[cfg(test)]
+mod tests;
