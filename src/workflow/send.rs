@@ -114,17 +114,22 @@ pub async fn portal_prompt(
 }
 
 /// Parse a window bound given at the desk: `YYYY-MM-DD` (local midnight) or
-/// `YYYY-MM-DDTHH:MM` (local time), in the practice's zone.
+/// `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD HH:MM` (local time), in the practice's zone.
 pub fn parse_local(text: &str, config: &Config) -> Result<DateTime<Utc>, WorkflowError> {
-    let tz = config.practice.time_zone;
-    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+    parse_local_in(text, config.practice.time_zone)
+}
+
+/// [`parse_local`] in zone `tz` (pure: the console checks each keystroke with it).
+pub fn parse_local_in(text: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, WorkflowError> {
+    let t = text.trim();
+    let naive = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
         .or_else(|_| {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+            NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
         })
         .map_err(|_| {
             WorkflowError::Invalid(format!(
-                "{text:?} is not a date (2026-11-27) or a local time (2026-11-27T13:00)"
+                "{text:?} is not a date (2026-11-27) or a local time (2026-11-27 13:00)"
             ))
         })?;
     naive
