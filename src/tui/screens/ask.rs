@@ -14,6 +14,9 @@ use super::super::msg::{Action, Cmd, Msg};
 use super::super::overlay::{Overlay, OverlayReply};
 use super::super::shared::Shared;
 use super::super::widgets::modal;
+use super::super::widgets::text::width;
+
+const BOX_WIDTH: u16 = 64;
 use super::super::{strings, theme};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,14 +84,16 @@ impl Overlay for AskState {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, _shared: &Shared) {
-        let height = u16::try_from(self.lines.len()).unwrap_or(8) * 2 + 5;
-        let rect = modal::centered(area, 64, height);
-        let inner = modal::frame_box(frame, rect, self.title.clone(), theme::danger_border());
-        let mut text: Vec<Line> = self
+        // Each line as it wraps inside the box, then a blank line and the keys.
+        let rows: usize = self
             .lines
             .iter()
-            .map(|l| Line::from(l.clone()))
-            .collect();
+            .map(|l| width(l).max(1).div_ceil(usize::from(BOX_WIDTH - 2)))
+            .sum();
+        let height = u16::try_from(rows + 4).unwrap_or(area.height);
+        let rect = modal::centered(area, BOX_WIDTH, height);
+        let inner = modal::frame_box(frame, rect, self.title.clone(), theme::danger_border());
+        let mut text: Vec<Line> = self.lines.iter().map(|l| Line::from(l.clone())).collect();
         text.push(Line::default());
         let keys = if self.running {
             Span::styled(strings::closure::WORKING, theme::dim())

@@ -17,10 +17,10 @@ use super::super::modal::Modal;
 use super::super::msg::{Action, Cmd, Msg};
 use super::super::screen::{Go, ScreenReply, ScreenState};
 use super::super::shared::{Shared, ToastKind};
+use super::super::strings::closure as words;
 use super::super::strings::{self, desk};
 use super::super::theme;
 use super::super::widgets::text::fit;
-use super::super::strings::closure as words;
 use super::ask::AskState;
 use crate::domain::inbox::{Inbox, InboxEntry, InboxItem, ReplyAction};
 
@@ -179,7 +179,11 @@ impl ScreenState for InboxState {
             .selected_item()
             .map(|i| detail(i, shared.tz))
             .unwrap_or_default();
-        let detail_rows = if body.height >= 12 && !detail.is_empty() { 3 } else { 0 };
+        let detail_rows = if body.height >= 12 && !detail.is_empty() {
+            3
+        } else {
+            0
+        };
         let body = Rect {
             height: body.height - detail_rows,
             ..body
@@ -191,7 +195,10 @@ impl ScreenState for InboxState {
                 ..body
             };
             let text = vec![
-                Line::from(Span::styled("─".repeat(usize::from(area.width)), theme::dim())),
+                Line::from(Span::styled(
+                    "─".repeat(usize::from(area.width)),
+                    theme::dim(),
+                )),
                 Line::from(Span::raw(detail)),
             ];
             frame.render_widget(
@@ -253,11 +260,16 @@ fn item_line(item: &InboxItem, selected: bool, tz: Tz, width: u16) -> Line<'stat
     let what = match &item.entry {
         InboxEntry::Reply { body, .. } => format!("\"{}\"", body.replace(['\n', '\r'], " ")),
         InboxEntry::CallMe { .. } => desk::CALL_ME.to_string(),
-        InboxEntry::Callback { reason, .. } => reason.clone(),
+        InboxEntry::Callback { reason, .. } => words::callback_short(reason),
     };
     let marker = if selected { "▶ " } else { "  " };
     let name = super::super::widgets::text::pad(&item.name, 22);
-    let text = format!("{marker}{}  {name}  {what}", desk::short(item.at, tz));
+    // closure: a call-back is listed at the visit it is about, when it has one.
+    let at = match (&item.entry, item.visit) {
+        (InboxEntry::Callback { .. }, Some((_, start))) => start,
+        _ => item.at,
+    };
+    let text = format!("{marker}{}  {name}  {what}", desk::short(at, tz));
     let style = if selected {
         theme::selected()
     } else {

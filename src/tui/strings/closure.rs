@@ -26,7 +26,9 @@ pub const OPT_OUT_TITLE: &str = " Record an opt-out from this reply? ";
 /// The day view's status cell of a visit a closure notice took away.
 pub const REBOOK: &str = "rebook";
 /// The day view's detail line for it.
-pub const REBOOK_LONG: &str = "closed by a closure notice: rebook this visit";
+pub const REBOOK_LONG: &str = "rebook: a closure notice took this visit";
+pub const NOT_A_TIME: &str = "not a time yet: YYYY-MM-DD HH:MM";
+pub const NO_SUCH_TIME: &str = "that time does not exist here (clocks change)";
 pub const END_BEFORE_START: &str = "the end must be after the start";
 
 /// "→ Thu Mar 5 08:00 EST" beside a window field.
@@ -47,13 +49,13 @@ pub fn summary(v: &ClosureView) -> String {
     };
     let mut out = format!("{n} {visits}: {reach} {get} · {not} {got}");
     if calls > 0 {
-        out.push_str(&format!(" ({calls} → call-back list)"));
+        out.push_str(&format!(" ({calls} → call back)"));
     }
     if v.dry_run {
-        out.push_str(" · all to be marked for rebooking");
+        out.push_str(" · all to rebook");
     } else {
         let marked = v.lines.iter().filter(|l| l.rebook).count();
-        out.push_str(&format!(" · {marked} marked for rebooking"));
+        out.push_str(&format!(" · {marked} marked to rebook"));
     }
     out
 }
@@ -117,3 +119,12 @@ pub fn visit(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 pub const NO_VISIT: &str = "no upcoming visit";
+
+/// A closure call-back's reason, short enough for the list ("closure notice: no consent");
+/// the detail line below the lists has it in full.
+pub fn callback_short(reason: &str) -> String {
+    match reason.split_once(" could not reach the patient in time: ") {
+        Some((kind, why)) => format!("{kind} notice not in time: {why}"),
+        None => reason.to_string(),
+    }
+}

@@ -67,7 +67,13 @@ impl Runner {
         match &result {
             Ok(v) => {
                 let (reach, calls) = v.counts();
-                tracing::info!(send, visits = v.lines.len(), reach, calls, "closure notice from the console");
+                tracing::info!(
+                    send,
+                    visits = v.lines.len(),
+                    reach,
+                    calls,
+                    "closure notice from the console"
+                );
             }
             Err(_) => tracing::info!(send, "closure notice refused"),
         }

@@ -185,6 +185,9 @@ fn window_bounds_parse_in_the_practice_zone() {
     assert_eq!(parse_local("2026-11-25T13:00", &c).unwrap(), t(18, 0));
     assert_eq!(parse_local(" 2026-11-25 13:00 ", &c).unwrap(), t(18, 0));
     assert!(parse_local("2026-11-25 25:00", &c).is_err());
-    assert!(parse_local("2026-03-08 02:30", &c).is_err(), "skipped by the clocks");
+    assert!(
+        parse_local("2026-03-08 02:30", &c).is_err(),
+        "skipped by the clocks"
+    );
     assert!(parse_local("next tuesday", &c).is_err());
 }

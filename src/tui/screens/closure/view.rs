@@ -56,23 +56,26 @@ fn top_lines(s: &ClosureState, shared: &Shared, w: u16) -> (Vec<Line<'static>>, 
     let verdict = match &check.refusal {
         _ if s.compose.text.trim().is_empty() => Span::styled(words::EMPTY_NOTICE, theme::dim()),
         Some(r) => Span::styled(
-            format!("Not sendable: {}", r.trim_end_matches(" — send a portal prompt instead")),
+            format!(
+                "Not sendable: {}",
+                r.trim_end_matches(" — send a portal prompt instead")
+            ),
             theme::warning(),
         ),
         None => Span::styled(words::GATE_OK, theme::online(Some(true))),
     };
-    out.push(Line::from(vec![
-        Span::raw("  "),
-        verdict,
-        Span::styled(
-            format!(
-                "  {}",
-                desk::segments(check.encoding, check.segments, check.left)
-            ),
-            theme::dim(),
+    out.push(Line::from(vec![Span::raw("  "), verdict]));
+    out.push(Line::from(Span::styled(
+        format!(
+            "  {}",
+            desk::segments(check.encoding, check.segments, check.left)
         ),
-    ]));
-    out.push(Line::from(Span::styled("─".repeat(usize::from(w)), theme::dim())));
+        theme::dim(),
+    )));
+    out.push(Line::from(Span::styled(
+        "─".repeat(usize::from(w)),
+        theme::dim(),
+    )));
     (out, extra)
 }
 
@@ -111,7 +114,11 @@ fn when_line(s: &ClosureState, field: Field, text: &str, shared: &Shared) -> Lin
     let (said, said_style) = match reading {
         Ok(r) => (r, theme::online(Some(true))),
         Err(_) if text.is_empty() => (words::FORMAT_HINT.to_string(), theme::dim()),
-        Err(e) => (format!("✗ {}", e.trim_start_matches(&format!("{text:?} "))), theme::warning()),
+        Err(e) if e.contains("clocks change") => {
+            (format!("✗ {}", words::NO_SUCH_TIME), theme::warning())
+        }
+        Err(e) if e == words::END_BEFORE_START => (format!("✗ {e}"), theme::warning()),
+        Err(_) => (format!("✗ {}", words::NOT_A_TIME), theme::warning()),
     };
     Line::from(vec![
         Span::styled(format!(" {} ", pad(label, 6)), style),
@@ -124,7 +131,10 @@ fn when_line(s: &ClosureState, field: Field, text: &str, shared: &Shared) -> Lin
 /// highlighted where they are.
 fn notice_line(s: &ClosureState, shared: &Shared) -> Line<'static> {
     let text = &s.compose.text;
-    let mut spans = vec![Span::styled(format!("  {}: ", shared.practice), theme::dim())];
+    let mut spans = vec![Span::styled(
+        format!("  {}: ", shared.practice),
+        theme::dim(),
+    )];
     let mut at = 0;
     for m in &s.compose.check.marks {
         if m.range.start < at || m.range.end > text.len() {

@@ -193,6 +193,9 @@ fn detail(day: &DayState, shared: &Shared, width: u16) -> Line<'static> {
         ),
         strings::visit(&r.type_label, &r.clinician),
     ];
+    if r.rebook && r.status.is_open() {
+        parts.push(strings::closure::REBOOK_LONG.to_string()); // closure
+    }
     parts.extend(
         r.reminders
             .iter()
@@ -204,9 +207,6 @@ fn detail(day: &DayState, shared: &Shared, width: u16) -> Line<'static> {
             .into_iter()
             .map(String::from),
     );
-    if r.rebook && r.status.is_open() {
-        parts.push(strings::closure::REBOOK_LONG.to_string()); // closure
-    }
     parts.extend([
         strings::status(r.status).to_string(),
         strings::consent_long(r.consent).to_string(),
