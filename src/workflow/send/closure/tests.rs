@@ -248,3 +248,53 @@ fn a_notice_that_would_wait_past_the_start_is_withdrawn_and_called_back() {
             .is_empty()
     );
 }
+
+#[test]
+fn no_reminder_goes_for_a_visit_the_closure_took_until_it_is_moved() {
+    use crate::domain::reminder::{ReminderState, SkipReason};
+    let mut s = setup();
+    send_at(&mut s, t(15, 0), &window(Some(WORDS))).unwrap();
+    // Thursday noon: Friday's 24 h reminders would be due.
+    let thursday = t(17, 0) + Duration::days(1);
+    let friday = thursday
+        .with_timezone(&s.config.practice.time_zone)
+        .date_naive()
+        .succ_opt()
+        .unwrap();
+    let sheet = crate::workflow::day::load(&s.store, &s.config, friday, thursday).unwrap();
+    let ada = sheet.rows.iter().find(|r| r.patient_id == s.ada).unwrap();
+    assert!(ada.rebook);
+    assert!(
+        ada.reminders.iter().all(|c| c.state
+            == ReminderState::Skipped(SkipReason::NotOpen {
+                status: "to rebook (closure)".into()
+            })),
+        "{:?}",
+        ada.reminders
+    );
+    let gate = Gate::with_allow_list(&[]);
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(crate::workflow::remind::run(
+            &s.d,
+            &mut s.store,
+            &s.config,
+            &gate,
+            &Clock::Fixed(thursday),
+            false,
+            &mut |_| {},
+        ))
+        .unwrap();
+    let visits: Vec<_> = report
+        .lines
+        .iter()
+        .filter(|l| l.appointment_id.is_some())
+        .collect();
+    assert_eq!(visits.len(), 2, "{report:?}");
+    for l in visits {
+        assert_eq!(l.action, crate::domain::report::LineAction::Skip, "{l:?}");
+        assert_eq!(l.reason.as_deref(), Some("to rebook (closure)"));
+    }
+}
