@@ -193,6 +193,8 @@ fn a_manager_announces_a_closure_and_sees_who_could_not_be_reached_on_the_call_b
         );
     }
     desk.keys(&["Escape"]);
+    // An arrow key's escape sequence right behind a lone Esc can be read as Esc, '[', 'C'.
+    desk.wait_text("appointments ·");
     desk.keys(&["Right"]);
     let day = desk.wait_text("Thursday, November 26, 2026");
     assert_eq!(
