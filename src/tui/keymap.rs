@@ -204,7 +204,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Batch, &[ch('q')], Action::Quit, "quit", Some("quit")),
     // closure
-    b(Day, &[ch('C')], Action::OpenClosure, "closure / schedule-change notice to everyone booked in a window (managers)", None),
+    b(Day, &[ch('C')], Action::OpenClosure, "closure or schedule-change notice to everyone booked (managers)", None),
     b(Closure, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("field")),
     b(Closure, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", Some("field")),
     b(Closure, &[k(KeyCode::Enter)], Action::Accept, "next field; on the notice: show who gets it and who not", Some("who gets it")),
