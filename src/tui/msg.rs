@@ -120,6 +120,8 @@ pub enum Msg {
     // closure
     /// A closure notice's preview (`sent: false`) or what its send did.
     ClosureDone {
+        /// What was asked: the list is for this window and these words.
+        draft: ClosureDraft,
         sent: bool,
         result: Result<ClosureView, String>,
     },

@@ -32,11 +32,11 @@ pub struct AskState {
 
 /// Whether `msg` is the worker's answer to `cmd`.
 fn answers(cmd: &Cmd, msg: &Msg) -> bool {
-    matches!(
-        (cmd, msg),
-        (Cmd::SendClosure(_), Msg::ClosureDone { sent: true, .. })
-            | (Cmd::ReplyAct { .. }, Msg::ReplyActed { .. })
-    )
+    match (cmd, msg) {
+        (Cmd::SendClosure(asked), Msg::ClosureDone { sent, draft, .. }) => *sent && asked == draft,
+        (Cmd::ReplyAct { .. }, Msg::ReplyActed { .. }) => true,
+        _ => false,
+    }
 }
 
 impl AskState {

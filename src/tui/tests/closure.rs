@@ -228,6 +228,25 @@ fn the_window_is_checked_as_typed_and_a_list_goes_stale_when_the_words_change() 
     assert!(render(&mut app, 80, 24).contains(words::EDITED));
     assert!(press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL).is_empty());
     assert!(app.modals.is_empty(), "a stale list is never sent");
+    // Words typed while a preview is on its way: the list is for the words it was asked for.
+    let cmds = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    type_text(&mut app, " Again.");
+    fixture::settle(&mut app, &mut r, cmds);
+    assert!(
+        !screen(&app)
+            .view
+            .as_ref()
+            .unwrap()
+            .0
+            .text
+            .ends_with("Again.")
+    );
+    assert_eq!(screen(&app).phase, Phase::Editing);
+    assert!(press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL).is_empty());
+    assert!(
+        app.modals.is_empty(),
+        "the list on screen is not for these words"
+    );
     // Esc leaves without sending anything.
     key(&mut app, &mut r, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Day(_)));

@@ -77,6 +77,10 @@ impl Runner {
             }
             Err(_) => tracing::info!(send, "closure notice refused"),
         }
-        Msg::ClosureDone { sent: send, result }
+        Msg::ClosureDone {
+            draft: draft.clone(),
+            sent: send,
+            result,
+        }
     }
 }

@@ -242,9 +242,13 @@ impl ScreenState for ClosureState {
 
     fn on_msg(&mut self, msg: Msg, shared: &mut Shared) -> ScreenReply {
         match msg {
-            Msg::ClosureDone { sent, result } => {
+            Msg::ClosureDone {
+                draft,
+                sent,
+                result,
+            } => {
                 shared.touch();
-                self.on_done(sent, result, shared)
+                self.on_done(draft, sent, result, shared)
             }
             _ => ScreenReply::none(),
         }
@@ -256,26 +260,26 @@ impl ScreenState for ClosureState {
 }
 
 impl ClosureState {
+    /// The worker's answer for `draft` (the list is for the words and window it was asked
+    /// with, whatever was typed since).
     fn on_done(
         &mut self,
+        draft: ClosureDraft,
         sent: bool,
         result: Result<ClosureView, String>,
         shared: &mut Shared,
     ) -> ScreenReply {
         match result {
             Ok(v) => {
-                // The list is for the draft it was asked with: the one on screen when asked.
-                let draft = self
-                    .view
-                    .as_ref()
-                    .filter(|_| sent)
-                    .map(|(d, _)| d.clone())
-                    .or_else(|| self.draft(shared).ok());
                 if sent {
                     shared.toast(ToastKind::Info, words::summary(&v));
                 }
-                self.phase = if sent { Phase::Done } else { Phase::Preview };
-                self.view = draft.map(|d| (d, v));
+                self.view = Some((draft, v));
+                self.phase = match (sent, self.list_is_current(shared)) {
+                    (true, _) => Phase::Done,
+                    (false, true) => Phase::Preview,
+                    (false, false) => Phase::Editing,
+                };
                 self.error = None;
                 // A send changes the inbox's call-back count and the day's rebooking marks.
                 if sent {
