@@ -161,6 +161,8 @@ fn a_manager_announces_a_closure_and_sees_who_could_not_be_reached_on_the_call_b
     desk.type_text("2026-11-26 18:00");
     desk.keys(&["Enter"]);
     desk.wait_text("→ Thu Nov 26 18:00 EST");
+    desk.wait_text("◀ everyone booked ▶");
+    desk.keys(&["Enter"]);
     desk.type_text("The office is closed tomorrow (water leak). We will call you to rebook.");
     desk.wait_text("nothing clinical");
     desk.keys(&["Enter"]);

@@ -56,6 +56,7 @@ fn closure(
         &send::ClosureNotice {
             from: window.0,
             to: window.1,
+            clinician: None,
             text: None,
         },
         false,

@@ -207,6 +207,8 @@ pub static BINDINGS: &[Binding] = &[
     b(Day, &[ch('C')], Action::OpenClosure, "closure or schedule-change notice to everyone booked (managers)", None),
     b(Closure, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("field")),
     b(Closure, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", Some("field")),
+    b(Closure, &[k(KeyCode::Left)], Action::PrevChoice, "on Who: the previous clinician (or everyone)", Some("who")),
+    b(Closure, &[k(KeyCode::Right)], Action::NextChoice, "on Who: the next clinician", Some("who")),
     b(Closure, &[k(KeyCode::Enter)], Action::Accept, "next field; on the notice: show who gets it and who not", Some("who gets it")),
     b(Closure, &[ctrl('s')], Action::SendText, "send to everyone listed (asks first; refused while the PHI gate blocks)", Some("send")),
     b(Closure, &[k(KeyCode::PageUp)], Action::PageUp, "scroll the list up", Some("scroll")),

@@ -17,7 +17,7 @@ use crate::workflow::batch_desk::BatchView;
 use crate::workflow::day::ProviderStatus;
 use crate::workflow::send::SendReport;
 // closure
-use crate::domain::ids::MessageId;
+use crate::domain::ids::{ClinicianId, MessageId};
 use crate::workflow::closure_desk::ClosureView;
 // managers
 use crate::domain::audit::AuditRecord;
@@ -117,6 +117,9 @@ pub enum Msg {
     ReplyActed {
         result: Result<String, String>,
     },
+    // closure
+    /// The clinicians a schedule-change notice may be about.
+    ClinicianList(Result<Vec<(ClinicianId, String)>, String>),
     // closure
     /// A closure notice's preview (`sent: false`) or what its send did.
     ClosureDone {
@@ -240,6 +243,8 @@ impl StaffChange {
 pub struct ClosureDraft {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// Only this clinician's visits; `None`: everyone booked.
+    pub clinician: Option<ClinicianId>,
     pub text: String,
 }
 
@@ -319,6 +324,9 @@ pub enum Cmd {
         message: MessageId,
         action: ReplyAction,
     },
+    // closure
+    /// The clinicians, for the closure screen's "who" choice.
+    LoadClinicians,
     // closure
     /// Who a closure notice would reach, and who not and why (writes nothing).
     PreviewClosure(ClosureDraft),
@@ -400,6 +408,7 @@ impl Cmd {
             }),
             // A preview names every patient booked in the window: as the send itself.
             Cmd::PreviewClosure(_) | Cmd::SendClosure(_) => Some(StaffAction::SendClosureNotice),
+            Cmd::LoadClinicians => Some(StaffAction::ViewSchedule),
             // Quitting and signing in are what a person does before any permission applies.
             Cmd::Quit | Cmd::SignIn { .. } => None,
             Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),

@@ -179,6 +179,7 @@ impl Runner {
             })),
             // closure
             Cmd::ReplyAct { message, action } => self.reply_act(message, action, now),
+            Cmd::LoadClinicians => self.clinicians(),
             Cmd::PreviewClosure(draft) => self.closure(&draft, false),
             Cmd::SendClosure(draft) => self.closure(&draft, true),
             Cmd::SignIn { username, secret } => self.sign_in(&username, &secret, now),

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::ids::ClinicianId;
 use crate::domain::report::SendOutcome;
 use crate::store::{self, Store};
 use crate::workflow::WorkflowError;
@@ -54,6 +55,46 @@ impl ClosureView {
     }
 }
 
+/// The clinicians a schedule-change notice may be about, by name (active ones).
+pub fn clinicians(store: &Store) -> Result<Vec<(ClinicianId, String)>, WorkflowError> {
+    Ok(store::reference::clinicians(store)?
+        .into_iter()
+        .filter(|c| c.active)
+        .map(|c| (c.id, c.display_name))
+        .collect())
+}
+
+/// The clinician a command names ("Dr. Chen", "chen"): the one whose name equals it, else
+/// the one whose name contains it, case ignored; refused when none or several match.
+pub fn clinician_named(store: &Store, name: &str) -> Result<ClinicianId, WorkflowError> {
+    let all = clinicians(store)?;
+    let want = name.trim().to_lowercase();
+    let exact: Vec<_> = all
+        .iter()
+        .filter(|(_, n)| n.to_lowercase() == want)
+        .collect();
+    let found: Vec<_> = if exact.is_empty() {
+        all.iter()
+            .filter(|(_, n)| n.to_lowercase().contains(&want))
+            .collect()
+    } else {
+        exact
+    };
+    match found.as_slice() {
+        [(id, _)] if !want.is_empty() => Ok(*id),
+        [] | [_] => Err(WorkflowError::Invalid(format!(
+            "no clinician is called {name:?}"
+        ))),
+        many => Err(WorkflowError::Invalid(format!(
+            "{name:?} could be {}; give the whole name",
+            many.iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))),
+    }
+}
+
 /// Preview (`dry_run`) or send the notice typed at the desk.
 pub async fn run(
     ctx: &Sending<'_>,
@@ -91,4 +132,22 @@ fn view(store: &Store, report: SendReport) -> Result<ClosureView, WorkflowError>
         lines,
         stopped: report.stopped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::appointments::tests::fixture;
+
+    #[test]
+    fn a_clinician_is_named_whole_or_by_an_unambiguous_part() {
+        let (store, _, okafor, _) = fixture();
+        let okoro = store::reference::insert_clinician(store.test_conn(), "Dr. Okoro").unwrap();
+        assert_eq!(clinician_named(&store, "dr. okafor").unwrap(), okafor);
+        assert_eq!(clinician_named(&store, " Okoro ").unwrap(), okoro);
+        let many = clinician_named(&store, "Dr. Ok").unwrap_err().to_string();
+        assert!(many.contains("Dr. Okafor or Dr. Okoro"), "{many}");
+        assert!(clinician_named(&store, "Chen").is_err());
+        assert!(clinician_named(&store, "  ").is_err());
+    }
 }

@@ -10,6 +10,14 @@ pub const TITLE: &str = "Closure / schedule-change notice";
 pub const FROM: &str = "From";
 pub const TO: &str = "To";
 pub const NOTICE: &str = "Notice";
+pub const WHO: &str = "Who";
+pub const EVERYONE: &str = "everyone booked";
+pub const WHO_HINT: &str = "←/→ on this line: one clinician's visits only";
+
+/// "only Dr. Chen's visits".
+pub fn only(clinician: &str) -> String {
+    format!("only {clinician}'s visits")
+}
 pub const FORMAT_HINT: &str = "YYYY-MM-DD HH:MM, practice time";
 pub const NOTICE_HINT: &str = "the practice's name goes in front; checked as you type";
 pub const EMPTY_NOTICE: &str = "Write what patients should know (no clinical detail).";

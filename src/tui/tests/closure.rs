@@ -87,6 +87,8 @@ fn fill_window(app: &mut App) {
     );
     type_text(app, ":00");
     press(app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(screen(app).field, Field::Who);
+    assert!(press(app, KeyCode::Enter, KeyModifiers::NONE).is_empty());
     assert_eq!(screen(app).field, Field::Text);
 }
 
@@ -203,6 +205,7 @@ fn the_window_is_checked_as_typed_and_a_list_goes_stale_when_the_words_change() 
     );
     assert!(render(&mut app, 80, 24).contains(words::END_BEFORE_START));
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     type_text(&mut app, WORDS);
     assert!(press(&mut app, KeyCode::Enter, KeyModifiers::NONE).is_empty());
     assert!(
@@ -214,15 +217,36 @@ fn the_window_is_checked_as_typed_and_a_list_goes_stale_when_the_words_change() 
             .contains(words::END_BEFORE_START)
     );
     // Fix the window: the preview comes; then changing a word makes it stale.
-    press(&mut app, KeyCode::BackTab, KeyModifiers::NONE);
-    press(&mut app, KeyCode::BackTab, KeyModifiers::NONE);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::BackTab, KeyModifiers::NONE);
+    }
+    assert_eq!(screen(&app).field, Field::From);
     erase(&mut app, 5);
     type_text(&mut app, "07:00");
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    erase(&mut app, 5);
+    type_text(&mut app, "18:00");
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    // A schedule change for one clinician: Dr. Nguyen's visits only (Grace at 14:00).
+    assert_eq!(
+        screen(&app).clinicians.len(),
+        3,
+        "loaded when the screen opened"
+    );
+    press(&mut app, KeyCode::Right, KeyModifiers::NONE);
+    assert_eq!(screen(&app).clinician().unwrap().1, "Dr. Nguyen");
+    assert!(render(&mut app, 80, 24).contains("only Dr. Nguyen's visits"));
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     let cmds = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(&cmds[..], [Cmd::PreviewClosure(d)] if d.clinician.is_some()),
+        "{cmds:?}"
+    );
     fixture::settle(&mut app, &mut r, cmds);
     assert_eq!(screen(&app).phase, Phase::Preview);
+    let v = &screen(&app).view.as_ref().unwrap().1;
+    assert_eq!(v.lines.len(), 1, "{v:?}");
+    assert!(v.lines[0].name.starts_with("Hopper"));
     type_text(&mut app, " Sorry!");
     assert_eq!(screen(&app).phase, Phase::Editing);
     assert!(render(&mut app, 80, 24).contains(words::EDITED));
@@ -267,6 +291,7 @@ fn reception_cannot_open_it_and_the_worker_refuses_a_send_from_them_anyway() {
     let draft = crate::tui::msg::ClosureDraft {
         from: fixture::now(),
         to: fixture::now() + chrono::Duration::hours(8),
+        clinician: None,
         text: WORDS.into(),
     };
     let refused = crate::tui::app::refusal(app.shared.member.as_ref(), &Cmd::SendClosure(draft));

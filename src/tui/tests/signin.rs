@@ -377,6 +377,7 @@ fn every_cmd() -> Vec<Cmd> {
     let draft = crate::tui::msg::ClosureDraft {
         from: fixture::now(),
         to: fixture::now() + Duration::hours(4),
+        clinician: None,
         text: "Closed this afternoon.".into(),
     };
     let message = crate::domain::ids::MessageId(1);
@@ -393,6 +394,7 @@ fn every_cmd() -> Vec<Cmd> {
             message,
             action: ReplyAction::OptOut,
         },
+        Cmd::LoadClinicians,
         Cmd::PreviewClosure(draft.clone()),
         Cmd::SendClosure(draft),
     ];
@@ -435,6 +437,7 @@ fn every_cmd() -> Vec<Cmd> {
             | Cmd::PreviewReminders
             | Cmd::SendReminders
             | Cmd::ReplyAct { .. }
+            | Cmd::LoadClinicians
             | Cmd::PreviewClosure(_)
             | Cmd::SendClosure(_) => {}
         }

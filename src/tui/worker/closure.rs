@@ -39,6 +39,13 @@ impl Runner {
         }
     }
 
+    pub(super) fn clinicians(&self) -> Msg {
+        Msg::ClinicianList(closure_desk::clinicians(&self.store).map_err(|e| {
+            tracing::error!("clinician list failed");
+            e.to_string()
+        }))
+    }
+
     /// Preview (`send: false`) or send a closure notice as the signed-in member.
     pub(super) fn closure(&mut self, draft: &ClosureDraft, send: bool) -> Msg {
         let actor = self.actor_name();
@@ -59,6 +66,7 @@ impl Runner {
             let notice = ClosureNotice {
                 from: draft.from,
                 to: draft.to,
+                clinician: draft.clinician,
                 text: Some(&draft.text),
             };
             rt.block_on(closure_desk::run(&ctx, &mut self.store, &notice, !send))

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{Job, SendReport, Sending, Target, one_off};
 use crate::domain::audit::AuditEntry;
+use crate::domain::ids::ClinicianId;
 use crate::domain::message::MessageKind;
 use crate::domain::reminder;
 use crate::store::{self, Store};
@@ -21,6 +22,9 @@ pub struct ClosureNotice<'a> {
     pub from: DateTime<Utc>,
     /// The end of the window (exclusive).
     pub to: DateTime<Utc>,
+    /// Only this clinician's visits (a schedule change: "Dr. Chen is out"); `None`: everyone
+    /// booked in the window (the practice closes).
+    pub clinician: Option<ClinicianId>,
     /// Words typed at the desk; `None`: the practice's closure template.
     pub text: Option<&'a str>,
 }
@@ -40,7 +44,12 @@ pub async fn closure(
     notice: &ClosureNotice<'_>,
     dry_run: bool,
 ) -> Result<SendReport, WorkflowError> {
-    let ClosureNotice { from, to, text } = *notice;
+    let ClosureNotice {
+        from,
+        to,
+        clinician,
+        text,
+    } = *notice;
     if from >= to {
         return Err(WorkflowError::Invalid(
             "the window's end must be after its start".into(),
@@ -51,7 +60,7 @@ pub async fn closure(
     }
     let targets: Vec<Target> = store::appointments::starting_between(&store, from, to)?
         .into_iter()
-        .filter(|a| a.status.is_open())
+        .filter(|a| a.status.is_open() && clinician.is_none_or(|c| a.clinician_id == c))
         .map(|a| Target {
             patient: a.patient_id,
             key: reminder::closure_key(a.id, a.start),

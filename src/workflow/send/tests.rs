@@ -164,6 +164,7 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
             &ClosureNotice {
                 from,
                 to: from + chrono::Duration::days(1),
+                clinician: None,
                 text: None,
             },
             true,

@@ -19,7 +19,7 @@ use super::super::shared::{Shared, ToastKind};
 use super::super::strings::closure as words;
 use super::ask::AskState;
 use super::compose::ComposeState;
-use crate::domain::ids::PatientId;
+use crate::domain::ids::{ClinicianId, PatientId};
 use crate::workflow::closure_desk::ClosureView;
 use crate::workflow::send::parse_local_in;
 
@@ -33,6 +33,8 @@ pub enum Field {
     #[default]
     From,
     To,
+    /// Everyone booked, or one clinician's visits (a schedule change).
+    Who,
     Text,
 }
 
@@ -61,6 +63,10 @@ pub struct ClosureState {
     pub view: Option<(ClosureDraft, ClosureView)>,
     pub error: Option<String>,
     pub scroll: usize,
+    /// The clinicians to choose from, once loaded.
+    pub clinicians: Vec<(ClinicianId, String)>,
+    /// 0: everyone booked; n: `clinicians[n - 1]`.
+    pub who: usize,
 }
 
 impl Default for ClosureState {
@@ -74,6 +80,8 @@ impl Default for ClosureState {
             view: None,
             error: None,
             scroll: 0,
+            clinicians: Vec::new(),
+            who: 0,
         }
     }
 }
@@ -100,8 +108,14 @@ impl ClosureState {
         Ok(ClosureDraft {
             from,
             to,
+            clinician: self.clinician().map(|(id, _)| *id),
             text: self.compose.text.clone(),
         })
+    }
+
+    /// The clinician chosen, if one is.
+    pub fn clinician(&self) -> Option<&(ClinicianId, String)> {
+        self.who.checked_sub(1).and_then(|i| self.clinicians.get(i))
     }
 
     /// The list on screen is for exactly what is typed now.
@@ -144,15 +158,19 @@ impl ClosureState {
             shared.toast(ToastKind::Info, words::NOTHING_BOOKED.into());
             return ScreenReply::none();
         }
-        let lines = words::ask(view, draft.from, draft.to, shared.tz);
+        let mut lines = words::ask(view, draft.from, draft.to, shared.tz);
+        if let Some((_, name)) = self.clinician() {
+            lines[0].push_str(&format!(" — {name}'s visits only"));
+        }
         let ask = AskState::new(words::ASK_TITLE, lines, Cmd::SendClosure(draft.clone()));
         ScreenReply::open(Modal::Ask(ask))
     }
 
     fn move_field(&mut self, forward: bool) {
         self.field = match (self.field, forward) {
-            (Field::From, true) | (Field::Text, false) => Field::To,
-            (Field::To, true) => Field::Text,
+            (Field::From, true) | (Field::Who, false) => Field::To,
+            (Field::To, true) | (Field::Text, false) => Field::Who,
+            (Field::Who, true) => Field::Text,
             (Field::To, false) => Field::From,
             (f, _) => f,
         };
@@ -164,6 +182,7 @@ impl ClosureState {
             Field::Text => self.compose.type_key(key),
             Field::From => type_when(&mut self.from, key),
             Field::To => type_when(&mut self.to, key),
+            Field::Who => false,
         };
         if changed {
             if self.field == Field::Text {
@@ -208,10 +227,10 @@ impl ScreenState for ClosureState {
     }
 
     fn start(&mut self, shared: &mut Shared) -> Vec<Cmd> {
-        // Opening asks nothing of the worker (who may open it is checked by `App::go`); a
-        // return to it keeps what was typed and the list.
+        // Who may open it is checked by `App::go` (the list of clinicians needs no more than
+        // the schedule); a return to it keeps what was typed and the list.
         self.compose.recheck(shared);
-        Vec::new()
+        vec![Cmd::LoadClinicians]
     }
 
     fn on_action(&mut self, action: Action, shared: &mut Shared) -> ScreenReply {
@@ -222,6 +241,18 @@ impl ScreenState for ClosureState {
             Action::Accept if self.field == Field::Text => return self.preview(shared),
             Action::Accept => self.move_field(true),
             Action::SendText => return self.ask_to_send(shared),
+            Action::PrevChoice | Action::NextChoice if self.field == Field::Who => {
+                let n = self.clinicians.len() + 1;
+                let step = if action == Action::NextChoice {
+                    1
+                } else {
+                    n - 1
+                };
+                self.who = (self.who + step) % n;
+                if matches!(self.phase, Phase::Preview | Phase::Done) {
+                    self.phase = Phase::Editing;
+                }
+            }
             Action::PageUp => self.scroll = self.scroll.saturating_sub(5),
             Action::PageDown => {
                 let n = self.view.as_ref().map_or(0, |(_, v)| v.lines.len());
@@ -242,6 +273,16 @@ impl ScreenState for ClosureState {
 
     fn on_msg(&mut self, msg: Msg, shared: &mut Shared) -> ScreenReply {
         match msg {
+            Msg::ClinicianList(Ok(list)) => {
+                // Keep the choice by id across a reload.
+                let chosen = self.clinician().map(|(id, _)| *id);
+                self.clinicians = list;
+                self.who = chosen
+                    .and_then(|id| self.clinicians.iter().position(|(c, _)| *c == id))
+                    .map_or(0, |i| i + 1);
+                shared.touch();
+                ScreenReply::none()
+            }
             Msg::ClosureDone {
                 draft,
                 sent,

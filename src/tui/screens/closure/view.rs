@@ -39,6 +39,7 @@ fn top_lines(s: &ClosureState, shared: &Shared, w: u16) -> (Vec<Line<'static>>, 
     let mut out = vec![
         when_line(s, Field::From, &s.from, shared),
         when_line(s, Field::To, &s.to, shared),
+        who_line(s),
         label_line(s.field == Field::Text, words::NOTICE, words::NOTICE_HINT),
     ];
     let notice = notice_line(s, shared);
@@ -77,6 +78,29 @@ fn top_lines(s: &ClosureState, shared: &Shared, w: u16) -> (Vec<Line<'static>>, 
         theme::dim(),
     )));
     (out, extra)
+}
+
+/// "Who  ◀ everyone booked ▶" or a clinician: whose visits the notice is about.
+fn who_line(s: &ClosureState) -> Line<'static> {
+    let active = s.field == Field::Who;
+    let style = if active {
+        theme::selected()
+    } else {
+        theme::section()
+    };
+    let chosen = s
+        .clinician()
+        .map_or(words::EVERYONE.to_string(), |(_, n)| words::only(n));
+    let (l, r) = if active {
+        ("◀ ", " ▶")
+    } else {
+        ("  ", "  ")
+    };
+    Line::from(vec![
+        Span::styled(format!(" {} ", pad(words::WHO, 6)), style),
+        Span::raw(format!(" {l}{chosen}{r}")),
+        Span::styled(format!("  {}", words::WHO_HINT), theme::dim()),
+    ])
 }
 
 fn label_line(active: bool, label: &str, hint: &str) -> Line<'static> {

@@ -76,6 +76,7 @@ fn window(text: Option<&str>) -> ClosureNotice<'_> {
     ClosureNotice {
         from: at(8),
         to: at(18),
+        clinician: None,
         text,
     }
 }
