@@ -93,6 +93,7 @@ fn planner_input() -> (Vec<PatientFacts>, Vec<Appointment>, Vec<ReminderMessage>
                 },
                 booked_at: now - chrono::Duration::days(20),
                 callback_requested: false,
+                to_rebook: false,
             }
         })
         .collect();

@@ -53,8 +53,12 @@ fn closure(
             actor: "desk",
         },
         &mut p.store,
-        window.0,
-        window.1,
+        &send::ClosureNotice {
+            from: window.0,
+            to: window.1,
+            clinician: None,
+            text: None,
+        },
         false,
     ))
     .unwrap()

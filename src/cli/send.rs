@@ -11,6 +11,7 @@ use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
 use crate::domain::report::SendOutcome;
 use crate::domain::staff::Action;
+use crate::workflow::closure_desk;
 use crate::workflow::send::{self, SendReport};
 use crate::workflow::sender::Sender;
 
@@ -45,6 +46,13 @@ pub enum SendCommand {
         /// End of the window (exclusive), same forms.
         #[arg(long)]
         to: String,
+        /// Only this clinician's visits (a schedule change): their name, or part of it.
+        #[arg(long)]
+        clinician: Option<String>,
+        /// The notice's words (the practice's name goes in front); without it, the
+        /// practice's closure template. Checked by the PHI gate like the console's.
+        #[arg(long)]
+        text: Option<String>,
     },
 }
 
@@ -95,10 +103,23 @@ pub fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             kind.kind(),
             args.dry_run,
         ))?,
-        SendCommand::Closure { from, to } => {
-            let from = send::parse_local(&from, &config)?;
-            let to = send::parse_local(&to, &config)?;
-            rt.block_on(send::closure(&sending, &mut store, from, to, args.dry_run))?
+        SendCommand::Closure {
+            from,
+            to,
+            clinician,
+            text,
+        } => {
+            let clinician = match clinician {
+                Some(name) => Some(closure_desk::clinician_named(&store, &name)?),
+                None => None,
+            };
+            let notice = send::ClosureNotice {
+                from: send::parse_local(&from, &config)?,
+                to: send::parse_local(&to, &config)?,
+                clinician,
+                text: text.as_deref(),
+            };
+            rt.block_on(send::closure(&sending, &mut store, &notice, args.dry_run))?
         }
     };
     if args.json {

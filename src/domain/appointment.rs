@@ -159,7 +159,29 @@ pub struct Appointment {
     pub booked_at: DateTime<Utc>,
     /// A patient asked to be called back (reply R, "call me", or CANCEL).
     pub callback_requested: bool,
+    /// A closure or schedule-change notice took this visit away at this start (SPEC §5.6):
+    /// it is to be rebooked, and no reminder goes for it until it is moved.
+    pub to_rebook: bool,
 }
+
+impl Appointment {
+    /// Reminders may still go for it: open, and not taken away by a closure notice.
+    pub fn expects_reminders(&self) -> bool {
+        self.status.is_open() && !self.to_rebook
+    }
+
+    /// Why no reminder goes although the visit exists, in the planner's words.
+    pub fn closed_status(&self) -> String {
+        if self.to_rebook && self.status.is_open() {
+            TO_REBOOK.to_string()
+        } else {
+            self.status.label().to_string()
+        }
+    }
+}
+
+/// The status words of a visit a closure notice took away.
+pub const TO_REBOOK: &str = "to rebook (closure)";
 
 impl Appointment {
     /// The local calendar day of the start in `tz`.

@@ -49,10 +49,13 @@ pub enum ConsentMethod {
     /// Came with an import from the practice-management system or EHR, which holds the
     /// patient's agreement (evidence: the file, its SHA-256 and the line or entry).
     Import,
+    /// A reply in the patient's own words that staff read as an opt-out ("please don't text
+    /// me any more"); evidence: the reply's provider id and its text. Opt-outs only.
+    SmsReply,
 }
 
 impl ConsentMethod {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::WrittenForm,
         Self::ESignature,
         Self::Portal,
@@ -60,6 +63,7 @@ impl ConsentMethod {
         Self::ProviderReport,
         Self::Verbal,
         Self::Import,
+        Self::SmsReply,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,6 +74,7 @@ impl ConsentMethod {
             Self::ProviderReport => "provider_report",
             Self::Verbal => "verbal",
             Self::Import => "import",
+            Self::SmsReply => "sms_reply",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -84,6 +89,7 @@ impl ConsentMethod {
             Self::ProviderReport => "provider report",
             Self::Verbal => "verbal",
             Self::Import => "import from the practice system",
+            Self::SmsReply => "SMS reply, read by staff",
         }
     }
     /// Methods that can carry an opt-in (TCPA wants written or electronic agreement).

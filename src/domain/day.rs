@@ -41,6 +41,8 @@ pub struct DayRow {
     pub has_mobile: bool,
     pub number_flagged: bool,
     pub callback_requested: bool,
+    /// A closure or schedule-change notice took this visit away: the desk must rebook it.
+    pub rebook: bool,
 }
 
 impl DaySheet {

@@ -22,11 +22,27 @@ pub enum InboxEntry {
     Callback { id: i64, reason: String },
 }
 
+/// What the desk does with a reply it has read, besides marking it handled (each also marks
+/// it handled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplyAction {
+    /// The patient means yes: confirm the visit the reply is about.
+    Confirm,
+    /// Someone must look at the visit: put it on the call-back list.
+    Flag,
+    /// The patient asked, in their own words, for no more texts: record an opt-out with the
+    /// reply as its evidence.
+    OptOut,
+}
+
 /// One line of the inbox or the call-back list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxItem {
     pub entry: InboxEntry,
     pub patient: Option<PatientId>,
+    /// The visit the line is about: the one a reply was filed against or the patient's next
+    /// open one (what confirm / flag act on), a call-back's own.
+    pub visit: Option<(AppointmentId, DateTime<Utc>)>,
     /// "Last, First", or the number a reply came from when it matches no patient.
     pub name: String,
     pub at: DateTime<Utc>,

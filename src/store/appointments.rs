@@ -41,7 +41,9 @@ pub fn insert(conn: &impl Write, a: &NewAppointment) -> Result<AppointmentId> {
     Ok(AppointmentId(conn.last_insert_rowid()))
 }
 
-const COLUMNS: &str = "id, patient_id, clinician_id, type_id, start_at, duration_minutes, status, booked_at, callback_requested";
+const COLUMNS: &str = "id, patient_id, clinician_id, type_id, start_at, duration_minutes, status, booked_at, callback_requested,
+     EXISTS (SELECT 1 FROM rebookings rb
+              WHERE rb.appointment_id = appointments.id AND rb.start_at = appointments.start_at)";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(Appointment, String, i64, i64)> {
     let status: String = r.get(6)?;
@@ -58,6 +60,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Appointment, String, i64, i64)> {
             status: AppointmentStatus::Booked,
             booked_at: DateTime::UNIX_EPOCH,
             callback_requested: r.get(8)?,
+            to_rebook: r.get(9)?,
         },
         status,
         start,

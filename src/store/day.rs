@@ -50,7 +50,10 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
                                                WHERE d.patient_id = a.patient_id
                                                  AND d.start_at >= ?1 AND d.start_at < ?2)
                          OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
-                  ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+                  ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
+                -- A closure notice took this visit away (at this start): to rebook.
+                EXISTS (SELECT 1 FROM rebookings rb
+                         WHERE rb.appointment_id = a.id AND rb.start_at = a.start_at)
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
            JOIN clinicians c ON c.id = a.clinician_id
@@ -74,6 +77,7 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
                 r.get::<_, String>(10)?,
                 r.get::<_, String>(11)?,
                 r.get::<_, Option<String>>(12)?,
+                r.get::<_, bool>(13)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -96,6 +100,7 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
                 clin,
                 label,
                 reply,
+                rebook,
             )| {
                 Ok(DayRow {
                     appointment_id: AppointmentId(id),
@@ -119,6 +124,7 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
                     has_mobile: mobile,
                     number_flagged: flagged,
                     callback_requested: callback,
+                    rebook,
                 })
             },
         )

@@ -36,6 +36,21 @@ pub fn call_me(conn: &impl super::Db, since: DateTime<Utc>) -> Result<Vec<CallMe
         .collect()
 }
 
+/// The appointment a reply was filed against, if any.
+pub fn reply_appointment(
+    conn: &impl super::Db,
+    message: crate::domain::ids::MessageId,
+) -> Result<Option<AppointmentId>> {
+    let conn = super::sql(conn);
+    let mut stmt =
+        conn.prepare_cached("SELECT appointment_id FROM replies WHERE message_id = ?1")?;
+    let mut rows = stmt.query(params![message.0])?;
+    Ok(match rows.next()? {
+        Some(r) => r.get::<_, Option<i64>>(0)?.map(AppointmentId),
+        None => None,
+    })
+}
+
 /// "Last, First" of a patient, if they exist.
 pub fn name(conn: &impl super::Db, patient: PatientId) -> Result<Option<String>> {
     let conn = super::sql(conn);

@@ -353,10 +353,26 @@ CREATE INDEX messages_by_created ON messages
 CREATE INDEX consent_by_recorded ON consent_events (recorded_at, kind);
 "#;
 
+/// 9: appointments a closure or schedule-change notice took away (SPEC §5.6): the desk must
+/// rebook them. One row per appointment and start (a second notice for the same visit marks
+/// nothing new); a moved appointment no longer matches its old start, so the mark lapses by
+/// itself. Kept like the audit: the history of who was told what.
+const M009_REBOOKINGS: &str = r#"
+CREATE TABLE rebookings (
+    id             INTEGER PRIMARY KEY,
+    appointment_id INTEGER NOT NULL REFERENCES appointments (id),
+    start_at       INTEGER NOT NULL,       -- the start the notice took away
+    key            TEXT NOT NULL,          -- the notice's idempotency key
+    marked_by      TEXT NOT NULL,
+    marked_at      INTEGER NOT NULL,
+    UNIQUE (appointment_id, start_at)
+);
+"#;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 8] = [
+const SHIPPED: [&str; 9] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -365,6 +381,7 @@ const SHIPPED: [&str; 8] = [
     M006_STAFF_SIGN_IN,
     M007_DEADLINES_CALLBACKS,
     M008_STATISTICS,
+    M009_REBOOKINGS,
 ];
 
 /// All migrations in order, ready to run.
@@ -410,6 +427,7 @@ mod tests {
         "245ac4994d674bd77f00fc69c75a3aac1270ac98a4d85c6993fb972771134e45", // M006_STAFF_SIGN_IN
         "60edfa8204a8614a04d132d5308e405fe684b7cc36c408318b97aa381e630da8", // M007_DEADLINES_CALLBACKS
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
+        "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
     ];
 
     fn sha256(text: &str) -> String {
@@ -441,7 +459,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 8);
+        assert_eq!(LATEST, 9);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod migrations;
 pub mod patient_file;
 pub mod patient_search;
 pub mod patients;
+pub mod rebookings;
 pub mod reference;
 pub mod review;
 pub mod settings;

@@ -27,6 +27,8 @@ use super::shared::{Shared, ToastKind};
 use crate::config::Config;
 // managers
 use super::screens::{audit, stats, templates};
+// closure
+use super::screens::closure;
 
 mod session;
 
@@ -66,6 +68,8 @@ screens! {
     Patient(patient::PatientState),
     Inbox(inbox::InboxState),
     Batch(batch::BatchState),
+    // closure
+    Closure(closure::ClosureState),
     // sign-in
     Staff(staff::StaffState),
     // managers
@@ -208,6 +212,13 @@ impl App {
             Go::Patient(id) => self.push(Screen::Patient(patient::PatientState::new(id))),
             Go::Inbox => self.push(Screen::Inbox(inbox::InboxState::default())),
             Go::Batch => self.push(Screen::Batch(batch::BatchState::default())),
+            // closure: it asks the worker nothing on opening, so who may open it is checked here.
+            Go::Closure if !self.shared.may(Action::OpenClosure) => {
+                let why = super::strings::closure::NOT_YOURS.to_string();
+                self.shared.toast(ToastKind::Error, why);
+                Vec::new()
+            }
+            Go::Closure => self.push(Screen::Closure(closure::ClosureState::default())),
         }
     }
 

@@ -27,6 +27,9 @@ pub enum Context {
     Inbox,
     /// The reminders due now: preview, send, results.
     Batch,
+    // closure
+    /// The closure / schedule-change notice: window, words (letters type), who gets it, send.
+    Closure,
     // sign-in
     /// The lock / sign-in screen (typed keys go into its fields).
     Lock,
@@ -107,6 +110,8 @@ use AppointmentStatus as S;
 use Context::{Anywhere, Confirm, Day, Help, Lock, Search, Staff, StaffForm};
 // reception
 use Context::{Batch, Compose, Form, Inbox, Patient};
+// closure
+use Context::Closure;
 // managers
 use Context::{Audit, AuditFilter, Stats, StatsDrill, StatsPeriod, TemplateEdit, Templates};
 
@@ -181,6 +186,10 @@ pub static BINDINGS: &[Binding] = &[
     b(Inbox, &[k(KeyCode::Up), ch('k')], Action::Up, "previous line", Some("move")),
     b(Inbox, &[k(KeyCode::Down), ch('j')], Action::Down, "next line", Some("move")),
     b(Inbox, &[ch('h')], Action::MarkHandled, "mark handled (read / called back)", Some("handled")),
+    // closure
+    b(Inbox, &[ch('c')], Action::ConfirmReply, "confirm the visit the reply is about (and mark it handled)", Some("confirm")),
+    b(Inbox, &[ch('f')], Action::FlagReply, "flag the visit for a call-back (and mark the reply handled)", Some("flag")),
+    b(Inbox, &[ch('o')], Action::OptOutReply, "record the opt-out the reply asks for in the patient's words (asks first)", Some("opt-out")),
     b(Inbox, &[k(KeyCode::Enter)], Action::OpenPatient, "open the patient", Some("patient")),
     b(Inbox, &[ch('r')], Action::Reload, "reload the lists", Some("refresh")),
     b(Inbox, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
@@ -194,6 +203,17 @@ pub static BINDINGS: &[Binding] = &[
     b(Batch, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Batch, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    // closure
+    b(Day, &[ch('C')], Action::OpenClosure, "closure or schedule-change notice to everyone booked (managers)", None),
+    b(Closure, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("field")),
+    b(Closure, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", Some("field")),
+    b(Closure, &[k(KeyCode::Left)], Action::PrevChoice, "on Who: the previous clinician (or everyone)", Some("who")),
+    b(Closure, &[k(KeyCode::Right)], Action::NextChoice, "on Who: the next clinician", Some("who")),
+    b(Closure, &[k(KeyCode::Enter)], Action::Accept, "next field; on the notice: show who gets it and who not", Some("who gets it")),
+    b(Closure, &[ctrl('s')], Action::SendText, "send to everyone listed (asks first; refused while the PHI gate blocks)", Some("send")),
+    b(Closure, &[k(KeyCode::PageUp)], Action::PageUp, "scroll the list up", Some("scroll")),
+    b(Closure, &[k(KeyCode::PageDown)], Action::PageDown, "scroll the list down", Some("scroll")),
+    b(Closure, &[k(KeyCode::Esc)], Action::Close, "back to the day (nothing is sent)", Some("back")),
     // sign-in
     b(Lock, &[k(KeyCode::Tab)], Action::NextField, "next field", Some("next field")),
     b(Lock, &[k(KeyCode::BackTab)], Action::PrevField, "previous field", None),
@@ -286,7 +306,7 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 19] = [
+pub const SECTIONS: [(Context, &str); 20] = [
     (Day, section::DAY),
     (Staff, section::STAFF),
     (StaffForm, section::STAFF_FORM),
@@ -299,6 +319,7 @@ pub const SECTIONS: [(Context, &str); 19] = [
     (Form, section::FORM),
     (Inbox, section::INBOX),
     (Batch, section::BATCH),
+    (Closure, section::CLOSURE),
     (Anywhere, section::ANYWHERE),
     // managers
     (Stats, section::STATS),

@@ -4,6 +4,8 @@
 
 use super::overlay::Overlay;
 use super::screens::{compose, confirm, help, patient_form, search, staff_form};
+// closure
+use super::screens::ask;
 
 /// Declares the `Modal` enum and its uniform view as an [`Overlay`], from one line per modal.
 macro_rules! modals {
@@ -41,4 +43,6 @@ modals! {
     Form(patient_form::FormState),
     // sign-in
     StaffForm(staff_form::StaffFormState),
+    // closure
+    Ask(ask::AskState),
 }

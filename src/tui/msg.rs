@@ -8,7 +8,7 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, PatientId};
-use crate::domain::inbox::{Inbox, InboxEntry};
+use crate::domain::inbox::{Inbox, InboxEntry, ReplyAction};
 use crate::domain::message::MessageKind;
 use crate::domain::patient_file::PatientFile;
 use crate::domain::staff::Action as StaffAction;
@@ -16,6 +16,9 @@ use crate::domain::staff::{Member, Role, Secret, StaffMember};
 use crate::workflow::batch_desk::BatchView;
 use crate::workflow::day::ProviderStatus;
 use crate::workflow::send::SendReport;
+// closure
+use crate::domain::ids::{ClinicianId, MessageId};
+use crate::workflow::closure_desk::ClosureView;
 // managers
 use crate::domain::audit::AuditRecord;
 use crate::domain::stats::{Period, StatsReport};
@@ -108,6 +111,22 @@ pub enum Msg {
     Batch {
         sent: bool,
         result: Result<BatchView, String>,
+    },
+    // closure
+    /// A reply was acted on from the inbox (`Ok`: what was done, in words) or refused.
+    ReplyActed {
+        result: Result<String, String>,
+    },
+    // closure
+    /// The clinicians a schedule-change notice may be about.
+    ClinicianList(Result<Vec<(ClinicianId, String)>, String>),
+    // closure
+    /// A closure notice's preview (`sent: false`) or what its send did.
+    ClosureDone {
+        /// What was asked: the list is for this window and these words.
+        draft: ClosureDraft,
+        sent: bool,
+        result: Result<ClosureView, String>,
     },
     // sign-in
     /// The loop read the one clock: before every key, and once a second while someone is
@@ -217,6 +236,18 @@ impl StaffChange {
     }
 }
 
+// closure
+/// A closure notice as the desk wrote it: the window (practice time, already checked) and
+/// the words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosureDraft {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Only this clinician's visits; `None`: everyone booked.
+    pub clinician: Option<ClinicianId>,
+    pub text: String,
+}
+
 /// Something to do outside `update`: run by the worker, except `Quit` which the loop handles.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cmd {
@@ -287,6 +318,21 @@ pub enum Cmd {
     PreviewReminders,
     // reception
     SendReminders,
+    // closure
+    /// Confirm the reply's visit, flag it, or record the opt-out it asks for; marks it handled.
+    ReplyAct {
+        message: MessageId,
+        action: ReplyAction,
+    },
+    // closure
+    /// The clinicians, for the closure screen's "who" choice.
+    LoadClinicians,
+    // closure
+    /// Who a closure notice would reach, and who not and why (writes nothing).
+    PreviewClosure(ClosureDraft),
+    // closure
+    /// Send the closure notice: call-backs for the unreachable, visits marked for rebooking.
+    SendClosure(ClosureDraft),
     // sign-in
     /// Check a username and PIN/password (Argon2id, tens of milliseconds: never in `update`).
     SignIn {
@@ -354,6 +400,15 @@ impl Cmd {
             Cmd::PollChanges => Some(StaffAction::ViewSchedule),
             Cmd::PreviewReminders => Some(StaffAction::ViewSchedule),
             Cmd::SendReminders => Some(StaffAction::SendReminders),
+            // closure
+            Cmd::ReplyAct { action, .. } => Some(match action {
+                ReplyAction::Confirm => StaffAction::ChangeAppointmentStatus,
+                ReplyAction::Flag => StaffAction::HandleReply,
+                ReplyAction::OptOut => StaffAction::RecordOptOut,
+            }),
+            // A preview names every patient booked in the window: as the send itself.
+            Cmd::PreviewClosure(_) | Cmd::SendClosure(_) => Some(StaffAction::SendClosureNotice),
+            Cmd::LoadClinicians => Some(StaffAction::ViewSchedule),
             // Quitting and signing in are what a person does before any permission applies.
             Cmd::Quit | Cmd::SignIn { .. } => None,
             Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
@@ -453,6 +508,15 @@ pub enum Action {
     More,
     /// Edit starting from the built-in wording.
     EditDefault,
+    // closure
+    /// Confirm the visit a reply is about.
+    ConfirmReply,
+    /// Put the visit a reply is about on the call-back list.
+    FlagReply,
+    /// Record the opt-out a reply asks for in the patient's own words (asks first).
+    OptOutReply,
+    /// The closure / schedule-change notice screen.
+    OpenClosure,
 }
 
 impl Action {
@@ -478,6 +542,11 @@ impl Action {
             Self::Save => Some(StaffAction::EditTemplates),
             Self::ComplianceReview => Some(StaffAction::ReviewAudit),
             Self::ConsentReview => Some(StaffAction::ReviewConsent),
+            // closure
+            Self::ConfirmReply => Some(StaffAction::ChangeAppointmentStatus),
+            Self::FlagReply => Some(StaffAction::HandleReply),
+            Self::OptOutReply => Some(StaffAction::RecordOptOut),
+            Self::OpenClosure => Some(StaffAction::SendClosureNotice),
             Self::AddStaff
             | Self::DisableStaff
             | Self::EnableStaff

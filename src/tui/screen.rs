@@ -44,6 +44,9 @@ pub enum Go {
     Inbox,
     /// The reminder batch.
     Batch,
+    // closure
+    /// The closure / schedule-change notice.
+    Closure,
 }
 
 impl ScreenReply {

@@ -71,6 +71,7 @@ pub mod section {
     pub const FORM: &str = "Consent, opt-out and mobile forms";
     pub const INBOX: &str = "Replies and call-backs";
     pub const BATCH: &str = "Reminders due now";
+    pub const CLOSURE: &str = "Closure / schedule-change notice"; // closure
     // managers
     pub const STATS: &str = "Statistics";
     pub const STATS_DRILL: &str = "Statistics: appointments behind a number";
@@ -80,6 +81,9 @@ pub mod section {
     pub const AUDIT: &str = "Audit";
     pub const AUDIT_FILTER: &str = "Audit: filter";
 }
+
+// closure
+pub mod closure;
 
 /// What help says after a key the signed-in role may not use.
 pub const NOT_FOR_YOUR_ROLE: &str = "not for your role"; // sign-in
@@ -527,6 +531,9 @@ pub mod desk {
     pub const NO_REPLIES: &str = "  no replies waiting";
     pub const NO_CALLBACKS: &str = "  nobody to call back";
     pub const CALL_ME: &str = "asked to be called back about this visit";
+    /// closure: c / f / o on a call-back line.
+    pub const ONLY_REPLIES: &str =
+        "Confirm, flag and opt-out act on a reply; phone this patient, then h marks it handled";
 
     pub const NOTHING_TO_UNDO: &str =
         "Nothing to undo: no status was changed here since the day was opened.";

@@ -31,6 +31,8 @@ use crate::workflow::{day, desk};
 // managers
 mod managers;
 mod reception;
+// closure
+mod closure;
 
 /// How long quitting waits for queued status changes to land.
 const STOP_WAIT: Duration = Duration::from_secs(3);
@@ -175,6 +177,11 @@ impl Runner {
                 tracing::error!(error = %log_safe(&e), "data version poll failed");
                 e.to_string()
             })),
+            // closure
+            Cmd::ReplyAct { message, action } => self.reply_act(message, action, now),
+            Cmd::LoadClinicians => self.clinicians(),
+            Cmd::PreviewClosure(draft) => self.closure(&draft, false),
+            Cmd::SendClosure(draft) => self.closure(&draft, true),
             Cmd::SignIn { username, secret } => self.sign_in(&username, &secret, now),
             Cmd::ListStaff { generation } => self.list_staff(generation, now),
             Cmd::ChangeStaff(change) => self.change_staff(change, now),

@@ -7,59 +7,20 @@
 //! exactly the body that [`send`] would record.
 
 use crate::domain::report::SendOutcome;
-use std::ops::Range;
-
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::domain::ids::PatientId;
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::reminder::{self, Held};
-use crate::domain::template::{OPT_OUT_NOTICE, first_since_opt_in, wants_opt_out_notice};
-use crate::phi::Gate;
+use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
-use crate::workflow::outbound::{self, Outgoing, Recorded, Screened};
+use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::send::{SendLine, SendReport};
 use crate::workflow::{WorkflowError, facts, lock, outcome, render};
 
-/// The body that goes out for `typed`, and the spans the practice filled (trusted).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Composed {
-    pub body: String,
-    pub trusted: Vec<Range<usize>>,
-    /// Where the typed text starts in `body` (to point at findings in what was typed).
-    pub typed_at: usize,
-}
-
-/// "{practice}: {typed}" and, when due, the opt-out notice. Pure.
-pub fn compose(practice: &str, typed: &str, opt_out_notice: bool) -> Composed {
-    let typed = typed.trim();
-    let mut body = format!("{practice}: ");
-    let typed_at = body.len();
-    body.push_str(typed);
-    let mut trusted: Vec<Range<usize>> = Vec::with_capacity(2);
-    trusted.push(0..practice.len());
-    if opt_out_notice {
-        body.push(' ');
-        let at = body.len();
-        body.push_str(OPT_OUT_NOTICE);
-        trusted.push(at..body.len());
-    }
-    Composed {
-        body,
-        trusted,
-        typed_at,
-    }
-}
-
-/// The live check: what the gate and the length rule say about `typed` as it would go out
-/// (with the opt-out notice, the longer case). Pure; fast enough for every keystroke.
-pub fn check(gate: &Gate, practice: &str, typed: &str) -> (Composed, Screened) {
-    let composed = compose(practice, typed, true);
-    let screened = outbound::screen_rendered(gate, &composed.body, &composed.trusted);
-    (composed, screened)
-}
+pub use super::typed::{Composed, check, compose};
 
 /// The exactly-once key: the same words to the same patient on the same local day are one
 /// text (a second Ctrl-S is recognised, not sent again).

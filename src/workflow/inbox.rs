@@ -22,7 +22,14 @@ pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
             Some(p) => store::inbox::name(conn, p)?,
             None => None,
         };
+        let visit = match m.patient_id {
+            Some(p) => {
+                crate::workflow::inbox_reply::visit_of(conn, m.id, p, now)?.map(|a| (a.id, a.start))
+            }
+            None => None,
+        };
         replies.push(InboxItem {
+            visit,
             patient: m.patient_id,
             name: name.unwrap_or_else(|| m.from.clone().unwrap_or_default()),
             at: m.created_at,
@@ -38,6 +45,7 @@ pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
         store::inbox::call_me(conn, now - Duration::hours(1))?
     {
         callbacks.push(InboxItem {
+            visit: Some((appointment, start)),
             entry: InboxEntry::CallMe { appointment, start },
             patient: Some(patient),
             name,
@@ -45,7 +53,12 @@ pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Inbox, StoreError> {
         });
     }
     for c in store::callbacks::open(conn)? {
+        let visit = match c.appointment_id {
+            Some(a) => Some((a, store::appointments::get(conn, a)?.start)),
+            None => None,
+        };
         callbacks.push(InboxItem {
+            visit,
             name: store::inbox::name(conn, c.patient_id)?.unwrap_or_default(),
             patient: Some(c.patient_id),
             at: c.created_at,

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod backup;
 pub mod batch_desk;
 pub mod callbacks;
+pub mod closure_desk;
 pub mod compliance;
 pub mod consent;
 pub mod consent_review;
@@ -24,6 +25,7 @@ pub mod export;
 pub mod facts;
 pub mod import;
 pub mod inbox;
+pub mod inbox_reply;
 pub mod lock;
 pub mod manager_views;
 pub mod manual;
@@ -31,6 +33,7 @@ pub mod outbound;
 pub mod outbox;
 pub mod outcome;
 pub mod practice;
+pub mod rebook;
 pub mod remind;
 pub mod render;
 pub mod send;
@@ -40,6 +43,7 @@ pub mod stats;
 pub mod sync;
 pub mod template_editor;
 pub mod templates;
+pub mod typed;
 
 /// Why a use case failed; the text is shown to staff or printed by a command.
 #[derive(Debug, thiserror::Error)]

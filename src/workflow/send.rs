@@ -27,7 +27,7 @@ use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
-use crate::workflow::{WorkflowError, callbacks, lock, templates};
+use crate::workflow::{WorkflowError, callbacks, lock, rebook, templates, typed};
 use crate::workflow::{facts, outcome};
 
 /// What happened to one text of a one-off send.
@@ -105,50 +105,31 @@ pub async fn portal_prompt(
         key,
         send_by: None,
     }];
-    one_off(ctx, store, kind, targets, dry_run).await
-}
-
-/// A closure / schedule-change notice to every patient with an open appointment starting in
-/// `[from, to)`, one text per appointment. Each must arrive before the closure begins
-/// (`from`): a notice that cannot — consent, number, quiet hours, a time offline — is
-/// withdrawn, never sent late, and its patient goes on the call-back list (SPEC §5.6).
-pub async fn closure(
-    ctx: &Sending<'_>,
-    store: &mut Store,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    dry_run: bool,
-) -> Result<SendReport, WorkflowError> {
-    if from >= to {
-        return Err(WorkflowError::Invalid(
-            "the window's end must be after its start".into(),
-        ));
-    }
-    let targets: Vec<Target> = store::appointments::starting_between(&store, from, to)?
-        .into_iter()
-        .filter(|a| a.status.is_open())
-        .map(|a| Target {
-            patient: a.patient_id,
-            key: reminder::closure_key(a.id, a.start),
-            send_by: Some(from.min(a.start)),
-            appointment: Some(a),
-        })
-        .collect();
-    one_off(ctx, store, MessageKind::Closure, targets, dry_run).await
+    let job = Job {
+        kind,
+        targets,
+        typed: None,
+    };
+    one_off(ctx, store, job, dry_run).await
 }
 
 /// Parse a window bound given at the desk: `YYYY-MM-DD` (local midnight) or
-/// `YYYY-MM-DDTHH:MM` (local time), in the practice's zone.
+/// `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD HH:MM` (local time), in the practice's zone.
 pub fn parse_local(text: &str, config: &Config) -> Result<DateTime<Utc>, WorkflowError> {
-    let tz = config.practice.time_zone;
-    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+    parse_local_in(text, config.practice.time_zone)
+}
+
+/// [`parse_local`] in zone `tz` (pure: the console checks each keystroke with it).
+pub fn parse_local_in(text: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, WorkflowError> {
+    let t = text.trim();
+    let naive = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
         .or_else(|_| {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+            NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
         })
         .map_err(|_| {
             WorkflowError::Invalid(format!(
-                "{text:?} is not a date (2026-11-27) or a local time (2026-11-27T13:00)"
+                "{text:?} is not a date (2026-11-27) or a local time (2026-11-27 13:00)"
             ))
         })?;
     naive
@@ -162,6 +143,14 @@ pub fn parse_local(text: &str, config: &Config) -> Result<DateTime<Utc>, Workflo
         })
 }
 
+/// What one one-off send sends: its kind, to whom, and the words typed at the desk (`None`:
+/// the practice's template for the kind).
+struct Job<'t> {
+    kind: MessageKind,
+    targets: Vec<Target>,
+    typed: Option<&'t str>,
+}
+
 struct Target {
     patient: PatientId,
     appointment: Option<Appointment>,
@@ -173,10 +162,14 @@ struct Target {
 async fn one_off(
     sending: &Sending<'_>,
     store: &mut Store,
-    kind: MessageKind,
-    targets: Vec<Target>,
+    job: Job<'_>,
     dry_run: bool,
 ) -> Result<SendReport, WorkflowError> {
+    let Job {
+        kind,
+        targets,
+        typed,
+    } = job;
     let Sending {
         dispatcher: d,
         config,
@@ -201,6 +194,7 @@ async fn one_off(
         actor,
         now,
         kind,
+        typed,
     };
     let planned = {
         let conn = &store;
@@ -257,6 +251,8 @@ struct OneOff<'a> {
     actor: &'a str,
     now: DateTime<Utc>,
     kind: MessageKind,
+    /// The words typed at the desk, instead of the kind's template.
+    typed: Option<&'a str>,
 }
 
 impl OneOff<'_> {
@@ -284,7 +280,7 @@ impl OneOff<'_> {
     fn preview(&self, t: &Target, prep: Prepared) -> SendLine {
         match prep {
             Prepared::NotSent(n) => SendLine {
-                reason: Some(n.reason),
+                reason: Some(n.words()),
                 callback: n.callback,
                 ..self.line(t, n.outcome)
             },
@@ -320,14 +316,14 @@ impl OneOff<'_> {
                     patient_id: t.patient,
                     appointment_id: t.appointment.as_ref().map(|a| a.id),
                     message_id: None,
-                    reason: &n.reason,
+                    reason: &deadline::callback_reason(self.kind, &n.reason),
                     now: self.now,
                 },
                 self.actor,
             )?;
         }
         Ok(SendLine {
-            reason: Some(n.reason),
+            reason: Some(n.words()),
             callback: n.callback,
             ..self.line(t, n.outcome)
         })
@@ -341,6 +337,10 @@ impl OneOff<'_> {
         t: &Target,
         prep: Prepared,
     ) -> Result<SendLine, WorkflowError> {
+        // A closure takes the visit away whether or not its notice reaches the patient.
+        if let (true, Some(a)) = (deadline::calls_back(self.kind), &t.appointment) {
+            rebook::mark(c, a, &t.key, self.actor, self.now)?;
+        }
         let (outgoing, wait_until) = match prep {
             Prepared::NotSent(n) => return self.not_sent(c, t, n),
             Prepared::AlreadySent(id) => {
@@ -390,6 +390,17 @@ struct NotSent {
     reason: String,
     /// The patient goes on the call-back list for it.
     callback: bool,
+}
+
+impl NotSent {
+    /// The line's words: the reason, and the call-back when there is one.
+    fn words(&self) -> String {
+        if self.callback {
+            format!("{}; on the call-back list", self.reason)
+        } else {
+            self.reason.clone()
+        }
+    }
 }
 
 enum Prepared {
@@ -443,19 +454,30 @@ fn prepare(c: &impl Db, ctx: &OneOff<'_>, t: &Target) -> Result<Prepared, Workfl
         config.reminders.opt_out_notice,
         first_since_opt_in(&l.facts.consent, l.facts.last_outbound),
     );
-    let starts: Vec<DateTime<Utc>> = t.appointment.iter().map(|a| a.start).collect();
-    let template = templates::load(c, kind)?;
-    let r = render::render_trusted(
-        config,
-        &template,
-        &RenderInput {
-            kind,
-            patient: &l.patient,
-            starts: &starts,
-            clinician: None,
-            opt_out_notice: notice,
-        },
-    )?;
+    let r = match ctx.typed {
+        Some(words) => {
+            let composed = typed::compose(&config.practice.name, words, notice);
+            crate::domain::template::Rendered {
+                body: composed.body,
+                trusted: composed.trusted,
+            }
+        }
+        None => {
+            let starts: Vec<DateTime<Utc>> = t.appointment.iter().map(|a| a.start).collect();
+            let template = templates::load(c, kind)?;
+            render::render_trusted(
+                config,
+                &template,
+                &RenderInput {
+                    kind,
+                    patient: &l.patient,
+                    starts: &starts,
+                    clinician: None,
+                    opt_out_notice: notice,
+                },
+            )?
+        }
+    };
     Ok(Prepared::Text {
         outgoing: Outgoing {
             kind,
@@ -487,15 +509,15 @@ fn skip(
             deadline::local_label(by, config.practice.time_zone)
         );
     }
-    if callback {
-        reason.push_str("; on the call-back list");
-    }
     Prepared::NotSent(NotSent {
         outcome: SendOutcome::Skipped,
         reason,
         callback,
     })
 }
+
+mod closure;
+pub use closure::{ClosureNotice, closure};
 
 #[cfg(test)]
 mod tests;

@@ -111,6 +111,7 @@ mod tests {
             status,
             booked_at: start - Duration::days(10),
             callback_requested: false,
+            to_rebook: false,
         }
     }
 

@@ -228,8 +228,8 @@ pub fn plan(
         let facts = patients.get(&a.patient_id).copied();
         let reason = match facts {
             None => Some(SkipReason::NoConsent),
-            Some(_) if !a.status.is_open() => Some(SkipReason::NotOpen {
-                status: a.status.label().to_string(),
+            Some(_) if !a.expects_reminders() => Some(SkipReason::NotOpen {
+                status: a.closed_status(),
             }),
             Some(_) if a.start <= now => Some(SkipReason::Passed),
             Some(f) => f.blocked(),
@@ -270,7 +270,7 @@ pub fn plan(
             let later: Vec<&Appointment> = input
                 .later
                 .iter()
-                .filter(|a| a.patient_id == facts.id && a.status.is_open() && a.start > now)
+                .filter(|a| a.patient_id == facts.id && a.expects_reminders() && a.start > now)
                 .collect();
             planner.patient(facts, g, &later);
         }
@@ -348,9 +348,9 @@ pub fn recheck(
                 status: "rescheduled".into(),
             });
         }
-        if !a.status.is_open() {
+        if !a.expects_reminders() {
             return held(SkipReason::NotOpen {
-                status: a.status.label().to_string(),
+                status: a.closed_status(),
             });
         }
         if a.start <= now {

@@ -190,6 +190,7 @@ mod tests {
             status,
             booked_at: t(8, 0),
             callback_requested: false,
+            to_rebook: false,
         }
     }
 

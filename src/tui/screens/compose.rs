@@ -150,6 +150,12 @@ impl ComposeState {
         }
     }
 
+    /// closure: a key typed into the box from a screen that holds one (the closure notice);
+    /// the caller runs [`ComposeState::recheck`] when it returns true.
+    pub fn type_key(&mut self, ev: &KeyEvent) -> bool {
+        self.typed(ev)
+    }
+
     fn send(&mut self) -> OverlayReply {
         let cmd = match self.mode {
             Mode::Text => {

@@ -18,6 +18,9 @@ pub mod patient_form;
 pub mod lock;
 pub mod staff;
 pub mod staff_form;
+// closure
+pub mod ask;
+pub mod closure;
 // managers
 pub mod audit;
 pub mod stats;

@@ -13,3 +13,6 @@ mod worker;
 // managers
 mod managers;
 mod managers_text;
+// closure
+mod closure;
+mod inbox_actions;

@@ -10,7 +10,7 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::ids::AppointmentId;
 use crate::domain::ids::PatientId;
-use crate::domain::inbox::InboxEntry;
+use crate::domain::inbox::{InboxEntry, ReplyAction};
 use crate::domain::message::MessageKind;
 use crate::domain::staff::{Member, Role, Secret};
 use crate::domain::stats::{Period, Preset};
@@ -374,7 +374,36 @@ fn every_cmd() -> Vec<Cmd> {
         Cmd::PreviewReminders,
         Cmd::SendReminders,
     ];
-    let all: Vec<Cmd> = all.into_iter().chain(managers).chain(reception).collect();
+    let draft = crate::tui::msg::ClosureDraft {
+        from: fixture::now(),
+        to: fixture::now() + Duration::hours(4),
+        clinician: None,
+        text: "Closed this afternoon.".into(),
+    };
+    let message = crate::domain::ids::MessageId(1);
+    let closure = [
+        Cmd::ReplyAct {
+            message,
+            action: ReplyAction::Confirm,
+        },
+        Cmd::ReplyAct {
+            message,
+            action: ReplyAction::Flag,
+        },
+        Cmd::ReplyAct {
+            message,
+            action: ReplyAction::OptOut,
+        },
+        Cmd::LoadClinicians,
+        Cmd::PreviewClosure(draft.clone()),
+        Cmd::SendClosure(draft),
+    ];
+    let all: Vec<Cmd> = all
+        .into_iter()
+        .chain(managers)
+        .chain(reception)
+        .chain(closure)
+        .collect();
     for cmd in &all {
         match cmd {
             Cmd::LoadDay { .. }
@@ -406,7 +435,11 @@ fn every_cmd() -> Vec<Cmd> {
             | Cmd::UndoStatus { .. }
             | Cmd::PollChanges
             | Cmd::PreviewReminders
-            | Cmd::SendReminders => {}
+            | Cmd::SendReminders
+            | Cmd::ReplyAct { .. }
+            | Cmd::LoadClinicians
+            | Cmd::PreviewClosure(_)
+            | Cmd::SendClosure(_) => {}
         }
     }
     all
@@ -426,6 +459,8 @@ fn expected(role: Role, cmd: &Cmd) -> bool {
         | Cmd::VerifyAudit
         | Cmd::ReviewCompliance
         | Cmd::ReviewConsent => role != Role::Reception,
+        // A notice to everyone booked in a window is a manager's call (SPEC §4, the table).
+        Cmd::PreviewClosure(_) | Cmd::SendClosure(_) => role != Role::Reception,
         _ => true,
     }
 }

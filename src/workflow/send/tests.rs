@@ -161,8 +161,12 @@ fn closure_dry_run_writes_nothing_and_lists_each_appointment() {
                 actor: "desk",
             },
             &mut store,
-            from,
-            from + chrono::Duration::days(1),
+            &ClosureNotice {
+                from,
+                to: from + chrono::Duration::days(1),
+                clinician: None,
+                text: None,
+            },
             true,
         ))
         .unwrap();
@@ -180,5 +184,11 @@ fn window_bounds_parse_in_the_practice_zone() {
     let c = Config::default();
     assert_eq!(parse_local("2026-11-25", &c).unwrap(), t(5, 0));
     assert_eq!(parse_local("2026-11-25T13:00", &c).unwrap(), t(18, 0));
+    assert_eq!(parse_local(" 2026-11-25 13:00 ", &c).unwrap(), t(18, 0));
+    assert!(parse_local("2026-11-25 25:00", &c).is_err());
+    assert!(
+        parse_local("2026-03-08 02:30", &c).is_err(),
+        "skipped by the clocks"
+    );
     assert!(parse_local("next tuesday", &c).is_err());
 }

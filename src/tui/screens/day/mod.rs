@@ -243,6 +243,7 @@ impl ScreenState for DayState {
             // reception
             Action::OpenInbox => ScreenReply::go(Go::Inbox),
             Action::OpenBatch => ScreenReply::go(Go::Batch),
+            Action::OpenClosure => ScreenReply::go(Go::Closure), // closure
             Action::Undo => self.undo(shared),
             Action::OpenPatient => match self.selected_row() {
                 Some(row) => ScreenReply::go(Go::Patient(row.patient_id)),

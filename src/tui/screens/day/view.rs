@@ -145,6 +145,10 @@ fn row<'a>(shared: &Shared, r: &DayRow, plan: &ColumnPlan, titles_off: bool) -> 
                 theme::row(r.status),
             ),
             Column::Type => (r.type_label.clone(), theme::row(r.status)),
+            // closure: a visit a closure notice took away reads "rebook" until it is moved.
+            Column::Status if r.rebook && r.status.is_open() => {
+                (strings::closure::REBOOK.into(), theme::warning())
+            }
             Column::Status => (strings::status(r.status).into(), theme::status(r.status)),
             Column::Reminder(i) => {
                 let offset = shared.offsets.get(i).copied();
@@ -189,6 +193,9 @@ fn detail(day: &DayState, shared: &Shared, width: u16) -> Line<'static> {
         ),
         strings::visit(&r.type_label, &r.clinician),
     ];
+    if r.rebook && r.status.is_open() {
+        parts.push(strings::closure::REBOOK_LONG.to_string()); // closure
+    }
     parts.extend(
         r.reminders
             .iter()

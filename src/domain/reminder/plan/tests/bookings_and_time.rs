@@ -370,6 +370,15 @@ fn recheck_before_a_waiting_reminder_goes() {
             status: "rescheduled".into()
         })
     );
+    let mut closed = a.clone();
+    closed.to_rebook = true;
+    assert_eq!(
+        reason(noon, &f, &closed),
+        Err(SkipReason::NotOpen {
+            status: "to rebook (closure)".into()
+        }),
+        "a reminder that waited is withdrawn once a closure took its visit"
+    );
     let mut cancelled = a.clone();
     cancelled.status = AppointmentStatus::Cancelled;
     assert_eq!(

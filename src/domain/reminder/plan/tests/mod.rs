@@ -32,6 +32,7 @@ fn appt(id: i64, patient: i64, start: DateTime<Utc>) -> Appointment {
         status: AppointmentStatus::Booked,
         booked_at: start - Duration::days(30),
         callback_requested: false,
+        to_rebook: false,
     }
 }
 
@@ -408,11 +409,26 @@ fn appointments_that_are_not_open_get_nothing() {
     }
     let mut a = appt(10, 1, thursday_10());
     a.status = AppointmentStatus::Confirmed;
-    let p = run(ny(11, 25, 12, 0), &[patient(1, New_York)], &[a], &[]);
+    let p = run(
+        ny(11, 25, 12, 0),
+        &[patient(1, New_York)],
+        &[a.clone()],
+        &[],
+    );
     assert_eq!(
         p.sends.len(),
         1,
         "confirmed appointments are still reminded"
+    );
+    // A visit a closure notice took away is not reminded of until it is moved.
+    a.to_rebook = true;
+    let p = run(ny(11, 25, 12, 0), &[patient(1, New_York)], &[a], &[]);
+    assert!(p.sends.is_empty());
+    assert_eq!(
+        p.lines[0].verdict,
+        skip(SkipReason::NotOpen {
+            status: "to rebook (closure)".into()
+        })
     );
 }
 
