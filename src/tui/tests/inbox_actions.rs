@@ -32,9 +32,20 @@ fn runner() -> (Runner, Ids, PatientId) {
     let wei = store::patients::search(conn, "Zhang", 5).unwrap()[0].id;
     let reply = |p, from: &str, body: &str, sid: &str, min: i64| {
         let at = now() - chrono::Duration::minutes(min);
-        let m = store::messages::insert_inbound(conn, Some(p), from, "+1", body, "outbox", sid, at)
-            .unwrap()
-            .unwrap();
+        let m = store::messages::insert_inbound(
+            conn,
+            &store::messages::NewInbound {
+                patient: Some(p),
+                from,
+                to: "+1",
+                body,
+                provider: "outbox",
+                provider_id: sid,
+                at,
+            },
+        )
+        .unwrap()
+        .unwrap();
         store::messages::classify_reply(conn, m, ReplyKind::Other, None).unwrap();
     };
     reply(

@@ -23,13 +23,15 @@ fn setup(body: &str) -> (Store, PatientId, AppointmentId, MessageId) {
     .unwrap();
     let m = store::messages::insert_inbound(
         conn,
-        Some(p),
-        mobile.as_str(),
-        "+1",
-        body,
-        "outbox",
-        "SM9",
-        t(8, 0),
+        &store::messages::NewInbound {
+            patient: Some(p),
+            from: mobile.as_str(),
+            to: "+1",
+            body,
+            provider: "outbox",
+            provider_id: "SM9",
+            at: t(8, 0),
+        },
     )
     .unwrap()
     .unwrap();
@@ -158,13 +160,15 @@ fn a_reply_from_an_unknown_number_or_without_a_visit_is_refused_and_left_unread(
     assert_eq!(store::messages::inbox_count(store.test_conn()).unwrap(), 1);
     let stranger = store::messages::insert_inbound(
         store.test_conn(),
-        None,
-        "+14155550100",
-        "+1",
-        "who is this?",
-        "outbox",
-        "SM10",
-        t(8, 0),
+        &store::messages::NewInbound {
+            patient: None,
+            from: "+14155550100",
+            to: "+1",
+            body: "who is this?",
+            provider: "outbox",
+            provider_id: "SM10",
+            at: t(8, 0),
+        },
     )
     .unwrap()
     .unwrap();
