@@ -353,10 +353,32 @@ CREATE INDEX messages_by_created ON messages
 CREATE INDEX consent_by_recorded ON consent_events (recorded_at, kind);
 "#;
 
+/// 9 (issue 9 item 7): what `remind` decided about a due reminder that did not go out —
+/// skipped, waiting (quiet hours, caps) or blocked by the PHI gate — as it was decided, so
+/// the desk reads the reason that held then, not one recomputed now. One row per reminder
+/// (appointment, the start it was about, offset), updated only when the decision changes.
+/// Never the body or the matched words: a block keeps the gate's category and its words.
+const M009_REMINDER_DECISIONS: &str = r#"
+CREATE TABLE reminder_decisions (
+    id                  INTEGER PRIMARY KEY,
+    appointment_id      INTEGER NOT NULL REFERENCES appointments (id),
+    start_at            INTEGER NOT NULL,  -- the start the reminder was about
+    offset_hours        INTEGER NOT NULL CHECK (offset_hours > 0),
+    outcome             TEXT NOT NULL CHECK (outcome IN ('skipped', 'waiting', 'blocked')),
+    reason              TEXT,              -- JSON of the skip reason; NULL for a block
+    until_at            INTEGER,           -- waiting: when it goes
+    finding_category    TEXT,              -- blocked: the gate's category
+    finding_explanation TEXT,              -- blocked: the category in words
+    decided_by          TEXT NOT NULL,
+    decided_at          INTEGER NOT NULL,
+    UNIQUE (appointment_id, start_at, offset_hours)
+);
+"#;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 8] = [
+const SHIPPED: [&str; 9] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -365,6 +387,7 @@ const SHIPPED: [&str; 8] = [
     M006_STAFF_SIGN_IN,
     M007_DEADLINES_CALLBACKS,
     M008_STATISTICS,
+    M009_REMINDER_DECISIONS,
 ];
 
 /// All migrations in order, ready to run.
@@ -410,6 +433,7 @@ mod tests {
         "245ac4994d674bd77f00fc69c75a3aac1270ac98a4d85c6993fb972771134e45", // M006_STAFF_SIGN_IN
         "60edfa8204a8614a04d132d5308e405fe684b7cc36c408318b97aa381e630da8", // M007_DEADLINES_CALLBACKS
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
+        "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M009_REMINDER_DECISIONS
     ];
 
     fn sha256(text: &str) -> String {
@@ -441,7 +465,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 8);
+        assert_eq!(LATEST, 9);
     }
 
     #[test]

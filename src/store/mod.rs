@@ -31,6 +31,7 @@ pub mod patient_file;
 pub mod patient_search;
 pub mod patients;
 pub mod reference;
+pub mod reminder_decisions;
 pub mod review;
 pub mod settings;
 pub mod staff;

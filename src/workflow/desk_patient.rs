@@ -12,25 +12,47 @@ use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentSt
 use crate::domain::ids::PatientId;
 use crate::domain::patient_file::PatientFile;
 use crate::domain::phone::E164;
+use crate::domain::reminder::Basis;
 use crate::store::{self, Store, StoreError};
 use crate::workflow::WorkflowError;
-use crate::workflow::consent;
+use crate::workflow::{consent, day};
 
 /// Newest messages the patient screen reads (older ones are in `export messages`).
 pub const MAX_MESSAGES: usize = 200;
 
-/// The patient's record for the patient screen.
-pub fn load(store: &Store, patient: PatientId) -> Result<PatientFile, StoreError> {
+/// The patient's record for the patient screen at `now`, each appointment with its reminder
+/// cells: what was recorded (sent, skipped, held, blocked with the gate's finding) and, for
+/// visits still to come, what the schedule will do.
+pub fn load(
+    store: &Store,
+    config: &Config,
+    patient: PatientId,
+    now: DateTime<Utc>,
+) -> Result<PatientFile, StoreError> {
     let conn = store;
     let p = store::patients::get(conn, patient)?;
     let mut messages = store::messages::for_patient(conn, patient)?;
     messages.reverse();
     messages.truncate(MAX_MESSAGES);
+    let mut appointments = store::patient_file::appointments(conn, patient)?;
+    let full = appointments
+        .iter()
+        .map(|a| store::appointments::get(conn, a.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut cells = day::reminder_cells(store, config, &full, now)?;
+    for a in &mut appointments {
+        let mut mine = cells.remove(&a.id).unwrap_or_default();
+        if a.start < now {
+            // A visit that has begun: only what happened, no forecast.
+            mine.retain(|c| c.basis != Basis::Forecast);
+        }
+        a.reminders = mine;
+    }
     Ok(PatientFile {
         patient: p,
         consent: store::consent::events(conn, patient)?,
         messages,
-        appointments: store::patient_file::appointments(conn, patient)?,
+        appointments,
     })
 }
 
