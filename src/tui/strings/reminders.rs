@@ -56,6 +56,11 @@ pub fn reminder_detail(cell: &ReminderCell, tz: Tz) -> String {
             format!("{offset} blocked by the PHI gate — see the patient (p)")
         }
         ReminderState::Waiting { until, reason } => waiting(&offset, *until, reason, tz),
+        // Nothing will happen to a reminder whose moment has gone or whose visit is closed:
+        // it was not sent. The others are what `remind` will decide when it is due.
+        ReminderState::Skipped(
+            reason @ (SkipReason::Superseded | SkipReason::Passed | SkipReason::NotOpen { .. }),
+        ) if forecast => format!("{offset} not sent: {}", reason.label()),
         ReminderState::Skipped(reason) if forecast => {
             format!("{offset} will skip: {}", reason.label())
         }
@@ -105,7 +110,11 @@ pub fn reminder_on_file(cell: &ReminderCell, tz: Tz) -> String {
 pub fn reminder_needs_words(state: &ReminderState) -> bool {
     matches!(
         state,
-        ReminderState::Planned { .. } | ReminderState::Failed { .. } | ReminderState::Skipped(_)
+        ReminderState::Planned { .. }
+            | ReminderState::Failed { .. }
+            | ReminderState::Skipped(_)
+            | ReminderState::Waiting { .. }
+            | ReminderState::Blocked { .. }
     )
 }
 
