@@ -56,13 +56,22 @@ fn skipped_for_no_consent_then_marked_arrived_still_says_no_consent() {
     let before = cells(&p, &config, visit, ny(24, 9, 0));
     assert_eq!(
         state(&before, 48),
-        (ReminderState::Skipped(SkipReason::NoConsent), Basis::Forecast)
+        (
+            ReminderState::Skipped(SkipReason::NoConsent),
+            Basis::Forecast
+        )
     );
 
     // The 48-hour moment: remind decides, and the decision is recorded once.
     let at48 = ny(25, 10, 0);
     run_remind(&d, &mut p.store, &config, at48, false);
-    run_remind(&d, &mut p.store, &config, at48 + chrono::Duration::minutes(15), false);
+    run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        at48 + chrono::Duration::minutes(15),
+        false,
+    );
     assert_eq!(decisions(&p), 1, "a rerun deciding the same writes nothing");
     let decided = (
         ReminderState::Skipped(SkipReason::NoConsent),
@@ -84,7 +93,11 @@ fn skipped_for_no_consent_then_marked_arrived_still_says_no_consent() {
     )
     .unwrap();
     let after = cells(&p, &config, visit, start + chrono::Duration::minutes(5));
-    assert_eq!(state(&after, 48), decided, "the issue: not 'skipped: arrived'");
+    assert_eq!(
+        state(&after, 48),
+        decided,
+        "the issue: not 'skipped: arrived'"
+    );
     assert_eq!(
         state(&after, 24),
         (
@@ -98,8 +111,8 @@ fn skipped_for_no_consent_then_marked_arrived_still_says_no_consent() {
     );
 
     // The patient screen tells the same story for the visit that has begun.
-    let file = desk_patient::load(&p.store, &config, ada, start + chrono::Duration::minutes(5))
-        .unwrap();
+    let file =
+        desk_patient::load(&p.store, &config, ada, start + chrono::Duration::minutes(5)).unwrap();
     let on_file = &file.appointments[0].reminders;
     assert_eq!(state(on_file, 48), decided);
 }
@@ -128,7 +141,10 @@ fn a_changed_decision_replaces_the_record_and_is_audited_with_the_one_before() {
     );
     let audit = p.audit_actions(&format!("appointment:{visit}"));
     assert_eq!(
-        audit.iter().filter(|a| *a == "reminder.decision_changed").count(),
+        audit
+            .iter()
+            .filter(|a| *a == "reminder.decision_changed")
+            .count(),
         1,
         "{audit:?}"
     );
@@ -181,7 +197,10 @@ fn a_reminder_the_gate_blocks_is_blocked_not_skipped_with_the_finding_on_file() 
         panic!("blocked with its finding, got {got:?}")
     };
     assert_eq!(f.category, "medication");
-    assert!(!f.explanation.contains("metformin"), "never the words: {f:?}");
+    assert!(
+        !f.explanation.contains("metformin"),
+        "never the words: {f:?}"
+    );
     assert_eq!(basis, Basis::Recorded { at: None });
     let stored: String = p
         .sql()
@@ -199,7 +218,13 @@ fn a_reminder_the_gate_blocks_is_blocked_not_skipped_with_the_finding_on_file() 
         ReminderState::Blocked { finding: Some(_) }
     ));
     // A rerun decides nothing new.
-    run_remind(&d, &mut p.store, &config, now + chrono::Duration::minutes(15), false);
+    run_remind(
+        &d,
+        &mut p.store,
+        &config,
+        now + chrono::Duration::minutes(15),
+        false,
+    );
     assert_eq!(decisions(&p), 1);
 }
 

@@ -36,7 +36,9 @@ fn columns(d: &Decided) -> Columns {
     let reason = |r: &SkipReason| serde_json::to_string(r).ok();
     match d {
         Decided::Skipped { reason: r } => ("skipped", reason(r), None, None, None),
-        Decided::Waiting { until, reason: r } => ("waiting", reason(r), Some(ts(*until)), None, None),
+        Decided::Waiting { until, reason: r } => {
+            ("waiting", reason(r), Some(ts(*until)), None, None)
+        }
         Decided::Blocked { finding } => (
             "blocked",
             None,
@@ -88,15 +90,18 @@ pub fn record(conn: &impl Write, d: &ReminderDecision, actor: &str) -> Result<Ch
                FROM reminder_decisions
               WHERE appointment_id = ?1 AND start_at = ?2 AND offset_hours = ?3",
         )?
-        .query_row(params![d.appointment_id.0, ts(d.start), d.offset_hours], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })
+        .query_row(
+            params![d.appointment_id.0, ts(d.start), d.offset_hours],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
         .optional()?;
     let (outcome, reason, until, category, explanation) = columns(&d.decided);
     let change = match previous {

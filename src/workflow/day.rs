@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ProviderKind};
-use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::appointment::Appointment;
+use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reminder::{self, PlanInput, ReminderCell};
 use crate::store::{self, Store, StoreError};

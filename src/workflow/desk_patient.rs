@@ -189,10 +189,19 @@ mod tests {
     #[test]
     fn a_bad_number_is_refused_and_nothing_changes() {
         let (mut store, p, _, _) = fixture();
-        let before = load(&store, &Config::default(), p, t(9, 0)).unwrap().patient.mobile;
+        let before = load(&store, &Config::default(), p, t(9, 0))
+            .unwrap()
+            .patient
+            .mobile;
         let err = fix_phone(&mut store, &Config::default(), p, "12", "desk", t(9, 0));
         assert!(err.is_err());
-        assert_eq!(load(&store, &Config::default(), p, t(9, 0)).unwrap().patient.mobile, before);
+        assert_eq!(
+            load(&store, &Config::default(), p, t(9, 0))
+                .unwrap()
+                .patient
+                .mobile,
+            before
+        );
     }
 
     #[test]
@@ -208,7 +217,9 @@ mod tests {
         c.signed_on = t(9, 0).date_naive().pred_opt().unwrap();
         let state = record_consent(&mut store, &config, p, &c, "desk", t(9, 0)).unwrap();
         assert!(state.may_text());
-        let ev = &load(&store, &Config::default(), p, t(9, 0)).unwrap().consent[0];
+        let ev = &load(&store, &Config::default(), p, t(9, 0))
+            .unwrap()
+            .consent[0];
         let expected = format!("FORM-7, signed {}", c.signed_on);
         assert_eq!(ev.evidence.as_deref(), Some(expected.as_str()));
         // No evidence: refused by the consent rules, nothing written.
@@ -216,6 +227,12 @@ mod tests {
         assert!(record_consent(&mut store, &config, p, &c, "desk", t(9, 5)).is_err());
         let state = record_opt_out(&mut store, p, ConsentMethod::Verbal, "desk", t(9, 6)).unwrap();
         assert!(!state.may_text());
-        assert_eq!(load(&store, &Config::default(), p, t(9, 0)).unwrap().consent.len(), 2);
+        assert_eq!(
+            load(&store, &Config::default(), p, t(9, 0))
+                .unwrap()
+                .consent
+                .len(),
+            2
+        );
     }
 }

@@ -83,7 +83,10 @@ pub fn due_decision(
     let Verdict::Skip(held) = &line.verdict else {
         return None;
     };
-    if matches!(held.reason, SkipReason::AlreadySent | SkipReason::Superseded) {
+    if matches!(
+        held.reason,
+        SkipReason::AlreadySent | SkipReason::Superseded
+    ) {
         return None;
     }
     let due = offsets

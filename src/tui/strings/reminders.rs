@@ -49,7 +49,10 @@ pub fn reminder_detail(cell: &ReminderCell, tz: Tz) -> String {
         ReminderState::Planned { due } => format!("{offset} will send {}", short_when(*due, tz)),
         ReminderState::Failed { code: Some(code) } => format!("{offset} failed ({code})"),
         ReminderState::Blocked { finding: Some(f) } => {
-            format!("{offset} blocked by the PHI gate: {} — see the patient (p)", f.category)
+            format!(
+                "{offset} blocked by the PHI gate: {} — see the patient (p)",
+                f.category
+            )
         }
         ReminderState::Blocked { finding: None }
         | ReminderState::Skipped(SkipReason::BlockedByGate) => {
@@ -190,5 +193,4 @@ mod tests {
             "24h waits until Thu Mar 5 08:00: frequency cap · decided Thu Mar 5 08:00"
         );
     }
-
 }

@@ -323,12 +323,24 @@ fn patient_screen_shows_recorded_decisions_80x24_and_120x40() {
     }
     let mut app = ada(&mut r, &ids, 80, 24);
     let narrow = render(&mut app, 80, 24);
-    assert!(narrow.contains("48h skipped: no consent · decided"), "{narrow}");
-    assert!(narrow.contains("24h blocked by the PHI gate: looks like a medica"), "{narrow}");
+    assert!(
+        narrow.contains("48h skipped: no consent · decided"),
+        "{narrow}"
+    );
+    assert!(
+        narrow.contains("24h blocked by the PHI gate: looks like a medica"),
+        "{narrow}"
+    );
     insta::assert_snapshot!("patient_decisions_80x24", narrow);
     let mut app = ada(&mut r, &ids, 120, 40);
     let wide = render(&mut app, 120, 40);
-    assert!(wide.contains("(medication); send a portal prompt instead"), "{wide}");
-    assert!(wide.contains("48h will send"), "the next visit's are forecasts: {wide}");
+    assert!(
+        wide.contains("(medication); send a portal prompt instead"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("48h will send"),
+        "the next visit's are forecasts: {wide}"
+    );
     insta::assert_snapshot!("patient_decisions_120x40", wide);
 }

@@ -282,9 +282,7 @@ fn reminder_and_reply_cells_80x24_and_120x40() {
 /// and the gate's category), a wait, a skip as decided and one still to be decided.
 #[test]
 fn recorded_and_forecast_cells_80x24_and_120x40() {
-    use crate::domain::reminder::{
-        Basis, GateFinding, ReminderCell, ReminderState, SkipReason,
-    };
+    use crate::domain::reminder::{Basis, GateFinding, ReminderCell, ReminderState, SkipReason};
     let (store, _) = fixture::store();
     let mut sheet = fixture::sheet(&store, fixture::today());
     let decided = Basis::Recorded {
@@ -297,7 +295,12 @@ fn recorded_and_forecast_cells_80x24_and_120x40() {
         }),
     };
     let rows = [
-        (ReminderState::Skipped(SkipReason::NoConsent), decided, blocked, Basis::Recorded { at: None }),
+        (
+            ReminderState::Skipped(SkipReason::NoConsent),
+            decided,
+            blocked,
+            Basis::Recorded { at: None },
+        ),
         (
             ReminderState::Skipped(SkipReason::NoConsent),
             decided,

@@ -40,11 +40,7 @@ pub(super) fn record(
     if decisions.is_empty() {
         return Ok(());
     }
-    store.write(|c| {
-        decisions
-            .iter()
-            .try_for_each(|d| record_one(c, d, now))
-    })?;
+    store.write(|c| decisions.iter().try_for_each(|d| record_one(c, d, now)))?;
     Ok(())
 }
 

@@ -4,9 +4,9 @@ use crate::domain::consent::{ConsentMethod, ConsentState};
 use crate::domain::ids::{AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::message::MessageStatus;
 use crate::domain::reminder::plan::{PlanInput, PlanMode, ReminderMessage, plan};
+use crate::domain::reminder::reminder_key;
 use crate::domain::reminder::rules::ReminderRules;
 use crate::domain::reminder::window::PatientFacts;
-use crate::domain::reminder::reminder_key;
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::America::New_York;
 use rstest::rstest;
@@ -66,8 +66,11 @@ const ROW: Basis = Basis::Recorded { at: None };
 
 #[rstest]
 #[case::forecast_stays_a_forecast(
-    ReminderState::Skipped(SkipReason::NoConsent), None,
-    ReminderState::Skipped(SkipReason::NoConsent), Basis::Forecast)]
+    ReminderState::Skipped(SkipReason::NoConsent),
+    None,
+    ReminderState::Skipped(SkipReason::NoConsent),
+    Basis::Forecast
+)]
 #[case::the_issue_arrived_does_not_rewrite_no_consent(
     ReminderState::Skipped(SkipReason::NotOpen { status: "arrived".into() }),
     Some(decision(48, skipped(SkipReason::NoConsent))),
@@ -95,12 +98,17 @@ const ROW: Basis = Basis::Recorded { at: None };
     ReminderState::Planned { due: ny(4, 10, 0) }, None,
     ReminderState::Planned { due: ny(4, 10, 0) }, Basis::Forecast)]
 #[case::a_withdrawn_row_is_recorded(
-    ReminderState::Skipped(SkipReason::Withdrawn), None,
-    ReminderState::Skipped(SkipReason::Withdrawn), ROW)]
+    ReminderState::Skipped(SkipReason::Withdrawn),
+    None,
+    ReminderState::Skipped(SkipReason::Withdrawn),
+    ROW
+)]
 #[case::another_offsets_decision_does_not_apply(
     ReminderState::Skipped(SkipReason::Superseded),
     Some(decision(24, skipped(SkipReason::NoConsent))),
-    ReminderState::Skipped(SkipReason::Superseded), Basis::Forecast)]
+    ReminderState::Skipped(SkipReason::Superseded),
+    Basis::Forecast
+)]
 fn merge_rule(
     #[case] forecast: ReminderState,
     #[case] recorded: Option<ReminderDecision>,
@@ -130,7 +138,11 @@ fn a_decision_for_the_old_time_of_a_rescheduled_visit_does_not_speak_for_the_new
         start(),
         &decisions,
     );
-    assert_eq!(other[0].basis, Basis::Forecast, "another appointment's decision");
+    assert_eq!(
+        other[0].basis,
+        Basis::Forecast,
+        "another appointment's decision"
+    );
 }
 
 // --- which decisions remind records, from the real planner ----------------------------------
@@ -203,8 +215,8 @@ fn due_decisions(
     #[case] consent: bool,
     #[case] want: Option<(u32, Decided)>,
 ) {
-    let got = decide(now, &appt(status, start()), consent, &[])
-        .map(|d| (d.offset_hours, d.decided));
+    let got =
+        decide(now, &appt(status, start()), consent, &[]).map(|d| (d.offset_hours, d.decided));
     assert_eq!(got, want);
 }
 
