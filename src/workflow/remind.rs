@@ -91,7 +91,8 @@ pub async fn run(
         return Ok(report);
     }
     let ready = record_texts(store, &mut report, &planned.texts, first, gate)?;
-    decisions::record(store, &planned.decisions, &report.lines[first..], now)?;
+    // Texts that waited and were refused on their re-check count too (the flush's lines).
+    decisions::record(store, &planned.decisions, &report.lines, now)?;
 
     on_event(BatchEvent::Started { total: ready.len() });
     let sent = dispatch::dispatch(d, store, &ready, SYSTEM, clock, on_event).await?;

@@ -143,8 +143,7 @@ fn replay(
     Ok(retries)
 }
 
-/// Write one planned text at `t`, hand it over and give it a fate: mostly delivered, a few
-/// still "sent", a few refused by the carrier with codes that do not flag the number.
+/// Write one planned text at `t`, as `remind` records it, and give it a fate.
 fn send(
     conn: &impl Write,
     rng: &mut ChaCha8Rng,
@@ -194,6 +193,28 @@ fn send(
     else {
         return Ok(());
     };
+    let (status, code) = fate(conn, rng, id, t)?;
+    world.record(Sent {
+        id,
+        patient: s.patient_id,
+        key: s.key.clone(),
+        kind: s.kind,
+        at: t,
+        status,
+        code: code.map(str::to_string),
+        to,
+    });
+    Ok(())
+}
+
+/// Hand text `id` over at `t` and let the carrier answer: mostly delivered, a few still
+/// "sent", a few refused with codes that do not flag the number (which would stop texts).
+fn fate(
+    conn: &impl Write,
+    rng: &mut ChaCha8Rng,
+    id: crate::domain::ids::MessageId,
+    t: DateTime<Utc>,
+) -> Result<(MessageStatus, Option<&'static str>), StoreError> {
     let roll: f64 = rng.random();
     let (status, code) = if roll < 0.93 {
         (MessageStatus::Delivered, None)
@@ -221,17 +242,7 @@ fn send(
         code,
         t + Duration::seconds(20),
     )?;
-    world.record(Sent {
-        id,
-        patient: s.patient_id,
-        key: s.key.clone(),
-        kind: s.kind,
-        at: t,
-        status,
-        code: code.map(str::to_string),
-        to,
-    });
-    Ok(())
+    Ok((status, code))
 }
 
 #[cfg(test)]

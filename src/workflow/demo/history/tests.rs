@@ -259,4 +259,3 @@ fn replies_match_the_appointments_they_answered() {
         .unwrap();
     assert!(doubles > 0, "the demo has same-day double bookings to show");
 }
-

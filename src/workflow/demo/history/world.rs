@@ -76,9 +76,8 @@ impl<'a> World<'a> {
             {
                 w.cancelled_at.insert(a.id, at);
             }
-            if !w.patients.contains_key(&a.patient_id) {
-                w.patients
-                    .insert(a.patient_id, store::patients::get(conn, a.patient_id)?);
+            if let std::collections::hash_map::Entry::Vacant(e) = w.patients.entry(a.patient_id) {
+                e.insert(store::patients::get(conn, a.patient_id)?);
                 w.consent
                     .insert(a.patient_id, store::consent::events(conn, a.patient_id)?);
             }
