@@ -1,8 +1,9 @@
 //! The patients' replies in the demo history, given the way `sync` applies them: a reply
 //! answers the patient's open reminder (the latest one delivered, within a week, naming a
 //! visit still open), so a C confirms every visit that text named and that was still open, an
-//! R flags them for a call-back, and anything else waits in the reply inbox (older questions
-//! were answered at the time). No reply to a text about a visit that was later cancelled.
+//! R flags them for a call-back (never on a visit the desk has confirmed), and anything else
+//! waits in the reply inbox (older questions were answered at the time). No reply to a text
+//! about a visit that was later cancelled.
 
 use std::collections::HashSet;
 
@@ -71,6 +72,13 @@ pub(super) fn seed(
             let Some(kind) = reply_kind(roll) else {
                 continue;
             };
+            // A visit the desk has confirmed is not one the patient asks to move.
+            let confirmed_already = live
+                .iter()
+                .any(|a| a.status == AppointmentStatus::Confirmed);
+            if kind == ReplyKind::Reschedule && confirmed_already {
+                continue;
+            }
             let answer = Answer {
                 text: s,
                 live: &live,

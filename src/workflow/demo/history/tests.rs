@@ -243,7 +243,8 @@ fn replies_match_the_appointments_they_answered() {
                 "a C reply beside appointment {id} that is {status}"
             ),
             "reschedule" if *start > store::ts(now()) => {
-                assert!(*callback, "an R reply and no call-back for {id}")
+                assert!(*callback, "an R reply and no call-back for {id}");
+                assert_eq!(status, "booked", "an R reply beside appointment {id}");
             }
             _ => assert_ne!(status, "cancelled", "a reply to cancelled appointment {id}"),
         }
