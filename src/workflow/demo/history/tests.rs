@@ -188,7 +188,9 @@ fn no_patient_gets_two_reminder_texts_on_one_day_and_none_in_quiet_hours() {
     let quiet = config.reminders.quiet_hours;
     let mut per_day: HashMap<(PatientId, chrono::NaiveDate), Vec<Message>> = HashMap::new();
     for m in texts(&store) {
-        let local = m.created_at.with_timezone(&tz);
+        let patient = store::patients::get(&store, m.patient_id.unwrap()).unwrap();
+        // Quiet hours are the patient's; the day the caps count is the patient's too.
+        let local = m.created_at.with_timezone(&patient.zone(tz));
         assert!(
             local.time() >= quiet.start && local.time() < quiet.end,
             "{} sent at {local}",
