@@ -10,6 +10,7 @@ use super::consent::{ConsentEvent, ConsentState};
 use super::ids::AppointmentId;
 use super::message::Message;
 use super::patient::Patient;
+use super::reminder::ReminderCell;
 
 /// One appointment of the patient, with the names the desk reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +22,10 @@ pub struct PatientAppointment {
     pub clinician: String,
     /// The neutral label (never the internal type name).
     pub type_label: String,
+    /// One cell per reminder offset: recorded states, and for a visit still to come the
+    /// forecast of the rest (empty until the workflow fills them).
+    #[serde(default)]
+    pub reminders: Vec<ReminderCell>,
 }
 
 /// Everything the patient screen shows about one patient.
@@ -73,6 +78,7 @@ mod tests {
             status: AppointmentStatus::Booked,
             clinician: "Dr. Okafor".into(),
             type_label: "Check-up".into(),
+            reminders: Vec::new(),
         }
     }
 

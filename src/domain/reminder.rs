@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod extras;
 pub mod key;
 pub mod plan;
+pub mod recorded;
 pub mod rules;
 pub mod window;
 
@@ -19,6 +20,7 @@ pub use plan::{
     Plan, PlanCounts, PlanInput, PlanLine, PlanMode, PlannedSend, ReminderMessage, Verdict,
     kind_for_offset, plan, recheck, reminder_cells,
 };
+pub use recorded::{Decided, GateFinding, ReminderDecision, due_decision, merge_recorded};
 pub use rules::{OptOutNotice, QuietHours, ReminderRules};
 pub use window::{
     Held, PatientFacts, RecentSend, allowed_until, cap_check, cap_check_ahead, in_allowed_window,
@@ -100,6 +102,46 @@ pub enum ReminderState {
         code: Option<String>,
     },
     Skipped(SkipReason),
+    /// Due, but held until `until` (quiet hours, or an earlier reminder giving way under the
+    /// caps): it goes then unless something changes.
+    Waiting {
+        until: DateTime<Utc>,
+        reason: SkipReason,
+    },
+    /// Refused by the PHI gate: never sent. The finding is the gate's category and rule as
+    /// recorded when it decided (`None`: not recorded, e.g. a row from before decisions were
+    /// kept, or a text refused for its length).
+    Blocked {
+        finding: Option<GateFinding>,
+    },
+}
+
+impl ReminderState {
+    /// States only a message row gives (the text was recorded: queued or further, blocked,
+    /// withdrawn).
+    pub fn is_from_message(&self) -> bool {
+        matches!(
+            self,
+            Self::Queued
+                | Self::Sent
+                | Self::Delivered
+                | Self::Failed { .. }
+                | Self::Blocked { .. }
+                | Self::Skipped(SkipReason::Withdrawn)
+        )
+    }
+}
+
+/// Where a cell's state comes from: what happened, or what the schedule will do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "basis", rename_all = "snake_case")]
+pub enum Basis {
+    /// Nothing was decided yet: what `remind` will do (or would do now), computed at `now`.
+    #[default]
+    Forecast,
+    /// A message row, or a decision `remind` recorded when the reminder was due (`at`: when
+    /// it decided; `None` for a message row, whose own times are on the patient screen).
+    Recorded { at: Option<DateTime<Utc>> },
 }
 
 /// One reminder cell: which offset, and where it stands.
@@ -107,4 +149,6 @@ pub enum ReminderState {
 pub struct ReminderCell {
     pub offset_hours: u32,
     pub state: ReminderState,
+    #[serde(default)]
+    pub basis: Basis,
 }

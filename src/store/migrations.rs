@@ -369,10 +369,32 @@ CREATE TABLE rebookings (
 );
 "#;
 
+/// 10 (issue 9 item 7): what `remind` decided about a due reminder that did not go out —
+/// skipped, waiting (quiet hours, caps) or blocked by the PHI gate — as it was decided, so
+/// the desk reads the reason that held then, not one recomputed now. One row per reminder
+/// (appointment, the start it was about, offset), updated only when the decision changes.
+/// Never the body or the matched words: a block keeps the gate's category and its words.
+const M010_REMINDER_DECISIONS: &str = r#"
+CREATE TABLE reminder_decisions (
+    id                  INTEGER PRIMARY KEY,
+    appointment_id      INTEGER NOT NULL REFERENCES appointments (id),
+    start_at            INTEGER NOT NULL,  -- the start the reminder was about
+    offset_hours        INTEGER NOT NULL CHECK (offset_hours > 0),
+    outcome             TEXT NOT NULL CHECK (outcome IN ('skipped', 'waiting', 'blocked')),
+    reason              TEXT,              -- JSON of the skip reason; NULL for a block
+    until_at            INTEGER,           -- waiting: when it goes
+    finding_category    TEXT,              -- blocked: the gate's category
+    finding_explanation TEXT,              -- blocked: the category in words
+    decided_by          TEXT NOT NULL,
+    decided_at          INTEGER NOT NULL,
+    UNIQUE (appointment_id, start_at, offset_hours)
+);
+"#;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 9] = [
+const SHIPPED: [&str; 10] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -382,6 +404,7 @@ const SHIPPED: [&str; 9] = [
     M007_DEADLINES_CALLBACKS,
     M008_STATISTICS,
     M009_REBOOKINGS,
+    M010_REMINDER_DECISIONS,
 ];
 
 /// All migrations in order, ready to run.
@@ -428,6 +451,7 @@ mod tests {
         "60edfa8204a8614a04d132d5308e405fe684b7cc36c408318b97aa381e630da8", // M007_DEADLINES_CALLBACKS
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
+        "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
     ];
 
     fn sha256(text: &str) -> String {
@@ -459,7 +483,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 9);
+        assert_eq!(LATEST, 10);
     }
 
     #[test]

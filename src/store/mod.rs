@@ -32,6 +32,7 @@ pub mod patient_search;
 pub mod patients;
 pub mod rebookings;
 pub mod reference;
+pub mod reminder_decisions;
 pub mod review;
 pub mod settings;
 pub mod staff;

@@ -48,6 +48,7 @@ pub fn appointments(conn: &impl super::Db, patient: PatientId) -> Result<Vec<Pat
                 })?,
                 clinician,
                 type_label: label,
+                reminders: Vec::new(),
             })
         })
         .collect()

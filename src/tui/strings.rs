@@ -7,7 +7,6 @@ use chrono_tz::Tz;
 use crate::config::ProviderKind;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentFlag;
-use crate::domain::reminder::{ReminderCell, ReminderState, SkipReason};
 use crate::domain::reply::ReplyKind;
 use crate::workflow::day::ProviderStatus;
 
@@ -88,6 +87,9 @@ pub mod closure;
 /// What help says after a key the signed-in role may not use.
 pub const NOT_FOR_YOUR_ROLE: &str = "not for your role"; // sign-in
 
+mod reminders;
+pub use reminders::{reminder, reminder_detail, reminder_needs_words, reminder_on_file};
+
 /// The symbol legend shown at the end of the help overlay.
 pub const LEGEND: &[(&str, &str)] = &[
     ("✓ in", "SMS consent: opted in with evidence"),
@@ -96,6 +98,7 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("·  …", "reminder planned / queued"),
     ("✓  ✓✓", "reminder sent / delivered"),
     ("✗  –", "reminder failed / skipped"),
+    ("»", "reminder waiting (quiet hours, caps): goes later"),
     ("⊘", "reminder blocked by the PHI gate (clinical detail)"),
     ("C R STOP", "latest reply: confirm, call me back, opt-out"),
 ];
@@ -162,55 +165,9 @@ pub fn reply(kind: Option<ReplyKind>) -> &'static str {
     kind.map_or(EMPTY_CELL, ReplyKind::tag)
 }
 
-/// One reminder cell: a symbol when narrow, a word when wide.
-pub fn reminder(state: Option<&ReminderState>, wide: bool) -> &'static str {
-    let Some(state) = state else {
-        return EMPTY_CELL;
-    };
-    match (state, wide) {
-        (ReminderState::Planned { .. }, false) => "·",
-        (ReminderState::Planned { .. }, true) => "planned",
-        (ReminderState::Queued, false) => "…",
-        (ReminderState::Queued, true) => "queued",
-        (ReminderState::Sent, false) => "✓",
-        (ReminderState::Sent, true) => "sent",
-        (ReminderState::Delivered, false) => "✓✓",
-        (ReminderState::Delivered, true) => "delivered",
-        (ReminderState::Failed { .. }, false) => "✗",
-        (ReminderState::Failed { .. }, true) => "failed",
-        // reception: stopped by the PHI gate is not an ordinary skip.
-        (ReminderState::Skipped(SkipReason::BlockedByGate), false) => "⊘",
-        (ReminderState::Skipped(SkipReason::BlockedByGate), true) => "blocked",
-        (ReminderState::Skipped(_), false) => "–",
-        (ReminderState::Skipped(_), true) => "skipped",
-    }
-}
-
 /// "Consultation with Dr. Lindqvist".
 pub fn visit(type_label: &str, clinician: &str) -> String {
     format!("{type_label} with {clinician}")
-}
-
-/// One reminder in words for the detail line: "48h skipped: no consent".
-pub fn reminder_detail(cell: &ReminderCell, tz: Tz) -> String {
-    let offset = offset_header(cell.offset_hours);
-    match &cell.state {
-        ReminderState::Planned { due } => format!("{offset} planned {}", short_when(*due, tz)),
-        ReminderState::Failed { code: Some(code) } => format!("{offset} failed ({code})"),
-        ReminderState::Skipped(SkipReason::BlockedByGate) => {
-            format!("{offset} blocked by the PHI gate — see the patient (p)")
-        }
-        ReminderState::Skipped(reason) => format!("{offset} skipped: {}", reason.label()),
-        other => format!("{offset} {}", reminder(Some(other), true)),
-    }
-}
-
-/// Reminder states whose cell symbol does not tell the whole story (a reason, a code, a time).
-pub fn reminder_needs_words(state: &ReminderState) -> bool {
-    matches!(
-        state,
-        ReminderState::Planned { .. } | ReminderState::Failed { .. } | ReminderState::Skipped(_)
-    )
 }
 
 /// "48h".
@@ -319,35 +276,6 @@ pub fn refused(e: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reminder_words_for_the_detail_line() {
-        let tz = chrono_tz::America::New_York;
-        let skipped = ReminderCell {
-            offset_hours: 48,
-            state: ReminderState::Skipped(SkipReason::NoConsent),
-        };
-        assert_eq!(reminder_detail(&skipped, tz), "48h skipped: no consent");
-        let sent = ReminderCell {
-            offset_hours: 24,
-            state: ReminderState::Delivered,
-        };
-        assert_eq!(reminder_detail(&sent, tz), "24h delivered");
-        assert_eq!(reminder(None, false), EMPTY_CELL);
-        assert_eq!(reminder(Some(&ReminderState::Delivered), false), "✓✓");
-        // A gate block is not shown like any skip.
-        let blocked = ReminderState::Skipped(SkipReason::BlockedByGate);
-        assert_eq!(reminder(Some(&blocked), false), "⊘");
-        assert_ne!(
-            reminder(Some(&blocked), false),
-            reminder(Some(&skipped.state), false)
-        );
-        let cell = ReminderCell {
-            offset_hours: 24,
-            state: blocked,
-        };
-        assert!(reminder_detail(&cell, tz).starts_with("24h blocked by the PHI gate"));
-    }
 
     #[test]
     fn relative_day_titles() {

@@ -78,10 +78,13 @@ pub fn reminder(state: Option<&ReminderState>) -> Style {
         Some(ReminderState::Delivered | ReminderState::Sent) => Style::new().fg(Color::Green),
         Some(ReminderState::Failed { .. }) => Style::new().fg(Color::Red),
         // reception: a gate block needs a person (a portal prompt instead).
-        Some(ReminderState::Skipped(crate::domain::reminder::SkipReason::BlockedByGate)) => {
-            Style::new().fg(Color::Magenta)
-        }
-        Some(ReminderState::Queued | ReminderState::Planned { .. }) => Style::new(),
+        Some(
+            ReminderState::Blocked { .. }
+            | ReminderState::Skipped(crate::domain::reminder::SkipReason::BlockedByGate),
+        ) => Style::new().fg(Color::Magenta),
+        Some(
+            ReminderState::Queued | ReminderState::Planned { .. } | ReminderState::Waiting { .. },
+        ) => Style::new(),
         Some(ReminderState::Skipped(_)) | None => dim(),
     }
 }

@@ -5,14 +5,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ProviderKind};
+use crate::domain::appointment::Appointment;
 use crate::domain::day::{DaySheet, PatientHit};
-use crate::domain::ids::PatientId;
-use crate::domain::reminder::{self, PlanInput};
+use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::reminder::{self, PlanInput, ReminderCell};
 use crate::store::{self, Store, StoreError};
 use crate::workflow::facts;
 
-/// The day sheet for the practice's local `date`, with each appointment's reminder cells as
-/// the planner sees them at `now` (recorded message states, or what the schedule will do).
+/// The day sheet for the practice's local `date`, with each appointment's reminder cells:
+/// what was recorded (message rows, and the decisions `remind` kept when a due reminder was
+/// skipped, held or blocked), otherwise what the planner forecasts at `now`.
 pub fn load(
     store: &Store,
     config: &Config,
@@ -26,6 +28,24 @@ pub fn load(
     }
     let (from, to) = store::day::day_bounds(date, config.practice.time_zone);
     let appointments = store::appointments::starting_between(conn, from, to)?;
+    let mut by_id = reminder_cells(store, config, &appointments, now)?;
+    for row in &mut sheet.rows {
+        if let Some(c) = by_id.remove(&row.appointment_id) {
+            row.reminders = c;
+        }
+    }
+    Ok(sheet)
+}
+
+/// Each appointment's reminder cells: recorded states (message rows, and the decisions
+/// `remind` kept) win over the planner's forecast at `now`, which stays marked as one.
+pub fn reminder_cells(
+    store: &Store,
+    config: &Config,
+    appointments: &[Appointment],
+    now: DateTime<Utc>,
+) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
+    let conn = &store;
     let patients: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
     let loaded = facts::load(conn, config, &patients, now, None)?;
     let facts_list: Vec<_> = loaded.values().map(|l| l.facts.clone()).collect();
@@ -35,19 +55,23 @@ pub fn load(
         now,
         &PlanInput {
             patients: &facts_list,
-            appointments: &appointments,
+            appointments,
             messages: &messages,
             // The cells show each reminder's own plan; the caps' look ahead is remind's.
             later: &[],
         },
     );
-    let mut by_id: HashMap<_, _> = cells.into_iter().collect();
-    for row in &mut sheet.rows {
-        if let Some(c) = by_id.remove(&row.appointment_id) {
-            row.reminders = c;
-        }
-    }
-    Ok(sheet)
+    let ids: Vec<AppointmentId> = appointments.iter().map(|a| a.id).collect();
+    let decisions = store::reminder_decisions::for_appointments(conn, &ids)?;
+    let starts: HashMap<AppointmentId, DateTime<Utc>> =
+        appointments.iter().map(|a| (a.id, a.start)).collect();
+    Ok(cells
+        .into_iter()
+        .map(|(id, c)| {
+            let start = starts.get(&id).copied().unwrap_or(now);
+            (id, reminder::merge_recorded(c, id, start, &decisions))
+        })
+        .collect())
 }
 
 /// Most search hits the desk is shown; one more is fetched to know there are more.

@@ -11,25 +11,47 @@ use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentSt
 use crate::domain::ids::PatientId;
 use crate::domain::patient_file::PatientFile;
 use crate::domain::phone::E164;
+use crate::domain::reminder::Basis;
 use crate::store::{self, Store, StoreError};
 use crate::workflow::WorkflowError;
-use crate::workflow::consent;
+use crate::workflow::{consent, day};
 
 /// Newest messages the patient screen reads (older ones are in `export messages`).
 pub const MAX_MESSAGES: usize = 200;
 
-/// The patient's record for the patient screen.
-pub fn load(store: &Store, patient: PatientId) -> Result<PatientFile, StoreError> {
+/// The patient's record for the patient screen at `now`, each appointment with its reminder
+/// cells: what was recorded (sent, skipped, held, blocked with the gate's finding) and, for
+/// visits still to come, what the schedule will do.
+pub fn load(
+    store: &Store,
+    config: &Config,
+    patient: PatientId,
+    now: DateTime<Utc>,
+) -> Result<PatientFile, StoreError> {
     let conn = store;
     let p = store::patients::get(conn, patient)?;
     let mut messages = store::messages::for_patient(conn, patient)?;
     messages.reverse();
     messages.truncate(MAX_MESSAGES);
+    let mut appointments = store::patient_file::appointments(conn, patient)?;
+    let full = appointments
+        .iter()
+        .map(|a| store::appointments::get(conn, a.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut cells = day::reminder_cells(store, config, &full, now)?;
+    for a in &mut appointments {
+        let mut mine = cells.remove(&a.id).unwrap_or_default();
+        if a.start < now {
+            // A visit that has begun: only what happened, no forecast.
+            mine.retain(|c| c.basis != Basis::Forecast);
+        }
+        a.reminders = mine;
+    }
     Ok(PatientFile {
         patient: p,
         consent: store::consent::events(conn, patient)?,
         messages,
-        appointments: store::patient_file::appointments(conn, patient)?,
+        appointments,
     })
 }
 
@@ -143,7 +165,7 @@ mod tests {
         let config = Config::default();
         let n = fix_phone(&mut store, &config, p, "(415) 555-0142", "desk", t(9, 0)).unwrap();
         assert_eq!(n.as_str(), "+14155550142");
-        let file = load(&store, p).unwrap();
+        let file = load(&store, &Config::default(), p, t(9, 0)).unwrap();
         assert_eq!(file.patient.number_problem, None);
         let audit = store::audit::for_subject(store.test_conn(), &format!("patient:{p}")).unwrap();
         let last = audit.last().unwrap();
@@ -162,10 +184,19 @@ mod tests {
     #[test]
     fn a_bad_number_is_refused_and_nothing_changes() {
         let (mut store, p, _, _) = fixture();
-        let before = load(&store, p).unwrap().patient.mobile;
+        let before = load(&store, &Config::default(), p, t(9, 0))
+            .unwrap()
+            .patient
+            .mobile;
         let err = fix_phone(&mut store, &Config::default(), p, "12", "desk", t(9, 0));
         assert!(err.is_err());
-        assert_eq!(load(&store, p).unwrap().patient.mobile, before);
+        assert_eq!(
+            load(&store, &Config::default(), p, t(9, 0))
+                .unwrap()
+                .patient
+                .mobile,
+            before
+        );
     }
 
     #[test]
@@ -181,7 +212,9 @@ mod tests {
         c.signed_on = t(9, 0).date_naive().pred_opt().unwrap();
         let state = record_consent(&mut store, &config, p, &c, "desk", t(9, 0)).unwrap();
         assert!(state.may_text());
-        let ev = &load(&store, p).unwrap().consent[0];
+        let ev = &load(&store, &Config::default(), p, t(9, 0))
+            .unwrap()
+            .consent[0];
         let expected = format!("FORM-7, signed {}", c.signed_on);
         assert_eq!(ev.evidence.as_deref(), Some(expected.as_str()));
         // No evidence: refused by the consent rules, nothing written.
@@ -189,6 +222,12 @@ mod tests {
         assert!(record_consent(&mut store, &config, p, &c, "desk", t(9, 5)).is_err());
         let state = record_opt_out(&mut store, p, ConsentMethod::Verbal, "desk", t(9, 6)).unwrap();
         assert!(!state.may_text());
-        assert_eq!(load(&store, p).unwrap().consent.len(), 2);
+        assert_eq!(
+            load(&store, &Config::default(), p, t(9, 0))
+                .unwrap()
+                .consent
+                .len(),
+            2
+        );
     }
 }

@@ -10,6 +10,7 @@
 //! One bad row never stops the others: an appointment or patient whose record cannot be read
 //! gets an `unreadable` line naming the patient id, and the run goes on.
 
+mod decisions;
 mod extras;
 mod report;
 
@@ -90,6 +91,8 @@ pub async fn run(
         return Ok(report);
     }
     let ready = record_texts(store, &mut report, &planned.texts, first, gate)?;
+    // Texts that waited and were refused on their re-check count too (the flush's lines).
+    decisions::record(store, &planned.decisions, &report.lines, now)?;
 
     on_event(BatchEvent::Started { total: ready.len() });
     let sent = dispatch::dispatch(d, store, &ready, SYSTEM, clock, on_event).await?;
@@ -188,6 +191,8 @@ struct Planned {
     counts: PlanCounts,
     lines: Vec<ReportLine>,
     texts: Vec<Text>,
+    /// Due reminders held back (skipped, waiting): recorded as decided.
+    decisions: Vec<reminder::ReminderDecision>,
 }
 
 /// What planning one run reads and decides with (reads only).
@@ -218,6 +223,7 @@ impl Planning<'_> {
             counts: PlanCounts::default(),
             lines: Vec::new(),
             texts: Vec::new(),
+            decisions: Vec::new(),
         };
         let (appointments, bad) = store::appointments::starting_between_each(
             c,
@@ -333,6 +339,11 @@ impl Planning<'_> {
         out.counts = plan.counts();
         let by_id: HashMap<AppointmentId, &Appointment> =
             appointments.iter().map(|a| (a.id, a)).collect();
+        let offsets = &self.config.reminders.offsets_hours;
+        out.decisions.extend(plan.lines.iter().filter_map(|l| {
+            let a = by_id.get(&l.appointment_id)?;
+            reminder::due_decision(offsets, self.now, a, l)
+        }));
         let clinicians: HashMap<ClinicianId, String> = store::reference::clinicians(c)?
             .into_iter()
             .map(|cl| (cl.id, cl.display_name))

@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use super::key::ReminderKey;
 use super::window::{Held, PatientFacts};
-use super::{ReminderCell, ReminderState, SkipReason};
+use super::{Basis, ReminderCell, ReminderState, SkipReason};
 use crate::domain::appointment::Appointment;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
@@ -243,6 +243,7 @@ pub fn plan(
                 state: planner.recorded(a, o).unwrap_or_else(|| {
                     ReminderState::Skipped(reason.clone().unwrap_or(SkipReason::AlreadySent))
                 }),
+                basis: Basis::Forecast,
             })
             .collect();
         planner.lines.push(PlanLine {

@@ -259,3 +259,88 @@ fn the_patient_screen_shows_what_the_gate_found_when_it_blocked() {
     let screen = render(&mut app, 120, 40);
     assert!(screen.contains("blocked: \"chemotherapy\""), "{screen}");
 }
+
+/// What was decided is what is shown (issue 9 item 7): Ada's visit today had its 48-hour
+/// reminder skipped for no consent two days ago and its 24-hour one refused by the gate;
+/// she has since arrived. The patient screen shows both as decided, the block with the
+/// gate's finding, and the next visit's reminders as what will happen.
+#[test]
+fn patient_screen_shows_recorded_decisions_80x24_and_120x40() {
+    use crate::domain::reminder::{
+        Decided, GateFinding, ReminderDecision, SkipReason, reminder_key,
+    };
+    use crate::workflow::outbound::{self, Outgoing, Recorded};
+    let (mut r, ids) = runner();
+    let visit = ids.today[2];
+    let start = fixture::local(fixture::today(), 9, 0);
+    let conn = r.store.test_conn();
+    let blocked = outbound::record(
+        conn,
+        &Outgoing {
+            kind: MessageKind::Reminder24h,
+            patient_id: ids.ada,
+            appointment_id: Some(visit),
+            key: reminder_key(visit, start, 24),
+            to: crate::domain::phone::E164::try_from("+12015550134".to_string()).unwrap(),
+            body: "Riverside: Ada, bring your metformin tomorrow at 9:00 AM.".into(),
+            send_by: None,
+            trusted: Vec::new(),
+        },
+        &crate::phi::Gate::with_allow_list(&[]),
+        "outbox",
+        "system",
+        start - chrono::Duration::hours(24),
+    )
+    .unwrap();
+    assert!(matches!(blocked, Recorded::Blocked { .. }), "{blocked:?}");
+    let decided = |offset, decided, hours| ReminderDecision {
+        appointment_id: visit,
+        start,
+        offset_hours: offset,
+        decided,
+        decided_at: start - chrono::Duration::hours(hours),
+    };
+    for d in [
+        decided(
+            48,
+            Decided::Skipped {
+                reason: SkipReason::NoConsent,
+            },
+            48,
+        ),
+        decided(
+            24,
+            Decided::Blocked {
+                finding: Some(GateFinding {
+                    category: "medication".into(),
+                    explanation: "looks like a medication or dose".into(),
+                }),
+            },
+            24,
+        ),
+    ] {
+        store::reminder_decisions::record(conn, &d, "system").unwrap();
+    }
+    let mut app = ada(&mut r, &ids, 80, 24);
+    let narrow = render(&mut app, 80, 24);
+    assert!(
+        narrow.contains("48h skipped: no consent · decided"),
+        "{narrow}"
+    );
+    assert!(
+        narrow.contains("24h blocked by the PHI gate: looks like a medica"),
+        "{narrow}"
+    );
+    insta::assert_snapshot!("patient_decisions_80x24", narrow);
+    let mut app = ada(&mut r, &ids, 120, 40);
+    let wide = render(&mut app, 120, 40);
+    assert!(
+        wide.contains("(medication); send a portal prompt instead"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("48h will send"),
+        "the next visit's are forecasts: {wide}"
+    );
+    insta::assert_snapshot!("patient_decisions_120x40", wide);
+}

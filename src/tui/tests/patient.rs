@@ -53,7 +53,9 @@ pub fn deliver(app: &mut App, store: &Store, cmds: &[Cmd]) {
     else {
         panic!("no LoadPatient in {cmds:?}");
     };
-    let result = workflow::desk_patient::load(store, patient).map_err(|e| e.to_string());
+    let result =
+        workflow::desk_patient::load(store, &crate::config::Config::default(), patient, now())
+            .map_err(|e| e.to_string());
     update(
         app,
         Msg::PatientLoaded {

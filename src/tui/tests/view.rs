@@ -209,7 +209,7 @@ fn renders_at_many_sizes_without_panicking() {
 /// Once messaging lands the reminder and reply cells fill in; their layout is ready.
 #[test]
 fn reminder_and_reply_cells_80x24_and_120x40() {
-    use crate::domain::reminder::{ReminderCell, ReminderState, SkipReason};
+    use crate::domain::reminder::{Basis, ReminderCell, ReminderState, SkipReason};
     use crate::domain::reply::ReplyKind;
     let (store, _) = fixture::store();
     let mut sheet = fixture::sheet(&store, fixture::today());
@@ -249,10 +249,12 @@ fn reminder_and_reply_cells_80x24_and_120x40() {
             ReminderCell {
                 offset_hours: 48,
                 state: a,
+                basis: Basis::Recorded { at: None },
             },
             ReminderCell {
                 offset_hours: 24,
                 state: b,
+                basis: Basis::Recorded { at: None },
             },
         ];
         row.last_reply = reply;
@@ -274,4 +276,86 @@ fn reminder_and_reply_cells_80x24_and_120x40() {
     assert!(narrow.contains("48h skipped: no consent"), "{narrow}");
     insta::assert_snapshot!("reminders_80x24", narrow);
     insta::assert_snapshot!("reminders_120x40", render(&mut app, 120, 40));
+}
+
+/// Recorded decisions and forecasts side by side (issue 9 item 7): a block (its own symbol
+/// and the gate's category), a wait, a skip as decided and one still to be decided.
+#[test]
+fn recorded_and_forecast_cells_80x24_and_120x40() {
+    use crate::domain::reminder::{Basis, GateFinding, ReminderCell, ReminderState, SkipReason};
+    let (store, _) = fixture::store();
+    let mut sheet = fixture::sheet(&store, fixture::today());
+    let decided = Basis::Recorded {
+        at: Some(now() - chrono::Duration::hours(24)),
+    };
+    let blocked = ReminderState::Blocked {
+        finding: Some(GateFinding {
+            category: "medication".into(),
+            explanation: "looks like a medication or dose".into(),
+        }),
+    };
+    let rows = [
+        (
+            ReminderState::Skipped(SkipReason::NoConsent),
+            decided,
+            blocked,
+            Basis::Recorded { at: None },
+        ),
+        (
+            ReminderState::Skipped(SkipReason::NoConsent),
+            decided,
+            ReminderState::Skipped(SkipReason::NoConsent),
+            Basis::Forecast,
+        ),
+        (
+            ReminderState::Delivered,
+            Basis::Recorded { at: None },
+            ReminderState::Waiting {
+                until: now() + chrono::Duration::hours(2),
+                reason: SkipReason::FrequencyCap,
+            },
+            decided,
+        ),
+    ];
+    for (row, (a, basis_a, b, basis_b)) in sheet.rows.iter_mut().zip(rows) {
+        row.reminders = vec![
+            ReminderCell {
+                offset_hours: 48,
+                state: a,
+                basis: basis_a,
+            },
+            ReminderCell {
+                offset_hours: 24,
+                state: b,
+                basis: basis_b,
+            },
+        ];
+    }
+    let mut app = fixture::loaded_app(&store, 80, 24, None);
+    let generation = app.day().generation + 1;
+    app.day_mut().generation = generation;
+    update(
+        &mut app,
+        Msg::DayLoaded {
+            generation,
+            now: now(),
+            result: Ok(sheet),
+        },
+    );
+    key(&mut app, KeyCode::Home);
+    let narrow = render(&mut app, 80, 24);
+    assert!(narrow.contains('⊘') && narrow.contains('»'), "{narrow}");
+    insta::assert_snapshot!("decisions_80x24", narrow);
+    let wide = render(&mut app, 120, 40);
+    assert!(
+        wide.contains("48h skipped: no consent · 24h blocked by the PHI gate: medic"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("decisions_120x40", wide);
+    key(&mut app, KeyCode::Down);
+    let second = render(&mut app, 120, 40);
+    assert!(
+        second.contains("48h skipped: no consent · 24h will skip: no consent"),
+        "decided and still to decide read differently: {second}"
+    );
 }

@@ -26,7 +26,7 @@ impl Runner {
         patient: PatientId,
         now: DateTime<Utc>,
     ) -> Msg {
-        let result = desk_patient::load(&self.store, patient).map_err(|e| {
+        let result = desk_patient::load(&self.store, &self.config, patient, now).map_err(|e| {
             tracing::error!(patient = patient.0, "patient load failed");
             e.to_string()
         });

@@ -1,41 +1,50 @@
 //! The demo practice's message history: the reminders that went out before "now", what became
 //! of them, and the patients' replies — so the day view's reminder and reply columns, the
-//! reply inbox and the statistics show a practice in use. Bodies are rendered with the real
-//! templates and rows carry the real idempotency keys, so `remind` on the demo database
-//! continues the history instead of repeating it.
+//! reply inbox and the statistics show a practice in use.
+//!
+//! The history obeys the rules the engine enforces because the engine's own planner wrote it
+//! (issue 9 item 10): `remind` is replayed at every moment something could have been due
+//! (each reminder moment and the next allowed minute after it, each booking, each consent
+//! change, each hold's retry), with the world as it stood then — consent, bookings,
+//! cancellations, the texts already sent. So caps, quiet hours, consent and "one text for a
+//! same-day double booking" hold, and the reasons `remind` would have recorded are recorded.
+//! Replies come after, and answer the patient's open reminder the way `sync` would: a C
+//! confirms the visits it named that were still open, an R asks for a call-back.
+//! Bodies are rendered with the real templates and rows carry the real idempotency keys, so
+//! `remind` on the demo database continues the history instead of repeating it.
 
-use crate::store::Write;
+mod replies;
+mod world;
+
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::Config;
-use crate::domain::appointment::AppointmentStatus;
-use crate::domain::consent::ConsentState;
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageStatus;
-use crate::domain::reminder::{kind_for_offset, reminder_key};
-use crate::domain::reply::ReplyKind;
-use crate::store::{self, StoreError, messages::NewOutbound};
+use crate::domain::reminder::{self, PlanInput, PlanMode, PlannedSend, Verdict, next_allowed};
+use crate::domain::segments;
+use crate::store::{self, StoreError, Write, messages::NewOutbound};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::templates;
+
+use world::{Sent, World};
 
 /// The provider name history rows carry: not the outbox (nothing waits) and not Twilio (no
 /// sync would ever find these ids there).
 pub const HISTORY_PROVIDER: &str = "demo-history";
 
-/// Free-text replies that need a person: they land in the reply inbox.
-const FREE_TEXT: &[&str] = &[
-    "Running about 10 minutes late, sorry!",
-    "Is there parking at the building?",
-    "Can my husband come in with me?",
-    "¿Puedo llevar a mi hija a la cita?",
-    "Do I need to bring my insurance card?",
-    "What floor is the office on?",
-];
+/// Who the history's texts and decisions are attributed to: the automatic run.
+const RUN: &str = "system";
 
-/// Write reminders (and replies) for every appointment whose reminder moments are past.
-/// Returns how many messages were written.
+/// The moments to replay, each with the patients something could be due for.
+type Ticks = BTreeMap<DateTime<Utc>, BTreeSet<PatientId>>;
+
+/// Replay `remind` over `since..now` and write what it sent, what became of each text, the
+/// replies, and the decisions it recorded. Returns how many messages were written.
 pub(super) fn seed(
     conn: &impl Write,
     rng: &mut ChaCha8Rng,
@@ -44,184 +53,197 @@ pub(super) fn seed(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     templates::ensure_defaults(conn, since)?;
-    let clinicians: std::collections::HashMap<_, _> = store::reference::clinicians(conn)?
-        .into_iter()
-        .map(|c| (c.id, c.display_name))
-        .collect();
-    let appointments = store::appointments::starting_between(conn, since, now + Duration::days(3))?;
-    let mut written = 0;
-    let mut consent_cache: std::collections::HashMap<PatientId, ConsentState> =
-        std::collections::HashMap::new();
-    for a in &appointments {
-        let patient = store::patients::get(conn, a.patient_id)?;
-        let Some(to) = render::mobile(&patient).cloned() else {
-            continue;
-        };
-        let state = match consent_cache.entry(a.patient_id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(ConsentState::from_events(
-                &store::consent::events(conn, a.patient_id)?,
-            )),
-        };
-        let ConsentState::OptedIn {
-            since: opted_in, ..
-        } = state
-        else {
-            continue;
-        };
-        let opted_in = *opted_in;
-        let clinician = clinicians.get(&a.clinician_id).map(String::as_str);
-        for &offset in &config.reminders.offsets_hours {
-            let due = a.start - Duration::hours(i64::from(offset));
-            // Only moments already past, after the booking and the opt-in existed.
-            if due >= now || due < a.booked_at || due < opted_in {
-                continue;
-            }
-            let kind = kind_for_offset(offset);
-            let template =
-                templates::load(conn, kind).map_err(|e| StoreError::Conflict(e.to_string()))?;
-            let body = render::render(
-                config,
-                &template,
-                &RenderInput {
-                    kind,
-                    patient: &patient,
-                    starts: &[a.start],
-                    clinician,
-                    opt_out_notice: true,
-                },
-            )
-            .map_err(|e| StoreError::Conflict(e.to_string()))?;
-            let key = reminder_key(a.id, a.start, offset);
-            let Some(id) = store::messages::insert_outbound(
-                conn,
-                &NewOutbound {
-                    kind,
-                    patient_id: Some(a.patient_id),
-                    appointment_id: Some(a.id),
-                    idempotency_key: &key,
-                    to: to.as_str(),
-                    body: &body,
-                    encoding: "gsm7",
-                    segments: 1,
-                    status: MessageStatus::Pending,
-                    provider: HISTORY_PROVIDER,
-                    findings: None,
-                    created_by: "system",
-                    now: due,
-                    not_before: None,
-                    send_by: None,
-                },
-            )?
-            else {
-                continue;
-            };
-            written += 1;
-            let roll: f64 = rng.random();
-            let (status, code) = if roll < 0.93 {
-                (MessageStatus::Delivered, None)
-            } else if roll < 0.97 {
-                (MessageStatus::Sent, None)
-            } else if roll < 0.99 {
-                (MessageStatus::Undelivered, Some("30005"))
-            } else {
-                (MessageStatus::Failed, Some("30007"))
-            };
-            store::messages::mark_handed_over(
-                conn,
-                id,
-                HISTORY_PROVIDER,
-                &format!("DEMO-OUT-{}", id.0),
-                MessageStatus::Sent,
-                due + Duration::seconds(3),
-            )?;
-            store::messages::apply_provider_status(
-                conn,
-                HISTORY_PROVIDER,
-                &format!("DEMO-OUT-{}", id.0),
-                status,
-                code,
-                due + Duration::seconds(20),
-            )?;
-            // Patients answer the last reminder before the visit, if it reached them.
-            if offset == *config.reminders.offsets_hours.iter().min().unwrap_or(&24)
-                && status == MessageStatus::Delivered
-            {
-                written += reply(conn, rng, a, &to, due, now)?;
+    let mut world = World::load(conn, config, since, now)?;
+    let mut ticks = first_ticks(&world, config, since, now);
+    while let Some((t, patients)) = ticks.pop_first() {
+        for p in patients {
+            for retry in replay(conn, rng, &mut world, p, t)? {
+                if retry > t && retry < now {
+                    ticks.entry(retry).or_default().insert(p);
+                }
             }
         }
     }
-    Ok(written)
+    let texts = world.sent_count();
+    Ok(texts + replies::seed(conn, rng, &world, now)?)
 }
 
-/// Maybe a reply to a delivered reminder: confirm, reschedule, or a question for the inbox.
-fn reply(
+/// Every moment something could become due for a patient: each reminder moment (and the next
+/// allowed minute, when it falls in quiet hours), each booking, each consent change.
+fn first_ticks(world: &World, config: &Config, since: DateTime<Utc>, now: DateTime<Utc>) -> Ticks {
+    let mut ticks = Ticks::new();
+    let mut add = |t: DateTime<Utc>, p: PatientId| {
+        if t >= since && t < now {
+            ticks.entry(t).or_default().insert(p);
+        }
+    };
+    for a in world.appointments() {
+        let zone = world.zone(a.patient_id);
+        add(a.booked_at, a.patient_id);
+        for &o in &config.reminders.offsets_hours {
+            let moment = a.start - Duration::hours(i64::from(o));
+            add(moment, a.patient_id);
+            add(
+                next_allowed(moment, zone, &config.reminders.quiet_hours),
+                a.patient_id,
+            );
+        }
+    }
+    for (p, at) in world.consent_changes() {
+        add(at, p);
+    }
+    ticks
+}
+
+/// `remind` at `t` for one patient, as the world stood: write its texts (and their fates) and
+/// the decisions it would record. Returns when to look again (holds that will lift).
+fn replay(
     conn: &impl Write,
     rng: &mut ChaCha8Rng,
-    a: &crate::domain::appointment::Appointment,
-    from: &crate::domain::phone::E164,
-    reminded: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
-    let at = reminded + Duration::minutes(rng.random_range(3..240));
-    if at >= now || a.status == AppointmentStatus::Cancelled {
-        return Ok(0);
-    }
-    let roll: f64 = rng.random();
-    let (body, kind) = if roll < 0.45 {
-        (
-            *pick(rng, &["C", "c", "C ", "Confirm", "1"]),
-            ReplyKind::Confirm,
-        )
-    } else if roll < 0.50 {
-        (
-            *pick(rng, &["R", "2", "Reschedule please"]),
-            ReplyKind::Reschedule,
-        )
-    } else if roll < 0.54 {
-        (*pick(rng, FREE_TEXT), ReplyKind::Other)
-    } else {
-        return Ok(0);
+    world: &mut World,
+    p: PatientId,
+    t: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, StoreError> {
+    let Some(facts) = world.facts(p, t) else {
+        return Ok(Vec::new());
     };
-    let Some(id) = store::messages::insert_inbound(
+    let (appointments, later) = world.candidates(p, t);
+    if appointments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let messages = world.reminder_rows(p);
+    let rules = &world.config().reminders;
+    let plan = reminder::plan(
+        rules,
+        t,
+        PlanMode::Scheduled,
+        &PlanInput {
+            patients: std::slice::from_ref(&facts),
+            appointments: &appointments,
+            messages: &messages,
+            later: &later,
+        },
+    );
+    for s in &plan.sends {
+        send(conn, rng, world, s, t)?;
+    }
+    let mut retries = Vec::new();
+    for line in &plan.lines {
+        if let Some(a) = appointments.iter().find(|a| a.id == line.appointment_id)
+            && let Some(d) = reminder::due_decision(&rules.offsets_hours, t, a, line)
+        {
+            store::reminder_decisions::record(conn, &d, RUN)?;
+        }
+        match &line.verdict {
+            Verdict::Skip(held) => retries.extend(held.retry_at),
+            Verdict::Waiting { next_due } => retries.push(*next_due),
+            Verdict::Send { .. } => {}
+        }
+    }
+    Ok(retries)
+}
+
+/// Write one planned text at `t`, as `remind` records it, and give it a fate.
+fn send(
+    conn: &impl Write,
+    rng: &mut ChaCha8Rng,
+    world: &mut World,
+    s: &PlannedSend,
+    t: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let conflict = |e: templates::TemplateFlowError| StoreError::Conflict(e.to_string());
+    let Some((patient, clinician)) = world.addressee(s) else {
+        return Ok(());
+    };
+    let Some(to) = render::mobile(&patient).cloned() else {
+        return Ok(());
+    };
+    let starts: Vec<DateTime<Utc>> = s.appointments().iter().map(|(_, at)| *at).collect();
+    let template = templates::load(conn, s.kind).map_err(conflict)?;
+    let input = RenderInput {
+        kind: s.kind,
+        patient: &patient,
+        starts: &starts,
+        clinician: clinician.as_deref(),
+        opt_out_notice: s.opt_out_notice,
+    };
+    let body = render::render(world.config(), &template, &input).map_err(conflict)?;
+    let info = segments::analyse(&body);
+    let key = s.key.to_string();
+    let Some(id) = store::messages::insert_outbound(
         conn,
-        &store::messages::NewInbound {
-            patient: Some(a.patient_id),
-            from: from.as_str(),
-            to: "+15555550123",
-            body,
+        &NewOutbound {
+            kind: s.kind,
+            patient_id: Some(s.patient_id),
+            appointment_id: s.appointments().first().map(|(id, _)| *id),
+            idempotency_key: &key,
+            to: to.as_str(),
+            body: &body,
+            encoding: info.encoding.as_str(),
+            segments: info.segments,
+            status: MessageStatus::Pending,
             provider: HISTORY_PROVIDER,
-            provider_id: &format!("DEMO-IN-{}", a.id),
-            at,
+            findings: None,
+            created_by: RUN,
+            now: t,
+            not_before: None,
+            send_by: starts.first().copied(),
         },
     )?
     else {
-        return Ok(0);
+        return Ok(());
     };
-    store::messages::classify_reply(conn, id, kind, Some(a.id))?;
-    match kind {
-        ReplyKind::Confirm if a.status == AppointmentStatus::Booked && a.start > now => {
-            store::appointments::set_status(
-                conn,
-                a.id,
-                AppointmentStatus::Booked,
-                AppointmentStatus::Confirmed,
-                "system",
-                at,
-            )?;
-        }
-        ReplyKind::Reschedule if a.start > now => {
-            store::appointments::set_callback(conn, a.id, true)?
-        }
-        // Older questions were answered at the time; today's wait in the inbox.
-        ReplyKind::Other if now - at > Duration::hours(36) => {
-            store::messages::mark_reply_handled(conn, id, "reception", at + Duration::hours(1))?
-        }
-        _ => {}
-    }
-    Ok(1)
+    let (status, code) = fate(conn, rng, id, t)?;
+    world.record(Sent {
+        id,
+        patient: s.patient_id,
+        key: s.key.clone(),
+        kind: s.kind,
+        at: t,
+        status,
+        code: code.map(str::to_string),
+        to,
+    });
+    Ok(())
 }
 
-fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
-    &items[rng.random_range(0..items.len())]
+/// Hand text `id` over at `t` and let the carrier answer: mostly delivered, a few still
+/// "sent", a few refused with codes that do not flag the number (which would stop texts).
+fn fate(
+    conn: &impl Write,
+    rng: &mut ChaCha8Rng,
+    id: crate::domain::ids::MessageId,
+    t: DateTime<Utc>,
+) -> Result<(MessageStatus, Option<&'static str>), StoreError> {
+    let roll: f64 = rng.random();
+    let (status, code) = if roll < 0.93 {
+        (MessageStatus::Delivered, None)
+    } else if roll < 0.97 {
+        (MessageStatus::Sent, None)
+    } else if roll < 0.99 {
+        (MessageStatus::Undelivered, Some("30008"))
+    } else {
+        (MessageStatus::Failed, Some("30007"))
+    };
+    let provider_id = format!("DEMO-OUT-{}", id.0);
+    store::messages::mark_handed_over(
+        conn,
+        id,
+        HISTORY_PROVIDER,
+        &provider_id,
+        MessageStatus::Sent,
+        t + Duration::seconds(3),
+    )?;
+    store::messages::apply_provider_status(
+        conn,
+        HISTORY_PROVIDER,
+        &provider_id,
+        status,
+        code,
+        t + Duration::seconds(20),
+    )?;
+    Ok((status, code))
 }
+
+#[cfg(test)]
+mod tests;

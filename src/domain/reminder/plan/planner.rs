@@ -15,7 +15,7 @@ use crate::domain::reminder::rules::ReminderRules;
 use crate::domain::reminder::window::{
     Held, PatientFacts, cap_check_ahead, next_allowed, quiet_reason,
 };
-use crate::domain::reminder::{ReminderCell, ReminderState, SkipReason};
+use crate::domain::reminder::{Basis, ReminderCell, ReminderState, SkipReason};
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 
 fn recorded_state(m: &ReminderMessage) -> ReminderState {
@@ -26,7 +26,7 @@ fn recorded_state(m: &ReminderMessage) -> ReminderState {
         MessageStatus::Failed | MessageStatus::Undelivered => ReminderState::Failed {
             code: m.error_code.clone(),
         },
-        MessageStatus::Blocked => ReminderState::Skipped(SkipReason::BlockedByGate),
+        MessageStatus::Blocked => ReminderState::Blocked { finding: None },
         MessageStatus::Withdrawn => ReminderState::Skipped(SkipReason::Withdrawn),
     }
 }
@@ -341,6 +341,7 @@ impl Planner<'_> {
                 ReminderCell {
                     offset_hours: o,
                     state,
+                    basis: Basis::Forecast,
                 }
             })
             .collect();

@@ -16,6 +16,7 @@ use super::super::super::widgets::text::fit;
 use super::PatientState;
 use crate::domain::message::{Direction, Message, MessageStatus};
 use crate::domain::patient_file::{PatientAppointment, PatientFile};
+use crate::domain::reminder::{Basis, ReminderState};
 
 /// Past appointments listed (the newest); older ones are in the exports.
 const PAST_SHOWN: usize = 10;
@@ -37,14 +38,14 @@ pub fn body_lines(file: &PatientFile, s: &PatientState, tz: Tz, width: u16) -> V
     if upcoming.is_empty() {
         out.push(dim(desk::NONE, width));
     }
-    out.extend(upcoming.into_iter().map(|a| appointment(a, tz, width)));
+    out.extend(upcoming.into_iter().flat_map(|a| appointment(a, tz, width)));
     out.push(Line::default());
     out.push(section(desk::PAST));
     let past: Vec<_> = file.past(now).take(PAST_SHOWN).collect();
     if past.is_empty() {
         out.push(dim(desk::NONE, width));
     }
-    out.extend(past.into_iter().map(|a| appointment(a, tz, width)));
+    out.extend(past.into_iter().flat_map(|a| appointment(a, tz, width)));
     out.push(Line::default());
     out.push(section(desk::MESSAGES));
     if file.messages.is_empty() {
@@ -62,14 +63,29 @@ fn dim(text: &str, width: u16) -> Line<'static> {
     Line::from(Span::styled(fit(text, width), theme::dim()))
 }
 
-fn appointment(a: &PatientAppointment, tz: Tz, width: u16) -> Line<'static> {
+/// The appointment's line, then one line per reminder: what was recorded (with when it was
+/// decided, and the gate's finding for a block), or what will happen.
+fn appointment(a: &PatientAppointment, tz: Tz, width: u16) -> Vec<Line<'static>> {
     let text = format!(
         "  {}  {} · {:<10}",
         desk::when(a.start, tz),
         strings::visit(&a.type_label, &a.clinician),
         strings::status(a.status)
     );
-    Line::from(Span::styled(fit(&text, width), theme::row(a.status)))
+    let mut lines = vec![Line::from(Span::styled(
+        fit(&text, width),
+        theme::row(a.status),
+    ))];
+    lines.extend(a.reminders.iter().map(|c| {
+        let style = match (&c.state, c.basis) {
+            (ReminderState::Blocked { .. }, _) => theme::warning(),
+            (_, Basis::Forecast) => theme::dim(),
+            _ => Style::new(),
+        };
+        let words = format!("      {}", strings::reminder_on_file(c, tz));
+        Line::from(Span::styled(fit(&words, width), style))
+    }));
+    lines
 }
 
 /// "Nov 25 09:00 → reminder-48h  delivered  Riverside…: body" or "← reply received  C".

@@ -108,6 +108,7 @@ fn cell(offset_hours: u32, state: ReminderState) -> ReminderCell {
     ReminderCell {
         offset_hours,
         state,
+        basis: crate::domain::reminder::Basis::Forecast,
     }
 }
 
@@ -326,7 +327,7 @@ fn message_rows_of_every_status_show_in_the_cells() {
                     code: Some("30006".into())
                 }
             ),
-            cell(24, ReminderState::Skipped(SkipReason::BlockedByGate)),
+            cell(24, ReminderState::Blocked { finding: None }),
         ]
     );
     let withdrawn = msg(&reminder_key(a.id, a.start, 24), MessageStatus::Withdrawn);
