@@ -25,8 +25,11 @@ pub enum Context {
     Form,
     /// The reply inbox and the call-back list.
     Inbox,
-    /// The reminders due now: preview, send, results.
+    /// The reminder batch: preview, send, results.
     Batch,
+    // batch
+    /// Typing the batch's day or window (letters type).
+    BatchWindow,
     // sign-in
     /// The lock / sign-in screen (typed keys go into its fields).
     Lock,
@@ -107,6 +110,8 @@ use AppointmentStatus as S;
 use Context::{Anywhere, Confirm, Day, Help, Lock, Search, Staff, StaffForm};
 // reception
 use Context::{Batch, Compose, Form, Inbox, Patient};
+// batch
+use Context::BatchWindow;
 // managers
 use Context::{Audit, AuditFilter, Stats, StatsDrill, StatsPeriod, TemplateEdit, Templates};
 
@@ -186,14 +191,25 @@ pub static BINDINGS: &[Binding] = &[
     b(Inbox, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
     b(Inbox, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Inbox, &[ch('q')], Action::Quit, "quit", Some("quit")),
-    b(Day, &[ch('b')], Action::OpenBatch, "reminders due now: preview, send, results", Some("batch")),
+    b(Day, &[ch('b')], Action::OpenBatch, "reminder batch for a day: preview, send, results", Some("batch")),
+    // batch
+    b(Batch, &[k(KeyCode::Tab)], Action::NextView, "next choice: today, tomorrow, a day or window you type", Some("day")),
+    b(Batch, &[BACK_TAB, k(KeyCode::BackTab)], Action::PrevView, "previous choice", None),
+    b(Batch, &[ch('d')], Action::Edit, "type a day or window (2026-03-05, 2026-03-05..2026-03-07, 2026-03-05 13:00-17:00)", Some("type day")),
     b(Batch, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
     b(Batch, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
-    b(Batch, &[k(KeyCode::Enter)], Action::SendText, "send what the preview lists", Some("send")),
+    b(Batch, &[k(KeyCode::PageUp)], Action::PageUp, "one page up", None),
+    b(Batch, &[k(KeyCode::PageDown)], Action::PageDown, "one page down", None),
+    b(Batch, &[k(KeyCode::Enter)], Action::SendText, "send what the preview lists (asks first)", Some("send")),
+    b(Batch, &[ch('y')], Action::Accept, "yes, send now (after Enter)", None),
+    b(Batch, &[ch('f')], Action::RetryFailures, "retry only the texts the batch left waiting", Some("retry")),
     b(Batch, &[ch('r')], Action::Reload, "preview again", Some("refresh")),
-    b(Batch, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
+    b(Batch, &[k(KeyCode::Esc)], Action::Close, "back; while sending: cancel after the texts in flight", Some("back/cancel")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
-    b(Batch, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(Batch, &[ch('q')], Action::Quit, "quit (a batch being sent stops after the texts in flight)", Some("quit")),
+    b(BatchWindow, &[k(KeyCode::Enter)], Action::Accept, "preview this day or window", Some("preview")),
+    b(BatchWindow, &[k(KeyCode::Backspace)], Action::Backspace, "delete the last character", None),
+    b(BatchWindow, &[k(KeyCode::Esc)], Action::Close, "stop typing", Some("cancel")),
     // sign-in
     b(Lock, &[k(KeyCode::Tab)], Action::NextField, "next field", Some("next field")),
     b(Lock, &[k(KeyCode::BackTab)], Action::PrevField, "previous field", None),
@@ -286,7 +302,7 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 19] = [
+pub const SECTIONS: [(Context, &str); 20] = [
     (Day, section::DAY),
     (Staff, section::STAFF),
     (StaffForm, section::STAFF_FORM),
@@ -299,6 +315,8 @@ pub const SECTIONS: [(Context, &str); 19] = [
     (Form, section::FORM),
     (Inbox, section::INBOX),
     (Batch, section::BATCH),
+    // batch
+    (BatchWindow, section::BATCH_WINDOW),
     (Anywhere, section::ANYWHERE),
     // managers
     (Stats, section::STATS),

@@ -7,7 +7,9 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::day::{DaySheet, PatientHit};
-use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::batch::BatchEvent;
+use crate::domain::batch::window::LocalWindow;
+use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::inbox::{Inbox, InboxEntry};
 use crate::domain::message::MessageKind;
 use crate::domain::patient_file::PatientFile;
@@ -104,11 +106,14 @@ pub enum Msg {
     /// The database's data version (it moves when another process commits).
     DataVersion(Result<i64, String>),
     // reception
-    /// The reminders due now: a preview (`sent: false`) or what the run did.
+    /// A reminder batch: a preview (`sent: false`) or what the run did.
     Batch {
         sent: bool,
         result: Result<BatchView, String>,
     },
+    // batch
+    /// One step of a batch being sent, for the gauge.
+    BatchProgress(BatchEvent),
     // sign-in
     /// The loop read the one clock: before every key, and once a second while someone is
     /// signed in (the idle lock counts from these).
@@ -283,10 +288,21 @@ pub enum Cmd {
     },
     // reception
     PollChanges,
-    // reception
-    PreviewReminders,
-    // reception
-    SendReminders,
+    // batch
+    /// What the batch for this day or window would do (writes nothing).
+    PreviewReminders {
+        window: LocalWindow,
+    },
+    /// Send it, off the worker's loop, under the send lock.
+    SendReminders {
+        window: LocalWindow,
+    },
+    /// Send again the texts a batch left waiting.
+    RetryReminders {
+        ids: Vec<MessageId>,
+    },
+    /// Stop the batch being sent after the texts in flight.
+    CancelReminders,
     // sign-in
     /// Check a username and PIN/password (Argon2id, tens of milliseconds: never in `update`).
     SignIn {
@@ -352,8 +368,10 @@ impl Cmd {
             Cmd::HandleInbox { .. } => Some(StaffAction::HandleReply),
             Cmd::UndoStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
             Cmd::PollChanges => Some(StaffAction::ViewSchedule),
-            Cmd::PreviewReminders => Some(StaffAction::ViewSchedule),
-            Cmd::SendReminders => Some(StaffAction::SendReminders),
+            Cmd::PreviewReminders { .. } => Some(StaffAction::ViewSchedule),
+            Cmd::SendReminders { .. } | Cmd::RetryReminders { .. } | Cmd::CancelReminders => {
+                Some(StaffAction::SendReminders)
+            }
             // Quitting and signing in are what a person does before any permission applies.
             Cmd::Quit | Cmd::SignIn { .. } => None,
             Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
@@ -415,6 +433,13 @@ pub enum Action {
     /// Undo the last status change made at this desk (same day).
     Undo,
     OpenBatch,
+    // batch
+    /// Send again what a batch left waiting.
+    RetryFailures,
+    /// Mark / unmark the selected row (several patients for one portal prompt).
+    ToggleMark,
+    /// Open the portal prompt screen for the marked patients.
+    OpenPrompts,
     // sign-in
     /// Lock the console now (`L`).
     Lock,
@@ -469,7 +494,8 @@ impl Action {
             Self::OptOutForm => Some(StaffAction::RecordOptOut),
             Self::PhoneForm => Some(StaffAction::FixPhone),
             Self::MarkHandled => Some(StaffAction::HandleReply),
-            Self::OpenBatch => Some(StaffAction::SendReminders),
+            Self::OpenBatch | Self::RetryFailures => Some(StaffAction::SendReminders),
+            Self::OpenPrompts => Some(StaffAction::SendPortalPrompt),
             Self::Undo => Some(StaffAction::ChangeAppointmentStatus),
             Self::OpenStatistics => Some(StaffAction::ViewStatistics),
             Self::OpenTemplates => Some(StaffAction::ViewTemplates),
