@@ -1,6 +1,7 @@
 //! Console tests without a terminal: `update` fed with messages, views on `TestBackend`,
 //! and the worker against an in-memory store.
 
+mod batch;
 mod desk;
 mod fixture;
 mod inbox;

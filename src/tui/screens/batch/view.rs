@@ -106,19 +106,21 @@ fn state_line(s: &BatchState, view: &BatchView, _shared: &Shared) -> String {
             view.report.plan.texts.max(1)
         ),
         Phase::Done => {
-            let mut line = format!(
-                "sent {} · in outbox {} · failed {} · blocked {} · waiting {} · not sent {}",
+            let retry = s.retryable();
+            let mut line = if retry > 0 {
+                format!("f retries the {retry} left waiting · ")
+            } else {
+                String::new()
+            };
+            line.push_str(&format!(
+                "sent {} · outbox {} · failed {} · blocked {} · waiting {} · not sent {}",
                 t.sent,
                 t.in_outbox,
                 t.failed,
                 t.blocked,
                 t.waiting,
                 t.skipped + t.wait
-            );
-            let retry = s.retryable();
-            if retry > 0 {
-                line.push_str(&format!(" — f retries the {retry} left waiting"));
-            }
+            ));
             if let Some(why) = &view.report.stopped {
                 line = format!("{line} · {why}");
             }

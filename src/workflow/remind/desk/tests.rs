@@ -121,7 +121,7 @@ fn the_preview_lists_every_appointment_of_the_day_with_its_reason_and_writes_not
     let r = preview(&k.run(), &store, day_window(tomorrow(), TZ)).unwrap();
     assert_eq!(r.lines.len(), 9, "{:#?}", r.lines);
     let with = |a: LineAction| r.lines.iter().filter(|l| l.action == a).count();
-    assert_eq!(with(LineAction::Send), 6);
+    assert_eq!(with(LineAction::Send), 6, "{:#?}", r.lines);
     let reasons: Vec<&str> = r
         .lines
         .iter()
@@ -241,21 +241,89 @@ fn a_full_run_reports_every_text_to_the_gauge_and_audits_the_desk_member() {
     assert!(audit.iter().any(|a| a.actor == "rosa"), "{audit:#?}");
 }
 
+/// A provider that refuses the credentials while `down`, and takes every text otherwise.
+#[derive(Default)]
+struct Flaky {
+    down: AtomicBool,
+    taken: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::provider::SmsProvider for Flaky {
+    fn name(&self) -> &'static str {
+        "twilio"
+    }
+    fn send<'a>(
+        &'a self,
+        _: &'a crate::provider::OutboundSms,
+    ) -> crate::provider::ProviderFuture<'a, crate::provider::SendReceipt> {
+        Box::pin(async move {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(crate::provider::ProviderError::Unauthorized { code: Some(20003) });
+            }
+            let n = self.taken.fetch_add(1, Ordering::SeqCst);
+            Ok(crate::provider::SendReceipt {
+                provider_id: format!("SM{n:032}"),
+                status: MessageStatus::Queued,
+                error_code: None,
+                segments: Some(1),
+            })
+        })
+    }
+    fn fetch_status<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> crate::provider::ProviderFuture<'a, crate::provider::StatusUpdate> {
+        Box::pin(async { Err(crate::provider::ProviderError::Unreachable("not used".into())) })
+    }
+    fn poll<'a>(
+        &'a self,
+        _: &'a crate::provider::PollCursor,
+    ) -> crate::provider::ProviderFuture<'a, crate::provider::PollPage> {
+        Box::pin(async { Err(crate::provider::ProviderError::Unreachable("not used".into())) })
+    }
+    fn find_sent<'a>(
+        &'a self,
+        _: &'a crate::provider::SentQuery,
+    ) -> crate::provider::ProviderFuture<'a, Vec<crate::provider::SentMessage>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
 #[test]
-fn retry_sends_only_the_rows_given_after_the_same_recheck() {
+fn a_stopped_batch_leaves_rows_waiting_and_retry_sends_only_those_once() {
     let (mut store, _) = practice();
-    let k = kit(t(15, 0));
+    let mut k = kit(t(15, 0));
+    let flaky = Arc::new(Flaky::default());
+    flaky.down.store(true, Ordering::SeqCst);
+    k.d = Dispatcher::from_config(&k.config, flaky.clone());
     let w = day_window(tomorrow(), TZ);
-    rt().block_on(send(&k.run(), &mut store, w, &AtomicBool::new(false), &mut |_| {}))
-        .unwrap();
-    let ids: Vec<MessageId> = rows(&store).iter().take(2).map(|m| m.id).collect();
-    let mut events = Vec::new();
     let r = rt()
-        .block_on(retry(&k.run(), &mut store, &ids, &mut |e| events.push(e)))
+        .block_on(send(&k.run(), &mut store, w, &AtomicBool::new(false), &mut |_| {}))
         .unwrap();
-    // The offline outbox holds them: they stay waiting, counted, never sent twice.
-    assert_eq!(r.lines.len(), 2, "{:#?}", r.lines);
-    assert_eq!(BatchProgress::from_events(&events).total, 2);
+    // Bad credentials stop the run: the slice in flight waits, the rest is not attempted.
+    assert!(r.stopped.as_deref().unwrap().contains("credentials"), "{:?}", r.stopped);
+    let waiting: Vec<MessageId> = r
+        .lines
+        .iter()
+        .filter(|l| l.action == LineAction::Waiting)
+        .filter_map(|l| l.message_id)
+        .collect();
+    assert_eq!(waiting.len(), 2, "{:#?}", r.lines);
+    assert!(rows(&store).iter().all(|m| m.status == MessageStatus::Queued));
+    // The credentials are fixed; "retry only the failures" sends those two and nothing else.
+    flaky.down.store(false, Ordering::SeqCst);
+    let mut events = Vec::new();
+    let again = rt()
+        .block_on(retry(&k.run(), &mut store, &waiting, &mut |e| events.push(e)))
+        .unwrap();
+    assert_eq!(flaky.taken.load(Ordering::SeqCst), 2);
+    assert_eq!(again.totals.sent, 2, "{:#?}", again.lines);
+    let p = BatchProgress::from_events(&events);
+    assert_eq!((p.total, p.sent, p.ratio()), (2, 2, 1.0));
+    // A second retry finds nothing left to send.
+    rt().block_on(retry(&k.run(), &mut store, &waiting, &mut |_| {}))
+        .unwrap();
+    assert_eq!(flaky.taken.load(Ordering::SeqCst), 2, "never twice");
 }
 
 #[test]
