@@ -22,7 +22,7 @@ use super::screens::day;
 use super::screens::help::HelpState;
 use super::screens::lock::LockState;
 use super::screens::staff;
-use super::screens::{batch, inbox, patient};
+use super::screens::{batch, inbox, patient, prompts};
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
 // managers
@@ -66,6 +66,8 @@ screens! {
     Patient(patient::PatientState),
     Inbox(inbox::InboxState),
     Batch(batch::BatchState),
+    // batch
+    Prompts(prompts::PromptsState),
     // sign-in
     Staff(staff::StaffState),
     // managers
@@ -208,6 +210,14 @@ impl App {
             Go::Patient(id) => self.push(Screen::Patient(patient::PatientState::new(id))),
             Go::Inbox => self.push(Screen::Inbox(inbox::InboxState::default())),
             Go::Batch => self.push(Screen::Batch(batch::BatchState::default())),
+            // batch: the patients marked on the day view (or its selected one).
+            Go::Prompts => {
+                let chosen = match &self.screen {
+                    Screen::Day(d) => d.prompt_patients(),
+                    _ => Vec::new(),
+                };
+                self.push(Screen::Prompts(prompts::PromptsState::new(chosen)))
+            }
         }
     }
 

@@ -30,6 +30,8 @@ pub enum Context {
     // batch
     /// Typing the batch's day or window (letters type).
     BatchWindow,
+    /// The portal prompt to several patients.
+    Prompts,
     // sign-in
     /// The lock / sign-in screen (typed keys go into its fields).
     Lock,
@@ -111,7 +113,7 @@ use Context::{Anywhere, Confirm, Day, Help, Lock, Search, Staff, StaffForm};
 // reception
 use Context::{Batch, Compose, Form, Inbox, Patient};
 // batch
-use Context::BatchWindow;
+use Context::{BatchWindow, Prompts};
 // managers
 use Context::{Audit, AuditFilter, Stats, StatsDrill, StatsPeriod, TemplateEdit, Templates};
 
@@ -207,6 +209,17 @@ pub static BINDINGS: &[Binding] = &[
     b(Batch, &[k(KeyCode::Esc)], Action::Close, "back; while sending: cancel after the texts in flight", Some("back/cancel")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Batch, &[ch('q')], Action::Quit, "quit (a batch being sent stops after the texts in flight)", Some("quit")),
+    b(Day, &[ch(' ')], Action::ToggleMark, "mark / unmark the patient for a portal prompt to several", None),
+    b(Day, &[ch('P')], Action::OpenPrompts, "portal prompt to the marked patients (or the selected one)", Some("prompt")),
+    b(Prompts, &[k(KeyCode::Left)], Action::PrevChoice, "previous prompt", Some("prompt")),
+    b(Prompts, &[k(KeyCode::Right)], Action::NextChoice, "next prompt", Some("prompt")),
+    b(Prompts, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
+    b(Prompts, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
+    b(Prompts, &[k(KeyCode::Enter)], Action::SendText, "send to those who may get it (asks first)", Some("send")),
+    b(Prompts, &[ch('y')], Action::Accept, "yes, send now (after Enter)", None),
+    b(Prompts, &[k(KeyCode::Esc)], Action::Close, "back", Some("back")),
+    b(Prompts, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Prompts, &[ch('q')], Action::Quit, "quit", Some("quit")),
     b(BatchWindow, &[k(KeyCode::Enter)], Action::Accept, "preview this day or window", Some("preview")),
     b(BatchWindow, &[k(KeyCode::Backspace)], Action::Backspace, "delete the last character", None),
     b(BatchWindow, &[k(KeyCode::Esc)], Action::Close, "stop typing", Some("cancel")),
@@ -302,7 +315,7 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 20] = [
+pub const SECTIONS: [(Context, &str); 21] = [
     (Day, section::DAY),
     (Staff, section::STAFF),
     (StaffForm, section::STAFF_FORM),
@@ -317,6 +330,7 @@ pub const SECTIONS: [(Context, &str); 20] = [
     (Batch, section::BATCH),
     // batch
     (BatchWindow, section::BATCH_WINDOW),
+    (Prompts, section::PROMPTS),
     (Anywhere, section::ANYWHERE),
     // managers
     (Stats, section::STATS),

@@ -114,6 +114,11 @@ pub enum Msg {
     // batch
     /// One step of a batch being sent, for the gauge.
     BatchProgress(BatchEvent),
+    /// A portal prompt to several patients: the preview (`sent: false`) or the results.
+    Prompts {
+        sent: bool,
+        result: Result<SendReport, String>,
+    },
     // sign-in
     /// The loop read the one clock: before every key, and once a second while someone is
     /// signed in (the idle lock counts from these).
@@ -303,6 +308,16 @@ pub enum Cmd {
     },
     /// Stop the batch being sent after the texts in flight.
     CancelReminders,
+    /// Each patient's rendered prompt as the gate and the rules judge it (writes nothing).
+    PreviewPrompts {
+        patients: Vec<PatientId>,
+        kind: MessageKind,
+    },
+    /// Send the prompt to each of them (the single prompt's workflow).
+    SendPrompts {
+        patients: Vec<PatientId>,
+        kind: MessageKind,
+    },
     // sign-in
     /// Check a username and PIN/password (Argon2id, tens of milliseconds: never in `update`).
     SignIn {
@@ -371,6 +386,9 @@ impl Cmd {
             Cmd::PreviewReminders { .. } => Some(StaffAction::ViewSchedule),
             Cmd::SendReminders { .. } | Cmd::RetryReminders { .. } | Cmd::CancelReminders => {
                 Some(StaffAction::SendReminders)
+            }
+            Cmd::PreviewPrompts { .. } | Cmd::SendPrompts { .. } => {
+                Some(StaffAction::SendPortalPrompt)
             }
             // Quitting and signing in are what a person does before any permission applies.
             Cmd::Quit | Cmd::SignIn { .. } => None,

@@ -44,6 +44,8 @@ pub enum Go {
     Inbox,
     /// The reminder batch.
     Batch,
+    /// batch: the portal prompt screen for the patients marked on the day view.
+    Prompts,
 }
 
 impl ScreenReply {

@@ -19,6 +19,8 @@ pub const BATCH_NOTHING: &str = "Nothing to send for these days now.";
 pub const BATCH_NO_RETRY: &str = "No text of this batch is left waiting; failures for good are listed with their code.";
 pub const BATCH_EMPTY: &str = "No appointments in these days.";
 pub const BATCH_CANCELLING: &str = " · cancelling after the texts in flight…";
+pub const PROMPTS_NOTHING: &str = "None of these patients may get this prompt now; see each line.";
+pub const PROMPTS_NONE: &str = "No patient chosen: mark rows on the day view with space, then P.";
 pub const NO_APPOINTMENTS: &str = "No appointments on this day.";
 pub const ALL_CONFIRMED: &str = "Every appointment on this day is confirmed or settled.";
 pub const FILTER_ON: &str = "showing unconfirmed only — u shows all";
@@ -79,6 +81,7 @@ pub mod section {
     pub const BATCH: &str = "Reminder batch";
     // batch
     pub const BATCH_WINDOW: &str = "Reminder batch: typing a day or window";
+    pub const PROMPTS: &str = "Portal prompt to several patients";
     // managers
     pub const STATS: &str = "Statistics";
     pub const STATS_DRILL: &str = "Statistics: appointments behind a number";

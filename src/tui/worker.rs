@@ -192,6 +192,8 @@ impl Runner {
             Cmd::RetryReminders { ids } => self.batch_here(None, &ids),
             // Nothing runs off the loop here (see `batch::Host`): nothing to cancel.
             Cmd::CancelReminders => return None,
+            Cmd::PreviewPrompts { patients, kind } => self.prompts(&patients, kind, false),
+            Cmd::SendPrompts { patients, kind } => self.prompts(&patients, kind, true),
             Cmd::PollChanges => Msg::DataVersion(day::data_version(&self.store).map_err(|e| {
                 tracing::error!(error = %log_safe(&e), "data version poll failed");
                 e.to_string()

@@ -98,6 +98,7 @@ pub async fn send(
         message_id: None,
         callback: false,
         code: None,
+        body: None,
     };
     let (loaded, unreadable) = facts::load_each(&*store, ctx.config, &[patient], now, None)?;
     let Some(l) = loaded.get(&patient) else {

@@ -10,6 +10,8 @@ pub mod help;
 pub mod search;
 // reception
 pub mod batch;
+// batch: the portal prompt to several patients
+pub mod prompts;
 pub mod compose;
 pub mod inbox;
 pub mod patient;

@@ -187,3 +187,45 @@ impl Runner {
         Msg::Batch { sent: true, result }
     }
 }
+
+impl Runner {
+    /// Preview or send one portal prompt to several patients (the single prompt's workflow).
+    pub(super) fn prompts(
+        &mut self,
+        patients: &[crate::domain::ids::PatientId],
+        kind: crate::domain::message::MessageKind,
+        send: bool,
+    ) -> Msg {
+        let actor = self.actor_name();
+        let result = (|| {
+            let d = crate::workflow::custom_text::dispatcher_for(&self.config)?;
+            let gate = crate::phi::Gate::with_allow_list(&self.config.phi.allow);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    crate::workflow::WorkflowError::Invalid(format!("cannot start the sender: {e}"))
+                })?;
+            let ctx = crate::workflow::send::Sending {
+                dispatcher: &d,
+                config: &self.config,
+                gate: &gate,
+                clock: &self.clock,
+                actor: &actor,
+            };
+            rt.block_on(crate::workflow::send::portal_prompts(
+                &ctx,
+                &mut self.store,
+                patients,
+                kind,
+                !send,
+            ))
+        })()
+        .map_err(|e| e.to_string());
+        match &result {
+            Ok(r) => tracing::info!(send, patients = r.lines.len(), "portal prompts from the desk"),
+            Err(_) => tracing::error!(send, "portal prompts failed"),
+        }
+        Msg::Prompts { sent: send, result }
+    }
+}
