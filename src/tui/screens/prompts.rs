@@ -177,16 +177,14 @@ impl ScreenState for PromptsState {
 
     fn draw(&self, frame: &mut Frame, body: Rect, _shared: &Shared) {
         let w = body.width;
-        let mut lines = vec![Line::from(
-            desk::PROMPTS
-                .iter()
-                .enumerate()
-                .flat_map(|(i, (_, label))| {
-                    let style = if i == self.kind { theme::selected() } else { theme::dim() };
-                    [Span::styled(format!(" {label} "), style), Span::raw(" ")]
-                })
-                .collect::<Vec<_>>(),
-        )];
+        let mut lines = vec![Line::from(vec![
+            Span::raw(" prompt: "),
+            Span::styled(format!(" ◀ {} ▶ ", desk::PROMPTS[self.kind].1), theme::selected()),
+            Span::styled(
+                format!("  {} of {}", self.kind + 1, desk::PROMPTS.len()),
+                theme::dim(),
+            ),
+        ])];
         let head = match (self.phase, &self.report) {
             (Phase::Confirming, _) => format!(
                 "Send this prompt to {} patient(s) now? y sends · Esc goes back",
@@ -207,7 +205,10 @@ impl ScreenState for PromptsState {
                 let name = pad(self.name(l.patient_id), 24);
                 lines.push(Line::from(Span::styled(fit(&format!(" {name} {what}"), w), style)));
                 if let Some(body) = &l.body {
-                    lines.push(Line::from(Span::styled(fit(&format!("     “{body}”"), w), theme::dim())));
+                    let quoted = format!("“{body}”");
+                    for part in wrap(&quoted, usize::from(w.saturating_sub(6)).max(20)) {
+                        lines.push(Line::from(Span::styled(format!("     {part}"), theme::dim())));
+                    }
                 }
             }
         }
@@ -234,4 +235,29 @@ fn outcome_words(l: &crate::workflow::send::SendLine) -> (String, Style) {
             (text, theme::dim())
         }
     }
+}
+
+/// The words of `text` in lines of at most `width` characters (a longer word is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            out.push(head);
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }

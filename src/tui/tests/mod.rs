@@ -2,6 +2,7 @@
 //! and the worker against an in-memory store.
 
 mod batch;
+mod prompts;
 mod desk;
 mod fixture;
 mod inbox;

@@ -382,6 +382,14 @@ fn every_cmd() -> Vec<Cmd> {
             ids: vec![crate::domain::ids::MessageId(1)],
         },
         Cmd::CancelReminders,
+        Cmd::PreviewPrompts {
+            patients: vec![p],
+            kind: MessageKind::PortalNewMessage,
+        },
+        Cmd::SendPrompts {
+            patients: vec![p],
+            kind: MessageKind::PortalNewMessage,
+        },
     ];
     let all: Vec<Cmd> = all.into_iter().chain(managers).chain(reception).collect();
     for cmd in &all {
@@ -417,7 +425,9 @@ fn every_cmd() -> Vec<Cmd> {
             | Cmd::PreviewReminders { .. }
             | Cmd::SendReminders { .. }
             | Cmd::RetryReminders { .. }
-            | Cmd::CancelReminders => {}
+            | Cmd::CancelReminders
+            | Cmd::PreviewPrompts { .. }
+            | Cmd::SendPrompts { .. } => {}
         }
     }
     all
