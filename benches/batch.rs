@@ -63,8 +63,14 @@ fn practice(dir: &std::path::Path) -> Store {
                     + chrono::Duration::minutes(3 * i);
                 for (start, status) in [
                     (start, AppointmentStatus::Booked),
-                    (start + chrono::Duration::days(14), AppointmentStatus::Booked),
-                    (start - chrono::Duration::days(30), AppointmentStatus::Completed),
+                    (
+                        start + chrono::Duration::days(14),
+                        AppointmentStatus::Booked,
+                    ),
+                    (
+                        start - chrono::Duration::days(30),
+                        AppointmentStatus::Completed,
+                    ),
                 ] {
                     store::appointments::insert(
                         c,
@@ -93,7 +99,12 @@ fn bench(c: &mut Criterion) {
     let store = practice(dir.path());
     let config = Config::default();
     // Wednesday 10:00 in New York: the day before.
-    let clock = Clock::Fixed(New_York.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap().to_utc());
+    let clock = Clock::Fixed(
+        New_York
+            .with_ymd_and_hms(2026, 11, 25, 10, 0, 0)
+            .unwrap()
+            .to_utc(),
+    );
     let desk = Desk {
         config: &config,
         clock: &clock,
@@ -103,7 +114,15 @@ fn bench(c: &mut Criterion) {
     let v = batch_desk::preview(&desk, &store, day).unwrap();
     assert_eq!(v.report.lines.len(), 200);
     c.bench_function("batch preview: a day of 200 appointments (file DB)", |b| {
-        b.iter(|| std::hint::black_box(batch_desk::preview(&desk, &store, day).unwrap().report.lines.len()))
+        b.iter(|| {
+            std::hint::black_box(
+                batch_desk::preview(&desk, &store, day)
+                    .unwrap()
+                    .report
+                    .lines
+                    .len(),
+            )
+        })
     });
 }
 

@@ -167,13 +167,23 @@ fn tomorrows_batch_goes_to_twilio_with_a_gauge_and_a_reply_is_handled_from_the_i
     s.wait_text("Reminders for Thu Nov 26 · preview");
     let preview = s.wait_text("Enter sends ");
     assert!(preview.contains("will send"), "{preview}");
-    assert!(preview.contains("skip: "), "the demo has patients who may not be texted:\n{preview}");
+    assert!(
+        preview.contains("skip: "),
+        "the demo has patients who may not be texted:\n{preview}"
+    );
     let line = preview
         .lines()
         .find(|l| l.starts_with("Enter sends "))
         .unwrap_or_else(|| panic!("{preview}"));
     let number = |after: &str| -> usize {
-        line.split(after).nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+        line.split(after)
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     let (texts, appointments) = (number("Enter sends "), number(" for "));
     assert!(texts > 0 && appointments >= texts, "{line}");
@@ -186,9 +196,20 @@ fn tomorrows_batch_goes_to_twilio_with_a_gauge_and_a_reply_is_handled_from_the_i
     });
     assert!(gauge.contains('█'), "{gauge}");
     let results = s.wait_text("Reminders for Thu Nov 26 · results");
-    assert!(results.contains(&format!("sent {appointments} ·")), "{results}");
+    assert!(
+        results.contains(&format!("sent {appointments} ·")),
+        "{results}"
+    );
     assert!(!results.contains("failed ["), "{results}");
-    assert_eq!(fake.created().len(), texts, "one text each, none twice: {:?}", fake.created().iter().map(|c| c.to.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        fake.created().len(),
+        texts,
+        "one text each, none twice: {:?}",
+        fake.created()
+            .iter()
+            .map(|c| c.to.clone())
+            .collect::<Vec<_>>()
+    );
     assert!(fake.duplicates().is_empty());
 
     // A patient who got one writes back; sync (as cron runs it) fetches the reply.
@@ -200,7 +221,9 @@ fn tomorrows_batch_goes_to_twilio_with_a_gauge_and_a_reply_is_handled_from_the_i
     s.keys(&["Escape"]);
     s.wait_text("· today");
     let day = s.wait_for("the reply in the footer", |screen| {
-        screen.lines().any(|l| l.contains("replies ") && !l.contains("replies 0"))
+        screen
+            .lines()
+            .any(|l| l.contains("replies ") && !l.contains("replies 0"))
     });
     let before: usize = count_after(&day, "replies ");
     s.keys(&["i"]);
@@ -234,7 +257,10 @@ fn tomorrows_batch_goes_to_twilio_with_a_gauge_and_a_reply_is_handled_from_the_i
     assert_eq!(inbox.replies.len() + 1, before, "{:?}", inbox.replies.len());
     let maya = store::staff::by_username(&store, "maya").unwrap().unwrap();
     let by_maya = store::audit::by_member(&store, maya.id.0, 500).unwrap();
-    assert!(by_maya.iter().any(|a| a.action == "reply.handled"), "{by_maya:?}");
+    assert!(
+        by_maya.iter().any(|a| a.action == "reply.handled"),
+        "{by_maya:?}"
+    );
 }
 
 fn count_after(screen: &str, label: &str) -> usize {

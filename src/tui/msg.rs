@@ -5,10 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::consent::ConsentMethod;
-use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::batch::BatchEvent;
 use crate::domain::batch::window::LocalWindow;
+use crate::domain::consent::ConsentMethod;
+use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::inbox::{Inbox, InboxEntry};
 use crate::domain::message::MessageKind;

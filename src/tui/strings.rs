@@ -16,7 +16,8 @@ pub const LOADING: &str = "Loading…";
 // batch
 /// The batch preview has nothing to send.
 pub const BATCH_NOTHING: &str = "Nothing to send for these days now.";
-pub const BATCH_NO_RETRY: &str = "No text of this batch is left waiting; failures for good are listed with their code.";
+pub const BATCH_NO_RETRY: &str =
+    "No text of this batch is left waiting; failures for good are listed with their code.";
 pub const BATCH_EMPTY: &str = "No appointments in these days.";
 pub const BATCH_CANCELLING: &str = " · cancelling after the texts in flight…";
 pub const PROMPTS_NOTHING: &str = "None of these patients may get this prompt now; see each line.";

@@ -15,7 +15,8 @@ pub struct LocalWindow {
 }
 
 /// How to write a window, for the error line and the screen's hint.
-pub const FORMS: &str = "today, tomorrow, 2026-03-05, 2026-03-05..2026-03-07 or 2026-03-05 13:00-17:00";
+pub const FORMS: &str =
+    "today, tomorrow, 2026-03-05, 2026-03-05..2026-03-07 or 2026-03-05 13:00-17:00";
 
 impl LocalWindow {
     /// One whole local day.
@@ -29,7 +30,12 @@ impl LocalWindow {
     /// Read what staff typed; `today` is the practice's local date.
     pub fn parse(text: &str, today: NaiveDate) -> Result<Self, String> {
         let t = text.trim().to_lowercase();
-        let bad = || format!("cannot read \"{}\" as a day or window; write {FORMS}", text.trim());
+        let bad = || {
+            format!(
+                "cannot read \"{}\" as a day or window; write {FORMS}",
+                text.trim()
+            )
+        };
         match t.as_str() {
             "" | "today" => return Ok(Self::day(today)),
             "tomorrow" => return Ok(Self::day(today + Duration::days(1))),
@@ -39,7 +45,9 @@ impl LocalWindow {
         if let Some((a, b)) = t.split_once("..") {
             let (first, last) = (date(a)?, date(b)?);
             if last < first {
-                return Err(format!("the window ends ({last}) before it starts ({first})"));
+                return Err(format!(
+                    "the window ends ({last}) before it starts ({first})"
+                ));
             }
             if last - first > Duration::days(31) {
                 return Err("a batch covers at most 31 days; pick a shorter window".into());
@@ -72,7 +80,10 @@ impl LocalWindow {
     pub fn label(&self) -> String {
         let whole = |t: NaiveDateTime| t.time() == NaiveTime::MIN;
         let last_day = (self.to - Duration::seconds(1)).date();
-        match (whole(self.from) && whole(self.to), self.from.date() == last_day) {
+        match (
+            whole(self.from) && whole(self.to),
+            self.from.date() == last_day,
+        ) {
             (true, true) => self.from.format("%a %b %-d").to_string(),
             (true, false) => format!(
                 "{} – {}",

@@ -11,11 +11,11 @@ pub mod search;
 // reception
 pub mod batch;
 // batch: the portal prompt to several patients
-pub mod prompts;
 pub mod compose;
 pub mod inbox;
 pub mod patient;
 pub mod patient_form;
+pub mod prompts;
 // sign-in
 pub mod lock;
 pub mod staff;

@@ -113,7 +113,9 @@ impl ScreenState for PromptsState {
         let n = desk::PROMPTS.len();
         match (action, self.phase) {
             (Action::Up, _) => self.scroll = self.scroll.saturating_sub(1),
-            (Action::Down, _) => self.scroll = (self.scroll + 1).min(self.patients.len().saturating_sub(1)),
+            (Action::Down, _) => {
+                self.scroll = (self.scroll + 1).min(self.patients.len().saturating_sub(1))
+            }
             (Action::Close, Phase::Confirming) => self.phase = Phase::Preview,
             (Action::Close, Phase::Sending) => {}
             (Action::Close, _) => return ScreenReply::go(Go::Back),
@@ -153,13 +155,17 @@ impl ScreenState for PromptsState {
         match result {
             Ok(report) => {
                 if sent {
-                    let went = report.count(SendOutcome::Sent) + report.count(SendOutcome::InOutbox);
+                    let went =
+                        report.count(SendOutcome::Sent) + report.count(SendOutcome::InOutbox);
                     let kind = if report.partly_failed() {
                         ToastKind::Error
                     } else {
                         ToastKind::Info
                     };
-                    shared.toast(kind, format!("Portal prompt sent to {went} of {}", report.lines.len()));
+                    shared.toast(
+                        kind,
+                        format!("Portal prompt sent to {went} of {}", report.lines.len()),
+                    );
                 }
                 self.report = Some(report);
             }
@@ -179,7 +185,10 @@ impl ScreenState for PromptsState {
         let w = body.width;
         let mut lines = vec![Line::from(vec![
             Span::raw(" prompt: "),
-            Span::styled(format!(" ◀ {} ▶ ", desk::PROMPTS[self.kind].1), theme::selected()),
+            Span::styled(
+                format!(" ◀ {} ▶ ", desk::PROMPTS[self.kind].1),
+                theme::selected(),
+            ),
             Span::styled(
                 format!("  {} of {}", self.kind + 1, desk::PROMPTS.len()),
                 theme::dim(),
@@ -203,11 +212,17 @@ impl ScreenState for PromptsState {
             for l in report.lines.iter().skip(self.scroll) {
                 let (what, style) = outcome_words(l);
                 let name = pad(self.name(l.patient_id), 24);
-                lines.push(Line::from(Span::styled(fit(&format!(" {name} {what}"), w), style)));
+                lines.push(Line::from(Span::styled(
+                    fit(&format!(" {name} {what}"), w),
+                    style,
+                )));
                 if let Some(body) = &l.body {
                     let quoted = format!("“{body}”");
                     for part in wrap(&quoted, usize::from(w.saturating_sub(6)).max(20)) {
-                        lines.push(Line::from(Span::styled(format!("     {part}"), theme::dim())));
+                        lines.push(Line::from(Span::styled(
+                            format!("     {part}"),
+                            theme::dim(),
+                        )));
                     }
                 }
             }
@@ -225,13 +240,21 @@ fn outcome_words(l: &crate::workflow::send::SendLine) -> (String, Style) {
         SendOutcome::Sent => ("sent".into(), Style::new()),
         SendOutcome::InOutbox => ("in outbox (goes when online)".into(), Style::new()),
         SendOutcome::Failed => {
-            let code = l.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let code = l
+                .code
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
             (format!("failed{code}: {reason}"), theme::warning())
         }
         SendOutcome::Blocked => (format!("blocked: {reason}"), theme::warning()),
         other => {
             let label = other.as_str().replace('_', " ");
-            let text = if reason.is_empty() { label } else { format!("{label}: {reason}") };
+            let text = if reason.is_empty() {
+                label
+            } else {
+                format!("{label}: {reason}")
+            };
             (text, theme::dim())
         }
     }

@@ -75,14 +75,24 @@ fn b_previews_tomorrow_with_every_appointment_and_counts_by_reason() {
     let mut app = started(&mut r);
     key(&mut app, &mut r, KeyCode::Char('b'));
     let b = batch(&app);
-    assert_eq!((b.phase, b.preset, b.window), (Phase::Preview, Preset::Tomorrow, Some(tomorrow())));
+    assert_eq!(
+        (b.phase, b.preset, b.window),
+        (Phase::Preview, Preset::Tomorrow, Some(tomorrow()))
+    );
     let v = b.view.as_ref().unwrap();
     // Tomorrow: Alexandra (no consent) at 09:00, Grace (opted in) at 14:00.
     assert_eq!(v.report.lines.len(), 2, "{:#?}", v.report.lines);
     assert_eq!(b.will_send(), 1);
-    assert!(v.by_reason.contains(&("no consent".into(), 1)), "{:?}", v.by_reason);
+    assert!(
+        v.by_reason.contains(&("no consent".into(), 1)),
+        "{:?}",
+        v.by_reason
+    );
     let small = render(&mut app, 80, 24);
-    assert!(small.contains("skip: no consent") && small.contains("will send"), "{small}");
+    assert!(
+        small.contains("skip: no consent") && small.contains("will send"),
+        "{small}"
+    );
     insta::assert_snapshot!("batch_preview_80x24", small);
     insta::assert_snapshot!("batch_preview_120x40", render(&mut app, 120, 40));
     assert_eq!(
@@ -109,7 +119,10 @@ fn tab_and_typing_choose_the_day_and_a_bad_window_says_why() {
     assert_eq!(cmds, vec![Cmd::PreviewReminders { window: monday }]);
     fixture::settle(&mut app, &mut r, cmds);
     let b = batch(&app);
-    assert_eq!((b.phase, b.preset, b.will_send()), (Phase::Preview, Preset::Typed, 1));
+    assert_eq!(
+        (b.phase, b.preset, b.will_send()),
+        (Phase::Preview, Preset::Typed, 1)
+    );
     assert_eq!(app.context(), Context::Batch);
     // A window that cannot be read: one line, the field stays open, nothing is asked.
     press(&mut app, KeyCode::Char('d'));
@@ -120,12 +133,24 @@ fn tab_and_typing_choose_the_day_and_a_bad_window_says_why() {
         press(&mut app, KeyCode::Char(c));
     }
     assert!(press(&mut app, KeyCode::Enter).is_empty());
-    assert!(app.shared.toast.as_ref().unwrap().text.contains("cannot read \"next week\""));
+    assert!(
+        app.shared
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cannot read \"next week\"")
+    );
     assert_eq!(app.context(), Context::BatchWindow);
     press(&mut app, KeyCode::Esc);
     // Tab from the typed choice comes round to today.
     let cmds = press(&mut app, KeyCode::Tab);
-    assert_eq!(cmds, vec![Cmd::PreviewReminders { window: LocalWindow::day(today()) }]);
+    assert_eq!(
+        cmds,
+        vec![Cmd::PreviewReminders {
+            window: LocalWindow::day(today())
+        }]
+    );
 }
 
 #[test]
@@ -134,11 +159,18 @@ fn enter_asks_first_y_sends_and_the_results_name_what_happened() {
     let mut r = fixture::runner_as(store, "rosa");
     let mut app = started(&mut r);
     key(&mut app, &mut r, KeyCode::Char('b'));
-    assert!(press(&mut app, KeyCode::Enter).is_empty(), "Enter only asks");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "Enter only asks"
+    );
     assert_eq!(batch(&app).phase, Phase::Confirming);
     assert!(render(&mut app, 80, 24).contains("y sends"));
     press(&mut app, KeyCode::Esc);
-    assert_eq!(batch(&app).phase, Phase::Preview, "Esc goes back to the preview");
+    assert_eq!(
+        batch(&app).phase,
+        Phase::Preview,
+        "Esc goes back to the preview"
+    );
     press(&mut app, KeyCode::Enter);
     let cmds = press(&mut app, KeyCode::Char('y'));
     assert_eq!(cmds, vec![Cmd::SendReminders { window: tomorrow() }]);
@@ -151,13 +183,24 @@ fn enter_asks_first_y_sends_and_the_results_name_what_happened() {
     assert_eq!((t.in_outbox, t.skipped), (1, 1), "{t:?}");
     // A commit elsewhere does not wipe the results being read.
     update(&mut app, Msg::DataVersion(Ok(1)));
-    assert!(update(&mut app, Msg::DataVersion(Ok(2))).iter().all(|c| !matches!(c, Cmd::PreviewReminders { .. })));
+    assert!(
+        update(&mut app, Msg::DataVersion(Ok(2)))
+            .iter()
+            .all(|c| !matches!(c, Cmd::PreviewReminders { .. }))
+    );
     assert_eq!(batch(&app).phase, Phase::Done);
     insta::assert_snapshot!("batch_results_80x24", render(&mut app, 80, 24));
     insta::assert_snapshot!("batch_results_120x40", render(&mut app, 120, 40));
     // Nothing was left waiting: f says so and asks for nothing.
     assert!(press(&mut app, KeyCode::Char('f')).is_empty());
-    assert!(app.shared.toast.as_ref().unwrap().text.starts_with("No text of this batch"));
+    assert!(
+        app.shared
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("No text of this batch")
+    );
 }
 
 fn item(n: i64) -> BatchItem {
@@ -198,9 +241,15 @@ fn the_gauge_follows_progress_events_and_esc_cancels_once() {
     assert_eq!(press(&mut app, KeyCode::Esc), vec![Cmd::CancelReminders]);
     assert!(batch(&app).cancelling);
     assert!(render(&mut app, 120, 40).contains("cancelling after the texts in flight"));
-    assert!(press(&mut app, KeyCode::Esc).is_empty(), "asked once; the screen stays");
+    assert!(
+        press(&mut app, KeyCode::Esc).is_empty(),
+        "asked once; the screen stays"
+    );
     assert!(matches!(app.screen, Screen::Batch(_)));
-    assert_eq!(Cmd::CancelReminders.permission(), Some(StaffAction::SendReminders));
+    assert_eq!(
+        Cmd::CancelReminders.permission(),
+        Some(StaffAction::SendReminders)
+    );
 }
 
 #[test]
@@ -211,13 +260,24 @@ fn f_retries_only_what_the_batch_left_waiting() {
     key(&mut app, &mut r, KeyCode::Char('b'));
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('y'));
-    let mut view = batch(&app).view.clone().unwrap();
+    let mut view = *batch(&app).view.clone().unwrap();
     view.report.lines[1].action = LineAction::Waiting;
     view.report.lines[1].message_id = Some(MessageId(77));
-    update(&mut app, Msg::Batch { sent: true, result: Ok(view) });
+    update(
+        &mut app,
+        Msg::Batch {
+            sent: true,
+            result: Ok(view),
+        },
+    );
     assert!(render(&mut app, 80, 24).contains("f retries the 1 left waiting"));
     let cmds = press(&mut app, KeyCode::Char('f'));
-    assert_eq!(cmds, vec![Cmd::RetryReminders { ids: vec![MessageId(77)] }]);
+    assert_eq!(
+        cmds,
+        vec![Cmd::RetryReminders {
+            ids: vec![MessageId(77)]
+        }]
+    );
     assert_eq!(cmds[0].permission(), Some(StaffAction::SendReminders));
     assert_eq!(batch(&app).phase, Phase::Sending);
 }
@@ -238,15 +298,29 @@ fn a_send_runs_on_its_own_thread_and_the_worker_keeps_answering() {
     let runner = fixture::runner_as(store, "rosa");
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn_with(runner, tx, Some(reopen)).unwrap();
-    worker.send(Cmd::SendReminders { window: tomorrow() }).unwrap();
-    worker.send(Cmd::LoadDay { generation: 9, date: today() }).unwrap();
+    worker
+        .send(Cmd::SendReminders { window: tomorrow() })
+        .unwrap();
+    worker
+        .send(Cmd::LoadDay {
+            generation: 9,
+            date: today(),
+        })
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let (mut events, mut day, mut done) = (Vec::new(), false, None);
     while done.is_none() || !day {
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left).expect("the batch and the day both answer") {
+        match rx
+            .recv_timeout(left)
+            .expect("the batch and the day both answer")
+        {
             Msg::BatchProgress(e) => events.push(e),
-            Msg::DayLoaded { generation: 9, result, .. } => day = result.is_ok(),
+            Msg::DayLoaded {
+                generation: 9,
+                result,
+                ..
+            } => day = result.is_ok(),
             Msg::Batch { sent: true, result } => done = Some(result),
             _ => {}
         }

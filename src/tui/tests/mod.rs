@@ -2,11 +2,11 @@
 //! and the worker against an in-memory store.
 
 mod batch;
-mod prompts;
 mod desk;
 mod fixture;
 mod inbox;
 mod patient;
+mod prompts;
 mod signin;
 mod staff_screen;
 mod update;

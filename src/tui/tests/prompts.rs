@@ -47,7 +47,13 @@ fn marked_patients_get_one_prompt_each_through_the_single_prompts_path() {
     let (store, ids) = fixture::store();
     let mut r = fixture::runner_as(store, "rosa");
     let mut app = App::new(&Config::default(), today(), None);
-    update(&mut app, Msg::Resize { width: 80, height: 24 });
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
     let member = r.actor.clone().unwrap();
     let cmds = update(&mut app, Msg::SignedIn(Ok(member)));
     fixture::settle(&mut app, &mut r, cmds);
@@ -60,7 +66,10 @@ fn marked_patients_get_one_prompt_each_through_the_single_prompts_path() {
         key(&mut app, &mut r, KeyCode::Char(' '));
     }
     let day = render(&mut app, 80, 24);
-    assert!(day.contains("3 marked — P: portal prompt") && day.contains("• Lovelace"), "{day}");
+    assert!(
+        day.contains("3 marked — P: portal prompt") && day.contains("• Lovelace"),
+        "{day}"
+    );
     // Space again unmarks.
     key(&mut app, &mut r, KeyCode::Char(' '));
     key(&mut app, &mut r, KeyCode::Char(' '));
@@ -69,10 +78,21 @@ fn marked_patients_get_one_prompt_each_through_the_single_prompts_path() {
     assert_eq!(p.patients.len(), 3);
     assert_eq!(p.phase, Phase::Preview);
     let report = p.report.as_ref().unwrap();
-    let ada = report.lines.iter().find(|l| l.patient_id == ids.ada).unwrap();
+    let ada = report
+        .lines
+        .iter()
+        .find(|l| l.patient_id == ids.ada)
+        .unwrap();
     assert_eq!(ada.outcome, SendOutcome::WouldSend);
-    assert!(ada.body.as_deref().unwrap().contains("new secure message"), "{ada:?}");
-    let jose = report.lines.iter().find(|l| l.patient_id == ids.jose).unwrap();
+    assert!(
+        ada.body.as_deref().unwrap().contains("new secure message"),
+        "{ada:?}"
+    );
+    let jose = report
+        .lines
+        .iter()
+        .find(|l| l.patient_id == ids.jose)
+        .unwrap();
     assert_eq!(jose.outcome, SendOutcome::Skipped, "{jose:?}");
     assert_eq!(p.will_send(), 1);
     insta::assert_snapshot!("prompts_preview_80x24", render(&mut app, 80, 24));
@@ -80,10 +100,22 @@ fn marked_patients_get_one_prompt_each_through_the_single_prompts_path() {
 
     // → another prompt: previewed again.
     let cmds = press(&mut app, KeyCode::Right);
-    assert!(matches!(&cmds[..], [Cmd::PreviewPrompts { kind: MessageKind::PortalResultsReady, .. }]), "{cmds:?}");
+    assert!(
+        matches!(
+            &cmds[..],
+            [Cmd::PreviewPrompts {
+                kind: MessageKind::PortalResultsReady,
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
     assert_eq!(cmds[0].permission(), Some(StaffAction::SendPortalPrompt));
     fixture::settle(&mut app, &mut r, cmds);
-    assert!(press(&mut app, KeyCode::Enter).is_empty(), "Enter asks first");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "Enter asks first"
+    );
     assert_eq!(prompts(&app).phase, Phase::Confirming);
     let cmds = press(&mut app, KeyCode::Char('y'));
     assert!(matches!(&cmds[..], [Cmd::SendPrompts { patients, .. }] if patients.len() == 3));
@@ -92,16 +124,39 @@ fn marked_patients_get_one_prompt_each_through_the_single_prompts_path() {
     let p = prompts(&app);
     assert_eq!(p.phase, Phase::Done);
     let lines = &p.report.as_ref().unwrap().lines;
-    assert_eq!(lines.iter().filter(|l| l.outcome == SendOutcome::InOutbox).count(), 1);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.outcome == SendOutcome::InOutbox)
+            .count(),
+        1
+    );
     insta::assert_snapshot!("prompts_results_80x24", render(&mut app, 80, 24));
     // The row is the single prompt's: its key, its kind, written as the desk member.
     let msgs = store::messages::for_patient(r.store.test_conn(), ids.ada).unwrap();
-    let prompt = msgs.iter().find(|m| m.kind == MessageKind::PortalResultsReady).unwrap();
+    let prompt = msgs
+        .iter()
+        .find(|m| m.kind == MessageKind::PortalResultsReady)
+        .unwrap();
     assert_eq!(prompt.created_by, "rosa");
-    assert!(prompt.idempotency_key.as_deref().unwrap().starts_with("portal:"));
+    assert!(
+        prompt
+            .idempotency_key
+            .as_deref()
+            .unwrap()
+            .starts_with("portal:")
+    );
     // Sending the same again the same day is recognised, not sent twice.
-    let again = r.run(Cmd::SendPrompts { patients: vec![ids.ada], kind: MessageKind::PortalResultsReady });
-    let Some(Msg::Prompts { result: Ok(rep), .. }) = again else { panic!("{again:?}") };
+    let again = r.run(Cmd::SendPrompts {
+        patients: vec![ids.ada],
+        kind: MessageKind::PortalResultsReady,
+    });
+    let Some(Msg::Prompts {
+        result: Ok(rep), ..
+    }) = again
+    else {
+        panic!("{again:?}")
+    };
     assert_eq!(rep.lines[0].outcome, SendOutcome::AlreadySent);
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Day(_)));

@@ -223,7 +223,11 @@ impl Runner {
         })()
         .map_err(|e| e.to_string());
         match &result {
-            Ok(r) => tracing::info!(send, patients = r.lines.len(), "portal prompts from the desk"),
+            Ok(r) => tracing::info!(
+                send,
+                patients = r.lines.len(),
+                "portal prompts from the desk"
+            ),
             Err(_) => tracing::error!(send, "portal prompts failed"),
         }
         Msg::Prompts { sent: send, result }

@@ -53,7 +53,8 @@ pub struct BatchState {
     pub editing: bool,
     /// The window the preview (and the send) is for.
     pub window: Option<LocalWindow>,
-    pub view: Option<BatchView>,
+    /// Boxed: the report is large and the screen enum holds every screen's state.
+    pub view: Option<Box<BatchView>>,
     pub error: Option<String>,
     pub scroll: usize,
     /// The gauge: the engine's progress events folded.
@@ -168,9 +169,10 @@ impl ScreenState for BatchState {
     }
 
     fn title(&self, _shared: &Shared) -> String {
-        let what = self
-            .window
-            .map_or_else(|| "Reminder batch".to_string(), |w| format!("Reminders for {}", w.label()));
+        let what = self.window.map_or_else(
+            || "Reminder batch".to_string(),
+            |w| format!("Reminders for {}", w.label()),
+        );
         let phase = match self.phase {
             Phase::Previewing | Phase::Preview => "preview",
             Phase::Confirming => "send?",
@@ -231,7 +233,11 @@ impl ScreenState for BatchState {
             (Action::SendText, Phase::Preview) => self.phase = Phase::Confirming,
             (Action::Accept, Phase::Confirming) => return self.send(shared).into(),
             (Action::RetryFailures, Phase::Done) => {
-                let ids = self.view.as_ref().map(BatchView::retryable).unwrap_or_default();
+                let ids = self
+                    .view
+                    .as_ref()
+                    .map(|v| v.retryable())
+                    .unwrap_or_default();
                 if ids.is_empty() {
                     shared.toast(ToastKind::Info, strings::BATCH_NO_RETRY.into());
                 } else {
@@ -263,7 +269,10 @@ impl ScreenState for BatchState {
                 shared.touch();
                 ScreenReply::none()
             }
-            Msg::Batch { sent: false, result } => {
+            Msg::Batch {
+                sent: false,
+                result,
+            } => {
                 self.previews = self.previews.saturating_sub(1);
                 // Only the last preview asked for counts; a run under way is not replaced.
                 if self.previews > 0 || self.phase != Phase::Previewing {
@@ -274,7 +283,7 @@ impl ScreenState for BatchState {
                 match result {
                     Ok(view) => {
                         self.error = None;
-                        self.view = Some(view);
+                        self.view = Some(Box::new(view));
                     }
                     Err(e) => {
                         shared.toast(ToastKind::Error, strings::refused(&e));
@@ -320,7 +329,7 @@ impl BatchState {
                     text = format!("{text} · {why}");
                 }
                 shared.toast(kind, text);
-                self.view = Some(view);
+                self.view = Some(Box::new(view));
             }
             Err(e) => {
                 shared.toast(ToastKind::Error, strings::refused(&e));

@@ -37,7 +37,11 @@ pub fn draw(s: &BatchState, frame: &mut Frame, body: Rect, shared: &Shared) {
         .map(|(k, n)| format!("{k} {n}"))
         .collect::<Vec<_>>()
         .join(" · ");
-    let by = if by.is_empty() { strings::BATCH_EMPTY.to_string() } else { by };
+    let by = if by.is_empty() {
+        strings::BATCH_EMPTY.to_string()
+    } else {
+        by
+    };
     frame.render_widget(
         Paragraph::new(Span::styled(by, theme::title())).wrap(Wrap { trim: true }),
         counts,
@@ -74,7 +78,11 @@ pub fn draw(s: &BatchState, frame: &mut Frame, body: Rect, shared: &Shared) {
 /// "today · ▸tomorrow◂ · day or window: 2026-03-05_".
 fn chooser(s: &BatchState, width: u16) -> Line<'static> {
     let mark = |p: Preset, text: String| {
-        let style = if s.preset == p { theme::selected() } else { theme::dim() };
+        let style = if s.preset == p {
+            theme::selected()
+        } else {
+            theme::dim()
+        };
         Span::styled(format!(" {text} "), style)
     };
     let typed = if s.editing {
@@ -153,7 +161,11 @@ fn line(l: &ReportLine, view: &BatchView, shared: &Shared, width: u16) -> Line<'
         LineAction::AlreadyRecorded => "already sent".to_string(),
         LineAction::Sent => "sent".to_string(),
         other => {
-            let code = l.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let code = l
+                .code
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
             format!("{}{code}: {reason}", other.as_str())
         }
     };

@@ -152,9 +152,7 @@ fn row<'a>(
                 theme::row(r.status),
             ),
             // batch: a patient marked for a portal prompt to several.
-            Column::Patient if marked => {
-                (format!("• {}", r.patient_name), theme::selected())
-            }
+            Column::Patient if marked => (format!("• {}", r.patient_name), theme::selected()),
             Column::Patient => (r.patient_name.clone(), theme::row(r.status)),
             Column::Clinician => (
                 columns::short_name(&r.clinician, w, titles_off),

@@ -147,7 +147,10 @@ fn in_quiet_hours_a_line_waits_until_the_window_opens_in_local_time() {
         .filter_map(|l| l.reason.as_deref())
         .collect();
     assert_eq!(waits.len(), 6, "{:#?}", r.lines);
-    assert!(waits.iter().all(|w| *w == "until 08:00 (local)"), "{waits:?}");
+    assert!(
+        waits.iter().all(|w| *w == "until 08:00 (local)"),
+        "{waits:?}"
+    );
 }
 
 #[test]
@@ -185,7 +188,12 @@ fn cancelling_mid_batch_leaves_every_row_final_and_the_rest_unrecorded() {
         .count();
     assert_eq!(not_attempted, 4);
     assert!(r.lines.iter().all(|l| l.action != LineAction::Send));
-    assert!(r.stopped.as_deref().unwrap().starts_with("cancelled at the desk: 4"));
+    assert!(
+        r.stopped
+            .as_deref()
+            .unwrap()
+            .starts_with("cancelled at the desk: 4")
+    );
     let p = BatchProgress::from_events(&events);
     assert_eq!((p.total, p.done(), p.not_attempted()), (6, 2, 4));
     assert!(p.finished && p.stopped.is_some());
@@ -273,13 +281,21 @@ impl crate::provider::SmsProvider for Flaky {
         &'a self,
         _: &'a str,
     ) -> crate::provider::ProviderFuture<'a, crate::provider::StatusUpdate> {
-        Box::pin(async { Err(crate::provider::ProviderError::Unreachable("not used".into())) })
+        Box::pin(async {
+            Err(crate::provider::ProviderError::Unreachable(
+                "not used".into(),
+            ))
+        })
     }
     fn poll<'a>(
         &'a self,
         _: &'a crate::provider::PollCursor,
     ) -> crate::provider::ProviderFuture<'a, crate::provider::PollPage> {
-        Box::pin(async { Err(crate::provider::ProviderError::Unreachable("not used".into())) })
+        Box::pin(async {
+            Err(crate::provider::ProviderError::Unreachable(
+                "not used".into(),
+            ))
+        })
     }
     fn find_sent<'a>(
         &'a self,
@@ -298,10 +314,20 @@ fn a_stopped_batch_leaves_rows_waiting_and_retry_sends_only_those_once() {
     k.d = Dispatcher::from_config(&k.config, flaky.clone());
     let w = day_window(tomorrow(), TZ);
     let r = rt()
-        .block_on(send(&k.run(), &mut store, w, &AtomicBool::new(false), &mut |_| {}))
+        .block_on(send(
+            &k.run(),
+            &mut store,
+            w,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        ))
         .unwrap();
     // Bad credentials stop the run: the slice in flight waits, the rest is not attempted.
-    assert!(r.stopped.as_deref().unwrap().contains("credentials"), "{:?}", r.stopped);
+    assert!(
+        r.stopped.as_deref().unwrap().contains("credentials"),
+        "{:?}",
+        r.stopped
+    );
     let waiting: Vec<MessageId> = r
         .lines
         .iter()
@@ -309,12 +335,18 @@ fn a_stopped_batch_leaves_rows_waiting_and_retry_sends_only_those_once() {
         .filter_map(|l| l.message_id)
         .collect();
     assert_eq!(waiting.len(), 2, "{:#?}", r.lines);
-    assert!(rows(&store).iter().all(|m| m.status == MessageStatus::Queued));
+    assert!(
+        rows(&store)
+            .iter()
+            .all(|m| m.status == MessageStatus::Queued)
+    );
     // The credentials are fixed; "retry only the failures" sends those two and nothing else.
     flaky.down.store(false, Ordering::SeqCst);
     let mut events = Vec::new();
     let again = rt()
-        .block_on(retry(&k.run(), &mut store, &waiting, &mut |e| events.push(e)))
+        .block_on(retry(&k.run(), &mut store, &waiting, &mut |e| {
+            events.push(e)
+        }))
         .unwrap();
     assert_eq!(flaky.taken.load(Ordering::SeqCst), 2);
     assert_eq!(again.totals.sent, 2, "{:#?}", again.lines);
