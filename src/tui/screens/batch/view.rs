@@ -77,13 +77,13 @@ pub fn draw(s: &BatchState, frame: &mut Frame, body: Rect, shared: &Shared) {
 
 /// "today · ▸tomorrow◂ · day or window: 2026-03-05_".
 fn chooser(s: &BatchState, width: u16) -> Line<'static> {
+    // The choice in force is marked by a sign as well as a colour (monochrome terminals).
     let mark = |p: Preset, text: String| {
-        let style = if s.preset == p {
-            theme::selected()
+        if s.preset == p {
+            Span::styled(format!("▸{text} "), theme::selected())
         } else {
-            theme::dim()
-        };
-        Span::styled(format!(" {text} "), style)
+            Span::styled(format!(" {text} "), theme::dim())
+        }
     };
     let typed = if s.editing {
         format!("day or window: {}▏", s.typed)
