@@ -251,6 +251,19 @@ impl App {
                 self.modals.pop();
                 self.go(Go::Patient(p))
             }
+            // batch: the day view underneath keeps the marks for the portal prompt screen.
+            OverlayReply::MarkPatient { patient, name } => {
+                if let Screen::Day(d) = &mut self.screen {
+                    let marked = d.toggle_patient(patient, name);
+                    let n = d.marked.len();
+                    let word = if marked { "Marked" } else { "Unmarked" };
+                    self.shared.toast(
+                        ToastKind::Info,
+                        format!("{word} for a portal prompt ({n} marked; P on the day view)"),
+                    );
+                }
+                Vec::new()
+            }
             OverlayReply::ShowAppointment { patient, start } => {
                 self.modals.pop();
                 self.shared.touch();

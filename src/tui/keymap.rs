@@ -209,6 +209,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Batch, &[k(KeyCode::Esc)], Action::Close, "back; while sending: cancel after the texts in flight", Some("back/cancel")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Batch, &[ch('q')], Action::Quit, "quit (a batch being sent stops after the texts in flight)", Some("quit")),
+    b(Search, &[ctrl('t')], Action::ToggleMark, "mark / unmark this patient for a portal prompt to several (P on the day view)", Some("mark")),
     b(Day, &[ch(' ')], Action::ToggleMark, "mark / unmark the patient for a portal prompt to several", None),
     b(Day, &[ch('P')], Action::OpenPrompts, "portal prompt to the marked patients (or the selected one)", Some("prompt")),
     b(Prompts, &[k(KeyCode::Left)], Action::PrevChoice, "previous prompt", Some("prompt")),

@@ -161,3 +161,45 @@ fn marked_patients_get_one_prompt_each_through_the_single_prompts_path() {
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Day(_)));
 }
+
+#[test]
+fn patients_found_by_search_are_marked_with_ctrl_t_for_the_same_screen() {
+    let (store, _) = fixture::store();
+    let mut r = fixture::runner_as(store, "rosa");
+    let mut app = App::new(&Config::default(), today(), None);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let member = r.actor.clone().unwrap();
+    let cmds = update(&mut app, Msg::SignedIn(Ok(member)));
+    fixture::settle(&mut app, &mut r, cmds);
+    key(&mut app, &mut r, KeyCode::Char('/'));
+    for c in "hopper".chars() {
+        key(&mut app, &mut r, KeyCode::Char(c));
+    }
+    let ctrl_t = KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL);
+    assert!(update(&mut app, Msg::Key(ctrl_t)).is_empty());
+    assert!(
+        app.shared
+            .toast
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Marked for a portal prompt (1 marked"),
+        "{:?}",
+        app.shared.toast
+    );
+    assert!(
+        !app.modals.is_empty(),
+        "the search stays open for the next name"
+    );
+    key(&mut app, &mut r, KeyCode::Esc);
+    key(&mut app, &mut r, KeyCode::Char('P'));
+    let p = prompts(&app);
+    assert_eq!(p.patients.len(), 1);
+    assert_eq!(p.patients[0].1, "Hopper, Grace");
+}

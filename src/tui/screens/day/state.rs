@@ -64,17 +64,25 @@ impl DayState {
     // batch
     /// Mark or unmark the selected row's patient.
     pub fn toggle_mark(&mut self) {
-        let Some((id, name)) = self
+        if let Some((id, name)) = self
             .selected_row()
             .map(|r| (r.patient_id, r.patient_name.clone()))
-        else {
-            return;
-        };
+        {
+            self.toggle_patient(id, name);
+        }
+    }
+
+    /// Mark or unmark a patient (from the day or the search); true when now marked.
+    pub fn toggle_patient(&mut self, id: PatientId, name: String) -> bool {
         match self.marked.iter().position(|(p, _)| *p == id) {
             Some(i) => {
                 self.marked.remove(i);
+                false
             }
-            None => self.marked.push((id, name)),
+            None => {
+                self.marked.push((id, name));
+                true
+            }
         }
     }
 
