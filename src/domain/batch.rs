@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::ids::{AppointmentId, MessageId, PatientId};
 use super::reminder::SkipReason;
 
+pub mod window;
+
 /// One unit of work in a batch. Events with equal items are about the same message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BatchItem {

@@ -22,7 +22,7 @@ use super::screens::day;
 use super::screens::help::HelpState;
 use super::screens::lock::LockState;
 use super::screens::staff;
-use super::screens::{batch, inbox, patient};
+use super::screens::{batch, inbox, patient, prompts};
 use super::shared::{Shared, ToastKind};
 use crate::config::Config;
 // managers
@@ -70,6 +70,8 @@ screens! {
     Batch(batch::BatchState),
     // closure
     Closure(closure::ClosureState),
+    // batch
+    Prompts(prompts::PromptsState),
     // sign-in
     Staff(staff::StaffState),
     // managers
@@ -219,6 +221,14 @@ impl App {
                 Vec::new()
             }
             Go::Closure => self.push(Screen::Closure(closure::ClosureState::default())),
+            // batch: the patients marked on the day view (or its selected one).
+            Go::Prompts => {
+                let chosen = match &self.screen {
+                    Screen::Day(d) => d.prompt_patients(),
+                    _ => Vec::new(),
+                };
+                self.push(Screen::Prompts(prompts::PromptsState::new(chosen)))
+            }
         }
     }
 
@@ -251,6 +261,19 @@ impl App {
             OverlayReply::OpenPatient(p) => {
                 self.modals.pop();
                 self.go(Go::Patient(p))
+            }
+            // batch: the day view underneath keeps the marks for the portal prompt screen.
+            OverlayReply::MarkPatient { patient, name } => {
+                if let Screen::Day(d) = &mut self.screen {
+                    let marked = d.toggle_patient(patient, name);
+                    let n = d.marked.len();
+                    let word = if marked { "Marked" } else { "Unmarked" };
+                    self.shared.toast(
+                        ToastKind::Info,
+                        format!("{word} for a portal prompt ({n} marked; P on the day view)"),
+                    );
+                }
+                Vec::new()
             }
             OverlayReply::ShowAppointment { patient, start } => {
                 self.modals.pop();

@@ -25,11 +25,16 @@ pub enum Context {
     Form,
     /// The reply inbox and the call-back list.
     Inbox,
-    /// The reminders due now: preview, send, results.
+    /// The reminder batch: preview, send, results.
     Batch,
     // closure
     /// The closure / schedule-change notice: window, words (letters type), who gets it, send.
     Closure,
+    // batch
+    /// Typing the batch's day or window (letters type).
+    BatchWindow,
+    /// The portal prompt to several patients.
+    Prompts,
     // sign-in
     /// The lock / sign-in screen (typed keys go into its fields).
     Lock,
@@ -112,6 +117,8 @@ use Context::{Anywhere, Confirm, Day, Help, Lock, Search, Staff, StaffForm};
 use Context::{Batch, Compose, Form, Inbox, Patient};
 // closure
 use Context::Closure;
+// batch
+use Context::{BatchWindow, Prompts};
 // managers
 use Context::{Audit, AuditFilter, Stats, StatsDrill, StatsPeriod, TemplateEdit, Templates};
 
@@ -195,14 +202,21 @@ pub static BINDINGS: &[Binding] = &[
     b(Inbox, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
     b(Inbox, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     b(Inbox, &[ch('q')], Action::Quit, "quit", Some("quit")),
-    b(Day, &[ch('b')], Action::OpenBatch, "reminders due now: preview, send, results", Some("batch")),
+    b(Day, &[ch('b')], Action::OpenBatch, "reminder batch for a day: preview, send, results", Some("batch")),
+    // batch
+    b(Batch, &[k(KeyCode::Tab)], Action::NextView, "next choice: today, tomorrow, a day or window you type", Some("day")),
+    b(Batch, &[BACK_TAB, k(KeyCode::BackTab)], Action::PrevView, "previous choice", None),
+    b(Batch, &[ch('d')], Action::Edit, "type a day or window (2026-03-05, 2026-03-05..2026-03-07, 2026-03-05 13:00-17:00)", Some("type day")),
     b(Batch, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
     b(Batch, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
-    b(Batch, &[k(KeyCode::Enter)], Action::SendText, "send what the preview lists", Some("send")),
+    b(Batch, &[k(KeyCode::PageUp)], Action::PageUp, "one page up", None),
+    b(Batch, &[k(KeyCode::PageDown)], Action::PageDown, "one page down", None),
+    b(Batch, &[k(KeyCode::Enter)], Action::SendText, "send what the preview lists (asks first)", Some("send")),
+    b(Batch, &[ch('y')], Action::Accept, "yes, send now (after Enter)", None),
+    b(Batch, &[ch('f')], Action::RetryFailures, "retry only the texts the batch left waiting", Some("retry")),
     b(Batch, &[ch('r')], Action::Reload, "preview again", Some("refresh")),
-    b(Batch, &[k(KeyCode::Esc)], Action::Close, "back to the day", Some("back")),
+    b(Batch, &[k(KeyCode::Esc)], Action::Close, "back; while sending: cancel after the texts in flight", Some("back/cancel")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
-    b(Batch, &[ch('q')], Action::Quit, "quit", Some("quit")),
     // closure
     b(Day, &[ch('C')], Action::OpenClosure, "closure or schedule-change notice to everyone booked (managers)", None),
     b(Closure, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("field")),
@@ -214,6 +228,22 @@ pub static BINDINGS: &[Binding] = &[
     b(Closure, &[k(KeyCode::PageUp)], Action::PageUp, "scroll the list up", Some("scroll")),
     b(Closure, &[k(KeyCode::PageDown)], Action::PageDown, "scroll the list down", Some("scroll")),
     b(Closure, &[k(KeyCode::Esc)], Action::Close, "back to the day (nothing is sent)", Some("back")),
+    b(Batch, &[ch('q')], Action::Quit, "quit (a batch being sent stops after the texts in flight)", Some("quit")),
+    b(Search, &[ctrl('t')], Action::ToggleMark, "mark / unmark this patient for a portal prompt to several (P on the day view)", Some("mark")),
+    b(Day, &[ch(' ')], Action::ToggleMark, "mark / unmark the patient for a portal prompt to several", None),
+    b(Day, &[ch('P')], Action::OpenPrompts, "portal prompt to the marked patients (or the selected one)", Some("prompt")),
+    b(Prompts, &[k(KeyCode::Left)], Action::PrevChoice, "previous prompt", Some("prompt")),
+    b(Prompts, &[k(KeyCode::Right)], Action::NextChoice, "next prompt", Some("prompt")),
+    b(Prompts, &[k(KeyCode::Up), ch('k')], Action::Up, "scroll up", Some("scroll")),
+    b(Prompts, &[k(KeyCode::Down), ch('j')], Action::Down, "scroll down", Some("scroll")),
+    b(Prompts, &[k(KeyCode::Enter)], Action::SendText, "send to those who may get it (asks first)", Some("send")),
+    b(Prompts, &[ch('y')], Action::Accept, "yes, send now (after Enter)", None),
+    b(Prompts, &[k(KeyCode::Esc)], Action::Close, "back", Some("back")),
+    b(Prompts, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
+    b(Prompts, &[ch('q')], Action::Quit, "quit", Some("quit")),
+    b(BatchWindow, &[k(KeyCode::Enter)], Action::Accept, "preview this day or window", Some("preview")),
+    b(BatchWindow, &[k(KeyCode::Backspace)], Action::Backspace, "delete the last character", None),
+    b(BatchWindow, &[k(KeyCode::Esc)], Action::Close, "stop typing", Some("cancel")),
     // sign-in
     b(Lock, &[k(KeyCode::Tab)], Action::NextField, "next field", Some("next field")),
     b(Lock, &[k(KeyCode::BackTab)], Action::PrevField, "previous field", None),
@@ -306,7 +336,7 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The help overlay's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 20] = [
+pub const SECTIONS: [(Context, &str); 22] = [
     (Day, section::DAY),
     (Staff, section::STAFF),
     (StaffForm, section::STAFF_FORM),
@@ -320,6 +350,9 @@ pub const SECTIONS: [(Context, &str); 20] = [
     (Inbox, section::INBOX),
     (Batch, section::BATCH),
     (Closure, section::CLOSURE),
+    // batch
+    (BatchWindow, section::BATCH_WINDOW),
+    (Prompts, section::PROMPTS),
     (Anywhere, section::ANYWHERE),
     // managers
     (Stats, section::STATS),

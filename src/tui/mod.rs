@@ -88,7 +88,17 @@ pub fn run(
         clock: ctx.clock,
         actor: None,
     };
-    let worker = Worker::spawn(runner, msg_tx.clone())?;
+    // batch: a second connection, with the same key, for reminder batches off the loop.
+    let reopen: worker::Reopen = {
+        let (db, config_file) = (db_path.to_path_buf(), ctx.paths.config_file.clone());
+        std::sync::Arc::new(move || {
+            let keys = database::KeySource::from_env(&config_file, &db);
+            database::open_existing(&db, &keys)
+                .map(|opened| opened.store)
+                .map_err(|e| e.to_string())
+        })
+    };
+    let worker = Worker::spawn_with(runner, msg_tx.clone(), Some(reopen))?;
     signals::watch(msg_tx.clone()).context("cannot watch for SIGTERM and SIGHUP")?;
     let mut term = terminal::Guard::enter().context("cannot start the console in this terminal")?;
     let input = input::Input::spawn(msg_tx)?;

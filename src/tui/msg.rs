@@ -5,9 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::domain::appointment::AppointmentStatus;
+use crate::domain::batch::BatchEvent;
+use crate::domain::batch::window::LocalWindow;
 use crate::domain::consent::ConsentMethod;
 use crate::domain::day::{DaySheet, PatientHit};
-use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::inbox::{Inbox, InboxEntry, ReplyAction};
 use crate::domain::message::MessageKind;
 use crate::domain::patient_file::PatientFile;
@@ -17,7 +19,7 @@ use crate::workflow::batch_desk::BatchView;
 use crate::workflow::day::ProviderStatus;
 use crate::workflow::send::SendReport;
 // closure
-use crate::domain::ids::{ClinicianId, MessageId};
+use crate::domain::ids::ClinicianId;
 use crate::workflow::closure_desk::ClosureView;
 // managers
 use crate::domain::audit::AuditRecord;
@@ -107,7 +109,7 @@ pub enum Msg {
     /// The database's data version (it moves when another process commits).
     DataVersion(Result<i64, String>),
     // reception
-    /// The reminders due now: a preview (`sent: false`) or what the run did.
+    /// A reminder batch: a preview (`sent: false`) or what the run did.
     Batch {
         sent: bool,
         result: Result<BatchView, String>,
@@ -127,6 +129,14 @@ pub enum Msg {
         draft: ClosureDraft,
         sent: bool,
         result: Result<ClosureView, String>,
+    },
+    // batch
+    /// One step of a batch being sent, for the gauge.
+    BatchProgress(BatchEvent),
+    /// A portal prompt to several patients: the preview (`sent: false`) or the results.
+    Prompts {
+        sent: bool,
+        result: Result<SendReport, String>,
     },
     // sign-in
     /// The loop read the one clock: before every key, and once a second while someone is
@@ -314,10 +324,6 @@ pub enum Cmd {
     },
     // reception
     PollChanges,
-    // reception
-    PreviewReminders,
-    // reception
-    SendReminders,
     // closure
     /// Confirm the reply's visit, flag it, or record the opt-out it asks for; marks it handled.
     ReplyAct {
@@ -333,6 +339,31 @@ pub enum Cmd {
     // closure
     /// Send the closure notice: call-backs for the unreachable, visits marked for rebooking.
     SendClosure(ClosureDraft),
+    // batch
+    /// What the batch for this day or window would do (writes nothing).
+    PreviewReminders {
+        window: LocalWindow,
+    },
+    /// Send it, off the worker's loop, under the send lock.
+    SendReminders {
+        window: LocalWindow,
+    },
+    /// Send again the texts a batch left waiting.
+    RetryReminders {
+        ids: Vec<MessageId>,
+    },
+    /// Stop the batch being sent after the texts in flight.
+    CancelReminders,
+    /// Each patient's rendered prompt as the gate and the rules judge it (writes nothing).
+    PreviewPrompts {
+        patients: Vec<PatientId>,
+        kind: MessageKind,
+    },
+    /// Send the prompt to each of them (the single prompt's workflow).
+    SendPrompts {
+        patients: Vec<PatientId>,
+        kind: MessageKind,
+    },
     // sign-in
     /// Check a username and PIN/password (Argon2id, tens of milliseconds: never in `update`).
     SignIn {
@@ -398,8 +429,6 @@ impl Cmd {
             Cmd::HandleInbox { .. } => Some(StaffAction::HandleReply),
             Cmd::UndoStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
             Cmd::PollChanges => Some(StaffAction::ViewSchedule),
-            Cmd::PreviewReminders => Some(StaffAction::ViewSchedule),
-            Cmd::SendReminders => Some(StaffAction::SendReminders),
             // closure
             Cmd::ReplyAct { action, .. } => Some(match action {
                 ReplyAction::Confirm => StaffAction::ChangeAppointmentStatus,
@@ -409,6 +438,13 @@ impl Cmd {
             // A preview names every patient booked in the window: as the send itself.
             Cmd::PreviewClosure(_) | Cmd::SendClosure(_) => Some(StaffAction::SendClosureNotice),
             Cmd::LoadClinicians => Some(StaffAction::ViewSchedule),
+            Cmd::PreviewReminders { .. } => Some(StaffAction::ViewSchedule),
+            Cmd::SendReminders { .. } | Cmd::RetryReminders { .. } | Cmd::CancelReminders => {
+                Some(StaffAction::SendReminders)
+            }
+            Cmd::PreviewPrompts { .. } | Cmd::SendPrompts { .. } => {
+                Some(StaffAction::SendPortalPrompt)
+            }
             // Quitting and signing in are what a person does before any permission applies.
             Cmd::Quit | Cmd::SignIn { .. } => None,
             Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
@@ -470,6 +506,13 @@ pub enum Action {
     /// Undo the last status change made at this desk (same day).
     Undo,
     OpenBatch,
+    // batch
+    /// Send again what a batch left waiting.
+    RetryFailures,
+    /// Mark / unmark the selected row (several patients for one portal prompt).
+    ToggleMark,
+    /// Open the portal prompt screen for the marked patients.
+    OpenPrompts,
     // sign-in
     /// Lock the console now (`L`).
     Lock,
@@ -533,7 +576,8 @@ impl Action {
             Self::OptOutForm => Some(StaffAction::RecordOptOut),
             Self::PhoneForm => Some(StaffAction::FixPhone),
             Self::MarkHandled => Some(StaffAction::HandleReply),
-            Self::OpenBatch => Some(StaffAction::SendReminders),
+            Self::OpenBatch | Self::RetryFailures => Some(StaffAction::SendReminders),
+            Self::OpenPrompts => Some(StaffAction::SendPortalPrompt),
             Self::Undo => Some(StaffAction::ChangeAppointmentStatus),
             Self::OpenStatistics => Some(StaffAction::ViewStatistics),
             Self::OpenTemplates => Some(StaffAction::ViewTemplates),

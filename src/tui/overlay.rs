@@ -30,6 +30,10 @@ pub enum OverlayReply {
     // reception
     /// Close, and open this patient's screen.
     OpenPatient(PatientId),
+    // batch
+    /// Stay open; mark (or unmark) this patient for a portal prompt to several — the day
+    /// view underneath keeps the marks.
+    MarkPatient { patient: PatientId, name: String },
 }
 
 /// The contract of a modal. Each modal file implements it beside its state and its drawing.

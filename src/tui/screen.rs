@@ -47,6 +47,8 @@ pub enum Go {
     // closure
     /// The closure / schedule-change notice.
     Closure,
+    /// batch: the portal prompt screen for the patients marked on the day view.
+    Prompts,
 }
 
 impl ScreenReply {

@@ -12,6 +12,15 @@ use crate::workflow::day::ProviderStatus;
 
 pub const EMPTY_CELL: &str = "—";
 pub const LOADING: &str = "Loading…";
+// batch
+/// The batch preview has nothing to send.
+pub const BATCH_NOTHING: &str = "Nothing to send for these days now.";
+pub const BATCH_NO_RETRY: &str =
+    "No text of this batch is left waiting; failures for good are listed with their code.";
+pub const BATCH_EMPTY: &str = "No appointments in these days.";
+pub const BATCH_CANCELLING: &str = " · cancelling after the texts in flight…";
+pub const PROMPTS_NOTHING: &str = "None of these patients may get this prompt now; see each line.";
+pub const PROMPTS_NONE: &str = "No patient chosen: mark rows on the day view with space, then P.";
 pub const NO_APPOINTMENTS: &str = "No appointments on this day.";
 pub const ALL_CONFIRMED: &str = "Every appointment on this day is confirmed or settled.";
 pub const FILTER_ON: &str = "showing unconfirmed only — u shows all";
@@ -69,8 +78,11 @@ pub mod section {
     pub const COMPOSE: &str = "Writing a text / choosing a prompt";
     pub const FORM: &str = "Consent, opt-out and mobile forms";
     pub const INBOX: &str = "Replies and call-backs";
-    pub const BATCH: &str = "Reminders due now";
     pub const CLOSURE: &str = "Closure / schedule-change notice"; // closure
+    pub const BATCH: &str = "Reminder batch";
+    // batch
+    pub const BATCH_WINDOW: &str = "Reminder batch: typing a day or window";
+    pub const PROMPTS: &str = "Portal prompt to several patients";
     // managers
     pub const STATS: &str = "Statistics";
     pub const STATS_DRILL: &str = "Statistics: appointments behind a number";

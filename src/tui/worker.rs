@@ -33,6 +33,9 @@ mod managers;
 mod reception;
 // closure
 mod closure;
+// batch: sends and retries on a thread of their own
+mod batch;
+pub use batch::Reopen;
 
 /// How long quitting waits for queued status changes to land.
 const STOP_WAIT: Duration = Duration::from_secs(3);
@@ -57,11 +60,21 @@ const NOBODY: &str = "nobody is signed in";
 
 impl Worker {
     /// Start the thread; it answers on `out` until the queue closes.
-    pub fn spawn(mut runner: Runner, out: Sender<Msg>) -> io::Result<Self> {
+    pub fn spawn(runner: Runner, out: Sender<Msg>) -> io::Result<Self> {
+        Self::spawn_with(runner, out, None)
+    }
+
+    /// [`Worker::spawn`], with a way to open a second connection: reminder batches then run
+    /// on a thread of their own while the worker goes on.
+    pub fn spawn_with(
+        mut runner: Runner,
+        out: Sender<Msg>,
+        reopen: Option<Reopen>,
+    ) -> io::Result<Self> {
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("frontdesk-db".into())
-            .spawn(move || runner.serve(&rx, &out))?;
+            .spawn(move || runner.serve(&rx, &out, &mut batch::Host::new(reopen)))?;
         Ok(Self { tx, handle })
     }
 
@@ -122,15 +135,20 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
 }
 
 impl Runner {
-    fn serve(&mut self, rx: &Receiver<Cmd>, out: &Sender<Msg>) {
+    fn serve(&mut self, rx: &Receiver<Cmd>, out: &Sender<Msg>, host: &mut batch::Host) {
         let _stopped = Stopped(out);
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             batch.extend(rx.try_iter());
             for cmd in coalesce(batch) {
                 if matches!(cmd, Cmd::Quit) {
+                    // A batch in flight stops after the texts being handed over.
+                    host.cancel();
                     return;
                 }
+                let Some(cmd) = host.intercept(self, cmd, out) else {
+                    continue;
+                };
                 if let Some(msg) = self.run(cmd) {
                     // The console may have quit; queued status changes still ran above.
                     let _ = out.send(msg);
@@ -171,8 +189,13 @@ impl Runner {
                 now_is,
                 back_to,
             } => self.undo_status(id, now_is, back_to, now),
-            Cmd::PreviewReminders => self.batch(false),
-            Cmd::SendReminders => self.batch(true),
+            Cmd::PreviewReminders { window } => self.preview_batch(window),
+            Cmd::SendReminders { window } => self.batch_here(Some(window), &[]),
+            Cmd::RetryReminders { ids } => self.batch_here(None, &ids),
+            // Nothing runs off the loop here (see `batch::Host`): nothing to cancel.
+            Cmd::CancelReminders => return None,
+            Cmd::PreviewPrompts { patients, kind } => self.prompts(&patients, kind, false),
+            Cmd::SendPrompts { patients, kind } => self.prompts(&patients, kind, true),
             Cmd::PollChanges => Msg::DataVersion(day::data_version(&self.store).map_err(|e| {
                 tracing::error!(error = %log_safe(&e), "data version poll failed");
                 e.to_string()

@@ -56,6 +56,7 @@ pub async fn send(
         message_id: None,
         callback: false,
         code: None,
+        body: None,
     };
     let (out, wait_until) = match prepare(ctx, store, patient, typed, now)? {
         Ok(ready) => ready,

@@ -57,9 +57,44 @@ pub async fn flush(
     clock: &Clock,
     on_event: &mut dyn FnMut(BatchEvent),
 ) -> Result<FlushReport, StoreError> {
+    let ctx = FlushContext {
+        config,
+        gate,
+        actor,
+        clock,
+    };
+    flush_these(d, store, &ctx, None, on_event).await
+}
+
+/// What a flush checks with and who it acts as.
+pub struct FlushContext<'a> {
+    pub config: &'a Config,
+    pub gate: &'a Gate,
+    pub actor: &'a str,
+    pub clock: &'a Clock,
+}
+
+/// [`flush`], limited to `only` these rows when given (the desk's "retry the failures" of
+/// one batch): the same re-check, the same reconciliation, the same dispatch.
+pub async fn flush_these(
+    d: &Dispatcher,
+    store: &mut Store,
+    ctx: &FlushContext<'_>,
+    only: Option<&[MessageId]>,
+    on_event: &mut dyn FnMut(BatchEvent),
+) -> Result<FlushReport, StoreError> {
+    let FlushContext {
+        config,
+        gate,
+        actor,
+        clock,
+    } = *ctx;
     let mut report = FlushReport::default();
     let now = clock.now();
-    let unfinished = store::messages::waiting_to_send(&store)?;
+    let mut unfinished = store::messages::waiting_to_send(&store)?;
+    if let Some(only) = only {
+        unfinished.retain(|m| only.contains(&m.id));
+    }
     if d.provider.is_offline() {
         // Held by the outbox: they go out only through a real provider.
         report.waiting = unfinished.len();

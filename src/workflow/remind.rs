@@ -11,6 +11,7 @@
 //! gets an `unreadable` line naming the patient id, and the run goes on.
 
 mod decisions;
+pub mod desk;
 mod extras;
 mod report;
 
@@ -81,6 +82,7 @@ pub async fn run(
         gate,
         now,
         dry_run,
+        scope: Scope::DueNow,
     };
     let planned = planning.plan_all()?;
     report.plan = planned.counts;
@@ -90,7 +92,7 @@ pub async fn run(
         report.total();
         return Ok(report);
     }
-    let ready = record_texts(store, &mut report, &planned.texts, first, gate)?;
+    let ready = record_texts(store, &mut report, &planned.texts, first, (gate, SYSTEM))?;
     // Texts that waited and were refused on their re-check count too (the flush's lines).
     decisions::record(store, &planned.decisions, &report.lines, now)?;
 
@@ -141,13 +143,13 @@ fn record_texts(
     report: &mut RemindReport,
     texts: &[Text],
     first: usize,
-    gate: &Gate,
+    (gate, actor): (&Gate, &str),
 ) -> Result<Vec<crate::domain::ids::MessageId>, WorkflowError> {
     let (provider, now) = (report.provider.clone(), report.now);
     let outcomes = store.write(|c| {
         texts
             .iter()
-            .map(|t| outbound::record(c, &t.outgoing, gate, &provider, SYSTEM, now))
+            .map(|t| outbound::record(c, &t.outgoing, gate, &provider, actor, now))
             .collect::<Result<Vec<_>, StoreError>>()
     })?;
     let mut ready = Vec::new();
@@ -195,6 +197,19 @@ struct Planned {
     decisions: Vec<reminder::ReminderDecision>,
 }
 
+/// Which appointments a run plans for, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// `remind`: the reminders whose moment has come (the schedule).
+    DueNow,
+    /// The desk's batch (SPEC §3.4): appointments starting in `[from, to)`, each with its
+    /// latest due reminder or its next one early; no welcomes or surveys.
+    Desk {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+}
+
 /// What planning one run reads and decides with (reads only).
 struct Planning<'a> {
     c: &'a Store,
@@ -202,6 +217,7 @@ struct Planning<'a> {
     gate: &'a Gate,
     now: DateTime<Utc>,
     dry_run: bool,
+    scope: Scope,
 }
 
 impl Planning<'_> {
@@ -225,11 +241,12 @@ impl Planning<'_> {
             texts: Vec::new(),
             decisions: Vec::new(),
         };
-        let (appointments, bad) = store::appointments::starting_between_each(
-            c,
-            now,
-            now + Duration::hours(i64::from(horizon) + 24),
-        )?;
+        let (from, window_end) = match self.scope {
+            Scope::DueNow => (now, now + Duration::hours(i64::from(horizon) + 24)),
+            // Every appointment of the chosen window, passed ones too (they say so).
+            Scope::Desk { from, to } => (from, to),
+        };
+        let (appointments, bad) = store::appointments::starting_between_each(c, from, window_end)?;
         for b in bad {
             out.lines.push(report::unreadable_line(
                 MessageKind::Reminder24h,
@@ -264,7 +281,6 @@ impl Planning<'_> {
         }
         // The rest of these patients' coming week: their last reminders keep room under the
         // caps (the planner's rule 8).
-        let window_end = now + Duration::hours(i64::from(horizon) + 24);
         let (later, _) = store::appointments::starting_between_each(
             c,
             window_end,
@@ -284,6 +300,9 @@ impl Planning<'_> {
                 });
                 l.facts.last_outbound = Some(now);
             }
+        }
+        if matches!(self.scope, Scope::Desk { .. }) {
+            return Ok(out);
         }
         extras::welcomes(self, &mut loaded, &mut out)?;
         if config.survey.enabled {
@@ -325,10 +344,14 @@ impl Planning<'_> {
                     })
             })
             .collect();
+        let mode = match self.scope {
+            Scope::DueNow => PlanMode::Scheduled,
+            Scope::Desk { .. } => PlanMode::DeskBatch,
+        };
         let plan = reminder::plan(
             &self.config.reminders,
             self.now,
-            PlanMode::Scheduled,
+            mode,
             &PlanInput {
                 patients: &facts_list,
                 appointments,
@@ -406,6 +429,18 @@ impl Planning<'_> {
                 Some(format!(
                     "next reminder due {}",
                     local_label(*next_due, self.tz())
+                )),
+            ),
+            // The desk's batch leaves a reminder held by quiet hours to the schedule, which
+            // sends it when the window opens: it waits, it is not skipped.
+            Verdict::Skip(Held {
+                reason: SkipReason::QuietHours { .. },
+                retry_at: Some(at),
+            }) if self.scope != Scope::DueNow => (
+                LineAction::Wait,
+                Some(format!(
+                    "until {} (local)",
+                    at.with_timezone(&self.tz()).format("%H:%M")
                 )),
             ),
             Verdict::Skip(held) => (LineAction::Skip, Some(held_words(held, self.tz()))),

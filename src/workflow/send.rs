@@ -45,6 +45,10 @@ pub struct SendLine {
     pub callback: bool,
     /// The provider's error code of a failure (its meaning is in `reason`).
     pub code: Option<String>,
+    /// A dry run's rendered text, as it would go out (for the desk's preview; never printed
+    /// by the commands).
+    #[serde(skip)]
+    pub body: Option<String>,
 }
 
 /// What a one-off send did.
@@ -88,6 +92,19 @@ pub async fn portal_prompt(
     kind: MessageKind,
     dry_run: bool,
 ) -> Result<SendReport, WorkflowError> {
+    portal_prompts(ctx, store, &[patient], kind, dry_run).await
+}
+
+/// The same prompt to several patients at once (the desk's portal prompt screen, SPEC §3.5):
+/// one line each, under one send lock, through the same path as a single prompt. A dry run
+/// carries each rendered text (`SendLine::body`) as the gate judged it.
+pub async fn portal_prompts(
+    ctx: &Sending<'_>,
+    store: &mut Store,
+    patients: &[PatientId],
+    kind: MessageKind,
+    dry_run: bool,
+) -> Result<SendReport, WorkflowError> {
     if !MessageKind::PORTAL_PROMPTS.contains(&kind) {
         return Err(WorkflowError::Invalid(format!(
             "{kind} is not a portal prompt"
@@ -98,13 +115,17 @@ pub async fn portal_prompt(
         .now()
         .with_timezone(&ctx.config.practice.time_zone)
         .date_naive();
-    let key = format!("portal:{kind}:{patient}:{day}");
-    let targets = vec![Target {
-        patient,
-        appointment: None,
-        key,
-        send_by: None,
-    }];
+    let mut seen = std::collections::HashSet::new();
+    let targets = patients
+        .iter()
+        .filter(|p| seen.insert(**p))
+        .map(|&patient| Target {
+            patient,
+            appointment: None,
+            key: format!("portal:{kind}:{patient}:{day}"),
+            send_by: None,
+        })
+        .collect();
     let job = Job {
         kind,
         targets,
@@ -265,6 +286,7 @@ impl OneOff<'_> {
             message_id: None,
             callback: false,
             code: None,
+            body: None,
         }
     }
 
@@ -300,6 +322,7 @@ impl OneOff<'_> {
                 };
                 SendLine {
                     reason: s.refusal.or(wait_until.map(|w| self.wait_words(w))),
+                    body: Some(outgoing.body),
                     ..self.line(t, outcome)
                 }
             }

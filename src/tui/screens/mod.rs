@@ -10,10 +10,12 @@ pub mod help;
 pub mod search;
 // reception
 pub mod batch;
+// batch: the portal prompt to several patients
 pub mod compose;
 pub mod inbox;
 pub mod patient;
 pub mod patient_form;
+pub mod prompts;
 // sign-in
 pub mod lock;
 pub mod staff;

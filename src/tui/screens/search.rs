@@ -135,6 +135,14 @@ impl Overlay for SearchState {
                 Some(hit) => OverlayReply::OpenPatient(hit.patient_id),
                 None => OverlayReply::Keep,
             },
+            // batch
+            Action::ToggleMark => match self.hits.get(self.selected) {
+                Some(hit) => OverlayReply::MarkPatient {
+                    patient: hit.patient_id,
+                    name: hit.name.clone(),
+                },
+                None => OverlayReply::Keep,
+            },
             _ => OverlayReply::Keep,
         }
     }

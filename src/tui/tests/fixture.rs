@@ -119,7 +119,15 @@ const TODAY: &[(usize, usize, usize, u32, u32, AppointmentStatus)] = &[
 
 /// The fixture practice in an in-memory store.
 pub fn store() -> (Store, Ids) {
-    let store = Store::open_in_memory().unwrap();
+    fill(Store::open_in_memory().unwrap())
+}
+
+/// The fixture practice in a (plain) database file, for a second connection.
+pub fn store_at(path: &std::path::Path) -> (Store, Ids) {
+    fill(Store::open(path).unwrap())
+}
+
+fn fill(store: Store) -> (Store, Ids) {
     let conn = store.test_conn();
     let clinicians = ["Dr. Okafor", "Dr. Nguyen", "NP Rivera"]
         .map(|n| reference::insert_clinician(conn, n).unwrap());

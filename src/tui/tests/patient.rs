@@ -100,6 +100,7 @@ fn report(
             message_id: None,
             callback: false,
             code: None,
+            body: None,
         }],
         stopped: None,
     }

@@ -1,6 +1,7 @@
 //! Sign-in, the lock and roles in the console: `update` fed with keys, clock readings and the
 //! worker's answers, and an App driven against a real Runner (Argon2id, lockout, audit).
 
+use crate::domain::batch::window::LocalWindow;
 use chrono::{DateTime, Duration, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -371,8 +372,24 @@ fn every_cmd() -> Vec<Cmd> {
             back_to: AppointmentStatus::Booked,
         },
         Cmd::PollChanges,
-        Cmd::PreviewReminders,
-        Cmd::SendReminders,
+        Cmd::PreviewReminders {
+            window: LocalWindow::day(today()),
+        },
+        Cmd::SendReminders {
+            window: LocalWindow::day(today()),
+        },
+        Cmd::RetryReminders {
+            ids: vec![crate::domain::ids::MessageId(1)],
+        },
+        Cmd::CancelReminders,
+        Cmd::PreviewPrompts {
+            patients: vec![p],
+            kind: MessageKind::PortalNewMessage,
+        },
+        Cmd::SendPrompts {
+            patients: vec![p],
+            kind: MessageKind::PortalNewMessage,
+        },
     ];
     let draft = crate::tui::msg::ClosureDraft {
         from: fixture::now(),
@@ -434,12 +451,16 @@ fn every_cmd() -> Vec<Cmd> {
             | Cmd::HandleInbox { .. }
             | Cmd::UndoStatus { .. }
             | Cmd::PollChanges
-            | Cmd::PreviewReminders
-            | Cmd::SendReminders
             | Cmd::ReplyAct { .. }
             | Cmd::LoadClinicians
             | Cmd::PreviewClosure(_)
-            | Cmd::SendClosure(_) => {}
+            | Cmd::SendClosure(_)
+            | Cmd::PreviewReminders { .. }
+            | Cmd::SendReminders { .. }
+            | Cmd::RetryReminders { .. }
+            | Cmd::CancelReminders
+            | Cmd::PreviewPrompts { .. }
+            | Cmd::SendPrompts { .. } => {}
         }
     }
     all

@@ -17,7 +17,7 @@ use crate::tui::msg::Msg;
 use crate::workflow::custom_text::{self, DeskSend};
 use crate::workflow::desk_patient::{self, SignedConsent};
 use crate::workflow::send::{self, SendReport};
-use crate::workflow::{WorkflowError, batch_desk, desk_undo, inbox};
+use crate::workflow::{WorkflowError, desk_undo, inbox};
 
 impl Runner {
     pub(super) fn load_patient(
@@ -166,23 +166,6 @@ impl Runner {
             id,
             to: back_to,
             result,
-        }
-    }
-
-    /// Preview or run the reminders due now (the cron engine, under its send lock).
-    pub(super) fn batch(&mut self, send: bool) -> Msg {
-        let result = batch_desk::run(&mut self.store, &self.config, &self.clock, !send);
-        match &result {
-            Ok(v) => tracing::info!(
-                send,
-                lines = v.report.lines.len(),
-                "reminder batch from the console"
-            ),
-            Err(_) => tracing::error!(send, "reminder batch failed"),
-        }
-        Msg::Batch {
-            sent: send,
-            result: result.map_err(|e| e.to_string()),
         }
     }
 

@@ -110,27 +110,29 @@ impl Planner<'_> {
                 .iter()
                 .any(|&q| q <= o && self.covered_at(a, q))
         };
-        if self.mode == PlanMode::DeskBatch {
-            return latest.filter(|&o| !done_after(o)).or_else(|| {
-                self.offsets
-                    .iter()
-                    .copied()
-                    .find(|&o| Self::moment(a, o) > now && !done_after(o) && !self.covered_at(a, o))
-            });
-        }
-        let o = latest.filter(|&o| !done_after(o))?;
         // Still in its window? Past half the way to the next feasible reminder, it gives way.
-        let next = self
-            .offsets
-            .iter()
-            .copied()
-            .filter(|&q| q < o)
-            .find(|&q| self.in_time(a, q, zone))
-            .map(|q| self.effective(a, q, zone));
-        match next {
-            Some(next) if now >= Self::moment(a, o) + (next - Self::moment(a, o)) / 2 => None,
-            _ => Some(o),
+        let in_window = |o: u32| {
+            let next = self
+                .offsets
+                .iter()
+                .copied()
+                .filter(|&q| q < o)
+                .find(|&q| self.in_time(a, q, zone))
+                .map(|q| self.effective(a, q, zone));
+            !matches!(next, Some(next) if now >= Self::moment(a, o) + (next - Self::moment(a, o)) / 2)
+        };
+        if self.mode == PlanMode::DeskBatch {
+            // A late reminder still in its window goes; past it, the next one goes early
+            // (a 48 h reminder missed by a day is not sent beside the 24 h one).
+            return latest
+                .filter(|&o| !done_after(o) && in_window(o))
+                .or_else(|| {
+                    self.offsets.iter().copied().find(|&o| {
+                        Self::moment(a, o) > now && !done_after(o) && !self.covered_at(a, o)
+                    })
+                });
         }
+        latest.filter(|&o| !done_after(o) && in_window(o))
     }
 
     /// The next reminder still to come (moment after now, in time, not yet sent), with when

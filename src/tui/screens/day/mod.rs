@@ -244,6 +244,13 @@ impl ScreenState for DayState {
             Action::OpenInbox => ScreenReply::go(Go::Inbox),
             Action::OpenBatch => ScreenReply::go(Go::Batch),
             Action::OpenClosure => ScreenReply::go(Go::Closure), // closure
+            // batch
+            Action::ToggleMark => {
+                self.toggle_mark();
+                shared.touch();
+                ScreenReply::none()
+            }
+            Action::OpenPrompts => ScreenReply::go(Go::Prompts),
             Action::Undo => self.undo(shared),
             Action::OpenPatient => match self.selected_row() {
                 Some(row) => ScreenReply::go(Go::Patient(row.patient_id)),

@@ -29,6 +29,9 @@ pub struct DayState {
     // reception
     /// The last status change made here: (appointment, what it was, what it became).
     pub last_change: Option<(AppointmentId, AppointmentStatus, AppointmentStatus)>,
+    // batch
+    /// Patients marked (space) for a portal prompt to several, with their names.
+    pub marked: Vec<(PatientId, String)>,
 }
 
 impl DayState {
@@ -45,6 +48,7 @@ impl DayState {
             offset: 0,
             pending: None,
             last_change: None,
+            marked: Vec::new(),
         }
     }
 
@@ -55,6 +59,45 @@ impl DayState {
             Some(sheet) => sheet.rows.iter().collect(),
             None => Vec::new(),
         }
+    }
+
+    // batch
+    /// Mark or unmark the selected row's patient.
+    pub fn toggle_mark(&mut self) {
+        if let Some((id, name)) = self
+            .selected_row()
+            .map(|r| (r.patient_id, r.patient_name.clone()))
+        {
+            self.toggle_patient(id, name);
+        }
+    }
+
+    /// Mark or unmark a patient (from the day or the search); true when now marked.
+    pub fn toggle_patient(&mut self, id: PatientId, name: String) -> bool {
+        match self.marked.iter().position(|(p, _)| *p == id) {
+            Some(i) => {
+                self.marked.remove(i);
+                false
+            }
+            None => {
+                self.marked.push((id, name));
+                true
+            }
+        }
+    }
+
+    /// Whom the portal prompt screen is for: the marked patients, else the selected one.
+    pub fn prompt_patients(&self) -> Vec<(PatientId, String)> {
+        if !self.marked.is_empty() {
+            return self.marked.clone();
+        }
+        self.selected_row()
+            .map(|r| vec![(r.patient_id, r.patient_name.clone())])
+            .unwrap_or_default()
+    }
+
+    pub fn is_marked(&self, p: PatientId) -> bool {
+        self.marked.iter().any(|(id, _)| *id == p)
     }
 
     pub fn selected_index(&self) -> Option<usize> {

@@ -38,6 +38,13 @@ fn summary(day: &DayState) -> Line<'static> {
             strings::day_counts(sheet.rows.len(), unconfirmed),
             theme::title(),
         ));
+        if !day.marked.is_empty() {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(
+                format!("{} marked — P: portal prompt", day.marked.len()),
+                theme::warning(),
+            ));
+        }
         if day.only_unconfirmed {
             spans.push(Span::raw("  "));
             spans.push(Span::styled(strings::FILTER_ON, theme::warning()));
@@ -93,7 +100,7 @@ fn render_table(frame: &mut Frame, area: Rect, day: &DayState, shared: &Shared) 
     );
     let rows = visible
         .into_iter()
-        .map(|r| row(shared, r, &plan, titles_off))
+        .map(|r| row(shared, (r, day.is_marked(r.patient_id)), &plan, titles_off))
         .collect::<Vec<_>>();
     let widths = plan
         .columns
@@ -132,13 +139,20 @@ fn header_text(shared: &Shared, c: Column, cells: u16) -> String {
     }
 }
 
-fn row<'a>(shared: &Shared, r: &DayRow, plan: &ColumnPlan, titles_off: bool) -> Row<'a> {
+fn row<'a>(
+    shared: &Shared,
+    (r, marked): (&DayRow, bool),
+    plan: &ColumnPlan,
+    titles_off: bool,
+) -> Row<'a> {
     let cells = plan.columns.iter().map(|&(c, w)| {
         let (text, style) = match c {
             Column::Time => (
                 strings::clock_time(r.start, shared.tz),
                 theme::row(r.status),
             ),
+            // batch: a patient marked for a portal prompt to several.
+            Column::Patient if marked => (format!("• {}", r.patient_name), theme::selected()),
             Column::Patient => (r.patient_name.clone(), theme::row(r.status)),
             Column::Clinician => (
                 columns::short_name(&r.clinician, w, titles_off),

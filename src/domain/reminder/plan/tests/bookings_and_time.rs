@@ -346,6 +346,20 @@ fn the_desk_batch_sends_the_next_reminder_early_and_the_schedule_then_skips_it()
     assert!(p.sends.is_empty());
 }
 
+#[test]
+fn the_desk_batch_sends_the_last_reminder_early_rather_than_one_past_its_window() {
+    let a = [appt(10, 1, thursday_10())];
+    let f = [patient(1, New_York)];
+    let rules = ReminderRules::default();
+    // Wednesday 09:00: the 48h moment (Tuesday 10:00) is more than half way to the 24h one.
+    let p = run_with(&rules, ny(11, 25, 9, 0), PlanMode::DeskBatch, &f, &a, &[]);
+    assert_eq!(p.sends.len(), 1, "{p:#?}");
+    assert_eq!(p.sends[0].key.offset_hours(), 24);
+    // Tuesday 12:00: the 48h one is late but still in its window: it goes.
+    let p = run_with(&rules, ny(11, 24, 12, 0), PlanMode::DeskBatch, &f, &a, &[]);
+    assert_eq!(p.sends[0].key.offset_hours(), 48);
+}
+
 // --- re-check before the outbox goes -------------------------------------------------------
 
 #[test]
