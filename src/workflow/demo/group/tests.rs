@@ -110,7 +110,7 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
             per_patient.entry(patient).or_default().push((created, kind, key));
         }
     }
-    let mut checked = 0;
+    let (mut checked, mut over) = (0, 0);
     for (patient, sends) in &per_patient {
         let events = store::consent::events(store.test_conn(), PatientId(*patient)).unwrap();
         let zone = zones[patient];
@@ -131,17 +131,21 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
             }
             let day = at(*t).with_timezone(&zone).date_naive();
             let same_day = counted.iter().filter(|&&u| at(u).with_timezone(&zone).date_naive() == day);
-            assert_eq!(same_day.count(), 1, "patient {patient}: one text a day");
             let week = counted.iter().filter(|&&u| u > t - 7 * 86_400 && u <= *t).count();
-            if week > rules.max_per_week as usize {
-                // Over the weekly cap only for an appointment's last reminder (SPEC §5.6).
-                let key = ReminderKey::parse(key.as_deref().unwrap()).unwrap();
-                assert!(key.each().any(|(_, _, o)| o == 24), "{key} over the cap");
+            if same_day.count() > rules.max_per_day as usize || week > rules.max_per_week as usize {
+                // Over a cap only for an appointment's last reminder (SPEC §5.6).
+                let key = key.as_deref().and_then(ReminderKey::parse);
+                assert!(
+                    key.as_ref().is_some_and(|k| k.each().any(|(_, _, o)| o == 24)),
+                    "patient {patient}: {kind} at {t} over a cap"
+                );
+                over += 1;
             }
             checked += 1;
         }
     }
     assert!(checked > 10_000, "{checked} texts checked");
+    assert!(over * 100 < checked, "{over} of {checked} over a cap: the caps hardly ever give way");
 }
 
 #[test]
@@ -149,14 +153,14 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
     let (store, _) = seeded(7);
     let c = store.test_conn();
     let mut stmt = c
-        .prepare("SELECT id, patient_id, start_at, cancelled_at FROM appointments")
+        .prepare("SELECT id, patient_id, start_at, cancelled_at, booked_at FROM appointments")
         .unwrap();
-    let appts: HashMap<i64, (i64, i64, Option<i64>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
+    let appts: HashMap<i64, (i64, i64, Option<i64>, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let mut last_text: HashMap<i64, i64> = HashMap::new();
+    let mut last_text: HashMap<i64, (i64, i64)> = HashMap::new();
     for (id, patient, kind, created, key, dir, _) in messages(&store) {
         let Some(key) = key.as_deref().and_then(ReminderKey::parse) else {
             continue;
@@ -164,30 +168,35 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
         assert_eq!(dir, "out");
         assert_eq!(kind == "same-day-double", key.appointments().len() > 1, "{key}");
         for (appt, start, offset) in key.each() {
-            let (owner, stored_start, cancelled) = appts[&appt.0];
+            let (owner, stored_start, cancelled, booked) = appts[&appt.0];
+            assert!(booked <= created, "{key} names an appointment not yet booked");
             assert_eq!(owner, patient, "{key}");
             assert_eq!(start.timestamp(), stored_start, "{key}");
             assert!(cancelled.is_none_or(|c| c > created), "reminded after cancelling");
             assert!(created <= stored_start - 7200, "within 2 h of the start");
             if offset == 24 {
-                assert!(last_text.insert(appt.0, id).is_none(), "two last reminders");
+                assert!(last_text.insert(appt.0, (id, created)).is_none(), "two last reminders");
             }
         }
     }
-    // Two bookings of one patient on one local day that both got their last reminder got it
-    // in one text.
+    // Two bookings of one patient on one local day that both got their last reminder, both
+    // booked before the first of those texts went, got it in one text.
     let tz = Config::demo().practice.time_zone;
-    let mut by_day: HashMap<(i64, chrono::NaiveDate), Vec<i64>> = HashMap::new();
-    for (appt, text) in &last_text {
-        let (patient, start, _) = appts[appt];
+    let mut by_day: HashMap<(i64, chrono::NaiveDate), Vec<(i64, i64, i64)>> = HashMap::new();
+    for (appt, (text, sent)) in &last_text {
+        let (patient, start, _, booked) = appts[appt];
         let day = at(start).with_timezone(&tz).date_naive();
-        by_day.entry((patient, day)).or_default().push(*text);
+        by_day.entry((patient, day)).or_default().push((*text, *sent, booked));
     }
-    let doubles: Vec<_> = by_day.values().filter(|t| t.len() > 1).collect();
-    assert!(!doubles.is_empty(), "the small group has same-day double bookings");
-    for texts in doubles {
-        assert!(texts.windows(2).all(|w| w[0] == w[1]), "{texts:?}");
+    let mut doubles = 0;
+    for texts in by_day.values().filter(|t| t.len() > 1) {
+        let first_sent = texts.iter().map(|t| t.1).min().unwrap();
+        if texts.iter().all(|t| t.2 <= first_sent) {
+            assert!(texts.windows(2).all(|w| w[0].0 == w[1].0), "{texts:?}");
+            doubles += 1;
+        }
     }
+    assert!(doubles > 0, "the small group has same-day double bookings");
 }
 
 #[test]

@@ -192,7 +192,8 @@ fn single(patient: u32, at: i64, kind: MessageKind, part: Option<(u32, u8)>) -> 
     t
 }
 
-/// One text per local day: every reminder due that day goes in the day's first text.
+/// One text per local day: every reminder due that day goes in the day's first text (when
+/// the appointment was booked by then).
 /// Returns each text with whether it carries an appointment's last reminder (then it goes
 /// whatever the caps say).
 fn by_day(patient: u32, zone: Tz, candidates: &[Candidate], book: &[Appt]) -> Vec<(Text, bool)> {
@@ -200,7 +201,9 @@ fn by_day(patient: u32, zone: Tz, candidates: &[Candidate], book: &[Appt]) -> Ve
     let mut out: Vec<(Text, bool)> = Vec::new();
     for &(at, ai, off, is_last) in candidates {
         match out.last_mut() {
-            Some((t, last)) if day(t.at) == day(at) => {
+            // Only an appointment already booked when the day's text went can be listed in
+            // it; one booked later gets a text of its own (its last reminder always goes).
+            Some((t, last)) if day(t.at) == day(at) && book[ai as usize].booked <= t.at => {
                 if usize::from(t.n) == MAX_PARTS {
                     continue; // never in practice: four visits reminded on one day
                 }
