@@ -13,8 +13,8 @@ use clap::Args;
 use super::{Context, runtime};
 use crate::config::Config;
 use crate::workflow::database::{self, DatabaseError};
-use crate::workflow::demo::staff::{DEMO_STAFF, seed_staff};
 use crate::workflow::demo::group::{self, GroupScale};
+use crate::workflow::demo::staff::{DEMO_STAFF, seed_staff};
 use crate::workflow::demo::{self, DemoSize, Seeded};
 
 #[derive(Debug, Args)]

@@ -2,14 +2,18 @@
 //! practice. The rows are the same as the one-row writers' (`appointments::insert`,
 //! `messages::insert_outbound` …); only the way they reach SQLite differs.
 //!
-//! Why it is faster: a table with an `AFTER INSERT` trigger (appointments, replies) makes
-//! every single-row `INSERT` a statement SQLite must be able to undo alone, so each one first
-//! copies every page it is about to change into a statement journal — a 4 KB copy for the
-//! table page and for each of the indexes, per row (a fifth of a 100,000-row import). One
-//! `INSERT … VALUES (…), (…), …` of [`CHUNK`] rows journals each page once. Rows carry their
-//! own ids (the caller holds the write transaction, so [`next_id`] cannot be raced), and the
-//! columns the insert triggers would fill (`confirmed_at`, `cancelled_at`) are given, so the
-//! triggers find nothing to do. Must not import workflow.
+//! Why it is faster: SQLite must be able to undo a statement alone when it writes several
+//! rows (a multi-row insert, or one with an `AFTER INSERT` trigger, as appointments and
+//! replies have) and may fail half way (a UNIQUE or CHECK constraint, an immediate foreign
+//! key): before changing a page it copies it into a statement journal — a 4 KB copy for the
+//! table page and each index page a row touches (a fifth of a 100,000-row import, a quarter
+//! of the clinic-group load). Here the statements are `INSERT OR FAIL` (a failing row stops
+//! the statement without undoing the rows before it) and foreign keys are checked at the
+//! commit (`defer_foreign_keys`), so no statement journal is kept; an error still ends the
+//! caller's whole transaction, so it stays all-or-nothing. Rows go [`CHUNK`] to a statement,
+//! carry their own ids (the caller holds the write transaction, so [`next_id`] cannot be
+//! raced), and come with the columns the insert triggers would fill (`confirmed_at`,
+//! `cancelled_at`), so the triggers find nothing to do. Must not import workflow.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -88,28 +92,34 @@ impl BulkAppointment<'_> {
     }
 }
 
-const APPOINTMENT_COLUMNS: &str = "INSERT INTO appointments (id, external_id, patient_id, \
+const APPOINTMENT_COLUMNS: &str = "INSERT OR FAIL INTO appointments (id, external_id, patient_id, \
      clinician_id, type_id, start_at, duration_minutes, status, status_changed_by, \
      status_changed_at, booked_at, confirmed_at, cancelled_at, callback_requested) VALUES ";
 
 /// Insert appointments whose ids are free (from [`next_id`]).
 pub fn insert_appointments(conn: &impl Write, rows: &[BulkAppointment<'_>]) -> Result<()> {
-    insert_chunked(super::sql(conn), APPOINTMENT_COLUMNS, 14, rows, |s, i, a| {
-        bind(s, i, a.id.0)?;
-        bind(s, i + 1, a.external_id)?;
-        bind(s, i + 2, a.patient_id.0)?;
-        bind(s, i + 3, a.clinician_id.0)?;
-        bind(s, i + 4, a.type_id.0)?;
-        bind(s, i + 5, ts(a.start))?;
-        bind(s, i + 6, a.duration_minutes)?;
-        bind(s, i + 7, a.status.as_str())?;
-        bind(s, i + 8, a.status_changed.map(|(by, _)| by))?;
-        bind(s, i + 9, a.status_changed.map(|(_, at)| ts(at)))?;
-        bind(s, i + 10, ts(a.booked_at))?;
-        bind(s, i + 11, a.confirmed())?;
-        bind(s, i + 12, a.cancelled_at.map(ts))?;
-        bind(s, i + 13, a.callback_requested)
-    })
+    insert_chunked(
+        super::sql(conn),
+        APPOINTMENT_COLUMNS,
+        14,
+        rows,
+        |s, i, a| {
+            bind(s, i, a.id.0)?;
+            bind(s, i + 1, a.external_id)?;
+            bind(s, i + 2, a.patient_id.0)?;
+            bind(s, i + 3, a.clinician_id.0)?;
+            bind(s, i + 4, a.type_id.0)?;
+            bind(s, i + 5, ts(a.start))?;
+            bind(s, i + 6, a.duration_minutes)?;
+            bind(s, i + 7, a.status.as_str())?;
+            bind(s, i + 8, a.status_changed.map(|(by, _)| by))?;
+            bind(s, i + 9, a.status_changed.map(|(_, at)| ts(at)))?;
+            bind(s, i + 10, ts(a.booked_at))?;
+            bind(s, i + 11, a.confirmed())?;
+            bind(s, i + 12, a.cancelled_at.map(ts))?;
+            bind(s, i + 13, a.callback_requested)
+        },
+    )
 }
 
 /// A patient with its id; `mobile` is already E.164.
@@ -128,14 +138,18 @@ pub struct BulkPatient {
 
 /// Insert patients whose ids are free.
 pub fn insert_patients(conn: &impl Write, rows: &[BulkPatient]) -> Result<()> {
-    const HEAD: &str = "INSERT INTO patients (id, external_id, first_name, last_name, birth_date, \
+    const HEAD: &str = "INSERT OR FAIL INTO patients (id, external_id, first_name, last_name, birth_date, \
          mobile, time_zone, portal_active, created_at) VALUES ";
     insert_chunked(super::sql(conn), HEAD, 9, rows, |s, i, p| {
         bind(s, i, p.id.0)?;
         bind(s, i + 1, p.external_id.as_deref())?;
         bind(s, i + 2, p.first_name.as_str())?;
         bind(s, i + 3, p.last_name.as_str())?;
-        bind(s, i + 4, p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()))?;
+        bind(
+            s,
+            i + 4,
+            p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        )?;
         bind(s, i + 5, p.mobile.as_deref())?;
         bind(s, i + 6, p.time_zone.map(|z| z.name()))?;
         bind(s, i + 7, p.portal_active)?;
@@ -156,7 +170,7 @@ pub struct BulkConsent {
 
 /// Append consent events.
 pub fn insert_consent(conn: &impl Write, rows: &[BulkConsent]) -> Result<()> {
-    const HEAD: &str = "INSERT INTO consent_events (patient_id, kind, method, evidence, \
+    const HEAD: &str = "INSERT OR FAIL INTO consent_events (patient_id, kind, method, evidence, \
          recorded_by, recorded_at) VALUES ";
     insert_chunked(super::sql(conn), HEAD, 6, rows, |s, i, c| {
         bind(s, i, c.patient_id.0)?;
@@ -197,7 +211,7 @@ pub struct BulkMessage {
 
 /// Insert messages whose ids are free.
 pub fn insert_messages(conn: &impl Write, rows: &[BulkMessage]) -> Result<()> {
-    const HEAD: &str = "INSERT INTO messages (id, direction, kind, patient_id, appointment_id, \
+    const HEAD: &str = "INSERT OR FAIL INTO messages (id, direction, kind, patient_id, appointment_id, \
          idempotency_key, to_number, from_number, body, encoding, segments, status, provider, \
          provider_id, error_code, created_by, created_at, sent_at, updated_at, attempts, \
          delivered_at) VALUES ";
@@ -237,7 +251,7 @@ pub struct BulkReply {
 
 /// File inbound messages as replies (the confirm trigger of migration 8 runs for each).
 pub fn insert_replies(conn: &impl Write, rows: &[BulkReply]) -> Result<()> {
-    const HEAD: &str = "INSERT INTO replies (message_id, classification, appointment_id, \
+    const HEAD: &str = "INSERT OR FAIL INTO replies (message_id, classification, appointment_id, \
          handled_by, handled_at) VALUES ";
     insert_chunked(super::sql(conn), HEAD, 5, rows, |s, i, r| {
         bind(s, i, r.message_id.0)?;
@@ -337,6 +351,8 @@ fn insert_chunked<R>(
     rows: &[R],
     bind: impl Fn(&mut Statement<'_>, usize, &R) -> rusqlite::Result<()>,
 ) -> Result<()> {
+    // Until the end of the caller's transaction: a broken reference fails the commit.
+    conn.pragma_update(None, "defer_foreign_keys", true)?;
     let full = values_sql(head, columns, CHUNK);
     for chunk in rows.chunks(CHUNK) {
         let short;
@@ -361,7 +377,12 @@ mod tests {
     use crate::store::appointments::tests::{fixture, t};
     use crate::store::appointments::{self, NewAppointment};
 
-    fn row(id: i64, p: PatientId, c: ClinicianId, ty: AppointmentTypeId) -> BulkAppointment<'static> {
+    fn row(
+        id: i64,
+        p: PatientId,
+        c: ClinicianId,
+        ty: AppointmentTypeId,
+    ) -> BulkAppointment<'static> {
         BulkAppointment {
             id: AppointmentId(id),
             external_id: None,
@@ -431,12 +452,23 @@ mod tests {
     }
 
     #[test]
-    fn a_taken_id_fails_the_whole_statement() {
-        let (store, p, c, ty) = fixture();
-        let conn = store.test_conn();
-        insert_appointments(conn, &[row(5, p, c, ty)]).unwrap();
-        let err = insert_appointments(conn, &[row(6, p, c, ty), row(5, p, c, ty)]);
-        assert!(err.is_err());
-        assert_eq!(appointments::count(conn).unwrap(), 1, "nothing of it landed");
+    fn a_taken_id_or_a_broken_reference_fails_the_transaction_and_keeps_nothing() {
+        let (mut store, p, c, ty) = fixture();
+        store
+            .write(|tx| insert_appointments(tx, &[row(5, p, c, ty)]))
+            .unwrap();
+        let taken =
+            store.write(|tx| insert_appointments(tx, &[row(6, p, c, ty), row(5, p, c, ty)]));
+        assert!(taken.is_err());
+        let mut orphan = row(7, p, c, ty);
+        orphan.patient_id = PatientId(999);
+        // Checked at the commit (deferred), which then fails.
+        let broken = store.write(|tx| insert_appointments(tx, &[orphan.clone()]));
+        assert!(broken.is_err());
+        assert_eq!(
+            appointments::count(&store).unwrap(),
+            1,
+            "nothing of either landed"
+        );
     }
 }

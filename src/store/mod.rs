@@ -520,9 +520,7 @@ mod tests {
         let before = cache(&store);
         let during = store
             .write_large(8, |tx| {
-                Ok::<i64, StoreError>(
-                    sql(tx).pragma_query_value(None, "cache_size", |r| r.get(0))?,
-                )
+                Ok::<i64, StoreError>(sql(tx).pragma_query_value(None, "cache_size", |r| r.get(0))?)
             })
             .unwrap();
         assert_eq!(during, -8 * 1024);

@@ -145,7 +145,9 @@ pub fn seed(
         texts: &plan.texts,
         consent: &consent,
     };
-    store.load_new(LOAD_CACHE_MIB, |tx| write(tx, config, &written, (seed, now)))
+    store.load_new(LOAD_CACHE_MIB, |tx| {
+        write(tx, config, &written, (seed, now))
+    })
 }
 
 /// Every patient's texts, made on two threads, in the order they were sent.
@@ -181,7 +183,8 @@ fn plan_texts(
     all.effects.extend(second.effects);
     all.opt_outs.extend(second.opt_outs);
     // Sent order; a patient's reply always comes minutes after the text it answers.
-    all.texts.sort_unstable_by_key(|t| (t.at, t.patient, t.kind as u8));
+    all.texts
+        .sort_unstable_by_key(|t| (t.at, t.patient, t.kind as u8));
     all
 }
 
@@ -230,11 +233,16 @@ fn write(
 }
 
 /// Clinicians and types, with the ids the rows use (a new database hands out 1, 2, …).
-fn reference(tx: &Tx<'_>, clinicians: &[(String, u8)]) -> Result<Vec<AppointmentTypeId>, StoreError> {
+fn reference(
+    tx: &Tx<'_>,
+    clinicians: &[(String, u8)],
+) -> Result<Vec<AppointmentTypeId>, StoreError> {
     for (i, (name, _)) in clinicians.iter().enumerate() {
         let id = store::reference::insert_clinician(tx, name)?;
         if id.0 != i as i64 + 1 {
-            return Err(StoreError::Conflict("the clinicians table was not empty".into()));
+            return Err(StoreError::Conflict(
+                "the clinicians table was not empty".into(),
+            ));
         }
     }
     super::TYPES
@@ -246,7 +254,11 @@ fn reference(tx: &Tx<'_>, clinicians: &[(String, u8)]) -> Result<Vec<Appointment
 type Batch = Result<(Vec<BulkMessage>, Vec<BulkReply>), StoreError>;
 
 /// Render on a second thread, write on this one.
-fn messages(tx: &Tx<'_>, renderer: &rows::Renderer<'_>, all: &[texts::Text]) -> Result<(), StoreError> {
+fn messages(
+    tx: &Tx<'_>,
+    renderer: &rows::Renderer<'_>,
+    all: &[texts::Text],
+) -> Result<(), StoreError> {
     let (send, receive) = mpsc::sync_channel::<Batch>(4);
     std::thread::scope(|s| {
         s.spawn(move || {
@@ -287,9 +299,18 @@ fn finish(
     let sites: Vec<_> = SITES
         .iter()
         .enumerate()
-        .take(w.clinicians.iter().map(|c| usize::from(c.1) + 1).max().unwrap_or(0))
+        .take(
+            w.clinicians
+                .iter()
+                .map(|c| usize::from(c.1) + 1)
+                .max()
+                .unwrap_or(0),
+        )
         .map(|(s, name)| {
-            let ids: Vec<usize> = (0..w.clinicians.len()).filter(|&c| usize::from(w.clinicians[c].1) == s).map(|c| c + 1).collect();
+            let ids: Vec<usize> = (0..w.clinicians.len())
+                .filter(|&c| usize::from(w.clinicians[c].1) == s)
+                .map(|c| c + 1)
+                .collect();
             json!({ "site": name, "clinicians": ids })
         })
         .collect();

@@ -75,7 +75,13 @@ pub fn book(
                     continue;
                 }
                 let patient = site_patients[rng.random_range(0..known)].1;
-                out.push(appointment(&mut rng, (patient, c as u16), start, booked, span.now));
+                out.push(appointment(
+                    &mut rng,
+                    (patient, c as u16),
+                    start,
+                    booked,
+                    span.now,
+                ));
             }
         }
     }

@@ -88,9 +88,7 @@ fn person(
             rng.random_range(1..=28),
         ),
         mobile,
-        zone: rng
-            .random_bool(0.03)
-            .then_some(chrono_tz::America::Chicago),
+        zone: rng.random_bool(0.03).then_some(chrono_tz::America::Chicago),
         portal: rng.random_bool(0.6),
         site: (i % sites) as u8,
         created,

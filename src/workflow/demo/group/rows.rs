@@ -95,13 +95,25 @@ pub fn consent(people: &[Person], opt_outs: &[(u32, i64)]) -> Vec<BulkConsent> {
             });
         }
         if let Some(at) = p.verbal_opt_out {
-            out.push(opt_out(patient_id, ConsentMethod::Verbal, None, "reception", at));
+            out.push(opt_out(
+                patient_id,
+                ConsentMethod::Verbal,
+                None,
+                "reception",
+                at,
+            ));
         }
     }
     for &(patient, at) in opt_outs {
         let evidence = Some(inbound_id(patient, at));
         let id = PatientId(i64::from(patient) + 1);
-        out.push(opt_out(id, ConsentMethod::SmsKeyword, evidence, "system", at));
+        out.push(opt_out(
+            id,
+            ConsentMethod::SmsKeyword,
+            evidence,
+            "system",
+            at,
+        ));
     }
     out.sort_by_key(|c| (c.at, c.patient_id.0));
     out
@@ -177,15 +189,14 @@ impl<'a> Renderer<'a> {
     }
 
     /// The message row (and the reply row, for an inbound one) of text `id`.
-    pub fn rows(
-        &self,
-        id: i64,
-        t: &Text,
-    ) -> Result<(BulkMessage, Option<BulkReply>), StoreError> {
+    pub fn rows(&self, id: i64, t: &Text) -> Result<(BulkMessage, Option<BulkReply>), StoreError> {
         let p = &self.people[t.patient as usize];
         let mobile = p.mobile.clone().unwrap_or_default();
         let patient_id = PatientId(i64::from(t.patient) + 1);
-        let appointment_id = t.parts().next().map(|(a, _)| AppointmentId(i64::from(a) + 1));
+        let appointment_id = t
+            .parts()
+            .next()
+            .map(|(a, _)| AppointmentId(i64::from(a) + 1));
         let base = BulkMessage {
             id: MessageId(id),
             direction: Direction::Outbound,
@@ -208,7 +219,12 @@ impl<'a> Renderer<'a> {
             delivered_at: None,
             updated_at: utc(t.at),
         };
-        if let Fate::Received { class, wording, handled } = t.fate {
+        if let Fate::Received {
+            class,
+            wording,
+            handled,
+        } = t.fate
+        {
             let message = BulkMessage {
                 direction: Direction::Inbound,
                 to: PRACTICE_NUMBER.to_string(),
@@ -248,7 +264,11 @@ impl<'a> Renderer<'a> {
             segments: Some(info.segments),
             status,
             error_code,
-            created_by: if t.kind == MessageKind::PortalResultsReady { "reception" } else { "system" },
+            created_by: if MessageKind::PORTAL_PROMPTS.contains(&t.kind) {
+                "reception"
+            } else {
+                "system"
+            },
             sent_at: Some(utc(t.at + 3)),
             delivered_at: delivered.then(|| utc(t.at + 20)),
             updated_at: utc(t.at + if delivered { 20 } else { 60 }),
@@ -260,14 +280,18 @@ impl<'a> Renderer<'a> {
         let patient = PatientId(i64::from(t.patient) + 1);
         match t.kind {
             MessageKind::Welcome => welcome_key(patient),
-            MessageKind::PortalResultsReady => {
+            kind if MessageKind::PORTAL_PROMPTS.contains(&kind) => {
                 let zone = self.zone(&self.people[t.patient as usize]);
                 let day = utc(t.at).with_timezone(&zone).date_naive();
                 format!("portal:{}:{patient}:{day}", t.kind)
             }
             MessageKind::OptOutConfirmation | MessageKind::HelpReply => {
                 // The answer to the reply one minute earlier (answer_key's shape).
-                format!("answer:{}:{}", t.kind.as_str(), inbound_id(t.patient, t.at - 60))
+                format!(
+                    "answer:{}:{}",
+                    t.kind.as_str(),
+                    inbound_id(t.patient, t.at - 60)
+                )
             }
             _ => ReminderKey::parts(t.parts().map(|(a, off)| {
                 let start = utc(self.book[a as usize].start);
@@ -287,12 +311,15 @@ impl<'a> Renderer<'a> {
             .templates
             .get(&t.kind)
             .ok_or_else(|| StoreError::Conflict(format!("no template for {}", t.kind)))?;
-        let starts: Vec<DateTime<chrono::Utc>> =
-            t.parts().map(|(a, _)| utc(self.book[a as usize].start)).collect();
-        let clinician = t
+        let starts: Vec<DateTime<chrono::Utc>> = t
             .parts()
-            .next()
-            .map(|(a, _)| self.clinicians[usize::from(self.book[a as usize].clinician)].0.as_str());
+            .map(|(a, _)| utc(self.book[a as usize].start))
+            .collect();
+        let clinician = t.parts().next().map(|(a, _)| {
+            self.clinicians[usize::from(self.book[a as usize].clinician)]
+                .0
+                .as_str()
+        });
         let ctx = RenderContext {
             first_name: p.first,
             practice_name: &self.config.practice.name,
@@ -316,7 +343,8 @@ impl<'a> Renderer<'a> {
 }
 
 /// The kinds the generator writes (their templates are loaded once).
-pub const KINDS: [MessageKind; 7] = [
+pub const KINDS: [MessageKind; 8] = [
+    MessageKind::PortalNewMessage,
     MessageKind::Reminder48h,
     MessageKind::Reminder24h,
     MessageKind::SameDayDouble,

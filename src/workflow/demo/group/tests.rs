@@ -51,7 +51,15 @@ fn messages(store: &Store) -> Vec<Row> {
         )
         .unwrap();
     stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
     })
     .unwrap()
     .map(Result::unwrap)
@@ -62,11 +70,13 @@ fn zones(store: &Store) -> HashMap<i64, chrono_tz::Tz> {
     let tz = Config::demo().practice.time_zone;
     let c = store.test_conn();
     let mut stmt = c.prepare("SELECT id, time_zone FROM patients").unwrap();
-    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .map(|(id, z)| (id, z.and_then(|z| z.parse().ok()).unwrap_or(tz)))
-        .collect()
+    stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .map(|(id, z)| (id, z.and_then(|z| z.parse().ok()).unwrap_or(tz)))
+    .collect()
 }
 
 #[test]
@@ -78,9 +88,15 @@ fn writes_a_group_of_the_asked_size_the_same_way_every_time() {
     assert!((12_000..16_000).contains(&out.appointments), "{out:?}");
     let c = store.test_conn();
     let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(count("SELECT COUNT(*) FROM appointments"), out.appointments as i64);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM appointments"),
+        out.appointments as i64
+    );
     assert_eq!(count("SELECT COUNT(*) FROM messages"), out.messages as i64);
-    assert!(out.messages as f64 > 1.5 * out.appointments as f64, "{out:?}");
+    assert!(
+        out.messages as f64 > 1.5 * out.appointments as f64,
+        "{out:?}"
+    );
     assert!(count("SELECT COUNT(*) FROM messages WHERE kind = 'same-day-double'") > 0);
     assert!(count("SELECT COUNT(*) FROM replies WHERE classification = 'opt_out'") > 0);
     let digest = |s: &Store| -> (i64, i64, i64) {
@@ -107,7 +123,10 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
     let mut per_patient: HashMap<i64, Vec<(i64, String, Option<String>)>> = HashMap::new();
     for (_, patient, kind, created, key, dir, _) in messages(&store) {
         if dir == "out" {
-            per_patient.entry(patient).or_default().push((created, kind, key));
+            per_patient
+                .entry(patient)
+                .or_default()
+                .push((created, kind, key));
         }
     }
     let (mut checked, mut over) = (0, 0);
@@ -123,20 +142,32 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
             let kind = MessageKind::parse(kind).unwrap();
             let state = ConsentState::from_events(events.iter().filter(|e| e.at <= at(*t)));
             if kind.keeps_quiet_hours() {
-                assert!(state.may_text(), "patient {patient} texted at {t} with {state:?}");
-                assert!(in_allowed_window(at(*t), zone, &rules.quiet_hours), "{kind} at {t}");
+                assert!(
+                    state.may_text(),
+                    "patient {patient} texted at {t} with {state:?}"
+                );
+                assert!(
+                    in_allowed_window(at(*t), zone, &rules.quiet_hours),
+                    "{kind} at {t}"
+                );
             }
             if !kind.counts_against_cap() {
                 continue;
             }
             let day = at(*t).with_timezone(&zone).date_naive();
-            let same_day = counted.iter().filter(|&&u| at(u).with_timezone(&zone).date_naive() == day);
-            let week = counted.iter().filter(|&&u| u > t - 7 * 86_400 && u <= *t).count();
+            let same_day = counted
+                .iter()
+                .filter(|&&u| at(u).with_timezone(&zone).date_naive() == day);
+            let week = counted
+                .iter()
+                .filter(|&&u| u > t - 7 * 86_400 && u <= *t)
+                .count();
             if same_day.count() > rules.max_per_day as usize || week > rules.max_per_week as usize {
                 // Over a cap only for an appointment's last reminder (SPEC §5.6).
                 let key = key.as_deref().and_then(ReminderKey::parse);
                 assert!(
-                    key.as_ref().is_some_and(|k| k.each().any(|(_, _, o)| o == 24)),
+                    key.as_ref()
+                        .is_some_and(|k| k.each().any(|(_, _, o)| o == 24)),
                     "patient {patient}: {kind} at {t} over a cap"
                 );
                 over += 1;
@@ -145,7 +176,10 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
         }
     }
     assert!(checked > 10_000, "{checked} texts checked");
-    assert!(over * 100 < checked, "{over} of {checked} over a cap: the caps hardly ever give way");
+    assert!(
+        over * 100 < checked,
+        "{over} of {checked} over a cap: the caps hardly ever give way"
+    );
 }
 
 #[test]
@@ -156,7 +190,9 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
         .prepare("SELECT id, patient_id, start_at, cancelled_at, booked_at FROM appointments")
         .unwrap();
     let appts: HashMap<i64, (i64, i64, Option<i64>, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))
+        .query_map([], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -166,16 +202,29 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
             continue;
         };
         assert_eq!(dir, "out");
-        assert_eq!(kind == "same-day-double", key.appointments().len() > 1, "{key}");
+        assert_eq!(
+            kind == "same-day-double",
+            key.appointments().len() > 1,
+            "{key}"
+        );
         for (appt, start, offset) in key.each() {
             let (owner, stored_start, cancelled, booked) = appts[&appt.0];
-            assert!(booked <= created, "{key} names an appointment not yet booked");
+            assert!(
+                booked <= created,
+                "{key} names an appointment not yet booked"
+            );
             assert_eq!(owner, patient, "{key}");
             assert_eq!(start.timestamp(), stored_start, "{key}");
-            assert!(cancelled.is_none_or(|c| c > created), "reminded after cancelling");
+            assert!(
+                cancelled.is_none_or(|c| c > created),
+                "reminded after cancelling"
+            );
             assert!(created <= stored_start - 7200, "within 2 h of the start");
             if offset == 24 {
-                assert!(last_text.insert(appt.0, (id, created)).is_none(), "two last reminders");
+                assert!(
+                    last_text.insert(appt.0, (id, created)).is_none(),
+                    "two last reminders"
+                );
             }
         }
     }
@@ -186,7 +235,10 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
     for (appt, (text, sent)) in &last_text {
         let (patient, start, _, booked) = appts[appt];
         let day = at(start).with_timezone(&tz).date_naive();
-        by_day.entry((patient, day)).or_default().push((*text, *sent, booked));
+        by_day
+            .entry((patient, day))
+            .or_default()
+            .push((*text, *sent, booked));
     }
     let mut doubles = 0;
     for texts in by_day.values().filter(|t| t.len() > 1) {
@@ -211,10 +263,28 @@ fn replies_read_as_filed_and_the_book_and_consent_agree_with_them() {
                LEFT JOIN appointments a ON a.id = r.appointment_id",
         )
         .unwrap();
-    type Reply = (i64, String, i64, String, Option<i64>, Option<String>, Option<i64>, Option<i64>);
+    type Reply = (
+        i64,
+        String,
+        i64,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    );
     let replies: Vec<Reply> = stmt
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
         })
         .unwrap()
         .map(Result::unwrap)
@@ -222,13 +292,19 @@ fn replies_read_as_filed_and_the_book_and_consent_agree_with_them() {
     assert!(replies.len() > 1000, "{} replies", replies.len());
     let all = messages(&store);
     for (patient, body, t, class, appt, status, confirmed, start) in &replies {
-        let ctx = ReplyContext { awaiting_reminder_answer: true };
+        let ctx = ReplyContext {
+            awaiting_reminder_answer: true,
+        };
         assert_eq!(classify(body, ctx).as_str(), class, "{body:?}");
         match ReplyKind::parse(class).unwrap() {
             ReplyKind::Confirm => {
                 let confirmed = confirmed.expect("a confirmed appointment");
                 assert!(confirmed <= *t && start.unwrap() > *t, "{appt:?}");
-                assert_ne!(status.as_deref(), Some("booked"), "confirmed by reply, still booked");
+                assert_ne!(
+                    status.as_deref(),
+                    Some("booked"),
+                    "confirmed by reply, still booked"
+                );
             }
             ReplyKind::OptOut => {
                 let events = store::consent::events(c, PatientId(*patient)).unwrap();
@@ -269,7 +345,11 @@ fn a_file_database_is_back_in_wal_mode_and_a_second_load_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("group.db");
     let mut store = Store::open(&path).unwrap();
-    let scale = GroupScale { patients: 200, appointments: 1000, ..small() };
+    let scale = GroupScale {
+        patients: 200,
+        appointments: 1000,
+        ..small()
+    };
     let out = seed(&mut store, &Config::demo(), 3, scale, now()).unwrap();
     assert_eq!(out.patients, 200);
     let mode: String = store
@@ -278,6 +358,9 @@ fn a_file_database_is_back_in_wal_mode_and_a_second_load_is_refused() {
         .unwrap();
     assert_eq!(mode, "wal");
     let again = seed(&mut store, &Config::demo(), 3, scale, now());
-    assert!(again.is_err(), "never a second practice on top of the first");
+    assert!(
+        again.is_err(),
+        "never a second practice on top of the first"
+    );
     assert_eq!(store::patients::count(&store).unwrap(), 200);
 }

@@ -19,13 +19,16 @@ use super::book::Appt;
 use super::people::Person;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::message::MessageKind;
-use crate::domain::reminder::{QuietHours, RecentSend, cap_check_ahead, kind_for_offset, next_allowed};
+use crate::domain::reminder::{
+    QuietHours, RecentSend, cap_check_ahead, kind_for_offset, next_allowed,
+};
 use crate::domain::reply::ReplyKind;
 
 /// At most this many appointments in one text (a same-day double booking plus the next
 /// day's first reminder).
 pub const MAX_PARTS: usize = 3;
 const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
 
 /// The practice's sending rules, from its config.
 #[derive(Clone, Debug)]
@@ -76,10 +79,19 @@ impl Text {
 /// A change a reply made to an appointment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
-    Confirmed { appt: u32, at: i64, future: bool },
+    Confirmed {
+        appt: u32,
+        at: i64,
+        future: bool,
+    },
     /// Rescheduled by phone after an "R": the booking was cancelled.
-    Cancelled { appt: u32, at: i64 },
-    Callback { appt: u32 },
+    Cancelled {
+        appt: u32,
+        at: i64,
+    },
+    Callback {
+        appt: u32,
+    },
 }
 
 /// Everything one patient's history adds.
@@ -132,9 +144,21 @@ pub fn history(
     }
     texts.sort_by_key(|(t, _)| t.at);
     let mut sends = capped(texts, zone, rules.caps);
-    sends.extend(prompts(&mut rng, (index, p), (book, mine), zone, rules, span.now));
+    sends.extend(prompts(
+        &mut rng,
+        (index, p),
+        (book, mine),
+        (zone, rules),
+        span,
+    ));
     sends.sort_by_key(|t| t.at);
-    walk(&mut rng, (index, p), sends, (book, rules, span.now), &mut out);
+    walk(
+        &mut rng,
+        (index, p),
+        sends,
+        (book, rules, span.now),
+        &mut out,
+    );
     out
 }
 
@@ -211,7 +235,15 @@ fn by_day(patient: u32, zone: Tz, candidates: &[Candidate], book: &[Appt]) -> Ve
                 (t.parts[n], t.offsets[n], t.n) = (ai, off, t.n + 1);
                 *last |= is_last;
             }
-            _ => out.push((single(patient, at, kind_for_offset(u32::from(off)), Some((ai, off))), is_last)),
+            _ => out.push((
+                single(
+                    patient,
+                    at,
+                    kind_for_offset(u32::from(off)),
+                    Some((ai, off)),
+                ),
+                is_last,
+            )),
         }
     }
     for (t, _) in &mut out {
@@ -248,7 +280,14 @@ fn capped(texts: Vec<(Text, bool)>, zone: Tz, caps: (u32, u32)) -> Vec<Text> {
             let from = sent.partition_point(|s| s.at <= at - Duration::days(8));
             let ahead_from = reserved.partition_point(|&r| r <= at);
             let ahead_to = reserved.partition_point(|&r| r <= at + Duration::days(8));
-            cap_check_ahead(at, zone, &sent[from..], &reserved[ahead_from..ahead_to], caps).is_ok()
+            cap_check_ahead(
+                at,
+                zone,
+                &sent[from..],
+                &reserved[ahead_from..ahead_to],
+                caps,
+            )
+            .is_ok()
         };
         if keep {
             sent.push(RecentSend { at, kind: t.kind });
@@ -258,16 +297,17 @@ fn capped(texts: Vec<(Text, bool)>, zone: Tz, caps: (u32, u32)) -> Vec<Text> {
     out
 }
 
-/// "Your results are ready" portal prompts after some completed visits, the next day
-/// inside the allowed hours (operational: consent and quiet hours, never the caps).
+/// Portal prompts: "your results are ready" after some completed visits, the next day, and a
+/// "new message" every few months — inside the allowed hours (operational: consent and quiet
+/// hours, never the caps), at most one of a kind per patient per day.
 fn prompts(
     rng: &mut ChaCha8Rng,
     (index, p): (u32, &Person),
     (book, mine): (&[Appt], &[u32]),
-    zone: Tz,
-    rules: &Rules,
-    now: i64,
+    (zone, rules): (Tz, &Rules),
+    span: Span,
 ) -> Vec<Text> {
+    let now = span.now;
     let mut out: Vec<Text> = Vec::new();
     for &ai in mine {
         let a = &book[ai as usize];
@@ -282,6 +322,16 @@ fn prompts(
             continue;
         }
         out.push(single(index, at, MessageKind::PortalResultsReady, None));
+    }
+    // A clinician's secure message now and then: "you have a new message in the portal".
+    let mut t =
+        p.opt_in.map_or(now, |(since, _)| since.max(span.first)) + rng.random_range(20..120) * DAY;
+    while t < now {
+        let at = next_allowed(utc(t), zone, &rules.quiet).timestamp();
+        if at < now && may_text(p, at) {
+            out.push(single(index, at, MessageKind::PortalNewMessage, None));
+        }
+        t += rng.random_range(40..130) * DAY + rng.random_range(0..DAY);
     }
     out
 }
@@ -345,7 +395,11 @@ fn reply(
     let handled = class != ReplyKind::Other || now - at > 36 * HOUR;
     let wording = rng.random_range(0..super::rows::wordings(class).len()) as u8;
     let mut inbound = single(index, at, MessageKind::Reply, Some((appt, 0)));
-    inbound.fate = Fate::Received { class, wording, handled };
+    inbound.fate = Fate::Received {
+        class,
+        wording,
+        handled,
+    };
     out.texts.push(inbound);
     let answer = |kind| {
         let mut a = single(index, at + 60, kind, None);
@@ -357,12 +411,19 @@ fn reply(
             for (ai, _) in t.parts() {
                 let b = &book[ai as usize];
                 if b.start > at && b.cancelled.is_none_or(|c| c > at) {
-                    out.effects.push(Effect::Confirmed { appt: ai, at, future: b.start > now });
+                    out.effects.push(Effect::Confirmed {
+                        appt: ai,
+                        at,
+                        future: b.start > now,
+                    });
                 }
             }
         }
         ReplyKind::Reschedule if at + HOUR < now.min(a.start) && a.cancelled.is_none() => {
-            out.effects.push(Effect::Cancelled { appt, at: at + HOUR });
+            out.effects.push(Effect::Cancelled {
+                appt,
+                at: at + HOUR,
+            });
         }
         ReplyKind::Reschedule => out.effects.push(Effect::Callback { appt }),
         ReplyKind::OptOut => {
