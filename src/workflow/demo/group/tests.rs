@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 use crate::domain::consent::ConsentState;
@@ -231,7 +231,9 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
     // Two bookings of one patient on one local day that both got their last reminder, both
     // booked before the first of those texts went, got it in one text.
     let tz = Config::demo().practice.time_zone;
-    let mut by_day: HashMap<(i64, chrono::NaiveDate), Vec<(i64, i64, i64)>> = HashMap::new();
+    // (text, sent, booked) of each appointment's last reminder, by patient and day.
+    type Day = (i64, chrono::NaiveDate);
+    let mut by_day: HashMap<Day, Vec<(i64, i64, i64)>> = HashMap::new();
     for (appt, (text, sent)) in &last_text {
         let (patient, start, _, booked) = appts[appt];
         let day = at(start).with_timezone(&tz).date_naive();
@@ -337,7 +339,6 @@ fn replies_read_as_filed_and_the_book_and_consent_agree_with_them() {
         )
         .unwrap();
     assert_eq!(future_done, 0, "nothing ahead is already done");
-    let _ = Duration::zero();
 }
 
 #[test]

@@ -361,10 +361,10 @@ fn walk(
         out.texts.push(t);
         // Patients answer the text that carries a visit's last reminder, if it reached them.
         let answered = t.parts().find(|&(_, off)| off == last).map(|(a, _)| a);
-        if let (Fate::Delivered, Some(appt)) = (t.fate, answered) {
-            if let Some(stop) = reply(rng, (index, &t, appt), book, now, out) {
-                stopped = Some(stop);
-            }
+        if let (Fate::Delivered, Some(appt)) = (t.fate, answered)
+            && let Some(stop) = reply(rng, (index, &t, appt), book, now, out)
+        {
+            stopped = Some(stop);
         }
     }
 }
