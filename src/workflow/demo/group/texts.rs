@@ -82,7 +82,6 @@ pub enum Effect {
     Confirmed {
         appt: u32,
         at: i64,
-        future: bool,
     },
     /// Rescheduled by phone after an "R": the booking was cancelled.
     Cancelled {
@@ -411,11 +410,7 @@ fn reply(
             for (ai, _) in t.parts() {
                 let b = &book[ai as usize];
                 if b.start > at && b.cancelled.is_none_or(|c| c > at) {
-                    out.effects.push(Effect::Confirmed {
-                        appt: ai,
-                        at,
-                        future: b.start > now,
-                    });
+                    out.effects.push(Effect::Confirmed { appt: ai, at });
                 }
             }
         }
@@ -441,10 +436,11 @@ fn reply(
 pub fn apply(book: &mut [Appt], effects: &[Effect]) {
     for e in effects {
         match *e {
-            Effect::Confirmed { appt, at, future } => {
+            Effect::Confirmed { appt, at } => {
                 let a = &mut book[appt as usize];
                 a.confirmed = Some(a.confirmed.map_or(at, |c| c.min(at)));
-                if future && a.status == AppointmentStatus::Booked {
+                // A visit already seen keeps its outcome; one still booked is now confirmed.
+                if a.status == AppointmentStatus::Booked {
                     (a.status, a.changed) = (AppointmentStatus::Confirmed, Some(at));
                 }
             }
