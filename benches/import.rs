@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use frontdesk::config::Config;
 use frontdesk::domain::import::csv::{CsvOptions, read};
 use frontdesk::phi::Gate;
