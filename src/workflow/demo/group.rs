@@ -107,7 +107,7 @@ pub struct GroupSeeded {
 /// The page cache the load runs with: the indexes that grow in no particular order
 /// (messages and appointments by patient, keys) stay in memory while the tables are written
 /// in order.
-const LOAD_CACHE_MIB: u32 = 2048;
+const LOAD_CACHE_MIB: u32 = 768;
 /// Messages per batch handed from the rendering thread to the writer.
 const BATCH: usize = 8192;
 

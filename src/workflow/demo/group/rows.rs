@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 use super::book::Appt;
 use super::people::Person;
-use super::texts::{Fate, Text, inbound_id};
+use super::texts::{Fate, Text, inbound_id, wordings};
 use crate::config::Config;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentKind, ConsentMethod};
@@ -26,25 +26,6 @@ use crate::workflow::demo::history::HISTORY_PROVIDER;
 
 /// The number patients text back to (the demo's own, fictional).
 pub const PRACTICE_NUMBER: &str = "+15555550123";
-
-/// How patients really word each kind of reply; `domain::reply::classify` reads each one as
-/// its class (a test holds it to that).
-pub fn wordings(class: ReplyKind) -> &'static [&'static str] {
-    match class {
-        ReplyKind::Confirm => &["C", "c", "C ", "Confirm", "1", "Yes"],
-        ReplyKind::Reschedule => &["R", "2", "Reschedule please"],
-        ReplyKind::OptOut => &["STOP", "Stop", "stop texting me", "No more texts please"],
-        ReplyKind::Help => &["HELP", "help", "Info"],
-        _ => &[
-            "Running about 10 minutes late, sorry!",
-            "Is there parking at the building?",
-            "Can my husband come in with me?",
-            "¿Puedo llevar a mi hija a la cita?",
-            "Do I need to bring my insurance card?",
-            "What floor is the office on?",
-        ],
-    }
-}
 
 fn utc(t: i64) -> DateTime<chrono::Utc> {
     DateTime::from_timestamp(t, 0).unwrap_or(DateTime::UNIX_EPOCH)
