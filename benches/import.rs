@@ -1,7 +1,10 @@
 //! The import's speed target (issue 10): 100,000 appointments from a CSV export in under
 //! 5 s and 200 MB. The file is generated here in the shape of an athenahealth-style export
 //! (about 37,000 patients, 24 clinicians, consent for two in three). Run:
-//! `cargo bench --bench import`. Figures and the RSS measurement: docs/BENCHMARKS.md.
+//! `cargo bench --bench import`. Every database here is encrypted (SQLCipher), as a
+//! practice's is. `IMPORT_CSV_OUT=PATH [IMPORT_ROWS=N] cargo bench --bench import` writes the
+//! file instead (what `benches/import_e2e.sh` times the release binary on). Figures and the
+//! RSS measurement: docs/BENCHMARKS.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may fail loudly
 
@@ -9,11 +12,12 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use frontdesk::config::Config;
 use frontdesk::domain::import::csv::{CsvOptions, read};
 use frontdesk::phi::Gate;
 use frontdesk::store::Store;
+use frontdesk::store::cipher::DbKey;
 use frontdesk::workflow::import::{self, Options, Source, SourceKind};
 
 const FIRST: [&str; 8] = [
@@ -96,6 +100,7 @@ fn bench(c: &mut Criterion) {
         now,
     };
     let source = Source::new(SourceKind::Csv, "export.csv", bytes);
+    let key = DbKey::generate().unwrap();
 
     let mut group = c.benchmark_group("import 100k appointments (CSV)");
     group
@@ -111,14 +116,14 @@ fn bench(c: &mut Criterion) {
     group.bench_function("whole import into an empty file DB", |b| {
         b.iter_with_setup(tempfile::TempDir::new, |dir| {
             let dir = dir.unwrap();
-            let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+            let mut store = Store::open_keyed(&dir.path().join("p.db"), &key).unwrap();
             let parsed = read(bytes, &CsvOptions { ctx, mappings: &[] });
             let out = import::run(&mut store, &config, &gate, parsed, &source, opts).unwrap();
             assert!(out.written);
         })
     });
     let dir = tempfile::TempDir::new().unwrap();
-    let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+    let mut store = Store::open_keyed(&dir.path().join("p.db"), &key).unwrap();
     let parsed = read(bytes, &CsvOptions { ctx, mappings: &[] });
     import::run(&mut store, &config, &gate, parsed, &source, opts).unwrap();
     group.bench_function("the same file again (nothing changes)", |b| {
@@ -132,4 +137,13 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(path) = std::env::var_os("IMPORT_CSV_OUT") {
+        let rows = std::env::var("IMPORT_ROWS").map_or(100_000, |r| r.parse().unwrap());
+        std::fs::write(path, export(rows)).unwrap();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

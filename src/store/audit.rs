@@ -18,9 +18,8 @@ use crate::domain::audit::{AuditEntry, AuditRecord, GENESIS};
 pub fn append(conn: &impl Write, entry: &AuditEntry) -> Result<i64> {
     let conn = super::sql(conn);
     let prev: String = conn
-        .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
         .optional()?
         .unwrap_or_else(|| GENESIS.to_string());
     let actor_id = match entry.actor_id {

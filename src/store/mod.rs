@@ -16,6 +16,7 @@ use rusqlite::Connection;
 pub mod appointments;
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod callbacks;
 pub mod changes;
 pub mod cipher;
@@ -319,6 +320,38 @@ impl Store {
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
+
+    /// [`Store::write`] for one large change (an import of a whole schedule): the same single
+    /// transaction, with a page cache of up to `cache_mib` MiB for its duration. With the
+    /// default 2 MB cache a 100,000-row import evicts its own index pages again and again, and
+    /// on an encrypted database every page read back is decrypted and its HMAC checked, and
+    /// every dirty page evicted before the commit is encrypted into the WAL once more — a
+    /// third of the import's CPU went to libcrypto (docs/BENCHMARKS.md, "Import"). The cache
+    /// only grows as pages are touched, and goes back to the default afterwards, so the
+    /// memory is held only while the change runs.
+    pub fn write_large<T, E>(
+        &mut self,
+        cache_mib: u32,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let before: i64 = self
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .map_err(StoreError::from)?;
+        let kib = -i64::from(cache_mib) * 1024;
+        self.conn
+            .pragma_update(None, "cache_size", kib)
+            .map_err(StoreError::from)?;
+        let out = self.write(f);
+        // Back to the cache the connection had; the pages beyond it are freed now.
+        let restored = self.conn.pragma_update(None, "cache_size", before);
+        let out = out?;
+        restored.map_err(StoreError::from)?;
+        Ok(out)
+    }
 }
 
 /// Key a connection (encrypted databases) and prove the key reads the file: a wrong key is
@@ -476,6 +509,31 @@ mod tests {
         let demo = dir.path().join("d.db");
         drop(Store::open(&demo).unwrap());
         assert_eq!(mode(&demo), 0o600);
+    }
+
+    #[test]
+    fn a_large_write_gets_its_cache_and_gives_it_back_also_when_it_fails() {
+        let mut store = Store::open_in_memory().unwrap();
+        let cache = |s: &Store| -> i64 {
+            s.test_conn()
+                .pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        let before = cache(&store);
+        let during = store
+            .write_large(8, |tx| {
+                Ok::<i64, StoreError>(sql(tx).pragma_query_value(None, "cache_size", |r| r.get(0))?)
+            })
+            .unwrap();
+        assert_eq!(during, -8 * 1024);
+        assert_eq!(cache(&store), before);
+        let failed: Result<(), StoreError> = store.write_large(8, |tx| {
+            settings::set(tx, "k", "v")?;
+            Err(StoreError::Conflict("no".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(cache(&store), before);
+        assert_eq!(settings::get(&store, "k").unwrap(), None, "rolled back");
     }
 
     #[test]

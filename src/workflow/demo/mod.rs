@@ -23,6 +23,7 @@ use crate::store::appointments::NewAppointment;
 use crate::store::patients::NewPatient;
 use crate::store::{self, Store, StoreError};
 
+pub mod group;
 mod history;
 pub mod staff;
 

@@ -9,10 +9,10 @@ use super::{Options, Source};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::audit::AuditEntry;
 use crate::domain::consent::{ConsentEvent, ConsentMethod};
-use crate::domain::ids::{AppointmentTypeId, ClinicianId, PatientId};
+use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::import::Origin;
 use crate::domain::import::plan::{NEUTRAL_TYPE_LABEL, Plan, Ref};
-use crate::store::appointments::NewAppointment;
+use crate::store::bulk::{self, BulkAppointment};
 use crate::store::imports::{self, KeyKind, Slot};
 use crate::store::patients::NewPatient;
 use crate::store::{self, StoreError};
@@ -126,11 +126,17 @@ fn appointments(
     created: &Created,
     opts: Options<'_>,
 ) -> Result<(), StoreError> {
-    for a in &plan.new_appointments {
-        let id = store::appointments::insert(
-            conn,
-            &NewAppointment {
-                external_id: a.keys.first().cloned(),
+    // One multi-row insert per 128 appointments (store::bulk): ids are handed out here,
+    // inside the transaction that holds the write lock.
+    let first = bulk::next_id(conn, bulk::Table::Appointments)?;
+    let rows = plan
+        .new_appointments
+        .iter()
+        .zip(first..)
+        .map(|(a, id)| {
+            Ok(BulkAppointment {
+                id: AppointmentId(id),
+                external_id: a.keys.first().map(String::as_str),
                 patient_id: created.patient(a.patient)?,
                 clinician_id: created.clinician(a.clinician)?,
                 type_id: created.type_id(a.type_ref)?,
@@ -138,10 +144,17 @@ fn appointments(
                 duration_minutes: a.minutes,
                 status: a.status,
                 booked_at: opts.now,
-            },
-        )?;
+                status_changed: None,
+                confirmed_at: None,
+                cancelled_at: None,
+                callback_requested: false,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    bulk::insert_appointments(conn, &rows)?;
+    for (a, row) in plan.new_appointments.iter().zip(&rows) {
         for k in &a.keys {
-            imports::add_key(conn, KeyKind::Appointment, k, id.0)?;
+            imports::add_key(conn, KeyKind::Appointment, k, row.id.0)?;
         }
     }
     for c in &plan.appointment_changes {

@@ -1,0 +1,340 @@
+//! The clinic-group demo (issue 14): `demo --seed-only --scale group` writes, from a seed,
+//! 100,000 patients, 40 clinicians across 4 sites, about 2,000,000 appointments over five
+//! years and about 5,000,000 messages (reminders, portal prompts, welcomes, replies and the
+//! answers to them) with the consent events behind them — decided by the product's own
+//! sending rules ([`texts`]), so the statistics, the consent review and `remind` see a
+//! practice that obeyed them.
+//!
+//! How it stays fast: the people, the book and the texts are plain data made first (the
+//! texts on both cores, one random stream per patient); the rows are then written by the
+//! store's bulk writer ([`crate::store::bulk`]) in one transaction on a new database, while a
+//! second thread renders the message bodies. Must not import tui or cli.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::domain::audit::AuditEntry;
+use crate::domain::ids::AppointmentTypeId;
+use crate::store::bulk::{self, BulkMessage, BulkReply};
+use crate::store::{self, Store, StoreError, Tx};
+use crate::workflow::templates;
+
+mod book;
+mod people;
+mod rows;
+mod texts;
+
+#[cfg(test)]
+mod tests;
+
+pub use people::SITES;
+
+/// How big a group to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupScale {
+    pub patients: usize,
+    pub sites: usize,
+    pub clinicians_per_site: usize,
+    /// Days of history before today, and of bookings after it.
+    pub days_back: i64,
+    pub days_ahead: i64,
+    /// Appointments to aim for (the slots are filled to this on average).
+    pub appointments: usize,
+}
+
+impl GroupScale {
+    /// Issue 14's clinic group: five years ending eight weeks from today.
+    pub fn group() -> Self {
+        Self {
+            patients: 100_000,
+            sites: 4,
+            clinicians_per_site: 10,
+            days_back: 5 * 365 - 56,
+            days_ahead: 56,
+            appointments: 2_000_000,
+        }
+    }
+}
+
+/// The time the generated history covers (seconds since the epoch, UTC, and local days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub first: i64,
+    pub now: i64,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+}
+
+impl Span {
+    fn new(now: DateTime<Utc>, tz: Tz, scale: &GroupScale) -> Self {
+        let today = now.with_timezone(&tz).date_naive();
+        let first_day = today - Duration::days(scale.days_back);
+        Self {
+            first: tz
+                .from_local_datetime(&first_day.and_time(NaiveTime::MIN))
+                .earliest()
+                .map_or(now.timestamp(), |t| t.timestamp()),
+            now: now.timestamp(),
+            first_day,
+            last_day: today + Duration::days(scale.days_ahead),
+        }
+    }
+
+    /// Every local day of the span.
+    pub fn days(self) -> impl Iterator<Item = NaiveDate> {
+        self.first_day
+            .iter_days()
+            .take_while(move |d| *d <= self.last_day)
+    }
+}
+
+/// What the generator wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSeeded {
+    pub sites: usize,
+    pub clinicians: usize,
+    pub patients: usize,
+    pub appointments: usize,
+    pub messages: usize,
+    pub consent_events: usize,
+}
+
+/// The page cache the load runs with: the indexes that grow in no particular order
+/// (messages and appointments by patient, keys) stay in memory while the tables are written
+/// in order.
+const LOAD_CACHE_MIB: u32 = 768;
+/// Messages per batch handed from the rendering thread to the writer.
+const BATCH: usize = 8192;
+
+/// Generate the group and write it into `store` (a new, empty database).
+pub fn seed(
+    store: &mut Store,
+    config: &Config,
+    seed: u64,
+    scale: GroupScale,
+    now: DateTime<Utc>,
+) -> Result<GroupSeeded, StoreError> {
+    let tz = config.practice.time_zone;
+    let span = Span::new(now, tz, &scale);
+    let people = people::patients(seed, &scale, span);
+    let clinicians = people::clinicians(seed, scale.sites, scale.clinicians_per_site);
+    let mut book = book::book(seed, &scale, &people, &clinicians, (tz, span));
+    let rules = texts::Rules {
+        offsets: {
+            let mut o = config.reminders.offsets_hours.clone();
+            o.sort_unstable_by(|a, b| b.cmp(a));
+            o
+        },
+        quiet: config.reminders.quiet_hours,
+        caps: (config.reminders.max_per_day, config.reminders.max_per_week),
+        min_lead: i64::from(config.reminders.min_lead_minutes) * 60,
+        practice_zone: tz,
+    };
+    let plan = plan_texts(seed, &people, &book, &rules, span);
+    texts::apply(&mut book, &plan.effects);
+    let consent = rows::consent(&people, &plan.opt_outs);
+    let written = Written {
+        people: &people,
+        clinicians: &clinicians,
+        book: &book,
+        texts: &plan.texts,
+        consent: &consent,
+    };
+    store.load_new(LOAD_CACHE_MIB, |tx| {
+        write(tx, config, &written, (seed, now))
+    })
+}
+
+/// Every patient's texts, made on two threads, in the order they were sent.
+fn plan_texts(
+    seed: u64,
+    people: &[people::Person],
+    book: &[book::Appt],
+    rules: &texts::Rules,
+    span: Span,
+) -> texts::History {
+    // Each patient's appointments, in start order (the book is in start order).
+    let mut mine: Vec<Vec<u32>> = vec![Vec::new(); people.len()];
+    for (i, a) in book.iter().enumerate() {
+        mine[a.patient as usize].push(i as u32);
+    }
+    let half = people.len() / 2;
+    let part = |range: std::ops::Range<usize>| {
+        let mut h = texts::History::default();
+        for i in range {
+            let one = texts::history(seed, (i as u32, &people[i]), (book, &mine[i]), rules, span);
+            h.texts.extend(one.texts);
+            h.effects.extend(one.effects);
+            h.opt_outs.extend(one.opt_outs);
+        }
+        h
+    };
+    let (mut all, second) = std::thread::scope(|s| {
+        let other = s.spawn(|| part(half..people.len()));
+        let first = part(0..half);
+        (first, other.join().unwrap_or_default())
+    });
+    all.texts.extend(second.texts);
+    all.effects.extend(second.effects);
+    all.opt_outs.extend(second.opt_outs);
+    // Sent order; a patient's reply always comes minutes after the text it answers.
+    all.texts
+        .sort_unstable_by_key(|t| (t.at, t.patient, t.kind as u8));
+    all
+}
+
+/// What goes into the database.
+struct Written<'a> {
+    people: &'a [people::Person],
+    clinicians: &'a [(String, u8)],
+    book: &'a [book::Appt],
+    texts: &'a [texts::Text],
+    consent: &'a [bulk::BulkConsent],
+}
+
+fn write(
+    tx: &Tx<'_>,
+    config: &Config,
+    w: &Written<'_>,
+    (seed, now): (u64, DateTime<Utc>),
+) -> Result<GroupSeeded, StoreError> {
+    let types = reference(tx, w.clinicians)?;
+    templates::ensure_defaults(tx, now)?;
+    for (n, chunk) in w.people.chunks(BATCH).enumerate() {
+        let rows: Vec<_> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| rows::patient(n * BATCH + i, p))
+            .collect();
+        bulk::insert_patients(tx, &rows)?;
+    }
+    bulk::insert_consent(tx, w.consent)?;
+    for (n, chunk) in w.book.chunks(8 * BATCH).enumerate() {
+        let rows: Vec<_> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, a)| rows::appointment(n * 8 * BATCH + i, a, &types))
+            .collect();
+        bulk::insert_appointments(tx, &rows)?;
+    }
+    let mut loaded = HashMap::new();
+    for kind in rows::KINDS {
+        let t = templates::load(tx, kind).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        loaded.insert(kind, t);
+    }
+    let renderer = rows::Renderer::new(config, loaded, (w.people, w.book, w.clinicians));
+    messages(tx, &renderer, w.texts)?;
+    finish(tx, w, (seed, now))
+}
+
+/// Clinicians and types, with the ids the rows use (a new database hands out 1, 2, …).
+fn reference(
+    tx: &Tx<'_>,
+    clinicians: &[(String, u8)],
+) -> Result<Vec<AppointmentTypeId>, StoreError> {
+    for (i, (name, _)) in clinicians.iter().enumerate() {
+        let id = store::reference::insert_clinician(tx, name)?;
+        if id.0 != i as i64 + 1 {
+            return Err(StoreError::Conflict(
+                "the clinicians table was not empty".into(),
+            ));
+        }
+    }
+    super::TYPES
+        .iter()
+        .map(|(name, label, minutes)| store::reference::insert_type(tx, name, label, *minutes))
+        .collect()
+}
+
+type Batch = Result<(Vec<BulkMessage>, Vec<BulkReply>), StoreError>;
+
+/// Render on a second thread, write on this one.
+fn messages(
+    tx: &Tx<'_>,
+    renderer: &rows::Renderer<'_>,
+    all: &[texts::Text],
+) -> Result<(), StoreError> {
+    let (send, receive) = mpsc::sync_channel::<Batch>(4);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for (n, chunk) in all.chunks(BATCH).enumerate() {
+                let batch = render_batch(renderer, n * BATCH, chunk);
+                let failed = batch.is_err();
+                if send.send(batch).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for batch in receive {
+            let (messages, replies) = batch?;
+            bulk::insert_messages(tx, &messages)?;
+            bulk::insert_replies(tx, &replies)?;
+        }
+        Ok(())
+    })
+}
+
+fn render_batch(renderer: &rows::Renderer<'_>, first: usize, chunk: &[texts::Text]) -> Batch {
+    let mut messages = Vec::with_capacity(chunk.len());
+    let mut replies = Vec::new();
+    for (i, t) in chunk.iter().enumerate() {
+        let (m, r) = renderer.rows((first + i) as i64 + 1, t)?;
+        messages.push(m);
+        replies.extend(r);
+    }
+    Ok((messages, replies))
+}
+
+/// Sites, the seed marker, the demo marker and the audit record of the seed.
+fn finish(
+    tx: &Tx<'_>,
+    w: &Written<'_>,
+    (seed, now): (u64, DateTime<Utc>),
+) -> Result<GroupSeeded, StoreError> {
+    let sites: Vec<_> = SITES
+        .iter()
+        .enumerate()
+        .take(
+            w.clinicians
+                .iter()
+                .map(|c| usize::from(c.1) + 1)
+                .max()
+                .unwrap_or(0),
+        )
+        .map(|(s, name)| {
+            let ids: Vec<usize> = (0..w.clinicians.len())
+                .filter(|&c| usize::from(w.clinicians[c].1) == s)
+                .map(|c| c + 1)
+                .collect();
+            json!({ "site": name, "clinicians": ids })
+        })
+        .collect();
+    store::settings::set(tx, "demo.group.sites", &json!(sites).to_string())?;
+    store::settings::set(tx, super::SEEDED_KEY, &now.to_rfc3339())?;
+    store::marker::mark(tx, store::marker::DbKind::Demo)?;
+    let seeded = GroupSeeded {
+        sites: sites.len(),
+        clinicians: w.clinicians.len(),
+        patients: w.people.len(),
+        appointments: w.book.len(),
+        messages: w.texts.len(),
+        consent_events: w.consent.len(),
+    };
+    store::audit::append(
+        tx,
+        &AuditEntry::new(
+            now,
+            super::SEED_ACTOR,
+            "demo.seed",
+            "practice",
+            json!({ "seed": seed, "scale": "group", "patients": seeded.patients,
+                    "appointments": seeded.appointments, "messages": seeded.messages }),
+        ),
+    )?;
+    Ok(seeded)
+}
