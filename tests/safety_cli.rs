@@ -402,8 +402,8 @@ fn staff_are_added_by_an_admin_and_roles_hold_in_every_command() {
         .assert()
         .success()
         .stdout("bo (reception) added\n");
-    // Reception may send reminders, not manage staff, verify the audit trail or close the
-    // practice; without --as, staff administration needs a person.
+    // Reception may send reminders (and closure notices), not manage staff, verify the audit
+    // trail or read the statistics; without --as, staff administration needs a person.
     p.as_member("bo", "482915").arg("remind").assert().success();
     for (args, refusal) in [
         (
@@ -415,15 +415,8 @@ fn staff_are_added_by_an_admin_and_roles_hold_in_every_command() {
             "bo (reception) may not verify the audit trail",
         ),
         (
-            vec![
-                "send",
-                "closure",
-                "--from",
-                "2026-11-27",
-                "--to",
-                "2026-11-28",
-            ],
-            "bo (reception) may not send a closure notice; it needs a manager or an admin",
+            vec!["stats", "--from", "2026-11-01", "--to", "2026-11-28"],
+            "bo (reception) may not see statistics; it needs a manager or an admin",
         ),
     ] {
         p.as_member("bo", "482915")

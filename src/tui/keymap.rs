@@ -218,7 +218,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Batch, &[k(KeyCode::Esc)], Action::Close, "back; while sending: cancel after the texts in flight", Some("back/cancel")),
     b(Batch, &[ch('?')], Action::OpenHelp, "this help", Some("help")),
     // closure
-    b(Day, &[ch('C')], Action::OpenClosure, "closure or schedule-change notice to everyone booked (managers)", None),
+    b(Day, &[ch('C')], Action::OpenClosure, "closure or schedule-change notice to everyone booked", None),
     b(Closure, &[k(KeyCode::Tab), k(KeyCode::Down)], Action::NextField, "next field", Some("field")),
     b(Closure, &[k(KeyCode::BackTab), k(KeyCode::Up)], Action::PrevField, "previous field", Some("field")),
     b(Closure, &[k(KeyCode::Left)], Action::PrevChoice, "on Who: the previous clinician (or everyone)", Some("who")),

@@ -104,9 +104,10 @@ pub const fn rule(action: Action) -> Rule {
         Action::SendReminders => row(Reception, true),
         Action::SendPortalPrompt => row(Reception, true),
         Action::SendCustomText => row(Reception, false),
-        // A notice to everyone booked in a window is a manager's call; an integration that
-        // mirrors the practice calendar may send it as `system`.
-        Action::SendClosureNotice => row(Manager, true),
+        // The desk announces a closure (a snow day, a burst pipe) as it sends tomorrow's batch:
+        // the same reach, the same PHI gate, named in the audit. An integration that mirrors
+        // the practice calendar may send it as `system`.
+        Action::SendClosureNotice => row(Reception, true),
         Action::SyncProvider => row(Reception, true),
         Action::CheckText => row(Reception, true),
         Action::ViewTemplates => row(Reception, true),

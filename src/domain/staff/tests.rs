@@ -28,7 +28,7 @@ fn member(role: Role) -> Actor {
 #[case::send_reminders(Action::SendReminders, R, true)]
 #[case::portal_prompt(Action::SendPortalPrompt, R, true)]
 #[case::custom_text(Action::SendCustomText, R, false)]
-#[case::closure_notice(Action::SendClosureNotice, M, true)]
+#[case::closure_notice(Action::SendClosureNotice, R, true)]
 #[case::sync(Action::SyncProvider, R, true)]
 #[case::phi_check(Action::CheckText, R, true)]
 #[case::view_templates(Action::ViewTemplates, R, true)]
@@ -114,11 +114,11 @@ fn every_action_is_listed_once() {
 #[test]
 fn a_refusal_names_the_member_their_role_and_who_may() {
     let e = member(Role::Reception)
-        .may(Action::SendClosureNotice)
+        .may(Action::ViewStatistics)
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "alice (reception) may not send a closure notice; it needs a manager or an admin"
+        "alice (reception) may not see statistics; it needs a manager or an admin"
     );
     let e = Actor::System.may(Action::ManageStaff).unwrap_err();
     assert_eq!(

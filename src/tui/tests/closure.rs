@@ -282,18 +282,24 @@ fn the_window_is_checked_as_typed_and_a_list_goes_stale_when_the_words_change() 
 }
 
 #[test]
-fn reception_cannot_open_it_and_the_worker_refuses_a_send_from_them_anyway() {
+fn reception_announces_a_closure_and_no_one_signed_out_can() {
     let (mut app, mut r, _) = signed_in("rosa");
     key(&mut app, &mut r, KeyCode::Char('C'));
-    assert!(matches!(app.screen, Screen::Day(_)));
-    assert_eq!(app.shared.toast.as_ref().unwrap().text, words::NOT_YOURS);
-    // A send that somehow came from a receptionist's screen is dropped by the one gate.
+    assert!(
+        matches!(app.screen, Screen::Closure(_)),
+        "the desk opens it"
+    );
     let draft = crate::tui::msg::ClosureDraft {
         from: fixture::now(),
         to: fixture::now() + chrono::Duration::hours(8),
         clinician: None,
         text: WORDS.into(),
     };
-    let refused = crate::tui::app::refusal(app.shared.member.as_ref(), &Cmd::SendClosure(draft));
-    assert!(refused.unwrap().contains("needs a manager"));
+    let send = Cmd::SendClosure(draft);
+    assert_eq!(
+        crate::tui::app::refusal(app.shared.member.as_ref(), &send),
+        None
+    );
+    // Without a signed-in member the one gate drops it.
+    assert!(crate::tui::app::refusal(None, &send).is_some());
 }

@@ -480,8 +480,6 @@ fn expected(role: Role, cmd: &Cmd) -> bool {
         | Cmd::VerifyAudit
         | Cmd::ReviewCompliance
         | Cmd::ReviewConsent => role != Role::Reception,
-        // A notice to everyone booked in a window is a manager's call (SPEC §4, the table).
-        Cmd::PreviewClosure(_) | Cmd::SendClosure(_) => role != Role::Reception,
         _ => true,
     }
 }

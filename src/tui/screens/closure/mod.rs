@@ -4,7 +4,7 @@
 //! why — no consent, opted out, no mobile, cannot be reached before the closure starts (→ the
 //! call-back list) — and the send, which runs on the worker (the same `send::closure` path
 //! and gate as `frontdesk send closure`) while the screen stays usable. Its state and keys;
-//! the drawing is `view`. Managers (the permission table's `SendClosureNotice`).
+//! the drawing is `view`. Reception and up (the permission table's `SendClosureNotice`).
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
