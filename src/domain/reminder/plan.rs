@@ -187,31 +187,10 @@ pub fn plan(
     mode: PlanMode,
     input: &PlanInput<'_>,
 ) -> Plan {
-    let mut offsets: Vec<u32> = rules
-        .offsets_hours
-        .iter()
-        .copied()
-        .filter(|&o| o > 0)
-        .collect();
-    offsets.sort_unstable_by(|a, b| b.cmp(a));
-    offsets.dedup();
+    let offsets = offsets_longest_first(rules);
     let patients: HashMap<PatientId, &PatientFacts> =
         input.patients.iter().map(|p| (p.id, p)).collect();
-    let mut sent: HashMap<Slot, &ReminderMessage> = HashMap::new();
-    for m in input.messages {
-        let Some(key) = ReminderKey::parse(&m.key) else {
-            continue;
-        };
-        for slot in key.each() {
-            match sent.get(&slot) {
-                Some(old) if rank(old.status) >= rank(m.status) => {}
-                _ => {
-                    sent.insert(slot, m);
-                }
-            }
-        }
-    }
-
+    let sent = best_recorded(input.messages);
     let mut planner = Planner {
         rules,
         now,
@@ -222,44 +201,7 @@ pub fn plan(
         lines: Vec::with_capacity(input.appointments.len()),
         sends: Vec::new(),
     };
-    let mut by_patient: HashMap<PatientId, Vec<usize>> = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for (i, a) in input.appointments.iter().enumerate() {
-        let facts = patients.get(&a.patient_id).copied();
-        let reason = match facts {
-            None => Some(SkipReason::NoConsent),
-            Some(_) if !a.expects_reminders() => Some(SkipReason::NotOpen {
-                status: a.closed_status(),
-            }),
-            Some(_) if a.start <= now => Some(SkipReason::Passed),
-            Some(f) => f.blocked(),
-        };
-        // Lines of appointments that can still be reminded are filled in per patient below;
-        // the others are final here.
-        let cells = offsets
-            .iter()
-            .map(|&o| ReminderCell {
-                offset_hours: o,
-                state: planner.recorded(a, o).unwrap_or_else(|| {
-                    ReminderState::Skipped(reason.clone().unwrap_or(SkipReason::AlreadySent))
-                }),
-                basis: Basis::Forecast,
-            })
-            .collect();
-        planner.lines.push(PlanLine {
-            appointment_id: a.id,
-            patient_id: a.patient_id,
-            verdict: Verdict::Skip(Held {
-                reason: reason.clone().unwrap_or(SkipReason::AlreadySent),
-                retry_at: None,
-            }),
-            cells,
-        });
-        // An appointment listed twice is planned once; its second line follows the first.
-        if reason.is_none() && seen.insert(a.id) {
-            by_patient.entry(a.patient_id).or_default().push(i);
-        }
-    }
+    let by_patient = planner.first_lines(&patients);
     let appts = input.appointments;
     let mut groups: Vec<Vec<usize>> = by_patient.into_values().collect();
     for g in &mut groups {
@@ -276,20 +218,105 @@ pub fn plan(
             planner.patient(facts, g, &later);
         }
     }
-    // A repeated appointment's later lines say what its first line says.
+    copy_repeated_lines(&mut planner.lines);
+    Plan {
+        sends: planner.sends,
+        lines: planner.lines,
+    }
+}
+
+/// The rules' offsets, positive, without repeats, longest first.
+fn offsets_longest_first(rules: &ReminderRules) -> Vec<u32> {
+    let mut offsets: Vec<u32> = rules
+        .offsets_hours
+        .iter()
+        .copied()
+        .filter(|&o| o > 0)
+        .collect();
+    offsets.sort_unstable_by(|a, b| b.cmp(a));
+    offsets.dedup();
+    offsets
+}
+
+/// For each (appointment, start, offset) a recorded text covers, the row that stands best
+/// (a delivered one over a failed retry of the same reminder).
+fn best_recorded(messages: &[ReminderMessage]) -> HashMap<Slot, &ReminderMessage> {
+    let mut sent: HashMap<Slot, &ReminderMessage> = HashMap::new();
+    for m in messages {
+        let Some(key) = ReminderKey::parse(&m.key) else {
+            continue;
+        };
+        for slot in key.each() {
+            match sent.get(&slot) {
+                Some(old) if rank(old.status) >= rank(m.status) => {}
+                _ => {
+                    sent.insert(slot, m);
+                }
+            }
+        }
+    }
+    sent
+}
+
+/// A repeated appointment's later lines say what its first line says.
+fn copy_repeated_lines(lines: &mut [PlanLine]) {
     let mut first_line: HashMap<AppointmentId, usize> = HashMap::new();
-    for i in 0..planner.lines.len() {
-        let id = planner.lines[i].appointment_id;
+    for i in 0..lines.len() {
+        let id = lines[i].appointment_id;
         match first_line.get(&id) {
-            Some(&first) => planner.lines[i] = planner.lines[first].clone(),
+            Some(&first) => lines[i] = lines[first].clone(),
             None => {
                 first_line.insert(id, i);
             }
         }
     }
-    Plan {
-        sends: planner.sends,
-        lines: planner.lines,
+}
+
+impl Planner<'_> {
+    /// One line per appointment, final for those that cannot be reminded (no consent,
+    /// closed, passed…); the others are grouped by patient, to be filled in per patient.
+    fn first_lines(
+        &mut self,
+        patients: &HashMap<PatientId, &PatientFacts>,
+    ) -> HashMap<PatientId, Vec<usize>> {
+        let mut by_patient: HashMap<PatientId, Vec<usize>> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, a) in self.appointments.iter().enumerate() {
+            let reason = match patients.get(&a.patient_id).copied() {
+                None => Some(SkipReason::NoConsent),
+                Some(_) if !a.expects_reminders() => Some(SkipReason::NotOpen {
+                    status: a.closed_status(),
+                }),
+                Some(_) if a.start <= self.now => Some(SkipReason::Passed),
+                Some(f) => f.blocked(),
+            };
+            let held = reason.clone().unwrap_or(SkipReason::AlreadySent);
+            let cells = self
+                .offsets
+                .iter()
+                .map(|&o| ReminderCell {
+                    offset_hours: o,
+                    state: self
+                        .recorded(a, o)
+                        .unwrap_or_else(|| ReminderState::Skipped(held.clone())),
+                    basis: Basis::Forecast,
+                })
+                .collect();
+            self.lines.push(PlanLine {
+                appointment_id: a.id,
+                patient_id: a.patient_id,
+                verdict: Verdict::Skip(Held {
+                    reason: held,
+                    retry_at: None,
+                }),
+                cells,
+            });
+            // An appointment listed twice is planned once; its second line follows the first.
+            if reason.is_none() && seen.insert(a.id) {
+                by_patient.entry(a.patient_id).or_default().push(i);
+            }
+        }
+        by_patient
     }
 }
 

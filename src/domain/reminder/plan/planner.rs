@@ -214,47 +214,71 @@ impl Planner<'_> {
         if targets.iter().all(|(_, c)| c.joined) {
             return decided;
         }
-        let due = |targets: &[(usize, Chosen)]| -> Vec<usize> {
-            targets
-                .iter()
-                .filter(|(_, c)| !c.joined)
-                .map(|&(i, _)| i)
-                .collect()
-        };
+        if let Some(held) = self.held_back(facts, g, later, &targets) {
+            decided.extend(held);
+            return decided;
+        }
+        if let Some(index) = self.push_send(facts, &targets) {
+            for (i, _) in targets {
+                decided.insert(i, Now::Send(index));
+            }
+        }
+        decided
+    }
+
+    /// The due targets held back together: by quiet hours (until they end, unless that is
+    /// too close to the visit) or by the caps (until room frees, when it does in time). A
+    /// patient's last reminder is never held by the caps. `None`: the text goes now.
+    fn held_back(
+        &self,
+        facts: &PatientFacts,
+        g: &[usize],
+        later: &[&Appointment],
+        targets: &[(usize, Chosen)],
+    ) -> Option<Vec<(usize, Now)>> {
+        let (now, appts) = (self.now, self.appointments);
+        let hold = |reason, retry_at| Now::Hold(Held { reason, retry_at });
+        let due = targets.iter().filter(|(_, c)| !c.joined).map(|&(i, _)| i);
         let allowed = next_allowed(now, facts.zone, &self.rules.quiet_hours);
         if allowed > now {
-            for i in due(&targets) {
+            let held = due.map(|i| {
                 let h = if allowed > self.cutoff(&appts[i]) {
                     hold(SkipReason::TooClose, None)
                 } else {
                     hold(quiet_reason(allowed, facts.zone), Some(allowed))
                 };
-                decided.insert(i, h);
-            }
-            return decided;
+                (i, h)
+            });
+            return Some(held.collect());
         }
         let essential = targets
             .iter()
             .any(|&(i, c)| self.last_offset(&appts[i], facts.zone) == Some(c.offset));
-        if !essential {
-            let reserved = self.reserved(facts, g, later, &targets);
-            let caps = (self.rules.max_per_day, self.rules.max_per_week);
-            if let Err(free) = cap_check_ahead(now, facts.zone, &facts.recent, &reserved, caps) {
-                let retry = free.map(|f| next_allowed(f, facts.zone, &self.rules.quiet_hours));
-                for i in due(&targets) {
-                    let retry_at = retry.filter(|&r| r <= self.cutoff(&appts[i]));
-                    decided.insert(i, hold(SkipReason::FrequencyCap, retry_at));
-                }
-                return decided;
-            }
+        if essential {
+            return None;
         }
-        let Some(key) = ReminderKey::parts(
+        let reserved = self.reserved(facts, g, later, targets);
+        let caps = (self.rules.max_per_day, self.rules.max_per_week);
+        let Err(free) = cap_check_ahead(now, facts.zone, &facts.recent, &reserved, caps) else {
+            return None;
+        };
+        let retry = free.map(|f| next_allowed(f, facts.zone, &self.rules.quiet_hours));
+        let held = due.map(|i| {
+            let retry_at = retry.filter(|&r| r <= self.cutoff(&appts[i]));
+            (i, hold(SkipReason::FrequencyCap, retry_at))
+        });
+        Some(held.collect())
+    }
+
+    /// One text for the targets (a same-day double when it covers several visits), due at the
+    /// earliest of their moments. Returns its index among the sends.
+    fn push_send(&mut self, facts: &PatientFacts, targets: &[(usize, Chosen)]) -> Option<usize> {
+        let (now, appts) = (self.now, self.appointments);
+        let key = ReminderKey::parts(
             targets
                 .iter()
                 .map(|&(i, c)| (appts[i].id, appts[i].start, c.offset)),
-        ) else {
-            return decided;
-        };
+        )?;
         let kind = if key.appointments().len() > 1 {
             MessageKind::SameDayDouble
         } else {
@@ -275,10 +299,7 @@ impl Planner<'_> {
             due: due_at.min(now),
             opt_out_notice: wants_opt_out_notice(kind, self.rules.opt_out_notice, first),
         });
-        for (i, _) in targets {
-            decided.insert(i, Now::Send(index));
-        }
-        decided
+        Some(index)
     }
 
     /// When the patient's last reminders still to come will go (not those in this text):
