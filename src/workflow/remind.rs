@@ -319,31 +319,12 @@ impl Planning<'_> {
         loaded: &HashMap<PatientId, Loaded>,
         out: &mut Planned,
     ) -> Result<(), WorkflowError> {
-        let c = self.c;
         let patient_ids: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
         let facts_list: Vec<_> = patient_ids
             .iter()
             .filter_map(|p| loaded.get(p).map(|l| l.facts.clone()))
             .collect();
-        // A text for several visits withdrawn before it went because one of them was
-        // cancelled or moved no longer speaks for the visits that remain: they earn a text of
-        // their own, under a key of their own. Any other row keeps its key taken (planning
-        // the same key again would only find it taken).
-        let live: std::collections::HashSet<(AppointmentId, DateTime<Utc>)> = appointments
-            .iter()
-            .filter(|a| a.status.is_open())
-            .map(|a| (a.id, a.start))
-            .collect();
-        let messages: Vec<_> = facts::reminder_rows(c, &patient_ids)?
-            .into_iter()
-            .filter(|m| {
-                m.status != MessageStatus::Withdrawn
-                    || ReminderKey::parse(&m.key).is_none_or(|k| {
-                        k.appointments().len() < 2
-                            || k.appointments().iter().all(|part| live.contains(part))
-                    })
-            })
-            .collect();
+        let messages = self.recorded_reminders(appointments, &patient_ids)?;
         let mode = match self.scope {
             Scope::DueNow => PlanMode::Scheduled,
             Scope::Desk { .. } => PlanMode::DeskBatch,
@@ -367,7 +348,45 @@ impl Planning<'_> {
             let a = by_id.get(&l.appointment_id)?;
             reminder::due_decision(offsets, self.now, a, l)
         }));
-        let clinicians: HashMap<ClinicianId, String> = store::reference::clinicians(c)?
+        self.write_texts(&plan, &by_id, loaded, out)
+    }
+
+    /// The reminder rows that still hold their keys. A text for several visits withdrawn
+    /// before it went because one of them was cancelled or moved no longer speaks for the
+    /// visits that remain: they earn a text of their own, under a key of their own. Any other
+    /// row keeps its key taken (planning the same key again would only find it taken).
+    fn recorded_reminders(
+        &self,
+        appointments: &[Appointment],
+        patient_ids: &[PatientId],
+    ) -> Result<Vec<reminder::ReminderMessage>, WorkflowError> {
+        let live: std::collections::HashSet<(AppointmentId, DateTime<Utc>)> = appointments
+            .iter()
+            .filter(|a| a.status.is_open())
+            .map(|a| (a.id, a.start))
+            .collect();
+        Ok(facts::reminder_rows(self.c, patient_ids)?
+            .into_iter()
+            .filter(|m| {
+                m.status != MessageStatus::Withdrawn
+                    || ReminderKey::parse(&m.key).is_none_or(|k| {
+                        k.appointments().len() < 2
+                            || k.appointments().iter().all(|part| live.contains(part))
+                    })
+            })
+            .collect())
+    }
+
+    /// One report line per plan line, and one text per send (written once for a double
+    /// booking, whose later line follows the first).
+    fn write_texts(
+        &self,
+        plan: &reminder::Plan,
+        by_id: &HashMap<AppointmentId, &Appointment>,
+        loaded: &HashMap<PatientId, Loaded>,
+        out: &mut Planned,
+    ) -> Result<(), WorkflowError> {
+        let clinicians: HashMap<ClinicianId, String> = store::reference::clinicians(self.c)?
             .into_iter()
             .map(|cl| (cl.id, cl.display_name))
             .collect();
