@@ -21,7 +21,7 @@ use frontdesk::domain::ids::PatientId;
 use frontdesk::domain::message::{MessageKind, MessageStatus};
 use frontdesk::domain::report::SendOutcome;
 use frontdesk::phi::Gate;
-use frontdesk::provider::outbox::Outbox;
+use frontdesk::provider::offline::Outbox;
 use frontdesk::store;
 use frontdesk::workflow::dispatch::{self, Dispatcher};
 use frontdesk::workflow::send::{self, SendReport};

@@ -524,7 +524,7 @@ fn a_last_reminder_that_waited_is_not_lost_to_the_caps_when_it_finally_goes() {
     p.book(ada, ny(26, 9, 0));
     let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
         &config,
-        std::sync::Arc::new(frontdesk::provider::outbox::Outbox::new()),
+        std::sync::Arc::new(frontdesk::provider::offline::Outbox::new()),
     );
     let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
     assert_eq!(r.recorded, 1, "{r:#?}");
@@ -550,7 +550,7 @@ fn a_double_bookings_text_withdrawn_with_both_visits_still_open_is_not_planned_a
     p.book(ada, ny(26, 14, 30));
     let offline = frontdesk::workflow::dispatch::Dispatcher::from_config(
         &config,
-        std::sync::Arc::new(frontdesk::provider::outbox::Outbox::new()),
+        std::sync::Arc::new(frontdesk::provider::offline::Outbox::new()),
     );
     let (r, _) = run_remind(&offline, &mut p.store, &config, now(), false);
     assert_eq!(r.recorded, 1);

@@ -21,7 +21,7 @@
 
 pub mod error;
 pub mod fhir;
-pub mod outbox;
+pub mod offline;
 pub mod retry;
 pub mod twilio;
 
@@ -278,7 +278,7 @@ pub trait SmsProvider: Send + Sync {
 pub fn from_config(config: &Config) -> Result<Box<dyn SmsProvider>, ProviderError> {
     let sms = &config.sms;
     match sms.provider {
-        ProviderKind::Outbox => Ok(Box::new(outbox::Outbox::new())),
+        ProviderKind::Outbox => Ok(Box::new(offline::Outbox::new())),
         ProviderKind::Twilio => {
             let cfg = sms.twilio.as_ref().ok_or_else(|| {
                 ProviderError::Config(

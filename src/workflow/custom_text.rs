@@ -16,7 +16,7 @@ use crate::domain::reminder::{self, Held};
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
-use crate::workflow::outbound::{self, Outgoing, Recorded};
+use crate::workflow::record_text::{self, Outgoing, Recorded};
 use crate::workflow::send::{SendLine, SendReport};
 use crate::workflow::{WorkflowError, facts, lock, outcome, render};
 
@@ -68,7 +68,7 @@ pub async fn send(
     };
     let provider = ctx.dispatcher.provider.name();
     let recorded = store.write(|c| {
-        let r = outbound::record(c, &out, ctx.gate, provider, ctx.actor, now)?;
+        let r = record_text::record(c, &out, ctx.gate, provider, ctx.actor, now)?;
         if let (Recorded::Ready(id), Some(at)) = (&r, wait_until) {
             store::messages::defer(c, *id, at, now)?;
         }

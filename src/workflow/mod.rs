@@ -29,11 +29,10 @@ pub mod inbox_reply;
 pub mod lock;
 pub mod manager_views;
 pub mod manual;
-pub mod outbound;
-pub mod outbox;
 pub mod outcome;
 pub mod practice;
 pub mod rebook;
+pub mod record_text;
 pub mod remind;
 pub mod render;
 pub mod send;
@@ -44,6 +43,7 @@ pub mod sync;
 pub mod template_editor;
 pub mod templates;
 pub mod typed;
+pub mod waiting;
 
 /// Why a use case failed; the text is shown to staff or printed by a command.
 #[derive(Debug, thiserror::Error)]

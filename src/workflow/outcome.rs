@@ -13,7 +13,7 @@ use crate::domain::message::{Message, MessageKind};
 use crate::domain::report::LineAction;
 use crate::provider::error::code_meaning;
 use crate::store::{self, StoreError};
-use crate::workflow::outbox::FlushReport;
+use crate::workflow::waiting::FlushReport;
 
 /// One line of a run's report: what happens to one appointment's reminder or one text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

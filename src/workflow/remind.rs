@@ -38,10 +38,10 @@ use crate::phi::Gate;
 use crate::store::{self, Store, StoreError};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::facts::{self, Loaded};
-use crate::workflow::outbound::{self, Outgoing, Recorded};
-use crate::workflow::outbox;
+use crate::workflow::record_text::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::templates::{self, TemplateFlowError};
+use crate::workflow::waiting;
 use crate::workflow::{WorkflowError, lock};
 
 pub use report::{RemindReport, ReportLine};
@@ -67,7 +67,7 @@ pub async fn run(
     if !dry_run {
         let now = clock.now();
         store.write(|c| templates::ensure_defaults(c, now))?;
-        let flushed = outbox::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
+        let flushed = waiting::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
         report.add_flush(&store, &flushed, tz)?;
         if let Some(reason) = flushed.dispatch.stopped {
             report.stopped = Some(reason);
@@ -149,7 +149,7 @@ fn record_texts(
     let outcomes = store.write(|c| {
         texts
             .iter()
-            .map(|t| outbound::record(c, &t.outgoing, gate, &provider, actor, now))
+            .map(|t| record_text::record(c, &t.outgoing, gate, &provider, actor, now))
             .collect::<Result<Vec<_>, StoreError>>()
     })?;
     let mut ready = Vec::new();
@@ -527,7 +527,7 @@ fn held_words(held: &Held, tz: Tz) -> String {
 
 /// In a dry run, say which texts the gate would refuse.
 fn preview(gate: &Gate, o: &Outgoing, line: Option<&mut ReportLine>) {
-    let refusal = outbound::screen_rendered(gate, &o.body, &o.trusted).refusal;
+    let refusal = record_text::screen_rendered(gate, &o.body, &o.trusted).refusal;
     if let (Some(reason), Some(line)) = (refusal, line) {
         line.action = LineAction::Blocked;
         line.reason = Some(reason);

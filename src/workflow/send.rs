@@ -25,7 +25,7 @@ use crate::phi::Gate;
 use crate::store::callbacks::NewCallback;
 use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
-use crate::workflow::outbound::{self, Outgoing, Recorded};
+use crate::workflow::record_text::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::{WorkflowError, callbacks, lock, rebook, templates, typed};
 use crate::workflow::{facts, outcome};
@@ -314,7 +314,7 @@ impl OneOff<'_> {
                 outgoing,
                 wait_until,
             } => {
-                let s = outbound::screen_rendered(self.gate, &outgoing.body, &outgoing.trusted);
+                let s = record_text::screen_rendered(self.gate, &outgoing.body, &outgoing.trusted);
                 let outcome = if s.refusal.is_some() {
                     SendOutcome::Blocked
                 } else {
@@ -377,7 +377,7 @@ impl OneOff<'_> {
                 wait_until,
             } => (outgoing, wait_until),
         };
-        let r = outbound::record(c, &outgoing, self.gate, self.provider, self.actor, self.now)?;
+        let r = record_text::record(c, &outgoing, self.gate, self.provider, self.actor, self.now)?;
         Ok(match r {
             Recorded::Ready(id) => match wait_until {
                 Some(at) => {

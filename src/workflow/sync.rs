@@ -8,8 +8,8 @@
 //! inbound rows are unique per provider id and statuses only move forward.
 //!
 //! Answers (HELP reply, opt-out and opt-in confirmations) are recorded through
-//! [`outbound::record`](super::outbound::record) inside the page's transaction and sent with
-//! [`dispatch`] afterwards; then [`outbox::flush`] re-checks and sends everything that waited.
+//! [`record_text::record`](super::record_text::record) inside the page's transaction and sent with
+//! [`dispatch`] afterwards; then [`waiting::flush`] re-checks and sends everything that waited.
 //! Logs carry ids only — never a phone number or a body.
 
 mod reply;
@@ -32,9 +32,9 @@ use crate::provider::{Disposition, PollCursor, PollPage, SendReceipt, StatusUpda
 use crate::store::{self, Store, StoreError};
 use crate::workflow::consent::ConsentFlowError;
 use crate::workflow::dispatch::{self, DispatchReport, Dispatcher};
-use crate::workflow::outbox::{self, FlushReport};
 use crate::workflow::outcome::{self, ReportLine};
 use crate::workflow::templates::TemplateFlowError;
+use crate::workflow::waiting::{self, FlushReport};
 use crate::workflow::{WorkflowError, lock};
 
 /// How far back the very first sync of a provider looks for replies and statuses.
@@ -346,7 +346,7 @@ impl Run<'_> {
         }
         if report.stopped.is_none() {
             let flushed =
-                outbox::flush(d, store, self.config, self.gate, SYSTEM, clock, on_event).await?;
+                waiting::flush(d, store, self.config, self.gate, SYSTEM, clock, on_event).await?;
             report.flush = FlushCounts::from(&flushed);
             report.stopped = flushed.dispatch.stopped.clone();
             report.stopped_for_good = report.stopped.is_some();

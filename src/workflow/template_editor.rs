@@ -11,7 +11,7 @@ use crate::domain::message::MessageKind;
 use crate::domain::segments::{Encoding, MAX_SEGMENTS};
 use crate::domain::template::{self, SampleSize, Template};
 use crate::phi::{Gate, Verdict};
-use crate::workflow::outbound;
+use crate::workflow::record_text;
 
 /// The live preview of a template body.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -55,8 +55,8 @@ pub fn preview(gate: &Gate, kind: MessageKind, body: &str) -> TemplatePreview {
             return out;
         }
     };
-    let t = outbound::screen_rendered(gate, &typical.body, &typical.trusted);
-    let l = outbound::screen_rendered(gate, &long.body, &long.trusted);
+    let t = record_text::screen_rendered(gate, &typical.body, &typical.trusted);
+    let l = record_text::screen_rendered(gate, &long.body, &long.trusted);
     out.rendered = Some(t.body);
     out.encoding = Some(t.encoding);
     out.segments = t.segments;

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use crate::domain::template::OPT_OUT_NOTICE;
 use crate::phi::Gate;
-use crate::workflow::outbound::{self, Screened};
+use crate::workflow::record_text::{self, Screened};
 
 /// The body that goes out for `typed`, and the spans the practice filled (trusted).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +45,6 @@ pub fn compose(practice: &str, typed: &str, opt_out_notice: bool) -> Composed {
 /// (with the opt-out notice, the longer case). Pure; fast enough for every keystroke.
 pub fn check(gate: &Gate, practice: &str, typed: &str) -> (Composed, Screened) {
     let composed = compose(practice, typed, true);
-    let screened = outbound::screen_rendered(gate, &composed.body, &composed.trusted);
+    let screened = record_text::screen_rendered(gate, &composed.body, &composed.trusted);
     (composed, screened)
 }

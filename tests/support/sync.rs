@@ -24,7 +24,7 @@ use frontdesk::provider::retry::RetryPolicy;
 use frontdesk::provider::twilio::Twilio;
 use frontdesk::store::{self};
 use frontdesk::workflow::dispatch::{self, Dispatcher};
-use frontdesk::workflow::outbound::{self, Outgoing, Recorded};
+use frontdesk::workflow::record_text::{self, Outgoing, Recorded};
 use frontdesk::workflow::render::{self, RenderInput};
 use frontdesk::workflow::sync::{self, SyncReport};
 use frontdesk::workflow::templates;
@@ -157,7 +157,7 @@ impl Practice {
         let recorded = self
             .base
             .store
-            .write(|tx| outbound::record(tx, &out, gate, "twilio", "system", now))
+            .write(|tx| record_text::record(tx, &out, gate, "twilio", "system", now))
             .unwrap();
         match recorded {
             Recorded::Ready(id) => id,

@@ -269,12 +269,12 @@ fn patient_screen_shows_recorded_decisions_80x24_and_120x40() {
     use crate::domain::reminder::{
         Decided, GateFinding, ReminderDecision, SkipReason, reminder_key,
     };
-    use crate::workflow::outbound::{self, Outgoing, Recorded};
+    use crate::workflow::record_text::{self, Outgoing, Recorded};
     let (mut r, ids) = runner();
     let visit = ids.today[2];
     let start = fixture::local(fixture::today(), 9, 0);
     let conn = r.store.test_conn();
-    let blocked = outbound::record(
+    let blocked = record_text::record(
         conn,
         &Outgoing {
             kind: MessageKind::Reminder24h,

@@ -4,7 +4,7 @@ use crate::domain::phone::E164;
 use crate::domain::report::SendOutcome;
 use crate::domain::template::OPT_OUT_NOTICE;
 use crate::phi::Gate;
-use crate::provider::outbox::Outbox;
+use crate::provider::offline::Outbox;
 use crate::store::appointments::tests::{fixture, opt_in, t};
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 use super::*;
 use crate::domain::message::MessageKind;
-use crate::provider::outbox::Outbox;
+use crate::provider::offline::Outbox;
 use crate::store::appointments::tests::{fixture, t};
 use crate::store::messages::NewOutbound;
 

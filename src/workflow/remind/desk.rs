@@ -23,7 +23,7 @@ use crate::domain::report::LineAction;
 use crate::phi::Gate;
 use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
-use crate::workflow::outbox::{self, FlushContext};
+use crate::workflow::waiting::{self, FlushContext};
 use crate::workflow::{WorkflowError, lock, templates};
 
 /// The reason a line that a cancelled batch never reached carries.
@@ -214,7 +214,7 @@ pub async fn retry(
         actor: run.actor,
         clock: run.clock,
     };
-    let flushed = outbox::flush_these(run.dispatcher, store, &ctx, Some(ids), on_event).await?;
+    let flushed = waiting::flush_these(run.dispatcher, store, &ctx, Some(ids), on_event).await?;
     report.add_flush(&*store, &flushed, run.config.practice.time_zone)?;
     report.stopped = flushed.dispatch.stopped.clone();
     match &report.stopped {

@@ -21,7 +21,7 @@ use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
 use crate::store;
 use crate::workflow::WorkflowError;
 use crate::workflow::facts::{self, Loaded};
-use crate::workflow::outbound::Outgoing;
+use crate::workflow::record_text::Outgoing;
 use crate::workflow::render::{self, RenderInput};
 
 /// One patient text on offer: what, under which key, about which visit.

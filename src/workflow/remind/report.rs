@@ -15,8 +15,8 @@ use crate::domain::message::MessageKind;
 use crate::domain::reminder::PlanCounts;
 use crate::domain::report::{LineAction, Totals};
 use crate::store::{self, StoreError};
-use crate::workflow::outbox::FlushReport;
 use crate::workflow::outcome;
+use crate::workflow::waiting::FlushReport;
 
 pub use crate::workflow::outcome::ReportLine;
 

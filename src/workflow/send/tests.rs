@@ -1,7 +1,7 @@
 use super::*;
 use crate::domain::message::MessageStatus;
 use crate::domain::phone::E164;
-use crate::provider::outbox::Outbox;
+use crate::provider::offline::Outbox;
 use crate::store::appointments::tests::{booking, fixture, t};
 use crate::workflow::send::Sending;
 use std::sync::Arc;

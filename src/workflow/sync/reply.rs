@@ -41,8 +41,8 @@ use crate::phi::Gate;
 use crate::provider::InboundSms;
 use crate::store::{self, StoreError};
 use crate::workflow::facts::REMINDER_KINDS;
-use crate::workflow::outbound::{self, Outgoing, Recorded};
 use crate::workflow::outcome::ReportLine;
+use crate::workflow::record_text::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::{consent, templates};
 
@@ -347,7 +347,7 @@ impl Applier<'_> {
             trusted: r.trusted,
             send_by: None,
         };
-        match outbound::record(c, &out, self.gate, self.provider, SYSTEM, self.now)? {
+        match record_text::record(c, &out, self.gate, self.provider, SYSTEM, self.now)? {
             Recorded::Ready(id) => {
                 report.answers.recorded += 1;
                 Ok(Some(id))

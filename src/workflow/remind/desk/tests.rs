@@ -9,7 +9,7 @@ use crate::domain::batch::BatchProgress;
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageStatus;
 use crate::domain::phone::E164;
-use crate::provider::outbox::Outbox;
+use crate::provider::offline::Outbox;
 use crate::store::appointments::tests::{booking, fixture, opt_in, t};
 use crate::store::patients::{self, NewPatient};
 

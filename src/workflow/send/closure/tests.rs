@@ -13,7 +13,7 @@ use crate::domain::ids::PatientId;
 use crate::domain::phone::E164;
 use crate::domain::report::SendOutcome;
 use crate::phi::Gate;
-use crate::provider::outbox::Outbox;
+use crate::provider::offline::Outbox;
 use crate::store::appointments::tests::{booking, fixture, opt_in, t};
 use crate::workflow::dispatch::Dispatcher;
 
