@@ -8,9 +8,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod desk;
 pub mod event;
 pub mod practice;
 
+pub use desk::DeskEvent;
 pub use event::Event;
 pub use practice::PracticeEvent;
 

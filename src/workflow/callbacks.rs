@@ -2,11 +2,10 @@
 //! cannot — a closure notice that cannot reach them before the closure begins — with its
 //! audit record. The reception screen reads the list from `store::callbacks`.
 
+use crate::domain::audit::DeskEvent;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::AuditEntry;
 use crate::domain::deadline;
 use crate::domain::message::Message;
 use crate::store::callbacks::NewCallback;
@@ -16,17 +15,13 @@ use crate::store::{self, StoreError};
 pub fn add(c: &impl Write, entry: &NewCallback<'_>, actor: &str) -> Result<bool, StoreError> {
     let new = store::callbacks::add(c, entry)?;
     if new {
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                entry.now,
-                actor,
-                "callback.added",
-                format!("patient:{}", entry.patient_id),
-                json!({ "appointment": entry.appointment_id.map(|a| a.0),
-                        "message": entry.message_id.map(|m| m.0), "reason": entry.reason }),
-            ),
-        )?;
+        let event = DeskEvent::CallbackAdded {
+            patient: entry.patient_id,
+            appointment: entry.appointment_id,
+            message: entry.message_id,
+            reason: &entry.reason,
+        };
+        store::audit::append(c, &event.entry(entry.now, actor))?;
         tracing::info!(
             patient = entry.patient_id.0,
             "patient put on the call-back list"

@@ -1,9 +1,8 @@
 //! Recording SMS consent and opt-outs (SPEC §5.2–§5.3), always with an audit record.
 
-use serde_json::json;
+use crate::domain::audit::DeskEvent;
 
-use crate::domain::audit::AuditEntry;
-use crate::domain::consent::{ConsentError, ConsentEvent, ConsentKind, ConsentState};
+use crate::domain::consent::{ConsentError, ConsentEvent, ConsentState};
 use crate::domain::ids::PatientId;
 use crate::store::{self, Db, Store, StoreError, Write};
 
@@ -45,27 +44,22 @@ pub fn record_in(
     event.validate()?;
     store::patients::must_exist(conn, patient)?;
     let id = store::consent::append(conn, patient, event)?;
-    let action = match event.kind {
-        ConsentKind::OptIn => "consent.opt_in",
-        ConsentKind::OptOut => "consent.opt_out",
+    // The evidence reference is a document id, not clinical content.
+    let record = DeskEvent::ConsentRecorded {
+        patient,
+        kind: event.kind,
+        event: id,
+        method: event.method,
+        evidence: event.evidence.as_deref(),
     };
-    store::audit::append(
-        conn,
-        &AuditEntry::new(
-            event.at,
-            &event.recorded_by,
-            action,
-            format!("patient:{patient}"),
-            // The evidence reference is a document id, not clinical content.
-            json!({ "consent_event": id, "method": event.method.as_str(), "evidence": event.evidence }),
-        ),
-    )?;
+    store::audit::append(conn, &record.entry(event.at, &event.recorded_by))?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::consent::ConsentKind;
     use crate::domain::consent::ConsentMethod;
     use crate::store::appointments::tests::{fixture, t};
 

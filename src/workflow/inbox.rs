@@ -3,10 +3,9 @@
 //! who did it. Call-backs for appointments that already started drop off the list by
 //! themselves (there is nothing left to call about).
 
+use crate::domain::audit::DeskEvent;
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 
-use crate::domain::audit::AuditEntry;
 use crate::domain::inbox::{Inbox, InboxEntry, InboxItem};
 use crate::store::{self, Store, StoreError};
 
@@ -87,29 +86,26 @@ pub fn handle(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     store.write(|c| {
-        let (action, subject, detail) = match entry {
+        let event = match entry {
             InboxEntry::Reply { message, .. } => {
                 store::messages::mark_reply_handled(c, *message, actor, now)?;
-                ("reply.handled", format!("message:{message}"), json!({}))
+                DeskEvent::ReplyHandled {
+                    message: *message,
+                    action: None,
+                }
             }
             InboxEntry::CallMe { appointment, .. } => {
                 store::appointments::set_callback(c, *appointment, false)?;
-                (
-                    "callback.handled",
-                    format!("appointment:{appointment}"),
-                    json!({ "kind": "reply" }),
-                )
+                DeskEvent::CallMeHandled {
+                    appointment: *appointment,
+                }
             }
             InboxEntry::Callback { id, .. } => {
                 store::callbacks::mark_handled(c, *id, actor, now)?;
-                (
-                    "callback.handled",
-                    format!("callback:{id}"),
-                    json!({ "kind": "notice" }),
-                )
+                DeskEvent::CallbackHandled { callback: *id }
             }
         };
-        store::audit::append(c, &AuditEntry::new(now, actor, action, subject, detail))?;
+        store::audit::append(c, &event.entry(now, actor))?;
         Ok(())
     })
 }

@@ -5,12 +5,11 @@
 //! transaction. Audit records name the reply by id, never its words; the words are the
 //! opt-out's evidence in the consent history, where a dispute looks for them.
 
+use crate::domain::audit::DeskEvent;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::config::Config;
 use crate::domain::appointment::{Appointment, AppointmentStatus, check_transition};
-use crate::domain::audit::AuditEntry;
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod, ConsentState};
 use crate::domain::deadline::local_label;
 use crate::domain::ids::{MessageId, PatientId};
@@ -68,16 +67,11 @@ pub fn act(
             ReplyAction::OptOut => opt_out(c, at, &m, patient)?,
         };
         store::messages::mark_reply_handled(c, message, at.actor, at.now)?;
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                at.now,
-                at.actor,
-                "reply.handled",
-                format!("message:{message}"),
-                json!({ "action": action_name(action) }),
-            ),
-        )?;
+        let event = DeskEvent::ReplyHandled {
+            message,
+            action: Some(action_name(action)),
+        };
+        store::audit::append(c, &event.entry(at.now, at.actor))?;
         Ok(done)
     })
 }
@@ -114,17 +108,12 @@ fn confirm(
     check_transition(a.status, to, a.start, at.now, tz)
         .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
     store::appointments::set_status(c, a.id, a.status, to, at.actor, at.now)?;
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            at.now,
-            at.actor,
-            "appointment.status",
-            format!("appointment:{}", a.id),
-            json!({ "from": a.status.as_str(), "to": to.as_str(), "via": "reply",
-                    "reply": m.id.0 }),
-        ),
-    )?;
+    let event = DeskEvent::ConfirmedFromReply {
+        appointment: a.id,
+        from: a.status,
+        reply: m.id,
+    };
+    store::audit::append(c, &event.entry(at.now, at.actor))?;
     Ok(format!(
         "Confirmed the visit on {}",
         local_label(a.start, tz)
@@ -141,16 +130,11 @@ fn flag(
     let a = upcoming(c, at, m, patient)?;
     if !a.callback_requested {
         store::appointments::set_callback(c, a.id, true)?;
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                at.now,
-                at.actor,
-                "callback.flagged",
-                format!("appointment:{}", a.id),
-                json!({ "via": "desk", "reply": m.id.0 }),
-            ),
-        )?;
+        let event = DeskEvent::FlaggedFromReply {
+            appointment: a.id,
+            reply: m.id,
+        };
+        store::audit::append(c, &event.entry(at.now, at.actor))?;
     }
     let tz = at.config.practice.time_zone;
     Ok(format!(
@@ -198,17 +182,15 @@ fn opt_out(
             .validate()
             .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
         let id = store::consent::append(c, p, &event)?;
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                at.now,
-                at.actor,
-                "consent.opt_out",
-                format!("patient:{p}"),
-                json!({ "consent_event": id, "method": event.method.as_str(),
-                        "evidence": format!("message:{}", m.id) }),
-            ),
-        )?;
+        let reference = format!("message:{}", m.id);
+        let record = DeskEvent::ConsentRecorded {
+            patient: p,
+            kind: ConsentKind::OptOut,
+            event: id,
+            method: event.method,
+            evidence: Some(&reference),
+        };
+        store::audit::append(c, &record.entry(at.now, at.actor))?;
         recorded += 1;
     }
     Ok(match recorded {

@@ -2,11 +2,10 @@
 //! (SPEC §5.6), with its audit record; the day view shows the mark (`store::day`) until the
 //! visit is moved. Once per visit and start, however often the notice is sent.
 
+use crate::domain::audit::DeskEvent;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::domain::appointment::Appointment;
-use crate::domain::audit::AuditEntry;
 use crate::store::rebookings::NewRebooking;
 use crate::store::{self, StoreError, Write};
 
@@ -29,16 +28,12 @@ pub fn mark(
         },
     )?;
     if new {
-        store::audit::append(
-            c,
-            &AuditEntry::new(
-                now,
-                actor,
-                "appointment.rebook",
-                format!("appointment:{}", a.id),
-                json!({ "start": a.start.to_rfc3339(), "notice": key }),
-            ),
-        )?;
+        let event = DeskEvent::MarkedToRebook {
+            appointment: a.id,
+            start: a.start,
+            notice: key,
+        };
+        store::audit::append(c, &event.entry(now, actor))?;
         tracing::info!(appointment = a.id.0, "appointment marked for rebooking");
     }
     Ok(new)
