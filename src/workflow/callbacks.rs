@@ -19,7 +19,7 @@ pub fn add(c: &impl Write, entry: &NewCallback<'_>, actor: &str) -> Result<bool,
             patient: entry.patient_id,
             appointment: entry.appointment_id,
             message: entry.message_id,
-            reason: &entry.reason,
+            reason: entry.reason,
         };
         store::audit::append(c, &event.entry(entry.now, actor))?;
         tracing::info!(
