@@ -525,7 +525,8 @@ mod tests {
         let fresh = Store::open_in_memory().unwrap();
         let want = schema(&fresh);
         assert!(
-            want.iter().any(|(ty, name, ..)| ty == "index" && name == "messages_by_patient"),
+            want.iter()
+                .any(|(ty, name, ..)| ty == "index" && name == "messages_by_patient"),
             "the migrations made the indexes the load drops"
         );
         let mut loaded = Store::open_in_memory().unwrap();
@@ -533,11 +534,16 @@ mod tests {
             .load_new(SMALL_KEEPING_ONE, |tx| {
                 // Mid-load the secondary indexes but the live one are gone …
                 let during: Vec<String> = super::super::sql(tx)
-                    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")?
+                    .prepare(
+                        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+                    )?
                     .query_map([], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
                 assert_eq!(during, ["messages_by_created"]);
-                insert_patients(tx, &[patient(1, "+15551230001"), patient(2, "+15551230002")])?;
+                insert_patients(
+                    tx,
+                    &[patient(1, "+15551230001"), patient(2, "+15551230002")],
+                )?;
                 insert_messages(tx, &[inbound(1, "SM1"), inbound(2, "SM2")])
             })
             .unwrap();

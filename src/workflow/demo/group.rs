@@ -158,9 +158,7 @@ pub fn seed(
         texts: &plan.texts,
         consent: &consent,
     };
-    store.load_new(LOAD, |tx| {
-        write(tx, config, &written, (seed, now))
-    })
+    store.load_new(LOAD, |tx| write(tx, config, &written, (seed, now)))
 }
 
 /// Every patient's texts, made on two threads, in the order they were sent.
