@@ -265,8 +265,11 @@ pub fn insert_replies(conn: &impl Write, rows: &[BulkReply]) -> Result<()> {
 impl Store {
     /// Fill a new, empty database in one transaction (the clinic-group generator): `f` runs
     /// with a rollback journal instead of the WAL, no fsync, foreign keys not checked (the
-    /// caller makes every reference itself and proves it in its tests) and a page cache of
-    /// `cache_mib` MiB; afterwards the database is back in WAL mode with the usual settings.
+    /// caller makes every reference itself and proves it in its tests), the migrations'
+    /// indexes but `load.live_indexes` dropped (made again, sorted, before the commit:
+    /// [`drop_indexes`]), sorts on two threads and a page cache of `load.cache_mib` MiB;
+    /// afterwards the database is back in WAL mode with the usual
+    /// settings and exactly the schema it started with.
     ///
     /// Why: in WAL mode every page of a multi-gigabyte transaction would be written (and
     /// encrypted) into the WAL and then copied into the database at the checkpoint; with a
@@ -276,7 +279,7 @@ impl Store {
     /// Refused (`Conflict`) when the database already holds patients.
     pub fn load_new<T, E>(
         &mut self,
-        cache_mib: u32,
+        load: LoadSettings<'_>,
         f: impl FnOnce(&Tx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E>
     where
@@ -293,8 +296,13 @@ impl Store {
             .into());
         }
         let file = self.path().is_some();
-        self.loading(file, cache_mib).map_err(E::from)?;
-        let out = self.write(f);
+        self.loading(file, load.cache_mib).map_err(E::from)?;
+        let out = self.write(|tx| -> std::result::Result<T, E> {
+            let indexes = drop_indexes(tx, load.live_indexes).map_err(E::from)?;
+            let out = f(tx)?;
+            create_indexes(tx, &indexes).map_err(E::from)?;
+            Ok(out)
+        });
         let restored = self.loaded(file);
         let out = out?;
         restored.map_err(E::from)?;
@@ -313,12 +321,15 @@ impl Store {
         self.conn.pragma_update(None, "foreign_keys", false)?;
         self.conn
             .pragma_update(None, "cache_size", -i64::from(cache_mib) * 1024)?;
+        // `CREATE INDEX` sorts the whole table; SQLite may merge on a second thread.
+        self.conn.pragma_update(None, "threads", 2)?;
         Ok(())
     }
 
     fn loaded(&self, file: bool) -> Result<()> {
         self.conn.pragma_update(None, "foreign_keys", true)?;
         self.conn.pragma_update(None, "cache_size", -2000)?;
+        self.conn.pragma_update(None, "threads", 0)?;
         if file {
             self.conn.pragma_update(None, "synchronous", "NORMAL")?;
             let _: String = self
@@ -327,6 +338,55 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// How [`Store::load_new`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadSettings<'a> {
+    /// The page cache for the load, in MiB.
+    pub cache_mib: u32,
+    /// Indexes kept up to date row by row instead of dropped and made again: those whose
+    /// keys arrive in (nearly) ascending order, so each insert lands on the index's last,
+    /// cached pages — cheaper than one more sorted pass over a multi-gigabyte table.
+    pub live_indexes: &'a [&'a str],
+}
+
+/// The indexes the migrations created (not SQLite's own for `UNIQUE` columns, which cannot
+/// be dropped), in the order they were made, with the SQL that made them.
+type Indexes = Vec<(String, String)>;
+
+/// Drop every index the migrations made, so a bulk load writes only the tables (and the
+/// `UNIQUE` columns' own indexes). Why: rows arrive in id order, so the tables grow at their
+/// end, but each secondary index (messages by patient, by appointment, by time …) takes its
+/// rows in no particular order — in a multi-gigabyte load that is a random B-tree insert per
+/// row and index, with page-cache misses, re-reads and, encrypted, a decryption per re-read.
+/// `CREATE INDEX` afterwards reads the table once, sorts and writes the index pages in order.
+fn drop_indexes(tx: &Tx<'_>, live: &[&str]) -> Result<Indexes> {
+    let conn = super::sql(tx);
+    let mut indexes = {
+        let mut stmt = conn.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<Indexes>>()?
+    };
+    indexes.retain(|(name, _)| !live.contains(&name.as_str()));
+    for (name, _) in &indexes {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(indexes)
+}
+
+/// Make the dropped indexes again from the very SQL the migrations stored, so the schema
+/// after a load is the one a new database has (`sqlite_master` compared in the tests). A
+/// `UNIQUE` index the rows break fails here, and with it the whole load.
+fn create_indexes(tx: &Tx<'_>, indexes: &Indexes) -> Result<()> {
+    let conn = super::sql(tx);
+    for (_, sql) in indexes {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
 }
 
 fn bind<T: ToSql>(stmt: &mut Statement<'_>, index: usize, value: T) -> rusqlite::Result<()> {
@@ -403,6 +463,124 @@ mod tests {
             cancelled_at: None,
             callback_requested: false,
         }
+    }
+
+    const SMALL_KEEPING_ONE: LoadSettings<'static> = LoadSettings {
+        cache_mib: 8,
+        live_indexes: &["messages_by_created"],
+    };
+
+    fn schema(store: &Store) -> Vec<(String, String, String, Option<String>)> {
+        let conn = store.test_conn();
+        let mut stmt = conn
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn patient(id: i64, mobile: &str) -> BulkPatient {
+        BulkPatient {
+            id: PatientId(id),
+            external_id: None,
+            first_name: "Ngozi".into(),
+            last_name: format!("Okafor-{id}"),
+            birth_date: None,
+            mobile: Some(mobile.into()),
+            time_zone: None,
+            portal_active: false,
+            created_at: t(7, 0),
+        }
+    }
+
+    fn inbound(id: i64, provider_id: &str) -> BulkMessage {
+        BulkMessage {
+            id: MessageId(id),
+            direction: Direction::Inbound,
+            kind: MessageKind::Reply,
+            patient_id: PatientId(1),
+            appointment_id: None,
+            idempotency_key: None,
+            to: "+15005550006".into(),
+            from: Some("+15551230001".into()),
+            body: "YES".into(),
+            encoding: None,
+            segments: None,
+            status: MessageStatus::Received,
+            provider: "twilio",
+            provider_id: Some(provider_id.into()),
+            error_code: None,
+            created_by: "test",
+            created_at: t(9, 0),
+            sent_at: None,
+            delivered_at: None,
+            updated_at: t(9, 0),
+        }
+    }
+
+    #[test]
+    fn a_bulk_load_ends_with_the_schema_and_index_answers_a_new_database_has() {
+        let fresh = Store::open_in_memory().unwrap();
+        let want = schema(&fresh);
+        assert!(
+            want.iter()
+                .any(|(ty, name, ..)| ty == "index" && name == "messages_by_patient"),
+            "the migrations made the indexes the load drops"
+        );
+        let mut loaded = Store::open_in_memory().unwrap();
+        loaded
+            .load_new(SMALL_KEEPING_ONE, |tx| {
+                // Mid-load the secondary indexes but the live one are gone …
+                let during: Vec<String> = super::super::sql(tx)
+                    .prepare(
+                        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                assert_eq!(during, ["messages_by_created"]);
+                insert_patients(
+                    tx,
+                    &[patient(1, "+15551230001"), patient(2, "+15551230002")],
+                )?;
+                insert_messages(tx, &[inbound(1, "SM1"), inbound(2, "SM2")])
+            })
+            .unwrap();
+        // … and after it the schema is byte for byte the migrations' one.
+        assert_eq!(schema(&loaded), want);
+        let conn = loaded.test_conn();
+        let by_mobile: i64 = conn
+            .query_row(
+                "SELECT id FROM patients INDEXED BY patients_by_mobile WHERE mobile = '+15551230002'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(by_mobile, 2, "the rebuilt index holds the loaded rows");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn rows_that_break_a_unique_index_fail_the_load_when_it_is_rebuilt_and_keep_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let want = schema(&store);
+        let out = store.load_new(SMALL_KEEPING_ONE, |tx| {
+            insert_patients(tx, &[patient(1, "+15551230001")])?;
+            // Two inbound rows with the same provider id: no index checks them during the
+            // load; `messages_by_provider_id` refuses them when it is made again.
+            insert_messages(tx, &[inbound(1, "SM1"), inbound(2, "SM1")])
+        });
+        assert!(out.is_err());
+        assert_eq!(schema(&store), want, "the indexes are back");
+        let patients: i64 = store
+            .test_conn()
+            .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(patients, 0, "nothing of the load was kept");
     }
 
     #[test]

@@ -112,6 +112,11 @@ pub fn run(
     result
 }
 
+/// Set (to anything) to leave the console right after its first frame: how
+/// `benches/group_e2e.sh` times a cold start to the first frame and its memory. Not for
+/// people; nothing else changes.
+pub const EXIT_AFTER_FIRST_FRAME_ENV: &str = "FRONTDESK_EXIT_AFTER_FIRST_FRAME";
+
 /// The loop; `shell` is what it hands work to and reads time from.
 fn event_loop(
     term: &mut terminal::Guard,
@@ -120,6 +125,7 @@ fn event_loop(
     shell: (&Worker, Clock),
 ) -> anyhow::Result<()> {
     let worker = shell.0;
+    let exit_after_first_frame = std::env::var_os(EXIT_AFTER_FIRST_FRAME_ENV).is_some();
     let size = term.size()?;
     let mut first = vec![Msg::Resize {
         width: size.width,
@@ -146,6 +152,10 @@ fn event_loop(
         if app.is_dirty() && !holding {
             term.draw(|f| view::draw(f, app))?;
             app.mark_drawn();
+            if exit_after_first_frame {
+                tracing::info!("first frame drawn; leaving as {EXIT_AFTER_FIRST_FRAME_ENV} asks");
+                return Ok(());
+            }
         }
         let next = if holding {
             let waited = waiting_since.map_or(Duration::ZERO, |t| t.elapsed());

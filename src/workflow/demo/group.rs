@@ -104,10 +104,23 @@ pub struct GroupSeeded {
     pub consent_events: usize,
 }
 
-/// The page cache the load runs with: the indexes that grow in no particular order
-/// (messages and appointments by patient, keys) stay in memory while the tables are written
-/// in order.
-const LOAD_CACHE_MIB: u32 = 768;
+/// How the load runs: a page cache that holds the `UNIQUE` keys' indexes (which cannot be
+/// dropped) while the tables are written in id order; the indexes whose keys arrive in
+/// ascending order (the book is written in start order, the texts in sent order, each
+/// appointment's texts in the days before it) kept live; the rest — by patient, by name,
+/// by mobile, inbound provider ids — made, sorted, after the rows (`Store::load_new`).
+const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
+    cache_mib: 768,
+    live_indexes: &[
+        "appointments_by_start",
+        "appointments_imported_by_start",
+        "messages_by_created",
+        "messages_by_appointment",
+        "messages_unfinished",
+        "outbound_by_provider_id",
+        "consent_by_recorded",
+    ],
+};
 /// Messages per batch handed from the rendering thread to the writer.
 const BATCH: usize = 8192;
 
@@ -145,9 +158,7 @@ pub fn seed(
         texts: &plan.texts,
         consent: &consent,
     };
-    store.load_new(LOAD_CACHE_MIB, |tx| {
-        write(tx, config, &written, (seed, now))
-    })
+    store.load_new(LOAD, |tx| write(tx, config, &written, (seed, now)))
 }
 
 /// Every patient's texts, made on two threads, in the order they were sent.

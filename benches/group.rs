@@ -1,0 +1,168 @@
+//! Issue 14's table on the clinic-group database (100,000 patients, 2M appointments, 5M
+//! messages, encrypted): day switch on the busiest day, patient search by name part and by
+//! phone digits, reminder planning for that day, statistics for 12 weeks and a year.
+//!
+//! The database is not made here (about two minutes): point `FRONTDESK_GROUP_DB` at one
+//! written by `frontdesk demo --seed-only --scale group` (its key beside it, as the demo
+//! keeps it). `benches/group_e2e.sh` does both, plus the console's cold start and memory.
+//! Without the variable the bench says so and measures nothing, so `cargo bench` still runs.
+//! Figures and query plans: docs/BENCHMARKS.md, "Clinic group".
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may fail loudly
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use frontdesk::config::Config;
+use frontdesk::domain::stats::{Period, Preset};
+use frontdesk::store::{self, Store};
+use frontdesk::workflow::database::{KeySource, open_existing};
+use frontdesk::workflow::{day, stats};
+
+const DB_ENV: &str = "FRONTDESK_GROUP_DB";
+
+/// The moment the group was written ("now" of its history), from the demo's marker.
+fn seeded_at(store: &Store) -> DateTime<Utc> {
+    let at = store::settings::get(store, "demo.seeded_at")
+        .unwrap()
+        .expect("not a demo database: no demo.seeded_at");
+    DateTime::parse_from_rfc3339(&at)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The day with the most appointments among `days`, and its count.
+fn busiest_day(
+    store: &Store,
+    config: &Config,
+    days: impl Iterator<Item = NaiveDate>,
+) -> (NaiveDate, usize) {
+    days.map(|d| {
+        let n = store::day::sheet(store, d, config.practice.time_zone)
+            .unwrap()
+            .rows
+            .len();
+        (d, n)
+    })
+    .max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d)))
+    .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(path) = std::env::var_os(DB_ENV).map(PathBuf::from) else {
+        eprintln!(
+            "group bench skipped: set {DB_ENV} to a clinic-group database \
+             (benches/group_e2e.sh makes one and runs this bench on it)"
+        );
+        return;
+    };
+    let config = Config::demo();
+    let store = open_existing(&path, &KeySource::for_demo(&path))
+        .unwrap()
+        .store;
+    let now = seeded_at(&store);
+    let tz = config.practice.time_zone;
+    let today = now.with_timezone(&tz).date_naive();
+    // The four weeks around "now"; the day switched to is the busiest of the week after.
+    let around = (-14..14).map(|d| today + Duration::days(d));
+    let (busiest, count) = busiest_day(&store, &config, around);
+    let week_after = (1..=7).map(|d| busiest + Duration::days(d));
+    let (next, next_count) = busiest_day(&store, &config, week_after);
+    eprintln!(
+        "group: now {now}, busiest day {busiest} ({count} appointments), switch partner {next} ({next_count})"
+    );
+
+    let mut group = c.benchmark_group("group");
+    group.sample_size(20);
+    let mut flip = false;
+    group.bench_function(
+        "day switch (busiest day and another, sheet + reminder cells)",
+        |b| {
+            b.iter(|| {
+                flip = !flip;
+                let date = if flip { busiest } else { next };
+                std::hint::black_box(day::load(&store, &config, date, now).unwrap().rows.len())
+            })
+        },
+    );
+
+    let sheet = store::day::sheet(&store, busiest, tz).unwrap();
+    let row = &sheet.rows[sheet.rows.len() / 2];
+    // A name part: four letters from the middle of a real surname on that day.
+    let surname = row
+        .patient_name
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .to_lowercase();
+    let part: String = surname.chars().take(4).collect();
+    let mobile = store::patients::get(&store, row.patient_id)
+        .unwrap()
+        .mobile
+        .map(|m| m.as_str().to_string());
+    let hits = day::search(&store, &part, now).unwrap().len();
+    eprintln!(
+        "group: search by name part ({} letters) finds {hits}",
+        part.chars().count()
+    );
+    group.bench_function("patient search by name part", |b| {
+        b.iter(|| std::hint::black_box(day::search(&store, &part, now).unwrap().len()))
+    });
+    if let Some(m) = mobile {
+        let digits: String = m
+            .chars()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let hits = day::search(&store, &digits, now).unwrap().len();
+        eprintln!("group: search by the last 6 digits of a mobile finds {hits}");
+        group.bench_function("patient search by phone digits (last 6)", |b| {
+            b.iter(|| std::hint::black_box(day::search(&store, &digits, now).unwrap().len()))
+        });
+    }
+
+    let (from, to) = store::day::day_bounds(busiest, tz);
+    let appointments = store::appointments::starting_between(&store, from, to).unwrap();
+    eprintln!("group: planning {} appointments", appointments.len());
+    group.bench_function(
+        "reminder planning for the busiest day (facts, history, plan)",
+        |b| {
+            b.iter(|| {
+                std::hint::black_box(
+                    day::reminder_cells(&store, &config, &appointments, now)
+                        .unwrap()
+                        .len(),
+                )
+            })
+        },
+    );
+
+    group.sample_size(10);
+    let twelve = Period::preset(Preset::Last12Weeks, today);
+    let year = Period::new(today - Duration::days(364), today).unwrap();
+    group.bench_function("statistics, 12 weeks", |b| {
+        b.iter(|| {
+            stats::compute(&store, &config, twelve, now)
+                .unwrap()
+                .totals
+                .appointments
+        })
+    });
+    group.bench_function("statistics, a year", |b| {
+        b.iter(|| {
+            stats::compute(&store, &config, year, now)
+                .unwrap()
+                .totals
+                .appointments
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
