@@ -62,74 +62,85 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
           ORDER BY a.start_at, c.display_name, a.id",
     )?;
     let raw = stmt
-        .query_map(params![ts(from), ts(to)], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, bool>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, bool>(7)?,
-                r.get::<_, bool>(8)?,
-                r.get::<_, bool>(9)?,
-                r.get::<_, String>(10)?,
-                r.get::<_, String>(11)?,
-                r.get::<_, Option<String>>(12)?,
-                r.get::<_, bool>(13)?,
-            ))
-        })?
+        .query_map(params![ts(from), ts(to)], SheetRow::read)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let patients: Vec<PatientId> = raw.iter().map(|r| PatientId(r.1)).collect();
+    let patients: Vec<PatientId> = raw.iter().map(|r| PatientId(r.patient)).collect();
     let consent = consent::states(conn, &patients)?;
     let rows = raw
         .into_iter()
-        .map(
-            |(
-                id,
-                pid,
-                start,
-                dur,
-                status,
-                callback,
-                name,
-                mobile,
-                portal,
-                flagged,
-                clin,
-                label,
-                reply,
-                rebook,
-            )| {
-                Ok(DayRow {
-                    appointment_id: AppointmentId(id),
-                    patient_id: PatientId(pid),
-                    start: from_ts(start)?,
-                    duration_minutes: dur,
-                    patient_name: name,
-                    clinician: clin,
-                    type_label: label,
-                    status: AppointmentStatus::parse(&status).ok_or(StoreError::Corrupt {
-                        what: "appointments.status",
-                        value: status,
-                    })?,
-                    reminders: Vec::new(),
-                    last_reply: reply.as_deref().and_then(ReplyKind::parse),
-                    consent: consent
-                        .get(&PatientId(pid))
-                        .map(|s| s.flag())
-                        .unwrap_or(ConsentFlag::None),
-                    portal,
-                    has_mobile: mobile,
-                    number_flagged: flagged,
-                    callback_requested: callback,
-                    rebook,
-                })
-            },
-        )
+        .map(|r| {
+            let flag = consent
+                .get(&PatientId(r.patient))
+                .map(|s| s.flag())
+                .unwrap_or(ConsentFlag::None);
+            r.into_day_row(flag)
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(DaySheet { date, tz, rows })
+}
+
+/// One row of the day sheet's query, in its column order.
+struct SheetRow {
+    id: i64,
+    patient: i64,
+    start: i64,
+    duration: u32,
+    status: String,
+    callback: bool,
+    name: String,
+    has_mobile: bool,
+    portal: bool,
+    flagged: bool,
+    clinician: String,
+    type_label: String,
+    reply: Option<String>,
+    rebook: bool,
+}
+
+impl SheetRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            patient: r.get(1)?,
+            start: r.get(2)?,
+            duration: r.get(3)?,
+            status: r.get(4)?,
+            callback: r.get(5)?,
+            name: r.get(6)?,
+            has_mobile: r.get(7)?,
+            portal: r.get(8)?,
+            flagged: r.get(9)?,
+            clinician: r.get(10)?,
+            type_label: r.get(11)?,
+            reply: r.get(12)?,
+            rebook: r.get(13)?,
+        })
+    }
+
+    /// The day view's row, reminder cells empty (the planner fills them).
+    fn into_day_row(self, consent: ConsentFlag) -> Result<DayRow> {
+        Ok(DayRow {
+            appointment_id: AppointmentId(self.id),
+            patient_id: PatientId(self.patient),
+            start: from_ts(self.start)?,
+            duration_minutes: self.duration,
+            patient_name: self.name,
+            clinician: self.clinician,
+            type_label: self.type_label,
+            status: AppointmentStatus::parse(&self.status).ok_or(StoreError::Corrupt {
+                what: "appointments.status",
+                value: self.status,
+            })?,
+            reminders: Vec::new(),
+            last_reply: self.reply.as_deref().and_then(ReplyKind::parse),
+            consent,
+            portal: self.portal,
+            has_mobile: self.has_mobile,
+            number_flagged: self.flagged,
+            callback_requested: self.callback,
+            rebook: self.rebook,
+        })
+    }
 }
 
 /// Search hits with next open appointment and consent flag, for the desk's search list.
