@@ -137,9 +137,14 @@ pub fn seed(
             if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
                 continue;
             }
+            let roster = Roster {
+                tz,
+                types: &types,
+                patients: &patients,
+                now,
+            };
             for clinician in &clinicians {
-                appointments +=
-                    seed_day(conn, &mut rng, tz, day, *clinician, &types, &patients, now)?;
+                appointments += seed_day(conn, &mut rng, roster, day, *clinician)?;
             }
         }
         let messages = history::seed(conn, &mut rng, config, now - Duration::days(size.days_back), now)?;
@@ -273,18 +278,30 @@ fn evidence_prefix(method: ConsentMethod) -> &'static str {
     }
 }
 
+/// What every seeded day draws from: the practice's zone, its appointment types (with
+/// their minutes), its patients, and the moment the demo is seeded at.
+#[derive(Clone, Copy)]
+struct Roster<'a> {
+    tz: Tz,
+    types: &'a [(AppointmentTypeId, u32)],
+    patients: &'a [PatientId],
+    now: DateTime<Utc>,
+}
+
 /// One clinician's day: slots from 08:00 to 17:30, about three in four filled.
-#[allow(clippy::too_many_arguments)]
 fn seed_day(
     conn: &impl Write,
     rng: &mut ChaCha8Rng,
-    tz: Tz,
+    roster: Roster<'_>,
     day: NaiveDate,
     clinician: ClinicianId,
-    types: &[(AppointmentTypeId, u32)],
-    patients: &[PatientId],
-    now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    let Roster {
+        tz,
+        types,
+        patients,
+        now,
+    } = roster;
     let close = NaiveTime::from_hms_opt(17, 30, 0).unwrap_or(NaiveTime::MIN);
     let mut t = NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN);
     let mut n = 0;
