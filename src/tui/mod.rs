@@ -15,6 +15,7 @@
 //! → `screen` → the screens in `screens/` → `app` → `view`; `worker` runs `Cmd`s; this file
 //! runs the loop.
 
+pub mod action;
 pub mod app;
 pub mod input;
 pub mod keymap;

@@ -229,6 +229,8 @@ pub fn console_store_violations(g: &Graph) -> Vec<String> {
     let handle = [
         vec!["store".to_string(), "Store".into()],
         vec!["store".into(), "StoreError".into()],
+        // The same error where it is defined (`store` re-exports it).
+        vec!["store".into(), "error".into(), "StoreError".into()],
     ];
     let mut out = Vec::new();
     for r in g.refs.iter().filter(|r| !r.test && layer(&r.from) == "tui") {

@@ -1,0 +1,132 @@
+//! A new database filled in one go (`Store::load_new`, the clinic-group generator): its
+//! session settings, and the migrations' indexes dropped before the rows and made again,
+//! sorted, before the commit.
+
+use super::super::{Result, Store, StoreError, Tx};
+
+impl Store {
+    /// Fill a new, empty database in one transaction (the clinic-group generator): `f` runs
+    /// with a rollback journal instead of the WAL, no fsync, foreign keys not checked (the
+    /// caller makes every reference itself and proves it in its tests), the migrations'
+    /// indexes but `load.live_indexes` dropped (made again, sorted, before the commit:
+    /// [`drop_indexes`]), sorts on two threads and a page cache of `load.cache_mib` MiB;
+    /// afterwards the database is back in WAL mode with the usual
+    /// settings and exactly the schema it started with.
+    ///
+    /// Why: in WAL mode every page of a multi-gigabyte transaction would be written (and
+    /// encrypted) into the WAL and then copied into the database at the checkpoint; with a
+    /// rollback journal a new page is written once, and the journal holds only the few pages
+    /// the empty schema had. It stays all-or-nothing: a run killed midway leaves a hot journal
+    /// that SQLite rolls back on the next open, to the empty database it started from.
+    /// Refused (`Conflict`) when the database already holds patients.
+    pub fn load_new<T, E>(
+        &mut self,
+        load: LoadSettings<'_>,
+        f: impl FnOnce(&Tx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let patients: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
+            .map_err(StoreError::from)?;
+        if patients > 0 {
+            return Err(StoreError::Conflict(
+                "a bulk load writes only into an empty database".into(),
+            )
+            .into());
+        }
+        let file = self.path().is_some();
+        self.loading(file, load.cache_mib).map_err(E::from)?;
+        let out = self.write(|tx| -> std::result::Result<T, E> {
+            let indexes = drop_indexes(tx, load.live_indexes).map_err(E::from)?;
+            let out = f(tx)?;
+            create_indexes(tx, &indexes).map_err(E::from)?;
+            Ok(out)
+        });
+        let restored = self.loaded(file);
+        let out = out?;
+        restored.map_err(E::from)?;
+        Ok(out)
+    }
+
+    fn loading(&self, file: bool, cache_mib: u32) -> Result<()> {
+        if file {
+            let _: String = self
+                .conn
+                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+            self.conn.pragma_update(None, "synchronous", "OFF")?;
+        }
+        // The generator makes every reference itself (its test runs `foreign_key_check`);
+        // looking up each message's patient and appointment in a 2 GB file is not needed.
+        self.conn.pragma_update(None, "foreign_keys", false)?;
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(cache_mib) * 1024)?;
+        // `CREATE INDEX` sorts the whole table; SQLite may merge on a second thread.
+        self.conn.pragma_update(None, "threads", 2)?;
+        Ok(())
+    }
+
+    fn loaded(&self, file: bool) -> Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        self.conn.pragma_update(None, "cache_size", -2000)?;
+        self.conn.pragma_update(None, "threads", 0)?;
+        if file {
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+            let _: String = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        }
+        Ok(())
+    }
+}
+
+/// How [`Store::load_new`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadSettings<'a> {
+    /// The page cache for the load, in MiB.
+    pub cache_mib: u32,
+    /// Indexes kept up to date row by row instead of dropped and made again: those whose
+    /// keys arrive in (nearly) ascending order, so each insert lands on the index's last,
+    /// cached pages — cheaper than one more sorted pass over a multi-gigabyte table.
+    pub live_indexes: &'a [&'a str],
+}
+
+/// The indexes the migrations created (not SQLite's own for `UNIQUE` columns, which cannot
+/// be dropped), in the order they were made, with the SQL that made them.
+type Indexes = Vec<(String, String)>;
+
+/// Drop every index the migrations made, so a bulk load writes only the tables (and the
+/// `UNIQUE` columns' own indexes). Why: rows arrive in id order, so the tables grow at their
+/// end, but each secondary index (messages by patient, by appointment, by time …) takes its
+/// rows in no particular order — in a multi-gigabyte load that is a random B-tree insert per
+/// row and index, with page-cache misses, re-reads and, encrypted, a decryption per re-read.
+/// `CREATE INDEX` afterwards reads the table once, sorts and writes the index pages in order.
+fn drop_indexes(tx: &Tx<'_>, live: &[&str]) -> Result<Indexes> {
+    let conn = super::super::sql(tx);
+    let mut indexes = {
+        let mut stmt = conn.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<Indexes>>()?
+    };
+    indexes.retain(|(name, _)| !live.contains(&name.as_str()));
+    for (name, _) in &indexes {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(indexes)
+}
+
+/// Make the dropped indexes again from the very SQL the migrations stored, so the schema
+/// after a load is the one a new database has (`sqlite_master` compared in the tests). A
+/// `UNIQUE` index the rows break fails here, and with it the whole load.
+fn create_indexes(tx: &Tx<'_>, indexes: &Indexes) -> Result<()> {
+    let conn = super::super::sql(tx);
+    for (_, sql) in indexes {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
