@@ -4,7 +4,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error(
@@ -23,6 +23,13 @@ pub enum StoreError {
          latest backup, or ask your admin"
     )]
     Damaged { detail: String },
+    /// A page SQLite (or SQLCipher's per-page check) could not read while a command ran: the
+    /// statement failed and its transaction was rolled back, so that change was not saved.
+    #[error(
+        "the database file is damaged ({detail}); this change was not saved — restore the \
+         database from your latest backup, or ask your admin"
+    )]
+    DamagedPage { detail: String },
     #[error("cannot create the database folder {path}: {source}")]
     Folder {
         path: String,
@@ -51,6 +58,23 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// A damaged page met while a command runs is named as such (one clear line for the desk),
+/// whichever statement met it; every other SQLite error keeps its own words.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::SqliteFailure(f, detail)
+                if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+            {
+                Self::DamagedPage {
+                    detail: detail.unwrap_or_else(|| f.to_string()),
+                }
+            }
+            other => Self::Sqlite(other),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

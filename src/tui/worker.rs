@@ -448,6 +448,8 @@ fn log_safe(e: &StoreError) -> String {
         | StoreError::Undecryptable(_)
         | StoreError::InUse(_) => "database file not usable".into(),
         StoreError::Create { .. } => "database file cannot be created".into(),
-        StoreError::Damaged { .. } => "database file damaged".into(),
+        StoreError::Damaged { .. } | StoreError::DamagedPage { .. } => {
+            "database file damaged".into()
+        }
     }
 }
