@@ -84,6 +84,7 @@ fn bench(c: &mut Criterion) {
                         config: config.clone(),
                         clock: Clock::Fixed(now),
                         actor: Some(member.clone()),
+                        days: Default::default(),
                     };
                     let mut app = App::new(&config, today, None);
                     for cmd in update(&mut app, Msg::SignedIn(Ok(member))) {

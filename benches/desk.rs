@@ -70,6 +70,7 @@ fn bench(c: &mut Criterion) {
                     config: config.clone(),
                     clock: Clock::Fixed(now),
                     actor: None,
+                    days: Default::default(),
                 };
                 let mut app = App::new(&config, today, None);
                 let sign_in = Cmd::SignIn {

@@ -83,6 +83,7 @@ fn console(db: &Path) -> (App, Runner) {
         config: config.clone(),
         clock: Clock::Fixed(now()),
         actor: None,
+        days: Default::default(),
     };
     let today = now().with_timezone(&config.practice.time_zone).date_naive();
     let mut app = App::new(&config, today, None);

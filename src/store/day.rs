@@ -45,7 +45,7 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
                 -- patient's other booking that day (a same-day double gets one text, so one
                 -- reply answers both), or an unattached one since it was booked.
                 (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
-                  WHERE m.patient_id = a.patient_id AND m.created_at <= ?2
+                  WHERE m.patient_id = a.patient_id AND m.direction = 'in' AND m.created_at <= ?2
                     AND (r.appointment_id IN (SELECT d.id FROM appointments d
                                                WHERE d.patient_id = a.patient_id
                                                  AND d.start_at >= ?1 AND d.start_at < ?2)

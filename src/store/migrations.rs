@@ -391,10 +391,31 @@ CREATE TABLE reminder_decisions (
 );
 "#;
 
+/// 11: the day view and the planner ask each of a day's patients (1,400 on a clinic group's
+/// busy day) for their reminder rows' keys and for their last outbound text. Five years of
+/// history is ~45 outbound rows per patient, each on its own page of a multi-GB table (and, in
+/// an encrypted file, each page decrypted on read): two partial indexes answer from
+/// themselves, the patient's entries side by side (docs/BENCHMARKS.md, "Clinic group"). The
+/// day sheet's "latest reply" per row reads the patient's few inbound texts by a third,
+/// instead of probing the replies for each of the outbound ones.
+const M011_PLANNER_INDEXES: &str = r#"
+-- The planner's taken keys (`messages::reminder_keys`): every reminder row's key and standing.
+CREATE INDEX messages_reminder_keys ON messages
+    (patient_id, idempotency_key, status, error_code)
+    WHERE direction = 'out' AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double');
+-- A patient's outbound rows by time with what the caps and "first text since opting in" read
+-- (`messages::last_outbound_at`).
+CREATE INDEX messages_out_by_patient ON messages
+    (patient_id, created_at, status, kind, sent_at, not_before)
+    WHERE direction = 'out';
+-- The day sheet's latest reply (`day::sheet`): a patient's inbound texts by time.
+CREATE INDEX messages_in_by_patient ON messages (patient_id, created_at) WHERE direction = 'in';
+"#;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 10] = [
+const SHIPPED: [&str; 11] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -405,6 +426,7 @@ const SHIPPED: [&str; 10] = [
     M008_STATISTICS,
     M009_REBOOKINGS,
     M010_REMINDER_DECISIONS,
+    M011_PLANNER_INDEXES,
 ];
 
 /// All migrations in order, ready to run.
@@ -452,6 +474,7 @@ mod tests {
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
+        "4962e1dcd38dd5cefa66bf54f2db2323505607b0fb09c0aa6b80cf464c08f724", // M011_PLANNER_INDEXES
     ];
 
     fn sha256(text: &str) -> String {
@@ -483,7 +506,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 10);
+        assert_eq!(LATEST, 11);
     }
 
     #[test]

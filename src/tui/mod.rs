@@ -88,6 +88,7 @@ pub fn run(
         config: ctx.config.clone(),
         clock: ctx.clock,
         actor: None,
+        days: Default::default(),
     };
     // batch: a second connection, with the same key, for reminder batches off the loop.
     let reopen: worker::Reopen = {

@@ -53,6 +53,8 @@ pub struct Runner {
     pub clock: Clock,
     /// The member signed in at the console (`None` until someone signs in).
     pub actor: Option<Member>,
+    /// Days loaded, and loaded ahead when idle, for the next day switch.
+    pub days: day::DaysAhead,
 }
 
 /// What the worker says when a change is asked for before anyone signed in.
@@ -109,6 +111,29 @@ impl Drop for Stopped<'_> {
     }
 }
 
+/// Commands that only read: every other one may change what a day shows, so the days loaded
+/// ahead are forgotten before it runs. A command added later is a change until listed here.
+fn reads_only(cmd: &Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::LoadDay { .. }
+            | Cmd::Search { .. }
+            | Cmd::LoadProvider
+            | Cmd::LoadPatient { .. }
+            | Cmd::LoadInbox { .. }
+            | Cmd::PreviewReminders { .. }
+            | Cmd::PreviewPrompts { .. }
+            | Cmd::PollChanges
+            | Cmd::LoadClinicians
+            | Cmd::PreviewClosure(_)
+            | Cmd::LoadStats { .. }
+            | Cmd::DrillStats { .. }
+            | Cmd::LoadTemplates
+            | Cmd::PreviewTemplate { .. }
+            | Cmd::LoadAudit { .. }
+    )
+}
+
 /// Drop loads and searches that a later one of the same kind supersedes.
 pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
     let last_load = batch.iter().rposition(|c| matches!(c, Cmd::LoadDay { .. }));
@@ -137,7 +162,7 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
 impl Runner {
     fn serve(&mut self, rx: &Receiver<Cmd>, out: &Sender<Msg>, host: &mut batch::Host) {
         let _stopped = Stopped(out);
-        while let Ok(first) = rx.recv() {
+        while let Some(first) = self.next_cmd(rx) {
             let mut batch = vec![first];
             batch.extend(rx.try_iter());
             for cmd in coalesce(batch) {
@@ -157,10 +182,50 @@ impl Runner {
         }
     }
 
+    /// The next command; while none is waiting, the neighbours of the day shown are loaded
+    /// ahead, one at a time, so a command never waits behind more than one such load. `None`
+    /// when the console has closed the queue.
+    fn next_cmd(&mut self, rx: &Receiver<Cmd>) -> Option<Cmd> {
+        loop {
+            match rx.try_recv() {
+                Ok(cmd) => return Some(cmd),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            if !self.load_ahead() {
+                return rx.recv().ok();
+            }
+        }
+    }
+
+    /// Load one day ahead if one is due; `false` when there is nothing to load.
+    pub(super) fn load_ahead(&mut self) -> bool {
+        let now = self.clock.now();
+        let Ok(version) = day::data_version(&self.store) else {
+            return false;
+        };
+        let Some(date) = self.days.next_ahead(version, now) else {
+            return false;
+        };
+        match day::load(&self.store, &self.config, date, now) {
+            Ok(sheet) => self.days.keep(date, version, now, sheet),
+            Err(e) => {
+                tracing::warn!(%date, error = %log_safe(&e), "loading a day ahead failed");
+                // Not again until the desk moves: the shown day's own load reports errors.
+                self.days.shown_none();
+            }
+        }
+        true
+    }
+
     /// Run one command and say what came of it. A new command adds an arm here and a
     /// method below.
     pub fn run(&mut self, cmd: Cmd) -> Option<Msg> {
         let now = self.clock.now();
+        if !reads_only(&cmd) {
+            // Its own commits do not move `data_version` for this connection.
+            self.days.forget();
+        }
         Some(match cmd {
             Cmd::LoadDay { generation, date } => self.load_day(generation, date, now),
             Cmd::Search { generation, query } => self.search(generation, &query, now),
@@ -242,12 +307,25 @@ impl Runner {
             .ok_or_else(|| NOBODY.to_string())
     }
 
-    fn load_day(&self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
+    fn load_day(&mut self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
         let started = Instant::now();
+        self.days.shown(date);
+        let version = day::data_version(&self.store).ok();
+        if let Some(sheet) = version.and_then(|v| self.days.get(date, v, now)) {
+            tracing::debug!(%date, "day shown from the days loaded ahead");
+            return Msg::DayLoaded {
+                generation,
+                now,
+                result: Ok(sheet.clone()),
+            };
+        }
         let result = day::load(&self.store, &self.config, date, now).map_err(|e| {
             tracing::error!(%date, error = %log_safe(&e), "day load failed");
             e.to_string()
         });
+        if let (Ok(sheet), Some(v)) = (&result, version) {
+            self.days.keep(date, v, now, sheet.clone());
+        }
         tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "day loaded");
         Msg::DayLoaded {
             generation,

@@ -9,8 +9,11 @@ use crate::domain::appointment::Appointment;
 use crate::domain::day::{DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reminder::{self, PlanInput, ReminderCell};
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Db, Store, StoreError};
 use crate::workflow::facts;
+
+mod ahead;
+pub use ahead::DaysAhead;
 
 /// The day sheet for the practice's local `date`, with each appointment's reminder cells:
 /// what was recorded (message rows, and the decisions `remind` kept when a due reminder was
@@ -21,14 +24,23 @@ pub fn load(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<DaySheet, StoreError> {
-    let conn = &store;
+    store.read(|conn| load_in(conn, config, date, now))
+}
+
+/// [`load`] inside one read transaction.
+fn load_in(
+    conn: &impl Db,
+    config: &Config,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<DaySheet, StoreError> {
     let mut sheet = store::day::sheet(conn, date, config.practice.time_zone)?;
     if sheet.rows.is_empty() {
         return Ok(sheet);
     }
     let (from, to) = store::day::day_bounds(date, config.practice.time_zone);
     let appointments = store::appointments::starting_between(conn, from, to)?;
-    let mut by_id = reminder_cells(store, config, &appointments, now)?;
+    let mut by_id = cells_in(conn, config, &appointments, now)?;
     for row in &mut sheet.rows {
         if let Some(c) = by_id.remove(&row.appointment_id) {
             row.reminders = c;
@@ -45,7 +57,16 @@ pub fn reminder_cells(
     appointments: &[Appointment],
     now: DateTime<Utc>,
 ) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
-    let conn = &store;
+    store.read(|conn| cells_in(conn, config, appointments, now))
+}
+
+/// [`reminder_cells`] inside one read transaction.
+fn cells_in(
+    conn: &impl Db,
+    config: &Config,
+    appointments: &[Appointment],
+    now: DateTime<Utc>,
+) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
     let patients: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
     let loaded = facts::load(conn, config, &patients, now, None)?;
     let facts_list: Vec<_> = loaded.values().map(|l| l.facts.clone()).collect();

@@ -137,15 +137,7 @@ pub fn reminder_rows(
         if !seen.insert(p) {
             continue;
         }
-        for m in store::messages::of_kinds(conn, p, REMINDER_KINDS)? {
-            if let Some(key) = m.idempotency_key {
-                out.push(ReminderMessage {
-                    key,
-                    status: m.status,
-                    error_code: m.error_code,
-                });
-            }
-        }
+        out.extend(store::messages::reminder_keys(conn, p)?);
     }
     Ok(out)
 }

@@ -14,7 +14,9 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 
 mod inbound;
+mod planner;
 pub use inbound::*;
+pub use planner::{last_outbound_at, reminder_keys};
 
 #[cfg(test)]
 mod tests;
@@ -370,23 +372,6 @@ pub fn outbound_since(
         "WHERE patient_id = ?1 AND direction = 'out' AND created_at >= ?2 ORDER BY created_at, id",
         params![patient.0, ts(since)],
     )
-}
-
-/// When the newest outbound message that left (or may still leave) was written or sent.
-pub fn last_outbound_at(
-    conn: &impl Db,
-    patient: PatientId,
-    exclude: Option<MessageId>,
-) -> Result<Option<DateTime<Utc>>> {
-    let conn = crate::store::sql(conn);
-    let t: Option<i64> = conn.query_row(
-        "SELECT MAX(COALESCE(sent_at, created_at)) FROM messages
-          WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
-            AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')",
-        params![patient.0, exclude.map_or(-1, |m| m.0)],
-        |r| r.get(0),
-    )?;
-    t.map(from_ts).transpose()
 }
 
 /// A patient's outbound rows of these kinds, any status, oldest first.

@@ -314,6 +314,7 @@ pub fn runner_as(store: Store, username: &str) -> crate::tui::worker::Runner {
         config: Config::default(),
         clock: clock(),
         actor,
+        days: Default::default(),
     }
 }
 

@@ -32,6 +32,7 @@ pub fn demo_runner() -> Runner {
         config,
         clock: fixture::clock(),
         actor,
+        days: Default::default(),
     }
 }
 

@@ -38,6 +38,7 @@ fn runner(store: Store) -> Runner {
         config: Config::default(),
         clock: fixture::clock(),
         actor: None,
+        days: Default::default(),
     }
 }
 

@@ -109,6 +109,7 @@ fn admin_on_staff() -> (App, Runner, fixture::Ids) {
         config: Config::default(),
         clock: fixture::clock(),
         actor: Some(lee),
+        days: Default::default(),
     };
     let cmds = key(&mut app, KeyCode::Char('U'));
     drive(&mut app, &mut r, cmds);
@@ -236,6 +237,7 @@ fn a_worker_signed_in_as_reception_refuses_staff_changes_itself() {
         config: Config::default(),
         clock: fixture::clock(),
         actor: Some(rosa),
+        days: Default::default(),
     };
     let msg = r.run(Cmd::ChangeStaff(crate::tui::msg::StaffChange::Disable {
         username: "omar".into(),

@@ -18,6 +18,7 @@ fn runner() -> (Runner, fixture::Ids) {
         config: Config::default(),
         clock: fixture::clock(),
         actor: Some(rosa),
+        days: Default::default(),
     };
     (runner, ids)
 }
@@ -183,4 +184,92 @@ fn the_thread_answers_and_finishes_queued_changes_on_stop() {
         "queued change must land before the worker ends: {rest:?}"
     );
     assert_eq!(rest.last(), Some(&Msg::WorkerStopped));
+}
+
+/// The sheet a `LoadDay` answers with.
+fn day_sheet(r: &mut Runner, date: chrono::NaiveDate) -> crate::domain::day::DaySheet {
+    match r.run(Cmd::LoadDay {
+        generation: 1,
+        date,
+    }) {
+        Some(Msg::DayLoaded {
+            result: Ok(sheet), ..
+        }) => sheet,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn status_of(
+    sheet: &crate::domain::day::DaySheet,
+    id: crate::domain::ids::AppointmentId,
+) -> AppointmentStatus {
+    sheet
+        .rows
+        .iter()
+        .find(|r| r.appointment_id == id)
+        .unwrap()
+        .status
+}
+
+#[test]
+fn the_days_beside_the_shown_one_are_loaded_ahead_and_shown_from_there() {
+    let (mut r, ids) = runner();
+    assert!(!r.load_ahead(), "nothing shown yet, nothing to load ahead");
+    day_sheet(&mut r, today());
+    assert!(r.load_ahead(), "tomorrow");
+    assert!(r.load_ahead(), "yesterday");
+    assert!(!r.load_ahead(), "both kept");
+    // A write on this connection that bypasses the worker (no command, and SQLite's change
+    // counter moves only for other connections): a day shown from what was kept misses it.
+    let id = ids.today[4];
+    r.store
+        .test_conn()
+        .execute(
+            "UPDATE appointments SET status = 'arrived' WHERE id = ?1",
+            [id.0],
+        )
+        .unwrap();
+    assert_eq!(
+        status_of(&day_sheet(&mut r, today()), id),
+        AppointmentStatus::Booked
+    );
+}
+
+#[test]
+fn a_kept_day_is_never_shown_after_a_change_of_the_desk_or_of_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let (store, ids) = fixture::store_at(&path);
+    let rosa = fixture::member(&store, "rosa");
+    let mut r = Runner {
+        store,
+        config: Config::default(),
+        clock: fixture::clock(),
+        actor: Some(rosa),
+        days: Default::default(),
+    };
+    let (first, second) = (ids.today[4], ids.today[5]);
+    day_sheet(&mut r, today());
+    // The desk's own change.
+    r.run(Cmd::SetStatus {
+        id: first,
+        to: AppointmentStatus::Arrived,
+    });
+    assert_eq!(
+        status_of(&day_sheet(&mut r, today()), first),
+        AppointmentStatus::Arrived
+    );
+    // Another desk's (its own connection).
+    let other = store::Store::open(&path).unwrap();
+    other
+        .test_conn()
+        .execute(
+            "UPDATE appointments SET status = 'arrived' WHERE id = ?1",
+            [second.0],
+        )
+        .unwrap();
+    assert_eq!(
+        status_of(&day_sheet(&mut r, today()), second),
+        AppointmentStatus::Arrived
+    );
 }
