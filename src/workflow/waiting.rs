@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::audit::Event;
+use crate::domain::audit::NotSentEvent;
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::deadline;
 use crate::domain::ids::{MessageId, PatientId};
@@ -226,7 +226,7 @@ fn recheck(
             message: m.id,
             status: MessageStatus::Blocked,
             reason: &verdict.summary(),
-            event: Event::MessageBlockedOnRecheck {
+            event: NotSentEvent::MessageBlockedOnRecheck {
                 message: m.id,
                 kind: m.kind,
             },
@@ -302,7 +302,7 @@ fn withdraw(
         message: m.id,
         status: MessageStatus::Withdrawn,
         reason: &reason.label(),
-        event: Event::MessageWithdrawnOnRecheck {
+        event: NotSentEvent::MessageWithdrawnOnRecheck {
             message: m.id,
             kind: m.kind,
             reason,
@@ -317,7 +317,7 @@ struct Closing<'a> {
     message: MessageId,
     status: MessageStatus,
     reason: &'a str,
-    event: Event<'a>,
+    event: NotSentEvent<'a>,
 }
 
 /// End a text that will not be sent, with its reason and an audit record.
