@@ -285,8 +285,10 @@ fn stop_received(c: &impl Db, m: &Message) -> Result<DateTime<Utc>, StoreError> 
         .as_deref()
         .and_then(|k| k.rsplit(':').next());
     Ok(match inbound_id {
-        Some(pid) => store::messages::by_provider_id(c, Direction::Inbound, &m.provider, pid)?
-            .map_or(m.created_at, |stop| stop.created_at),
+        Some(pid) => {
+            store::messages::by_provider_id(c, Direction::Inbound, m.provider.as_str(), pid)?
+                .map_or(m.created_at, |stop| stop.created_at)
+        }
         None => m.created_at,
     })
 }
