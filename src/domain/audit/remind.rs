@@ -1,9 +1,12 @@
 //! Typed audit events of the reminder engine: a `remind` run's summary (its counters, the
 //! totals counted from its lines, and every line that did not go out) and a recorded decision
-//! about a due reminder that changed. Ids, kinds, actions, counts and the engine's reasons in
-//! staff words — a provider's own words reach a reason only with numbers masked (see
-//! `provider::error::mask_numbers`) — and never a name, a number or a body; the action names
-//! and JSON the records have always had.
+//! about a due reminder that changed. Ids, kinds, actions, counts and reasons in staff words,
+//! never a name, a number or a body; the action names and JSON the records have always had.
+//!
+//! A line's reason is the one staff read, and it may quote: the gate quotes the words it
+//! matched in the body, a provider's error quotes the number, a damaged record's reason
+//! quotes the value. The record keeps the reason without the quotes' contents and with every
+//! number masked ([`kept_reason`]).
 //!
 //! Pure: serde_json for the detail.
 
@@ -13,6 +16,7 @@ use serde_json::json;
 use super::{AuditEntry, SYSTEM};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::message::MessageKind;
+use crate::domain::phone::mask_numbers;
 use crate::domain::reminder::Decided;
 use crate::domain::report::{LineAction, Totals};
 
@@ -44,6 +48,30 @@ impl RunLine<'_> {
     }
 }
 
+/// A reason as the run's record keeps it: what is quoted (`"…"`, `“…”`) is left out — the
+/// gate quotes the words of the body it matched — and runs of six or more digits become
+/// `[number]`; codes ("21610") and the reason's own words stay.
+pub fn kept_reason(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(open) = rest.find(['"', '“']) {
+        let (before, from) = rest.split_at(open);
+        let quote = from.chars().next().unwrap_or('"');
+        let close = if quote == '“' { '”' } else { '"' };
+        let inner = &from[quote.len_utf8()..];
+        let Some(end) = inner.find(close) else {
+            break;
+        };
+        out.push_str(before);
+        out.push(quote);
+        out.push('…');
+        out.push(close);
+        rest = &inner[end + close.len_utf8()..];
+    }
+    out.push_str(rest);
+    mask_numbers(&out)
+}
+
 /// What a `remind` run did, counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunSummary<'a> {
@@ -56,7 +84,8 @@ pub struct RunSummary<'a> {
     pub blocked: usize,
     pub welcomes: usize,
     pub surveys: usize,
-    /// Why the run stopped early, in staff words ("bad Twilio credentials").
+    /// Why the run stopped early, in staff words ("bad Twilio credentials"); kept as a
+    /// line's reason is ([`kept_reason`]).
     pub stopped: Option<&'a str>,
     pub totals: Totals,
 }
@@ -93,7 +122,8 @@ impl RemindEvent<'_> {
                     .filter(|l| l.is_noted())
                     .map(|l| {
                         json!({ "appointment": l.appointment.map(|a| a.0), "patient": l.patient.0,
-                                "kind": l.kind.as_str(), "action": l.action, "reason": l.reason,
+                                "kind": l.kind.as_str(), "action": l.action,
+                                "reason": l.reason.map(kept_reason),
                                 "code": l.code })
                     })
                     .collect();
@@ -102,7 +132,7 @@ impl RemindEvent<'_> {
                     "reminders".into(),
                     json!({ "texts": s.texts, "recorded": s.recorded, "sent": s.sent,
                             "failed": s.failed, "deferred": s.deferred, "blocked": s.blocked,
-                            "welcomes": s.welcomes, "surveys": s.surveys, "stopped": s.stopped,
+                            "welcomes": s.welcomes, "surveys": s.surveys, "stopped": s.stopped.map(kept_reason),
                             "totals": s.totals, "skipped": noted }),
                 )
             }
@@ -186,6 +216,63 @@ mod tests {
                 r#""totals":{"already_recorded":0,"blocked":0,"failed":1,"in_outbox":0,"send":0,"sent":1,"skipped":1,"unreadable":0,"wait":1,"waiting":0,"withdrawn":0},"#,
                 r#""welcomes":0}"#
             )
+        );
+    }
+
+    /// What a reason may quote never reaches the record; its own words and codes do.
+    #[rstest::rstest]
+    #[case("no consent", "no consent")]
+    #[case(
+        r#"blocked: "metformin 500mg" looks like a medication name or dose (and 1 more)"#,
+        r#"blocked: "…" looks like a medication name or dose (and 1 more)"#
+    )]
+    #[case(
+        "blocked: “Dr. Okafor’s oncology” looks like a clinic name",
+        "blocked: “…” looks like a clinic name"
+    )]
+    #[case(
+        "twilio error 21211: The 'To' number +1 (555) 867-5310 is not valid",
+        "twilio error 21211: The 'To' number [number] is not valid"
+    )]
+    #[case(r#"patient 7's record cannot be read (the database holds a value frontdesk cannot read: patients.mobile = "555-0134 x2"); fix it"#,
+           r#"patient 7's record cannot be read (the database holds a value frontdesk cannot read: patients.mobile = "…"); fix it"#)]
+    #[case("patients.mobile = 5550134 ext", "patients.mobile = [number] ext")]
+    // An unclosed quote is kept as written (nothing to tell its end), numbers still masked.
+    #[case(r#"said "5558675310"#, r#"said "[number]"#)]
+    #[case("waits until Thu 27 Nov 09:00", "waits until Thu 27 Nov 09:00")]
+    fn a_reason_is_kept_without_what_it_quotes(#[case] reason: &str, #[case] kept: &str) {
+        assert_eq!(kept_reason(reason), kept);
+    }
+
+    #[test]
+    fn a_blocked_line_never_carries_the_words_the_gate_matched() {
+        let lines = [line(
+            LineAction::Blocked,
+            Some(r#"blocked: "chemotherapy" looks like a procedure"#),
+        )];
+        let summary = RunSummary {
+            texts: 1,
+            recorded: 1,
+            sent: 0,
+            failed: 0,
+            deferred: 0,
+            blocked: 1,
+            welcomes: 0,
+            surveys: 0,
+            stopped: None,
+            totals: Totals::of(lines.iter().map(|l| l.action)),
+        };
+        let e = RemindEvent::Run {
+            summary,
+            lines: &lines,
+        }
+        .entry(at());
+        assert!(!e.detail.contains("chemotherapy"), "{}", e.detail);
+        assert!(
+            e.detail
+                .contains(r#""reason":"blocked: \"…\" looks like a procedure""#),
+            "{}",
+            e.detail
         );
     }
 
