@@ -8,13 +8,27 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod appointment;
+pub mod demo;
 pub mod desk;
 pub mod event;
+pub mod export;
+pub mod import;
+pub mod not_sent;
 pub mod practice;
+pub mod remind;
+pub mod reply;
 
+pub use appointment::AppointmentEvent;
+pub use demo::{DemoScale, DemoSeeded};
 pub use desk::DeskEvent;
 pub use event::Event;
+pub use export::{ExportEvent, ExportKind, ReviewEvent};
+pub use import::ImportEvent;
+pub use not_sent::NotSentEvent;
 pub use practice::PracticeEvent;
+pub use remind::{RemindEvent, RunLine, RunSummary};
+pub use reply::ReplyEvent;
 
 /// The hash before the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

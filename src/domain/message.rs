@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod provider;
+
+pub use provider::{MessageProvider, ProviderKind};
+
 /// Which way a message went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,42 +145,6 @@ impl MessageKind {
         Self::PortalIntakeForms,
         Self::PortalRenewalReview,
     ];
-}
-
-/// The SMS provider a message went through (`[sms] provider` in the config; stored with
-/// each outbound row).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Offline: messages wait in the local outbox.
-    #[default]
-    Outbox,
-    Twilio,
-}
-
-impl ProviderKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Outbox => "outbox",
-            Self::Twilio => "twilio",
-        }
-    }
-
-    /// Parse a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "outbox" => Some(Self::Outbox),
-            "twilio" => Some(Self::Twilio),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 string_enum!(
@@ -322,8 +290,8 @@ pub struct Message {
     pub from: Option<String>,
     pub body: String,
     pub status: MessageStatus,
-    /// "outbox" or "twilio".
-    pub provider: String,
+    /// Who took it: a real provider, the offline outbox, the demo's history.
+    pub provider: MessageProvider,
     pub provider_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
@@ -344,7 +312,7 @@ pub struct Message {
 impl Message {
     /// The row was taken by the offline outbox, not by a real provider.
     pub fn went_to_outbox(&self) -> bool {
-        ProviderKind::parse(&self.provider) == Some(ProviderKind::Outbox)
+        self.provider == MessageProvider::Outbox
     }
 
     /// An outbound row a provider may hold although the row does not know it: `pending`

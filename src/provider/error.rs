@@ -267,45 +267,9 @@ impl ProviderError {
     }
 }
 
-/// Replace every run of 6 or more digits (with an optional leading `+`, and the spaces,
-/// dashes, dots and parentheses people write inside numbers) by `[number]`: Twilio's error
-/// texts quote the `To` number, and error texts end up on screen, in rows and in logs.
-pub fn mask_numbers(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let next_is_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
-        let starts_number =
-            chars[i].is_ascii_digit() || (matches!(chars[i], '+' | '(') && next_is_digit);
-        if starts_number {
-            // Extend over digits and separators, counting digits.
-            let mut j = i;
-            let mut digits = 0;
-            let mut last_digit_end = i;
-            while j < chars.len() {
-                let c = chars[j];
-                let opener = j == i && matches!(c, '+' | '(');
-                let separator = matches!(c, ' ' | '-' | '.' | '(' | ')');
-                if c.is_ascii_digit() {
-                    digits += 1;
-                    last_digit_end = j + 1;
-                } else if !(opener || separator) {
-                    break;
-                }
-                j += 1;
-            }
-            if digits >= 6 {
-                out.push_str("[number]");
-                i = last_digit_end;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
-}
+/// Numbers in a provider's words are masked before they are kept (the masking is the
+/// domain's, so the audit masks the same way).
+pub use crate::domain::phone::mask_numbers;
 
 #[cfg(test)]
 mod tests {

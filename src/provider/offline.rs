@@ -17,7 +17,7 @@ use super::{
     OutboundSms, PollCursor, PollPage, ProviderError, ProviderFuture, SendReceipt, SentMessage,
     SentQuery, SmsProvider, StatusUpdate, same_body,
 };
-use crate::domain::message::MessageStatus;
+use crate::domain::message::{MessageProvider, MessageStatus};
 
 /// The offline outbox provider.
 #[derive(Debug, Default)]
@@ -52,7 +52,7 @@ impl Outbox {
 
 impl SmsProvider for Outbox {
     fn name(&self) -> &'static str {
-        "outbox"
+        MessageProvider::OUTBOX
     }
 
     fn is_offline(&self) -> bool {

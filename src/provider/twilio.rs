@@ -26,7 +26,7 @@ use super::{
     SendReceipt, SentCopy, SentMessage, SentQuery, SmsProvider, StatusUpdate, same_body,
 };
 use crate::config::TwilioConfig;
-use crate::domain::message::MessageStatus;
+use crate::domain::message::{MessageProvider, MessageStatus};
 use crate::domain::phone::E164;
 
 /// Messages per page when polling (Twilio allows 1..=1000).
@@ -271,7 +271,7 @@ pub fn map_status(twilio: &str) -> MessageStatus {
 
 impl SmsProvider for Twilio {
     fn name(&self) -> &'static str {
-        "twilio"
+        MessageProvider::TWILIO
     }
 
     fn send<'a>(&'a self, sms: &'a OutboundSms) -> ProviderFuture<'a, SendReceipt> {

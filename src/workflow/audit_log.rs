@@ -7,8 +7,8 @@ use crate::store::Write;
 use chrono::{DateTime, Utc};
 
 use crate::domain::audit::AuditRecord;
+use crate::domain::audit::{ExportEvent, ExportKind};
 use crate::domain::csv::{self, Cell};
-use crate::domain::export::{ExportEvent, ExportKind};
 use crate::domain::stats::Period;
 use crate::store::{self, StoreError};
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 
-use crate::domain::export::ReviewEvent;
+use crate::domain::audit::ReviewEvent;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::template::{self, DEFAULT_TEMPLATES, SampleSize, Template, spans_of_values};

@@ -7,9 +7,9 @@ use crate::store::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::audit::{ExportEvent, ExportKind, ReviewEvent};
 use crate::domain::consent::{ConsentEvent, ConsentState};
 use crate::domain::consent_history::{self, ConsentAtSend, ConsentFinding};
-use crate::domain::export::{ExportEvent, ExportKind, ReviewEvent};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Direction, MessageKind, MessageStatus};
 use crate::store::{self, StoreError};

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
-use crate::domain::audit::PracticeEvent;
+use crate::domain::audit::AppointmentEvent;
 use crate::domain::ids::AppointmentId;
 use crate::domain::staff::Actor;
 use crate::store::{self, Store, StoreError};
@@ -36,7 +36,7 @@ pub fn set_status(
         let appt = store::appointments::get(conn, id)?;
         check_transition(appt.status, to, appt.start, now, tz)?;
         store::appointments::set_status(conn, id, appt.status, to, name, now)?;
-        let event = PracticeEvent::DeskStatusChanged {
+        let event = AppointmentEvent::DeskStatusChanged {
             appointment: id,
             from: appt.status,
             to,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::audit::PracticeEvent;
+use crate::domain::audit::AppointmentEvent;
 use crate::domain::ids::AppointmentId;
 use crate::domain::staff::Actor;
 use crate::store::{self, Store, StoreError};
@@ -56,7 +56,7 @@ pub fn undo(
             return Err(UndoError::NotToday);
         }
         store::appointments::set_status(conn, id, now_is, back_to, actor.audit_name(), now)?;
-        let event = PracticeEvent::DeskStatusUndone {
+        let event = AppointmentEvent::DeskStatusUndone {
             appointment: id,
             from: now_is,
             to: back_to,

@@ -15,9 +15,10 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::domain::audit::{ExportEvent, ExportKind};
 use crate::domain::csv::{self, Cell};
 use crate::domain::export::{
-    ExportEvent, ExportKind, RecordedReminder, ReminderContext, ReminderOutcome, reminder_outcomes,
+    RecordedReminder, ReminderContext, ReminderOutcome, reminder_outcomes,
 };
 use crate::domain::ids::AppointmentId;
 use crate::domain::reminder::ReminderKey;

@@ -19,25 +19,8 @@ use crate::store::{self, Store, StoreError};
 mod apply;
 pub mod fetch;
 
+pub use crate::domain::import::SourceKind;
 pub use fetch::{FetchError, FetchLimits, fetch_all};
-
-/// What kind of source the data came from (audited).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceKind {
-    Csv,
-    FhirFile,
-    FhirServer,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::FhirFile => "fhir_file",
-            Self::FhirServer => "fhir_server",
-        }
-    }
-}
 
 /// Where the data came from: named in consent evidence, hashed in the audit.
 #[derive(Clone, Debug, PartialEq, Eq)]

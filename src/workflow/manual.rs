@@ -3,7 +3,7 @@
 //! (`domain::import::fields`, `names`, `phone`), each change with its audit record.
 
 use crate::domain::audit::AuditEntry;
-use crate::domain::audit::PracticeEvent;
+use crate::domain::audit::{AppointmentEvent, PracticeEvent};
 use crate::store::Db;
 use crate::store::Write;
 use chrono::{DateTime, Utc};
@@ -156,7 +156,7 @@ pub fn add_appointment(
             booked_at: now,
         };
         let id = store::appointments::insert(conn, &new)?;
-        let event = PracticeEvent::AppointmentAdded {
+        let event = AppointmentEvent::AppointmentAdded {
             appointment: id,
             patient,
             start,
@@ -206,7 +206,7 @@ pub fn move_appointment(
                 now,
             )?;
         }
-        let event = PracticeEvent::AppointmentMoved {
+        let event = AppointmentEvent::AppointmentMoved {
             appointment: id,
             from: a.start,
             to: start,

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::audit::Event;
+use crate::domain::audit::NotSentEvent;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::phone::E164;
@@ -152,7 +152,7 @@ pub fn record(
         .filter(|f| !f.allowed)
         .map(|f| (f.rule, f.category.as_str()))
         .collect();
-    let event = Event::MessageBlocked {
+    let event = NotSentEvent::MessageBlocked {
         message: id,
         kind: out.kind,
         patient: out.patient_id,

@@ -197,6 +197,20 @@ struct Planned {
     decisions: Vec<reminder::ReminderDecision>,
 }
 
+/// What the reminders will send counts against the caps of the texts planned after them
+/// (welcomes, surveys): each patient's facts gain a send at `now`.
+fn count_against_caps(texts: &[Text], loaded: &mut HashMap<PatientId, Loaded>, now: DateTime<Utc>) {
+    for t in texts {
+        if let Some(l) = loaded.get_mut(&t.outgoing.patient_id) {
+            l.facts.recent.push(RecentSend {
+                at: now,
+                kind: t.outgoing.kind,
+            });
+            l.facts.last_outbound = Some(now);
+        }
+    }
+}
+
 /// Which appointments a run plans for, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scope {
@@ -227,26 +241,64 @@ impl Planning<'_> {
 
     /// Everything the run would send now, and every skip with its reason.
     fn plan_all(&self) -> Result<Planned, WorkflowError> {
-        let (c, config, now) = (self.c, self.config, self.now);
-        let horizon = config
-            .reminders
-            .offsets_hours
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(48);
         let mut out = Planned {
             counts: PlanCounts::default(),
             lines: Vec::new(),
             texts: Vec::new(),
             decisions: Vec::new(),
         };
-        let (from, window_end) = match self.scope {
-            Scope::DueNow => (now, now + Duration::hours(i64::from(horizon) + 24)),
-            // Every appointment of the chosen window, passed ones too (they say so).
+        let (from, to) = self.window();
+        let (appointments, mut loaded) = self.readable(from, to, &mut out)?;
+        // The rest of these patients' coming week: their last reminders keep room under the
+        // caps (the planner's rule 8).
+        let (later, _) =
+            store::appointments::starting_between_each(self.c, to, to + Duration::days(7))?;
+        let later: Vec<Appointment> = later
+            .into_iter()
+            .filter(|a| loaded.contains_key(&a.patient_id))
+            .collect();
+        self.plan_reminders(&appointments, &later, &loaded, &mut out)?;
+        count_against_caps(&out.texts, &mut loaded, self.now);
+        if matches!(self.scope, Scope::Desk { .. }) {
+            return Ok(out);
+        }
+        extras::welcomes(self, &mut loaded, &mut out)?;
+        if self.config.survey.enabled {
+            extras::surveys(self, &mut loaded, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The appointments a run plans for: from now to a day past the longest reminder offset,
+    /// or every appointment of the desk's window (passed ones too: they say so).
+    fn window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let horizon = self
+            .config
+            .reminders
+            .offsets_hours
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(48);
+        match self.scope {
+            Scope::DueNow => (
+                self.now,
+                self.now + Duration::hours(i64::from(horizon) + 24),
+            ),
             Scope::Desk { from, to } => (from, to),
-        };
-        let (appointments, bad) = store::appointments::starting_between_each(c, from, window_end)?;
+        }
+    }
+
+    /// The appointments starting in `[from, to)` whose records and patients can be read, and
+    /// those patients' facts. Each appointment or patient that cannot be read is reported as
+    /// an unreadable line instead of planned; the run goes on.
+    fn readable(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        out: &mut Planned,
+    ) -> Result<(Vec<Appointment>, HashMap<PatientId, Loaded>), WorkflowError> {
+        let (appointments, bad) = store::appointments::starting_between_each(self.c, from, to)?;
         for b in bad {
             out.lines.push(report::unreadable_line(
                 MessageKind::Reminder24h,
@@ -259,8 +311,8 @@ impl Planning<'_> {
             ));
         }
         let patient_ids: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
-        let (mut loaded, unreadable) = facts::load_each(c, config, &patient_ids, now, None)?;
-        // The appointments of a patient whose record cannot be read are reported, not planned.
+        let (loaded, unreadable) =
+            facts::load_each(self.c, self.config, &patient_ids, self.now, None)?;
         let (appointments, skipped): (Vec<Appointment>, Vec<Appointment>) = appointments
             .into_iter()
             .partition(|a| loaded.contains_key(&a.patient_id));
@@ -279,36 +331,7 @@ impl Planning<'_> {
                 reason,
             ));
         }
-        // The rest of these patients' coming week: their last reminders keep room under the
-        // caps (the planner's rule 8).
-        let (later, _) = store::appointments::starting_between_each(
-            c,
-            window_end,
-            window_end + Duration::days(7),
-        )?;
-        let later: Vec<Appointment> = later
-            .into_iter()
-            .filter(|a| loaded.contains_key(&a.patient_id))
-            .collect();
-        self.plan_reminders(&appointments, &later, &loaded, &mut out)?;
-        // What the reminders will send counts against the caps of the texts below.
-        for t in &out.texts {
-            if let Some(l) = loaded.get_mut(&t.outgoing.patient_id) {
-                l.facts.recent.push(RecentSend {
-                    at: now,
-                    kind: t.outgoing.kind,
-                });
-                l.facts.last_outbound = Some(now);
-            }
-        }
-        if matches!(self.scope, Scope::Desk { .. }) {
-            return Ok(out);
-        }
-        extras::welcomes(self, &mut loaded, &mut out)?;
-        if config.survey.enabled {
-            extras::surveys(self, &mut loaded, &mut out)?;
-        }
-        Ok(out)
+        Ok((appointments, loaded))
     }
 
     /// The reminder plan (pure) for readable appointments, one line each, one text per send.

@@ -17,7 +17,7 @@ use crate::domain::appointment::Appointment;
 use crate::domain::batch::BatchEvent;
 use crate::domain::deadline;
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
-use crate::domain::message::MessageKind;
+use crate::domain::message::{Message, MessageKind};
 use crate::domain::reminder::{self, Held, SkipReason};
 use crate::domain::report::SendOutcome;
 use crate::domain::template::{first_since_opt_in, wants_opt_out_notice};
@@ -186,11 +186,6 @@ async fn one_off(
     job: Job<'_>,
     dry_run: bool,
 ) -> Result<SendReport, WorkflowError> {
-    let Job {
-        kind,
-        targets,
-        typed,
-    } = job;
     let Sending {
         dispatcher: d,
         config,
@@ -200,11 +195,6 @@ async fn one_off(
     } = *sending;
     let _lock = if dry_run { None } else { lock::acquire(store)? };
     let now = clock.now();
-    let mut report = SendReport {
-        kind: Some(kind),
-        dry_run,
-        ..SendReport::default()
-    };
     if !dry_run {
         store.write(|c| templates::ensure_defaults(c, now))?;
     }
@@ -214,31 +204,16 @@ async fn one_off(
         provider: d.provider.name(),
         actor,
         now,
-        kind,
-        typed,
+        kind: job.kind,
+        typed: job.typed,
     };
-    let planned = {
-        let conn = &store;
-        let mut out = Vec::new();
-        for t in &targets {
-            out.push(prepare(conn, &ctx, t)?);
-        }
-        out
+    let (lines, ready) = ctx.record_all(store, &job.targets, dry_run)?;
+    let mut report = SendReport {
+        kind: Some(job.kind),
+        dry_run,
+        lines,
+        ..SendReport::default()
     };
-    let mut ready = Vec::new();
-    for (t, prep) in targets.iter().zip(planned) {
-        let line = if dry_run {
-            ctx.preview(t, prep)
-        } else {
-            store.write(|c| ctx.record(c, t, prep))?
-        };
-        if line.outcome == SendOutcome::Queued
-            && let Some(id) = line.message_id
-        {
-            ready.push(id);
-        }
-        report.lines.push(line);
-    }
     if dry_run || ready.is_empty() {
         return Ok(report);
     }
@@ -249,19 +224,29 @@ async fn one_off(
         let Some(id) = line.message_id.filter(|id| ready.contains(id)) else {
             continue;
         };
-        let m = store::messages::get(&store, id)?;
-        line.outcome = SendOutcome::of_row(&m);
-        line.reason = match line.outcome {
-            SendOutcome::Sent | SendOutcome::InOutbox => None,
-            SendOutcome::Failed => Some(outcome::failure_words(&m)),
-            _ => m.error_message.clone(),
-        };
-        line.code = m.error_code.filter(|_| line.outcome == SendOutcome::Failed);
-        // Dispatch puts a closure notice that failed or came too late on the call-back list.
-        line.callback = matches!(line.outcome, SendOutcome::Failed | SendOutcome::Withdrawn)
-            && deadline::calls_back(kind);
+        line.settle(&store::messages::get(&store, id)?, job.kind);
     }
     Ok(report)
+}
+
+impl SendLine {
+    /// Bring a line whose text was just dispatched up to date with its row: the outcome, why,
+    /// the provider's code of a failure, and whether the patient went on the call-back list
+    /// (dispatch puts a closure notice that failed or came too late there).
+    fn settle(&mut self, m: &Message, kind: MessageKind) {
+        self.outcome = SendOutcome::of_row(m);
+        self.reason = match self.outcome {
+            SendOutcome::Sent | SendOutcome::InOutbox => None,
+            SendOutcome::Failed => Some(outcome::failure_words(m)),
+            _ => m.error_message.clone(),
+        };
+        self.code = m
+            .error_code
+            .clone()
+            .filter(|_| self.outcome == SendOutcome::Failed);
+        self.callback = matches!(self.outcome, SendOutcome::Failed | SendOutcome::Withdrawn)
+            && deadline::calls_back(kind);
+    }
 }
 
 /// What every line of one one-off send shares.
@@ -277,6 +262,39 @@ struct OneOff<'a> {
 }
 
 impl OneOff<'_> {
+    /// Every target read and checked first, then each recorded in its own transaction — or
+    /// only previewed on a dry run: one line per target, and the texts ready to dispatch.
+    fn record_all(
+        &self,
+        store: &mut Store,
+        targets: &[Target],
+        dry_run: bool,
+    ) -> Result<(Vec<SendLine>, Vec<MessageId>), WorkflowError> {
+        let planned = {
+            let conn = &store;
+            let mut out = Vec::new();
+            for t in targets {
+                out.push(prepare(conn, self, t)?);
+            }
+            out
+        };
+        let (mut lines, mut ready) = (Vec::new(), Vec::new());
+        for (t, prep) in targets.iter().zip(planned) {
+            let line = if dry_run {
+                self.preview(t, prep)
+            } else {
+                store.write(|c| self.record(c, t, prep))?
+            };
+            if line.outcome == SendOutcome::Queued
+                && let Some(id) = line.message_id
+            {
+                ready.push(id);
+            }
+            lines.push(line);
+        }
+        Ok((lines, ready))
+    }
+
     fn line(&self, t: &Target, outcome: SendOutcome) -> SendLine {
         SendLine {
             patient_id: t.patient,

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::audit::Event;
+use crate::domain::audit::NotSentEvent;
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::deadline;
 use crate::domain::ids::{MessageId, PatientId};
@@ -83,12 +83,7 @@ pub async fn flush_these(
     only: Option<&[MessageId]>,
     on_event: &mut dyn FnMut(BatchEvent),
 ) -> Result<FlushReport, StoreError> {
-    let FlushContext {
-        config,
-        gate,
-        actor,
-        clock,
-    } = *ctx;
+    let (actor, clock) = (ctx.actor, ctx.clock);
     let mut report = FlushReport::default();
     let now = clock.now();
     let mut unfinished = store::messages::waiting_to_send(&store)?;
@@ -116,42 +111,9 @@ pub async fn flush_these(
 
     let mut ready = Vec::new();
     for m in waiting.into_iter().filter(|m| safe.contains(&m.id)) {
-        let now = clock.now();
-        let verdict = match store.write(|c| recheck(c, config, gate, &m, actor, now)) {
-            Ok(v) => v,
-            // One patient's unreadable record leaves that text waiting; the others go on.
-            Err(e @ StoreError::Corrupt { .. }) => {
-                let patient = m.patient_id.unwrap_or(PatientId(0));
-                report
-                    .unreadable
-                    .push((m.id, facts::Unreadable::new(patient, &e).reason));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let item = BatchItem {
-            patient_id: m.patient_id.unwrap_or(PatientId(0)),
-            appointment_id: m.appointment_id,
-            message_id: Some(m.id),
-        };
-        match verdict {
-            Recheck::Go => ready.push(m.id),
-            Recheck::Unreadable(reason) => report.unreadable.push((m.id, reason)),
-            Recheck::Wait(until) => {
-                report.waiting += 1;
-                on_event(BatchEvent::Deferred { item, until });
-            }
-            Recheck::Withdrawn(reason) => {
-                report.withdrawn += 1;
-                on_event(BatchEvent::Skipped { item, reason });
-            }
-            Recheck::Blocked => {
-                report.blocked += 1;
-                on_event(BatchEvent::Skipped {
-                    item,
-                    reason: SkipReason::BlockedByGate,
-                });
-            }
+        let verdict = recheck_in(store, ctx, &m)?;
+        if report.count(verdict, &m, on_event) {
+            ready.push(m.id);
         }
     }
     if !ready.is_empty() {
@@ -159,6 +121,63 @@ pub async fn flush_these(
     }
     Ok(report)
 }
+
+/// Check a waiting text again, in its own transaction. A patient record that cannot be read
+/// leaves that text waiting (reported as unreadable); the others go on.
+fn recheck_in(
+    store: &mut Store,
+    ctx: &FlushContext<'_>,
+    m: &Message,
+) -> Result<Recheck, StoreError> {
+    let now = ctx.clock.now();
+    match store.write(|c| recheck(c, ctx.config, ctx.gate, m, ctx.actor, now)) {
+        Err(e @ StoreError::Corrupt { .. }) => {
+            let patient = m.patient_id.unwrap_or(PatientId(0));
+            Ok(Recheck::Unreadable(
+                facts::Unreadable::new(patient, &e).reason,
+            ))
+        }
+        other => other,
+    }
+}
+
+impl FlushReport {
+    /// Count what the re-check decided about `m` and tell the desk; `true`: it goes now.
+    fn count(
+        &mut self,
+        verdict: Recheck,
+        m: &Message,
+        on_event: &mut dyn FnMut(BatchEvent),
+    ) -> bool {
+        let item = BatchItem {
+            patient_id: m.patient_id.unwrap_or(PatientId(0)),
+            appointment_id: m.appointment_id,
+            message_id: Some(m.id),
+        };
+        match verdict {
+            Recheck::Go => return true,
+            Recheck::Unreadable(reason) => self.unreadable.push((m.id, reason)),
+            Recheck::Wait(until) => {
+                self.waiting += 1;
+                on_event(BatchEvent::Deferred { item, until });
+            }
+            Recheck::Withdrawn(reason) => {
+                self.withdrawn += 1;
+                on_event(BatchEvent::Skipped { item, reason });
+            }
+            Recheck::Blocked => {
+                self.blocked += 1;
+                on_event(BatchEvent::Skipped {
+                    item,
+                    reason: SkipReason::BlockedByGate,
+                });
+            }
+        }
+        false
+    }
+}
+
+/// What checking a waiting text again decided.
 enum Recheck {
     Go,
     /// The patient's record cannot be read: left waiting, reported.
@@ -226,7 +245,7 @@ fn recheck(
             message: m.id,
             status: MessageStatus::Blocked,
             reason: &verdict.summary(),
-            event: Event::MessageBlockedOnRecheck {
+            event: NotSentEvent::MessageBlockedOnRecheck {
                 message: m.id,
                 kind: m.kind,
             },
@@ -285,8 +304,10 @@ fn stop_received(c: &impl Db, m: &Message) -> Result<DateTime<Utc>, StoreError> 
         .as_deref()
         .and_then(|k| k.rsplit(':').next());
     Ok(match inbound_id {
-        Some(pid) => store::messages::by_provider_id(c, Direction::Inbound, &m.provider, pid)?
-            .map_or(m.created_at, |stop| stop.created_at),
+        Some(pid) => {
+            store::messages::by_provider_id(c, Direction::Inbound, m.provider.as_str(), pid)?
+                .map_or(m.created_at, |stop| stop.created_at)
+        }
         None => m.created_at,
     })
 }
@@ -302,7 +323,7 @@ fn withdraw(
         message: m.id,
         status: MessageStatus::Withdrawn,
         reason: &reason.label(),
-        event: Event::MessageWithdrawnOnRecheck {
+        event: NotSentEvent::MessageWithdrawnOnRecheck {
             message: m.id,
             kind: m.kind,
             reason,
@@ -317,7 +338,7 @@ struct Closing<'a> {
     message: MessageId,
     status: MessageStatus,
     reason: &'a str,
-    event: Event<'a>,
+    event: NotSentEvent<'a>,
 }
 
 /// End a text that will not be sent, with its reason and an audit record.

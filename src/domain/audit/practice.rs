@@ -1,5 +1,6 @@
 //! Typed audit events for the practice's own records: setting it up, backups and restores,
-//! templates, patients and appointments entered by hand, a mobile number fixed at the desk.
+//! templates, patients entered by hand, a mobile number fixed at the desk (appointments
+//! entered or changed by hand are [`super::AppointmentEvent`]s).
 //! Each constructor takes ids, kinds, times, paths and counts — a mobile number only as its
 //! last four digits — and writes the action names and JSON the records have always had.
 //!
@@ -9,8 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::AuditEntry;
-use crate::domain::appointment::AppointmentStatus;
-use crate::domain::ids::{AppointmentId, PatientId, StaffId};
+use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
 
 /// One change to the practice's records.
@@ -39,30 +39,6 @@ pub enum PracticeEvent<'a> {
     },
     /// A patient added with `patients add`.
     PatientAdded { patient: PatientId },
-    /// An appointment added with `appointments add`.
-    AppointmentAdded {
-        appointment: AppointmentId,
-        patient: PatientId,
-        start: DateTime<Utc>,
-    },
-    /// An appointment moved with `appointments move`.
-    AppointmentMoved {
-        appointment: AppointmentId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    },
-    /// An appointment's status changed at the desk (arrived, confirmed, cancelled…).
-    DeskStatusChanged {
-        appointment: AppointmentId,
-        from: AppointmentStatus,
-        to: AppointmentStatus,
-    },
-    /// A status change the desk took back the same day.
-    DeskStatusUndone {
-        appointment: AppointmentId,
-        from: AppointmentStatus,
-        to: AppointmentStatus,
-    },
     /// A mobile number corrected at the desk (last four digits only).
     MobileFixed {
         patient: PatientId,
@@ -77,21 +53,6 @@ impl PracticeEvent<'_> {
     pub fn entry(&self, at: DateTime<Utc>, actor: &str) -> AuditEntry {
         let (action, subject, detail) = self.parts();
         AuditEntry::new(at, actor, action, subject, detail)
-    }
-
-    /// The record by a staff member (`member`: their id) or the system (`None`): a member's
-    /// record carries their id, so no change made at a desk is unattributed.
-    pub fn attributed(
-        &self,
-        at: DateTime<Utc>,
-        actor: &str,
-        member: Option<StaffId>,
-    ) -> AuditEntry {
-        let entry = self.entry(at, actor);
-        match member {
-            Some(id) => entry.by_member(id.0),
-            None => entry,
-        }
     }
 
     fn parts(&self) -> (&'static str, String, serde_json::Value) {
@@ -131,42 +92,6 @@ impl PracticeEvent<'_> {
                 format!("patient:{patient}"),
                 json!({ "via": "command" }),
             ),
-            Self::AppointmentAdded {
-                appointment,
-                patient,
-                start,
-            } => (
-                "appointment.add",
-                format!("appointment:{appointment}"),
-                json!({ "via": "command", "patient": patient.0, "start": start.to_rfc3339() }),
-            ),
-            Self::AppointmentMoved {
-                appointment,
-                from,
-                to,
-            } => (
-                "appointment.move",
-                format!("appointment:{appointment}"),
-                json!({ "via": "command", "from": from.to_rfc3339(), "to": to.to_rfc3339() }),
-            ),
-            Self::DeskStatusChanged {
-                appointment,
-                from,
-                to,
-            } => (
-                "appointment.status",
-                format!("appointment:{appointment}"),
-                json!({ "from": from.as_str(), "to": to.as_str(), "via": "desk" }),
-            ),
-            Self::DeskStatusUndone {
-                appointment,
-                from,
-                to,
-            } => (
-                "appointment.status_undone",
-                format!("appointment:{appointment}"),
-                json!({ "from": from.as_str(), "to": to.as_str(), "via": "desk" }),
-            ),
             Self::MobileFixed {
                 patient,
                 old_last4,
@@ -204,16 +129,6 @@ mod tests {
            "template.saved", "template:reminder-24h", r#"{"length":2,"new":"Hi","old":"Hello"}"#)]
     #[case(PracticeEvent::PatientAdded { patient: PatientId(3) },
            "patient.add", "patient:3", r#"{"via":"command"}"#)]
-    #[case(PracticeEvent::AppointmentAdded { appointment: AppointmentId(5), patient: PatientId(3), start: at() },
-           "appointment.add", "appointment:5",
-           r#"{"patient":3,"start":"2026-03-25T09:00:00+00:00","via":"command"}"#)]
-    #[case(PracticeEvent::AppointmentMoved { appointment: AppointmentId(5), from: at(), to: at() },
-           "appointment.move", "appointment:5",
-           r#"{"from":"2026-03-25T09:00:00+00:00","to":"2026-03-25T09:00:00+00:00","via":"command"}"#)]
-    #[case(PracticeEvent::DeskStatusChanged { appointment: AppointmentId(5), from: AppointmentStatus::Booked, to: AppointmentStatus::Arrived },
-           "appointment.status", "appointment:5", r#"{"from":"booked","to":"arrived","via":"desk"}"#)]
-    #[case(PracticeEvent::DeskStatusUndone { appointment: AppointmentId(5), from: AppointmentStatus::Arrived, to: AppointmentStatus::Booked },
-           "appointment.status_undone", "appointment:5", r#"{"from":"arrived","to":"booked","via":"desk"}"#)]
     #[case(PracticeEvent::MobileFixed { patient: PatientId(3), old_last4: Some("0134"), new_last4: "0199", cleared_number_problem: true },
            "patient.mobile_fixed", "patient:3",
            r#"{"cleared_number_problem":true,"new_last4":"0199","old_last4":"0134"}"#)]

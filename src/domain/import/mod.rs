@@ -195,3 +195,21 @@ pub struct ReadContext<'a> {
     /// may not be either.
     pub today: NaiveDate,
 }
+
+/// What kind of source the data came from (audited).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    Csv,
+    FhirFile,
+    FhirServer,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::FhirFile => "fhir_file",
+            Self::FhirServer => "fhir_server",
+        }
+    }
+}

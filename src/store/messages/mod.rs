@@ -160,7 +160,7 @@ fn check(raw: Raw) -> Result<Message> {
         from,
         body,
         status: MessageStatus::parse(&status).ok_or_else(|| corrupt("messages.status", &status))?,
-        provider,
+        provider: provider.into(),
         provider_id: pid,
         error_code: code,
         error_message: emsg,

@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{DemoScale, DemoSeeded};
 use crate::domain::ids::AppointmentTypeId;
 use crate::store::bulk::{self, BulkMessage, BulkReply};
 use crate::store::{self, Store, StoreError, Tx};
@@ -336,16 +336,13 @@ fn finish(
         messages: w.texts.len(),
         consent_events: w.consent.len(),
     };
-    store::audit::append(
-        tx,
-        &AuditEntry::new(
-            now,
-            super::SEED_ACTOR,
-            "demo.seed",
-            "practice",
-            json!({ "seed": seed, "scale": "group", "patients": seeded.patients,
-                    "appointments": seeded.appointments, "messages": seeded.messages }),
-        ),
-    )?;
+    let event = DemoSeeded {
+        seed,
+        scale: DemoScale::Group,
+        patients: seeded.patients,
+        appointments: seeded.appointments,
+        messages: seeded.messages,
+    };
+    store::audit::append(tx, &event.entry(now, super::SEED_ACTOR))?;
     Ok(seeded)
 }

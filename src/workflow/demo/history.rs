@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::config::Config;
 use crate::domain::ids::PatientId;
-use crate::domain::message::MessageStatus;
+use crate::domain::message::{MessageProvider, MessageStatus};
 use crate::domain::reminder::{self, PlanInput, PlanMode, PlannedSend, Verdict, next_allowed};
 use crate::domain::segments;
 use crate::store::{self, StoreError, Write, messages::NewOutbound};
@@ -35,7 +35,7 @@ use world::{Sent, World};
 
 /// The provider name history rows carry: not the outbox (nothing waits) and not Twilio (no
 /// sync would ever find these ids there).
-pub const HISTORY_PROVIDER: &str = "demo-history";
+pub const HISTORY_PROVIDER: &str = MessageProvider::DEMO_HISTORY;
 
 /// Who the history's texts and decisions are attributed to: the automatic run.
 const RUN: &str = "system";

@@ -11,11 +11,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 use chrono_tz::Tz;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
 
 use crate::config::Config;
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{DemoScale, DemoSeeded};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::phone::E164;
@@ -147,19 +146,23 @@ pub fn seed(
                 appointments += seed_day(conn, &mut rng, roster, day, *clinician)?;
             }
         }
-        let messages = history::seed(conn, &mut rng, config, now - Duration::days(size.days_back), now)?;
+        let messages = history::seed(
+            conn,
+            &mut rng,
+            config,
+            now - Duration::days(size.days_back),
+            now,
+        )?;
         store::settings::set(conn, SEEDED_KEY, &now.to_rfc3339())?;
         store::marker::mark(conn, store::marker::DbKind::Demo)?;
-        store::audit::append(
-            conn,
-            &AuditEntry::new(
-                now,
-                SEED_ACTOR,
-                "demo.seed",
-                "practice",
-                json!({ "seed": seed, "patients": patients.len(), "appointments": appointments, "messages": messages }),
-            ),
-        )?;
+        let event = DemoSeeded {
+            seed,
+            scale: DemoScale::Practice,
+            patients: patients.len(),
+            appointments,
+            messages,
+        };
+        store::audit::append(conn, &event.entry(now, SEED_ACTOR))?;
         Ok(Seeded::Created {
             clinicians: clinicians.len(),
             patients: patients.len(),

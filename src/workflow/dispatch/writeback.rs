@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::audit::{Event, SYSTEM};
+use crate::domain::audit::{Event, NotSentEvent, SYSTEM};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageStatus};
@@ -97,7 +97,7 @@ pub(super) fn too_late(
     )?;
     store::audit::append(
         c,
-        &Event::MessageWithdrawnOnDispatch {
+        &NotSentEvent::MessageWithdrawnOnDispatch {
             message: m.id,
             kind: m.kind,
             reason: &reason,

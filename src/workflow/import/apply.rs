@@ -3,11 +3,10 @@
 
 use crate::store::Write;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::{Options, Source};
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::ImportEvent;
 use crate::domain::consent::{ConsentEvent, ConsentMethod};
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId};
 use crate::domain::import::Origin;
@@ -168,20 +167,13 @@ fn appointments(
         if let Some((from, to)) = c.status {
             store::appointments::set_status(conn, c.id, from, to, opts.actor, opts.now)?;
         }
-        let detail = json!({
-            "via": "import",
-            "moved_from": c.moved_from.map(|t| t.to_rfc3339()),
-            "start": c.start.to_rfc3339(),
-            "status_from": c.status.map(|s| s.0.as_str()),
-            "status_to": c.status.map(|s| s.1.as_str()),
-        });
-        append_audit(
-            conn,
-            opts,
-            "appointment.import_change",
-            format!("appointment:{}", c.id),
-            detail,
-        )?;
+        let event = ImportEvent::AppointmentChanged {
+            appointment: c.id,
+            start: c.start,
+            moved_from: c.moved_from,
+            status: c.status,
+        };
+        append_audit(conn, opts, &event)?;
     }
     for (id, key) in &plan.appointment_keys {
         imports::add_key(conn, KeyKind::Appointment, key, id.0)?;
@@ -238,17 +230,12 @@ fn cancel_missing(
             opts.actor,
             opts.now,
         )?;
-        let detail = json!({
-            "from": a.status.as_str(), "to": "cancelled", "via": "import",
-            "reason": "missing_from_import", "sha256": source.sha256,
-        });
-        append_audit(
-            conn,
-            opts,
-            "appointment.status",
-            format!("appointment:{}", a.id),
-            detail,
-        )?;
+        let event = ImportEvent::MissingCancelled {
+            appointment: a.id,
+            from: a.status,
+            sha256: &source.sha256,
+        };
+        append_audit(conn, opts, &event)?;
     }
     Ok(plan.missing.len())
 }
@@ -261,36 +248,20 @@ fn audit(
     opts: Options<'_>,
     cancelled: usize,
 ) -> Result<(), StoreError> {
-    let detail = json!({
-        "source": source.kind.as_str(),
-        "sha256": source.sha256,
-        "patients": plan.patients,
-        "appointments": plan.appointments,
-        "moved": plan.appointment_changes.iter().filter(|c| c.moved_from.is_some()).count(),
-        "consent_events": plan.consents.len(),
-        "new_clinicians": plan.new_clinicians.len(),
-        "new_types": plan.new_types.len(),
-        "missing": plan.missing.len(),
-        "cancelled_missing": cancelled,
-        "unchanged": plan.is_noop(),
-    });
-    let subject = format!(
-        "import:{}",
-        source.sha256.get(..16).unwrap_or(&source.sha256)
-    );
-    append_audit(conn, opts, "import", subject, detail)
+    let event = ImportEvent::Applied {
+        source: source.kind,
+        sha256: &source.sha256,
+        plan,
+        cancelled_missing: cancelled,
+    };
+    append_audit(conn, opts, &event)
 }
 
 fn append_audit(
     conn: &impl Write,
     opts: Options<'_>,
-    action: &str,
-    subject: String,
-    detail: serde_json::Value,
+    event: &ImportEvent<'_>,
 ) -> Result<(), StoreError> {
-    store::audit::append(
-        conn,
-        &AuditEntry::new(opts.now, opts.actor, action, subject, detail),
-    )?;
+    store::audit::append(conn, &event.entry(opts.now, opts.actor))?;
     Ok(())
 }

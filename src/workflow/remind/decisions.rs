@@ -5,9 +5,8 @@
 //! the one before (the run's own audit record lists every skip already).
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::{RemindEvent, SYSTEM};
 use crate::domain::message::Message;
 use crate::domain::reminder::{Decided, GateFinding, ReminderDecision, ReminderKey};
 use crate::domain::report::LineAction;
@@ -48,17 +47,13 @@ fn record_one(c: &impl Write, d: &ReminderDecision, now: DateTime<Utc>) -> Resul
     let Change::Changed { previous } = reminder_decisions::record(c, d, SYSTEM)? else {
         return Ok(());
     };
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            now,
-            SYSTEM,
-            "reminder.decision_changed",
-            format!("appointment:{}", d.appointment_id.0),
-            json!({ "offset_hours": d.offset_hours, "from": previous, "to": d.decided }),
-        ),
-    )
-    .map(|_| ())
+    let event = RemindEvent::DecisionChanged {
+        appointment: d.appointment_id,
+        offset_hours: d.offset_hours,
+        from: &previous,
+        to: &d.decided,
+    };
+    store::audit::append(c, &event.entry(now)).map(|_| ())
 }
 
 /// A block for each reminder the refused text `m` carried (both visits of a double booking).

@@ -7,9 +7,8 @@ use crate::store::Write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::json;
 
-use crate::domain::audit::{AuditEntry, SYSTEM};
+use crate::domain::audit::{RemindEvent, RunLine, RunSummary};
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageKind;
 use crate::domain::reminder::PlanCounts;
@@ -133,33 +132,34 @@ pub(super) fn audit_run(
     r: &RemindReport,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let noted: Vec<_> = r
+    let lines: Vec<RunLine<'_>> = r
         .lines
         .iter()
-        .filter(|l| {
-            matches!(
-                l.action,
-                LineAction::Skip
-                    | LineAction::Blocked
-                    | LineAction::Failed
-                    | LineAction::Unreadable
-                    | LineAction::Withdrawn
-            )
+        .map(|l| RunLine {
+            appointment: l.appointment_id,
+            patient: l.patient_id,
+            kind: l.kind,
+            action: l.action,
+            reason: l.reason.as_deref(),
+            code: l.code.as_deref(),
         })
-        .map(|l| json!({ "appointment": l.appointment_id.map(|a| a.0), "patient": l.patient_id.0,
-                         "kind": l.kind.as_str(), "action": l.action, "reason": l.reason, "code": l.code }))
         .collect();
-    store::audit::append(
-        c,
-        &AuditEntry::new(
-            now,
-            SYSTEM,
-            "remind.run",
-            "reminders",
-            json!({ "texts": r.plan.texts, "recorded": r.recorded, "sent": r.sent, "failed": r.failed,
-                    "deferred": r.deferred, "blocked": r.blocked, "welcomes": r.welcomes, "surveys": r.surveys,
-                    "stopped": r.stopped, "totals": r.totals, "skipped": noted }),
-        ),
-    )?;
+    let summary = RunSummary {
+        texts: r.plan.texts,
+        recorded: r.recorded,
+        sent: r.sent,
+        failed: r.failed,
+        deferred: r.deferred,
+        blocked: r.blocked,
+        welcomes: r.welcomes,
+        surveys: r.surveys,
+        stopped: r.stopped.as_deref(),
+        totals: r.totals,
+    };
+    let event = RemindEvent::Run {
+        summary,
+        lines: &lines,
+    };
+    store::audit::append(c, &event.entry(now))?;
     Ok(())
 }

@@ -5,10 +5,9 @@
 //! visit in the window is marked for rebooking.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::{Job, SendReport, Sending, Target, one_off};
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::NotSentEvent;
 use crate::domain::ids::ClinicianId;
 use crate::domain::message::MessageKind;
 use crate::domain::reminder;
@@ -100,20 +99,15 @@ fn refuse_blocked(
             .findings
             .iter()
             .filter(|f| !f.allowed)
-            .map(|f| json!({ "category": f.category.label(), "rule": f.rule }))
+            .map(|f| (f.rule, f.category.label()))
             .collect();
-        let now = ctx.clock.now();
-        let entry = AuditEntry::new(
-            now,
-            ctx.actor,
-            "closure.blocked",
-            format!(
-                "closure:{}..{}",
-                notice.from.to_rfc3339(),
-                notice.to.to_rfc3339()
-            ),
-            json!({ "findings": findings, "segments": screened.segments }),
-        );
+        let event = NotSentEvent::ClosureBlocked {
+            from: notice.from,
+            to: notice.to,
+            findings: &findings,
+            segments: screened.segments,
+        };
+        let entry = event.entry(ctx.clock.now(), ctx.actor);
         store.write(|c| store::audit::append(c, &entry))?;
     }
     Err(WorkflowError::Invalid(format!(

@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::domain::appointment::{
     Appointment, AppointmentStatus, TransitionError, check_transition,
 };
-use crate::domain::audit::{Event, SYSTEM};
+use crate::domain::audit::{ReplyEvent, SYSTEM};
 use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind};
@@ -169,7 +169,7 @@ impl Applier<'_> {
         };
         store::messages::classify_reply(c, id, filed, effects.appointments.first().copied())?;
         report.replies.add(filed);
-        let event = Event::ReplyReceived {
+        let event = ReplyEvent::ReplyReceived {
             message: id,
             filed,
             read_as,
@@ -391,7 +391,7 @@ impl Applier<'_> {
                     )?;
                     store::audit::append(
                         c,
-                        &Event::ConfirmedBySms {
+                        &ReplyEvent::ConfirmedBySms {
                             appointment: a.id,
                             from: a.status,
                             reply,
@@ -450,7 +450,7 @@ impl Applier<'_> {
                 store::appointments::set_callback(c, id, true)?;
                 store::audit::append(
                     c,
-                    &Event::CallbackBySms {
+                    &ReplyEvent::CallbackBySms {
                         appointment: id,
                         reply,
                         read_as,
