@@ -87,6 +87,24 @@ fn bench(c: &mut Criterion) {
         },
     );
 
+    // What the console's worker does when the day switched to was loaded ahead (the day
+    // before and after the one shown are, while the desk reads it): the change counter, the
+    // kept sheet, a copy for the screen.
+    let mut ahead = day::DaysAhead::default();
+    let version = day::data_version(&store).unwrap();
+    ahead.keep(
+        next,
+        version,
+        now,
+        day::load(&store, &config, next, now).unwrap(),
+    );
+    group.bench_function("day switch to a day loaded ahead (worker's hit)", |b| {
+        b.iter(|| {
+            let v = day::data_version(&store).unwrap();
+            std::hint::black_box(ahead.get(next, v, now).unwrap().clone().rows.len())
+        })
+    });
+
     let sheet = store::day::sheet(&store, busiest, tz).unwrap();
     let row = &sheet.rows[sheet.rows.len() / 2];
     // A name part: four letters from the middle of a real surname on that day.

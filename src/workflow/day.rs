@@ -70,7 +70,7 @@ fn cells_in(
     let patients: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
     let loaded = facts::load(conn, config, &patients, now, None)?;
     let facts_list: Vec<_> = loaded.values().map(|l| l.facts.clone()).collect();
-    let messages = facts::reminder_rows(conn, &patients)?;
+    let messages = facts::reminder_rows(conn, appointments)?;
     let cells = reminder::reminder_cells(
         &config.reminders,
         now,

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Config;
+use crate::domain::appointment::Appointment;
 use crate::domain::consent::ConsentState;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind, MessageStatus};
 use crate::domain::patient::Patient;
-use crate::domain::reminder::{PatientFacts, RecentSend, ReminderMessage};
+use crate::domain::reminder::{PatientFacts, RecentSend, ReminderMessage, part_needles};
 use crate::store::{self, StoreError};
 
 /// How far back message history is read for the caps (the weekly cap needs 7 days).
@@ -126,18 +127,24 @@ fn counts_as_sent(s: MessageStatus) -> bool {
     )
 }
 
-/// Every reminder row (any status) of these patients, as the planner's "taken keys".
-pub fn reminder_rows(
+/// The reminder rows (any status) that may speak for these appointments at their current
+/// start, as the planner's "taken keys". The planner looks up only the visits it is given, so
+/// a patient's reminders about other visits (five years of them at a clinic group) and about
+/// a moved visit's old start are left in the database.
+pub fn reminder_rows<'a>(
     conn: &impl Db,
-    patients: &[PatientId],
+    appointments: impl IntoIterator<Item = &'a Appointment>,
 ) -> Result<Vec<ReminderMessage>, StoreError> {
+    let mut needles: std::collections::BTreeMap<PatientId, Vec<String>> = Default::default();
+    for a in appointments {
+        needles
+            .entry(a.patient_id)
+            .or_default()
+            .extend(part_needles(a.id, a.start));
+    }
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for &p in patients {
-        if !seen.insert(p) {
-            continue;
-        }
-        out.extend(store::messages::reminder_keys(conn, p)?);
+    for (patient, needles) in needles {
+        out.extend(store::messages::reminder_keys(conn, patient, &needles)?);
     }
     Ok(out)
 }

@@ -347,7 +347,7 @@ impl Planning<'_> {
             .iter()
             .filter_map(|p| loaded.get(p).map(|l| l.facts.clone()))
             .collect();
-        let messages = self.recorded_reminders(appointments, &patient_ids)?;
+        let messages = self.recorded_reminders(appointments, later)?;
         let mode = match self.scope {
             Scope::DueNow => PlanMode::Scheduled,
             Scope::Desk { .. } => PlanMode::DeskBatch,
@@ -381,23 +381,25 @@ impl Planning<'_> {
     fn recorded_reminders(
         &self,
         appointments: &[Appointment],
-        patient_ids: &[PatientId],
+        later: &[Appointment],
     ) -> Result<Vec<reminder::ReminderMessage>, WorkflowError> {
         let live: std::collections::HashSet<(AppointmentId, DateTime<Utc>)> = appointments
             .iter()
             .filter(|a| a.status.is_open())
             .map(|a| (a.id, a.start))
             .collect();
-        Ok(facts::reminder_rows(self.c, patient_ids)?
-            .into_iter()
-            .filter(|m| {
-                m.status != MessageStatus::Withdrawn
-                    || ReminderKey::parse(&m.key).is_none_or(|k| {
-                        k.appointments().len() < 2
-                            || k.appointments().iter().all(|part| live.contains(part))
-                    })
-            })
-            .collect())
+        Ok(
+            facts::reminder_rows(self.c, appointments.iter().chain(later))?
+                .into_iter()
+                .filter(|m| {
+                    m.status != MessageStatus::Withdrawn
+                        || ReminderKey::parse(&m.key).is_none_or(|k| {
+                            k.appointments().len() < 2
+                                || k.appointments().iter().all(|part| live.contains(part))
+                        })
+                })
+                .collect(),
+        )
     }
 
     /// One report line per plan line, and one text per send (written once for a double

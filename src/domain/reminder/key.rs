@@ -90,6 +90,11 @@ impl ReminderKey {
         self.each().any(|part| part == (id, start, offset_hours))
     }
 
+    /// Does this message remind `id` at `start`, at any offset?
+    pub fn covers_any(&self, id: AppointmentId, start: DateTime<Utc>) -> bool {
+        self.appointments.contains(&(id, start))
+    }
+
     /// Read a stored key back; `None` for anything that is not a reminder key (other sends
     /// have keys of their own shapes).
     pub fn parse(s: &str) -> Option<Self> {
@@ -112,6 +117,16 @@ impl ReminderKey {
             .collect::<Option<Vec<_>>>()?;
         Self::parts(parts)
     }
+}
+
+/// The texts a stored key holds for appointment `id` at `start` when it covers it (any offset):
+/// a part is `{id}@{start}` behind the `:` of the head or of its own offset, or behind a `+`.
+/// Every key covering the part holds one of the two; a key for another visit or another start
+/// holds neither (the leading character keeps `12@…` out of `112@…`). The store finds a
+/// patient's rows that may speak for a visit with these before anything is parsed.
+pub fn part_needles(id: AppointmentId, start: DateTime<Utc>) -> [String; 2] {
+    let part = format!("{id}@{}", start.to_rfc3339_opts(SecondsFormat::Secs, true));
+    [format!(":{part}"), format!("+{part}")]
 }
 
 impl fmt::Display for ReminderKey {
@@ -264,6 +279,47 @@ mod tests {
                 .unwrap()
                 .covers(AppointmentId(7), t(16, 0), 24)
         );
+    }
+
+    #[test]
+    fn a_key_holds_a_needle_of_each_part_it_covers_and_none_of_any_other() {
+        let at = |h| {
+            DateTime::parse_from_rfc3339(&format!("2026-11-25T{h}:00:00Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let a = AppointmentId(12);
+        let keys = [
+            ReminderKey::single(a, at("15"), 24),
+            ReminderKey::parts([(AppointmentId(7), at("09"), 24), (a, at("15"), 24)]).unwrap(),
+            ReminderKey::parts([(AppointmentId(7), at("09"), 24), (a, at("15"), 48)]).unwrap(),
+            ReminderKey::parts([(a, at("15"), 48), (AppointmentId(99), at("18"), 24)]).unwrap(),
+        ];
+        for key in &keys {
+            assert!(key.covers_any(a, at("15")), "{key}");
+            let text = key.to_string();
+            assert!(
+                part_needles(a, at("15"))
+                    .iter()
+                    .any(|n| text.contains(n.as_str())),
+                "{text}"
+            );
+        }
+        for (id, start) in [
+            (AppointmentId(112), at("15")),
+            (AppointmentId(2), at("15")),
+            (a, at("16")),
+        ] {
+            for key in &keys {
+                let text = key.to_string();
+                assert!(
+                    !part_needles(id, start)
+                        .iter()
+                        .any(|n| text.contains(n.as_str())),
+                    "{id}@{start} in {text}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -12,9 +12,17 @@ use crate::domain::message::MessageStatus;
 use crate::domain::reminder::ReminderMessage;
 use crate::store::{Db, Result, StoreError, from_ts};
 
-/// Every reminder row of `patient` (48 h, 24 h, same-day double; any status) as the planner's
-/// taken keys, oldest first. Same rows as `of_kinds` with the reminder kinds, keys only.
-pub fn reminder_keys(conn: &impl Db, patient: PatientId) -> Result<Vec<ReminderMessage>> {
+/// The reminder rows of `patient` (48 h, 24 h, same-day double; any status) whose key holds
+/// one of `needles` ([`part_needles`] of the visits being planned), as the planner's taken
+/// keys, oldest first: five years of a patient's reminders are ~25 rows, of which the planner
+/// only ever looks up the visits it plans, at their current start.
+///
+/// [`part_needles`]: crate::domain::reminder::part_needles
+pub fn reminder_keys(
+    conn: &impl Db,
+    patient: PatientId,
+    needles: &[String],
+) -> Result<Vec<ReminderMessage>> {
     let conn = crate::store::sql(conn);
     // The WHERE repeats the index's own (direction, kinds) so SQLite may use it.
     let mut stmt = conn.prepare_cached(
@@ -24,22 +32,27 @@ pub fn reminder_keys(conn: &impl Db, patient: PatientId) -> Result<Vec<ReminderM
             AND idempotency_key IS NOT NULL
           ORDER BY id",
     )?;
-    let rows = stmt.query_map(params![patient.0], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
-    })?;
-    rows.map(|row| {
-        let (key, status, error_code) = row?;
+    let mut rows = stmt.query(params![patient.0])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        // Looked at in place: only the rows that may matter become strings.
+        let key = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        if !needles.iter().any(|n| key.contains(n.as_str())) {
+            continue;
+        }
+        let key = key.to_string();
+        let status: String = r.get(1)?;
         let status = MessageStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
             what: "messages.status",
             value: status.clone(),
         })?;
-        Ok(ReminderMessage {
+        out.push(ReminderMessage {
             key,
             status,
-            error_code,
-        })
-    })
-    .collect()
+            error_code: r.get(2)?,
+        });
+    }
+    Ok(out)
 }
 
 /// When the newest outbound message that left (or may still leave) was written or sent;
