@@ -8,19 +8,126 @@
 //! Without the variable the bench says so and measures nothing, so `cargo bench` still runs.
 //! Figures and query plans: docs/BENCHMARKS.md, "Clinic group".
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may fail loudly
 
-use std::path::PathBuf;
+#[path = "../tests/fake_twilio/mod.rs"]
+mod fake_twilio;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use frontdesk::clock::Clock;
 use frontdesk::config::Config;
 use frontdesk::domain::stats::{Period, Preset};
+use frontdesk::provider::retry::RetryPolicy;
 use frontdesk::store::{self, Store};
 use frontdesk::workflow::database::{KeySource, open_existing};
+use frontdesk::workflow::dispatch::Dispatcher;
+use frontdesk::workflow::remind;
 use frontdesk::workflow::{day, stats};
 
 const DB_ENV: &str = "FRONTDESK_GROUP_DB";
+/// Set to also time one reminder batch on a copy of the group database (needs ~3 GB free
+/// beside it; the copy is removed afterwards).
+const BATCH_ENV: &str = "FRONTDESK_GROUP_BATCH";
+
+/// The hour, after the group's "now", at which the most reminders are due (a dry run at each
+/// candidate), and how many texts it would send.
+fn busiest_remind_hour(
+    store: &mut Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, usize) {
+    let gate = frontdesk::workflow::sender::gate(config);
+    let fake = fake_twilio::FakeTwilio::start_at(now);
+    let d = dispatcher(&fake);
+    let rt = runtime();
+    (1..=48)
+        .step_by(3)
+        .map(|h| now + Duration::hours(h))
+        .map(|at| {
+            let report = rt
+                .block_on(remind::run(
+                    &d,
+                    store,
+                    config,
+                    &gate,
+                    &Clock::Fixed(at),
+                    true,
+                    &mut |_| {},
+                ))
+                .unwrap();
+            (at, report.plan.texts)
+        })
+        .max_by_key(|&(at, n)| (n, std::cmp::Reverse(at)))
+        .unwrap()
+}
+
+fn dispatcher(fake: &fake_twilio::FakeTwilio) -> Dispatcher {
+    Dispatcher {
+        provider: Arc::new(fake.provider()),
+        policy: RetryPolicy::default(),
+        concurrency: Config::demo().sms.concurrency as usize,
+        rate_per_second: None,
+        jitter_seed: Some(1),
+        quiet: None,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// One reminder batch, as cron's `remind` sends it, on a copy of the group database to the
+/// local fake Twilio (no rate limit: the figure is frontdesk's own cost): wall time, texts,
+/// and what the fake received. Once, not sampled — each run changes its copy.
+fn remind_batch(path: &Path, config: &Config, now: DateTime<Utc>) {
+    let copy = path.with_extension("batch.db");
+    std::fs::copy(path, &copy).unwrap();
+    std::fs::copy(path.with_extension("db.key"), copy.with_extension("db.key")).unwrap();
+    let mut store = open_existing(&copy, &KeySource::for_demo(&copy))
+        .unwrap()
+        .store;
+    let (at, planned) = busiest_remind_hour(&mut store, config, now);
+    let gate = frontdesk::workflow::sender::gate(config);
+    let fake = fake_twilio::FakeTwilio::start_at(at);
+    let d = dispatcher(&fake);
+    let started = Instant::now();
+    let report = runtime()
+        .block_on(remind::run(
+            &d,
+            &mut store,
+            config,
+            &gate,
+            &Clock::Fixed(at),
+            false,
+            &mut |_| {},
+        ))
+        .unwrap();
+    let took = started.elapsed();
+    eprintln!(
+        "group: remind batch at {at}: {} texts sent ({planned} planned, {} at the fake) in {:.2} s",
+        report.sent,
+        fake.requests().len(),
+        took.as_secs_f64()
+    );
+    drop(store);
+    for f in [
+        copy.clone(),
+        copy.with_extension("db.key"),
+        copy.with_extension("db-wal"),
+        copy.with_extension("db-shm"),
+        copy.with_extension("db.send-lock"),
+    ] {
+        let _ = std::fs::remove_file(f);
+    }
+}
 
 /// The moment the group was written ("now" of its history), from the demo's marker.
 fn seeded_at(store: &Store) -> DateTime<Utc> {
@@ -72,6 +179,10 @@ fn bench(c: &mut Criterion) {
     eprintln!(
         "group: now {now}, busiest day {busiest} ({count} appointments), switch partner {next} ({next_count})"
     );
+
+    if std::env::var_os(BATCH_ENV).is_some() {
+        remind_batch(&path, &config, now);
+    }
 
     let mut group = c.benchmark_group("group");
     group.sample_size(20);

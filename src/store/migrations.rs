@@ -391,23 +391,27 @@ CREATE TABLE reminder_decisions (
 );
 "#;
 
-/// 11: the day view and the planner ask each of a day's patients (1,400 on a clinic group's
-/// busy day) for their reminder rows' keys and for their last outbound text. Five years of
-/// history is ~45 outbound rows per patient, each on its own page of a multi-GB table (and, in
-/// an encrypted file, each page decrypted on read): two partial indexes answer from
-/// themselves, the patient's entries side by side (docs/BENCHMARKS.md, "Clinic group"). The
-/// day sheet's "latest reply" per row reads the patient's few inbound texts by a third,
-/// instead of probing the replies for each of the outbound ones.
+/// 11: what a clinic group's busy day asks per patient (1,400 of them) and per number. Five
+/// years of history is ~45 outbound rows per patient, each on its own page of a multi-GB table
+/// (and, encrypted, each page decrypted on read): the planner's reminder keys and the last
+/// outbound text come from partial indexes alone, the day sheet's latest reply reads the
+/// patient's few inbound texts rather than probing the replies for every outbound one, and a
+/// send's "provider ids already ours for this number" is a look-up instead of a full scan
+/// (docs/BENCHMARKS.md, "Clinic group").
 const M011_PLANNER_INDEXES: &str = r#"
 -- The planner's taken keys (`messages::reminder_keys`): every reminder row's key and standing.
 CREATE INDEX messages_reminder_keys ON messages
     (patient_id, idempotency_key, status, error_code)
     WHERE direction = 'out' AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double');
--- A patient's outbound rows by time with what the caps and "first text since opting in" read
+-- A patient's outbound rows with what "first text since opting in" reads
 -- (`messages::last_outbound_at`).
 CREATE INDEX messages_out_by_patient ON messages
-    (patient_id, created_at, status, kind, sent_at, not_before)
+    (patient_id, created_at, status, sent_at)
     WHERE direction = 'out';
+-- Reconciliation's "provider ids already ours for this number" (`messages::provider_ids_to`),
+-- asked once per number a batch sends to: without it, a full scan of every message each time.
+CREATE INDEX messages_provider_ids_by_number ON messages (to_number, provider_id)
+    WHERE direction = 'out' AND provider_id IS NOT NULL;
 -- The day sheet's latest reply (`day::sheet`): a patient's inbound texts by time.
 CREATE INDEX messages_in_by_patient ON messages (patient_id, created_at) WHERE direction = 'in';
 "#;
@@ -474,7 +478,7 @@ mod tests {
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
-        "4962e1dcd38dd5cefa66bf54f2db2323505607b0fb09c0aa6b80cf464c08f724", // M011_PLANNER_INDEXES
+        "976a767be6e31a140a9bd69ef59aed779c67ed90093e938653cafadfdbc4b211", // M011_PLANNER_INDEXES
     ];
 
     fn sha256(text: &str) -> String {
