@@ -7,6 +7,8 @@
 
 use rusqlite_migration::{M, Migrations};
 
+mod m011_search;
+
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
 CREATE TABLE clinicians (
@@ -391,10 +393,14 @@ CREATE TABLE reminder_decisions (
 );
 "#;
 
+/// 11 (issue 14): the patient search's folded names, trigram index and triggers, with a Rust
+/// back-fill (`m011_search`).
+const M011_PATIENT_SEARCH: &str = m011_search::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 10] = [
+const SHIPPED: [&str; 11] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -405,11 +411,24 @@ const SHIPPED: [&str; 10] = [
     M008_STATISTICS,
     M009_REBOOKINGS,
     M010_REMINDER_DECISIONS,
+    M011_PATIENT_SEARCH,
 ];
+
+/// Where in [`SHIPPED`] the one migration with a Rust hook is (11: it folds existing names).
+const HOOKED: usize = 10;
 
 /// All migrations in order, ready to run.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(SHIPPED.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        SHIPPED
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| match i {
+                HOOKED => M::up_with_hook(sql, m011_search::fill),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
 }
 
 /// The schema version a fully migrated database has.
@@ -452,7 +471,10 @@ mod tests {
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
+        "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M011_PATIENT_SEARCH
     ];
+    /// The SQL migration 11's hook runs after its own (`m011_search::FILL`): shipped too.
+    const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
 
     fn sha256(text: &str) -> String {
         use sha2::{Digest, Sha256};
@@ -475,6 +497,11 @@ mod tests {
     }
 
     #[test]
+    fn the_hooks_sql_never_changes() {
+        assert_eq!(sha256(m011_search::FILL), PINNED_FILL);
+    }
+
+    #[test]
     fn the_pin_notices_a_one_character_edit() {
         let edited = SHIPPED[0].replacen("NOT NULL", "NOT  NULL", 1);
         assert_ne!(sha256(&edited), PINNED[0]);
@@ -483,7 +510,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 10);
+        assert_eq!(LATEST, 11);
     }
 
     #[test]
