@@ -8,6 +8,7 @@
 use rusqlite_migration::{M, Migrations};
 
 mod m011_search;
+mod m012_statistics;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -397,10 +398,13 @@ CREATE TABLE reminder_decisions (
 /// back-fill (`m011_search`).
 const M011_PATIENT_SEARCH: &str = m011_search::SQL;
 
+/// 12 (issue 14): the statistics' reminder rows in an index of their own (`m012_statistics`).
+const M012_REMINDER_ROWS: &str = m012_statistics::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 11] = [
+const SHIPPED: [&str; 12] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -412,6 +416,7 @@ const SHIPPED: [&str; 11] = [
     M009_REBOOKINGS,
     M010_REMINDER_DECISIONS,
     M011_PATIENT_SEARCH,
+    M012_REMINDER_ROWS,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (11: it folds existing names).
@@ -472,6 +477,7 @@ mod tests {
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
         "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M011_PATIENT_SEARCH
+        "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M012_REMINDER_ROWS
     ];
     /// The SQL migration 11's hook runs after its own (`m011_search::FILL`): shipped too.
     const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
@@ -510,7 +516,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 11);
+        assert_eq!(LATEST, 12);
     }
 
     #[test]
