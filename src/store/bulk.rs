@@ -24,6 +24,7 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentKind, ConsentMethod};
 use crate::domain::ids::{AppointmentId, AppointmentTypeId, ClinicianId, MessageId, PatientId};
 use crate::domain::message::{Direction, MessageKind, MessageStatus};
+use crate::domain::name_search::fold;
 use crate::domain::reply::ReplyKind;
 
 /// Rows per multi-row `INSERT`: large enough that the per-statement cost vanishes, small
@@ -142,8 +143,8 @@ pub struct BulkPatient {
 /// Insert patients whose ids are free.
 pub fn insert_patients(conn: &impl Write, rows: &[BulkPatient]) -> Result<()> {
     const HEAD: &str = "INSERT OR FAIL INTO patients (id, external_id, first_name, last_name, birth_date, \
-         mobile, time_zone, portal_active, created_at) VALUES ";
-    insert_chunked(super::sql(conn), HEAD, 9, rows, |s, i, p| {
+         mobile, time_zone, portal_active, created_at, search_last, search_first) VALUES ";
+    insert_chunked(super::sql(conn), HEAD, 11, rows, |s, i, p| {
         bind(s, i, p.id.0)?;
         bind(s, i + 1, p.external_id.as_deref())?;
         bind(s, i + 2, p.first_name.as_str())?;
@@ -156,7 +157,10 @@ pub fn insert_patients(conn: &impl Write, rows: &[BulkPatient]) -> Result<()> {
         bind(s, i + 5, p.mobile.as_deref())?;
         bind(s, i + 6, p.time_zone.map(|z| z.name()))?;
         bind(s, i + 7, p.portal_active)?;
-        bind(s, i + 8, ts(p.created_at))
+        bind(s, i + 8, ts(p.created_at))?;
+        // The search's folded names (migration 12), as `patients::insert` writes them.
+        bind(s, i + 9, fold(&p.last_name))?;
+        bind(s, i + 10, fold(&p.first_name))
     })
 }
 

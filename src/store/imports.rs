@@ -179,7 +179,7 @@ pub fn rename_patient(
         last,
         birth_date.map(|d| d.format("%Y-%m-%d").to_string())
     ])?;
-    Ok(())
+    super::patients::write_folded(conn, id, first, last)
 }
 
 /// Where, when, with whom and how long (the status goes through `set_status`).

@@ -7,6 +7,9 @@
 
 use rusqlite_migration::{M, Migrations};
 
+mod m012_search;
+mod m013_statistics;
+
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
 CREATE TABLE clinicians (
@@ -415,11 +418,17 @@ CREATE INDEX messages_provider_ids_by_number ON messages (to_number, provider_id
 -- The day sheet's latest reply (`day::sheet`): a patient's inbound texts by time.
 CREATE INDEX messages_in_by_patient ON messages (patient_id, created_at) WHERE direction = 'in';
 "#;
+/// 12 (issue 14): the patient search's folded names, trigram index and triggers, with a Rust
+/// back-fill (`m012_search`).
+const M012_PATIENT_SEARCH: &str = m012_search::SQL;
+
+/// 13 (issue 14): the statistics' reminder rows in an index of their own (`m013_statistics`).
+const M013_REMINDER_ROWS: &str = m013_statistics::SQL;
 
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 11] = [
+const SHIPPED: [&str; 13] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -431,11 +440,25 @@ const SHIPPED: [&str; 11] = [
     M009_REBOOKINGS,
     M010_REMINDER_DECISIONS,
     M011_PLANNER_INDEXES,
+    M012_PATIENT_SEARCH,
+    M013_REMINDER_ROWS,
 ];
+
+/// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).
+const HOOKED: usize = 11;
 
 /// All migrations in order, ready to run.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(SHIPPED.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        SHIPPED
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| match i {
+                HOOKED => M::up_with_hook(sql, m012_search::fill),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
 }
 
 /// The schema version a fully migrated database has.
@@ -479,7 +502,11 @@ mod tests {
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
         "976a767be6e31a140a9bd69ef59aed779c67ed90093e938653cafadfdbc4b211", // M011_PLANNER_INDEXES
+        "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M012_PATIENT_SEARCH
+        "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
     ];
+    /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
+    const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
 
     fn sha256(text: &str) -> String {
         use sha2::{Digest, Sha256};
@@ -502,6 +529,11 @@ mod tests {
     }
 
     #[test]
+    fn the_hooks_sql_never_changes() {
+        assert_eq!(sha256(m012_search::FILL), PINNED_FILL);
+    }
+
+    #[test]
     fn the_pin_notices_a_one_character_edit() {
         let edited = SHIPPED[0].replacen("NOT NULL", "NOT  NULL", 1);
         assert_ne!(sha256(&edited), PINNED[0]);
@@ -510,7 +542,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
-        assert_eq!(LATEST, 11);
+        assert_eq!(LATEST, 13);
     }
 
     #[test]

@@ -1,13 +1,24 @@
 //! The desk's patient search (SPEC §3.2): by any part of a name, ignoring accents and case
-//! (`domain::name_search`), or by digits anywhere in the mobile number. Names are folded in
-//! Rust rather than SQL (SQLite's NOCASE knows ASCII only), reading id and names of every
-//! patient: a few milliseconds for a practice, tens for a clinic group.
+//! (`domain::name_search`), or by digits anywhere in the mobile number.
+//!
+//! Names are compared folded by `name_search::fold` in Rust (SQLite's NOCASE knows ASCII
+//! only); the folded names are stored beside the names (migration 12) so a search reads only
+//! the patients that can match, not all of them (docs/BENCHMARKS.md, "Clinic group"):
+//! 1. the start of a surname: its range of `patients_by_folded_name`, already in the
+//!    result's order — when it fills the page, nothing else can come before it;
+//! 2. otherwise the trigram index `patient_search` finds the patients whose folded names
+//!    contain every 3+ character run of the query (every match does), and `name_search::rank`
+//!    decides and orders, exactly as over the whole practice;
+//! 3. patients whose folded names were cleared by a rename nobody re-folded are folded here.
+//!
+//! Digits: the trigram index's mobile column when few numbers match; when many do, the
+//! name-ordered index (which carries the mobile) stops at the first page of matches.
 
 use rusqlite::{Connection, params};
 
 use super::Result;
 use crate::domain::ids::PatientId;
-use crate::domain::name_search::{fold, phone_digits, query_words, rank};
+use crate::domain::name_search::{INFIX_MIN, fold, phone_digits, query_words, rank};
 use crate::domain::patient::Patient;
 
 /// Up to `limit` patients matching `query`: best matches first (`name_search::rank`), then
@@ -20,20 +31,7 @@ pub fn search(conn: &impl super::Db, query: &str, limit: usize) -> Result<Vec<Pa
         return Ok(Vec::new());
     }
     let ids: Vec<PatientId> = match phone_digits(q) {
-        Some(digits) => {
-            let mut stmt = conn.prepare_cached(
-                // NOT INDEXED: read the table in its own order and sort only the matches.
-                // Stepping the name index instead (the plan SQLite picks to skip the sort)
-                // looks every patient up by id, in name order: 0.46 s for a 100,000-patient
-                // encrypted group (docs/BENCHMARKS.md, "Clinic group").
-                "SELECT id FROM patients NOT INDEXED WHERE mobile LIKE ?1
-                  ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?2",
-            )?;
-            stmt.query_map(params![format!("%{digits}%"), limit as i64], |r| {
-                r.get(0).map(PatientId)
-            })?
-            .collect::<rusqlite::Result<_>>()?
-        }
+        Some(digits) => by_phone(conn, &digits, limit)?,
         None => by_name(conn, &query_words(q), limit)?,
     };
     ids.into_iter()
@@ -41,24 +39,97 @@ pub fn search(conn: &impl super::Db, query: &str, limit: usize) -> Result<Vec<Pa
         .collect()
 }
 
+/// Numbers matched by more patients than this are found by walking the names in order.
+const FEW_NUMBERS: usize = 200;
+
+/// Patients whose mobile contains `digits`, by name (NOCASE) and id.
+fn by_phone(conn: &Connection, digits: &str, limit: usize) -> Result<Vec<PatientId>> {
+    let phrase = format!("mobile : \"{digits}\"");
+    let matching: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM patient_search WHERE patient_search MATCH ?1
+                                    LIMIT ?2)",
+        )?
+        .query_row(params![phrase, FEW_NUMBERS as i64 + 1], |r| r.get(0))?;
+    let (sql, pattern) = if matching as usize <= FEW_NUMBERS {
+        // The few matches looked up by id and sorted.
+        (
+            "SELECT id FROM patients
+              WHERE id IN (SELECT rowid FROM patient_search WHERE patient_search MATCH ?1)
+              ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?2",
+            phrase,
+        )
+    } else {
+        // Many match: the first page lies near the start of the name order, and
+        // `patients_by_name` carries the mobile, so the walk reads no table row.
+        (
+            "SELECT id FROM patients WHERE mobile LIKE ?1
+              ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?2",
+            format!("%{digits}%"),
+        )
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let ids = stmt
+        .query_map(params![pattern, limit as i64], |r| r.get(0).map(PatientId))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// A candidate: rank, folded last and first name, id — sorted, this is the result's order.
+type Hit = (u8, String, String, i64);
+
 fn by_name(conn: &Connection, words: &[String], limit: usize) -> Result<Vec<PatientId>> {
-    let mut stmt = conn.prepare_cached("SELECT id, first_name, last_name FROM patients")?;
-    let mut found: Vec<(u8, String, String, i64)> = Vec::new();
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, first, last) = row?;
-        let (first, last) = (fold(&first), fold(&last));
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some(page) = surname_start(conn, words, limit)? {
+        return Ok(page);
+    }
+    let mut found: Vec<Hit> = Vec::new();
+    let mut keep = |id: i64, first: String, last: String| {
         if let Some(r) = rank(words, &first, &last) {
             found.push((r, last, first, id));
         }
+    };
+    let runs = trigram_runs(words);
+    if runs.is_empty() {
+        // Only one- and two-letter words that did not fill a page by surname: every name.
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, search_first, search_last FROM patients WHERE search_last IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        for row in rows {
+            let (id, first, last) = row?;
+            keep(id, first, last);
+        }
+    } else {
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, first, last FROM patient_search WHERE patient_search MATCH ?1",
+        )?;
+        let rows = stmt.query_map(params![runs], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            if let (id, Some(first), Some(last)) = row? {
+                keep(id, first, last);
+            }
+        }
     }
-    found.sort();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, first_name, last_name FROM patients WHERE search_last IS NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    })?;
+    for row in rows {
+        let (id, first, last) = row?;
+        keep(id, fold(&first), fold(&last));
+    }
+    found.sort_unstable();
     Ok(found
         .into_iter()
         .take(limit)
@@ -66,75 +137,113 @@ fn by_name(conn: &Connection, words: &[String], limit: usize) -> Result<Vec<Pati
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::phone::E164;
-    use crate::store::Store;
-    use crate::store::appointments::tests::t;
-    use crate::store::patients::{NewPatient, insert};
-
-    fn add(store: &Store, first: &str, last: &str, mobile: Option<&str>) -> PatientId {
-        insert(
-            &store.conn,
-            &NewPatient {
-                external_id: None,
-                first_name: first.into(),
-                last_name: last.into(),
-                birth_date: None,
-                mobile: mobile.map(|m| E164::try_from(m.to_string()).unwrap()),
-                time_zone: None,
-                portal_active: false,
-            },
-            t(8, 0),
-        )
-        .unwrap()
+/// When every word starts the longest one and at least `limit` folded surnames start with
+/// it, those are the page: rank 0 comes first, and the index hands them over in the result's
+/// order (folded last name, first name, id). `None`: the page needs the general search.
+fn surname_start(
+    conn: &Connection,
+    words: &[String],
+    limit: usize,
+) -> Result<Option<Vec<PatientId>>> {
+    let Some(longest) = words.iter().max_by_key(|w| w.len()) else {
+        return Ok(None);
+    };
+    if !words.iter().all(|w| longest.starts_with(w.as_str())) {
+        return Ok(None);
     }
+    // Every text starting with `longest` sorts before `longest` + U+10FFFF, except ones
+    // continuing with that very (unassigned) code point, which sort after all the others:
+    // they could only be missed from a page that is already full.
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM patients
+          WHERE search_last >= ?1 AND search_last < ?2
+          ORDER BY search_last, search_first, id LIMIT ?3",
+    )?;
+    let ids: Vec<PatientId> = stmt
+        .query_map(
+            params![longest, format!("{longest}\u{10FFFF}"), limit as i64],
+            |r| r.get(0).map(PatientId),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let unfolded: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM patients WHERE search_last IS NULL)")?
+        .query_row([], |r| r.get(0))?;
+    Ok((ids.len() == limit && !unfolded).then_some(ids))
+}
 
-    fn names(store: &Store, q: &str, limit: usize) -> Vec<String> {
-        search(&store.conn, q, limit)
-            .unwrap()
-            .iter()
-            .map(Patient::list_name)
-            .collect()
-    }
-
-    #[test]
-    fn accents_case_and_any_part_of_the_name() {
-        let store = Store::open_in_memory().unwrap();
-        add(&store, "María", "Hernández", Some("+14155550101"));
-        add(&store, "Łukasz", "Dąbrowski", Some("+12015550102"));
-        add(&store, "José", "Chávez", None);
-        add(
-            &store,
-            "Alexandra",
-            "Okonkwo-Whitfield",
-            Some("+12015554150"),
-        );
-        assert_eq!(names(&store, "Hernandez", 50), ["Hernández, María"]);
-        assert_eq!(names(&store, "dabrowski", 50), ["Dąbrowski, Łukasz"]);
-        assert_eq!(names(&store, "Chavez", 50), ["Chávez, José"]);
-        assert_eq!(
-            names(&store, "whitfield alex", 50),
-            ["Okonkwo-Whitfield, Alexandra"]
-        );
-        // Digits anywhere in the number: the area code, or a middle run.
-        assert_eq!(
-            names(&store, "415", 50),
-            ["Hernández, María", "Okonkwo-Whitfield, Alexandra"]
-        );
-        assert_eq!(names(&store, "(201) 555-0102", 50), ["Dąbrowski, Łukasz"]);
-        assert!(names(&store, "zz", 50).is_empty());
-    }
-
-    #[test]
-    fn the_limit_holds_and_one_more_tells_there_are_more() {
-        let store = Store::open_in_memory().unwrap();
-        for i in 0..60 {
-            add(&store, &format!("Pat{i:02}"), "Smith", None);
-        }
-        let hits = names(&store, "smi", 51);
-        assert_eq!(hits.len(), 51);
-        assert_eq!(hits[0], "Smith, Pat00", "ordered by name");
+/// The FTS5 query every match satisfies: each run of letters and digits (a name part's
+/// separators split them as `rank` does) of three characters or more occurs in the folded
+/// last or first name. A word matching a name starts it or a part of it, or lies inside a
+/// part, so each of its runs lies inside one part. Empty: no run is long enough.
+fn trigram_runs(words: &[String]) -> String {
+    let runs: Vec<String> = words
+        .iter()
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .filter(|r| r.chars().count() >= INFIX_MIN)
+        .map(|r| format!("\"{}\"", r.replace('"', "\"\"")))
+        .collect();
+    if runs.is_empty() {
+        String::new()
+    } else {
+        format!("{{last first}} : ({})", runs.join(" AND "))
     }
 }
+
+/// Test check shared with the writers' tests: every patient's folded names are the Rust
+/// fold of its names (or cleared), and the trigram index agrees with the table.
+#[cfg(test)]
+pub(crate) fn assert_consistent(conn: &Connection) {
+    conn.execute(
+        "INSERT INTO patient_search (patient_search) VALUES ('integrity-check')",
+        [],
+    )
+    .expect("the trigram index matches its rows");
+    let mut stmt = conn
+        .prepare(
+            "SELECT p.id, p.first_name, p.last_name, p.search_first, p.search_last, p.mobile,
+                    s.first, s.last, s.mobile
+               FROM patients p LEFT JOIN patient_search s ON s.rowid = p.id",
+        )
+        .expect("query");
+    type Row = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    type Indexed = (Option<String>, Option<String>, Option<String>);
+    let rows = stmt
+        .query_map([], |r| {
+            let row: Row = (
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            );
+            let indexed: Indexed = (r.get(6)?, r.get(7)?, r.get(8)?);
+            Ok((row, indexed))
+        })
+        .expect("rows");
+    for row in rows {
+        let ((id, first, last, sfirst, slast, mobile), indexed) = row.expect("row");
+        if let (Some(f), Some(l)) = (&sfirst, &slast) {
+            assert_eq!(
+                (f.as_str(), l.as_str()),
+                (fold(&first).as_str(), fold(&last).as_str()),
+                "patient {id}"
+            );
+        }
+        assert_eq!(
+            indexed,
+            (sfirst, slast, mobile),
+            "patient {id} in the trigram index"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,6 +7,7 @@ use rusqlite::{Row, params};
 
 use super::{Result, StoreError, found, from_ts, parse_date, ts};
 use crate::domain::ids::PatientId;
+use crate::domain::name_search::fold;
 use crate::domain::patient::{NumberProblem, Patient};
 use crate::domain::phone::E164;
 
@@ -26,8 +27,8 @@ pub fn insert(conn: &impl Write, p: &NewPatient, now: DateTime<Utc>) -> Result<P
     let conn = super::sql(conn);
     conn.prepare_cached(
         "INSERT INTO patients (external_id, first_name, last_name, birth_date, mobile, time_zone,
-                               portal_active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               portal_active, created_at, search_last, search_first)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         p.external_id,
@@ -38,8 +39,23 @@ pub fn insert(conn: &impl Write, p: &NewPatient, now: DateTime<Utc>) -> Result<P
         p.time_zone.map(|z| z.name().to_string()),
         p.portal_active,
         ts(now),
+        fold(&p.last_name),
+        fold(&p.first_name),
     ])?;
     Ok(PatientId(conn.last_insert_rowid()))
+}
+
+/// Write a patient's folded names (`name_search::fold`, what the search compares) after its
+/// names changed: the `patients_renamed` trigger cleared them when the names were written.
+pub(super) fn write_folded(
+    conn: &rusqlite::Connection,
+    id: PatientId,
+    first: &str,
+    last: &str,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE patients SET search_last = ?2, search_first = ?3 WHERE id = ?1")?
+        .execute(params![id.0, fold(last), fold(first)])?;
+    Ok(())
 }
 
 const COLUMNS: &str = "id, external_id, first_name, last_name, birth_date, mobile, time_zone,

@@ -465,6 +465,16 @@ mod tests {
             )
             .unwrap();
         assert!((10..80).contains(&no_mobile), "{no_mobile} without mobile");
+        // Every seeded patient is in the search's folded names and trigram index.
+        let unfolded: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM patients WHERE search_last IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unfolded, 0);
+        store::patient_search::assert_consistent(c);
     }
 
     #[test]

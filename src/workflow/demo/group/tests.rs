@@ -112,6 +112,12 @@ fn writes_a_group_of_the_asked_size_the_same_way_every_time() {
     assert_ne!(digest(&store), digest(&seeded(8).0));
     let fk: i64 = count("SELECT COUNT(*) FROM pragma_foreign_key_check");
     assert_eq!(fk, 0, "every reference points at a row");
+    // The bulk load wrote every patient's folded names and the trigram index (migration 12).
+    assert_eq!(
+        count("SELECT COUNT(*) FROM patients WHERE search_last IS NULL"),
+        0
+    );
+    crate::store::patient_search::assert_consistent(c);
 }
 
 #[test]
