@@ -12,6 +12,20 @@ use crate::domain::message::MessageStatus;
 use crate::domain::reminder::ReminderMessage;
 use crate::store::{Db, Result, StoreError, from_ts};
 
+/// [`reminder_keys`]: the WHERE repeats the index's own (direction, kinds) so SQLite may use it.
+pub(super) const REMINDER_KEYS: &str =
+    "SELECT idempotency_key, status, error_code FROM messages INDEXED BY messages_reminder_keys
+          WHERE patient_id = ?1 AND direction = 'out'
+            AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
+            AND idempotency_key IS NOT NULL
+          ORDER BY id";
+
+/// [`last_outbound_at`], from its index alone.
+pub(super) const LAST_OUTBOUND: &str =
+    "SELECT MAX(COALESCE(sent_at, created_at)) FROM messages INDEXED BY messages_out_by_patient
+          WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
+            AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')";
+
 /// The reminder rows of `patient` (48 h, 24 h, same-day double; any status) whose key holds
 /// one of `needles` ([`part_needles`] of the visits being planned), as the planner's taken
 /// keys, oldest first: five years of a patient's reminders are ~25 rows, of which the planner
@@ -24,14 +38,7 @@ pub fn reminder_keys(
     needles: &[String],
 ) -> Result<Vec<ReminderMessage>> {
     let conn = crate::store::sql(conn);
-    // The WHERE repeats the index's own (direction, kinds) so SQLite may use it.
-    let mut stmt = conn.prepare_cached(
-        "SELECT idempotency_key, status, error_code FROM messages INDEXED BY messages_reminder_keys
-          WHERE patient_id = ?1 AND direction = 'out'
-            AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
-            AND idempotency_key IS NOT NULL
-          ORDER BY id",
-    )?;
+    let mut stmt = conn.prepare_cached(REMINDER_KEYS)?;
     let mut rows = stmt.query(params![patient.0])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
@@ -63,11 +70,7 @@ pub fn last_outbound_at(
     exclude: Option<MessageId>,
 ) -> Result<Option<DateTime<Utc>>> {
     let conn = crate::store::sql(conn);
-    let mut stmt = conn.prepare_cached(
-        "SELECT MAX(COALESCE(sent_at, created_at)) FROM messages INDEXED BY messages_out_by_patient
-          WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
-            AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')",
-    )?;
+    let mut stmt = conn.prepare_cached(LAST_OUTBOUND)?;
     let t: Option<i64> = stmt.query_row(params![patient.0, exclude.map_or(-1, |m| m.0)], |r| {
         r.get(0)
     })?;
