@@ -181,11 +181,10 @@ pub fn patient_hits(
         .collect())
 }
 
-/// [`outbox_count`]'s query: `messages_unfinished`'s condition repeated word for word, so
-/// SQLite reads that partial index rather than every message (the footer asks often).
+/// [`outbox_count`]'s query, through the partial index `messages_waiting` (its condition
+/// word for word), not every message: the footer asks often.
 pub(crate) const OUTBOX_COUNT: &str = "SELECT COUNT(*) FROM messages
-  WHERE direction = 'out' AND status IN ('pending', 'queued', 'sent')
-    AND status IN ('pending', 'queued')
+  WHERE direction = 'out' AND status IN ('pending', 'queued')
     AND (provider_id IS NULL OR provider = 'outbox')";
 
 /// Texts waiting to go out, for the footer's "outbox N": held by the offline outbox, or not

@@ -399,8 +399,8 @@ CREATE TABLE reminder_decisions (
 /// (and, encrypted, each page decrypted on read): the planner's reminder keys and the last
 /// outbound text come from partial indexes alone, the day sheet's latest reply reads the
 /// patient's few inbound texts rather than probing the replies for every outbound one, and a
-/// send's "provider ids already ours for this number" is a look-up instead of a full scan
-/// (docs/BENCHMARKS.md, "Clinic group").
+/// send's "provider ids already ours for this number" and the outbox are look-ups instead of
+/// scans (docs/BENCHMARKS.md, "Clinic group").
 const M011_PLANNER_INDEXES: &str = r#"
 -- The planner's taken keys (`messages::reminder_keys`): every reminder row's key and standing.
 CREATE INDEX messages_reminder_keys ON messages
@@ -417,6 +417,11 @@ CREATE INDEX messages_provider_ids_by_number ON messages (to_number, provider_id
     WHERE direction = 'out' AND provider_id IS NOT NULL;
 -- The day sheet's latest reply (`day::sheet`): a patient's inbound texts by time.
 CREATE INDEX messages_in_by_patient ON messages (patient_id, created_at) WHERE direction = 'in';
+-- The outbox (`messages::waiting_to_send`, `unsent_to`, the footer's count): the texts not yet
+-- handed over. `messages_unfinished` also holds every 'sent' text a receipt never came for
+-- (170,000 at a clinic group), which these queries would walk and look up one by one.
+CREATE INDEX messages_waiting ON messages (status, to_number, provider_id, provider)
+    WHERE status IN ('pending', 'queued');
 "#;
 /// 12 (issue 14): the patient search's folded names, trigram index and triggers, with a Rust
 /// back-fill (`m012_search`).
@@ -501,7 +506,7 @@ mod tests {
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
-        "976a767be6e31a140a9bd69ef59aed779c67ed90093e938653cafadfdbc4b211", // M011_PLANNER_INDEXES
+        "90145d185530bd8e2bcc354cc746b1c9d12f8e8a9a470a69cab72504460e7624", // M011_PLANNER_INDEXES
         "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M012_PATIENT_SEARCH
         "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
     ];

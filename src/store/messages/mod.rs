@@ -237,10 +237,9 @@ pub fn begin_attempt(
     Ok(())
 }
 
-/// The filter of [`unsent_to`], through `messages_unfinished` (its condition repeated, as in
-/// [`WAITING_TO_SEND`]).
+/// The filter of [`unsent_to`], through `messages_waiting` (as [`WAITING_TO_SEND`]).
 const UNSENT_TO: &str = "WHERE direction = 'out' AND to_number = ?1 AND provider_id IS NULL
-   AND status IN ('pending', 'queued', 'sent') AND status IN ('pending', 'queued')
+   AND status IN ('pending', 'queued')
  ORDER BY created_at, id";
 
 /// Outbound rows to `to` that are not sent and have no provider id, oldest first: the rows a
@@ -338,11 +337,11 @@ fn rank(s: MessageStatus) -> u8 {
 /// `pending`, rows the offline outbox holds, and rows a transient error left `queued` without
 /// a provider id. A row a real provider accepted as "queued" is *not* here — it has left, and
 /// only its delivery status is to come (sending it again would text the patient twice).
-/// The filter of [`waiting_to_send`]. It repeats `messages_unfinished`'s own condition word
-/// for word — SQLite uses a partial index only for a query holding its WHERE term — so the
-/// few unfinished rows are read through it instead of every message being scanned (20 s
-/// before a clinic group's batch could start).
-const WAITING_TO_SEND: &str = "WHERE direction = 'out' AND status IN ('pending', 'queued', 'sent')
+/// The filter of [`waiting_to_send`]. `status IN` as `messages_waiting` says it, word for word
+/// — SQLite uses a partial index only for a query holding its WHERE term — so the few texts
+/// not yet handed over are read through it instead of every message being scanned (20 s before
+/// a clinic group's batch could start).
+const WAITING_TO_SEND: &str = "WHERE direction = 'out' AND status IN ('pending', 'queued')
    AND (status = 'pending'
         OR (status = 'queued' AND (provider_id IS NULL OR provider = 'outbox')))
  ORDER BY id";

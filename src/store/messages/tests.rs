@@ -411,7 +411,15 @@ fn the_hot_message_queries_never_scan_the_table() {
     for (sql, index) in [
         (
             format!("SELECT id FROM messages {WAITING_TO_SEND}"),
-            "messages_unfinished",
+            "messages_waiting",
+        ),
+        (
+            format!("SELECT id FROM messages {UNSENT_TO}"),
+            "messages_waiting",
+        ),
+        (
+            crate::store::day::OUTBOX_COUNT.to_string(),
+            "messages_waiting",
         ),
         (
             PROVIDER_IDS_TO.to_string(),
