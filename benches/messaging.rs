@@ -170,7 +170,9 @@ fn practice(dir: &Path, n: i64) -> Store {
 
 fn twilio_config(fake: &FakeTwilio, rate: &str) -> (String, Config) {
     let text = format!(
-        "[sms]\nprovider = \"twilio\"\n{rate}\n\n{}",
+        "[practice]\nname = \"Riverside Family Practice\"\nphone = \"+15555550100\"\n\
+         time_zone = \"America/New_York\"\nportal_url = \"https://portal.example.org\"\n\n\
+         [sms]\nprovider = \"twilio\"\n{rate}\n\n{}",
         fake.config_toml("FRONTDESK_BENCH_TWILIO_TOKEN")
     );
     let config = Config::parse(&text, Path::new("config.toml")).unwrap();
@@ -263,6 +265,9 @@ fn binary_peak_rss() {
     let (toml, _) = twilio_config(&fake, "rate_per_second = 1000");
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, toml).unwrap();
+    // The binary refuses a configuration others can read (it names the token's variable).
+    #[cfg(unix)]
+    std::fs::set_permissions(&cfg, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let out = std::process::Command::new(time)
         .arg("-v")
         .arg(env!("CARGO_BIN_EXE_frontdesk"))
