@@ -406,10 +406,10 @@ const M011_PLANNER_INDEXES: &str = r#"
 CREATE INDEX messages_reminder_keys ON messages
     (patient_id, idempotency_key, status, error_code)
     WHERE direction = 'out' AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double');
--- A patient's outbound rows with what "first text since opting in" reads
--- (`messages::last_outbound_at`).
+-- A patient's outbound rows newest first by when they left (or were written), with their
+-- status: "first text since opting in" (`messages::last_outbound_at`) reads one or two.
 CREATE INDEX messages_out_by_patient ON messages
-    (patient_id, created_at, status, sent_at)
+    (patient_id, COALESCE(sent_at, created_at), status)
     WHERE direction = 'out';
 -- Reconciliation's "provider ids already ours for this number" (`messages::provider_ids_to`),
 -- asked once per number a batch sends to: without it, a full scan of every message each time.
@@ -506,7 +506,7 @@ mod tests {
         "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
         "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
         "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
-        "90145d185530bd8e2bcc354cc746b1c9d12f8e8a9a470a69cab72504460e7624", // M011_PLANNER_INDEXES
+        "8834bab2298b2667bb2cac74a0bb9a4cd91b3130316af21e3600c648a9dadbe2", // M011_PLANNER_INDEXES
         "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M012_PATIENT_SEARCH
         "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
     ];

@@ -5,7 +5,7 @@
 //! multi-GB table; these answer from a few adjacent index entries (docs/BENCHMARKS.md).
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::MessageStatus;
@@ -20,11 +20,14 @@ pub(super) const REMINDER_KEYS: &str =
             AND idempotency_key IS NOT NULL
           ORDER BY id";
 
-/// [`last_outbound_at`], from its index alone.
-pub(super) const LAST_OUTBOUND: &str =
-    "SELECT MAX(COALESCE(sent_at, created_at)) FROM messages INDEXED BY messages_out_by_patient
-          WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
-            AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')";
+/// [`last_outbound_at`]: the newest first from its index (ordered by the same expression), so
+/// one or two entries are read rather than the patient's whole history.
+pub(super) const LAST_OUTBOUND: &str = "SELECT COALESCE(sent_at, created_at)
+     FROM messages INDEXED BY messages_out_by_patient
+    WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
+      AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')
+    ORDER BY COALESCE(sent_at, created_at) DESC
+    LIMIT 1";
 
 /// The reminder rows of `patient` (48 h, 24 h, same-day double; any status) whose key holds
 /// one of `needles` ([`part_needles`] of the visits being planned), as the planner's taken
@@ -71,8 +74,10 @@ pub fn last_outbound_at(
 ) -> Result<Option<DateTime<Utc>>> {
     let conn = crate::store::sql(conn);
     let mut stmt = conn.prepare_cached(LAST_OUTBOUND)?;
-    let t: Option<i64> = stmt.query_row(params![patient.0, exclude.map_or(-1, |m| m.0)], |r| {
-        r.get(0)
-    })?;
+    let t: Option<i64> = stmt
+        .query_row(params![patient.0, exclude.map_or(-1, |m| m.0)], |r| {
+            r.get(0)
+        })
+        .optional()?;
     t.map(from_ts).transpose()
 }

@@ -436,3 +436,44 @@ fn the_hot_message_queries_never_scan_the_table() {
         assert!(!p.contains("SCAN messages"), "{index}: {p}");
     }
 }
+
+/// "First text since opting in" asks when the newest text that left (or may still leave) was
+/// sent, or written when it has not been: a text written early and sent late counts at its
+/// sending; refused ones and the one being re-checked do not count.
+#[test]
+fn the_last_outbound_is_the_latest_sending_or_writing_of_a_text_that_counts() {
+    let (store, p, _, _) = fixture();
+    let c = store.test_conn();
+    let at = |h, m| Some(t(h, m));
+    assert_eq!(last_outbound_at(c, p, None).unwrap(), None, "never texted");
+    let write = |key: &str, h, status| {
+        insert_outbound(
+            c,
+            &NewOutbound {
+                now: t(h, 0),
+                status,
+                ..outbound(key, p)
+            },
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let early = write("early", 9, MessageStatus::Pending);
+    let sent = write("sent", 10, MessageStatus::Pending);
+    let _blocked = write("blocked", 11, MessageStatus::Blocked);
+    assert_eq!(
+        last_outbound_at(c, p, None).unwrap(),
+        at(10, 0),
+        "written, not sent"
+    );
+    mark_handed_over(c, sent, "twilio", "SM1", MessageStatus::Sent, t(10, 5)).unwrap();
+    assert_eq!(last_outbound_at(c, p, None).unwrap(), at(10, 5));
+    // Written first, sent last (it waited for quiet hours to end).
+    mark_handed_over(c, early, "twilio", "SM2", MessageStatus::Sent, t(12, 30)).unwrap();
+    assert_eq!(last_outbound_at(c, p, None).unwrap(), at(12, 30));
+    assert_eq!(
+        last_outbound_at(c, p, Some(early)).unwrap(),
+        at(10, 5),
+        "the one re-checked"
+    );
+}
