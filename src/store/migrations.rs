@@ -7,6 +7,7 @@
 
 use rusqlite_migration::{M, Migrations};
 
+mod m011_planner;
 mod m012_search;
 mod m013_statistics;
 
@@ -394,35 +395,9 @@ CREATE TABLE reminder_decisions (
 );
 "#;
 
-/// 11: what a clinic group's busy day asks per patient (1,400 of them) and per number. Five
-/// years of history is ~45 outbound rows per patient, each on its own page of a multi-GB table
-/// (and, encrypted, each page decrypted on read): the planner's reminder keys and the last
-/// outbound text come from partial indexes alone, the day sheet's latest reply reads the
-/// patient's few inbound texts rather than probing the replies for every outbound one, and a
-/// send's "provider ids already ours for this number" and the outbox are look-ups instead of
-/// scans (docs/BENCHMARKS.md, "Clinic group").
-const M011_PLANNER_INDEXES: &str = r#"
--- The planner's taken keys (`messages::reminder_keys`): every reminder row's key and standing.
-CREATE INDEX messages_reminder_keys ON messages
-    (patient_id, idempotency_key, status, error_code)
-    WHERE direction = 'out' AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double');
--- A patient's outbound rows newest first by when they left (or were written), with their
--- status: "first text since opting in" (`messages::last_outbound_at`) reads one or two.
-CREATE INDEX messages_out_by_patient ON messages
-    (patient_id, COALESCE(sent_at, created_at), status)
-    WHERE direction = 'out';
--- Reconciliation's "provider ids already ours for this number" (`messages::provider_ids_to`),
--- asked once per number a batch sends to: without it, a full scan of every message each time.
-CREATE INDEX messages_provider_ids_by_number ON messages (to_number, provider_id)
-    WHERE direction = 'out' AND provider_id IS NOT NULL;
--- The day sheet's latest reply (`day::sheet`): a patient's inbound texts by time.
-CREATE INDEX messages_in_by_patient ON messages (patient_id, created_at) WHERE direction = 'in';
--- The outbox (`messages::waiting_to_send`, `unsent_to`, the footer's count): the texts not yet
--- handed over. `messages_unfinished` also holds every 'sent' text a receipt never came for
--- (170,000 at a clinic group), which these queries would walk and look up one by one.
-CREATE INDEX messages_waiting ON messages (status, to_number, provider_id, provider)
-    WHERE status IN ('pending', 'queued');
-"#;
+/// 11 (issue 14): the planner's, the day sheet's and the outbox's partial indexes
+/// (`m011_planner`).
+const M011_PLANNER_INDEXES: &str = m011_planner::SQL;
 /// 12 (issue 14): the patient search's folded names, trigram index and triggers, with a Rust
 /// back-fill (`m012_search`).
 const M012_PATIENT_SEARCH: &str = m012_search::SQL;
@@ -470,154 +445,4 @@ pub fn migrations() -> Migrations<'static> {
 pub const LATEST: usize = SHIPPED.len();
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rusqlite::Connection;
-
-    /// The schema as `sqlite_master` describes it, for comparing two databases.
-    fn schema(conn: &Connection) -> Vec<(String, String)> {
-        let mut stmt = conn
-            .prepare(
-                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name",
-            )
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    }
-
-    fn version(conn: &Connection) -> i64 {
-        conn.pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap()
-    }
-
-    /// SHA-256 of each shipped migration's text, in order. A database in a clinic ran exactly
-    /// this SQL: editing it would leave that database with a schema no new install has. A
-    /// failure here means "add a new migration instead"; a new migration adds its pin here.
-    const PINNED: [&str; LATEST] = [
-        "39c5cea2051b1c4b6a45a2d619cf9b6e727869f1d7af550d1d2f1a73ebba3be3", // M001_PRACTICE
-        "959f6a94e7ccef38d28a7b7d0f9f08a7598d3f9b1c84e233dc79c9303d8279e3", // M002_MESSAGING
-        "f0606a111703f7bca625e9eb6e8e9fbbc8a8b50137aa6cc82cde6004a03bd8d0", // M003_STAFF_AUDIT
-        "1b0993cc3dedb665c82b6f9ac2cd0c3fe5cbb08790b84ef515eb13152044daf6", // M004_OUTBOUND_PROVIDER_IDS
-        "f3f085f0b517ce8108e072bde6e94c6edaa2671d991ac17bca645add1d5309af", // M005_EXTERNAL_IDS
-        "245ac4994d674bd77f00fc69c75a3aac1270ac98a4d85c6993fb972771134e45", // M006_STAFF_SIGN_IN
-        "60edfa8204a8614a04d132d5308e405fe684b7cc36c408318b97aa381e630da8", // M007_DEADLINES_CALLBACKS
-        "dc8a988d0387db3164cbd31037a8bf724730f9200be1deaff6ae282cb22cb7be", // M008_STATISTICS
-        "4a0c4fe648d97b812d4d5fe4b489ffac3018213542f535fb18f65e09586d7c60", // M009_REBOOKINGS
-        "d7a4c5c3a6fbb5cd8cb5f6d312acf5cd693ea324180ae1525aff6aad8655e61e", // M010_REMINDER_DECISIONS
-        "8834bab2298b2667bb2cac74a0bb9a4cd91b3130316af21e3600c648a9dadbe2", // M011_PLANNER_INDEXES
-        "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M012_PATIENT_SEARCH
-        "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
-    ];
-    /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
-    const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
-
-    fn sha256(text: &str) -> String {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    #[test]
-    fn shipped_migrations_never_change() {
-        for (n, (sql, pin)) in SHIPPED.iter().zip(PINNED).enumerate() {
-            assert_eq!(
-                sha256(sql),
-                pin,
-                "migration {} was edited after it shipped; restore it and add a new migration",
-                n + 1
-            );
-        }
-    }
-
-    #[test]
-    fn the_hooks_sql_never_changes() {
-        assert_eq!(sha256(m012_search::FILL), PINNED_FILL);
-    }
-
-    #[test]
-    fn the_pin_notices_a_one_character_edit() {
-        let edited = SHIPPED[0].replacen("NOT NULL", "NOT  NULL", 1);
-        assert_ne!(sha256(&edited), PINNED[0]);
-    }
-
-    #[test]
-    fn migrations_are_valid() {
-        migrations().validate().unwrap();
-        assert_eq!(LATEST, 13);
-    }
-
-    #[test]
-    fn empty_database_reaches_latest() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrations().to_latest(&mut conn).unwrap();
-        assert_eq!(version(&conn), LATEST as i64);
-    }
-
-    /// From every earlier version, with data written at that version, migrating to the latest
-    /// keeps the data and ends with exactly the schema of a fresh database.
-    #[test]
-    fn every_earlier_version_upgrades_and_keeps_data() {
-        let mut fresh = Connection::open_in_memory().unwrap();
-        migrations().to_latest(&mut fresh).unwrap();
-        let want = schema(&fresh);
-        for from in 0..LATEST {
-            let mut conn = Connection::open_in_memory().unwrap();
-            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
-            migrations().to_version(&mut conn, from).unwrap();
-            assert_eq!(version(&conn), from as i64);
-            if from >= 1 {
-                conn.execute_batch(
-                    "INSERT INTO clinicians (display_name) VALUES ('Dr. Okafor');
-                     INSERT INTO appointment_types (name, sms_label, default_minutes) VALUES ('Physical', 'Check-up', 30);
-                     INSERT INTO patients (first_name, last_name, created_at) VALUES ('Ada', 'Lovelace', 0);
-                     INSERT INTO appointments (patient_id, clinician_id, type_id, start_at, duration_minutes, status, booked_at)
-                     VALUES (1, 1, 1, 1000, 30, 'booked', 0);",
-                )
-                .unwrap();
-            }
-            if from >= 2 {
-                conn.execute_batch(
-                    "INSERT INTO consent_events (patient_id, kind, method, evidence, recorded_by, recorded_at)
-                     VALUES (1, 'opt_in', 'written_form', 'F1', 'desk', 0);
-                     INSERT INTO messages (direction, kind, patient_id, to_number, body, status, provider,
-                                           provider_id, created_by, created_at, updated_at)
-                     VALUES ('in', 'reply', 1, '+15555550123', 'C', 'received', 'twilio', 'SM1', 'patient', 0, 0);",
-                )
-                .unwrap();
-            }
-            if from >= 3 {
-                conn.execute_batch(
-                    "INSERT INTO staff (username, display_name, role, created_at) VALUES ('ana', 'Ana', 'reception', 0);
-                     INSERT INTO audit (at, actor, action, subject, detail, prev_hash, hash)
-                     VALUES (0, 'ana', 'x', 's', '{}', 'p', 'h');",
-                )
-                .unwrap();
-            }
-            migrations().to_latest(&mut conn).unwrap();
-            assert_eq!(version(&conn), LATEST as i64, "from {from}");
-            assert_eq!(schema(&conn), want, "schema after upgrading from {from}");
-            let appts: i64 = conn
-                .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(
-                appts,
-                i64::from(from >= 1),
-                "data kept when upgrading from {from}"
-            );
-            let staff: (i64, i64) = conn
-                .query_row(
-                    "SELECT (SELECT COUNT(*) FROM staff WHERE failed_attempts = 0),
-                            (SELECT COUNT(*) FROM audit WHERE actor_id IS NULL)",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .unwrap();
-            let kept = i64::from(from >= 3);
-            assert_eq!(staff, (kept, kept), "staff and audit kept from {from}");
-        }
-    }
-}
+mod tests;

@@ -26,6 +26,7 @@ mod error;
 pub mod exports;
 pub mod imports;
 pub mod inbox;
+mod integrity;
 pub mod marker;
 pub mod messages;
 pub mod migrations;
@@ -135,7 +136,7 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         keyed(&conn, path, key)?;
-        check_on_open(&conn, path, key.is_some())?;
+        integrity::check_on_open(&conn, path, key.is_some())?;
         Self::prepare(conn, true)
     }
 
@@ -176,7 +177,7 @@ impl Store {
         if version == 0 {
             return Err(StoreError::NotFrontdesk(shown()));
         }
-        check_on_open(&conn, path, key.is_some())?;
+        integrity::check_on_open(&conn, path, key.is_some())?;
         Self::prepare(conn, true)
     }
 
@@ -383,87 +384,6 @@ fn create_owner_only(path: &Path) -> Result<()> {
 /// SQLite's page cache per connection (KiB), see [`Store::prepare`].
 const PAGE_CACHE_KIB: i64 = 64 * 1024;
 
-/// Files up to this size get the whole `quick_check` on every open (about 0.25 s for 16 MiB
-/// encrypted on the 2-core reference machine; a practice's first years); see [`check_on_open`].
-const FULL_CHECK_MAX_BYTES: u64 = 16 << 20;
-
-/// A hidden switch for the refusal tests: a lower size limit for the whole check, so a small
-/// test database takes the large-file path. It can only ever lower the limit.
-const FULL_CHECK_MAX_ENV: &str = "FRONTDESK_FULL_CHECK_MAX_BYTES";
-
-/// Refuse a damaged database before anything writes over it (issue 8, item 7); every command
-/// and the console open the store through here.
-///
-/// * A plain (unencrypted) file, or an encrypted one up to [`FULL_CHECK_MAX_BYTES`]: the whole
-///   `PRAGMA quick_check` ([`check_integrity`]) — milliseconds for a practice's few MB.
-/// * A larger encrypted file (a clinic group's 3 GB takes 35–45 s to check, on every console
-///   start and cron run): the key check already read the schema, and SQLCipher checks each
-///   page's HMAC whenever SQLite reads it. SQLite reads a b-tree page before it changes it, and
-///   a write that meets a page failing its check fails inside its transaction, which rolls
-///   back ([`StoreError::DamagedPage`]): a damaged page is never written over and nothing is
-///   committed on top of it. What this gives up is finding structural damage in pages with a
-///   valid HMAC (only a writer holding the key can make that) before the first read, and
-///   damage in pages the command never touches; `backup` runs the full `integrity_check` on
-///   every copy it makes, so a nightly backup is also the nightly whole-file check.
-fn check_on_open(conn: &Connection, path: &Path, keyed: bool) -> Result<()> {
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    if whole_check_on_open(size, keyed, full_check_limit()) {
-        check_integrity(conn)
-    } else {
-        tracing::debug!(size, "large encrypted database: page checks on read only");
-        Ok(())
-    }
-}
-
-/// The size limit for the whole check, lowered by [`FULL_CHECK_MAX_ENV`] (tests only).
-fn full_check_limit() -> u64 {
-    std::env::var(FULL_CHECK_MAX_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(FULL_CHECK_MAX_BYTES, |v| v.min(FULL_CHECK_MAX_BYTES))
-}
-
-/// Does a file of `size` bytes get the whole `quick_check` on open? Always when it is not
-/// encrypted (no per-page check stands in for it).
-fn whole_check_on_open(size: u64, keyed: bool, limit: u64) -> bool {
-    !keyed || size <= limit
-}
-
-/// The whole-file check: `PRAGMA quick_check` reads every page and checks each b-tree's
-/// structure, but not that indexes match their tables (what the full `integrity_check` adds,
-/// at about three times the cost). A file SQLite cannot read at all ("malformed", "not a
-/// database") is refused the same way.
-fn check_integrity(conn: &Connection) -> Result<()> {
-    let damaged = |detail: String| StoreError::Damaged { detail };
-    let problems: Vec<String> = match conn.prepare("PRAGMA quick_check(3)").and_then(|mut s| {
-        s.query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()
-    }) {
-        Ok(rows) => rows,
-        Err(rusqlite::Error::SqliteFailure(e, msg))
-            if matches!(
-                e.code,
-                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
-            ) =>
-        {
-            return Err(damaged(msg.unwrap_or_else(|| e.to_string())));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if problems.iter().all(|p| p == "ok") {
-        return Ok(());
-    }
-    // One line: SQLite's report can span several, with a heading of its own.
-    let detail: Vec<&str> = problems
-        .iter()
-        .flat_map(|p| p.lines())
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("***"))
-        .take(3)
-        .collect();
-    Err(damaged(format!("SQLite reports: {}", detail.join("; "))))
-}
-
 /// Stored form of an instant: whole seconds since the epoch, UTC.
 pub fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
@@ -497,174 +417,4 @@ pub(crate) fn found<T>(r: rusqlite::Result<T>, what: &'static str, id: impl ToSt
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_whole_check_runs_on_plain_files_and_small_encrypted_ones() {
-        let limit = FULL_CHECK_MAX_BYTES;
-        for (size, keyed, whole) in [
-            (0, true, true),
-            (limit, true, true),
-            (limit + 1, true, false),
-            (3 << 30, true, false),
-            (limit + 1, false, true),
-            (3 << 30, false, true),
-        ] {
-            assert_eq!(
-                whole_check_on_open(size, keyed, limit),
-                whole,
-                "{size} {keyed}"
-            );
-        }
-    }
-
-    #[test]
-    fn file_database_uses_wal_and_foreign_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("sub/p.db")).unwrap();
-        let mode: String = store
-            .test_conn()
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap();
-        let fk: i64 = store
-            .test_conn()
-            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode.to_lowercase(), "wal");
-        assert_eq!(fk, 1);
-    }
-
-    #[cfg(unix)]
-    fn mode(path: &Path) -> u32 {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_new_database_and_its_wal_and_shm_are_owner_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.db");
-        let store = Store::create_new(&path).unwrap();
-        store
-            .test_conn()
-            .execute("INSERT INTO settings (key, value) VALUES ('a', 'b')", [])
-            .unwrap();
-        assert_eq!(mode(&path), 0o600);
-        assert_eq!(mode(&dir.path().join("p.db-wal")), 0o600);
-        assert_eq!(mode(&dir.path().join("p.db-shm")), 0o600);
-        let demo = dir.path().join("d.db");
-        drop(Store::open(&demo).unwrap());
-        assert_eq!(mode(&demo), 0o600);
-    }
-
-    #[test]
-    fn a_large_write_gets_its_cache_and_gives_it_back_also_when_it_fails() {
-        let mut store = Store::open_in_memory().unwrap();
-        let cache = |s: &Store| -> i64 {
-            s.test_conn()
-                .pragma_query_value(None, "cache_size", |r| r.get(0))
-                .unwrap()
-        };
-        let before = cache(&store);
-        let during = store
-            .write_large(8, |tx| {
-                Ok::<i64, StoreError>(sql(tx).pragma_query_value(None, "cache_size", |r| r.get(0))?)
-            })
-            .unwrap();
-        assert_eq!(during, -8 * 1024);
-        assert_eq!(cache(&store), before);
-        let failed: Result<(), StoreError> = store.write_large(8, |tx| {
-            settings::set(tx, "k", "v")?;
-            Err(StoreError::Conflict("no".into()))
-        });
-        assert!(failed.is_err());
-        assert_eq!(cache(&store), before);
-        assert_eq!(settings::get(&store, "k").unwrap(), None, "rolled back");
-    }
-
-    #[test]
-    fn create_new_never_writes_over_a_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.db");
-        drop(Store::create_new(&path).unwrap());
-        let err = Store::create_new(&path).err().unwrap();
-        assert!(err.to_string().contains("already exists"), "{err}");
-    }
-
-    #[test]
-    fn open_existing_refuses_a_missing_path_and_creates_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("typo/p.db");
-        let err = Store::open_existing(&path).err().unwrap();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "there is no database at {}; check --db, or run `frontdesk init` to set up a practice",
-                path.display()
-            )
-        );
-        assert!(!path.exists() && !dir.path().join("typo").exists());
-    }
-
-    #[test]
-    fn open_existing_refuses_files_that_are_not_frontdesk_databases() {
-        let dir = tempfile::tempdir().unwrap();
-        let empty = dir.path().join("empty.db");
-        std::fs::write(&empty, "").unwrap();
-        let text = dir.path().join("notes.db");
-        std::fs::write(
-            &text,
-            "shopping list: milk, eggs, bread, and a lot more text here",
-        )
-        .unwrap();
-        let other = dir.path().join("other.db");
-        Connection::open(&other)
-            .unwrap()
-            .execute_batch("CREATE TABLE t (x)")
-            .unwrap();
-        for path in [&empty, &text, &other] {
-            let err = Store::open_existing(path).err().unwrap();
-            assert!(
-                err.to_string().contains("is not a frontdesk database"),
-                "{err}"
-            );
-        }
-        let tables: i64 = Connection::open(&other)
-            .unwrap()
-            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(
-            tables, 1,
-            "nothing was migrated into someone else's database"
-        );
-        let good = dir.path().join("good.db");
-        drop(Store::open(&good).unwrap());
-        assert!(Store::open_existing(&good).is_ok());
-    }
-
-    #[test]
-    fn inspect_reads_the_marker_without_migrating() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.db");
-        assert_eq!(Store::inspect(&path).unwrap(), None);
-        let store = Store::open(&path).unwrap();
-        marker::mark(store.test_conn(), marker::DbKind::Demo).unwrap();
-        drop(store);
-        assert_eq!(Store::inspect(&path).unwrap(), Some(marker::DbKind::Demo));
-    }
-
-    #[test]
-    fn newer_schema_is_refused_with_a_clear_message() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.db");
-        drop(Store::open(&path).unwrap());
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
-        let err = Store::open(&path).err().unwrap();
-        assert!(err.to_string().contains("newer frontdesk"), "{err}");
-    }
-}
+mod tests;
