@@ -13,10 +13,12 @@
 mod fake_twilio;
 #[path = "support/skip.rs"]
 mod skip;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_twilio::{AUTH_TOKEN, FakeTwilio};
 use frontdesk::store::{self, Store};
@@ -28,11 +30,19 @@ const WAIT: Duration = Duration::from_secs(30);
 const TOKEN_ENV: &str = "FRONTDESK_E2E_TWILIO_TOKEN";
 
 struct Desk {
-    socket: String,
-    home: TempDir,
+    pane: tmux::Pane,
+    /// The console's files, removed when the test ends.
+    _home: TempDir,
     db: PathBuf,
     config: PathBuf,
     env: String,
+}
+
+impl std::ops::Deref for Desk {
+    type Target = tmux::Pane;
+    fn deref(&self) -> &tmux::Pane {
+        &self.pane
+    }
 }
 
 impl Desk {
@@ -55,64 +65,19 @@ impl Desk {
              XDG_DATA_HOME='{h}/data' FRONTDESK_NOW='{NOW}' FRONTDESK_DB_KEY='{KEY}' \
              {TOKEN_ENV}='{AUTH_TOKEN}';"
         );
-        let socket = format!("frontdesk-e2e-batch-{}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_frontdesk");
         let script = format!(
             "{env} '{bin}' --config '{}' --db '{}' demo; echo \"EXIT=$?\"; sleep 600",
             config.display(),
             db.display()
         );
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .args(["-s", "desk", "sh", "-c", &script])
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session failed");
         Self {
-            socket,
-            home,
+            pane: tmux::Pane::start("e2e-batch", (width, height), &script, WAIT),
+            _home: home,
             db,
             config,
             env,
         }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "desk"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    /// Poll until `pred` holds on a settled screen; fail with the last screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        let mut last = String::new();
-        loop {
-            let screen = self.tmux(&["capture-pane", "-p", "-t", "desk"]);
-            if pred(&screen) && screen == last {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < WAIT,
-                "timed out waiting for {what}; screen was:\n{screen}"
-            );
-            last = screen;
-            std::thread::sleep(Duration::from_millis(40));
-        }
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        self.wait_for(&format!("{text:?}"), |s| s.contains(text))
     }
 
     /// `frontdesk <args>` beside the console, as cron would run it.
@@ -134,15 +99,6 @@ impl Desk {
     fn store(&self) -> Store {
         let key = frontdesk::store::cipher::DbKey::from_hex(KEY).unwrap();
         Store::open_keyed(&self.db, &key).unwrap()
-    }
-}
-
-impl Drop for Desk {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-        let _ = &self.home;
     }
 }
 

@@ -11,10 +11,11 @@
 
 mod fake_twilio;
 mod support;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_twilio::{AUTH_TOKEN, FakeTwilio};
 use frontdesk::domain::staff::{Actor, Member, Role, Secret, Username};
@@ -28,12 +29,18 @@ const NOW: &str = "2026-11-25T09:30:00-05:00";
 
 /// One tmux server on its own socket running the console, killed on drop.
 struct Desk {
-    socket: String,
+    pane: tmux::Pane,
+}
+
+impl std::ops::Deref for Desk {
+    type Target = tmux::Pane;
+    fn deref(&self) -> &tmux::Pane {
+        &self.pane
+    }
 }
 
 impl Desk {
     fn start(p: &Practice, config: &Path, home: &Path) -> Self {
-        let socket = format!("frontdesk-closure-{}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_frontdesk");
         let h = home.display();
         let script = format!(
@@ -43,58 +50,9 @@ impl Desk {
             p.db.display(),
             config.display()
         );
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "100", "-y", "30", "-s", "desk", "sh", "-c", &script])
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session failed");
-        Self { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "desk"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn type_text(&self, text: &str) {
-        self.keys(&["-l", text]);
-    }
-
-    /// Poll until the settled screen (two equal captures) contains `text`.
-    fn wait_text(&self, text: &str) -> String {
-        let start = Instant::now();
-        let mut last = String::new();
-        loop {
-            let screen = self.tmux(&["capture-pane", "-p", "-t", "desk"]);
-            if screen.contains(text) && screen == last {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < WAIT,
-                "timed out waiting for {text:?}; screen was:\n{screen}"
-            );
-            last = screen;
-            std::thread::sleep(Duration::from_millis(40));
+        Self {
+            pane: tmux::Pane::start("closure", (100, 30), &script, WAIT),
         }
-    }
-}
-
-impl Drop for Desk {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
     }
 }
 

@@ -13,6 +13,8 @@
 mod plaintext_scan;
 #[path = "support/skip.rs"]
 mod skip;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,9 +49,16 @@ fn no_tmux() -> bool {
 
 /// One tmux server on its own socket, killed on drop.
 struct Session {
-    socket: String,
+    pane: tmux::Pane,
     _home: TempDir,
     db: PathBuf,
+}
+
+impl std::ops::Deref for Session {
+    type Target = tmux::Pane;
+    fn deref(&self) -> &tmux::Pane {
+        &self.pane
+    }
 }
 
 impl Session {
@@ -77,7 +86,6 @@ impl Session {
         let extra = env;
         let home = TempDir::new().unwrap();
         let db = home.path().join("demo.db");
-        let socket = format!("frontdesk-e2e-{}-{name}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_frontdesk");
         let h = home.path().display().to_string();
         let d = db.display();
@@ -95,59 +103,11 @@ impl Session {
              echo \"EXIT=$?\"; echo \"STTY=$(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ,)\"; \
              sleep 600"
         );
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .args(["-s", "desk", "sh", "-c", &script])
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session failed");
         Self {
-            socket,
+            pane: tmux::Pane::start(&format!("e2e-{name}"), (width, height), &script, WAIT),
             _home: home,
             db,
         }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "desk"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "desk"])
-    }
-
-    /// Poll the screen until `pred` holds on a settled screen (two captures 40 ms apart are
-    /// equal, so a frame caught half-drawn is never read); fail with the last screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        let mut last = String::new();
-        loop {
-            let screen = self.screen();
-            if pred(&screen) && screen == last {
-                return screen;
-            }
-            if start.elapsed() > WAIT {
-                panic!("timed out waiting for {what}; screen was:\n{screen}");
-            }
-            last = screen;
-            std::thread::sleep(Duration::from_millis(40));
-        }
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        self.wait_for(&format!("{text:?}"), |s| s.contains(text))
     }
 
     /// Sign in on the lock screen (whatever was typed is cleared first).
@@ -181,14 +141,6 @@ impl Session {
             assert!(start.elapsed() < WAIT, "the console never started");
             std::thread::sleep(Duration::from_millis(40));
         }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
     }
 }
 
