@@ -155,3 +155,22 @@ pub const REMINDER_KINDS: &[MessageKind] = &[
     MessageKind::Reminder24h,
     MessageKind::SameDayDouble,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The store's keys-only query names the reminder kinds in SQL (a partial index needs the
+    /// literals): exactly the kinds the planner counts as reminders, no more, no fewer.
+    #[test]
+    fn the_reminder_keys_query_names_exactly_the_reminder_kinds() {
+        let sql = store::messages::planner::REMINDER_KEYS;
+        for &kind in MessageKind::ALL {
+            assert_eq!(
+                sql.contains(&format!("'{}'", kind.as_str())),
+                REMINDER_KINDS.contains(&kind),
+                "{kind:?}"
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 
 mod inbound;
-mod planner;
+pub(crate) mod planner;
 pub use inbound::*;
 pub use planner::{last_outbound_at, reminder_keys};
 
@@ -333,10 +333,6 @@ fn rank(s: MessageStatus) -> u8 {
     }
 }
 
-/// Outbound texts still to be handed to a provider: rows a crash (or an unknown outcome) left
-/// `pending`, rows the offline outbox holds, and rows a transient error left `queued` without
-/// a provider id. A row a real provider accepted as "queued" is *not* here — it has left, and
-/// only its delivery status is to come (sending it again would text the patient twice).
 /// The filter of [`waiting_to_send`]. `status IN` as `messages_waiting` says it, word for word
 /// — SQLite uses a partial index only for a query holding its WHERE term — so the few texts
 /// not yet handed over are read through it instead of every message being scanned (20 s before
@@ -346,6 +342,10 @@ const WAITING_TO_SEND: &str = "WHERE direction = 'out' AND status IN ('pending',
         OR (status = 'queued' AND (provider_id IS NULL OR provider = 'outbox')))
  ORDER BY id";
 
+/// Outbound texts still to be handed to a provider: rows a crash (or an unknown outcome) left
+/// `pending`, rows the offline outbox holds, and rows a transient error left `queued` without
+/// a provider id. A row a real provider accepted as "queued" is *not* here — it has left, and
+/// only its delivery status is to come (sending it again would text the patient twice).
 pub fn waiting_to_send(conn: &impl Db) -> Result<Vec<Message>> {
     let conn = crate::store::sql(conn);
     query(conn, WAITING_TO_SEND, [])

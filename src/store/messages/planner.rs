@@ -1,8 +1,8 @@
-//! What the reminder planner reads of a patient's outbound history, from the two partial
-//! indexes of migration 11 alone (no table row, no body): the reminder rows' keys and where
-//! each stands, and when the last text that left (or may still leave) was written or sent.
-//! On a clinic group's five years a patient has ~45 outbound rows, each on its own page of a
-//! multi-GB table; these answer from a few adjacent index entries (docs/BENCHMARKS.md).
+//! What the reminder planner reads of a patient's outbound history, through two partial
+//! indexes of migration 11: the reminder rows' keys and where each stands (from the index
+//! alone, no body), and when the last text that left (or may still leave) was written or sent
+//! (the newest entries first; one or two rows read). On a clinic group's five years a patient
+//! has ~45 outbound rows, each on its own page of a multi-GB table (docs/BENCHMARKS.md).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -13,7 +13,7 @@ use crate::domain::reminder::ReminderMessage;
 use crate::store::{Db, Result, StoreError, from_ts};
 
 /// [`reminder_keys`]: the WHERE repeats the index's own (direction, kinds) so SQLite may use it.
-pub(super) const REMINDER_KEYS: &str =
+pub(crate) const REMINDER_KEYS: &str =
     "SELECT idempotency_key, status, error_code FROM messages INDEXED BY messages_reminder_keys
           WHERE patient_id = ?1 AND direction = 'out'
             AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
