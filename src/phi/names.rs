@@ -189,7 +189,10 @@ pub(crate) fn mark_names(lex: &Lexicon, text: &str, s: &mut Scratch) {
 /// is part of the name too, with a "Center"/"Centre" after it: "Elm Road Surgery", "Tamar
 /// Valley Surgery", "Lakeside Surgery Center"; not when a word before it is clinical
 /// ("Bariatric Surgery Center", "Plastic Surgery Center").
-pub(crate) fn mark_street_names(lex: &Lexicon, s: &mut Scratch) {
+///
+/// The words of a place name stand next to each other, spaces only between them: "Reminder:
+/// Surgery visit" is a heading and a procedure, not a practice called "Reminder Surgery".
+pub(crate) fn mark_street_names(lex: &Lexicon, text: &str, s: &mut Scratch) {
     let n = s.toks.toks.len();
     for j in 1..n {
         let t = s.toks.toks[j];
@@ -204,7 +207,10 @@ pub(crate) fn mark_street_names(lex: &Lexicon, s: &mut Scratch) {
         let mut k = j;
         while k > 0 && j - k < 3 {
             let prev = s.toks.toks[k - 1];
-            if !prev.has(flag::CAP) || prev.has(flag::UPPER) || prev.kind != Kind::Word {
+            let spaced = text
+                .get(prev.end..s.toks.toks[k].start)
+                .is_some_and(|gap| gap.bytes().all(|b| b == b' '));
+            if !prev.has(flag::CAP) || prev.has(flag::UPPER) || prev.kind != Kind::Word || !spaced {
                 break;
             }
             k -= 1;

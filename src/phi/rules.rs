@@ -42,7 +42,7 @@ pub(crate) fn run(
     mark_trusted(text, trusted, s);
     summarise_sentences(s);
     mark_names(lex, text, s);
-    mark_street_names(lex, s);
+    mark_street_names(lex, text, s);
     match_vocabulary(lex, text, s);
     index_matches(lex, s);
     let cx = Cx {
