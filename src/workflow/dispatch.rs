@@ -99,6 +99,16 @@ enum TaskResult {
     TooLate(MessageId),
 }
 
+impl TaskResult {
+    fn id(&self) -> MessageId {
+        match self {
+            TaskResult::Done(id, _) | TaskResult::NotAttempted(id, _) | TaskResult::TooLate(id) => {
+                *id
+            }
+        }
+    }
+}
+
 /// Whether a text may be handed over at `now`: `Ok`, or why not.
 fn may_go_now(p: &Pending, now: DateTime<Utc>) -> Result<(), TaskResult> {
     let late = |at: DateTime<Utc>| p.send_by.is_some_and(|by| at >= by);
@@ -203,8 +213,9 @@ pub async fn dispatch(
         report,
         on_event,
     };
-    while let Some(result) = rx.recv().await {
-        answers.take(result, clock.now())?;
+    while let Some(first) = rx.recv().await {
+        let arrived = answers::gather(first, &mut rx).await;
+        answers.take_all(arrived, clock.now())?;
     }
     let Answers {
         report, on_event, ..
