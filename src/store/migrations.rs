@@ -10,6 +10,7 @@ use rusqlite_migration::{M, Migrations};
 mod m011_planner;
 mod m012_search;
 mod m013_statistics;
+mod m014_unused;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -405,10 +406,14 @@ const M012_PATIENT_SEARCH: &str = m012_search::SQL;
 /// 13 (issue 14): the statistics' reminder rows in an index of their own (`m013_statistics`).
 const M013_REMINDER_ROWS: &str = m013_statistics::SQL;
 
+/// 14 (issue 7): `messages_unfinished`, which nothing reads since migration 11, dropped
+/// (`m014_unused`).
+const M014_UNUSED_INDEX: &str = m014_unused::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 13] = [
+const SHIPPED: [&str; 14] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -422,6 +427,7 @@ const SHIPPED: [&str; 13] = [
     M011_PLANNER_INDEXES,
     M012_PATIENT_SEARCH,
     M013_REMINDER_ROWS,
+    M014_UNUSED_INDEX,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).
