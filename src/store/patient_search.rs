@@ -21,6 +21,51 @@ use crate::domain::ids::PatientId;
 use crate::domain::name_search::{INFIX_MIN, fold, phone_digits, query_words, rank};
 use crate::domain::patient::Patient;
 
+/// The search's insert trigger, set aside for one large change that adds many patients (an
+/// import); [`index_deferred`] indexes the patients added meanwhile and puts it back.
+#[must_use = "index_deferred must run before the transaction commits"]
+pub struct Deferred {
+    trigger_sql: String,
+    /// The highest patient id before the change: every id above it is new.
+    after: i64,
+}
+
+/// Set the trigger that indexes each new patient aside until [`index_deferred`].
+///
+/// Why: FTS5 writes its pending entries to disk at every statement savepoint, and an insert
+/// that fires the trigger opens one — so 36,790 new patients were 36,790 one-row segments,
+/// merged again and again: a fifth of a 100,000-row import into a clinic group. One
+/// `INSERT … SELECT` at the end hands FTS5 all of them in one statement. It happens inside the
+/// caller's transaction (SQLite's schema changes are transactional): no other connection ever
+/// sees the trigger missing, and a change that fails rolls the trigger back with everything.
+pub fn defer_indexing(tx: &impl super::Write) -> Result<Deferred> {
+    let conn = super::sql(tx);
+    let trigger_sql: String = conn.query_row(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'patient_search_added'",
+        [],
+        |r| r.get(0),
+    )?;
+    let after: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM patients", [], |r| {
+        r.get(0)
+    })?;
+    conn.execute_batch("DROP TRIGGER patient_search_added")?;
+    Ok(Deferred { trigger_sql, after })
+}
+
+/// Index every patient added since [`defer_indexing`], as they are now (a new patient renamed
+/// in the same change is indexed by its last name), and put the trigger back exactly as the
+/// migration wrote it.
+pub fn index_deferred(tx: &impl super::Write, deferred: Deferred) -> Result<()> {
+    let conn = super::sql(tx);
+    conn.execute(
+        "INSERT INTO patient_search (rowid, last, first, mobile)
+         SELECT id, search_last, search_first, mobile FROM patients WHERE id > ?1 ORDER BY id",
+        params![deferred.after],
+    )?;
+    conn.execute_batch(&deferred.trigger_sql)?;
+    Ok(())
+}
+
 /// Up to `limit` patients matching `query`: best matches first (`name_search::rank`), then
 /// by name (folded). Ask for one more than
 /// you show to know whether there are more.

@@ -99,7 +99,9 @@ pub fn run(
         check_clinician_names(&mut plan, gate);
         let report = Report::new(&plan, tz);
         if !report.rejected() && !opts.dry_run {
+            let search = store::patient_search::defer_indexing(conn)?;
             apply::apply(conn, &plan, source, opts)?;
+            store::patient_search::index_deferred(conn, search)?;
         }
         Ok::<_, StoreError>((report, plan))
     })?;

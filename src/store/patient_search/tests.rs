@@ -462,3 +462,86 @@ fn the_search_reads_only_through_its_indexes() {
         "{many_numbers}"
     );
 }
+
+/// `sqlite_master` as it stands: names and the SQL that made them.
+fn schema_of(conn: &Connection) -> Vec<(String, Option<String>)> {
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn new_patient(first: &str, last: &str, mobile: &str) -> NewPatient {
+    NewPatient {
+        external_id: None,
+        first_name: first.into(),
+        last_name: last.into(),
+        birth_date: None,
+        mobile: Some(E164::try_from(mobile.to_string()).unwrap()),
+        time_zone: None,
+        portal_active: false,
+    }
+}
+
+#[test]
+fn an_import_indexes_its_new_patients_at_the_end_and_leaves_the_schema_as_it_was() {
+    let mut store = practice();
+    let before = schema_of(&store.conn);
+    store
+        .write(|tx| {
+            let deferred = defer_indexing(tx)?;
+            for (i, (first, last)) in PEOPLE.iter().enumerate() {
+                insert(
+                    tx,
+                    &new_patient(first, last, &format!("+1415555{:04}", 200 + i)),
+                    t(8, 0),
+                )?;
+            }
+            // A patient the same change adds and then renames is found by the last name only.
+            let renamed = insert(tx, &new_patient("Ada", "Lovelace", "+14155550999"), t(8, 0))?;
+            crate::store::imports::rename_patient(tx, renamed, "Ada", "Byrón", None)?;
+            index_deferred(tx, deferred)
+        })
+        .unwrap();
+    assert_eq!(
+        schema_of(&store.conn),
+        before,
+        "the trigger is back as it was"
+    );
+    assert_consistent(&store.conn);
+    for q in [
+        "nguyen", "sor", "okafor", "byron", "lovelace", "5550999", "55502", "o'b", "王",
+    ] {
+        assert_eq!(ids(&store, q, 60), oracle(&store, q, 60), "query {q:?}");
+    }
+    assert_eq!(names(&store, "5550999", 5), ["Byrón, Ada"]);
+    // The trigger works again: a patient added afterwards is found at once.
+    add(&store, "Kwame", "Mensah-Quist", Some("+14155550777"));
+    assert_eq!(names(&store, "quist", 5), ["Mensah-Quist, Kwame"]);
+    assert_consistent(&store.conn);
+}
+
+#[test]
+fn a_change_that_fails_after_setting_the_trigger_aside_puts_it_back() {
+    let mut store = practice();
+    let before = schema_of(&store.conn);
+    let failed: Result<()> = store.write(|tx| {
+        let _deferred = defer_indexing(tx)?;
+        insert(tx, &new_patient("Ngozi", "Eze", "+14155550555"), t(8, 0))?;
+        Err(crate::store::StoreError::Conflict(
+            "the import was refused".into(),
+        ))
+    });
+    assert!(failed.is_err());
+    assert_eq!(schema_of(&store.conn), before);
+    assert!(
+        ids(&store, "eze", 5).is_empty(),
+        "nothing of the change is left"
+    );
+    add(&store, "Ngozi", "Eze", Some("+14155550555"));
+    assert_eq!(names(&store, "eze", 5), ["Eze, Ngozi"]);
+    assert_consistent(&store.conn);
+}
