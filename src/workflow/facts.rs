@@ -146,7 +146,7 @@ pub fn reminder_rows<'a>(
             .or_default()
             .push(key_part(a.id, a.start));
     }
-    Ok(store::messages::reminder_keys(conn, &parts)?)
+    store::messages::reminder_keys(conn, &parts)
 }
 
 /// The kinds that remind of an appointment.
