@@ -166,4 +166,51 @@ mod tests {
                 .is_err()
         );
     }
+
+    /// Many patients' events come from one ordered walk of the covering index: no scan of
+    /// the table, no sort, and each patient's own events in order.
+    #[test]
+    fn many_patients_events_come_from_the_index_each_their_own() {
+        let (store, p, _, _) = fixture();
+        let c = store.test_conn();
+        let plan: Vec<String> = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {EVENTS_OF}"))
+            .unwrap()
+            .query_map(["[1]"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plan = plan.join("; ");
+        assert!(
+            plan.contains("USING COVERING INDEX consent_by_patient"),
+            "{plan}"
+        );
+        assert!(
+            !plan.contains("TEMP B-TREE") && !plan.contains("SCAN consent_events"),
+            "{plan}"
+        );
+        let other = crate::store::patients::insert(
+            c,
+            &crate::store::patients::NewPatient {
+                external_id: None,
+                first_name: "Kofi".into(),
+                last_name: "Mensah".into(),
+                birth_date: None,
+                mobile: None,
+                time_zone: None,
+                portal_active: false,
+            },
+            t(8, 0),
+        )
+        .unwrap();
+        append(c, p, &ev(ConsentKind::OptOut, t(10, 0))).unwrap();
+        append(c, other, &ev(ConsentKind::OptIn, t(9, 30))).unwrap();
+        append(c, p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
+        let all = events_of(c, &[other, p]).unwrap();
+        assert_eq!(all[&p], events(c, p).unwrap());
+        assert_eq!(all[&other], events(c, other).unwrap());
+        assert_eq!(all[&p].len(), 2);
+        let states = states(c, &[p, other, p]).unwrap();
+        assert!(!states[&p].may_text() && states[&other].may_text());
+    }
 }
