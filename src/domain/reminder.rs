@@ -15,7 +15,9 @@ pub mod recorded;
 pub mod rules;
 pub mod window;
 
-pub use key::{ReminderKey, closure_key, part_needles, reminder_key, survey_key, welcome_key};
+pub use key::{
+    ReminderKey, closure_key, holds_part, key_part, reminder_key, survey_key, welcome_key,
+};
 pub use plan::{
     Plan, PlanCounts, PlanInput, PlanLine, PlanMode, PlannedSend, ReminderMessage, Verdict,
     kind_for_offset, plan, recheck, reminder_cells,

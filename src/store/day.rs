@@ -32,25 +32,31 @@ pub fn day_bounds(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     (start_of(date), start_of(date.succ_opt().unwrap_or(date)))
 }
 
-/// Every appointment of the local day `date`, in start order, with reminder cells empty
-/// (the messaging planner fills them).
-pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
-    let conn = super::sql(conn);
-    let (from, to) = day_bounds(date, tz);
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
+/// [`sheet`]'s query: the day's appointments between `?1` and `?2`.
+pub(crate) const SHEET: &str =
+    "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
                 p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
                 p.number_problem_code IS NOT NULL, c.display_name, t.sms_label,
                 -- The latest reply about this appointment: one filed against it or against the
                 -- patient's other booking that day (a same-day double gets one text, so one
-                -- reply answers both), or an unattached one since it was booked.
-                (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
-                  WHERE m.patient_id = a.patient_id AND m.direction = 'in' AND m.created_at <= ?2
-                    AND (r.appointment_id IN (SELECT d.id FROM appointments d
-                                               WHERE d.patient_id = a.patient_id
-                                                 AND d.start_at >= ?1 AND d.start_at < ?2)
-                         OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
-                  ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
+                -- reply answers both), or an unattached one since it was booked. Two bounded
+                -- reads: the first from the patient's bookings that day (CROSS JOIN keeps that
+                -- order; left to itself SQLite walks every reply the patient ever sent, ~10 ms
+                -- of a group's day), the second from the texts since the booking.
+                (SELECT classification FROM (
+                   SELECT r.classification, m.created_at, m.id
+                     FROM appointments d CROSS JOIN replies r CROSS JOIN messages m
+                    WHERE r.appointment_id = d.id AND m.id = r.message_id
+                      AND d.patient_id = a.patient_id AND d.start_at >= ?1 AND d.start_at < ?2
+                      AND m.patient_id = a.patient_id AND m.direction = 'in'
+                      AND m.created_at <= ?2
+                   UNION ALL
+                   SELECT r.classification, m.created_at, m.id
+                     FROM messages m JOIN replies r ON r.message_id = m.id
+                    WHERE m.patient_id = a.patient_id AND m.direction = 'in'
+                      AND m.created_at >= a.booked_at AND m.created_at <= ?2
+                      AND r.appointment_id IS NULL)
+                  ORDER BY created_at DESC, id DESC LIMIT 1),
                 -- A closure notice took this visit away (at this start): to rebook.
                 EXISTS (SELECT 1 FROM rebookings rb
                          WHERE rb.appointment_id = a.id AND rb.start_at = a.start_at)
@@ -59,8 +65,14 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
            JOIN clinicians c ON c.id = a.clinician_id
            JOIN appointment_types t ON t.id = a.type_id
           WHERE a.start_at >= ?1 AND a.start_at < ?2
-          ORDER BY a.start_at, c.display_name, a.id",
-    )?;
+          ORDER BY a.start_at, c.display_name, a.id";
+
+/// Every appointment of the local day `date`, in start order, with reminder cells empty
+/// (the messaging planner fills them).
+pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
+    let conn = super::sql(conn);
+    let (from, to) = day_bounds(date, tz);
+    let mut stmt = conn.prepare_cached(SHEET)?;
     let raw = stmt
         .query_map(params![ts(from), ts(to)], SheetRow::read)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -301,6 +313,118 @@ mod tests {
         assert_eq!(reply(&day(25), today), Some(ReplyKind::Confirm));
         assert_eq!(reply(&day(25), double), Some(ReplyKind::Confirm));
         assert_eq!(reply(&day(26), other_day), None);
+    }
+
+    /// The latest reply as the sheet read it before (every reply the patient ever sent walked
+    /// from the newest), kept as the oracle for the two bounded reads.
+    const LATEST_REPLY_BEFORE: &str = "SELECT a.id,
+            (SELECT r.classification FROM replies r JOIN messages m ON m.id = r.message_id
+              WHERE m.patient_id = a.patient_id AND m.direction = 'in' AND m.created_at <= ?2
+                AND (r.appointment_id IN (SELECT d.id FROM appointments d
+                                           WHERE d.patient_id = a.patient_id
+                                             AND d.start_at >= ?1 AND d.start_at < ?2)
+                     OR (r.appointment_id IS NULL AND m.created_at >= a.booked_at))
+              ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+       FROM appointments a WHERE a.start_at >= ?1 AND a.start_at < ?2";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever replies two patients sent (before, on and after the day, filed against a
+        /// visit of theirs, of another day, or against none, or never classified), each row
+        /// of each day shows the reply the old walk of every reply showed.
+        #[test]
+        fn the_latest_reply_is_the_one_the_walk_of_every_reply_found(
+            visits in proptest::collection::vec((0..2usize, 0..3i64, 8..20u32, 0..72i64), 1..8),
+            replies in proptest::collection::vec(
+                (0..2usize, -48..72i64, proptest::option::of(0..9usize), 0..4usize), 0..12),
+        ) {
+            let (store, first, c, ty) = fixture();
+            let conn = store.test_conn();
+            let second = crate::store::patients::insert(
+                conn,
+                &crate::store::patients::NewPatient {
+                    external_id: None,
+                    first_name: "Kofi".into(),
+                    last_name: "Mensah".into(),
+                    birth_date: None,
+                    mobile: None,
+                    time_zone: None,
+                    portal_active: false,
+                },
+                t(8, 0),
+            )
+            .unwrap();
+            let patients = [first, second];
+            let mut ids = Vec::new();
+            for &(p, day, hour, booked_before) in &visits {
+                let start = t(hour, 0) + chrono::Duration::days(day);
+                let mut b = booking(patients[p], c, ty, start);
+                b.booked_at = start - chrono::Duration::hours(booked_before);
+                ids.push(insert(conn, &b).unwrap());
+            }
+            let kinds = [ReplyKind::Confirm, ReplyKind::Cancel, ReplyKind::Reschedule];
+            for (n, &(p, hours, about, kind)) in replies.iter().enumerate() {
+                let m = crate::store::messages::insert_inbound(
+                    conn,
+                    &crate::store::messages::NewInbound {
+                        patient: Some(patients[p]),
+                        from: "+12015550134",
+                        to: "+15555550123",
+                        body: "C",
+                        provider: "twilio",
+                        provider_id: &format!("SMin{n}"),
+                        at: t(12, 0) + chrono::Duration::hours(hours),
+                    },
+                )
+                .unwrap()
+                .unwrap();
+                // The fourth kind: never classified (no replies row).
+                if let Some(&k) = kinds.get(kind) {
+                    let about = about.and_then(|i| ids.get(i).copied());
+                    crate::store::messages::classify_reply(conn, m, k, about).unwrap();
+                }
+            }
+            for d in 24..=27 {
+                let date = NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+                let (from, to) = day_bounds(date, NY);
+                let mut stmt = conn.prepare(LATEST_REPLY_BEFORE).unwrap();
+                let before: HashMap<i64, Option<String>> = stmt
+                    .query_map(params![ts(from), ts(to)], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                let rows = sheet(conn, date, NY).unwrap().rows;
+                proptest::prop_assert_eq!(rows.len(), before.len());
+                for row in rows {
+                    let was = before[&row.appointment_id.0].as_deref().and_then(ReplyKind::parse);
+                    proptest::prop_assert_eq!(row.last_reply, was, "{:?}", row.appointment_id);
+                }
+            }
+        }
+    }
+
+    /// The latest reply is read from the day's bookings and from the texts since booking,
+    /// never by walking every reply the patient ever sent (five years of them at a group).
+    #[test]
+    fn the_sheet_reads_replies_from_the_day_s_bookings() {
+        let (store, ..) = fixture();
+        let plan: Vec<String> = store
+            .test_conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {SHEET}"))
+            .unwrap()
+            .query_map(params![0, 1], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let at = |step: &str| plan.iter().position(|p| p.contains(step));
+        let bookings = at("SEARCH d USING COVERING INDEX appointments_by_patient");
+        let replies = at("SEARCH r USING INDEX replies_by_appointment");
+        assert!(bookings.is_some() && bookings < replies, "{plan:#?}");
+        assert!(
+            at("SEARCH m USING COVERING INDEX messages_in_by_patient (patient_id=? AND created_at>? AND created_at<?)").is_some(),
+            "{plan:#?}"
+        );
     }
 
     #[test]

@@ -405,6 +405,20 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
     })
 }
 
+/// Ids bound as one parameter, a JSON array, for `IN (SELECT value FROM json_each(?))`: one
+/// statement for a whole day's patients instead of one per patient.
+pub(crate) fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    let mut out = String::from("[");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&id.to_string());
+    }
+    out.push(']');
+    out
+}
+
 /// Map a "no rows" result to a named `NotFound`.
 pub(crate) fn found<T>(r: rusqlite::Result<T>, what: &'static str, id: impl ToString) -> Result<T> {
     match r {

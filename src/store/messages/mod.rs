@@ -16,7 +16,7 @@ use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 mod inbound;
 pub(crate) mod planner;
 pub use inbound::*;
-pub use planner::{last_outbound_at, reminder_keys};
+pub use planner::{RecentOutbound, last_outbound, recent_outbound, reminder_keys};
 
 #[cfg(test)]
 mod tests;
@@ -358,20 +358,6 @@ pub fn for_patient(conn: &impl Db, patient: PatientId) -> Result<Vec<Message>> {
         conn,
         "WHERE patient_id = ?1 ORDER BY created_at, id",
         params![patient.0],
-    )
-}
-
-/// A patient's outbound rows since `since` (by creation), oldest first, any status.
-pub fn outbound_since(
-    conn: &impl Db,
-    patient: PatientId,
-    since: DateTime<Utc>,
-) -> Result<Vec<Message>> {
-    let conn = crate::store::sql(conn);
-    query(
-        conn,
-        "WHERE patient_id = ?1 AND direction = 'out' AND created_at >= ?2 ORDER BY created_at, id",
-        params![patient.0, ts(since)],
     )
 }
 

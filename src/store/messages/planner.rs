@@ -1,83 +1,161 @@
-//! What the reminder planner reads of a patient's outbound history, through two partial
-//! indexes of migration 11: the reminder rows' keys and where each stands (from the index
-//! alone, no body), and when the last text that left (or may still leave) was written or sent
-//! (the newest entries first; one or two rows read). On a clinic group's five years a patient
-//! has ~45 outbound rows, each on its own page of a multi-GB table (docs/BENCHMARKS.md).
+//! What the reminder planner reads of its patients' outbound history, for many patients in one
+//! statement each (a day of a clinic group is ~1,400 patients; one statement per patient and
+//! read cost ~6 µs of preparing, binding and resetting alone): the reminder rows' keys and
+//! where each stands (from the index `messages_reminder_keys` alone, no body), the texts of
+//! the last days that count against the caps, and when the last text that left (or may still
+//! leave) was written or sent (`messages_out_by_patient`, newest first: one or two entries).
+//! On a clinic group's five years a patient has ~45 outbound rows, each on its own page of a
+//! multi-GB table (docs/BENCHMARKS.md).
+//!
+//! The patients are bound as one JSON array (`json_each`): SQLite walks it in order and seeks
+//! each patient in the index, so the rows come grouped by patient.
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::domain::ids::{MessageId, PatientId};
-use crate::domain::message::MessageStatus;
-use crate::domain::reminder::ReminderMessage;
-use crate::store::{Db, Result, StoreError, from_ts};
+use crate::domain::message::{MessageKind, MessageStatus};
+use crate::domain::reminder::{ReminderMessage, holds_part};
+use crate::store::{Db, Result, StoreError, from_ts, id_list, ts};
 
 /// [`reminder_keys`]: the WHERE repeats the index's own (direction, kinds) so SQLite may use it.
-pub(crate) const REMINDER_KEYS: &str =
-    "SELECT idempotency_key, status, error_code FROM messages INDEXED BY messages_reminder_keys
-          WHERE patient_id = ?1 AND direction = 'out'
-            AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
-            AND idempotency_key IS NOT NULL
-          ORDER BY id";
+/// No ORDER BY: the few rows kept are sorted in Rust (a sort per patient cost more than the
+/// walk).
+pub(crate) const REMINDER_KEYS: &str = "SELECT patient_id, id, idempotency_key, status, error_code
+       FROM messages INDEXED BY messages_reminder_keys
+      WHERE patient_id IN (SELECT value FROM json_each(?1)) AND direction = 'out'
+        AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
+        AND idempotency_key IS NOT NULL";
 
-/// [`last_outbound_at`]: the newest first from its index (ordered by the same expression), so
-/// one or two entries are read rather than the patient's whole history.
-pub(super) const LAST_OUTBOUND: &str = "SELECT COALESCE(sent_at, created_at)
-     FROM messages INDEXED BY messages_out_by_patient
-    WHERE patient_id = ?1 AND direction = 'out' AND id != ?2
-      AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')
-    ORDER BY COALESCE(sent_at, created_at) DESC
-    LIMIT 1";
+/// [`last_outbound`]: per patient the newest first from its index (ordered by the same
+/// expression), so one or two entries are read rather than the patient's whole history.
+pub(crate) const LAST_OUTBOUND: &str = "SELECT p.value,
+      (SELECT COALESCE(sent_at, created_at) FROM messages INDEXED BY messages_out_by_patient
+        WHERE patient_id = p.value AND direction = 'out' AND id != ?2
+          AND status NOT IN ('blocked', 'withdrawn', 'failed', 'undelivered')
+        ORDER BY COALESCE(sent_at, created_at) DESC
+        LIMIT 1)
+     FROM json_each(?1) p";
 
-/// The reminder rows of `patient` (48 h, 24 h, same-day double; any status) whose key holds
-/// one of `needles` ([`part_needles`] of the visits being planned), as the planner's taken
-/// keys, oldest first: five years of a patient's reminders are ~25 rows, of which the planner
-/// only ever looks up the visits it plans, at their current start.
+/// [`recent_outbound`]: the patients' outbound rows written since `?2`, through
+/// `messages_by_patient (patient_id, created_at)`.
+pub(crate) const RECENT_OUTBOUND: &str =
+    "SELECT patient_id, id, kind, status, COALESCE(sent_at, not_before, created_at)
+       FROM messages
+      WHERE patient_id IN (SELECT value FROM json_each(?1)) AND direction = 'out'
+        AND created_at >= ?2
+      ORDER BY patient_id, created_at, id";
+
+/// The reminder rows (48 h, 24 h, same-day double; any status) of each patient of `parts`
+/// whose key holds one of that patient's parts ([`key_part`] of the visits being planned, see
+/// [`holds_part`]), as the planner's taken keys: by patient, each patient's oldest first. Five
+/// years of a patient's reminders are ~25 rows, of which the planner only ever looks up the
+/// visits it plans, at their current start.
 ///
-/// [`part_needles`]: crate::domain::reminder::part_needles
+/// [`key_part`]: crate::domain::reminder::key_part
 pub fn reminder_keys(
     conn: &impl Db,
-    patient: PatientId,
-    needles: &[String],
+    parts: &BTreeMap<PatientId, Vec<String>>,
 ) -> Result<Vec<ReminderMessage>> {
     let conn = crate::store::sql(conn);
     let mut stmt = conn.prepare_cached(REMINDER_KEYS)?;
-    let mut rows = stmt.query(params![patient.0])?;
-    let mut out = Vec::new();
+    let mut rows = stmt.query(params![id_list(parts.keys().map(|p| p.0))])?;
+    let mut kept: Vec<(i64, i64, ReminderMessage)> = Vec::new();
+    let mut wanted: Option<(i64, &Vec<String>)> = None;
     while let Some(r) = rows.next()? {
+        let patient: i64 = r.get(0)?;
+        // The rows come grouped by patient: one look-up per patient, not per row.
+        if wanted.as_ref().is_none_or(|(p, _)| *p != patient) {
+            wanted = parts.get(&PatientId(patient)).map(|w| (patient, w));
+        }
+        let Some((_, wanted)) = wanted else {
+            continue;
+        };
         // Looked at in place: only the rows that may matter become strings.
-        let key = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        if !needles.iter().any(|n| key.contains(n.as_str())) {
+        let key = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+        if !holds_part(key, wanted) {
             continue;
         }
         let key = key.to_string();
-        let status: String = r.get(1)?;
+        let status: String = r.get(3)?;
         let status = MessageStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
             what: "messages.status",
             value: status.clone(),
         })?;
-        out.push(ReminderMessage {
+        let message = ReminderMessage {
             key,
             status,
-            error_code: r.get(2)?,
-        });
+            error_code: r.get(4)?,
+        };
+        kept.push((patient, r.get(1)?, message));
+    }
+    kept.sort_by_key(|(patient, id, _)| (*patient, *id));
+    Ok(kept.into_iter().map(|(_, _, m)| m).collect())
+}
+
+/// For each of `patients` who has one, when the newest outbound message that left (or may
+/// still leave) was written or sent; `exclude` leaves out the one being re-checked before it
+/// goes.
+pub fn last_outbound(
+    conn: &impl Db,
+    patients: &[PatientId],
+    exclude: Option<MessageId>,
+) -> Result<HashMap<PatientId, DateTime<Utc>>> {
+    let conn = crate::store::sql(conn);
+    let mut stmt = conn.prepare_cached(LAST_OUTBOUND)?;
+    let mut rows = stmt.query(params![
+        id_list(patients.iter().map(|p| p.0)),
+        exclude.map_or(-1, |m| m.0)
+    ])?;
+    let mut out = HashMap::with_capacity(patients.len());
+    while let Some(r) = rows.next()? {
+        if let Some(t) = r.get::<_, Option<i64>>(1)? {
+            out.insert(PatientId(r.get(0)?), from_ts(t)?);
+        }
     }
     Ok(out)
 }
 
-/// When the newest outbound message that left (or may still leave) was written or sent;
-/// `exclude` leaves out the one being re-checked before it goes.
-pub fn last_outbound_at(
+/// One outbound row of a patient's recent history, as the caps see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecentOutbound {
+    pub id: MessageId,
+    pub kind: MessageKind,
+    pub status: MessageStatus,
+    /// When it went: sent, else the time quiet hours held it to, else written.
+    pub at: DateTime<Utc>,
+}
+
+/// Each of `patients`' outbound rows written since `since`, any status, oldest first.
+pub fn recent_outbound(
     conn: &impl Db,
-    patient: PatientId,
-    exclude: Option<MessageId>,
-) -> Result<Option<DateTime<Utc>>> {
+    patients: &[PatientId],
+    since: DateTime<Utc>,
+) -> Result<HashMap<PatientId, Vec<RecentOutbound>>> {
     let conn = crate::store::sql(conn);
-    let mut stmt = conn.prepare_cached(LAST_OUTBOUND)?;
-    let t: Option<i64> = stmt
-        .query_row(params![patient.0, exclude.map_or(-1, |m| m.0)], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    t.map(from_ts).transpose()
+    let mut stmt = conn.prepare_cached(RECENT_OUTBOUND)?;
+    let mut rows = stmt.query(params![id_list(patients.iter().map(|p| p.0)), ts(since)])?;
+    let mut out: HashMap<PatientId, Vec<RecentOutbound>> = HashMap::new();
+    let corrupt = |what, value: &str| StoreError::Corrupt {
+        what,
+        value: value.to_string(),
+    };
+    while let Some(r) = rows.next()? {
+        let kind = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+        let kind = MessageKind::parse(kind).ok_or_else(|| corrupt("messages.kind", kind))?;
+        let status = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+        let status =
+            MessageStatus::parse(status).ok_or_else(|| corrupt("messages.status", status))?;
+        out.entry(PatientId(r.get(0)?))
+            .or_default()
+            .push(RecentOutbound {
+                id: MessageId(r.get(1)?),
+                kind,
+                status,
+                at: from_ts(r.get(4)?)?,
+            });
+    }
+    Ok(out)
 }

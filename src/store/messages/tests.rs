@@ -430,6 +430,7 @@ fn the_hot_message_queries_never_scan_the_table() {
             planner::LAST_OUTBOUND.to_string(),
             "messages_out_by_patient",
         ),
+        (planner::RECENT_OUTBOUND.to_string(), "messages_by_patient"),
     ] {
         let p = plan(&sql);
         assert!(p.contains(index), "{index}: {p}");
@@ -445,6 +446,21 @@ fn the_last_outbound_is_the_latest_sending_or_writing_of_a_text_that_counts() {
     let (store, p, _, _) = fixture();
     let c = store.test_conn();
     let at = |h, m| Some(t(h, m));
+    // Asked with another patient who has a text of their own: each gets their own answer.
+    let other = crate::store::patients::insert(c, &second_patient(), t(8, 0)).unwrap();
+    insert_outbound(
+        c,
+        &NewOutbound {
+            now: t(23, 0),
+            ..outbound("other", other)
+        },
+    )
+    .unwrap();
+    let last_outbound_at = |c, p: PatientId, exclude| {
+        let both = last_outbound(c, &[other, p], exclude).unwrap();
+        assert_eq!(both.get(&other), Some(&t(23, 0)));
+        Ok::<_, StoreError>(both.get(&p).copied())
+    };
     assert_eq!(last_outbound_at(c, p, None).unwrap(), None, "never texted");
     let write = |key: &str, h, status| {
         insert_outbound(
@@ -476,4 +492,17 @@ fn the_last_outbound_is_the_latest_sending_or_writing_of_a_text_that_counts() {
         at(10, 5),
         "the one re-checked"
     );
+}
+
+/// A second patient for the batched reads' tests.
+fn second_patient() -> crate::store::patients::NewPatient {
+    crate::store::patients::NewPatient {
+        external_id: None,
+        first_name: "Grace".into(),
+        last_name: "Hopper".into(),
+        birth_date: None,
+        mobile: None,
+        time_zone: None,
+        portal_active: false,
+    }
 }
