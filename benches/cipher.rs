@@ -79,13 +79,12 @@ fn bench(c: &mut Criterion) {
                         username: "maya".into(),
                         role: Role::Reception,
                     };
-                    let mut runner = Runner {
-                        store: open(path, k),
-                        config: config.clone(),
-                        clock: Clock::Fixed(now),
-                        actor: Some(member.clone()),
-                        days: Default::default(),
-                    };
+                    let mut runner = Runner::new(
+                        open(path, k),
+                        config.clone(),
+                        Clock::Fixed(now),
+                        Some(member.clone()),
+                    );
                     let mut app = App::new(&config, today, None);
                     for cmd in update(&mut app, Msg::SignedIn(Ok(member))) {
                         if let Some(msg) = runner.run(cmd) {

@@ -65,13 +65,7 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let store = Store::open(&db_path).unwrap();
-                let mut runner = Runner {
-                    store,
-                    config: config.clone(),
-                    clock: Clock::Fixed(now),
-                    actor: None,
-                    days: Default::default(),
-                };
+                let mut runner = Runner::new(store, config.clone(), Clock::Fixed(now), None);
                 let mut app = App::new(&config, today, None);
                 let sign_in = Cmd::SignIn {
                     username: "maya".into(),

@@ -74,17 +74,12 @@ fn demo() -> (TempDir, std::path::PathBuf) {
 /// The console on that database, through its real worker, on the statistics screen.
 fn console(db: &Path) -> (App, Runner) {
     let config = Config::default();
-    let mut runner = Runner {
-        store: Store::open_existing_keyed(
-            db,
-            &frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap(),
-        )
-        .unwrap(),
-        config: config.clone(),
-        clock: Clock::Fixed(now()),
-        actor: None,
-        days: Default::default(),
-    };
+    let store = Store::open_existing_keyed(
+        db,
+        &frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap(),
+    )
+    .unwrap();
+    let mut runner = Runner::new(store, config.clone(), Clock::Fixed(now()), None);
     let today = now().with_timezone(&config.practice.time_zone).date_naive();
     let mut app = App::new(&config, today, None);
     update(

@@ -83,13 +83,7 @@ pub fn run(
     let mut app = App::new(&ctx.config, today, banner);
     app.sign_in_hint = sign_in_hint;
     let (msg_tx, msg_rx) = mpsc::channel();
-    let runner = Runner {
-        store,
-        config: ctx.config.clone(),
-        clock: ctx.clock,
-        actor: None,
-        days: Default::default(),
-    };
+    let runner = Runner::new(store, ctx.config.clone(), ctx.clock, None);
     // batch: a second connection, with the same key, for reminder batches off the loop.
     let reopen: worker::Reopen = {
         let (db, config_file) = (db_path.to_path_buf(), ctx.paths.config_file.clone());

@@ -57,6 +57,20 @@ pub struct Runner {
     pub days: day::DaysAhead,
 }
 
+impl Runner {
+    /// A worker's state with nothing loaded yet; `actor` is who is signed in (`None` at the
+    /// lock screen).
+    pub fn new(store: Store, config: Config, clock: Clock, actor: Option<Member>) -> Self {
+        Runner {
+            store,
+            config,
+            clock,
+            actor,
+            days: day::DaysAhead::default(),
+        }
+    }
+}
+
 /// What the worker says when a change is asked for before anyone signed in.
 const NOBODY: &str = "nobody is signed in";
 

@@ -309,13 +309,7 @@ impl DayView for App {
 /// A worker on `store` acting as the fixture member `username` (as after their sign-in).
 pub fn runner_as(store: Store, username: &str) -> crate::tui::worker::Runner {
     let actor = Some(member(&store, username));
-    crate::tui::worker::Runner {
-        store,
-        config: Config::default(),
-        clock: clock(),
-        actor,
-        days: Default::default(),
-    }
+    crate::tui::worker::Runner::new(store, Config::default(), clock(), actor)
 }
 
 /// Run commands on the worker and feed every answer back to `update`, until nothing is left.

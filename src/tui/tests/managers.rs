@@ -27,13 +27,7 @@ pub fn demo_runner() -> Runner {
     demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
     demo::staff::seed_staff(&mut store, now()).unwrap();
     let actor = Some(fixture::member(&store, "omar"));
-    Runner {
-        store,
-        config,
-        clock: fixture::clock(),
-        actor,
-        days: Default::default(),
-    }
+    Runner::new(store, config, fixture::clock(), actor)
 }
 
 pub fn app(width: u16, height: u16) -> App {

@@ -33,13 +33,7 @@ fn typed(app: &mut App, text: &str) {
 }
 
 fn runner(store: Store) -> Runner {
-    Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor: None,
-        days: Default::default(),
-    }
+    Runner::new(store, Config::default(), fixture::clock(), None)
 }
 
 /// Run `cmds` on the worker and feed every answer back, until nothing is left to run.

@@ -104,13 +104,7 @@ fn admin_on_staff() -> (App, Runner, fixture::Ids) {
     let (store, ids) = fixture::store();
     let lee = fixture::member(&store, "lee");
     let mut app = fixture::loaded_app_as(&store, "lee", (80, 24), None);
-    let mut r = Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor: Some(lee),
-        days: Default::default(),
-    };
+    let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(lee));
     let cmds = key(&mut app, KeyCode::Char('U'));
     drive(&mut app, &mut r, cmds);
     (app, r, ids)
@@ -232,13 +226,7 @@ fn a_disabled_member_keeps_her_history_and_cannot_sign_in() {
 fn a_worker_signed_in_as_reception_refuses_staff_changes_itself() {
     let (store, _): (Store, _) = fixture::store();
     let rosa = fixture::member(&store, "rosa");
-    let mut r = Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor: Some(rosa),
-        days: Default::default(),
-    };
+    let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
     let msg = r.run(Cmd::ChangeStaff(crate::tui::msg::StaffChange::Disable {
         username: "omar".into(),
     }));

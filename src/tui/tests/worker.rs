@@ -13,13 +13,7 @@ use crate::tui::worker::{Runner, Worker, coalesce};
 fn runner() -> (Runner, fixture::Ids) {
     let (store, ids) = fixture::store();
     let rosa = fixture::member(&store, "rosa");
-    let runner = Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor: Some(rosa),
-        days: Default::default(),
-    };
+    let runner = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
     (runner, ids)
 }
 
@@ -241,13 +235,7 @@ fn a_kept_day_is_never_shown_after_a_change_of_the_desk_or_of_another_connection
     let path = dir.path().join("p.db");
     let (store, ids) = fixture::store_at(&path);
     let rosa = fixture::member(&store, "rosa");
-    let mut r = Runner {
-        store,
-        config: Config::default(),
-        clock: fixture::clock(),
-        actor: Some(rosa),
-        days: Default::default(),
-    };
+    let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
     let (first, second) = (ids.today[4], ids.today[5]);
     day_sheet(&mut r, today());
     // The desk's own change.
