@@ -15,6 +15,13 @@ use crate::domain::day::DaySheet;
 /// How long a kept day's forecasts stay good enough to show.
 pub const FRESH_FOR: Duration = Duration::seconds(60);
 
+/// A kept day that went stale is loaded ahead again at most this often. Four desks and a
+/// cron job commit every second or so at a clinic group, and each commit makes every kept day
+/// stale: reloading both neighbours after each one kept every idle console busy (two loads of
+/// ~100 ms a second each, on a host its desks share) for sheets the next commit made stale
+/// again. A day never loaded, or forgotten after the worker's own change, loads at once.
+pub const RELOAD_AFTER: Duration = Duration::seconds(15);
+
 /// How many days are kept (the shown one, its neighbours, and a few visited).
 const KEPT: usize = 7;
 
@@ -66,13 +73,22 @@ impl DaysAhead {
     }
 
     /// The next day to load ahead at `now` (the day after the one shown, then the day before),
-    /// or `None` when both are kept and fresh.
+    /// or `None` when both are kept and fresh, or were loaded under [`RELOAD_AFTER`] ago.
     pub fn next_ahead(&self, version: i64, now: DateTime<Utc>) -> Option<NaiveDate> {
         let shown = self.shown?;
         [shown.succ_opt(), shown.pred_opt()]
             .into_iter()
             .flatten()
-            .find(|&d| self.get(d, version, now).is_none())
+            .find(|&d| self.due(d, version, now))
+    }
+
+    /// Whether `date` is to be loaded ahead at `now`.
+    fn due(&self, date: NaiveDate, version: i64, now: DateTime<Utc>) -> bool {
+        match self.kept.iter().find(|k| k.date == date) {
+            None => true,
+            Some(k) if fresh(k, version, now) => false,
+            Some(k) => now < k.loaded_at || now - k.loaded_at >= RELOAD_AFTER,
+        }
     }
 
     /// Stop loading ahead until the desk shows a day again (a load ahead failed).
@@ -146,10 +162,36 @@ mod tests {
         days.keep(day(9), 1, at(0), sheet(9));
         assert_eq!(days.next_ahead(1, at(0)), None);
         assert_eq!(
-            days.next_ahead(2, at(0)),
+            days.next_ahead(2, at(15)),
             Some(day(11)),
             "stale after a change"
         );
+    }
+
+    #[test]
+    fn a_day_made_stale_by_others_is_loaded_again_at_most_every_fifteen_seconds() {
+        let mut days = DaysAhead::default();
+        days.shown(day(10));
+        days.keep(day(11), 1, at(0), sheet(11));
+        days.keep(day(9), 1, at(0), sheet(9));
+        // Another desk commits every second: not reloaded each time.
+        for s in 1..15 {
+            assert_eq!(days.next_ahead(1 + s, at(s)), None, "{s} s after loading");
+        }
+        assert_eq!(days.next_ahead(16, at(15)), Some(day(11)));
+        // Stale days are never shown meanwhile: the switch loads the day itself.
+        assert!(days.get(day(11), 16, at(15)).is_none());
+        // A day not kept is loaded at once, whenever.
+        days.shown(day(20));
+        assert_eq!(days.next_ahead(16, at(16)), Some(day(21)));
+        // The worker's own change forgets every day: loaded again at once.
+        days.shown(day(10));
+        days.forget();
+        assert_eq!(days.next_ahead(16, at(16)), Some(day(11)));
+        // The clock went back: the kept copy is not trusted, and is loaded again.
+        days.keep(day(11), 16, at(16), sheet(11));
+        days.keep(day(9), 16, at(16), sheet(9));
+        assert_eq!(days.next_ahead(16, at(10)), Some(day(11)));
     }
 
     #[test]
