@@ -59,6 +59,22 @@ impl GroupScale {
             appointments: 2_000_000,
         }
     }
+
+    /// The group at about `appointments` appointments instead of 2,000,000 (issue 14's
+    /// growth table: 10 k, 100 k, 1 M): the same sites and five years, with patients and
+    /// clinicians in proportion (at least one clinician a site), so that a busy day, a
+    /// patient's history and the texts per appointment look like the full group's.
+    pub fn with_appointments(appointments: usize) -> Self {
+        let full = Self::group();
+        let share = appointments as f64 / full.appointments as f64;
+        let part = |n: usize| ((n as f64 * share).round() as usize).max(1);
+        Self {
+            patients: part(full.patients),
+            clinicians_per_site: part(full.clinicians_per_site),
+            appointments,
+            ..full
+        }
+    }
 }
 
 /// The time the generated history covers (seconds since the epoch, UTC, and local days).
