@@ -123,16 +123,20 @@ pub struct GroupSeeded {
 /// How the load runs: a page cache that holds the `UNIQUE` keys' indexes (which cannot be
 /// dropped) while the tables are written in id order; the indexes whose keys arrive in
 /// ascending order (the book is written in start order, the texts in sent order, each
-/// appointment's texts in the days before it) kept live; the rest — by patient, by name,
-/// by mobile, inbound provider ids — made, sorted, after the rows (`Store::load_new`).
+/// appointment's texts in the days before it) kept live, and the outbox's
+/// (`messages_waiting`), which no generated text enters — building it afterwards would read
+/// the whole messages table for an empty index; the rest — by patient, by name, by mobile,
+/// by number, inbound provider ids — made, sorted, after the rows (`Store::load_new`).
 const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
     cache_mib: 768,
     live_indexes: &[
         "appointments_by_start",
         "appointments_imported_by_start",
         "messages_by_created",
+        "messages_reminders_by_created",
         "messages_by_appointment",
         "messages_unfinished",
+        "messages_waiting",
         "outbound_by_provider_id",
         "consent_by_recorded",
     ],

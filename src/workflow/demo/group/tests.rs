@@ -384,6 +384,23 @@ fn the_group_at_a_fraction_of_its_size_keeps_its_shape_and_obeys_the_same_rules(
 }
 
 #[test]
+fn every_index_the_load_keeps_live_is_one_the_migrations_made() {
+    // A misspelt name would silently be dropped and rebuilt: a full pass over the table.
+    let store = Store::open_in_memory().unwrap();
+    for name in LOAD.live_indexes {
+        let found: i64 = store
+            .test_conn()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?1 AND sql IS NOT NULL",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1, "{name}");
+    }
+}
+
+#[test]
 fn a_file_database_is_back_in_wal_mode_and_a_second_load_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("group.db");
