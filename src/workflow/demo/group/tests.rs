@@ -358,7 +358,10 @@ fn replies_book_and_consent_agreed(store: &Store) {
 
 #[test]
 fn the_group_at_a_fraction_of_its_size_keeps_its_shape_and_obeys_the_same_rules() {
-    assert_eq!(GroupScale::with_appointments(2_000_000), GroupScale::group());
+    assert_eq!(
+        GroupScale::with_appointments(2_000_000),
+        GroupScale::group()
+    );
     let scale = GroupScale::with_appointments(10_000);
     assert_eq!(
         (scale.patients, scale.sites, scale.clinicians_per_site),
