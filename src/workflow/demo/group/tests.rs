@@ -128,9 +128,9 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
 fn consent_quiet_hours_and_caps_held(store: &Store) {
     let config = Config::demo();
     let rules = &config.reminders;
-    let zones = zones(&store);
+    let zones = zones(store);
     let mut per_patient: HashMap<i64, Vec<(i64, String, Option<String>)>> = HashMap::new();
-    for (_, patient, kind, created, key, dir, _) in messages(&store) {
+    for (_, patient, kind, created, key, dir, _) in messages(store) {
         if dir == "out" {
             per_patient
                 .entry(patient)
@@ -209,7 +209,7 @@ fn reminder_keys_and_double_bookings_held(store: &Store) {
         .map(Result::unwrap)
         .collect();
     let mut last_text: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (id, patient, kind, created, key, dir, _) in messages(&store) {
+    for (id, patient, kind, created, key, dir, _) in messages(store) {
         let Some(key) = key.as_deref().and_then(ReminderKey::parse) else {
             continue;
         };
@@ -307,7 +307,7 @@ fn replies_book_and_consent_agreed(store: &Store) {
         .map(Result::unwrap)
         .collect();
     assert!(replies.len() > 1000, "{} replies", replies.len());
-    let all = messages(&store);
+    let all = messages(store);
     for (patient, body, t, class, appt, status, confirmed, start) in &replies {
         let ctx = ReplyContext {
             awaiting_reminder_answer: true,
