@@ -70,6 +70,30 @@ fn demo_seed_only_writes_then_reuses() {
 }
 
 #[test]
+fn demo_group_at_a_given_size_and_the_size_only_with_the_group() {
+    let home = TempDir::new().unwrap();
+    let db = home.path().join("group.db");
+    let db = db.to_str().unwrap();
+    frontdesk(&home)
+        .args(["--db", db, "demo", "--seed-only", "--appointments", "2000"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("add --scale group"));
+    assert!(!home.path().join("group.db").exists(), "nothing written");
+    frontdesk(&home)
+        .args(["--db", db, "demo", "--seed-only", "--scale", "group"])
+        .args(["--appointments", "999"])
+        .assert()
+        .code(2);
+    frontdesk(&home)
+        .args(["--db", db, "demo", "--seed-only", "--scale", "group"])
+        .args(["--appointments", "2000"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 clinicians, 100 patients"));
+}
+
+#[test]
 fn demo_without_db_uses_the_platform_data_dir_not_the_practice_db() {
     let home = TempDir::new().unwrap();
     frontdesk(&home)

@@ -30,6 +30,11 @@ pub struct DemoArgs {
     /// years; needs `--seed-only` and a new database path).
     #[arg(long, value_enum, default_value_t = Scale::Practice)]
     pub scale: Scale,
+    /// With `--scale group`: a smaller group of about this many appointments (1,000 to
+    /// 2,000,000), with patients and clinicians in proportion over the same five years — the
+    /// databases of issue 14's growth table.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1_000..=2_000_000))]
+    pub appointments: Option<u32>,
 }
 
 /// `--scale`.
@@ -40,6 +45,9 @@ pub enum Scale {
 }
 
 pub fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if args.appointments.is_some() && args.scale != Scale::Group {
+        anyhow::bail!("--appointments sizes the clinic group: add --scale group");
+    }
     let db = ctx.paths.demo_db_file();
     let config = if ctx.paths.config_explicit {
         runtime::with_demo_identity(ctx.config.clone())
@@ -108,8 +116,11 @@ fn seed_group(
     if !args.seed_only {
         anyhow::bail!("--scale group only writes the database: add --seed-only");
     }
+    let scale = args.appointments.map_or_else(GroupScale::group, |n| {
+        GroupScale::with_appointments(n as usize)
+    });
     let started = std::time::Instant::now();
-    let out = group::seed(store, config, args.seed, GroupScale::group(), ctx.clock.now())
+    let out = group::seed(store, config, args.seed, scale, ctx.clock.now())
         .map_err(|e| match e {
             crate::store::StoreError::Conflict(_) => anyhow::anyhow!(
                 "{} already holds a practice; --scale group writes only into a new database (give another --db)",

@@ -122,12 +122,15 @@ fn writes_a_group_of_the_asked_size_the_same_way_every_time() {
 
 #[test]
 fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
-    let (store, _) = seeded(7);
+    consent_quiet_hours_and_caps_held(&seeded(7).0);
+}
+
+fn consent_quiet_hours_and_caps_held(store: &Store) {
     let config = Config::demo();
     let rules = &config.reminders;
-    let zones = zones(&store);
+    let zones = zones(store);
     let mut per_patient: HashMap<i64, Vec<(i64, String, Option<String>)>> = HashMap::new();
-    for (_, patient, kind, created, key, dir, _) in messages(&store) {
+    for (_, patient, kind, created, key, dir, _) in messages(store) {
         if dir == "out" {
             per_patient
                 .entry(patient)
@@ -190,7 +193,10 @@ fn every_text_had_consent_and_kept_quiet_hours_and_the_caps() {
 
 #[test]
 fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
-    let (store, _) = seeded(7);
+    reminder_keys_and_double_bookings_held(&seeded(7).0);
+}
+
+fn reminder_keys_and_double_bookings_held(store: &Store) {
     let c = store.test_conn();
     let mut stmt = c
         .prepare("SELECT id, patient_id, start_at, cancelled_at, booked_at FROM appointments")
@@ -203,7 +209,7 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
         .map(Result::unwrap)
         .collect();
     let mut last_text: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (id, patient, kind, created, key, dir, _) in messages(&store) {
+    for (id, patient, kind, created, key, dir, _) in messages(store) {
         let Some(key) = key.as_deref().and_then(ReminderKey::parse) else {
             continue;
         };
@@ -261,7 +267,10 @@ fn reminder_keys_name_live_appointments_and_double_bookings_share_one_text() {
 
 #[test]
 fn replies_read_as_filed_and_the_book_and_consent_agree_with_them() {
-    let (store, _) = seeded(7);
+    replies_book_and_consent_agreed(&seeded(7).0);
+}
+
+fn replies_book_and_consent_agreed(store: &Store) {
     let c = store.test_conn();
     let mut stmt = c
         .prepare(
@@ -298,7 +307,7 @@ fn replies_read_as_filed_and_the_book_and_consent_agree_with_them() {
         .map(Result::unwrap)
         .collect();
     assert!(replies.len() > 1000, "{} replies", replies.len());
-    let all = messages(&store);
+    let all = messages(store);
     for (patient, body, t, class, appt, status, confirmed, start) in &replies {
         let ctx = ReplyContext {
             awaiting_reminder_answer: true,
@@ -345,6 +354,53 @@ fn replies_read_as_filed_and_the_book_and_consent_agree_with_them() {
         )
         .unwrap();
     assert_eq!(future_done, 0, "nothing ahead is already done");
+}
+
+#[test]
+fn the_group_at_a_fraction_of_its_size_keeps_its_shape_and_obeys_the_same_rules() {
+    assert_eq!(
+        GroupScale::with_appointments(2_000_000),
+        GroupScale::group()
+    );
+    let scale = GroupScale::with_appointments(10_000);
+    assert_eq!(
+        (scale.patients, scale.sites, scale.clinicians_per_site),
+        (500, 4, 1),
+        "patients in proportion, at least one clinician a site"
+    );
+    assert_eq!(scale.days_back, GroupScale::group().days_back, "five years");
+    let tenth = GroupScale::with_appointments(200_000);
+    assert_eq!((tenth.patients, tenth.clinicians_per_site), (10_000, 1));
+    let half = GroupScale::with_appointments(1_000_000);
+    assert_eq!((half.patients, half.clinicians_per_site), (50_000, 5));
+    let mut store = Store::open_in_memory().unwrap();
+    let out = seed(&mut store, &Config::demo(), 7, scale, now()).unwrap();
+    assert_eq!((out.patients, out.clinicians, out.sites), (500, 4, 4));
+    assert!((9_000..11_000).contains(&out.appointments), "{out:?}");
+    assert!(
+        out.messages as f64 > 2.0 * out.appointments as f64,
+        "texts per appointment as in the full group: {out:?}"
+    );
+    consent_quiet_hours_and_caps_held(&store);
+    reminder_keys_and_double_bookings_held(&store);
+    replies_book_and_consent_agreed(&store);
+}
+
+#[test]
+fn every_index_the_load_keeps_live_is_one_the_migrations_made() {
+    // A misspelt name would silently be dropped and rebuilt: a full pass over the table.
+    let store = Store::open_in_memory().unwrap();
+    for name in LOAD.live_indexes {
+        let found: i64 = store
+            .test_conn()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?1 AND sql IS NOT NULL",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1, "{name}");
+    }
 }
 
 #[test]
