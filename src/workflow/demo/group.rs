@@ -139,7 +139,6 @@ const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
         "messages_by_created",
         "messages_reminders_by_created",
         "messages_by_appointment",
-        "messages_unfinished",
         "messages_waiting",
         "outbound_by_provider_id",
         "consent_by_recorded",
