@@ -10,12 +10,6 @@ use frontdesk::config::Config;
 use frontdesk::paths::Paths;
 use frontdesk::store::StoreError;
 
-/// mimalloc for every allocation of the process (with the crate's `override` feature SQLite's
-/// and OpenSSL's `malloc` too): glibc's fragmented under the clinic-group generator's
-/// multi-GB page cache and millions of short strings (docs/BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Before anything is created: the database, its -wal/-shm, logs and locks owner-only.
     frontdesk::files::private_umask();
