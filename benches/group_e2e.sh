@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14's table on the clinic-group database, with one command:
 #
-#   benches/group_e2e.sh                 # database in /tmp/group (made once, ~2 min, ~2.9 GB)
+#   benches/group_e2e.sh                 # database in /tmp/group (made once, ~2 min, ~3.5 GB)
 #   GROUP_DIR=/elsewhere benches/group_e2e.sh
 #   REGENERATE=1 benches/group_e2e.sh    # time the generator again (deletes the old file)
 #
