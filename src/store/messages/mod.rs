@@ -386,6 +386,15 @@ pub fn provider_ids_to(conn: &impl Db, to: &str) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The filters of [`by_provider_id`], one per direction. Each names its direction as a
+/// literal, as its partial index (`outbound_by_provider_id`, `inbound_by_provider_id`,
+/// migration 4) says it: with the direction bound as a parameter SQLite cannot use either, and
+/// every delivery status `sync` applied read the whole messages table.
+pub(crate) const BY_PROVIDER_ID_OUT: &str =
+    "WHERE direction = 'out' AND provider = ?1 AND provider_id = ?2 ORDER BY id";
+pub(crate) const BY_PROVIDER_ID_IN: &str =
+    "WHERE direction = 'in' AND provider = ?1 AND provider_id = ?2 ORDER BY id";
+
 /// The message a provider knows by this id in one direction, if it is ours. Outbound ids
 /// may repeat (a mock answers every create with one sid): the newest row wins.
 pub fn by_provider_id(
@@ -395,10 +404,9 @@ pub fn by_provider_id(
     provider_id: &str,
 ) -> Result<Option<Message>> {
     let conn = crate::store::sql(conn);
-    Ok(query(
-        conn,
-        "WHERE direction = ?1 AND provider = ?2 AND provider_id = ?3 ORDER BY id",
-        params![direction.as_str(), provider, provider_id],
-    )?
-    .pop())
+    let filter = match direction {
+        Direction::Outbound => BY_PROVIDER_ID_OUT,
+        Direction::Inbound => BY_PROVIDER_ID_IN,
+    };
+    Ok(query(conn, filter, params![provider, provider_id])?.pop())
 }

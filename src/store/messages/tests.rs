@@ -431,6 +431,14 @@ fn the_hot_message_queries_never_scan_the_table() {
             "messages_out_by_patient",
         ),
         (planner::RECENT_OUTBOUND.to_string(), "messages_by_patient"),
+        (
+            format!("SELECT id FROM messages {BY_PROVIDER_ID_OUT}"),
+            "outbound_by_provider_id",
+        ),
+        (
+            format!("SELECT id FROM messages {BY_PROVIDER_ID_IN}"),
+            "inbound_by_provider_id",
+        ),
     ] {
         let p = plan(&sql);
         assert!(p.contains(index), "{index}: {p}");
