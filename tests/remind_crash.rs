@@ -145,6 +145,33 @@ fn sigkill_mid_batch_of_200_then_restarts_deliver_every_text_exactly_once() {
     assert_exactly_once_with_rows(&fake, &rows(&p), &expected);
 }
 
+/// A fast provider: answers arrive together and are written back together (up to 64 in one
+/// transaction, `dispatch::answers::gather`). A kill at any point of that — answers received
+/// and not yet committed, a commit half done — leaves rows the next run reconciles: each text
+/// reaches Twilio once, and every row ends with the provider's id.
+#[test]
+fn sigkill_while_fast_answers_are_written_back_together_then_every_text_goes_once() {
+    let fake = FakeTwilio::start_at(now());
+    let (toml, _) = config_for(&fake, "rate_per_second = 1000");
+    let mut p = Practice::new();
+    let expected = batch(&mut p, 200);
+    let cfg = p.write_config(&toml);
+
+    for (kill_at, minute) in [(40, 0), (120, 1)] {
+        let mut run = spawn_remind(&p, &cfg, now() + chrono::Duration::minutes(minute));
+        let created = kill_after(&mut run, &fake, kill_at);
+        assert!(created < 200, "killed before the end ({created} created)");
+    }
+    let out = remind_bin(&p, &cfg, now() + chrono::Duration::minutes(2), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = rows(&p);
+    assert_exactly_once_with_rows(&fake, &rows, &expected);
+    assert!(
+        rows.iter().all(|m| m.provider_id.is_some()),
+        "every row knows its text at Twilio"
+    );
+}
+
 #[test]
 fn two_remind_processes_at_the_same_moment_send_each_text_once() {
     let fake = FakeTwilio::start_at(now());
