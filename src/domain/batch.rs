@@ -182,23 +182,34 @@ impl BatchProgress {
     }
 }
 
-impl fmt::Display for BatchProgress {
-    /// One line for stderr: `37/120 · sent 30 · failed 2 · skipped 4 · deferred 1`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{} · sent {} · failed {} · skipped {} · deferred {}",
+impl BatchProgress {
+    /// The progress line for texts handed to the offline outbox: what the outbox took is
+    /// waiting there, not sent — `37/120 · to outbox 30 · failed 2 · …`.
+    pub fn outbox_line(&self) -> String {
+        self.line("to outbox")
+    }
+
+    fn line(&self, handed: &str) -> String {
+        let mut line = format!(
+            "{}/{} · {handed} {} · failed {} · skipped {} · deferred {}",
             self.done(),
             self.total,
             self.sent,
             self.failed,
             self.skipped,
             self.deferred
-        )?;
+        );
         if let Some(reason) = &self.stopped {
-            write!(f, " · stopped: {reason}")?;
+            line.push_str(&format!(" · stopped: {reason}"));
         }
-        Ok(())
+        line
+    }
+}
+
+impl fmt::Display for BatchProgress {
+    /// One line for stderr: `37/120 · sent 30 · failed 2 · skipped 4 · deferred 1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.line("sent"))
     }
 }
 

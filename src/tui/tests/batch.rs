@@ -211,6 +211,48 @@ fn item(n: i64) -> BatchItem {
     }
 }
 
+/// The offline outbox only queues: the gauge says "to outbox", never "sent", while the
+/// desk's batch goes there; with Twilio it says "sent".
+#[test]
+fn the_gauge_says_to_outbox_when_the_provider_only_queues() {
+    use crate::config::ProviderKind;
+    use crate::workflow::day::ProviderStatus;
+    for (provider, says, never) in [
+        (
+            ProviderKind::Outbox,
+            "2/4 · to outbox 1 · failed 1",
+            "· sent 1",
+        ),
+        (ProviderKind::Twilio, "2/4 · sent 1 · failed 1", "to outbox"),
+    ] {
+        let (store, _) = fixture::store();
+        let mut r = fixture::runner_as(store, "rosa");
+        let mut app = started(&mut r);
+        key(&mut app, &mut r, KeyCode::Char('b'));
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Char('y'));
+        app.shared.provider = Some(Ok(ProviderStatus {
+            provider,
+            online: None,
+            outbox: 0,
+        }));
+        for e in [
+            BatchEvent::Started { total: 4 },
+            BatchEvent::Sent { item: item(1) },
+            BatchEvent::Failed {
+                item: item(2),
+                code: Some("30003".into()),
+                reason: "unreachable handset".into(),
+            },
+        ] {
+            update(&mut app, Msg::BatchProgress(e));
+        }
+        let screen = render(&mut app, 80, 24);
+        assert!(screen.contains(says), "{provider:?}: {screen}");
+        assert!(!screen.contains(never), "{provider:?}: {screen}");
+    }
+}
+
 #[test]
 fn the_gauge_follows_progress_events_and_esc_cancels_once() {
     let (store, _) = fixture::store();
@@ -233,7 +275,8 @@ fn the_gauge_follows_progress_events_and_esc_cancels_once() {
     let b = batch(&app);
     assert_eq!((b.progress.done(), b.progress.ratio()), (2, 0.5));
     let screen = render(&mut app, 80, 24);
-    assert!(screen.contains("2/4 · sent 1 · failed 1"), "{screen}");
+    // The fixture's practice texts through the offline outbox.
+    assert!(screen.contains("2/4 · to outbox 1 · failed 1"), "{screen}");
     insta::assert_snapshot!("batch_gauge_80x24", screen);
     // Keys still work while it sends (scrolling), but nothing else is started.
     assert!(press(&mut app, KeyCode::Char('r')).is_empty());

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph, Wrap};
 
 use super::{BatchState, Phase, Preset};
+use crate::config::ProviderKind;
 use crate::domain::batch::window::FORMS;
 use crate::domain::report::LineAction;
 use crate::tui::shared::Shared;
@@ -48,7 +49,15 @@ pub fn draw(s: &BatchState, frame: &mut Frame, body: Rect, shared: &Shared) {
     );
     match s.phase {
         Phase::Sending => {
-            let mut label = s.progress.to_string();
+            // The offline provider only queues: "sent" there would tell the desk a patient
+            // has a text they do not have yet.
+            let to_outbox =
+                matches!(&shared.provider, Some(Ok(p)) if p.provider == ProviderKind::Outbox);
+            let mut label = if to_outbox {
+                s.progress.outbox_line()
+            } else {
+                s.progress.to_string()
+            };
             if s.cancelling {
                 label.push_str(strings::BATCH_CANCELLING);
             }
