@@ -44,27 +44,10 @@ fn busiest_remind_hour(
     config: &Config,
     now: DateTime<Utc>,
 ) -> (DateTime<Utc>, usize) {
-    let gate = frontdesk::workflow::sender::gate(config);
-    let fake = fake_twilio::FakeTwilio::start_at(now);
-    let d = dispatcher(&fake);
-    let rt = runtime();
     (1..=48)
         .step_by(3)
         .map(|h| now + Duration::hours(h))
-        .map(|at| {
-            let report = rt
-                .block_on(remind::run(
-                    &d,
-                    store,
-                    config,
-                    &gate,
-                    &Clock::Fixed(at),
-                    true,
-                    &mut |_| {},
-                ))
-                .unwrap();
-            (at, report.plan.texts)
-        })
+        .map(|at| (at, texts_due(store, config, at)))
         .max_by_key(|&(at, n)| (n, std::cmp::Reverse(at)))
         .unwrap()
 }
