@@ -514,3 +514,73 @@ fn second_patient() -> crate::store::patients::NewPatient {
         portal_active: false,
     }
 }
+
+/// Every column of row `id` but the ones two texts must differ in (id, key, provider id).
+fn settled_columns(store: &crate::store::Store, id: MessageId) -> Vec<rusqlite::types::Value> {
+    let conn = crate::store::sql(store.test_conn());
+    let mut stmt = conn
+        .prepare("SELECT * FROM messages WHERE id = ?1")
+        .unwrap();
+    let skip = ["id", "idempotency_key", "provider_id"];
+    let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+    stmt.query_row([id.0], |r| {
+        Ok(names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !skip.contains(&n.as_str()))
+            .map(|(i, _)| r.get::<_, rusqlite::types::Value>(i).unwrap())
+            .collect())
+    })
+    .unwrap()
+}
+
+#[rstest::rstest]
+#[case::delivered(MessageStatus::Delivered, None)]
+#[case::still_sent(MessageStatus::Sent, None)]
+#[case::undelivered(MessageStatus::Undelivered, Some("30008"))]
+#[case::failed(MessageStatus::Failed, Some("30007"))]
+#[case::a_late_queued_changes_nothing(MessageStatus::Queued, Some("30001"))]
+fn a_settled_text_is_the_row_its_hand_over_and_answer_would_leave(
+    #[case] status: MessageStatus,
+    #[case] code: Option<&str>,
+) {
+    let (store, p, _, _) = fixture();
+    let conn = store.test_conn();
+    let three_writes = insert_outbound(conn, &outbound("a", p)).unwrap().unwrap();
+    mark_handed_over(
+        conn,
+        three_writes,
+        "demo",
+        "A",
+        MessageStatus::Sent,
+        t(9, 1),
+    )
+    .unwrap();
+    apply_provider_status(conn, "demo", "A", status, code, t(9, 2)).unwrap();
+    let fate = Settled {
+        provider_id: "B",
+        status,
+        error_code: code,
+        handed_over: t(9, 1),
+        answered: t(9, 2),
+    };
+    let settled = NewOutbound {
+        provider: "demo",
+        status,
+        ..outbound("b", p)
+    };
+    let one_write = insert_settled(conn, &settled, &fate).unwrap().unwrap();
+    assert_eq!(
+        settled_columns(&store, one_write),
+        settled_columns(&store, three_writes)
+    );
+    assert_eq!(
+        get(conn, one_write).unwrap().provider_id.as_deref(),
+        Some("B")
+    );
+    assert_eq!(
+        insert_settled(conn, &settled, &fate).unwrap(),
+        None,
+        "the key is taken"
+    );
+}

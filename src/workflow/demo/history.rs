@@ -27,7 +27,8 @@ use crate::domain::ids::PatientId;
 use crate::domain::message::{MessageProvider, MessageStatus};
 use crate::domain::reminder::{self, PlanInput, PlanMode, PlannedSend, Verdict, next_allowed};
 use crate::domain::segments;
-use crate::store::{self, StoreError, Write, messages::NewOutbound};
+use crate::store::messages::{NewOutbound, Settled};
+use crate::store::{self, StoreError, Write};
 use crate::workflow::render::{self, RenderInput};
 use crate::workflow::templates;
 
@@ -159,7 +160,7 @@ fn send(
         return Ok(());
     };
     let starts: Vec<DateTime<Utc>> = s.appointments().iter().map(|(_, at)| *at).collect();
-    let template = templates::load(conn, s.kind).map_err(conflict)?;
+    let template = world.template(conn, s.kind).map_err(conflict)?;
     let input = RenderInput {
         kind: s.kind,
         patient: &patient,
@@ -170,7 +171,10 @@ fn send(
     let body = render::render(world.config(), &template, &input).map_err(conflict)?;
     let info = segments::analyse(&body);
     let key = s.key.to_string();
-    let Some(id) = store::messages::insert_outbound(
+    let (status, code) = fate(rng);
+    // The history's own numbering: ids the provider never gave, unique among its texts.
+    let provider_id = format!("DEMO-OUT-{}", world.sent_count() + 1);
+    let Some(id) = store::messages::insert_settled(
         conn,
         &NewOutbound {
             kind: s.kind,
@@ -181,7 +185,7 @@ fn send(
             body: &body,
             encoding: info.encoding.as_str(),
             segments: info.segments,
-            status: MessageStatus::Pending,
+            status,
             provider: HISTORY_PROVIDER,
             findings: None,
             created_by: RUN,
@@ -189,11 +193,17 @@ fn send(
             not_before: None,
             send_by: starts.first().copied(),
         },
+        &Settled {
+            provider_id: &provider_id,
+            status,
+            error_code: code,
+            handed_over: t + Duration::seconds(3),
+            answered: t + Duration::seconds(20),
+        },
     )?
     else {
         return Ok(());
     };
-    let (status, code) = fate(conn, rng, id, t)?;
     world.record(Sent {
         id,
         patient: s.patient_id,
@@ -207,16 +217,12 @@ fn send(
     Ok(())
 }
 
-/// Hand text `id` over at `t` and let the carrier answer: mostly delivered, a few still
-/// "sent", a few refused with codes that do not flag the number (which would stop texts).
-fn fate(
-    conn: &impl Write,
-    rng: &mut ChaCha8Rng,
-    id: crate::domain::ids::MessageId,
-    t: DateTime<Utc>,
-) -> Result<(MessageStatus, Option<&'static str>), StoreError> {
+/// What became of a text handed over 3 s after it was written: the carrier answered 17 s
+/// later — mostly delivered, a few still "sent", a few refused with codes that do not flag
+/// the number (which would stop texts).
+fn fate(rng: &mut ChaCha8Rng) -> (MessageStatus, Option<&'static str>) {
     let roll: f64 = rng.random();
-    let (status, code) = if roll < 0.93 {
+    if roll < 0.93 {
         (MessageStatus::Delivered, None)
     } else if roll < 0.97 {
         (MessageStatus::Sent, None)
@@ -224,25 +230,7 @@ fn fate(
         (MessageStatus::Undelivered, Some("30008"))
     } else {
         (MessageStatus::Failed, Some("30007"))
-    };
-    let provider_id = format!("DEMO-OUT-{}", id.0);
-    store::messages::mark_handed_over(
-        conn,
-        id,
-        HISTORY_PROVIDER,
-        &provider_id,
-        MessageStatus::Sent,
-        t + Duration::seconds(3),
-    )?;
-    store::messages::apply_provider_status(
-        conn,
-        HISTORY_PROVIDER,
-        &provider_id,
-        status,
-        code,
-        t + Duration::seconds(20),
-    )?;
-    Ok((status, code))
+    }
 }
 
 #[cfg(test)]

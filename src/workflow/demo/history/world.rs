@@ -17,7 +17,9 @@ use crate::domain::phone::E164;
 use crate::domain::reminder::{
     PatientFacts, PlannedSend, RecentSend, ReminderKey, ReminderMessage,
 };
+use crate::domain::template::Template;
 use crate::store::{self, Db, StoreError};
+use crate::workflow::templates::{self, TemplateFlowError};
 
 /// A text the replay sent, and what became of it.
 #[derive(Clone, Debug)]
@@ -43,6 +45,10 @@ pub(super) struct World<'a> {
     clinicians: HashMap<ClinicianId, String>,
     /// Per patient, oldest first.
     sent: BTreeMap<PatientId, Vec<Sent>>,
+    /// Each kind's template, read and parsed once: the replay renders ~1,300 texts from a few.
+    templates: HashMap<MessageKind, Template>,
+    /// How many texts `sent` holds.
+    sent_count: usize,
 }
 
 impl<'a> World<'a> {
@@ -68,6 +74,8 @@ impl<'a> World<'a> {
                 .map(|c| (c.id, c.display_name))
                 .collect(),
             sent: BTreeMap::new(),
+            templates: HashMap::new(),
+            sent_count: 0,
         };
         for (i, a) in w.appointments.iter().enumerate() {
             w.by_patient.entry(a.patient_id).or_default().push(i);
@@ -83,6 +91,20 @@ impl<'a> World<'a> {
             }
         }
         Ok(w)
+    }
+
+    /// The template of `kind` as `remind` would load it (the seed saved the defaults first).
+    pub fn template(
+        &mut self,
+        conn: &impl Db,
+        kind: MessageKind,
+    ) -> Result<Template, TemplateFlowError> {
+        if let Some(t) = self.templates.get(&kind) {
+            return Ok(t.clone());
+        }
+        let t = templates::load(conn, kind)?;
+        self.templates.insert(kind, t.clone());
+        Ok(t)
     }
 
     pub fn config(&self) -> &'a Config {
@@ -214,10 +236,11 @@ impl<'a> World<'a> {
 
     pub fn record(&mut self, s: Sent) {
         self.sent.entry(s.patient).or_default().push(s);
+        self.sent_count += 1;
     }
 
     pub fn sent_count(&self) -> usize {
-        self.sent.values().map(Vec::len).sum()
+        self.sent_count
     }
 
     /// Every patient's texts, patient by patient, each oldest first.
