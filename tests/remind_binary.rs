@@ -218,3 +218,24 @@ fn binary_with_the_network_down_says_why_texts_wait_and_a_later_run_sends_each_o
     assert!(fake.duplicates().is_empty());
     assert!(unsent(&p.messages()).is_empty());
 }
+
+#[test]
+fn the_progress_on_stderr_says_sent_for_twilio_and_to_outbox_for_the_offline_outbox() {
+    let fake = FakeTwilio::start_at(now());
+    let (twilio, _) = config_for(&fake, "");
+    let outbox = config_toml("", "").replace("provider = \"twilio\"", "provider = \"outbox\"");
+    for (toml, said, never) in [
+        (twilio, "· sent 1 ·", "to outbox"),
+        (outbox, "· to outbox 1 ·", "sent 1"),
+    ] {
+        let mut p = Practice::new();
+        let ada = p.patient("Ada", Some(&mobile(134)), Consent::OptedIn);
+        p.book(ada, ny(26, 9, 0));
+        let cfg = p.write_config(&toml);
+        let out = remind_bin(&p, &cfg, now(), &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(said), "{said:?} not in {stderr}");
+        assert!(!stderr.contains(never), "{never:?} in {stderr}");
+    }
+}

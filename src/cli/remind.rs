@@ -33,7 +33,7 @@ pub fn run(args: RemindArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     acting::acting(ctx, &mut store, Action::SendReminders)?;
     let config = runtime::sending_config(ctx, &store)?;
     let Sender { dispatcher, gate } = runtime::sender(ctx)?;
-    let mut progress = StderrProgress::default();
+    let mut progress = StderrProgress::new(ctx.config.sms.provider);
     let report = runtime::tokio()?.block_on(remind::run(
         &dispatcher,
         &mut store,

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::Context;
-use crate::config::{Config, PracticeConfig};
+use crate::config::{Config, PracticeConfig, ProviderKind};
 use crate::domain::batch::{BatchEvent, BatchProgress};
 use crate::store::marker::{self, DbKind};
 use crate::store::{Store, StoreError};
@@ -116,19 +116,31 @@ pub struct StderrProgress {
     progress: BatchProgress,
     last: String,
     live: bool,
+    /// The practice texts through the offline outbox: what it took is waiting there, so the
+    /// line says "to outbox", never "sent" (as the desk's batch gauge does).
+    outbox: bool,
 }
 
-impl Default for StderrProgress {
-    fn default() -> Self {
+impl StderrProgress {
+    /// Progress for a run through `provider`.
+    pub fn new(provider: ProviderKind) -> Self {
         Self {
             progress: BatchProgress::default(),
             last: String::new(),
             live: std::io::stderr().is_terminal(),
+            outbox: provider == ProviderKind::Outbox,
         }
     }
-}
 
-impl StderrProgress {
+    /// The line as it stands.
+    pub fn line(&self) -> String {
+        if self.outbox {
+            self.progress.outbox_line()
+        } else {
+            self.progress.to_string()
+        }
+    }
+
     pub fn on_event(&mut self, event: BatchEvent) {
         self.progress.apply(&event);
         if self.progress.total == 0 && self.progress.stopped.is_none() {
@@ -136,7 +148,7 @@ impl StderrProgress {
         }
         let ends = matches!(event, BatchEvent::Finished | BatchEvent::Stopped { .. });
         let starts = matches!(event, BatchEvent::Started { .. });
-        let line = self.progress.to_string();
+        let line = self.line();
         if line == self.last || !(self.live || starts || ends) {
             return;
         }
