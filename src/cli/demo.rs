@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{Context, runtime};
-use crate::config::Config;
+use crate::config::{Config, ProviderKind};
 use crate::workflow::database::{self, DatabaseError};
 use crate::workflow::demo::group::{self, GroupScale};
 use crate::workflow::demo::staff::{DEMO_STAFF, seed_staff};
@@ -155,12 +155,37 @@ pub fn demo_sign_in_hint() -> Vec<String> {
     lines
 }
 
+/// The line under the title: what the practice is, and where its texts go — the built-in
+/// configuration keeps them in the outbox, but `--config` may name a Twilio account, and then
+/// the desk must not be told they stay.
+fn demo_banner(provider: ProviderKind) -> String {
+    let texts = match provider {
+        ProviderKind::Outbox => "texts stay in the outbox",
+        ProviderKind::Twilio => "texts go out through Twilio",
+    };
+    format!("Demo practice — invented patients; {texts}")
+}
+
 fn open_console(ctx: &Context, db: &std::path::Path) -> anyhow::Result<ExitCode> {
     crate::tui::run(
         ctx,
         db,
-        Some("Demo practice — invented patients; texts stay in the outbox".into()),
+        Some(demo_banner(ctx.config.sms.provider)),
         demo_sign_in_hint(),
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[rstest::rstest]
+    #[case::outbox(ProviderKind::Outbox, "texts stay in the outbox")]
+    #[case::twilio(ProviderKind::Twilio, "texts go out through Twilio")]
+    fn the_banner_says_where_the_demo_texts_go(#[case] provider: ProviderKind, #[case] says: &str) {
+        let banner = demo_banner(provider);
+        assert!(banner.starts_with("Demo practice — invented patients"));
+        assert!(banner.ends_with(says), "{banner}");
+    }
 }
