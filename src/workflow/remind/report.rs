@@ -57,6 +57,19 @@ impl RemindReport {
         self.totals.partly_failed()
     }
 
+    /// The lines counted by text, as the desk's outbox count and the batch's "Send N texts"
+    /// count them: the two visits of a same-day double booking share one text and count once
+    /// (`totals` counts visits). Lines without a text (skipped, not due) count one each.
+    pub fn text_totals(&self) -> Totals {
+        let mut seen = std::collections::HashSet::new();
+        Totals::of(
+            self.lines
+                .iter()
+                .filter(|l| l.message_id.is_none_or(|id| seen.insert(id)))
+                .map(|l| l.action),
+        )
+    }
+
     /// Count the lines (call once they are final).
     pub(super) fn total(&mut self) {
         self.totals = Totals::of(self.lines.iter().map(|l| l.action));
@@ -162,4 +175,39 @@ pub(super) fn audit_run(
     };
     store::audit::append(c, &event.entry(now))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{AppointmentId, MessageId};
+
+    fn line(action: LineAction, appointment: i64, text: Option<i64>) -> ReportLine {
+        ReportLine {
+            kind: MessageKind::Reminder24h,
+            patient_id: PatientId(1),
+            appointment_id: Some(AppointmentId(appointment)),
+            action,
+            reason: None,
+            code: None,
+            message_id: text.map(MessageId),
+            waited: false,
+        }
+    }
+
+    #[test]
+    fn a_same_day_double_is_two_visits_and_one_text() {
+        let mut r = RemindReport::default();
+        r.lines = vec![
+            line(LineAction::InOutbox, 1, Some(10)),
+            line(LineAction::InOutbox, 2, Some(10)),
+            line(LineAction::InOutbox, 3, Some(11)),
+            line(LineAction::Skip, 4, None),
+            line(LineAction::Skip, 5, None),
+        ];
+        r.total();
+        assert_eq!((r.totals.in_outbox, r.totals.skipped), (3, 2));
+        let texts = r.text_totals();
+        assert_eq!((texts.in_outbox, texts.skipped), (2, 2));
+    }
 }

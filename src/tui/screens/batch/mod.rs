@@ -315,7 +315,7 @@ impl BatchState {
         match result {
             Ok(view) => {
                 self.error = None;
-                let t = &view.report.totals;
+                let t = &view.report.text_totals();
                 let kind = if t.failed + t.blocked + t.waiting > 0 {
                     ToastKind::Error
                 } else {

@@ -116,7 +116,7 @@ fn chooser(s: &BatchState, width: u16) -> Line<'static> {
 
 /// What Enter, y, Esc or f do now, or the run's totals.
 fn state_line(s: &BatchState, view: &BatchView, _shared: &Shared) -> String {
-    let t = &view.report.totals;
+    let t = &view.report.text_totals();
     match s.phase {
         Phase::Confirming => format!(
             "Send {} reminder text(s) now? y sends · Esc goes back",
