@@ -197,14 +197,16 @@ mod tests {
 
     #[test]
     fn a_same_day_double_is_two_visits_and_one_text() {
-        let mut r = RemindReport::default();
-        r.lines = vec![
-            line(LineAction::InOutbox, 1, Some(10)),
-            line(LineAction::InOutbox, 2, Some(10)),
-            line(LineAction::InOutbox, 3, Some(11)),
-            line(LineAction::Skip, 4, None),
-            line(LineAction::Skip, 5, None),
-        ];
+        let mut r = RemindReport {
+            lines: vec![
+                line(LineAction::InOutbox, 1, Some(10)),
+                line(LineAction::InOutbox, 2, Some(10)),
+                line(LineAction::InOutbox, 3, Some(11)),
+                line(LineAction::Skip, 4, None),
+                line(LineAction::Skip, 5, None),
+            ],
+            ..RemindReport::default()
+        };
         r.total();
         assert_eq!((r.totals.in_outbox, r.totals.skipped), (3, 2));
         let texts = r.text_totals();
