@@ -292,6 +292,36 @@ async fn c_after_a_reminder_confirms_both_appointments_of_a_same_day_double() {
 }
 
 #[tokio::test]
+async fn c_after_a_closure_took_the_visit_away_confirms_nothing_and_waits_for_a_person() {
+    let mut pr = Practice::new();
+    let ana = pr.patient("Ana", ANA, true);
+    let visit = pr.appointment(ana, pr.tomorrow(15));
+    pr.remind(ana, &[visit]).await;
+    // The practice closes that day after the reminder went: the notice marks the visit.
+    let closed = store::rebookings::NewRebooking {
+        appointment_id: visit,
+        start: pr.appt(visit).start,
+        key: "closure:test",
+        by: "desk",
+        now: pr.now(),
+    };
+    pr.base
+        .store
+        .write(|c| store::rebookings::mark(c, &closed))
+        .unwrap();
+    pr.reply(ANA, "C");
+    let r = pr.sync().await;
+    assert_eq!(
+        (r.confirmed, r.replies.other, r.inbox_unread),
+        (0, 1, 1),
+        "{r:?}"
+    );
+    let after = pr.appt(visit);
+    assert_eq!(after.status, AppointmentStatus::Booked);
+    assert!(after.to_rebook, "still on the desk's rebook list");
+}
+
+#[tokio::test]
 async fn c_without_a_reminder_and_free_text_land_in_the_inbox_unchanged() {
     let mut pr = Practice::new();
     let ana = pr.patient("Ana", ANA, true);

@@ -37,6 +37,13 @@ pub fn is_live(a: &Appointment, reminded_start: DateTime<Utc>, at: DateTime<Utc>
     a.start == reminded_start && a.status.is_open() && a.start > at
 }
 
+/// A "C" confirms a visit its reminder named only while reminders still go for it: a closure
+/// notice took a to-rebook visit away, and "confirmed" would tell the desk the patient is
+/// coming to a day the practice is closed. Such a reply waits in the inbox for a person.
+pub fn confirmable(a: &Appointment) -> bool {
+    a.expects_reminders()
+}
+
 /// Replies that answer a reminder: after one, the reminder is no longer open.
 pub fn answers_reminder(kind: ReplyKind) -> bool {
     matches!(
@@ -330,6 +337,23 @@ mod tests {
         #[case] live: bool,
     ) {
         assert_eq!(is_live(&appt(start, status), reminded, at), live);
+    }
+
+    #[rstest]
+    #[case::booked(AppointmentStatus::Booked, false, true)]
+    #[case::confirmed_again(AppointmentStatus::Confirmed, false, true)]
+    #[case::taken_away_by_a_closure(AppointmentStatus::Booked, true, false)]
+    #[case::cancelled(AppointmentStatus::Cancelled, false, false)]
+    fn a_c_confirms_only_a_visit_still_expected(
+        #[case] status: AppointmentStatus,
+        #[case] to_rebook: bool,
+        #[case] confirms: bool,
+    ) {
+        let a = Appointment {
+            to_rebook,
+            ..appt(t(10, 0), status)
+        };
+        assert_eq!(confirmable(&a), confirms);
     }
 
     #[rstest]

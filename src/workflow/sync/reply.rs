@@ -31,8 +31,8 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Message, MessageKind};
 use crate::domain::reminder::ReminderKey;
 use crate::domain::reply::decision::{
-    Act, ConsentAnswer, Sender, answers_reminder, consent_answer, decide, filed_after, is_live,
-    reminder_answerable,
+    Act, ConsentAnswer, Sender, answers_reminder, confirmable, consent_answer, decide, filed_after,
+    is_live, reminder_answerable,
 };
 use crate::domain::reply::{ReplyContext, ReplyKind, classify};
 use crate::domain::report::LineAction;
@@ -373,6 +373,9 @@ impl Applier<'_> {
         for a in appointments {
             // Read again: an earlier reply in this page may have changed it.
             let a = store::appointments::get(c, a.id)?;
+            if !confirmable(&a) {
+                continue;
+            }
             match check_transition(
                 a.status,
                 AppointmentStatus::Confirmed,
