@@ -5,9 +5,12 @@
 //!   answers have not been written back — then restart until done: every text reached Twilio
 //!   exactly once and every row has a final state.
 //! * two `remind` processes started at the same moment on one database: each text once.
+//! * the same SIGKILL for a closure notice sent from the command line (`closure.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "remind_crash/closure.rs"]
+mod closure;
 mod fake_twilio;
 mod support;
 #[path = "remind_crash/waiting.rs"]

@@ -8,7 +8,7 @@
 
 use crate::store::Db;
 use crate::store::Write;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::clock::Clock;
@@ -27,7 +27,7 @@ use crate::store::{self, Store};
 use crate::workflow::dispatch::{self, Dispatcher};
 use crate::workflow::record_text::{self, Outgoing, Recorded};
 use crate::workflow::render::{self, RenderInput};
-use crate::workflow::{WorkflowError, callbacks, lock, rebook, templates, typed};
+use crate::workflow::{WorkflowError, callbacks, lock, rebook, templates, typed, waiting};
 use crate::workflow::{facts, outcome};
 
 /// What happened to one text of a one-off send.
@@ -134,36 +134,6 @@ pub async fn portal_prompts(
     one_off(ctx, store, job, dry_run).await
 }
 
-/// Parse a window bound given at the desk: `YYYY-MM-DD` (local midnight) or
-/// `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD HH:MM` (local time), in the practice's zone.
-pub fn parse_local(text: &str, config: &Config) -> Result<DateTime<Utc>, WorkflowError> {
-    parse_local_in(text, config.practice.time_zone)
-}
-
-/// [`parse_local`] in zone `tz` (pure: the console checks each keystroke with it).
-pub fn parse_local_in(text: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, WorkflowError> {
-    let t = text.trim();
-    let naive = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
-        })
-        .map_err(|_| {
-            WorkflowError::Invalid(format!(
-                "{text:?} is not a date (2026-11-27) or a local time (2026-11-27 13:00)"
-            ))
-        })?;
-    naive
-        .and_local_timezone(tz)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| {
-            WorkflowError::Invalid(format!(
-                "{text} does not exist in {tz} (clocks change then)"
-            ))
-        })
-}
-
 /// What one one-off send sends: its kind, to whom, and the words typed at the desk (`None`:
 /// the practice's template for the kind).
 struct Job<'t> {
@@ -214,19 +184,63 @@ async fn one_off(
         lines,
         ..SendReport::default()
     };
-    if dry_run || ready.is_empty() {
+    if dry_run {
         return Ok(report);
     }
+    // The offline outbox holds waiting texts until a real provider takes them: nothing to
+    // finish here, and a second click of the same send is recognised as before.
+    let unfinished = if d.provider.is_offline() {
+        Vec::new()
+    } else {
+        unfinished_of(store, &report.lines)?
+    };
     let mut events: Vec<BatchEvent> = Vec::new();
-    let sent = dispatch::dispatch(d, store, &ready, actor, clock, &mut |e| events.push(e)).await?;
-    report.stopped = sent.stopped;
+    if !unfinished.is_empty() {
+        // The same send started before and was cut short (a crash, a kill, a lost network):
+        // its texts are recorded but never went, or went without our knowing. Finished now,
+        // through the outbox's path — reconciled with the provider first, so none goes twice.
+        let flush = waiting::FlushContext {
+            config,
+            gate,
+            actor,
+            clock,
+        };
+        let only = Some(&unfinished[..]);
+        waiting::flush_these(d, store, &flush, only, &mut |e| events.push(e)).await?;
+    }
+    if !ready.is_empty() {
+        let sent =
+            dispatch::dispatch(d, store, &ready, actor, clock, &mut |e| events.push(e)).await?;
+        report.stopped = sent.stopped;
+    }
     for line in &mut report.lines {
-        let Some(id) = line.message_id.filter(|id| ready.contains(id)) else {
+        let Some(id) = line
+            .message_id
+            .filter(|id| ready.contains(id) || unfinished.contains(id))
+        else {
             continue;
         };
         line.settle(&store::messages::get(&store, id)?, job.kind);
     }
     Ok(report)
+}
+
+/// The texts of `lines` an earlier run of the same send recorded but did not finish: rows
+/// still waiting to be handed over (`pending` after a crash, `queued` without a provider id).
+fn unfinished_of(store: &Store, lines: &[SendLine]) -> Result<Vec<MessageId>, WorkflowError> {
+    let earlier: std::collections::HashSet<MessageId> = lines
+        .iter()
+        .filter(|l| l.outcome == SendOutcome::AlreadySent)
+        .filter_map(|l| l.message_id)
+        .collect();
+    if earlier.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store::messages::waiting_to_send(&store)?
+        .into_iter()
+        .map(|m| m.id)
+        .filter(|id| earlier.contains(id))
+        .collect())
 }
 
 impl SendLine {
@@ -558,7 +572,9 @@ fn skip(
 }
 
 mod closure;
+mod window;
 pub use closure::{ClosureNotice, closure};
+pub use window::{parse_local, parse_local_in};
 
 #[cfg(test)]
 mod tests;
