@@ -143,6 +143,7 @@ const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
         "outbound_by_provider_id",
         "consent_by_recorded",
     ],
+    sort_runs_mib: 64,
 };
 /// Messages per batch handed from the rendering thread to the writer.
 const BATCH: usize = 8192;
