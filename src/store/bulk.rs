@@ -349,6 +349,7 @@ mod tests {
     const SMALL_KEEPING_ONE: LoadSettings<'static> = LoadSettings {
         cache_mib: 8,
         live_indexes: &["messages_by_created"],
+        sort_runs_mib: 0,
     };
 
     fn schema(store: &Store) -> Vec<(String, String, String, Option<String>)> {
@@ -443,6 +444,56 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn indexes_sorted_in_runs_on_a_second_thread_hold_every_row_in_order() {
+        // 1 MiB runs (SQLite's smallest) and 60,000 keys of ~40 bytes: several runs, sorted
+        // apart and merged, as the clinic group's builds are.
+        const RUNS: LoadSettings<'static> = LoadSettings {
+            sort_runs_mib: 1,
+            ..SMALL_KEEPING_ONE
+        };
+        let n = 60_000_i64;
+        // Provider ids in scrambled order (7,919 is prime to n): the sort has work to do.
+        let provider_id = |i: i64| format!("SM{:010}", (i * 7_919) % n);
+        let want_schema = schema(&Store::open_in_memory().unwrap());
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .load_new(RUNS, |tx| {
+                insert_patients(tx, &[patient(1, "+15551230001")])?;
+                let rows: Vec<_> = (1..=n).map(|i| inbound(i, &provider_id(i))).collect();
+                insert_messages(tx, &rows)
+            })
+            .unwrap();
+        assert_eq!(schema(&store), want_schema);
+        let conn = store.test_conn();
+        let read: Vec<String> = conn
+            .prepare(
+                "SELECT provider_id FROM messages INDEXED BY inbound_by_provider_id \
+                 WHERE provider = 'twilio' AND provider_id IS NOT NULL AND direction = 'in' \
+                 ORDER BY provider, provider_id",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut want: Vec<String> = (1..=n).map(provider_id).collect();
+        want.sort();
+        assert_eq!(read, want, "every key once, in order");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        // The console after a load writes no temporary file and starts no sorting thread.
+        let setting = |name: &str| -> i64 {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(setting("temp_store"), 0);
+        assert_eq!(setting("threads"), 0);
+        assert_ne!(setting("cache_spill"), 0, "spilling is back on");
     }
 
     #[test]

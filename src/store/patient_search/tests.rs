@@ -374,6 +374,7 @@ fn a_bulk_load_writes_folded_names_and_the_index() {
             LoadSettings {
                 cache_mib: 8,
                 live_indexes: &[],
+                sort_runs_mib: 0,
             },
             |tx| {
                 insert_patients(

@@ -130,7 +130,9 @@ pub struct GroupSeeded {
 /// appointment's texts in the days before it) kept live, and the outbox's
 /// (`messages_waiting`), which no generated text enters — building it afterwards would read
 /// the whole messages table for an empty index; the rest — by patient, by name, by mobile,
-/// by number, inbound provider ids — made, sorted, after the rows (`Store::load_new`).
+/// by number, inbound provider ids — made, sorted, after the rows (`Store::load_new`), in
+/// 64 MiB runs sorted on the second core (the group's rows are generated, so the sorter's
+/// plain-text temporary files hold no practice's data; docs/BENCHMARKS.md, "Fourth session").
 const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
     cache_mib: 4096,
     live_indexes: &[
@@ -143,6 +145,7 @@ const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
         "outbound_by_provider_id",
         "consent_by_recorded",
     ],
+    sort_runs_mib: 64,
 };
 /// Messages per batch handed from the rendering thread to the writer.
 const BATCH: usize = 8192;
