@@ -140,13 +140,15 @@ pub fn reminder_rows<'a>(
     appointments: impl IntoIterator<Item = &'a Appointment>,
 ) -> Result<Vec<ReminderMessage>, StoreError> {
     let mut parts: std::collections::BTreeMap<PatientId, Vec<String>> = Default::default();
+    let mut visits = Vec::new();
     for a in appointments {
         parts
             .entry(a.patient_id)
             .or_default()
             .push(key_part(a.id, a.start));
+        visits.push(a.id);
     }
-    store::messages::reminder_keys(conn, &parts)
+    store::messages::reminder_keys(conn, &parts, &visits)
 }
 
 /// The kinds that remind of an appointment.

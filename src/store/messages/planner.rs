@@ -1,7 +1,7 @@
 //! What the reminder planner reads of its patients' outbound history, for many patients in one
 //! statement each (a day of a clinic group is ~1,400 patients; one statement per patient and
-//! read cost ~6 µs of preparing, binding and resetting alone): the reminder rows' keys and
-//! where each stands (from the index `messages_reminder_keys` alone, no body), the texts of
+//! read cost ~6 µs of preparing, binding and resetting alone): the reminder rows naming the
+//! visits planned and where each stands (by `reminder_parts`, migration 15), the texts of
 //! the last days that count against the caps, and when the last text that left (or may still
 //! leave) was written or sent (`messages_out_by_patient`, newest first: one or two entries).
 //! On a clinic group's five years a patient has ~45 outbound rows, each on its own page of a
@@ -15,19 +15,20 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::reminder::{ReminderMessage, holds_part};
 use crate::store::{Db, Result, StoreError, from_ts, id_list, ts};
 
-/// [`reminder_keys`]: the WHERE repeats the index's own (direction, kinds) so SQLite may use it.
-/// No ORDER BY: the few rows kept are sorted in Rust (a sort per patient cost more than the
-/// walk).
-pub(crate) const REMINDER_KEYS: &str = "SELECT patient_id, id, idempotency_key, status, error_code
-       FROM messages INDEXED BY messages_reminder_keys
-      WHERE patient_id IN (SELECT value FROM json_each(?1)) AND direction = 'out'
-        AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
-        AND idempotency_key IS NOT NULL";
+/// [`reminder_keys`]: the reminder rows listed under the visits (migration 15's
+/// `reminder_parts`, kept by triggers), each read by its id. The visits are walked in id
+/// order, each one's entries together; a row naming two of them comes twice.
+pub(crate) const REMINDER_KEYS: &str = "SELECT m.patient_id, m.id, m.idempotency_key, m.status, m.error_code
+       FROM json_each(?1) v
+      CROSS JOIN reminder_parts r ON r.appointment_id = v.value
+      CROSS JOIN messages m ON m.id = r.message_id
+      WHERE m.direction = 'out' AND m.kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
+        AND m.idempotency_key IS NOT NULL AND m.patient_id IS NOT NULL";
 
 /// [`last_outbound`]: per patient the newest first from its index (ordered by the same
 /// expression), so one or two entries are read rather than the patient's whole history.
@@ -50,27 +51,28 @@ pub(crate) const RECENT_OUTBOUND: &str =
 
 /// The reminder rows (48 h, 24 h, same-day double; any status) of each patient of `parts`
 /// whose key holds one of that patient's parts ([`key_part`] of the visits being planned, see
-/// [`holds_part`]), as the planner's taken keys: by patient, each patient's oldest first. Five
-/// years of a patient's reminders are ~25 rows, of which the planner only ever looks up the
-/// visits it plans, at their current start.
+/// [`holds_part`]), as the planner's taken keys: by patient, each patient's oldest first.
+/// `visits` are the ids of those visits: a row can only hold a visit's part if its key names
+/// the visit's id right behind a `:` or `+`, and every such row is listed under that id in
+/// `reminder_parts` (migration 15), so only the rows naming the visits are read — ~2 per
+/// visit, where a patient's five years of reminders are ~25.
 ///
 /// [`key_part`]: crate::domain::reminder::key_part
 pub fn reminder_keys(
     conn: &impl Db,
     parts: &BTreeMap<PatientId, Vec<String>>,
+    visits: &[AppointmentId],
 ) -> Result<Vec<ReminderMessage>> {
     let conn = crate::store::sql(conn);
+    let mut ids: Vec<i64> = visits.iter().map(|a| a.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut stmt = conn.prepare_cached(REMINDER_KEYS)?;
-    let mut rows = stmt.query(params![id_list(parts.keys().map(|p| p.0))])?;
+    let mut rows = stmt.query(params![id_list(ids.into_iter())])?;
     let mut kept: Vec<(i64, i64, ReminderMessage)> = Vec::new();
-    let mut wanted: Option<(i64, &Vec<String>)> = None;
     while let Some(r) = rows.next()? {
         let patient: i64 = r.get(0)?;
-        // The rows come grouped by patient: one look-up per patient, not per row.
-        if wanted.as_ref().is_none_or(|(p, _)| *p != patient) {
-            wanted = parts.get(&PatientId(patient)).map(|w| (patient, w));
-        }
-        let Some((_, wanted)) = wanted else {
+        let Some(wanted) = parts.get(&PatientId(patient)) else {
             continue;
         };
         // Looked at in place: only the rows that may matter become strings.
@@ -92,6 +94,8 @@ pub fn reminder_keys(
         kept.push((patient, r.get(1)?, message));
     }
     kept.sort_by_key(|(patient, id, _)| (*patient, *id));
+    // A row naming two of the visits came once for each.
+    kept.dedup_by_key(|(_, id, _)| *id);
     Ok(kept.into_iter().map(|(_, _, m)| m).collect())
 }
 

@@ -425,7 +425,14 @@ fn the_hot_message_queries_never_scan_the_table() {
             PROVIDER_IDS_TO.to_string(),
             "messages_provider_ids_by_number",
         ),
-        (planner::REMINDER_KEYS.to_string(), "messages_reminder_keys"),
+        (
+            planner::REMINDER_KEYS.to_string(),
+            "SEARCH r USING PRIMARY KEY (appointment_id=?)",
+        ),
+        (
+            planner::REMINDER_KEYS.to_string(),
+            "SEARCH m USING INTEGER PRIMARY KEY (rowid=?)",
+        ),
         (
             planner::LAST_OUTBOUND.to_string(),
             "messages_out_by_patient",
