@@ -12,6 +12,7 @@ mod m012_search;
 mod m013_statistics;
 mod m014_unused;
 mod m015_reminder_parts;
+mod m016_outbound_history;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -415,13 +416,17 @@ const M014_UNUSED_INDEX: &str = m014_unused::SQL;
 /// `messages_reminder_keys` dropped (`m015_reminder_parts`).
 const M015_REMINDER_PARTS: &str = m015_reminder_parts::SQL;
 
+/// 16 (issue 14): the caps' recent rows and the last outbound text from one index range
+/// (`m016_outbound_history`).
+const M016_OUTBOUND_HISTORY: &str = m016_outbound_history::SQL;
+
 /// Migration 15's SQL, whose triggers name the reminder kinds (checked against the domain's).
 pub(crate) const REMINDER_PARTS_SQL: &str = M015_REMINDER_PARTS;
 
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 15] = [
+const SHIPPED: [&str; 16] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -437,6 +442,7 @@ const SHIPPED: [&str; 15] = [
     M013_REMINDER_ROWS,
     M014_UNUSED_INDEX,
     M015_REMINDER_PARTS,
+    M016_OUTBOUND_HISTORY,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

@@ -16,7 +16,9 @@ use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 mod inbound;
 pub(crate) mod planner;
 pub use inbound::*;
-pub use planner::{RecentOutbound, last_outbound, recent_outbound, reminder_keys};
+pub use planner::{
+    OutboundHistory, RecentOutbound, last_outbound, outbound_history, reminder_keys,
+};
 
 #[cfg(test)]
 mod tests;

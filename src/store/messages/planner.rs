@@ -3,7 +3,8 @@
 //! read cost ~6 µs of preparing, binding and resetting alone): the reminder rows naming the
 //! visits planned and where each stands (by `reminder_parts`, migration 15), the texts of
 //! the last days that count against the caps, and when the last text that left (or may still
-//! leave) was written or sent (`messages_out_by_patient`, newest first: one or two entries).
+//! leave) was written or sent — both from one range of `messages_out_by_patient` (migration
+//! 16), or for a patient with nothing recent from its newest entries (one or two).
 //! On a clinic group's five years a patient has ~45 outbound rows, each on its own page of a
 //! multi-GB table (docs/BENCHMARKS.md).
 //!
@@ -39,15 +40,6 @@ pub(crate) const LAST_OUTBOUND: &str = "SELECT p.value,
         ORDER BY COALESCE(sent_at, created_at) DESC
         LIMIT 1)
      FROM json_each(?1) p";
-
-/// [`recent_outbound`]: the patients' outbound rows written since `?2`, through
-/// `messages_by_patient (patient_id, created_at)`.
-pub(crate) const RECENT_OUTBOUND: &str =
-    "SELECT patient_id, id, kind, status, COALESCE(sent_at, not_before, created_at)
-       FROM messages
-      WHERE patient_id IN (SELECT value FROM json_each(?1)) AND direction = 'out'
-        AND created_at >= ?2
-      ORDER BY patient_id, created_at, id";
 
 /// The reminder rows (48 h, 24 h, same-day double; any status) of each patient of `parts`
 /// whose key holds one of that patient's parts ([`key_part`] of the visits being planned, see
@@ -122,6 +114,141 @@ pub fn last_outbound(
     Ok(out)
 }
 
+/// [`outbound_history`]: the patients' outbound rows from `COALESCE(sent_at, created_at) >=
+/// ?2` up, from migration 16's `messages_out_by_patient` alone (no table row).
+pub(crate) const OUTBOUND_SINCE: &str =
+    "SELECT patient_id, id, kind, status, COALESCE(sent_at, not_before, created_at), created_at,
+            COALESCE(sent_at, created_at)
+       FROM messages INDEXED BY messages_out_by_patient
+      WHERE patient_id IN (SELECT value FROM json_each(?1)) AND direction = 'out'
+        AND COALESCE(sent_at, created_at) >= ?2";
+
+/// [`outbound_history`]: the patients' outbound rows written since `?2` whose recorded
+/// sending is before their writing (a clock moved back), which [`OUTBOUND_SINCE`] may miss.
+pub(crate) const SENT_BEFORE_WRITTEN: &str =
+    "SELECT patient_id, id, kind, status, COALESCE(sent_at, not_before, created_at), created_at,
+            COALESCE(sent_at, created_at)
+       FROM messages INDEXED BY messages_sent_before_written
+      WHERE patient_id IN (SELECT value FROM json_each(?1)) AND direction = 'out'
+        AND sent_at < created_at AND created_at >= ?2";
+
+/// What the planner reads of each patient's outbound history: the caps' recent rows and
+/// [`last_outbound`] in one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutboundHistory {
+    /// Each patient's outbound rows written since `since`, any status, oldest first.
+    pub recent: HashMap<PatientId, Vec<RecentOutbound>>,
+    /// For each patient who has one, when the newest outbound text that counts was sent or
+    /// written (`exclude` left out).
+    pub last: HashMap<PatientId, DateTime<Utc>>,
+}
+
+/// Each patient's outbound rows written since `since` (any status, oldest first) and
+/// [`last_outbound`], mostly from one index range per patient (migration 16), exactly as a
+/// read of the rows by writing time (`messages_by_patient`, before) and [`last_outbound`]
+/// give them:
+/// - a row written since `since` was sent after it was written, so it is in the range
+///   `COALESCE(sent_at, created_at) >= since` — unless its sending is recorded before its
+///   writing (a clock moved back), and those rows are read from their own small index;
+/// - when a row of the range counts, the newest that counts is in the range (every row outside
+///   it is older); only the patients with none are asked [`last_outbound`]'s query.
+pub fn outbound_history(
+    conn: &impl Db,
+    patients: &[PatientId],
+    since: DateTime<Utc>,
+    exclude: Option<MessageId>,
+) -> Result<OutboundHistory> {
+    let mut ids: Vec<i64> = patients.iter().map(|p| p.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let list = id_list(ids.iter().copied());
+    let since = ts(since);
+    let exclude = exclude.map_or(-1, |m| m.0);
+    let mut out = OutboundHistory::default();
+    let mut recent: HashMap<PatientId, Vec<(i64, RecentOutbound)>> = HashMap::new();
+    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let sql = crate::store::sql(conn);
+    for query in [OUTBOUND_SINCE, SENT_BEFORE_WRITTEN] {
+        let mut stmt = sql.prepare_cached(query)?;
+        let mut rows = stmt.query(params![list, since])?;
+        while let Some(r) = rows.next()? {
+            let row = history_row(r)?;
+            let patient = PatientId(row.patient);
+            if counts(row.message.status) && row.message.id.0 != exclude {
+                let at = from_ts(row.left_at)?;
+                let last = out.last.entry(patient).or_insert(at);
+                *last = (*last).max(at);
+            }
+            if row.written_at >= since && seen.insert(row.message.id.0) {
+                recent
+                    .entry(patient)
+                    .or_default()
+                    .push((row.written_at, row.message));
+            }
+        }
+    }
+    // Oldest first, as `recent_outbound` orders them (written, then id).
+    out.recent = recent
+        .into_iter()
+        .map(|(p, mut rows)| {
+            rows.sort_by_key(|(written, m)| (*written, m.id));
+            (p, rows.into_iter().map(|(_, m)| m).collect())
+        })
+        .collect();
+    let missing: Vec<PatientId> = ids
+        .iter()
+        .map(|&p| PatientId(p))
+        .filter(|p| !out.last.contains_key(p))
+        .collect();
+    if !missing.is_empty() {
+        let exclude = (exclude >= 0).then_some(MessageId(exclude));
+        out.last.extend(last_outbound(conn, &missing, exclude)?);
+    }
+    Ok(out)
+}
+
+/// One row of [`OUTBOUND_SINCE`] or [`SENT_BEFORE_WRITTEN`].
+struct HistoryRow {
+    patient: i64,
+    message: RecentOutbound,
+    written_at: i64,
+    /// `COALESCE(sent_at, created_at)`.
+    left_at: i64,
+}
+
+fn history_row(r: &rusqlite::Row<'_>) -> Result<HistoryRow> {
+    let corrupt = |what, value: &str| StoreError::Corrupt {
+        what,
+        value: value.to_string(),
+    };
+    let kind = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+    let kind = MessageKind::parse(kind).ok_or_else(|| corrupt("messages.kind", kind))?;
+    let status = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+    let status = MessageStatus::parse(status).ok_or_else(|| corrupt("messages.status", status))?;
+    Ok(HistoryRow {
+        patient: r.get(0)?,
+        message: RecentOutbound {
+            id: MessageId(r.get(1)?),
+            kind,
+            status,
+            at: from_ts(r.get(4)?)?,
+        },
+        written_at: r.get(5)?,
+        left_at: r.get(6)?,
+    })
+}
+
+/// The statuses [`LAST_OUTBOUND`] counts: a text that left, or may still leave.
+fn counts(s: MessageStatus) -> bool {
+    !matches!(
+        s,
+        MessageStatus::Blocked
+            | MessageStatus::Withdrawn
+            | MessageStatus::Failed
+            | MessageStatus::Undelivered
+    )
+}
+
 /// One outbound row of a patient's recent history, as the caps see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecentOutbound {
@@ -130,36 +257,4 @@ pub struct RecentOutbound {
     pub status: MessageStatus,
     /// When it went: sent, else the time quiet hours held it to, else written.
     pub at: DateTime<Utc>,
-}
-
-/// Each of `patients`' outbound rows written since `since`, any status, oldest first.
-pub fn recent_outbound(
-    conn: &impl Db,
-    patients: &[PatientId],
-    since: DateTime<Utc>,
-) -> Result<HashMap<PatientId, Vec<RecentOutbound>>> {
-    let conn = crate::store::sql(conn);
-    let mut stmt = conn.prepare_cached(RECENT_OUTBOUND)?;
-    let mut rows = stmt.query(params![id_list(patients.iter().map(|p| p.0)), ts(since)])?;
-    let mut out: HashMap<PatientId, Vec<RecentOutbound>> = HashMap::new();
-    let corrupt = |what, value: &str| StoreError::Corrupt {
-        what,
-        value: value.to_string(),
-    };
-    while let Some(r) = rows.next()? {
-        let kind = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-        let kind = MessageKind::parse(kind).ok_or_else(|| corrupt("messages.kind", kind))?;
-        let status = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
-        let status =
-            MessageStatus::parse(status).ok_or_else(|| corrupt("messages.status", status))?;
-        out.entry(PatientId(r.get(0)?))
-            .or_default()
-            .push(RecentOutbound {
-                id: MessageId(r.get(1)?),
-                kind,
-                status,
-                at: from_ts(r.get(4)?)?,
-            });
-    }
-    Ok(out)
 }

@@ -437,7 +437,14 @@ fn the_hot_message_queries_never_scan_the_table() {
             planner::LAST_OUTBOUND.to_string(),
             "messages_out_by_patient",
         ),
-        (planner::RECENT_OUTBOUND.to_string(), "messages_by_patient"),
+        (
+            planner::OUTBOUND_SINCE.to_string(),
+            "SEARCH messages USING COVERING INDEX messages_out_by_patient (patient_id=? AND <expr>>?)",
+        ),
+        (
+            planner::SENT_BEFORE_WRITTEN.to_string(),
+            "SEARCH messages USING INDEX messages_sent_before_written (patient_id=? AND created_at>?)",
+        ),
         (
             format!("SELECT id FROM messages {BY_PROVIDER_ID_OUT}"),
             "outbound_by_provider_id",

@@ -38,6 +38,7 @@ const PINNED: [&str; LATEST] = [
     "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
     "fac35d2ec67bd4cdd658b6240f8c9f4d38dedde1bdb00bc602a33e24f1dfc3e7", // M014_UNUSED_INDEX
     "6f15d4fd63458a06f1793747f5ca29b5b4dd3b05362effa533bb0b4287f0cb95", // M015_REMINDER_PARTS
+    "ea1179e4b82cce2365b43bcded37dbe0278c97ff6a413ab8e06cba751b38014f", // M016_OUTBOUND_HISTORY
 ];
 /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
 const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
@@ -76,7 +77,7 @@ fn the_pin_notices_a_one_character_edit() {
 #[test]
 fn migrations_are_valid() {
     migrations().validate().unwrap();
-    assert_eq!(LATEST, 15);
+    assert_eq!(LATEST, 16);
 }
 
 #[test]

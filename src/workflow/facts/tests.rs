@@ -249,6 +249,8 @@ fn write_text(
         MessageStatus::Failed,
         MessageStatus::Undelivered,
     ];
+    // A clock moved back between writing and sending: recorded as sent before it was written.
+    let earlier = created - Duration::minutes(10 * (30 + 7 * x.hours_before % 200));
     match x.fate {
         0 => {}
         1 | 2 => store::messages::mark_handed_over(
@@ -257,7 +259,11 @@ fn write_text(
             "twilio",
             &format!("SM{n}"),
             MessageStatus::Sent,
-            later,
+            if x.fate == 2 && x.hours_before % 3 == 0 {
+                earlier
+            } else {
+                later
+            },
         )
         .unwrap(),
         3 => store::messages::defer(c, id, later, created).unwrap(),
