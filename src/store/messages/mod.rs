@@ -14,6 +14,7 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 
 mod inbound;
+pub(crate) mod parts;
 pub(crate) mod planner;
 pub use inbound::*;
 pub use planner::{
@@ -76,7 +77,12 @@ pub fn insert_outbound(conn: &impl Write, m: &NewOutbound<'_>) -> Result<Option<
             m.not_before.map(ts),
             m.send_by.map(ts),
         ])?;
-    Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
+    if n != 1 {
+        return Ok(None);
+    }
+    let id = MessageId(conn.last_insert_rowid());
+    parts::list(conn, id, m.kind, m.idempotency_key)?;
+    Ok(Some(id))
 }
 
 const COLUMNS: &str = "id, direction, kind, patient_id, appointment_id, idempotency_key, to_number, from_number,

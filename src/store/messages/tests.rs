@@ -528,3 +528,39 @@ fn second_patient() -> crate::store::patients::NewPatient {
         portal_active: false,
     }
 }
+
+/// `reminder_parts` is written by the store's insert paths, not by a trigger (migration 15), so
+/// every statement that inserts messages must be one of those that list reminder rows (or the
+/// inbound one, which writes no reminder). A new one fails here until it lists its rows too.
+#[test]
+fn every_insert_into_messages_is_one_that_lists_reminder_rows() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("tests.rs")
+                && !path.components().any(|c| c.as_os_str() == "tests")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for _ in text.matches("INTO messages") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    walk(&src, &mut found);
+    found.sort();
+    let want: Vec<String> = [
+        "src/store/bulk.rs",
+        "src/store/messages/inbound.rs",
+        "src/store/messages/mod.rs",
+    ]
+    .iter()
+    .map(|p| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p).display().to_string())
+    .collect();
+    assert_eq!(found, want);
+}

@@ -37,7 +37,7 @@ const PINNED: [&str; LATEST] = [
     "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M012_PATIENT_SEARCH
     "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
     "fac35d2ec67bd4cdd658b6240f8c9f4d38dedde1bdb00bc602a33e24f1dfc3e7", // M014_UNUSED_INDEX
-    "6f15d4fd63458a06f1793747f5ca29b5b4dd3b05362effa533bb0b4287f0cb95", // M015_REMINDER_PARTS
+    "f9fff4581ee0b13f8014bb3ba52b6c249450a5bbbe546d98f8a5efb33c125175", // M015_REMINDER_PARTS
     "ea1179e4b82cce2365b43bcded37dbe0278c97ff6a413ab8e06cba751b38014f", // M016_OUTBOUND_HISTORY
 ];
 /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
@@ -151,16 +151,27 @@ fn every_earlier_version_upgrades_and_keeps_data() {
     }
 }
 
-/// Write a reminder row with `key` (and, when `n` is odd, a text of another kind with it).
+/// Write a reminder row with `key` (and, when `n` is odd, a text of another kind with it); once
+/// migration 15 is in, listed as the store's insert paths list it.
 fn write_reminder(conn: &Connection, n: usize, key: &str) {
-    let kind = if n % 2 == 0 { "reminder-24h" } else { "welcome" };
-    conn.execute(
-        "INSERT OR IGNORE INTO messages (direction, kind, patient_id, idempotency_key, to_number,
-                                         body, status, provider, created_by, created_at, updated_at)
-         VALUES ('out', ?1, NULL, ?2, '+15555550123', 'b', 'sent', 'twilio', 'system', 0, 0)",
-        rusqlite::params![kind, key],
-    )
-    .unwrap();
+    use crate::domain::message::MessageKind;
+    let kind = if n % 2 == 0 {
+        MessageKind::Reminder24h
+    } else {
+        MessageKind::Welcome
+    };
+    let written = conn
+        .execute(
+            "INSERT OR IGNORE INTO messages (direction, kind, patient_id, idempotency_key, to_number,
+                                             body, status, provider, created_by, created_at, updated_at)
+             VALUES ('out', ?1, NULL, ?2, '+15555550123', 'b', 'sent', 'twilio', 'system', 0, 0)",
+            rusqlite::params![kind.as_str(), key],
+        )
+        .unwrap();
+    if written == 1 && version(conn) >= 15 {
+        let id = crate::domain::ids::MessageId(conn.last_insert_rowid());
+        crate::store::messages::parts::list(conn, id, kind, key).unwrap();
+    }
 }
 
 fn reminder_parts(conn: &Connection) -> Vec<(i64, i64)> {
@@ -212,10 +223,10 @@ fn key_like() -> impl proptest::strategy::Strategy<Value = String> {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
-    /// Migration 15 lists every reminder row under each visit id its key names where
-    /// `holds_part` could find it — whatever the key holds, written before the migration
-    /// (its back-fill), after it (the insert trigger) or changed by hand afterwards (the
-    /// update trigger) — and lists rows of other kinds under nothing.
+    /// Every reminder row is listed under each visit id its key names where `holds_part`
+    /// could find it — whatever the key holds, written before migration 15 (its back-fill),
+    /// after it (the store's insert paths, `messages::parts`) or changed by hand afterwards
+    /// (its update trigger) — and rows of other kinds under nothing.
     #[test]
     fn every_visit_a_reminder_key_names_is_listed_under_its_id(
         before in proptest::collection::vec(key_like(), 0..8),
@@ -280,6 +291,9 @@ fn reminder_keys_are_listed_under_their_visits_before_and_after_the_migration() 
         migrations().to_latest(&mut conn).unwrap();
         lists.push(reminder_parts(&conn));
     }
-    assert_eq!(lists[0], vec![(123, 1), (123, 2), (124, 2), (125, 3), (126, 3)]);
+    assert_eq!(
+        lists[0],
+        vec![(123, 1), (123, 2), (124, 2), (125, 3), (126, 3)]
+    );
     assert_eq!(lists[0], lists[1]);
 }
