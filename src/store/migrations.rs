@@ -420,7 +420,9 @@ const M015_REMINDER_PARTS: &str = m015_reminder_parts::SQL;
 /// (`m016_outbound_history`).
 const M016_OUTBOUND_HISTORY: &str = m016_outbound_history::SQL;
 
-/// Migration 15's SQL, whose triggers name the reminder kinds (checked against the domain's).
+/// Migration 15's SQL, whose back-fill and trigger name the reminder kinds (checked against the
+/// domain's).
+#[cfg(test)]
 pub(crate) const REMINDER_PARTS_SQL: &str = M015_REMINDER_PARTS;
 
 /// Every migration in order; `user_version` = how many have been applied. Each one here has

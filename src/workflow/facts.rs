@@ -76,10 +76,8 @@ pub fn load_each(
     let mut records = store::patients::get_many(conn, patients)?;
     let consent = store::consent::events_of(conn, patients)?;
     let since = now - Duration::days(HISTORY_DAYS);
-    let store::messages::OutboundHistory {
-        mut recent,
-        last,
-    } = store::messages::outbound_history(conn, patients, since, exclude)?;
+    let store::messages::OutboundHistory { mut recent, last } =
+        store::messages::outbound_history(conn, patients, since, exclude)?;
     let mut out = HashMap::with_capacity(patients.len());
     let mut unreadable: Vec<Unreadable> = Vec::new();
     for &id in patients {

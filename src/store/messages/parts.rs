@@ -39,7 +39,7 @@ pub(crate) fn named_visits(key: &str) -> Vec<i64> {
 }
 
 /// Whether rows of `kind` are listed: the kinds migration 15 names.
-fn listed(kind: MessageKind) -> bool {
+pub(crate) fn listed(kind: MessageKind) -> bool {
     matches!(
         kind,
         MessageKind::Reminder48h | MessageKind::Reminder24h | MessageKind::SameDayDouble

@@ -22,9 +22,10 @@ use crate::domain::reminder::{ReminderMessage, holds_part};
 use crate::store::{Db, Result, StoreError, from_ts, id_list, ts};
 
 /// [`reminder_keys`]: the reminder rows listed under the visits (migration 15's
-/// `reminder_parts`, kept by triggers), each read by its id. The visits are walked in id
+/// `reminder_parts`, written with every reminder row), each read by its id. The visits are walked in id
 /// order, each one's entries together; a row naming two of them comes twice.
-pub(crate) const REMINDER_KEYS: &str = "SELECT m.patient_id, m.id, m.idempotency_key, m.status, m.error_code
+pub(crate) const REMINDER_KEYS: &str =
+    "SELECT m.patient_id, m.id, m.idempotency_key, m.status, m.error_code
        FROM json_each(?1) v
       CROSS JOIN reminder_parts r ON r.appointment_id = v.value
       CROSS JOIN messages m ON m.id = r.message_id

@@ -560,7 +560,12 @@ fn every_insert_into_messages_is_one_that_lists_reminder_rows() {
         "src/store/messages/mod.rs",
     ]
     .iter()
-    .map(|p| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p).display().to_string())
+    .map(|p| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(p)
+            .display()
+            .to_string()
+    })
     .collect();
     assert_eq!(found, want);
 }

@@ -8,9 +8,9 @@ use crate::store::messages::NewOutbound;
 use crate::store::{Store, Write};
 use proptest::prelude::*;
 
-/// The store's reminder-rows query and the triggers that list reminder rows under their
-/// visits (migration 15) name the reminder kinds in SQL: exactly the kinds the planner counts
-/// as reminders, no more, no fewer.
+/// The store's reminder-rows query and migration 15 (its back-fill and trigger) name the
+/// reminder kinds in SQL, and the store lists those kinds' rows: exactly the kinds the planner
+/// counts as reminders, no more, no fewer.
 #[test]
 fn the_reminder_keys_query_names_exactly_the_reminder_kinds() {
     for sql in [
@@ -24,6 +24,14 @@ fn the_reminder_keys_query_names_exactly_the_reminder_kinds() {
                 "{kind:?}"
             );
         }
+    }
+    // And the store's insert paths list exactly those kinds' rows.
+    for &kind in MessageKind::ALL {
+        assert_eq!(
+            store::messages::parts::listed(kind),
+            REMINDER_KINDS.contains(&kind),
+            "{kind:?}"
+        );
     }
 }
 
@@ -272,8 +280,11 @@ fn write_text(
     let sql = c;
     match x.how {
         4 => {
-            sql.execute("UPDATE messages SET patient_id = NULL WHERE id = ?1", [id.0])
-                .unwrap();
+            sql.execute(
+                "UPDATE messages SET patient_id = NULL WHERE id = ?1",
+                [id.0],
+            )
+            .unwrap();
         }
         5 if appointment_id.is_some() => {
             let next = &visits[(x.parts[0].0 + 1) % visits.len()];
