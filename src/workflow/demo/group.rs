@@ -128,8 +128,9 @@ pub struct GroupSeeded {
 /// 4.6 GB instead of 1.8 GB peak memory, docs/BENCHMARKS.md); the indexes whose keys arrive in
 /// ascending order (the book is written in start order, the texts in sent order, each
 /// appointment's texts in the days before it) kept live, and the outbox's
-/// (`messages_waiting`), which no generated text enters — building it afterwards would read
-/// the whole messages table for an empty index; the rest — by patient, by name, by mobile,
+/// (`messages_waiting`) and the texts sent before they were written
+/// (`messages_sent_before_written`), which no generated text enters — building either
+/// afterwards would read the whole messages table for an empty index; the rest — by patient, by name, by mobile,
 /// by number, inbound provider ids — made, sorted, after the rows (`Store::load_new`).
 const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
     cache_mib: 4096,
@@ -140,6 +141,7 @@ const LOAD: bulk::LoadSettings<'static> = bulk::LoadSettings {
         "messages_reminders_by_created",
         "messages_by_appointment",
         "messages_waiting",
+        "messages_sent_before_written",
         "outbound_by_provider_id",
         "consent_by_recorded",
     ],
