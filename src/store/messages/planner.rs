@@ -175,7 +175,9 @@ pub fn outbound_history(
         while let Some(r) = rows.next()? {
             let row = history_row(r)?;
             let patient = PatientId(row.patient);
-            if counts(row.message.status) && row.message.id.0 != exclude {
+            // Only the range says what the newest is: a row of the second query sent before
+            // `since` may be older than a text outside both.
+            if row.left_at >= since && counts(row.message.status) && row.message.id.0 != exclude {
                 let at = from_ts(row.left_at)?;
                 let last = out.last.entry(patient).or_insert(at);
                 *last = (*last).max(at);
