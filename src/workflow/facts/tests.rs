@@ -214,13 +214,14 @@ fn key_of(x: &Text, n: usize, visits: &[Appointment]) -> (String, Option<Appoint
 
 /// Write `x` (the `n`th text) as [`Text::how`] says; its id, unless its key was taken already.
 fn write_text(
-    c: &rusqlite::Connection,
+    store: &Store,
     n: usize,
     x: &Text,
     patients: &[PatientId],
     visits: &[Appointment],
     now: DateTime<Utc>,
 ) -> Option<MessageId> {
+    let c = store.test_conn();
     let kind = KINDS[x.kind];
     let (key, appointment_id) = key_of(x, n, visits);
     let patient = patients[x.patient % patients.len()];
@@ -292,7 +293,7 @@ fn write_text(
             // Another row may hold that key already: then this one keeps its own.
             let _ = sql.execute(
                 "UPDATE messages SET idempotency_key = ?2 WHERE id = ?1",
-                rusqlite::params![id.0, rekeyed],
+                (id.0, rekeyed),
             );
         }
         _ => {}
@@ -397,7 +398,7 @@ proptest! {
         let written: Vec<MessageId> = texts
             .iter()
             .enumerate()
-            .filter_map(|(n, x)| write_text(c, n, x, &patients, &appointments, now))
+            .filter_map(|(n, x)| write_text(&store, n, x, &patients, &appointments, now))
             .collect();
         let exclude = exclude.and_then(|i| written.get(i).copied());
         // Visits moved (by hours, either way) or cancelled after their texts.
@@ -407,7 +408,7 @@ proptest! {
                     "UPDATE appointments SET start_at = start_at + ?2 * 3600,
                             status = CASE WHEN ?3 THEN 'cancelled' ELSE status END
                       WHERE id = ?1",
-                    rusqlite::params![id.0, hours, cancel],
+                    [id.0, hours, i64::from(cancel)],
                 )
                 .unwrap();
         }
