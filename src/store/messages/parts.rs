@@ -29,10 +29,10 @@ pub(crate) fn named_visits(key: &str) -> Vec<i64> {
         let Some((id, _)) = piece.split_once('@') else {
             continue;
         };
-        if let Ok(id) = id.parse::<i64>() {
-            if !out.contains(&id) {
-                out.push(id);
-            }
+        if let Ok(id) = id.parse::<i64>()
+            && !out.contains(&id)
+        {
+            out.push(id);
         }
     }
     out

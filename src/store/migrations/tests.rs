@@ -155,7 +155,7 @@ fn every_earlier_version_upgrades_and_keeps_data() {
 /// migration 15 is in, listed as the store's insert paths list it.
 fn write_reminder(conn: &Connection, n: usize, key: &str) {
     use crate::domain::message::MessageKind;
-    let kind = if n % 2 == 0 {
+    let kind = if n.is_multiple_of(2) {
         MessageKind::Reminder24h
     } else {
         MessageKind::Welcome
@@ -197,10 +197,11 @@ fn named_ids(key: &str) -> Vec<i64> {
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        if !digits.is_empty() && key[i + 1 + digits.len()..].starts_with('@') {
-            if let Ok(id) = digits.parse::<i64>() {
-                out.push(id);
-            }
+        if !digits.is_empty()
+            && key[i + 1 + digits.len()..].starts_with('@')
+            && let Ok(id) = digits.parse::<i64>()
+        {
+            out.push(id);
         }
     }
     out
