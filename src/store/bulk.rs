@@ -244,7 +244,13 @@ pub fn insert_messages(conn: &impl Write, rows: &[BulkMessage]) -> Result<()> {
         bind(s, i + 18, ts(m.updated_at))?;
         bind(s, i + 19, i64::from(m.direction == Direction::Outbound))?;
         bind(s, i + 20, m.delivered_at.map(ts))
-    })
+    })?;
+    for m in rows {
+        if let (Direction::Outbound, Some(key)) = (m.direction, &m.idempotency_key) {
+            super::messages::parts::list(conn, m.id, m.kind, key)?;
+        }
+    }
+    Ok(())
 }
 
 /// How an inbound message was read, and whether staff dealt with it.

@@ -69,7 +69,7 @@ fn cells_in(
 ) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
     let patients: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
     let loaded = facts::load(conn, config, &patients, now, None)?;
-    let facts_list: Vec<_> = loaded.values().map(|l| l.facts.clone()).collect();
+    let facts_list: Vec<_> = loaded.into_values().map(|l| l.facts).collect();
     let messages = facts::reminder_rows(conn, appointments)?;
     let cells = reminder::reminder_cells(
         &config.reminders,

@@ -76,8 +76,8 @@ pub fn load_each(
     let mut records = store::patients::get_many(conn, patients)?;
     let consent = store::consent::events_of(conn, patients)?;
     let since = now - Duration::days(HISTORY_DAYS);
-    let mut recent = store::messages::recent_outbound(conn, patients, since)?;
-    let last = store::messages::last_outbound(conn, patients, exclude)?;
+    let store::messages::OutboundHistory { mut recent, last } =
+        store::messages::outbound_history(conn, patients, since, exclude)?;
     let mut out = HashMap::with_capacity(patients.len());
     let mut unreadable: Vec<Unreadable> = Vec::new();
     for &id in patients {
@@ -140,13 +140,15 @@ pub fn reminder_rows<'a>(
     appointments: impl IntoIterator<Item = &'a Appointment>,
 ) -> Result<Vec<ReminderMessage>, StoreError> {
     let mut parts: std::collections::BTreeMap<PatientId, Vec<String>> = Default::default();
+    let mut visits = Vec::new();
     for a in appointments {
         parts
             .entry(a.patient_id)
             .or_default()
             .push(key_part(a.id, a.start));
+        visits.push(a.id);
     }
-    store::messages::reminder_keys(conn, &parts)
+    store::messages::reminder_keys(conn, &parts, &visits)
 }
 
 /// The kinds that remind of an appointment.

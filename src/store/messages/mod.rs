@@ -14,9 +14,12 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::message::{Direction, Message, MessageKind, MessageStatus};
 
 mod inbound;
+pub(crate) mod parts;
 pub(crate) mod planner;
 pub use inbound::*;
-pub use planner::{RecentOutbound, last_outbound, recent_outbound, reminder_keys};
+pub use planner::{
+    OutboundHistory, RecentOutbound, last_outbound, outbound_history, reminder_keys,
+};
 
 #[cfg(test)]
 mod tests;
@@ -74,7 +77,12 @@ pub fn insert_outbound(conn: &impl Write, m: &NewOutbound<'_>) -> Result<Option<
             m.not_before.map(ts),
             m.send_by.map(ts),
         ])?;
-    Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
+    if n != 1 {
+        return Ok(None);
+    }
+    let id = MessageId(conn.last_insert_rowid());
+    parts::list(conn, id, m.kind, m.idempotency_key)?;
+    Ok(Some(id))
 }
 
 const COLUMNS: &str = "id, direction, kind, patient_id, appointment_id, idempotency_key, to_number, from_number,
@@ -278,7 +286,12 @@ pub fn insert_settled(
             s.error_code.filter(|_| moved),
             delivered_at,
         ])?;
-    Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
+    if n != 1 {
+        return Ok(None);
+    }
+    let id = MessageId(conn.last_insert_rowid());
+    parts::list(conn, id, m.kind, m.idempotency_key)?;
+    Ok(Some(id))
 }
 
 /// Mark a row `pending` for a send through `provider`, committed by the caller *before* the

@@ -425,12 +425,26 @@ fn the_hot_message_queries_never_scan_the_table() {
             PROVIDER_IDS_TO.to_string(),
             "messages_provider_ids_by_number",
         ),
-        (planner::REMINDER_KEYS.to_string(), "messages_reminder_keys"),
+        (
+            planner::REMINDER_KEYS.to_string(),
+            "SEARCH r USING PRIMARY KEY (appointment_id=?)",
+        ),
+        (
+            planner::REMINDER_KEYS.to_string(),
+            "SEARCH m USING INTEGER PRIMARY KEY (rowid=?)",
+        ),
         (
             planner::LAST_OUTBOUND.to_string(),
             "messages_out_by_patient",
         ),
-        (planner::RECENT_OUTBOUND.to_string(), "messages_by_patient"),
+        (
+            planner::OUTBOUND_SINCE.to_string(),
+            "SEARCH messages USING COVERING INDEX messages_out_by_patient (patient_id=? AND <expr>>?)",
+        ),
+        (
+            planner::SENT_BEFORE_WRITTEN.to_string(),
+            "SEARCH messages USING INDEX messages_sent_before_written (patient_id=? AND created_at>?)",
+        ),
         (
             format!("SELECT id FROM messages {BY_PROVIDER_ID_OUT}"),
             "outbound_by_provider_id",
@@ -546,7 +560,12 @@ fn a_settled_text_is_the_row_its_hand_over_and_answer_would_leave(
 ) {
     let (store, p, _, _) = fixture();
     let conn = store.test_conn();
-    let three_writes = insert_outbound(conn, &outbound("a", p)).unwrap().unwrap();
+    // Keys naming visit 1, as the planner's do: both rows must be listed under it.
+    let (key_a, key_b) = (
+        "reminder:24h:1@2026-11-26T14:00:00Z",
+        "reminder:48h:1@2026-11-26T14:00:00Z",
+    );
+    let three_writes = insert_outbound(conn, &outbound(key_a, p)).unwrap().unwrap();
     mark_handed_over(
         conn,
         three_writes,
@@ -567,7 +586,7 @@ fn a_settled_text_is_the_row_its_hand_over_and_answer_would_leave(
     let settled = NewOutbound {
         provider: "demo",
         status,
-        ..outbound("b", p)
+        ..outbound(key_b, p)
     };
     let one_write = insert_settled(conn, &settled, &fate).unwrap().unwrap();
     assert_eq!(
@@ -578,9 +597,64 @@ fn a_settled_text_is_the_row_its_hand_over_and_answer_would_leave(
         get(conn, one_write).unwrap().provider_id.as_deref(),
         Some("B")
     );
+    let listed: Vec<i64> = crate::store::sql(conn)
+        .prepare("SELECT message_id FROM reminder_parts WHERE appointment_id = 1 ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![three_writes.0, one_write.0],
+        "both listed for the planner"
+    );
     assert_eq!(
         insert_settled(conn, &settled, &fate).unwrap(),
         None,
         "the key is taken"
     );
+}
+
+/// `reminder_parts` is written by the store's insert paths, not by a trigger (migration 15), so
+/// every statement that inserts messages must be one of those that list reminder rows (or the
+/// inbound one, which writes no reminder). A new one fails here until it lists its rows too.
+#[test]
+fn every_insert_into_messages_is_one_that_lists_reminder_rows() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("tests.rs")
+                && !path.components().any(|c| c.as_os_str() == "tests")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for _ in text.matches("INTO messages") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    walk(&src, &mut found);
+    found.sort();
+    let want: Vec<String> = [
+        "src/store/bulk.rs",
+        "src/store/messages/inbound.rs",
+        // `insert_outbound` and `insert_settled` (the demo's history).
+        "src/store/messages/mod.rs",
+        "src/store/messages/mod.rs",
+    ]
+    .iter()
+    .map(|p| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(p)
+            .display()
+            .to_string()
+    })
+    .collect();
+    assert_eq!(found, want);
 }

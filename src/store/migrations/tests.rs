@@ -37,6 +37,8 @@ const PINNED: [&str; LATEST] = [
     "e1fe3bfcca63b9b94099921e49f2aea54aa3d565b8e0e0ba0b5551eae5b7ad14", // M012_PATIENT_SEARCH
     "962fcfef9a356c9fe08504bf52f125d6fdb6f11f06a4e5f58c3ff603f08eea7e", // M013_REMINDER_ROWS
     "fac35d2ec67bd4cdd658b6240f8c9f4d38dedde1bdb00bc602a33e24f1dfc3e7", // M014_UNUSED_INDEX
+    "f9fff4581ee0b13f8014bb3ba52b6c249450a5bbbe546d98f8a5efb33c125175", // M015_REMINDER_PARTS
+    "ea1179e4b82cce2365b43bcded37dbe0278c97ff6a413ab8e06cba751b38014f", // M016_OUTBOUND_HISTORY
 ];
 /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
 const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
@@ -75,7 +77,7 @@ fn the_pin_notices_a_one_character_edit() {
 #[test]
 fn migrations_are_valid() {
     migrations().validate().unwrap();
-    assert_eq!(LATEST, 14);
+    assert_eq!(LATEST, 16);
 }
 
 #[test]
@@ -147,4 +149,171 @@ fn every_earlier_version_upgrades_and_keeps_data() {
         let kept = i64::from(from >= 3);
         assert_eq!(staff, (kept, kept), "staff and audit kept from {from}");
     }
+}
+
+/// Write a reminder row with `key` (and, when `n` is odd, a text of another kind with it); once
+/// migration 15 is in, listed as the store's insert paths list it.
+fn write_reminder(conn: &Connection, n: usize, key: &str) {
+    use crate::domain::message::MessageKind;
+    let kind = if n.is_multiple_of(2) {
+        MessageKind::Reminder24h
+    } else {
+        MessageKind::Welcome
+    };
+    let written = conn
+        .execute(
+            "INSERT OR IGNORE INTO messages (direction, kind, patient_id, idempotency_key, to_number,
+                                             body, status, provider, created_by, created_at, updated_at)
+             VALUES ('out', ?1, NULL, ?2, '+15555550123', 'b', 'sent', 'twilio', 'system', 0, 0)",
+            rusqlite::params![kind.as_str(), key],
+        )
+        .unwrap();
+    if written == 1 && version(conn) >= 15 {
+        let id = crate::domain::ids::MessageId(conn.last_insert_rowid());
+        crate::store::messages::parts::list(conn, id, kind, key).unwrap();
+    }
+}
+
+fn reminder_parts(conn: &Connection) -> Vec<(i64, i64)> {
+    let mut stmt = conn
+        .prepare("SELECT appointment_id, message_id FROM reminder_parts ORDER BY 1, 2")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Every place `holds_part` can find a visit `{id}@…` in a key: the digits right behind a
+/// `:` or `+`, up to an `@`.
+fn named_ids(key: &str) -> Vec<i64> {
+    let b = key.as_bytes();
+    let mut out = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        if c != b':' && c != b'+' {
+            continue;
+        }
+        let digits: String = key[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if !digits.is_empty()
+            && key[i + 1 + digits.len()..].starts_with('@')
+            && let Ok(id) = digits.parse::<i64>()
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Keys from the pieces reminder keys are made of, and the characters that could upset the
+/// trigger's cutting (quotes, backslashes, control characters, more `@`, `:` and `+`).
+fn key_like() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop::collection::vec(
+        prop::sample::select(vec![
+            "reminder:",
+            "24h:",
+            "48h:",
+            ":",
+            "+",
+            "@",
+            "12",
+            "7",
+            "0",
+            "-3",
+            "123",
+            "2026-11-25T15:30:00Z",
+            "\"",
+            "\\",
+            "\n",
+            "\u{1}",
+            "é",
+            "x",
+            "[",
+            "]",
+            ",",
+        ]),
+        0..12,
+    )
+    .prop_map(|pieces| pieces.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Every reminder row is listed under each visit id its key names where `holds_part`
+    /// could find it — whatever the key holds, written before migration 15 (its back-fill),
+    /// after it (the store's insert paths, `messages::parts`) or changed by hand afterwards
+    /// (its update trigger) — and rows of other kinds under nothing.
+    #[test]
+    fn every_visit_a_reminder_key_names_is_listed_under_its_id(
+        before in proptest::collection::vec(key_like(), 0..8),
+        after in proptest::collection::vec(key_like(), 0..8),
+        rekeyed in proptest::option::of((0..16usize, key_like())),
+    ) {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 14).unwrap();
+        for (n, key) in before.iter().enumerate() {
+            write_reminder(&conn, n, key);
+        }
+        migrations().to_latest(&mut conn).unwrap();
+        for (n, key) in after.iter().enumerate() {
+            write_reminder(&conn, n, key);
+        }
+        if let Some((row, key)) = &rekeyed {
+            let _ = conn.execute(
+                "UPDATE messages SET idempotency_key = ?2 WHERE id = ?1",
+                rusqlite::params![*row as i64 + 1, key],
+            );
+        }
+        let listed = reminder_parts(&conn);
+        let mut stmt = conn
+            .prepare("SELECT id, kind, idempotency_key FROM messages ORDER BY id")
+            .unwrap();
+        let rows: Vec<(i64, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (id, kind, key) in rows {
+            for visit in named_ids(&key) {
+                proptest::prop_assert_eq!(
+                    listed.contains(&(visit, id)),
+                    kind == "reminder-24h",
+                    "{:?} {} {}", key, visit, id
+                );
+            }
+        }
+    }
+}
+
+/// The key shapes the product writes are listed exactly under their visits, and the
+/// back-fill lists rows as the trigger does.
+#[test]
+fn reminder_keys_are_listed_under_their_visits_before_and_after_the_migration() {
+    let keys = [
+        "reminder:24h:123@2026-11-25T15:30:00Z",
+        "reminder:24h:123@2026-11-25T15:30:00Z+124@2026-11-25T19:45:00Z",
+        "reminder:24h:125@2026-11-25T15:30:00Z+48h:126@2026-11-26T14:00:00Z",
+    ];
+    let mut lists = Vec::new();
+    for migrate_first in [false, true] {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 14).unwrap();
+        if migrate_first {
+            migrations().to_latest(&mut conn).unwrap();
+        }
+        for key in keys {
+            write_reminder(&conn, 0, key);
+        }
+        migrations().to_latest(&mut conn).unwrap();
+        lists.push(reminder_parts(&conn));
+    }
+    assert_eq!(
+        lists[0],
+        vec![(123, 1), (123, 2), (124, 2), (125, 3), (126, 3)]
+    );
+    assert_eq!(lists[0], lists[1]);
 }

@@ -8,18 +8,80 @@ use crate::store::messages::NewOutbound;
 use crate::store::{Store, Write};
 use proptest::prelude::*;
 
-/// The store's keys-only query names the reminder kinds in SQL (a partial index needs the
-/// literals): exactly the kinds the planner counts as reminders, no more, no fewer.
+/// The store's reminder-rows query and migration 15 (its back-fill and trigger) name the
+/// reminder kinds in SQL, and the store lists those kinds' rows: exactly the kinds the planner
+/// counts as reminders, no more, no fewer.
 #[test]
 fn the_reminder_keys_query_names_exactly_the_reminder_kinds() {
-    let sql = store::messages::planner::REMINDER_KEYS;
+    for sql in [
+        store::messages::planner::REMINDER_KEYS,
+        crate::store::migrations::REMINDER_PARTS_SQL,
+    ] {
+        for &kind in MessageKind::ALL {
+            assert_eq!(
+                sql.contains(&format!("'{}'", kind.as_str())),
+                REMINDER_KINDS.contains(&kind),
+                "{kind:?}"
+            );
+        }
+    }
+    // And the store's insert paths list exactly those kinds' rows.
     for &kind in MessageKind::ALL {
         assert_eq!(
-            sql.contains(&format!("'{}'", kind.as_str())),
+            store::messages::parts::listed(kind),
             REMINDER_KINDS.contains(&kind),
             "{kind:?}"
         );
     }
+}
+
+/// The reminder rows as the planner read them before migration 15: every reminder key of
+/// each patient of the visits (`messages_reminder_keys`, dropped since), kept when it holds
+/// one of the patient's visits at its current start.
+fn reminder_rows_by_patient_walk(
+    store: &Store,
+    appointments: &[Appointment],
+) -> Vec<ReminderMessage> {
+    let mut parts: std::collections::BTreeMap<PatientId, Vec<String>> = Default::default();
+    for a in appointments {
+        parts
+            .entry(a.patient_id)
+            .or_default()
+            .push(key_part(a.id, a.start));
+    }
+    let mut stmt = store
+        .test_conn()
+        .prepare(
+            "SELECT patient_id, id, idempotency_key, status, error_code FROM messages
+              WHERE patient_id = ?1 AND direction = 'out'
+                AND kind IN ('reminder-48h', 'reminder-24h', 'same-day-double')
+                AND idempotency_key IS NOT NULL
+              ORDER BY id",
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    for (p, wanted) in &parts {
+        let rows = stmt
+            .query_map([p.0], |r| {
+                Ok((
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .unwrap();
+        for row in rows {
+            let (key, status, error_code) = row.unwrap();
+            if crate::domain::reminder::holds_part(&key, wanted) {
+                out.push(ReminderMessage {
+                    key,
+                    status: MessageStatus::parse(&status).unwrap(),
+                    error_code,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Facts as the planner read them one patient and one statement at a time before the reads
@@ -89,6 +151,10 @@ struct Text {
     parts: Vec<(usize, bool, u32)>,
     hours_before: i64,
     fate: usize,
+    /// How it was written: 0–2 by the store, 3 by the generator's bulk insert, 4 by the store
+    /// and its patient then erased, 5 by the store and its key then rewritten by hand to name
+    /// the next visit too.
+    how: usize,
 }
 
 fn text() -> impl Strategy<Value = Text> {
@@ -105,13 +171,15 @@ fn text() -> impl Strategy<Value = Text> {
         ),
         0..400i64,
         0..7usize,
+        0..6usize,
     )
-        .prop_map(|(patient, kind, parts, hours_before, fate)| Text {
+        .prop_map(|(patient, kind, parts, hours_before, fate, how)| Text {
             patient,
             kind,
             parts,
             hours_before,
             fate,
+            how,
         })
 }
 
@@ -123,38 +191,51 @@ const KINDS: [MessageKind; 5] = [
     MessageKind::Survey,
 ];
 
-/// Write `x` (the `n`th text); its id, unless its key was taken already.
+/// The key of `x` (the `n`th text), naming its visits (at their start, or at an earlier one:
+/// the visit was moved since), and the visit its row carries (the first one named).
+fn key_of(x: &Text, n: usize, visits: &[Appointment]) -> (String, Option<AppointmentId>) {
+    let kind = KINDS[x.kind];
+    if !super::REMINDER_KINDS.contains(&kind) {
+        return (format!("{}:{n}", kind.as_str()), None);
+    }
+    let parts = x.parts.iter().map(|&(v, moved, offset)| {
+        let v = &visits[v % visits.len()];
+        let start = if moved {
+            v.start - Duration::hours(1)
+        } else {
+            v.start
+        };
+        (v.id, start, offset)
+    });
+    let key = ReminderKey::parts(parts).unwrap();
+    let first = key.appointments()[0].0;
+    (key.to_string(), Some(first))
+}
+
+/// Write `x` (the `n`th text) as [`Text::how`] says; its id, unless its key was taken already.
 fn write_text(
-    c: &impl Write,
+    store: &Store,
     n: usize,
     x: &Text,
     patients: &[PatientId],
     visits: &[Appointment],
     now: DateTime<Utc>,
 ) -> Option<MessageId> {
+    let c = store.test_conn();
     let kind = KINDS[x.kind];
-    let key = if super::REMINDER_KINDS.contains(&kind) {
-        // A part names a visit at its start or at an earlier one (the visit was moved since).
-        let parts = x.parts.iter().map(|&(v, moved, offset)| {
-            let v = &visits[v % visits.len()];
-            let start = if moved {
-                v.start - Duration::hours(1)
-            } else {
-                v.start
-            };
-            (v.id, start, offset)
-        });
-        ReminderKey::parts(parts).unwrap().to_string()
-    } else {
-        format!("{}:{n}", kind.as_str())
-    };
+    let (key, appointment_id) = key_of(x, n, visits);
+    let patient = patients[x.patient % patients.len()];
+    // Any order of writing times: a clock fixed per process, or moved back between runs.
     let created = now - Duration::hours(x.hours_before);
+    if x.how == 3 {
+        return write_in_bulk(c, kind, patient, appointment_id, key, created);
+    }
     let id = store::messages::insert_outbound(
         c,
         &NewOutbound {
             kind,
-            patient_id: Some(patients[x.patient % patients.len()]),
-            appointment_id: None,
+            patient_id: Some(patient),
+            appointment_id,
             idempotency_key: &key,
             to: "+12015550134",
             body: "Hi, see you soon. Reply STOP to opt out.",
@@ -177,6 +258,8 @@ fn write_text(
         MessageStatus::Failed,
         MessageStatus::Undelivered,
     ];
+    // A clock moved back between writing and sending: recorded as sent before it was written.
+    let earlier = created - Duration::minutes(10 * (30 + 7 * x.hours_before % 200));
     match x.fate {
         0 => {}
         1 | 2 => store::messages::mark_handed_over(
@@ -185,12 +268,77 @@ fn write_text(
             "twilio",
             &format!("SM{n}"),
             MessageStatus::Sent,
-            later,
+            if x.fate == 2 && x.hours_before % 3 == 0 {
+                earlier
+            } else {
+                later
+            },
         )
         .unwrap(),
         3 => store::messages::defer(c, id, later, created).unwrap(),
         f => store::messages::set_status(c, id, refused[f - 3], None, later).unwrap(),
     }
+    let sql = c;
+    match x.how {
+        4 => {
+            sql.execute(
+                "UPDATE messages SET patient_id = NULL WHERE id = ?1",
+                [id.0],
+            )
+            .unwrap();
+        }
+        5 if appointment_id.is_some() => {
+            let next = &visits[(x.parts[0].0 + 1) % visits.len()];
+            let rekeyed = format!("{key}+{}", key_part(next.id, next.start));
+            // Another row may hold that key already: then this one keeps its own.
+            let _ = sql.execute(
+                "UPDATE messages SET idempotency_key = ?2 WHERE id = ?1",
+                (id.0, rekeyed),
+            );
+        }
+        _ => {}
+    }
+    Some(id)
+}
+
+/// A text as the clinic-group generator writes it (`store::bulk`, its own id, as sent).
+fn write_in_bulk(
+    c: &impl Write,
+    kind: MessageKind,
+    patient: PatientId,
+    appointment_id: Option<AppointmentId>,
+    key: String,
+    created: DateTime<Utc>,
+) -> Option<MessageId> {
+    use crate::domain::message::Direction;
+    use crate::store::bulk;
+    if store::messages::by_key(c, &key).unwrap().is_some() {
+        return None;
+    }
+    let id = MessageId(bulk::next_id(c, bulk::Table::Messages).unwrap());
+    let row = bulk::BulkMessage {
+        id,
+        direction: Direction::Outbound,
+        kind,
+        patient_id: patient,
+        appointment_id,
+        idempotency_key: Some(key),
+        to: "+12015550134".into(),
+        from: None,
+        body: "Hi, see you soon. Reply STOP to opt out.".into(),
+        encoding: Some("gsm7"),
+        segments: Some(1),
+        status: MessageStatus::Delivered,
+        provider: "twilio",
+        provider_id: Some(format!("SMbulk{}", id.0)),
+        error_code: None,
+        created_by: "system",
+        created_at: created,
+        sent_at: Some(created),
+        delivered_at: Some(created),
+        updated_at: created,
+    };
+    bulk::insert_messages(c, &[row]).unwrap();
     Some(id)
 }
 
@@ -199,11 +347,17 @@ proptest! {
 
     /// The batched reads (one statement for all the patients) give every patient exactly the
     /// facts and reminder rows the one-patient-at-a-time reads gave, whatever their texts,
-    /// consent, visits moved since a reminder, and the text left out for a re-check.
+    /// consent, visits moved since a reminder, and the text left out for a re-check. The
+    /// reminder rows read by visit (`reminder_parts`, migration 15) are exactly those the
+    /// walk of each patient's reminder keys found, and those found by parsing every key: over
+    /// same-day doubles (whose row carries only the first visit's id) with either visit moved
+    /// after the text, withdrawn and refused rows, imported visits, texts written by the bulk
+    /// insert, erased patients, keys rewritten by hand, and writing times in any order.
     #[test]
     fn batched_reads_give_each_patient_what_reading_them_one_by_one_gave(
         texts in prop::collection::vec(text(), 0..24),
-        visits in prop::collection::vec((0..3usize, 0..3i64, 8..18u32), 1..7),
+        visits in prop::collection::vec((0..3usize, 0..3i64, 8..18u32, any::<bool>()), 1..7),
+        changes in prop::collection::vec((0..7usize, -30..30i64, any::<bool>()), 0..4),
         consent in prop::collection::vec((0..3usize, any::<bool>(), 0..300i64), 0..5),
         exclude in prop::option::of(0..24usize),
     ) {
@@ -224,9 +378,10 @@ proptest! {
             patients.push(store::patients::insert(c, &p, t(8, 0)).unwrap());
         }
         let mut appointments = Vec::new();
-        for &(p, day, hour) in &visits {
+        for (i, &(p, day, hour, imported)) in visits.iter().enumerate() {
             let mut b = booking(patients[p], clinician, ty, t(hour, 0) + Duration::days(day));
             b.status = AppointmentStatus::Booked;
+            b.external_id = imported.then(|| format!("EHR-{i}"));
             let id: AppointmentId = store::appointments::insert(c, &b).unwrap();
             appointments.push(store::appointments::get(c, id).unwrap());
         }
@@ -243,9 +398,24 @@ proptest! {
         let written: Vec<MessageId> = texts
             .iter()
             .enumerate()
-            .filter_map(|(n, x)| write_text(c, n, x, &patients, &appointments, now))
+            .filter_map(|(n, x)| write_text(&store, n, x, &patients, &appointments, now))
             .collect();
         let exclude = exclude.and_then(|i| written.get(i).copied());
+        // Visits moved (by hours, either way) or cancelled after their texts.
+        for &(v, hours, cancel) in &changes {
+            let id = appointments[v % appointments.len()].id;
+            c.execute(
+                    "UPDATE appointments SET start_at = start_at + ?2 * 3600,
+                            status = CASE WHEN ?3 THEN 'cancelled' ELSE status END
+                      WHERE id = ?1",
+                    [id.0, hours, i64::from(cancel)],
+                )
+                .unwrap();
+        }
+        let appointments: Vec<Appointment> = appointments
+            .iter()
+            .map(|a| store::appointments::get(c, a.id).unwrap())
+            .collect();
         let config = Config::demo();
         // Asked with a patient twice, in no particular order.
         let asked = [patients[2], patients[0], patients[1], patients[0]];
@@ -257,10 +427,9 @@ proptest! {
         }
         // Any subset of the visits, in any order: the planner is given one day, remind two.
         for some in [&appointments[..], &appointments[..appointments.len() / 2]] {
-            prop_assert_eq!(
-                reminder_rows(c, some).unwrap(),
-                reminder_rows_by_parsing(&store, some)
-            );
+            let read = reminder_rows(c, some).unwrap();
+            prop_assert_eq!(&read, &reminder_rows_by_patient_walk(&store, some));
+            prop_assert_eq!(&read, &reminder_rows_by_parsing(&store, some));
         }
     }
 }
