@@ -205,6 +205,55 @@ fn busiest_day(
     .unwrap()
 }
 
+/// Load `date` and keep it, as the worker does.
+fn keep(
+    store: &Store,
+    config: &Config,
+    ahead: &mut day::DaysAhead,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) {
+    let version = day::data_version(store).unwrap();
+    let (sheet, mark) = day::load_marked(store, config, date, now).unwrap();
+    ahead.keep(
+        sheet,
+        day::Stamp {
+            version,
+            mark,
+            at: now,
+        },
+    );
+}
+
+/// The worker's switch to `date` (`Runner::load_day`): the change counter, the change log
+/// since the kept days' loads when it moved, the kept sheet if still true, else a load.
+fn switch(
+    store: &Store,
+    config: &Config,
+    ahead: &mut day::DaysAhead,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> usize {
+    let version = day::data_version(store).unwrap();
+    if let Some(mark) = ahead.to_check(version) {
+        ahead.check(version, &day::changes_since(store, mark).unwrap());
+    }
+    if let Some(sheet) = ahead.get(date, version, now) {
+        return sheet.clone().rows.len();
+    }
+    let (sheet, mark) = day::load_marked(store, config, date, now).unwrap();
+    let rows = sheet.rows.len();
+    ahead.keep(
+        sheet,
+        day::Stamp {
+            version,
+            mark,
+            at: now,
+        },
+    );
+    rows
+}
+
 fn bench(c: &mut Criterion) {
     let Some(path) = std::env::var_os(DB_ENV).map(PathBuf::from) else {
         eprintln!(
@@ -251,20 +300,57 @@ fn bench(c: &mut Criterion) {
     // before and after the one shown are, while the desk reads it): the change counter, the
     // kept sheet, a copy for the screen.
     let mut ahead = day::DaysAhead::default();
-    let version = day::data_version(&store).unwrap();
-    ahead.keep(
-        next,
-        version,
-        now,
-        day::load(&store, &config, next, now).unwrap(),
-    );
+    keep(&store, &config, &mut ahead, next, now);
     group.bench_function("day switch to a day loaded ahead (worker's hit)", |b| {
-        b.iter(|| {
-            let v = day::data_version(&store).unwrap();
-            std::hint::black_box(ahead.get(next, v, now).unwrap().clone().rows.len())
-        })
+        b.iter(|| std::hint::black_box(switch(&store, &config, &mut ahead, next, now)))
     });
 
+    // Another desk commits between two switches (a callback flag set again on a visit): the
+    // worker reads the change log since the kept day's load and keeps the day when the
+    // change is about someone else (a visit two weeks earlier, of a patient not on it), or
+    // loads it again when it is about one of its visits.
+    let mut other = open_existing(&path, &KeySource::for_demo(&path))
+        .unwrap()
+        .store;
+    let on_next = store::day::sheet(&store, next, tz).unwrap();
+    let patients: std::collections::HashSet<_> =
+        on_next.rows.iter().map(|r| r.patient_id).collect();
+    let elsewhere = store::day::sheet(&store, next - Duration::days(14), tz)
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| !patients.contains(&r.patient_id))
+        .unwrap();
+    let touched = on_next.rows[on_next.rows.len() / 2].clone();
+    for (name, row) in [
+        (
+            "day switch to a neighbour after another desk's unrelated commit",
+            &elsewhere,
+        ),
+        (
+            "day switch to a neighbour after a commit touching that day",
+            &touched,
+        ),
+    ] {
+        keep(&store, &config, &mut ahead, next, now);
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    other
+                        .write(|tx| {
+                            store::appointments::set_callback(
+                                tx,
+                                row.appointment_id,
+                                row.callback_requested,
+                            )
+                        })
+                        .unwrap()
+                },
+                |()| std::hint::black_box(switch(&store, &config, &mut ahead, next, now)),
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
     let sheet = store::day::sheet(&store, busiest, tz).unwrap();
     let row = &sheet.rows[sheet.rows.len() / 2];
     // A name part: four letters from the middle of a real surname on that day.

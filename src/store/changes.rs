@@ -1,8 +1,102 @@
 //! Whether another process changed the database: SQLite's `PRAGMA data_version`, which moves
 //! when another connection commits (never for this connection's own writes). The console
 //! polls it so a cron `remind`/`sync` or a second desk shows within seconds.
+//!
+//! And *what* changed: the change log (migration 16), one row per write that a day sheet or
+//! its reminder cells can depend on, appended by triggers, read here after `data_version`
+//! moved. Must not import workflow, tui or cli.
 
-use super::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{Result, from_ts};
+use crate::domain::ids::{AppointmentId, PatientId};
+
+/// One logged write: whom and when it concerned. All three empty: every day (a clinician,
+/// type, template or setting changed, an import or restore, or a text naming no patient).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub seq: i64,
+    pub patient: Option<PatientId>,
+    pub appointment: Option<AppointmentId>,
+    pub start: Option<DateTime<Utc>>,
+}
+
+impl Change {
+    /// Whether it says nothing narrower than "everything".
+    pub fn everything(&self) -> bool {
+        self.patient.is_none() && self.appointment.is_none() && self.start.is_none()
+    }
+}
+
+/// The log after a mark: what it still holds, and what was written since.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    /// The oldest row still kept (`None`: the log is empty). A mark before `first - 1` lost
+    /// rows to pruning: nothing can be said about it.
+    pub first: Option<i64>,
+    /// The newest row (0 when empty): the mark a reader has seen everything up to.
+    pub head: i64,
+    /// Rows after the mark, oldest first.
+    pub changes: Vec<Change>,
+}
+
+/// The newest row of the log (0 when empty): read in the same transaction as a day's load,
+/// it is the mark that day is true at.
+pub fn head(conn: &impl super::Db) -> Result<i64> {
+    let conn = super::sql(conn);
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The log's rows after `mark`, with its bounds, as one committed state (call inside a read).
+pub fn log_since(conn: &impl super::Db, mark: i64) -> Result<Log> {
+    let sql = super::sql(conn);
+    let (first, head): (Option<i64>, Option<i64>) =
+        sql.query_row("SELECT MIN(seq), MAX(seq) FROM change_log", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let mut stmt = sql.prepare_cached(
+        "SELECT seq, patient_id, appointment_id, start_at FROM change_log
+          WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let raw = stmt
+        .query_map(params![mark], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let changes = raw
+        .into_iter()
+        .map(|(seq, patient, appointment, start)| {
+            Ok(Change {
+                seq,
+                patient: patient.map(PatientId),
+                appointment: appointment.map(AppointmentId),
+                start: start.map(from_ts).transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Log {
+        first,
+        head: head.unwrap_or(0),
+        changes,
+    })
+}
+
+/// Log a change to every day: for writers that change too much to name (an import, a
+/// restore, a seed) and set the row triggers aside.
+pub fn everything(tx: &impl super::Write) -> Result<()> {
+    super::sql(tx).execute("INSERT INTO change_log (patient_id) VALUES (NULL)", [])?;
+    Ok(())
+}
 
 /// The connection's current data version.
 pub fn data_version(conn: &impl super::Db) -> Result<i64> {

@@ -11,6 +11,7 @@ mod m011_planner;
 mod m012_search;
 mod m013_statistics;
 mod m014_unused;
+mod m016_change_log;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -410,10 +411,18 @@ const M013_REMINDER_ROWS: &str = m013_statistics::SQL;
 /// (`m014_unused`).
 const M014_UNUSED_INDEX: &str = m014_unused::SQL;
 
+/// 15: reserved — another branch ships its migration 15 at the same time; the lead puts it
+/// here at merge (a database that ran this empty one is a test database only).
+const M015_RESERVED: &str = "";
+
+/// 16 (issue 14, several desks): the change log a console reads to keep a loaded day across
+/// other desks' commits that do not touch it (`m016_change_log`).
+const M016_CHANGE_LOG: &str = m016_change_log::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 14] = [
+const SHIPPED: [&str; 16] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -428,6 +437,8 @@ const SHIPPED: [&str; 14] = [
     M012_PATIENT_SEARCH,
     M013_REMINDER_ROWS,
     M014_UNUSED_INDEX,
+    M015_RESERVED,
+    M016_CHANGE_LOG,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

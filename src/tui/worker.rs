@@ -215,14 +215,21 @@ impl Runner {
     /// Load one day ahead if one is due; `false` when there is nothing to load.
     pub(super) fn load_ahead(&mut self) -> bool {
         let now = self.clock.now();
-        let Ok(version) = day::data_version(&self.store) else {
+        let Some(version) = self.catch_up() else {
             return false;
         };
         let Some(date) = self.days.next_ahead(version, now) else {
             return false;
         };
-        match day::load(&self.store, &self.config, date, now) {
-            Ok(sheet) => self.days.keep(date, version, now, sheet),
+        match day::load_marked(&self.store, &self.config, date, now) {
+            Ok((sheet, mark)) => self.days.keep(
+                sheet,
+                day::Stamp {
+                    version,
+                    mark,
+                    at: now,
+                },
+            ),
             Err(e) => {
                 tracing::warn!(%date, error = %log_safe(&e), "loading a day ahead failed");
                 // Not again until the desk moves: the shown day's own load reports errors.
@@ -232,13 +239,32 @@ impl Runner {
         true
     }
 
+    /// The database's change counter now, with every kept day checked against the change
+    /// log written since it was loaded (when the counter moved or the worker wrote itself).
+    /// `None` when the counter cannot be read; a log that cannot be read forgets every day.
+    fn catch_up(&mut self) -> Option<i64> {
+        let version = day::data_version(&self.store).ok()?;
+        if let Some(mark) = self.days.to_check(version) {
+            // The counter was read first: a commit after it moves it again, and is checked then.
+            match day::changes_since(&self.store, mark) {
+                Ok(log) => self.days.check(version, &log),
+                Err(e) => {
+                    tracing::warn!(error = %log_safe(&e), "reading the change log failed");
+                    self.days.forget();
+                }
+            }
+        }
+        Some(version)
+    }
+
     /// Run one command and say what came of it. A new command adds an arm here and a
     /// method below.
     pub fn run(&mut self, cmd: Cmd) -> Option<Msg> {
         let now = self.clock.now();
         if !reads_only(&cmd) {
-            // Its own commits do not move `data_version` for this connection.
-            self.days.forget();
+            // Its own commits do not move `data_version` for this connection: the kept days
+            // are checked against the change log (which logs them) before they are shown.
+            self.days.unchecked();
         }
         Some(match cmd {
             Cmd::LoadDay { generation, date } => self.load_day(generation, date, now),
@@ -324,7 +350,7 @@ impl Runner {
     fn load_day(&mut self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
         let started = Instant::now();
         self.days.shown(date);
-        let version = day::data_version(&self.store).ok();
+        let version = self.catch_up();
         if let Some(sheet) = version.and_then(|v| self.days.get(date, v, now)) {
             tracing::debug!(%date, "day shown from the days loaded ahead");
             return Msg::DayLoaded {
@@ -333,13 +359,22 @@ impl Runner {
                 result: Ok(sheet.clone()),
             };
         }
-        let result = day::load(&self.store, &self.config, date, now).map_err(|e| {
+        let result = day::load_marked(&self.store, &self.config, date, now).map_err(|e| {
             tracing::error!(%date, error = %log_safe(&e), "day load failed");
             e.to_string()
         });
-        if let (Ok(sheet), Some(v)) = (&result, version) {
-            self.days.keep(date, v, now, sheet.clone());
-        }
+        let result = match (result, version) {
+            (Ok((sheet, mark)), Some(version)) => {
+                let stamp = day::Stamp {
+                    version,
+                    mark,
+                    at: now,
+                };
+                self.days.keep(sheet.clone(), stamp);
+                Ok(sheet)
+            }
+            (result, _) => result.map(|(sheet, _)| sheet),
+        };
         tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "day loaded");
         Msg::DayLoaded {
             generation,

@@ -13,7 +13,8 @@ use crate::store::{self, Db, Store, StoreError};
 use crate::workflow::facts;
 
 mod ahead;
-pub use ahead::DaysAhead;
+pub use ahead::{DaysAhead, Stamp};
+pub use store::changes::Log;
 
 /// The day sheet for the practice's local `date`, with each appointment's reminder cells:
 /// what was recorded (message rows, and the decisions `remind` kept when a due reminder was
@@ -25,6 +26,24 @@ pub fn load(
     now: DateTime<Utc>,
 ) -> Result<DaySheet, StoreError> {
     store.read(|conn| load_in(conn, config, date, now))
+}
+
+/// [`load`], with the change log's head in the same read: the mark the sheet is true at.
+pub fn load_marked(
+    store: &Store,
+    config: &Config,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(DaySheet, i64), StoreError> {
+    store.read(|conn| {
+        let mark = store::changes::head(conn)?;
+        Ok((load_in(conn, config, date, now)?, mark))
+    })
+}
+
+/// The change log after `mark` (what other desks, cron and this console wrote since).
+pub fn changes_since(store: &Store, mark: i64) -> Result<Log, StoreError> {
+    store.read(|conn| store::changes::log_since(conn, mark))
 }
 
 /// [`load`] inside one read transaction.
