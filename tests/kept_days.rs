@@ -568,3 +568,91 @@ fn desk_member(w: &World) -> frontdesk::domain::staff::Member {
         role: Role::Reception,
     }
 }
+
+/// Four desks and a cron job write all the time (texts, callbacks, bookings on other days);
+/// a console keeps its two days across all of it, and a change to its day made at another
+/// desk shows there within 2 s: the console polls its change counter every second
+/// (`tui::POLL`) and asks for the day again when it moved, as `app::on_data_version` does.
+#[test]
+fn with_desks_writing_all_the_time_a_change_to_the_day_still_shows_within_two_seconds() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    let w = world();
+    let mut runner = console(&w);
+    let stop = AtomicBool::new(false);
+    let commits = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for desk in 0..4 {
+            let (db, cy, cy_visit, stop, commits) = (&w.p.db, w.cy, w.cy_visit, &stop, &commits);
+            s.spawn(move || {
+                let mut store = Store::open_keyed(db, &test_db_key()).unwrap();
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    store
+                        .write(|tx| {
+                            store::appointments::set_callback(tx, cy_visit, n % 2 == 0)?;
+                            store::messages::insert_outbound(
+                                tx,
+                                &NewOutbound {
+                                    kind: MessageKind::Custom,
+                                    patient_id: Some(cy),
+                                    appointment_id: Some(cy_visit),
+                                    idempotency_key: &format!("desk{desk}-{n}"),
+                                    to: &mobile(3),
+                                    body: "Your forms are ready to sign.",
+                                    encoding: "GSM-7",
+                                    segments: 1,
+                                    status: MessageStatus::Queued,
+                                    provider: "outbox",
+                                    findings: None,
+                                    created_by: "desk",
+                                    now: now(),
+                                    not_before: None,
+                                    send_by: None,
+                                },
+                            )
+                        })
+                        .unwrap();
+                    commits.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            });
+        }
+        let mut seen = day::data_version(&runner.store).unwrap();
+        // A second of others' commits: both days stay kept through every poll.
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(100));
+            seen = poll(&mut runner, seen);
+            assert!(kept(&runner, D) && kept(&runner, E), "kept across others' commits");
+        }
+        assert!(commits.load(Ordering::SeqCst) > 20, "the desks wrote");
+        // Another desk confirms Ada's visit on the 25th.
+        let mut other = Store::open_keyed(&w.p.db, &test_db_key()).unwrap();
+        let to = AppointmentStatus::Confirmed;
+        desk::set_status(&mut other, &w.config, w.ada_visit, to, &Actor::System, now()).unwrap();
+        let written = Instant::now();
+        let shown = loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let before = seen;
+            seen = poll(&mut runner, seen);
+            if seen != before && load(&mut runner, D).rows[0].status == to {
+                break written.elapsed();
+            }
+            assert!(written.elapsed() < Duration::from_secs(3), "never shown");
+        };
+        stop.store(true, Ordering::SeqCst);
+        assert!(shown < Duration::from_secs(2), "shown after {shown:?}");
+        assert!(kept(&runner, E), "the neighbour kept through it all");
+        assert!(kept(&runner, D), "the day reloaded is kept again");
+    });
+}
+
+/// The console's poll: its change counter as the worker answers `PollChanges`.
+fn poll(runner: &mut Runner, _seen: i64) -> i64 {
+    match runner.run(Cmd::PollChanges) {
+        Some(Msg::DataVersion(Ok(v))) => v,
+        other => panic!("{other:?}"),
+    }
+}
