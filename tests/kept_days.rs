@@ -88,12 +88,24 @@ fn console(w: &World) -> Runner {
     runner
 }
 
-/// The day as the worker answers a switch to it.
+/// The day as the worker answers a switch to it: the sheet, then its reminder cells when
+/// the sheet came first (as the day screen asks for them).
 fn load(runner: &mut Runner, d: u32) -> DaySheet {
-    match runner.run(Cmd::LoadDay {
+    let sheet = answered(runner.run(Cmd::LoadDay {
         generation: 1,
         date: date(d),
-    }) {
+    }));
+    if !sheet.cells_pending {
+        return sheet;
+    }
+    answered(runner.run(Cmd::LoadCells {
+        generation: 1,
+        date: date(d),
+    }))
+}
+
+fn answered(msg: Option<Msg>) -> DaySheet {
+    match msg {
         Some(Msg::DayLoaded {
             result: Ok(sheet), ..
         }) => sheet,
@@ -469,15 +481,17 @@ fn an_import() {
         "{header}A1,P1,Łukasiewicz,Zofia,{},Y,11/25/2026,2:00 PM,{CLINICIAN},Scheduled\n",
         mobile(40)
     );
-    assert_eq!(after(|w| import(w, &into_d)), TOUCHED);
+    // An import writes one change for every day (its rows are not logged one by one: see
+    // `store::changes::pause_logging`), so every console reloads its days once.
+    assert_eq!(after(|w| import(w, &into_d)), EVERY_DAY);
     let later = format!(
         "{header}A2,P2,Nguyễn,Thị Mai,{},Y,12/02/2026,2:00 PM,{CLINICIAN},Scheduled\n",
         mobile(41)
     );
     assert_eq!(
         after(|w| import(w, &later)),
-        NONE,
-        "an import of other days only"
+        EVERY_DAY,
+        "even an import of other days only"
     );
 }
 
@@ -625,13 +639,24 @@ fn with_desks_writing_all_the_time_a_change_to_the_day_still_shows_within_two_se
         while Instant::now() < until {
             std::thread::sleep(Duration::from_millis(100));
             seen = poll(&mut runner, seen);
-            assert!(kept(&runner, D) && kept(&runner, E), "kept across others' commits");
+            assert!(
+                kept(&runner, D) && kept(&runner, E),
+                "kept across others' commits"
+            );
         }
         assert!(commits.load(Ordering::SeqCst) > 20, "the desks wrote");
         // Another desk confirms Ada's visit on the 25th.
         let mut other = Store::open_keyed(&w.p.db, &test_db_key()).unwrap();
         let to = AppointmentStatus::Confirmed;
-        desk::set_status(&mut other, &w.config, w.ada_visit, to, &Actor::System, now()).unwrap();
+        desk::set_status(
+            &mut other,
+            &w.config,
+            w.ada_visit,
+            to,
+            &Actor::System,
+            now(),
+        )
+        .unwrap();
         let written = Instant::now();
         let shown = loop {
             std::thread::sleep(Duration::from_secs(1));

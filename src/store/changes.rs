@@ -98,6 +98,50 @@ pub fn everything(tx: &impl super::Write) -> Result<()> {
     Ok(())
 }
 
+/// The logging triggers set aside by [`pause_logging`], to put back as they were.
+#[derive(Debug)]
+#[must_use = "resume_logging puts the triggers back"]
+pub struct Paused {
+    triggers: Vec<String>,
+}
+
+/// Set the change log's row triggers aside for one bulk write (a seed, the group generator,
+/// an import), which [`resume_logging`] ends with one row for every day.
+///
+/// Why: a trigger's row costs little alone, but a write with a trigger that writes another
+/// table runs in a statement journal, and a seed or an import writes tens of thousands of
+/// rows — the demo seed took +65 % (docs/BENCHMARKS.md). An import names too much to be
+/// worth naming: every console reloads its days once. Inside the caller's transaction, as
+/// `patient_search::defer_indexing`: no other connection ever sees the triggers missing, and
+/// a change that fails rolls them back with everything.
+pub fn pause_logging(tx: &impl super::Write) -> Result<Paused> {
+    let conn = super::sql(tx);
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_master
+          WHERE type = 'trigger' AND sql LIKE '%INSERT INTO change_log%' ORDER BY rowid",
+    )?;
+    let found = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, _) in &found {
+        // A name from the schema itself (no value from outside), quoted as an identifier.
+        conn.execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(Paused {
+        triggers: found.into_iter().map(|(_, sql)| sql).collect(),
+    })
+}
+
+/// Put back the triggers [`pause_logging`] set aside, exactly as the migration wrote them,
+/// and log one change to every day.
+pub fn resume_logging(tx: &impl super::Write, paused: Paused) -> Result<()> {
+    let conn = super::sql(tx);
+    for sql in &paused.triggers {
+        conn.execute_batch(sql)?;
+    }
+    everything(tx)
+}
+
 /// The connection's current data version.
 pub fn data_version(conn: &impl super::Db) -> Result<i64> {
     let conn = super::sql(conn);
@@ -173,6 +217,59 @@ mod tests {
         // reader whose mark is older sees the gap.
         assert_eq!(log.first, Some(23_553));
         assert_eq!(head(store.test_conn()).unwrap(), 40_000);
+    }
+
+    #[test]
+    fn a_bulk_write_logs_one_row_for_every_day_and_puts_the_triggers_back() {
+        let mut store = Store::open_in_memory().unwrap();
+        let schema = |store: &Store| -> Vec<(String, String)> {
+            let mut stmt = store
+                .test_conn()
+                .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let before = schema(&store);
+        let mark = head(store.test_conn()).unwrap();
+        store
+            .write(|tx| {
+                let paused = pause_logging(tx)?;
+                for name in ["Dr. Mwangi", "Dr. Øverby"] {
+                    crate::store::reference::insert_clinician(tx, name)?;
+                }
+                crate::store::sql(tx).execute("UPDATE clinicians SET active = 0", [])?;
+                resume_logging(tx, paused)
+            })
+            .unwrap();
+        let log = log_since(store.test_conn(), mark).unwrap();
+        assert_eq!(log.changes.len(), 1, "{log:?}");
+        assert!(log.changes[0].everything());
+        assert_eq!(schema(&store), before, "the triggers are back as they were");
+        // And they log again.
+        store
+            .write(|tx| {
+                crate::store::sql(tx)
+                    .execute("UPDATE clinicians SET active = 1", [])
+                    .map_err(StoreError::from)
+            })
+            .unwrap();
+        assert_eq!(
+            log_since(store.test_conn(), log.head)
+                .unwrap()
+                .changes
+                .len(),
+            2
+        );
+        // A failed bulk write rolls the triggers back with it.
+        let failed = store.write(|tx| {
+            let _paused = pause_logging(tx)?;
+            Err::<(), _>(StoreError::Conflict("stopped".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(schema(&store), before);
     }
 
     #[test]

@@ -254,6 +254,7 @@ mod tests {
             date: day(d),
             tz: TZ,
             rows: vec![row(100 + i64::from(d), i64::from(d), d)],
+            cells_pending: false,
         }
     }
 
