@@ -296,6 +296,26 @@ fn bench(c: &mut Criterion) {
         },
     );
 
+    // What the desk sees first on a switch to a day not kept: the sheet alone (its reminder
+    // cells follow, `Cmd::LoadCells`).
+    flip = false;
+    group.bench_function(
+        "day switch, the sheet first (busiest day and another; cells after)",
+        |b| {
+            b.iter(|| {
+                flip = !flip;
+                let date = if flip { busiest } else { next };
+                std::hint::black_box(
+                    day::load_sheet_marked(&store, &config, date)
+                        .unwrap()
+                        .0
+                        .rows
+                        .len(),
+                )
+            })
+        },
+    );
+
     // What the console's worker does when the day switched to was loaded ahead (the day
     // before and after the one shown are, while the desk reads it): the change counter, the
     // kept sheet, a copy for the screen.
