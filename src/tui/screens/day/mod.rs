@@ -121,12 +121,13 @@ impl DayState {
         shared.touch();
         let page = page_rows(shared);
         match result {
-            Ok(sheet) => {
+            Ok(mut sheet) => {
                 // The sheet came first: its reminder cells follow under the same generation.
                 let cells = sheet.cells_pending.then_some(Cmd::LoadCells {
                     generation,
                     date: sheet.date,
                 });
+                self.carry_cells(&mut sheet);
                 if self.apply(sheet, shared.today, now, page) {
                     shared.toast(ToastKind::Info, strings::appointment_gone());
                 }
