@@ -1,6 +1,8 @@
 //! Issue 14's table on the clinic-group database (100,000 patients, 2M appointments, 5M
-//! messages, encrypted): day switch on the busiest day, patient search by name part and by
-//! phone digits, reminder planning for that day, statistics for 12 weeks and a year.
+//! messages, encrypted): day switch on the busiest day (whole, the sheet first, from the days
+//! kept, and after another desk's commit about someone else or about that day), patient search
+//! by name part and by phone digits, reminder planning for that day, statistics for 12 weeks
+//! and a year. The commits are written on the file: run it on a copy.
 //!
 //! The database is not made here (about two minutes): point `FRONTDESK_GROUP_DB` at one
 //! written by `frontdesk demo --seed-only --scale group` (its key beside it, as the demo

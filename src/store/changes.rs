@@ -108,10 +108,12 @@ pub struct Paused {
 /// Set the change log's row triggers aside for one bulk write (a seed, the group generator,
 /// an import), which [`resume_logging`] ends with one row for every day.
 ///
-/// Why: a trigger's row costs little alone, but a write with a trigger that writes another
-/// table runs in a statement journal, and a seed or an import writes tens of thousands of
-/// rows — the demo seed took +65 % (docs/BENCHMARKS.md). An import names too much to be
-/// worth naming: every console reloads its days once. Inside the caller's transaction, as
+/// Why: a seed or an import writes tens of thousands of rows (the group generator seven
+/// million), each of which would append a log row for consoles that cannot have kept a day of
+/// an empty database, or that would reload most of their days after an import anyway. One row
+/// naming nobody says the same for the cost of one: every console reloads its days once. (The
+/// demo seed measured 354 vs 215 ms with a row per write in one round and 226 vs 279 ms in the
+/// next, on a loaded machine: docs/BENCHMARKS.md.) Inside the caller's transaction, as
 /// `patient_search::defer_indexing`: no other connection ever sees the triggers missing, and
 /// a change that fails rolls them back with everything.
 pub fn pause_logging(tx: &impl super::Write) -> Result<Paused> {
