@@ -1,6 +1,8 @@
 //! Issue 14's table on the clinic-group database (100,000 patients, 2M appointments, 5M
-//! messages, encrypted): day switch on the busiest day, patient search by name part and by
-//! phone digits, reminder planning for that day, statistics for 12 weeks and a year.
+//! messages, encrypted): day switch on the busiest day (whole, the sheet first, from the days
+//! kept, and after another desk's commit about someone else or about that day), patient search
+//! by name part and by phone digits, reminder planning for that day, statistics for 12 weeks
+//! and a year. The commits are written on the file: run it on a copy.
 //!
 //! The database is not made here (about two minutes): point `FRONTDESK_GROUP_DB` at one
 //! written by `frontdesk demo --seed-only --scale group` (its key beside it, as the demo
@@ -205,6 +207,55 @@ fn busiest_day(
     .unwrap()
 }
 
+/// Load `date` and keep it, as the worker does.
+fn keep(
+    store: &Store,
+    config: &Config,
+    ahead: &mut day::DaysAhead,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) {
+    let version = day::data_version(store).unwrap();
+    let (sheet, mark) = day::load_marked(store, config, date, now).unwrap();
+    ahead.keep(
+        sheet,
+        day::Stamp {
+            version,
+            mark,
+            at: now,
+        },
+    );
+}
+
+/// The worker's switch to `date` (`Runner::load_day`): the change counter, the change log
+/// since the kept days' loads when it moved, the kept sheet if still true, else a load.
+fn switch(
+    store: &Store,
+    config: &Config,
+    ahead: &mut day::DaysAhead,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> usize {
+    let version = day::data_version(store).unwrap();
+    if let Some(mark) = ahead.to_check(version) {
+        ahead.check(version, &day::changes_since(store, mark).unwrap());
+    }
+    if let Some(sheet) = ahead.get(date, version, now) {
+        return sheet.clone().rows.len();
+    }
+    let (sheet, mark) = day::load_marked(store, config, date, now).unwrap();
+    let rows = sheet.rows.len();
+    ahead.keep(
+        sheet,
+        day::Stamp {
+            version,
+            mark,
+            at: now,
+        },
+    );
+    rows
+}
+
 fn bench(c: &mut Criterion) {
     let Some(path) = std::env::var_os(DB_ENV).map(PathBuf::from) else {
         eprintln!(
@@ -247,24 +298,81 @@ fn bench(c: &mut Criterion) {
         },
     );
 
+    // What the desk sees first on a switch to a day not kept: the sheet alone (its reminder
+    // cells follow, `Cmd::LoadCells`).
+    flip = false;
+    group.bench_function(
+        "day switch, the sheet first (busiest day and another; cells after)",
+        |b| {
+            b.iter(|| {
+                flip = !flip;
+                let date = if flip { busiest } else { next };
+                std::hint::black_box(
+                    day::load_sheet_marked(&store, &config, date)
+                        .unwrap()
+                        .0
+                        .rows
+                        .len(),
+                )
+            })
+        },
+    );
+
     // What the console's worker does when the day switched to was loaded ahead (the day
     // before and after the one shown are, while the desk reads it): the change counter, the
     // kept sheet, a copy for the screen.
     let mut ahead = day::DaysAhead::default();
-    let version = day::data_version(&store).unwrap();
-    ahead.keep(
-        next,
-        version,
-        now,
-        day::load(&store, &config, next, now).unwrap(),
-    );
+    keep(&store, &config, &mut ahead, next, now);
     group.bench_function("day switch to a day loaded ahead (worker's hit)", |b| {
-        b.iter(|| {
-            let v = day::data_version(&store).unwrap();
-            std::hint::black_box(ahead.get(next, v, now).unwrap().clone().rows.len())
-        })
+        b.iter(|| std::hint::black_box(switch(&store, &config, &mut ahead, next, now)))
     });
 
+    // Another desk commits between two switches (a callback flag set again on a visit): the
+    // worker reads the change log since the kept day's load and keeps the day when the
+    // change is about someone else (a visit two weeks earlier, of a patient not on it), or
+    // loads it again when it is about one of its visits.
+    let mut other = open_existing(&path, &KeySource::for_demo(&path))
+        .unwrap()
+        .store;
+    let on_next = store::day::sheet(&store, next, tz).unwrap();
+    let patients: std::collections::HashSet<_> =
+        on_next.rows.iter().map(|r| r.patient_id).collect();
+    let elsewhere = store::day::sheet(&store, next - Duration::days(14), tz)
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| !patients.contains(&r.patient_id))
+        .unwrap();
+    let touched = on_next.rows[on_next.rows.len() / 2].clone();
+    for (name, row) in [
+        (
+            "day switch to a neighbour after another desk's unrelated commit",
+            &elsewhere,
+        ),
+        (
+            "day switch to a neighbour after a commit touching that day",
+            &touched,
+        ),
+    ] {
+        keep(&store, &config, &mut ahead, next, now);
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    other
+                        .write(|tx| {
+                            store::appointments::set_callback(
+                                tx,
+                                row.appointment_id,
+                                row.callback_requested,
+                            )
+                        })
+                        .unwrap()
+                },
+                |()| std::hint::black_box(switch(&store, &config, &mut ahead, next, now)),
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
     let sheet = store::day::sheet(&store, busiest, tz).unwrap();
     let row = &sheet.rows[sheet.rows.len() / 2];
     // A name part: four letters from the middle of a real surname on that day.

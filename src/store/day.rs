@@ -88,7 +88,12 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
             r.into_day_row(flag)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(DaySheet { date, tz, rows })
+    Ok(DaySheet {
+        date,
+        tz,
+        rows,
+        cells_pending: false,
+    })
 }
 
 /// One row of the day sheet's query, in its column order.

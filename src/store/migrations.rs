@@ -13,6 +13,7 @@ mod m013_statistics;
 mod m014_unused;
 mod m015_reminder_parts;
 mod m016_outbound_history;
+mod m017_change_log;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -425,10 +426,14 @@ const M016_OUTBOUND_HISTORY: &str = m016_outbound_history::SQL;
 #[cfg(test)]
 pub(crate) const REMINDER_PARTS_SQL: &str = M015_REMINDER_PARTS;
 
+/// 17 (issue 14, several desks): the change log a console reads to keep a loaded day across
+/// other desks' commits that do not touch it (`m017_change_log`).
+const M017_CHANGE_LOG: &str = m017_change_log::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 16] = [
+const SHIPPED: [&str; 17] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -445,6 +450,7 @@ const SHIPPED: [&str; 16] = [
     M014_UNUSED_INDEX,
     M015_REMINDER_PARTS,
     M016_OUTBOUND_HISTORY,
+    M017_CHANGE_LOG,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

@@ -266,6 +266,12 @@ pub enum Cmd {
         generation: u64,
         date: NaiveDate,
     },
+    /// The reminder cells of the day a `LoadDay` answered with its sheet first (the worker
+    /// holds that sheet); the answer is that load's `DayLoaded` again, cells filled.
+    LoadCells {
+        generation: u64,
+        date: NaiveDate,
+    },
     Search {
         generation: u64,
         query: String,
@@ -415,9 +421,10 @@ impl Cmd {
     /// decides for every screen; a new command without its arm does not compile.
     pub fn permission(&self) -> Option<StaffAction> {
         match self {
-            Cmd::LoadDay { .. } | Cmd::Search { .. } | Cmd::LoadProvider => {
-                Some(StaffAction::ViewSchedule)
-            }
+            Cmd::LoadDay { .. }
+            | Cmd::LoadCells { .. }
+            | Cmd::Search { .. }
+            | Cmd::LoadProvider => Some(StaffAction::ViewSchedule),
             Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),
             // reception
             Cmd::LoadPatient { .. } => Some(StaffAction::ViewSchedule),

@@ -100,7 +100,9 @@ pub mod closure;
 pub const NOT_FOR_YOUR_ROLE: &str = "not for your role"; // sign-in
 
 mod reminders;
-pub use reminders::{reminder, reminder_detail, reminder_needs_words, reminder_on_file};
+pub use reminders::{
+    reminder, reminder_detail, reminder_loading, reminder_needs_words, reminder_on_file,
+};
 
 /// The symbol legend shown at the end of the help overlay.
 pub const LEGEND: &[(&str, &str)] = &[

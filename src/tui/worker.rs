@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::msg::{Cmd, Msg, StaffChange};
 use crate::clock::Clock;
@@ -35,6 +35,8 @@ mod reception;
 mod closure;
 // batch: sends and retries on a thread of their own
 mod batch;
+// the day switch: kept days, the sheet first and its cells after
+mod days;
 pub use batch::Reopen;
 
 /// How long quitting waits for queued status changes to land.
@@ -55,6 +57,8 @@ pub struct Runner {
     pub actor: Option<Member>,
     /// Days loaded, and loaded ahead when idle, for the next day switch.
     pub days: day::DaysAhead,
+    /// The sheet shown before its reminder cells, until `LoadCells` fills it.
+    filling: Option<days::Filling>,
 }
 
 impl Runner {
@@ -67,6 +71,7 @@ impl Runner {
             clock,
             actor,
             days: day::DaysAhead::default(),
+            filling: None,
         }
     }
 }
@@ -131,6 +136,7 @@ fn reads_only(cmd: &Cmd) -> bool {
     matches!(
         cmd,
         Cmd::LoadDay { .. }
+            | Cmd::LoadCells { .. }
             | Cmd::Search { .. }
             | Cmd::LoadProvider
             | Cmd::LoadPatient { .. }
@@ -148,7 +154,8 @@ fn reads_only(cmd: &Cmd) -> bool {
     )
 }
 
-/// Drop loads and searches that a later one of the same kind supersedes.
+/// Drop loads and searches that a later one of the same kind supersedes (a day's cells too,
+/// when another day load follows them).
 pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
     let last_load = batch.iter().rposition(|c| matches!(c, Cmd::LoadDay { .. }));
     let last_search = batch.iter().rposition(|c| matches!(c, Cmd::Search { .. }));
@@ -163,6 +170,7 @@ pub fn coalesce(batch: Vec<Cmd>) -> Vec<Cmd> {
         .enumerate()
         .filter(|(i, c)| match c {
             Cmd::LoadDay { .. } => Some(*i) == last_load,
+            Cmd::LoadCells { .. } => last_load.is_none_or(|l| l < *i),
             Cmd::Search { .. } => Some(*i) == last_search,
             Cmd::LoadProvider => Some(*i) == last_provider,
             Cmd::PollChanges => Some(*i) == last_poll,
@@ -212,36 +220,18 @@ impl Runner {
         }
     }
 
-    /// Load one day ahead if one is due; `false` when there is nothing to load.
-    pub(super) fn load_ahead(&mut self) -> bool {
-        let now = self.clock.now();
-        let Ok(version) = day::data_version(&self.store) else {
-            return false;
-        };
-        let Some(date) = self.days.next_ahead(version, now) else {
-            return false;
-        };
-        match day::load(&self.store, &self.config, date, now) {
-            Ok(sheet) => self.days.keep(date, version, now, sheet),
-            Err(e) => {
-                tracing::warn!(%date, error = %log_safe(&e), "loading a day ahead failed");
-                // Not again until the desk moves: the shown day's own load reports errors.
-                self.days.shown_none();
-            }
-        }
-        true
-    }
-
     /// Run one command and say what came of it. A new command adds an arm here and a
     /// method below.
     pub fn run(&mut self, cmd: Cmd) -> Option<Msg> {
         let now = self.clock.now();
         if !reads_only(&cmd) {
-            // Its own commits do not move `data_version` for this connection.
-            self.days.forget();
+            // Its own commits do not move `data_version` for this connection: the kept days
+            // are checked against the change log (which logs them) before they are shown.
+            self.days.unchecked();
         }
         Some(match cmd {
             Cmd::LoadDay { generation, date } => self.load_day(generation, date, now),
+            Cmd::LoadCells { generation, date } => return self.load_cells(generation, date, now),
             Cmd::Search { generation, query } => self.search(generation, &query, now),
             Cmd::SetStatus { id, to } => self.set_status(id, to, now),
             Cmd::LoadProvider => self.load_provider(),
@@ -319,33 +309,6 @@ impl Runner {
             .clone()
             .map(Actor::Member)
             .ok_or_else(|| NOBODY.to_string())
-    }
-
-    fn load_day(&mut self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
-        let started = Instant::now();
-        self.days.shown(date);
-        let version = day::data_version(&self.store).ok();
-        if let Some(sheet) = version.and_then(|v| self.days.get(date, v, now)) {
-            tracing::debug!(%date, "day shown from the days loaded ahead");
-            return Msg::DayLoaded {
-                generation,
-                now,
-                result: Ok(sheet.clone()),
-            };
-        }
-        let result = day::load(&self.store, &self.config, date, now).map_err(|e| {
-            tracing::error!(%date, error = %log_safe(&e), "day load failed");
-            e.to_string()
-        });
-        if let (Ok(sheet), Some(v)) = (&result, version) {
-            self.days.keep(date, v, now, sheet.clone());
-        }
-        tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "day loaded");
-        Msg::DayLoaded {
-            generation,
-            now,
-            result,
-        }
     }
 
     fn search(&self, generation: u64, query: &str, now: DateTime<Utc>) -> Msg {

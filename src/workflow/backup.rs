@@ -231,7 +231,11 @@ impl Staged {
             schema: self.schema,
             audit_records: self.audit_records,
         };
-        restored.write(|conn| audit(conn, act, &event))?;
+        restored.write(|conn| {
+            // A console that kept days of the replaced file must not trust them here.
+            store::changes::everything(conn)?;
+            audit(conn, act, &event)
+        })?;
         tracing::info!(schema = self.schema, "backup restored");
         Ok(had_db.then_some(kept))
     }

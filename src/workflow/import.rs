@@ -100,7 +100,10 @@ pub fn run(
         let report = Report::new(&plan, tz);
         if !report.rejected() && !opts.dry_run {
             let search = store::patient_search::defer_indexing(conn)?;
+            // One change-log row ("every day") rather than one per row imported.
+            let logging = store::changes::pause_logging(conn)?;
             apply::apply(conn, &plan, source, opts)?;
+            store::changes::resume_logging(conn, logging)?;
             store::patient_search::index_deferred(conn, search)?;
         }
         Ok::<_, StoreError>((report, plan))

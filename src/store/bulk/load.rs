@@ -42,7 +42,9 @@ impl Store {
         self.loading(file, load).map_err(E::from)?;
         let out = self.write(|tx| -> std::result::Result<T, E> {
             let indexes = drop_indexes(tx, load.live_indexes).map_err(E::from)?;
+            let logging = super::super::changes::pause_logging(tx).map_err(E::from)?;
             let out = f(tx)?;
+            super::super::changes::resume_logging(tx, logging).map_err(E::from)?;
             create_indexes(tx, &indexes, load.sort_runs_mib).map_err(E::from)?;
             Ok(out)
         });

@@ -9,6 +9,12 @@ use super::{EMPTY_CELL, offset_header, short_when};
 use crate::domain::reminder::{Basis, ReminderCell, ReminderState, SkipReason};
 
 /// One reminder cell: a symbol when narrow, a word when wide.
+/// A reminder cell still being worked out (the sheet is shown first). Not "…": that is a
+/// queued text's narrow cell.
+pub fn reminder_loading(wide: bool) -> &'static str {
+    if wide { "loading" } else { "⋯" }
+}
+
 pub fn reminder(state: Option<&ReminderState>, wide: bool) -> &'static str {
     let Some(state) = state else {
         return EMPTY_CELL;

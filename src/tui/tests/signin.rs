@@ -278,6 +278,10 @@ fn every_cmd() -> Vec<Cmd> {
             generation: 1,
             date: today(),
         },
+        Cmd::LoadCells {
+            generation: 1,
+            date: today(),
+        },
         Cmd::Search {
             generation: 1,
             query: "a".into(),
@@ -419,6 +423,7 @@ fn every_cmd() -> Vec<Cmd> {
     for cmd in &all {
         match cmd {
             Cmd::LoadDay { .. }
+            | Cmd::LoadCells { .. }
             | Cmd::Search { .. }
             | Cmd::SetStatus { .. }
             | Cmd::LoadProvider

@@ -66,6 +66,94 @@ fn day_100x30_without_banner() {
     insta::assert_snapshot!(render(&mut app, 100, 30));
 }
 
+/// A day not loaded ahead: the visits first, the reminder cells marked as loading (they are
+/// the slower half), and the day screen asks for them under the same load; then the cells.
+#[test]
+fn the_sheet_first_and_its_cells_after_100x30() {
+    let (store, _) = fixture::store();
+    let mut app = fixture::loaded_app(&store, 100, 30, None);
+    let cmds = key(&mut app, KeyCode::Right);
+    let Some(&Cmd::LoadDay { generation, date }) = cmds.first() else {
+        panic!("{cmds:?}");
+    };
+    let full = fixture::sheet(&store, date);
+    let mut first = full.clone();
+    first.cells_pending = true;
+    for r in &mut first.rows {
+        r.reminders.clear();
+    }
+    let asked = update(
+        &mut app,
+        Msg::DayLoaded {
+            generation,
+            now: now(),
+            result: Ok(first),
+        },
+    );
+    assert_eq!(asked, [Cmd::LoadCells { generation, date }]);
+    let between = render(&mut app, 100, 30);
+    assert!(
+        between.contains("⋯") || between.contains("loading"),
+        "{between}"
+    );
+    insta::assert_snapshot!("sheet_first_cells_loading_100x30", between);
+    key(&mut app, KeyCode::Down);
+    let selected = app.day().selected_row().map(|r| r.appointment_id);
+    let asked = update(
+        &mut app,
+        Msg::DayLoaded {
+            generation,
+            now: now(),
+            result: Ok(full),
+        },
+    );
+    assert!(asked.is_empty(), "{asked:?}");
+    let after = render(&mut app, 100, 30);
+    assert!(
+        !after.contains("⋯") && !after.contains("loading"),
+        "{after}"
+    );
+    assert_eq!(
+        app.day().selected_row().map(|r| r.appointment_id),
+        selected,
+        "the selection stays on its visit when the cells arrive"
+    );
+}
+
+/// Another desk's change reloads the day shown: its sheet comes first, and the cells on
+/// screen stay until the new ones come (no row flashes "loading" once a minute at a group).
+#[test]
+fn a_refresh_of_the_day_shown_keeps_its_cells_until_the_new_ones_come() {
+    let (store, _) = fixture::store();
+    let mut app = fixture::loaded_app(&store, 100, 30, None);
+    let before = render(&mut app, 100, 30);
+    let cmds = key(&mut app, KeyCode::Char('r'));
+    let Some(&Cmd::LoadDay { generation, date }) = cmds.first() else {
+        panic!("{cmds:?}");
+    };
+    let mut first = fixture::sheet(&store, date);
+    first.cells_pending = true;
+    for r in &mut first.rows {
+        r.reminders.clear();
+    }
+    let asked = update(
+        &mut app,
+        Msg::DayLoaded {
+            generation,
+            now: now(),
+            result: Ok(first),
+        },
+    );
+    assert_eq!(
+        asked,
+        [Cmd::LoadCells { generation, date }],
+        "still asked for"
+    );
+    let between = render(&mut app, 100, 30);
+    assert!(!between.contains("⋯"), "{between}");
+    assert_eq!(between, before);
+}
+
 #[test]
 fn unconfirmed_filter_80x24() {
     let (store, _) = fixture::store();

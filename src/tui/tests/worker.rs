@@ -180,17 +180,100 @@ fn the_thread_answers_and_finishes_queued_changes_on_stop() {
     assert_eq!(rest.last(), Some(&Msg::WorkerStopped));
 }
 
-/// The sheet a `LoadDay` answers with.
+/// The sheet a `LoadDay` answers with, its cells filled as the day screen asks for them
+/// when the sheet came first.
 fn day_sheet(r: &mut Runner, date: chrono::NaiveDate) -> crate::domain::day::DaySheet {
-    match r.run(Cmd::LoadDay {
+    let sheet = answered(r.run(Cmd::LoadDay {
         generation: 1,
         date,
-    }) {
+    }));
+    if !sheet.cells_pending {
+        return sheet;
+    }
+    answered(r.run(Cmd::LoadCells {
+        generation: 1,
+        date,
+    }))
+}
+
+fn answered(msg: Option<Msg>) -> crate::domain::day::DaySheet {
+    match msg {
         Some(Msg::DayLoaded {
             result: Ok(sheet), ..
         }) => sheet,
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_day_not_kept_comes_as_its_sheet_first_and_its_cells_after() {
+    let (mut r, _) = runner();
+    let date = today();
+    let first = answered(r.run(Cmd::LoadDay {
+        generation: 3,
+        date,
+    }));
+    assert!(first.cells_pending);
+    assert!(first.rows.iter().all(|row| row.reminders.is_empty()));
+    // A load of an older generation finds nothing to fill.
+    assert_eq!(
+        r.run(Cmd::LoadCells {
+            generation: 2,
+            date
+        }),
+        None
+    );
+    let first = answered(r.run(Cmd::LoadDay {
+        generation: 4,
+        date,
+    }));
+    let full = answered(r.run(Cmd::LoadCells {
+        generation: 4,
+        date,
+    }));
+    assert!(!full.cells_pending);
+    let whole = crate::workflow::day::load(&r.store, &r.config, date, fixture::now()).unwrap();
+    assert_eq!(full, whole, "the same sheet as loaded in one go");
+    assert_eq!(
+        first
+            .rows
+            .iter()
+            .map(|x| x.appointment_id)
+            .collect::<Vec<_>>(),
+        full.rows
+            .iter()
+            .map(|x| x.appointment_id)
+            .collect::<Vec<_>>()
+    );
+    assert!(full.rows.iter().any(|row| !row.reminders.is_empty()));
+    // Filled once: asked again, nothing; the day is kept whole for the next switch.
+    assert_eq!(
+        r.run(Cmd::LoadCells {
+            generation: 4,
+            date
+        }),
+        None
+    );
+    let again = answered(r.run(Cmd::LoadDay {
+        generation: 5,
+        date,
+    }));
+    assert_eq!(again, whole, "kept with its cells");
+}
+
+#[test]
+fn a_day_s_cells_are_dropped_when_another_day_load_follows_them() {
+    let cells = |g| Cmd::LoadCells {
+        generation: g,
+        date: today(),
+    };
+    let load = |g| Cmd::LoadDay {
+        generation: g,
+        date: today(),
+    };
+    assert_eq!(coalesce(vec![cells(1), load(2)]), vec![load(2)]);
+    assert_eq!(coalesce(vec![load(2), cells(2)]), vec![load(2), cells(2)]);
+    assert_eq!(coalesce(vec![cells(2)]), vec![cells(2)]);
 }
 
 fn status_of(

@@ -103,6 +103,8 @@ pub fn seed(
     let tz = config.practice.time_zone;
     let region = config.practice.region.clone();
     store.write(|conn| {
+        // One change-log row for the whole seed rather than one per row it writes.
+        let logging = store::changes::pause_logging(conn)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let clinicians: Vec<ClinicianId> = CLINICIANS
             .iter()
@@ -163,6 +165,7 @@ pub fn seed(
             messages,
         };
         store::audit::append(conn, &event.entry(now, SEED_ACTOR))?;
+        store::changes::resume_logging(conn, logging)?;
         Ok(Seeded::Created {
             clinicians: clinicians.len(),
             patients: patients.len(),

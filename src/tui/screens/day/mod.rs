@@ -113,23 +113,31 @@ impl DayState {
         now: DateTime<Utc>,
         result: Result<DaySheet, String>,
         shared: &mut Shared,
-    ) {
+    ) -> Vec<Cmd> {
         if generation != self.generation {
-            return; // a newer load was asked for; this one is stale
+            return Vec::new(); // a newer load was asked for; this one is stale
         }
         shared.today = now.with_timezone(&shared.tz).date_naive();
         shared.touch();
         let page = page_rows(shared);
         match result {
-            Ok(sheet) => {
+            Ok(mut sheet) => {
+                // The sheet came first: its reminder cells follow under the same generation.
+                let cells = sheet.cells_pending.then_some(Cmd::LoadCells {
+                    generation,
+                    date: sheet.date,
+                });
+                self.carry_cells(&mut sheet);
                 if self.apply(sheet, shared.today, now, page) {
                     shared.toast(ToastKind::Info, strings::appointment_gone());
                 }
+                cells.into_iter().collect()
             }
             Err(e) => {
                 self.loading = false;
                 self.error = Some(e.clone());
                 shared.toast(ToastKind::Error, strings::day_load_failed(&e));
+                Vec::new()
             }
         }
     }
@@ -272,10 +280,7 @@ impl ScreenState for DayState {
                 generation,
                 now,
                 result,
-            } => {
-                self.on_day_loaded(generation, now, result, shared);
-                ScreenReply::none()
-            }
+            } => self.on_day_loaded(generation, now, result, shared).into(),
             Msg::StatusSet { id, to, result } => self.on_status_set(id, to, result, shared).into(),
             Msg::StatusUndone { to, result, .. } => self.on_undone(to, result, shared).into(),
             _ => ScreenReply::none(),

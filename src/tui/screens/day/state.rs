@@ -156,6 +156,29 @@ impl DayState {
     }
 
     /// Take a freshly loaded sheet. Returns true when a search jump's appointment is gone.
+    /// A refresh of the day shown (another desk's change) whose sheet came before its cells:
+    /// the cells shown so far stay until the new ones come, rather than every row flashing
+    /// "loading" — unless a visit is new (it has none to keep).
+    pub fn carry_cells(&self, sheet: &mut DaySheet) {
+        let Some(old) = &self.sheet else { return };
+        if !sheet.cells_pending || old.cells_pending || old.date != sheet.date {
+            return;
+        }
+        let before: std::collections::HashMap<_, _> = old
+            .rows
+            .iter()
+            .map(|r| (r.appointment_id, &r.reminders))
+            .collect();
+        let mut all = true;
+        for row in &mut sheet.rows {
+            match before.get(&row.appointment_id) {
+                Some(cells) => row.reminders = (*cells).clone(),
+                None => all = false,
+            }
+        }
+        sheet.cells_pending = !all;
+    }
+
     pub fn apply(
         &mut self,
         sheet: DaySheet,

@@ -100,7 +100,14 @@ fn render_table(frame: &mut Frame, area: Rect, day: &DayState, shared: &Shared) 
     );
     let rows = visible
         .into_iter()
-        .map(|r| row(shared, (r, day.is_marked(r.patient_id)), &plan, titles_off))
+        .map(|r| {
+            let drawn = Drawn {
+                plan: &plan,
+                titles_off,
+                cells_pending: day.sheet.as_ref().is_some_and(|s| s.cells_pending),
+            };
+            row(shared, (r, day.is_marked(r.patient_id)), &drawn)
+        })
         .collect::<Vec<_>>();
     let widths = plan
         .columns
@@ -139,12 +146,20 @@ fn header_text(shared: &Shared, c: Column, cells: u16) -> String {
     }
 }
 
-fn row<'a>(
-    shared: &Shared,
-    (r, marked): (&DayRow, bool),
-    plan: &ColumnPlan,
+/// How every row of the table is drawn.
+struct Drawn<'p> {
+    plan: &'p ColumnPlan,
     titles_off: bool,
-) -> Row<'a> {
+    /// The sheet came before its reminder cells: they read as loading.
+    cells_pending: bool,
+}
+
+fn row<'a>(shared: &Shared, (r, marked): (&DayRow, bool), drawn: &Drawn<'_>) -> Row<'a> {
+    let Drawn {
+        plan,
+        titles_off,
+        cells_pending,
+    } = *drawn;
     let cells = plan.columns.iter().map(|&(c, w)| {
         let (text, style) = match c {
             Column::Time => (
@@ -164,6 +179,9 @@ fn row<'a>(
                 (strings::closure::REBOOK.into(), theme::warning())
             }
             Column::Status => (strings::status(r.status).into(), theme::status(r.status)),
+            Column::Reminder(_) if cells_pending => {
+                (strings::reminder_loading(plan.wide).into(), theme::dim())
+            }
             Column::Reminder(i) => {
                 let offset = shared.offsets.get(i).copied();
                 let cell = r

@@ -1,0 +1,159 @@
+//! The worker's day switch: a kept day shown at once (checked against the change log first),
+//! the neighbours of the day shown loaded ahead while idle, and a day not kept shown in two
+//! steps — its sheet first, then (on `LoadCells`, which the day screen asks for when the
+//! sheet says its cells are pending) the same sheet with its reminder cells, kept for the
+//! next switch. Logs carry dates and timings only.
+
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Runner, log_safe};
+use crate::domain::day::DaySheet;
+use crate::tui::msg::Msg;
+use crate::workflow::day;
+
+/// A sheet shown before its cells: which load it answered, and when it was read.
+#[derive(Debug)]
+pub(super) struct Filling {
+    generation: u64,
+    sheet: DaySheet,
+    stamp: day::Stamp,
+}
+
+impl Runner {
+    /// Load one day ahead if one is due; `false` when there is nothing to load.
+    pub(in crate::tui) fn load_ahead(&mut self) -> bool {
+        let now = self.clock.now();
+        let Some(version) = self.catch_up() else {
+            return false;
+        };
+        let Some(date) = self.days.next_ahead(version, now) else {
+            return false;
+        };
+        match day::load_marked(&self.store, &self.config, date, now) {
+            Ok((sheet, mark)) => self.days.keep(
+                sheet,
+                day::Stamp {
+                    version,
+                    mark,
+                    at: now,
+                },
+            ),
+            Err(e) => {
+                tracing::warn!(%date, error = %log_safe(&e), "loading a day ahead failed");
+                // Not again until the desk moves: the shown day's own load reports errors.
+                self.days.shown_none();
+            }
+        }
+        true
+    }
+
+    /// The database's change counter now, with every kept day checked against the change
+    /// log written since it was loaded (when the counter moved or the worker wrote itself).
+    /// `None` when the counter cannot be read; a log that cannot be read forgets every day.
+    fn catch_up(&mut self) -> Option<i64> {
+        let version = day::data_version(&self.store).ok()?;
+        if let Some(mark) = self.days.to_check(version) {
+            // The counter was read first: a commit after it moves it again, and is checked then.
+            match day::changes_since(&self.store, mark) {
+                Ok(log) => self.days.check(version, &log),
+                Err(e) => {
+                    tracing::warn!(error = %log_safe(&e), "reading the change log failed");
+                    self.days.forget();
+                }
+            }
+        }
+        Some(version)
+    }
+
+    /// A switch to `date`: the kept copy when it is still true, else the sheet alone (its
+    /// cells follow on `LoadCells`).
+    pub(super) fn load_day(&mut self, generation: u64, date: NaiveDate, now: DateTime<Utc>) -> Msg {
+        let started = Instant::now();
+        self.days.shown(date);
+        self.filling = None;
+        let version = self.catch_up();
+        if let Some(sheet) = version.and_then(|v| self.days.get(date, v, now)) {
+            tracing::debug!(%date, "day shown from the days kept");
+            return Msg::DayLoaded {
+                generation,
+                now,
+                result: Ok(sheet.clone()),
+            };
+        }
+        let result = day::load_sheet_marked(&self.store, &self.config, date).map_err(|e| {
+            tracing::error!(%date, error = %log_safe(&e), "day load failed");
+            e.to_string()
+        });
+        let result = match (result, version) {
+            (Ok((sheet, mark)), Some(version)) => {
+                let stamp = day::Stamp {
+                    version,
+                    mark,
+                    at: now,
+                };
+                if sheet.cells_pending {
+                    self.filling = Some(Filling {
+                        generation,
+                        sheet: sheet.clone(),
+                        stamp,
+                    });
+                } else {
+                    self.days.keep(sheet.clone(), stamp);
+                }
+                Ok(sheet)
+            }
+            // The counter unreadable: nothing is kept, so the sheet comes whole.
+            (Ok((mut sheet, _)), None) => {
+                day::fill_cells(&self.store, &self.config, &mut sheet, now)
+                    .map(|()| sheet)
+                    .map_err(|e| e.to_string())
+            }
+            (Err(e), _) => Err(e),
+        };
+        tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "day sheet loaded");
+        Msg::DayLoaded {
+            generation,
+            now,
+            result,
+        }
+    }
+
+    /// The reminder cells of the sheet `LoadDay` answered first; nothing when a newer load
+    /// came since (its own sheet is on the way).
+    pub(super) fn load_cells(
+        &mut self,
+        generation: u64,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Option<Msg> {
+        let started = Instant::now();
+        let Filling {
+            generation: g,
+            mut sheet,
+            stamp,
+        } = self.filling.take()?;
+        if g != generation || sheet.date != date {
+            return None;
+        }
+        let result = match day::fill_cells(&self.store, &self.config, &mut sheet, now) {
+            Ok(()) => {
+                // Kept at the sheet's mark: a change between the two reads is after it, so
+                // the log makes the day stale rather than hiding it.
+                self.days.keep(sheet.clone(), stamp);
+                Ok(sheet)
+            }
+            Err(e) => {
+                tracing::error!(%date, error = %log_safe(&e), "reminder cells failed");
+                Err(e.to_string())
+            }
+        };
+        tracing::debug!(%date, ms = started.elapsed().as_millis() as u64, "reminder cells loaded");
+        Some(Msg::DayLoaded {
+            generation,
+            now,
+            result,
+        })
+    }
+}
