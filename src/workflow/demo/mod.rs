@@ -106,19 +106,7 @@ pub fn seed(
         // One change-log row for the whole seed rather than one per row it writes.
         let logging = store::changes::pause_logging(conn)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let clinicians: Vec<ClinicianId> = CLINICIANS
-            .iter()
-            .map(|name| store::reference::insert_clinician(conn, name))
-            .collect::<Result<_, _>>()?;
-        let types: Vec<(AppointmentTypeId, u32)> = TYPES
-            .iter()
-            .map(|(name, label, minutes)| {
-                Ok((
-                    store::reference::insert_type(conn, name, label, *minutes)?,
-                    *minutes,
-                ))
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let (clinicians, types) = seed_reference(conn)?;
 
         let firsts = names(FIRST_NAMES);
         let lasts = names(LAST_NAMES);
@@ -172,6 +160,26 @@ pub fn seed(
             appointments,
         })
     })
+}
+
+/// The practice's clinicians and appointment types (with their minutes).
+type Reference = (Vec<ClinicianId>, Vec<(AppointmentTypeId, u32)>);
+
+fn seed_reference(conn: &impl Write) -> Result<Reference, StoreError> {
+    let clinicians = CLINICIANS
+        .iter()
+        .map(|name| store::reference::insert_clinician(conn, name))
+        .collect::<Result<_, _>>()?;
+    let types = TYPES
+        .iter()
+        .map(|(name, label, minutes)| {
+            Ok((
+                store::reference::insert_type(conn, name, label, *minutes)?,
+                *minutes,
+            ))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((clinicians, types))
 }
 
 fn names(list: &str) -> Vec<&str> {
