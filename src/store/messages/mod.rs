@@ -23,6 +23,8 @@ pub use planner::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_tests;
 
 /// An outbound message about to be recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +51,37 @@ pub struct NewOutbound<'a> {
 /// Insert an outbound row. Returns `Ok(Some(id))` when new, `Ok(None)` when a row with the same
 /// idempotency key already exists (nothing is written).
 pub fn insert_outbound(conn: &impl Write, m: &NewOutbound<'_>) -> Result<Option<MessageId>> {
+    insert_row(conn, m, &Start::recorded(m))
+}
+
+/// What a new outbound row holds beyond [`NewOutbound`]: nothing handed over yet
+/// ([`Start::recorded`]), or already handed over and answered ([`insert_settled`]).
+struct Start<'a> {
+    status: MessageStatus,
+    updated_at: DateTime<Utc>,
+    provider_id: Option<&'a str>,
+    sent_at: Option<DateTime<Utc>>,
+    attempts: u32,
+    error_code: Option<&'a str>,
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl Start<'_> {
+    fn recorded(m: &NewOutbound<'_>) -> Self {
+        Start {
+            status: m.status,
+            updated_at: m.now,
+            provider_id: None,
+            sent_at: None,
+            attempts: 0,
+            error_code: None,
+            delivered_at: None,
+        }
+    }
+}
+
+/// The one outbound insert: the row, then its reminder listing (`parts`).
+fn insert_row(conn: &impl Write, m: &NewOutbound<'_>, s: &Start<'_>) -> Result<Option<MessageId>> {
     let conn = crate::store::sql(conn);
     // ON CONFLICT DO NOTHING on the key: the unique index is the arbiter, not a prior SELECT,
     // so two processes racing on the same reminder cannot both insert.
@@ -56,8 +89,10 @@ pub fn insert_outbound(conn: &impl Write, m: &NewOutbound<'_>) -> Result<Option<
         .prepare_cached(
             "INSERT INTO messages (direction, kind, patient_id, appointment_id, idempotency_key, to_number,
                                    body, encoding, segments, status, provider, findings, created_by,
-                                   created_at, not_before, updated_at, send_by)
-             VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15)
+                                   created_at, not_before, updated_at, send_by, provider_id, sent_at,
+                                   attempts, error_code, delivered_at)
+             VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21)
              ON CONFLICT (idempotency_key) DO NOTHING",
         )?
         .execute(params![
@@ -69,13 +104,19 @@ pub fn insert_outbound(conn: &impl Write, m: &NewOutbound<'_>) -> Result<Option<
             m.body,
             m.encoding,
             m.segments,
-            m.status.as_str(),
+            s.status.as_str(),
             m.provider,
             m.findings,
             m.created_by,
             ts(m.now),
             m.not_before.map(ts),
+            ts(s.updated_at),
             m.send_by.map(ts),
+            s.provider_id,
+            s.sent_at.map(ts),
+            s.attempts,
+            s.error_code,
+            s.delivered_at.map(ts),
         ])?;
     if n != 1 {
         return Ok(None);
@@ -246,52 +287,22 @@ pub fn insert_settled(
     m: &NewOutbound<'_>,
     s: &Settled<'_>,
 ) -> Result<Option<MessageId>> {
-    let conn = crate::store::sql(conn);
     let moved = rank(s.status) > rank(MessageStatus::Sent);
     let (status, updated_at) = if moved {
         (s.status, s.answered)
     } else {
         (MessageStatus::Sent, s.handed_over)
     };
-    let delivered_at = (status == MessageStatus::Delivered).then(|| ts(updated_at));
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO messages (direction, kind, patient_id, appointment_id, idempotency_key, to_number,
-                                   body, encoding, segments, status, provider, findings, created_by,
-                                   created_at, not_before, updated_at, send_by, provider_id, sent_at,
-                                   attempts, error_code, delivered_at)
-             VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, 1, ?19, ?20)
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )?
-        .execute(params![
-            m.kind.as_str(),
-            m.patient_id.map(|p| p.0),
-            m.appointment_id.map(|a| a.0),
-            m.idempotency_key,
-            m.to,
-            m.body,
-            m.encoding,
-            m.segments,
-            status.as_str(),
-            m.provider,
-            m.findings,
-            m.created_by,
-            ts(m.now),
-            m.not_before.map(ts),
-            ts(updated_at),
-            m.send_by.map(ts),
-            s.provider_id,
-            ts(s.handed_over),
-            s.error_code.filter(|_| moved),
-            delivered_at,
-        ])?;
-    if n != 1 {
-        return Ok(None);
-    }
-    let id = MessageId(conn.last_insert_rowid());
-    parts::list(conn, id, m.kind, m.idempotency_key)?;
-    Ok(Some(id))
+    let start = Start {
+        status,
+        updated_at,
+        provider_id: Some(s.provider_id),
+        sent_at: Some(s.handed_over),
+        attempts: 1,
+        error_code: s.error_code.filter(|_| moved),
+        delivered_at: (status == MessageStatus::Delivered).then_some(updated_at),
+    };
+    insert_row(conn, m, &start)
 }
 
 /// Mark a row `pending` for a send through `provider`, committed by the caller *before* the
