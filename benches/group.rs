@@ -228,7 +228,8 @@ fn keep(
 }
 
 /// The worker's switch to `date` (`Runner::load_day`): the change counter, the change log
-/// since the kept days' loads when it moved, the kept sheet if still true, else a load.
+/// since the kept days' loads when it moved, the rows of the patients it named read again,
+/// the kept sheet if still true, else a load.
 fn switch(
     store: &Store,
     config: &Config,
@@ -239,6 +240,10 @@ fn switch(
     let version = day::data_version(store).unwrap();
     if let Some(mark) = ahead.to_check(version) {
         ahead.check(version, &day::changes_since(store, mark).unwrap());
+    }
+    if let Some(patch) = ahead.to_patch(date, version, now) {
+        let rows = day::read_patch(store, config, &patch, now).unwrap();
+        ahead.patched(&patch, rows);
     }
     if let Some(sheet) = ahead.get(date, version, now) {
         return sheet.clone().rows.len();

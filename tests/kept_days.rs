@@ -18,6 +18,7 @@ mod support;
 use frontdesk::domain::appointment::AppointmentStatus;
 use frontdesk::domain::ids::{AppointmentId, PatientId};
 use frontdesk::domain::message::{MessageKind, MessageStatus};
+use frontdesk::domain::reminder::{Decided, ReminderDecision, SkipReason};
 use frontdesk::domain::reply::ReplyKind;
 use frontdesk::domain::staff::Actor;
 use frontdesk::store;
@@ -124,7 +125,7 @@ fn a_text_written_or_its_status_changed() {
     w.p.store
         .write(|tx| store::messages::set_status(tx, id, MessageStatus::Withdrawn, None, now()))
         .unwrap();
-    assert_eq!((kept(&runner, D), kept(&runner, E)), TOUCHED);
+    assert_eq!((way(&runner, D), way(&runner, E)), TOUCHED);
 }
 
 fn reply_from(w: &mut World, patient: Option<PatientId>, visit: Option<AppointmentId>) {
@@ -163,7 +164,10 @@ fn a_reply_filed_against_the_day_or_its_patient() {
 #[test]
 fn a_consent_event() {
     assert_eq!(after(|w| w.p.opt_out(w.ada, now())), TOUCHED);
-    assert_eq!(after(|w| w.p.opt_out(w.bo, now())), (true, false));
+    assert_eq!(
+        after(|w| w.p.opt_out(w.bo, now())),
+        (Way::Kept, Way::Patched)
+    );
     assert_eq!(after(|w| w.p.opt_out(w.cy, now())), NONE);
 }
 
@@ -228,13 +232,19 @@ fn a_rebooking_mark_a_callback_and_a_recorded_decision() {
     assert_eq!(after(callback), TOUCHED);
     // `remind` keeps why a due reminder did not go (`reminder_decisions::record`).
     let decided = |w: &mut World| {
-        sql(
-            w,
-            "INSERT INTO reminder_decisions (appointment_id, start_at, offset_hours, outcome,
-                                             until_at, decided_by, decided_at)
-             VALUES (?1, ?2, 24, 'waiting', ?3, 'remind', ?3)",
-            (w.ada_visit.0, ny(D, 10, 0).timestamp(), now().timestamp()),
-        )
+        let decision = ReminderDecision {
+            appointment_id: w.ada_visit,
+            start: ny(D, 10, 0),
+            offset_hours: 24,
+            decided: Decided::Waiting {
+                until: ny(D, 8, 0),
+                reason: SkipReason::FrequencyCap,
+            },
+            decided_at: now(),
+        };
+        w.p.store
+            .write(|tx| store::reminder_decisions::record(tx, &decision, "remind"))
+            .unwrap();
     };
     assert_eq!(after(decided), TOUCHED);
 }

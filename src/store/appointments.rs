@@ -104,6 +104,24 @@ pub fn starting_between(
     rows.map(|r| check(r?)).collect()
 }
 
+/// `patient`'s appointments starting in `[from, to)`, in start order (through
+/// `appointments_by_patient`).
+pub fn of_patient_between(
+    conn: &impl Db,
+    patient: PatientId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Appointment>> {
+    let conn = super::sql(conn);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointments
+          WHERE patient_id = ?1 AND start_at >= ?2 AND start_at < ?3 ORDER BY start_at, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![patient.0, ts(from), ts(to)], from_row)?;
+    rows.map(|r| check(r?)).collect()
+}
+
 /// An appointment row that cannot be read, and whose it is.
 #[derive(Debug)]
 pub struct UnreadableAppointment {

@@ -32,9 +32,12 @@ pub fn day_bounds(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     (start_of(date), start_of(date.succ_opt().unwrap_or(date)))
 }
 
-/// [`sheet`]'s query: the day's appointments between `?1` and `?2`.
-pub(crate) const SHEET: &str =
-    "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
+/// The day sheet's columns and joins, without its `WHERE`: [`SHEET`] reads a whole day,
+/// [`SHEET_OF_PATIENT`] one patient's visits that day (the same columns, so a kept day
+/// patched patient by patient reads exactly what a whole load would).
+macro_rules! sheet_select {
+    () => {
+        "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
                 p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
                 p.number_problem_code IS NOT NULL, c.display_name, t.sms_label,
                 -- The latest reply about this appointment: one filed against it or against the
@@ -63,9 +66,25 @@ pub(crate) const SHEET: &str =
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
            JOIN clinicians c ON c.id = a.clinician_id
-           JOIN appointment_types t ON t.id = a.type_id
+           JOIN appointment_types t ON t.id = a.type_id"
+    };
+}
+
+/// [`sheet`]'s query: the day's appointments between `?1` and `?2`.
+pub(crate) const SHEET: &str = concat!(
+    sheet_select!(),
+    "
           WHERE a.start_at >= ?1 AND a.start_at < ?2
-          ORDER BY a.start_at, c.display_name, a.id";
+          ORDER BY a.start_at, c.display_name, a.id"
+);
+
+/// [`rows_of`]'s query: patient `?3`'s visits between `?1` and `?2`, through
+/// `appointments_by_patient` (not the day's whole range).
+pub(crate) const SHEET_OF_PATIENT: &str = concat!(
+    sheet_select!(),
+    "
+          WHERE a.patient_id = ?3 AND a.start_at >= ?1 AND a.start_at < ?2"
+);
 
 /// Every appointment of the local day `date`, in start order, with reminder cells empty
 /// (the messaging planner fills them).
@@ -76,10 +95,41 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
     let raw = stmt
         .query_map(params![ts(from), ts(to)], SheetRow::read)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(DaySheet {
+        date,
+        tz,
+        rows: with_consent(conn, raw)?,
+        cells_pending: false,
+    })
+}
+
+/// The rows [`sheet`] would give for these patients' visits on `date` (each patient once),
+/// in no particular order, reminder cells empty: what a kept day re-reads when the change
+/// log names a few of its patients.
+pub fn rows_of(
+    conn: &impl Db,
+    date: NaiveDate,
+    tz: Tz,
+    patients: &[PatientId],
+) -> Result<Vec<DayRow>> {
+    let conn = super::sql(conn);
+    let (from, to) = day_bounds(date, tz);
+    let mut stmt = conn.prepare_cached(SHEET_OF_PATIENT)?;
+    let mut raw = Vec::new();
+    for p in patients {
+        let rows = stmt.query_map(params![ts(from), ts(to), p.0], SheetRow::read)?;
+        for r in rows {
+            raw.push(r?);
+        }
+    }
+    with_consent(conn, raw)
+}
+
+/// Day rows from the query's rows, each with its patient's consent flag.
+fn with_consent(conn: &rusqlite::Connection, raw: Vec<SheetRow>) -> Result<Vec<DayRow>> {
     let patients: Vec<PatientId> = raw.iter().map(|r| PatientId(r.patient)).collect();
     let consent = consent::states(conn, &patients)?;
-    let rows = raw
-        .into_iter()
+    raw.into_iter()
         .map(|r| {
             let flag = consent
                 .get(&PatientId(r.patient))
@@ -87,13 +137,7 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
                 .unwrap_or(ConsentFlag::None);
             r.into_day_row(flag)
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(DaySheet {
-        date,
-        tz,
-        rows,
-        cells_pending: false,
-    })
+        .collect()
 }
 
 /// One row of the day sheet's query, in its column order.

@@ -6,14 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ProviderKind};
 use crate::domain::appointment::Appointment;
-use crate::domain::day::{DaySheet, PatientHit};
+use crate::domain::day::{DayRow, DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reminder::{self, PlanInput, ReminderCell};
 use crate::store::{self, Db, Store, StoreError};
 use crate::workflow::facts;
 
 mod ahead;
-pub use ahead::{DaysAhead, Stamp};
+pub use ahead::{DaysAhead, PATCH_AT_MOST, Patch, Stamp};
 pub use store::changes::Log;
 
 /// The day sheet for the practice's local `date`, with each appointment's reminder cells:
@@ -99,13 +99,43 @@ fn fill_in(
     }
     let (from, to) = store::day::day_bounds(sheet.date, config.practice.time_zone);
     let appointments = store::appointments::starting_between(conn, from, to)?;
-    let mut by_id = cells_in(conn, config, &appointments, now)?;
-    for row in &mut sheet.rows {
-        if let Some(c) = by_id.remove(&row.appointment_id) {
+    put_cells(&mut sheet.rows, cells_in(conn, config, &appointments, now)?);
+    Ok(())
+}
+
+/// Each row's reminder cells from `cells` by visit (a row with none keeps its own).
+fn put_cells(rows: &mut [DayRow], mut cells: HashMap<AppointmentId, Vec<ReminderCell>>) {
+    for row in rows {
+        if let Some(c) = cells.remove(&row.appointment_id) {
             row.reminders = c;
         }
     }
-    Ok(())
+}
+
+/// The rows of `patch`'s patients on its day, with their reminder cells, in one read: what a
+/// kept day takes in place of theirs ([`DaysAhead::patched`]). A patient's rows and cells
+/// depend on that patient's records alone (their visits, texts, replies, consent, caps), so
+/// they come out as a whole load of the day would give them — which
+/// `tests/kept_days.rs` and `a_patient_s_rows_are_read_alike_alone_or_with_the_day` check.
+pub fn read_patch(
+    store: &Store,
+    config: &Config,
+    patch: &Patch,
+    now: DateTime<Utc>,
+) -> Result<Vec<DayRow>, StoreError> {
+    store.read(|conn| {
+        let tz = config.practice.time_zone;
+        let mut rows = store::day::rows_of(conn, patch.date, tz, &patch.patients)?;
+        let (from, to) = store::day::day_bounds(patch.date, tz);
+        let mut appointments = Vec::new();
+        for p in &patch.patients {
+            appointments.extend(store::appointments::of_patient_between(conn, *p, from, to)?);
+        }
+        if !appointments.is_empty() {
+            put_cells(&mut rows, cells_in(conn, config, &appointments, now)?);
+        }
+        Ok(rows)
+    })
 }
 
 /// Each appointment's reminder cells: recorded states (message rows, and the decisions
@@ -195,3 +225,6 @@ pub fn provider_status(store: &Store, config: &Config) -> Result<ProviderStatus,
 pub fn data_version(store: &Store) -> Result<i64, StoreError> {
     store::changes::data_version(store)
 }
+
+#[cfg(test)]
+mod tests;

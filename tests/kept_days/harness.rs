@@ -112,18 +112,53 @@ pub fn kept(runner: &Runner, d: u32) -> bool {
     days.get(date(d), version, now()).is_some()
 }
 
-/// Run `write` as another desk (its own connection) after the console kept both days; what
-/// the console keeps then: (the 25th, the 26th).
-pub fn after(write: impl FnOnce(&mut World)) -> (bool, bool) {
-    let mut w = world();
-    let runner = console(&w);
-    write(&mut w);
-    (kept(&runner, D), kept(&runner, E))
+/// How a switch to a kept day would show it after the log was checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// The kept copy as it is.
+    Kept,
+    /// The kept copy with some patients' rows read again.
+    Patched,
+    /// Loaded whole.
+    Loaded,
 }
 
-pub const TOUCHED: (bool, bool) = (false, true);
-pub const EVERY_DAY: (bool, bool) = (false, false);
-pub const NONE: (bool, bool) = (true, true);
+/// [`Way`] for day `d`: the worker's own check, on a copy of its days.
+pub fn way(runner: &Runner, d: u32) -> Way {
+    let mut days = runner.days.clone();
+    let version = day::data_version(&runner.store).unwrap();
+    if let Some(mark) = days.to_check(version) {
+        days.check(version, &day::changes_since(&runner.store, mark).unwrap());
+    }
+    if days.get(date(d), version, now()).is_some() {
+        Way::Kept
+    } else if days.to_patch(date(d), version, now()).is_some() {
+        Way::Patched
+    } else {
+        Way::Loaded
+    }
+}
+
+/// Run `write` as another desk (its own connection) after the console kept both days; how
+/// the console shows them then: (the 25th, the 26th). Whichever way, what the console shows
+/// is what a whole load of the day on a fresh connection gives (rows, cells and all).
+pub fn after(write: impl FnOnce(&mut World)) -> (Way, Way) {
+    let mut w = world();
+    let mut runner = console(&w);
+    write(&mut w);
+    let ways = (way(&runner, D), way(&runner, E));
+    for d in [D, E] {
+        let shown = load(&mut runner, d);
+        let whole = day::load(&w.p.store, &w.config, date(d), now()).unwrap();
+        assert_eq!(shown.rows, whole.rows, "the {d}th, shown {ways:?}");
+        assert!(kept(&runner, d), "the {d}th kept once shown");
+    }
+    ways
+}
+
+pub const TOUCHED: (Way, Way) = (Way::Patched, Way::Kept);
+pub const EVERY_DAY: (Way, Way) = (Way::Loaded, Way::Loaded);
+pub const NONE: (Way, Way) = (Way::Kept, Way::Kept);
 
 pub fn sql(w: &World, statement: &str, params: impl rusqlite::Params) {
     w.p.sql().execute(statement, params).unwrap();

@@ -1,5 +1,6 @@
-//! The worker's day switch: a kept day shown at once (checked against the change log first),
-//! the neighbours of the day shown loaded ahead while idle, and a day not kept shown in two
+//! The worker's day switch: a kept day shown at once (checked against the change log first,
+//! and the rows of the patients it names read again: a patch), the neighbours of the day
+//! shown loaded ahead (or patched) while idle, and a day not kept shown in two
 //! steps — its sheet first, then (on `LoadCells`, which the day screen asks for when the
 //! sheet says its cells are pending) the same sheet with its reminder cells, kept for the
 //! next switch. Logs carry dates and timings only.
@@ -28,6 +29,10 @@ impl Runner {
         let Some(version) = self.catch_up() else {
             return false;
         };
+        if let Some(patch) = self.days.next_patch(version, now) {
+            self.patch_kept(&patch, now);
+            return true;
+        }
         let Some(date) = self.days.next_ahead(version, now) else {
             return false;
         };
@@ -47,6 +52,25 @@ impl Runner {
             }
         }
         true
+    }
+
+    /// Read again the rows of the patients the log named on a kept day; a read that fails
+    /// forgets the day (it is loaded whole when next wanted).
+    fn patch_kept(&mut self, patch: &day::Patch, now: DateTime<Utc>) {
+        let started = Instant::now();
+        match day::read_patch(&self.store, &self.config, patch, now) {
+            Ok(rows) => self.days.patched(patch, rows),
+            Err(e) => {
+                tracing::warn!(date = %patch.date, error = %log_safe(&e), "patching a kept day failed");
+                self.days.drop_day(patch.date);
+            }
+        }
+        tracing::debug!(
+            date = %patch.date,
+            patients = patch.patients.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "kept day patched"
+        );
     }
 
     /// The database's change counter now, with every kept day checked against the change
@@ -74,6 +98,9 @@ impl Runner {
         self.days.shown(date);
         self.filling = None;
         let version = self.catch_up();
+        if let Some(patch) = version.and_then(|v| self.days.to_patch(date, v, now)) {
+            self.patch_kept(&patch, now);
+        }
         if let Some(sheet) = version.and_then(|v| self.days.get(date, v, now)) {
             tracing::debug!(%date, "day shown from the days kept");
             return Msg::DayLoaded {
