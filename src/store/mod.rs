@@ -117,6 +117,17 @@ fn sql<D: Db + ?Sized>(db: &D) -> &Connection {
     handle::Sealed::connection(db)
 }
 
+/// Whether reading a row failed on a value of the wrong type or range (a row written outside
+/// frontdesk), not on the database itself: such a row can be skipped, any other error cannot.
+fn is_conversion(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+    )
+}
+
 /// One open, migrated database.
 pub struct Store {
     conn: Connection,

@@ -18,6 +18,8 @@ pub enum Change {
     Added,
     /// The decision changed; this was the one recorded before.
     Changed { previous: Decided },
+    /// The one recorded before could not be read (edited outside frontdesk): replaced.
+    ReplacedUnreadable,
 }
 
 /// The columns a decision is kept in: (outcome, reason JSON, until, category, explanation).
@@ -112,8 +114,9 @@ pub fn record(conn: &impl Write, d: &ReminderDecision, actor: &str) -> Result<Ch
             if o == outcome && old == new {
                 return Ok(Change::Unchanged);
             }
-            Change::Changed {
-                previous: decided(&o, old)?,
+            match decided(&o, old) {
+                Ok(previous) => Change::Changed { previous },
+                Err(_) => Change::ReplacedUnreadable,
             }
         }
     };
@@ -167,15 +170,106 @@ pub fn for_appointments(conn: &impl Db, ids: &[AppointmentId]) -> Result<Vec<Rem
             ))
         })?;
         for row in rows {
-            let (start, offset, outcome, reason, until, category, explanation, at) = row?;
-            out.push(ReminderDecision {
-                appointment_id: id,
-                start: from_ts(start)?,
-                offset_hours: offset,
-                decided: decided(&outcome, (reason, until, category, explanation))?,
-                decided_at: from_ts(at)?,
-            });
+            let (start, offset, outcome, reason, until, category, explanation, at) = match row {
+                Ok(row) => row,
+                Err(e) if super::is_conversion(&e) => {
+                    tracing::warn!(
+                        appointment = id.0,
+                        "a recorded reminder decision cannot be read; its forecast is shown"
+                    );
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let read = || -> Result<ReminderDecision> {
+                Ok(ReminderDecision {
+                    appointment_id: id,
+                    start: from_ts(start)?,
+                    offset_hours: offset,
+                    decided: decided(&outcome, (reason, until, category, explanation))?,
+                    decided_at: from_ts(at)?,
+                })
+            };
+            // One row frontdesk cannot read (edited by hand, a newer version's value) must not
+            // keep the day from showing: that reminder shows its forecast instead.
+            match read() {
+                Ok(d) => out.push(d),
+                Err(e) => tracing::warn!(
+                    appointment = id.0,
+                    offset,
+                    what = corrupt_what(&e),
+                    "a recorded reminder decision cannot be read; its forecast is shown"
+                ),
+            }
         }
     }
     Ok(out)
+}
+
+/// Which column could not be read (never its value: logs carry no message content).
+fn corrupt_what(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::Corrupt { what, .. } => what,
+        _ => "a time",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::appointments::tests::{booking, fixture, t};
+
+    /// A row that cannot be read is left out; the others of the same and other visits stay.
+    #[test]
+    fn a_decision_that_cannot_be_read_does_not_hide_the_others() {
+        let (store, p, c, ty) = fixture();
+        let conn = store.test_conn();
+        let a = crate::store::appointments::insert(conn, &booking(p, c, ty, t(15, 0))).unwrap();
+        let b = crate::store::appointments::insert(conn, &booking(p, c, ty, t(16, 0))).unwrap();
+        let decision = |id, offset_hours| ReminderDecision {
+            appointment_id: id,
+            start: t(15, 0),
+            offset_hours,
+            decided: Decided::Skipped {
+                reason: SkipReason::FrequencyCap,
+            },
+            decided_at: t(9, 0),
+        };
+        for d in [decision(a, 48), decision(a, 24), decision(b, 24)] {
+            record(conn, &d, "remind").unwrap();
+        }
+        for (column, bad) in [
+            ("reason", "''"),
+            ("outcome", "'waiting'"),
+            ("decided_at", "'noon'"),
+        ] {
+            conn.execute(
+                &format!(
+                    "UPDATE reminder_decisions SET {column} = {bad}
+                      WHERE appointment_id = ?1 AND offset_hours = 48"
+                ),
+                [a.0],
+            )
+            .unwrap();
+            let read = for_appointments(conn, &[a, b]).unwrap();
+            assert_eq!(read, vec![decision(a, 24), decision(b, 24)], "{column}");
+            // `remind` deciding again replaces it, saying it could not read the old one.
+            let again = record(conn, &decision(a, 48), "remind").unwrap();
+            let expected = if column == "decided_at" {
+                Change::Unchanged // the time is not part of what was decided
+            } else {
+                Change::ReplacedUnreadable
+            };
+            assert_eq!(again, expected, "{column}");
+            if column == "decided_at" {
+                conn.execute(
+                    "UPDATE reminder_decisions SET decided_at = ?2
+                      WHERE appointment_id = ?1 AND offset_hours = 48",
+                    [a.0, t(9, 0).timestamp()],
+                )
+                .unwrap();
+            }
+            assert_eq!(for_appointments(conn, &[a]).unwrap().len(), 2, "{column}");
+        }
+    }
 }

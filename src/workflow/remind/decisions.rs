@@ -44,8 +44,17 @@ pub(super) fn record(
 }
 
 fn record_one(c: &impl Write, d: &ReminderDecision, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let Change::Changed { previous } = reminder_decisions::record(c, d, SYSTEM)? else {
-        return Ok(());
+    let previous = match reminder_decisions::record(c, d, SYSTEM)? {
+        Change::Changed { previous } => previous,
+        Change::ReplacedUnreadable => {
+            tracing::warn!(
+                appointment = d.appointment_id.0,
+                offset_hours = d.offset_hours,
+                "a recorded reminder decision could not be read and was replaced"
+            );
+            return Ok(());
+        }
+        Change::Added | Change::Unchanged => return Ok(()),
     };
     let event = RemindEvent::DecisionChanged {
         appointment: d.appointment_id,
