@@ -291,6 +291,10 @@ impl App {
 /// has passed the permission check.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     let mut cmds = route(app, msg);
+    if !matches!(app.modals.last(), Some(Modal::Search(_))) {
+        app.shared.expect_day(None);
+    }
+    cmds.extend(app.shared.expect_day_cmd());
     // reception: whenever the provider line is refreshed, so are the inbox counts.
     if cmds.contains(&Cmd::LoadProvider) && !cmds.iter().any(|c| matches!(c, Cmd::LoadInbox { .. }))
     {

@@ -272,6 +272,12 @@ pub enum Cmd {
         generation: u64,
         date: NaiveDate,
     },
+    /// The day the desk can go to next with one key besides the shown day's neighbours and
+    /// today: the selected search hit's next visit (Enter shows it). The worker loads it
+    /// ahead while idle; `None`: nothing expected. No answer.
+    ExpectDay {
+        date: Option<NaiveDate>,
+    },
     Search {
         generation: u64,
         query: String,
@@ -423,6 +429,7 @@ impl Cmd {
         match self {
             Cmd::LoadDay { .. }
             | Cmd::LoadCells { .. }
+            | Cmd::ExpectDay { .. }
             | Cmd::Search { .. }
             | Cmd::LoadProvider => Some(StaffAction::ViewSchedule),
             Cmd::SetStatus { .. } => Some(StaffAction::ChangeAppointmentStatus),

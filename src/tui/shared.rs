@@ -70,6 +70,9 @@ pub struct Shared {
     pub inbox_counts: Option<(usize, usize)>,
     /// The database's data version last seen (another process's commit moves it).
     pub data_version: Option<i64>,
+    /// The day a modal says the desk may go to next (the selected search hit's), and the one
+    /// last told to the worker ([`Shared::expect_day_cmd`]).
+    expected_day: (Option<NaiveDate>, Option<NaiveDate>),
     generation: u64,
     dirty: bool,
     // sign-in
@@ -92,6 +95,7 @@ impl Shared {
             gate: LiveGate(Arc::new(Gate::with_allow_list(&config.phi.allow))),
             inbox_counts: None,
             data_version: None,
+            expected_day: (None, None),
             generation: 0,
             dirty: true,
             member: None,
@@ -109,6 +113,20 @@ impl Shared {
     }
 
     /// A new generation for a load or a search; results for older ones are dropped.
+    /// The desk may go to `date` next with one key (`None`: nothing in particular).
+    pub fn expect_day(&mut self, date: Option<NaiveDate>) {
+        self.expected_day.0 = date;
+    }
+
+    /// A [`Cmd::ExpectDay`] when the expected day changed since the worker was last told.
+    pub fn expect_day_cmd(&mut self) -> Option<super::msg::Cmd> {
+        let (wanted, told) = &mut self.expected_day;
+        (wanted != told).then(|| {
+            *told = *wanted;
+            super::msg::Cmd::ExpectDay { date: *wanted }
+        })
+    }
+
     pub fn next_generation(&mut self) -> u64 {
         self.generation += 1;
         self.generation

@@ -137,6 +137,7 @@ fn reads_only(cmd: &Cmd) -> bool {
         cmd,
         Cmd::LoadDay { .. }
             | Cmd::LoadCells { .. }
+            | Cmd::ExpectDay { .. }
             | Cmd::Search { .. }
             | Cmd::LoadProvider
             | Cmd::LoadPatient { .. }
@@ -232,6 +233,10 @@ impl Runner {
         Some(match cmd {
             Cmd::LoadDay { generation, date } => self.load_day(generation, date, now),
             Cmd::LoadCells { generation, date } => return self.load_cells(generation, date, now),
+            Cmd::ExpectDay { date } => {
+                self.days.expect(date);
+                return None;
+            }
             Cmd::Search { generation, query } => self.search(generation, &query, now),
             Cmd::SetStatus { id, to } => self.set_status(id, to, now),
             Cmd::LoadProvider => self.load_provider(),

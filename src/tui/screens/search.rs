@@ -58,6 +58,12 @@ impl SearchState {
         true
     }
 
+    /// The local day of the selected hit's next visit: where Enter goes, loaded ahead.
+    fn selected_day(&self, tz: Tz) -> Option<chrono::NaiveDate> {
+        let start = self.hits.get(self.selected)?.next_appointment?;
+        Some(start.with_timezone(&tz).date_naive())
+    }
+
     /// Text typed into the box. Returns whether the query changed.
     fn typed(&mut self, ev: &KeyEvent) -> bool {
         let plain = !ev
@@ -108,15 +114,9 @@ impl SearchState {
             }
         }
     }
-}
 
-impl Overlay for SearchState {
-    fn context(&self) -> Context {
-        Context::Search
-    }
-
-    fn on_action(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
-        shared.touch();
+    /// What a key with `action` does to the list.
+    fn act(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
         match action {
             Action::Up => {
                 self.selected = self.selected.saturating_sub(1);
@@ -146,6 +146,20 @@ impl Overlay for SearchState {
             _ => OverlayReply::Keep,
         }
     }
+}
+
+impl Overlay for SearchState {
+    fn context(&self) -> Context {
+        Context::Search
+    }
+
+    fn on_action(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
+        shared.touch();
+        let reply = self.act(action, shared);
+        // Cleared by the app once the search is closed.
+        shared.expect_day(self.selected_day(shared.tz));
+        reply
+    }
 
     fn on_unbound_key(&mut self, key: &KeyEvent, shared: &mut Shared) -> OverlayReply {
         if self.typed(key) {
@@ -159,6 +173,7 @@ impl Overlay for SearchState {
         match msg {
             Msg::SearchDone { generation, result } => {
                 if self.apply(generation, result) {
+                    shared.expect_day(self.selected_day(shared.tz));
                     shared.touch();
                 }
                 None

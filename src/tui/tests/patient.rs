@@ -159,7 +159,10 @@ fn tab_in_the_search_opens_the_patient_screen() {
     );
     let cmds = key(&mut app, KeyCode::Tab);
     assert!(app.modals.is_empty(), "the search closed");
-    assert!(matches!(cmds.as_slice(), [Cmd::LoadPatient { patient, .. }] if *patient == ids.ada));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::LoadPatient { patient, .. }, Cmd::ExpectDay { date: None }] if *patient == ids.ada
+    ));
 }
 
 #[test]

@@ -282,6 +282,9 @@ fn every_cmd() -> Vec<Cmd> {
             generation: 1,
             date: today(),
         },
+        Cmd::ExpectDay {
+            date: Some(today()),
+        },
         Cmd::Search {
             generation: 1,
             query: "a".into(),
@@ -424,6 +427,7 @@ fn every_cmd() -> Vec<Cmd> {
         match cmd {
             Cmd::LoadDay { .. }
             | Cmd::LoadCells { .. }
+            | Cmd::ExpectDay { .. }
             | Cmd::Search { .. }
             | Cmd::SetStatus { .. }
             | Cmd::LoadProvider

@@ -361,7 +361,8 @@ fn search_types_with_generations_and_ignores_stale_hits() {
     };
     assert!(s.hits.is_empty() && s.searching, "stale result applied");
     let generation = s.generation;
-    update(
+    let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let expect = update(
         &mut app,
         Msg::SearchDone {
             generation,
@@ -372,11 +373,22 @@ fn search_types_with_generations_and_ignores_stale_hits() {
         panic!()
     };
     assert_eq!(s.hits[0].patient_id, ids.ada);
+    // The worker is told where Enter would go, to load it ahead; once only.
+    assert_eq!(expect, vec![Cmd::ExpectDay { date: Some(monday) }]);
+    assert!(
+        !key(&mut app, KeyCode::Up)
+            .iter()
+            .any(|c| matches!(c, Cmd::ExpectDay { .. }))
+    );
 
     // Enter jumps to Ada's next appointment (Monday) and selects it once loaded.
     let cmds = key(&mut app, KeyCode::Enter);
     let (_, date) = load_generation(&cmds);
-    assert_eq!(date, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+    assert_eq!(date, monday);
+    assert!(
+        cmds.contains(&Cmd::ExpectDay { date: None }),
+        "the search closed"
+    );
     assert!(app.modals.is_empty());
     deliver(&mut app, &store, &cmds);
     let row = app.day().selected_row().unwrap();

@@ -344,3 +344,26 @@ fn a_kept_day_is_never_shown_after_a_change_of_the_desk_or_of_another_connection
         AppointmentStatus::Arrived
     );
 }
+
+/// Every day one key reaches is loaded ahead: ← →, `t` (today) and, while the search is
+/// open, Enter on the selected hit (its next visit's day, `ExpectDay`).
+#[test]
+fn today_and_the_selected_search_hit_s_day_are_loaded_ahead_too() {
+    let (mut r, _) = runner();
+    let away = today() + chrono::Duration::days(10);
+    let hit = today() + chrono::Duration::days(30);
+    day_sheet(&mut r, away);
+    let version = crate::workflow::day::data_version(&r.store).unwrap();
+    let kept = |r: &Runner, d| r.days.get(d, version, fixture::now()).is_some();
+    assert!(r.load_ahead() && r.load_ahead(), "the neighbours");
+    assert!(r.load_ahead(), "today");
+    assert!(kept(&r, today()), "`t` is served from the days kept");
+    assert!(!r.load_ahead(), "nothing more");
+    assert_eq!(r.run(Cmd::ExpectDay { date: Some(hit) }), None);
+    assert!(r.load_ahead(), "the hit's day");
+    assert!(kept(&r, hit));
+    assert!(!r.load_ahead());
+    // The search closed: nothing new is loaded for it (the day stays kept while it lasts).
+    r.run(Cmd::ExpectDay { date: None });
+    assert!(!r.load_ahead());
+}

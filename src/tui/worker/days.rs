@@ -29,6 +29,10 @@ impl Runner {
         let Some(version) = self.catch_up() else {
             return false;
         };
+        self.days.today(
+            now.with_timezone(&self.config.practice.time_zone)
+                .date_naive(),
+        );
         if let Some(patch) = self.days.next_patch(version, now) {
             self.patch_kept(&patch, now);
             return true;

@@ -193,12 +193,17 @@ impl Kept {
     }
 }
 
-/// The days kept, and the day whose neighbours are to be loaded ahead.
+/// The days kept, and the days to load ahead: every day the desk can reach from the one
+/// shown with one key.
 #[derive(Clone, Debug, Default)]
 pub struct DaysAhead {
     kept: Vec<Kept>,
-    /// The day last shown: its neighbours are loaded when the worker is idle.
+    /// The day last shown: its neighbours are loaded when the worker is idle (← →).
     shown: Option<NaiveDate>,
+    /// The practice's today (`t`).
+    today: Option<NaiveDate>,
+    /// The selected search hit's day (Enter), while the search is open.
+    expected: Option<NaiveDate>,
 }
 
 impl DaysAhead {
@@ -233,13 +238,26 @@ impl DaysAhead {
         }
     }
 
-    /// A day shown or beside it with patients to read again, while the worker is idle.
+    /// The day shown or one reached from it with one key, with patients to read again,
+    /// while the worker is idle.
     pub fn next_patch(&self, version: i64, now: DateTime<Utc>) -> Option<Patch> {
         let shown = self.shown?;
-        [Some(shown), shown.succ_opt(), shown.pred_opt()]
-            .into_iter()
-            .flatten()
+        std::iter::once(shown)
+            .chain(self.reachable(shown))
             .find_map(|d| self.to_patch(d, version, now))
+    }
+
+    /// The days one key reaches from `shown`: the day after, the day before, the search
+    /// hit's, today (in the order they are loaded ahead).
+    fn reachable(&self, shown: NaiveDate) -> impl Iterator<Item = NaiveDate> + use<> {
+        [
+            shown.succ_opt(),
+            shown.pred_opt(),
+            self.expected,
+            self.today,
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// Keep `sheet`, loaded as `stamp` says; the oldest kept day goes when more than [`KEPT`]
@@ -296,14 +314,24 @@ impl DaysAhead {
         self.shown = Some(date);
     }
 
-    /// The next day to load ahead at `now` (the day after the one shown, then the day before),
-    /// or `None` when both are kept and fresh, or went stale under [`RELOAD_AFTER`] ago.
+    /// The next day to load ahead at `now` (the day after the one shown, the day before, the
+    /// search hit's, today), or `None` when each is kept and fresh, or went stale under
+    /// [`RELOAD_AFTER`] ago. Nothing before a day is shown. At most four days besides the
+    /// one shown, so all stay among the [`KEPT`].
     pub fn next_ahead(&self, version: i64, now: DateTime<Utc>) -> Option<NaiveDate> {
         let shown = self.shown?;
-        [shown.succ_opt(), shown.pred_opt()]
-            .into_iter()
-            .flatten()
-            .find(|&d| self.due(d, version, now))
+        self.reachable(shown).find(|&d| self.due(d, version, now))
+    }
+
+    /// The practice's local date now: `t` goes there, so it is loaded ahead too.
+    pub fn today(&mut self, date: NaiveDate) {
+        self.today = Some(date);
+    }
+
+    /// The day the desk may go to next besides the neighbours and today (the selected search
+    /// hit's), loaded ahead too; `None`: none.
+    pub fn expect(&mut self, date: Option<NaiveDate>) {
+        self.expected = date;
     }
 
     /// Whether `date` is to be loaded ahead at `now`.

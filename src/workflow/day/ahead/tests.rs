@@ -508,3 +508,30 @@ fn only_the_latest_days_are_kept() {
     );
     assert_eq!(days.kept.len(), KEPT);
 }
+
+#[test]
+fn today_and_the_expected_day_are_loaded_ahead_after_the_neighbours_and_patched_too() {
+    let mut days = DaysAhead::default();
+    days.today(day(2));
+    days.expect(Some(day(20)));
+    assert_eq!(days.next_ahead(1, at(0)), None, "nothing shown yet");
+    days.shown(day(10));
+    for d in [11, 9, 20, 2] {
+        assert_eq!(days.next_ahead(1, at(0)), Some(day(d)));
+        days.keep(sheet(d), stamp(1, 0, 0));
+    }
+    assert_eq!(days.next_ahead(1, at(0)), None);
+    // The shown day is today: nothing more to load for `t`.
+    days.shown(day(2));
+    days.expect(None);
+    assert_eq!(days.next_ahead(1, at(0)), Some(day(3)));
+    days.keep(sheet(3), stamp(1, 0, 0));
+    assert_eq!(days.next_ahead(1, at(0)), Some(day(1)));
+    days.keep(sheet(1), stamp(1, 0, 0));
+    assert_eq!(days.next_ahead(1, at(0)), None);
+    // The expected day's patient changes: it is patched while idle.
+    days.expect(Some(day(20)));
+    days.check(2, &log(1, vec![change_for(1, 20)]));
+    let patch = days.next_patch(2, at(1)).expect("day 20 to patch");
+    assert_eq!(patch.date, day(20));
+}
