@@ -327,6 +327,8 @@ fn route(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::WorkerStopped => Vec::new(),
         // reception
+        // Nobody looks at a locked console: what changed meanwhile is read after sign-in.
+        Msg::PollDue if app.lock.is_some() => Vec::new(),
         Msg::PollDue => vec![Cmd::PollChanges],
         Msg::DataVersion(result) => on_data_version(app, result),
         Msg::InboxLoaded { generation, result } => {

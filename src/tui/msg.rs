@@ -278,6 +278,10 @@ pub enum Cmd {
     ExpectDay {
         date: Option<NaiveDate>,
     },
+    /// The console locked: the worker stops loading days ahead and lets go of the days it
+    /// kept until a day is shown again (nobody is looking, and a locked console must not keep
+    /// a shared host reading busy days all night). No answer.
+    Locked,
     Search {
         generation: u64,
         query: String,
@@ -461,7 +465,7 @@ impl Cmd {
                 Some(StaffAction::SendPortalPrompt)
             }
             // Quitting and signing in are what a person does before any permission applies.
-            Cmd::Quit | Cmd::SignIn { .. } => None,
+            Cmd::Quit | Cmd::SignIn { .. } | Cmd::Locked => None,
             Cmd::ListStaff { .. } => Some(StaffAction::ListStaff),
             Cmd::ChangeStaff(_) => Some(StaffAction::ManageStaff),
             // managers

@@ -138,6 +138,7 @@ fn reads_only(cmd: &Cmd) -> bool {
         Cmd::LoadDay { .. }
             | Cmd::LoadCells { .. }
             | Cmd::ExpectDay { .. }
+            | Cmd::Locked
             | Cmd::Search { .. }
             | Cmd::LoadProvider
             | Cmd::LoadPatient { .. }
@@ -235,6 +236,10 @@ impl Runner {
             Cmd::LoadCells { generation, date } => return self.load_cells(generation, date, now),
             Cmd::ExpectDay { date } => {
                 self.days.expect(date);
+                return None;
+            }
+            Cmd::Locked => {
+                self.days = day::DaysAhead::default();
                 return None;
             }
             Cmd::Search { generation, query } => self.search(generation, &query, now),

@@ -102,7 +102,7 @@ fn lock(app: &mut App, reason: LockReason) -> Vec<Cmd> {
     // A toast may name a patient; the lock screen shows nothing of the work underneath.
     app.shared.toast = None;
     app.shared.touch();
-    Vec::new()
+    vec![Cmd::Locked]
 }
 
 /// A key while the lock screen shows: its fields, Enter to sign in, Ctrl-C to quit.

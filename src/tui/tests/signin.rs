@@ -222,8 +222,16 @@ fn idle_for_the_configured_minutes_locks_and_hides_the_toast() {
 fn capital_l_locks_at_once_and_day_keys_stop_working() {
     let (store, _) = fixture::store();
     let mut app = signed_in(&store, "rosa");
-    key(&mut app, KeyCode::Char('L'));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('L')),
+        vec![Cmd::Locked],
+        "the worker is told"
+    );
     assert_eq!(app.lock.as_ref().unwrap().reason, LockReason::Manual);
+    assert!(
+        update(&mut app, Msg::PollDue).is_empty(),
+        "a locked console polls nothing"
+    );
     assert!(key(&mut app, KeyCode::Char('x')).is_empty());
     assert!(app.modals.is_empty(), "x typed a letter, opened nothing");
 }
@@ -285,6 +293,7 @@ fn every_cmd() -> Vec<Cmd> {
         Cmd::ExpectDay {
             date: Some(today()),
         },
+        Cmd::Locked,
         Cmd::Search {
             generation: 1,
             query: "a".into(),
@@ -428,6 +437,7 @@ fn every_cmd() -> Vec<Cmd> {
             Cmd::LoadDay { .. }
             | Cmd::LoadCells { .. }
             | Cmd::ExpectDay { .. }
+            | Cmd::Locked
             | Cmd::Search { .. }
             | Cmd::SetStatus { .. }
             | Cmd::LoadProvider
@@ -509,11 +519,12 @@ fn role_matrix_every_command_for_every_role() {
                     "{why}"
                 );
             }
-            // Nobody signed in: only quitting and signing in.
+            // Nobody signed in: only quitting and signing in (and telling the worker the
+            // console locked, which only stops work).
             let anonymous = refusal(None, &cmd).is_none();
             assert_eq!(
                 anonymous,
-                matches!(cmd, Cmd::Quit | Cmd::SignIn { .. }),
+                matches!(cmd, Cmd::Quit | Cmd::SignIn { .. } | Cmd::Locked),
                 "{cmd:?}"
             );
         }

@@ -367,3 +367,23 @@ fn today_and_the_selected_search_hit_s_day_are_loaded_ahead_too() {
     r.run(Cmd::ExpectDay { date: None });
     assert!(!r.load_ahead());
 }
+
+/// A locked console loads nothing ahead and keeps no day until one is shown again.
+#[test]
+fn a_locked_console_stops_loading_ahead_until_a_day_is_shown() {
+    let (mut r, _) = runner();
+    day_sheet(&mut r, today());
+    r.run(Cmd::ExpectDay {
+        date: Some(today() + chrono::Duration::days(9)),
+    });
+    assert!(r.load_ahead());
+    assert_eq!(r.run(Cmd::Locked), None);
+    assert!(!r.load_ahead(), "nothing loaded while locked");
+    let version = crate::workflow::day::data_version(&r.store).unwrap();
+    assert!(
+        r.days.get(today(), version, fixture::now()).is_none(),
+        "kept days let go"
+    );
+    day_sheet(&mut r, today());
+    assert!(r.load_ahead(), "signed in again: the neighbours");
+}
