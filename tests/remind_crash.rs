@@ -5,13 +5,16 @@
 //!   answers have not been written back — then restart until done: every text reached Twilio
 //!   exactly once and every row has a final state.
 //! * two `remind` processes started at the same moment on one database: each text once.
-//! * the same SIGKILL for a closure notice sent from the command line (`closure.rs`).
+//! * the same SIGKILL for a closure notice and a portal prompt sent from the command line
+//!   (`closure.rs`, `portal.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "remind_crash/closure.rs"]
 mod closure;
 mod fake_twilio;
+#[path = "remind_crash/portal.rs"]
+mod portal;
 mod support;
 #[path = "remind_crash/waiting.rs"]
 mod waiting;
