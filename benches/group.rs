@@ -88,21 +88,9 @@ fn remind_batch(path: &Path, config: &Config, now: DateTime<Utc>) {
         "group: busiest remind hour {at}: {natural} texts due; {extra} visits booked for a \
          vaccination clinic the next day bring it to {planned}"
     );
-    let gate = frontdesk::workflow::sender::gate(config);
     let fake = fake_twilio::FakeTwilio::start_at(at);
-    let d = dispatcher(&fake);
     let started = Instant::now();
-    let report = runtime()
-        .block_on(remind::run(
-            &d,
-            &mut store,
-            config,
-            &gate,
-            &Clock::Fixed(at),
-            false,
-            &mut |_| {},
-        ))
-        .unwrap();
+    let report = remind_at(&fake, &mut store, config, at, false);
     let took = started.elapsed();
     eprintln!(
         "group: remind batch at {at}: {} texts sent ({planned} planned, {} at the fake) in {:.2} s",
@@ -127,20 +115,30 @@ const BATCH_TEXTS: usize = 2_000;
 
 /// Texts a dry run at `at` would send.
 fn texts_due(store: &mut Store, config: &Config, at: DateTime<Utc>) -> usize {
-    let gate = frontdesk::workflow::sender::gate(config);
     let fake = fake_twilio::FakeTwilio::start_at(at);
-    let report = runtime()
+    remind_at(&fake, store, config, at, true).plan.texts
+}
+
+/// `remind` as cron runs it at `at`, to `fake` (`dry_run`: plan only).
+fn remind_at(
+    fake: &fake_twilio::FakeTwilio,
+    store: &mut Store,
+    config: &Config,
+    at: DateTime<Utc>,
+    dry_run: bool,
+) -> remind::RemindReport {
+    let gate = frontdesk::workflow::sender::gate(config);
+    runtime()
         .block_on(remind::run(
-            &dispatcher(&fake),
+            &dispatcher(fake),
             store,
             config,
             &gate,
             &Clock::Fixed(at),
-            true,
+            dry_run,
             &mut |_| {},
         ))
-        .unwrap();
-    report.plan.texts
+        .unwrap()
 }
 
 /// No hour of the generated history has 2,000 texts due at once (its busiest day holds

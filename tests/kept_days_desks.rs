@@ -11,9 +11,7 @@ mod support;
 
 use frontdesk::clock::Clock;
 use frontdesk::domain::appointment::AppointmentStatus;
-use frontdesk::domain::message::{MessageKind, MessageStatus};
 use frontdesk::domain::staff::Actor;
-use frontdesk::store::messages::NewOutbound;
 use frontdesk::store::{self, Store, StoreError};
 use frontdesk::tui::msg::{Cmd, Msg};
 use frontdesk::tui::worker::Runner;
@@ -132,26 +130,10 @@ fn with_desks_writing_all_the_time_a_change_to_the_day_still_shows_within_two_se
                     store
                         .write(|tx| {
                             store::appointments::set_callback(tx, cy_visit, n % 2 == 0)?;
-                            store::messages::insert_outbound(
-                                tx,
-                                &NewOutbound {
-                                    kind: MessageKind::Custom,
-                                    patient_id: Some(cy),
-                                    appointment_id: Some(cy_visit),
-                                    idempotency_key: &format!("desk{desk}-{n}"),
-                                    to: &mobile(3),
-                                    body: "Your forms are ready to sign.",
-                                    encoding: "GSM-7",
-                                    segments: 1,
-                                    status: MessageStatus::Queued,
-                                    provider: "outbox",
-                                    findings: None,
-                                    created_by: "desk",
-                                    now: now(),
-                                    not_before: None,
-                                    send_by: None,
-                                },
-                            )
+                            let key = format!("desk{desk}-{n}");
+                            let to = mobile(3);
+                            let text = desk_text(cy, Some(cy_visit), &key, &to);
+                            store::messages::insert_outbound(tx, &text)
                         })
                         .unwrap();
                     commits.fetch_add(1, Ordering::SeqCst);

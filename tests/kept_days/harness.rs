@@ -165,29 +165,35 @@ pub fn sql(w: &World, statement: &str, params: impl rusqlite::Params) {
 }
 
 pub fn text_to(w: &mut World, patient: PatientId, key: &str) -> MessageId {
+    let to = mobile(9);
     w.p.store
-        .write(|tx| {
-            store::messages::insert_outbound(
-                tx,
-                &NewOutbound {
-                    kind: MessageKind::Custom,
-                    patient_id: Some(patient),
-                    appointment_id: None,
-                    idempotency_key: key,
-                    to: &mobile(9),
-                    body: "Your parking permit is ready at the front desk.",
-                    encoding: "GSM-7",
-                    segments: 1,
-                    status: MessageStatus::Queued,
-                    provider: "outbox",
-                    findings: None,
-                    created_by: "desk",
-                    now: now(),
-                    not_before: None,
-                    send_by: None,
-                },
-            )
-        })
+        .write(|tx| store::messages::insert_outbound(tx, &desk_text(patient, None, key, &to)))
         .unwrap()
         .unwrap()
+}
+
+/// A text the desk queues in the outbox for `patient` (about `visit`, if any), under `key`.
+pub fn desk_text<'a>(
+    patient: PatientId,
+    visit: Option<AppointmentId>,
+    key: &'a str,
+    to: &'a str,
+) -> NewOutbound<'a> {
+    NewOutbound {
+        kind: MessageKind::Custom,
+        patient_id: Some(patient),
+        appointment_id: visit,
+        idempotency_key: key,
+        to,
+        body: "Your parking permit is ready at the front desk.",
+        encoding: "GSM-7",
+        segments: 1,
+        status: MessageStatus::Queued,
+        provider: "outbox",
+        findings: None,
+        created_by: "desk",
+        now: now(),
+        not_before: None,
+        send_by: None,
+    }
 }
