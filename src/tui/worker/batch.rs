@@ -1,12 +1,14 @@
-//! The reminder batch off the worker's loop (SPEC §3.4, issue 9: "the console never blocks on
-//! a send"): a send or a retry runs on a thread of its own, on a second connection to the
-//! same database, under the same send lock as the cron `remind`, and posts the engine's
-//! progress events to the console as [`Msg::BatchProgress`] while the worker goes on loading
-//! days, searching and recording arrivals. Cancelling sets a flag the engine reads between
-//! slices. Previews stay on the worker: they write nothing and take milliseconds.
+//! Sends off the worker's loop (SPEC §3.4, issue 9: "the console never blocks on a send"):
+//! a reminder batch or its retry, portal prompts to several patients, or a closure notice
+//! runs on a thread of its own, on a second connection to the same database, under the same
+//! send lock as the cron `remind`, while the worker goes on loading days, searching and
+//! recording arrivals; one at a time (another asked for meanwhile is refused in its own
+//! message). The batch posts the engine's progress events as [`Msg::BatchProgress`];
+//! cancelling sets a flag the engine reads between slices. Previews stay on the worker: they
+//! write nothing and take milliseconds.
 //!
-//! Without a way to open a second connection (an in-memory database: tests) the batch runs
-//! on the worker itself through [`Runner::run`], with the same engine.
+//! Without a way to open a second connection (an in-memory database: tests) the sends run
+//! on the worker itself through [`Runner::run`], with the same code.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,19 +17,50 @@ use std::thread::JoinHandle;
 
 use super::Runner;
 use crate::domain::batch::window::LocalWindow;
-use crate::domain::ids::MessageId;
+use crate::domain::ids::{MessageId, PatientId};
+use crate::domain::message::MessageKind;
 use crate::store::Store;
-use crate::tui::msg::{Cmd, Msg};
+use crate::tui::msg::{ClosureDraft, Cmd, Msg};
 use crate::workflow::batch_desk::{self, BatchView, Desk};
 
 /// Opens another connection to the console's database (with its key).
 pub type Reopen = Arc<dyn Fn() -> Result<Store, String> + Send + Sync>;
 
-/// What a batch thread is asked to do.
+/// What a batch thread is asked to do: a reminder batch, its retry, or the one-off sends
+/// that may take as long (portal prompts to many patients, a closure notice to a day's).
 #[derive(Clone, Debug)]
 enum Job {
+    Batch(Batch),
+    Prompts(Vec<PatientId>, MessageKind),
+    Closure(ClosureDraft),
+}
+
+/// A reminder batch for a window, or a retry of some of its texts.
+#[derive(Clone, Debug)]
+enum Batch {
     Send(LocalWindow),
     Retry(Vec<MessageId>),
+}
+
+impl Job {
+    /// The answer when another send is still running: in this job's own message.
+    fn refused(self, why: String) -> Msg {
+        match self {
+            Job::Batch(_) => Msg::Batch {
+                sent: true,
+                result: Err(why),
+            },
+            Job::Prompts(..) => Msg::Prompts {
+                sent: true,
+                result: Err(why),
+            },
+            Job::Closure(draft) => Msg::ClosureDone {
+                draft,
+                sent: true,
+                result: Err(why),
+            },
+        }
+    }
 }
 
 /// The batch threads' side of the worker: at most one batch at a time.
@@ -53,15 +86,19 @@ impl Host {
                 self.cancel();
                 return None;
             }
-            Cmd::SendReminders { window } if self.reopen.is_some() => Job::Send(window),
-            Cmd::RetryReminders { ids } if self.reopen.is_some() => Job::Retry(ids),
+            Cmd::SendReminders { window } if self.reopen.is_some() => {
+                Job::Batch(Batch::Send(window))
+            }
+            Cmd::RetryReminders { ids } if self.reopen.is_some() => Job::Batch(Batch::Retry(ids)),
+            Cmd::SendPrompts { patients, kind } if self.reopen.is_some() => {
+                Job::Prompts(patients, kind)
+            }
+            Cmd::SendClosure(draft) if self.reopen.is_some() => Job::Closure(draft),
             other => return Some(other),
         };
         if self.running.as_ref().is_some_and(|h| !h.is_finished()) {
-            let _ = out.send(Msg::Batch {
-                sent: true,
-                result: Err("a batch is already sending; wait for it to finish".into()),
-            });
+            let why = "another send is still going out; wait for it to finish";
+            let _ = out.send(job.refused(why.into()));
             return None;
         }
         self.cancel.store(false, Ordering::SeqCst);
@@ -74,16 +111,14 @@ impl Host {
             cancel: self.cancel.clone(),
             out: out.clone(),
         };
+        let again = job.clone();
         match std::thread::Builder::new()
             .name("frontdesk-batch".into())
             .spawn(move || thread.run(job))
         {
             Ok(h) => self.running = Some(h),
             Err(e) => {
-                let _ = out.send(Msg::Batch {
-                    sent: true,
-                    result: Err(format!("cannot start the batch: {e}")),
-                });
+                let _ = out.send(again.refused(format!("cannot start the send: {e}")));
             }
         }
         None
@@ -107,29 +142,45 @@ struct Thread {
 
 impl Thread {
     fn run(self, job: Job) {
-        let result = (self.reopen)().and_then(|mut store| {
-            let desk = Desk {
-                config: &self.config,
-                clock: &self.clock,
-                actor: &self.actor,
-            };
-            let out = self.out.clone();
-            let mut emit = |e| {
-                let _ = out.send(Msg::BatchProgress(e));
-            };
-            let r = match &job {
-                Job::Send(w) => batch_desk::send(&desk, &mut store, *w, &self.cancel, &mut emit),
-                Job::Retry(ids) => batch_desk::retry(&desk, &mut store, ids, &mut emit),
-            };
-            r.map_err(|e| e.to_string())
-        });
-        log(&job, &result);
-        let _ = self.out.send(Msg::Batch { sent: true, result });
+        let mut store = match (self.reopen)() {
+            Ok(store) => store,
+            Err(e) => {
+                tracing::error!("cannot open a second connection for a send");
+                let _ = self.out.send(job.refused(e));
+                return;
+            }
+        };
+        let desk = Desk {
+            config: &self.config,
+            clock: &self.clock,
+            actor: &self.actor,
+        };
+        let msg = match job {
+            Job::Prompts(patients, kind) => prompts(&desk, &mut store, &patients, kind, true),
+            Job::Closure(draft) => super::closure::closure(&desk, &mut store, &draft, true),
+            Job::Batch(batch) => self.batch(&desk, &mut store, &batch),
+        };
+        let _ = self.out.send(msg);
+    }
+
+    /// A reminder batch or its retry, its progress posted as it goes.
+    fn batch(&self, desk: &Desk<'_>, store: &mut Store, batch: &Batch) -> Msg {
+        let out = self.out.clone();
+        let mut emit = |e| {
+            let _ = out.send(Msg::BatchProgress(e));
+        };
+        let r = match batch {
+            Batch::Send(w) => batch_desk::send(desk, store, *w, &self.cancel, &mut emit),
+            Batch::Retry(ids) => batch_desk::retry(desk, store, ids, &mut emit),
+        };
+        let result = r.map_err(|e| e.to_string());
+        log(batch, &result);
+        Msg::Batch { sent: true, result }
     }
 }
 
-fn log(job: &Job, result: &Result<BatchView, String>) {
-    let retry = matches!(job, Job::Retry(_));
+fn log(batch: &Batch, result: &Result<BatchView, String>) {
+    let retry = matches!(batch, Batch::Retry(_));
     match result {
         Ok(v) => tracing::info!(
             retry,
@@ -180,8 +231,8 @@ impl Runner {
         };
         let result = result.map_err(|e| e.to_string());
         let job = match window {
-            Some(w) => Job::Send(w),
-            None => Job::Retry(ids.to_vec()),
+            Some(w) => Batch::Send(w),
+            None => Batch::Retry(ids.to_vec()),
         };
         log(&job, &result);
         Msg::Batch { sent: true, result }
@@ -189,47 +240,56 @@ impl Runner {
 }
 
 impl Runner {
-    /// Preview or send one portal prompt to several patients (the single prompt's workflow).
-    pub(super) fn prompts(
-        &mut self,
-        patients: &[crate::domain::ids::PatientId],
-        kind: crate::domain::message::MessageKind,
-        send: bool,
-    ) -> Msg {
-        let actor = self.actor_name();
-        let result = (|| {
-            let d = crate::workflow::custom_text::dispatcher_for(&self.config)?;
-            let gate = crate::phi::Gate::with_allow_list(&self.config.phi.allow);
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| {
-                    crate::workflow::WorkflowError::Invalid(format!("cannot start the sender: {e}"))
-                })?;
-            let ctx = crate::workflow::send::Sending {
-                dispatcher: &d,
-                config: &self.config,
-                gate: &gate,
-                clock: &self.clock,
-                actor: &actor,
-            };
-            rt.block_on(crate::workflow::send::portal_prompts(
-                &ctx,
-                &mut self.store,
-                patients,
-                kind,
-                !send,
-            ))
-        })()
-        .map_err(|e| e.to_string());
-        match &result {
-            Ok(r) => tracing::info!(
-                send,
-                patients = r.lines.len(),
-                "portal prompts from the desk"
-            ),
-            Err(_) => tracing::error!(send, "portal prompts failed"),
-        }
-        Msg::Prompts { sent: send, result }
+    /// Preview or send one portal prompt to several patients on the worker itself (a send
+    /// goes off the loop when a second connection can be had: [`Host::intercept`]).
+    pub(super) fn prompts(&mut self, patients: &[PatientId], kind: MessageKind, send: bool) -> Msg {
+        let (actor, config) = self.desk();
+        let desk = Desk {
+            config: &config,
+            clock: &self.clock,
+            actor: &actor,
+        };
+        prompts(&desk, &mut self.store, patients, kind, send)
     }
+}
+
+/// Preview (`send: false`) or send one portal prompt to several patients (the single
+/// prompt's workflow), as `desk`'s member.
+fn prompts(
+    desk: &Desk<'_>,
+    store: &mut Store,
+    patients: &[PatientId],
+    kind: MessageKind,
+    send: bool,
+) -> Msg {
+    let result = (|| {
+        let d = crate::workflow::custom_text::dispatcher_for(desk.config)?;
+        let gate = crate::phi::Gate::with_allow_list(&desk.config.phi.allow);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                crate::workflow::WorkflowError::Invalid(format!("cannot start the sender: {e}"))
+            })?;
+        let ctx = crate::workflow::send::Sending {
+            dispatcher: &d,
+            config: desk.config,
+            gate: &gate,
+            clock: desk.clock,
+            actor: desk.actor,
+        };
+        rt.block_on(crate::workflow::send::portal_prompts(
+            &ctx, store, patients, kind, !send,
+        ))
+    })()
+    .map_err(|e| e.to_string());
+    match &result {
+        Ok(r) => tracing::info!(
+            send,
+            patients = r.lines.len(),
+            "portal prompts from the desk"
+        ),
+        Err(_) => tracing::error!(send, "portal prompts failed"),
+    }
+    Msg::Prompts { sent: send, result }
 }

@@ -1,8 +1,9 @@
 //! The worker's commands for the reply inbox's actions and the closure notice screen: act on
 //! a reply (confirm, flag, opt-out), preview or send a closure notice through
-//! `workflow::closure_desk` — the same path and gate as `frontdesk send closure`. The send
-//! runs here, on the worker's thread, so the screen stays responsive. Logs carry ids and
-//! counts only, never names or words.
+//! `workflow::closure_desk` — the same path and gate as `frontdesk send closure`. The preview
+//! runs on the worker; the send on the batch thread, on a second connection, so the day view
+//! and search keep answering while a slow provider takes the notices (`batch::Host`). Logs
+//! carry ids and counts only, never names or words.
 
 use chrono::{DateTime, Utc};
 
@@ -10,7 +11,9 @@ use super::Runner;
 use crate::domain::ids::MessageId;
 use crate::domain::inbox::ReplyAction;
 use crate::phi::Gate;
+use crate::store::Store;
 use crate::tui::msg::{ClosureDraft, Msg};
+use crate::workflow::batch_desk::Desk;
 use crate::workflow::closure_desk;
 use crate::workflow::custom_text;
 use crate::workflow::inbox_reply::{self, DeskAct};
@@ -46,49 +49,61 @@ impl Runner {
         }))
     }
 
-    /// Preview (`send: false`) or send a closure notice as the signed-in member.
+    /// Preview (`send: false`) or send a closure notice as the signed-in member, on the
+    /// worker itself (a send goes off the loop when a second connection can be had:
+    /// `batch::Host::intercept`).
     pub(super) fn closure(&mut self, draft: &ClosureDraft, send: bool) -> Msg {
-        let actor = self.actor_name();
-        let result = (|| {
-            let d = custom_text::dispatcher_for(&self.config).map_err(|e| e.to_string())?;
-            let gate = Gate::with_allow_list(&self.config.phi.allow);
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the sender: {e}"))?;
-            let ctx = Sending {
-                dispatcher: &d,
-                config: &self.config,
-                gate: &gate,
-                clock: &self.clock,
-                actor: &actor,
-            };
-            let notice = ClosureNotice {
-                from: draft.from,
-                to: draft.to,
-                clinician: draft.clinician,
-                text: Some(&draft.text),
-            };
-            rt.block_on(closure_desk::run(&ctx, &mut self.store, &notice, !send))
-                .map_err(|e| e.to_string())
-        })();
-        match &result {
-            Ok(v) => {
-                let (reach, calls) = v.counts();
-                tracing::info!(
-                    send,
-                    visits = v.lines.len(),
-                    reach,
-                    calls,
-                    "closure notice from the console"
-                );
-            }
-            Err(_) => tracing::info!(send, "closure notice refused"),
+        let (actor, config) = (self.actor_name(), self.config.clone());
+        let desk = Desk {
+            config: &config,
+            clock: &self.clock,
+            actor: &actor,
+        };
+        closure(&desk, &mut self.store, draft, send)
+    }
+}
+
+/// Preview (`send: false`) or send a closure notice as `desk`'s member.
+pub(super) fn closure(desk: &Desk<'_>, store: &mut Store, draft: &ClosureDraft, send: bool) -> Msg {
+    let result = (|| {
+        let d = custom_text::dispatcher_for(desk.config).map_err(|e| e.to_string())?;
+        let gate = Gate::with_allow_list(&desk.config.phi.allow);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the sender: {e}"))?;
+        let ctx = Sending {
+            dispatcher: &d,
+            config: desk.config,
+            gate: &gate,
+            clock: desk.clock,
+            actor: desk.actor,
+        };
+        let notice = ClosureNotice {
+            from: draft.from,
+            to: draft.to,
+            clinician: draft.clinician,
+            text: Some(&draft.text),
+        };
+        rt.block_on(closure_desk::run(&ctx, store, &notice, !send))
+            .map_err(|e| e.to_string())
+    })();
+    match &result {
+        Ok(v) => {
+            let (reach, calls) = v.counts();
+            tracing::info!(
+                send,
+                visits = v.lines.len(),
+                reach,
+                calls,
+                "closure notice from the console"
+            );
         }
-        Msg::ClosureDone {
-            draft: draft.clone(),
-            sent: send,
-            result,
-        }
+        Err(_) => tracing::info!(send, "closure notice refused"),
+    }
+    Msg::ClosureDone {
+        draft: draft.clone(),
+        sent: send,
+        result,
     }
 }
