@@ -101,7 +101,7 @@ const APPOINTMENT_COLUMNS: &str = "INSERT OR FAIL INTO appointments (id, externa
 /// coded ([`values`]).
 pub fn insert_appointments(conn: &impl Write, rows: &[BulkAppointment<'_>]) -> Result<()> {
     let dicts = [
-        Dict::of(rows.iter().map(|a| Some(a.status.as_str()))),
+        Dict::all(AppointmentStatus::ALL.iter().map(|s| s.as_str())),
         Dict::of(rows.iter().map(|a| a.status_changed.map(|(by, _)| by))),
     ];
     let mut cols = bound::<14>();
@@ -248,7 +248,7 @@ pub fn insert_messages(conn: &impl Write, rows: &[BulkMessage]) -> Result<()> {
         cols: &cols,
         dicts: &dicts,
     };
-    let code = |d: usize, v: Option<&str>| dicts[d].code(v);
+    let code = |d: usize, v: Option<&'static str>| dicts[d].code(v);
     values::insert(super::sql(conn), &shape, rows, |s, i, m| {
         bind(s, i, m.id.0)?;
         bind(s, i + 1, code(0, Some(m.direction.as_str())))?;
@@ -275,13 +275,15 @@ pub fn insert_messages(conn: &impl Write, rows: &[BulkMessage]) -> Result<()> {
     list_reminders(conn, rows)
 }
 
-/// The dictionaries of [`insert_messages`]' coded columns, in the order its `cols` names them.
+/// The dictionaries of [`insert_messages`]' coded columns, in the order its `cols` names them:
+/// the enums' whole lists, the free texts as the call has them.
 fn message_dicts(rows: &[BulkMessage]) -> [Dict<'static>; 7] {
+    let directions = [Direction::Outbound, Direction::Inbound];
     [
-        Dict::of(rows.iter().map(|m| Some(m.direction.as_str()))),
-        Dict::of(rows.iter().map(|m| Some(m.kind.as_str()))),
+        Dict::all(directions.iter().map(|d| d.as_str())),
+        Dict::all(MessageKind::ALL.iter().map(|k| k.as_str())),
         Dict::of(rows.iter().map(|m| m.encoding)),
-        Dict::of(rows.iter().map(|m| Some(m.status.as_str()))),
+        Dict::all(MessageStatus::ALL.iter().map(|s| s.as_str())),
         Dict::of(rows.iter().map(|m| Some(m.provider))),
         Dict::of(rows.iter().map(|m| m.error_code)),
         Dict::of(rows.iter().map(|m| Some(m.created_by))),
@@ -325,7 +327,7 @@ pub fn insert_replies(conn: &impl Write, rows: &[BulkReply]) -> Result<()> {
     const HEAD: &str = "INSERT OR FAIL INTO replies (message_id, classification, appointment_id, \
          handled_by, handled_at) VALUES ";
     let dicts = [
-        Dict::of(rows.iter().map(|r| Some(r.kind.as_str()))),
+        Dict::all(ReplyKind::ALL.iter().map(|k| k.as_str())),
         Dict::of(rows.iter().map(|r| r.handled.map(|(by, _)| by))),
     ];
     let cols = [
