@@ -301,7 +301,12 @@ impl Template {
     /// The body for one message: placeholders filled, whitespace left by an empty `{opt_out}`
     /// tidied, and typography normalised to GSM-7 ([`segments::normalise`]).
     pub fn render(&self, ctx: &RenderContext<'_>) -> Result<String, TemplateError> {
-        let mut out = String::new();
+        // Room for the text and typical values at once: one allocation, not a growing one.
+        let room = self.pieces.iter().map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Slot(_) => 24,
+        });
+        let mut out = String::with_capacity(room.sum());
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
@@ -309,7 +314,11 @@ impl Template {
             }
         }
         let tidy = tidy_spaces(&out);
-        Ok(segments::normalise(&tidy).into_owned())
+        // Most bodies need no change: keep the tidied string rather than copy it.
+        Ok(match segments::normalise(&tidy) {
+            std::borrow::Cow::Borrowed(_) => tidy,
+            std::borrow::Cow::Owned(changed) => changed,
+        })
     }
 }
 
@@ -407,7 +416,13 @@ fn tidy_spaces(s: &str) -> String {
             out.push(c);
         }
     }
-    out.trim().to_string()
+    // Lines are trimmed already; only empty first or last lines can leave a newline at an end.
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// The practice phone as US patients read it ("555-555-0100"); other countries keep E.164.
