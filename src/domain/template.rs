@@ -36,6 +36,7 @@ use super::message::MessageKind;
 use super::phone::E164;
 use super::segments::{self, MAX_SEGMENTS};
 use crate::domain::reminder::rules::OptOutNotice;
+use tidy::tidy_spaces;
 
 /// The words `{opt_out}` renders to (SPEC §5.3, §5.9).
 pub const OPT_OUT_NOTICE: &str = "Reply STOP to opt out.";
@@ -395,36 +396,6 @@ fn value(p: Placeholder, ctx: &RenderContext<'_>) -> Result<String, TemplateErro
     }
 }
 
-/// Collapse runs of spaces, drop spaces before a line break or closing punctuation that an
-/// empty value left behind, and trim.
-fn tidy_spaces(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for line in s.lines() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let mut prev_space = false;
-        for c in line.trim().chars() {
-            if c == ' ' {
-                prev_space = true;
-                continue;
-            }
-            if prev_space && !matches!(c, '.' | ',' | '!' | '?') {
-                out.push(' ');
-            }
-            prev_space = false;
-            out.push(c);
-        }
-    }
-    // Lines are trimmed already; only empty first or last lines can leave a newline at an end.
-    let trimmed = out.trim();
-    if trimmed.len() == out.len() {
-        out
-    } else {
-        trimmed.to_string()
-    }
-}
-
 /// The practice phone as US patients read it ("555-555-0100"); other countries keep E.164.
 pub fn display_phone(phone: &E164) -> String {
     let s = phone.as_str();
@@ -563,6 +534,7 @@ fn asks_for_cancel(literal: &str) -> bool {
 }
 
 mod sample;
+mod tidy;
 mod trusted;
 pub use sample::{SampleSize, sample_context};
 use trusted::{CLOSE, OPEN};
