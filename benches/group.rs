@@ -32,7 +32,7 @@ use frontdesk::store::{self, Store};
 use frontdesk::workflow::database::{KeySource, open_existing};
 use frontdesk::workflow::dispatch::Dispatcher;
 use frontdesk::workflow::remind;
-use frontdesk::workflow::{day, stats};
+use frontdesk::workflow::{day, desk_patient, stats};
 
 const DB_ENV: &str = "FRONTDESK_GROUP_DB";
 /// Set to also time one reminder batch on a copy of the group database (needs ~3 GB free
@@ -414,6 +414,23 @@ fn bench(c: &mut Criterion) {
             b.iter(|| std::hint::black_box(day::search(&store, &digits, now).unwrap().len()))
         });
     }
+
+    // A patient's thread (migration 18: read through the two by-direction indexes) and the
+    // whole patient screen that shows it.
+    let texts = store::messages::for_patient(&store, row.patient_id)
+        .unwrap()
+        .len();
+    eprintln!("group: the patient in the middle of the busiest day has {texts} texts");
+    group.bench_function("a patient's texts, both directions", |b| {
+        b.iter(|| {
+            std::hint::black_box(store::messages::for_patient(&store, row.patient_id).unwrap())
+        })
+    });
+    group.bench_function("a patient's file (patient screen)", |b| {
+        b.iter(|| {
+            std::hint::black_box(desk_patient::load(&store, &config, row.patient_id, now).unwrap())
+        })
+    });
 
     let (from, to) = store::day::day_bounds(busiest, tz);
     let appointments = store::appointments::starting_between(&store, from, to).unwrap();

@@ -36,6 +36,7 @@ use super::message::MessageKind;
 use super::phone::E164;
 use super::segments::{self, MAX_SEGMENTS};
 use crate::domain::reminder::rules::OptOutNotice;
+use tidy::tidy_spaces;
 
 /// The words `{opt_out}` renders to (SPEC §5.3, §5.9).
 pub const OPT_OUT_NOTICE: &str = "Reply STOP to opt out.";
@@ -301,7 +302,12 @@ impl Template {
     /// The body for one message: placeholders filled, whitespace left by an empty `{opt_out}`
     /// tidied, and typography normalised to GSM-7 ([`segments::normalise`]).
     pub fn render(&self, ctx: &RenderContext<'_>) -> Result<String, TemplateError> {
-        let mut out = String::new();
+        // Room for the text and typical values at once: one allocation, not a growing one.
+        let room = self.pieces.iter().map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Slot(_) => 24,
+        });
+        let mut out = String::with_capacity(room.sum());
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
@@ -309,7 +315,11 @@ impl Template {
             }
         }
         let tidy = tidy_spaces(&out);
-        Ok(segments::normalise(&tidy).into_owned())
+        // Most bodies need no change: keep the tidied string rather than copy it.
+        Ok(match segments::normalise(&tidy) {
+            std::borrow::Cow::Borrowed(_) => tidy,
+            std::borrow::Cow::Owned(changed) => changed,
+        })
     }
 }
 
@@ -384,30 +394,6 @@ fn value(p: Placeholder, ctx: &RenderContext<'_>) -> Result<String, TemplateErro
             String::new()
         }),
     }
-}
-
-/// Collapse runs of spaces, drop spaces before a line break or closing punctuation that an
-/// empty value left behind, and trim.
-fn tidy_spaces(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for line in s.lines() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let mut prev_space = false;
-        for c in line.trim().chars() {
-            if c == ' ' {
-                prev_space = true;
-                continue;
-            }
-            if prev_space && !matches!(c, '.' | ',' | '!' | '?') {
-                out.push(' ');
-            }
-            prev_space = false;
-            out.push(c);
-        }
-    }
-    out.trim().to_string()
 }
 
 /// The practice phone as US patients read it ("555-555-0100"); other countries keep E.164.
@@ -548,6 +534,7 @@ fn asks_for_cancel(literal: &str) -> bool {
 }
 
 mod sample;
+mod tidy;
 mod trusted;
 pub use sample::{SampleSize, sample_context};
 use trusted::{CLOSE, OPEN};

@@ -14,6 +14,7 @@ mod m014_unused;
 mod m015_reminder_parts;
 mod m016_outbound_history;
 mod m017_change_log;
+mod m018_patient_texts;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -430,10 +431,14 @@ pub(crate) const REMINDER_PARTS_SQL: &str = M015_REMINDER_PARTS;
 /// other desks' commits that do not touch it (`m017_change_log`).
 const M017_CHANGE_LOG: &str = m017_change_log::SQL;
 
+/// 18 (issue 14): `messages_by_patient` dropped; a patient's texts are read through the two
+/// by-direction indexes (`m018_patient_texts`).
+const M018_PATIENT_TEXTS: &str = m018_patient_texts::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 17] = [
+const SHIPPED: [&str; 18] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -451,6 +456,7 @@ const SHIPPED: [&str; 17] = [
     M015_REMINDER_PARTS,
     M016_OUTBOUND_HISTORY,
     M017_CHANGE_LOG,
+    M018_PATIENT_TEXTS,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

@@ -440,12 +440,19 @@ pub fn waiting_to_send(conn: &impl Db) -> Result<Vec<Message>> {
     query(conn, WAITING_TO_SEND, [])
 }
 
+/// The filter of [`for_patient`]: each direction through its own partial index
+/// (`messages_out_by_patient`, `messages_in_by_patient`: migration 18 dropped the one index of
+/// both), merged by a sort of the patient's rows.
+pub(crate) const FOR_PATIENT: &str = "WHERE patient_id = ?1 AND direction = 'out'
+ UNION ALL SELECT {COLUMNS} FROM messages WHERE patient_id = ?1 AND direction = 'in'
+ ORDER BY created_at, id";
+
 /// One patient's messages, both directions, oldest first.
 pub fn for_patient(conn: &impl Db, patient: PatientId) -> Result<Vec<Message>> {
     let conn = crate::store::sql(conn);
     query(
         conn,
-        "WHERE patient_id = ?1 ORDER BY created_at, id",
+        &FOR_PATIENT.replace("{COLUMNS}", COLUMNS),
         params![patient.0],
     )
 }

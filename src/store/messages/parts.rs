@@ -46,16 +46,27 @@ pub(crate) fn listed(kind: MessageKind) -> bool {
     )
 }
 
+/// The visits an outbound row of `kind` with `key` is listed under (none for a kind that is
+/// not [`listed`]).
+pub(crate) fn visits(kind: MessageKind, key: &str) -> Vec<i64> {
+    if listed(kind) {
+        named_visits(key)
+    } else {
+        Vec::new()
+    }
+}
+
 /// List the outbound row `id` (of `kind`, with `key`) under the visits its key names.
 pub(crate) fn list(conn: &impl Write, id: MessageId, kind: MessageKind, key: &str) -> Result<()> {
-    if !listed(kind) {
+    let visits = visits(kind, key);
+    if visits.is_empty() {
         return Ok(());
     }
     let conn = crate::store::sql(conn);
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO reminder_parts (appointment_id, message_id) VALUES (?1, ?2)",
     )?;
-    for visit in named_visits(key) {
+    for visit in visits {
         stmt.execute(params![visit, id.0])?;
     }
     Ok(())

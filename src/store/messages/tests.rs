@@ -446,6 +446,14 @@ fn the_hot_message_queries_never_scan_the_table() {
             "SEARCH messages USING INDEX messages_sent_before_written (patient_id=? AND created_at>?)",
         ),
         (
+            format!("SELECT {COLUMNS} FROM messages {FOR_PATIENT}").replace("{COLUMNS}", COLUMNS),
+            "SEARCH messages USING INDEX messages_out_by_patient (patient_id=?)",
+        ),
+        (
+            format!("SELECT {COLUMNS} FROM messages {FOR_PATIENT}").replace("{COLUMNS}", COLUMNS),
+            "SEARCH messages USING INDEX messages_in_by_patient (patient_id=?)",
+        ),
+        (
             format!("SELECT id FROM messages {BY_PROVIDER_ID_OUT}"),
             "outbound_by_provider_id",
         ),
@@ -527,4 +535,45 @@ fn second_patient() -> crate::store::patients::NewPatient {
         time_zone: None,
         portal_active: false,
     }
+}
+
+/// A patient's thread, both directions, in writing order — an outbound text written after a
+/// reply comes after it, a text written in the same second after it by id — and no other
+/// patient's texts (read through the two by-direction indexes since migration 18).
+#[test]
+fn a_patients_thread_merges_both_directions_in_writing_order() {
+    let (store, p, _, _) = fixture();
+    let c = store.test_conn();
+    let other = crate::store::patients::insert(c, &second_patient(), t(8, 0)).unwrap();
+    let reply = |id: &str, patient, at| {
+        insert_inbound(
+            c,
+            &NewInbound {
+                patient: Some(patient),
+                from: "+12015550134",
+                to: "+15555550123",
+                body: "C",
+                provider: "twilio",
+                provider_id: id,
+                at,
+            },
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let text = |key: &str, patient, at| {
+        let m = NewOutbound {
+            now: at,
+            ..outbound(key, patient)
+        };
+        insert_outbound(c, &m).unwrap().unwrap()
+    };
+    let late = text("late", p, t(11, 0));
+    let first = reply("SM1", p, t(9, 0));
+    let same_second = text("same", p, t(9, 0));
+    reply("SM2", other, t(9, 30));
+    text("theirs", other, t(10, 0));
+    let middle = reply("SM3", p, t(10, 0));
+    let thread: Vec<MessageId> = for_patient(c, p).unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(thread, [first, same_second, middle, late]);
 }

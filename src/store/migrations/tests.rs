@@ -40,6 +40,7 @@ const PINNED: [&str; LATEST] = [
     "f9fff4581ee0b13f8014bb3ba52b6c249450a5bbbe546d98f8a5efb33c125175", // M015_REMINDER_PARTS
     "ea1179e4b82cce2365b43bcded37dbe0278c97ff6a413ab8e06cba751b38014f", // M016_OUTBOUND_HISTORY
     "3a3bce4a5eee08095141c904a618a477cfd438ca8e438ffe976f6d7537b7c02c", // M017_CHANGE_LOG
+    "1e00eeee178d24e357e06a64bc144377b12ea1caa191e1d1f4d86bb50be3500e", // M018_PATIENT_TEXTS
 ];
 /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
 const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
@@ -78,7 +79,7 @@ fn the_pin_notices_a_one_character_edit() {
 #[test]
 fn migrations_are_valid() {
     migrations().validate().unwrap();
-    assert_eq!(LATEST, 17);
+    assert_eq!(LATEST, 18);
 }
 
 #[test]

@@ -306,9 +306,16 @@ fn messages(
     let (give_back, written) = mpsc::channel::<(Vec<BulkMessage>, Vec<BulkReply>)>();
     std::thread::scope(|s| {
         s.spawn(move || {
+            let mut spare = None;
             for (n, chunk) in all.chunks(BATCH).enumerate() {
-                drop(written.try_iter().collect::<Vec<_>>());
-                let batch = render_batch(renderer, n * BATCH, chunk);
+                // Reuse a written batch's vectors: a 2 MB vector freed per batch made glibc
+                // consolidate its small-chunk bins each time (~9 % of this thread).
+                for (mut m, mut r) in written.try_iter() {
+                    m.clear();
+                    r.clear();
+                    spare = Some((m, r));
+                }
+                let batch = render_batch(renderer, n * BATCH, chunk, spare.take());
                 let failed = batch.is_err();
                 if send.send(batch).is_err() || failed {
                     return;
@@ -326,9 +333,14 @@ fn messages(
     })
 }
 
-fn render_batch(renderer: &rows::Renderer<'_>, first: usize, chunk: &[texts::Text]) -> Batch {
-    let mut messages = Vec::with_capacity(chunk.len());
-    let mut replies = Vec::new();
+fn render_batch(
+    renderer: &rows::Renderer<'_>,
+    first: usize,
+    chunk: &[texts::Text],
+    spare: Option<(Vec<BulkMessage>, Vec<BulkReply>)>,
+) -> Batch {
+    let (mut messages, mut replies) =
+        spare.unwrap_or_else(|| (Vec::with_capacity(chunk.len()), Vec::new()));
     for (i, t) in chunk.iter().enumerate() {
         let (m, r) = renderer.rows((first + i) as i64 + 1, t)?;
         messages.push(m);
