@@ -27,6 +27,7 @@ use crate::domain::name_search::fold;
 use crate::domain::reply::ReplyKind;
 
 mod load;
+mod release;
 mod values;
 pub use load::LoadSettings;
 use values::{Col, Dict, Shape, bind, bound};

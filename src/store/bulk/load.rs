@@ -3,6 +3,7 @@
 //! sorted, before the commit.
 
 use super::super::{Result, Store, StoreError, Tx};
+use super::release;
 
 impl Store {
     /// Fill a new, empty database in one transaction (the clinic-group generator): `f` runs
@@ -38,16 +39,21 @@ impl Store {
             )
             .into());
         }
-        let file = self.path().is_some();
+        let path = self.path();
+        let file = path.is_some();
         self.loading(file, load).map_err(E::from)?;
-        let out = self.write(|tx| -> std::result::Result<T, E> {
-            let indexes = drop_indexes(tx, load.live_indexes).map_err(E::from)?;
-            let logging = super::super::changes::pause_logging(tx).map_err(E::from)?;
-            let out = f(tx)?;
-            super::super::changes::resume_logging(tx, logging).map_err(E::from)?;
-            create_indexes(tx, &indexes, load.sort_runs_mib).map_err(E::from)?;
-            Ok(out)
+        let released = path.as_deref().filter(|_| load.release_written);
+        let (out, advised) = release::while_releasing(released, release::TICK, || {
+            self.write(|tx| -> std::result::Result<T, E> {
+                let indexes = drop_indexes(tx, load.live_indexes).map_err(E::from)?;
+                let logging = super::super::changes::pause_logging(tx).map_err(E::from)?;
+                let out = f(tx)?;
+                super::super::changes::resume_logging(tx, logging).map_err(E::from)?;
+                create_indexes(tx, &indexes, load.sort_runs_mib).map_err(E::from)?;
+                Ok(out)
+            })
         });
+        tracing::debug!(advised, "bulk load written");
         let restored = self.loaded(file);
         let out = out?;
         restored.map_err(E::from)?;
@@ -111,6 +117,12 @@ pub struct LoadSettings<'a> {
     /// **in plain text**, as the keys hold phone numbers, so only for a database made of
     /// generated data (the clinic-group demo), never for a practice's own rows.
     pub sort_runs_mib: u32,
+    /// Whether a second thread asks the kernel, while the load commits, to write its pages
+    /// out and drop them from the operating system's page cache (a file database only;
+    /// `release`): the commit's writes then land in memory just freed instead of gigabytes
+    /// the machine had never touched. Changes what the kernel caches, never what the file
+    /// holds.
+    pub release_written: bool,
 }
 
 /// The indexes the migrations created (not SQLite's own for `UNIQUE` columns, which cannot

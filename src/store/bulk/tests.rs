@@ -28,6 +28,7 @@ const SMALL_KEEPING_ONE: LoadSettings<'static> = LoadSettings {
     cache_mib: 8,
     live_indexes: &["messages_by_created"],
     sort_runs_mib: 0,
+    release_written: false,
 };
 
 fn schema(store: &Store) -> Vec<(String, String, String, Option<String>)> {

@@ -375,6 +375,7 @@ fn a_bulk_load_writes_folded_names_and_the_index() {
                 cache_mib: 8,
                 live_indexes: &[],
                 sort_runs_mib: 0,
+                release_written: false,
             },
             |tx| {
                 insert_patients(
