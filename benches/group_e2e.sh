@@ -20,6 +20,8 @@ dir="${GROUP_DIR:-/tmp/group}"
 db="$dir/g.db"
 mkdir -p "$dir"
 export FRONTDESK_NOW="${FRONTDESK_NOW:-2026-11-25T14:30:00Z}"
+# The demo's files go under a HOME of their own; cargo and rustup keep finding theirs.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export HOME="$dir/home"
 mkdir -p "$HOME"
 
