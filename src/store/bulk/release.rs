@@ -46,14 +46,30 @@ pub(super) fn while_releasing<T>(
     let advised = AtomicU32::new(0);
     let out = std::thread::scope(|s| {
         let releaser = s.spawn(|| release(&file, tick, &stop, &advised));
-        let out = work();
-        stop.store(true, Ordering::Release);
-        releaser.thread().unpark();
-        out
+        // Stopped on the way out even if `work` panics: the scope joins the thread before
+        // the panic goes on, and a thread never told to stop would hang the process.
+        let _stop = Stop {
+            flag: &stop,
+            thread: releaser.thread().clone(),
+        };
+        work()
     });
     // Only now, with the transaction over and the thread joined (see the module's note).
     drop(file);
     (out, advised.into_inner())
+}
+
+/// Tells the releasing thread to stop when dropped.
+struct Stop<'a> {
+    flag: &'a AtomicBool,
+    thread: std::thread::Thread,
+}
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.flag.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
 }
 
 fn release(file: &File, tick: Duration, stop: &AtomicBool, advised: &AtomicU32) {
@@ -110,6 +126,25 @@ mod tests {
         let back = std::fs::read(&path).unwrap();
         assert_eq!(back.len(), 64 << 20);
         assert!(back.iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn a_panic_in_the_work_stops_the_thread_and_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("panics.db");
+        std::fs::write(&path, vec![0u8; 1 << 20]).unwrap();
+        let (done, ended) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let caught = std::panic::catch_unwind(|| {
+                while_releasing(Some(&path), Duration::from_millis(1), || -> u32 {
+                    std::panic::panic_any("the load broke")
+                })
+            });
+            done.send(caught.is_err()).unwrap();
+        });
+        // A releasing thread never told to stop would keep the scope (and this) waiting.
+        let panicked = ended.recv_timeout(Duration::from_secs(30));
+        assert_eq!(panicked, Ok(true));
     }
 
     #[test]
