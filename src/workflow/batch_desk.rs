@@ -20,6 +20,7 @@ use crate::phi::Gate;
 use crate::store::{self, Store};
 use crate::workflow::remind::desk::{self, DeskRun, Window};
 use crate::workflow::remind::{RemindReport, ReportLine};
+use crate::workflow::send::Sending;
 use crate::workflow::{WorkflowError, custom_text};
 
 /// A run's report with what the screen shows beside its lines.
@@ -65,6 +66,23 @@ impl Desk<'_> {
             d: custom_text::dispatcher_for(self.config)?,
             gate: Gate::with_allow_list(&self.config.phi.allow),
         })
+    }
+
+    /// Run a one-off send (portal prompts to several patients, a closure notice) as this
+    /// member: `f` gets the practice's provider and gate and a runtime to block on.
+    pub fn one_off<T>(
+        &self,
+        f: impl FnOnce(&Sending<'_>, &tokio::runtime::Runtime) -> Result<T, WorkflowError>,
+    ) -> Result<T, WorkflowError> {
+        let kit = self.kit()?;
+        let ctx = Sending {
+            dispatcher: &kit.d,
+            config: self.config,
+            gate: &kit.gate,
+            clock: self.clock,
+            actor: self.actor,
+        };
+        f(&ctx, &runtime()?)
     }
 
     fn window(&self, w: LocalWindow) -> Window {

@@ -194,22 +194,26 @@ fn log(batch: &Batch, result: &Result<BatchView, String>) {
 }
 
 impl Runner {
-    fn desk(&self) -> (String, crate::config::Config) {
-        (self.actor_name(), self.config.clone())
-    }
-
-    /// Preview the batch for a window (the worker: it writes nothing).
-    pub(super) fn preview_batch(&self, window: LocalWindow) -> Msg {
-        let (actor, config) = self.desk();
+    /// Run `f` as the signed-in member, with the worker's store (the config borrowed beside
+    /// it, not copied).
+    pub(super) fn as_desk<T>(&mut self, f: impl FnOnce(&Desk<'_>, &mut Store) -> T) -> T {
+        let actor = self.actor_name();
         let desk = Desk {
-            config: &config,
+            config: &self.config,
             clock: &self.clock,
             actor: &actor,
         };
-        let result = batch_desk::preview(&desk, &self.store, window).map_err(|e| {
-            tracing::error!("reminder batch preview failed");
-            e.to_string()
-        });
+        f(&desk, &mut self.store)
+    }
+
+    /// Preview the batch for a window (the worker: it writes nothing).
+    pub(super) fn preview_batch(&mut self, window: LocalWindow) -> Msg {
+        let result = self
+            .as_desk(|desk, store| batch_desk::preview(desk, store, window))
+            .map_err(|e| {
+                tracing::error!("reminder batch preview failed");
+                e.to_string()
+            });
         Msg::Batch {
             sent: false,
             result,
@@ -218,17 +222,11 @@ impl Runner {
 
     /// A send or retry on the worker itself (no second connection to be had).
     pub(super) fn batch_here(&mut self, window: Option<LocalWindow>, ids: &[MessageId]) -> Msg {
-        let (actor, config) = self.desk();
-        let desk = Desk {
-            config: &config,
-            clock: &self.clock,
-            actor: &actor,
-        };
         let never = AtomicBool::new(false);
-        let result = match window {
-            Some(w) => batch_desk::send(&desk, &mut self.store, w, &never, &mut |_| {}),
-            None => batch_desk::retry(&desk, &mut self.store, ids, &mut |_| {}),
-        };
+        let result = self.as_desk(|desk, store| match window {
+            Some(w) => batch_desk::send(desk, store, w, &never, &mut |_| {}),
+            None => batch_desk::retry(desk, store, ids, &mut |_| {}),
+        });
         let result = result.map_err(|e| e.to_string());
         let job = match window {
             Some(w) => Batch::Send(w),
@@ -237,19 +235,11 @@ impl Runner {
         log(&job, &result);
         Msg::Batch { sent: true, result }
     }
-}
 
-impl Runner {
     /// Preview or send one portal prompt to several patients on the worker itself (a send
     /// goes off the loop when a second connection can be had: [`Host::intercept`]).
     pub(super) fn prompts(&mut self, patients: &[PatientId], kind: MessageKind, send: bool) -> Msg {
-        let (actor, config) = self.desk();
-        let desk = Desk {
-            config: &config,
-            clock: &self.clock,
-            actor: &actor,
-        };
-        prompts(&desk, &mut self.store, patients, kind, send)
+        self.as_desk(|desk, store| prompts(desk, store, patients, kind, send))
     }
 }
 
@@ -262,27 +252,13 @@ fn prompts(
     kind: MessageKind,
     send: bool,
 ) -> Msg {
-    let result = (|| {
-        let d = crate::workflow::custom_text::dispatcher_for(desk.config)?;
-        let gate = crate::phi::Gate::with_allow_list(&desk.config.phi.allow);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                crate::workflow::WorkflowError::Invalid(format!("cannot start the sender: {e}"))
-            })?;
-        let ctx = crate::workflow::send::Sending {
-            dispatcher: &d,
-            config: desk.config,
-            gate: &gate,
-            clock: desk.clock,
-            actor: desk.actor,
-        };
-        rt.block_on(crate::workflow::send::portal_prompts(
-            &ctx, store, patients, kind, !send,
-        ))
-    })()
-    .map_err(|e| e.to_string());
+    let result = desk
+        .one_off(|ctx, rt| {
+            rt.block_on(crate::workflow::send::portal_prompts(
+                ctx, store, patients, kind, !send,
+            ))
+        })
+        .map_err(|e| e.to_string());
     match &result {
         Ok(r) => tracing::info!(
             send,

@@ -10,14 +10,12 @@ use chrono::{DateTime, Utc};
 use super::Runner;
 use crate::domain::ids::MessageId;
 use crate::domain::inbox::ReplyAction;
-use crate::phi::Gate;
 use crate::store::Store;
 use crate::tui::msg::{ClosureDraft, Msg};
 use crate::workflow::batch_desk::Desk;
 use crate::workflow::closure_desk;
-use crate::workflow::custom_text;
 use crate::workflow::inbox_reply::{self, DeskAct};
-use crate::workflow::send::{ClosureNotice, Sending};
+use crate::workflow::send::ClosureNotice;
 
 impl Runner {
     pub(super) fn reply_act(
@@ -53,41 +51,21 @@ impl Runner {
     /// worker itself (a send goes off the loop when a second connection can be had:
     /// `batch::Host::intercept`).
     pub(super) fn closure(&mut self, draft: &ClosureDraft, send: bool) -> Msg {
-        let (actor, config) = (self.actor_name(), self.config.clone());
-        let desk = Desk {
-            config: &config,
-            clock: &self.clock,
-            actor: &actor,
-        };
-        closure(&desk, &mut self.store, draft, send)
+        self.as_desk(|desk, store| closure(desk, store, draft, send))
     }
 }
 
 /// Preview (`send: false`) or send a closure notice as `desk`'s member.
 pub(super) fn closure(desk: &Desk<'_>, store: &mut Store, draft: &ClosureDraft, send: bool) -> Msg {
-    let result = (|| {
-        let d = custom_text::dispatcher_for(desk.config).map_err(|e| e.to_string())?;
-        let gate = Gate::with_allow_list(&desk.config.phi.allow);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the sender: {e}"))?;
-        let ctx = Sending {
-            dispatcher: &d,
-            config: desk.config,
-            gate: &gate,
-            clock: desk.clock,
-            actor: desk.actor,
-        };
-        let notice = ClosureNotice {
-            from: draft.from,
-            to: draft.to,
-            clinician: draft.clinician,
-            text: Some(&draft.text),
-        };
-        rt.block_on(closure_desk::run(&ctx, store, &notice, !send))
-            .map_err(|e| e.to_string())
-    })();
+    let notice = ClosureNotice {
+        from: draft.from,
+        to: draft.to,
+        clinician: draft.clinician,
+        text: Some(&draft.text),
+    };
+    let result = desk
+        .one_off(|ctx, rt| rt.block_on(closure_desk::run(ctx, store, &notice, !send)))
+        .map_err(|e| e.to_string());
     match &result {
         Ok(v) => {
             let (reach, calls) = v.counts();
