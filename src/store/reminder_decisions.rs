@@ -170,47 +170,42 @@ pub fn for_appointments(conn: &impl Db, ids: &[AppointmentId]) -> Result<Vec<Rem
             ))
         })?;
         for row in rows {
-            let (start, offset, outcome, reason, until, category, explanation, at) = match row {
-                Ok(row) => row,
-                Err(e) if super::is_conversion(&e) => {
-                    tracing::warn!(
-                        appointment = id.0,
-                        "a recorded reminder decision cannot be read; its forecast is shown"
-                    );
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let read = || -> Result<ReminderDecision> {
-                Ok(ReminderDecision {
-                    appointment_id: id,
-                    start: from_ts(start)?,
-                    offset_hours: offset,
-                    decided: decided(&outcome, (reason, until, category, explanation))?,
-                    decided_at: from_ts(at)?,
-                })
-            };
+            let read = row.map_err(StoreError::from).and_then(
+                |(start, offset, outcome, reason, until, category, explanation, at)| {
+                    Ok(ReminderDecision {
+                        appointment_id: id,
+                        start: from_ts(start)?,
+                        offset_hours: offset,
+                        decided: decided(&outcome, (reason, until, category, explanation))?,
+                        decided_at: from_ts(at)?,
+                    })
+                },
+            );
             // One row frontdesk cannot read (edited by hand, a newer version's value) must not
             // keep the day from showing: that reminder shows its forecast instead.
-            match read() {
+            match read {
                 Ok(d) => out.push(d),
-                Err(e) => tracing::warn!(
-                    appointment = id.0,
-                    offset,
-                    what = corrupt_what(&e),
-                    "a recorded reminder decision cannot be read; its forecast is shown"
-                ),
+                Err(e) => match unreadable(&e) {
+                    Some(what) => tracing::warn!(
+                        appointment = id.0,
+                        what,
+                        "a recorded reminder decision cannot be read; its forecast is shown"
+                    ),
+                    None => return Err(e),
+                },
             }
         }
     }
     Ok(out)
 }
 
-/// Which column could not be read (never its value: logs carry no message content).
-fn corrupt_what(e: &StoreError) -> &'static str {
+/// What of a row could not be read, when the row (not the database) is at fault; never its
+/// value: logs carry no message content.
+fn unreadable(e: &StoreError) -> Option<&'static str> {
     match e {
-        StoreError::Corrupt { what, .. } => what,
-        _ => "a time",
+        StoreError::Corrupt { what, .. } => Some(what),
+        StoreError::Sqlite(e) if super::is_conversion(e) => Some("a column of the wrong type"),
+        _ => None,
     }
 }
 
