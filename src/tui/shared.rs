@@ -112,7 +112,6 @@ impl Shared {
         }
     }
 
-    /// A new generation for a load or a search; results for older ones are dropped.
     /// The desk may go to `date` next with one key (`None`: nothing in particular).
     pub fn expect_day(&mut self, date: Option<NaiveDate>) {
         self.expected_day.0 = date;
@@ -127,6 +126,7 @@ impl Shared {
         })
     }
 
+    /// A new generation for a load or a search; results for older ones are dropped.
     pub fn next_generation(&mut self) -> u64 {
         self.generation += 1;
         self.generation
