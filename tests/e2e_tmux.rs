@@ -204,14 +204,8 @@ fn desk_moves_between_days_marks_an_arrival_and_quits_cleanly() {
     s.keys(&["q"]);
     s.wait_text("EXIT=0");
     // The terminal is back to normal: no alternate screen, cursor visible.
-    let flags = s.tmux(&[
-        "display-message",
-        "-p",
-        "-t",
-        "desk",
-        "#{alternate_on} #{cursor_flag}",
-    ]);
-    assert_eq!(flags.trim(), "0 1", "terminal not restored");
+    let flags = s.display("#{alternate_on} #{cursor_flag}");
+    assert_eq!(flags, "0 1", "terminal not restored");
 
     // The database agrees with the screen, and the audit names the member who signed in.
     let store = Store::open_keyed(s.db(), &test_db_key()).unwrap();

@@ -17,12 +17,8 @@ fn killed_console_leaves_a_usable_terminal(signal: &str) {
     let s = Session::start_after(signal, 80, 24, Some(INIT), "");
     s.sign_in("ana", ADMIN_PASSWORD);
     s.wait_text("No appointments on this day.");
-    let flags = s.tmux(&["display-message", "-p", "-t", "desk", "#{alternate_on}"]);
-    assert_eq!(
-        flags.trim(),
-        "1",
-        "the console runs on the alternate screen"
-    );
+    let flags = s.display("#{alternate_on}");
+    assert_eq!(flags, "1", "the console runs on the alternate screen");
     let status = Command::new("kill")
         .args([&format!("-{signal}"), &s.pid()])
         .status()
@@ -33,14 +29,8 @@ fn killed_console_leaves_a_usable_terminal(signal: &str) {
         screen.contains("STTY=icanon,echo,"),
         "terminal left raw:\n{screen}"
     );
-    let flags = s.tmux(&[
-        "display-message",
-        "-p",
-        "-t",
-        "desk",
-        "#{alternate_on} #{cursor_flag}",
-    ]);
-    assert_eq!(flags.trim(), "0 1", "terminal not restored after {signal}");
+    let flags = s.display("#{alternate_on} #{cursor_flag}");
+    assert_eq!(flags, "0 1", "terminal not restored after {signal}");
 }
 
 #[test]

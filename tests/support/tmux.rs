@@ -29,6 +29,13 @@ impl Pane {
         Self { socket, wait }
     }
 
+    /// The pane's state in tmux's `format` (`#{alternate_on}`, `#{cursor_flag}` …), trimmed.
+    pub fn display(&self, format: &str) -> String {
+        self.tmux(&["display-message", "-p", "-t", "desk", format])
+            .trim()
+            .to_owned()
+    }
+
     /// A tmux command on this server; its standard output.
     pub fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
