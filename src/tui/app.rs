@@ -291,10 +291,12 @@ impl App {
 /// has passed the permission check.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     let mut cmds = route(app, msg);
-    if !matches!(app.modals.last(), Some(Modal::Search(_))) {
-        app.shared.expect_day(None);
-    }
-    cmds.extend(app.shared.expect_day_cmd());
+    // The selected search hit's day, while the search is on top: Enter goes there.
+    let expected = match app.modals.last() {
+        Some(Modal::Search(s)) => s.selected_day(app.shared.tz),
+        _ => None,
+    };
+    cmds.extend(app.shared.expect_day_cmd(expected));
     // reception: whenever the provider line is refreshed, so are the inbox counts.
     if cmds.contains(&Cmd::LoadProvider) && !cmds.iter().any(|c| matches!(c, Cmd::LoadInbox { .. }))
     {

@@ -70,9 +70,8 @@ pub struct Shared {
     pub inbox_counts: Option<(usize, usize)>,
     /// The database's data version last seen (another process's commit moves it).
     pub data_version: Option<i64>,
-    /// The day a modal says the desk may go to next (the selected search hit's), and the one
-    /// last told to the worker ([`Shared::expect_day_cmd`]).
-    expected_day: (Option<NaiveDate>, Option<NaiveDate>),
+    /// The day the worker was last told the desk may go to next ([`Shared::expect_day_cmd`]).
+    told_day: Option<NaiveDate>,
     generation: u64,
     dirty: bool,
     // sign-in
@@ -95,7 +94,7 @@ impl Shared {
             gate: LiveGate(Arc::new(Gate::with_allow_list(&config.phi.allow))),
             inbox_counts: None,
             data_version: None,
-            expected_day: (None, None),
+            told_day: None,
             generation: 0,
             dirty: true,
             member: None,
@@ -112,17 +111,12 @@ impl Shared {
         }
     }
 
-    /// The desk may go to `date` next with one key (`None`: nothing in particular).
-    pub fn expect_day(&mut self, date: Option<NaiveDate>) {
-        self.expected_day.0 = date;
-    }
-
-    /// A [`Cmd::ExpectDay`] when the expected day changed since the worker was last told.
-    pub fn expect_day_cmd(&mut self) -> Option<super::msg::Cmd> {
-        let (wanted, told) = &mut self.expected_day;
-        (wanted != told).then(|| {
-            *told = *wanted;
-            super::msg::Cmd::ExpectDay { date: *wanted }
+    /// A [`Cmd::ExpectDay`] when the day the desk may go to next with one key (`wanted`)
+    /// is not the one the worker was last told.
+    pub fn expect_day_cmd(&mut self, wanted: Option<NaiveDate>) -> Option<super::msg::Cmd> {
+        (wanted != self.told_day).then(|| {
+            self.told_day = wanted;
+            super::msg::Cmd::ExpectDay { date: wanted }
         })
     }
 

@@ -59,7 +59,7 @@ impl SearchState {
     }
 
     /// The local day of the selected hit's next visit: where Enter goes, loaded ahead.
-    fn selected_day(&self, tz: Tz) -> Option<chrono::NaiveDate> {
+    pub(crate) fn selected_day(&self, tz: Tz) -> Option<chrono::NaiveDate> {
         let start = self.hits.get(self.selected)?.next_appointment?;
         Some(start.with_timezone(&tz).date_naive())
     }
@@ -155,10 +155,7 @@ impl Overlay for SearchState {
 
     fn on_action(&mut self, action: Action, shared: &mut Shared) -> OverlayReply {
         shared.touch();
-        let reply = self.act(action, shared);
-        // Cleared by the app once the search is closed.
-        shared.expect_day(self.selected_day(shared.tz));
-        reply
+        self.act(action, shared)
     }
 
     fn on_unbound_key(&mut self, key: &KeyEvent, shared: &mut Shared) -> OverlayReply {
@@ -173,7 +170,6 @@ impl Overlay for SearchState {
         match msg {
             Msg::SearchDone { generation, result } => {
                 if self.apply(generation, result) {
-                    shared.expect_day(self.selected_day(shared.tz));
                     shared.touch();
                 }
                 None
