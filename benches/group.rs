@@ -321,6 +321,32 @@ fn bench(c: &mut Criterion) {
         },
     );
 
+    // A day this connection has not read since it opened: its pages come from the file
+    // (the OS's cache) and are decrypted again, not from SQLite's page cache. The days are a
+    // year of weekdays with at least 1,000 visits each, walked in turn; the walk is longer
+    // than the page cache holds (48 MiB, about two such days), so every visit is a first.
+    let year: Vec<NaiveDate> = (1..=365)
+        .map(|d| today - Duration::days(d))
+        .filter(|d| store::day::sheet(&store, *d, tz).unwrap().rows.len() >= 1_000)
+        .collect();
+    eprintln!("group: {} busy days in the year before now", year.len());
+    let mut walk = year.iter().cycle();
+    group.bench_function(
+        "day switch, the sheet first, a day not read since open (a year of busy days)",
+        |b| {
+            b.iter(|| {
+                let date = *walk.next().unwrap();
+                std::hint::black_box(
+                    day::load_sheet_marked(&store, &config, date)
+                        .unwrap()
+                        .0
+                        .rows
+                        .len(),
+                )
+            })
+        },
+    );
+
     // What the console's worker does when the day switched to was loaded ahead (the day
     // before and after the one shown are, while the desk reads it): the change counter, the
     // kept sheet, a copy for the screen.

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::domain::day::{DayRow, DaySheet};
+use crate::domain::day::{DayRow, DaySheet, in_sheet_order};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::store::changes::{Change, Log};
 use crate::store::day::day_bounds;
@@ -181,13 +181,7 @@ impl Kept {
         let sheet = &mut self.sheet;
         sheet.rows.retain(|r| !redone.contains(&r.patient_id));
         sheet.rows.extend(rows);
-        sheet.rows.sort_by(|a, b| {
-            (a.start, &a.clinician, a.appointment_id).cmp(&(
-                b.start,
-                &b.clinician,
-                b.appointment_id,
-            ))
-        });
+        in_sheet_order(&mut sheet.rows);
         self.dirty.retain(|p| !redone.contains(p));
         self.index();
     }
