@@ -169,19 +169,20 @@ pub enum ConsentFlag {
 
 impl ConsentState {
     /// Fold events in the order they were recorded (oldest first).
+    /// The last word counts: the state after the last event, whatever came before it.
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ConsentEvent>) -> Self {
         events.into_iter().fold(Self::None, |_, e| match e.kind {
             ConsentKind::OptOut => Self::OptedOut {
                 since: e.at,
                 method: e.method,
             },
-            ConsentKind::OptIn => match e.evidence.as_deref().map(str::trim) {
-                Some(ev) if !ev.is_empty() && e.method.can_opt_in() => Self::OptedIn {
+            ConsentKind::OptIn => match verified_evidence(e.method, e.evidence.as_deref()) {
+                Some(ev) => Self::OptedIn {
                     since: e.at,
                     method: e.method,
                     evidence: ev.to_string(),
                 },
-                _ => Self::Unverified { since: e.at },
+                None => Self::Unverified { since: e.at },
             },
         })
     }
@@ -212,6 +213,32 @@ impl ConsentState {
             Self::OptedOut { .. } => ConsentFlag::OptedOut,
         }
     }
+}
+
+impl ConsentFlag {
+    /// The flag of a patient whose last event was `kind` by `method` with `evidence` (none
+    /// recorded: `None`): [`ConsentState::from_events`]'s flag from the last word alone, for
+    /// the day sheet, which reads it from the patient's row (migration 19).
+    pub fn after(last: Option<(ConsentKind, ConsentMethod, Option<&str>)>) -> Self {
+        match last {
+            None => Self::None,
+            Some((ConsentKind::OptOut, ..)) => Self::OptedOut,
+            Some((ConsentKind::OptIn, method, evidence)) => {
+                match verified_evidence(method, evidence) {
+                    Some(_) => Self::OptedIn,
+                    None => Self::None,
+                }
+            }
+        }
+    }
+}
+
+/// An opt-in's evidence, trimmed, when it makes the opt-in count: some evidence, given by a
+/// method that can opt in (SPEC §5.2).
+fn verified_evidence(method: ConsentMethod, evidence: Option<&str>) -> Option<&str> {
+    evidence
+        .map(str::trim)
+        .filter(|ev| !ev.is_empty() && method.can_opt_in())
 }
 
 #[cfg(test)]
@@ -315,5 +342,32 @@ mod tests {
             assert_eq!(ConsentMethod::parse(m.as_str()), Some(m));
         }
         assert_eq!(ConsentKind::parse("opt_out"), Some(ConsentKind::OptOut));
+    }
+
+    /// The flag from the last word alone is the flag of the whole fold, for every kind,
+    /// method and sort of evidence, after any earlier event.
+    #[test]
+    fn the_flag_after_the_last_word_is_the_fold_s_flag() {
+        let evidence = [None, Some(""), Some("  "), Some("FORM-7")];
+        for kind in [ConsentKind::OptIn, ConsentKind::OptOut] {
+            for method in ConsentMethod::ALL {
+                for given in evidence {
+                    for before in [None, Some(ConsentKind::OptIn), Some(ConsentKind::OptOut)] {
+                        let mut events: Vec<ConsentEvent> = before
+                            .map(|k| ev(k, ConsentMethod::WrittenForm, Some("F"), 1))
+                            .into_iter()
+                            .collect();
+                        events.push(ev(kind, method, given, 2));
+                        let want = ConsentState::from_events(&events).flag();
+                        let got = ConsentFlag::after(Some((kind, method, given)));
+                        assert_eq!(got, want, "{kind:?} {method:?} {given:?} after {before:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            ConsentFlag::after(None),
+            ConsentState::from_events(&[]).flag()
+        );
     }
 }

@@ -15,6 +15,7 @@ mod m015_reminder_parts;
 mod m016_outbound_history;
 mod m017_change_log;
 mod m018_patient_texts;
+mod m019_consent_last_word;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -435,10 +436,14 @@ const M017_CHANGE_LOG: &str = m017_change_log::SQL;
 /// by-direction indexes (`m018_patient_texts`).
 const M018_PATIENT_TEXTS: &str = m018_patient_texts::SQL;
 
+/// 19 (issue 14): each patient's last consent event on the patient's row, kept by a trigger,
+/// for the day sheet (`m019_consent_last_word`).
+const M019_CONSENT_LAST_WORD: &str = m019_consent_last_word::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 18] = [
+const SHIPPED: [&str; 19] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -457,6 +462,7 @@ const SHIPPED: [&str; 18] = [
     M016_OUTBOUND_HISTORY,
     M017_CHANGE_LOG,
     M018_PATIENT_TEXTS,
+    M019_CONSENT_LAST_WORD,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

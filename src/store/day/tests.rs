@@ -195,6 +195,76 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever consent events two patients have (either kind, any method, evidence or
+    /// none or blank, recorded out of order, with ties, one by one or many in one bulk
+    /// statement), the sheet shows the flag the fold of all of them gives.
+    #[test]
+    fn the_sheet_s_consent_is_the_fold_of_every_event(
+        events in proptest::collection::vec(
+            (0..2usize, proptest::bool::ANY, 0..8usize, 0..4usize, -3..3i64), 0..10),
+        bulk_from in 0..11usize,
+    ) {
+        use crate::domain::consent::{ConsentEvent, ConsentMethod, ConsentState};
+        let (store, first, c, ty) = fixture();
+        let conn = store.test_conn();
+        let second = crate::store::patients::insert(
+            conn,
+            &crate::store::patients::NewPatient {
+                external_id: None,
+                first_name: "Kofi".into(),
+                last_name: "Mensah".into(),
+                birth_date: None,
+                mobile: None,
+                time_zone: None,
+                portal_active: false,
+            },
+            t(8, 0),
+        )
+        .unwrap();
+        let patients = [first, second];
+        for p in patients {
+            insert(conn, &booking(p, c, ty, t(15, 0))).unwrap();
+        }
+        let evidence = [None, Some(""), Some(" "), Some("FORM-7")];
+        let mut bulk = Vec::new();
+        for (n, &(p, opt_in, method, ev, hours)) in events.iter().enumerate() {
+            let kind = if opt_in { ConsentKind::OptIn } else { ConsentKind::OptOut };
+            let event = ConsentEvent {
+                kind,
+                method: ConsentMethod::ALL[method],
+                evidence: evidence[ev].map(str::to_string),
+                recorded_by: "desk".into(),
+                at: t(9, 0) + chrono::Duration::hours(hours),
+            };
+            if n < bulk_from {
+                consent::append(conn, patients[p], &event).unwrap();
+            } else {
+                bulk.push(crate::store::bulk::BulkConsent {
+                    patient_id: patients[p],
+                    kind,
+                    method: event.method,
+                    evidence: event.evidence,
+                    recorded_by: "desk",
+                    at: event.at,
+                });
+            }
+        }
+        crate::store::bulk::insert_consent(conn, &bulk).unwrap();
+        let rows = sheet(conn, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), NY)
+            .unwrap()
+            .rows;
+        proptest::prop_assert_eq!(rows.len(), 2);
+        for row in rows {
+            let events = consent::events(conn, row.patient_id).unwrap();
+            let want = ConsentState::from_events(&events).flag();
+            proptest::prop_assert_eq!(row.consent, want, "{:?}", events);
+        }
+    }
+}
+
 /// The plan of each of `sqls` (a day-and-patient pair), as EXPLAIN QUERY PLAN words it.
 fn plans(sqls: &[&str; 2]) -> [Vec<String>; 2] {
     let (store, ..) = fixture();

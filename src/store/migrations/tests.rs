@@ -41,6 +41,7 @@ const PINNED: [&str; LATEST] = [
     "ea1179e4b82cce2365b43bcded37dbe0278c97ff6a413ab8e06cba751b38014f", // M016_OUTBOUND_HISTORY
     "3a3bce4a5eee08095141c904a618a477cfd438ca8e438ffe976f6d7537b7c02c", // M017_CHANGE_LOG
     "1e00eeee178d24e357e06a64bc144377b12ea1caa191e1d1f4d86bb50be3500e", // M018_PATIENT_TEXTS
+    "728999cbaeb19c47f0e80f4e6b1f256a17bf910683e9c44307be70c4c38ca049", // M019_CONSENT_LAST_WORD
 ];
 /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
 const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
@@ -79,7 +80,7 @@ fn the_pin_notices_a_one_character_edit() {
 #[test]
 fn migrations_are_valid() {
     migrations().validate().unwrap();
-    assert_eq!(LATEST, 18);
+    assert_eq!(LATEST, 19);
 }
 
 #[test]
@@ -318,4 +319,59 @@ fn reminder_keys_are_listed_under_their_visits_before_and_after_the_migration() 
         vec![(123, 1), (123, 2), (124, 2), (125, 3), (126, 3)]
     );
     assert_eq!(lists[0], lists[1]);
+}
+
+/// Migration 19 copies each patient's last consent event onto the patient's row — the last
+/// by time recorded, then by id, even when a later insert carries an earlier time — and its
+/// trigger keeps it so after the upgrade.
+#[test]
+fn the_last_consent_word_is_on_the_patient_s_row_before_and_after_the_upgrade() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrations().to_version(&mut conn, 18).unwrap();
+    let event = |conn: &Connection, patient: i64, kind: &str, at: i64| {
+        conn.execute(
+            "INSERT INTO consent_events (patient_id, kind, method, evidence, recorded_by, recorded_at)
+             VALUES (?1, ?2, 'written_form', 'F', 'desk', ?3)",
+            rusqlite::params![patient, kind, at],
+        )
+        .unwrap();
+    };
+    conn.execute_batch(
+        "INSERT INTO patients (first_name, last_name, created_at) VALUES ('Ada', 'Lovelace', 0);
+         INSERT INTO patients (first_name, last_name, created_at) VALUES ('Kofi', 'Mensah', 0);
+         INSERT INTO patients (first_name, last_name, created_at) VALUES ('Mei', 'Chen', 0);",
+    )
+    .unwrap();
+    // Ada: opted out at 20, then an opt-in entered later but dated 10. Kofi: two at 5, the
+    // second inserted wins the tie. Mei: nothing.
+    event(&conn, 1, "opt_out", 20);
+    event(&conn, 1, "opt_in", 10);
+    event(&conn, 2, "opt_out", 5);
+    event(&conn, 2, "opt_in", 5);
+    let last = |conn: &Connection| -> Vec<(Option<String>, Option<i64>)> {
+        conn.prepare("SELECT consent_kind, consent_at FROM patients ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    migrations().to_latest(&mut conn).unwrap();
+    let want = vec![
+        (Some("opt_out".to_string()), Some(20)),
+        (Some("opt_in".to_string()), Some(5)),
+        (None, None),
+    ];
+    assert_eq!(last(&conn), want, "back-filled");
+    // After the upgrade the trigger keeps it: an earlier-dated event changes nothing, a
+    // later one replaces the word.
+    event(&conn, 1, "opt_in", 15);
+    event(&conn, 3, "opt_in", 1);
+    event(&conn, 2, "opt_out", 6);
+    let want = vec![
+        (Some("opt_out".to_string()), Some(20)),
+        (Some("opt_out".to_string()), Some(6)),
+        (Some("opt_in".to_string()), Some(1)),
+    ];
+    assert_eq!(last(&conn), want, "kept by the trigger");
 }
