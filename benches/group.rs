@@ -367,11 +367,17 @@ fn bench(c: &mut Criterion) {
     // (the OS's cache) and are decrypted again, not from SQLite's page cache. The days are a
     // year of weekdays with at least 1,000 visits each, walked in turn; the walk is longer
     // than the page cache holds (48 MiB, about two such days), so every visit is a first.
-    let year: Vec<NaiveDate> = (1..=365)
+    let (year, visits): (Vec<NaiveDate>, Vec<usize>) = (1..=365)
         .map(|d| today - Duration::days(d))
-        .filter(|d| store::day::sheet(&store, *d, tz).unwrap().rows.len() >= 1_000)
-        .collect();
-    eprintln!("group: {} busy days in the year before now", year.len());
+        .map(|d| (d, store::day::sheet(&store, d, tz).unwrap().rows.len()))
+        .filter(|(_, n)| *n >= 1_000)
+        .unzip();
+    eprintln!(
+        "group: {} busy days in the year before now, {} visits a day on average, {} at most",
+        year.len(),
+        visits.iter().sum::<usize>() / visits.len().max(1),
+        visits.iter().max().unwrap_or(&0)
+    );
     let mut walk = year.iter().cycle();
     group.bench_function(
         "day switch, the sheet first, a day not read since open (a year of busy days)",
