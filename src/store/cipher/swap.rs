@@ -128,8 +128,15 @@ impl Exclusive {
     }
 }
 
-/// Rename the database at `path` (with a -wal it may have) to `kept`, then `replacement` to
+/// Keep the database at `path` (with a -wal it may have) as `kept`, and put `replacement` at
 /// `path`. Without [`Exclusive`] only for a file no connection can use (unreadable).
+///
+/// `path` names a whole database at every moment — the old one, then the new one — so a
+/// process killed half way (or a power cut) never leaves a practice with no database, which
+/// the next command would offer to `init` afresh: the old file gets its second name first
+/// (a hard link), then the replacement is renamed over `path` (atomic). Only where hard links
+/// are not supported (some network file systems) is the old file renamed away first. A swap
+/// that fails is undone.
 pub fn set_aside(path: &Path, kept: &Path, replacement: &Path) -> Result<()> {
     let io = |source: std::io::Error| StoreError::Create {
         path: kept.display().to_string(),
@@ -140,14 +147,34 @@ pub fn set_aside(path: &Path, kept: &Path, replacement: &Path) -> Result<()> {
             path: kept.display().to_string(),
         });
     }
-    std::fs::rename(path, kept).map_err(io)?;
-    // Leaving WAL removed the -wal; if one is still there it belongs with the kept file.
+    // Leaving WAL removed the -wal; if one is still there it belongs with the kept file, and
+    // must not stay for the replacement to replay as its own.
     let wal = sibling(path, "-wal");
-    if wal.exists() {
-        std::fs::rename(&wal, sibling(kept, "-wal")).map_err(io)?;
+    let kept_wal = sibling(kept, "-wal");
+    let moved_wal = wal.exists();
+    if moved_wal {
+        std::fs::rename(&wal, &kept_wal).map_err(io)?;
     }
     remove_if_present(&sibling(path, "-shm"))?;
-    std::fs::rename(replacement, path).map_err(io)?;
+    let linked = match std::fs::hard_link(path, kept) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(io(e)),
+        Err(_) => {
+            std::fs::rename(path, kept).map_err(io)?;
+            false
+        }
+    };
+    if let Err(e) = std::fs::rename(replacement, path) {
+        let _ = if linked {
+            std::fs::remove_file(kept)
+        } else {
+            std::fs::rename(kept, path)
+        };
+        if moved_wal {
+            let _ = std::fs::rename(&kept_wal, &wal);
+        }
+        return Err(io(e));
+    }
     sync_dir(path);
     Ok(())
 }

@@ -146,3 +146,44 @@ fn rekey_changes_the_key_of_a_copy() {
         Some(NAME)
     );
 }
+
+/// Restore's swap keeps the replaced file and puts the new one in its place, and a swap that
+/// fails half way (here: the replacement is gone) leaves the database where it was, not a
+/// practice with no database at its path.
+#[test]
+fn a_set_aside_swap_leaves_a_database_at_the_path_whatever_happens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let kept = dir.path().join("p.db.replaced");
+    let replacement = dir.path().join("p.db.restoring");
+    std::fs::write(&path, b"old practice").unwrap();
+    std::fs::write(sibling(&path, "-wal"), b"old frames").unwrap();
+
+    let err = set_aside(&path, &kept, &dir.path().join("gone")).unwrap_err();
+    assert!(matches!(err, StoreError::Create { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"old practice");
+    assert_eq!(
+        std::fs::read(sibling(&path, "-wal")).unwrap(),
+        b"old frames"
+    );
+    assert!(!kept.exists(), "a failed swap is undone");
+
+    std::fs::write(&replacement, b"restored practice").unwrap();
+    set_aside(&path, &kept, &replacement).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"restored practice");
+    assert_eq!(std::fs::read(&kept).unwrap(), b"old practice");
+    assert_eq!(
+        std::fs::read(sibling(&kept, "-wal")).unwrap(),
+        b"old frames"
+    );
+    assert!(
+        !sibling(&path, "-wal").exists(),
+        "the old frames are not the new file's"
+    );
+    assert!(!replacement.exists());
+    // Kept names are never reused.
+    std::fs::write(&replacement, b"again").unwrap();
+    let err = set_aside(&path, &kept, &replacement).unwrap_err();
+    assert!(matches!(err, StoreError::Exists { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"restored practice");
+}
