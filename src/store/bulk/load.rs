@@ -62,9 +62,7 @@ impl Store {
 
     fn loading(&self, file: bool, load: LoadSettings<'_>) -> Result<()> {
         if file {
-            let _: String = self
-                .conn
-                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+            self.journal_mode("DELETE")?;
             self.conn.pragma_update(None, "synchronous", "OFF")?;
         }
         // The generator makes every reference itself (its test runs `foreign_key_check`);
@@ -89,11 +87,27 @@ impl Store {
         self.conn.pragma_update(None, "temp_store", "DEFAULT")?;
         if file {
             self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-            let _: String = self
-                .conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            self.journal_mode("WAL")?;
         }
         Ok(())
+    }
+
+    /// Switch the journal mode, which needs the file alone: another program that has it open
+    /// (a console on the new file, a `remind`) is named as such, not as "database is locked".
+    fn journal_mode(&self, mode: &str) -> Result<()> {
+        let switched = self
+            .conn
+            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| {
+                r.get::<_, String>(0)
+            });
+        match switched {
+            Ok(_) => Ok(()),
+            Err(e) if crate::store::error::is_busy(&e) => Err(StoreError::InUse(
+                self.path()
+                    .map_or_else(|| "the database".into(), |p| p.display().to_string()),
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -262,3 +262,35 @@ fn a_taken_id_or_a_broken_reference_fails_the_transaction_and_keeps_nothing() {
         "nothing of either landed"
     );
 }
+
+/// A load needs the new file alone (it leaves WAL for a rollback journal): with another
+/// connection open on it, it says the file is in use — not "database is locked" — writes
+/// nothing, and runs once that connection has gone.
+#[test]
+fn a_load_on_a_file_another_connection_has_open_says_it_is_in_use_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let mut store = Store::open(&path).unwrap();
+    let other = Store::open(&path).unwrap();
+    let patients = |s: &Store| -> i64 {
+        s.test_conn()
+            .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(patients(&other), 0);
+    let load = |store: &mut Store| {
+        store.load_new(SMALL_KEEPING_ONE, |tx| {
+            insert_patients(tx, &[patient(1, "+15551230001")])
+        })
+    };
+    let err = load(&mut store).unwrap_err();
+    assert!(matches!(err, crate::store::StoreError::InUse(_)), "{err}");
+    assert!(
+        err.to_string().contains("in use by another program"),
+        "{err}"
+    );
+    assert_eq!(patients(&other), 0);
+    drop(other);
+    load(&mut store).unwrap();
+    assert_eq!(patients(&store), 1);
+}
