@@ -70,7 +70,8 @@ mod replies;
 /// row (migration 19) rather than `consent_events`. Clinician and type names come from
 /// [`Names`] (a few dozen rows read once) rather than two joins per visit, and the latest
 /// reply from [`replies::Latest`]'s two set reads rather than a correlated subquery per visit:
-/// the three were four fifths of a group's day of 2,000 visits.
+/// the three were most of the sheet's time at a clinic group's busiest day (docs/BENCHMARKS.md,
+/// "Seventh session").
 pub(crate) const SHEET: [&str; 2] = day_and_patient!(
     "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
             a.clinician_id, a.type_id, p.last_name || ', ' || p.first_name,
