@@ -59,6 +59,8 @@ pub struct Runner {
     pub days: day::DaysAhead,
     /// The sheet shown before its reminder cells, until `LoadCells` fills it.
     filling: Option<days::Filling>,
+    /// Today has been read once to fill the page cache ([`Runner::warm_up`]).
+    warmed: bool,
 }
 
 impl Runner {
@@ -72,6 +74,7 @@ impl Runner {
             actor,
             days: day::DaysAhead::default(),
             filling: None,
+            warmed: false,
         }
     }
 }
@@ -207,8 +210,9 @@ impl Runner {
     }
 
     /// The next command; while none is waiting, the neighbours of the day shown are loaded
-    /// ahead, one at a time, so a command never waits behind more than one such load. `None`
-    /// when the console has closed the queue.
+    /// ahead, one at a time, so a command never waits behind more than one such load (and,
+    /// once, before anyone has signed in, today is read to fill the page cache). `None` when
+    /// the console has closed the queue.
     fn next_cmd(&mut self, rx: &Receiver<Cmd>) -> Option<Cmd> {
         loop {
             match rx.try_recv() {
@@ -216,7 +220,7 @@ impl Runner {
                 Err(mpsc::TryRecvError::Disconnected) => return None,
                 Err(mpsc::TryRecvError::Empty) => {}
             }
-            if !self.load_ahead() {
+            if !self.load_ahead() && !self.warm_up() {
                 return rx.recv().ok();
             }
         }

@@ -28,6 +28,20 @@ pub fn load(
     store.read(|conn| load_in(conn, config, date, now))
 }
 
+/// Read `date` as a switch to it would — its sheet and reminder cells — and keep nothing:
+/// the pages it needs are then in the connection's page cache, decrypted, so the first
+/// switch after sign-in is a warm one (a freshly opened connection decrypts every page it
+/// reads: 110–280 ms for a clinic group's day of 2,000, against ~16 ms warm). The visits
+/// read: for the log.
+pub fn warm(
+    store: &Store,
+    config: &Config,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(load(store, config, date, now)?.rows.len())
+}
+
 /// [`load`], with the change log's head in the same read: the mark the sheet is true at.
 pub fn load_marked(
     store: &Store,

@@ -387,3 +387,20 @@ fn a_locked_console_stops_loading_ahead_until_a_day_is_shown() {
     day_sheet(&mut r, today());
     assert!(r.load_ahead(), "signed in again: the neighbours");
 }
+
+/// While the sign-in screen waits, the worker reads today once (filling the page cache for
+/// the first switch) and keeps none of it; never again, and never once someone is signed in.
+#[test]
+fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
+    let (store, _) = fixture::store();
+    let mut r = Runner::new(store, Config::default(), fixture::clock(), None);
+    let nothing = format!("{:?}", crate::workflow::day::DaysAhead::default());
+    assert!(r.warm_up(), "read once");
+    assert_eq!(format!("{:?}", r.days), nothing, "nothing kept for nobody");
+    assert!(!r.warm_up(), "only once");
+    let (mut signed_in, _) = runner();
+    assert!(
+        !signed_in.warm_up(),
+        "a signed-in desk loads what it shows instead"
+    );
+}

@@ -58,6 +58,33 @@ impl Runner {
         true
     }
 
+    /// Once, while the sign-in screen waits: read today as the first switch after sign-in
+    /// will, and keep nothing (nobody is signed in to be shown it), so that switch finds its
+    /// pages in the connection's cache instead of decrypting each from the file. `false`
+    /// when there is nothing to do.
+    pub(in crate::tui) fn warm_up(&mut self) -> bool {
+        if self.warmed || self.actor.is_some() {
+            return false;
+        }
+        self.warmed = true;
+        let started = Instant::now();
+        let now = self.clock.now();
+        let today = now
+            .with_timezone(&self.config.practice.time_zone)
+            .date_naive();
+        match day::warm(&self.store, &self.config, today, now) {
+            Ok(visits) => tracing::debug!(
+                visits,
+                ms = started.elapsed().as_millis() as u64,
+                "today read ahead of sign-in, kept nothing"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %log_safe(&e), "reading today ahead of sign-in failed")
+            }
+        }
+        true
+    }
+
     /// Read again the rows of the patients the log named on a kept day; a read that fails
     /// forgets the day (it is loaded whole when next wanted).
     fn patch_kept(&mut self, patch: &day::Patch, now: DateTime<Utc>) {
