@@ -18,7 +18,7 @@ use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::report::LineAction;
 use crate::phi::Gate;
 use crate::store::{self, Store};
-use crate::workflow::remind::desk::{self, DeskRun, Window};
+use crate::workflow::remind::desk::{self, Window};
 use crate::workflow::remind::{RemindReport, ReportLine};
 use crate::workflow::send::Sending;
 use crate::workflow::{WorkflowError, custom_text};
@@ -90,8 +90,8 @@ impl Desk<'_> {
     }
 }
 
-fn run_of<'a>(desk: &'a Desk<'a>, kit: &'a Kit) -> DeskRun<'a> {
-    DeskRun {
+fn run_of<'a>(desk: &'a Desk<'a>, kit: &'a Kit) -> Sending<'a> {
+    Sending {
         dispatcher: &kit.d,
         config: desk.config,
         gate: &kit.gate,

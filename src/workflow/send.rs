@@ -72,8 +72,9 @@ impl SendReport {
     }
 }
 
-/// What every one-off send (portal prompt, closure notice, custom text) goes out with: the
-/// provider, the practice's config and gate, the one clock, and who sends it.
+/// What every send from the desk (portal prompt, closure notice, custom text, a reminder
+/// batch: `remind::desk`) goes out with: the provider, the practice's config and gate, the
+/// one clock, and who sends it (the member at the desk, for the audit).
 #[derive(Clone, Copy)]
 pub struct Sending<'a> {
     pub dispatcher: &'a Dispatcher,

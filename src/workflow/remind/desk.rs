@@ -13,32 +13,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 
 use super::{Planning, RemindReport, Scope, Text, finish, record_texts};
-use crate::clock::Clock;
-use crate::config::Config;
 use crate::domain::batch::window::LocalWindow;
 use crate::domain::batch::{BatchEvent, BatchItem};
 use crate::domain::ids::MessageId;
 use crate::domain::reminder::SkipReason;
 use crate::domain::report::LineAction;
-use crate::phi::Gate;
 use crate::store::{self, Store};
-use crate::workflow::dispatch::{self, Dispatcher};
+use crate::workflow::dispatch;
+use crate::workflow::send::Sending;
 use crate::workflow::waiting::{self, FlushContext};
 use crate::workflow::{WorkflowError, lock, templates};
 
 /// The reason a line that a cancelled batch never reached carries.
 pub const NOT_ATTEMPTED: &str = "not attempted: the batch was cancelled";
-
-/// Who runs a desk batch, for which window, with what.
-#[derive(Clone, Copy)]
-pub struct DeskRun<'a> {
-    pub dispatcher: &'a Dispatcher,
-    pub config: &'a Config,
-    pub gate: &'a Gate,
-    pub clock: &'a Clock,
-    /// The member at the desk, for the audit.
-    pub actor: &'a str,
-}
 
 /// The window `[from, to)` of appointments the batch is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +34,7 @@ pub struct Window {
     pub to: DateTime<Utc>,
 }
 
-impl DeskRun<'_> {
+impl Sending<'_> {
     fn planning<'s>(&'s self, store: &'s Store, w: Window, dry_run: bool) -> Planning<'s> {
         Planning {
             c: store,
@@ -73,7 +60,7 @@ impl DeskRun<'_> {
 }
 
 /// What the batch would do now for every appointment of the window: writes nothing.
-pub fn preview(run: &DeskRun<'_>, store: &Store, w: Window) -> Result<RemindReport, WorkflowError> {
+pub fn preview(run: &Sending<'_>, store: &Store, w: Window) -> Result<RemindReport, WorkflowError> {
     let planned = run.planning(store, w, true).plan_all()?;
     let mut report = run.report(true);
     report.plan = planned.counts;
@@ -85,7 +72,7 @@ pub fn preview(run: &DeskRun<'_>, store: &Store, w: Window) -> Result<RemindRepo
 /// Send the batch for the window, re-planned under the send lock (a cron run may have sent
 /// some meanwhile: their keys are taken). Stops between slices once `cancel` is set.
 pub async fn send(
-    run: &DeskRun<'_>,
+    run: &Sending<'_>,
     store: &mut Store,
     w: Window,
     cancel: &AtomicBool,
@@ -143,7 +130,7 @@ pub async fn send(
 
 /// Record, gate and hand over one slice; every line it covers learns its fate.
 async fn send_slice(
-    run: &DeskRun<'_>,
+    run: &Sending<'_>,
     store: &mut Store,
     report: &mut RemindReport,
     texts: &[Text],
@@ -200,7 +187,7 @@ async fn send_slice(
 /// quiet hours and the appointment may have changed since. A refusal the provider made for
 /// good is not retried (its number is flagged until staff fix it).
 pub async fn retry(
-    run: &DeskRun<'_>,
+    run: &Sending<'_>,
     store: &mut Store,
     ids: &[MessageId],
     on_event: &mut dyn FnMut(BatchEvent),

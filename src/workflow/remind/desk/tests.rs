@@ -4,14 +4,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{Duration, NaiveDate};
 
 use super::*;
+use crate::clock::Clock;
+use crate::config::Config;
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::batch::BatchProgress;
 use crate::domain::ids::PatientId;
 use crate::domain::message::MessageStatus;
 use crate::domain::phone::E164;
+use crate::phi::Gate;
 use crate::provider::offline::Outbox;
 use crate::store::appointments::tests::{booking, fixture, opt_in, t};
 use crate::store::patients::{self, NewPatient};
+use crate::workflow::dispatch::Dispatcher;
 
 const TZ: chrono_tz::Tz = chrono_tz::America::New_York;
 
@@ -86,8 +90,8 @@ fn kit(at: DateTime<Utc>) -> Kit {
 }
 
 impl Kit {
-    fn run(&self) -> DeskRun<'_> {
-        DeskRun {
+    fn run(&self) -> Sending<'_> {
+        Sending {
             dispatcher: &self.d,
             config: &self.config,
             gate: &self.gate,
