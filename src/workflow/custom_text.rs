@@ -35,13 +35,12 @@ fn key(patient: PatientId, day: chrono::NaiveDate, typed: &str) -> String {
     format!("custom:{patient}:{day}:{hash:016x}")
 }
 
-/// Everything a desk send needs besides the patient and the words.
-pub use super::send::Sending as DeskSend;
+use super::send::Sending;
 
 /// Send `typed` to `patient`. The report has one line: sent / in_outbox / queued / deferred
 /// (quiet hours) / skipped (consent, number) / blocked (PHI gate) / already_sent / failed.
 pub async fn send(
-    ctx: &DeskSend<'_>,
+    ctx: &Sending<'_>,
     store: &mut Store,
     patient: PatientId,
     typed: &str,
@@ -114,7 +113,7 @@ pub async fn send(
 type Prepared = Result<(Outgoing, Option<DateTime<Utc>>), (SendOutcome, Option<String>)>;
 
 fn prepare(
-    ctx: &DeskSend<'_>,
+    ctx: &Sending<'_>,
     store: &Store,
     patient: PatientId,
     typed: &str,

@@ -12,9 +12,8 @@ use crate::domain::consent::ConsentMethod;
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::inbox::InboxEntry;
 use crate::domain::message::MessageKind;
-use crate::phi::Gate;
 use crate::tui::msg::Msg;
-use crate::workflow::custom_text::{self, DeskSend};
+use crate::workflow::custom_text;
 use crate::workflow::desk_patient::{self, SignedConsent};
 use crate::workflow::send::{self, SendReport};
 use crate::workflow::{WorkflowError, desk_undo, inbox};
@@ -87,39 +86,19 @@ impl Runner {
     }
 
     pub(super) fn send_portal_prompt(&mut self, patient: PatientId, kind: MessageKind) -> Msg {
-        let actor = self.actor_name();
-        let result = self.with_sender(|r, d, gate, rt| {
-            let ctx = DeskSend {
-                dispatcher: d,
-                config: &r.config,
-                gate,
-                clock: &r.clock,
-                actor: &actor,
-            };
-            rt.block_on(send::portal_prompt(
-                &ctx,
-                &mut r.store,
-                patient,
-                kind,
-                false,
-            ))
+        let result = self.as_desk(|desk, store| {
+            desk.one_off(|ctx, rt| {
+                rt.block_on(send::portal_prompt(ctx, store, patient, kind, false))
+            })
         });
-        sent(patient, "portal prompt", result)
+        sent(patient, "portal prompt", result.map_err(|e| e.to_string()))
     }
 
     pub(super) fn send_custom_text(&mut self, patient: PatientId, text: &str) -> Msg {
-        let actor = self.actor_name();
-        let result = self.with_sender(|r, d, gate, rt| {
-            let ctx = DeskSend {
-                dispatcher: d,
-                config: &r.config,
-                gate,
-                clock: &r.clock,
-                actor: &actor,
-            };
-            rt.block_on(custom_text::send(&ctx, &mut r.store, patient, text))
+        let result = self.as_desk(|desk, store| {
+            desk.one_off(|ctx, rt| rt.block_on(custom_text::send(ctx, store, patient, text)))
         });
-        sent(patient, "custom text", result)
+        sent(patient, "custom text", result.map_err(|e| e.to_string()))
     }
 
     pub(super) fn load_inbox(&self, generation: u64, now: DateTime<Utc>) -> Msg {
@@ -167,25 +146,6 @@ impl Runner {
             to: back_to,
             result,
         }
-    }
-
-    /// Run `f` with the provider, the gate and a runtime for one send.
-    fn with_sender(
-        &mut self,
-        f: impl FnOnce(
-            &mut Runner,
-            &crate::workflow::dispatch::Dispatcher,
-            &Gate,
-            &tokio::runtime::Runtime,
-        ) -> Result<SendReport, WorkflowError>,
-    ) -> Result<SendReport, String> {
-        let d = custom_text::dispatcher_for(&self.config).map_err(|e| e.to_string())?;
-        let gate = Gate::with_allow_list(&self.config.phi.allow);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the sender: {e}"))?;
-        f(self, &d, &gate, &rt).map_err(|e| e.to_string())
     }
 }
 

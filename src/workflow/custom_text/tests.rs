@@ -37,7 +37,7 @@ fn send_at(
 ) -> SendReport {
     let gate = Gate::with_allow_list(&[]);
     let clock = Clock::Fixed(at);
-    let ctx = DeskSend {
+    let ctx = Sending {
         dispatcher: d,
         config,
         gate: &gate,
