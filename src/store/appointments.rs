@@ -258,12 +258,18 @@ pub(crate) mod tests {
         let c = reference::insert_clinician(store.test_conn(), "Dr. Okafor").unwrap();
         let ty =
             reference::insert_type(store.test_conn(), "Annual physical", "Check-up", 30).unwrap();
-        let p = patients::insert(
-            store.test_conn(),
+        let p = patient(store.test_conn(), "Ada", "Lovelace");
+        (store, p, c, ty)
+    }
+
+    /// Another patient, no mobile, no portal, added at 08:00 on the fixture's day.
+    pub(crate) fn patient(conn: &impl crate::store::Write, first: &str, last: &str) -> PatientId {
+        patients::insert(
+            conn,
             &patients::NewPatient {
                 external_id: None,
-                first_name: "Ada".into(),
-                last_name: "Lovelace".into(),
+                first_name: first.into(),
+                last_name: last.into(),
                 birth_date: None,
                 mobile: None,
                 time_zone: None,
@@ -271,8 +277,7 @@ pub(crate) mod tests {
             },
             t(8, 0),
         )
-        .unwrap();
-        (store, p, c, ty)
+        .unwrap()
     }
 
     /// Record a written-form opt-in with evidence for `p` at `at`.

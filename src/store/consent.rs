@@ -189,20 +189,7 @@ mod tests {
             !plan.contains("TEMP B-TREE") && !plan.contains("SCAN consent_events"),
             "{plan}"
         );
-        let other = crate::store::patients::insert(
-            c,
-            &crate::store::patients::NewPatient {
-                external_id: None,
-                first_name: "Kofi".into(),
-                last_name: "Mensah".into(),
-                birth_date: None,
-                mobile: None,
-                time_zone: None,
-                portal_active: false,
-            },
-            t(8, 0),
-        )
-        .unwrap();
+        let other = crate::store::appointments::tests::patient(c, "Kofi", "Mensah");
         append(c, p, &ev(ConsentKind::OptOut, t(10, 0))).unwrap();
         append(c, other, &ev(ConsentKind::OptIn, t(9, 30))).unwrap();
         append(c, p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();

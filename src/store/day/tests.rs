@@ -128,20 +128,7 @@ proptest::proptest! {
     ) {
         let (store, first, c, ty) = fixture();
         let conn = store.test_conn();
-        let second = crate::store::patients::insert(
-            conn,
-            &crate::store::patients::NewPatient {
-                external_id: None,
-                first_name: "Kofi".into(),
-                last_name: "Mensah".into(),
-                birth_date: None,
-                mobile: None,
-                time_zone: None,
-                portal_active: false,
-            },
-            t(8, 0),
-        )
-        .unwrap();
+        let second = crate::store::appointments::tests::patient(conn, "Kofi", "Mensah");
         let patients = [first, second];
         let mut ids = Vec::new();
         for &(p, day, hour, booked_before) in &visits {
@@ -210,20 +197,7 @@ proptest::proptest! {
         use crate::domain::consent::{ConsentEvent, ConsentMethod, ConsentState};
         let (store, first, c, ty) = fixture();
         let conn = store.test_conn();
-        let second = crate::store::patients::insert(
-            conn,
-            &crate::store::patients::NewPatient {
-                external_id: None,
-                first_name: "Kofi".into(),
-                last_name: "Mensah".into(),
-                birth_date: None,
-                mobile: None,
-                time_zone: None,
-                portal_active: false,
-            },
-            t(8, 0),
-        )
-        .unwrap();
+        let second = crate::store::appointments::tests::patient(conn, "Kofi", "Mensah");
         let patients = [first, second];
         for p in patients {
             insert(conn, &booking(p, c, ty, t(15, 0))).unwrap();
