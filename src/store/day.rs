@@ -129,17 +129,14 @@ impl Scope {
         sql: &[&str; 2],
         read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        let rows = match self.patient {
-            None => conn
-                .prepare_cached(sql[0])?
-                .query_map(params![self.from, self.to], read)?
-                .collect::<rusqlite::Result<_>>()?,
-            Some(p) => conn
-                .prepare_cached(sql[1])?
-                .query_map(params![self.from, self.to, p], read)?
-                .collect::<rusqlite::Result<_>>()?,
+        let bound = [self.from, self.to, self.patient.unwrap_or_default()];
+        let (sql, bound) = match self.patient {
+            None => (sql[0], &bound[..2]),
+            Some(_) => (sql[1], &bound[..]),
         };
-        Ok(rows)
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(bound), read)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 
@@ -210,8 +207,16 @@ impl Names {
         })
     }
 
+    fn clinician(&self, id: i64) -> Result<String> {
+        Self::named(&self.clinicians, id, "clinicians.id")
+    }
+
+    fn type_label(&self, id: i64) -> Result<String> {
+        Self::named(&self.types, id, "appointment_types.id")
+    }
+
     /// The name `id` has in `of`; a missing one is a row the foreign keys should have kept.
-    fn get(of: &HashMap<i64, String>, id: i64, what: &'static str) -> Result<String> {
+    fn named(of: &HashMap<i64, String>, id: i64, what: &'static str) -> Result<String> {
         of.get(&id).cloned().ok_or(StoreError::Corrupt {
             what,
             value: id.to_string(),
@@ -265,8 +270,8 @@ impl SheetRow {
             start: from_ts(self.start)?,
             duration_minutes: self.duration,
             patient_name: self.name,
-            clinician: Names::get(&names.clinicians, self.clinician, "clinicians.id")?,
-            type_label: Names::get(&names.types, self.type_id, "appointment_types.id")?,
+            clinician: names.clinician(self.clinician)?,
+            type_label: names.type_label(self.type_id)?,
             status: self.status?,
             reminders: Vec::new(),
             last_reply,

@@ -29,10 +29,7 @@ impl Runner {
         let Some(version) = self.catch_up() else {
             return false;
         };
-        self.days.today(
-            now.with_timezone(&self.config.practice.time_zone)
-                .date_naive(),
-        );
+        self.days.today(self.today(now));
         if let Some(patch) = self.days.next_patch(version, now) {
             self.patch_kept(&patch, now);
             return true;
@@ -69,10 +66,7 @@ impl Runner {
         self.warmed = true;
         let started = Instant::now();
         let now = self.clock.now();
-        let today = now
-            .with_timezone(&self.config.practice.time_zone)
-            .date_naive();
-        match day::warm(&self.store, &self.config, today, now) {
+        match day::warm(&self.store, &self.config, self.today(now), now) {
             Ok(visits) => tracing::debug!(
                 visits,
                 ms = started.elapsed().as_millis() as u64,
@@ -83,6 +77,12 @@ impl Runner {
             }
         }
         true
+    }
+
+    /// The practice's local date at `now`.
+    fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.config.practice.time_zone)
+            .date_naive()
     }
 
     /// Read again the rows of the patients the log named on a kept day; a read that fails
