@@ -151,32 +151,50 @@ fn top_up_to(store: &mut Store, config: &Config, at: DateTime<Utc>, want: usize)
     let mut due = texts_due(store, config, at);
     let mut booked = 0_usize;
     while due < want && booked < 5 * want {
-        store
-            .write(|c| {
-                for i in booked..booked + 200 {
-                    let patient = PatientId(1 + (i as i64 * 47) % 100_000);
-                    let minutes = 24 * 60 - 1 - (i as i64 % 50);
-                    store::appointments::insert(
-                        c,
-                        &NewAppointment {
-                            external_id: None,
-                            patient_id: patient,
-                            clinician_id: ClinicianId(1 + i as i64 % 40),
-                            type_id: AppointmentTypeId(1),
-                            start: at + Duration::minutes(minutes),
-                            duration_minutes: 5,
-                            status: AppointmentStatus::Booked,
-                            booked_at: at - Duration::days(3),
-                        },
-                    )?;
-                }
-                Ok::<_, store::StoreError>(())
-            })
-            .unwrap();
+        let visit = |i: usize| {
+            let minutes = 24 * 60 - 1 - (i as i64 % 50);
+            (
+                PatientId(1 + (i as i64 * 47) % 100_000),
+                at + Duration::minutes(minutes),
+            )
+        };
+        book_clinic(store, booked..booked + 200, visit, at - Duration::days(3));
         booked += 200;
         due = texts_due(store, config, at);
     }
     (booked, due)
+}
+
+/// Book five-minute vaccination-clinic visits `range` in one write: the `i`th for the patient
+/// and at the start `visit(i)` gives, with clinician `i` of the 40 in turn, all booked at
+/// `booked_at`.
+fn book_clinic(
+    store: &mut Store,
+    range: std::ops::Range<usize>,
+    visit: impl Fn(usize) -> (PatientId, DateTime<Utc>),
+    booked_at: DateTime<Utc>,
+) {
+    store
+        .write(|c| {
+            for i in range {
+                let (patient_id, start) = visit(i);
+                store::appointments::insert(
+                    c,
+                    &NewAppointment {
+                        external_id: None,
+                        patient_id,
+                        clinician_id: ClinicianId(1 + i as i64 % 40),
+                        type_id: AppointmentTypeId(1),
+                        start,
+                        duration_minutes: 5,
+                        status: AppointmentStatus::Booked,
+                        booked_at,
+                    },
+                )?;
+            }
+            Ok::<_, store::StoreError>(())
+        })
+        .unwrap();
 }
 
 /// The visits issue 14 times a day switch and planning on: a day of 2,000.
@@ -193,26 +211,11 @@ fn top_up_day(store: &mut Store, config: &Config, date: NaiveDate, now: DateTime
     let have = store::day::sheet(&*store, date, tz).unwrap().rows.len();
     let (open, _) = store::day::day_bounds(date, tz);
     let open = open + Duration::hours(8);
-    store
-        .write(|c| {
-            for i in have..DAY_VISITS {
-                store::appointments::insert(
-                    c,
-                    &NewAppointment {
-                        external_id: None,
-                        patient_id: PatientId(1 + (i as i64 * 7_919) % 100_000),
-                        clinician_id: ClinicianId(1 + i as i64 % 40),
-                        type_id: AppointmentTypeId(1),
-                        start: open + Duration::minutes(5 * (i as i64 % 120)),
-                        duration_minutes: 5,
-                        status: AppointmentStatus::Booked,
-                        booked_at: now - Duration::days(10),
-                    },
-                )?;
-            }
-            Ok::<_, store::StoreError>(())
-        })
-        .unwrap();
+    let visit = |i: usize| {
+        let start = open + Duration::minutes(5 * (i as i64 % 120));
+        (PatientId(1 + (i as i64 * 7_919) % 100_000), start)
+    };
+    book_clinic(store, have..DAY_VISITS, visit, now - Duration::days(10));
     store::day::sheet(&*store, date, tz).unwrap().rows.len()
 }
 
