@@ -5,8 +5,10 @@
 //! database opens intact with none of the file or all of it, its audit chain unbroken — and
 //! importing the file again finishes the job once, and a third time changes nothing.
 //!
-//! The moments are told from the files, not from timings: the WAL gaining frames is the
-//! commit being written; the main file growing is the checkpoint after it.
+//! The commit and the checkpoint are told from the files: the WAL gaining frames is the
+//! commit being written, the main file growing the checkpoint after it. The two earlier
+//! moments are times from the start, and count only if the WAL has no frame yet when the
+//! kill lands (else the run is tried again): a fast machine cannot turn them into a commit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -114,7 +116,8 @@ enum Moment {
 }
 
 /// Start an import on `p` and kill it at `moment` (`commit_after`: how long a whole run
-/// took to start writing its commit). Whether the moment was seen before the run ended.
+/// took to start writing its commit). Whether the kill landed at that moment before the run
+/// ended.
 fn kill_at(p: &Practice, moment: Moment, commit_after: Duration) -> bool {
     let before = std::fs::metadata(&p.db).unwrap().len();
     let mut child: Child = p.import().spawn().unwrap();
@@ -122,9 +125,10 @@ fn kill_at(p: &Practice, moment: Moment, commit_after: Duration) -> bool {
     let seen = |p: &Practice| match moment {
         Moment::Reading => started.elapsed() >= Duration::from_millis(150),
         Moment::InMemory => started.elapsed() >= commit_after / 2,
-        Moment::Committing => std::fs::metadata(p.wal()).is_ok_and(|m| m.len() > 64 << 10),
+        Moment::Committing => wal_frames(p) > 64 << 10,
         Moment::Checkpointing => std::fs::metadata(&p.db).is_ok_and(|m| m.len() > before),
     };
+    let early = matches!(moment, Moment::Reading | Moment::InMemory);
     loop {
         if child.try_wait().unwrap().is_some() {
             return false;
@@ -132,10 +136,16 @@ fn kill_at(p: &Practice, moment: Moment, commit_after: Duration) -> bool {
         if seen(p) {
             child.kill().unwrap();
             child.wait().unwrap();
-            return true;
+            // Killed before the commit began, as claimed, or not this moment at all.
+            return !early || wal_frames(p) == 0;
         }
         std::thread::sleep(Duration::from_micros(200));
     }
+}
+
+/// The WAL's length (0 when it has no frame, or is not there).
+fn wal_frames(p: &Practice) -> u64 {
+    std::fs::metadata(p.wal()).map_or(0, |m| m.len())
 }
 
 /// How long a whole run takes to start writing its commit (the WAL's first frames).
@@ -144,7 +154,7 @@ fn time_to_commit(p: &Practice) -> (Duration, Value) {
     let started = Instant::now();
     let mut commit = None;
     while child.try_wait().unwrap().is_none() {
-        if commit.is_none() && std::fs::metadata(p.wal()).is_ok_and(|m| m.len() > 0) {
+        if commit.is_none() && wal_frames(p) > 0 {
             commit = Some(started.elapsed());
         }
         std::thread::sleep(Duration::from_micros(200));
@@ -208,19 +218,4 @@ fn an_import_killed_at_any_moment_leaves_none_or_all_and_finishes_once_when_run_
         assert_eq!(added(&third, "appointments"), 0, "{third:#}");
         assert_eq!(rows(p.found()), rows(all));
     }
-}
-
-/// The kill really lands where the test says: a killed commit leaves frames in the WAL that
-/// the next open must discard or replay (without this, "Committing" could be killing a run
-/// that had already finished writing).
-#[test]
-fn a_kill_during_the_commit_leaves_a_wal_to_recover() {
-    let csv = athena_export::export(ROWS);
-    let p = (0..5)
-        .map(|_| Practice::new(&csv))
-        .find(|p| kill_at(p, Moment::Committing, Duration::ZERO))
-        .expect("the commit never seen");
-    assert!(std::fs::metadata(p.wal()).unwrap().len() > 64 << 10);
-    let found = p.found();
-    assert!(found == (0, 0, 0, 0) || found.1 == ROWS as i64, "{found:?}");
 }
