@@ -32,14 +32,7 @@ impl Exclusive {
         }
         conn.busy_timeout(wait)?;
         let in_use = |e: rusqlite::Error| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-            {
-                StoreError::InUse(path.display().to_string())
-            }
+            e if crate::store::error::is_busy(&e) => StoreError::InUse(path.display().to_string()),
             e if is_not_a_database(&e) => StoreError::Undecryptable(path.display().to_string()),
             other => StoreError::Sqlite(other),
         };
