@@ -318,6 +318,10 @@ fn list_reminders(conn: &impl Write, rows: &[BulkMessage]) -> Result<()> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BulkReply {
     pub message_id: MessageId,
+    /// The text's patient and time of receipt, copied (migration 20): the caller has them at
+    /// hand, and a trigger filling them would read the text again for every row.
+    pub patient_id: Option<PatientId>,
+    pub received_at: DateTime<Utc>,
     pub kind: ReplyKind,
     pub appointment_id: Option<AppointmentId>,
     pub handled: Option<(&'static str, DateTime<Utc>)>,
@@ -326,7 +330,7 @@ pub struct BulkReply {
 /// File inbound messages as replies (the confirm trigger of migration 8 runs for each).
 pub fn insert_replies(conn: &impl Write, rows: &[BulkReply]) -> Result<()> {
     const HEAD: &str = "INSERT OR FAIL INTO replies (message_id, classification, appointment_id, \
-         handled_by, handled_at) VALUES ";
+         handled_by, handled_at, patient_id, received_at) VALUES ";
     let dicts = [
         Dict::all(ReplyKind::ALL.iter().map(|k| k.as_str())),
         Dict::of(rows.iter().map(|r| r.handled.map(|(by, _)| by))),
@@ -336,6 +340,8 @@ pub fn insert_replies(conn: &impl Write, rows: &[BulkReply]) -> Result<()> {
         Col::Coded(0),
         Col::Bound,
         Col::Coded(1),
+        Col::Bound,
+        Col::Bound,
         Col::Bound,
     ];
     let shape = Shape {
@@ -348,7 +354,9 @@ pub fn insert_replies(conn: &impl Write, rows: &[BulkReply]) -> Result<()> {
         bind(s, i + 1, dicts[0].code(Some(r.kind.as_str())))?;
         bind(s, i + 2, r.appointment_id.map(|a| a.0))?;
         bind(s, i + 3, dicts[1].code(r.handled.map(|(by, _)| by)))?;
-        bind(s, i + 4, r.handled.map(|(_, at)| ts(at)))
+        bind(s, i + 4, r.handled.map(|(_, at)| ts(at)))?;
+        bind(s, i + 5, r.patient_id.map(|p| p.0))?;
+        bind(s, i + 6, ts(r.received_at))
     })
 }
 

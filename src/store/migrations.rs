@@ -16,6 +16,7 @@ mod m016_outbound_history;
 mod m017_change_log;
 mod m018_patient_texts;
 mod m019_consent_last_word;
+mod m020_reply_times;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -440,10 +441,14 @@ const M018_PATIENT_TEXTS: &str = m018_patient_texts::SQL;
 /// for the day sheet (`m019_consent_last_word`).
 const M019_CONSENT_LAST_WORD: &str = m019_consent_last_word::SQL;
 
+/// 20 (issue 14): each reply carries its text's patient and time, and unfiled replies have an
+/// index, so the day sheet reads no `messages` page (`m020_reply_times`).
+const M020_REPLY_TIMES: &str = m020_reply_times::SQL;
+
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
 /// so a change to it fails the suite. Add a new one at the end, with its pin.
-const SHIPPED: [&str; 19] = [
+const SHIPPED: [&str; 20] = [
     M001_PRACTICE,
     M002_MESSAGING,
     M003_STAFF_AUDIT,
@@ -463,6 +468,7 @@ const SHIPPED: [&str; 19] = [
     M017_CHANGE_LOG,
     M018_PATIENT_TEXTS,
     M019_CONSENT_LAST_WORD,
+    M020_REPLY_TIMES,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

@@ -4,9 +4,11 @@
 //! the patient's other booking that day (a same-day double gets one text, so one reply
 //! answers both), or an unfiled one sent since the visit was booked — never one sent after
 //! the day. Both halves are read for the whole day at once, from the day's visits through
-//! `replies_by_appointment` and `messages_in_by_patient`, and the latest is picked here: a
+//! `replies_by_appointment` and `replies_unfiled_by_patient`, and the latest is picked here: a
 //! correlated subquery per visit (a sorter opened and closed 1,441 times) was two thirds of
-//! the sheet's time at a clinic group's busiest day.
+//! the sheet's time at a clinic group's busiest day. Each reply carries its text's patient and
+//! time (migration 20), so neither half reads a page of `messages`: on a day not read since
+//! the console opened, those pages were most of what had to be decrypted.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -16,23 +18,21 @@ use crate::store::Result;
 
 /// Replies filed against a visit of the day: the patient they answer for, class, sent at, id.
 pub(crate) const FILED: [&str; 2] = day_and_patient!(
-    "SELECT d.patient_id, r.classification, m.created_at, m.id
-       FROM appointments d CROSS JOIN replies r CROSS JOIN messages m",
+    "SELECT d.patient_id, r.classification, r.received_at, r.message_id
+       FROM appointments d CROSS JOIN replies r",
     "d",
-    " AND r.appointment_id = d.id AND m.id = r.message_id
-      AND m.patient_id = d.patient_id AND m.direction = 'in' AND m.created_at <= ?2"
+    " AND r.appointment_id = d.id AND r.patient_id = d.patient_id AND r.received_at <= ?2"
 );
 
 /// Unfiled replies since each visit was booked, up to the day's end: the visit, class, sent
-/// at, id. The texts are walked from the booking on (`messages_in_by_patient`), never the
-/// patient's whole history.
+/// at, id. Only the patient's unfiled replies from the booking on are walked
+/// (`replies_unfiled_by_patient`, which covers the query), never their whole history.
 pub(crate) const UNFILED: [&str; 2] = day_and_patient!(
-    "SELECT a.id, r.classification, m.created_at, m.id
-       FROM appointments a CROSS JOIN messages m CROSS JOIN replies r",
+    "SELECT a.id, r.classification, r.received_at, r.message_id
+       FROM appointments a CROSS JOIN replies r",
     "a",
-    " AND m.patient_id = a.patient_id AND m.direction = 'in'
-      AND m.created_at >= a.booked_at AND m.created_at <= ?2
-      AND r.message_id = m.id AND r.appointment_id IS NULL"
+    " AND r.patient_id = a.patient_id AND r.appointment_id IS NULL
+      AND r.received_at >= a.booked_at AND r.received_at <= ?2"
 );
 
 /// A classified reply: its class as stored, and when it was sent (ties broken by id).

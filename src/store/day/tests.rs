@@ -255,9 +255,11 @@ fn plans(sqls: &[&str; 2]) -> [Vec<String>; 2] {
     [plan(sqls[0], 2), plan(sqls[1], 3)]
 }
 
-/// The latest reply is read from the day's bookings and from the texts since booking,
-/// never by walking every reply the patient ever sent (five years of them at a group); a
-/// patient's rows through that patient's bookings, not the whole day.
+/// The latest reply is read from the day's bookings and from the unfiled replies since
+/// booking, never by walking every reply the patient ever sent (five years of them at a
+/// group), and never from `messages` (a random page of five million texts per reply: the
+/// replies carry what the sheet needs, migration 20); a patient's rows through that patient's
+/// bookings, not the whole day.
 #[test]
 fn the_sheet_reads_replies_from_the_day_s_bookings() {
     let has = |plan: &[String], step: &str| plan.iter().position(|p| p.contains(step));
@@ -275,9 +277,14 @@ fn the_sheet_reads_replies_from_the_day_s_bookings() {
     }
     let [day, patient] = plans(&replies::UNFILED);
     for plan in [&day, &patient] {
-        let since = "SEARCH m USING COVERING INDEX messages_in_by_patient \
-                     (patient_id=? AND created_at>? AND created_at<?)";
+        let since = "SEARCH r USING COVERING INDEX replies_unfiled_by_patient \
+                     (patient_id=? AND received_at>? AND received_at<?)";
         assert!(has(plan, since).is_some(), "{plan:#?}");
+    }
+    for pair in [&replies::FILED, &replies::UNFILED] {
+        for plan in plans(pair) {
+            assert!(plan.iter().all(|p| !p.contains("messages")), "{plan:#?}");
+        }
     }
     assert!(
         has(&patient[..], "appointments_by_patient").is_some(),

@@ -45,7 +45,9 @@ pub fn insert_inbound(conn: &impl Write, m: &NewInbound<'_>) -> Result<Option<Me
     Ok((n == 1).then(|| MessageId(conn.last_insert_rowid())))
 }
 
-/// File an inbound message under a classification (and the appointment it answers).
+/// File an inbound message under a classification (and the appointment it answers). The
+/// reply carries its text's patient and time of receipt (migration 20: the day sheet reads
+/// them without the text).
 pub fn classify_reply(
     conn: &impl Write,
     message: MessageId,
@@ -54,11 +56,19 @@ pub fn classify_reply(
 ) -> Result<()> {
     let conn = crate::store::sql(conn);
     conn.prepare_cached(
-        "INSERT INTO replies (message_id, classification, appointment_id) VALUES (?1, ?2, ?3)
+        "INSERT INTO replies (message_id, classification, appointment_id, patient_id, received_at)
+         SELECT ?1, ?2, ?3, m.patient_id, m.created_at FROM messages m WHERE m.id = ?1
          ON CONFLICT (message_id) DO UPDATE SET classification = excluded.classification",
     )?
-    .execute(params![message.0, kind.as_str(), appointment.map(|a| a.0)])?;
-    Ok(())
+    .execute(params![message.0, kind.as_str(), appointment.map(|a| a.0)])
+    .map_err(StoreError::from)
+    .and_then(|n| match n {
+        0 => Err(StoreError::NotFound {
+            what: "message",
+            id: message.0.to_string(),
+        }),
+        _ => Ok(()),
+    })
 }
 
 /// Unhandled replies that need a person (classification `other`), newest first.

@@ -136,6 +136,33 @@ fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
     );
     mark_reply_handled(store.test_conn(), id, "desk", t(9, 5)).unwrap();
     assert_eq!(inbox_count(store.test_conn()).unwrap(), 0);
+    // The reply carries its text's patient and time (migration 20); filing a text that was
+    // never recorded is refused, not a reply to nothing.
+    let copy: (i64, i64) = store
+        .test_conn()
+        .query_row(
+            "SELECT patient_id, received_at FROM replies WHERE message_id = ?1",
+            [id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(copy, (p.0, t(9, 0).timestamp()));
+    let missing = classify_reply(
+        store.test_conn(),
+        MessageId(id.0 + 99),
+        ReplyKind::Other,
+        None,
+    );
+    assert!(
+        matches!(
+            missing,
+            Err(StoreError::NotFound {
+                what: "message",
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
 }
 
 #[test]

@@ -42,6 +42,7 @@ const PINNED: [&str; LATEST] = [
     "3a3bce4a5eee08095141c904a618a477cfd438ca8e438ffe976f6d7537b7c02c", // M017_CHANGE_LOG
     "1e00eeee178d24e357e06a64bc144377b12ea1caa191e1d1f4d86bb50be3500e", // M018_PATIENT_TEXTS
     "728999cbaeb19c47f0e80f4e6b1f256a17bf910683e9c44307be70c4c38ca049", // M019_CONSENT_LAST_WORD
+    "d3beaa40b5ce2b9533c79c5c16573d1972a5d4bc299d369cb816048b8ab56f57", // M020_REPLY_TIMES
 ];
 /// The SQL migration 12's hook runs after its own (`m012_search::FILL`): shipped too.
 const PINNED_FILL: &str = "cb9c30a62eea4c76c7944b46f0fe0190e075e29666a0c97e2436d97672610246";
@@ -80,7 +81,7 @@ fn the_pin_notices_a_one_character_edit() {
 #[test]
 fn migrations_are_valid() {
     migrations().validate().unwrap();
-    assert_eq!(LATEST, 19);
+    assert_eq!(LATEST, 20);
 }
 
 #[test]
@@ -374,4 +375,63 @@ fn the_last_consent_word_is_on_the_patient_s_row_before_and_after_the_upgrade() 
         (Some("opt_in".to_string()), Some(1)),
     ];
     assert_eq!(last(&conn), want, "kept by the trigger");
+}
+
+/// Migration 20 copies each reply's text's patient and time of receipt onto the reply; after
+/// the upgrade a reply written without them gets them, and a text whose patient or time
+/// changes takes its reply along.
+#[test]
+fn a_reply_carries_its_text_s_patient_and_time_before_and_after_the_upgrade() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrations().to_version(&mut conn, 19).unwrap();
+    let text = |conn: &Connection, patient: i64, at: i64| -> i64 {
+        conn.execute(
+            "INSERT INTO messages (direction, kind, patient_id, to_number, body, status, provider,
+                                   created_by, created_at, updated_at)
+             VALUES ('in', 'reply', ?1, '+15550100', 'C', 'received', 'twilio', 'patient', ?2, ?2)",
+            rusqlite::params![patient, at],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        conn.execute(
+            "INSERT INTO replies (message_id, classification) VALUES (?1, 'confirm')",
+            [id],
+        )
+        .unwrap();
+        id
+    };
+    conn.execute_batch(
+        "INSERT INTO patients (first_name, last_name, created_at) VALUES ('Ada', 'Lovelace', 0);
+         INSERT INTO patients (first_name, last_name, created_at) VALUES ('Kofi', 'Mensah', 0);",
+    )
+    .unwrap();
+    let before = [text(&conn, 1, 100), text(&conn, 2, 200)];
+    let copies = |conn: &Connection| -> Vec<(i64, Option<i64>, Option<i64>)> {
+        conn.prepare("SELECT message_id, patient_id, received_at FROM replies ORDER BY message_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    migrations().to_latest(&mut conn).unwrap();
+    let mut want = vec![
+        (before[0], Some(1), Some(100)),
+        (before[1], Some(2), Some(200)),
+    ];
+    assert_eq!(copies(&conn), want, "back-filled");
+    let after = text(&conn, 2, 300);
+    want.push((after, Some(2), Some(300)));
+    assert_eq!(
+        copies(&conn),
+        want,
+        "a reply written without them takes them"
+    );
+    conn.execute(
+        "UPDATE messages SET patient_id = NULL, created_at = 150 WHERE id = ?1",
+        [before[0]],
+    )
+    .unwrap();
+    want[0] = (before[0], None, Some(150));
+    assert_eq!(copies(&conn), want, "the copy follows its text");
 }

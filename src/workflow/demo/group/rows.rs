@@ -220,6 +220,8 @@ impl<'a> Renderer<'a> {
             let filed = matches!(class, ReplyKind::Confirm | ReplyKind::Reschedule);
             let reply = BulkReply {
                 message_id: MessageId(id),
+                patient_id: Some(patient_id),
+                received_at: message.created_at,
                 kind: class,
                 appointment_id: appointment_id.filter(|_| filed),
                 handled: handled.then(|| ("reception", utc(t.at + 3600))),

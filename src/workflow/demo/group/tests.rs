@@ -345,6 +345,19 @@ fn replies_book_and_consent_agreed(store: &Store) {
         )
         .unwrap();
     assert_eq!(confirmed_without_time, 0);
+    // The load writes each reply's copy of its text's patient and time (migration 20) itself.
+    let copies_astray: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM replies r JOIN messages m ON m.id = r.message_id
+              WHERE r.patient_id IS NOT m.patient_id OR r.received_at IS NOT m.created_at",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        copies_astray, 0,
+        "replies carry their texts' patient and time"
+    );
     let future_done: i64 = c
         .query_row(
             "SELECT COUNT(*) FROM appointments WHERE start_at > ?1
