@@ -13,157 +13,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may fail loudly
 
+#[path = "group/batch.rs"]
+mod batch;
 #[path = "../tests/fake_twilio/mod.rs"]
 mod fake_twilio;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use frontdesk::clock::Clock;
 use frontdesk::config::Config;
 use frontdesk::domain::appointment::AppointmentStatus;
 use frontdesk::domain::ids::{AppointmentTypeId, ClinicianId, PatientId};
 use frontdesk::domain::stats::{Period, Preset};
-use frontdesk::provider::retry::RetryPolicy;
 use frontdesk::store::appointments::NewAppointment;
 use frontdesk::store::{self, Store};
 use frontdesk::workflow::database::{KeySource, open_existing};
-use frontdesk::workflow::dispatch::Dispatcher;
-use frontdesk::workflow::remind;
 use frontdesk::workflow::{day, desk_patient, stats};
 
 const DB_ENV: &str = "FRONTDESK_GROUP_DB";
 /// Set to also time one reminder batch on a copy of the group database (needs ~3 GB free
 /// beside it; the copy is removed afterwards).
 const BATCH_ENV: &str = "FRONTDESK_GROUP_BATCH";
-
-/// The hour, after the group's "now", at which the most reminders are due (a dry run at each
-/// candidate), and how many texts it would send.
-fn busiest_remind_hour(
-    store: &mut Store,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> (DateTime<Utc>, usize) {
-    (1..=48)
-        .step_by(3)
-        .map(|h| now + Duration::hours(h))
-        .map(|at| (at, texts_due(store, config, at)))
-        .max_by_key(|&(at, n)| (n, std::cmp::Reverse(at)))
-        .unwrap()
-}
-
-fn dispatcher(fake: &fake_twilio::FakeTwilio) -> Dispatcher {
-    Dispatcher {
-        provider: Arc::new(fake.provider()),
-        policy: RetryPolicy::default(),
-        concurrency: Config::demo().sms.concurrency as usize,
-        rate_per_second: None,
-        jitter_seed: Some(1),
-        quiet: None,
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// One reminder batch, as cron's `remind` sends it, on a copy of the group database to the
-/// local fake Twilio (no rate limit: the figure is frontdesk's own cost): wall time, texts,
-/// and what the fake received. Once, not sampled — each run changes its copy.
-fn remind_batch(path: &Path, config: &Config, now: DateTime<Utc>) {
-    let copy = path.with_extension("batch.db");
-    std::fs::copy(path, &copy).unwrap();
-    std::fs::copy(path.with_extension("db.key"), copy.with_extension("db.key")).unwrap();
-    let mut store = open_existing(&copy, &KeySource::for_demo(&copy))
-        .unwrap()
-        .store;
-    let (at, natural) = busiest_remind_hour(&mut store, config, now);
-    let (extra, planned) = top_up_to(&mut store, config, at, BATCH_TEXTS);
-    eprintln!(
-        "group: busiest remind hour {at}: {natural} texts due; {extra} visits booked for a \
-         vaccination clinic the next day bring it to {planned}"
-    );
-    let fake = fake_twilio::FakeTwilio::start_at(at);
-    let started = Instant::now();
-    let report = remind_at(&fake, &mut store, config, at, false);
-    let took = started.elapsed();
-    eprintln!(
-        "group: remind batch at {at}: {} texts sent ({planned} planned, {} at the fake) in {:.2} s",
-        report.sent,
-        fake.requests().len(),
-        took.as_secs_f64()
-    );
-    drop(store);
-    for f in [
-        copy.clone(),
-        copy.with_extension("db.key"),
-        copy.with_extension("db-wal"),
-        copy.with_extension("db-shm"),
-        copy.with_extension("db.send-lock"),
-    ] {
-        let _ = std::fs::remove_file(f);
-    }
-}
-
-/// The batch issue 14 times: 2,000 texts at once.
-const BATCH_TEXTS: usize = 2_000;
-
-/// Texts a dry run at `at` would send.
-fn texts_due(store: &mut Store, config: &Config, at: DateTime<Utc>) -> usize {
-    let fake = fake_twilio::FakeTwilio::start_at(at);
-    remind_at(&fake, store, config, at, true).plan.texts
-}
-
-/// `remind` as cron runs it at `at`, to `fake` (`dry_run`: plan only).
-fn remind_at(
-    fake: &fake_twilio::FakeTwilio,
-    store: &mut Store,
-    config: &Config,
-    at: DateTime<Utc>,
-    dry_run: bool,
-) -> remind::RemindReport {
-    let gate = frontdesk::workflow::sender::gate(config);
-    runtime()
-        .block_on(remind::run(
-            &dispatcher(fake),
-            store,
-            config,
-            &gate,
-            &Clock::Fixed(at),
-            dry_run,
-            &mut |_| {},
-        ))
-        .unwrap()
-}
-
-/// No hour of the generated history has 2,000 texts due at once (its busiest day holds
-/// 1,441 visits), so the copy gets what makes one: a vaccination clinic the next day, booked
-/// just now, whose visits' 24-hour reminders are all due at `at` — patients spread over the
-/// whole list (the planner decides, as for anyone, who may be texted). Books in rounds of 200
-/// until a dry run plans `want` texts; returns the visits booked and the texts then due.
-fn top_up_to(store: &mut Store, config: &Config, at: DateTime<Utc>, want: usize) -> (usize, usize) {
-    let mut due = texts_due(store, config, at);
-    let mut booked = 0_usize;
-    while due < want && booked < 5 * want {
-        let visit = |i: usize| {
-            let minutes = 24 * 60 - 1 - (i as i64 % 50);
-            (
-                PatientId(1 + (i as i64 * 47) % 100_000),
-                at + Duration::minutes(minutes),
-            )
-        };
-        book_clinic(store, booked..booked + 200, visit, at - Duration::days(3));
-        booked += 200;
-        due = texts_due(store, config, at);
-    }
-    (booked, due)
-}
 
 /// Book five-minute vaccination-clinic visits `range` in one write: the `i`th for the patient
 /// and at the start `visit(i)` gives, with clinician `i` of the 40 in turn, all booked at
@@ -206,7 +78,7 @@ const DAY_VISITS: usize = 2_000;
 /// patient list (some patients then have two visits that day, as real doubles do). Idempotent:
 /// a day already that full is left alone, so reruns on the same file measure the same day.
 /// Returns the day's visits.
-fn top_up_day(store: &mut Store, config: &Config, date: NaiveDate, now: DateTime<Utc>) -> usize {
+fn top_up_day(store: &mut Store, config: &Config, date: NaiveDate) -> usize {
     let tz = config.practice.time_zone;
     let have = store::day::sheet(&*store, date, tz).unwrap().rows.len();
     let (open, _) = store::day::day_bounds(date, tz);
@@ -215,7 +87,7 @@ fn top_up_day(store: &mut Store, config: &Config, date: NaiveDate, now: DateTime
         let start = open + Duration::minutes(5 * (i as i64 % 120));
         (PatientId(1 + (i as i64 * 7_919) % 100_000), start)
     };
-    book_clinic(store, have..DAY_VISITS, visit, now - Duration::days(10));
+    book_clinic(store, have..DAY_VISITS, visit, open - Duration::days(10));
     store::day::sheet(&*store, date, tz).unwrap().rows.len()
 }
 
@@ -321,15 +193,15 @@ fn bench(c: &mut Criterion) {
     let week_after = (1..=7).map(|d| busiest + Duration::days(d));
     let (next, _) = busiest_day(&store, &config, week_after);
     let mut store = store;
-    let count = top_up_day(&mut store, &config, busiest, now);
-    let next_count = top_up_day(&mut store, &config, next, now);
+    let count = top_up_day(&mut store, &config, busiest);
+    let next_count = top_up_day(&mut store, &config, next);
     let store = store;
     eprintln!(
         "group: now {now}, busiest day {busiest} ({count} appointments), switch partner {next} ({next_count})"
     );
 
     if std::env::var_os(BATCH_ENV).is_some() {
-        remind_batch(&path, &config, now);
+        batch::remind_batch(&path, &config, now);
     }
 
     let mut group = c.benchmark_group("group");
@@ -366,24 +238,32 @@ fn bench(c: &mut Criterion) {
         },
     );
 
-    // A day this connection has not read since it opened: its pages come from the file
-    // (the OS's cache) and are decrypted again, not from SQLite's page cache. The days are a
-    // year of weekdays with at least 1,000 visits each, walked in turn; the walk is longer
-    // than the page cache holds (48 MiB, about two such days), so every visit is a first.
-    let (year, visits): (Vec<NaiveDate>, Vec<usize>) = (1..=365)
+    // A day this connection has not read since it opened: its visits' pages come from the
+    // file (the OS's cache) and are decrypted again, not from SQLite's page cache. The days
+    // are a year of busy weekdays three years back (no other row reads them), each topped up
+    // to 2,000 visits as the switch days are, walked in turn. A day's visits and replies are
+    // new pages at each visit of the walk (it reads about 60 MB of them, more than the 48 MiB
+    // cache); the patient rows (13 MB) are shared by every day, so most stay cached, as they
+    // do in a console that has read a few days.
+    let mut store = store;
+    let far_year: Vec<NaiveDate> = (3 * 365..4 * 365)
         .map(|d| today - Duration::days(d))
-        .map(|d| (d, store::day::sheet(&store, d, tz).unwrap().rows.len()))
-        .filter(|(_, n)| *n >= 1_000)
-        .unzip();
+        .filter(|d| store::day::sheet(&store, *d, tz).unwrap().rows.len() >= 1_000)
+        .collect();
+    let visits: Vec<usize> = far_year
+        .iter()
+        .map(|d| top_up_day(&mut store, &config, *d))
+        .collect();
+    let store = store;
     eprintln!(
-        "group: {} busy days in the year before now, {} visits a day on average, {} at most",
-        year.len(),
-        visits.iter().sum::<usize>() / visits.len().max(1),
+        "group: {} busy days three years back, {} to {} visits a day",
+        far_year.len(),
+        visits.iter().min().unwrap_or(&0),
         visits.iter().max().unwrap_or(&0)
     );
-    let mut walk = year.iter().cycle();
+    let mut walk = far_year.iter().cycle();
     group.bench_function(
-        "day switch, the sheet first, a day not read since open (a year of busy days)",
+        "day switch, the sheet first, a day of 2,000 not read since open (a year of them)",
         |b| {
             b.iter(|| {
                 let date = *walk.next().unwrap();
@@ -546,6 +426,48 @@ fn bench(c: &mut Criterion) {
                 .appointments
         })
     });
+    group.finish();
+    first_far_day(c, &path, &config, (today, now), &far_year);
+}
+
+/// The first switch after the console opens, to a day far from today: a connection opened
+/// and warmed as the console's worker warms it before sign-in (`day::warm`: today, then
+/// every patient row), then a day of 2,000 it has not read, from `far`. Each iteration opens
+/// the file again, so the samples are few and short.
+fn first_far_day(
+    c: &mut Criterion,
+    path: &Path,
+    config: &Config,
+    (today, now): (NaiveDate, DateTime<Utc>),
+    far: &[NaiveDate],
+) {
+    let mut group = c.benchmark_group("group");
+    group
+        .sampling_mode(criterion::SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(std::time::Duration::from_millis(50))
+        .measurement_time(std::time::Duration::from_millis(500));
+    let mut days = far.iter().cycle();
+    group.bench_function(
+        "day switch, the sheet first, the first far day of 2,000 after open (warmed)",
+        |b| {
+            b.iter_custom(|iters| {
+                let mut spent = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    let fresh = open_existing(path, &KeySource::for_demo(path))
+                        .unwrap()
+                        .store;
+                    day::warm(&fresh, config, today, now).unwrap();
+                    let date = *days.next().unwrap();
+                    let started = Instant::now();
+                    let sheet = day::load_sheet_marked(&fresh, config, date).unwrap().0;
+                    spent += started.elapsed();
+                    std::hint::black_box(sheet.rows.len());
+                }
+                spent
+            })
+        },
+    );
     group.finish();
 }
 

@@ -16,7 +16,7 @@ mod m016_outbound_history;
 mod m017_change_log;
 mod m018_patient_texts;
 mod m019_consent_last_word;
-mod m020_reply_times;
+mod m020_day_sheet_reads;
 
 /// 1: the practice — clinicians, appointment types, patients, appointments.
 const M001_PRACTICE: &str = r#"
@@ -441,9 +441,10 @@ const M018_PATIENT_TEXTS: &str = m018_patient_texts::SQL;
 /// for the day sheet (`m019_consent_last_word`).
 const M019_CONSENT_LAST_WORD: &str = m019_consent_last_word::SQL;
 
-/// 20 (issue 14): each reply carries its text's patient and time, and unfiled replies have an
-/// index, so the day sheet reads no `messages` page (`m020_reply_times`).
-const M020_REPLY_TIMES: &str = m020_reply_times::SQL;
+/// 20 (issue 14): each reply carries its text's patient and time, unfiled replies have an
+/// index, and the start-time index covers the day sheet, so a day's sheet reads only pages of
+/// that day (`m020_day_sheet_reads`).
+const M020_DAY_SHEET_READS: &str = m020_day_sheet_reads::SQL;
 
 /// Every migration in order; `user_version` = how many have been applied. Each one here has
 /// shipped: its text is pinned by checksum in the tests (`shipped_migrations_never_change`),
@@ -468,7 +469,7 @@ const SHIPPED: [&str; 20] = [
     M017_CHANGE_LOG,
     M018_PATIENT_TEXTS,
     M019_CONSENT_LAST_WORD,
-    M020_REPLY_TIMES,
+    M020_DAY_SHEET_READS,
 ];
 
 /// Where in [`SHIPPED`] the one migration with a Rust hook is (12: it folds existing names).

@@ -259,6 +259,7 @@ impl Store {
             conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if found > migrations::LATEST as i64 {
             return Err(StoreError::NewerSchema {
@@ -396,6 +397,12 @@ fn create_owner_only(path: &Path) -> Result<()> {
 /// two busy group days' loads (32 MiB doubled a switch between them; 64 MiB measured the
 /// same as 48 and took a working console past its 100 MB).
 const PAGE_CACHE_KIB: i64 = 48 * 1024;
+
+/// Prepared statements kept per connection (rusqlite keeps 16 by default). The console's one
+/// connection runs a few dozen distinct statements — the day sheet, its reminder cells, the
+/// change log, the footer's counts, search, the patient screen — so with 16 they evicted one
+/// another, and a screen came back to statements parsed and planned again.
+const STATEMENT_CACHE: usize = 64;
 
 /// Stored form of an instant: whole seconds since the epoch, UTC.
 pub fn ts(t: DateTime<Utc>) -> i64 {
