@@ -50,6 +50,19 @@ pub struct DayRow {
     pub rebook: bool,
 }
 
+/// What a day row shows of its patient, from the patient's own record alone: the same for
+/// every visit of theirs on any day, so a console can keep it for every patient and read a
+/// day's visits without a patient row per visit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatientLine {
+    /// "Last, First".
+    pub name: String,
+    pub has_mobile: bool,
+    pub portal: bool,
+    pub number_flagged: bool,
+    pub consent: ConsentFlag,
+}
+
 /// Put rows in the day view's order: by start, then clinician, then visit. Every way a
 /// sheet is made (a whole load, a kept day patched patient by patient) sorts with this one
 /// order, so the two cannot drift apart; visit ids make it total.

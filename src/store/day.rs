@@ -4,6 +4,7 @@
 
 use crate::store::Db;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -12,7 +13,7 @@ use rusqlite::params;
 use super::{Result, StoreError, consent, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentFlag, ConsentKind, ConsentMethod};
-use crate::domain::day::{DayRow, DaySheet, PatientHit, in_sheet_order};
+use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine, in_sheet_order};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reply::ReplyKind;
 
@@ -37,7 +38,7 @@ pub fn day_bounds(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
 /// patient's visits that day (`?3`, through `appointments_by_patient`). A kept day patched
 /// patient by patient reads with `[1]` exactly what a whole load reads with `[0]`.
 macro_rules! day_and_patient {
-    ($head:literal, $a:literal, $rest:literal) => {
+    ($head:expr, $a:literal, $rest:literal) => {
         [
             concat!(
                 $head,
@@ -66,24 +67,59 @@ macro_rules! day_and_patient {
 // After the macro: textual scope.
 mod replies;
 
-/// The visits and their patients, with each patient's last consent event from the patient's
-/// row (migration 19) rather than `consent_events`. Clinician and type names come from
-/// [`Names`] (a few dozen rows read once) rather than two joins per visit, and the latest
-/// reply from [`replies::Latest`]'s two set reads rather than a correlated subquery per visit:
-/// the three were most of the sheet's time at a clinic group's busiest day (docs/BENCHMARKS.md,
+/// A day's visit as the sheet reads it, in [`VisitRow`]'s column order.
+macro_rules! visit_columns {
+    () => {
+        "a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
+         a.clinician_id, a.type_id,
+         -- A closure notice took this visit away (at this start): to rebook.
+         EXISTS (SELECT 1 FROM rebookings rb
+                  WHERE rb.appointment_id = a.id AND rb.start_at = a.start_at)"
+    };
+}
+
+/// A patient's [`PatientLine`] from their row `p`, with their last consent event from the
+/// row itself (migration 19) rather than `consent_events`.
+macro_rules! line_columns {
+    () => {
+        "p.last_name || ', ' || p.first_name, p.mobile IS NOT NULL, p.portal_active,
+         p.number_problem_code IS NOT NULL, p.consent_kind, p.consent_method, p.consent_evidence"
+    };
+}
+
+/// The visits and their patients' lines. Clinician and type names come from [`Names`] (a few
+/// dozen rows read once) rather than two joins per visit, and the latest reply from
+/// [`replies::Latest`]'s two set reads rather than a correlated subquery per visit: the three
+/// were most of the sheet's time at a clinic group's busiest day (docs/BENCHMARKS.md,
 /// "Seventh session").
 pub(crate) const SHEET: [&str; 2] = day_and_patient!(
-    "SELECT a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
-            a.clinician_id, a.type_id, p.last_name || ', ' || p.first_name,
-            p.mobile IS NOT NULL, p.portal_active, p.number_problem_code IS NOT NULL,
-            -- The patient's last consent event (migration 19).
-            p.consent_kind, p.consent_method, p.consent_evidence,
-            -- A closure notice took this visit away (at this start): to rebook.
-            EXISTS (SELECT 1 FROM rebookings rb
-                     WHERE rb.appointment_id = a.id AND rb.start_at = a.start_at)
-       FROM appointments a JOIN patients p ON p.id = a.patient_id",
+    concat!(
+        "SELECT ",
+        visit_columns!(),
+        ", ",
+        line_columns!(),
+        " FROM appointments a JOIN patients p ON p.id = a.patient_id"
+    ),
     "a",
     ""
+);
+
+/// The visits alone, for a reader that keeps its patients' lines ([`sheet_knowing`]): from
+/// `appointments_by_start` only, which covers them (migration 20).
+pub(crate) const VISITS: [&str; 2] = day_and_patient!(
+    concat!("SELECT ", visit_columns!(), " FROM appointments a"),
+    "a",
+    ""
+);
+
+/// Every patient's line, by id ([`patient_lines`]).
+pub(crate) const LINES: &str = concat!("SELECT p.id, ", line_columns!(), " FROM patients p");
+
+/// One patient's line ([`sheet_knowing`], for a patient not known).
+pub(crate) const LINE_OF: &str = concat!(
+    "SELECT p.id, ",
+    line_columns!(),
+    " FROM patients p WHERE p.id = ?1"
 );
 
 /// Every query a day sheet reads (for the tests that check what the sheet depends on).
@@ -143,14 +179,62 @@ impl Scope {
 /// Every appointment of the local day `date`, in the day view's order, with reminder cells
 /// empty (the messaging planner fills them).
 pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
-    let mut rows = read_rows(super::sql(conn), &[Scope::day(date, tz)])?;
+    let rows = read_rows(super::sql(conn), &[Scope::day(date, tz)])?;
+    Ok(in_order(date, tz, rows))
+}
+
+/// [`sheet`], for a reader that keeps patients' lines: the day's visits from their index
+/// alone, each patient's line from `known`, and only a patient not in it from their row
+/// (then added to it). A day's visits are a few consecutive pages; their patients are
+/// scattered over the whole table, a page each, and every page is read and decrypted again
+/// after any other connection commits (SQLite empties a connection's page cache when the
+/// file changed under it). `known` must hold lines as they are now: the caller drops the
+/// patients the change log names (`workflow::day::DaysAhead`).
+pub fn sheet_knowing(
+    conn: &impl Db,
+    date: NaiveDate,
+    tz: Tz,
+    known: &mut HashMap<PatientId, PatientLine>,
+) -> Result<DaySheet> {
+    let conn = super::sql(conn);
+    let scope = Scope::day(date, tz);
+    let visits = scope.query(conn, &VISITS, VisitRow::read)?;
+    let mut stmt = conn.prepare_cached(LINE_OF)?;
+    for visit in &visits {
+        if let Entry::Vacant(e) = known.entry(PatientId(visit.patient)) {
+            let line = stmt.query_row([visit.patient], |r| read_line(r, 1))??;
+            e.insert(line);
+        }
+    }
+    let raw = visits.into_iter().map(|v| {
+        let line = known.get(&PatientId(v.patient)).cloned();
+        (v, line.ok_or_else(|| corrupt("patients.id", None)))
+    });
+    let rows = assemble(conn, &[scope], raw)?;
+    Ok(in_order(date, tz, rows))
+}
+
+/// Every patient's line, by id: what [`sheet_knowing`]'s caller keeps (a full read of the
+/// patients table, a few MB even at a clinic group's 100,000 patients).
+pub fn patient_lines(conn: &impl Db) -> Result<HashMap<PatientId, PatientLine>> {
+    let conn = super::sql(conn);
+    let mut stmt = conn.prepare_cached(LINES)?;
+    let rows = stmt.query_map([], |r| Ok((PatientId(r.get(0)?), read_line(r, 1)?)))?;
+    rows.map(|r| {
+        let (id, line) = r?;
+        Ok((id, line?))
+    })
+    .collect()
+}
+
+fn in_order(date: NaiveDate, tz: Tz, mut rows: Vec<DayRow>) -> DaySheet {
     in_sheet_order(&mut rows);
-    Ok(DaySheet {
+    DaySheet {
         date,
         tz,
         rows,
         cells_pending: false,
-    })
+    }
 }
 
 /// The rows [`sheet`] would give for these patients' visits on `date` (each patient once),
@@ -167,24 +251,40 @@ pub fn rows_of(
     read_rows(super::sql(conn), &scopes)
 }
 
-/// The day rows of `scopes`' visits: the visits, their latest replies, names and consent.
+/// The day rows of `scopes`' visits, with their patients' rows.
 fn read_rows(conn: &rusqlite::Connection, scopes: &[Scope]) -> Result<Vec<DayRow>> {
     let mut raw = Vec::new();
-    let mut latest = replies::Latest::default();
     for scope in scopes {
-        raw.extend(scope.query(conn, &SHEET, SheetRow::read)?);
-        latest.read(conn, *scope)?;
+        raw.extend(scope.query(conn, &SHEET, |r| {
+            Ok((VisitRow::read(r)?, read_line(r, VisitRow::COLUMNS)?))
+        })?);
     }
-    if raw.is_empty() {
+    assemble(conn, scopes, raw)
+}
+
+/// Day rows from visits and their patients' lines, with the latest replies about `scopes`'
+/// visits and the clinicians' and types' names.
+fn assemble(
+    conn: &rusqlite::Connection,
+    scopes: &[Scope],
+    raw: impl IntoIterator<Item = (VisitRow, Result<PatientLine>)>,
+) -> Result<Vec<DayRow>> {
+    let mut raw = raw.into_iter().peekable();
+    if raw.peek().is_none() {
         return Ok(Vec::new());
     }
+    let mut latest = replies::Latest::default();
+    for scope in scopes {
+        latest.read(conn, *scope)?;
+    }
     let names = Names::read(conn)?;
-    raw.into_iter()
-        .map(|r| {
-            let reply = latest.of(r.id, r.patient).and_then(ReplyKind::parse);
-            r.into_day_row(reply, &names)
-        })
-        .collect()
+    raw.map(|(visit, line)| {
+        let reply = latest
+            .of(visit.id, visit.patient)
+            .and_then(ReplyKind::parse);
+        visit.into_day_row(line?, reply, &names)
+    })
+    .collect()
 }
 
 /// Clinicians' display names and appointment types' neutral labels, by id: a practice has a
@@ -224,8 +324,8 @@ impl Names {
     }
 }
 
-/// One row of [`SHEET`], in its column order.
-struct SheetRow {
+/// One visit of [`visit_columns`], in its column order.
+struct VisitRow {
     id: i64,
     patient: i64,
     start: i64,
@@ -234,15 +334,13 @@ struct SheetRow {
     callback: bool,
     clinician: i64,
     type_id: i64,
-    name: String,
-    has_mobile: bool,
-    portal: bool,
-    flagged: bool,
-    consent: Result<ConsentFlag>,
     rebook: bool,
 }
 
-impl SheetRow {
+impl VisitRow {
+    /// How many columns [`visit_columns`] has: a patient's line follows them in [`SHEET`].
+    const COLUMNS: usize = 9;
+
     fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: r.get(0)?,
@@ -253,36 +351,51 @@ impl SheetRow {
             callback: r.get(5)?,
             clinician: r.get(6)?,
             type_id: r.get(7)?,
-            name: r.get(8)?,
-            has_mobile: r.get(9)?,
-            portal: r.get(10)?,
-            flagged: r.get(11)?,
-            consent: consent_flag(text(r, 12)?, text(r, 13)?, text(r, 14)?),
-            rebook: r.get(15)?,
+            rebook: r.get(8)?,
         })
     }
 
     /// The day view's row, reminder cells empty (the planner fills them).
-    fn into_day_row(self, last_reply: Option<ReplyKind>, names: &Names) -> Result<DayRow> {
+    fn into_day_row(
+        self,
+        line: PatientLine,
+        last_reply: Option<ReplyKind>,
+        names: &Names,
+    ) -> Result<DayRow> {
         Ok(DayRow {
             appointment_id: AppointmentId(self.id),
             patient_id: PatientId(self.patient),
             start: from_ts(self.start)?,
             duration_minutes: self.duration,
-            patient_name: self.name,
+            patient_name: line.name,
             clinician: names.clinician(self.clinician)?,
             type_label: names.type_label(self.type_id)?,
             status: self.status?,
             reminders: Vec::new(),
             last_reply,
-            consent: self.consent?,
-            portal: self.portal,
-            has_mobile: self.has_mobile,
-            number_flagged: self.flagged,
+            consent: line.consent,
+            portal: line.portal,
+            has_mobile: line.has_mobile,
+            number_flagged: line.number_flagged,
             callback_requested: self.callback,
             rebook: self.rebook,
         })
     }
+}
+
+/// The [`line_columns`] from column `at` on (a consent word frontdesk cannot read: `Err`
+/// inside, for the caller to report with the row).
+fn read_line(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<PatientLine>> {
+    let (name, has_mobile, portal, number_flagged) =
+        (r.get(at)?, r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?);
+    let consent = consent_flag(text(r, at + 4)?, text(r, at + 5)?, text(r, at + 6)?);
+    Ok(consent.map(|consent| PatientLine {
+        name,
+        has_mobile,
+        portal,
+        number_flagged,
+        consent,
+    }))
 }
 
 /// Column `i` as text, not copied (NULL: `None`).

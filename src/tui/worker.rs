@@ -61,6 +61,8 @@ pub struct Runner {
     filling: Option<days::Filling>,
     /// Today has been read once to fill the page cache ([`Runner::warm_up`]).
     warmed: bool,
+    /// Reading the patients' lines failed: not tried again ([`Runner::learn_lines`]).
+    lines_failed: bool,
 }
 
 impl Runner {
@@ -75,6 +77,7 @@ impl Runner {
             days: day::DaysAhead::default(),
             filling: None,
             warmed: false,
+            lines_failed: false,
         }
     }
 }
@@ -220,7 +223,7 @@ impl Runner {
                 Err(mpsc::TryRecvError::Disconnected) => return None,
                 Err(mpsc::TryRecvError::Empty) => {}
             }
-            if !self.load_ahead() && !self.warm_up() {
+            if !self.load_ahead() && !self.warm_up() && !self.learn_lines() {
                 return rx.recv().ok();
             }
         }

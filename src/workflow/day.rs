@@ -6,13 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ProviderKind};
 use crate::domain::appointment::Appointment;
-use crate::domain::day::{DayRow, DaySheet, PatientHit};
+use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reminder::{self, PlanInput, ReminderCell};
 use crate::store::{self, Db, Store, StoreError};
 use crate::workflow::facts;
 
 mod ahead;
+mod lines;
 pub use ahead::{DaysAhead, PATCH_AT_MOST, Patch, Stamp};
 pub use store::changes::Log;
 
@@ -63,19 +64,37 @@ pub fn changes_since(store: &Store, mark: i64) -> Result<Log, StoreError> {
     store.read(|conn| store::changes::log_since(conn, mark))
 }
 
-/// The sheet alone, its reminder cells still to come ([`DaySheet::cells_pending`] unless the
-/// day is empty), with the change log's head read in the same transaction: what a switch to
-/// a day not loaded ahead shows first (the sheet is ~12 ms of a group's busy day warm).
+/// A day's sheet alone, its reminder cells pending (the day screen asks for them next), with
+/// the change log's head read in the same transaction. A reader that keeps every patient's
+/// line (the console's worker, `DaysAhead::lines`) passes them as `known`: the day's visits
+/// are read alone and the patients' lines taken from it (a patient not in it is read and
+/// added); without, each visit's patient row is read with it.
 pub fn load_sheet_marked(
     store: &Store,
     config: &Config,
     date: NaiveDate,
+    known: Option<&mut HashMap<PatientId, PatientLine>>,
 ) -> Result<(DaySheet, i64), StoreError> {
     store.read(|conn| {
         let mark = store::changes::head(conn)?;
-        let mut sheet = store::day::sheet(conn, date, config.practice.time_zone)?;
+        let tz = config.practice.time_zone;
+        let mut sheet = match known {
+            Some(known) => store::day::sheet_knowing(conn, date, tz, known)?,
+            None => store::day::sheet(conn, date, tz)?,
+        };
         sheet.cells_pending = !sheet.rows.is_empty();
         Ok((sheet, mark))
+    })
+}
+
+/// Every patient's line, with the change log's head in the same read: the mark they are
+/// true at (`DaysAhead::keep_lines`).
+pub fn read_lines(store: &Store) -> Result<(HashMap<PatientId, PatientLine>, i64), StoreError> {
+    store.read(|conn| {
+        Ok((
+            store::day::patient_lines(conn)?,
+            store::changes::head(conn)?,
+        ))
     })
 }
 

@@ -174,6 +174,7 @@ proptest::proptest! {
             let mut alone = rows_of(conn, date, NY, &patients).unwrap();
             crate::domain::day::in_sheet_order(&mut alone);
             proptest::prop_assert_eq!(&alone, &rows);
+            same_from_kept_lines(conn, date, &rows)?;
             for row in rows {
                 let was = before[&row.appointment_id.0].as_deref().and_then(ReplyKind::parse);
                 proptest::prop_assert_eq!(row.last_reply, was, "{:?}", row.appointment_id);
@@ -227,16 +228,34 @@ proptest::proptest! {
             }
         }
         crate::store::bulk::insert_consent(conn, &bulk).unwrap();
-        let rows = sheet(conn, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), NY)
-            .unwrap()
-            .rows;
+        let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let rows = sheet(conn, date, NY).unwrap().rows;
         proptest::prop_assert_eq!(rows.len(), 2);
+        same_from_kept_lines(conn, date, &rows)?;
         for row in rows {
             let events = consent::events(conn, row.patient_id).unwrap();
             let want = ConsentState::from_events(&events).flag();
             proptest::prop_assert_eq!(row.consent, want, "{:?}", events);
         }
     }
+}
+
+/// A reader keeping patients' lines reads the very rows [`sheet`] gives, whether it knows
+/// none of the day's patients (then it has learnt exactly theirs) or every patient.
+fn same_from_kept_lines(
+    conn: &rusqlite::Connection,
+    date: NaiveDate,
+    rows: &[DayRow],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let mut learnt = HashMap::new();
+    let from_none = sheet_knowing(conn, date, NY, &mut learnt).unwrap().rows;
+    proptest::prop_assert_eq!(&from_none, rows);
+    let theirs: std::collections::BTreeSet<_> = rows.iter().map(|r| r.patient_id).collect();
+    let learnt_ids: std::collections::BTreeSet<_> = learnt.keys().copied().collect();
+    proptest::prop_assert_eq!(learnt_ids, theirs);
+    let mut all = patient_lines(conn).unwrap();
+    proptest::prop_assert_eq!(&sheet_knowing(conn, date, NY, &mut all).unwrap().rows, rows);
+    Ok(())
 }
 
 /// The plan of each of `sqls` (a day-and-patient pair), as EXPLAIN QUERY PLAN words it.

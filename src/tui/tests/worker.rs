@@ -404,3 +404,65 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
         "a signed-in desk loads what it shows instead"
     );
 }
+
+/// Signed in and idle, the worker reads every patient's line once; a day not kept is read
+/// with them, and they follow every change to a patient — the desk's own, another
+/// connection's — and are read whole again after a change the log cannot narrow to anyone.
+#[test]
+fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
+    use crate::domain::consent::{ConsentEvent, ConsentFlag, ConsentKind, ConsentMethod};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let (store, _) = fixture::store_at(&path);
+    let rosa = fixture::member(&store, "rosa");
+    let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
+    assert!(r.learn_lines(), "read once signed in");
+    assert!(!r.learn_lines(), "then kept");
+    let first = day_sheet(&mut r, today());
+    let row = first
+        .rows
+        .iter()
+        .find(|r| r.consent != ConsentFlag::OptedOut);
+    let patient = row.expect("a patient not opted out").patient_id;
+    // Another desk renames the patient and records their opt-out.
+    let other = store::Store::open(&path).unwrap();
+    let conn = other.test_conn();
+    conn.execute(
+        "UPDATE patients SET last_name = 'Renamed' WHERE id = ?1",
+        [patient.0],
+    )
+    .unwrap();
+    let stop = ConsentEvent {
+        kind: ConsentKind::OptOut,
+        method: ConsentMethod::Verbal,
+        evidence: None,
+        recorded_by: "desk".into(),
+        at: fixture::now(),
+    };
+    store::consent::append(conn, patient, &stop).unwrap();
+    r.days.drop_day(today());
+    let again = day_sheet(&mut r, today());
+    let theirs: Vec<_> = again
+        .rows
+        .iter()
+        .filter(|r| r.patient_id == patient)
+        .collect();
+    assert!(!theirs.is_empty());
+    for row in theirs {
+        assert!(
+            row.patient_name.starts_with("Renamed, "),
+            "{}",
+            row.patient_name
+        );
+        assert_eq!(row.consent, ConsentFlag::OptedOut);
+    }
+    assert!(!r.learn_lines(), "only the patient named was read again");
+    // A clinician renamed: the log names every day, and the lines are read whole again.
+    conn.execute(
+        "UPDATE clinicians SET display_name = 'Dr X' WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    day_sheet(&mut r, today());
+    assert!(r.learn_lines(), "read whole again");
+}

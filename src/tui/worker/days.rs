@@ -79,6 +79,36 @@ impl Runner {
         true
     }
 
+    /// While a member is signed in and the worker is idle: read every patient's line when
+    /// they are due (never read, or dropped by the change log), so a day not kept reads its
+    /// visits alone (`workflow::day::lines`). `false` when there is nothing to do; a read
+    /// that fails is not tried again (days are then read with their patients' rows).
+    pub(in crate::tui) fn learn_lines(&mut self) -> bool {
+        if self.actor.is_none() || self.lines_failed || !self.days.lines_due() {
+            return false;
+        }
+        let started = Instant::now();
+        // The counter first: a commit after it moves it again, and is checked then.
+        let read = day::data_version(&self.store)
+            .and_then(|version| Ok((version, day::read_lines(&self.store)?)));
+        match read {
+            Ok((version, (lines, mark))) => {
+                let patients = lines.len();
+                self.days.keep_lines(lines, version, mark);
+                tracing::debug!(
+                    patients,
+                    ms = started.elapsed().as_millis() as u64,
+                    "patients' lines read"
+                );
+            }
+            Err(e) => {
+                tracing::warn!(error = %log_safe(&e), "reading the patients' lines failed");
+                self.lines_failed = true;
+            }
+        }
+        true
+    }
+
     /// The practice's local date at `now`.
     fn today(&self, now: DateTime<Utc>) -> NaiveDate {
         now.with_timezone(&self.config.practice.time_zone)
@@ -140,7 +170,8 @@ impl Runner {
                 result: Ok(sheet.clone()),
             };
         }
-        let result = day::load_sheet_marked(&self.store, &self.config, date).map_err(|e| {
+        let known = version.and_then(|v| self.days.lines(v));
+        let result = day::load_sheet_marked(&self.store, &self.config, date, known).map_err(|e| {
             tracing::error!(%date, error = %log_safe(&e), "day load failed");
             e.to_string()
         });

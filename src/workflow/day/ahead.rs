@@ -22,7 +22,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::domain::day::{DayRow, DaySheet, in_sheet_order};
+use super::lines::Lines;
+use crate::domain::day::{DayRow, DaySheet, PatientLine, in_sheet_order};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::store::changes::{Change, Log};
 use crate::store::day::day_bounds;
@@ -192,6 +193,8 @@ impl Kept {
 #[derive(Clone, Debug, Default)]
 pub struct DaysAhead {
     kept: Vec<Kept>,
+    /// Every patient's line, for a day not kept (`super::lines`).
+    lines: Lines,
     /// The day last shown: its neighbours are loaded when the worker is idle (← →).
     shown: Option<NaiveDate>,
     /// The practice's today (`t`).
@@ -271,6 +274,7 @@ impl DaysAhead {
             .iter()
             .filter(|k| !k.stale && k.version != Some(version))
             .map(|k| k.mark)
+            .chain(self.lines.to_check(version))
             .min()
     }
 
@@ -293,6 +297,24 @@ impl DaysAhead {
                 }
             }
         }
+        self.lines.check(version, log);
+    }
+
+    /// Every patient's line, read whole at `version` in a read whose log head was `mark`.
+    pub fn keep_lines(&mut self, lines: HashMap<PatientId, PatientLine>, version: i64, mark: i64) {
+        self.lines.read_whole(lines, version, mark);
+    }
+
+    /// The patients' lines, to read a day not kept with (`store::day::sheet_knowing`), when
+    /// they are known true at `version` (ask after [`DaysAhead::check`]); `None`: read the
+    /// day with its patients' rows.
+    pub fn lines(&mut self, version: i64) -> Option<&mut HashMap<PatientId, PatientLine>> {
+        self.lines.at(version)
+    }
+
+    /// The patients' lines are to be read whole (never read, or dropped since).
+    pub fn lines_due(&self) -> bool {
+        self.lines.due()
     }
 
     /// The worker wrote something itself (its own commits do not move its `data_version`):
@@ -301,6 +323,7 @@ impl DaysAhead {
         for k in &mut self.kept {
             k.version = None;
         }
+        self.lines.unchecked();
     }
 
     /// The desk is looking at `date` now.
@@ -350,6 +373,7 @@ impl DaysAhead {
     /// The log could not be read: no kept day can be trusted.
     pub fn forget(&mut self) {
         self.kept.clear();
+        self.lines.drop_all();
     }
 }
 
