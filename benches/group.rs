@@ -1,7 +1,9 @@
 //! Issue 14's table on the clinic-group database (100,000 patients, 2M appointments, 5M
 //! messages, encrypted): day switch on the busiest day, topped up to a day of 2,000 visits
 //! (whole, the sheet first, from the days kept, after another desk's commit about someone else
-//! or about that day, and a day not read since the connection opened), patient search
+//! or about that day; and, on a year of days of 2,000 three years back, a day not read since
+//! the connection opened, one just after another desk's commit, and the first far day after a
+//! fresh open), patient search
 //! by name part and by phone digits, reminder planning for that day, statistics for 12 weeks
 //! and a year. The commits are written on the file: run it on a copy.
 //!
@@ -251,7 +253,7 @@ fn bench(c: &mut Criterion) {
     // weekdays three years back (no other row reads them), each topped up to 2,000 visits as
     // the switch days are, walked in turn. With the patients' lines kept, a day reads only its
     // own visits' and replies' pages (about 40); the walk's 260 days of them take about as much
-    // as the 48 MiB page cache holds, so this is a day partly read again from the file. The
+    // as the 40 MiB page cache holds, so this is a day partly read again from the file. The
     // cold case proper is the next two rows.
     let mut store = store;
     let far_year: Vec<NaiveDate> = (3 * 365..4 * 365)

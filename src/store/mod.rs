@@ -393,10 +393,13 @@ fn create_owner_only(path: &Path) -> Result<()> {
     }
 }
 
-/// SQLite's page cache per connection (KiB), see [`Store::prepare`]. 48 MiB holds the pages of
+/// SQLite's page cache per connection (KiB), see [`Store::prepare`]. 48 MiB held the pages of
 /// two busy group days' loads (32 MiB doubled a switch between them; 64 MiB measured the
-/// same as 48 and took a working console past its 100 MB).
-const PAGE_CACHE_KIB: i64 = 48 * 1024;
+/// same as 48 and took a working console past its 100 MB). 40 MiB since the console keeps
+/// every patient's line (about 8 MB at a group's 100,000 patients) and no longer needs their
+/// rows' pages cached: the switch rows measured the same at 40 and 48 (docs/BENCHMARKS.md,
+/// "Eighth session").
+const PAGE_CACHE_KIB: i64 = 40 * 1024;
 
 /// Prepared statements kept per connection (rusqlite keeps 16 by default). The console's one
 /// connection runs a few dozen distinct statements — the day sheet, its reminder cells, the
