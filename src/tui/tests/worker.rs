@@ -379,6 +379,7 @@ fn a_locked_console_stops_loading_ahead_until_a_day_is_shown() {
     assert!(r.load_ahead());
     assert_eq!(r.run(Cmd::Locked), None);
     assert!(!r.load_ahead(), "nothing loaded while locked");
+    assert!(!r.learn_lines(), "nor the patients' lines");
     let version = crate::workflow::day::data_version(&r.store).unwrap();
     assert!(
         r.days.get(today(), version, fixture::now()).is_none(),
@@ -416,9 +417,10 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     let (store, _) = fixture::store_at(&path);
     let rosa = fixture::member(&store, "rosa");
     let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
+    assert!(!r.learn_lines(), "not before a day is shown");
+    let first = day_sheet(&mut r, today());
     assert!(r.learn_lines(), "read once signed in");
     assert!(!r.learn_lines(), "then kept");
-    let first = day_sheet(&mut r, today());
     let row = first
         .rows
         .iter()

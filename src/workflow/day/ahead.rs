@@ -312,9 +312,10 @@ impl DaysAhead {
         self.lines.at(version)
     }
 
-    /// The patients' lines are to be read whole (never read, or dropped since).
+    /// The patients' lines are to be read whole (never read, or dropped since) and a day is
+    /// shown (not at the lock screen: a locked console reads nothing).
     pub fn lines_due(&self) -> bool {
-        self.lines.due()
+        self.shown.is_some() && self.lines.due()
     }
 
     /// The worker wrote something itself (its own commits do not move its `data_version`):
