@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::appointment::AppointmentStatus;
 use super::consent::ConsentFlag;
-use super::ids::{AppointmentId, PatientId};
+use super::ids::{AppointmentId, MessageId, PatientId};
 use super::reminder::ReminderCell;
 use super::reply::ReplyKind;
 
@@ -61,6 +61,18 @@ pub struct PatientLine {
     pub portal: bool,
     pub number_flagged: bool,
     pub consent: ConsentFlag,
+    /// The patient's replies filed against no visit (a row shows the latest sent since its
+    /// visit was booked and by the day's end): a few at most for most patients.
+    pub unfiled: Box<[UnfiledReply]>,
+}
+
+/// A reply filed against no visit, as a [`PatientLine`] keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnfiledReply {
+    /// `None`: a class this version cannot read (it still hides any older reply).
+    pub kind: Option<ReplyKind>,
+    pub at: DateTime<Utc>,
+    pub message: MessageId,
 }
 
 /// Put rows in the day view's order: by start, then clinician, then visit. Every way a

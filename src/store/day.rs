@@ -13,8 +13,8 @@ use rusqlite::params;
 use super::{Result, StoreError, consent, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::consent::{ConsentFlag, ConsentKind, ConsentMethod};
-use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine, in_sheet_order};
-use crate::domain::ids::{AppointmentId, PatientId};
+use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine, UnfiledReply, in_sheet_order};
+use crate::domain::ids::{AppointmentId, MessageId, PatientId};
 use crate::domain::reply::ReplyKind;
 
 /// The UTC bounds of a local calendar day (DST-safe: 23 or 25 hours long when clocks change).
@@ -71,7 +71,7 @@ mod replies;
 macro_rules! visit_columns {
     () => {
         "a.id, a.patient_id, a.start_at, a.duration_minutes, a.status, a.callback_requested,
-         a.clinician_id, a.type_id,
+         a.clinician_id, a.type_id, a.booked_at,
          -- A closure notice took this visit away (at this start): to rebook.
          EXISTS (SELECT 1 FROM rebookings rb
                   WHERE rb.appointment_id = a.id AND rb.start_at = a.start_at)"
@@ -184,12 +184,13 @@ pub fn sheet(conn: &impl Db, date: NaiveDate, tz: Tz) -> Result<DaySheet> {
 }
 
 /// [`sheet`], for a reader that keeps patients' lines: the day's visits from their index
-/// alone, each patient's line from `known`, and only a patient not in it from their row
-/// (then added to it). A day's visits are a few consecutive pages; their patients are
-/// scattered over the whole table, a page each, and every page is read and decrypted again
-/// after any other connection commits (SQLite empties a connection's page cache when the
-/// file changed under it). `known` must hold lines as they are now: the caller drops the
-/// patients the change log names (`workflow::day::DaysAhead`).
+/// alone, each patient's line — and their unfiled replies — from `known`, and only a patient
+/// not in it from their rows (then added to it). A day's visits are a few consecutive pages;
+/// their patients, and their unfiled replies, are scattered over a table and an index, a
+/// page each, and every page is read and decrypted again after any other connection commits
+/// (SQLite empties a connection's page cache when the file changed under it). `known` must
+/// hold lines as they are now: the caller drops the patients the change log names
+/// (`workflow::day::DaysAhead`).
 pub fn sheet_knowing(
     conn: &impl Db,
     date: NaiveDate,
@@ -199,30 +200,89 @@ pub fn sheet_knowing(
     let conn = super::sql(conn);
     let scope = Scope::day(date, tz);
     let visits = scope.query(conn, &VISITS, VisitRow::read)?;
-    let mut stmt = conn.prepare_cached(LINE_OF)?;
     for visit in &visits {
         if let Entry::Vacant(e) = known.entry(PatientId(visit.patient)) {
-            let line = stmt.query_row([visit.patient], |r| read_line(r, 1))??;
-            e.insert(line);
+            e.insert(line_of(conn, visit.patient)?);
         }
     }
-    let raw = visits.into_iter().map(|v| {
-        let line = known.get(&PatientId(v.patient)).cloned();
-        (v, line.ok_or_else(|| corrupt("patients.id", None)))
-    });
-    let rows = assemble(conn, &[scope], raw)?;
+    let mut latest = replies::Latest::default();
+    latest.read_filed(conn, scope)?;
+    let mut raw = Vec::with_capacity(visits.len());
+    for visit in visits {
+        let line = known.get(&PatientId(visit.patient)).cloned();
+        let line = line.ok_or_else(|| corrupt("patients.id", None))?;
+        // The unfiled replies a row shows: sent since the visit was booked, by the day's end.
+        for u in line.unfiled.iter() {
+            let at = ts(u.at);
+            if visit.booked <= at && at <= scope.to {
+                let class = u.kind.map_or("", ReplyKind::as_str);
+                latest.unfiled(visit.id, class, (at, u.message.0));
+            }
+        }
+        raw.push((visit, Ok(line)));
+    }
+    let rows = assemble(conn, &latest, raw)?;
     Ok(in_order(date, tz, rows))
 }
 
-/// Every patient's line, by id: what [`sheet_knowing`]'s caller keeps (a full read of the
-/// patients table, a few MB even at a clinic group's 100,000 patients).
+/// Every patient's line, by id, with their unfiled replies: what [`sheet_knowing`]'s caller
+/// keeps (a full read of the patients table and of the unfiled replies' index, a few MB even
+/// at a clinic group's 100,000 patients).
 pub fn patient_lines(conn: &impl Db) -> Result<HashMap<PatientId, PatientLine>> {
     let conn = super::sql(conn);
     let mut stmt = conn.prepare_cached(LINES)?;
     let rows = stmt.query_map([], |r| Ok((PatientId(r.get(0)?), read_line(r, 1)?)))?;
+    let mut lines = rows
+        .map(|r| {
+            let (id, line) = r?;
+            Ok((id, line?))
+        })
+        .collect::<Result<HashMap<_, _>>>()?;
+    let mut unfiled: HashMap<PatientId, Vec<UnfiledReply>> = HashMap::new();
+    for (patient, reply) in unfiled_replies(conn, replies::UNFILED_ALL, [])? {
+        unfiled.entry(patient).or_default().push(reply);
+    }
+    for (patient, replies) in unfiled {
+        if let Some(line) = lines.get_mut(&patient) {
+            line.unfiled = replies.into_boxed_slice();
+        }
+    }
+    Ok(lines)
+}
+
+/// One patient's line, with their unfiled replies.
+fn line_of(conn: &rusqlite::Connection, patient: i64) -> Result<PatientLine> {
+    let mut stmt = conn.prepare_cached(LINE_OF)?;
+    let mut line = stmt.query_row([patient], |r| read_line(r, 1))??;
+    let replies = unfiled_replies(conn, replies::UNFILED_OF, [patient])?;
+    line.unfiled = replies.into_iter().map(|(_, r)| r).collect();
+    Ok(line)
+}
+
+/// The unfiled replies `sql` reads ([`replies::UNFILED_ALL`] or [`replies::UNFILED_OF`]), with
+/// their patients.
+fn unfiled_replies<P: rusqlite::Params>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+) -> Result<Vec<(PatientId, UnfiledReply)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            ReplyKind::parse(text(r, 1)?.unwrap_or_default()),
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
     rows.map(|r| {
-        let (id, line) = r?;
-        Ok((id, line?))
+        let (patient, kind, at, message) = r?;
+        let reply = UnfiledReply {
+            kind,
+            at: from_ts(at)?,
+            message: MessageId(message),
+        };
+        Ok((PatientId(patient), reply))
     })
     .collect()
 }
@@ -251,40 +311,38 @@ pub fn rows_of(
     read_rows(super::sql(conn), &scopes)
 }
 
-/// The day rows of `scopes`' visits, with their patients' rows.
+/// The day rows of `scopes`' visits, with their patients' rows and latest replies.
 fn read_rows(conn: &rusqlite::Connection, scopes: &[Scope]) -> Result<Vec<DayRow>> {
     let mut raw = Vec::new();
+    let mut latest = replies::Latest::default();
     for scope in scopes {
         raw.extend(scope.query(conn, &SHEET, |r| {
             Ok((VisitRow::read(r)?, read_line(r, VisitRow::COLUMNS)?))
         })?);
-    }
-    assemble(conn, scopes, raw)
-}
-
-/// Day rows from visits and their patients' lines, with the latest replies about `scopes`'
-/// visits and the clinicians' and types' names.
-fn assemble(
-    conn: &rusqlite::Connection,
-    scopes: &[Scope],
-    raw: impl IntoIterator<Item = (VisitRow, Result<PatientLine>)>,
-) -> Result<Vec<DayRow>> {
-    let mut raw = raw.into_iter().peekable();
-    if raw.peek().is_none() {
-        return Ok(Vec::new());
-    }
-    let mut latest = replies::Latest::default();
-    for scope in scopes {
         latest.read(conn, *scope)?;
     }
+    assemble(conn, &latest, raw)
+}
+
+/// Day rows from visits, their patients' lines and the latest replies about them, with the
+/// clinicians' and types' names.
+fn assemble(
+    conn: &rusqlite::Connection,
+    latest: &replies::Latest,
+    raw: Vec<(VisitRow, Result<PatientLine>)>,
+) -> Result<Vec<DayRow>> {
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
     let names = Names::read(conn)?;
-    raw.map(|(visit, line)| {
-        let reply = latest
-            .of(visit.id, visit.patient)
-            .and_then(ReplyKind::parse);
-        visit.into_day_row(line?, reply, &names)
-    })
-    .collect()
+    raw.into_iter()
+        .map(|(visit, line)| {
+            let reply = latest
+                .of(visit.id, visit.patient)
+                .and_then(ReplyKind::parse);
+            visit.into_day_row(line?, reply, &names)
+        })
+        .collect()
 }
 
 /// Clinicians' display names and appointment types' neutral labels, by id: a practice has a
@@ -334,12 +392,13 @@ struct VisitRow {
     callback: bool,
     clinician: i64,
     type_id: i64,
+    booked: i64,
     rebook: bool,
 }
 
 impl VisitRow {
     /// How many columns [`visit_columns`] has: a patient's line follows them in [`SHEET`].
-    const COLUMNS: usize = 9;
+    const COLUMNS: usize = 10;
 
     fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
@@ -351,7 +410,8 @@ impl VisitRow {
             callback: r.get(5)?,
             clinician: r.get(6)?,
             type_id: r.get(7)?,
-            rebook: r.get(8)?,
+            booked: r.get(8)?,
+            rebook: r.get(9)?,
         })
     }
 
@@ -395,6 +455,7 @@ fn read_line(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Patien
         portal,
         number_flagged,
         consent,
+        unfiled: Box::new([]),
     }))
 }
 

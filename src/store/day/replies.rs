@@ -35,6 +35,17 @@ pub(crate) const UNFILED: [&str; 2] = day_and_patient!(
       AND r.received_at >= a.booked_at AND r.received_at <= ?2"
 );
 
+/// Every unfiled reply, by patient ([`super::patient_lines`]): through
+/// `replies_unfiled_by_patient`, which covers it.
+pub(crate) const UNFILED_ALL: &str =
+    "SELECT r.patient_id, r.classification, r.received_at, r.message_id
+   FROM replies r WHERE r.appointment_id IS NULL AND r.patient_id IS NOT NULL";
+
+/// One patient's unfiled replies (`?1`).
+pub(crate) const UNFILED_OF: &str =
+    "SELECT r.patient_id, r.classification, r.received_at, r.message_id
+   FROM replies r WHERE r.appointment_id IS NULL AND r.patient_id = ?1";
+
 /// A classified reply: its class as stored, and when it was sent (ties broken by id).
 #[derive(Debug)]
 struct Reply {
@@ -52,13 +63,30 @@ pub(super) struct Latest {
 impl Latest {
     /// Take in the replies about `scope`'s visits.
     pub(super) fn read(&mut self, conn: &rusqlite::Connection, scope: Scope) -> Result<()> {
-        for (patient, reply) in scope.query(conn, &FILED, read_reply)? {
-            keep_later(&mut self.filed, patient, reply);
-        }
+        self.read_filed(conn, scope)?;
         for (visit, reply) in scope.query(conn, &UNFILED, read_reply)? {
             keep_later(&mut self.unfiled, visit, reply);
         }
         Ok(())
+    }
+
+    /// Take in the replies filed against `scope`'s visits (the unfiled ones come from
+    /// [`Latest::unfiled`]).
+    pub(super) fn read_filed(&mut self, conn: &rusqlite::Connection, scope: Scope) -> Result<()> {
+        for (patient, reply) in scope.query(conn, &FILED, read_reply)? {
+            keep_later(&mut self.filed, patient, reply);
+        }
+        Ok(())
+    }
+
+    /// Take in an unfiled reply about `visit` that the caller found otherwise (a patient's
+    /// kept line): its class as stored, when it was sent, its id.
+    pub(super) fn unfiled(&mut self, visit: i64, class: &str, at: (i64, i64)) {
+        let reply = Reply {
+            class: class.to_string(),
+            at,
+        };
+        keep_later(&mut self.unfiled, visit, reply);
     }
 
     /// The class of the latest reply about `visit`, `patient`'s (as stored: the caller

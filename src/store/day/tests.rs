@@ -309,6 +309,32 @@ fn the_sheet_reads_replies_from_the_day_s_bookings() {
         has(&patient[..], "appointments_by_patient").is_some(),
         "{patient:#?}"
     );
+    // A kept line's unfiled replies: all from their covering index, or one patient's.
+    let (store, ..) = fixture();
+    for (sql, step) in [
+        (
+            replies::UNFILED_ALL,
+            "SEARCH r USING COVERING INDEX replies_unfiled_by_patient (patient_id>?)",
+        ),
+        (
+            replies::UNFILED_OF,
+            "SEARCH r USING COVERING INDEX replies_unfiled_by_patient (patient_id=?)",
+        ),
+    ] {
+        let mut stmt = store
+            .test_conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let n = stmt.parameter_count();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(std::iter::repeat_n(7, n)), |r| {
+                r.get(3)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(plan, [step]);
+    }
     let [day, patient] = plans(&SHEET);
     // A day's visits from the start-time index alone (migration 20): no page of the table.
     let visits = "SEARCH a USING COVERING INDEX appointments_by_start";

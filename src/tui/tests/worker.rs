@@ -412,6 +412,7 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
 #[test]
 fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     use crate::domain::consent::{ConsentEvent, ConsentFlag, ConsentKind, ConsentMethod};
+    use crate::domain::reply::ReplyKind;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.db");
     let (store, _) = fixture::store_at(&path);
@@ -442,6 +443,20 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
         at: fixture::now(),
     };
     store::consent::append(conn, patient, &stop).unwrap();
+    // And a text from them that answers no visit in particular.
+    let text = store::messages::NewInbound {
+        patient: Some(patient),
+        from: "+12015550134",
+        to: "+15555550123",
+        body: "can someone call me",
+        provider: "twilio",
+        provider_id: "SMlines1",
+        at: fixture::now(),
+    };
+    let m = store::messages::insert_inbound(conn, &text)
+        .unwrap()
+        .unwrap();
+    store::messages::classify_reply(conn, m, ReplyKind::Other, None).unwrap();
     r.days.drop_day(today());
     let again = day_sheet(&mut r, today());
     let theirs: Vec<_> = again
@@ -457,6 +472,7 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
             row.patient_name
         );
         assert_eq!(row.consent, ConsentFlag::OptedOut);
+        assert_eq!(row.last_reply, Some(ReplyKind::Other));
     }
     assert!(!r.learn_lines(), "only the patient named was read again");
     // A clinician renamed: the log names every day, and the lines are read whole again.

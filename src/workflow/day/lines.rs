@@ -108,6 +108,7 @@ mod tests {
             portal: false,
             number_flagged: false,
             consent: ConsentFlag::OptedIn,
+            unfiled: Box::new([]),
         }
     }
 
