@@ -209,7 +209,7 @@ pub fn sheet_knowing(
     latest.read_filed(conn, scope)?;
     let mut raw = Vec::with_capacity(visits.len());
     for visit in visits {
-        let line = known.get(&PatientId(visit.patient)).cloned();
+        let line = known.get(&PatientId(visit.patient));
         let line = line.ok_or_else(|| corrupt("patients.id", None))?;
         // The unfiled replies a row shows: sent since the visit was booked, by the day's end.
         for u in line.unfiled.iter() {
@@ -219,7 +219,13 @@ pub fn sheet_knowing(
                 latest.unfiled(visit.id, class, (at, u.message.0));
             }
         }
-        raw.push((visit, Ok(line)));
+        // The row's copy of the line: its name, not the replies taken in above.
+        let shown = PatientLine {
+            name: line.name.clone(),
+            unfiled: Box::new([]),
+            ..*line
+        };
+        raw.push((visit, Ok(shown)));
     }
     let rows = assemble(conn, &latest, raw)?;
     Ok(in_order(date, tz, rows))
