@@ -55,8 +55,8 @@ pub struct DayRow {
 /// day's visits without a patient row per visit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatientLine {
-    /// "Last, First".
-    pub name: String,
+    /// "Last, First" (boxed: a console keeps one for every patient).
+    pub name: Box<str>,
     pub has_mobile: bool,
     pub portal: bool,
     pub number_flagged: bool,

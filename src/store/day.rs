@@ -244,13 +244,11 @@ pub fn patient_lines(conn: &impl Db) -> Result<HashMap<PatientId, PatientLine>> 
             Ok((id, line?))
         })
         .collect::<Result<HashMap<_, _>>>()?;
-    let mut unfiled: HashMap<PatientId, Vec<UnfiledReply>> = HashMap::new();
-    for (patient, reply) in unfiled_replies(conn, replies::UNFILED_ALL, [])? {
-        unfiled.entry(patient).or_default().push(reply);
-    }
-    for (patient, replies) in unfiled {
-        if let Some(line) = lines.get_mut(&patient) {
-            line.unfiled = replies.into_boxed_slice();
+    // In patient order (the index's): each patient's replies are one run.
+    let unfiled = unfiled_replies(conn, replies::UNFILED_ALL, [])?;
+    for run in unfiled.chunk_by(|a, b| a.0 == b.0) {
+        if let Some(line) = lines.get_mut(&run[0].0) {
+            line.unfiled = run.iter().map(|(_, r)| r.clone()).collect();
         }
     }
     Ok(lines)
@@ -433,7 +431,7 @@ impl VisitRow {
             patient_id: PatientId(self.patient),
             start: from_ts(self.start)?,
             duration_minutes: self.duration,
-            patient_name: line.name,
+            patient_name: line.name.into_string(),
             clinician: names.clinician(self.clinician)?,
             type_label: names.type_label(self.type_id)?,
             status: self.status?,
@@ -452,11 +450,11 @@ impl VisitRow {
 /// The [`line_columns`] from column `at` on (a consent word frontdesk cannot read: `Err`
 /// inside, for the caller to report with the row).
 fn read_line(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<PatientLine>> {
-    let (name, has_mobile, portal, number_flagged) =
-        (r.get(at)?, r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?);
+    let name: String = r.get(at)?;
+    let (has_mobile, portal, number_flagged) = (r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?);
     let consent = consent_flag(text(r, at + 4)?, text(r, at + 5)?, text(r, at + 6)?);
     Ok(consent.map(|consent| PatientLine {
-        name,
+        name: name.into_boxed_str(),
         has_mobile,
         portal,
         number_flagged,

@@ -35,11 +35,12 @@ pub(crate) const UNFILED: [&str; 2] = day_and_patient!(
       AND r.received_at >= a.booked_at AND r.received_at <= ?2"
 );
 
-/// Every unfiled reply, by patient ([`super::patient_lines`]): through
-/// `replies_unfiled_by_patient`, which covers it.
+/// Every unfiled reply, in patient order ([`super::patient_lines`]): through
+/// `replies_unfiled_by_patient`, which covers it and is in that order.
 pub(crate) const UNFILED_ALL: &str =
     "SELECT r.patient_id, r.classification, r.received_at, r.message_id
-   FROM replies r WHERE r.appointment_id IS NULL AND r.patient_id IS NOT NULL";
+   FROM replies r WHERE r.appointment_id IS NULL AND r.patient_id IS NOT NULL
+  ORDER BY r.patient_id";
 
 /// One patient's unfiled replies (`?1`).
 pub(crate) const UNFILED_OF: &str =
