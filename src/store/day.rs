@@ -12,9 +12,9 @@ use rusqlite::params;
 
 use super::{Result, StoreError, consent, from_ts, ts};
 use crate::domain::appointment::AppointmentStatus;
-use crate::domain::consent::{ConsentFlag, ConsentKind, ConsentMethod};
-use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine, UnfiledReply, in_sheet_order};
-use crate::domain::ids::{AppointmentId, MessageId, PatientId};
+use crate::domain::consent::ConsentFlag;
+use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine, in_sheet_order};
+use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reply::ReplyKind;
 
 /// The UTC bounds of a local calendar day (DST-safe: 23 or 25 hours long when clocks change).
@@ -64,9 +64,6 @@ macro_rules! day_and_patient {
     };
 }
 
-// After the macro: textual scope.
-mod replies;
-
 /// A day's visit as the sheet reads it, in [`VisitRow`]'s column order.
 macro_rules! visit_columns {
     () => {
@@ -86,6 +83,13 @@ macro_rules! line_columns {
          p.number_problem_code IS NOT NULL, p.consent_kind, p.consent_method, p.consent_evidence"
     };
 }
+
+// After the macros: textual scope.
+mod lines;
+mod replies;
+
+pub use lines::patient_lines;
+use lines::{line_of, read_line};
 
 /// The visits and their patients' lines. Clinician and type names come from [`Names`] (a few
 /// dozen rows read once) rather than two joins per visit, and the latest reply from
@@ -110,16 +114,6 @@ pub(crate) const VISITS: [&str; 2] = day_and_patient!(
     concat!("SELECT ", visit_columns!(), " FROM appointments a"),
     "a",
     ""
-);
-
-/// Every patient's line, by id ([`patient_lines`]).
-pub(crate) const LINES: &str = concat!("SELECT p.id, ", line_columns!(), " FROM patients p");
-
-/// One patient's line ([`sheet_knowing`], for a patient not known).
-pub(crate) const LINE_OF: &str = concat!(
-    "SELECT p.id, ",
-    line_columns!(),
-    " FROM patients p WHERE p.id = ?1"
 );
 
 /// Every query a day sheet reads (for the tests that check what the sheet depends on).
@@ -229,66 +223,6 @@ pub fn sheet_knowing(
     }
     let rows = assemble(conn, &latest, raw)?;
     Ok(in_order(date, tz, rows))
-}
-
-/// Every patient's line, by id, with their unfiled replies: what [`sheet_knowing`]'s caller
-/// keeps (a full read of the patients table and of the unfiled replies' index, a few MB even
-/// at a clinic group's 100,000 patients).
-pub fn patient_lines(conn: &impl Db) -> Result<HashMap<PatientId, PatientLine>> {
-    let conn = super::sql(conn);
-    let mut stmt = conn.prepare_cached(LINES)?;
-    let rows = stmt.query_map([], |r| Ok((PatientId(r.get(0)?), read_line(r, 1)?)))?;
-    let mut lines = rows
-        .map(|r| {
-            let (id, line) = r?;
-            Ok((id, line?))
-        })
-        .collect::<Result<HashMap<_, _>>>()?;
-    // In patient order (the index's): each patient's replies are one run.
-    let unfiled = unfiled_replies(conn, replies::UNFILED_ALL, [])?;
-    for run in unfiled.chunk_by(|a, b| a.0 == b.0) {
-        if let Some(line) = lines.get_mut(&run[0].0) {
-            line.unfiled = run.iter().map(|(_, r)| r.clone()).collect();
-        }
-    }
-    Ok(lines)
-}
-
-/// One patient's line, with their unfiled replies.
-fn line_of(conn: &rusqlite::Connection, patient: i64) -> Result<PatientLine> {
-    let mut stmt = conn.prepare_cached(LINE_OF)?;
-    let mut line = stmt.query_row([patient], |r| read_line(r, 1))??;
-    let replies = unfiled_replies(conn, replies::UNFILED_OF, [patient])?;
-    line.unfiled = replies.into_iter().map(|(_, r)| r).collect();
-    Ok(line)
-}
-
-/// The unfiled replies `sql` reads ([`replies::UNFILED_ALL`] or [`replies::UNFILED_OF`]), with
-/// their patients.
-fn unfiled_replies<P: rusqlite::Params>(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    params: P,
-) -> Result<Vec<(PatientId, UnfiledReply)>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params, |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            ReplyKind::parse(text(r, 1)?.unwrap_or_default()),
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-        ))
-    })?;
-    rows.map(|r| {
-        let (patient, kind, at, message) = r?;
-        let reply = UnfiledReply {
-            kind,
-            at: from_ts(at)?,
-            message: MessageId(message),
-        };
-        Ok((PatientId(patient), reply))
-    })
-    .collect()
 }
 
 fn in_order(date: NaiveDate, tz: Tz, mut rows: Vec<DayRow>) -> DaySheet {
@@ -447,22 +381,6 @@ impl VisitRow {
     }
 }
 
-/// The [`line_columns`] from column `at` on (a consent word frontdesk cannot read: `Err`
-/// inside, for the caller to report with the row).
-fn read_line(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<PatientLine>> {
-    let name: String = r.get(at)?;
-    let (has_mobile, portal, number_flagged) = (r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?);
-    let consent = consent_flag(text(r, at + 4)?, text(r, at + 5)?, text(r, at + 6)?);
-    Ok(consent.map(|consent| PatientLine {
-        name: name.into_boxed_str(),
-        has_mobile,
-        portal,
-        number_flagged,
-        consent,
-        unfiled: Box::new([]),
-    }))
-}
-
 /// Column `i` as text, not copied (NULL: `None`).
 fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
     r.get_ref(i)?.as_str_or_null().map_err(|e| {
@@ -482,23 +400,6 @@ fn status(value: Option<&str>) -> Result<AppointmentStatus> {
     value
         .and_then(AppointmentStatus::parse)
         .ok_or_else(|| corrupt("appointments.status", value))
-}
-
-/// The flag of a patient's last consent event as the patient's row carries it (migration
-/// 19); no event, no flag.
-fn consent_flag(
-    kind: Option<&str>,
-    method: Option<&str>,
-    evidence: Option<&str>,
-) -> Result<ConsentFlag> {
-    let Some(k) = kind else {
-        return Ok(ConsentFlag::None);
-    };
-    let kind = ConsentKind::parse(k).ok_or_else(|| corrupt("patients.consent_kind", kind))?;
-    let method = method
-        .and_then(ConsentMethod::parse)
-        .ok_or_else(|| corrupt("patients.consent_method", method))?;
-    Ok(ConsentFlag::after(Some((kind, method, evidence))))
 }
 
 /// Read every patient row once and keep nothing: the day sheet reads a patient row per visit,

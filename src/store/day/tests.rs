@@ -1,6 +1,7 @@
 //! The day sheet's reads against a real store: local days, reply rules, query plans.
 
 use super::*;
+use crate::domain::consent::ConsentKind;
 use crate::store::appointments::insert;
 use crate::store::appointments::tests::{booking, fixture, t};
 
