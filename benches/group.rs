@@ -324,6 +324,28 @@ fn bench(c: &mut Criterion) {
             )
         });
     }
+    // Its reminder cells, which the desk sees drawn as loading after the sheet: read just
+    // after another desk's commit too (the sheet read before it, untimed).
+    group.bench_function(
+        "the reminder cells of a day of 2,000, just after another desk's commit",
+        |b| {
+            b.iter_batched(
+                || {
+                    let date = *days.next().unwrap();
+                    let known = Some(&mut lines);
+                    let sheet = day::load_sheet_marked(&store, &config, date, known).unwrap();
+                    desk.write(|tx| store::appointments::set_callback(tx, far.0, far.1))
+                        .unwrap();
+                    sheet.0
+                },
+                |mut sheet| {
+                    day::fill_cells(&store, &config, &mut sheet, now).unwrap();
+                    std::hint::black_box(sheet.rows.len())
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        },
+    );
 
     // What the console's worker does when the day switched to was loaded ahead (the day
     // before and after the one shown are, while the desk reads it): the change counter, the
