@@ -81,9 +81,9 @@ impl Runner {
 
     /// While a member is signed in, a day is shown and the worker is idle: read every
     /// patient's line when they are due (never read, or dropped by the change log), so a day
-    /// not kept reads its
-    /// visits alone (`workflow::day::lines`). `false` when there is nothing to do; a read
-    /// that fails is not tried again (days are then read with their patients' rows).
+    /// not kept reads its visits alone (`workflow::day::lines`). `false` when there is
+    /// nothing to do; a read that fails is not tried again (days are then read with their
+    /// patients' rows).
     pub(in crate::tui) fn learn_lines(&mut self) -> bool {
         if self.actor.is_none() || self.lines_failed || !self.days.lines_due() {
             return false;
