@@ -22,6 +22,8 @@ pub use planner::{
 };
 
 #[cfg(test)]
+mod inbound_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod write_tests;
