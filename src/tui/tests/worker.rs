@@ -10,6 +10,16 @@ use crate::store;
 use crate::tui::msg::{Cmd, Msg};
 use crate::tui::worker::{Runner, Worker, coalesce};
 
+/// A worker signed in as rosa on a database file (`p.db` in the directory returned), for
+/// tests that open a second connection on it.
+fn file_runner() -> (tempfile::TempDir, Runner, fixture::Ids) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, ids) = fixture::store_at(&dir.path().join("p.db"));
+    let rosa = fixture::member(&store, "rosa");
+    let runner = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
+    (dir, runner, ids)
+}
+
 fn runner() -> (Runner, fixture::Ids) {
     let (store, ids) = fixture::store();
     let rosa = fixture::member(&store, "rosa");
@@ -314,11 +324,8 @@ fn the_days_beside_the_shown_one_are_loaded_ahead_and_shown_from_there() {
 
 #[test]
 fn a_kept_day_is_never_shown_after_a_change_of_the_desk_or_of_another_connection() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, mut r, ids) = file_runner();
     let path = dir.path().join("p.db");
-    let (store, ids) = fixture::store_at(&path);
-    let rosa = fixture::member(&store, "rosa");
-    let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
     let (first, second) = (ids.today[4], ids.today[5]);
     day_sheet(&mut r, today());
     // The desk's own change.
@@ -413,20 +420,32 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
 fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     use crate::domain::consent::{ConsentEvent, ConsentFlag, ConsentKind, ConsentMethod};
     use crate::domain::reply::ReplyKind;
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, mut r, _) = file_runner();
     let path = dir.path().join("p.db");
-    let (store, _) = fixture::store_at(&path);
-    let rosa = fixture::member(&store, "rosa");
-    let mut r = Runner::new(store, Config::default(), fixture::clock(), Some(rosa));
     assert!(!r.learn_lines(), "not before a day is shown");
     let first = day_sheet(&mut r, today());
     assert!(r.learn_lines(), "read once signed in");
     assert!(!r.learn_lines(), "then kept");
-    let row = first
+    let mut not_out = first
         .rows
         .iter()
-        .find(|r| r.consent != ConsentFlag::OptedOut);
-    let patient = row.expect("a patient not opted out").patient_id;
+        .filter(|r| r.consent != ConsentFlag::OptedOut)
+        .map(|r| r.patient_id);
+    let patient = not_out.next().expect("a patient not opted out");
+    let ours = not_out.find(|p| *p != patient).expect("a second one");
+    // This desk records the second one's opt-out itself (its own commit does not move its
+    // change counter: the lines are checked against the log all the same).
+    let recorded = r.run(Cmd::RecordOptOut {
+        patient: ours,
+        method: ConsentMethod::Verbal,
+    });
+    let done = matches!(recorded, Some(Msg::PatientChanged { result: Ok(_), .. }));
+    assert!(done, "{recorded:?}");
+    r.days.drop_day(today());
+    let sheet = day_sheet(&mut r, today());
+    let theirs = sheet.rows.iter().filter(|r| r.patient_id == ours);
+    assert!(theirs.clone().count() > 0);
+    assert!(theirs.clone().all(|r| r.consent == ConsentFlag::OptedOut));
     // Another desk renames the patient and records their opt-out.
     let other = store::Store::open(&path).unwrap();
     let conn = other.test_conn();
@@ -474,7 +493,7 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
         assert_eq!(row.consent, ConsentFlag::OptedOut);
         assert_eq!(row.last_reply, Some(ReplyKind::Other));
     }
-    assert!(!r.learn_lines(), "only the patient named was read again");
+    assert!(!r.learn_lines(), "only the patients named were read again");
     // A clinician renamed: the log names every day, and the lines are read whole again.
     conn.execute(
         "UPDATE clinicians SET display_name = 'Dr X' WHERE id = 1",
