@@ -500,8 +500,8 @@ fn bench(c: &mut Criterion) {
 }
 
 /// The first switch after the console opens, to a day far from today: a connection opened
-/// and warmed as the console's worker warms it (before sign-in `day::warm`: today, then every
-/// patient row; signed in, the patients' lines), then a day of 2,000 it has not read, from
+/// and warmed as the console's worker warms it (before sign-in `day::warm`: today; signed
+/// in, the patients' lines), then a day of 2,000 it has not read, from
 /// `far`. Each iteration opens
 /// the file again, so the samples are few and short.
 fn first_far_day(

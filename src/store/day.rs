@@ -118,13 +118,19 @@ pub(crate) const VISITS: [&str; 2] = day_and_patient!(
 
 /// Every query a day sheet reads (for the tests that check what the sheet depends on).
 #[cfg(test)]
-pub(crate) const SHEET_READS: [&str; 6] = [
+pub(crate) const SHEET_READS: &[&str] = &[
     SHEET[0],
     SHEET[1],
+    VISITS[0],
+    VISITS[1],
     replies::FILED[0],
     replies::FILED[1],
     replies::UNFILED[0],
     replies::UNFILED[1],
+    lines::LINES,
+    lines::LINE_OF,
+    replies::UNFILED_ALL,
+    replies::UNFILED_OF,
 ];
 
 /// Which of a day's visits a read covers: all of them, or one patient's.
@@ -401,19 +407,6 @@ fn status(value: Option<&str>) -> Result<AppointmentStatus> {
         .and_then(AppointmentStatus::parse)
         .ok_or_else(|| corrupt("appointments.status", value))
 }
-
-/// Read every patient row once and keep nothing: the day sheet reads a patient row per visit,
-/// scattered over the whole table, and a row whose page is not in the connection's cache is
-/// read and decrypted for that one visit (about 15 µs a page; a far day of 2,000 visits on a
-/// freshly opened connection needed 650 such pages, 10 ms). The table is a few MB even at a
-/// clinic group's 100,000 patients. Returns how many patients there are.
-pub fn read_patients_through(conn: &impl Db) -> Result<i64> {
-    Ok(super::sql(conn).query_row(READ_PATIENTS, [], |r| r.get(0))?)
-}
-
-/// [`read_patients_through`]'s query: a column only the table has (no index holds it), so the
-/// scan reads the table's pages, not a smaller index's.
-pub(crate) const READ_PATIENTS: &str = "SELECT COUNT(consent_evidence IS NULL) FROM patients";
 
 /// Search hits with next open appointment and consent flag, for the desk's search list.
 pub fn patient_hits(

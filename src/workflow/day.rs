@@ -29,21 +29,18 @@ pub fn load(
     store.read(|conn| load_in(conn, config, date, now))
 }
 
-/// Read `date` as a switch to it would — its sheet and reminder cells — then every patient
-/// row, and keep nothing: the pages they need are then in the connection's page cache,
-/// decrypted, so the first switch after sign-in is a warm one (a freshly opened connection
-/// decrypts every page it reads: 110–280 ms for a clinic group's day of 2,000, against ~16 ms
-/// warm), and a switch to any other day decrypts only that day's own pages, not one page per
-/// visit for its patients. The visits read: for the log.
+/// Read `date` as a switch to it would — its sheet and reminder cells — and keep nothing:
+/// the pages it needs are then in the connection's page cache, decrypted, so the first
+/// switch after sign-in is a warm one (a freshly opened connection decrypts every page it
+/// reads: 110–280 ms for a clinic group's day of 2,000, against ~16 ms warm). The visits
+/// read: for the log.
 pub fn warm(
     store: &Store,
     config: &Config,
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let visits = load(store, config, date, now)?.rows.len();
-    store.read(|conn| store::day::read_patients_through(conn))?;
-    Ok(visits)
+    Ok(load(store, config, date, now)?.rows.len())
 }
 
 /// [`load`], with the change log's head in the same read: the mark the sheet is true at.

@@ -346,26 +346,6 @@ fn the_sheet_reads_replies_from_the_day_s_bookings() {
     );
 }
 
-/// The warm-up's read of every patient walks the table itself (the pages the sheet's
-/// per-visit look-ups land on), not an index that would leave them unread.
-#[test]
-fn reading_the_patients_through_scans_their_table() {
-    let (store, ..) = fixture();
-    let conn = store.test_conn();
-    let plan: Vec<String> = conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {READ_PATIENTS}"))
-        .unwrap()
-        .query_map([], |r| r.get(3))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(plan, ["SCAN patients"]);
-    let patients: i64 = conn
-        .query_row("SELECT COUNT(*) FROM patients", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(read_patients_through(conn).unwrap(), patients);
-}
-
 #[test]
 fn hits_carry_next_open_appointment() {
     let (store, p, c, ty) = fixture();
