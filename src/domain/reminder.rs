@@ -19,8 +19,9 @@ pub use key::{
     ReminderKey, closure_key, holds_part, key_part, reminder_key, survey_key, welcome_key,
 };
 pub use plan::{
-    Plan, PlanCounts, PlanInput, PlanLine, PlanMode, PlannedSend, ReminderMessage, Verdict,
-    kind_for_offset, plan, recheck, reminder_cells,
+    CellsBeforeHistory, Plan, PlanCounts, PlanInput, PlanLine, PlanMode, PlannedSend,
+    ReminderMessage, Verdict, kind_for_offset, plan, plannable, recheck, reminder_cells,
+    reminder_cells_before_history,
 };
 pub use recorded::{Decided, GateFinding, ReminderDecision, due_decision, merge_recorded};
 pub use rules::{OptOutNotice, QuietHours, ReminderRules};

@@ -6,7 +6,8 @@
 //! under the 20 ms budget; `benches/messaging.rs` measures it). The rules, in the order they
 //! apply:
 //!
-//! 1. Cancelled/arrived/completed/no-show → `NotOpen`; started → `Passed`.
+//! 1. Cancelled/arrived/completed/no-show → `NotOpen`; started → `Passed` (whatever is known
+//!    of the patient: [`plannable`]).
 //! 2. The patient: opted out, no consent, no mobile, number flagged (one reason, in that order).
 //! 3. Each appointment's reminder moments are its start minus each offset; a moment in quiet
 //!    hours moves to the next allowed minute, and one that would then fall within
@@ -180,6 +181,13 @@ pub fn kind_for_offset(offset_hours: u32) -> MessageKind {
 
 type Slot = (AppointmentId, DateTime<Utc>, u32);
 
+/// Can `a` still be reminded at `now` (open, not started)? Rule 1 settles every other visit
+/// from the visit and its recorded rows alone, so only these visits' patients need facts: a
+/// reader may leave the others' out ([`PlanInput::patients`]).
+pub fn plannable(a: &Appointment, now: DateTime<Utc>) -> bool {
+    a.expects_reminders() && a.start > now
+}
+
 /// Plan reminders at `now`; see the module docs for the rules.
 pub fn plan(
     rules: &ReminderRules,
@@ -187,6 +195,18 @@ pub fn plan(
     mode: PlanMode,
     input: &PlanInput<'_>,
 ) -> Plan {
+    plan_noting_history(rules, now, mode, input).0
+}
+
+/// [`plan`], and the patients whose plan looked at their outbound history (`recent`,
+/// `last_outbound`): those with a reminder due now that is neither too close nor in quiet
+/// hours, which meets the caps or goes.
+fn plan_noting_history(
+    rules: &ReminderRules,
+    now: DateTime<Utc>,
+    mode: PlanMode,
+    input: &PlanInput<'_>,
+) -> (Plan, Vec<PatientId>) {
     let offsets = offsets_longest_first(rules);
     let patients: HashMap<PatientId, &PatientFacts> =
         input.patients.iter().map(|p| (p.id, p)).collect();
@@ -200,6 +220,7 @@ pub fn plan(
         appointments: input.appointments,
         lines: Vec::with_capacity(input.appointments.len()),
         sends: Vec::new(),
+        history_read: Vec::new(),
     };
     let by_patient = planner.first_lines(&patients);
     let appts = input.appointments;
@@ -219,10 +240,11 @@ pub fn plan(
         }
     }
     copy_repeated_lines(&mut planner.lines);
-    Plan {
+    let plan = Plan {
         sends: planner.sends,
         lines: planner.lines,
-    }
+    };
+    (plan, planner.history_read)
 }
 
 /// The rules' offsets, positive, without repeats, longest first.
@@ -282,13 +304,18 @@ impl Planner<'_> {
         let mut by_patient: HashMap<PatientId, Vec<usize>> = HashMap::new();
         let mut seen = std::collections::HashSet::new();
         for (i, a) in self.appointments.iter().enumerate() {
-            let reason = match patients.get(&a.patient_id).copied() {
-                None => Some(SkipReason::NoConsent),
-                Some(_) if !a.expects_reminders() => Some(SkipReason::NotOpen {
+            // Rule 1 first: a closed or started visit needs no facts (see `plannable`).
+            let reason = if !a.expects_reminders() {
+                Some(SkipReason::NotOpen {
                     status: a.closed_status(),
-                }),
-                Some(_) if a.start <= self.now => Some(SkipReason::Passed),
-                Some(f) => f.blocked(),
+                })
+            } else if a.start <= self.now {
+                Some(SkipReason::Passed)
+            } else {
+                match patients.get(&a.patient_id).copied() {
+                    None => Some(SkipReason::NoConsent),
+                    Some(f) => f.blocked(),
+                }
             };
             let held = reason.clone().unwrap_or(SkipReason::AlreadySent);
             let cells = self
@@ -327,8 +354,37 @@ pub fn reminder_cells(
     now: DateTime<Utc>,
     input: &PlanInput<'_>,
 ) -> Vec<(AppointmentId, Vec<ReminderCell>)> {
-    plan(rules, now, PlanMode::Scheduled, input)
-        .lines
+    cells_of(plan(rules, now, PlanMode::Scheduled, input))
+}
+
+/// The day view's cells from facts read without outbound history (`recent` empty,
+/// `last_outbound` none), or the patients whose cells turn on it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CellsBeforeHistory {
+    /// No patient's plan looked at their history: these are the cells whatever it holds.
+    Ready(Vec<(AppointmentId, Vec<ReminderCell>)>),
+    /// These patients' plans do (a reminder due now meets the caps, or goes): read their
+    /// history and ask [`reminder_cells`]. Most days' visits have none — a reminder is
+    /// written as soon as it is due — so a reader rarely reads history for the cells.
+    NeedHistory(Vec<PatientId>),
+}
+
+/// [`reminder_cells`] for facts without history: [`CellsBeforeHistory`].
+pub fn reminder_cells_before_history(
+    rules: &ReminderRules,
+    now: DateTime<Utc>,
+    input: &PlanInput<'_>,
+) -> CellsBeforeHistory {
+    let (plan, history_read) = plan_noting_history(rules, now, PlanMode::Scheduled, input);
+    if history_read.is_empty() {
+        CellsBeforeHistory::Ready(cells_of(plan))
+    } else {
+        CellsBeforeHistory::NeedHistory(history_read)
+    }
+}
+
+fn cells_of(plan: Plan) -> Vec<(AppointmentId, Vec<ReminderCell>)> {
+    plan.lines
         .into_iter()
         .map(|l| (l.appointment_id, l.cells))
         .collect()

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 
 use super::{PlanLine, PlanMode, PlannedSend, ReminderMessage, Slot, Verdict, kind_for_offset};
 use crate::domain::appointment::Appointment;
+use crate::domain::ids::PatientId;
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::reminder::key::ReminderKey;
 use crate::domain::reminder::rules::ReminderRules;
@@ -40,6 +41,8 @@ pub(super) struct Planner<'a> {
     pub(super) appointments: &'a [Appointment],
     pub(super) lines: Vec<PlanLine>,
     pub(super) sends: Vec<PlannedSend>,
+    /// Patients whose `recent` or `last_outbound` was looked at (see `held_back`).
+    pub(super) history_read: Vec<PatientId>,
 }
 
 /// What an appointment does now.
@@ -230,7 +233,7 @@ impl Planner<'_> {
     /// too close to the visit) or by the caps (until room frees, when it does in time). A
     /// patient's last reminder is never held by the caps. `None`: the text goes now.
     fn held_back(
-        &self,
+        &mut self,
         facts: &PatientFacts,
         g: &[usize],
         later: &[&Appointment],
@@ -251,6 +254,8 @@ impl Planner<'_> {
             });
             return Some(held.collect());
         }
+        // From here on the caps read `recent`, and the text `last_outbound`.
+        self.history_read.push(facts.id);
         let essential = targets
             .iter()
             .any(|&(i, c)| self.last_offset(&appts[i], facts.zone) == Some(c.offset));

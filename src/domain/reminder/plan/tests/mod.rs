@@ -592,3 +592,4 @@ fn the_weekly_cap_is_configurable_and_holds_only_earlier_reminders() {
 
 mod bookings_and_time;
 mod caps;
+mod history;
