@@ -325,13 +325,29 @@ fn bench(c: &mut Criterion) {
         });
     }
     // Its reminder cells, which the desk sees drawn as loading after the sheet: read just
-    // after another desk's commit too (the sheet read before it, untimed).
-    group.bench_function(
-        "the reminder cells of a day of 2,000, just after another desk's commit",
-        |b| {
+    // after another desk's commit too (the sheet read before it, untimed). A past day reads
+    // no patient for its cells; a day to come reads its patients' records (and the history
+    // of any patient whose cells turn on it), so both are measured: the walk's past days,
+    // and the two busiest days, which are to come.
+    let mut to_come = [busiest, next].into_iter().cycle();
+    for (name, past) in [
+        (
+            "the reminder cells of a day of 2,000, just after another desk's commit",
+            true,
+        ),
+        (
+            "the reminder cells of a day of 2,000 to come, just after another desk's commit",
+            false,
+        ),
+    ] {
+        group.bench_function(name, |b| {
             b.iter_batched(
                 || {
-                    let date = *days.next().unwrap();
+                    let date = if past {
+                        *days.next().unwrap()
+                    } else {
+                        to_come.next().unwrap()
+                    };
                     let known = Some(&mut lines);
                     let sheet = day::load_sheet_marked(&store, &config, date, known).unwrap();
                     desk.write(|tx| store::appointments::set_callback(tx, far.0, far.1))
@@ -344,8 +360,8 @@ fn bench(c: &mut Criterion) {
                 },
                 criterion::BatchSize::PerIteration,
             )
-        },
-    );
+        });
+    }
 
     // What the console's worker does when the day switched to was loaded ahead (the day
     // before and after the one shown are, while the desk reads it): the change counter, the

@@ -171,20 +171,31 @@ impl ConsentState {
     /// Fold events in the order they were recorded (oldest first).
     /// The last word counts: the state after the last event, whatever came before it.
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ConsentEvent>) -> Self {
-        events.into_iter().fold(Self::None, |_, e| match e.kind {
-            ConsentKind::OptOut => Self::OptedOut {
-                since: e.at,
-                method: e.method,
-            },
-            ConsentKind::OptIn => match verified_evidence(e.method, e.evidence.as_deref()) {
+        events.into_iter().fold(Self::None, |_, e| {
+            Self::after(e.kind, e.method, e.evidence.as_deref(), e.at)
+        })
+    }
+
+    /// The state after a last word of `kind` by `method` with `evidence`, recorded `at`: what
+    /// [`Self::from_events`] folds to when that is the last event — for readers that have
+    /// only the last word (the patient's row carries it, migration 19).
+    pub fn after(
+        kind: ConsentKind,
+        method: ConsentMethod,
+        evidence: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        match kind {
+            ConsentKind::OptOut => Self::OptedOut { since: at, method },
+            ConsentKind::OptIn => match verified_evidence(method, evidence) {
                 Some(ev) => Self::OptedIn {
-                    since: e.at,
-                    method: e.method,
+                    since: at,
+                    method,
                     evidence: ev.to_string(),
                 },
-                None => Self::Unverified { since: e.at },
+                None => Self::Unverified { since: at },
             },
-        })
+        }
     }
 
     /// May automated SMS go to this patient?

@@ -8,7 +8,9 @@ use crate::config::{Config, ProviderKind};
 use crate::domain::appointment::Appointment;
 use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine};
 use crate::domain::ids::{AppointmentId, PatientId};
-use crate::domain::reminder::{self, PlanInput, ReminderCell};
+use crate::domain::reminder::{
+    self, CellsBeforeHistory, PatientFacts, PlanInput, ReminderCell, ReminderMessage,
+};
 use crate::store::{self, Db, Store, StoreError};
 use crate::workflow::facts;
 
@@ -182,28 +184,41 @@ pub fn reminder_cells(
     store.read(|conn| cells_in(conn, config, appointments, now))
 }
 
-/// [`reminder_cells`] inside one read transaction.
+/// [`reminder_cells`] inside one read transaction. Only the visits still to come read their
+/// patients' records, and only the patients whose cells turn on it read their outbound
+/// history ([`reminder::reminder_cells_before_history`]): a past day reads no patient, and
+/// most days to come no history — each of those is a random page per patient of a large
+/// table or index, read again after any other desk's commit (docs/BENCHMARKS.md).
 fn cells_in(
     conn: &impl Db,
     config: &Config,
     appointments: &[Appointment],
     now: DateTime<Utc>,
 ) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
-    let patients: Vec<PatientId> = appointments.iter().map(|a| a.patient_id).collect();
-    let loaded = facts::load(conn, config, &patients, now, None)?;
-    let facts_list: Vec<_> = loaded.into_values().map(|l| l.facts).collect();
+    let to_come: Vec<PatientId> = appointments
+        .iter()
+        .filter(|a| reminder::plannable(a, now))
+        .map(|a| a.patient_id)
+        .collect();
+    let (mut loaded, unreadable) = facts::load_records(conn, config, &to_come)?;
+    for u in &unreadable {
+        tracing::warn!(patient = u.patient.0, "patient record unreadable; skipped");
+    }
     let messages = facts::reminder_rows(conn, appointments)?;
-    let cells = reminder::reminder_cells(
-        &config.reminders,
-        now,
-        &PlanInput {
-            patients: &facts_list,
-            appointments,
-            messages: &messages,
-            // The cells show each reminder's own plan; the caps' look ahead is remind's.
-            later: &[],
-        },
-    );
+    let rules = &config.reminders;
+    let facts_of = |loaded: &HashMap<PatientId, facts::Loaded>| -> Vec<PatientFacts> {
+        loaded.values().map(|l| l.facts.clone()).collect()
+    };
+    let bare = facts_of(&loaded);
+    let input = cells_input(&bare, appointments, &messages);
+    let cells = match reminder::reminder_cells_before_history(rules, now, &input) {
+        CellsBeforeHistory::Ready(cells) => cells,
+        CellsBeforeHistory::NeedHistory(patients) => {
+            facts::add_history(conn, &mut loaded, &patients, now, None)?;
+            let whole = facts_of(&loaded);
+            reminder::reminder_cells(rules, now, &cells_input(&whole, appointments, &messages))
+        }
+    };
     let ids: Vec<AppointmentId> = appointments.iter().map(|a| a.id).collect();
     let decisions = store::reminder_decisions::for_appointments(conn, &ids)?;
     let starts: HashMap<AppointmentId, DateTime<Utc>> =
@@ -215,6 +230,21 @@ fn cells_in(
             (id, reminder::merge_recorded(c, id, start, &decisions))
         })
         .collect())
+}
+
+/// The planner's input for the cells: each reminder's own plan (the caps' look ahead over
+/// the coming week is `remind`'s).
+fn cells_input<'a>(
+    patients: &'a [PatientFacts],
+    appointments: &'a [Appointment],
+    messages: &'a [ReminderMessage],
+) -> PlanInput<'a> {
+    PlanInput {
+        patients,
+        appointments,
+        messages,
+        later: &[],
+    }
 }
 
 /// Most search hits the desk is shown; one more is fetched to know there are more.

@@ -72,16 +72,31 @@ pub fn load_each(
     now: DateTime<Utc>,
     exclude: Option<MessageId>,
 ) -> Result<(HashMap<PatientId, Loaded>, Vec<Unreadable>), StoreError> {
-    // Each read is one statement for all the patients (a clinic group's day is ~1,400).
+    let (mut out, unreadable) = load_records(conn, config, patients)?;
+    let found: Vec<PatientId> = out.keys().copied().collect();
+    add_history(conn, &mut out, &found, now, exclude)?;
+    Ok((out, unreadable))
+}
+
+/// The facts of these patients' records alone (each once): row and consent, with no
+/// outbound history yet (`recent` empty, `last_outbound` none; see [`add_history`]).
+pub fn load_records(
+    conn: &impl Db,
+    config: &Config,
+    patients: &[PatientId],
+) -> Result<(HashMap<PatientId, Loaded>, Vec<Unreadable>), StoreError> {
+    // Each read is one statement for all the patients (a clinic group's day is ~2,000); the
+    // consent comes from the rows the first read just brought in (migration 19).
     let mut records = store::patients::get_many(conn, patients)?;
-    let consent = store::consent::events_of(conn, patients)?;
-    let since = now - Duration::days(HISTORY_DAYS);
-    let store::messages::OutboundHistory { mut recent, last } =
-        store::messages::outbound_history(conn, patients, since, exclude)?;
+    let mut consent = store::consent::last_words(conn, patients)?;
     let mut out = HashMap::with_capacity(patients.len());
     let mut unreadable: Vec<Unreadable> = Vec::new();
     for &id in patients {
-        let patient = match records.remove(&id) {
+        let read = records.remove(&id).map(|p| {
+            let word = consent.remove(&id).transpose()?.flatten();
+            Ok((p?, word.unwrap_or(ConsentState::None)))
+        });
+        let (patient, consent) = match read {
             Some(Ok(p)) => p,
             Some(Err(e)) => {
                 unreadable.push(Unreadable::new(id, &e));
@@ -98,14 +113,31 @@ pub fn load_each(
                 });
             }
         };
-        let events = consent.get(&id).map_or(&[][..], Vec::as_slice);
-        let mut facts = PatientFacts::new(
-            &patient,
-            config.practice.time_zone,
-            ConsentState::from_events(events),
-        );
+        let facts = PatientFacts::new(&patient, config.practice.time_zone, consent);
+        out.insert(id, Loaded { patient, facts });
+    }
+    Ok((out, unreadable))
+}
+
+/// Read the outbound history of `which` (of `loaded`) into their facts: the texts of the
+/// last days that count against the caps, and the newest that left. `exclude` leaves one
+/// message out (the one being re-checked before it goes).
+pub fn add_history(
+    conn: &impl Db,
+    loaded: &mut HashMap<PatientId, Loaded>,
+    which: &[PatientId],
+    now: DateTime<Utc>,
+    exclude: Option<MessageId>,
+) -> Result<(), StoreError> {
+    let since = now - Duration::days(HISTORY_DAYS);
+    let store::messages::OutboundHistory { mut recent, last } =
+        store::messages::outbound_history(conn, which, since, exclude)?;
+    for id in which {
+        let Some(facts) = loaded.get_mut(id).map(|l| &mut l.facts) else {
+            continue;
+        };
         facts.recent = recent
-            .remove(&id)
+            .remove(id)
             .unwrap_or_default()
             .into_iter()
             .filter(|m| Some(m.id) != exclude && counts_as_sent(m.status))
@@ -114,10 +146,9 @@ pub fn load_each(
                 kind: m.kind,
             })
             .collect();
-        facts.last_outbound = last.get(&id).copied();
-        out.insert(id, Loaded { patient, facts });
+        facts.last_outbound = last.get(id).copied();
     }
-    Ok((out, unreadable))
+    Ok(())
 }
 
 /// Rows that left, or may still leave, count against the caps; refused ones do not.
