@@ -184,41 +184,14 @@ pub fn reminder_cells(
     store.read(|conn| cells_in(conn, config, appointments, now))
 }
 
-/// [`reminder_cells`] inside one read transaction. Only the visits still to come read their
-/// patients' records, and only the patients whose cells turn on it read their outbound
-/// history ([`reminder::reminder_cells_before_history`]): a past day reads no patient, and
-/// most days to come no history — each of those is a random page per patient of a large
-/// table or index, read again after any other desk's commit (docs/BENCHMARKS.md).
+/// [`reminder_cells`] inside one read transaction.
 fn cells_in(
     conn: &impl Db,
     config: &Config,
     appointments: &[Appointment],
     now: DateTime<Utc>,
 ) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
-    let to_come: Vec<PatientId> = appointments
-        .iter()
-        .filter(|a| reminder::plannable(a, now))
-        .map(|a| a.patient_id)
-        .collect();
-    let (mut loaded, unreadable) = facts::load_records(conn, config, &to_come)?;
-    for u in &unreadable {
-        tracing::warn!(patient = u.patient.0, "patient record unreadable; skipped");
-    }
-    let messages = facts::reminder_rows(conn, appointments)?;
-    let rules = &config.reminders;
-    let facts_of = |loaded: &HashMap<PatientId, facts::Loaded>| -> Vec<PatientFacts> {
-        loaded.values().map(|l| l.facts.clone()).collect()
-    };
-    let bare = facts_of(&loaded);
-    let input = cells_input(&bare, appointments, &messages);
-    let cells = match reminder::reminder_cells_before_history(rules, now, &input) {
-        CellsBeforeHistory::Ready(cells) => cells,
-        CellsBeforeHistory::NeedHistory(patients) => {
-            facts::add_history(conn, &mut loaded, &patients, now, None)?;
-            let whole = facts_of(&loaded);
-            reminder::reminder_cells(rules, now, &cells_input(&whole, appointments, &messages))
-        }
-    };
+    let cells = planned_cells(conn, config, appointments, now)?;
     let ids: Vec<AppointmentId> = appointments.iter().map(|a| a.id).collect();
     let decisions = store::reminder_decisions::for_appointments(conn, &ids)?;
     let starts: HashMap<AppointmentId, DateTime<Utc>> =
@@ -230,6 +203,44 @@ fn cells_in(
             (id, reminder::merge_recorded(c, id, start, &decisions))
         })
         .collect())
+}
+
+/// The planner's cells for `appointments`, reading only what they turn on: the records of
+/// the patients of visits still to come, and the outbound history of those the planner names
+/// ([`reminder::reminder_cells_before_history`]). A past day reads no patient, and most days
+/// to come no history; each of those reads is a random page per patient of a large table or
+/// index, read again after any other desk's commit (docs/BENCHMARKS.md, "Ninth session").
+fn planned_cells(
+    conn: &impl Db,
+    config: &Config,
+    appointments: &[Appointment],
+    now: DateTime<Utc>,
+) -> Result<Vec<(AppointmentId, Vec<ReminderCell>)>, StoreError> {
+    let to_come: Vec<PatientId> = appointments
+        .iter()
+        .filter(|a| reminder::plannable(a, now))
+        .map(|a| a.patient_id)
+        .collect();
+    let (mut loaded, unreadable) = facts::load_records(conn, config, &to_come)?;
+    facts::warn_unreadable(&unreadable);
+    let messages = facts::reminder_rows(conn, appointments)?;
+    let rules = &config.reminders;
+    let bare = facts_of(&loaded);
+    let input = cells_input(&bare, appointments, &messages);
+    Ok(
+        match reminder::reminder_cells_before_history(rules, now, &input) {
+            CellsBeforeHistory::Ready(cells) => cells,
+            CellsBeforeHistory::NeedHistory(patients) => {
+                facts::add_history(conn, &mut loaded, &patients, now, None)?;
+                let whole = facts_of(&loaded);
+                reminder::reminder_cells(rules, now, &cells_input(&whole, appointments, &messages))
+            }
+        },
+    )
+}
+
+fn facts_of(loaded: &HashMap<PatientId, facts::Loaded>) -> Vec<PatientFacts> {
+    loaded.values().map(|l| l.facts.clone()).collect()
 }
 
 /// The planner's input for the cells: each reminder's own plan (the caps' look ahead over

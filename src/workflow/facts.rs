@@ -57,10 +57,15 @@ pub fn load(
     exclude: Option<MessageId>,
 ) -> Result<HashMap<PatientId, Loaded>, StoreError> {
     let (loaded, unreadable) = load_each(conn, config, patients, now, exclude)?;
-    for u in &unreadable {
+    warn_unreadable(&unreadable);
+    Ok(loaded)
+}
+
+/// Note in the log whose record was skipped (the id alone: the reason may quote the record).
+pub fn warn_unreadable(unreadable: &[Unreadable]) {
+    for u in unreadable {
         tracing::warn!(patient = u.patient.0, "patient record unreadable; skipped");
     }
-    Ok(loaded)
 }
 
 /// [`load`], also returning the patients whose record cannot be read. Any other database
