@@ -65,40 +65,6 @@ pub fn events(conn: &impl Db, patient: PatientId) -> Result<Vec<ConsentEvent>> {
     rows.map(|r| check(r?)).collect()
 }
 
-/// Many patients' events in one statement, each patient's oldest first (ties broken by
-/// insertion order): one ordered walk of `consent_by_patient`, which carries every column
-/// read (migration 13). A patient with no event is left out.
-pub fn events_of(
-    conn: &impl Db,
-    patients: &[PatientId],
-) -> Result<HashMap<PatientId, Vec<ConsentEvent>>> {
-    let conn = super::sql(conn);
-    let mut stmt = conn.prepare_cached(EVENTS_OF)?;
-    let rows = stmt.query_map(params![super::id_list(patients.iter().map(|p| p.0))], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })?;
-    let mut out: HashMap<PatientId, Vec<ConsentEvent>> = HashMap::new();
-    for raw in rows {
-        let raw: RawEvent = raw?;
-        let patient = PatientId(raw.0);
-        out.entry(patient).or_default().push(check(raw)?);
-    }
-    Ok(out)
-}
-
-/// [`events_of`]'s query.
-pub(crate) const EVENTS_OF: &str =
-    "SELECT patient_id, kind, method, evidence, recorded_by, recorded_at FROM consent_events
-      WHERE patient_id IN (SELECT value FROM json_each(?1))
-      ORDER BY patient_id, recorded_at, id";
-
 /// Current consent of many patients at once (the desk's search list): every patient given
 /// has a state; a word frontdesk cannot read is an error.
 pub fn states(conn: &impl Db, patients: &[PatientId]) -> Result<HashMap<PatientId, ConsentState>> {
@@ -220,14 +186,14 @@ mod tests {
         );
     }
 
-    /// Many patients' events come from one ordered walk of the covering index: no scan of
-    /// the table, no sort, and each patient's own events in order.
+    /// Many patients' consent is read from their rows by id (no scan, no events), and is
+    /// what their events fold to — whatever order the events were recorded in.
     #[test]
-    fn many_patients_events_come_from_the_index_each_their_own() {
+    fn many_patients_consent_is_their_rows_last_word() {
         let (store, p, _, _) = fixture();
         let c = store.test_conn();
         let plan: Vec<String> = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {EVENTS_OF}"))
+            .prepare(&format!("EXPLAIN QUERY PLAN {LAST_WORDS}"))
             .unwrap()
             .query_map(["[1]"], |r| r.get::<_, String>(3))
             .unwrap()
@@ -235,22 +201,29 @@ mod tests {
             .collect();
         let plan = plan.join("; ");
         assert!(
-            plan.contains("USING COVERING INDEX consent_by_patient"),
+            plan.contains("SEARCH patients USING INTEGER PRIMARY KEY (rowid=?)"),
             "{plan}"
         );
         assert!(
-            !plan.contains("TEMP B-TREE") && !plan.contains("SCAN consent_events"),
+            !plan.contains("SCAN patients") && !plan.contains("consent_events"),
             "{plan}"
         );
         let other = crate::store::appointments::tests::patient(c, "Kofi", "Mensah");
+        let third = crate::store::appointments::tests::patient(c, "Ama", "Owusu");
         append(c, p, &ev(ConsentKind::OptOut, t(10, 0))).unwrap();
         append(c, other, &ev(ConsentKind::OptIn, t(9, 30))).unwrap();
+        // Recorded after the opt-out, but with an earlier time: not the last word.
         append(c, p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
-        let all = events_of(c, &[other, p]).unwrap();
-        assert_eq!(all[&p], events(c, p).unwrap());
-        assert_eq!(all[&other], events(c, other).unwrap());
-        assert_eq!(all[&p].len(), 2);
-        let states = states(c, &[p, other, p]).unwrap();
+        let words = last_words(c, &[other, p, third, PatientId(999)]).unwrap();
+        for id in [p, other] {
+            let folded = ConsentState::from_events(&events(c, id).unwrap());
+            assert_eq!(words[&id].as_ref().unwrap().as_ref(), Some(&folded));
+        }
+        assert!(words[&p].as_ref().unwrap().as_ref().unwrap().is_opted_out());
+        assert_eq!(words[&third].as_ref().unwrap(), &None);
+        assert!(!words.contains_key(&PatientId(999)));
+        let states = states(c, &[p, other, third, p]).unwrap();
         assert!(!states[&p].may_text() && states[&other].may_text());
+        assert_eq!(states[&third], ConsentState::None);
     }
 }
