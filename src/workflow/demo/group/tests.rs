@@ -138,6 +138,24 @@ fn consent_quiet_hours_and_caps_held(store: &Store) {
                 .push((created, kind, key));
         }
     }
+    // Every patient's row carries the last word of their events (migration 19's trigger,
+    // through the bulk writer too): what the sending rules read since the ninth session.
+    let ids: Vec<PatientId> = zones.keys().map(|p| PatientId(*p)).collect();
+    let words = store::consent::last_words(store.test_conn(), &ids).unwrap();
+    let opted_in = ids
+        .iter()
+        .filter(|p| {
+            let events = store::consent::events(store.test_conn(), **p).unwrap();
+            let word = words[*p].as_ref().unwrap().clone();
+            let opted_in = matches!(word, Some(ConsentState::OptedIn { .. }));
+            assert_eq!(
+                word.unwrap_or(ConsentState::None),
+                ConsentState::from_events(&events)
+            );
+            opted_in
+        })
+        .count();
+    assert!(opted_in > ids.len() / 2, "{opted_in} of {}", ids.len());
     let (mut checked, mut over) = (0, 0);
     for (patient, sends) in &per_patient {
         let events = store::consent::events(store.test_conn(), PatientId(*patient)).unwrap();
