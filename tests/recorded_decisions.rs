@@ -161,6 +161,28 @@ fn a_changed_decision_replaces_the_record_and_is_audited_with_the_one_before() {
         "{detail}"
     );
     assert!(!detail.contains("Ben"), "ids only: {detail}");
+
+    // A decision edited outside frontdesk into something it cannot read is replaced by the
+    // next run — and that is audited too, with `from` null: what it said is lost.
+    p.sql()
+        .execute(
+            "UPDATE reminder_decisions SET reason = 'not json' WHERE appointment_id = ?1",
+            [visit.0],
+        )
+        .unwrap();
+    let third = ny(25, 10, 45);
+    run_remind(&d, &mut p.store, &config, third, false);
+    let details: Vec<String> = p
+        .sql()
+        .prepare("SELECT detail FROM audit WHERE action = 'reminder.decision_changed' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(details[1].contains(r#""from":null"#), "{}", details[1]);
+    assert_eq!(decisions(&p), 1, "still one row per reminder");
 }
 
 #[test]

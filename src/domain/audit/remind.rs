@@ -102,7 +102,9 @@ pub enum RemindEvent<'a> {
     DecisionChanged {
         appointment: AppointmentId,
         offset_hours: u32,
-        from: &'a Decided,
+        /// `None`: the one recorded before could not be read (edited outside frontdesk), so
+        /// the record says only that it was replaced (`"from": null`).
+        from: Option<&'a Decided>,
         to: &'a Decided,
     },
 }
@@ -308,7 +310,7 @@ mod tests {
         let e = RemindEvent::DecisionChanged {
             appointment: AppointmentId(5),
             offset_hours: 24,
-            from: &from,
+            from: Some(&from),
             to: &to,
         }
         .entry(at());
@@ -325,6 +327,24 @@ mod tests {
                 "appointment:5",
                 detail
             )
+        );
+    }
+
+    /// A decision that replaced one frontdesk could not read says so: `"from": null`.
+    #[test]
+    fn a_replaced_unreadable_decision_is_recorded_with_no_from() {
+        let to = Decided::Blocked { finding: None };
+        let e = RemindEvent::DecisionChanged {
+            appointment: AppointmentId(5),
+            offset_hours: 48,
+            from: None,
+            to: &to,
+        }
+        .entry(at());
+        assert_eq!(e.action, "reminder.decision_changed");
+        assert_eq!(
+            e.detail,
+            r#"{"from":null,"offset_hours":48,"to":{"decided":"blocked","finding":null}}"#
         );
     }
 }

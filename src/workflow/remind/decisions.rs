@@ -45,21 +45,22 @@ pub(super) fn record(
 
 fn record_one(c: &impl Write, d: &ReminderDecision, now: DateTime<Utc>) -> Result<(), StoreError> {
     let previous = match reminder_decisions::record(c, d, SYSTEM)? {
-        Change::Changed { previous } => previous,
+        Change::Changed { previous } => Some(previous),
+        // Replaced all the same: the audit keeps that it was, though not what it said.
         Change::ReplacedUnreadable => {
             tracing::warn!(
                 appointment = d.appointment_id.0,
                 offset_hours = d.offset_hours,
                 "a recorded reminder decision could not be read and was replaced"
             );
-            return Ok(());
+            None
         }
         Change::Added | Change::Unchanged => return Ok(()),
     };
     let event = RemindEvent::DecisionChanged {
         appointment: d.appointment_id,
         offset_hours: d.offset_hours,
-        from: &previous,
+        from: previous.as_ref(),
         to: &d.decided,
     };
     store::audit::append(c, &event.entry(now)).map(|_| ())
