@@ -136,7 +136,7 @@ fn keep(
     now: DateTime<Utc>,
 ) {
     let version = day::data_version(store).unwrap();
-    let (sheet, mark) = day::load_marked(store, config, date, now).unwrap();
+    let (sheet, mark) = day::load_marked(store, config, date, now, None).unwrap();
     ahead.keep(
         sheet,
         day::Stamp {
@@ -168,7 +168,7 @@ fn switch(
     if let Some(sheet) = ahead.get(date, version, now) {
         return sheet.clone().rows.len();
     }
-    let (sheet, mark) = day::load_marked(store, config, date, now).unwrap();
+    let (sheet, mark) = day::load_marked(store, config, date, now, None).unwrap();
     let rows = sheet.rows.len();
     ahead.keep(
         sheet,

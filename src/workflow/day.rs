@@ -46,15 +46,24 @@ pub fn warm(
 }
 
 /// [`load`], with the change log's head in the same read: the mark the sheet is true at.
+/// `known`: the patients' lines, as for [`load_sheet_marked`] (the console's worker loading a
+/// day ahead: just after another desk's commit, a day of 2,000 then reads its visits rather
+/// than a page per patient).
 pub fn load_marked(
     store: &Store,
     config: &Config,
     date: NaiveDate,
     now: DateTime<Utc>,
+    known: Option<&mut HashMap<PatientId, PatientLine>>,
 ) -> Result<(DaySheet, i64), StoreError> {
     store.read(|conn| {
         let mark = store::changes::head(conn)?;
-        Ok((load_in(conn, config, date, now)?, mark))
+        let mut sheet = match known {
+            Some(known) => store::day::sheet_knowing(conn, date, config.practice.time_zone, known)?,
+            None => store::day::sheet(conn, date, config.practice.time_zone)?,
+        };
+        fill_in(conn, config, &mut sheet, now)?;
+        Ok((sheet, mark))
     })
 }
 

@@ -416,6 +416,48 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
 /// Signed in and idle, the worker reads every patient's line once; a day not kept is read
 /// with them, and they follow every change to a patient — the desk's own, another
 /// connection's — and are read whole again after a change the log cannot narrow to anyone.
+/// A day loaded ahead is read with the kept lines too: another desk's rename of a patient on
+/// it drops that patient's line first, so the kept day shows the patient as they are now.
+#[test]
+fn a_day_loaded_ahead_with_the_kept_lines_shows_its_patients_as_they_are_now() {
+    let (dir, mut r, _) = file_runner();
+    day_sheet(&mut r, today());
+    assert!(r.learn_lines(), "the lines kept");
+    let tomorrow = today() + chrono::Duration::days(1);
+    let other = store::Store::open(&dir.path().join("p.db")).unwrap();
+    let tz = Config::default().practice.time_zone;
+    let (from, to) = store::day::day_bounds(tomorrow, tz);
+    let visits = store::appointments::starting_between(other.test_conn(), from, to).unwrap();
+    let patient = visits.first().expect("a visit tomorrow").patient_id;
+    other
+        .test_conn()
+        .execute(
+            "UPDATE patients SET last_name = 'Ahead' WHERE id = ?1",
+            [patient.0],
+        )
+        .unwrap();
+    while r.load_ahead() {}
+    let version = crate::workflow::day::data_version(&r.store).unwrap();
+    let kept = r
+        .days
+        .get(tomorrow, version, fixture::now())
+        .expect("tomorrow kept");
+    let theirs: Vec<_> = kept
+        .rows
+        .iter()
+        .filter(|row| row.patient_id == patient)
+        .collect();
+    assert!(!theirs.is_empty());
+    for row in theirs {
+        assert!(
+            row.patient_name.starts_with("Ahead, "),
+            "{}",
+            row.patient_name
+        );
+    }
+    assert!(!r.learn_lines(), "only the patient named was read again");
+}
+
 #[test]
 fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     use crate::domain::consent::{ConsentEvent, ConsentFlag, ConsentKind, ConsentMethod};

@@ -37,7 +37,8 @@ impl Runner {
         let Some(date) = self.days.next_ahead(version, now) else {
             return false;
         };
-        match day::load_marked(&self.store, &self.config, date, now) {
+        let known = self.days.lines(version);
+        match day::load_marked(&self.store, &self.config, date, now, known) {
             Ok((sheet, mark)) => self.days.keep(
                 sheet,
                 day::Stamp {
