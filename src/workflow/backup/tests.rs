@@ -218,6 +218,51 @@ fn restore_onto_a_machine_without_the_database_needs_no_lock() {
     assert_eq!(counts(&Store::open_existing_keyed(&db, &k).unwrap()).0, 2);
 }
 
+/// The database in place cannot be read with the practice's key — written over by something
+/// else, or under another key — so there is no user to wait for: it is set aside byte for
+/// byte as `.replaced-…`, and the backup takes its place.
+#[test]
+fn a_database_the_key_cannot_read_is_set_aside_as_it_is_and_the_backup_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(6);
+    let mut live = practice(&dir.path().join("old.db"), &k, 2);
+    let dest = dir.path().join("b.db");
+    backup(&mut live, &dest, &k, act()).unwrap();
+    for (n, what) in [("garbage", None), ("other key", Some(key(7)))]
+        .into_iter()
+        .enumerate()
+    {
+        let db = dir.path().join(format!("p{n}.db"));
+        match &what.1 {
+            None => std::fs::write(&db, vec![0x5a; 64 * 1024]).unwrap(),
+            Some(other) => drop(practice(&db, other, 1)),
+        }
+        let before = std::fs::read(&db).unwrap();
+        let kept = stage(&db, &dest, &k, &k)
+            .unwrap()
+            .install(&k, act())
+            .unwrap()
+            .unwrap_or_else(|| panic!("{}: the old file is kept", what.0));
+        assert_eq!(
+            std::fs::read(&kept).unwrap(),
+            before,
+            "{}: set aside as it was",
+            what.0
+        );
+        let restored = Store::open_existing_keyed(&db, &k).unwrap();
+        assert_eq!(counts(&restored).0, 2, "{}", what.0);
+        let audited: i64 = restored
+            .test_conn()
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE action LIKE '%restore%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(audited, 1, "{}", what.0);
+    }
+}
+
 #[test]
 fn backups_that_fail_a_check_are_refused_before_anything_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
