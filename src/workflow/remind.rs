@@ -67,7 +67,13 @@ pub async fn run(
     if !dry_run {
         let now = clock.now();
         store.write(|c| templates::ensure_defaults(c, now))?;
-        let flushed = waiting::flush(d, store, config, gate, SYSTEM, clock, on_event).await?;
+        let ctx = waiting::FlushContext {
+            config,
+            gate,
+            actor: SYSTEM,
+            clock,
+        };
+        let flushed = waiting::flush(d, store, &ctx, on_event).await?;
         report.add_flush(&store, &flushed, tz)?;
         if let Some(reason) = flushed.dispatch.stopped {
             report.stopped = Some(reason);

@@ -345,8 +345,13 @@ impl Run<'_> {
             report.stopped = sent.stopped;
         }
         if report.stopped.is_none() {
-            let flushed =
-                waiting::flush(d, store, self.config, self.gate, SYSTEM, clock, on_event).await?;
+            let ctx = waiting::FlushContext {
+                config: self.config,
+                gate: self.gate,
+                actor: SYSTEM,
+                clock,
+            };
+            let flushed = waiting::flush(d, store, &ctx, on_event).await?;
             report.flush = FlushCounts::from(&flushed);
             report.stopped = flushed.dispatch.stopped.clone();
             report.stopped_for_good = report.stopped.is_some();

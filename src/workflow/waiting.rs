@@ -51,19 +51,10 @@ pub struct FlushReport {
 pub async fn flush(
     d: &Dispatcher,
     store: &mut Store,
-    config: &Config,
-    gate: &Gate,
-    actor: &str,
-    clock: &Clock,
+    ctx: &FlushContext<'_>,
     on_event: &mut dyn FnMut(BatchEvent),
 ) -> Result<FlushReport, StoreError> {
-    let ctx = FlushContext {
-        config,
-        gate,
-        actor,
-        clock,
-    };
-    flush_these(d, store, &ctx, None, on_event).await
+    flush_these(d, store, ctx, None, on_event).await
 }
 
 /// What a flush checks with and who it acts as.
