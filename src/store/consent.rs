@@ -110,16 +110,12 @@ pub(crate) const LAST_WORDS: &str =
 type RawWord = (Option<String>, Option<String>, Option<String>, Option<i64>);
 
 fn word((kind, method, evidence, at): RawWord) -> Result<Option<ConsentState>> {
-    let (Some(kind), Some(method), Some(at)) = (kind, method, at) else {
+    let Some((kind, method)) = row_word(kind.as_deref(), method.as_deref())? else {
         return Ok(None);
     };
-    let kind = ConsentKind::parse(&kind).ok_or(StoreError::Corrupt {
-        what: "patients.consent_kind",
-        value: kind,
-    })?;
-    let method = ConsentMethod::parse(&method).ok_or(StoreError::Corrupt {
-        what: "patients.consent_method",
-        value: method,
+    let at = at.ok_or(StoreError::Corrupt {
+        what: "patients.consent_at",
+        value: "NULL".into(),
     })?;
     let at = from_ts(at)?;
     Ok(Some(ConsentState::after(
@@ -128,6 +124,29 @@ fn word((kind, method, evidence, at): RawWord) -> Result<Option<ConsentState>> {
         evidence.as_deref(),
         at,
     )))
+}
+
+/// The kind and method of a patient's last consent word as their row carries it (migration
+/// 19): `None` when no event was ever recorded; a word present but not readable (a kind or
+/// method this version does not know, or missing beside a kind) is `Corrupt`, naming the
+/// column. The one reading of those columns, for the planner's facts ([`last_words`]) and the
+/// day sheet's flag alike, so the two cannot disagree about a row.
+pub(crate) fn row_word(
+    kind: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<(ConsentKind, ConsentMethod)>> {
+    let Some(k) = kind else {
+        return Ok(None);
+    };
+    let corrupt = |what, value: Option<&str>| StoreError::Corrupt {
+        what,
+        value: value.unwrap_or("NULL").to_string(),
+    };
+    let kind = ConsentKind::parse(k).ok_or_else(|| corrupt("patients.consent_kind", kind))?;
+    let method = method
+        .and_then(ConsentMethod::parse)
+        .ok_or_else(|| corrupt("patients.consent_method", method))?;
+    Ok(Some((kind, method)))
 }
 
 #[cfg(test)]
@@ -225,5 +244,38 @@ mod tests {
         let states = states(c, &[p, other, third, p]).unwrap();
         assert!(!states[&p].may_text() && states[&other].may_text());
         assert_eq!(states[&third], ConsentState::None);
+    }
+
+    /// A word on the row that cannot be read — an unknown kind or method, or a kind with its
+    /// method or time gone (edited by hand) — is that patient's error, named by column, for
+    /// the planner's facts and the day sheet's flag alike; never read as "no consent".
+    #[test]
+    fn a_half_written_or_unknown_word_is_corrupt_for_every_reader() {
+        use crate::store::appointments::tests::booking;
+        for (set, column) in [
+            ("consent_method = NULL", "patients.consent_method"),
+            ("consent_method = 'telepathy'", "patients.consent_method"),
+            ("consent_kind = 'maybe'", "patients.consent_kind"),
+            ("consent_at = NULL", "patients.consent_at"),
+        ] {
+            let (store, p, clinician, ty) = fixture();
+            let c = store.test_conn();
+            crate::store::appointments::insert(c, &booking(p, clinician, ty, t(10, 0))).unwrap();
+            append(c, p, &ev(ConsentKind::OptIn, t(9, 0))).unwrap();
+            c.execute(&format!("UPDATE patients SET {set} WHERE id = ?1"), [p.0])
+                .unwrap();
+            match &last_words(c, &[p]).unwrap()[&p] {
+                Err(StoreError::Corrupt { what, .. }) => assert_eq!(*what, column, "{set}"),
+                other => panic!("{set}: {other:?}"),
+            }
+            // The sheet reads no time; for the rest it names the same column.
+            let sheet = crate::store::day::sheet(c, t(10, 0).date_naive(), chrono_tz::UTC);
+            if column == "patients.consent_at" {
+                assert_eq!(sheet.unwrap().rows.len(), 1, "{set}");
+            } else {
+                let err = sheet.unwrap_err().to_string();
+                assert!(err.contains(column), "{set}: {err}");
+            }
+        }
     }
 }

@@ -2,8 +2,8 @@
 //! row, with their last consent word, and their replies filed against no visit) — read with
 //! each visit by [`super::sheet`], or kept by a reader for [`super::sheet_knowing`].
 
-use super::{Result, corrupt, replies, text};
-use crate::domain::consent::{ConsentFlag, ConsentKind, ConsentMethod};
+use super::{Result, replies, text};
+use crate::domain::consent::ConsentFlag;
 use crate::domain::day::{PatientLine, UnfiledReply};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::reply::ReplyKind;
@@ -103,12 +103,6 @@ fn consent_flag(
     method: Option<&str>,
     evidence: Option<&str>,
 ) -> Result<ConsentFlag> {
-    let Some(k) = kind else {
-        return Ok(ConsentFlag::None);
-    };
-    let kind = ConsentKind::parse(k).ok_or_else(|| corrupt("patients.consent_kind", kind))?;
-    let method = method
-        .and_then(ConsentMethod::parse)
-        .ok_or_else(|| corrupt("patients.consent_method", method))?;
-    Ok(ConsentFlag::after(Some((kind, method, evidence))))
+    let word = crate::store::consent::row_word(kind, method)?;
+    Ok(ConsentFlag::after(word.map(|(k, m)| (k, m, evidence))))
 }
