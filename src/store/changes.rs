@@ -41,6 +41,16 @@ pub struct Log {
     pub changes: Vec<Change>,
 }
 
+impl Log {
+    /// The rows written after `mark`, oldest first; `None` when nothing can be said about
+    /// what changed since `mark`: the log went back (another file in its place) or lost rows
+    /// after it (pruned). What every reader that keeps something true at a mark asks first.
+    pub fn since(&self, mark: i64) -> Option<impl Iterator<Item = &Change>> {
+        let lost = self.head < mark || self.first.is_some_and(|f| f > mark + 1);
+        (!lost).then(|| self.changes.iter().filter(move |c| c.seq > mark))
+    }
+}
+
 /// The newest row of the log (0 when empty): read in the same transaction as a day's load,
 /// it is the mark that day is true at.
 pub fn head(conn: &impl super::Db) -> Result<i64> {

@@ -146,12 +146,11 @@ impl Kept {
 
     /// What the log since this day's mark says about it.
     fn verdict(&self, log: &Log) -> Verdict {
-        // The log went back (another file in its place) or lost rows since (pruned).
-        if log.head < self.mark || log.first.is_some_and(|f| f > self.mark + 1) {
+        let Some(changes) = log.since(self.mark) else {
             return Verdict::Stale;
-        }
+        };
         let mut patients = HashSet::new();
-        for c in log.changes.iter().filter(|c| c.seq > self.mark) {
+        for c in changes {
             match self.whose(c) {
                 Ok(whose) => patients.extend(whose),
                 Err(()) => return Verdict::Stale,

@@ -60,10 +60,10 @@ impl Lines {
         if !self.whole || self.version == Some(version) {
             return;
         }
-        if log.head < self.mark || log.first.is_some_and(|f| f > self.mark + 1) {
+        let Some(changes) = log.since(self.mark) else {
             return self.drop_all();
-        }
-        for c in log.changes.iter().filter(|c| c.seq > self.mark) {
+        };
+        for c in changes {
             if c.everything() {
                 return self.drop_all();
             }
