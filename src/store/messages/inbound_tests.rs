@@ -10,36 +10,18 @@ use crate::store::appointments::tests::{fixture, t};
 #[test]
 fn inbound_is_deduplicated_by_provider_id_and_lands_in_the_inbox() {
     let (store, p, _, _) = fixture();
-    let id = insert_inbound(
-        store.test_conn(),
-        &NewInbound {
-            patient: Some(p),
-            from: "+12015550134",
-            to: "+15555550123",
-            body: "running late",
-            provider: "twilio",
-            provider_id: "SMin1",
-            at: t(9, 0),
-        },
-    )
-    .unwrap()
-    .unwrap();
-    assert_eq!(
-        insert_inbound(
-            store.test_conn(),
-            &NewInbound {
-                patient: Some(p),
-                from: "+12015550134",
-                to: "+15555550123",
-                body: "running late",
-                provider: "twilio",
-                provider_id: "SMin1",
-                at: t(9, 0)
-            }
-        )
-        .unwrap(),
-        None
-    );
+    let text = NewInbound {
+        patient: Some(p),
+        from: "+12015550134",
+        to: "+15555550123",
+        body: "running late",
+        provider: "twilio",
+        provider_id: "SMin1",
+        at: t(9, 0),
+    };
+    let id = insert_inbound(store.test_conn(), &text).unwrap().unwrap();
+    // The provider delivers the same text again (a webhook retried): nothing new.
+    assert_eq!(insert_inbound(store.test_conn(), &text).unwrap(), None);
     classify_reply(store.test_conn(), id, ReplyKind::Other, None).unwrap();
     assert_eq!(inbox_count(store.test_conn()).unwrap(), 1);
     assert_eq!(
