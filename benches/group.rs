@@ -229,8 +229,8 @@ fn bench(c: &mut Criterion) {
 
     // What the desk sees first on a switch to a day not kept: the sheet alone (its reminder
     // cells follow, `Cmd::LoadCells`), read as the console's worker reads it, with every
-    // patient's line kept (`DaysAhead::lines`).
-    let (mut lines, _) = day::read_lines(&store).unwrap();
+    // patient's line kept (`DaysAhead::known`).
+    let mut lines = day::read_known(&store, &config).unwrap();
     flip = false;
     group.bench_function(
         "day switch, the sheet first (busiest day and another; cells after)",
@@ -330,13 +330,23 @@ fn bench(c: &mut Criterion) {
     // of any patient whose cells turn on it), so both are measured: the walk's past days,
     // and the two busiest days, which are to come.
     let mut to_come = [busiest, next].into_iter().cycle();
-    for (name, past) in [
+    // The sheet's own copy (the untimed setup and the timed cells each need one at once).
+    let mut for_sheets = lines.clone();
+    for (name, past, with_known) in [
         (
             "the reminder cells of a day of 2,000, just after another desk's commit",
+            true,
             true,
         ),
         (
             "the reminder cells of a day of 2,000 to come, just after another desk's commit",
+            false,
+            true,
+        ),
+        (
+            "the reminder cells of a day of 2,000 to come, just after another desk's commit, \
+             read with its patients' rows",
+            false,
             false,
         ),
     ] {
@@ -348,14 +358,15 @@ fn bench(c: &mut Criterion) {
                     } else {
                         to_come.next().unwrap()
                     };
-                    let known = Some(&mut lines);
+                    let known = Some(&mut for_sheets);
                     let sheet = day::load_sheet_marked(&store, &config, date, known).unwrap();
                     desk.write(|tx| store::appointments::set_callback(tx, far.0, far.1))
                         .unwrap();
                     sheet.0
                 },
                 |mut sheet| {
-                    day::fill_cells(&store, &config, &mut sheet, now).unwrap();
+                    let known = with_known.then_some(&mut lines);
+                    day::fill_cells(&store, &config, &mut sheet, now, known).unwrap();
                     std::hint::black_box(sheet.rows.len())
                 },
                 criterion::BatchSize::PerIteration,
@@ -544,7 +555,7 @@ fn first_far_day(
                         .unwrap()
                         .store;
                     day::warm(&fresh, config, today, now).unwrap();
-                    let (mut lines, _) = day::read_lines(&fresh).unwrap();
+                    let mut lines = day::read_known(&fresh, config).unwrap();
                     let date = *days.next().unwrap();
                     let started = Instant::now();
                     let sheet = day::load_sheet_marked(&fresh, config, date, Some(&mut lines))

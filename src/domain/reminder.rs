@@ -26,8 +26,8 @@ pub use plan::{
 pub use recorded::{Decided, GateFinding, ReminderDecision, due_decision, merge_recorded};
 pub use rules::{OptOutNotice, QuietHours, ReminderRules};
 pub use window::{
-    Held, PatientFacts, RecentSend, allowed_until, cap_check, cap_check_ahead, in_allowed_window,
-    next_allowed, reach_check, send_check,
+    Held, PatientFacts, RecentSend, RecordFacts, allowed_until, cap_check, cap_check_ahead,
+    in_allowed_window, next_allowed, reach_check, send_check,
 };
 
 /// Why a message was not (or not yet) sent.

@@ -107,9 +107,11 @@ pub(crate) const LAST_WORDS: &str =
     "SELECT id, consent_kind, consent_method, consent_evidence, consent_at FROM patients
       WHERE id IN (SELECT value FROM json_each(?1))";
 
-type RawWord = (Option<String>, Option<String>, Option<String>, Option<i64>);
+/// A patient row's consent columns: kind, method, evidence, time.
+pub(super) type RawWord = (Option<String>, Option<String>, Option<String>, Option<i64>);
 
-fn word((kind, method, evidence, at): RawWord) -> Result<Option<ConsentState>> {
+/// A patient's consent from their row's consent columns ([`last_words`] for one row).
+pub(super) fn word((kind, method, evidence, at): RawWord) -> Result<Option<ConsentState>> {
     let Some((kind, method)) = row_word(kind.as_deref(), method.as_deref())? else {
         return Ok(None);
     };

@@ -7,6 +7,7 @@ use rusqlite::{Row, params};
 use std::collections::HashMap;
 
 use super::{Result, StoreError, found, from_ts, parse_date, ts};
+use crate::domain::consent::ConsentState;
 use crate::domain::ids::PatientId;
 use crate::domain::name_search::fold;
 use crate::domain::patient::{NumberProblem, Patient};
@@ -167,6 +168,36 @@ pub fn get_many(conn: &impl Db, ids: &[PatientId]) -> Result<HashMap<PatientId, 
         };
     }
     Ok(out)
+}
+
+/// Every patient's record with their last consent word, one at a time in id order (a clinic
+/// group's 100,000 are never held at once): for each, what [`get_many`] and
+/// [`super::consent::last_words`] give for that patient, read in one scan of the table — for a
+/// reader that keeps every patient's record facts (`workflow::day::Known`). Any error other
+/// than a record's own (`Corrupt`) is returned as the error.
+pub fn each_with_consent(
+    conn: &impl Db,
+    mut each: impl FnMut(PatientId, Result<Patient>, Result<Option<ConsentState>>),
+) -> Result<()> {
+    let conn = super::sql(conn);
+    let sql = format!(
+        "SELECT {COLUMNS}, consent_kind, consent_method, consent_evidence, consent_at
+           FROM patients"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let raw = from_row(r)?;
+        let word = (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?);
+        let id = PatientId(raw.id);
+        let patient = match raw.check() {
+            Err(e @ StoreError::Corrupt { .. }) => Err(e),
+            Err(e) => return Err(e),
+            Ok(p) => Ok(p),
+        };
+        each(id, patient, super::consent::word(word));
+    }
+    Ok(())
 }
 
 /// Patients by name fragment ("oka", "okafor, a", "ada oka") or by phone digits (4+ digits).

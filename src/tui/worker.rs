@@ -61,8 +61,8 @@ pub struct Runner {
     filling: Option<days::Filling>,
     /// Today has been read once to fill the page cache ([`Runner::warm_up`]).
     warmed: bool,
-    /// Reading the patients' lines failed: not tried again ([`Runner::learn_lines`]).
-    lines_failed: bool,
+    /// Reading every patient whole failed: not tried again ([`Runner::learn_patients`]).
+    patients_failed: bool,
 }
 
 impl Runner {
@@ -77,7 +77,7 @@ impl Runner {
             days: day::DaysAhead::default(),
             filling: None,
             warmed: false,
-            lines_failed: false,
+            patients_failed: false,
         }
     }
 }
@@ -223,7 +223,7 @@ impl Runner {
                 Err(mpsc::TryRecvError::Disconnected) => return None,
                 Err(mpsc::TryRecvError::Empty) => {}
             }
-            if !self.load_ahead() && !self.warm_up() && !self.learn_lines() {
+            if !self.load_ahead() && !self.warm_up() && !self.learn_patients() {
                 return rx.recv().ok();
             }
         }

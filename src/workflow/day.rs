@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ProviderKind};
 use crate::domain::appointment::Appointment;
-use crate::domain::day::{DayRow, DaySheet, PatientHit, PatientLine};
+use crate::domain::day::{DayRow, DaySheet, PatientHit};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::domain::reminder::{
     self, CellsBeforeHistory, PatientFacts, PlanInput, ReminderCell, ReminderMessage,
@@ -15,8 +15,9 @@ use crate::store::{self, Db, Store, StoreError};
 use crate::workflow::facts;
 
 mod ahead;
-mod lines;
+mod known;
 pub use ahead::{DaysAhead, PATCH_AT_MOST, Patch, Stamp};
+pub use known::Known;
 pub use store::changes::Log;
 
 /// The day sheet for the practice's local `date`, with each appointment's reminder cells:
@@ -46,25 +47,55 @@ pub fn warm(
 }
 
 /// [`load`], with the change log's head in the same read: the mark the sheet is true at.
-/// `known`: the patients' lines, as for [`load_sheet_marked`] (the console's worker loading a
-/// day ahead: just after another desk's commit, a day of 2,000 then reads its visits rather
-/// than a page per patient).
+/// `known`: what is kept of every patient, as for [`load_sheet_marked`] and [`fill_cells`]
+/// (the console's worker loading a day ahead: just after another desk's commit, a day of
+/// 2,000 then reads its visits rather than a page per patient, twice).
 pub fn load_marked(
     store: &Store,
     config: &Config,
     date: NaiveDate,
     now: DateTime<Utc>,
-    known: Option<&mut HashMap<PatientId, PatientLine>>,
+    known: Option<&mut Known>,
 ) -> Result<(DaySheet, i64), StoreError> {
     store.read(|conn| {
         let mark = store::changes::head(conn)?;
-        let mut sheet = match known {
-            Some(known) => store::day::sheet_knowing(conn, date, config.practice.time_zone, known)?,
-            None => store::day::sheet(conn, date, config.practice.time_zone)?,
-        };
-        fill_in(conn, config, &mut sheet, now)?;
+        let mut known = known_in_read(conn, known, mark)?;
+        let mut sheet = sheet_in(conn, config, date, known.as_deref_mut())?;
+        fill_in(conn, config, &mut sheet, now, known.map(Known::records))?;
         Ok((sheet, mark))
     })
+}
+
+/// `known` brought to the read's log head `head` (the log since its mark read in the same
+/// read: another desk may have committed since the worker last checked it), or `None` when it
+/// is not whole (then, or once the log has dropped it).
+fn known_in_read<'k>(
+    conn: &impl Db,
+    known: Option<&'k mut Known>,
+    head: i64,
+) -> Result<Option<&'k mut Known>, StoreError> {
+    let Some(known) = known else {
+        return Ok(None);
+    };
+    if let Some(mark) = known.behind(head) {
+        known.catch_up(&store::changes::log_since(conn, mark)?);
+    }
+    Ok(if known.is_whole() { Some(known) } else { None })
+}
+
+/// A day's sheet, its cells empty: the patients' lines from `known` (brought to this read)
+/// where it has them, else each visit's patient row read with it.
+fn sheet_in(
+    conn: &impl Db,
+    config: &Config,
+    date: NaiveDate,
+    known: Option<&mut Known>,
+) -> Result<DaySheet, StoreError> {
+    let tz = config.practice.time_zone;
+    match known {
+        Some(known) => store::day::sheet_knowing(conn, date, tz, known.lines()),
+        None => store::day::sheet(conn, date, tz),
+    }
 }
 
 /// The change log after `mark` (what other desks, cron and this console wrote since).
@@ -73,49 +104,52 @@ pub fn changes_since(store: &Store, mark: i64) -> Result<Log, StoreError> {
 }
 
 /// A day's sheet alone, its reminder cells pending (the day screen asks for them next), with
-/// the change log's head read in the same transaction. A reader that keeps every patient's
-/// line (the console's worker, `DaysAhead::lines`) passes them as `known`: the day's visits
-/// are read alone and the patients' lines taken from it (a patient not in it is read and
-/// added); without, each visit's patient row is read with it.
+/// the change log's head read in the same transaction. A reader that keeps every patient
+/// (the console's worker, `DaysAhead::known`) passes it as `known`: the day's visits are read
+/// alone and the patients' lines taken from it (a patient not in it is read and added);
+/// without, each visit's patient row is read with it.
 pub fn load_sheet_marked(
     store: &Store,
     config: &Config,
     date: NaiveDate,
-    known: Option<&mut HashMap<PatientId, PatientLine>>,
+    known: Option<&mut Known>,
 ) -> Result<(DaySheet, i64), StoreError> {
     store.read(|conn| {
         let mark = store::changes::head(conn)?;
-        let tz = config.practice.time_zone;
-        let mut sheet = match known {
-            Some(known) => store::day::sheet_knowing(conn, date, tz, known)?,
-            None => store::day::sheet(conn, date, tz)?,
-        };
+        let known = known_in_read(conn, known, mark)?;
+        let mut sheet = sheet_in(conn, config, date, known)?;
         sheet.cells_pending = !sheet.rows.is_empty();
         Ok((sheet, mark))
     })
 }
 
-/// Every patient's line, with the change log's head in the same read: the mark they are
-/// true at (`DaysAhead::keep_lines`).
-pub fn read_lines(store: &Store) -> Result<(HashMap<PatientId, PatientLine>, i64), StoreError> {
+/// Every patient's line and record facts, read whole in one transaction and known true at its
+/// log head (`DaysAhead::keep_known`).
+pub fn read_known(store: &Store, config: &Config) -> Result<Known, StoreError> {
     store.read(|conn| {
-        Ok((
-            store::day::patient_lines(conn)?,
-            store::changes::head(conn)?,
-        ))
+        let mark = store::changes::head(conn)?;
+        let lines = store::day::patient_lines(conn)?;
+        let records = facts::all_records(conn, config)?;
+        Ok(Known::read_whole(lines, records, mark))
     })
 }
 
 /// Fill a sheet's reminder cells (after [`load_sheet_marked`]), in a read of its own: a visit
 /// booked since the sheet was read has no row to fill, and one gone keeps its cells empty —
-/// the change log makes the console load the day again either way.
+/// the change log makes the console load the day again either way. `known`: what is kept of
+/// every patient (the patients' record facts are then taken from it, not read).
 pub fn fill_cells(
     store: &Store,
     config: &Config,
     sheet: &mut DaySheet,
     now: DateTime<Utc>,
+    known: Option<&mut Known>,
 ) -> Result<(), StoreError> {
-    store.read(|conn| fill_in(conn, config, sheet, now))
+    store.read(|conn| {
+        let head = store::changes::head(conn)?;
+        let known = known_in_read(conn, known, head)?;
+        fill_in(conn, config, sheet, now, known.map(Known::records))
+    })
 }
 
 /// [`load`] inside one read transaction.
@@ -126,16 +160,18 @@ fn load_in(
     now: DateTime<Utc>,
 ) -> Result<DaySheet, StoreError> {
     let mut sheet = store::day::sheet(conn, date, config.practice.time_zone)?;
-    fill_in(conn, config, &mut sheet, now)?;
+    fill_in(conn, config, &mut sheet, now, None)?;
     Ok(sheet)
 }
 
-/// The reminder cells of `sheet`'s visits, read in `conn`'s transaction.
+/// The reminder cells of `sheet`'s visits, read in `conn`'s transaction (`known`: kept record
+/// facts true at it).
 fn fill_in(
     conn: &impl Db,
     config: &Config,
     sheet: &mut DaySheet,
     now: DateTime<Utc>,
+    known: Option<&mut HashMap<PatientId, facts::Record>>,
 ) -> Result<(), StoreError> {
     sheet.cells_pending = false;
     if sheet.rows.is_empty() {
@@ -143,7 +179,10 @@ fn fill_in(
     }
     let (from, to) = store::day::day_bounds(sheet.date, config.practice.time_zone);
     let appointments = store::appointments::starting_between(conn, from, to)?;
-    put_cells(&mut sheet.rows, cells_in(conn, config, &appointments, now)?);
+    put_cells(
+        &mut sheet.rows,
+        cells_in(conn, config, &appointments, now, known)?,
+    );
     Ok(())
 }
 
@@ -176,7 +215,7 @@ pub fn read_patch(
             appointments.extend(store::appointments::of_patient_between(conn, *p, from, to)?);
         }
         if !appointments.is_empty() {
-            put_cells(&mut rows, cells_in(conn, config, &appointments, now)?);
+            put_cells(&mut rows, cells_in(conn, config, &appointments, now, None)?);
         }
         Ok(rows)
     })
@@ -190,17 +229,18 @@ pub fn reminder_cells(
     appointments: &[Appointment],
     now: DateTime<Utc>,
 ) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
-    store.read(|conn| cells_in(conn, config, appointments, now))
+    store.read(|conn| cells_in(conn, config, appointments, now, None))
 }
 
-/// [`reminder_cells`] inside one read transaction.
+/// [`reminder_cells`] inside one read transaction (`known`: kept record facts true at it).
 fn cells_in(
     conn: &impl Db,
     config: &Config,
     appointments: &[Appointment],
     now: DateTime<Utc>,
+    known: Option<&mut HashMap<PatientId, facts::Record>>,
 ) -> Result<HashMap<AppointmentId, Vec<ReminderCell>>, StoreError> {
-    let cells = planned_cells(conn, config, appointments, now)?;
+    let cells = planned_cells(conn, config, appointments, now, known)?;
     let ids: Vec<AppointmentId> = appointments.iter().map(|a| a.id).collect();
     let decisions = store::reminder_decisions::for_appointments(conn, &ids)?;
     let starts: HashMap<AppointmentId, DateTime<Utc>> =
@@ -218,38 +258,38 @@ fn cells_in(
 /// the patients of visits still to come, and the outbound history of those the planner names
 /// ([`reminder::reminder_cells_before_history`]). A past day reads no patient, and most days
 /// to come no history; each of those reads is a random page per patient of a large table or
-/// index, read again after any other desk's commit (docs/BENCHMARKS.md, "Ninth session").
+/// index, read again after any other desk's commit (docs/BENCHMARKS.md, "Ninth session"). A
+/// reader that keeps every patient's record facts (`known`) reads no patient row at all
+/// ("Tenth session").
 fn planned_cells(
     conn: &impl Db,
     config: &Config,
     appointments: &[Appointment],
     now: DateTime<Utc>,
+    known: Option<&mut HashMap<PatientId, facts::Record>>,
 ) -> Result<Vec<(AppointmentId, Vec<ReminderCell>)>, StoreError> {
     let to_come: Vec<PatientId> = appointments
         .iter()
         .filter(|a| reminder::plannable(a, now))
         .map(|a| a.patient_id)
         .collect();
-    let (mut loaded, unreadable) = facts::load_records(conn, config, &to_come)?;
+    let (facts, unreadable) = facts::record_facts(conn, config, &to_come, known)?;
     facts::warn_unreadable(&unreadable);
     let messages = facts::reminder_rows(conn, appointments)?;
     let rules = &config.reminders;
-    let bare = facts_of(&loaded);
-    let input = cells_input(&bare, appointments, &messages);
+    let mut facts: Vec<PatientFacts> = facts.into_values().collect();
+    let input = cells_input(&facts, appointments, &messages);
     Ok(
         match reminder::reminder_cells_before_history(rules, now, &input) {
             CellsBeforeHistory::Ready(cells) => cells,
             CellsBeforeHistory::NeedHistory(patients) => {
-                facts::add_history(conn, &mut loaded, &patients, now, None)?;
-                let whole = facts_of(&loaded);
-                reminder::reminder_cells(rules, now, &cells_input(&whole, appointments, &messages))
+                let wanted: std::collections::HashSet<PatientId> = patients.into_iter().collect();
+                let which = facts.iter_mut().filter(|f| wanted.contains(&f.id));
+                facts::add_history(conn, which, now, None)?;
+                reminder::reminder_cells(rules, now, &cells_input(&facts, appointments, &messages))
             }
         },
     )
-}
-
-fn facts_of(loaded: &HashMap<PatientId, facts::Loaded>) -> Vec<PatientFacts> {
-    loaded.values().map(|l| l.facts.clone()).collect()
 }
 
 /// The planner's input for the cells: each reminder's own plan (the caps' look ahead over

@@ -12,7 +12,7 @@ use crate::domain::consent::ConsentState;
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::message::{MessageKind, MessageStatus};
 use crate::domain::patient::Patient;
-use crate::domain::reminder::{PatientFacts, RecentSend, ReminderMessage, key_part};
+use crate::domain::reminder::{PatientFacts, RecentSend, RecordFacts, ReminderMessage, key_part};
 use crate::store::{self, StoreError};
 
 /// How far back message history is read for the caps (the weekly cap needs 7 days).
@@ -78,8 +78,7 @@ pub fn load_each(
     exclude: Option<MessageId>,
 ) -> Result<(HashMap<PatientId, Loaded>, Vec<Unreadable>), StoreError> {
     let (mut out, unreadable) = load_records(conn, config, patients)?;
-    let found: Vec<PatientId> = out.keys().copied().collect();
-    add_history(conn, &mut out, &found, now, exclude)?;
+    add_history(conn, out.values_mut().map(|l| &mut l.facts), now, exclude)?;
     Ok((out, unreadable))
 }
 
@@ -98,13 +97,13 @@ pub fn load_records(
     let mut unreadable: Vec<Unreadable> = Vec::new();
     for &id in patients {
         let read = records.remove(&id).map(|p| {
-            let word = consent.remove(&id).transpose()?.flatten();
-            Ok((p?, word.unwrap_or(ConsentState::None)))
+            let word = consent.remove(&id).map_or(Ok(None), |w| w);
+            record_of(id, p, word)
         });
         let (patient, consent) = match read {
             Some(Ok(p)) => p,
-            Some(Err(e)) => {
-                unreadable.push(Unreadable::new(id, &e));
+            Some(Err(u)) => {
+                unreadable.push(u);
                 continue;
             }
             // Given twice: the first took it.
@@ -124,25 +123,96 @@ pub fn load_records(
     Ok((out, unreadable))
 }
 
-/// Read the outbound history of `which` (of `loaded`) into their facts: the texts of the
-/// last days that count against the caps, and the newest that left. `exclude` leaves one
-/// message out (the one being re-checked before it goes).
-pub fn add_history(
+/// A patient's record as the rules read it: its facts, or why it cannot be read.
+pub type Record = Result<RecordFacts, Unreadable>;
+
+/// One patient's row and consent word, as read: the record, or why it cannot be read (the
+/// row's fault first). The one reading of a record for [`load_records`] and [`all_records`],
+/// so a kept record skips a patient exactly when a fresh read does.
+fn record_of(
+    id: PatientId,
+    patient: Result<Patient, StoreError>,
+    word: Result<Option<ConsentState>, StoreError>,
+) -> Result<(Patient, ConsentState), Unreadable> {
+    let patient = patient.map_err(|e| Unreadable::new(id, &e))?;
+    let word = word.map_err(|e| Unreadable::new(id, &e))?;
+    Ok((patient, word.unwrap_or(ConsentState::None)))
+}
+
+/// Every patient's [`Record`], by id, from one scan of the patients table: what a reader
+/// keeps so a day's reminder cells read no patient row (`workflow::day::Known`).
+pub fn all_records(
     conn: &impl Db,
-    loaded: &mut HashMap<PatientId, Loaded>,
-    which: &[PatientId],
+    config: &Config,
+) -> Result<HashMap<PatientId, Record>, StoreError> {
+    let zone = config.practice.time_zone;
+    let mut out = HashMap::new();
+    store::patients::each_with_consent(conn, |id, patient, word| {
+        let record = record_of(id, patient, word).map(|(p, c)| RecordFacts::new(&p, zone, c));
+        out.insert(id, record);
+    })?;
+    Ok(out)
+}
+
+/// The facts, without history, of `patients` (each once) and the patients whose record cannot
+/// be read: from `known` where it has them, the others read with [`load_records`] and added to
+/// it. `known` must be true at the caller's read (`workflow::day::Known`).
+pub fn record_facts(
+    conn: &impl Db,
+    config: &Config,
+    patients: &[PatientId],
+    known: Option<&mut HashMap<PatientId, Record>>,
+) -> Result<(HashMap<PatientId, PatientFacts>, Vec<Unreadable>), StoreError> {
+    let mut read_now = HashMap::new();
+    let known = known.unwrap_or(&mut read_now);
+    let mut missing: Vec<PatientId> = patients
+        .iter()
+        .filter(|p| !known.contains_key(p))
+        .copied()
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let zone = config.practice.time_zone;
+    let (loaded, unreadable) = load_records(conn, config, &missing)?;
+    for (id, l) in loaded {
+        let consent = l.facts.consent;
+        known.insert(id, Ok(RecordFacts::new(&l.patient, zone, consent)));
+    }
+    for u in unreadable {
+        known.insert(u.patient, Err(u));
+    }
+    let mut facts = HashMap::with_capacity(patients.len());
+    let mut unreadable = Vec::new();
+    for &id in patients {
+        match known.get(&id) {
+            _ if facts.contains_key(&id) => {}
+            Some(Ok(record)) => {
+                facts.insert(id, record.facts(id));
+            }
+            Some(Err(u)) if !unreadable.contains(u) => unreadable.push(u.clone()),
+            _ => {}
+        }
+    }
+    Ok((facts, unreadable))
+}
+
+/// Read the outbound history of `which` into their facts: the texts of the last days that
+/// count against the caps, and the newest that left. `exclude` leaves one message out (the
+/// one being re-checked before it goes).
+pub fn add_history<'a>(
+    conn: &impl Db,
+    which: impl IntoIterator<Item = &'a mut PatientFacts>,
     now: DateTime<Utc>,
     exclude: Option<MessageId>,
 ) -> Result<(), StoreError> {
+    let which: Vec<&mut PatientFacts> = which.into_iter().collect();
+    let ids: Vec<PatientId> = which.iter().map(|f| f.id).collect();
     let since = now - Duration::days(HISTORY_DAYS);
     let store::messages::OutboundHistory { mut recent, last } =
-        store::messages::outbound_history(conn, which, since, exclude)?;
-    for id in which {
-        let Some(facts) = loaded.get_mut(id).map(|l| &mut l.facts) else {
-            continue;
-        };
+        store::messages::outbound_history(conn, &ids, since, exclude)?;
+    for facts in which {
         facts.recent = recent
-            .remove(id)
+            .remove(&facts.id)
             .unwrap_or_default()
             .into_iter()
             .filter(|m| Some(m.id) != exclude && counts_as_sent(m.status))
@@ -151,7 +221,7 @@ pub fn add_history(
                 kind: m.kind,
             })
             .collect();
-        facts.last_outbound = last.get(id).copied();
+        facts.last_outbound = last.get(&facts.id).copied();
     }
     Ok(())
 }

@@ -42,18 +42,51 @@ pub struct PatientFacts {
     pub last_outbound: Option<DateTime<Utc>>,
 }
 
-impl PatientFacts {
-    /// Facts from a patient row; history is added by the caller.
+/// What the rules know of a patient from their record alone (row and last consent word, no
+/// outbound history): small enough for a console to keep one for every patient, so a day's
+/// reminder cells need not read a page per patient after another desk's commit
+/// (`workflow::day::Known`). [`PatientFacts::new`] is made from one, so the facts a kept record
+/// gives are the facts read from the row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordFacts {
+    zone: Tz,
+    has_mobile: bool,
+    number_flag: Option<Box<str>>,
+    consent: ConsentState,
+}
+
+impl RecordFacts {
+    /// The record facts of a patient row with their consent.
     pub fn new(patient: &Patient, practice_zone: Tz, consent: ConsentState) -> Self {
         Self {
-            id: patient.id,
             zone: patient.zone(practice_zone),
             has_mobile: patient.mobile.is_some(),
-            number_flag: patient.number_problem.as_ref().map(|p| p.code.clone()),
+            number_flag: patient
+                .number_problem
+                .as_ref()
+                .map(|p| p.code.as_str().into()),
             consent,
+        }
+    }
+
+    /// Patient `id`'s facts, with no history yet (added by the caller).
+    pub fn facts(&self, id: PatientId) -> PatientFacts {
+        PatientFacts {
+            id,
+            zone: self.zone,
+            has_mobile: self.has_mobile,
+            number_flag: self.number_flag.as_deref().map(str::to_owned),
+            consent: self.consent.clone(),
             recent: Vec::new(),
             last_outbound: None,
         }
+    }
+}
+
+impl PatientFacts {
+    /// Facts from a patient row; history is added by the caller.
+    pub fn new(patient: &Patient, practice_zone: Tz, consent: ConsentState) -> Self {
+        RecordFacts::new(patient, practice_zone, consent).facts(patient.id)
     }
 
     /// The first reason nothing may be texted to this patient at all, if any: opted out, no

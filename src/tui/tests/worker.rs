@@ -386,7 +386,7 @@ fn a_locked_console_stops_loading_ahead_until_a_day_is_shown() {
     assert!(r.load_ahead());
     assert_eq!(r.run(Cmd::Locked), None);
     assert!(!r.load_ahead(), "nothing loaded while locked");
-    assert!(!r.learn_lines(), "nor the patients' lines");
+    assert!(!r.learn_patients(), "nor the patients' lines");
     let version = crate::workflow::day::data_version(&r.store).unwrap();
     assert!(
         r.days.get(today(), version, fixture::now()).is_none(),
@@ -422,7 +422,7 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
 fn a_day_loaded_ahead_with_the_kept_lines_shows_its_patients_as_they_are_now() {
     let (dir, mut r, _) = file_runner();
     day_sheet(&mut r, today());
-    assert!(r.learn_lines(), "the lines kept");
+    assert!(r.learn_patients(), "the lines kept");
     let tomorrow = today() + chrono::Duration::days(1);
     let other = store::Store::open(&dir.path().join("p.db")).unwrap();
     let tz = Config::default().practice.time_zone;
@@ -455,7 +455,7 @@ fn a_day_loaded_ahead_with_the_kept_lines_shows_its_patients_as_they_are_now() {
             row.patient_name
         );
     }
-    assert!(!r.learn_lines(), "only the patient named was read again");
+    assert!(!r.learn_patients(), "only the patient named was read again");
 }
 
 #[test]
@@ -464,10 +464,10 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     use crate::domain::reply::ReplyKind;
     let (dir, mut r, _) = file_runner();
     let path = dir.path().join("p.db");
-    assert!(!r.learn_lines(), "not before a day is shown");
+    assert!(!r.learn_patients(), "not before a day is shown");
     let first = day_sheet(&mut r, today());
-    assert!(r.learn_lines(), "read once signed in");
-    assert!(!r.learn_lines(), "then kept");
+    assert!(r.learn_patients(), "read once signed in");
+    assert!(!r.learn_patients(), "then kept");
     let mut not_out = first
         .rows
         .iter()
@@ -535,7 +535,12 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
         assert_eq!(row.consent, ConsentFlag::OptedOut);
         assert_eq!(row.last_reply, Some(ReplyKind::Other));
     }
-    assert!(!r.learn_lines(), "only the patients named were read again");
+    let fresh = crate::workflow::day::load(&r.store, &r.config, today(), fixture::now()).unwrap();
+    assert_eq!(again.rows, fresh.rows, "cells too");
+    assert!(
+        !r.learn_patients(),
+        "only the patients named were read again"
+    );
     // A clinician renamed: the log names every day, and the lines are read whole again.
     conn.execute(
         "UPDATE clinicians SET display_name = 'Dr X' WHERE id = 1",
@@ -543,5 +548,72 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     )
     .unwrap();
     day_sheet(&mut r, today());
-    assert!(r.learn_lines(), "read whole again");
+    assert!(r.learn_patients(), "read whole again");
+}
+
+/// Another desk opts a patient out between a day's sheet and its cells: the cells, read with
+/// the patients kept, show it — the cells' own read brings the kept patients to its log head
+/// (the worker checked them against the log only before the sheet).
+#[test]
+fn cells_read_just_after_another_desk_s_commit_show_it() {
+    use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
+    use crate::domain::reminder::{ReminderState, SkipReason};
+    let (dir, mut r, _) = file_runner();
+    day_sheet(&mut r, today());
+    assert!(r.learn_patients(), "every patient kept");
+    let tomorrow = today() + chrono::Duration::days(1);
+    let sheet = answered(r.run(Cmd::LoadDay {
+        generation: 2,
+        date: tomorrow,
+    }));
+    assert!(sheet.cells_pending);
+    let planned = |row: &crate::domain::day::DayRow| {
+        row.reminders
+            .iter()
+            .any(|c| matches!(c.state, ReminderState::Planned { .. }))
+    };
+    let before = crate::workflow::day::load(&r.store, &r.config, tomorrow, fixture::now()).unwrap();
+    let patient = before
+        .rows
+        .iter()
+        .find(|row| planned(row))
+        .expect("a reminder planned tomorrow")
+        .patient_id;
+    let other = store::Store::open(&dir.path().join("p.db")).unwrap();
+    let stop = ConsentEvent {
+        kind: ConsentKind::OptOut,
+        method: ConsentMethod::Verbal,
+        evidence: None,
+        recorded_by: "another desk".into(),
+        at: fixture::now(),
+    };
+    store::consent::append(other.test_conn(), patient, &stop).unwrap();
+    let filled = answered(r.run(Cmd::LoadCells {
+        generation: 2,
+        date: tomorrow,
+    }));
+    let theirs: Vec<_> = filled
+        .rows
+        .iter()
+        .filter(|row| row.patient_id == patient)
+        .collect();
+    assert!(!theirs.is_empty());
+    for row in theirs {
+        assert!(!planned(row), "{:?}", row.reminders);
+        let skipped = SkipReason::OptedOut;
+        assert!(
+            row.reminders
+                .iter()
+                .any(|c| c.state == ReminderState::Skipped(skipped.clone())),
+            "{:?}",
+            row.reminders
+        );
+    }
+    // The cells as read from the rows now (the row's own flag is the sheet's, read before
+    // the commit: the change log makes the console read the day again).
+    let fresh = crate::workflow::day::load(&r.store, &r.config, tomorrow, fixture::now()).unwrap();
+    let cells = |rows: &[crate::domain::day::DayRow]| -> Vec<_> {
+        rows.iter().map(|row| row.reminders.clone()).collect()
+    };
+    assert_eq!(cells(&filled.rows), cells(&fresh.rows));
 }

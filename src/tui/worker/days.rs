@@ -37,7 +37,7 @@ impl Runner {
         let Some(date) = self.days.next_ahead(version, now) else {
             return false;
         };
-        let known = self.days.lines(version);
+        let known = self.days.known();
         match day::load_marked(&self.store, &self.config, date, now, known) {
             Ok((sheet, mark)) => self.days.keep(
                 sheet,
@@ -81,31 +81,31 @@ impl Runner {
     }
 
     /// While a member is signed in, a day is shown and the worker is idle: read every
-    /// patient's line when they are due (never read, or dropped by the change log), so a day
-    /// not kept reads its visits alone (`workflow::day::lines`). `false` when there is
-    /// nothing to do; a read that fails is not tried again (days are then read with their
-    /// patients' rows).
-    pub(in crate::tui) fn learn_lines(&mut self) -> bool {
-        if self.actor.is_none() || self.lines_failed || !self.days.lines_due() {
+    /// patient's line and record facts when they are due (never read, or dropped by the
+    /// change log), so a day not kept reads its visits alone, and its cells no patient row
+    /// (`workflow::day::Known`). `false` when there is nothing to do; a read that fails is not
+    /// tried again (days are then read with their patients' rows).
+    pub(in crate::tui) fn learn_patients(&mut self) -> bool {
+        if self.actor.is_none() || self.patients_failed || !self.days.known_due() {
             return false;
         }
         let started = Instant::now();
         // The counter first: a commit after it moves it again, and is checked then.
         let read = day::data_version(&self.store)
-            .and_then(|version| Ok((version, day::read_lines(&self.store)?)));
+            .and_then(|version| Ok((version, day::read_known(&self.store, &self.config)?)));
         match read {
-            Ok((version, (lines, mark))) => {
-                let patients = lines.len();
-                self.days.keep_lines(lines, version, mark);
+            Ok((version, known)) => {
+                let patients = known.len();
+                self.days.keep_known(known, version);
                 tracing::debug!(
                     patients,
                     ms = started.elapsed().as_millis() as u64,
-                    "patients' lines read"
+                    "every patient's line and record read"
                 );
             }
             Err(e) => {
-                tracing::warn!(error = %log_safe(&e), "reading the patients' lines failed");
-                self.lines_failed = true;
+                tracing::warn!(error = %log_safe(&e), "reading every patient failed");
+                self.patients_failed = true;
             }
         }
         true
@@ -172,7 +172,7 @@ impl Runner {
                 result: Ok(sheet.clone()),
             };
         }
-        let known = version.and_then(|v| self.days.lines(v));
+        let known = version.and_then(|_| self.days.known());
         let result = day::load_sheet_marked(&self.store, &self.config, date, known).map_err(|e| {
             tracing::error!(%date, error = %log_safe(&e), "day load failed");
             e.to_string()
@@ -197,7 +197,7 @@ impl Runner {
             }
             // The counter unreadable: nothing is kept, so the sheet comes whole.
             (Ok((mut sheet, _)), None) => {
-                day::fill_cells(&self.store, &self.config, &mut sheet, now)
+                day::fill_cells(&self.store, &self.config, &mut sheet, now, None)
                     .map(|()| sheet)
                     .map_err(|e| e.to_string())
             }
@@ -228,7 +228,10 @@ impl Runner {
         if g != generation || sheet.date != date {
             return None;
         }
-        let result = match day::fill_cells(&self.store, &self.config, &mut sheet, now) {
+        // Whether or not another desk committed since the sheet, the kept patients are
+        // brought to the cells' own read.
+        let known = self.days.known();
+        let result = match day::fill_cells(&self.store, &self.config, &mut sheet, now, known) {
             Ok(()) => {
                 // Kept at the sheet's mark: a change between the two reads is after it, so
                 // the log makes the day stale rather than hiding it.

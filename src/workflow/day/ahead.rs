@@ -22,8 +22,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::lines::Lines;
-use crate::domain::day::{DayRow, DaySheet, PatientLine, in_sheet_order};
+use super::known::Known;
+use crate::domain::day::{DayRow, DaySheet, in_sheet_order};
 use crate::domain::ids::{AppointmentId, PatientId};
 use crate::store::changes::{Change, Log};
 use crate::store::day::day_bounds;
@@ -192,8 +192,8 @@ impl Kept {
 #[derive(Clone, Debug, Default)]
 pub struct DaysAhead {
     kept: Vec<Kept>,
-    /// Every patient's line, for a day not kept (`super::lines`).
-    lines: Lines,
+    /// Every patient's line and record, for a day not kept (`super::known`).
+    known: Known,
     /// The day last shown: its neighbours are loaded when the worker is idle (← →).
     shown: Option<NaiveDate>,
     /// The practice's today (`t`).
@@ -273,7 +273,7 @@ impl DaysAhead {
             .iter()
             .filter(|k| !k.stale && k.version != Some(version))
             .map(|k| k.mark)
-            .chain(self.lines.to_check(version))
+            .chain(self.known.to_check(version))
             .min()
     }
 
@@ -296,25 +296,30 @@ impl DaysAhead {
                 }
             }
         }
-        self.lines.check(version, log);
+        self.known.check(version, log);
     }
 
-    /// Every patient's line, read whole at `version` in a read whose log head was `mark`.
-    pub fn keep_lines(&mut self, lines: HashMap<PatientId, PatientLine>, version: i64, mark: i64) {
-        self.lines.read_whole(lines, version, mark);
+    /// Every patient's line and record, read whole (`super::read_known`) just after change
+    /// counter `version` was read.
+    pub fn keep_known(&mut self, known: Known, version: i64) {
+        self.known = known.at_version(version);
     }
 
-    /// The patients' lines, to read a day not kept with (`store::day::sheet_knowing`), when
-    /// they are known true at `version` (ask after [`DaysAhead::check`]); `None`: read the
-    /// day with its patients' rows.
-    pub fn lines(&mut self, version: i64) -> Option<&mut HashMap<PatientId, PatientLine>> {
-        self.lines.at(version)
+    /// What is kept of every patient, to read a day not kept with (`super::load_sheet_marked`,
+    /// `super::fill_cells`, which bring it to their own read first); `None`: not read whole
+    /// (the day is then read with its patients' rows).
+    pub fn known(&mut self) -> Option<&mut Known> {
+        if self.known.is_whole() {
+            Some(&mut self.known)
+        } else {
+            None
+        }
     }
 
-    /// The patients' lines are to be read whole (never read, or dropped since) and a day is
-    /// shown (not at the lock screen: a locked console reads nothing).
-    pub fn lines_due(&self) -> bool {
-        self.shown.is_some() && self.lines.due()
+    /// Every patient is to be read whole (never read, or dropped since) and a day is shown
+    /// (not at the lock screen: a locked console reads nothing).
+    pub fn known_due(&self) -> bool {
+        self.shown.is_some() && self.known.due()
     }
 
     /// The worker wrote something itself (its own commits do not move its `data_version`):
@@ -323,7 +328,7 @@ impl DaysAhead {
         for k in &mut self.kept {
             k.version = None;
         }
-        self.lines.unchecked();
+        self.known.unchecked();
     }
 
     /// The desk is looking at `date` now.
@@ -373,7 +378,7 @@ impl DaysAhead {
     /// The log could not be read: no kept day can be trusted.
     pub fn forget(&mut self) {
         self.kept.clear();
-        self.lines.drop_all();
+        self.known.drop_all();
     }
 }
 

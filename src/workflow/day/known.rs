@@ -1,0 +1,338 @@
+//! What the console keeps of every patient, so a day it has not kept reads only its own
+//! visits: each patient's line (name, mobile, portal, number flag, consent: what a day row
+//! shows of its patient) for the sheet, and each patient's record facts (zone, mobile, number
+//! flag code, consent, or why the record cannot be read: what the planner reads of a patient
+//! without history) for the reminder cells.
+//!
+//! Why: SQLite empties a connection's page cache whenever another connection has committed
+//! (`pagerBeginReadTransaction` resets the pager when the WAL changed), and four desks and a
+//! cron job commit about once a second at a clinic group. A day's visits are a few
+//! consecutive index pages, but its 2,000 patients are scattered over the whole patients
+//! table, about one page each, and each page read again is decrypted again: 1,270 pages,
+//! 17 ms, for a day of 2,000 after any other desk's commit, once for the sheet and once more
+//! for the cells of a day to come (docs/BENCHMARKS.md, "Eighth session", "Tenth session").
+//! Both depend on their patient's own row alone, and every write to a patient's row is in the
+//! change log under that patient (migrations 17 and 19), so they are kept true the way kept
+//! days are: the log's rows since the mark drop the patients they name (line and record
+//! together); a row naming nothing, or a log that went back or lost rows, drops them all, and
+//! they are read whole again when the worker is idle. A patient not known (new since, or
+//! dropped) is read by `store::day::sheet_knowing` or `workflow::facts::record_facts` and
+//! added.
+//!
+//! Each read that uses them first brings them to its own log head ([`Known::behind`]): the
+//! worker checks them against the log before a switch, but another desk may commit between
+//! that check and the read. Pure bookkeeping, like `DaysAhead`.
+
+use std::collections::HashMap;
+
+use crate::domain::day::PatientLine;
+use crate::domain::ids::PatientId;
+use crate::store::changes::Log;
+use crate::workflow::facts::Record;
+
+/// Every patient's line and record facts, and the log's head and change counter they are
+/// known true at.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    lines: HashMap<PatientId, PatientLine>,
+    records: HashMap<PatientId, Record>,
+    /// Read whole since last dropped: a patient missing is one not known yet (new, or dropped
+    /// by the log), not one without a row. `false`: to read whole again, and not used until
+    /// then.
+    whole: bool,
+    mark: i64,
+    /// The change counter they are known true at (`None`: to be checked against the log).
+    version: Option<i64>,
+}
+
+impl Known {
+    /// Every patient's line and record, read whole in one transaction whose log head was
+    /// `mark`.
+    pub(super) fn read_whole(
+        lines: HashMap<PatientId, PatientLine>,
+        records: HashMap<PatientId, Record>,
+        mark: i64,
+    ) -> Self {
+        Self {
+            lines,
+            records,
+            whole: true,
+            mark,
+            version: None,
+        }
+    }
+
+    /// Known true at change counter `version` (read before the transaction that read them:
+    /// a commit in between moves the counter again, and is checked then).
+    pub(super) fn at_version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// How many patients are known.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// None known.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The mark to read the log from before they can be used at `version`.
+    pub(super) fn to_check(&self, version: i64) -> Option<i64> {
+        (self.whole && self.version != Some(version)).then_some(self.mark)
+    }
+
+    /// The log read from at most [`Known::to_check`]'s mark, at `version`: see
+    /// [`Known::apply`].
+    pub(super) fn check(&mut self, version: i64, log: &Log) {
+        if !self.whole || self.version == Some(version) {
+            return;
+        }
+        self.apply(log);
+        if self.whole {
+            self.version = Some(version);
+        }
+    }
+
+    /// In a read whose log head is `head`: the mark to read the log from (in that read) before
+    /// they are used in it, when they are behind it. `None`: true at `head`, or not whole.
+    pub(super) fn behind(&self, head: i64) -> Option<i64> {
+        (self.whole && self.mark != head).then_some(self.mark)
+    }
+
+    /// The log from [`Known::behind`]'s mark, read in the same read: brought to its head (see
+    /// [`Known::apply`]); checked against the log again at the next change counter.
+    pub(super) fn catch_up(&mut self, log: &Log) {
+        self.apply(log);
+        self.version = None;
+    }
+
+    /// The patients the log names since the mark are dropped (read again when next
+    /// needed); a row naming nothing, or a log that went back or lost rows since the mark,
+    /// drops every patient.
+    fn apply(&mut self, log: &Log) {
+        let Some(changes) = log.since(self.mark) else {
+            return self.drop_all();
+        };
+        for c in changes {
+            if c.everything() {
+                return self.drop_all();
+            }
+            if let Some(p) = c.patient {
+                self.lines.remove(&p);
+                self.records.remove(&p);
+            }
+        }
+        self.mark = log.head;
+    }
+
+    /// The worker wrote itself: check against the log before the next use.
+    pub(super) fn unchecked(&mut self) {
+        self.version = None;
+    }
+
+    pub(super) fn drop_all(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Read whole and not dropped since: usable once brought to a read's head.
+    pub(super) fn is_whole(&self) -> bool {
+        self.whole
+    }
+
+    /// Not read whole (never, or dropped since): the worker reads them when idle.
+    pub(super) fn due(&self) -> bool {
+        !self.whole
+    }
+
+    /// The lines, to use and add to (in a read they were brought to the head of).
+    pub(super) fn lines(&mut self) -> &mut HashMap<PatientId, PatientLine> {
+        &mut self.lines
+    }
+
+    /// The records, to use and add to (in a read they were brought to the head of).
+    pub(super) fn records(&mut self) -> &mut HashMap<PatientId, Record> {
+        &mut self.records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::consent::{ConsentFlag, ConsentState};
+    use crate::domain::patient::Patient;
+    use crate::domain::reminder::RecordFacts;
+    use crate::store::changes::Change;
+    use crate::workflow::facts::Unreadable;
+
+    fn line(name: &str) -> PatientLine {
+        PatientLine {
+            name: name.into(),
+            has_mobile: true,
+            portal: false,
+            number_flagged: false,
+            consent: ConsentFlag::OptedIn,
+            unfiled: Box::new([]),
+        }
+    }
+
+    fn record(id: i64) -> Record {
+        if id == 3 {
+            return Err(Unreadable {
+                patient: PatientId(id),
+                reason: "a zone on Mars".into(),
+            });
+        }
+        let patient = Patient {
+            id: PatientId(id),
+            external_id: None,
+            first_name: "A".into(),
+            last_name: "B".into(),
+            birth_date: None,
+            mobile: None,
+            time_zone: None,
+            portal_active: false,
+            number_problem: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        Ok(RecordFacts::new(
+            &patient,
+            chrono_tz::America::New_York,
+            ConsentState::None,
+        ))
+    }
+
+    /// Patients 1..=3 (3's record unreadable), read at version 7 with the log's head at 10.
+    fn read() -> Known {
+        let lines = (1..=3).map(|p| (PatientId(p), line("A"))).collect();
+        let records = (1..=3).map(|p| (PatientId(p), record(p))).collect();
+        Known::read_whole(lines, records, 10).at_version(7)
+    }
+
+    fn change(seq: i64, patient: Option<i64>) -> Change {
+        Change {
+            seq,
+            patient: patient.map(PatientId),
+            appointment: None,
+            start: None,
+        }
+    }
+
+    fn log(first: Option<i64>, head: i64, changes: Vec<Change>) -> Log {
+        Log {
+            first,
+            head,
+            changes,
+        }
+    }
+
+    /// The patients known, by line and by record (they must agree), if whole.
+    fn known(k: &mut Known) -> Option<Vec<i64>> {
+        if !k.is_whole() {
+            return None;
+        }
+        let ids = |keys: Vec<&PatientId>| {
+            let mut ids: Vec<i64> = keys.into_iter().map(|p| p.0).collect();
+            ids.sort_unstable();
+            ids
+        };
+        let lines = ids(k.lines().keys().collect());
+        assert_eq!(
+            ids(k.records().keys().collect()),
+            lines,
+            "lines and records"
+        );
+        Some(lines)
+    }
+
+    fn cases() -> Vec<(&'static str, Log, Option<Vec<i64>>)> {
+        vec![
+            (
+                "nothing since",
+                log(Some(1), 10, vec![]),
+                Some(vec![1, 2, 3]),
+            ),
+            (
+                "patient 2, then a change naming nobody",
+                log(Some(1), 12, vec![change(11, Some(2)), change(12, None)]),
+                None,
+            ),
+            (
+                "patient 2, a visit",
+                log(
+                    Some(1),
+                    12,
+                    vec![change(11, Some(2)), {
+                        let mut c = change(12, None);
+                        c.appointment = Some(crate::domain::ids::AppointmentId(5));
+                        c
+                    }],
+                ),
+                Some(vec![1, 3]),
+            ),
+            (
+                "patient 3, whose record could not be read",
+                log(Some(1), 11, vec![change(11, Some(3))]),
+                Some(vec![1, 2]),
+            ),
+            (
+                "rows seen before",
+                log(Some(1), 12, vec![change(9, Some(1))]),
+                Some(vec![1, 2, 3]),
+            ),
+            ("pruned past the mark", log(Some(12), 20, vec![]), None),
+            ("went back", log(Some(1), 5, vec![]), None),
+        ]
+    }
+
+    #[test]
+    fn the_log_drops_whom_it_names_line_and_record_and_everyone_when_it_cannot_say() {
+        for (what, log, want) in cases() {
+            let mut k = read();
+            assert_eq!(k.to_check(8), Some(10), "{what}");
+            k.check(8, &log);
+            assert_eq!(known(&mut k), want, "{what}");
+            assert_eq!(k.due(), want.is_none(), "{what}");
+            assert_eq!(k.to_check(8), None, "{what}: checked at 8, or dropped");
+        }
+    }
+
+    #[test]
+    fn a_read_brings_them_to_its_own_head_first_and_the_next_version_checks_again() {
+        for (what, log, want) in cases() {
+            let mut k = read();
+            let head = log.head;
+            assert_eq!(k.behind(head), (head != 10).then_some(10), "{what}");
+            k.catch_up(&log);
+            assert_eq!(known(&mut k), want, "{what}");
+            if want.is_some() {
+                assert_eq!(k.behind(head), None, "{what}: at the read's head now");
+                assert_eq!(
+                    k.to_check(7),
+                    Some(head),
+                    "{what}: the counter is not known"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn they_are_checked_at_each_new_version_and_after_the_desk_wrote() {
+        let mut k = read();
+        assert_eq!(k.to_check(7), None, "as read");
+        assert_eq!(
+            k.to_check(8),
+            Some(10),
+            "another desk committed: check first"
+        );
+        k.check(8, &log(Some(1), 10, vec![]));
+        assert_eq!(k.to_check(8), None);
+        k.unchecked();
+        assert_eq!(k.to_check(8), Some(10), "the desk wrote: check first");
+        let mut never = Known::default();
+        assert!(never.due() && never.to_check(1).is_none() && known(&mut never).is_none());
+        assert_eq!(never.behind(3), None, "nothing to bring up");
+    }
+}
