@@ -230,7 +230,22 @@ fn bench(c: &mut Criterion) {
     // What the desk sees first on a switch to a day not kept: the sheet alone (its reminder
     // cells follow, `Cmd::LoadCells`), read as the console's worker reads it, with every
     // patient's line kept (`DaysAhead::known`).
-    let mut lines = day::read_known(&store, &config).unwrap();
+    // The worker's two idle steps after sign-in (a key pressed meanwhile waits for the one
+    // under way): every patient's line, then every patient's record facts.
+    group.bench_function(
+        "every patient's line, read whole (idle, after sign-in)",
+        |b| b.iter(|| std::hint::black_box(day::read_known(&store).unwrap().len())),
+    );
+    let mut lines = day::read_known(&store).unwrap();
+    group.bench_function(
+        "every patient's record facts, read whole (idle, after the lines)",
+        |b| {
+            b.iter(|| {
+                day::read_records(&store, &config, &mut lines).unwrap();
+                std::hint::black_box(lines.len())
+            })
+        },
+    );
     flip = false;
     group.bench_function(
         "day switch, the sheet first (busiest day and another; cells after)",
@@ -555,7 +570,7 @@ fn first_far_day(
                         .unwrap()
                         .store;
                     day::warm(&fresh, config, today, now).unwrap();
-                    let mut lines = day::read_known(&fresh, config).unwrap();
+                    let mut lines = day::read_known(&fresh).unwrap();
                     let date = *days.next().unwrap();
                     let started = Instant::now();
                     let sheet = day::load_sheet_marked(&fresh, config, date, Some(&mut lines))

@@ -123,14 +123,24 @@ pub fn load_sheet_marked(
     })
 }
 
-/// Every patient's line and record facts, read whole in one transaction and known true at its
-/// log head (`DaysAhead::keep_known`).
-pub fn read_known(store: &Store, config: &Config) -> Result<Known, StoreError> {
+/// Every patient's line, read whole in one transaction and known true at its log head
+/// (`DaysAhead::keep_known`); their records follow ([`read_records`]).
+pub fn read_known(store: &Store) -> Result<Known, StoreError> {
     store.read(|conn| {
         let mark = store::changes::head(conn)?;
-        let lines = store::day::patient_lines(conn)?;
-        let records = facts::all_records(conn, config)?;
-        Ok(Known::read_whole(lines, records, mark))
+        Ok(Known::read_whole(store::day::patient_lines(conn)?, mark))
+    })
+}
+
+/// Every patient's record facts, read whole into `known` (brought to the read's head first;
+/// nothing when it is not whole).
+pub fn read_records(store: &Store, config: &Config, known: &mut Known) -> Result<(), StoreError> {
+    store.read(|conn| {
+        let head = store::changes::head(conn)?;
+        if let Some(known) = known_in_read(conn, Some(known), head)? {
+            known.fill_records(facts::all_records(conn, config)?);
+        }
+        Ok(())
     })
 }
 

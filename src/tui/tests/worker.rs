@@ -423,6 +423,7 @@ fn a_day_loaded_ahead_with_the_kept_lines_shows_its_patients_as_they_are_now() {
     let (dir, mut r, _) = file_runner();
     day_sheet(&mut r, today());
     assert!(r.learn_patients(), "the lines kept");
+    assert!(r.learn_patients(), "then the records");
     let tomorrow = today() + chrono::Duration::days(1);
     let other = store::Store::open(&dir.path().join("p.db")).unwrap();
     let tz = Config::default().practice.time_zone;
@@ -466,7 +467,11 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     let path = dir.path().join("p.db");
     assert!(!r.learn_patients(), "not before a day is shown");
     let first = day_sheet(&mut r, today());
-    assert!(r.learn_patients(), "read once signed in");
+    assert!(r.learn_patients(), "the lines read once signed in");
+    assert!(
+        r.learn_patients(),
+        "then the records, in a step of their own"
+    );
     assert!(!r.learn_patients(), "then kept");
     let mut not_out = first
         .rows
@@ -549,6 +554,8 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     .unwrap();
     day_sheet(&mut r, today());
     assert!(r.learn_patients(), "read whole again");
+    assert!(r.learn_patients(), "the records too");
+    assert!(!r.learn_patients());
 }
 
 /// Another desk opts a patient out between a day's sheet and its cells: the cells, read with
@@ -560,7 +567,9 @@ fn cells_read_just_after_another_desk_s_commit_show_it() {
     use crate::domain::reminder::{ReminderState, SkipReason};
     let (dir, mut r, _) = file_runner();
     day_sheet(&mut r, today());
-    assert!(r.learn_patients(), "every patient kept");
+    assert!(r.learn_patients(), "every patient's line kept");
+    assert!(r.learn_patients(), "and record");
+    assert!(!r.learn_patients());
     let tomorrow = today() + chrono::Duration::days(1);
     let sheet = answered(r.run(Cmd::LoadDay {
         generation: 2,

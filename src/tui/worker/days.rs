@@ -81,27 +81,35 @@ impl Runner {
     }
 
     /// While a member is signed in, a day is shown and the worker is idle: read every
-    /// patient's line and record facts when they are due (never read, or dropped by the
-    /// change log), so a day not kept reads its visits alone, and its cells no patient row
-    /// (`workflow::day::Known`). `false` when there is nothing to do; a read that fails is not
-    /// tried again (days are then read with their patients' rows).
+    /// patient's line when they are due (never read, or dropped by the change log), then, in
+    /// a step of its own, every patient's record facts — so a day not kept reads its visits
+    /// alone, and its cells no patient row (`workflow::day::Known`), and a key pressed
+    /// meanwhile waits for one step at most. `false` when there is nothing to do; a read that
+    /// fails is not tried again (days are then read with their patients' rows).
     pub(in crate::tui) fn learn_patients(&mut self) -> bool {
-        if self.actor.is_none() || self.patients_failed || !self.days.known_due() {
+        if self.actor.is_none() || self.patients_failed {
             return false;
         }
         let started = Instant::now();
-        // The counter first: a commit after it moves it again, and is checked then.
-        let read = day::data_version(&self.store)
-            .and_then(|version| Ok((version, day::read_known(&self.store, &self.config)?)));
-        match read {
-            Ok((version, known)) => {
+        let read = if self.days.known_due() {
+            // The counter first: a commit after it moves it again, and is checked then.
+            let read = day::data_version(&self.store)
+                .and_then(|version| Ok((version, day::read_known(&self.store)?)));
+            read.map(|(version, known)| {
                 let patients = known.len();
                 self.days.keep_known(known, version);
-                tracing::debug!(
-                    patients,
-                    ms = started.elapsed().as_millis() as u64,
-                    "every patient's line and record read"
-                );
+                (patients, "every patient's line read")
+            })
+        } else if let Some(known) = self.days.records_due().then(|| self.days.known()).flatten() {
+            let read = day::read_records(&self.store, &self.config, known);
+            read.map(|()| (known.len(), "every patient's record read"))
+        } else {
+            return false;
+        };
+        match read {
+            Ok((patients, what)) => {
+                let ms = started.elapsed().as_millis() as u64;
+                tracing::debug!(patients, ms, "{what}");
             }
             Err(e) => {
                 tracing::warn!(error = %log_safe(&e), "reading every patient failed");

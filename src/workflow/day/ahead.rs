@@ -299,8 +299,8 @@ impl DaysAhead {
         self.known.check(version, log);
     }
 
-    /// Every patient's line and record, read whole (`super::read_known`) just after change
-    /// counter `version` was read.
+    /// Every patient's line, read whole (`super::read_known`) just after change counter
+    /// `version` was read.
     pub fn keep_known(&mut self, known: Known, version: i64) {
         self.known = known.at_version(version);
     }
@@ -316,10 +316,15 @@ impl DaysAhead {
         }
     }
 
-    /// Every patient is to be read whole (never read, or dropped since) and a day is shown
-    /// (not at the lock screen: a locked console reads nothing).
+    /// Every patient's line is to be read whole (never read, or dropped since) and a day is
+    /// shown (not at the lock screen: a locked console reads nothing).
     pub fn known_due(&self) -> bool {
         self.shown.is_some() && self.known.due()
+    }
+
+    /// The lines are kept, and every patient's record is to be read whole next.
+    pub fn records_due(&self) -> bool {
+        self.shown.is_some() && self.known.records_due()
     }
 
     /// The worker wrote something itself (its own commits do not move its `data_version`):
