@@ -91,6 +91,12 @@ impl Known {
         self.lines.is_empty()
     }
 
+    /// Every patient's line and record read whole, and not all dropped since (a patient the
+    /// log named is read again when needed).
+    pub fn records_whole(&self) -> bool {
+        self.whole && self.records_whole
+    }
+
     /// The mark to read the log from before they can be used at `version`.
     pub(super) fn to_check(&self, version: i64) -> Option<i64> {
         (self.whole && self.version != Some(version)).then_some(self.mark)
