@@ -413,6 +413,20 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
     );
 }
 
+/// A worker on a file, signed in, today shown, and every patient's line then record read in
+/// two idle steps.
+fn every_patient_kept() -> (tempfile::TempDir, Runner) {
+    let (dir, mut r, _) = file_runner();
+    day_sheet(&mut r, today());
+    assert!(r.learn_patients(), "every patient's line kept");
+    assert!(
+        r.learn_patients(),
+        "then their records, in a step of their own"
+    );
+    assert!(!r.learn_patients(), "then nothing to read");
+    (dir, r)
+}
+
 /// Signed in and idle, the worker reads every patient's line once; a day not kept is read
 /// with them, and they follow every change to a patient — the desk's own, another
 /// connection's — and are read whole again after a change the log cannot narrow to anyone.
@@ -420,10 +434,7 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
 /// it drops that patient's line first, so the kept day shows the patient as they are now.
 #[test]
 fn a_day_loaded_ahead_with_the_kept_lines_shows_its_patients_as_they_are_now() {
-    let (dir, mut r, _) = file_runner();
-    day_sheet(&mut r, today());
-    assert!(r.learn_patients(), "the lines kept");
-    assert!(r.learn_patients(), "then the records");
+    let (dir, mut r) = every_patient_kept();
     let tomorrow = today() + chrono::Duration::days(1);
     let other = store::Store::open(&dir.path().join("p.db")).unwrap();
     let tz = Config::default().practice.time_zone;
@@ -565,11 +576,7 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
 fn cells_read_just_after_another_desk_s_commit_show_it() {
     use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
     use crate::domain::reminder::{ReminderState, SkipReason};
-    let (dir, mut r, _) = file_runner();
-    day_sheet(&mut r, today());
-    assert!(r.learn_patients(), "every patient's line kept");
-    assert!(r.learn_patients(), "and record");
-    assert!(!r.learn_patients());
+    let (dir, mut r) = every_patient_kept();
     let tomorrow = today() + chrono::Duration::days(1);
     let sheet = answered(r.run(Cmd::LoadDay {
         generation: 2,

@@ -11,6 +11,14 @@ use super::*;
 use crate::domain::reminder::{Basis, ReminderState};
 use crate::workflow::demo::{self, DemoSize};
 
+/// The demo practice (seed 7) at [`now`], in memory.
+fn demo_store() -> (Store, Config) {
+    let mut store = Store::open_in_memory().unwrap();
+    let config = Config::demo();
+    demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
+    (store, config)
+}
+
 fn now() -> DateTime<Utc> {
     chrono_tz::America::New_York
         .with_ymd_and_hms(2026, 11, 25, 9, 30, 0)
@@ -51,9 +59,7 @@ impl Seen {
 
 #[test]
 fn a_patient_s_rows_are_read_alike_alone_or_with_the_day() {
-    let mut store = Store::open_in_memory().unwrap();
-    let config = Config::demo();
-    demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
+    let (store, config) = demo_store();
     let today = now().with_timezone(&config.practice.time_zone).date_naive();
     let mut seen = Seen::default();
     for offset in -3..=3 {
@@ -89,9 +95,7 @@ fn a_patient_s_rows_are_read_alike_alone_or_with_the_day() {
 /// takes theirs out.
 #[test]
 fn a_patient_gone_from_the_day_reads_as_no_rows() {
-    let mut store = Store::open_in_memory().unwrap();
-    let config = Config::demo();
-    demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
+    let (store, config) = demo_store();
     let today = now().with_timezone(&config.practice.time_zone).date_naive();
     let whole = load(&store, &config, today, now()).unwrap();
     let on_the_day: std::collections::HashSet<PatientId> =
@@ -156,9 +160,7 @@ fn cells_with_every_fact(
 /// fortnight covers a day whose cells turn on history.
 #[test]
 fn the_cells_read_lean_are_the_cells_read_with_every_fact() {
-    let mut store = Store::open_in_memory().unwrap();
-    let config = Config::demo();
-    demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
+    let (store, config) = demo_store();
     // Read on the Saturday afternoon after the demo's last reminder run: Monday's 48 h
     // reminders are due.
     let at = now() + Duration::hours(78);
@@ -245,16 +247,15 @@ fn fortnight_alike(store: &Store, config: &Config, at: DateTime<Utc>, known: &mu
 }
 
 /// The sheet and cells a console reads with every patient kept (`Known`) are those read from
-/// the rows, over the demo fortnight — before the records are read whole, after, and after with nothing checking the kept patients
-/// against the log in between (another desk may commit between the worker's check and its
-/// read), one patient of a visit to come opted out and another's zone was edited by hand into
-/// one frontdesk cannot read: each read brings them to its own log head first.
+/// the rows, over the demo fortnight: before the records are read whole, after, and after one
+/// patient of a visit to come opted out and another's zone was edited by hand into one
+/// frontdesk cannot read — with nothing checking the kept patients against the log in
+/// between (another desk may commit between the worker's check and its read): each read
+/// brings them to its own log head first.
 #[test]
 fn the_day_read_with_every_patient_kept_is_the_day_read_from_the_rows() {
     use crate::domain::consent::{ConsentEvent, ConsentKind, ConsentMethod};
-    let mut store = Store::open_in_memory().unwrap();
-    let config = Config::demo();
-    demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
+    let (store, config) = demo_store();
     let at = now() + Duration::hours(3);
     // The lines read whole, the records not yet: the cells read and keep those they need.
     let mut known = read_known(&store).unwrap();
@@ -317,9 +318,7 @@ fn cells_of(
 fn the_cells_take_each_patient_s_record_from_what_is_kept() {
     use crate::domain::consent::{ConsentMethod, ConsentState};
     use crate::domain::reminder::RecordFacts;
-    let mut store = Store::open_in_memory().unwrap();
-    let config = Config::demo();
-    demo::seed(&mut store, &config, 7, DemoSize::default(), now()).unwrap();
+    let (store, config) = demo_store();
     let at = now() + Duration::hours(3);
     let conn = store.test_conn();
     let planned = |cells: &[ReminderCell]| {
