@@ -413,6 +413,20 @@ fn today_is_read_once_before_sign_in_and_nothing_is_kept() {
     );
 }
 
+/// `patient`'s rows on `sheet` (there are some).
+fn rows_of(
+    sheet: &crate::domain::day::DaySheet,
+    patient: crate::domain::ids::PatientId,
+) -> Vec<&crate::domain::day::DayRow> {
+    let rows: Vec<_> = sheet
+        .rows
+        .iter()
+        .filter(|r| r.patient_id == patient)
+        .collect();
+    assert!(!rows.is_empty(), "no row of {patient}");
+    rows
+}
+
 /// A worker on a file, signed in, today shown, and every patient's line then record read in
 /// two idle steps.
 fn every_patient_kept() -> (tempfile::TempDir, Runner) {
@@ -454,12 +468,7 @@ fn a_day_loaded_ahead_with_the_kept_lines_shows_its_patients_as_they_are_now() {
         .days
         .get(tomorrow, version, fixture::now())
         .expect("tomorrow kept");
-    let theirs: Vec<_> = kept
-        .rows
-        .iter()
-        .filter(|row| row.patient_id == patient)
-        .collect();
-    assert!(!theirs.is_empty());
+    let theirs = rows_of(kept, patient);
     for row in theirs {
         assert!(
             row.patient_name.starts_with("Ahead, "),
@@ -536,12 +545,7 @@ fn a_day_not_kept_shows_its_patients_as_they_are_now_from_the_kept_lines() {
     store::messages::classify_reply(conn, m, ReplyKind::Other, None).unwrap();
     r.days.drop_day(today());
     let again = day_sheet(&mut r, today());
-    let theirs: Vec<_> = again
-        .rows
-        .iter()
-        .filter(|r| r.patient_id == patient)
-        .collect();
-    assert!(!theirs.is_empty());
+    let theirs = rows_of(&again, patient);
     for row in theirs {
         assert!(
             row.patient_name.starts_with("Renamed, "),
@@ -608,12 +612,7 @@ fn cells_read_just_after_another_desk_s_commit_show_it() {
         generation: 2,
         date: tomorrow,
     }));
-    let theirs: Vec<_> = filled
-        .rows
-        .iter()
-        .filter(|row| row.patient_id == patient)
-        .collect();
-    assert!(!theirs.is_empty());
+    let theirs = rows_of(&filled, patient);
     for row in theirs {
         assert!(!planned(row), "{:?}", row.reminders);
         let skipped = SkipReason::OptedOut;
