@@ -230,22 +230,34 @@ fn bench(c: &mut Criterion) {
     // What the desk sees first on a switch to a day not kept: the sheet alone (its reminder
     // cells follow, `Cmd::LoadCells`), read as the console's worker reads it, with every
     // patient's line kept (`DaysAhead::known`).
-    // The worker's two idle steps after sign-in (a key pressed meanwhile waits for the one
-    // under way): every patient's line, then every patient's record facts.
+    // The worker's idle steps after sign-in (a key pressed meanwhile waits for the one under
+    // way): every patient's line, then every patient's record facts, a share at a time.
     group.bench_function(
-        "every patient's line, read whole (idle, after sign-in)",
-        |b| b.iter(|| std::hint::black_box(day::read_known(&store).unwrap().len())),
+        "every patient's line and record, read whole (all the idle steps)",
+        |b| b.iter(|| std::hint::black_box(day::read_known(&store, &config).unwrap().len())),
     );
-    let mut lines = day::read_known(&store).unwrap();
-    group.bench_function(
-        "every patient's record facts, read whole (idle, after the lines)",
-        |b| {
-            b.iter(|| {
-                day::read_records(&store, &config, &mut lines).unwrap();
-                std::hint::black_box(lines.len())
-            })
-        },
-    );
+    let per = day::PATIENTS_PER_STEP;
+    group.bench_function("one idle step: the first share of patients' lines", |b| {
+        b.iter(|| {
+            let mut known = day::Known::default();
+            std::hint::black_box(day::learn_step(&store, &config, &mut known, per).unwrap())
+        })
+    });
+    let mut lines_only = day::Known::default();
+    while !lines_only.is_whole() {
+        day::learn_step(&store, &config, &mut lines_only, per).unwrap();
+    }
+    group.bench_function("one idle step: the first share of patients' records", |b| {
+        b.iter_batched(
+            || lines_only.clone(),
+            |mut known| {
+                std::hint::black_box(day::learn_step(&store, &config, &mut known, per).unwrap())
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    drop(lines_only);
+    let mut lines = day::read_known(&store, &config).unwrap();
     flip = false;
     group.bench_function(
         "day switch, the sheet first (busiest day and another; cells after)",
@@ -283,8 +295,7 @@ fn bench(c: &mut Criterion) {
     // The top-ups above log more rows than the change log keeps (16,384): it can no longer
     // vouch for the patients read before them, and they are dropped at the next read. The
     // worker reads them whole again when idle; so does the bench.
-    let mut lines = day::read_known(&store).unwrap();
-    day::read_records(&store, &config, &mut lines).unwrap();
+    let mut lines = day::read_known(&store, &config).unwrap();
     eprintln!(
         "group: {} busy days three years back, {} to {} visits a day",
         far_year.len(),
@@ -583,7 +594,7 @@ fn first_far_day(
                         .unwrap()
                         .store;
                     day::warm(&fresh, config, today, now).unwrap();
-                    let mut lines = day::read_known(&fresh).unwrap();
+                    let mut lines = day::read_known(&fresh, config).unwrap();
                     let date = *days.next().unwrap();
                     let started = Instant::now();
                     let sheet = day::load_sheet_marked(&fresh, config, date, Some(&mut lines))

@@ -88,8 +88,8 @@ macro_rules! line_columns {
 mod lines;
 mod replies;
 
-pub use lines::patient_lines;
 use lines::{line_of, read_line};
+pub use lines::{patient_lines, patient_lines_after};
 
 /// The visits and their patients' lines. Clinician and type names come from [`Names`] (a few
 /// dozen rows read once) rather than two joins per visit, and the latest reply from
@@ -127,9 +127,9 @@ pub(crate) const SHEET_READS: &[&str] = &[
     replies::FILED[1],
     replies::UNFILED[0],
     replies::UNFILED[1],
-    lines::LINES,
+    lines::LINES_AFTER,
     lines::LINE_OF,
-    replies::UNFILED_ALL,
+    replies::UNFILED_BETWEEN,
     replies::UNFILED_OF,
 ];
 

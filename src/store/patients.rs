@@ -170,22 +170,26 @@ pub fn get_many(conn: &impl Db, ids: &[PatientId]) -> Result<HashMap<PatientId, 
     Ok(out)
 }
 
-/// Every patient's record with their last consent word, one at a time in id order (a clinic
-/// group's 100,000 are never held at once): for each, what [`get_many`] and
-/// [`super::consent::last_words`] give for that patient, read in one scan of the table — for a
-/// reader that keeps every patient's record facts (`workflow::day::Known`). Any error other
-/// than a record's own (`Corrupt`) is returned as the error.
+/// Up to `most` patients' records with ids after `after`, each with their last consent word,
+/// one at a time in id order (a clinic group's 100,000 are never held at once): for each, what
+/// [`get_many`] and [`super::consent::last_words`] give for that patient, read in one range of
+/// the table — for a reader that keeps every patient's record facts
+/// (`workflow::day::Known`), a share at a time. Returns the id to go on after (`None`: no
+/// patient left). Any error other than a record's own (`Corrupt`) is returned as the error.
 pub fn each_with_consent(
     conn: &impl Db,
+    after: PatientId,
+    most: usize,
     mut each: impl FnMut(PatientId, Result<Patient>, Result<Option<ConsentState>>),
-) -> Result<()> {
+) -> Result<Option<PatientId>> {
     let conn = super::sql(conn);
     let sql = format!(
         "SELECT {COLUMNS}, consent_kind, consent_method, consent_evidence, consent_at
-           FROM patients"
+           FROM patients WHERE id > ?1 ORDER BY id LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(params![after.0, i64::try_from(most).unwrap_or(-1)])?;
+    let (mut read, mut last) = (0, after);
     while let Some(r) = rows.next()? {
         let raw = from_row(r)?;
         let word = (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?);
@@ -196,8 +200,9 @@ pub fn each_with_consent(
             Ok(p) => Ok(p),
         };
         each(id, patient, super::consent::word(word));
+        (read, last) = (read + 1, id);
     }
-    Ok(())
+    Ok((read == most).then_some(last))
 }
 
 /// Patients by name fragment ("oka", "okafor, a", "ada oka") or by phone digits (4+ digits).

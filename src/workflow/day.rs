@@ -17,7 +17,7 @@ use crate::workflow::facts;
 mod ahead;
 mod known;
 pub use ahead::{DaysAhead, PATCH_AT_MOST, Patch, Stamp};
-pub use known::Known;
+pub use known::{Known, Reading};
 pub use store::changes::Log;
 
 /// The day sheet for the practice's local `date`, with each appointment's reminder cells:
@@ -123,25 +123,53 @@ pub fn load_sheet_marked(
     })
 }
 
-/// Every patient's line, read whole in one transaction and known true at its log head
-/// (`DaysAhead::keep_known`); their records follow ([`read_records`]).
-pub fn read_known(store: &Store) -> Result<Known, StoreError> {
+/// Patients read in one of the worker's idle steps (their lines, or their records): about
+/// 7–10 ms at a clinic group, so a key pressed while every patient is being read hardly waits
+/// (docs/BENCHMARKS.md, "Tenth session").
+pub const PATIENTS_PER_STEP: usize = 10_000;
+
+/// One step of reading every patient into `known` — the lines of up to `most` patients in id
+/// order, and once all lines are in, their records — in a read of its own, what is already
+/// kept brought to its log head first. How many patients it read; `None` when nothing is left
+/// to read.
+pub fn learn_step(
+    store: &Store,
+    config: &Config,
+    known: &mut Known,
+    most: usize,
+) -> Result<Option<usize>, StoreError> {
+    if known.next_read().is_none() {
+        return Ok(None);
+    }
     store.read(|conn| {
-        let mark = store::changes::head(conn)?;
-        Ok(Known::read_whole(store::day::patient_lines(conn)?, mark))
+        let head = store::changes::head(conn)?;
+        if let Some(mark) = known.share_mark(head) {
+            known.catch_up(&store::changes::log_since(conn, mark)?);
+        }
+        known.at_head(head);
+        let lines_from = match known.next_read() {
+            None | Some(Reading::Done) => return Ok(None),
+            Some(Reading::Lines) => PatientId(0),
+            Some(Reading::LinesAfter(id)) => id,
+            Some(Reading::RecordsAfter(from)) => {
+                let (records, next) = facts::records_after(conn, config, from, most)?;
+                let read = records.len();
+                known.add_records(records, next);
+                return Ok(Some(read));
+            }
+        };
+        let (lines, next) = store::day::patient_lines_after(conn, lines_from, most)?;
+        let read = lines.len();
+        known.add_lines(lines, next);
+        Ok(Some(read))
     })
 }
 
-/// Every patient's record facts, read whole into `known` (brought to the read's head first;
-/// nothing when it is not whole).
-pub fn read_records(store: &Store, config: &Config, known: &mut Known) -> Result<(), StoreError> {
-    store.read(|conn| {
-        let head = store::changes::head(conn)?;
-        if let Some(known) = known_in_read(conn, Some(known), head)? {
-            known.fill_records(facts::all_records(conn, config)?);
-        }
-        Ok(())
-    })
+/// Every patient's line and record, read whole ([`learn_step`] until nothing is left).
+pub fn read_known(store: &Store, config: &Config) -> Result<Known, StoreError> {
+    let mut known = Known::default();
+    while learn_step(store, config, &mut known, usize::MAX)?.is_some() {}
+    Ok(known)
 }
 
 /// Fill a sheet's reminder cells (after [`load_sheet_marked`]), in a read of its own: a visit

@@ -127,7 +127,7 @@ pub fn load_records(
 pub type Record = Result<RecordFacts, Unreadable>;
 
 /// One patient's row and consent word, as read: the record, or why it cannot be read (the
-/// row's fault first). The one reading of a record for [`load_records`] and [`all_records`],
+/// row's fault first). The one reading of a record for [`load_records`] and [`records_after`],
 /// so a kept record skips a patient exactly when a fresh read does.
 fn record_of(
     id: PatientId,
@@ -139,19 +139,22 @@ fn record_of(
     Ok((patient, word.unwrap_or(ConsentState::None)))
 }
 
-/// Every patient's [`Record`], by id, from one scan of the patients table: what a reader
-/// keeps so a day's reminder cells read no patient row (`workflow::day::Known`).
-pub fn all_records(
+/// The [`Record`]s, by id, of up to `most` patients with ids after `after` (one range of the
+/// patients table), and the id to go on after (`None`: no patient left): what a reader keeps,
+/// a share at a time, so a day's reminder cells read no patient row (`workflow::day::Known`).
+pub fn records_after(
     conn: &impl Db,
     config: &Config,
-) -> Result<HashMap<PatientId, Record>, StoreError> {
+    after: PatientId,
+    most: usize,
+) -> Result<(HashMap<PatientId, Record>, Option<PatientId>), StoreError> {
     let zone = config.practice.time_zone;
     let mut out = HashMap::new();
-    store::patients::each_with_consent(conn, |id, patient, word| {
+    let next = store::patients::each_with_consent(conn, after, most, |id, patient, word| {
         let record = record_of(id, patient, word).map(|(p, c)| RecordFacts::new(&p, zone, c));
         out.insert(id, record);
     })?;
-    Ok(out)
+    Ok((out, next))
 }
 
 /// The facts, without history, of `patients` (each once) and the patients whose record cannot

@@ -8,10 +8,15 @@ use crate::domain::day::{PatientLine, UnfiledReply};
 use crate::domain::ids::{MessageId, PatientId};
 use crate::domain::reply::ReplyKind;
 use crate::store::{Db, from_ts};
+use rusqlite::params;
 use std::collections::HashMap;
 
-/// Every patient's line, by id ([`patient_lines`]).
-pub(crate) const LINES: &str = concat!("SELECT p.id, ", line_columns!(), " FROM patients p");
+/// Up to `?2` patients' lines with ids after `?1`, in id order ([`patient_lines_after`]).
+pub(crate) const LINES_AFTER: &str = concat!(
+    "SELECT p.id, ",
+    line_columns!(),
+    " FROM patients p WHERE p.id > ?1 ORDER BY p.id LIMIT ?2"
+);
 
 /// One patient's line ([`super::sheet_knowing`], for a patient not known).
 pub(crate) const LINE_OF: &str = concat!(
@@ -20,27 +25,43 @@ pub(crate) const LINE_OF: &str = concat!(
     " FROM patients p WHERE p.id = ?1"
 );
 
-/// Every patient's line, by id, with their unfiled replies: what [`super::sheet_knowing`]'s
-/// caller keeps (a full read of the patients table and of the unfiled replies' index, a few
-/// MB even at a clinic group's 100,000 patients).
+/// Every patient's line, by id, with their unfiled replies ([`patient_lines_after`] in one
+/// go: a full read of the patients table and of the unfiled replies' index, a few MB even at
+/// a clinic group's 100,000 patients).
 pub fn patient_lines(conn: &impl Db) -> Result<HashMap<PatientId, PatientLine>> {
+    Ok(patient_lines_after(conn, PatientId(0), usize::MAX)?.0)
+}
+
+/// The lines, by id, with their unfiled replies, of up to `most` patients with ids after
+/// `after`, in id order — what [`super::sheet_knowing`]'s caller keeps, read a share at a
+/// time — and the id to go on after (`None`: no patient left).
+pub fn patient_lines_after(
+    conn: &impl Db,
+    after: PatientId,
+    most: usize,
+) -> Result<(HashMap<PatientId, PatientLine>, Option<PatientId>)> {
     let conn = crate::store::sql(conn);
-    let mut stmt = conn.prepare_cached(LINES)?;
-    let rows = stmt.query_map([], |r| Ok((PatientId(r.get(0)?), read_line(r, 1)?)))?;
-    let mut lines = rows
-        .map(|r| {
-            let (id, line) = r?;
-            Ok((id, line?))
-        })
-        .collect::<Result<HashMap<_, _>>>()?;
+    let mut stmt = conn.prepare_cached(LINES_AFTER)?;
+    let limit = i64::try_from(most).unwrap_or(-1);
+    let rows = stmt.query_map(params![after.0, limit], |r| {
+        Ok((PatientId(r.get(0)?), read_line(r, 1)?))
+    })?;
+    let mut lines = HashMap::new();
+    let mut last = after;
+    for row in rows {
+        let (id, line) = row?;
+        lines.insert(id, line?);
+        last = id;
+    }
     // In patient order (the index's): each patient's replies are one run.
-    let unfiled = unfiled_replies(conn, replies::UNFILED_ALL, [])?;
+    let unfiled = unfiled_replies(conn, replies::UNFILED_BETWEEN, [after.0, last.0])?;
     for run in unfiled.chunk_by(|a, b| a.0 == b.0) {
         if let Some(line) = lines.get_mut(&run[0].0) {
             line.unfiled = run.iter().map(|(_, r)| r.clone()).collect();
         }
     }
-    Ok(lines)
+    let more = lines.len() == most;
+    Ok((lines, more.then_some(last)))
 }
 
 /// One patient's line, with their unfiled replies.
@@ -52,7 +73,7 @@ pub(super) fn line_of(conn: &rusqlite::Connection, patient: i64) -> Result<Patie
     Ok(line)
 }
 
-/// The unfiled replies `sql` reads ([`replies::UNFILED_ALL`] or [`replies::UNFILED_OF`]), with
+/// The unfiled replies `sql` reads ([`replies::UNFILED_BETWEEN`] or [`replies::UNFILED_OF`]), with
 /// their patients.
 fn unfiled_replies<P: rusqlite::Params>(
     conn: &rusqlite::Connection,

@@ -35,11 +35,12 @@ pub(crate) const UNFILED: [&str; 2] = day_and_patient!(
       AND r.received_at >= a.booked_at AND r.received_at <= ?2"
 );
 
-/// Every unfiled reply, in patient order ([`super::patient_lines`]): through
-/// `replies_unfiled_by_patient`, which covers it and is in that order.
-pub(crate) const UNFILED_ALL: &str =
+/// The unfiled replies of the patients with ids in `(?1, ?2]`, in patient order
+/// ([`super::patient_lines_after`]): through `replies_unfiled_by_patient`, which covers it and
+/// is in that order.
+pub(crate) const UNFILED_BETWEEN: &str =
     "SELECT r.patient_id, r.classification, r.received_at, r.message_id
-   FROM replies r WHERE r.appointment_id IS NULL AND r.patient_id IS NOT NULL
+   FROM replies r WHERE r.appointment_id IS NULL AND r.patient_id > ?1 AND r.patient_id <= ?2
   ORDER BY r.patient_id";
 
 /// One patient's unfiled replies (`?1`).

@@ -314,8 +314,8 @@ fn the_sheet_reads_replies_from_the_day_s_bookings() {
     let (store, ..) = fixture();
     for (sql, step) in [
         (
-            replies::UNFILED_ALL,
-            "SEARCH r USING COVERING INDEX replies_unfiled_by_patient (patient_id>?)",
+            replies::UNFILED_BETWEEN,
+            "SEARCH r USING COVERING INDEX replies_unfiled_by_patient (patient_id>? AND patient_id<?)",
         ),
         (
             replies::UNFILED_OF,

@@ -81,36 +81,25 @@ impl Runner {
     }
 
     /// While a member is signed in, a day is shown and the worker is idle: read every
-    /// patient's line when they are due (never read, or dropped by the change log), then, in
-    /// a step of its own, every patient's record facts — so a day not kept reads its visits
-    /// alone, and its cells no patient row (`workflow::day::Known`), and a key pressed
-    /// meanwhile waits for one step at most. `false` when there is nothing to do; a read that
-    /// fails is not tried again (days are then read with their patients' rows).
+    /// patient's line, then every patient's record facts, a share at a time
+    /// (`day::PATIENTS_PER_STEP`), when they are due (never read, or dropped by the change
+    /// log) — so a day not kept reads its visits alone, and its cells no patient row
+    /// (`workflow::day::Known`), and a key pressed meanwhile waits for one share at most.
+    /// `false` when there is nothing to do; a read that fails is not tried again (days are then
+    /// read with their patients' rows).
     pub(in crate::tui) fn learn_patients(&mut self) -> bool {
-        if self.actor.is_none() || self.patients_failed {
+        if self.actor.is_none() || self.patients_failed || !self.days.known_due() {
             return false;
         }
         let started = Instant::now();
-        let read = if self.days.known_due() {
-            // The counter first: a commit after it moves it again, and is checked then.
-            let read = day::data_version(&self.store)
-                .and_then(|version| Ok((version, day::read_known(&self.store)?)));
-            read.map(|(version, known)| {
-                let patients = known.len();
-                self.days.keep_known(known, version);
-                (patients, "every patient's line read")
-            })
-        } else if let Some(known) = self.days.records_due().then(|| self.days.known()).flatten() {
-            let read = day::read_records(&self.store, &self.config, known);
-            read.map(|()| (known.len(), "every patient's record read"))
-        } else {
-            return false;
-        };
-        match read {
-            Ok((patients, what)) => {
-                let ms = started.elapsed().as_millis() as u64;
-                tracing::debug!(patients, ms, "{what}");
-            }
+        let known = self.days.known_mut();
+        match day::learn_step(&self.store, &self.config, known, day::PATIENTS_PER_STEP) {
+            Ok(read) => tracing::debug!(
+                patients = read.unwrap_or(0),
+                ms = started.elapsed().as_millis() as u64,
+                step = ?known.next_read(),
+                "patients read (one idle step)"
+            ),
             Err(e) => {
                 tracing::warn!(error = %log_safe(&e), "reading every patient failed");
                 self.patients_failed = true;

@@ -299,10 +299,9 @@ impl DaysAhead {
         self.known.check(version, log);
     }
 
-    /// Every patient's line, read whole (`super::read_known`) just after change counter
-    /// `version` was read.
-    pub fn keep_known(&mut self, known: Known, version: i64) {
-        self.known = known.at_version(version);
+    /// What is kept of every patient, to read into ([`super::learn_step`]).
+    pub fn known_mut(&mut self) -> &mut Known {
+        &mut self.known
     }
 
     /// What is kept of every patient, to read a day not kept with (`super::load_sheet_marked`,
@@ -316,15 +315,10 @@ impl DaysAhead {
         }
     }
 
-    /// Every patient's line is to be read whole (never read, or dropped since) and a day is
-    /// shown (not at the lock screen: a locked console reads nothing).
+    /// Every patient is to be read, or read on (never read, part read, or dropped since), and
+    /// a day is shown (not at the lock screen: a locked console reads nothing).
     pub fn known_due(&self) -> bool {
-        self.shown.is_some() && self.known.due()
-    }
-
-    /// The lines are kept, and every patient's record is to be read whole next.
-    pub fn records_due(&self) -> bool {
-        self.shown.is_some() && self.known.records_due()
+        self.shown.is_some() && self.known.next_read().is_some()
     }
 
     /// The worker wrote something itself (its own commits do not move its `data_version`):

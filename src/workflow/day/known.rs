@@ -15,14 +15,14 @@
 //! change log under that patient (migrations 17 and 19), so they are kept true the way kept
 //! days are: the log's rows since the mark drop the patients they name (line and record
 //! together); a row naming nothing, or a log that went back or lost rows, drops them all, and
-//! they are read whole again when the worker is idle. A patient not known (new since, or
-//! dropped) is read by `store::day::sheet_knowing` or `workflow::facts::record_facts` and
-//! added.
+//! they are read again when the worker is idle. A patient not known (new since, or dropped) is
+//! read by `store::day::sheet_knowing` or `workflow::facts::record_facts` and added.
 //!
-//! The lines are read whole first and the records in a second idle step ([`Known::fill_records`],
-//! about 90 ms each at a clinic group's 100,000 patients), so a key pressed just after sign-in
-//! waits for at most one of them; until the records are in, the cells read the rows of the
-//! patients missing and keep them.
+//! They are read in idle steps of a share of the patients each ([`Reading`]: the lines in id
+//! order, then the records), so a key pressed just after sign-in waits for one share at most
+//! (`workflow::day::PATIENTS_PER_STEP`); each share's read first brings what is already kept
+//! to its own log head. The lines are used once all are read; the records as they come (the
+//! cells read the rows of the patients still missing, and keep them).
 //!
 //! Each read that uses them first brings them to its own log head ([`Known::behind`]): the
 //! worker checks them against the log before a switch, but another desk may commit between
@@ -41,47 +41,76 @@ use crate::workflow::facts::Record;
 pub struct Known {
     lines: HashMap<PatientId, PatientLine>,
     records: HashMap<PatientId, Record>,
-    /// The lines read whole since last dropped: a patient missing is one not known yet (new,
-    /// or dropped by the log), not one without a row. `false`: to read whole again, and not
-    /// used until then.
-    whole: bool,
-    /// The records read whole too (until then, only those the cells read are kept).
-    records_whole: bool,
+    reading: Reading,
     mark: i64,
     /// The change counter they are known true at (`None`: to be checked against the log).
     version: Option<i64>,
 }
 
+/// How far every patient has been read since last dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reading {
+    /// Nothing read yet.
+    #[default]
+    Lines,
+    /// The lines of the patients after this id are still to read.
+    LinesAfter(PatientId),
+    /// Every line read: a patient missing is one not known (new, or dropped by the log), not
+    /// one without a row. The records of the patients after this id are still to read.
+    RecordsAfter(PatientId),
+    /// Every line and record read.
+    Done,
+}
+
 impl Known {
-    /// Every patient's line, read whole in one transaction whose log head was `mark`; their
-    /// records to follow ([`Known::fill_records`]).
-    pub(super) fn read_whole(lines: HashMap<PatientId, PatientLine>, mark: i64) -> Self {
-        Self {
-            lines,
-            records: HashMap::new(),
-            whole: true,
-            records_whole: false,
-            mark,
-            version: None,
+    /// What to read next, if anything: the lines or the records of the patients after an id.
+    pub fn next_read(&self) -> Option<Reading> {
+        (self.reading != Reading::Done).then_some(self.reading)
+    }
+
+    /// In a read whose log head is `head`, before a share is read: what is kept is brought to
+    /// `head` (the log from the mark, read in the same read, when it is behind), or, when
+    /// nothing is kept, marked at it.
+    pub(super) fn share_mark(&self, head: i64) -> Option<i64> {
+        (self.reading != Reading::Lines && self.mark != head).then_some(self.mark)
+    }
+
+    /// Start or go on at log head `head` (after [`Known::share_mark`]'s catch up).
+    pub(super) fn at_head(&mut self, head: i64) {
+        if self.reading == Reading::Lines {
+            self.mark = head;
         }
     }
 
-    /// Every patient's record, read whole in a read they were brought to the head of.
-    pub(super) fn fill_records(&mut self, records: HashMap<PatientId, Record>) {
-        if self.whole {
-            self.records = records;
-            self.records_whole = true;
+    /// A share of lines read in a read at the mark, and the id to go on after (`None`: all
+    /// read).
+    pub(super) fn add_lines(
+        &mut self,
+        lines: HashMap<PatientId, PatientLine>,
+        next: Option<PatientId>,
+    ) {
+        self.lines.extend(lines);
+        self.reading = match next {
+            Some(id) => Reading::LinesAfter(id),
+            None => Reading::RecordsAfter(PatientId(0)),
+        };
+    }
+
+    /// A share of records read in a read at the mark, and the id to go on after (`None`: all
+    /// read).
+    pub(super) fn add_records(
+        &mut self,
+        records: HashMap<PatientId, Record>,
+        next: Option<PatientId>,
+    ) {
+        if !self.is_whole() {
+            return;
         }
+        self.records.extend(records);
+        self.reading = next.map_or(Reading::Done, Reading::RecordsAfter);
     }
 
-    /// Known true at change counter `version` (read before the transaction that read them:
-    /// a commit in between moves the counter again, and is checked then).
-    pub(super) fn at_version(mut self, version: i64) -> Self {
-        self.version = Some(version);
-        self
-    }
-
-    /// How many patients are known.
+    /// How many patients' lines are known.
     pub fn len(&self) -> usize {
         self.lines.len()
     }
@@ -91,25 +120,25 @@ impl Known {
         self.lines.is_empty()
     }
 
-    /// Every patient's line and record read whole, and not all dropped since (a patient the
-    /// log named is read again when needed).
+    /// Every patient's line and record read, and not all dropped since (a patient the log
+    /// named is read again when needed).
     pub fn records_whole(&self) -> bool {
-        self.whole && self.records_whole
+        self.reading == Reading::Done
     }
 
     /// The mark to read the log from before they can be used at `version`.
     pub(super) fn to_check(&self, version: i64) -> Option<i64> {
-        (self.whole && self.version != Some(version)).then_some(self.mark)
+        (self.is_whole() && self.version != Some(version)).then_some(self.mark)
     }
 
     /// The log read from at most [`Known::to_check`]'s mark, at `version`: see
     /// [`Known::apply`].
     pub(super) fn check(&mut self, version: i64, log: &Log) {
-        if !self.whole || self.version == Some(version) {
+        if !self.is_whole() || self.version == Some(version) {
             return;
         }
         self.apply(log);
-        if self.whole {
+        if self.is_whole() {
             self.version = Some(version);
         }
     }
@@ -117,11 +146,12 @@ impl Known {
     /// In a read whose log head is `head`: the mark to read the log from (in that read) before
     /// they are used in it, when they are behind it. `None`: true at `head`, or not whole.
     pub(super) fn behind(&self, head: i64) -> Option<i64> {
-        (self.whole && self.mark != head).then_some(self.mark)
+        (self.is_whole() && self.mark != head).then_some(self.mark)
     }
 
-    /// The log from [`Known::behind`]'s mark, read in the same read: brought to its head (see
-    /// [`Known::apply`]); checked against the log again at the next change counter.
+    /// The log from [`Known::behind`]'s (or [`Known::share_mark`]'s) mark, read in the same
+    /// read: brought to its head (see [`Known::apply`]); checked against the log again at the
+    /// next change counter.
     pub(super) fn catch_up(&mut self, log: &Log) {
         self.apply(log);
         self.version = None;
@@ -155,19 +185,9 @@ impl Known {
         *self = Self::default();
     }
 
-    /// Read whole and not dropped since: usable once brought to a read's head.
-    pub(super) fn is_whole(&self) -> bool {
-        self.whole
-    }
-
-    /// Not read whole (never, or dropped since): the worker reads the lines when idle.
-    pub(super) fn due(&self) -> bool {
-        !self.whole
-    }
-
-    /// The lines read whole but not the records: the worker reads them when idle.
-    pub(super) fn records_due(&self) -> bool {
-        self.whole && !self.records_whole
+    /// Every line read, and not all dropped since: usable once brought to a read's head.
+    pub fn is_whole(&self) -> bool {
+        matches!(self.reading, Reading::RecordsAfter(_) | Reading::Done)
     }
 
     /// The lines, to use and add to (in a read they were brought to the head of).
@@ -227,13 +247,32 @@ mod tests {
         ))
     }
 
+    /// The lines, then the records, of `patients`, read `per` a step at log head `head`.
+    fn read_in_steps(k: &mut Known, patients: &[i64], per: usize, head: i64) {
+        for share in patients.chunks(per) {
+            assert_eq!(k.share_mark(head), None, "nothing to catch up");
+            k.at_head(head);
+            let last = share.last().map(|p| PatientId(*p));
+            let more = share.len() == per;
+            let lines = share.iter().map(|p| (PatientId(*p), line("A"))).collect();
+            k.add_lines(lines, last.filter(|_| more));
+            assert_eq!(k.is_whole(), !more, "the lines are used once all are in");
+        }
+        for share in patients.chunks(per) {
+            assert!(k.is_whole() && !k.records_whole());
+            let last = share.last().map(|p| PatientId(*p));
+            let more = share.len() == per;
+            let records = share.iter().map(|p| (PatientId(*p), record(*p))).collect();
+            k.add_records(records, last.filter(|_| more));
+        }
+    }
+
     /// Patients 1..=3 (3's record unreadable), read at version 7 with the log's head at 10.
     fn read() -> Known {
-        let lines = (1..=3).map(|p| (PatientId(p), line("A"))).collect();
-        let mut k = Known::read_whole(lines, 10).at_version(7);
-        assert!(k.records_due());
-        k.fill_records((1..=3).map(|p| (PatientId(p), record(p))).collect());
-        assert!(!k.records_due());
+        let mut k = Known::default();
+        read_in_steps(&mut k, &[1, 2, 3], 2, 10);
+        assert!(k.records_whole() && k.next_read().is_none());
+        k.check(7, &log(Some(1), 10, vec![]));
         k
     }
 
@@ -320,11 +359,14 @@ mod tests {
             assert_eq!(k.to_check(8), Some(10), "{what}");
             k.check(8, &log);
             assert_eq!(known(&mut k), want, "{what}");
-            assert_eq!(k.due(), want.is_none(), "{what}");
-            assert!(
-                !k.records_due(),
-                "{what}: read whole, or both to read again"
-            );
+            assert_eq!(k.next_read().is_some(), want.is_none(), "{what}");
+            if want.is_none() {
+                assert_eq!(
+                    k.next_read(),
+                    Some(Reading::Lines),
+                    "{what}: from the start"
+                );
+            }
             assert_eq!(k.to_check(8), None, "{what}: checked at 8, or dropped");
         }
     }
@@ -362,10 +404,53 @@ mod tests {
         k.unchecked();
         assert_eq!(k.to_check(8), Some(10), "the desk wrote: check first");
         let mut never = Known::default();
-        assert!(never.due() && never.to_check(1).is_none() && known(&mut never).is_none());
-        assert!(!never.records_due(), "the lines first");
-        never.fill_records(HashMap::from([(PatientId(1), record(1))]));
-        assert!(never.records().is_empty(), "no records without the lines");
+        assert_eq!(never.next_read(), Some(Reading::Lines));
+        assert!(never.to_check(1).is_none() && known(&mut never).is_none());
+        never.add_records(HashMap::from([(PatientId(1), record(1))]), None);
+        assert!(never.records().is_empty(), "no records before every line");
         assert_eq!(never.behind(3), None, "nothing to bring up");
+        assert_eq!(never.share_mark(3), None, "nothing to bring up");
+    }
+
+    /// Read a share at a time, with another desk's commits between the shares: each share's
+    /// read first brings what is kept to its head (the patients the log names dropped, or
+    /// everything, then read from the start), and the lines are used only once all are in.
+    #[test]
+    fn shares_read_between_commits_are_brought_to_each_read_s_head() {
+        let mut k = Known::default();
+        k.at_head(10);
+        let lines = |ids: &[i64]| ids.iter().map(|p| (PatientId(*p), line("A"))).collect();
+        k.add_lines(lines(&[1, 2]), Some(PatientId(2)));
+        assert_eq!(k.next_read(), Some(Reading::LinesAfter(PatientId(2))));
+        assert!(!k.is_whole() && k.behind(11).is_none() && k.to_check(8).is_none());
+        // Another desk changed patient 1 before the next share's read (head 11).
+        assert_eq!(k.share_mark(11), Some(10));
+        k.catch_up(&log(Some(1), 11, vec![change(11, Some(1))]));
+        k.at_head(11);
+        k.add_lines(lines(&[3]), None);
+        let ids = |m: Vec<&PatientId>| {
+            let mut ids: Vec<i64> = m.into_iter().map(|p| p.0).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert!(k.is_whole() && !k.records_whole());
+        assert_eq!(k.next_read(), Some(Reading::RecordsAfter(PatientId(0))));
+        assert_eq!(
+            ids(k.lines().keys().collect()),
+            [2, 3],
+            "1 is read when needed"
+        );
+        assert_eq!(k.behind(11), None);
+        assert_eq!(k.share_mark(11), None);
+        let records = [1, 2].map(|p| (PatientId(p), record(p))).into();
+        k.add_records(records, Some(PatientId(2)));
+        assert_eq!(ids(k.records().keys().collect()), [1, 2]);
+        assert_eq!(k.next_read(), Some(Reading::RecordsAfter(PatientId(2))));
+        // A change naming nobody before the last share: everything is read again.
+        assert_eq!(k.share_mark(12), Some(11));
+        k.catch_up(&log(Some(1), 12, vec![change(12, None)]));
+        assert_eq!(k.next_read(), Some(Reading::Lines));
+        assert!(!k.is_whole() && k.is_empty() && k.records().is_empty());
+        assert_eq!(k.share_mark(12), None, "nothing kept to bring up");
     }
 }
