@@ -347,8 +347,9 @@ fn route(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Now(now) => session::on_now(app, now),
         Msg::SignedIn(result) => session::on_signed_in(app, result),
         result => {
-            session::own_change(app, &result);
-            on_result(app, result)
+            let mut cmds = session::own_change(app, &result);
+            cmds.extend(on_result(app, result));
+            cmds
         }
     }
 }

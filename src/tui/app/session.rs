@@ -157,20 +157,23 @@ pub fn on_signed_in(app: &mut App, result: Result<Member, String>) -> Vec<Cmd> {
 }
 
 /// A staff change to the signed-in member's own account: their role in the console follows
-/// it at once, and being disabled locks the console.
-pub fn own_change(app: &mut App, msg: &Msg) {
+/// it at once, and being disabled locks the console — with the lock's `Cmd::Locked`, so the
+/// worker lets go of what it kept, as at any lock.
+pub fn own_change(app: &mut App, msg: &Msg) -> Vec<Cmd> {
     let Msg::StaffChanged { result: Ok(m), .. } = msg else {
-        return;
+        return Vec::new();
     };
     let Some(me) = app.shared.member.as_mut() else {
-        return;
+        return Vec::new();
     };
     if me.id != m.id {
-        return;
+        return Vec::new();
     }
     me.role = m.role;
-    if !m.active {
-        lock(app, LockReason::Manual);
-        app.shared.member = None;
+    if m.active {
+        return Vec::new();
     }
+    let cmds = lock(app, LockReason::Manual);
+    app.shared.member = None;
+    cmds
 }

@@ -563,3 +563,27 @@ fn a_receptionist_or_manager_pressing_u_is_refused_and_an_admin_opens_staff() {
         assert_eq!(app.shared.may(crate::tui::msg::Action::OpenStaff), opens);
     }
 }
+
+/// A member's own account disabled while she is signed in (by another admin's desk, or by
+/// herself on the Staff screen): the console locks and tells the worker (`Cmd::Locked`), which
+/// lets go of every day and patient it kept — as a lock by key or idleness does.
+#[test]
+fn being_disabled_locks_the_console_and_tells_the_worker() {
+    let (store, _) = fixture::store();
+    let mut app = signed_in(&store, "rosa");
+    let mut me = store::staff::by_username(store.test_conn(), "rosa")
+        .unwrap()
+        .unwrap();
+    me.active = false;
+    let cmds = update(
+        &mut app,
+        Msg::StaffChanged {
+            change: crate::tui::msg::StaffChangeKind::Disabled,
+            username: "rosa".into(),
+            result: Ok(me),
+        },
+    );
+    assert!(app.lock.is_some(), "locked");
+    assert!(app.shared.member.is_none(), "and nobody signed in");
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Locked)), "{cmds:?}");
+}
