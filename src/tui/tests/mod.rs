@@ -12,6 +12,7 @@ mod staff_screen;
 mod update;
 mod view;
 mod worker;
+mod worker_known;
 // managers
 mod managers;
 mod managers_text;
