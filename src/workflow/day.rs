@@ -77,10 +77,18 @@ fn known_in_read<'k>(
     let Some(known) = known else {
         return Ok(None);
     };
+    bring_to_head(conn, known, head)?;
+    Ok(if known.is_whole() { Some(known) } else { None })
+}
+
+/// `known` brought to the read's log head `head`: the log since its mark, read in the same
+/// read, drops the patients changed since (or everything); with nothing kept, marked at it.
+fn bring_to_head(conn: &impl Db, known: &mut Known, head: i64) -> Result<(), StoreError> {
     if let Some(mark) = known.behind(head) {
         known.catch_up(&store::changes::log_since(conn, mark)?);
     }
-    Ok(if known.is_whole() { Some(known) } else { None })
+    known.at_head(head);
+    Ok(())
 }
 
 /// A day's sheet, its cells empty: the patients' lines from `known` (brought to this read)
@@ -142,11 +150,7 @@ pub fn learn_step(
         return Ok(None);
     }
     store.read(|conn| {
-        let head = store::changes::head(conn)?;
-        if let Some(mark) = known.share_mark(head) {
-            known.catch_up(&store::changes::log_since(conn, mark)?);
-        }
-        known.at_head(head);
+        bring_to_head(conn, known, store::changes::head(conn)?)?;
         let lines_from = match known.next_read() {
             None | Some(Reading::Done) => return Ok(None),
             Some(Reading::Lines) => PatientId(0),
@@ -184,8 +188,10 @@ pub fn fill_cells(
     known: Option<&mut Known>,
 ) -> Result<(), StoreError> {
     store.read(|conn| {
-        let head = store::changes::head(conn)?;
-        let known = known_in_read(conn, known, head)?;
+        let known = match known {
+            Some(known) => known_in_read(conn, Some(known), store::changes::head(conn)?)?,
+            None => None,
+        };
         fill_in(conn, config, sheet, now, known.map(Known::records))
     })
 }

@@ -68,14 +68,8 @@ impl Known {
         (self.reading != Reading::Done).then_some(self.reading)
     }
 
-    /// In a read whose log head is `head`, before a share is read: what is kept is brought to
-    /// `head` (the log from the mark, read in the same read, when it is behind), or, when
-    /// nothing is kept, marked at it.
-    pub(super) fn share_mark(&self, head: i64) -> Option<i64> {
-        (self.reading != Reading::Lines && self.mark != head).then_some(self.mark)
-    }
-
-    /// Start or go on at log head `head` (after [`Known::share_mark`]'s catch up).
+    /// Start or go on at log head `head` (after [`Known::behind`]'s catch up): when nothing
+    /// is kept, it is marked at it.
     pub(super) fn at_head(&mut self, head: i64) {
         if self.reading == Reading::Lines {
             self.mark = head;
@@ -144,13 +138,13 @@ impl Known {
     }
 
     /// In a read whose log head is `head`: the mark to read the log from (in that read) before
-    /// they are used in it, when they are behind it. `None`: true at `head`, or not whole.
+    /// what is kept is used or added to in it, when it is behind. `None`: true at `head`, or
+    /// nothing kept.
     pub(super) fn behind(&self, head: i64) -> Option<i64> {
-        (self.is_whole() && self.mark != head).then_some(self.mark)
+        (self.reading != Reading::Lines && self.mark != head).then_some(self.mark)
     }
 
-    /// The log from [`Known::behind`]'s (or [`Known::share_mark`]'s) mark, read in the same
-    /// read: brought to its head (see [`Known::apply`]); checked against the log again at the
+    /// The log from [`Known::behind`]'s mark, read in the same read: brought to its head (see [`Known::apply`]); checked against the log again at the
     /// next change counter.
     pub(super) fn catch_up(&mut self, log: &Log) {
         self.apply(log);
@@ -250,7 +244,7 @@ mod tests {
     /// The lines, then the records, of `patients`, read `per` a step at log head `head`.
     fn read_in_steps(k: &mut Known, patients: &[i64], per: usize, head: i64) {
         for share in patients.chunks(per) {
-            assert_eq!(k.share_mark(head), None, "nothing to catch up");
+            assert_eq!(k.behind(head), None, "nothing to catch up");
             k.at_head(head);
             let last = share.last().map(|p| PatientId(*p));
             let more = share.len() == per;
@@ -409,7 +403,6 @@ mod tests {
         never.add_records(HashMap::from([(PatientId(1), record(1))]), None);
         assert!(never.records().is_empty(), "no records before every line");
         assert_eq!(never.behind(3), None, "nothing to bring up");
-        assert_eq!(never.share_mark(3), None, "nothing to bring up");
     }
 
     /// Read a share at a time, with another desk's commits between the shares: each share's
@@ -422,9 +415,9 @@ mod tests {
         let lines = |ids: &[i64]| ids.iter().map(|p| (PatientId(*p), line("A"))).collect();
         k.add_lines(lines(&[1, 2]), Some(PatientId(2)));
         assert_eq!(k.next_read(), Some(Reading::LinesAfter(PatientId(2))));
-        assert!(!k.is_whole() && k.behind(11).is_none() && k.to_check(8).is_none());
+        assert!(!k.is_whole() && k.to_check(8).is_none(), "not used yet");
         // Another desk changed patient 1 before the next share's read (head 11).
-        assert_eq!(k.share_mark(11), Some(10));
+        assert_eq!(k.behind(11), Some(10));
         k.catch_up(&log(Some(1), 11, vec![change(11, Some(1))]));
         k.at_head(11);
         k.add_lines(lines(&[3]), None);
@@ -441,16 +434,15 @@ mod tests {
             "1 is read when needed"
         );
         assert_eq!(k.behind(11), None);
-        assert_eq!(k.share_mark(11), None);
         let records = [1, 2].map(|p| (PatientId(p), record(p))).into();
         k.add_records(records, Some(PatientId(2)));
         assert_eq!(ids(k.records().keys().collect()), [1, 2]);
         assert_eq!(k.next_read(), Some(Reading::RecordsAfter(PatientId(2))));
         // A change naming nobody before the last share: everything is read again.
-        assert_eq!(k.share_mark(12), Some(11));
+        assert_eq!(k.behind(12), Some(11));
         k.catch_up(&log(Some(1), 12, vec![change(12, None)]));
         assert_eq!(k.next_read(), Some(Reading::Lines));
         assert!(!k.is_whole() && k.is_empty() && k.records().is_empty());
-        assert_eq!(k.share_mark(12), None, "nothing kept to bring up");
+        assert_eq!(k.behind(12), None, "nothing kept to bring up");
     }
 }
