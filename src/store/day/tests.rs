@@ -256,6 +256,20 @@ fn same_from_kept_lines(
     proptest::prop_assert_eq!(learnt_ids, theirs);
     let mut all = patient_lines(conn).unwrap();
     proptest::prop_assert_eq!(&sheet_knowing(conn, date, NY, &mut all).unwrap().rows, rows);
+    // Read a share at a time, as the console's worker does: the same lines, each patient's
+    // unfiled replies with them whichever share they fall in.
+    let (mut shares, mut after) = (HashMap::new(), Some(crate::domain::ids::PatientId(0)));
+    while let Some(from) = after {
+        let (lines, next) = patient_lines_after(conn, from, 2).unwrap();
+        proptest::prop_assert!(
+            lines
+                .keys()
+                .all(|p| p.0 > from.0 && !shares.contains_key(p))
+        );
+        shares.extend(lines);
+        after = next;
+    }
+    proptest::prop_assert_eq!(&shares, &all);
     Ok(())
 }
 
