@@ -43,17 +43,24 @@ impl Store {
         let file = path.is_some();
         self.loading(file, load).map_err(E::from)?;
         let released = path.as_deref().filter(|_| load.release_written);
+        let started = std::time::Instant::now();
         let (out, advised) = release::while_releasing(released, release::TICK, || {
             self.write(|tx| -> std::result::Result<T, E> {
                 let indexes = drop_indexes(tx, load.live_indexes).map_err(E::from)?;
                 let logging = super::super::changes::pause_logging(tx).map_err(E::from)?;
                 let out = f(tx)?;
                 super::super::changes::resume_logging(tx, logging).map_err(E::from)?;
+                tracing::debug!(ms = started.elapsed().as_millis(), "bulk load: rows in");
                 create_indexes(tx, &indexes, load.sort_runs_mib).map_err(E::from)?;
+                tracing::debug!(
+                    ms = started.elapsed().as_millis(),
+                    "bulk load: indexes made"
+                );
                 Ok(out)
             })
         });
-        tracing::debug!(advised, "bulk load written");
+        let ms = started.elapsed().as_millis();
+        tracing::debug!(advised, ms, "bulk load committed");
         let restored = self.loaded(file);
         let out = out?;
         restored.map_err(E::from)?;
@@ -172,14 +179,18 @@ fn drop_indexes(tx: &Tx<'_>, live: &[&str]) -> Result<Indexes> {
 fn create_indexes(tx: &Tx<'_>, indexes: &Indexes, sort_runs_mib: u32) -> Result<()> {
     let conn = super::super::sql(tx);
     if sort_runs_mib > 0 {
-        // The sorter cuts its runs at the page cache's size. A smaller cache must not push
-        // the load's dirty pages out to the file (to be read and decrypted again by the next
-        // build): with spilling off SQLite keeps them all and only sizes the runs by it.
-        conn.pragma_update(None, "cache_spill", false)?;
+        // The sorter cuts its runs at the page cache's size. Below it, SQLite writes some of
+        // the load's pages out during the builds (~120,000 of 842,000 for the clinic group)
+        // instead of at the commit: each page is still written once. Turning spilling off
+        // (before the transaction: inside one, SQLite applies it only at the next) kept them
+        // all in memory, +0.5 GB, for no gain (docs/BENCHMARKS.md, "Eleventh session").
         conn.pragma_update(None, "cache_size", -i64::from(sort_runs_mib) * 1024)?;
     }
-    for (_, sql) in indexes {
+    for (name, sql) in indexes {
+        let started = std::time::Instant::now();
         conn.execute_batch(sql)?;
+        let ms = started.elapsed().as_millis();
+        tracing::debug!(index = %name, ms, "bulk load: index made");
     }
     Ok(())
 }

@@ -246,8 +246,13 @@ fn write(
     w: &Written<'_>,
     (seed, now): (u64, DateTime<Utc>),
 ) -> Result<GroupSeeded, StoreError> {
+    let started = std::time::Instant::now();
     let types = reference(tx, w.clinicians)?;
     templates::ensure_defaults(tx, now)?;
+    // The name search's index is filled in one statement after the rows, as an import does:
+    // a trigger per patient made FTS5 write a segment and a statement journal per insert
+    // (0.74 → 0.36 s for 100,000 patients).
+    let search = store::patient_search::defer_indexing(tx)?;
     for (n, chunk) in w.people.chunks(BATCH).enumerate() {
         let rows: Vec<_> = chunk
             .iter()
@@ -256,7 +261,13 @@ fn write(
             .collect();
         bulk::insert_patients(tx, &rows)?;
     }
+    store::patient_search::index_deferred(tx, search)?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "group: patients written"
+    );
     bulk::insert_consent(tx, w.consent)?;
+    tracing::debug!(ms = started.elapsed().as_millis(), "group: consent written");
     for (n, chunk) in w.book.chunks(8 * BATCH).enumerate() {
         let rows: Vec<_> = chunk
             .iter()
@@ -265,6 +276,10 @@ fn write(
             .collect();
         bulk::insert_appointments(tx, &rows)?;
     }
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "group: appointments written"
+    );
     let mut loaded = HashMap::new();
     for kind in rows::KINDS {
         let t = templates::load(tx, kind).map_err(|e| StoreError::Conflict(e.to_string()))?;
@@ -272,6 +287,10 @@ fn write(
     }
     let renderer = rows::Renderer::new(config, loaded, (w.people, w.book, w.clinicians));
     messages(tx, &renderer, w.texts)?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "group: messages written"
+    );
     finish(tx, w, (seed, now))
 }
 
