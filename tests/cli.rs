@@ -184,8 +184,8 @@ fn audit_verify_passes_on_an_intact_trail_and_names_a_tampered_record() {
         .success()
         .stdout(predicate::str::contains("intact"));
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))
-        .unwrap();
+    let key = frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY).unwrap();
+    conn.execute_batch(&key.sqlcipher_statements()).unwrap();
     conn.execute_batch(
         "DROP TRIGGER audit_append_only_update; UPDATE audit SET actor = 'mallory' WHERE id = 1;",
     )

@@ -38,7 +38,11 @@ fn generator(home: &Path, db: &Path) -> Command {
 fn open(db: &Path) -> rusqlite::Result<rusqlite::Connection> {
     let key = key(db).expect("the demo's key beside its database");
     let conn = rusqlite::Connection::open(db)?;
-    conn.pragma_update(None, "key", format!("x'{key}'"))?;
+    conn.execute_batch(
+        &frontdesk::store::cipher::DbKey::from_hex(&key)
+            .expect("the demo's key")
+            .sqlcipher_statements(),
+    )?;
     conn.busy_timeout(Duration::ZERO)?;
     Ok(conn)
 }

@@ -84,8 +84,8 @@ impl Practice {
         assert_eq!(chain.broken, None, "the audit chain after the kill");
         drop(store);
         let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.pragma_update(None, "key", format!("x'{KEY}'"))
-            .unwrap();
+        let key = frontdesk::store::cipher::DbKey::from_hex(KEY).unwrap();
+        conn.execute_batch(&key.sqlcipher_statements()).unwrap();
         let check: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();

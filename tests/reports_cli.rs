@@ -26,7 +26,11 @@ pub fn test_db_key() -> frontdesk::store::cipher::DbKey {
 /// A raw connection to an encrypted test database, keyed, for SQL of the test's own.
 pub fn keyed_sql(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)?;
-    conn.pragma_update(None, "key", format!("x'{TEST_DB_KEY}'"))?;
+    conn.execute_batch(
+        &frontdesk::store::cipher::DbKey::from_hex(TEST_DB_KEY)
+            .expect("a test key")
+            .sqlcipher_statements(),
+    )?;
     Ok(conn)
 }
 

@@ -145,8 +145,7 @@ impl Store {
         if !path.exists() {
             create_owner_only(path)?;
         }
-        let conn = Connection::open(path)?;
-        keyed(&conn, path, key)?;
+        let conn = keyed(path, key, || Ok(Connection::open(path)?))?;
         integrity::check_on_open(&conn, path, key.is_some())?;
         Self::prepare(conn, true)
     }
@@ -166,13 +165,16 @@ impl Store {
         let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
             | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-                StoreError::NotFrontdesk(shown())
-            }
-            other => StoreError::Sqlite(other),
+        let conn = keyed(path, key, || {
+            Connection::open_with_flags(path, flags).map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::NotADatabase =>
+                {
+                    StoreError::NotFrontdesk(shown())
+                }
+                other => StoreError::Sqlite(other),
+            })
         })?;
-        keyed(&conn, path, key)?;
         // Every frontdesk database has been migrated at least once; a file at version 0 is
         // someone else's (or empty), and migrating it would write our tables into it.
         let version: i64 = conn
@@ -208,8 +210,7 @@ impl Store {
             });
         }
         create_owner_only(path)?;
-        let conn = Connection::open(path)?;
-        keyed(&conn, path, key)?;
+        let conn = keyed(path, key, || Ok(Connection::open(path)?))?;
         Self::prepare(conn, true)
     }
 
@@ -225,8 +226,7 @@ impl Store {
         }
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        keyed(&conn, path, key)?;
+        let conn = keyed(path, key, || Ok(Connection::open_with_flags(path, flags)?))?;
         match marker::kind(&conn) {
             Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
                 if f.code == rusqlite::ErrorCode::NotADatabase =>
@@ -351,20 +351,17 @@ impl Store {
     }
 }
 
-/// Key a connection (encrypted databases) and prove the key reads the file: a wrong key is
-/// `Undecryptable`. Without a key, nothing happens (in-memory and plain test databases).
-fn keyed(conn: &Connection, path: &Path, key: Option<&cipher::DbKey>) -> Result<()> {
-    let Some(key) = key else { return Ok(()) };
-    cipher::apply(conn, key)?;
-    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
-        Ok(()) => {
-            cipher::remember(path, key);
-            Ok(())
-        }
-        Err(e) if cipher::is_not_a_database(&e) => {
-            Err(StoreError::Undecryptable(path.display().to_string()))
-        }
-        Err(e) => Err(e.into()),
+/// A connection from `open`, keyed (encrypted databases) and proven to read the file: a wrong
+/// key is `Undecryptable` ([`cipher::open_keyed`]). Without a key, `open`'s connection as it
+/// is (in-memory and plain test databases).
+fn keyed(
+    path: &Path,
+    key: Option<&cipher::DbKey>,
+    open: impl Fn() -> Result<Connection>,
+) -> Result<Connection> {
+    match key {
+        Some(key) => cipher::open_keyed(path, key, open),
+        None => open(),
     }
 }
 

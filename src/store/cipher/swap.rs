@@ -26,16 +26,27 @@ impl Exclusive {
     /// file is left beside it.
     pub fn take(path: &Path, key: Option<&DbKey>, wait: Duration) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        if let Some(key) = key {
-            apply(&conn, key)?;
-        }
-        conn.busy_timeout(wait)?;
         let in_use = |e: rusqlite::Error| match e {
             e if crate::store::error::is_busy(&e) => StoreError::InUse(path.display().to_string()),
             e if is_not_a_database(&e) => StoreError::Undecryptable(path.display().to_string()),
             other => StoreError::Sqlite(other),
         };
+        // The file's format from a connection of its own, closed before this one locks.
+        let format = match key {
+            Some(key) => Some((
+                key,
+                super::format_for(path, key, flags).map_err(|e| match e {
+                    StoreError::Sqlite(e) => in_use(e),
+                    other => other,
+                })?,
+            )),
+            None => None,
+        };
+        let conn = Connection::open_with_flags(path, flags)?;
+        if let Some((key, format)) = format {
+            apply(&conn, key, format)?;
+        }
+        conn.busy_timeout(wait)?;
         // Every open WAL connection holds a shared lock on the file, so the exclusive lock
         // (kept until this connection closes) is granted only when nobody else has it open.
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
@@ -71,8 +82,14 @@ impl Exclusive {
             "ATTACH DATABASE ?1 AS encrypted KEY ?2",
             params![copy_name, key.raw()],
         )?;
+        // An attached file takes SQLCipher's defaults: the new one is made in today's format.
+        let format = super::Format::Sha256;
         let exported = conn
-            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))
+            .pragma_update(Some("encrypted"), "cipher_hmac_algorithm", format.hmac())
+            .and_then(|()| {
+                conn.pragma_update(Some("encrypted"), "cipher_kdf_algorithm", format.kdf())
+            })
+            .and_then(|()| conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(())))
             .and_then(|()| {
                 let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
                 conn.pragma_update(Some("encrypted"), "user_version", version)

@@ -91,6 +91,7 @@ fn a_plain_database_is_exported_encrypted_and_swapped_in_place() {
     let copy = dir.path().join("p.db.encrypting");
     held.export_encrypted(&copy, &key(3)).unwrap();
     let check = Store::open_verbatim(&copy, &key(3), false).unwrap();
+    assert_eq!(format_of(&check.conn).unwrap(), Some(Format::Sha256));
     assert_eq!(census(&check.conn).unwrap(), before);
     integrity_check(&check.conn).unwrap();
     drop(check);
@@ -186,4 +187,117 @@ fn a_set_aside_swap_leaves_a_database_at_the_path_whatever_happens() {
     let err = set_aside(&path, &kept, &replacement).unwrap_err();
     assert!(matches!(err, StoreError::Exists { .. }), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"restored practice");
+}
+
+/// A file as SQLCipher writes it with its defaults (HMAC-SHA512): every practice's file made
+/// before new files took HMAC-SHA256. A connection keyed and nothing else.
+fn sqlcipher_default_file(path: &Path, key: &DbKey) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.pragma_update(None, "key", key.raw()).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE notes (n INTEGER PRIMARY KEY, text TEXT);
+         WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 2000)
+         INSERT INTO notes SELECT n, 'before ' || n || printf('%.200c', 'x') FROM k;",
+    )
+    .unwrap();
+    conn
+}
+
+fn notes_saying(conn: &Connection, word: &str) -> i64 {
+    conn.query_row(
+        "SELECT COUNT(*) FROM notes WHERE text LIKE ?1 || ' %'",
+        [word],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn new_files_authenticate_their_pages_with_hmac_sha256() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let store = Store::create_new_keyed(&path, &key(5)).unwrap();
+    settings::set(&store.conn, "who", NAME).unwrap();
+    assert_eq!(format_of(&store.conn).unwrap(), Some(Format::Sha256));
+    let copy = dir.path().join("copy.db");
+    crate::store::backup::write(&store, &copy, &key(5)).unwrap();
+    drop(store);
+    let copied = Store::open_verbatim(&copy, &key(5), false).unwrap();
+    assert_eq!(format_of(&copied.conn).unwrap(), Some(Format::Sha256));
+    // SQLCipher's defaults with the right key do not read it: the format is the new one.
+    let defaults = Connection::open(&path).unwrap();
+    defaults.pragma_update(None, "key", key(5).raw()).unwrap();
+    defaults
+        .pragma_update(None, "cipher_log_level", "NONE")
+        .unwrap();
+    let read = defaults.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()));
+    assert!(read.as_ref().is_err_and(is_not_a_database), "{read:?}");
+}
+
+/// Every practice's file made before the change opens, is written, read on a second
+/// connection (the statistics), held for a swap, backed up and rekeyed — and stays in its
+/// format, which a connection with SQLCipher's defaults proves by reading it.
+#[test]
+fn files_made_with_sqlcipher_s_defaults_open_and_stay_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    drop(sqlcipher_default_file(&path, &key(9)));
+    let store = Store::open_keyed(&path, &key(9)).unwrap();
+    assert_eq!(format_of(&store.conn).unwrap(), Some(Format::Sha512));
+    settings::set(&store.conn, "who", NAME).unwrap();
+    let aside = Connection::open(&path).unwrap();
+    key_like_before(&aside, &path).unwrap();
+    assert_eq!(notes_saying(&aside, "before"), 2000);
+    drop(aside);
+    let copy = dir.path().join("copy.db");
+    crate::store::backup::write(&store, &copy, &key(9)).unwrap();
+    drop(store);
+
+    drop(Exclusive::take(&path, Some(&key(9)), Duration::from_millis(50)).unwrap());
+    let rekeyed = Store::open_verbatim(&copy, &key(9), true).unwrap();
+    assert_eq!(format_of(&rekeyed.conn).unwrap(), Some(Format::Sha512));
+    rekeyed.rekey(&key(10)).unwrap();
+    drop(rekeyed);
+    for (file, k) in [(&path, key(9)), (&copy, key(10))] {
+        let defaults = Connection::open(file).unwrap();
+        defaults.pragma_update(None, "key", k.raw()).unwrap();
+        assert_eq!(notes_saying(&defaults, "before"), 2000, "{file:?}");
+        let who = settings::get(&defaults, "who").unwrap();
+        assert_eq!(who.as_deref(), Some(NAME), "{file:?}");
+    }
+    let err = Store::open_existing_keyed(&path, &key(10)).err().unwrap();
+    assert!(matches!(err, StoreError::Undecryptable(_)), "{err}");
+}
+
+/// A file of the old format left mid-write (a crash with a hot journal beside it): the first
+/// try, in the new format, cannot read the journal's pages; the open still plays the journal
+/// back whole, in the file's own format, and the half-written change is gone.
+#[test]
+fn an_old_file_s_hot_journal_is_played_back_by_the_open_that_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let conn = sqlcipher_default_file(&path, &key(4));
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    conn.execute_batch("BEGIN; UPDATE notes SET text = 'after ' || n || printf('%.200c', 'y');")
+        .unwrap();
+    // The changed pages written into the file, the journal synced first: what a crash
+    // part-way through the commit leaves.
+    conn.cache_flush().unwrap();
+    let journal = sibling(&path, "-journal");
+    let head = std::fs::read(&journal).unwrap();
+    assert_eq!(
+        head[..8],
+        [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7],
+        "a hot journal: synced, its magic written"
+    );
+    let crashed = dir.path().join("crashed.db");
+    std::fs::copy(&path, &crashed).unwrap();
+    std::fs::copy(&journal, sibling(&crashed, "-journal")).unwrap();
+    drop(conn);
+    let opened = Store::open_verbatim(&crashed, &key(4), true).unwrap();
+    assert_eq!(format_of(&opened.conn).unwrap(), Some(Format::Sha512));
+    assert_eq!(notes_saying(&opened.conn, "before"), 2000);
+    assert_eq!(notes_saying(&opened.conn, "after"), 0);
+    integrity_check(&opened.conn).unwrap();
+    assert!(!sibling(&crashed, "-journal").exists(), "played back");
 }
