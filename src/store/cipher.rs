@@ -213,9 +213,18 @@ pub(super) fn open_keyed(
 }
 
 /// The format `path` opens in with `key` (`Undecryptable`: neither), read on a connection of
-/// its own, closed again.
-pub(super) fn format_for(path: &Path, key: &DbKey, flags: OpenFlags) -> Result<Format> {
-    let conn = open_keyed(path, key, || Ok(Connection::open_with_flags(path, flags)?))?;
+/// its own that waits up to `wait` for a lock, closed again.
+pub(super) fn format_for(
+    path: &Path,
+    key: &DbKey,
+    flags: OpenFlags,
+    wait: Duration,
+) -> Result<Format> {
+    let conn = open_keyed(path, key, || {
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(wait)?;
+        Ok(conn)
+    })?;
     Ok(format_of(&conn)?.unwrap_or(Format::Sha256))
 }
 

@@ -35,7 +35,7 @@ impl Exclusive {
         let format = match key {
             Some(key) => Some((
                 key,
-                super::format_for(path, key, flags).map_err(|e| match e {
+                super::format_for(path, key, flags, wait).map_err(|e| match e {
                     StoreError::Sqlite(e) => in_use(e),
                     other => other,
                 })?,
