@@ -12,6 +12,7 @@
 //! |            | [`cli`] (clap commands)         | workflow, store, config, paths           |
 //!
 //! Time comes only from [`clock::Clock`]; `FRONTDESK_NOW` fixes it.
+//! `testing` (tests only) is support any layer's tests may use.
 
 pub mod app_context;
 pub mod cli;
@@ -24,5 +25,7 @@ pub mod paths;
 pub mod phi;
 pub mod provider;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tui;
 pub mod workflow;

@@ -395,6 +395,9 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config(
+            "tests/proptest-regressions/domain/segments.txt"
+        ))]
         #[test]
         fn normalise_is_idempotent_and_typography_alone_never_forces_ucs2(
             s in "[a-zA-Z0-9 .,!?'@£$€{}\\[\\]~|^\u{2018}\u{2019}\u{201C}\u{201D}\u{2013}\u{2014}\u{2026}\u{00A0}\u{200B}\t]{0,400}"

@@ -268,6 +268,9 @@ fn an_opt_out_wins_over_a_confirmation_in_the_same_reply() {
 }
 
 proptest::proptest! {
+    #![proptest_config(crate::testing::proptest_config(
+        "tests/proptest-regressions/domain/reply/tests.txt"
+    ))]
     /// Any text at all gets a meaning, without panicking.
     #[test]
     fn any_text_is_classified_without_panicking(s in "\\PC{0,200}") {

@@ -116,7 +116,10 @@ const LATEST_REPLY_BEFORE: &str = "SELECT a.id,
    FROM appointments a WHERE a.start_at >= ?1 AND a.start_at < ?2";
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..crate::testing::proptest_config("tests/proptest-regressions/store/day/tests.txt")
+    })]
 
     /// Whatever replies two patients sent (before, on and after the day, filed against a
     /// visit of theirs, of another day, or against none, or never classified), each row
@@ -185,7 +188,10 @@ proptest::proptest! {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..crate::testing::proptest_config("tests/proptest-regressions/store/day/tests.txt")
+    })]
 
     /// Whatever consent events two patients have (either kind, any method, evidence or
     /// none or blank, recorded out of order, with ties, one by one or many in one bulk

@@ -245,7 +245,10 @@ fn key_like() -> impl proptest::strategy::Strategy<Value = String> {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..crate::testing::proptest_config("tests/proptest-regressions/store/migrations/tests.txt")
+    })]
 
     /// Every reminder row is listed under each visit id its key names where `holds_part`
     /// could find it — whatever the key holds, written before migration 15 (its back-fill),

@@ -224,7 +224,10 @@ fn names_from_many_cultures_are_found_as_the_oracle_finds_them() {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..crate::testing::proptest_config("tests/proptest-regressions/store/patient_search/tests.txt")
+    })]
     /// Any query built from pieces of the practice's names (a start, an inside, two words,
     /// punctuation, case) finds exactly what folding and ranking every patient finds.
     #[test]

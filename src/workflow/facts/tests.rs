@@ -343,7 +343,10 @@ fn write_in_bulk(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 48,
+        ..crate::testing::proptest_config("tests/proptest-regressions/workflow/facts/tests.txt")
+    })]
 
     /// The batched reads (one statement for all the patients) give every patient exactly the
     /// facts and reminder rows the one-patient-at-a-time reads gave, whatever their texts,

@@ -233,6 +233,9 @@ fn csv_has_a_total_row_then_the_chosen_bars() {
 }
 
 proptest::proptest! {
+    #![proptest_config(crate::testing::proptest_config(
+        "tests/proptest-regressions/domain/stats/tests/time.txt"
+    ))]
     /// The in-place reader of one-appointment keys says what `ReminderKey::parse` says.
     #[test]
     fn the_fast_key_reader_agrees_with_the_key_s_owner(

@@ -135,7 +135,10 @@ fn without_history(f: &PatientFacts) -> PatientFacts {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 400,
+        ..crate::testing::proptest_config("tests/proptest-regressions/domain/reminder/plan/tests/history.txt")
+    })]
 
     /// The facts of patients with no visit still to come change no cell.
     #[test]
