@@ -35,7 +35,7 @@ fn copy_into(store: &Store, dest: &Path, key: &DbKey) -> Result<()> {
     // The copy's pages are the source's bytes re-encrypted, reserved space and all: SQLite
     // copies only between files of one format, so a file made before the change is backed up
     // as it is.
-    let format = cipher::format_of(&store.conn)?.unwrap_or(cipher::Format::Sha256);
+    let format = cipher::format_of(&store.conn)?.unwrap_or(cipher::Format::NEW);
     cipher::apply(&target, key, format)?;
     {
         let backup = Backup::new(&store.conn, &mut target)?;

@@ -78,7 +78,7 @@ impl DbKey {
     /// needs the key alone). For an admin's recovery (README) and the tests outside the crate.
     /// Holds the key: never logged.
     pub fn sqlcipher_statements(&self) -> String {
-        let format = Format::Sha256;
+        let format = Format::NEW;
         format!(
             "PRAGMA key = \"{}\"; PRAGMA cipher_hmac_algorithm = {}; \
              PRAGMA cipher_kdf_algorithm = {};",
@@ -154,8 +154,10 @@ pub enum Format {
 }
 
 impl Format {
-    /// The order files are tried in: the newest first.
-    const ALL: [Self; 2] = [Self::Sha256, Self::Sha512];
+    /// The format every new encrypted file is made in.
+    pub const NEW: Self = Self::Sha256;
+    /// The order files are tried in: the new format first.
+    const ALL: [Self; 2] = [Self::NEW, Self::Sha512];
 
     fn hmac(self) -> &'static str {
         match self {
@@ -186,24 +188,26 @@ pub(super) fn apply(conn: &Connection, key: &DbKey, format: Format) -> rusqlite:
     conn.pragma_update(None, "cipher_log_level", "NONE")
 }
 
-/// A connection from `open`, keyed and proven to read the file: each [`Format`] in turn on
-/// a connection of its own (settings made before a failed read are not changed after it);
-/// a new or empty file takes the first. Neither reading it is `Undecryptable`: a wrong key.
-/// A failed try writes nothing a right one would not (a hot journal's pages go back as the
-/// encrypted bytes they are; its playback stops at the first page it cannot read, and the
-/// next try plays it again from the start).
+/// A connection from `open`, keyed and proven to read the file, and the file's format: each
+/// [`Format`] in turn on a connection of its own (settings made before a failed read are not
+/// changed after it); a new or empty file takes the first. Neither reading it is
+/// `Undecryptable`: a wrong key.
+/// A failed try writes nothing a right one would not: a hot journal's pages go back as the
+/// encrypted bytes they are (its playback stops at the first page it cannot read, and the
+/// next try plays it again from the start), and so do a WAL's frames if its close
+/// checkpoints (both tested with files of the old format).
 pub(super) fn open_keyed(
     path: &Path,
     key: &DbKey,
     open: impl Fn() -> Result<Connection>,
-) -> Result<Connection> {
+) -> Result<(Connection, Format)> {
     for format in Format::ALL {
         let conn = open()?;
         apply(&conn, key, format)?;
         match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
             Ok(()) => {
                 remember(path, key, format);
-                return Ok(conn);
+                return Ok((conn, format));
             }
             Err(e) if is_not_a_database(&e) => {}
             Err(e) => return Err(e.into()),
@@ -220,12 +224,12 @@ pub(super) fn format_for(
     flags: OpenFlags,
     wait: Duration,
 ) -> Result<Format> {
-    let conn = open_keyed(path, key, || {
+    let (_, format) = open_keyed(path, key, || {
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(wait)?;
         Ok(conn)
     })?;
-    Ok(format_of(&conn)?.unwrap_or(Format::Sha256))
+    Ok(format)
 }
 
 /// The format of the file `conn` has open (`None`: not encrypted).
@@ -361,7 +365,7 @@ impl Store {
         } else {
             OpenFlags::SQLITE_OPEN_READ_ONLY
         };
-        let conn = open_keyed(path, key, || {
+        let (conn, _) = open_keyed(path, key, || {
             let conn = Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
             conn.busy_timeout(Duration::from_secs(5))?;
             Ok(conn)

@@ -360,7 +360,7 @@ fn keyed(
     open: impl Fn() -> Result<Connection>,
 ) -> Result<Connection> {
     match key {
-        Some(key) => cipher::open_keyed(path, key, open),
+        Some(key) => cipher::open_keyed(path, key, open).map(|(conn, _)| conn),
         None => open(),
     }
 }

@@ -83,7 +83,7 @@ impl Exclusive {
             params![copy_name, key.raw()],
         )?;
         // An attached file takes SQLCipher's defaults: the new one is made in today's format.
-        let format = super::Format::Sha256;
+        let format = super::Format::NEW;
         let exported = conn
             .pragma_update(Some("encrypted"), "cipher_hmac_algorithm", format.hmac())
             .and_then(|()| {

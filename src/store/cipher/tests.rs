@@ -301,3 +301,29 @@ fn an_old_file_s_hot_journal_is_played_back_by_the_open_that_reads_it() {
     integrity_check(&opened.conn).unwrap();
     assert!(!sibling(&crashed, "-journal").exists(), "played back");
 }
+
+/// A file of the old format whose last commit is only in its `-wal` (a crash before any
+/// checkpoint, copied with no `-shm`): the first try, in the new format, recovers the WAL's
+/// index and closes — which may checkpoint, copying the frames' encrypted bytes as they are —
+/// and the open that reads it still finds the last commit.
+#[test]
+fn an_old_file_s_last_commit_in_its_wal_survives_the_failed_first_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let conn = sqlcipher_default_file(&path, &key(6));
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    conn.execute("UPDATE notes SET text = 'after ' || n WHERE n <= 700", [])
+        .unwrap();
+    let crashed = dir.path().join("crashed.db");
+    std::fs::copy(&path, &crashed).unwrap();
+    std::fs::copy(sibling(&path, "-wal"), sibling(&crashed, "-wal")).unwrap();
+    assert!(std::fs::metadata(sibling(&crashed, "-wal")).unwrap().len() > 0);
+    drop(conn);
+
+    let opened = Store::open_verbatim(&crashed, &key(6), true).unwrap();
+    assert_eq!(format_of(&opened.conn).unwrap(), Some(Format::Sha512));
+    assert_eq!(notes_saying(&opened.conn, "after"), 700);
+    assert_eq!(notes_saying(&opened.conn, "before"), 1300);
+    integrity_check(&opened.conn).unwrap();
+}
