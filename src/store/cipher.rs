@@ -74,17 +74,19 @@ impl DbKey {
     }
 
     /// The statements that open a file made now in SQLCipher's own shell, or on any SQLCipher
-    /// connection: the key, then the [`Format`]'s settings (a file made before the change
-    /// needs the key alone). For an admin's recovery (README) and the tests outside the crate.
+    /// connection: the key, then the [`Format`]'s settings (a file made before keeps its own:
+    /// the key alone for the oldest, these without the page size for the release before 16 KiB
+    /// pages). For an admin's recovery (README) and the tests outside the crate.
     /// Holds the key: never logged.
     pub fn sqlcipher_statements(&self) -> String {
         let format = Format::NEW;
         format!(
             "PRAGMA key = \"{}\"; PRAGMA cipher_hmac_algorithm = {}; \
-             PRAGMA cipher_kdf_algorithm = {};",
+             PRAGMA cipher_kdf_algorithm = {}; PRAGMA cipher_page_size = {};",
             self.raw(),
             format.hmac(),
-            format.kdf()
+            format.kdf(),
+            format.page_size()
         )
     }
 }
@@ -136,41 +138,63 @@ pub fn file_kind(path: &Path) -> std::io::Result<FileKind> {
     })
 }
 
-/// How an encrypted file's pages are authenticated: SQLCipher's `cipher_hmac_algorithm`,
-/// with the `cipher_kdf_algorithm` that derives the HMAC's key from the raw key. Not written
-/// in the file (only the key reads it), so a file is opened with each in turn
-/// ([`open_keyed`]); a file keeps its format for life (`rekey`, a backup of it).
+/// How an encrypted file is laid out: SQLCipher's `cipher_hmac_algorithm` (with the
+/// `cipher_kdf_algorithm` that derives the HMAC's key from the raw key) and its page size.
+/// Neither is written in the file (only the key reads it), so a file is opened with each
+/// format in turn ([`open_keyed`]); a file keeps its format for life (`rekey`, a backup of it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Every file made now. Why not SQLCipher's default: SHA-256 runs on this kind of
-    /// processor's SHA extensions, about twice SHA-512's speed on a 4 KB page (1.92 vs
-    /// 0.85 GB/s here), so a page read cold (the console after another desk's commit) costs
-    /// about a third less and the clinic-group generator's commit ~2.5 s less
-    /// (docs/BENCHMARKS.md, "Eleventh session"). HMAC-SHA256 is as sound a MAC for a page;
-    /// its 32-byte tag leaves 48 reserved bytes a page instead of 80.
-    Sha256,
-    /// SQLCipher 4's defaults: every file made before the change. Opened as it is.
-    Sha512,
+    /// Every file made now: HMAC-SHA256 and 16 KiB pages. SHA-256 runs on this kind of
+    /// processor's SHA extensions, about twice SHA-512's speed (1.92 vs 0.85 GB/s here), and
+    /// is as sound a MAC for a page; its 32-byte tag leaves 48 reserved bytes a page instead of
+    /// 80. A 16 KiB page is a quarter of the pages, IVs, HMACs and B-tree splits of 4 KiB for
+    /// the same bytes: the clinic-group generator 7–10 s faster (about 55 s against 62–66 s on
+    /// the same machine), its file 3 % smaller, and the desk's reads of a day — a few
+    /// neighbouring pages — as fast, because the console keeps every patient's line rather
+    /// than reading a page per patient (docs/BENCHMARKS.md, "Eleventh session", "Twelfth
+    /// session").
+    Sha256Pages16K,
+    /// Files made by the release before 16 KiB pages (HMAC-SHA256, 4 KiB). Opened as they are.
+    Sha256Pages4K,
+    /// SQLCipher 4's defaults (HMAC-SHA512, 4 KiB): every file made before either. Opened as
+    /// it is.
+    Sha512Pages4K,
 }
 
 impl Format {
     /// The format every new encrypted file is made in.
-    pub const NEW: Self = Self::Sha256;
-    /// The order files are tried in: the new format first.
-    const ALL: [Self; 2] = [Self::NEW, Self::Sha512];
+    pub const NEW: Self = Self::Sha256Pages16K;
+    /// The order files are tried in: the new format first, then the newer of the old.
+    const ALL: [Self; 3] = [Self::NEW, Self::Sha256Pages4K, Self::Sha512Pages4K];
 
     fn hmac(self) -> &'static str {
         match self {
-            Self::Sha256 => "HMAC_SHA256",
-            Self::Sha512 => "HMAC_SHA512",
+            Self::Sha256Pages16K | Self::Sha256Pages4K => "HMAC_SHA256",
+            Self::Sha512Pages4K => "HMAC_SHA512",
         }
     }
 
     fn kdf(self) -> &'static str {
         match self {
-            Self::Sha256 => "PBKDF2_HMAC_SHA256",
-            Self::Sha512 => "PBKDF2_HMAC_SHA512",
+            Self::Sha256Pages16K | Self::Sha256Pages4K => "PBKDF2_HMAC_SHA256",
+            Self::Sha512Pages4K => "PBKDF2_HMAC_SHA512",
         }
+    }
+
+    /// `cipher_page_size`: also the database's page size, which SQLCipher keeps out of the
+    /// file's plain bytes too.
+    fn page_size(self) -> i64 {
+        match self {
+            Self::Sha256Pages16K => 16_384,
+            Self::Sha256Pages4K | Self::Sha512Pages4K => 4_096,
+        }
+    }
+
+    /// Set this format on the connection's schema `db` (`None`: main), after its key.
+    fn set_on(self, conn: &Connection, db: Option<&str>) -> rusqlite::Result<()> {
+        conn.pragma_update(db, "cipher_hmac_algorithm", self.hmac())?;
+        conn.pragma_update(db, "cipher_kdf_algorithm", self.kdf())?;
+        conn.pragma_update(db, "cipher_page_size", self.page_size())
     }
 }
 
@@ -179,8 +203,7 @@ impl Format {
 /// from input.
 pub(super) fn apply(conn: &Connection, key: &DbKey, format: Format) -> rusqlite::Result<()> {
     conn.pragma_update(None, "key", key.raw())?;
-    conn.pragma_update(None, "cipher_hmac_algorithm", format.hmac())?;
-    conn.pragma_update(None, "cipher_kdf_algorithm", format.kdf())?;
+    format.set_on(conn, None)?;
     // SQLCipher's own log goes to stderr by default ("hmac check failed" on a wrong key):
     // a wrong key must be one clear line, and the terminal belongs to the console.
     // The level is set after the key: SQLCipher sets its default (WARN to stderr) when the
@@ -240,7 +263,11 @@ pub(super) fn format_of(conn: &Connection) -> rusqlite::Result<Option<Format>> {
         return Ok(None);
     };
     let name: String = row.get(0)?;
-    Ok(Format::ALL.into_iter().find(|f| f.hmac() == name))
+    // SQLCipher answers with text.
+    let page: String = conn.pragma_query_value(None, "cipher_page_size", |r| r.get(0))?;
+    Ok(Format::ALL
+        .into_iter()
+        .find(|f| f.hmac() == name && page.parse() == Ok(f.page_size())))
 }
 
 /// The keys (and formats) of the database files this process opened, so that a second

@@ -84,11 +84,8 @@ impl Exclusive {
         )?;
         // An attached file takes SQLCipher's defaults: the new one is made in today's format.
         let format = super::Format::NEW;
-        let exported = conn
-            .pragma_update(Some("encrypted"), "cipher_hmac_algorithm", format.hmac())
-            .and_then(|()| {
-                conn.pragma_update(Some("encrypted"), "cipher_kdf_algorithm", format.kdf())
-            })
+        let exported = format
+            .set_on(conn, Some("encrypted"))
             .and_then(|()| conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(())))
             .and_then(|()| {
                 let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

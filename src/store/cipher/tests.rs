@@ -91,7 +91,7 @@ fn a_plain_database_is_exported_encrypted_and_swapped_in_place() {
     let copy = dir.path().join("p.db.encrypting");
     held.export_encrypted(&copy, &key(3)).unwrap();
     let check = Store::open_verbatim(&copy, &key(3), false).unwrap();
-    assert_eq!(format_of(&check.conn).unwrap(), Some(Format::Sha256));
+    assert_eq!(format_of(&check.conn).unwrap(), Some(Format::NEW));
     assert_eq!(census(&check.conn).unwrap(), before);
     integrity_check(&check.conn).unwrap();
     drop(check);
@@ -189,11 +189,24 @@ fn a_set_aside_swap_leaves_a_database_at_the_path_whatever_happens() {
     assert_eq!(std::fs::read(&path).unwrap(), b"restored practice");
 }
 
-/// A file as SQLCipher writes it with its defaults (HMAC-SHA512): every practice's file made
-/// before new files took HMAC-SHA256. A connection keyed and nothing else.
-fn sqlcipher_default_file(path: &Path, key: &DbKey) -> Connection {
+/// The formats of the files made before: SQLCipher's defaults (HMAC-SHA512), every practice's
+/// file before new files took HMAC-SHA256; then HMAC-SHA256 with 4 KiB pages, for one release.
+const OLD: [Format; 2] = [Format::Sha512Pages4K, Format::Sha256Pages4K];
+
+/// A connection to `path` keyed as a file of `format` is, by hand: SQLCipher's defaults are
+/// the key alone, so that format is proved to be exactly them.
+fn keyed_as(path: &Path, key: &DbKey, format: Format) -> Connection {
     let conn = Connection::open(path).unwrap();
-    conn.pragma_update(None, "key", key.raw()).unwrap();
+    match format {
+        Format::Sha512Pages4K => conn.pragma_update(None, "key", key.raw()).unwrap(),
+        other => apply(&conn, key, other).unwrap(),
+    }
+    conn
+}
+
+/// A file as an earlier frontdesk wrote it in `format`, with 2,000 notes.
+fn old_file(path: &Path, key: &DbKey, format: Format) -> Connection {
+    let conn = keyed_as(path, key, format);
     conn.execute_batch(
         "CREATE TABLE notes (n INTEGER PRIMARY KEY, text TEXT);
          WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 2000)
@@ -213,60 +226,78 @@ fn notes_saying(conn: &Connection, word: &str) -> i64 {
 }
 
 #[test]
-fn new_files_authenticate_their_pages_with_hmac_sha256() {
+fn new_files_have_hmac_sha256_and_16_kib_pages() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");
     let store = Store::create_new_keyed(&path, &key(5)).unwrap();
     settings::set(&store.conn, "who", NAME).unwrap();
-    assert_eq!(format_of(&store.conn).unwrap(), Some(Format::Sha256));
+    assert_eq!(
+        format_of(&store.conn).unwrap(),
+        Some(Format::Sha256Pages16K)
+    );
+    // SQLCipher answers for the page size it encrypts, as text.
+    let page: String = store
+        .conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap();
+    assert_eq!(page, "16384");
     let copy = dir.path().join("copy.db");
     crate::store::backup::write(&store, &copy, &key(5)).unwrap();
     drop(store);
     let copied = Store::open_verbatim(&copy, &key(5), false).unwrap();
-    assert_eq!(format_of(&copied.conn).unwrap(), Some(Format::Sha256));
-    // SQLCipher's defaults with the right key do not read it: the format is the new one.
-    let defaults = Connection::open(&path).unwrap();
-    defaults.pragma_update(None, "key", key(5).raw()).unwrap();
-    defaults
-        .pragma_update(None, "cipher_log_level", "NONE")
-        .unwrap();
-    let read = defaults.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()));
-    assert!(read.as_ref().is_err_and(is_not_a_database), "{read:?}");
+    assert_eq!(format_of(&copied.conn).unwrap(), Some(Format::NEW));
+    // Neither earlier format reads it with the right key: the format is the new one.
+    for old in OLD {
+        let conn = keyed_as(&path, &key(5), old);
+        conn.pragma_update(None, "cipher_log_level", "NONE")
+            .unwrap();
+        let read = conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()));
+        assert!(
+            read.as_ref().is_err_and(is_not_a_database),
+            "{old:?}: {read:?}"
+        );
+    }
+    // What the README tells an admin to type in SQLCipher's shell reads it.
+    let shell = Connection::open(&path).unwrap();
+    shell.execute_batch(&key(5).sqlcipher_statements()).unwrap();
+    let who = settings::get(&shell, "who").unwrap();
+    assert_eq!(who.as_deref(), Some(NAME));
 }
 
 /// Every practice's file made before the change opens, is written, read on a second
 /// connection (the statistics), held for a swap, backed up and rekeyed — and stays in its
-/// format, which a connection with SQLCipher's defaults proves by reading it.
+/// format, which a connection keyed in that format by hand proves by reading it.
 #[test]
-fn files_made_with_sqlcipher_s_defaults_open_and_stay_as_they_are() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    drop(sqlcipher_default_file(&path, &key(9)));
-    let store = Store::open_keyed(&path, &key(9)).unwrap();
-    assert_eq!(format_of(&store.conn).unwrap(), Some(Format::Sha512));
-    settings::set(&store.conn, "who", NAME).unwrap();
-    let aside = Connection::open(&path).unwrap();
-    key_like_before(&aside, &path).unwrap();
-    assert_eq!(notes_saying(&aside, "before"), 2000);
-    drop(aside);
-    let copy = dir.path().join("copy.db");
-    crate::store::backup::write(&store, &copy, &key(9)).unwrap();
-    drop(store);
+fn files_made_in_earlier_formats_open_and_stay_as_they_are() {
+    for old in OLD {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        drop(old_file(&path, &key(9), old));
+        let store = Store::open_keyed(&path, &key(9)).unwrap();
+        assert_eq!(format_of(&store.conn).unwrap(), Some(old));
+        settings::set(&store.conn, "who", NAME).unwrap();
+        let aside = Connection::open(&path).unwrap();
+        key_like_before(&aside, &path).unwrap();
+        assert_eq!(notes_saying(&aside, "before"), 2000, "{old:?}");
+        drop(aside);
+        let copy = dir.path().join("copy.db");
+        crate::store::backup::write(&store, &copy, &key(9)).unwrap();
+        drop(store);
 
-    drop(Exclusive::take(&path, Some(&key(9)), Duration::from_millis(50)).unwrap());
-    let rekeyed = Store::open_verbatim(&copy, &key(9), true).unwrap();
-    assert_eq!(format_of(&rekeyed.conn).unwrap(), Some(Format::Sha512));
-    rekeyed.rekey(&key(10)).unwrap();
-    drop(rekeyed);
-    for (file, k) in [(&path, key(9)), (&copy, key(10))] {
-        let defaults = Connection::open(file).unwrap();
-        defaults.pragma_update(None, "key", k.raw()).unwrap();
-        assert_eq!(notes_saying(&defaults, "before"), 2000, "{file:?}");
-        let who = settings::get(&defaults, "who").unwrap();
-        assert_eq!(who.as_deref(), Some(NAME), "{file:?}");
+        drop(Exclusive::take(&path, Some(&key(9)), Duration::from_millis(50)).unwrap());
+        let rekeyed = Store::open_verbatim(&copy, &key(9), true).unwrap();
+        assert_eq!(format_of(&rekeyed.conn).unwrap(), Some(old));
+        rekeyed.rekey(&key(10)).unwrap();
+        drop(rekeyed);
+        for (file, k) in [(&path, key(9)), (&copy, key(10))] {
+            let by_hand = keyed_as(file, &k, old);
+            assert_eq!(notes_saying(&by_hand, "before"), 2000, "{old:?} {file:?}");
+            let who = settings::get(&by_hand, "who").unwrap();
+            assert_eq!(who.as_deref(), Some(NAME), "{old:?} {file:?}");
+        }
+        let err = Store::open_existing_keyed(&path, &key(10)).err().unwrap();
+        assert!(matches!(err, StoreError::Undecryptable(_)), "{err}");
     }
-    let err = Store::open_existing_keyed(&path, &key(10)).err().unwrap();
-    assert!(matches!(err, StoreError::Undecryptable(_)), "{err}");
 }
 
 /// A file of the old format left mid-write (a crash with a hot journal beside it): the first
@@ -274,9 +305,15 @@ fn files_made_with_sqlcipher_s_defaults_open_and_stay_as_they_are() {
 /// back whole, in the file's own format, and the half-written change is gone.
 #[test]
 fn an_old_file_s_hot_journal_is_played_back_by_the_open_that_reads_it() {
+    for old in OLD {
+        hot_journal_played_back(old);
+    }
+}
+
+fn hot_journal_played_back(old: Format) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let conn = sqlcipher_default_file(&path, &key(4));
+    let conn = old_file(&path, &key(4), old);
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     conn.execute_batch("BEGIN; UPDATE notes SET text = 'after ' || n || printf('%.200c', 'y');")
         .unwrap();
@@ -295,7 +332,7 @@ fn an_old_file_s_hot_journal_is_played_back_by_the_open_that_reads_it() {
     std::fs::copy(&journal, sibling(&crashed, "-journal")).unwrap();
     drop(conn);
     let opened = Store::open_verbatim(&crashed, &key(4), true).unwrap();
-    assert_eq!(format_of(&opened.conn).unwrap(), Some(Format::Sha512));
+    assert_eq!(format_of(&opened.conn).unwrap(), Some(old));
     assert_eq!(notes_saying(&opened.conn, "before"), 2000);
     assert_eq!(notes_saying(&opened.conn, "after"), 0);
     integrity_check(&opened.conn).unwrap();
@@ -308,9 +345,15 @@ fn an_old_file_s_hot_journal_is_played_back_by_the_open_that_reads_it() {
 /// and the open that reads it still finds the last commit.
 #[test]
 fn an_old_file_s_last_commit_in_its_wal_survives_the_failed_first_try() {
+    for old in OLD {
+        last_commit_in_wal_survives(old);
+    }
+}
+
+fn last_commit_in_wal_survives(old: Format) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let conn = sqlcipher_default_file(&path, &key(6));
+    let conn = old_file(&path, &key(6), old);
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
     conn.execute("UPDATE notes SET text = 'after ' || n WHERE n <= 700", [])
@@ -322,7 +365,7 @@ fn an_old_file_s_last_commit_in_its_wal_survives_the_failed_first_try() {
     drop(conn);
 
     let opened = Store::open_verbatim(&crashed, &key(6), true).unwrap();
-    assert_eq!(format_of(&opened.conn).unwrap(), Some(Format::Sha512));
+    assert_eq!(format_of(&opened.conn).unwrap(), Some(old));
     assert_eq!(notes_saying(&opened.conn, "after"), 700);
     assert_eq!(notes_saying(&opened.conn, "before"), 1300);
     integrity_check(&opened.conn).unwrap();
