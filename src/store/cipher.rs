@@ -181,8 +181,8 @@ impl Format {
         }
     }
 
-    /// `cipher_page_size`: also the database's page size, which SQLCipher keeps out of the
-    /// file's plain bytes too.
+    /// `cipher_page_size`, which is also the database's page size (SQLCipher encrypts the
+    /// header that would say it).
     fn page_size(self) -> i64 {
         match self {
             Self::Sha256Pages16K => 16_384,

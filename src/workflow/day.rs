@@ -146,16 +146,16 @@ pub fn learn_step(
     known: &mut Known,
     most: usize,
 ) -> Result<Option<usize>, StoreError> {
-    if known.next_read().is_none() {
+    if known.records_whole() {
         return Ok(None);
     }
     store.read(|conn| {
         bring_to_head(conn, known, store::changes::head(conn)?)?;
         let lines_from = match known.next_read() {
-            None | Some(Reading::Done) => return Ok(None),
-            Some(Reading::Lines) => PatientId(0),
-            Some(Reading::LinesAfter(id)) => id,
-            Some(Reading::RecordsAfter(from)) => {
+            Reading::Done => return Ok(None),
+            Reading::Lines => PatientId(0),
+            Reading::LinesAfter(id) => id,
+            Reading::RecordsAfter(from) => {
                 let (records, next) = facts::records_after(conn, config, from, most)?;
                 let read = records.len();
                 known.add_records(records, next);

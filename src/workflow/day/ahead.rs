@@ -318,7 +318,7 @@ impl DaysAhead {
     /// Every patient is to be read, or read on (never read, part read, or dropped since), and
     /// a day is shown (not at the lock screen: a locked console reads nothing).
     pub fn known_due(&self) -> bool {
-        self.shown.is_some() && self.known.next_read().is_some()
+        self.shown.is_some() && !self.known.records_whole()
     }
 
     /// The worker wrote something itself (its own commits do not move its `data_version`):

@@ -63,9 +63,10 @@ pub enum Reading {
 }
 
 impl Known {
-    /// What to read next, if anything: the lines or the records of the patients after an id.
-    pub fn next_read(&self) -> Option<Reading> {
-        (self.reading != Reading::Done).then_some(self.reading)
+    /// What to read next: the lines or the records of the patients after an id, or nothing
+    /// ([`Reading::Done`], the same as [`Known::records_whole`]).
+    pub fn next_read(&self) -> Reading {
+        self.reading
     }
 
     /// Start or go on at log head `head` (after [`Known::behind`]'s catch up): when nothing
@@ -265,7 +266,7 @@ mod tests {
     fn read() -> Known {
         let mut k = Known::default();
         read_in_steps(&mut k, &[1, 2, 3], 2, 10);
-        assert!(k.records_whole() && k.next_read().is_none());
+        assert!(k.records_whole() && k.next_read() == Reading::Done);
         k.check(7, &log(Some(1), 10, vec![]));
         k
     }
@@ -353,13 +354,9 @@ mod tests {
             assert_eq!(k.to_check(8), Some(10), "{what}");
             k.check(8, &log);
             assert_eq!(known(&mut k), want, "{what}");
-            assert_eq!(k.next_read().is_some(), want.is_none(), "{what}");
+            assert_eq!(k.next_read() != Reading::Done, want.is_none(), "{what}");
             if want.is_none() {
-                assert_eq!(
-                    k.next_read(),
-                    Some(Reading::Lines),
-                    "{what}: from the start"
-                );
+                assert_eq!(k.next_read(), Reading::Lines, "{what}: from the start");
             }
             assert_eq!(k.to_check(8), None, "{what}: checked at 8, or dropped");
         }
@@ -398,7 +395,7 @@ mod tests {
         k.unchecked();
         assert_eq!(k.to_check(8), Some(10), "the desk wrote: check first");
         let mut never = Known::default();
-        assert_eq!(never.next_read(), Some(Reading::Lines));
+        assert_eq!(never.next_read(), Reading::Lines);
         assert!(never.to_check(1).is_none() && known(&mut never).is_none());
         never.add_records(HashMap::from([(PatientId(1), record(1))]), None);
         assert!(never.records().is_empty(), "no records before every line");
@@ -414,7 +411,7 @@ mod tests {
         k.at_head(10);
         let lines = |ids: &[i64]| ids.iter().map(|p| (PatientId(*p), line("A"))).collect();
         k.add_lines(lines(&[1, 2]), Some(PatientId(2)));
-        assert_eq!(k.next_read(), Some(Reading::LinesAfter(PatientId(2))));
+        assert_eq!(k.next_read(), Reading::LinesAfter(PatientId(2)));
         assert!(!k.is_whole() && k.to_check(8).is_none(), "not used yet");
         // Another desk changed patient 1 before the next share's read (head 11).
         assert_eq!(k.behind(11), Some(10));
@@ -427,7 +424,7 @@ mod tests {
             ids
         };
         assert!(k.is_whole() && !k.records_whole());
-        assert_eq!(k.next_read(), Some(Reading::RecordsAfter(PatientId(0))));
+        assert_eq!(k.next_read(), Reading::RecordsAfter(PatientId(0)));
         assert_eq!(
             ids(k.lines().keys().collect()),
             [2, 3],
@@ -437,11 +434,11 @@ mod tests {
         let records = [1, 2].map(|p| (PatientId(p), record(p))).into();
         k.add_records(records, Some(PatientId(2)));
         assert_eq!(ids(k.records().keys().collect()), [1, 2]);
-        assert_eq!(k.next_read(), Some(Reading::RecordsAfter(PatientId(2))));
+        assert_eq!(k.next_read(), Reading::RecordsAfter(PatientId(2)));
         // A change naming nobody before the last share: everything is read again.
         assert_eq!(k.behind(12), Some(11));
         k.catch_up(&log(Some(1), 12, vec![change(12, None)]));
-        assert_eq!(k.next_read(), Some(Reading::Lines));
+        assert_eq!(k.next_read(), Reading::Lines);
         assert!(!k.is_whole() && k.is_empty() && k.records().is_empty());
         assert_eq!(k.behind(12), None, "nothing kept to bring up");
     }

@@ -261,7 +261,7 @@ fn the_day_read_with_every_patient_kept_is_the_day_read_from_the_rows() {
     // keep those they need.
     let mut known = Known::default();
     learn_step(&store, &config, &mut known, 150).unwrap();
-    assert_eq!(known.next_read(), Some(Reading::LinesAfter(PatientId(150))));
+    assert_eq!(known.next_read(), Reading::LinesAfter(PatientId(150)));
     // Another desk renames a patient of the first share, of a visit to come, before the next.
     let renamed = to_come(&store, &config, at)
         .into_iter()
