@@ -84,8 +84,8 @@ const GROUP_DAY: usize = 1_000;
 /// busiest day holds 1,441 (40 clinicians' 15-minute slots), so the rest are five-minute
 /// visits booked ten days before, spread over the clinicians, the opening hours and the whole
 /// patient list (some patients then have two visits that day, as real doubles do). Idempotent:
-/// a day already that full is left alone, so reruns on the same file measure the same day.
-/// Returns the day's visits.
+/// a day already that full is left alone, so reruns on the same file measure the same day;
+/// so is a day under [`GROUP_DAY`] (a smaller file's). Returns the day's visits.
 fn top_up_day(store: &mut Store, config: &Config, date: NaiveDate) -> usize {
     let tz = config.practice.time_zone;
     let have = store::day::sheet(&*store, date, tz).unwrap().rows.len();

@@ -216,6 +216,18 @@ fn old_file(path: &Path, key: &DbKey, format: Format) -> Connection {
     conn
 }
 
+/// What a crash leaves of `path` — the file and its `side` file (`-journal`, `-wal`) as they
+/// are now, with the connection still open — copied beside it, then opened read-write, as
+/// the next start would, and found to be in `old`'s format.
+fn open_crashed_copy(path: &Path, side: &str, key: &DbKey, old: Format) -> (PathBuf, Store) {
+    let crashed = path.with_file_name("crashed.db");
+    std::fs::copy(path, &crashed).unwrap();
+    std::fs::copy(sibling(path, side), sibling(&crashed, side)).unwrap();
+    let opened = Store::open_verbatim(&crashed, key, true).unwrap();
+    assert_eq!(format_of(&opened.conn).unwrap(), Some(old), "{side}");
+    (crashed, opened)
+}
+
 fn notes_saying(conn: &Connection, word: &str) -> i64 {
     conn.query_row(
         "SELECT COUNT(*) FROM notes WHERE text LIKE ?1 || ' %'",
@@ -327,12 +339,8 @@ fn hot_journal_played_back(old: Format) {
         [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7],
         "a hot journal: synced, its magic written"
     );
-    let crashed = dir.path().join("crashed.db");
-    std::fs::copy(&path, &crashed).unwrap();
-    std::fs::copy(&journal, sibling(&crashed, "-journal")).unwrap();
+    let (crashed, opened) = open_crashed_copy(&path, "-journal", &key(4), old);
     drop(conn);
-    let opened = Store::open_verbatim(&crashed, &key(4), true).unwrap();
-    assert_eq!(format_of(&opened.conn).unwrap(), Some(old));
     assert_eq!(notes_saying(&opened.conn, "before"), 2000);
     assert_eq!(notes_saying(&opened.conn, "after"), 0);
     integrity_check(&opened.conn).unwrap();
@@ -358,14 +366,9 @@ fn last_commit_in_wal_survives(old: Format) {
     conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
     conn.execute("UPDATE notes SET text = 'after ' || n WHERE n <= 700", [])
         .unwrap();
-    let crashed = dir.path().join("crashed.db");
-    std::fs::copy(&path, &crashed).unwrap();
-    std::fs::copy(sibling(&path, "-wal"), sibling(&crashed, "-wal")).unwrap();
-    assert!(std::fs::metadata(sibling(&crashed, "-wal")).unwrap().len() > 0);
+    assert!(std::fs::metadata(sibling(&path, "-wal")).unwrap().len() > 0);
+    let (_, opened) = open_crashed_copy(&path, "-wal", &key(6), old);
     drop(conn);
-
-    let opened = Store::open_verbatim(&crashed, &key(6), true).unwrap();
-    assert_eq!(format_of(&opened.conn).unwrap(), Some(old));
     assert_eq!(notes_saying(&opened.conn, "after"), 700);
     assert_eq!(notes_saying(&opened.conn, "before"), 1300);
     integrity_check(&opened.conn).unwrap();
